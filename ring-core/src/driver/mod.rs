@@ -1,0 +1,824 @@
+//! The driver: a ring, the table of operations in flight, and the rules
+//! that keep every byte the kernel may touch alive until it is done.
+//!
+//! Invariants (each is checked by the verification crate's models):
+//!
+//! 1. **Ownership.** An operation's memory is in the table from the moment
+//!    its SQE is built until its terminal completion is seen. Nothing else
+//!    frees it: not a dropped future (the entry is orphaned and cancelled),
+//!    not a forgotten one (the entry simply stays), not teardown (which
+//!    waits, then leaks).
+//! 2. **Routing.** A completion reaches the entry whose `user_data`
+//!    (index and generation) it carries, and only while that generation is
+//!    current; anything else is ignored.
+//! 3. **Credits.** The operations in flight never need more completion
+//!    slots than the CQ has: each takes [`Operation::CQES`] credits when it
+//!    starts and returns them at its terminal completion, and the driver's
+//!    own cancellations take one each. Operations that find no credit wait
+//!    in FIFO order; nothing is queued in user space beyond the waiting
+//!    futures themselves.
+//! 4. **Exactly one outcome.** Every operation that starts ends either with
+//!    its output delivered to its future, or, if the future is gone, with
+//!    [`Operation::orphaned`] at its terminal completion.
+//!
+//! # Teardown policy
+//!
+//! When the last [`Driver`] handle is dropped, the driver cancels every
+//! operation in flight, then submits and reaps until each has its terminal
+//! completion or the teardown deadline passes (one second by default, see
+//! [`Driver::set_teardown_deadline`]). Operations that completed are freed
+//! (or handed to their futures, if those are still polled). If any
+//! operation is still in the kernel at the deadline, the whole table's
+//! memory is **leaked**, never freed: closing the ring descriptor does not
+//! retire requests in flight (the kernel may finish them later), so freeing
+//! would let the kernel write into memory Rust has reused. The leak is
+//! reported by [`TeardownReport`].
+
+pub(crate) mod slot;
+mod storage;
+pub mod strategy;
+
+use crate::cqueue::Cqe;
+use crate::error::Error;
+use crate::kernel::{Kernel, Linux};
+use crate::op::{Op, Operation};
+use crate::ring::Ring;
+use core::cell::{Cell, RefCell};
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+use ring_sys::*;
+use slot::{Phase, Slots, INTERNAL, WAKE};
+use std::collections::VecDeque;
+use std::io;
+use std::rc::Rc;
+use std::time::Instant;
+use storage::Storage;
+pub use strategy::{Batch, Immediate, SqPoll, SubmitStrategy};
+
+pub use slot::WAKE as WAKE_USER_DATA;
+
+/// What happened at teardown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TeardownReport {
+    /// Operations in flight when teardown began.
+    pub in_flight: u32,
+    /// Operations still in the kernel at the deadline (their memory was leaked).
+    pub leaked: u32,
+    /// How long teardown waited.
+    pub waited: Duration,
+}
+
+/// Counters for tests and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Operations started.
+    pub started: u64,
+    /// Terminal completions delivered to a live future.
+    pub completed: u64,
+    /// Terminal completions of orphaned operations.
+    pub orphans_reaped: u64,
+    /// Completions ignored as stale (generation mismatch).
+    pub stale: u64,
+    /// Cancellations submitted.
+    pub cancels: u64,
+    /// Times an operation had to wait for a credit.
+    pub waited_for_credit: u64,
+    /// `io_uring_enter` calls made by the driver.
+    pub enters: u64,
+    /// Transient enter errors (EINTR, EAGAIN, EBUSY) retried.
+    pub transient_errors: u64,
+}
+
+/// Runs `T::orphaned` on the value in a storage cell (monomorphised per
+/// operation type and kept in the entry, since the table is type-erased).
+type OrphanHook = unsafe fn(&Storage, usize, Cqe, Cqe);
+
+/// # Safety
+///
+/// Cell `index` must hold a `T` whose operation has ended.
+unsafe fn orphan_hook<T: Operation>(storage: &Storage, index: usize, result: Cqe, last: Cqe) {
+    // SAFETY: per the contract, the kernel is done with the value.
+    if let Some(op) = unsafe { storage.take::<T>(index) } {
+        op.orphaned(result, last);
+    }
+}
+
+pub(crate) struct Inner<K: Kernel> {
+    ring: Option<Ring<K>>,
+    slots: Slots,
+    hooks: Box<[Option<OrphanHook>]>,
+    /// `None` once leaked at teardown.
+    storage: Option<Storage>,
+    /// Free CQ credits.
+    credits: u32,
+    /// The driver's own requests in the kernel (each holds one credit).
+    internal: u32,
+    /// Futures waiting for a credit or an entry, in arrival order.
+    waiters: VecDeque<(u64, Waker)>,
+    next_ticket: u64,
+    /// Entries whose cancellation waits for a credit.
+    cancel_backlog: VecDeque<(u32, u32)>,
+    strategy: Box<dyn SubmitStrategy>,
+    /// Wakers to call once the borrow of `Inner` is released.
+    to_wake: Vec<Waker>,
+    stats: Stats,
+    /// Whether teardown ran.
+    closed: bool,
+    /// Whether the memory of some operation was leaked at teardown.
+    leaked: bool,
+    deadline: Duration,
+}
+
+/// What happened when an operation tried to start.
+pub(crate) enum Start<T> {
+    /// It is in the kernel at (index, generation).
+    Started(u32, u32),
+    /// No credit or entry yet; it waits with this ticket.
+    Wait(T, u64),
+    /// The driver is shut down; the operation never reached the kernel.
+    Closed(T),
+}
+
+/// The state shared by the driver handles and the operation futures.
+pub(crate) struct Shared<K: Kernel> {
+    inner: RefCell<Inner<K>>,
+    /// Orphans that arrived while `inner` was borrowed.
+    deferred: RefCell<Vec<(u32, u32)>>,
+    /// Live [`Driver`] handles; teardown runs when the last one goes.
+    handles: Cell<usize>,
+    last_teardown: Cell<Option<TeardownReport>>,
+}
+
+/// The safe io_uring driver. Cheap to clone (a reference-counted handle);
+/// single-threaded (see [`crate::handle`] for other threads).
+pub struct Driver<K: Kernel = Linux> {
+    pub(crate) shared: Rc<Shared<K>>,
+}
+
+impl<K: Kernel> Clone for Driver<K> {
+    fn clone(&self) -> Self {
+        self.shared.handles.set(self.shared.handles.get() + 1);
+        Driver { shared: self.shared.clone() }
+    }
+}
+
+impl Driver<Linux> {
+    /// A driver on a new ring of `entries` entries with default settings
+    /// and the [`Batch`] strategy.
+    pub fn new(entries: u32) -> io::Result<Self> {
+        Ok(Driver::with_ring(crate::Builder::new(entries).build()?, Batch::default()))
+    }
+}
+
+impl<K: Kernel> Driver<K> {
+    /// A driver on `ring`, submitting as `strategy` decides.
+    pub fn with_ring(ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
+        let cq = ring.params.cq_entries.max(1);
+        let inner = Inner {
+            slots: Slots::new(cq),
+            hooks: (0..cq).map(|_| None).collect(),
+            storage: Some(Storage::new(cq as usize)),
+            credits: cq,
+            internal: 0,
+            waiters: VecDeque::new(),
+            next_ticket: 0,
+            cancel_backlog: VecDeque::new(),
+            strategy: Box::new(strategy),
+            to_wake: Vec::new(),
+            stats: Stats::default(),
+            closed: false,
+            leaked: false,
+            deadline: Duration::from_secs(1),
+            ring: Some(ring),
+        };
+        Driver {
+            shared: Rc::new(Shared {
+                inner: RefCell::new(inner),
+                deferred: RefCell::new(Vec::new()),
+                handles: Cell::new(1),
+                last_teardown: Cell::new(None),
+            }),
+        }
+    }
+
+    /// Starts `op` as a future. The operation is submitted on first poll.
+    pub fn op<T: Operation>(&self, op: T) -> Op<T, K> {
+        Op::new(self, op)
+    }
+
+    /// Submits any SQE together with the value that keeps its memory alive,
+    /// as a future of the completion and the value.
+    ///
+    /// `build` is called with the value at its final address in the
+    /// driver's table and returns the SQE (its `user_data` is replaced).
+    ///
+    /// # Safety
+    ///
+    /// The SQE must make the kernel touch only memory that `owned` owns
+    /// (inline, or through heap pointers it owns) or `'static` memory, and
+    /// for writes only memory nothing else can reach while the operation is
+    /// in flight; it must not post more than one completion without
+    /// `IORING_CQE_F_MORE` (the driver frees `owned` at the first
+    /// completion without it). For example, a read into a `Vec<u8>` held by
+    /// `owned`, with `addr` from `owned.as_mut_ptr()` inside `build`, is
+    /// sound; a read into a stack array, or into a `Vec` the caller keeps a
+    /// clone of the pointer to and reads concurrently, is not. File
+    /// descriptors are looked up by the kernel when it issues the request;
+    /// one closed and reused meanwhile names another file (not memory
+    /// unsafety, but a logic error).
+    pub unsafe fn submit_raw<T: 'static, F>(&self, owned: T, build: F) -> Op<RawOp<T, F>, K>
+    where
+        F: FnMut(&mut T) -> io_uring_sqe + 'static,
+    {
+        Op::new(self, RawOp { owned, build })
+    }
+
+    /// Submits what is written, waits until at least one completion
+    /// arrives (or `timeout` passes), and dispatches every completion.
+    /// Returns immediately if nothing is in flight.
+    pub fn park(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.shared.park(timeout)
+    }
+
+    /// Submits what is written and dispatches completions that are ready,
+    /// without blocking.
+    pub fn poll(&self) -> io::Result<()> {
+        self.shared.turn(false, None)
+    }
+
+    /// Operations in flight (including orphans still in the kernel).
+    pub fn in_flight(&self) -> u32 {
+        self.shared.inner.borrow().slots.in_use()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.inner.borrow().stats
+    }
+
+    /// Free CQ credits.
+    pub fn credits(&self) -> u32 {
+        self.shared.inner.borrow().credits
+    }
+
+    /// How long teardown waits for operations in flight before leaking them.
+    pub fn set_teardown_deadline(&self, d: Duration) {
+        self.shared.inner.borrow_mut().deadline = d;
+    }
+
+    /// Runs `f` with the ring (for registration and probing). Returns
+    /// `None` after teardown.
+    pub fn with_ring_mut<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Option<R> {
+        let mut inner = self.shared.inner.borrow_mut();
+        inner.ring.as_mut().map(f)
+    }
+
+    /// The report of the last teardown of this driver's state, if one ran
+    /// (available from any handle or future that outlived it).
+    pub fn teardown_report(&self) -> Option<TeardownReport> {
+        self.shared.last_teardown.get()
+    }
+
+    /// Tears the driver down now (as dropping the last handle would) and
+    /// reports what happened. Further operations fail with ECANCELED.
+    pub fn shutdown(&self) -> TeardownReport {
+        self.shared.teardown()
+    }
+}
+
+impl<K: Kernel> Drop for Driver<K> {
+    fn drop(&mut self) {
+        let n = self.shared.handles.get() - 1;
+        self.shared.handles.set(n);
+        if n == 0 {
+            self.shared.teardown();
+        }
+    }
+}
+
+/// An operation submitted with [`Driver::submit_raw`].
+pub struct RawOp<T, F> {
+    owned: T,
+    build: F,
+}
+
+// SAFETY: the contract of `Driver::submit_raw`, which the caller accepted,
+// is this trait's contract.
+unsafe impl<T: 'static, F: FnMut(&mut T) -> io_uring_sqe + 'static> Operation for RawOp<T, F> {
+    type Output = (Cqe, T);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        (self.build)(&mut self.owned)
+    }
+
+    fn complete(self, result: Cqe, _last: Cqe) -> (Cqe, T) {
+        (result, self.owned)
+    }
+}
+
+impl<K: Kernel> Shared<K> {
+    /// Wakes everything collected in `to_wake`, outside the borrow.
+    fn wake_collected(&self) {
+        let mut list = core::mem::take(&mut self.inner.borrow_mut().to_wake);
+        for w in list.drain(..) {
+            w.wake();
+        }
+        let mut inner = self.inner.borrow_mut();
+        if inner.to_wake.is_empty() {
+            inner.to_wake = list;
+        }
+    }
+
+    /// Orphans deferred while `inner` was borrowed.
+    fn run_deferred(&self) {
+        let pending = core::mem::take(&mut *self.deferred.borrow_mut());
+        if !pending.is_empty() {
+            let mut inner = self.inner.borrow_mut();
+            for (i, g) in pending {
+                inner.orphan(i, g);
+            }
+        }
+    }
+
+    pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
+        let r = self.inner.borrow_mut().start(op, ticket, cx);
+        self.wake_collected();
+        r
+    }
+
+    pub(crate) fn poll_complete<T: Operation>(
+        &self,
+        index: u32,
+        generation: u32,
+        cx: &mut Context<'_>,
+    ) -> Poll<(T::Output, bool)> {
+        let r = self.inner.borrow_mut().poll_complete::<T>(index, generation, cx);
+        if r.is_ready() {
+            self.wake_collected();
+        }
+        r
+    }
+
+    pub(crate) fn request_cancel(&self, index: u32, generation: u32) {
+        self.inner.borrow_mut().request_cancel(index, generation);
+    }
+
+    pub(crate) fn orphan(&self, index: u32, generation: u32) {
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.orphan(index, generation),
+            Err(_) => self.deferred.borrow_mut().push((index, generation)),
+        }
+    }
+
+    pub(crate) fn forget_ticket(&self, ticket: Option<u64>) {
+        let Some(t) = ticket else { return };
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => {
+                inner.waiters.retain(|(x, _)| *x != t);
+                // The departing waiter may have been the one a free credit
+                // was meant for: pass the turn on.
+                inner.wake_first_waiter();
+            }
+            Err(_) => {}
+        }
+        self.wake_collected_try();
+    }
+
+    fn wake_collected_try(&self) {
+        if self.inner.try_borrow_mut().is_ok() {
+            self.wake_collected();
+        }
+    }
+
+    fn park(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.turn(true, timeout)
+    }
+
+    /// One turn of the driver: submit, maybe wait, reap, wake.
+    fn turn(&self, wait: bool, timeout: Option<Duration>) -> io::Result<()> {
+        self.run_deferred();
+        let r = self.inner.borrow_mut().turn(wait, timeout);
+        self.wake_collected();
+        r
+    }
+
+    pub(crate) fn teardown(&self) -> TeardownReport {
+        self.run_deferred();
+        let report = self.inner.borrow_mut().teardown();
+        self.last_teardown.set(Some(report));
+        self.wake_collected();
+        report
+    }
+}
+
+impl<K: Kernel> Drop for Shared<K> {
+    fn drop(&mut self) {
+        let inner = self.inner.get_mut();
+        if !inner.closed {
+            inner.teardown();
+        }
+        if let Some(storage) = inner.storage.take() {
+            if inner.leaked {
+                storage.leak();
+            } else {
+                // SAFETY: teardown saw every operation's terminal
+                // completion (otherwise `leaked` would be set), so the
+                // kernel uses none of the values any more.
+                unsafe { storage.free() };
+            }
+        }
+    }
+}
+
+impl<K: Kernel> Inner<K> {
+    fn start<T: Operation>(&mut self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
+        if self.closed {
+            // No ring any more: the operation never reaches the kernel and
+            // completes as cancelled.
+            return Start::Closed(op);
+        }
+        // FIFO fairness: a newcomer may not overtake waiters.
+        let my_turn = match ticket {
+            Some(t) => self.waiters.front().is_none_or(|(x, _)| *x == t),
+            None => self.waiters.is_empty(),
+        };
+        let need = T::CQES.max(1);
+        if !my_turn || self.credits < need || self.slots.in_use() >= self.slots.len() {
+            self.stats.waited_for_credit += 1;
+            let t = ticket.unwrap_or_else(|| {
+                self.next_ticket += 1;
+                self.next_ticket
+            });
+            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
+                Some(w) => w.1.clone_from(cx.waker()),
+                None => self.waiters.push_back((t, cx.waker().clone())),
+            }
+            return Start::Wait(op, t);
+        }
+        if let Some(t) = ticket {
+            self.waiters.retain(|(x, _)| *x != t);
+        }
+        let (index, generation) = self.slots.alloc().expect("a free entry exists (checked above)");
+        let storage = self.storage.as_ref().expect("storage exists until teardown");
+        // SAFETY: the entry was free, so its cell is empty and unused.
+        let ptr = unsafe { storage.put(index as usize, op) };
+        // SAFETY: `ptr` is the value at its final address; nothing else
+        // uses it. `prepare` builds the SQE from it there.
+        let mut sqe = unsafe { (*ptr).prepare() };
+        sqe.user_data = slot::encode(index, generation);
+        if let Err(e) = self.push(&sqe) {
+            // Not published: the kernel never saw it. Undo everything.
+            let storage = self.storage.as_ref().expect("storage exists until teardown");
+            // SAFETY: the SQE was not published, so the kernel holds no
+            // pointer into the value.
+            let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
+            self.slots.release(index);
+            let _ = e;
+            self.next_ticket += 1;
+            let t = self.next_ticket;
+            self.waiters.push_front((t, cx.waker().clone()));
+            return Start::Wait(op, t);
+        }
+        let slot = self.slots.get(index, generation).expect("just allocated");
+        slot.credits = need;
+        slot.waker = Some(cx.waker().clone());
+        self.hooks[index as usize] = Some(orphan_hook::<T>);
+        self.credits -= need;
+        self.stats.started += 1;
+        self.maybe_submit();
+        // Another waiter may fit in the remaining credits.
+        self.wake_first_waiter();
+        Start::Started(index, generation)
+    }
+
+    /// Writes an SQE, submitting (and, under SQPOLL, waiting for room) if
+    /// the SQ is full. Fails only if there is still no room.
+    fn push(&mut self, sqe: &io_uring_sqe) -> Result<(), Error> {
+        let ring = self.ring.as_mut().ok_or(Error::NotConfigured("driver is shut down"))?;
+        for _ in 0..3 {
+            // SAFETY: every SQE the driver pushes was built by an
+            // `Operation::prepare` from a value now at rest in the table, or
+            // is a cancellation carrying only a user_data; the Operation
+            // contract keeps the memory valid until the terminal completion.
+            if unsafe { ring.sq().push(sqe) }.is_ok() {
+                return Ok(());
+            }
+            self.stats.enters += 1;
+            match ring.sq_wait() {
+                Ok(_) => {}
+                Err(e) if e.is_transient() => self.stats.transient_errors += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::SubmissionQueueFull)
+    }
+
+    fn maybe_submit(&mut self) {
+        let Some(ring) = self.ring.as_mut() else { return };
+        let unsubmitted = ring.sq.len();
+        if self.strategy.submit_now(unsubmitted) {
+            self.stats.enters += 1;
+            if let Err(e) = ring.submit() {
+                // The entries stay published; the next turn submits them.
+                if e.is_transient() {
+                    self.stats.transient_errors += 1;
+                }
+            }
+        }
+    }
+
+    fn poll_complete<T: Operation>(
+        &mut self,
+        index: u32,
+        generation: u32,
+        cx: &mut Context<'_>,
+    ) -> Poll<(T::Output, bool)> {
+        let Some(slot) = self.slots.get(index, generation) else {
+            // The entry was reused: cannot happen for a live claim, because
+            // only the claim's owner (this future) releases a non-orphan.
+            return Poll::Pending;
+        };
+        match slot.phase {
+            Phase::Done => {
+                let result = slot.result.unwrap_or_default();
+                let last = slot.last.unwrap_or(result);
+                let cancelled = (slot.cancel_sent || slot.cancel_wanted)
+                    && matches!(-result.res, libc::ECANCELED | libc::EINTR);
+                let storage = self.storage.as_ref().expect("a Done entry's storage is never leaked");
+                // SAFETY: Done means the terminal completion was seen.
+                let op = unsafe { storage.take::<T>(index as usize) }.expect("entry holds this op's type");
+                self.hooks[index as usize] = None;
+                self.slots.release(index);
+                self.stats.completed += 1;
+                self.wake_first_waiter();
+                Poll::Ready((op.complete(result, last), cancelled))
+            }
+            Phase::InFlight => {
+                match &mut slot.waker {
+                    Some(w) => w.clone_from(cx.waker()),
+                    None => slot.waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            Phase::Orphaned | Phase::Free => Poll::Pending,
+        }
+    }
+
+    fn request_cancel(&mut self, index: u32, generation: u32) {
+        let Some(slot) = self.slots.get(index, generation) else { return };
+        if slot.phase == Phase::Done || slot.cancel_sent || slot.cancel_wanted {
+            return;
+        }
+        slot.cancel_wanted = true;
+        self.cancel_backlog.push_back((index, generation));
+        self.flush_cancels();
+    }
+
+    /// Submits queued cancellations while credits allow.
+    fn flush_cancels(&mut self) {
+        while self.credits > 0 {
+            let Some((index, generation)) = self.cancel_backlog.pop_front() else { break };
+            let Some(slot) = self.slots.get(index, generation) else { continue };
+            if slot.phase == Phase::Done || slot.cancel_sent {
+                continue;
+            }
+            slot.cancel_wanted = false;
+            slot.cancel_sent = true;
+            let mut sqe = io_uring_sqe::default();
+            sqe.opcode = IORING_OP_ASYNC_CANCEL;
+            sqe.fd = -1;
+            sqe.set_addr(slot::encode(index, generation));
+            sqe.user_data = INTERNAL;
+            if self.push(&sqe).is_err() {
+                if let Some(slot) = self.slots.get(index, generation) {
+                    slot.cancel_sent = false;
+                    slot.cancel_wanted = true;
+                }
+                self.cancel_backlog.push_front((index, generation));
+                break;
+            }
+            self.credits -= 1;
+            self.internal += 1;
+            self.stats.cancels += 1;
+        }
+        self.maybe_submit();
+    }
+
+    fn orphan(&mut self, index: u32, generation: u32) {
+        let Some(slot) = self.slots.get(index, generation) else { return };
+        match slot.phase {
+            Phase::Done => {
+                // Completed but never collected: the kernel is done, free now.
+                let result = slot.result.unwrap_or_default();
+                let last = slot.last.unwrap_or(result);
+                self.run_orphan_hook(index, result, last);
+                self.slots.release(index);
+                self.wake_first_waiter();
+            }
+            Phase::InFlight => {
+                slot.phase = Phase::Orphaned;
+                slot.waker = None;
+                if !self.closed {
+                    self.request_cancel(index, generation);
+                }
+            }
+            Phase::Orphaned | Phase::Free => {}
+        }
+    }
+
+    fn run_orphan_hook(&mut self, index: u32, result: Cqe, last: Cqe) {
+        if let (Some(hook), Some(storage)) = (self.hooks[index as usize].take(), self.storage.as_ref()) {
+            // SAFETY: the operation ended (terminal completion seen), and the
+            // hook was stored for the type in this cell.
+            unsafe { hook(storage, index as usize, result, last) };
+        }
+    }
+
+    /// Routes one completion.
+    fn dispatch(&mut self, cqe: Cqe) {
+        match cqe.user_data {
+            INTERNAL => {
+                self.internal = self.internal.saturating_sub(1);
+                self.credits += 1;
+                return;
+            }
+            WAKE => return,
+            _ => {}
+        }
+        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {
+            self.stats.stale += 1;
+            return;
+        };
+        slot.seen = true;
+        let terminal = !cqe.more();
+        if slot.multishot {
+            slot.stream.get_or_insert_with(VecDeque::new).push_back(cqe);
+        } else if slot.result.is_none() {
+            slot.result = Some(cqe);
+        }
+        if !terminal {
+            if slot.multishot && slot.phase == Phase::InFlight {
+                if let Some(w) = slot.waker.clone() {
+                    self.to_wake.push(w);
+                }
+            }
+            return;
+        }
+        slot.last = Some(cqe);
+        self.credits += core::mem::take(&mut slot.credits);
+        match slot.phase {
+            Phase::InFlight => {
+                slot.phase = Phase::Done;
+                if let Some(w) = slot.waker.take() {
+                    self.to_wake.push(w);
+                }
+            }
+            Phase::Orphaned => {
+                let result = slot.result.unwrap_or(cqe);
+                self.run_orphan_hook(index, result, cqe);
+                self.slots.release(index);
+                self.stats.orphans_reaped += 1;
+            }
+            Phase::Done | Phase::Free => {}
+        }
+    }
+
+    /// Wakes the first waiter if an operation could start now.
+    fn wake_first_waiter(&mut self) {
+        if self.credits > 0 && self.slots.in_use() < self.slots.len() {
+            if let Some((_, w)) = self.waiters.front() {
+                self.to_wake.push(w.clone());
+            }
+        }
+    }
+
+    fn reap(&mut self) -> u32 {
+        let mut n = 0;
+        while let Some(cqe) = self.ring.as_mut().and_then(|r| r.cq.pop()) {
+            self.dispatch(cqe);
+            n += 1;
+        }
+        if n > 0 {
+            self.flush_cancels();
+            self.wake_first_waiter();
+        }
+        n
+    }
+
+    fn turn(&mut self, wait: bool, timeout: Option<Duration>) -> io::Result<()> {
+        if self.ring.is_none() {
+            return Ok(());
+        }
+        self.reap();
+        let busy = self.slots.in_use() > 0 || self.internal > 0;
+        let want = u32::from(wait && busy && self.to_wake.is_empty());
+        let ring = self.ring.as_mut().expect("checked above");
+        self.stats.enters += 1;
+        let r = match (want, timeout) {
+            (0, _) => ring.submit(),
+            (_, Some(t)) if ring.has_feature(IORING_FEAT_EXT_ARG) => ring.submit_and_wait_timeout(want, t),
+            _ => ring.submit_and_wait(want),
+        };
+        match r {
+            Ok(_) => {}
+            // Interrupted, out of resources, or no room for completions:
+            // nothing is lost (entries stay published), reap and go on.
+            Err(e) if e.is_transient() => self.stats.transient_errors += 1,
+            Err(e) => {
+                self.reap();
+                return Err(e.into());
+            }
+        }
+        self.reap();
+        Ok(())
+    }
+
+    fn teardown(&mut self) -> TeardownReport {
+        let mut report = TeardownReport::default();
+        if self.closed {
+            return report;
+        }
+        self.closed = true;
+        let start = Instant::now();
+        // Every operation still in the kernel: live ones become orphans too,
+        // since after teardown nothing will drive their completion.
+        let mut targets = Vec::new();
+        for (i, slot) in self.slots.iter_mut() {
+            if matches!(slot.phase, Phase::InFlight | Phase::Orphaned) {
+                report.in_flight += 1;
+                if !slot.cancel_sent {
+                    targets.push((i, slot.generation));
+                }
+            }
+        }
+        for (i, g) in targets {
+            if let Some(slot) = self.slots.get(i, g) {
+                slot.cancel_wanted = true;
+            }
+            self.cancel_backlog.push_back((i, g));
+        }
+        self.flush_cancels();
+        let deadline = self.deadline;
+        loop {
+            self.reap();
+            let in_kernel = self
+                .slots
+                .iter_mut()
+                .filter(|(_, s)| matches!(s.phase, Phase::InFlight | Phase::Orphaned))
+                .count() as u32;
+            if in_kernel == 0 && self.internal == 0 {
+                break;
+            }
+            let elapsed = start.elapsed();
+            if elapsed >= deadline {
+                report.leaked = in_kernel;
+                break;
+            }
+            self.flush_cancels();
+            let Some(ring) = self.ring.as_mut() else { break };
+            let left = deadline - elapsed;
+            let r = if ring.has_feature(IORING_FEAT_EXT_ARG) {
+                ring.submit_and_wait_timeout(1, left.min(Duration::from_millis(50)))
+            } else {
+                ring.submit_and_wait(1)
+            };
+            if let Err(e) = r {
+                if !e.is_transient() {
+                    report.leaked = in_kernel;
+                    break;
+                }
+            }
+        }
+        report.waited = start.elapsed();
+        if report.leaked > 0 {
+            // The kernel may still write into these operations' memory after
+            // the ring is closed: leak the whole table rather than free it.
+            self.leaked = true;
+        }
+        // Waiters will find the driver closed.
+        for (_, w) in self.waiters.drain(..) {
+            self.to_wake.push(w);
+        }
+        for (_, slot) in self.slots.iter_mut() {
+            if let Some(w) = slot.waker.take() {
+                self.to_wake.push(w);
+            }
+        }
+        self.ring = None;
+        report
+    }
+}
+
+impl<K: Kernel> core::fmt::Debug for Driver<K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.shared.inner.try_borrow() {
+            Ok(inner) => f
+                .debug_struct("Driver")
+                .field("in_flight", &inner.slots.in_use())
+                .field("credits", &inner.credits)
+                .field("closed", &inner.closed)
+                .finish(),
+            Err(_) => f.write_str("Driver { <busy> }"),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The table of operations in flight, and how a completion finds its entry.
+//!
+//! Every operation occupies one entry. Its `user_data` is the entry's index
+//! in the low 32 bits and the entry's generation in the high 32 bits; the
+//! generation changes every time the entry is reused. A completion whose
+//! generation does not match (a late completion of a cancelled request, a
+//! duplicate, the tail of a multishot request) is recognised as stale and
+//! can never reach the entry's new owner (bug class 3.9).
+
+use crate::cqueue::Cqe;
+use core::task::Waker;
+use std::collections::VecDeque;
+
+/// `user_data` of the driver's own requests (cancellations, wake-up polls).
+/// Index `u32::MAX` is never a table index.
+pub(crate) const INTERNAL: u64 = u32::MAX as u64;
+/// `user_data` of a wake-up posted by another ring with `IORING_OP_MSG_RING`
+/// (or of the driver's eventfd poll).
+pub const WAKE: u64 = (1 << 32) | u32::MAX as u64;
+
+/// Splits a `user_data` into (index, generation).
+#[inline(always)]
+pub(crate) fn decode(user_data: u64) -> (u32, u32) {
+    (user_data as u32, (user_data >> 32) as u32)
+}
+
+/// Builds the `user_data` of entry `index` at `generation`.
+#[inline(always)]
+pub(crate) fn encode(index: u32, generation: u32) -> u64 {
+    (u64::from(generation) << 32) | u64::from(index)
+}
+
+/// Where an entry is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Unused; links to the next free entry.
+    Free,
+    /// Submitted; its owner (a future) is alive.
+    InFlight,
+    /// The terminal completion arrived; the owner has not collected it yet.
+    Done,
+    /// The owner is gone (dropped); the entry keeps the operation's memory
+    /// until the terminal completion arrives, then frees it.
+    Orphaned,
+}
+
+/// One entry.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    pub(crate) generation: u32,
+    pub(crate) phase: Phase,
+    pub(crate) next_free: u32,
+    pub(crate) waker: Option<Waker>,
+    /// The first completion (the result), for single-result operations and
+    /// zero-copy sends.
+    pub(crate) result: Option<Cqe>,
+    /// The completion that ended the operation.
+    pub(crate) last: Option<Cqe>,
+    /// Completions not yet taken by a multishot owner.
+    pub(crate) stream: Option<VecDeque<Cqe>>,
+    /// Whether this is a multishot operation (completions are queued).
+    pub(crate) multishot: bool,
+    /// CQ credits this entry holds until its terminal completion.
+    pub(crate) credits: u32,
+    /// A cancellation was asked for but not yet submitted.
+    pub(crate) cancel_wanted: bool,
+    /// A cancellation request is in the kernel.
+    pub(crate) cancel_sent: bool,
+    /// Whether a completion for the current generation arrived.
+    pub(crate) seen: bool,
+}
+
+impl Slot {
+    fn new(next_free: u32) -> Self {
+        Slot {
+            generation: 0,
+            phase: Phase::Free,
+            next_free,
+            waker: None,
+            result: None,
+            last: None,
+            stream: None,
+            multishot: false,
+            credits: 0,
+            cancel_wanted: false,
+            cancel_sent: false,
+            seen: false,
+        }
+    }
+}
+
+/// A fixed-size table of entries with a free list.
+#[derive(Debug)]
+pub(crate) struct Slots {
+    slots: Box<[Slot]>,
+    free_head: u32,
+    in_use: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Slots {
+    pub(crate) fn new(len: u32) -> Self {
+        let slots = (0..len).map(|i| Slot::new(if i + 1 < len { i + 1 } else { NONE })).collect();
+        Slots { slots, free_head: if len > 0 { 0 } else { NONE }, in_use: 0 }
+    }
+
+    pub(crate) fn len(&self) -> u32 {
+        self.slots.len() as u32
+    }
+
+    pub(crate) fn in_use(&self) -> u32 {
+        self.in_use
+    }
+
+    /// Takes a free entry; returns its index and new generation.
+    pub(crate) fn alloc(&mut self) -> Option<(u32, u32)> {
+        let index = self.free_head;
+        if index == NONE {
+            return None;
+        }
+        let slot = &mut self.slots[index as usize];
+        self.free_head = slot.next_free;
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.phase = Phase::InFlight;
+        slot.next_free = NONE;
+        slot.result = None;
+        slot.last = None;
+        slot.waker = None;
+        slot.multishot = false;
+        slot.credits = 0;
+        slot.cancel_wanted = false;
+        slot.cancel_sent = false;
+        slot.seen = false;
+        if let Some(q) = slot.stream.as_mut() {
+            q.clear();
+        }
+        self.in_use += 1;
+        Some((index, slot.generation))
+    }
+
+    /// Returns entry `index` to the free list. Its generation moves on at
+    /// the next `alloc`, so completions for the old one are stale from now on.
+    pub(crate) fn release(&mut self, index: u32) {
+        let slot = &mut self.slots[index as usize];
+        debug_assert_ne!(slot.phase, Phase::Free);
+        slot.phase = Phase::Free;
+        slot.waker = None;
+        slot.next_free = self.free_head;
+        self.free_head = index;
+        self.in_use -= 1;
+    }
+
+    /// The entry a completion is for, if its generation is current.
+    pub(crate) fn lookup(&mut self, user_data: u64) -> Option<(u32, &mut Slot)> {
+        let (index, generation) = decode(user_data);
+        let slot = self.slots.get_mut(index as usize)?;
+        (slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))
+    }
+
+    /// Entry `index` if it is at `generation`.
+    pub(crate) fn get(&mut self, index: u32, generation: u32) -> Option<&mut Slot> {
+        let slot = self.slots.get_mut(index as usize)?;
+        (slot.generation == generation && slot.phase != Phase::Free).then_some(slot)
+    }
+
+    /// Every entry, for teardown.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut Slot)> {
+        self.slots.iter_mut().enumerate().map(|(i, s)| (i as u32, s))
+    }
+}

@@ -1,0 +1,56 @@
+//! When written SQEs are handed to the kernel.
+
+/// Decides, after each SQE is written, whether to enter the kernel now.
+///
+/// Whatever it decides, everything written is submitted before the driver
+/// waits for completions, so a strategy changes latency and the number of
+/// system calls, never correctness.
+pub trait SubmitStrategy {
+    /// Called after an SQE was written; `unsubmitted` entries are now
+    /// waiting for the kernel. Return true to submit them now.
+    fn submit_now(&mut self, unsubmitted: u32) -> bool;
+}
+
+/// Submit every SQE as soon as it is written: lowest latency, one system
+/// call per operation.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Immediate;
+
+impl SubmitStrategy for Immediate {
+    fn submit_now(&mut self, _: u32) -> bool {
+        true
+    }
+}
+
+/// Submit when the executor is about to wait (or when `max` entries are
+/// waiting): one system call per batch. The default.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch {
+    /// Submit early once this many entries are waiting.
+    pub max: u32,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch { max: u32::MAX }
+    }
+}
+
+impl SubmitStrategy for Batch {
+    fn submit_now(&mut self, unsubmitted: u32) -> bool {
+        unsubmitted >= self.max
+    }
+}
+
+/// For rings set up with SQPOLL: publishing the tail is the submission, and
+/// the driver enters the kernel only to wake the poll thread or to wait.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SqPoll;
+
+impl SubmitStrategy for SqPoll {
+    fn submit_now(&mut self, _: u32) -> bool {
+        // `Ring::submit` under SQPOLL only publishes, and enters only if the
+        // thread sleeps; asking for it after every push keeps the poll thread fed.
+        true
+    }
+}

@@ -1,0 +1,209 @@
+//! The typed errors of ring-core.
+//!
+//! Bad input never panics inside the library: each way a request can be
+//! wrong has its own variant that says what was wrong, and every variant
+//! converts into `std::io::Error` (keeping the errno where there is one) for
+//! callers that only want `?`.
+
+use core::fmt;
+use ring_sys::Errno;
+use std::io;
+
+/// Which step talked to the kernel when an [`Error::Syscall`] happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Call {
+    /// `io_uring_setup(2)`.
+    Setup,
+    /// `io_uring_enter(2)`.
+    Enter,
+    /// `io_uring_register(2)` with this `IORING_REGISTER_*` opcode.
+    Register(u32),
+    /// `mmap(2)` of a ring region.
+    Mmap,
+    /// Another libc call (eventfd, pipe, ...), named.
+    Other(&'static str),
+}
+
+/// Everything that can go wrong in ring-core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A ring size outside what the kernel accepts. `which` is `"sq"` or `"cq"`.
+    RingSize {
+        /// Which ring the size was for.
+        which: &'static str,
+        /// What was asked for.
+        requested: u32,
+        /// The largest size the kernel accepts (without `IORING_SETUP_CLAMP`).
+        max: u32,
+    },
+    /// The running kernel rejected a setup flag it does not know.
+    UnsupportedSetupFlag {
+        /// The flag's kernel name, for example `"IORING_SETUP_SQE_MIXED"`.
+        flag: &'static str,
+        /// What the kernel said.
+        errno: Errno,
+    },
+    /// Setup flags that cannot be combined as asked (the kernel would say EINVAL).
+    SetupFlagConflict {
+        /// The flag that cannot be used.
+        flag: &'static str,
+        /// Why, in words: which flag it needs or excludes.
+        reason: &'static str,
+    },
+    /// The ring's memory could not be locked: `RLIMIT_MEMLOCK` is too low
+    /// (kernels before 5.12 charge ring memory to it).
+    MemlockLimit {
+        /// The soft limit in bytes at the time of the failure.
+        limit: u64,
+        /// What the kernel said.
+        errno: Errno,
+    },
+    /// io_uring is not available: the kernel lacks it (ENOSYS) or the
+    /// administrator disabled it (`kernel.io_uring_disabled`, EPERM).
+    Unavailable {
+        /// What the kernel said.
+        errno: Errno,
+    },
+    /// The running kernel does not support this opcode (found by the probe).
+    UnsupportedOpcode {
+        /// The `IORING_OP_*` value.
+        opcode: u8,
+        /// Its kernel name.
+        name: &'static str,
+    },
+    /// The running kernel does not support this register operation.
+    UnsupportedRegister {
+        /// The `IORING_REGISTER_*` value.
+        opcode: u32,
+        /// What the kernel said.
+        errno: Errno,
+    },
+    /// The ring was set up without a feature or mode this call needs.
+    NotConfigured(&'static str),
+    /// A buffer or count larger than the kernel accepts in the field it goes in.
+    TooLong {
+        /// What was too long ("buffer", "iovec count", ...).
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// The largest the kernel accepts.
+        max: usize,
+    },
+    /// A file descriptor that is negative or otherwise cannot be right.
+    BadFd(i32),
+    /// An argument out of its documented range.
+    InvalidArgument(&'static str),
+    /// The submission queue has no free entry.
+    SubmissionQueueFull,
+    /// The kernel dropped a completion (`EBADR` from `io_uring_enter`): the
+    /// CQ overflowed on a kernel without `IORING_FEAT_NODROP` or it could
+    /// not allocate the overflow entry.
+    CompletionLost,
+    /// A system call failed with an errno that has no variant of its own.
+    Syscall {
+        /// Which call.
+        call: Call,
+        /// What the kernel said.
+        errno: Errno,
+    },
+}
+
+/// `Result` with ring-core's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+impl Error {
+    /// The errno behind this error, if the kernel gave one.
+    pub fn errno(&self) -> Option<Errno> {
+        match self {
+            Error::UnsupportedSetupFlag { errno, .. }
+            | Error::MemlockLimit { errno, .. }
+            | Error::Unavailable { errno }
+            | Error::UnsupportedRegister { errno, .. }
+            | Error::Syscall { errno, .. } => Some(*errno),
+            Error::CompletionLost => Some(Errno::new(libc::EBADR)),
+            Error::SubmissionQueueFull => Some(Errno::new(libc::EBUSY)),
+            Error::BadFd(_) => Some(Errno::new(libc::EBADF)),
+            Error::UnsupportedOpcode { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
+            Error::TooLong { .. } => Some(Errno::new(libc::E2BIG)),
+            _ => Some(Errno::new(libc::EINVAL)),
+        }
+    }
+
+    /// Whether retrying the same call later can succeed: the kernel was
+    /// interrupted (EINTR), short of resources (EAGAIN), or had no room for
+    /// completions (EBUSY). Nothing already published to the ring is lost by
+    /// any of them.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::Syscall { errno, .. }
+                if matches!(errno.raw(), libc::EINTR | libc::EAGAIN | libc::EBUSY)
+        ) || matches!(self, Error::SubmissionQueueFull)
+    }
+
+    pub(crate) fn syscall(call: Call, errno: Errno) -> Self {
+        Error::Syscall { call, errno }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::RingSize { which, requested, max } => write!(
+                f,
+                "{which} ring size {requested} is out of range: the kernel accepts 1..={max} (or set IORING_SETUP_CLAMP)"
+            ),
+            Error::UnsupportedSetupFlag { flag, errno } => {
+                write!(f, "this kernel does not support setup flag {flag} ({errno})")
+            }
+            Error::SetupFlagConflict { flag, reason } => write!(f, "setup flag {flag}: {reason}"),
+            Error::MemlockLimit { limit, errno } => write!(
+                f,
+                "RLIMIT_MEMLOCK ({limit} bytes) is too low for the ring's memory ({errno}); raise it with `ulimit -l` or use a smaller ring"
+            ),
+            Error::Unavailable { errno } => write!(
+                f,
+                "io_uring is not available on this system ({errno}); check the kernel config and sysctl kernel.io_uring_disabled"
+            ),
+            Error::UnsupportedOpcode { opcode, name } => {
+                write!(f, "opcode {name} ({opcode}) is not supported on this kernel")
+            }
+            Error::UnsupportedRegister { opcode, errno } => write!(
+                f,
+                "register operation {} ({opcode}) is not supported on this kernel ({errno})",
+                crate::probe::register_op_name(*opcode)
+            ),
+            Error::NotConfigured(what) => write!(f, "the ring was not set up for this: {what}"),
+            Error::TooLong { what, len, max } => {
+                write!(f, "{what} of length {len} is longer than the kernel accepts ({max})")
+            }
+            Error::BadFd(fd) => write!(f, "bad file descriptor {fd}"),
+            Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
+            Error::SubmissionQueueFull => write!(f, "the submission queue is full"),
+            Error::CompletionLost => write!(
+                f,
+                "the kernel dropped a completion (EBADR): the completion queue overflowed without IORING_FEAT_NODROP"
+            ),
+            Error::Syscall { call, errno } => write!(f, "{call:?} failed: {errno}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let kind_errno = match &e {
+            Error::Syscall { errno, .. } | Error::UnsupportedSetupFlag { errno, .. } => {
+                return io::Error::new(io::Error::from_raw_os_error(errno.raw()).kind(), e)
+            }
+            _ => e.errno(),
+        };
+        match kind_errno {
+            Some(errno) => io::Error::new(io::Error::from_raw_os_error(errno.raw()).kind(), e),
+            None => io::Error::other(e),
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Operations as futures: the [`Operation`] contract, the [`Op`] future that
+//! claims a table entry, and explicit cancellation.
+//!
+//! An operation goes through these states (see `docs/ownership.md` for the
+//! full argument):
+//!
+//! 1. **Waiting**: the future holds the operation's value; the kernel knows
+//!    nothing of it. Dropping the future here simply drops the value.
+//! 2. **In flight**: the value was moved into the driver's table entry, its
+//!    SQE built from it at that address and published. The future holds
+//!    only `(index, generation)`. Dropping the future *orphans* the entry:
+//!    the driver submits a cancellation and keeps the value until the
+//!    terminal completion. Forgetting the future leaks the claim; the value
+//!    stays in the table until the completion arrives and the driver is
+//!    dropped, and is never freed while the kernel may use it.
+//! 3. **Done**: the terminal completion arrived. The next poll moves the
+//!    value back out and returns it with the result.
+
+use crate::cqueue::Cqe;
+use crate::driver::{Driver, Shared, Start};
+use crate::kernel::{Kernel, Linux};
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use ring_sys::io_uring_sqe;
+use std::rc::Rc;
+
+/// An operation whose memory the driver owns while the kernel uses it.
+///
+/// # Safety
+///
+/// [`prepare`](Operation::prepare) is called once the value sits at its final
+/// address in the driver's table, and the value is not moved or dropped
+/// until the operation's terminal completion (the first one without
+/// `IORING_CQE_F_MORE`) has been seen. Implementors promise that the SQE
+/// it returns makes the kernel read or write only:
+/// - memory owned by `self` (inline, or on the heap through owned
+///   pointers), within what `self` owns, or `'static` memory;
+/// - for writes, memory nothing else can read or write while `self` is in
+///   the table (owned buffers, not shared references into Rust objects);
+/// and that it names no resource (a registered buffer or file index) that
+/// could be released while the operation is in flight, unless `self` holds
+/// what keeps it registered.
+pub unsafe trait Operation: 'static {
+    /// What the operation resolves to (typically the result with the
+    /// operation's buffers).
+    type Output;
+
+    /// Completion-queue entries the operation can post before its terminal
+    /// one, plus one; the driver never admits more operations than the CQ
+    /// can hold. 1 for single-shot operations, 2 for zero-copy sends (the
+    /// result and the notification).
+    const CQES: u32 = 1;
+
+    /// Builds the SQE from `self` at its final address. `user_data` is
+    /// overwritten by the driver.
+    fn prepare(&mut self) -> io_uring_sqe;
+
+    /// Turns the completion into the output, giving the memory back.
+    /// `result` is the first completion (the operation's result); `last`
+    /// is the terminal one (the same, except for zero-copy sends, where it
+    /// is the notification).
+    fn complete(self, result: Cqe, last: Cqe) -> Self::Output;
+
+    /// Called instead of [`complete`](Operation::complete) when the owner
+    /// was gone before the operation ended. The default drops `self`;
+    /// operations that create resources (an opened or accepted descriptor)
+    /// release them here so a cancelled-but-successful operation leaks
+    /// nothing (bug class 4.6).
+    fn orphaned(self, result: Cqe, last: Cqe)
+    where
+        Self: Sized,
+    {
+        let _ = (result, last);
+    }
+}
+
+/// Whether an explicitly cancelled operation ran or was cancelled; either
+/// way its output (and so its buffers) comes back.
+#[derive(Debug)]
+pub enum Cancelled<O> {
+    /// It completed before the cancellation took effect; nothing is lost.
+    Completed(O),
+    /// The kernel cancelled it (`-ECANCELED`, or `-EINTR` for some operations).
+    Cancelled(O),
+}
+
+impl<O> Cancelled<O> {
+    /// The output, whichever way it ended.
+    pub fn into_inner(self) -> O {
+        match self {
+            Cancelled::Completed(o) | Cancelled::Cancelled(o) => o,
+        }
+    }
+
+    /// Whether the kernel cancelled it.
+    pub fn was_cancelled(&self) -> bool {
+        matches!(self, Cancelled::Cancelled(_))
+    }
+}
+
+pub(crate) enum OpState<T> {
+    /// Not yet in the kernel; holds the value, and a place in the queue for
+    /// a free entry if it had to wait.
+    Waiting { op: T, ticket: Option<u64> },
+    /// In the table at (index, generation).
+    Submitted { index: u32, generation: u32 },
+    /// The output was returned.
+    Finished,
+}
+
+/// A future of an operation's output. Created by the driver's operation
+/// methods; submits on first poll.
+#[must_use = "an operation does nothing until polled"]
+pub struct Op<T: Operation, K: Kernel = Linux> {
+    pub(crate) shared: Rc<Shared<K>>,
+    pub(crate) state: OpState<T>,
+    pub(crate) cancel: bool,
+}
+
+impl<T: Operation, K: Kernel> Unpin for Op<T, K> {}
+
+impl<T: Operation, K: Kernel> Op<T, K> {
+    pub(crate) fn new(driver: &Driver<K>, op: T) -> Self {
+        Op { shared: driver.shared.clone(), state: OpState::Waiting { op, ticket: None }, cancel: false }
+    }
+
+    /// Asks the kernel to cancel the operation and resolves to its output
+    /// together with whether it ran or was cancelled. Cancelling an
+    /// operation that already completed returns the completed result.
+    pub fn cancel(mut self) -> CancelOp<T, K> {
+        self.cancel = true;
+        CancelOp { op: self }
+    }
+
+    /// The `user_data` of the operation once submitted (for cancelling it
+    /// from another operation).
+    pub fn user_data(&self) -> Option<u64> {
+        match self.state {
+            OpState::Submitted { index, generation } => Some(crate::driver::slot::encode(index, generation)),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<(T::Output, bool)> {
+        loop {
+            match core::mem::replace(&mut self.state, OpState::Finished) {
+                OpState::Waiting { op, ticket } => {
+                    if self.cancel {
+                        // Cancelled before it ever reached the kernel: it
+                        // is complete, as cancelled, with nothing lost.
+                        self.shared.forget_ticket(ticket);
+                        let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
+                        return Poll::Ready((op.complete(cqe, cqe), true));
+                    }
+                    match self.shared.start(op, ticket, cx) {
+                        Start::Started(index, generation) => {
+                            self.state = OpState::Submitted { index, generation };
+                        }
+                        Start::Wait(op, ticket) => {
+                            self.state = OpState::Waiting { op, ticket: Some(ticket) };
+                            return Poll::Pending;
+                        }
+                        Start::Closed(op) => {
+                            // The driver is shut down; the operation never
+                            // reached the kernel and ends as cancelled.
+                            let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
+                            return Poll::Ready((op.complete(cqe, cqe), true));
+                        }
+                    }
+                }
+                OpState::Submitted { index, generation } => {
+                    if self.cancel {
+                        self.shared.request_cancel(index, generation);
+                    }
+                    match self.shared.poll_complete::<T>(index, generation, cx) {
+                        Poll::Ready(out) => return Poll::Ready(out),
+                        Poll::Pending => {
+                            self.state = OpState::Submitted { index, generation };
+                            return Poll::Pending;
+                        }
+                    }
+                }
+                OpState::Finished => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl<T: Operation, K: Kernel> Future for Op<T, K> {
+    type Output = T::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
+        self.poll_inner(cx).map(|(out, _)| out)
+    }
+}
+
+impl<T: Operation, K: Kernel> Drop for Op<T, K> {
+    fn drop(&mut self) {
+        match core::mem::replace(&mut self.state, OpState::Finished) {
+            OpState::Submitted { index, generation } => self.shared.orphan(index, generation),
+            OpState::Waiting { op, ticket } => {
+                self.shared.forget_ticket(ticket);
+                drop(op);
+            }
+            OpState::Finished => {}
+        }
+    }
+}
+
+/// The future returned by [`Op::cancel`].
+#[must_use = "a cancellation does nothing until polled"]
+pub struct CancelOp<T: Operation, K: Kernel = Linux> {
+    op: Op<T, K>,
+}
+
+impl<T: Operation, K: Kernel> Future for CancelOp<T, K> {
+    type Output = Cancelled<T::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.op.poll_inner(cx).map(|(out, cancelled)| {
+            if cancelled {
+                Cancelled::Cancelled(out)
+            } else {
+                Cancelled::Completed(out)
+            }
+        })
+    }
+}

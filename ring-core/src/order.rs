@@ -1,0 +1,107 @@
+//! Every memory ordering used on the shared rings, as a named constant.
+//!
+//! The contract comes from the kernel: the comment at the top of
+//! `io_uring/io_uring.c`, `struct io_rings` in
+//! `include/linux/io_uring_types.h`, and `io_uring(7)`. In short:
+//!
+//! - **SQ.** The application writes SQEs (and, without `NO_SQARRAY`, the
+//!   index array), then stores the SQ tail with *release*. The kernel loads
+//!   the tail with `smp_load_acquire`, reads the entries, and stores the
+//!   SQ head with `smp_store_release` once it has copied them. The
+//!   application loads the head with *acquire* before it rewrites a slot
+//!   the kernel might still be reading.
+//! - **CQ.** The kernel writes a CQE, then stores the CQ tail with
+//!   `smp_store_release`. The application loads the tail with *acquire*,
+//!   reads the entries, and stores the CQ head with *release* so the kernel
+//!   cannot reuse a slot before the application has read it.
+//! - **SQPOLL wake-up.** After publishing the tail the application must
+//!   issue a full barrier before reading `IORING_SQ_NEED_WAKEUP`; the
+//!   kernel thread sets the flag, issues `smp_mb()`, then re-reads the
+//!   tail. With weaker orderings both sides can read stale values (the
+//!   store-buffering shape) and the thread sleeps with work queued.
+//!
+//! Keeping each ordering a named constant serves two readers: the auditor,
+//! who finds every decision in one file with its reason; and the
+//! verification crate's planted-bug script, which weakens one constant at a
+//! time and checks that a model fails.
+
+use crate::sync::Ordering;
+
+/// Loading the SQ head (written by the kernel). *Acquire*: pairs with the
+/// kernel's `smp_store_release` of the head after it has read the SQEs, so
+/// a slot is rewritten only after the kernel's reads of it are done.
+pub const SQ_HEAD_LOAD: Ordering = Ordering::Acquire;
+
+/// Storing the SQ tail (written by the application). *Release*: pairs with
+/// the kernel's `smp_load_acquire` of the tail (in `io_submit_sqes`, or in
+/// the SQPOLL thread), so SQE and array writes are visible before the
+/// kernel can see the new tail. Without SQPOLL the kernel reads the tail
+/// only inside `io_uring_enter`, and the system call alone would order it;
+/// release costs nothing on x86-64 and keeps one rule for both modes.
+pub const SQ_TAIL_STORE: Ordering = Ordering::Release;
+
+/// Loading the SQ ring flags (`NEED_WAKEUP`, `CQ_OVERFLOW`, `TASKRUN`,
+/// written by the kernel). *Relaxed*: the flags are hints that only decide
+/// whether to call `io_uring_enter`; for `NEED_WAKEUP` the ordering that
+/// matters is the full fence before this load ([`sqpoll_wakeup_fence`]).
+pub const SQ_FLAGS_LOAD: Ordering = Ordering::Relaxed;
+
+/// Loading the CQ tail (written by the kernel). *Acquire*: pairs with the
+/// kernel's `smp_store_release` of the tail after it wrote the CQE, so the
+/// entry's contents are visible before it is read.
+pub const CQ_TAIL_LOAD: Ordering = Ordering::Acquire;
+
+/// Storing the CQ head (written by the application). *Release*: pairs with
+/// the kernel's load of the head when it checks for space, so every read of
+/// an entry happens before the kernel may overwrite its slot.
+pub const CQ_HEAD_STORE: Ordering = Ordering::Release;
+
+/// Loading the CQ head. *Relaxed*: only the application writes it, so the
+/// owning thread reads back its own store (liburing `a4d619a2` reverted an
+/// acquire here for that reason).
+pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;
+
+/// Loading the SQ tail. *Relaxed*: only the application writes it.
+pub const SQ_TAIL_LOAD: Ordering = Ordering::Relaxed;
+
+/// Loading the CQ overflow counter or the SQ dropped counter, which are
+/// statistics the kernel writes. *Relaxed*: nothing is read on their account.
+pub const COUNTER_LOAD: Ordering = Ordering::Relaxed;
+
+/// Reading and writing the application-owned CQ ring flags
+/// (`IORING_CQ_EVENTFD_DISABLED`). *Relaxed*: the kernel reads the word
+/// with `READ_ONCE` when it is about to signal the eventfd; a late
+/// observation costs at most one spurious or missed notification, which
+/// the flag explicitly tolerates.
+pub const CQ_FLAGS_RMW: Ordering = Ordering::Relaxed;
+
+/// Storing a provided-buffer ring's tail (a `u16`, written by the
+/// application). *Release*: pairs with the kernel's `smp_load_acquire` of
+/// the tail in `io_ring_buffer_select`, so the buffer entries written
+/// before it are visible first (liburing `c44319a6`).
+pub const BUF_RING_TAIL_STORE: Ordering = Ordering::Release;
+
+/// Loading a provided-buffer ring's head (kernel-written, `IOU_PBUF_RING_INC`
+/// or buffer status). *Acquire*: the kernel publishes consumption with a
+/// release store.
+pub const BUF_RING_HEAD_LOAD: Ordering = Ordering::Acquire;
+
+/// The full barrier between storing the SQ tail and loading
+/// `IORING_SQ_NEED_WAKEUP` under SQPOLL.
+///
+/// The SQPOLL thread, before sleeping, sets `NEED_WAKEUP`, issues
+/// `smp_mb()`, and re-checks the SQ tail. The application stores the tail
+/// and then checks the flag. This is the store-buffering litmus shape: with
+/// only acquire/release each side may read the other's old value, the
+/// thread sleeps, and the application does not wake it (liburing #541,
+/// tokio-rs/io-uring #197). A sequentially consistent fence on each side
+/// forbids that outcome. It is written as a fence, not as a SeqCst load,
+/// both because that is what the kernel pairs with and because loom models
+/// fences exactly (it treats SeqCst accesses as AcqRel).
+#[inline(always)]
+pub fn sqpoll_wakeup_fence() {
+    crate::sync::fence(SQPOLL_FENCE);
+}
+
+/// The ordering of [`sqpoll_wakeup_fence`]. Must be `SeqCst`.
+pub const SQPOLL_FENCE: Ordering = Ordering::SeqCst;
