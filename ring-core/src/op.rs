@@ -52,6 +52,11 @@ pub unsafe trait Operation: 'static {
     /// result and the notification).
     const CQES: u32 = 1;
 
+    /// Whether completions are queued as a stream ([`MultiOp`]) rather than
+    /// kept as one result. Set by the multishot adapter only.
+    #[doc(hidden)]
+    const MULTISHOT: bool = false;
+
     /// Builds the SQE from `self` at its final address. `user_data` is
     /// overwritten by the driver.
     fn prepare(&mut self) -> io_uring_sqe;
@@ -226,4 +231,175 @@ impl<T: Operation, K: Kernel> Future for CancelOp<T, K> {
             }
         })
     }
+}
+
+/// A multishot operation: one SQE, a stream of completions, each with
+/// `IORING_CQE_F_MORE` except the last.
+///
+/// # Safety
+///
+/// As for [`Operation`]: the SQE touches only memory `self` owns (or
+/// `'static` memory), which the driver keeps until the completion without
+/// `IORING_CQE_F_MORE`. In addition, [`item`](Multishot::item) runs while
+/// the operation may still be in flight, so it must not write memory the
+/// kernel may be reading or writing.
+pub unsafe trait Multishot: 'static {
+    /// What each completion becomes.
+    type Item;
+
+    /// Builds the SQE from `self` at its final address.
+    fn prepare(&mut self) -> io_uring_sqe;
+
+    /// Turns one completion into an item (`None` to skip it).
+    fn item(&mut self, cqe: Cqe) -> Option<Self::Item>;
+}
+
+/// Adapts a [`Multishot`] to the driver's [`Operation`] table entry.
+pub(crate) struct Streaming<T>(pub(crate) T);
+
+// SAFETY: forwards `T`'s contract; `complete`/`orphaned` only hand `T`
+// back or drop it after the terminal completion.
+unsafe impl<T: Multishot> Operation for Streaming<T> {
+    type Output = T;
+    const MULTISHOT: bool = true;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        self.0.prepare()
+    }
+
+    fn complete(self, _: Cqe, _: Cqe) -> T {
+        self.0
+    }
+}
+
+/// A stream of a multishot operation's items.
+///
+/// Poll it with [`next`](MultiOp::next) (or [`poll_next`](MultiOp::poll_next));
+/// it yields `None` after the completion without `IORING_CQE_F_MORE`,
+/// whether the kernel ended it normally, early (for example `-ENOBUFS`,
+/// which arrives as the last item's error), or because it was cancelled.
+/// Dropping the stream cancels the operation; its memory stays with the
+/// driver until the kernel's last completion.
+#[must_use = "a multishot operation does nothing until polled"]
+pub struct MultiOp<T: Multishot, K: Kernel = Linux> {
+    shared: Rc<Shared<K>>,
+    state: OpState<Streaming<T>>,
+    done: Option<T>,
+    cancel: bool,
+}
+
+impl<T: Multishot, K: Kernel> Unpin for MultiOp<T, K> {}
+
+impl<T: Multishot, K: Kernel> MultiOp<T, K> {
+    pub(crate) fn new(driver: &Driver<K>, op: T) -> Self {
+        MultiOp {
+            shared: driver.shared.clone(),
+            state: OpState::Waiting { op: Streaming(op), ticket: None },
+            done: None,
+            cancel: false,
+        }
+    }
+
+    /// The next item, or `None` once the stream has ended.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<T::Item>> {
+        loop {
+            match core::mem::replace(&mut self.state, OpState::Finished) {
+                OpState::Waiting { op, ticket } => {
+                    if self.cancel {
+                        self.shared.forget_ticket(ticket);
+                        self.done = Some(op.0);
+                        return Poll::Ready(None);
+                    }
+                    match self.shared.start(op, ticket, cx) {
+                        Start::Started(index, generation) => {
+                            self.state = OpState::Submitted { index, generation };
+                        }
+                        Start::Wait(op, ticket) => {
+                            self.state = OpState::Waiting { op, ticket: Some(ticket) };
+                            return Poll::Pending;
+                        }
+                        Start::Closed(op) => {
+                            self.done = Some(op.0);
+                            return Poll::Ready(None);
+                        }
+                    }
+                }
+                OpState::Submitted { index, generation } => {
+                    if self.cancel {
+                        self.shared.request_cancel(index, generation);
+                    }
+                    match self.shared.poll_stream::<T>(index, generation, cx) {
+                        StreamPoll::Item(item) => {
+                            self.state = OpState::Submitted { index, generation };
+                            return Poll::Ready(Some(item));
+                        }
+                        StreamPoll::Last(item, op) => {
+                            self.done = Some(op);
+                            return Poll::Ready(item);
+                        }
+                        StreamPoll::End(op) => {
+                            self.done = Some(op);
+                            return Poll::Ready(None);
+                        }
+                        StreamPoll::Pending => {
+                            self.state = OpState::Submitted { index, generation };
+                            return Poll::Pending;
+                        }
+                    }
+                }
+                OpState::Finished => return Poll::Ready(None),
+            }
+        }
+    }
+
+    /// A future of the next item.
+    pub fn next(&mut self) -> Next<'_, T, K> {
+        Next { stream: self }
+    }
+
+    /// Asks the kernel to stop the operation. Items already posted are
+    /// still delivered; the stream then ends.
+    pub fn cancel(&mut self) {
+        self.cancel = true;
+        if let OpState::Submitted { index, generation } = self.state {
+            self.shared.request_cancel(index, generation);
+        }
+    }
+
+    /// The operation's value, once the stream has ended.
+    pub fn into_inner(mut self) -> Option<T> {
+        self.done.take()
+    }
+}
+
+impl<T: Multishot, K: Kernel> Drop for MultiOp<T, K> {
+    fn drop(&mut self) {
+        match core::mem::replace(&mut self.state, OpState::Finished) {
+            OpState::Submitted { index, generation } => self.shared.orphan(index, generation),
+            OpState::Waiting { ticket, .. } => self.shared.forget_ticket(ticket),
+            OpState::Finished => {}
+        }
+    }
+}
+
+/// The future returned by [`MultiOp::next`].
+pub struct Next<'a, T: Multishot, K: Kernel = Linux> {
+    stream: &'a mut MultiOp<T, K>,
+}
+
+impl<T: Multishot, K: Kernel> Future for Next<'_, T, K> {
+    type Output = Option<T::Item>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.stream.poll_next(cx)
+    }
+}
+
+/// What polling a stream's entry found.
+pub(crate) enum StreamPoll<I, T> {
+    Item(I),
+    /// The terminal completion's item (if any) and the value.
+    Last(Option<I>, T),
+    End(T),
+    Pending,
 }

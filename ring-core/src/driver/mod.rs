@@ -41,7 +41,7 @@ pub mod strategy;
 use crate::cqueue::Cqe;
 use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
-use crate::op::{Op, Operation};
+use crate::op::{Multishot, Op, Operation, StreamPoll, Streaming};
 use crate::ring::Ring;
 use core::cell::{Cell, RefCell};
 use core::task::{Context, Poll, Waker};
@@ -363,6 +363,19 @@ impl<K: Kernel> Shared<K> {
         self.inner.borrow_mut().request_cancel(index, generation);
     }
 
+    pub(crate) fn poll_stream<T: Multishot>(
+        &self,
+        index: u32,
+        generation: u32,
+        cx: &mut Context<'_>,
+    ) -> StreamPoll<T::Item, T> {
+        let r = self.inner.borrow_mut().poll_stream::<T>(index, generation, cx);
+        if !matches!(r, StreamPoll::Pending | StreamPoll::Item(_)) {
+            self.wake_collected();
+        }
+        r
+    }
+
     pub(crate) fn orphan(&self, index: u32, generation: u32) {
         match self.inner.try_borrow_mut() {
             Ok(mut inner) => inner.orphan(index, generation),
@@ -481,6 +494,7 @@ impl<K: Kernel> Inner<K> {
         }
         let slot = self.slots.get(index, generation).expect("just allocated");
         slot.credits = need;
+        slot.multishot = T::MULTISHOT;
         slot.waker = Some(cx.waker().clone());
         self.hooks[index as usize] = Some(orphan_hook::<T>);
         self.credits -= need;
@@ -562,6 +576,53 @@ impl<K: Kernel> Inner<K> {
             }
             Phase::Orphaned | Phase::Free => Poll::Pending,
         }
+    }
+
+    fn poll_stream<T: Multishot>(
+        &mut self,
+        index: u32,
+        generation: u32,
+        cx: &mut Context<'_>,
+    ) -> StreamPoll<T::Item, T> {
+        let Some(slot) = self.slots.get(index, generation) else { return StreamPoll::Pending };
+        let storage = self.storage.as_ref().expect("a live entry's storage is never leaked");
+        while let Some(cqe) = slot.stream.as_mut().and_then(|q| q.pop_front()) {
+            let terminal = !cqe.more();
+            // SAFETY: the cell holds this entry's `Streaming<T>`; `item` may
+            // run while the operation is in flight, which the `Multishot`
+            // contract allows for.
+            let value = unsafe { storage.get::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
+            // SAFETY: the pointer is to the live value in its cell, and
+            // nothing else holds a reference to it during this call.
+            let item = unsafe { (*value).0.item(cqe) };
+            if terminal {
+                // SAFETY: the terminal completion was seen.
+                let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("just checked");
+                self.hooks[index as usize] = None;
+                self.slots.release(index);
+                self.stats.completed += 1;
+                self.wake_first_waiter();
+                return StreamPoll::Last(item, op.0);
+            }
+            if let Some(item) = item {
+                return StreamPoll::Item(item);
+            }
+        }
+        if slot.phase == Phase::Done {
+            // Ended with no completion left to deliver (cannot normally
+            // happen: the terminal completion is queued like the others).
+            // SAFETY: the terminal completion was seen.
+            let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
+            self.hooks[index as usize] = None;
+            self.slots.release(index);
+            self.wake_first_waiter();
+            return StreamPoll::End(op.0);
+        }
+        match &mut slot.waker {
+            Some(w) => w.clone_from(cx.waker()),
+            None => slot.waker = Some(cx.waker().clone()),
+        }
+        StreamPoll::Pending
     }
 
     fn request_cancel(&mut self, index: u32, generation: u32) {
@@ -652,7 +713,10 @@ impl<K: Kernel> Inner<K> {
         slot.seen = true;
         let terminal = !cqe.more();
         if slot.multishot {
-            slot.stream.get_or_insert_with(VecDeque::new).push_back(cqe);
+            // An orphaned stream's items have nobody to go to.
+            if slot.phase != Phase::Orphaned {
+                slot.stream.get_or_insert_with(VecDeque::new).push_back(cqe);
+            }
         } else if slot.result.is_none() {
             slot.result = Some(cqe);
         }

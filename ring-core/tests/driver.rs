@@ -1,0 +1,296 @@
+//! The ownership layer and executor against this machine's kernel.
+use std::future::Future;
+
+use ring_core::buf::{Region, SharedRegion};
+use ring_core::{Cancelled, Runtime};
+use std::cell::Cell;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+fn pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into the array.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: fresh descriptors we own.
+    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+}
+
+fn write_all(fd: &OwnedFd, data: &[u8]) {
+    // SAFETY: writes from a live slice.
+    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
+    assert_eq!(n, data.len() as isize);
+}
+
+fn temp_file(name: &str) -> (std::path::PathBuf, std::fs::File) {
+    let path = std::env::temp_dir().join(format!("ring-core-{}-{name}", std::process::id()));
+    let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+    (path, f)
+}
+
+/// A buffer that counts how often it was dropped.
+struct Counted {
+    data: Vec<u8>,
+    drops: Rc<Cell<u32>>,
+}
+
+// SAFETY: forwards to the Vec's heap memory, which is stable across moves.
+unsafe impl ring_core::buf::IoBuf for Counted {
+    fn stable_ptr(&self) -> *const u8 {
+        self.data.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.data.len()
+    }
+    fn bytes_total(&self) -> usize {
+        self.data.capacity()
+    }
+}
+
+// SAFETY: as above.
+unsafe impl ring_core::buf::IoBufMut for Counted {
+    fn stable_mut_ptr(&mut self) -> *mut u8 {
+        self.data.as_mut_ptr()
+    }
+    unsafe fn set_init(&mut self, n: usize) {
+        // SAFETY: forwarded contract.
+        unsafe { ring_core::buf::IoBufMut::set_init(&mut self.data, n) }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops.set(self.drops.get() + 1);
+    }
+}
+
+#[test]
+fn write_then_read_a_file() {
+    let rt = Runtime::new(32).unwrap();
+    let (path, file) = temp_file("rw");
+    let d = rt.driver().clone();
+    let out = rt
+        .block_on(async move {
+            let (n, _) = d.write_at(&file, b"hello ring".to_vec(), 0).await;
+            assert_eq!(n.unwrap(), 10);
+            d.fsync(&file).await.unwrap();
+            let (n, buf) = d.read_at(&file, Vec::with_capacity(64), 0).await;
+            assert_eq!(n.unwrap(), 10);
+            buf
+        })
+        .unwrap();
+    assert_eq!(out, b"hello ring");
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn sleep_is_a_ring_timeout() {
+    let rt = Runtime::new(8).unwrap();
+    let start = Instant::now();
+    let fired = rt.block_on(rt.driver().sleep(Duration::from_millis(30))).unwrap().unwrap();
+    assert!(fired);
+    assert!(start.elapsed() >= Duration::from_millis(30));
+}
+
+#[test]
+fn forgotten_read_writes_into_memory_that_is_still_allocated() {
+    let rt = Runtime::new(8).unwrap();
+    let region = Region::new(16);
+    let (r, w) = pipe();
+    let buf = SharedRegion::new(region.clone(), 4, 8).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async {
+        let mut op = d.read(&r, buf);
+        // Start it, then forget the future while the read is in flight.
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        assert!(std::pin::Pin::new(&mut op).poll(&mut cx).is_pending());
+        std::mem::forget(op);
+    })
+    .unwrap();
+    assert!(rt.driver().in_flight() >= 1, "the forgotten read stays in the table");
+    write_all(&w, b"late!");
+    // Drive the ring until the forgotten read's completion arrives.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while rt.driver().stats().stale == 0 && Instant::now() < deadline {
+        let mut out = [0u8; 16];
+        region.read_at(0, &mut out);
+        if &out[4..9] == b"late!" {
+            break;
+        }
+        rt.driver().park(Some(Duration::from_millis(10))).unwrap();
+    }
+    let mut out = [0u8; 16];
+    assert!(region.read_at(0, &mut out));
+    assert_eq!(&out[4..9], b"late!", "the kernel wrote into the region the table still owns");
+    // The region is still referenced by the forgotten entry (leaked claim).
+    assert!(std::sync::Arc::strong_count(&region) >= 2);
+}
+
+#[test]
+fn dropping_a_read_in_flight_cancels_it_and_frees_the_buffer_once() {
+    let rt = Runtime::new(8).unwrap();
+    let (r, _w) = pipe();
+    let drops = Rc::new(Cell::new(0));
+    let d = rt.driver().clone();
+    let buf = Counted { data: Vec::with_capacity(32), drops: drops.clone() };
+    rt.block_on(async {
+        let op = d.read(&r, buf);
+        // Race the read against a short sleep; the read loses and is dropped.
+        let sleep = d.sleep(Duration::from_millis(10));
+        let mut op = Box::pin(op);
+        let mut sleep = Box::pin(sleep);
+        std::future::poll_fn(|cx| {
+            let _ = op.as_mut().poll(cx);
+            sleep.as_mut().poll(cx)
+        })
+        .await
+        .unwrap();
+        assert_eq!(drops.get(), 0, "still in flight, still owned by the table");
+        drop(op);
+        assert_eq!(drops.get(), 0, "dropping the future does not free the buffer");
+    })
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while drops.get() == 0 && Instant::now() < deadline {
+        rt.driver().park(Some(Duration::from_millis(10))).unwrap();
+    }
+    assert_eq!(drops.get(), 1, "freed exactly once, after the cancelled completion");
+    let s = rt.driver().stats();
+    assert_eq!(s.orphans_reaped, 1);
+    assert!(s.cancels >= 1);
+}
+
+#[test]
+fn cancel_of_a_blocked_read_returns_the_buffer() {
+    let rt = Runtime::new(8).unwrap();
+    let (r, _w) = pipe();
+    let d = rt.driver().clone();
+    let out = rt
+        .block_on(async {
+            let mut op = d.read(&r, Vec::<u8>::with_capacity(16));
+            let waker = std::task::Waker::noop();
+            let mut cx = std::task::Context::from_waker(waker);
+            assert!(std::pin::Pin::new(&mut op).poll(&mut cx).is_pending());
+            op.cancel().await
+        })
+        .unwrap();
+    assert!(out.was_cancelled());
+    let (res, buf) = out.into_inner();
+    assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+    assert!(buf.capacity() >= 16);
+}
+
+#[test]
+fn cancel_of_a_completed_read_returns_the_result_and_the_bytes() {
+    let rt = Runtime::new(8).unwrap();
+    let (r, w) = pipe();
+    write_all(&w, b"data");
+    let d = rt.driver().clone();
+    let out = rt
+        .block_on(async {
+            let mut op = d.read(&r, Vec::with_capacity(16));
+            let waker = std::task::Waker::noop();
+            let mut cx = std::task::Context::from_waker(waker);
+            let _ = std::pin::Pin::new(&mut op).poll(&mut cx);
+            // Let the read complete before asking to cancel it.
+            d.sleep(Duration::from_millis(5)).await.unwrap();
+            op.cancel().await
+        })
+        .unwrap();
+    match out {
+        Cancelled::Completed((res, buf)) => {
+            assert_eq!(res.unwrap(), 4);
+            assert_eq!(buf, b"data");
+        }
+        Cancelled::Cancelled(_) => panic!("a completed read must come back completed"),
+    }
+}
+
+#[test]
+fn driver_drop_with_a_blocked_read_returns_within_its_bound() {
+    let (r, w) = pipe();
+    let drops = Rc::new(Cell::new(0));
+    {
+        let rt = Runtime::new(8).unwrap();
+        let d = rt.driver().clone();
+        let buf = Counted { data: Vec::with_capacity(8), drops: drops.clone() };
+        let h = rt.spawn(async move { d.read(&r, buf).await });
+        rt.block_on(async { rt.driver().sleep(Duration::from_millis(5)).await }).unwrap().unwrap();
+        assert!(!h.is_finished());
+        let start = Instant::now();
+        drop(rt);
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+    assert_eq!(drops.get(), 1, "the cancelled read's buffer was freed once, after its completion");
+    drop(w);
+}
+
+#[test]
+fn backpressure_bounds_in_flight_operations_by_the_cq() {
+    let rt = Runtime::with_ring(ring_core::Builder::new(2).build().unwrap(), ring_core::driver::Batch::default()).unwrap();
+    let d = rt.driver().clone();
+    let mut handles = Vec::new();
+    for i in 0..200u32 {
+        let d = d.clone();
+        handles.push(rt.spawn(async move {
+            d.nop().await.unwrap();
+            i
+        }));
+    }
+    let sum = rt
+        .block_on(async {
+            let mut sum = 0;
+            for h in handles {
+                sum += h.await.unwrap();
+            }
+            sum
+        })
+        .unwrap();
+    assert_eq!(sum, (0..200).sum::<u32>());
+    assert!(d.stats().waited_for_credit > 0, "some operations had to wait for a credit");
+}
+
+#[test]
+fn multishot_timeout_ticks_then_ends() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    let n = rt
+        .block_on(async {
+            let mut ticks = d.ticks(Duration::from_millis(2), 3);
+            let mut n = 0;
+            while let Some(t) = ticks.next().await {
+                t.unwrap();
+                n += 1;
+            }
+            n
+        })
+        .unwrap();
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn multishot_poll_sees_several_events() {
+    let rt = Runtime::new(8).unwrap();
+    let (r, w) = pipe();
+    let d = rt.driver().clone();
+    let n = rt
+        .block_on(async {
+            let mut events = d.poll_multishot(&r, libc::POLLIN as u32);
+            let mut n = 0;
+            let mut buf = [0u8; 8];
+            for _ in 0..3 {
+                write_all(&w, b"x");
+                let ev = events.next().await.unwrap().unwrap();
+                assert!(ev & libc::POLLIN as u32 != 0);
+                // SAFETY: reads into a live stack array.
+                unsafe { libc::read(r.as_raw_fd(), buf.as_mut_ptr().cast(), 8) };
+                n += 1;
+            }
+            events.cancel();
+            while events.next().await.is_some() {}
+            n
+        })
+        .unwrap();
+    assert_eq!(n, 3);
+}
