@@ -21,6 +21,7 @@ pub mod cqueue;
 pub mod driver;
 pub mod error;
 pub mod executor;
+pub mod handle;
 pub mod kernel;
 pub mod layout;
 pub(crate) mod memory;

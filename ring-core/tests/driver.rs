@@ -294,3 +294,93 @@ fn multishot_poll_sees_several_events() {
         .unwrap();
     assert_eq!(n, 3);
 }
+
+#[test]
+fn several_threads_hand_work_to_the_ring_thread() {
+    let rt = Runtime::new(64).unwrap();
+    let handle = rt.handle();
+    let (path, file) = temp_file("xthread");
+    let fd = file.as_raw_fd();
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let handle = handle.clone();
+            std::thread::spawn(move || {
+                let mut joins = Vec::new();
+                for i in 0..25u64 {
+                    let off = (t * 25 + i) * 8;
+                    joins.push(handle.spawn(move |d| async move {
+                        let fd = fd;
+                        let (n, _) = d.write_at(&fd, off.to_le_bytes().to_vec(), off).await;
+                        n.unwrap()
+                    }));
+                }
+                joins.into_iter().map(|j| j.join().unwrap()).sum::<usize>()
+            })
+        })
+        .collect();
+    // The ring thread runs until every remote job has been served.
+    let total = rt
+        .block_on(async {
+            loop {
+                if threads.iter().all(|t| t.is_finished()) {
+                    break;
+                }
+                rt.driver().sleep(Duration::from_millis(1)).await.unwrap();
+            }
+        })
+        .map(|_| threads.into_iter().map(|t| t.join().unwrap()).sum::<usize>())
+        .unwrap();
+    assert_eq!(total, 100 * 8);
+    let data = std::fs::read(&path).unwrap();
+    for k in 0..100u64 {
+        let at = (k * 8) as usize;
+        assert_eq!(u64::from_le_bytes(data[at..at + 8].try_into().unwrap()), k * 8);
+    }
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_parked_runtime_is_woken_by_another_thread() {
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+    let rt = Runtime::new(8).unwrap();
+    // A hand-made one-shot channel: the other thread stores a value and
+    // calls the waker. With nothing else to do, the runtime is parked in
+    // io_uring_enter; only the eventfd write from the waker can end that.
+    let slot: Arc<Mutex<(Option<u32>, Option<Waker>)>> = Arc::new(Mutex::new((None, None)));
+    let s2 = slot.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(30));
+        let mut g = s2.lock().unwrap();
+        g.0 = Some(7);
+        if let Some(w) = g.1.take() {
+            w.wake();
+        }
+    });
+    let start = Instant::now();
+    let v = rt
+        .block_on(std::future::poll_fn(|cx| {
+            let mut g = slot.lock().unwrap();
+            match g.0 {
+                Some(v) => Poll::Ready(v),
+                None => {
+                    g.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        }))
+        .unwrap();
+    assert_eq!(v, 7);
+    assert!(start.elapsed() < Duration::from_secs(2));
+    t.join().unwrap();
+    // The remote-job path through the same wake-up.
+    let handle = rt.handle();
+    let j = std::thread::spawn(move || handle.spawn(|d| async move { d.nop().await.is_ok() }).join().unwrap());
+    rt.block_on(async {
+        while !j.is_finished() {
+            rt.driver().sleep(Duration::from_millis(5)).await.unwrap();
+        }
+    })
+    .unwrap();
+    assert!(j.join().unwrap());
+}

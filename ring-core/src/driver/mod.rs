@@ -246,6 +246,34 @@ impl<K: Kernel> Driver<K> {
         self.shared.turn(false, None)
     }
 
+    /// Creates an eventfd and registers it with the ring
+    /// (`IORING_REGISTER_EVENTFD`, 5.2), so that an external event loop
+    /// (epoll, or tokio's `AsyncFd`) can tell when completions arrive: wait
+    /// for the descriptor to become readable, read it to reset it, then call
+    /// [`poll`](Self::poll), which dispatches the completions and wakes the
+    /// operations' wakers (whatever executor they belong to).
+    pub fn register_eventfd(&self) -> io::Result<std::os::fd::OwnedFd> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        // SAFETY: eventfd has no memory effects; a negative result is an error.
+        let raw = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if raw < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: a fresh descriptor we own.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let as_int: i32 = fd.as_raw_fd();
+        let r = self.with_ring_mut(|ring| {
+            // SAFETY: REGISTER_EVENTFD reads one int during the call; the
+            // kernel takes its own reference to the eventfd.
+            unsafe { ring.register_raw(IORING_REGISTER_EVENTFD, (&raw const as_int).cast(), 1) }
+        });
+        match r {
+            Some(Ok(_)) => Ok(fd),
+            Some(Err(e)) => Err(e.into()),
+            None => Err(io::Error::from_raw_os_error(libc::ECANCELED)),
+        }
+    }
+
     /// Operations in flight (including orphans still in the kernel).
     pub fn in_flight(&self) -> u32 {
         self.shared.inner.borrow().slots.in_use()

@@ -26,6 +26,8 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 pub use task::{JoinError, JoinHandle, Spawner};
+pub(crate) use task::WakeQueue as WakeQueueHandle;
+use crate::handle::{Handle, Remote};
 use task::{Scheduler, WakeQueue};
 
 /// The executor and its driver.
@@ -33,6 +35,7 @@ pub struct Runtime<K: Kernel = Linux> {
     // Field order is drop order: tasks (and their operations) go first, so
     // their entries are orphaned before the driver's teardown runs.
     scheduler: Rc<Scheduler>,
+    remote: Arc<Remote<K>>,
     driver: Driver<K>,
 }
 
@@ -60,8 +63,10 @@ impl<K: Kernel + 'static> Runtime<K> {
         // SAFETY: a fresh descriptor we own.
         let efd = Arc::new(unsafe { OwnedFd::from_raw_fd(efd) });
         let queue = Arc::new(WakeQueue::new(efd.clone()));
+        let ring_fd = driver.with_ring_mut(|r| r.fd()).flatten();
+        let remote = Arc::new(Remote::new(queue.clone(), ring_fd));
         let scheduler = Rc::new(Scheduler::new(queue));
-        let rt = Runtime { scheduler, driver };
+        let rt = Runtime { scheduler, remote, driver };
         rt.spawn_waker_task(efd);
         Ok(rt)
     }
@@ -93,6 +98,12 @@ impl<K: Kernel + 'static> Runtime<K> {
     /// The driver, for starting operations.
     pub fn driver(&self) -> &Driver<K> {
         &self.driver
+    }
+
+    /// A `Send + Sync` handle through which other threads hand work to this
+    /// runtime.
+    pub fn handle(&self) -> Handle<K> {
+        Handle::new(self.remote.clone())
     }
 
     /// A handle that spawns tasks onto this runtime (from its thread).
@@ -137,7 +148,8 @@ impl<K: Kernel + 'static> Runtime<K> {
                     return Ok(out);
                 }
             }
-            let ran = self.scheduler.run_ready();
+            let spawner = self.spawner();
+            let ran = self.remote.run_jobs(&self.driver, &spawner) + self.scheduler.run_ready();
             if ran > 0 || main.woken.load(Ordering::SeqCst) {
                 // Let completions that are already there in before running
                 // more, without blocking.
@@ -150,7 +162,7 @@ impl<K: Kernel + 'static> Runtime<K> {
             let q = &self.scheduler.queue;
             q.parked.store(true, Ordering::SeqCst);
             std::sync::atomic::fence(Ordering::SeqCst);
-            let must_run = q.has_work() || main.woken.load(Ordering::SeqCst);
+            let must_run = q.has_work() || self.remote.has_jobs() || main.woken.load(Ordering::SeqCst);
             let r = if must_run { self.driver.poll() } else { self.driver.park(None) };
             q.parked.store(false, Ordering::SeqCst);
             r?;
@@ -179,7 +191,8 @@ impl<K: Kernel> Drop for Runtime<K> {
     fn drop(&mut self) {
         // Tasks first: dropping their futures orphans their operations,
         // which the driver's teardown (when `driver` drops next) cancels and
-        // waits for.
+        // waits for. Jobs from other threads that never ran are refused.
+        self.remote.close();
         self.scheduler.clear();
     }
 }

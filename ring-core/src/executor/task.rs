@@ -41,7 +41,7 @@ impl WakeQueue {
         self.notify();
     }
 
-    /// Ends a park in progress. The fence pairs with the runtime's
+    /// Ends a park in progress (used by cross-thread handles too). The fence pairs with the runtime's
     /// (parked store, fence, queue check): either the runtime sees the new
     /// work before it parks, or this sees `parked` and writes the eventfd.
     pub(crate) fn notify(&self) {

@@ -1,0 +1,261 @@
+//! Handing work to a runtime from other threads.
+//!
+//! The runtime's driver is single-threaded (its table is not shared), so
+//! other threads do not touch the ring. Instead a [`Handle`] (which is
+//! `Send + Sync + Clone`) queues a closure; the runtime's thread runs it the
+//! next time it looks, and the closure starts whatever operations it likes
+//! on the driver. The closure's result comes back through a
+//! [`RemoteJoinHandle`], which any thread can block on or await.
+//!
+//! A parked runtime is woken in one of two ways:
+//! - an eventfd the runtime keeps a read on (the default), or
+//! - an `IORING_OP_MSG_RING` completion posted into its ring by another
+//!   ring ([`Handle::spawn_via_msg_ring`]), which wakes the parked
+//!   `io_uring_enter` without any file descriptor in between.
+
+use crate::driver::{Driver, WAKE_USER_DATA};
+use crate::executor::Spawner;
+use crate::kernel::{Kernel, Linux};
+use crate::ring::Ring;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+
+type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
+
+/// The queue shared by a runtime and its handles.
+pub(crate) struct Remote<K: Kernel> {
+    jobs: Mutex<VecDeque<Job<K>>>,
+    /// Set when the runtime is dropped: further jobs are refused.
+    closed: Mutex<bool>,
+    wake: Arc<crate::executor::WakeQueueHandle>,
+    ring_fd: Option<i32>,
+}
+
+impl<K: Kernel> Remote<K> {
+    pub(crate) fn new(wake: Arc<crate::executor::WakeQueueHandle>, ring_fd: Option<i32>) -> Self {
+        Remote { jobs: Mutex::new(VecDeque::new()), closed: Mutex::new(false), wake, ring_fd }
+    }
+
+    pub(crate) fn has_jobs(&self) -> bool {
+        !self.jobs.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+    }
+
+    /// Runs every queued job on the runtime's thread.
+    pub(crate) fn run_jobs(&self, driver: &Driver<K>, spawner: &Spawner) -> usize {
+        let mut n = 0;
+        loop {
+            let job = self.jobs.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+            let Some(job) = job else { break };
+            job(driver, spawner);
+            n += 1;
+        }
+        n
+    }
+
+    pub(crate) fn close(&self) {
+        *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        // Jobs never run are dropped here; their RemoteJoinHandles see the
+        // sender gone and resolve to an error.
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn push(&self, job: Job<K>) -> Result<(), Job<K>> {
+        if *self.closed.lock().unwrap_or_else(|e| e.into_inner()) {
+            return Err(job);
+        }
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).push_back(job);
+        Ok(())
+    }
+}
+
+/// A `Send + Sync` handle to a [`crate::Runtime`], for other threads.
+pub struct Handle<K: Kernel = Linux> {
+    pub(crate) remote: Arc<Remote<K>>,
+    _k: PhantomData<fn() -> K>,
+}
+
+impl<K: Kernel> Clone for Handle<K> {
+    fn clone(&self) -> Self {
+        Handle { remote: self.remote.clone(), _k: PhantomData }
+    }
+}
+
+// SAFETY: a Handle only reaches `Remote`, whose job queue is behind a
+// Mutex and whose jobs are `Send`; the driver is never touched off its thread.
+unsafe impl<K: Kernel> Send for Handle<K> {}
+// SAFETY: as above; every shared field is synchronised.
+unsafe impl<K: Kernel> Sync for Handle<K> {}
+
+/// The runtime is gone; the closure did not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuntimeGone;
+
+impl core::fmt::Display for RuntimeGone {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("the runtime was dropped before the job finished")
+    }
+}
+
+impl std::error::Error for RuntimeGone {}
+
+impl<K: Kernel + 'static> Handle<K> {
+    pub(crate) fn new(remote: Arc<Remote<K>>) -> Self {
+        Handle { remote, _k: PhantomData }
+    }
+
+    /// Runs `f` on the runtime's thread with its driver, spawns the future
+    /// it returns there, and hands the future's output back.
+    pub fn spawn<F, Fut>(&self, f: F) -> RemoteJoinHandle<Fut::Output>
+    where
+        F: FnOnce(Driver<K>) -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let (job, join) = Self::job(f);
+        if self.remote.push(job).is_ok() {
+            self.remote.wake.notify();
+        }
+        join
+    }
+
+    /// As [`spawn`](Self::spawn), but wakes the runtime by posting a
+    /// completion into its ring from `from` (`IORING_OP_MSG_RING`, 5.18)
+    /// instead of through the eventfd. Falls back to the eventfd if the
+    /// runtime's ring has no descriptor.
+    pub fn spawn_via_msg_ring<F, Fut, K2: Kernel>(&self, from: &mut Ring<K2>, f: F) -> RemoteJoinHandle<Fut::Output>
+    where
+        F: FnOnce(Driver<K>) -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let (job, join) = Self::job(f);
+        if self.remote.push(job).is_err() {
+            return join;
+        }
+        let Some(target) = self.remote.ring_fd else {
+            self.remote.wake.notify();
+            return join;
+        };
+        let mut sqe = ring_sys::io_uring_sqe::default();
+        sqe.opcode = ring_sys::IORING_OP_MSG_RING;
+        sqe.fd = target;
+        sqe.set_addr(u64::from(ring_sys::IORING_MSG_DATA));
+        sqe.set_off(WAKE_USER_DATA);
+        sqe.flags = ring_sys::IOSQE_CQE_SKIP_SUCCESS;
+        // SAFETY: a MSG_RING SQE carries no pointer; it names the target
+        // ring by descriptor, which the runtime keeps open while `remote`
+        // is not closed (and a closed target just fails the message).
+        let pushed = unsafe { from.sq().push(&sqe) }.is_ok() && from.submit().is_ok();
+        if !pushed {
+            self.remote.wake.notify();
+        }
+        join
+    }
+
+    fn job<F, Fut>(f: F) -> (Job<K>, RemoteJoinHandle<Fut::Output>)
+    where
+        F: FnOnce(Driver<K>) -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let state = Arc::new(RemoteState { slot: Mutex::new(Outcome::Pending(None)), cv: Condvar::new() });
+        let sender = Sender { state: state.clone() };
+        let job: Job<K> = Box::new(move |driver: &Driver<K>, spawner: &Spawner| {
+            let fut = f(driver.clone());
+            let _ = spawner.spawn(async move {
+                let out = fut.await;
+                sender.send(out);
+            });
+        });
+        (job, RemoteJoinHandle { state })
+    }
+}
+
+enum Outcome<T> {
+    Pending(Option<Waker>),
+    Ready(T),
+    Gone,
+    Taken,
+}
+
+struct RemoteState<T> {
+    slot: Mutex<Outcome<T>>,
+    cv: Condvar,
+}
+
+/// Sends the output; if dropped unsent (the job or task was dropped), the
+/// receiver sees [`RuntimeGone`].
+struct Sender<T> {
+    state: Arc<RemoteState<T>>,
+}
+
+impl<T> Sender<T> {
+    fn send(self, value: T) {
+        self.finish(Outcome::Ready(value));
+    }
+
+    fn finish(&self, outcome: Outcome<T>) {
+        let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Outcome::Pending(w) = core::mem::replace(&mut *slot, outcome) {
+            if let Some(w) = w {
+                w.wake();
+            }
+        } else {
+            // Already finished: keep what is there.
+        }
+        drop(slot);
+        self.state.cv.notify_all();
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let pending = matches!(*self.state.slot.lock().unwrap_or_else(|e| e.into_inner()), Outcome::Pending(_));
+        if pending {
+            self.finish(Outcome::Gone);
+        }
+    }
+}
+
+/// The output of a job started with [`Handle::spawn`]: await it from any
+/// executor, or block on it with [`join`](RemoteJoinHandle::join).
+pub struct RemoteJoinHandle<T> {
+    state: Arc<RemoteState<T>>,
+}
+
+impl<T> RemoteJoinHandle<T> {
+    /// Blocks the calling thread until the output is ready.
+    pub fn join(self) -> Result<T, RuntimeGone> {
+        let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match core::mem::replace(&mut *slot, Outcome::Taken) {
+                Outcome::Ready(v) => return Ok(v),
+                Outcome::Gone | Outcome::Taken => return Err(RuntimeGone),
+                p @ Outcome::Pending(_) => {
+                    *slot = p;
+                    slot = self.state.cv.wait(slot).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+        }
+    }
+}
+
+impl<T> Future for RemoteJoinHandle<T> {
+    type Output = Result<T, RuntimeGone>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
+        match core::mem::replace(&mut *slot, Outcome::Taken) {
+            Outcome::Ready(v) => Poll::Ready(Ok(v)),
+            Outcome::Gone | Outcome::Taken => Poll::Ready(Err(RuntimeGone)),
+            Outcome::Pending(_) => {
+                *slot = Outcome::Pending(Some(cx.waker().clone()));
+                Poll::Pending
+            }
+        }
+    }
+}
