@@ -167,12 +167,6 @@ impl Storage {
         }
     }
 
-    /// Whether cell `index` holds a value.
-    pub(crate) fn is_occupied(&self, index: usize) -> bool {
-        // SAFETY: reading bookkeeping only the driver writes.
-        unsafe { (*self.cell(index)).kind.is_some() }
-    }
-
     /// Frees the cells, dropping every value still stored.
     ///
     /// # Safety
