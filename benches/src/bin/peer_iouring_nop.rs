@@ -1,0 +1,107 @@
+//! NOPs through the `io-uring` crate (tokio-rs, 0.7), the same loop as
+//! `raw_nop`: push a batch, one `submit_and_wait`, reap.
+//!
+//! Usage: `peer_iouring_nop [--batch 32] [--ops 10000000] [--warmup 100000]
+//! [--entries 256] [--registered-fd] [--defer]`
+//!
+//! The crate does not register the ring fd by default; `--registered-fd`
+//! does (`Submitter::register_ring_fd`). `--defer` sets up the ring with
+//! SINGLE_ISSUER, DEFER_TASKRUN and COOP_TASKRUN. Build with the benches
+//! feature `direct-syscall` for the crate's `direct-syscall` path.
+
+use benches::{rounds, Args, Report};
+use io_uring::{cqueue, opcode, squeue, IoUring, SubmissionQueue, Submitter};
+use std::hint::black_box;
+use std::time::Instant;
+
+/// Runs `rounds` rounds of `batch` NOPs.
+#[inline(never)]
+fn run(
+    submitter: &Submitter<'_>,
+    sq: &mut SubmissionQueue<'_, squeue::Entry>,
+    cq: &mut io_uring::CompletionQueue<'_, cqueue::Entry>,
+    batch: u32,
+    rounds: u64,
+) {
+    let nop = opcode::Nop::new().build();
+    for _ in 0..rounds {
+        for i in 0..batch {
+            let sqe = nop.clone().user_data(u64::from(i));
+            // SAFETY: a NOP carries no pointer, so the kernel touches no
+            // user memory for it.
+            unsafe { sq.push(&sqe) }.expect("the SQ has room for a batch");
+        }
+        sq.sync();
+        let mut seen = 0;
+        while seen < batch {
+            submitter
+                .submit_and_wait((batch - seen) as usize)
+                .expect("io_uring_enter");
+            cq.sync();
+            for cqe in &mut *cq {
+                black_box(cqe);
+                seen += 1;
+            }
+            cq.sync();
+        }
+    }
+}
+
+fn main() {
+    let args = Args::from_env();
+    let batch = args.num("--batch", 32) as u32;
+    let ops = args.num("--ops", 10_000_000);
+    let warmup = args.num("--warmup", 100_000);
+    let entries = args.num("--entries", 256) as u32;
+    let regfd = args.flag("--registered-fd");
+    let defer = args.flag("--defer");
+    assert!(
+        batch >= 1 && batch <= entries,
+        "batch must be between 1 and the ring size"
+    );
+
+    let mut builder = IoUring::builder();
+    if defer {
+        builder
+            .setup_single_issuer()
+            .setup_defer_taskrun()
+            .setup_coop_taskrun();
+    }
+    let mut ring: IoUring = builder.build(entries).expect("io_uring setup");
+    let (mut submitter, mut sq, mut cq) = ring.split();
+    if regfd {
+        submitter
+            .register_ring_fd()
+            .expect("IORING_REGISTER_RING_FDS");
+    }
+
+    run(
+        &submitter,
+        &mut sq,
+        &mut cq,
+        batch,
+        rounds(warmup, u64::from(batch)),
+    );
+    let n = rounds(ops, u64::from(batch));
+    let start = Instant::now();
+    run(&submitter, &mut sq, &mut cq, batch, n);
+    let elapsed = start.elapsed();
+
+    let variant = match (defer, regfd) {
+        (false, true) => "regfd",
+        (false, false) => "plain",
+        (true, true) => "defer-regfd",
+        (true, false) => "defer-plain",
+    };
+    Report {
+        stack: "io-uring",
+        syscall: benches::io_uring_syscall_path(),
+        variant,
+        workload: "nop",
+        batch: u64::from(batch),
+        ops: n * u64::from(batch),
+        elapsed,
+        allocs_per_op: None,
+    }
+    .print();
+}

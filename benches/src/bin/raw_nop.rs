@@ -1,0 +1,114 @@
+//! NOPs through ring-core's raw layer: push `io_uring_sqe`s, submit and
+//! wait for the whole batch in one `io_uring_enter`, reap.
+//!
+//! Usage: `raw_nop [--batch 32] [--ops 10000000] [--warmup 100000]
+//! [--entries 256] [--no-registered-fd] [--defer] [--reap drain|pop]`
+//!
+//! `--defer` sets up the ring with SINGLE_ISSUER, DEFER_TASKRUN and
+//! COOP_TASKRUN. The system-call path (inline assembly or `libc::syscall`)
+//! is chosen at build time with the `ring-core/libc-syscall` feature.
+
+use benches::{rounds, Args, Report};
+use ring_core::sys::{io_uring_sqe, IORING_OP_NOP};
+use ring_core::{Builder, Ring};
+use std::hint::black_box;
+use std::time::Instant;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reap {
+    Drain,
+    Pop,
+}
+
+/// Runs `rounds` rounds of `batch` NOPs.
+#[inline(never)]
+fn run(ring: &mut Ring, batch: u32, rounds: u64, reap: Reap) {
+    let mut sqe = io_uring_sqe {
+        opcode: IORING_OP_NOP,
+        ..Default::default()
+    };
+    for _ in 0..rounds {
+        for i in 0..batch {
+            sqe.user_data = u64::from(i);
+            // SAFETY: a NOP carries no pointer, so the kernel touches no
+            // user memory for it.
+            unsafe { ring.sq().push(&sqe) }.expect("the SQ has room for a batch");
+        }
+        let mut seen = 0;
+        while seen < batch {
+            ring.submit_and_wait(batch - seen).expect("io_uring_enter");
+            seen += match reap {
+                Reap::Drain => ring.cq().drain(|c| {
+                    black_box(c);
+                }),
+                Reap::Pop => {
+                    let mut n = 0;
+                    while let Some(c) = ring.cq().pop() {
+                        black_box(c);
+                        n += 1;
+                    }
+                    n
+                }
+            };
+        }
+    }
+}
+
+fn main() {
+    let args = Args::from_env();
+    let batch = args.num("--batch", 32) as u32;
+    let ops = args.num("--ops", 10_000_000);
+    let warmup = args.num("--warmup", 100_000);
+    let entries = args.num("--entries", 256) as u32;
+    let regfd = !args.flag("--no-registered-fd");
+    let defer = args.flag("--defer");
+    let reap = match args.string("--reap", "drain").as_str() {
+        "drain" => Reap::Drain,
+        "pop" => Reap::Pop,
+        other => panic!("--reap expects drain or pop, got {other}"),
+    };
+    assert!(
+        batch >= 1 && batch <= entries,
+        "batch must be between 1 and the ring size"
+    );
+
+    let mut builder = Builder::new(entries).register_ring_fd(regfd);
+    if defer {
+        builder = builder.single_issuer().defer_taskrun().coop_taskrun();
+    }
+    let mut ring = builder.build().expect("io_uring setup");
+    assert_eq!(
+        ring.registered_index().is_some(),
+        regfd,
+        "ring fd registration as asked"
+    );
+
+    run(&mut ring, batch, rounds(warmup, u64::from(batch)), reap);
+    let n = rounds(ops, u64::from(batch));
+    let start = Instant::now();
+    run(&mut ring, batch, n, reap);
+    let elapsed = start.elapsed();
+
+    let variant = match (defer, regfd) {
+        (false, true) => "regfd",
+        (false, false) => "plain",
+        (true, true) => "defer-regfd",
+        (true, false) => "defer-plain",
+    };
+    let variant = if reap == Reap::Pop {
+        format!("{variant}-pop")
+    } else {
+        variant.to_string()
+    };
+    Report {
+        stack: "ring-core",
+        syscall: benches::ring_core_syscall_path(),
+        variant: &variant,
+        workload: "nop",
+        batch: u64::from(batch),
+        ops: n * u64::from(batch),
+        elapsed,
+        allocs_per_op: None,
+    }
+    .print();
+}
