@@ -27,6 +27,7 @@ pub mod layout;
 pub(crate) mod memory;
 pub use memory::NoMmapMemory;
 pub mod op;
+pub mod opcode;
 pub mod ops;
 pub mod order;
 pub mod probe;
@@ -34,6 +35,7 @@ pub mod ring;
 pub mod squeue;
 pub mod submit;
 pub mod sync;
+pub mod types;
 
 pub use builder::Builder;
 pub use cqueue::{CompletionQueue, Cqe};
@@ -46,5 +48,6 @@ pub use kernel::{Kernel, Linux};
 pub use ring::Ring;
 pub use squeue::{SqFull, SubmissionQueue};
 pub use submit::{Timeout, Wait};
+pub use types::{Entry, Entry128, SqeFlags, Target};
 
 pub use ring_sys as sys;
