@@ -8,8 +8,10 @@
 #include <liburing.h>
 #include "common.h"
 
-static void __attribute__((noinline)) run(struct io_uring *ring, unsigned batch, uint64_t rounds)
+/* Returns the sum of the completions' user_data and results, as raw_nop. */
+static uint64_t __attribute__((noinline)) run(struct io_uring *ring, unsigned batch, uint64_t rounds)
 {
+	uint64_t sum = 0;
 	for (uint64_t r = 0; r < rounds; r++) {
 		for (unsigned i = 0; i < batch; i++) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
@@ -30,13 +32,19 @@ static void __attribute__((noinline)) run(struct io_uring *ring, unsigned batch,
 			struct io_uring_cqe *cqe;
 			unsigned head, n = 0;
 			io_uring_for_each_cqe(ring, head, cqe) {
-				__asm__ volatile("" : : "r"(cqe->user_data) : "memory");
+				sum += cqe->user_data + (uint64_t)(int64_t)cqe->res;
 				n++;
 			}
 			io_uring_cq_advance(ring, n);
 			seen += n;
 		}
 	}
+	return sum;
+}
+
+static uint64_t expected_sum(unsigned batch, uint64_t rounds)
+{
+	return rounds * ((uint64_t)batch * (batch - 1) / 2);
 }
 
 int main(int argc, char **argv)
@@ -72,13 +80,22 @@ int main(int argc, char **argv)
 	}
 
 	uint64_t wr = warmup / batch + (warmup % batch != 0);
-	run(&ring, batch, wr ? wr : 1);
+	if (!wr)
+		wr = 1;
+	if (run(&ring, batch, wr) != expected_sum(batch, wr)) {
+		fprintf(stderr, "completions missing or failed\n");
+		return 1;
+	}
 	uint64_t rounds = ops / batch + (ops % batch != 0);
 	if (!rounds)
 		rounds = 1;
 	double t0 = now_sec();
-	run(&ring, batch, rounds);
+	uint64_t sum = run(&ring, batch, rounds);
 	double secs = now_sec() - t0;
+	if (sum != expected_sum(batch, rounds)) {
+		fprintf(stderr, "completions missing or failed\n");
+		return 1;
+	}
 	report("liburing", variant_name(defer, regfd), "nop", batch, rounds * batch, secs);
 	io_uring_queue_exit(&ring);
 	return 0;

@@ -14,7 +14,8 @@ use io_uring::{cqueue, opcode, squeue, IoUring, SubmissionQueue, Submitter};
 use std::hint::black_box;
 use std::time::Instant;
 
-/// Runs `rounds` rounds of `batch` NOPs.
+/// Runs `rounds` rounds of `batch` NOPs and returns the sum of the
+/// completions' `user_data` and results, as `raw_nop` does.
 #[inline(never)]
 fn run(
     submitter: &Submitter<'_>,
@@ -22,11 +23,13 @@ fn run(
     cq: &mut io_uring::CompletionQueue<'_, cqueue::Entry>,
     batch: u32,
     rounds: u64,
-) {
-    let nop = opcode::Nop::new().build();
+) -> u64 {
+    let mut sum = 0u64;
     for _ in 0..rounds {
         for i in 0..batch {
-            let sqe = nop.clone().user_data(u64::from(i));
+            // Built in place each time, as the crate's examples do; the
+            // compiler folds the constant fields into the stores.
+            let sqe = opcode::Nop::new().build().user_data(u64::from(i));
             // SAFETY: a NOP carries no pointer, so the kernel touches no
             // user memory for it.
             unsafe { sq.push(&sqe) }.expect("the SQ has room for a batch");
@@ -39,12 +42,21 @@ fn run(
                 .expect("io_uring_enter");
             cq.sync();
             for cqe in &mut *cq {
-                black_box(cqe);
+                sum = sum
+                    .wrapping_add(cqe.user_data())
+                    .wrapping_add(cqe.result() as u64);
                 seen += 1;
             }
             cq.sync();
         }
     }
+    sum
+}
+
+/// The sum `run` returns when every completion arrived with result 0.
+fn expected_sum(batch: u32, rounds: u64) -> u64 {
+    let b = u64::from(batch);
+    rounds * (b * (b - 1) / 2)
 }
 
 fn main() {
@@ -75,17 +87,20 @@ fn main() {
             .expect("IORING_REGISTER_RING_FDS");
     }
 
-    run(
-        &submitter,
-        &mut sq,
-        &mut cq,
-        batch,
-        rounds(warmup, u64::from(batch)),
+    let w = rounds(warmup, u64::from(batch));
+    assert_eq!(
+        run(&submitter, &mut sq, &mut cq, batch, w),
+        expected_sum(batch, w)
     );
     let n = rounds(ops, u64::from(batch));
     let start = Instant::now();
-    run(&submitter, &mut sq, &mut cq, batch, n);
+    let sum = black_box(run(&submitter, &mut sq, &mut cq, batch, n));
     let elapsed = start.elapsed();
+    assert_eq!(
+        sum,
+        expected_sum(batch, n),
+        "every NOP completed once, with 0"
+    );
 
     let variant = match (defer, regfd) {
         (false, true) => "regfd",

@@ -20,9 +20,12 @@ enum Reap {
     Pop,
 }
 
-/// Runs `rounds` rounds of `batch` NOPs.
+/// Runs `rounds` rounds of `batch` NOPs and returns the sum of the
+/// completions' `user_data` (each completion is consumed by adding its
+/// `user_data` and result, as a real consumer would read them).
 #[inline(never)]
-fn run(ring: &mut Ring, batch: u32, rounds: u64, reap: Reap) {
+fn run(ring: &mut Ring, batch: u32, rounds: u64, reap: Reap) -> u64 {
+    let mut sum = 0u64;
     let mut sqe = io_uring_sqe {
         opcode: IORING_OP_NOP,
         ..Default::default()
@@ -39,12 +42,12 @@ fn run(ring: &mut Ring, batch: u32, rounds: u64, reap: Reap) {
             ring.submit_and_wait(batch - seen).expect("io_uring_enter");
             seen += match reap {
                 Reap::Drain => ring.cq().drain(|c| {
-                    black_box(c);
+                    sum = sum.wrapping_add(c.user_data).wrapping_add(c.res as u64);
                 }),
                 Reap::Pop => {
                     let mut n = 0;
                     while let Some(c) = ring.cq().pop() {
-                        black_box(c);
+                        sum = sum.wrapping_add(c.user_data).wrapping_add(c.res as u64);
                         n += 1;
                     }
                     n
@@ -52,6 +55,13 @@ fn run(ring: &mut Ring, batch: u32, rounds: u64, reap: Reap) {
             };
         }
     }
+    sum
+}
+
+/// The sum `run` returns when every completion arrived with result 0.
+fn expected_sum(batch: u32, rounds: u64) -> u64 {
+    let b = u64::from(batch);
+    rounds * (b * (b - 1) / 2)
 }
 
 fn main() {
@@ -83,11 +93,17 @@ fn main() {
         "ring fd registration as asked"
     );
 
-    run(&mut ring, batch, rounds(warmup, u64::from(batch)), reap);
+    let w = rounds(warmup, u64::from(batch));
+    assert_eq!(run(&mut ring, batch, w, reap), expected_sum(batch, w));
     let n = rounds(ops, u64::from(batch));
     let start = Instant::now();
-    run(&mut ring, batch, n, reap);
+    let sum = black_box(run(&mut ring, batch, n, reap));
     let elapsed = start.elapsed();
+    assert_eq!(
+        sum,
+        expected_sum(batch, n),
+        "every NOP completed once, with 0"
+    );
 
     let variant = match (defer, regfd) {
         (false, true) => "regfd",
