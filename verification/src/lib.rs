@@ -1,2 +1,17 @@
 //! A simulated io_uring kernel and the models that check ring-core as it ships.
-#![allow(missing_docs)]
+//!
+//! - [`sim`]: [`sim::SimKernel`] implements `ring_core::Kernel`, so the
+//!   unchanged `ring_core::Ring` and `ring_core::Driver` run on it, over
+//!   ring memory laid out as Linux lays it out, with fault injection.
+//! - [`alloc`]: [`alloc::TrackingAlloc`], a global allocator that records
+//!   live blocks, so the simulator can report an access to freed memory
+//!   without Miri (and reach user memory with the right provenance under it).
+//!
+//! The loom models of the shipped queue code live in `tests/loom_*.rs` and
+//! run with `--cfg ring_loom`; see `docs/verification.md`.
+#![warn(missing_docs)]
+
+pub mod alloc;
+pub mod sim;
+
+pub use sim::{Chaos, EnterFault, SimConfig, SimKernel};
