@@ -31,6 +31,7 @@ pub mod opcode;
 pub mod ops;
 pub mod order;
 pub mod probe;
+pub mod register;
 pub mod ring;
 pub mod squeue;
 pub mod submit;

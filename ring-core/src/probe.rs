@@ -300,17 +300,24 @@ impl Probe {
 /// The number of register opcodes a kernel knows, inferred from the
 /// number of request opcodes it knows (both grew release by release).
 fn inferred_register_ops(ops_known: u16) -> u32 {
+    // `ops_known` is the last opcode plus one. Where several releases share
+    // an opcode count, the count of the oldest of them is taken, so that an
+    // operation is never claimed for a kernel that may lack it.
     match ops_known {
-        0..=36 => 11,                        // before 5.10
-        37..=40 => 19,                       // 5.11 - 5.17
-        41..=46 => 22,                       // 5.18 - 5.19
-        47..=48 => 24,                       // 6.0 - 6.1
-        49..=53 => 26,                       // 6.2 - 6.6
-        54..=56 => 27,                       // 6.7 - 6.10 (PBUF_STATUS 6.8, NAPI 6.9)
-        57..=58 => 32,                       // 6.11 - 6.14
-        59..=62 => 35,                       // 6.15 - 6.18 (QUERY answers on 6.18)
-        63..=64 => 37,                       // 6.19
-        _ => 38,                             // 7.0 and later
+        0..=8 => 4,    // 5.1
+        9..=16 => 6,   // 5.2 - 5.4
+        17..=29 => 7,  // 5.5
+        30..=34 => 11, // 5.6 - 5.10 (RESTRICTIONS 5.10 shares 5.8's count)
+        35..=37 => 13, // 5.11 - 5.14
+        38..=40 => 20, // 5.15 - 5.17
+        41..=46 => 22, // 5.18
+        47 => 24,      // 5.19
+        48..=54 => 26, // 6.0 - 6.7
+        55 => 27,      // 6.8
+        56..=58 => 29, // 6.9 - 6.14 (CLOCK 6.12 and RESIZE 6.13 share 6.11's count)
+        59..=64 => 35, // 6.15 - 6.18 (6.18 answers QUERY: 36)
+        65 => 37,      // 6.19
+        _ => 38,       // 7.0 and later
     }
 }
 
@@ -324,9 +331,10 @@ fn query_opcodes<K: Kernel>(ring: &Ring<K>) -> Option<io_uring_query_opcode> {
         size: core::mem::size_of::<io_uring_query_opcode>() as u32,
         ..Default::default()
     };
+    // `nr_args` must be 0: the kernel refuses anything else with EINVAL.
     // SAFETY: one query header pointing to a query_opcode buffer of the
     // stated size, both live and written only during the call.
-    let r = unsafe { ring.register_raw(IORING_REGISTER_QUERY, (&raw mut hdr).cast(), 1) };
+    let r = unsafe { ring.register_raw(IORING_REGISTER_QUERY, (&raw mut hdr).cast(), 0) };
     match r {
         Ok(_) if hdr.result >= 0 => Some(data),
         _ => None,

@@ -1,0 +1,298 @@
+//! Typed registration: one method on [`Ring`] for every
+//! `io_uring_register(2)` operation, from `IORING_REGISTER_BUFFERS` (0) to
+//! `IORING_REGISTER_BPF_FILTER` (37).
+//!
+//! Every method checks its input before the kernel sees it (counts, lengths,
+//! alignment, descriptors), so a request the kernel would certainly refuse
+//! comes back as [`Error::TooLong`], [`Error::InvalidArgument`] or
+//! [`Error::BadFd`] and never as a panic. What the kernel refuses comes back
+//! typed as well:
+//!
+//! - [`Error::UnsupportedRegister`] when this kernel does not know the
+//!   operation: it answered `EINVAL` or `EOPNOTSUPP` and the operation lies
+//!   beyond the register opcodes it knows (asked with
+//!   `IORING_REGISTER_QUERY` on 6.18 and later, inferred from the opcode
+//!   probe before, see [`crate::probe::Probe::register_op_supported`]);
+//! - [`Error::MemlockLimit`] when pinning memory failed for
+//!   `RLIMIT_MEMLOCK`;
+//! - [`Error::Syscall`] with [`Call::Register`] and the errno otherwise.
+//!
+//! Registration goes through the ring's registered index
+//! (`IORING_REGISTER_USE_REGISTERED_RING`) whenever the ring has one, as
+//! [`Ring::register_raw`] does.
+//!
+//! # Memory the kernel keeps
+//!
+//! A registration that leaves the kernel holding on to application memory
+//! after the call returns (registered buffers, provided-buffer rings,
+//! memory regions, zero-copy receive areas) is an `unsafe fn` whose
+//! `# Safety` section says what must stay valid and until when. Where an
+//! owning wrapper is natural it is provided as well and is safe:
+//! [`BufRing`] owns a provided-buffer ring and its buffers, and
+//! [`MemRegion`] owns a registered memory region. Closing a ring does not
+//! retire its requests synchronously, so "until the ring is dropped" below
+//! always means "until the ring is dropped and every request still running
+//! in it has finished".
+//!
+//! See `docs/registration.md` for the table of operations and methods.
+
+mod bpf;
+mod buf_ring;
+mod buffers;
+mod cancel;
+mod clock;
+mod eventfd;
+mod files;
+mod iowq;
+mod msg_ring;
+mod napi;
+mod personality;
+mod query;
+mod region;
+mod resize;
+mod restrictions;
+mod ring_fds;
+mod zcrx;
+
+pub use bpf::{register_task_bpf_filter, BpfFilter};
+pub use buf_ring::{BufRing, BufRingConfig, MAX_BUF_RING_ENTRIES};
+pub use buffers::{CloneBuffers, MAX_BUFFERS, MAX_BUFFER_LEN};
+pub use cancel::CancelBuilder;
+pub use clock::Clock;
+pub use files::MAX_FILES;
+pub use iowq::IowqMaxWorkers;
+pub use msg_ring::send_msg_ring_sync_fd;
+pub use napi::{Napi, NapiTracking};
+pub use query::{query_kernel, QueryResult};
+pub use region::MemRegion;
+pub use restrictions::{register_task_restrictions, Restriction};
+pub use ring_fds::MAX_REGISTERED_RINGS;
+pub use zcrx::{ZcrxArea, ZcrxIfq, ZcrxIfqConfig, ZcrxRefill};
+
+use crate::error::{Call, Error, Result};
+use crate::kernel::Kernel;
+use crate::ring::Ring;
+use core::ffi::{c_uint, c_void};
+use ring_sys::Errno;
+
+/// The descriptor value that makes `io_uring_register(2)` run a "blind"
+/// operation, one that needs no ring (`-1` as the kernel's `unsigned int`).
+const BLIND_FD: c_uint = u32::MAX;
+
+impl<K: Kernel> Ring<K> {
+    /// `io_uring_register(2)` on this ring with the typed errors of this
+    /// module (see the module documentation).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Ring::register_raw`]: `arg` points to what `opcode`
+    /// expects, with `nr_args` as the kernel reads it, and memory a
+    /// registration keeps outlives the registration.
+    pub(crate) unsafe fn register_typed(
+        &self,
+        opcode: u32,
+        arg: *const c_void,
+        nr_args: u32,
+    ) -> Result<u32> {
+        let (fd, bit) = self.register_target();
+        // SAFETY: forwarded contract; `fd` is this ring's descriptor or
+        // registered index, and `bit` says which.
+        let r = unsafe { self.kernel.register(fd, opcode | bit, arg, nr_args) };
+        r.map_err(|e| self.register_failure(opcode, e))
+    }
+
+    /// Types the failure `e` of register operation `opcode` on this ring.
+    pub(crate) fn register_failure(&self, opcode: u32, e: Errno) -> Error {
+        classify(opcode, e, opcode + 1, || {
+            register_ops_known(&self.kernel, Some(self))
+        })
+    }
+
+    /// As [`register_typed`](Self::register_typed), for operations that pin
+    /// memory: `ENOMEM` there means the `RLIMIT_MEMLOCK` budget is spent
+    /// (it is charged only to tasks without `CAP_IPC_LOCK`), and becomes
+    /// [`Error::MemlockLimit`] when the limit is finite.
+    ///
+    /// # Safety
+    ///
+    /// As for [`register_typed`](Self::register_typed).
+    pub(crate) unsafe fn register_pinning(
+        &self,
+        opcode: u32,
+        arg: *const c_void,
+        nr_args: u32,
+    ) -> Result<u32> {
+        // SAFETY: forwarded contract.
+        match unsafe { self.register_typed(opcode, arg, nr_args) } {
+            Err(Error::Syscall { errno, .. }) if errno.raw() == libc::ENOMEM => {
+                Err(memlock_error(opcode, errno))
+            }
+            r => r,
+        }
+    }
+}
+
+/// `io_uring_register(2)` with no ring (fd -1): the "blind" operations
+/// `IORING_REGISTER_SEND_MSG_RING` (6.13), `IORING_REGISTER_QUERY` (6.18),
+/// and the task-wide `IORING_REGISTER_RESTRICTIONS` and
+/// `IORING_REGISTER_BPF_FILTER` (7.0). `needs_ops` is the number of register
+/// opcodes a kernel must know for the blind form to exist.
+///
+/// # Safety
+///
+/// `arg` points to what `opcode` expects, with `nr_args` as the kernel
+/// reads it.
+pub(crate) unsafe fn register_blind<K: Kernel>(
+    kernel: &K,
+    opcode: u32,
+    arg: *const c_void,
+    nr_args: u32,
+    needs_ops: u32,
+) -> Result<u32> {
+    // SAFETY: forwarded contract; fd -1 names no ring.
+    let r = unsafe { kernel.register(BLIND_FD, opcode, arg, nr_args) };
+    r.map_err(|e| {
+        classify(opcode, e, needs_ops, || {
+            register_ops_known::<K>(kernel, None)
+        })
+    })
+}
+
+/// Types a register failure: `EINVAL` or `EOPNOTSUPP` from a kernel that
+/// knows fewer than `needs_ops` register opcodes means the operation is
+/// missing, not that its arguments were wrong.
+fn classify(opcode: u32, e: Errno, needs_ops: u32, known: impl FnOnce() -> Option<u32>) -> Error {
+    if matches!(e.raw(), libc::EINVAL | libc::EOPNOTSUPP) {
+        if let Some(n) = known() {
+            if n < needs_ops {
+                return Error::UnsupportedRegister { opcode, errno: e };
+            }
+        }
+    }
+    Error::Syscall {
+        call: Call::Register(opcode),
+        errno: e,
+    }
+}
+
+/// `ENOMEM` from a pinning registration, typed: with a finite
+/// `RLIMIT_MEMLOCK` it is the limit that was hit.
+pub(crate) fn memlock_error(opcode: u32, errno: Errno) -> Error {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit, which lives on our stack.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim) } == 0;
+    if ok && lim.rlim_cur != libc::RLIM_INFINITY {
+        Error::MemlockLimit {
+            limit: lim.rlim_cur,
+            errno,
+        }
+    } else {
+        Error::Syscall {
+            call: Call::Register(opcode),
+            errno,
+        }
+    }
+}
+
+/// How many register opcodes the kernel knows: its own answer to
+/// `IO_URING_QUERY_OPCODES` (6.18 and later), else the inference from the
+/// opcode probe of `ring`, else unknown.
+pub(crate) fn register_ops_known<K: Kernel>(kernel: &K, ring: Option<&Ring<K>>) -> Option<u32> {
+    if let Some(q) = query::query_opcodes(kernel) {
+        return Some(q.nr_register_opcodes);
+    }
+    let probe = crate::probe::Probe::new(ring?).ok()?;
+    Some(probe.register_ops().0)
+}
+
+/// The system page size.
+pub(crate) fn page_size() -> usize {
+    // SAFETY: sysconf has no memory effects.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 {
+        n as usize
+    } else {
+        4096
+    }
+}
+
+/// An anonymous private mapping that this module owns and unmaps itself.
+///
+/// Memory registered with the kernel is allocated this way rather than on
+/// the heap for a reason that matters to soundness: the kernel pins the
+/// pages of registered buffers, buffer rings and memory regions and reaches
+/// them through its own page references. Unmapping such memory while the
+/// kernel still holds it only drops the application's view; the pages stay
+/// alive until the kernel lets go, and no later allocation can be placed in
+/// them. Heap memory, by contrast, is reused by the allocator while still
+/// pinned.
+#[derive(Debug)]
+pub(crate) struct AnonMap {
+    pub(crate) ptr: core::ptr::NonNull<u8>,
+    pub(crate) len: usize,
+}
+
+impl AnonMap {
+    /// Maps `len` bytes (rounded up to whole pages) of zeroed memory.
+    pub(crate) fn new(len: usize, what: &'static str) -> Result<AnonMap> {
+        let page = page_size();
+        let len = len
+            .max(1)
+            .checked_next_multiple_of(page)
+            .ok_or(Error::TooLong {
+                what,
+                len,
+                max: isize::MAX as usize,
+            })?;
+        // SAFETY: a fresh anonymous mapping aliases no Rust object.
+        let ptr = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            // SAFETY: errno is thread-local and was just set by mmap.
+            let errno = Errno::new(unsafe { *libc::__errno_location() });
+            return Err(Error::Syscall {
+                call: Call::Mmap,
+                errno,
+            });
+        }
+        let ptr = core::ptr::NonNull::new(ptr.cast::<u8>()).ok_or(Error::Syscall {
+            call: Call::Mmap,
+            errno: Errno::new(libc::ENOMEM),
+        })?;
+        Ok(AnonMap { ptr, len })
+    }
+
+    /// Gives the mapping up without unmapping it, for memory the kernel may
+    /// still reach through user addresses.
+    pub(crate) fn leak(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for AnonMap {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was made by `AnonMap::new`, is unmapped once,
+        // and every owner drops it only when nothing reaches the memory
+        // through its user address any more (see each owner).
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+impl<K: Kernel> Ring<K> {
+    /// What this kernel supports: opcodes (`IORING_REGISTER_PROBE`, Linux
+    /// 5.6), features, and register operations (see [`crate::Probe`]).
+    pub fn probe(&self) -> Result<crate::Probe> {
+        crate::Probe::new(self)
+    }
+}
