@@ -360,6 +360,16 @@ impl Builder {
             {
                 self.setup(&kernel, self.params)?
             }
+            // FIX (found by the verification crate's simulated pre-6.6
+            // kernel, `wraps_past_u32_max_with_separate_mappings`): `setup`
+            // already turned that EINVAL into this error by probing each
+            // flag alone, so the arm above never matched and the default
+            // builder failed on every kernel before 6.6.
+            Err(Error::UnsupportedSetupFlag { flag: "IORING_SETUP_NO_SQARRAY", .. })
+                if self.no_sqarray.is_none() =>
+            {
+                self.setup(&kernel, self.params)?
+            }
             Err(e) => return Err(e),
         };
         let mut ring = Ring::from_setup(kernel, fd, params, memory)?;
