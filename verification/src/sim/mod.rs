@@ -724,6 +724,8 @@ impl SimKernel {
         let threaded = st.rings[&ring].sqpoll.as_ref().is_some_and(|s| s.threaded);
         let mut submitted = 0;
         if sqpoll {
+            // Every enter on an SQPOLL ring flushes overflowed completions.
+            st.flush_overflow(ring);
             if flags & IORING_ENTER_SQ_WAKEUP != 0 {
                 st.sqpoll_wake(ring);
                 self.shared.cv.notify_all();
@@ -768,6 +770,14 @@ impl SimKernel {
             submitted = to_submit;
         } else if to_submit > 0 {
             submitted = st.consume(ring, to_submit.min(limit));
+            if submitted != to_submit {
+                // `io_uring_enter` returns at once when it submitted fewer
+                // entries than it was told to (`ret != to_submit`): no
+                // wait, no flush. Telling it more than is published (say,
+                // from a stale head) therefore skips the wait.
+                st.settle();
+                return Ok(submitted);
+            }
         }
         if st.chaos.hold && st.chaos.auto_release {
             st.release_random(false);

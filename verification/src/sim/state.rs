@@ -414,39 +414,20 @@ impl SimState {
             return;
         };
         req.linked = false;
+        self.changes += 1;
+        // A request that failed preparation, or belongs to a chain that
+        // did, completes (with its error, or -ECANCELED) when `settle`
+        // runs it, in submission order, and is never held.
         let doomed = req.chain.is_some_and(|c| self.doomed.contains(&c));
-        if let Kind::Fail(e) = req.kind {
-            let req = self.reqs.remove(&id).expect("present");
-            self.finish(
-                req,
-                Post {
-                    user_data: 0,
-                    res: e,
-                    flags: 0,
-                    big: None,
-                },
-                true,
-            );
-            return;
-        }
-        if doomed {
-            let req = self.reqs.remove(&id).expect("present");
-            self.finish(
-                req,
-                Post {
-                    user_data: 0,
-                    res: -libc::ECANCELED,
-                    flags: 0,
-                    big: None,
-                },
-                true,
-            );
+        if doomed || matches!(req.kind, Kind::Fail(_)) {
+            if !matches!(req.kind, Kind::Fail(_)) {
+                req.kind = Kind::Fail(-libc::ECANCELED);
+            }
             return;
         }
         let completions = self.rings.get(&req.ring).map_or(0, |r| r.completions);
         req.kind.arm(now, completions);
         req.hold = hold;
-        self.changes += 1;
     }
 
     /// Ends a request: posts its terminal completion (unless
