@@ -347,6 +347,11 @@ unsafe impl<T: 'static, F: FnMut(&mut T) -> io_uring_sqe + 'static> Operation fo
 impl<K: Kernel> Shared<K> {
     /// Wakes everything collected in `to_wake`, outside the borrow.
     fn wake_collected(&self) {
+        // Most calls (after every start and every completion handed out)
+        // find nothing to wake; return before moving the list around.
+        if self.inner.borrow().to_wake.is_empty() {
+            return;
+        }
         let mut list = core::mem::take(&mut self.inner.borrow_mut().to_wake);
         for w in list.drain(..) {
             w.wake();
@@ -478,13 +483,18 @@ impl<K: Kernel> Inner<K> {
             // completes as cancelled.
             return Start::Closed(op);
         }
-        // FIFO fairness: a newcomer may not overtake waiters.
-        let my_turn = match ticket {
-            Some(t) => self.waiters.front().is_none_or(|(x, _)| *x == t),
-            None => self.waiters.is_empty(),
+        // Fairness without trusting waiters to come back: waiters are woken
+        // in arrival order and taken off the queue as they are woken (see
+        // `wake_first_waiter`), so a waiter whose future was forgotten costs
+        // one wake-up and never blocks the queue. A newcomer may not
+        // overtake the waiters still queued; a woken waiter competes on
+        // equal terms, and goes back to the front if it lost.
+        let queued_ahead = match ticket {
+            Some(_) => false,
+            None => !self.waiters.is_empty(),
         };
         let need = T::CQES.max(1);
-        if !my_turn || self.credits < need || self.slots.in_use() >= self.slots.len() {
+        if queued_ahead || self.credits < need || self.slots.in_use() >= self.slots.len() {
             self.stats.waited_for_credit += 1;
             let t = ticket.unwrap_or_else(|| {
                 self.next_ticket += 1;
@@ -492,6 +502,9 @@ impl<K: Kernel> Inner<K> {
             });
             match self.waiters.iter_mut().find(|(x, _)| *x == t) {
                 Some(w) => w.1.clone_from(cx.waker()),
+                // A waiter that was woken and lost the race keeps its place
+                // at the front; a newcomer goes to the back.
+                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
                 None => self.waiters.push_back((t, cx.waker().clone())),
             }
             return Start::Wait(op, t);
@@ -775,12 +788,14 @@ impl<K: Kernel> Inner<K> {
         }
     }
 
-    /// Wakes the first waiter if an operation could start now.
+    /// Wakes waiters, in arrival order, for as many operations as could
+    /// start now, taking them off the queue (a woken waiter that finds no
+    /// room re-queues itself at the front).
     fn wake_first_waiter(&mut self) {
-        if self.credits > 0 && self.slots.in_use() < self.slots.len() {
-            if let Some((_, w)) = self.waiters.front() {
-                self.to_wake.push(w.clone());
-            }
+        let room = self.credits.min(self.slots.len() - self.slots.in_use());
+        for _ in 0..room {
+            let Some((_, w)) = self.waiters.pop_front() else { break };
+            self.to_wake.push(w);
         }
     }
 
@@ -822,6 +837,7 @@ impl<K: Kernel> Inner<K> {
             }
         }
         self.reap();
+        self.wake_first_waiter();
         Ok(())
     }
 
