@@ -29,11 +29,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("setup flags in use: {:#x} (NO_SQARRAY: {})", p.flags, p.flags & IORING_SETUP_NO_SQARRAY != 0);
     println!(
         "SQ ring offsets: head {} tail {} mask {} entries {} flags {} dropped {} array {}",
-        p.sq_off.head, p.sq_off.tail, p.sq_off.ring_mask, p.sq_off.ring_entries, p.sq_off.flags, p.sq_off.dropped, p.sq_off.array
+        p.sq_off.head,
+        p.sq_off.tail,
+        p.sq_off.ring_mask,
+        p.sq_off.ring_entries,
+        p.sq_off.flags,
+        p.sq_off.dropped,
+        p.sq_off.array
     );
     println!(
         "CQ ring offsets: head {} tail {} mask {} entries {} overflow {} cqes {} flags {}",
-        p.cq_off.head, p.cq_off.tail, p.cq_off.ring_mask, p.cq_off.ring_entries, p.cq_off.overflow, p.cq_off.cqes, p.cq_off.flags
+        p.cq_off.head,
+        p.cq_off.tail,
+        p.cq_off.ring_mask,
+        p.cq_off.ring_entries,
+        p.cq_off.overflow,
+        p.cq_off.cqes,
+        p.cq_off.flags
     );
 
     println!("\n== features ({} of {}) ==", FEATURES.iter().filter(|f| ring.has_feature(f.0)).count(), FEATURES.len());
@@ -44,7 +56,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let probe = Probe::new(&ring)?;
     println!("\n== opcodes ({} of {} supported) ==", probe.supported_count(), OPCODES.len());
     for (op, name, since) in OPCODES {
-        println!("  {:>2} {:<28} {:<5} {}", op, name, since, if probe.supported(op) { "supported" } else { "unsupported" });
+        println!(
+            "  {:>2} {:<28} {:<5} {}",
+            op,
+            name,
+            since,
+            if probe.supported(op) { "supported" } else { "unsupported" }
+        );
     }
     let (nreg, queried) = probe.register_ops();
     println!(
@@ -53,7 +71,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if queried { "from IORING_REGISTER_QUERY" } else { "inferred from the opcode probe" }
     );
     for (op, name, since) in REGISTER_OPS {
-        println!("  {:>2} {:<36} {:<5} {}", op, name, since, if probe.register_op_supported(op) { "yes" } else { "no" });
+        println!(
+            "  {:>2} {:<36} {:<5} {}",
+            op,
+            name,
+            since,
+            if probe.register_op_supported(op) { "yes" } else { "no" }
+        );
     }
     println!("\n== enter flags ==");
     for (_, name, since) in ENTER_FLAGS {

@@ -36,10 +36,7 @@ pub const SETUP_FLAGS: [(u32, &str, &str); 21] = [
 
 /// The kernel name of a single setup flag bit.
 pub fn setup_flag_name(flag: u32) -> &'static str {
-    SETUP_FLAGS
-        .iter()
-        .find(|(f, _, _)| *f == flag)
-        .map_or("unknown IORING_SETUP_* bit", |(_, n, _)| n)
+    SETUP_FLAGS.iter().find(|(f, _, _)| *f == flag).map_or("unknown IORING_SETUP_* bit", |(_, n, _)| n)
 }
 
 /// Builds a [`Ring`] with any combination of setup flags.
@@ -365,9 +362,7 @@ impl Builder {
             // already turned that EINVAL into this error by probing each
             // flag alone, so the arm above never matched and the default
             // builder failed on every kernel before 6.6.
-            Err(Error::UnsupportedSetupFlag { flag: "IORING_SETUP_NO_SQARRAY", .. })
-                if self.no_sqarray.is_none() =>
-            {
+            Err(Error::UnsupportedSetupFlag { flag: "IORING_SETUP_NO_SQARRAY", .. }) if self.no_sqarray.is_none() => {
                 self.setup(&kernel, self.params)?
             }
             Err(e) => return Err(e),

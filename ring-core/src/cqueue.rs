@@ -95,14 +95,7 @@ impl CompletionQueue {
     pub unsafe fn new(ptr: CqPointers, cqe32: bool, mixed: bool) -> Self {
         // SAFETY: live ring words per this function's contract.
         let head = unsafe { ptr.head.as_ref() }.load(order::CQ_HEAD_LOAD);
-        CompletionQueue {
-            ptr,
-            head,
-            cached_tail: head,
-            mask: ptr.entries - 1,
-            unit_shift: u32::from(cqe32),
-            mixed,
-        }
+        CompletionQueue { ptr, head, cached_tail: head, mask: ptr.entries - 1, unit_shift: u32::from(cqe32), mixed }
     }
 
     #[inline(always)]
@@ -212,12 +205,7 @@ impl CompletionQueue {
                 }
             }
             self.release_to(self.head.wrapping_add(units));
-            return Some(Cqe {
-                user_data: cqe.user_data,
-                res: cqe.res,
-                flags: cqe.flags,
-                big,
-            });
+            return Some(Cqe { user_data: cqe.user_data, res: cqe.res, flags: cqe.flags, big });
         }
     }
 
@@ -241,12 +229,7 @@ impl CompletionQueue {
             // and no head past it has been stored yet.
             let cqe = unsafe { self.read_unit(head & self.mask) };
             head = head.wrapping_add(1);
-            f(Cqe {
-                user_data: cqe.user_data,
-                res: cqe.res,
-                flags: cqe.flags,
-                big: [0; 2],
-            });
+            f(Cqe { user_data: cqe.user_data, res: cqe.res, flags: cqe.flags, big: [0; 2] });
         }
         let n = head.wrapping_sub(self.head);
         if n != 0 {

@@ -55,13 +55,7 @@ pub unsafe trait Kernel {
     /// # Safety
     ///
     /// As for [`ring_sys::syscall::io_uring_register`].
-    unsafe fn register(
-        &self,
-        fd: c_uint,
-        opcode: u32,
-        arg: *const c_void,
-        nr_args: u32,
-    ) -> Result<u32, Errno>;
+    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno>;
 
     /// Maps `len` bytes of the ring `fd` at mmap offset `offset`
     /// (`IORING_OFF_SQ_RING`, `IORING_OFF_CQ_RING`, `IORING_OFF_SQES`, or a
@@ -113,13 +107,7 @@ unsafe impl Kernel for Linux {
     }
 
     #[inline]
-    unsafe fn register(
-        &self,
-        fd: c_uint,
-        opcode: u32,
-        arg: *const c_void,
-        nr_args: u32,
-    ) -> Result<u32, Errno> {
+    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
         // SAFETY: forwarded contract.
         unsafe { ring_sys::syscall::io_uring_register(fd, opcode, arg, nr_args) }
     }

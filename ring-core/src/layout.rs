@@ -160,22 +160,13 @@ pub fn sqes_len(p: &io_uring_params) -> usize {
 /// (or a stand-in honouring [`crate::Kernel`]'s contract), and must stay
 /// mapped for as long as the returned pointers are used. The kernel must
 /// already have written `ring_mask` and `ring_entries` in them.
-pub unsafe fn pointers(
-    p: &io_uring_params,
-    sq: Region,
-    cq: Region,
-    sqes: Region,
-) -> Result<(SqPointers, CqPointers)> {
+pub unsafe fn pointers(p: &io_uring_params, sq: Region, cq: Region, sqes: Region) -> Result<(SqPointers, CqPointers)> {
     let sq_entries_word: NonNull<u32> = sq.field(p.sq_off.ring_entries, 1, "sq_off.ring_entries")?;
     let cq_entries_word: NonNull<u32> = cq.field(p.cq_off.ring_entries, 1, "cq_off.ring_entries")?;
     // SAFETY: in bounds and aligned (checked above); the kernel wrote these
     // words once during setup and never changes them.
-    let (sq_entries, cq_entries) = unsafe {
-        (
-            sq_entries_word.as_ptr().read_volatile(),
-            cq_entries_word.as_ptr().read_volatile(),
-        )
-    };
+    let (sq_entries, cq_entries) =
+        unsafe { (sq_entries_word.as_ptr().read_volatile(), cq_entries_word.as_ptr().read_volatile()) };
     if !sq_entries.is_power_of_two() || sq_entries != p.sq_entries {
         return Err(Error::InvalidArgument("sq ring_entries disagrees with params"));
     }
@@ -189,11 +180,7 @@ pub unsafe fn pointers(
     } else {
         Some(sq.field(p.sq_off.array, sq_entries as usize, "sq_off.array")?)
     };
-    let cq_flags = if p.cq_off.flags == 0 {
-        None
-    } else {
-        Some(cq.field(p.cq_off.flags, 1, "cq_off.flags")?)
-    };
+    let cq_flags = if p.cq_off.flags == 0 { None } else { Some(cq.field(p.cq_off.flags, 1, "cq_off.flags")?) };
     let sqp = SqPointers {
         head: sq.field(p.sq_off.head, 1, "sq_off.head")?,
         tail: sq.field(p.sq_off.tail, 1, "sq_off.tail")?,

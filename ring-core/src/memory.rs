@@ -112,16 +112,7 @@ fn anon_map(len: usize, huge: bool) -> Result<NonNull<u8>> {
         flags |= libc::MAP_HUGETLB | libc::MAP_HUGE_2MB;
     }
     // SAFETY: a fresh anonymous mapping aliases nothing.
-    let ptr = unsafe {
-        libc::mmap(
-            core::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            flags,
-            -1,
-            0,
-        )
-    };
+    let ptr = unsafe { libc::mmap(core::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0) };
     if ptr == libc::MAP_FAILED {
         // SAFETY: errno was just set by mmap on this thread.
         let errno = Errno::new(unsafe { *libc::__errno_location() });
@@ -137,11 +128,7 @@ fn anon_unmap(r: Region) {
 
 /// Allocates the regions for a `NO_MMAP` ring and stores their addresses
 /// in `p` (`sq_off.user_addr` for the SQEs, `cq_off.user_addr` for the rings).
-pub(crate) fn prepare_no_mmap(
-    entries: u32,
-    p: &mut io_uring_params,
-    how: NoMmapMemory,
-) -> Result<RingMemory> {
+pub(crate) fn prepare_no_mmap(entries: u32, p: &mut io_uring_params, how: NoMmapMemory) -> Result<RingMemory> {
     let (sq, cq) = ring_sizes(entries, p);
     let page = page_size();
     let sqes_need = round_up(sq as usize * layout::sqe_size(p.flags), page);
@@ -173,10 +160,18 @@ pub(crate) fn prepare_no_mmap(
         }
         NoMmapMemory::Lent { sqes, sqes_len, rings, rings_len } => {
             if sqes_len < sqes_need {
-                return Err(Error::TooLong { what: "ring size for the lent SQE memory", len: sqes_need, max: sqes_len });
+                return Err(Error::TooLong {
+                    what: "ring size for the lent SQE memory",
+                    len: sqes_need,
+                    max: sqes_len,
+                });
             }
             if rings_len < rings_need {
-                return Err(Error::TooLong { what: "ring size for the lent ring memory", len: rings_need, max: rings_len });
+                return Err(Error::TooLong {
+                    what: "ring size for the lent ring memory",
+                    len: rings_need,
+                    max: rings_len,
+                });
             }
             RingMemory::Lent {
                 sqes: Region { base: sqes, len: sqes_len },

@@ -223,13 +223,15 @@ impl<T: Operation, K: Kernel> Future for CancelOp<T, K> {
     type Output = Cancelled<T::Output>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.op.poll_inner(cx).map(|(out, cancelled)| {
-            if cancelled {
-                Cancelled::Cancelled(out)
-            } else {
-                Cancelled::Completed(out)
-            }
-        })
+        self.op.poll_inner(cx).map(
+            |(out, cancelled)| {
+                if cancelled {
+                    Cancelled::Cancelled(out)
+                } else {
+                    Cancelled::Completed(out)
+                }
+            },
+        )
     }
 }
 

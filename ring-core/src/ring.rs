@@ -218,16 +218,10 @@ impl<K: Kernel> Ring<K> {
     /// As for [`ring_sys::syscall::io_uring_register`]: `arg` must point to
     /// what `opcode` expects, with `nr_args` elements, and memory a
     /// registration keeps must outlive it.
-    pub unsafe fn register_raw(
-        &self,
-        opcode: u32,
-        arg: *const c_void,
-        nr_args: u32,
-    ) -> Result<u32> {
+    pub unsafe fn register_raw(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
         let (fd, bit) = self.register_target();
         // SAFETY: forwarded contract; `fd` is this ring's descriptor or index.
-        unsafe { self.kernel.register(fd, opcode | bit, arg, nr_args) }
-            .map_err(|e| register_error(opcode, e))
+        unsafe { self.kernel.register(fd, opcode | bit, arg, nr_args) }.map_err(|e| register_error(opcode, e))
     }
 
     /// Registers the ring's descriptor with itself
@@ -238,20 +232,11 @@ impl<K: Kernel> Ring<K> {
         if self.registered_index.is_some() {
             return Ok(true);
         }
-        let mut up = ring_sys::io_uring_rsrc_update {
-            offset: u32::MAX,
-            resv: 0,
-            data: self.fd as u64,
-        };
+        let mut up = ring_sys::io_uring_rsrc_update { offset: u32::MAX, resv: 0, data: self.fd as u64 };
         // SAFETY: one valid io_uring_rsrc_update, read and written during
         // the call only.
         let r = unsafe {
-            self.kernel.register(
-                self.fd as c_uint,
-                ring_sys::IORING_REGISTER_RING_FDS,
-                (&raw mut up).cast(),
-                1,
-            )
+            self.kernel.register(self.fd as c_uint, ring_sys::IORING_REGISTER_RING_FDS, (&raw mut up).cast(), 1)
         };
         match r {
             Ok(1) => {

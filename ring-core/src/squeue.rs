@@ -14,9 +14,9 @@
 //! written before a single tail store covers them (bug class 2.4), and an
 //! entry that is reserved but never written is never published (2.3).
 
+use crate::layout::SqPointers;
 use crate::order;
 use crate::sync::{AtomicU32, UnsafeCell};
-use crate::layout::SqPointers;
 use ring_sys::{io_uring_sqe, io_uring_sqe128};
 
 /// The submission queue is full: no entry was written.
@@ -71,12 +71,8 @@ impl SubmissionQueue {
     /// the only producer on the ring: nothing else writes its tail or entries.
     pub unsafe fn new(ptr: SqPointers, sqe128: bool, mixed: bool) -> Self {
         // SAFETY: live ring words per this function's contract.
-        let (tail, head) = unsafe {
-            (
-                ptr.tail.as_ref().load(order::SQ_TAIL_LOAD),
-                ptr.head.as_ref().load(order::SQ_HEAD_LOAD),
-            )
-        };
+        let (tail, head) =
+            unsafe { (ptr.tail.as_ref().load(order::SQ_TAIL_LOAD), ptr.head.as_ref().load(order::SQ_HEAD_LOAD)) };
         SubmissionQueue {
             ptr,
             local_tail: tail,
@@ -160,8 +156,7 @@ impl SubmissionQueue {
     /// Entries written but not yet published with [`publish`](Self::publish).
     #[inline(always)]
     pub fn unpublished(&self) -> u32 {
-        self.local_tail
-            .wrapping_sub(self.tail_word().load(order::SQ_TAIL_LOAD))
+        self.local_tail.wrapping_sub(self.tail_word().load(order::SQ_TAIL_LOAD))
     }
 
     /// Free slots, reloading the kernel head only if the cached one shows
@@ -312,6 +307,12 @@ impl SubmissionQueue {
     #[inline(always)]
     pub fn publish(&mut self) -> u32 {
         self.tail_word().store(self.local_tail, order::SQ_TAIL_STORE);
+        // The count must come from the kernel's current head, not the
+        // cached one: a head cached before the last enter over-reports the
+        // entries left, and the kernel, on submitting fewer than it was
+        // told, returns at once without waiting or flushing overflowed
+        // completions (`ret != to_submit` in `io_uring_enter`).
+        self.sync_head();
         self.len()
     }
 

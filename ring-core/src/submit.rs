@@ -55,10 +55,7 @@ pub struct Wait<'a> {
 }
 
 fn timespec(d: Duration) -> __kernel_timespec {
-    __kernel_timespec {
-        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
-        tv_nsec: i64::from(d.subsec_nanos()),
-    }
+    __kernel_timespec { tv_sec: d.as_secs().min(i64::MAX as u64) as i64, tv_nsec: i64::from(d.subsec_nanos()) }
 }
 
 fn enter_error(e: ring_sys::Errno) -> Error {
@@ -275,12 +272,7 @@ impl<K: Kernel> Ring<K> {
     /// Submits and waits using registered wait descriptor `slot`
     /// (`IORING_ENTER_EXT_ARG_REG`, 6.13), which saves the kernel copying
     /// the wait arguments in on every call.
-    pub fn submit_and_wait_registered(
-        &mut self,
-        want: u32,
-        slot: u32,
-        timeout: Option<Duration>,
-    ) -> Result<u32> {
+    pub fn submit_and_wait_registered(&mut self, want: u32, slot: u32, timeout: Option<Duration>) -> Result<u32> {
         let Some(rw) = &self.reg_wait else {
             return Err(Error::NotConfigured("no registered wait region (Builder::registered_waits)"));
         };
@@ -296,14 +288,7 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `slot < slots`, so the slot lies inside the mapping, which
         // is 8-aligned (page-aligned base, 64-byte slots). The kernel reads it
         // only during our own enter calls, on this thread.
-        unsafe {
-            rw.region
-                .base
-                .as_ptr()
-                .add(slot as usize * size)
-                .cast::<io_uring_reg_wait>()
-                .write_volatile(w)
-        };
+        unsafe { rw.region.base.as_ptr().add(slot as usize * size).cast::<io_uring_reg_wait>().write_volatile(w) };
         let r = self.enter(
             want,
             IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG,

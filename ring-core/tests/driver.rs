@@ -228,7 +228,8 @@ fn driver_drop_with_a_blocked_read_returns_within_its_bound() {
 
 #[test]
 fn backpressure_bounds_in_flight_operations_by_the_cq() {
-    let rt = Runtime::with_ring(ring_core::Builder::new(2).build().unwrap(), ring_core::driver::Batch::default()).unwrap();
+    let rt =
+        Runtime::with_ring(ring_core::Builder::new(2).build().unwrap(), ring_core::driver::Batch::default()).unwrap();
     let d = rt.driver().clone();
     let mut handles = Vec::new();
     for i in 0..200u32 {

@@ -597,8 +597,8 @@ impl<K: Kernel> Inner<K> {
             Phase::Done => {
                 let result = slot.result.unwrap_or_default();
                 let last = slot.last.unwrap_or(result);
-                let cancelled = (slot.cancel_sent || slot.cancel_wanted)
-                    && matches!(-result.res, libc::ECANCELED | libc::EINTR);
+                let cancelled =
+                    (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
                 let storage = self.storage.as_ref().expect("a Done entry's storage is never leaked");
                 // SAFETY: Done means the terminal completion was seen.
                 let op = unsafe { storage.take::<T>(index as usize) }.expect("entry holds this op's type");
@@ -869,11 +869,9 @@ impl<K: Kernel> Inner<K> {
         let deadline = self.deadline;
         loop {
             self.reap();
-            let in_kernel = self
-                .slots
-                .iter_mut()
-                .filter(|(_, s)| matches!(s.phase, Phase::InFlight | Phase::Orphaned))
-                .count() as u32;
+            let in_kernel =
+                self.slots.iter_mut().filter(|(_, s)| matches!(s.phase, Phase::InFlight | Phase::Orphaned)).count()
+                    as u32;
             if in_kernel == 0 && self.internal == 0 {
                 break;
             }

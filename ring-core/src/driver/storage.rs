@@ -66,12 +66,7 @@ impl Storage {
     /// `len` empty cells.
     pub(crate) fn new(len: usize) -> Self {
         let cells: Box<[UnsafeCell<Cell>]> = (0..len)
-            .map(|_| {
-                UnsafeCell::new(Cell {
-                    bytes: Bytes([MaybeUninit::uninit(); INLINE]),
-                    kind: None,
-                })
-            })
+            .map(|_| UnsafeCell::new(Cell { bytes: Bytes([MaybeUninit::uninit(); INLINE]), kind: None }))
             .collect();
         Storage { len, cells: Box::into_raw(cells).cast() }
     }
@@ -104,11 +99,7 @@ impl Storage {
                 bytes.cast::<*mut T>().write(raw);
                 raw
             };
-            (*cell).kind = Some(Stored {
-                type_id: TypeId::of::<T>(),
-                boxed: !inline,
-                drop_fn: drop_stored::<T>,
-            });
+            (*cell).kind = Some(Stored { type_id: TypeId::of::<T>(), boxed: !inline, drop_fn: drop_stored::<T> });
             ptr
         }
     }

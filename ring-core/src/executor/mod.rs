@@ -14,6 +14,7 @@
 mod task;
 
 use crate::driver::{Batch, Driver, SubmitStrategy};
+use crate::handle::{Handle, Remote};
 use crate::kernel::{Kernel, Linux};
 use crate::ring::Ring;
 use core::future::Future;
@@ -25,9 +26,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-pub use task::{JoinError, JoinHandle, Spawner};
 pub(crate) use task::WakeQueue as WakeQueueHandle;
-use crate::handle::{Handle, Remote};
+pub use task::{JoinError, JoinHandle, Spawner};
 use task::{Scheduler, WakeQueue};
 
 /// The executor and its driver.
@@ -130,9 +130,8 @@ impl<K: Kernel + 'static> Runtime<K> {
         let main = task::main_waker(&self.scheduler.queue);
         let waker = main.clone().into();
         let mut cx = Context::from_waker(&waker);
-        let prev = CURRENT.with(|c| {
-            c.borrow_mut().replace((self.spawner(), Rc::new(self.driver.clone()) as Rc<dyn core::any::Any>))
-        });
+        let prev = CURRENT
+            .with(|c| c.borrow_mut().replace((self.spawner(), Rc::new(self.driver.clone()) as Rc<dyn core::any::Any>)));
         struct Restore(Option<(Spawner, Rc<dyn core::any::Any>)>);
         impl Drop for Restore {
             fn drop(&mut self) {
@@ -141,6 +140,17 @@ impl<K: Kernel + 'static> Runtime<K> {
             }
         }
         let _restore = Restore(prev);
+        // Marks this thread as running the runtime, so that wake-ups made on
+        // it skip the eventfd (see `WakeQueue::notify`).
+        let prev_running = task::RUNNING.with(|r| r.replace(Arc::as_ptr(&self.scheduler.queue)));
+        struct RestoreRunning(*const WakeQueue);
+        impl Drop for RestoreRunning {
+            fn drop(&mut self) {
+                let prev = self.0;
+                let _ = task::RUNNING.try_with(|r| r.set(prev));
+            }
+        }
+        let _restore_running = RestoreRunning(prev_running);
         main.woken.store(true, Ordering::SeqCst);
         loop {
             if main.woken.swap(false, Ordering::SeqCst) {
@@ -180,10 +190,7 @@ pub fn current_spawner() -> Option<Spawner> {
 /// on the real kernel.
 pub fn current_driver() -> Option<Driver<Linux>> {
     CURRENT.with(|c| {
-        c.borrow()
-            .as_ref()
-            .and_then(|(_, d)| d.clone().downcast::<Driver<Linux>>().ok())
-            .map(|d| (*d).clone())
+        c.borrow().as_ref().and_then(|(_, d)| d.clone().downcast::<Driver<Linux>>().ok()).map(|d| (*d).clone())
     })
 }
 

@@ -12,6 +12,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Wake;
 
+thread_local! {
+    /// The wake queue of the runtime whose `block_on` is running on this
+    /// thread (null outside `block_on`).
+    pub(crate) static RUNNING: core::cell::Cell<*const WakeQueue> =
+        const { core::cell::Cell::new(core::ptr::null()) };
+}
+
 /// The queue of woken task ids, shared with wakers on any thread.
 pub(crate) struct WakeQueue {
     ready: Mutex<VecDeque<usize>>,
@@ -32,6 +39,11 @@ impl WakeQueue {
         }
     }
 
+    /// Whether the calling thread is inside this queue's `block_on`.
+    fn on_runtime_thread(&self) -> bool {
+        RUNNING.try_with(|r| core::ptr::eq(r.get(), self)).unwrap_or(false)
+    }
+
     pub(crate) fn has_work(&self) -> bool {
         !self.ready.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
@@ -46,7 +58,13 @@ impl WakeQueue {
     /// work before it parks, or this sees `parked` and writes the eventfd.
     pub(crate) fn notify(&self) {
         std::sync::atomic::fence(Ordering::SeqCst);
-        if self.parked.load(Ordering::SeqCst) {
+        // A wake-up on the runtime's own thread needs no eventfd write: that
+        // thread is not blocked in the ring (it is the one waking, typically
+        // from the driver's wake-ups right after `io_uring_enter` returned),
+        // and it checks the queue, the jobs and the main flag after setting
+        // `parked` and before it blocks again. Writing anyway cost a
+        // `write(2)` per wake-up and an eventfd read completion per park.
+        if self.parked.load(Ordering::SeqCst) && !self.on_runtime_thread() {
             let one: u64 = 1;
             // SAFETY: writes 8 bytes from a live u64 to our eventfd.
             unsafe { libc::write(self.eventfd.as_raw_fd(), (&raw const one).cast(), 8) };

@@ -125,16 +125,7 @@ pub unsafe fn io_uring_register(
     nr_args: c_uint,
 ) -> Result<c_uint, Errno> {
     // SAFETY: forwarded contract.
-    let ret = unsafe {
-        syscall6(
-            nr::IO_URING_REGISTER,
-            fd as usize,
-            opcode as usize,
-            arg as usize,
-            nr_args as usize,
-            0,
-            0,
-        )
-    };
+    let ret =
+        unsafe { syscall6(nr::IO_URING_REGISTER, fd as usize, opcode as usize, arg as usize, nr_args as usize, 0, 0) };
     Errno::from_ret(ret).map(|n| n as c_uint)
 }

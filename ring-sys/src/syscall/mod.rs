@@ -42,10 +42,8 @@ pub mod inline_asm;
 pub mod via_libc;
 
 /// Which system-call path the crate-level wrappers use in this build.
-pub const PATH: &str = if cfg!(all(
-    not(feature = "libc-syscall"),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-)) {
+pub const PATH: &str = if cfg!(all(not(feature = "libc-syscall"), any(target_arch = "x86_64", target_arch = "aarch64")))
+{
     "inline asm"
 } else {
     "libc::syscall"
@@ -107,16 +105,7 @@ pub unsafe fn io_uring_enter(
     sig: *const libc::sigset_t,
 ) -> Result<c_uint, Errno> {
     // SAFETY: as for `io_uring_enter2` with `argsz` the kernel's sigset size.
-    unsafe {
-        path::io_uring_enter2(
-            fd,
-            to_submit,
-            min_complete,
-            flags,
-            sig.cast(),
-            SIGSET_SIZE,
-        )
-    }
+    unsafe { path::io_uring_enter2(fd, to_submit, min_complete, flags, sig.cast(), SIGSET_SIZE) }
 }
 
 /// The size the kernel expects for a signal mask argument: `_NSIG / 8`.

@@ -79,14 +79,7 @@ pub unsafe fn io_uring_register(
     nr_args: c_uint,
 ) -> Result<c_uint, Errno> {
     // SAFETY: forwarded contract.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_io_uring_register,
-            fd as c_long,
-            opcode as c_long,
-            arg,
-            nr_args as c_long,
-        )
-    };
+    let ret =
+        unsafe { libc::syscall(libc::SYS_io_uring_register, fd as c_long, opcode as c_long, arg, nr_args as c_long) };
     check(ret).map(|n| n as c_uint)
 }
