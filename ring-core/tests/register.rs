@@ -85,14 +85,7 @@ fn nop(user_data: u64) -> io_uring_sqe {
     sqe(IORING_OP_NOP, -1, user_data)
 }
 
-fn rw(
-    opcode: u8,
-    fd: RawFd,
-    addr: *const u8,
-    len: usize,
-    off: u64,
-    user_data: u64,
-) -> io_uring_sqe {
+fn rw(opcode: u8, fd: RawFd, addr: *const u8, len: usize, off: u64, user_data: u64) -> io_uring_sqe {
     let mut s = sqe(opcode, fd, user_data);
     s.set_addr(addr as u64);
     s.len = len as u32;
@@ -136,10 +129,7 @@ fn syscall_errno(e: &Error) -> Option<i32> {
 }
 
 fn iov(buf: &mut [u8]) -> libc::iovec {
-    libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    }
+    libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() }
 }
 
 /// Whether the kernel knows register operation `op`; prints why a test
@@ -196,31 +186,17 @@ fn query_reports_opcodes() {
     let ring = Ring::new(4).unwrap();
     match ring.query() {
         Ok(q) => {
-            let op = q
-                .opcodes
-                .expect("IO_URING_QUERY_OPCODES is the first query");
+            let op = q.opcodes.expect("IO_URING_QUERY_OPCODES is the first query");
             let probe = ring.probe().unwrap();
             assert_eq!(op.nr_request_opcodes, u32::from(probe.ops_known()));
             assert!(op.nr_register_opcodes > IORING_REGISTER_MEM_REGION);
-            assert_ne!(
-                op.ring_setup_flags & u64::from(IORING_SETUP_DEFER_TASKRUN),
-                0
-            );
+            assert_ne!(op.ring_setup_flags & u64::from(IORING_SETUP_DEFER_TASKRUN), 0);
             println!("query: {op:?}; zcrx {:?}, scq {:?}", q.zcrx, q.scq);
             let blind = query_kernel(&ring_core::Linux).unwrap();
             assert_eq!(blind.opcodes, q.opcodes);
         }
         Err(e) => {
-            assert!(
-                matches!(
-                    e,
-                    Error::UnsupportedRegister {
-                        opcode: IORING_REGISTER_QUERY,
-                        ..
-                    }
-                ),
-                "{e:?}"
-            );
+            assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_QUERY, .. }), "{e:?}");
             println!("query not exercised: {e}");
         }
     }
@@ -246,28 +222,14 @@ fn fixed_buffers_read_and_write() {
     assert_eq!(syscall_errno(&again), Some(libc::EBUSY), "{again:?}");
 
     let file = memfd(&[]);
-    let mut w = rw(
-        IORING_OP_WRITE_FIXED,
-        file.as_raw_fd(),
-        src.as_ptr(),
-        3000,
-        0,
-        1,
-    );
+    let mut w = rw(IORING_OP_WRITE_FIXED, file.as_raw_fd(), src.as_ptr(), 3000, 0, 1);
     w.set_buf_index(0);
     push(&mut ring, &w);
     let c = next_cqe(&mut ring);
     assert_eq!((c.user_data, c.res), (1, 3000));
     assert_eq!(pread(&file, 4096), src[..3000]);
 
-    let mut r = rw(
-        IORING_OP_READ_FIXED,
-        file.as_raw_fd(),
-        dst.as_mut_ptr(),
-        3000,
-        0,
-        2,
-    );
+    let mut r = rw(IORING_OP_READ_FIXED, file.as_raw_fd(), dst.as_mut_ptr(), 3000, 0, 2);
     r.set_buf_index(1);
     push(&mut ring, &r);
     let c = next_cqe(&mut ring);
@@ -275,14 +237,7 @@ fn fixed_buffers_read_and_write() {
     assert_eq!(dst[..3000], src[..3000]);
 
     // An address outside the named buffer is refused by the kernel.
-    let mut bad = rw(
-        IORING_OP_READ_FIXED,
-        file.as_raw_fd(),
-        src.as_ptr(),
-        16,
-        0,
-        3,
-    );
+    let mut bad = rw(IORING_OP_READ_FIXED, file.as_raw_fd(), src.as_ptr(), 16, 0, 3);
     bad.set_buf_index(1);
     push(&mut ring, &bad);
     assert_eq!(next_cqe(&mut ring).res, -libc::EFAULT);
@@ -295,52 +250,23 @@ fn fixed_buffers_read_and_write() {
 #[test]
 fn buffer_input_checked_before_the_kernel() {
     let ring = Ring::new(4).unwrap();
-    let dangling = libc::iovec {
-        iov_base: 4096 as *mut libc::c_void,
-        iov_len: 16,
-    };
+    let dangling = libc::iovec { iov_base: 4096 as *mut libc::c_void, iov_len: 16 };
     let too_many = vec![dangling; MAX_BUFFERS + 1];
     // SAFETY: refused before the kernel sees it.
     let e = unsafe { ring.register_buffers(&too_many) }.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::TooLong {
-                max: MAX_BUFFERS,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    let huge = libc::iovec {
-        iov_base: 4096 as *mut libc::c_void,
-        iov_len: MAX_BUFFER_LEN + 1,
-    };
+    assert!(matches!(e, Error::TooLong { max: MAX_BUFFERS, .. }), "{e:?}");
+    let huge = libc::iovec { iov_base: 4096 as *mut libc::c_void, iov_len: MAX_BUFFER_LEN + 1 };
     // SAFETY: refused before the kernel sees it.
     let e = unsafe { ring.register_buffers(&[huge]) }.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::TooLong {
-                what: "registered buffer",
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    let null_with_len = libc::iovec {
-        iov_base: core::ptr::null_mut(),
-        iov_len: 8,
-    };
+    assert!(matches!(e, Error::TooLong { what: "registered buffer", .. }), "{e:?}");
+    let null_with_len = libc::iovec { iov_base: core::ptr::null_mut(), iov_len: 8 };
     // SAFETY: refused before the kernel sees it.
     let e = unsafe { ring.register_buffers(&[null_with_len]) }.unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
     // SAFETY: refused before the kernel sees it.
     let e = unsafe { ring.register_buffers(&[]) }.unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
-    let e = ring
-        .register_buffers_sparse(MAX_BUFFERS as u32 + 1)
-        .unwrap_err();
+    let e = ring.register_buffers_sparse(MAX_BUFFERS as u32 + 1).unwrap_err();
     assert!(matches!(e, Error::TooLong { .. }), "{e:?}");
 }
 
@@ -354,14 +280,7 @@ fn sparse_buffers_update_and_tags() {
     // after the read completed.
     let n = unsafe { ring.update_buffers(2, &[iov(&mut buf)], Some(&[77])) }.unwrap();
     assert_eq!(n, 1);
-    let mut r = rw(
-        IORING_OP_READ_FIXED,
-        file.as_raw_fd(),
-        buf.as_mut_ptr(),
-        64,
-        0,
-        5,
-    );
+    let mut r = rw(IORING_OP_READ_FIXED, file.as_raw_fd(), buf.as_mut_ptr(), 64, 0, 5);
     r.set_buf_index(2);
     push(&mut ring, &r);
     let c = next_cqe(&mut ring);
@@ -370,15 +289,9 @@ fn sparse_buffers_update_and_tags() {
 
     // Emptying the slot releases the tagged buffer: the kernel posts a CQE
     // carrying the tag.
-    let empty = libc::iovec {
-        iov_base: core::ptr::null_mut(),
-        iov_len: 0,
-    };
+    let empty = libc::iovec { iov_base: core::ptr::null_mut(), iov_len: 0 };
     // SAFETY: an empty slot names no memory.
-    assert_eq!(
-        unsafe { ring.update_buffers(2, &[empty], None) }.unwrap(),
-        1
-    );
+    assert_eq!(unsafe { ring.update_buffers(2, &[empty], None) }.unwrap(), 1);
     ring.get_events().unwrap();
     let tag = next_cqe(&mut ring);
     assert_eq!((tag.user_data, tag.res), (77, 0));
@@ -411,14 +324,7 @@ fn clone_buffers_between_rings() {
     // SAFETY: as above; the clone is unregistered below, before `buf` dies.
     unsafe { dst.clone_buffers_from(&src, CloneBuffers::default()) }.unwrap();
     let file = memfd(&[]);
-    let mut w = rw(
-        IORING_OP_WRITE_FIXED,
-        file.as_raw_fd(),
-        buf.as_ptr(),
-        buf.len(),
-        0,
-        9,
-    );
+    let mut w = rw(IORING_OP_WRITE_FIXED, file.as_raw_fd(), buf.as_ptr(), buf.len(), 0, 9);
     w.set_buf_index(0);
     push(&mut dst, &w);
     assert_eq!(next_cqe(&mut dst).res, buf.len() as i32);
@@ -428,16 +334,7 @@ fn clone_buffers_between_rings() {
     let e = unsafe { dst.clone_buffers_from(&src, CloneBuffers::default()) }.unwrap_err();
     assert_eq!(syscall_errno(&e), Some(libc::EBUSY), "{e:?}");
     // SAFETY: refused before the kernel sees it.
-    let e = unsafe {
-        dst.clone_buffers_from(
-            &src,
-            CloneBuffers {
-                src_offset: 1,
-                ..Default::default()
-            },
-        )
-    }
-    .unwrap_err();
+    let e = unsafe { dst.clone_buffers_from(&src, CloneBuffers { src_offset: 1, ..Default::default() }) }.unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
     dst.unregister_buffers().unwrap();
     src.unregister_buffers().unwrap();
@@ -470,25 +367,15 @@ fn fixed_files_read_update_and_tags() {
     assert_eq!(&buf[..6], b"second");
 
     // FILES_UPDATE2 with a tag, then replace: the tag comes back as a CQE.
-    assert_eq!(
-        ring.update_files_tags(0, &[r2.as_raw_fd()], &[55]).unwrap(),
-        1
-    );
+    assert_eq!(ring.update_files_tags(0, &[r2.as_raw_fd()], &[55]).unwrap(), 1);
     assert_eq!(ring.update_files(0, &[-1]).unwrap(), 1);
     ring.get_events().unwrap();
     assert_eq!(next_cqe(&mut ring).user_data, 55);
 
     // Skipping leaves the slot alone.
-    assert_eq!(
-        ring.update_files(0, &[IORING_REGISTER_FILES_SKIP, IORING_REGISTER_FILES_SKIP])
-            .unwrap(),
-        2
-    );
+    assert_eq!(ring.update_files(0, &[IORING_REGISTER_FILES_SKIP, IORING_REGISTER_FILES_SKIP]).unwrap(), 2);
     ring.unregister_files().unwrap();
-    assert_eq!(
-        syscall_errno(&ring.unregister_files().unwrap_err()),
-        Some(libc::ENXIO)
-    );
+    assert_eq!(syscall_errno(&ring.unregister_files().unwrap_err()), Some(libc::ENXIO));
 
     // Tagged registration, checked input.
     ring.register_files_tags(&[r1.as_raw_fd()], &[66]).unwrap();
@@ -496,17 +383,9 @@ fn fixed_files_read_update_and_tags() {
     ring.get_events().unwrap();
     assert_eq!(next_cqe(&mut ring).user_data, 66);
     assert!(matches!(ring.register_files(&[-5]), Err(Error::BadFd(-5))));
-    assert!(matches!(
-        ring.register_files_tags(&[-1], &[3]),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        ring.register_files(&[]),
-        Err(Error::InvalidArgument(_))
-    ));
-    let e = ring
-        .register_files_sparse(MAX_FILES as u32 + 1)
-        .unwrap_err();
+    assert!(matches!(ring.register_files_tags(&[-1], &[3]), Err(Error::InvalidArgument(_))));
+    assert!(matches!(ring.register_files(&[]), Err(Error::InvalidArgument(_))));
+    let e = ring.register_files_sparse(MAX_FILES as u32 + 1).unwrap_err();
     assert!(matches!(e, Error::TooLong { .. }), "{e:?}");
 }
 
@@ -515,10 +394,7 @@ fn file_alloc_range_and_direct_openat() {
     let mut ring = Ring::new(8).unwrap();
     ring.register_files_sparse(16).unwrap();
     ring.register_file_alloc_range(8, 4).unwrap();
-    assert!(matches!(
-        ring.register_file_alloc_range(u32::MAX, 2),
-        Err(Error::InvalidArgument(_))
-    ));
+    assert!(matches!(ring.register_file_alloc_range(u32::MAX, 2), Err(Error::InvalidArgument(_))));
     let file = memfd(b"direct descriptor");
     let path = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())).unwrap();
     let mut slots = Vec::new();
@@ -529,11 +405,7 @@ fn file_alloc_range_and_direct_openat() {
         o.set_file_index(IORING_FILE_INDEX_ALLOC);
         push(&mut ring, &o);
         let c = next_cqe(&mut ring);
-        assert!(
-            (8..12).contains(&c.res),
-            "slot {} outside the range 8..12",
-            c.res
-        );
+        assert!((8..12).contains(&c.res), "slot {} outside the range 8..12", c.res);
         slots.push(c.res);
     }
     assert_ne!(slots[0], slots[1]);
@@ -554,10 +426,7 @@ fn eventfd_counts_completions() {
     let efd = eventfd();
     assert!(matches!(ring.register_eventfd(-1), Err(Error::BadFd(-1))));
     ring.register_eventfd(efd.as_raw_fd()).unwrap();
-    assert_eq!(
-        syscall_errno(&ring.register_eventfd(efd.as_raw_fd()).unwrap_err()),
-        Some(libc::EBUSY)
-    );
+    assert_eq!(syscall_errno(&ring.register_eventfd(efd.as_raw_fd()).unwrap_err()), Some(libc::EBUSY));
     push(&mut ring, &nop(1));
     next_cqe(&mut ring);
     assert!(eventfd_count(&efd) >= 1);
@@ -600,10 +469,7 @@ fn personality_used_by_sqe() {
     // The id is gone: a request that names it is refused.
     push(&mut ring, &s);
     assert_eq!(next_cqe(&mut ring).res, -libc::EINVAL);
-    assert_eq!(
-        syscall_errno(&ring.unregister_personality(id).unwrap_err()),
-        Some(libc::EINVAL)
-    );
+    assert_eq!(syscall_errno(&ring.unregister_personality(id).unwrap_err()), Some(libc::EINVAL));
 }
 
 // ---- restrictions ----
@@ -611,10 +477,7 @@ fn personality_used_by_sqe() {
 #[test]
 fn restrictions_block_disallowed_opcode() {
     let plain = Ring::new(4).unwrap();
-    assert!(matches!(
-        plain.register_restrictions(&[]),
-        Err(Error::NotConfigured(_))
-    ));
+    assert!(matches!(plain.register_restrictions(&[]), Err(Error::NotConfigured(_))));
 
     let mut ring = Builder::new(4).r_disabled().build().unwrap();
     ring.register_restrictions(&[
@@ -630,17 +493,7 @@ fn restrictions_block_disallowed_opcode() {
     assert_eq!(next_cqe(&mut ring).res, 0);
     let (r, _w) = pipe();
     let mut buf = [0u8; 8];
-    push(
-        &mut ring,
-        &rw(
-            IORING_OP_READ,
-            r.as_raw_fd(),
-            buf.as_mut_ptr(),
-            8,
-            u64::MAX,
-            2,
-        ),
-    );
+    push(&mut ring, &rw(IORING_OP_READ, r.as_raw_fd(), buf.as_mut_ptr(), 8, u64::MAX, 2));
     let c = next_cqe(&mut ring);
     assert_eq!((c.user_data, c.res), (2, -libc::EACCES));
     // Flags beyond the allowed set (none) are refused as well.
@@ -657,27 +510,13 @@ fn restrictions_block_disallowed_opcode() {
 #[test]
 fn task_restrictions_are_typed_when_missing() {
     let ring = Ring::new(4).unwrap();
-    if ring
-        .probe()
-        .unwrap()
-        .register_op_supported(IORING_REGISTER_BPF_FILTER)
-    {
+    if ring.probe().unwrap().register_op_supported(IORING_REGISTER_BPF_FILTER) {
         // On 7.0 the call would restrict this test process for good.
         println!("task restrictions exist on this kernel; not exercised, as they cannot be undone");
         return;
     }
-    let e = register_task_restrictions(&ring_core::Linux, &[Restriction::SqeOp(IORING_OP_NOP)])
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::UnsupportedRegister {
-                opcode: IORING_REGISTER_RESTRICTIONS,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    let e = register_task_restrictions(&ring_core::Linux, &[Restriction::SqeOp(IORING_OP_NOP)]).unwrap_err();
+    assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_RESTRICTIONS, .. }), "{e:?}");
     println!("task restrictions: {e} (needs Linux 7.0)");
 }
 
@@ -689,24 +528,11 @@ fn iowq_max_workers_round_trip() {
     let before = ring.iowq_max_workers().unwrap();
     let prev = ring.set_iowq_max_workers(Some(3), Some(5)).unwrap();
     assert_eq!(prev, before);
-    assert_eq!(
-        ring.iowq_max_workers().unwrap(),
-        IowqMaxWorkers {
-            bounded: 3,
-            unbounded: 5
-        }
-    );
+    assert_eq!(ring.iowq_max_workers().unwrap(), IowqMaxWorkers { bounded: 3, unbounded: 5 });
     let restore = |v: u32| (v != 0).then_some(v);
-    ring.set_iowq_max_workers(restore(prev.bounded), restore(prev.unbounded))
-        .unwrap();
-    assert!(matches!(
-        ring.set_iowq_max_workers(Some(0), None),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        ring.set_iowq_max_workers(None, Some(u32::MAX)),
-        Err(Error::InvalidArgument(_))
-    ));
+    ring.set_iowq_max_workers(restore(prev.bounded), restore(prev.unbounded)).unwrap();
+    assert!(matches!(ring.set_iowq_max_workers(Some(0), None), Err(Error::InvalidArgument(_))));
+    assert!(matches!(ring.set_iowq_max_workers(None, Some(u32::MAX)), Err(Error::InvalidArgument(_))));
 }
 
 /// The allowed-CPU list of this thread's io-wq workers, if one exists.
@@ -719,9 +545,7 @@ fn worker_cpus() -> Option<String> {
         let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
         if comm.trim() == name {
             let status = std::fs::read_to_string(path.join("status")).ok()?;
-            let line = status
-                .lines()
-                .find(|l| l.starts_with("Cpus_allowed_list:"))?;
+            let line = status.lines().find(|l| l.starts_with("Cpus_allowed_list:"))?;
             return Some(line.split(':').nth(1)?.trim().to_string());
         }
     }
@@ -757,31 +581,16 @@ fn ring_fds_register_other_ring() {
     assert_eq!(idx.len(), 1);
     let enter = |i: u32| {
         // SAFETY: a bare enter with nothing to submit or wait for.
-        unsafe {
-            ring_core::sys::syscall::io_uring_enter2(
-                i,
-                0,
-                0,
-                IORING_ENTER_REGISTERED_RING,
-                core::ptr::null(),
-                0,
-            )
-        }
+        unsafe { ring_core::sys::syscall::io_uring_enter2(i, 0, 0, IORING_ENTER_REGISTERED_RING, core::ptr::null(), 0) }
     };
     assert_eq!(enter(idx[0]), Ok(0));
     if let Some(own) = a.registered_index() {
-        assert!(matches!(
-            a.unregister_ring_fds(&[own]),
-            Err(Error::InvalidArgument(_))
-        ));
+        assert!(matches!(a.unregister_ring_fds(&[own]), Err(Error::InvalidArgument(_))));
     }
     assert_eq!(a.unregister_ring_fds(&idx).unwrap(), 1);
     assert_eq!(enter(idx[0]).unwrap_err().raw(), libc::EBADF);
     assert!(matches!(a.register_ring_fds(&[-1]), Err(Error::BadFd(-1))));
-    assert!(matches!(
-        a.register_ring_fds(&[0; 17]),
-        Err(Error::TooLong { .. })
-    ));
+    assert!(matches!(a.register_ring_fds(&[0; 17]), Err(Error::TooLong { .. })));
     // A non-ring descriptor is refused by the kernel.
     let (r, _w) = pipe();
     assert!(a.register_ring_fds(&[r.as_raw_fd()]).is_err());
@@ -875,11 +684,7 @@ fn buf_ring_incremental() {
     write_all(&w, b"abc");
     let c = select_read(&mut ring, r.as_raw_fd(), 9, 64, 1);
     assert_eq!((c.res, c.buffer_id()), (3, Some(0)));
-    assert_ne!(
-        c.flags & IORING_CQE_F_BUF_MORE,
-        0,
-        "the kernel keeps a partly used buffer"
-    );
+    assert_ne!(c.flags & IORING_CQE_F_BUF_MORE, 0, "the kernel keeps a partly used buffer");
     write_all(&w, b"defg");
     let c = select_read(&mut ring, r.as_raw_fd(), 9, 64, 2);
     assert_eq!((c.res, c.buffer_id()), (4, Some(0)));
@@ -888,11 +693,7 @@ fn buf_ring_incremental() {
     // and the kernel writes each part once.
     assert_eq!(unsafe { br.read(0, 0..7) }.unwrap(), b"abcdefg");
     if supports(&ring, IORING_REGISTER_PBUF_STATUS, "buffer ring status") {
-        assert_eq!(
-            ring.buf_ring_head(9).unwrap(),
-            0,
-            "a partly used buffer stays at the head"
-        );
+        assert_eq!(ring.buf_ring_head(9).unwrap(), 0, "a partly used buffer stays at the head");
     }
     ring.unregister_buf_ring(br).unwrap();
 }
@@ -901,27 +702,15 @@ fn buf_ring_incremental() {
 fn buf_ring_input_checked() {
     let ring = Ring::new(4).unwrap();
     let other = Ring::new(4).unwrap();
-    assert!(matches!(
-        ring.register_buf_ring(BufRingConfig::new(1, 3)),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        ring.register_buf_ring(BufRingConfig::new(1, 4).buffers(5, 8)),
-        Err(Error::TooLong { .. })
-    ));
-    assert!(matches!(
-        ring.register_buf_ring(BufRingConfig::new(1, 4).buffers(2, 0)),
-        Err(Error::InvalidArgument(_))
-    ));
+    assert!(matches!(ring.register_buf_ring(BufRingConfig::new(1, 3)), Err(Error::InvalidArgument(_))));
+    assert!(matches!(ring.register_buf_ring(BufRingConfig::new(1, 4).buffers(5, 8)), Err(Error::TooLong { .. })));
+    assert!(matches!(ring.register_buf_ring(BufRingConfig::new(1, 4).buffers(2, 0)), Err(Error::InvalidArgument(_))));
     // SAFETY: refused before the kernel sees it.
-    let e = unsafe { ring.register_buf_ring_raw((page() + 16) as *mut io_uring_buf_ring, 4, 1, 0) }
-        .unwrap_err();
+    let e = unsafe { ring.register_buf_ring_raw((page() + 16) as *mut io_uring_buf_ring, 4, 1, 0) }.unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
     // A second ring for the same group is refused by the kernel.
     let br = ring.register_buf_ring(BufRingConfig::new(2, 4)).unwrap();
-    let e = ring
-        .register_buf_ring(BufRingConfig::new(2, 4))
-        .unwrap_err();
+    let e = ring.register_buf_ring(BufRingConfig::new(2, 4)).unwrap_err();
     assert_eq!(syscall_errno(&e), Some(libc::EEXIST), "{e:?}");
     // Another ring cannot unregister it (the BufRing is then leaked).
     let e = other.unregister_buf_ring(br).unwrap_err();
@@ -934,60 +723,30 @@ fn buf_ring_input_checked() {
 #[test]
 fn cancel_sync_pending_reads() {
     let mut ring = Ring::new(8).unwrap();
-    if !supports(
-        &ring,
-        IORING_REGISTER_SYNC_CANCEL,
-        "synchronous cancelation",
-    ) {
+    if !supports(&ring, IORING_REGISTER_SYNC_CANCEL, "synchronous cancelation") {
         return;
     }
     let (r, _w) = pipe();
     let mut bufs = [[0u8; 8]; 3];
     for (i, b) in bufs.iter_mut().enumerate() {
-        push(
-            &mut ring,
-            &rw(
-                IORING_OP_READ,
-                r.as_raw_fd(),
-                b.as_mut_ptr(),
-                8,
-                u64::MAX,
-                40 + i as u64,
-            ),
-        );
+        push(&mut ring, &rw(IORING_OP_READ, r.as_raw_fd(), b.as_mut_ptr(), 8, u64::MAX, 40 + i as u64));
     }
     ring.submit().unwrap();
-    assert_eq!(
-        ring.cancel_sync(&CancelBuilder::user_data(42), Some(Duration::from_secs(1)))
-            .unwrap(),
-        0
-    );
+    assert_eq!(ring.cancel_sync(&CancelBuilder::user_data(42), Some(Duration::from_secs(1))).unwrap(), 0);
     let c = next_cqe(&mut ring);
     assert_eq!((c.user_data, c.res), (42, -libc::ECANCELED));
-    let e = ring
-        .cancel_sync(&CancelBuilder::user_data(42), None)
-        .unwrap_err();
+    let e = ring.cancel_sync(&CancelBuilder::user_data(42), None).unwrap_err();
     assert_eq!(syscall_errno(&e), Some(libc::ENOENT), "{e:?}");
     // Everything on the descriptor at once.
-    let n = ring
-        .cancel_sync(
-            &CancelBuilder::fd(r.as_raw_fd()).all(),
-            Some(Duration::from_secs(1)),
-        )
-        .unwrap();
+    let n = ring.cancel_sync(&CancelBuilder::fd(r.as_raw_fd()).all(), Some(Duration::from_secs(1))).unwrap();
     assert_eq!(n, 2);
     let cs = next_cqes(&mut ring, 2);
     assert!(cs.iter().all(|c| c.res == -libc::ECANCELED));
     assert_eq!(cs.iter().map(|c| c.user_data).collect::<Vec<_>>(), [40, 41]);
-    assert!(matches!(
-        ring.cancel_sync(&CancelBuilder::fd(-3), None),
-        Err(Error::BadFd(-3))
-    ));
+    assert!(matches!(ring.cancel_sync(&CancelBuilder::fd(-3), None), Err(Error::BadFd(-3))));
     // Opcode plus user data (6.6): combines with USERDATA.
     assert_eq!(
-        CancelBuilder::user_data(1)
-            .and_opcode(IORING_OP_READ)
-            .flags(),
+        CancelBuilder::user_data(1).and_opcode(IORING_OP_READ).flags(),
         IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_USERDATA
     );
     assert_eq!(CancelBuilder::user_data(1).flags(), 0);
@@ -998,11 +757,8 @@ fn cancel_sync_pending_reads() {
 #[test]
 fn napi_register_or_typed_error() {
     let ring = Ring::new(4).unwrap();
-    let napi = Napi {
-        busy_poll_timeout: Duration::from_micros(100),
-        prefer_busy_poll: true,
-        tracking: NapiTracking::Dynamic,
-    };
+    let napi =
+        Napi { busy_poll_timeout: Duration::from_micros(100), prefer_busy_poll: true, tracking: NapiTracking::Dynamic };
     match ring.register_napi(&napi) {
         Ok(prev) => {
             assert_eq!(prev.busy_poll_timeout, Duration::ZERO);
@@ -1011,40 +767,22 @@ fn napi_register_or_typed_error() {
         }
         Err(e) => {
             assert!(
-                matches!(
-                    e,
-                    Error::UnsupportedRegister { .. }
-                        | Error::Syscall {
-                            call: Call::Register(_),
-                            ..
-                        }
-                ),
+                matches!(e, Error::UnsupportedRegister { .. } | Error::Syscall { call: Call::Register(_), .. }),
                 "{e:?}"
             );
             println!("NAPI not exercised: {e}");
         }
     }
-    let e = ring
-        .register_napi(&Napi {
-            busy_poll_timeout: Duration::from_secs(1 << 40),
-            ..napi
-        })
-        .unwrap_err();
+    let e = ring.register_napi(&Napi { busy_poll_timeout: Duration::from_secs(1 << 40), ..napi }).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
 }
 
 // ---- clock ----
 
 fn boottime_now() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes one timespec.
-    assert_eq!(
-        unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) },
-        0
-    );
+    assert_eq!(unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) }, 0);
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
@@ -1057,11 +795,7 @@ fn clock_boottime_absolute_wait() {
     ring.register_clock(Clock::Boottime).unwrap();
     let start = Instant::now();
     let deadline = boottime_now() + Duration::from_millis(30);
-    let wait = Wait {
-        want: 1,
-        timeout: Some(Timeout::Absolute(deadline)),
-        ..Wait::default()
-    };
+    let wait = Wait { want: 1, timeout: Some(Timeout::Absolute(deadline)), ..Wait::default() };
     assert_eq!(ring.submit_with(&wait).unwrap(), 0);
     let waited = start.elapsed();
     assert!(waited >= Duration::from_millis(20), "woke after {waited:?}");
@@ -1078,22 +812,12 @@ fn send_msg_ring_sync_posts_cqe() {
         return;
     }
     target.send_msg_ring_sync(0xfeed, 17, None).unwrap();
-    send_msg_ring_sync_fd(
-        &ring_core::Linux,
-        target.fd().unwrap(),
-        0xbeef,
-        -3,
-        Some(1 << 8),
-    )
-    .unwrap();
+    send_msg_ring_sync_fd(&ring_core::Linux, target.fd().unwrap(), 0xbeef, -3, Some(1 << 8)).unwrap();
     let cs = next_cqes(&mut target, 2);
     assert_eq!((cs[0].user_data, cs[0].res), (0xbeef, -3));
     assert_eq!(cs[0].flags, 1 << 8);
     assert_eq!((cs[1].user_data, cs[1].res), (0xfeed, 17));
-    assert!(matches!(
-        send_msg_ring_sync_fd(&ring_core::Linux, -2, 0, 0, None),
-        Err(Error::BadFd(-2))
-    ));
+    assert!(matches!(send_msg_ring_sync_fd(&ring_core::Linux, -2, 0, 0, None), Err(Error::BadFd(-2))));
     let (r, _w) = pipe();
     assert!(send_msg_ring_sync_fd(&ring_core::Linux, r.as_raw_fd(), 0, 0, None).is_err());
 }
@@ -1107,26 +831,13 @@ fn resize_keeps_entries_in_flight() {
         return;
     }
     let mut plain = plain;
-    assert!(matches!(
-        plain.resize_rings(8, None),
-        Err(Error::NotConfigured(_))
-    ));
+    assert!(matches!(plain.resize_rings(8, None), Err(Error::NotConfigured(_))));
 
     let mut ring = Builder::new(4).defer_taskrun().build().unwrap();
     let (r, w) = pipe();
     let mut buf = [0u8; 16];
     // In flight: a read with no data yet.
-    push(
-        &mut ring,
-        &rw(
-            IORING_OP_READ,
-            r.as_raw_fd(),
-            buf.as_mut_ptr(),
-            16,
-            u64::MAX,
-            1,
-        ),
-    );
+    push(&mut ring, &rw(IORING_OP_READ, r.as_raw_fd(), buf.as_mut_ptr(), 16, u64::MAX, 1));
     ring.submit().unwrap();
     // Completed, not reaped.
     for i in 10..13 {
@@ -1142,10 +853,7 @@ fn resize_keeps_entries_in_flight() {
     assert!(matches!(e, Error::TooLong { .. }), "{e:?}");
 
     ring.resize_rings(32, Some(64)).unwrap();
-    assert_eq!(
-        (ring.params().sq_entries, ring.params().cq_entries),
-        (32, 64)
-    );
+    assert_eq!((ring.params().sq_entries, ring.params().cq_entries), (32, 64));
     assert_eq!(ring.sq().capacity(), 32);
     assert_eq!(ring.cq().capacity(), 64);
 
@@ -1161,10 +869,7 @@ fn resize_keeps_entries_in_flight() {
         push(&mut ring, &nop(100 + i));
     }
     let cs = next_cqes(&mut ring, 20);
-    assert_eq!(
-        cs.iter().map(|c| c.user_data).collect::<Vec<_>>(),
-        (100..120).collect::<Vec<_>>()
-    );
+    assert_eq!(cs.iter().map(|c| c.user_data).collect::<Vec<_>>(), (100..120).collect::<Vec<_>>());
 
     // And back down, empty.
     ring.resize_rings(2, None).unwrap();
@@ -1179,28 +884,17 @@ fn resize_big_entries() {
     if !supports(&probe_ring, IORING_REGISTER_RESIZE_RINGS, "ring resizing") {
         return;
     }
-    let mut ring = Builder::new(4)
-        .defer_taskrun()
-        .sqe128()
-        .cqe32()
-        .build()
-        .unwrap();
+    let mut ring = Builder::new(4).defer_taskrun().sqe128().cqe32().build().unwrap();
     for i in 0..3 {
         push(&mut ring, &nop(10 + i));
     }
     ring.submit_and_wait(3).unwrap();
-    let big = io_uring_sqe128 {
-        sqe: nop(20),
-        ..Default::default()
-    };
+    let big = io_uring_sqe128 { sqe: nop(20), ..Default::default() };
     // SAFETY: a NOP points at no memory.
     unsafe { ring.sq().push128(&big) }.unwrap();
     ring.resize_rings(16, None).unwrap();
     let cs = next_cqes(&mut ring, 4);
-    assert_eq!(
-        cs.iter().map(|c| c.user_data).collect::<Vec<_>>(),
-        [10, 11, 12, 20]
-    );
+    assert_eq!(cs.iter().map(|c| c.user_data).collect::<Vec<_>>(), [10, 11, 12, 20]);
     assert!(cs.iter().all(|c| c.res == 0));
 }
 
@@ -1224,10 +918,7 @@ fn resize_no_mmap_ring() {
     push(&mut ring, &nop(9));
     ring.resize_rings(8, Some(16)).unwrap();
     let cs = next_cqes(&mut ring, 5);
-    assert_eq!(
-        cs.iter().map(|c| c.user_data).collect::<Vec<_>>(),
-        [0, 1, 2, 3, 9]
-    );
+    assert_eq!(cs.iter().map(|c| c.user_data).collect::<Vec<_>>(), [0, 1, 2, 3, 9]);
 }
 
 // ---- memory regions ----
@@ -1238,9 +929,7 @@ fn mem_region_holds_wait_arguments() {
     if !supports(&ring, IORING_REGISTER_MEM_REGION, "memory regions") {
         return;
     }
-    let region = ring
-        .register_mem_region_owned(page(), IORING_MEM_REGION_REG_WAIT_ARG)
-        .unwrap();
+    let region = ring.register_mem_region_owned(page(), IORING_MEM_REGION_REG_WAIT_ARG).unwrap();
     assert_eq!(region.len(), page());
     let e = ring.register_mem_region_owned(page(), 0).unwrap_err();
     assert_eq!(syscall_errno(&e), Some(libc::EBUSY), "{e:?}");
@@ -1249,22 +938,13 @@ fn mem_region_holds_wait_arguments() {
     // The kernel reads the wait arguments from the region: a 30 ms timeout
     // written at offset 0 ends the wait.
     let arg = io_uring_reg_wait {
-        ts: __kernel_timespec {
-            tv_sec: 0,
-            tv_nsec: 30_000_000,
-        },
+        ts: __kernel_timespec { tv_sec: 0, tv_nsec: 30_000_000 },
         flags: IORING_REG_WAIT_TS,
         ..Default::default()
     };
     // SAFETY: the region is a live, page-aligned mapping of a page, and the
     // kernel reads it only during our enter below.
-    unsafe {
-        region
-            .as_ptr()
-            .cast::<io_uring_reg_wait>()
-            .as_ptr()
-            .write_volatile(arg)
-    };
+    unsafe { region.as_ptr().cast::<io_uring_reg_wait>().as_ptr().write_volatile(arg) };
     let start = Instant::now();
     let fd = ring.fd().unwrap() as u32;
     // SAFETY: EXT_ARG_REG passes an offset into the registered region, not
@@ -1280,19 +960,13 @@ fn mem_region_holds_wait_arguments() {
         )
     };
     assert_eq!(r.unwrap_err().raw(), libc::ETIME);
-    assert!(
-        start.elapsed() >= Duration::from_millis(20),
-        "waited {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= Duration::from_millis(20), "waited {:?}", start.elapsed());
 
     // A plain region on a running ring.
     let plain = Ring::new(4).unwrap();
     let region2 = plain.register_mem_region_owned(2 * page(), 0).unwrap();
     assert_eq!(region2.len(), 2 * page());
-    let e = plain
-        .register_mem_region_owned(page(), IORING_MEM_REGION_REG_WAIT_ARG)
-        .unwrap_err();
+    let e = plain.register_mem_region_owned(page(), IORING_MEM_REGION_REG_WAIT_ARG).unwrap_err();
     assert!(matches!(e, Error::NotConfigured(_)), "{e:?}");
 }
 
@@ -1304,10 +978,7 @@ fn zcrx_without_capable_nic_is_typed() {
     if !supports(&ring, IORING_REGISTER_ZCRX_IFQ, "zero-copy receive") {
         return;
     }
-    let area = ZcrxArea::User {
-        addr: leaked_pages(16),
-        len: 16 * page(),
-    };
+    let area = ZcrxArea::User { addr: leaked_pages(16), len: 16 * page() };
     let config = ZcrxIfqConfig {
         if_idx: 1,
         if_rxq: 0,
@@ -1324,46 +995,21 @@ fn zcrx_without_capable_nic_is_typed() {
     let ring = Builder::new(4).defer_taskrun().cqe32().build().unwrap();
     let lo = CString::new("lo").unwrap();
     // SAFETY: a valid interface name.
-    let config = ZcrxIfqConfig {
-        if_idx: unsafe { libc::if_nametoindex(lo.as_ptr()) },
-        ..config
-    };
+    let config = ZcrxIfqConfig { if_idx: unsafe { libc::if_nametoindex(lo.as_ptr()) }, ..config };
     // SAFETY: the area is leaked, so it stays valid for the ring's life.
     match unsafe { ring.register_zcrx_ifq(&config) } {
         Ok(ifq) => println!("zcrx registered on lo (unexpected but fine): {ifq:?}"),
         Err(e) => {
-            assert!(
-                matches!(
-                    e,
-                    Error::Syscall {
-                        call: Call::Register(IORING_REGISTER_ZCRX_IFQ),
-                        ..
-                    }
-                ),
-                "{e:?}"
-            );
+            assert!(matches!(e, Error::Syscall { call: Call::Register(IORING_REGISTER_ZCRX_IFQ), .. }), "{e:?}");
             println!("zcrx not exercised: no capable NIC here, the kernel said {e}");
         }
     }
     // ZCRX_CTRL (6.19) on an instance that does not exist.
     let e = ring.zcrx_flush_rq(12345).unwrap_err();
-    if ring
-        .probe()
-        .unwrap()
-        .register_op_supported(IORING_REGISTER_ZCRX_CTRL)
-    {
+    if ring.probe().unwrap().register_op_supported(IORING_REGISTER_ZCRX_CTRL) {
         assert!(matches!(e, Error::Syscall { .. }), "{e:?}");
     } else {
-        assert!(
-            matches!(
-                e,
-                Error::UnsupportedRegister {
-                    opcode: IORING_REGISTER_ZCRX_CTRL,
-                    ..
-                }
-            ),
-            "{e:?}"
-        );
+        assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_ZCRX_CTRL, .. }), "{e:?}");
         println!("zcrx control: {e}");
     }
 }
@@ -1374,30 +1020,10 @@ fn zcrx_without_capable_nic_is_typed() {
 fn bpf_filter_typed_when_missing() {
     let mut ring = Ring::new(4).unwrap();
     // "return 0": deny every request of the opcode.
-    let deny = [libc::sock_filter {
-        code: (libc::BPF_RET | libc::BPF_K) as u16,
-        jt: 0,
-        jf: 0,
-        k: 0,
-    }];
-    let filter = BpfFilter {
-        opcode: IORING_OP_NOP,
-        program: &deny,
-        pdu_size: 0,
-        deny_rest: false,
-        strict_size: false,
-    };
-    assert!(matches!(
-        ring.register_bpf_filter(&BpfFilter {
-            program: &[],
-            ..filter
-        }),
-        Err(Error::InvalidArgument(_))
-    ));
-    let supported = ring
-        .probe()
-        .unwrap()
-        .register_op_supported(IORING_REGISTER_BPF_FILTER);
+    let deny = [libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k: 0 }];
+    let filter = BpfFilter { opcode: IORING_OP_NOP, program: &deny, pdu_size: 0, deny_rest: false, strict_size: false };
+    assert!(matches!(ring.register_bpf_filter(&BpfFilter { program: &[], ..filter }), Err(Error::InvalidArgument(_))));
+    let supported = ring.probe().unwrap().register_op_supported(IORING_REGISTER_BPF_FILTER);
     match ring.register_bpf_filter(&filter) {
         Ok(()) => {
             assert!(supported);
@@ -1405,20 +1031,76 @@ fn bpf_filter_typed_when_missing() {
             assert_eq!(next_cqe(&mut ring).res, -libc::EACCES);
         }
         Err(e) if !supported => {
-            assert!(
-                matches!(
-                    e,
-                    Error::UnsupportedRegister {
-                        opcode: IORING_REGISTER_BPF_FILTER,
-                        ..
-                    }
-                ),
-                "{e:?}"
-            );
+            assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_BPF_FILTER, .. }), "{e:?}");
             println!("BPF filters not exercised: {e} (needs Linux 7.0)");
             let e = register_task_bpf_filter(&ring_core::Linux, &filter).unwrap_err();
             assert!(matches!(e, Error::UnsupportedRegister { .. }), "{e:?}");
         }
         Err(e) => panic!("BPF filter refused on a kernel that has it: {e}"),
     }
+}
+
+// ---- locked-memory accounting ----
+
+/// Drops `CAP_IPC_LOCK` from the calling thread's effective set (Linux
+/// capabilities are per thread), so that rings it creates charge pinned
+/// memory to `RLIMIT_MEMLOCK`. Returns false if that was not possible.
+fn drop_ipc_lock_here() -> bool {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522;
+    const CAP_IPC_LOCK: u32 = 14;
+    let mut hdr = Header { version: VERSION_3, pid: 0 };
+    let mut data = [Data::default(); 2];
+    // SAFETY: capget writes two Data entries for a version-3 header.
+    if unsafe { libc::syscall(libc::SYS_capget, &raw mut hdr, data.as_mut_ptr()) } != 0 {
+        return false;
+    }
+    data[0].effective &= !(1 << CAP_IPC_LOCK);
+    // SAFETY: capset reads the header and two Data entries; it changes only
+    // the calling thread's capabilities.
+    unsafe { libc::syscall(libc::SYS_capset, &raw mut hdr, data.as_ptr()) == 0 }
+}
+
+#[test]
+fn buffer_registration_over_memlock_is_typed() {
+    std::thread::spawn(|| {
+        if !drop_ipc_lock_here() {
+            println!("skipping the RLIMIT_MEMLOCK check: cannot drop CAP_IPC_LOCK");
+            return;
+        }
+        // Declared before the ring, so it would outlive a registration.
+        let mut buf = vec![0u8; 1 << 20];
+        let ring = Ring::new(4).unwrap();
+        let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit writes one rlimit.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut old) }, 0);
+        let low = libc::rlimit { rlim_cur: 64 * 1024, rlim_max: old.rlim_max };
+        // SAFETY: setrlimit reads one rlimit. The limit is process-wide, but
+        // only rings created by threads without CAP_IPC_LOCK (this one) are
+        // charged against it, and it is restored right after.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &low) }, 0);
+        // SAFETY: `buf` outlives the ring, so any registration.
+        let r = unsafe { ring.register_buffers(&[iov(&mut buf)]) };
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &old) }, 0);
+        match r {
+            Err(Error::MemlockLimit { limit, errno }) => {
+                assert_eq!((limit, errno.raw()), (64 * 1024, libc::ENOMEM));
+            }
+            other => panic!("expected MemlockLimit, got {other:?}"),
+        }
+    })
+    .join()
+    .unwrap();
 }

@@ -41,23 +41,12 @@ impl BpfFilter<'_> {
             return Err(Error::InvalidArgument("an empty BPF program"));
         }
         if self.program.len() > MAX_INSNS {
-            return Err(Error::TooLong {
-                what: "BPF program",
-                len: self.program.len(),
-                max: MAX_INSNS,
-            });
+            return Err(Error::TooLong { what: "BPF program", len: self.program.len(), max: MAX_INSNS });
         }
         let filter = io_uring_bpf_filter {
             opcode: u32::from(self.opcode),
-            flags: (if self.deny_rest {
-                IO_URING_BPF_FILTER_DENY_REST
-            } else {
-                0
-            }) | (if self.strict_size {
-                IO_URING_BPF_FILTER_SZ_STRICT
-            } else {
-                0
-            }),
+            flags: (if self.deny_rest { IO_URING_BPF_FILTER_DENY_REST } else { 0 })
+                | (if self.strict_size { IO_URING_BPF_FILTER_SZ_STRICT } else { 0 }),
             filter_len: self.program.len() as u32,
             pdu_size: self.pdu_size,
             filter_ptr: self.program.as_ptr() as u64,
@@ -94,14 +83,6 @@ impl<K: Kernel> Ring<K> {
 pub fn register_task_bpf_filter<K: Kernel>(kernel: &K, filter: &BpfFilter<'_>) -> Result<()> {
     let raw = filter.to_raw()?;
     // SAFETY: `raw` and the program it points to are read during the call.
-    unsafe {
-        register_blind(
-            kernel,
-            IORING_REGISTER_BPF_FILTER,
-            (&raw const raw).cast(),
-            1,
-            BPF_KERNEL_OPS,
-        )
-    }?;
+    unsafe { register_blind(kernel, IORING_REGISTER_BPF_FILTER, (&raw const raw).cast(), 1, BPF_KERNEL_OPS) }?;
     Ok(())
 }

@@ -66,14 +66,7 @@ pub struct BufRingConfig {
 impl BufRingConfig {
     /// A ring of `entries` entries for group `bgid`, with no owned buffers.
     pub fn new(bgid: u16, entries: u16) -> Self {
-        BufRingConfig {
-            bgid,
-            entries,
-            buf_count: 0,
-            buf_len: 0,
-            incremental: false,
-            kernel_mapped: false,
-        }
+        BufRingConfig { bgid, entries, buf_count: 0, buf_len: 0, incremental: false, kernel_mapped: false }
     }
 
     /// With `count` owned buffers of `len` bytes each.
@@ -97,15 +90,8 @@ impl BufRingConfig {
 
     /// The `IOU_PBUF_RING_*` flags.
     pub fn flags(&self) -> u16 {
-        (if self.incremental {
-            IOU_PBUF_RING_INC
-        } else {
-            0
-        }) | (if self.kernel_mapped {
-            IOU_PBUF_RING_MMAP
-        } else {
-            0
-        })
+        (if self.incremental { IOU_PBUF_RING_INC } else { 0 })
+            | (if self.kernel_mapped { IOU_PBUF_RING_MMAP } else { 0 })
     }
 }
 
@@ -266,14 +252,10 @@ impl BufRing {
     /// so no buffer is ever in the ring twice.
     pub fn push(&mut self, bid: u16) -> Result<()> {
         if bid >= self.buf_count {
-            return Err(Error::InvalidArgument(
-                "not an owned buffer id of this ring",
-            ));
+            return Err(Error::InvalidArgument("not an owned buffer id of this ring"));
         }
         if self.is_with_kernel(bid) {
-            return Err(Error::InvalidArgument(
-                "the buffer is already with the kernel",
-            ));
+            return Err(Error::InvalidArgument("the buffer is already with the kernel"));
         }
         let addr = self.buf_ptr(bid).map_or(0, |p| p.as_ptr() as u64);
         self.write_entry(addr, self.buf_len, bid);
@@ -296,9 +278,7 @@ impl BufRing {
     /// owned ones.
     pub unsafe fn push_raw(&mut self, bid: u16, addr: NonNull<u8>, len: u32) -> Result<()> {
         if bid < self.buf_count {
-            return Err(Error::InvalidArgument(
-                "raw buffer ids must not overlap the owned ones",
-            ));
+            return Err(Error::InvalidArgument("raw buffer ids must not overlap the owned ones"));
         }
         self.write_entry(addr.as_ptr() as u64, len, bid);
         Ok(())
@@ -312,8 +292,7 @@ impl BufRing {
     /// entries written before are visible to the kernel before the tail
     /// that covers them.
     pub fn publish(&mut self) {
-        self.tail_word()
-            .store(self.tail, order::BUF_RING_TAIL_STORE);
+        self.tail_word().store(self.tail, order::BUF_RING_TAIL_STORE);
     }
 
     /// [`push`](Self::push) then [`publish`](Self::publish): gives a buffer
@@ -342,9 +321,7 @@ impl BufRing {
             return Err(Error::InvalidArgument("the buffer is not with the kernel"));
         }
         self.set_with_kernel(bid, false);
-        let ptr = self.buf_ptr(bid).ok_or(Error::InvalidArgument(
-            "not an owned buffer id of this ring",
-        ))?;
+        let ptr = self.buf_ptr(bid).ok_or(Error::InvalidArgument("not an owned buffer id of this ring"))?;
         // SAFETY: the buffer lies inside the owned mapping, and per this
         // function's contract the kernel no longer writes it; `&mut self`
         // keeps it from being pushed again while the slice lives.
@@ -362,9 +339,7 @@ impl BufRing {
     /// is written once), and the buffer has not been pushed again since, so
     /// the kernel does not write those bytes while the slice lives.
     pub unsafe fn read(&self, bid: u16, range: core::ops::Range<usize>) -> Result<&[u8]> {
-        let ptr = self.buf_ptr(bid).ok_or(Error::InvalidArgument(
-            "not an owned buffer id of this ring",
-        ))?;
+        let ptr = self.buf_ptr(bid).ok_or(Error::InvalidArgument("not an owned buffer id of this ring"))?;
         if range.start > range.end || range.end > self.buf_len as usize {
             return Err(Error::InvalidArgument("range outside the buffer"));
         }
@@ -401,9 +376,7 @@ impl<K: Kernel> Ring<K> {
     pub fn register_buf_ring(&self, config: BufRingConfig) -> Result<BufRing> {
         let entries = config.entries;
         if entries == 0 || !entries.is_power_of_two() {
-            return Err(Error::InvalidArgument(
-                "buffer ring entries must be a power of two",
-            ));
+            return Err(Error::InvalidArgument("buffer ring entries must be a power of two"));
         }
         if config.buf_count > entries {
             return Err(Error::TooLong {
@@ -417,26 +390,18 @@ impl<K: Kernel> Ring<K> {
         }
         let owner = (self.fd, self.registered_index);
         let ring_len = usize::from(entries) * core::mem::size_of::<io_uring_buf>();
-        let bufs_len = usize::from(config.buf_count)
-            .checked_mul(config.buf_len as usize)
-            .ok_or(Error::TooLong {
-                what: "buffer ring memory",
-                len: usize::MAX,
-                max: isize::MAX as usize,
-            })?;
+        let bufs_len = usize::from(config.buf_count).checked_mul(config.buf_len as usize).ok_or(Error::TooLong {
+            what: "buffer ring memory",
+            len: usize::MAX,
+            max: isize::MAX as usize,
+        })?;
         if config.kernel_mapped && self.fd < 0 {
-            return Err(Error::NotConfigured("a kernel-allocated buffer ring is mapped from the ring descriptor, which this ring does not have"));
+            return Err(Error::NotConfigured(
+                "a kernel-allocated buffer ring is mapped from the ring descriptor, which this ring does not have",
+            ));
         }
-        let bufs = if config.buf_count > 0 {
-            Some(AnonMap::new(bufs_len, "buffer ring buffers")?)
-        } else {
-            None
-        };
-        let user_ring = if config.kernel_mapped {
-            None
-        } else {
-            Some(AnonMap::new(ring_len, "buffer ring")?)
-        };
+        let bufs = if config.buf_count > 0 { Some(AnonMap::new(bufs_len, "buffer ring buffers")?) } else { None };
+        let user_ring = if config.kernel_mapped { None } else { Some(AnonMap::new(ring_len, "buffer ring")?) };
         let reg = io_uring_buf_reg {
             ring_addr: user_ring.as_ref().map_or(0, |m| m.ptr.as_ptr() as u64),
             ring_entries: u32::from(entries),
@@ -459,10 +424,7 @@ impl<K: Kernel> Ring<K> {
                     Ok(ptr) => RingMem::Kernel { ptr, len },
                     Err(errno) => {
                         let _ = self.unregister_buf_group(config.bgid);
-                        return Err(Error::Syscall {
-                            call: crate::error::Call::Mmap,
-                            errno,
-                        });
+                        return Err(Error::Syscall { call: crate::error::Call::Mmap, errno });
                     }
                 }
             }
@@ -500,11 +462,8 @@ impl<K: Kernel> Ring<K> {
     /// error is returned and `buf_ring` is dropped, which leaks its memory
     /// (see [`BufRing`]).
     pub fn unregister_buf_ring(&self, buf_ring: BufRing) -> Result<()> {
-        if buf_ring.owner.0 != self.fd || (self.fd < 0 && buf_ring.owner.1 != self.registered_index)
-        {
-            return Err(Error::InvalidArgument(
-                "the buffer ring is registered with another ring",
-            ));
+        if buf_ring.owner.0 != self.fd || (self.fd < 0 && buf_ring.owner.1 != self.registered_index) {
+            return Err(Error::InvalidArgument("the buffer ring is registered with another ring"));
         }
         self.unregister_buf_group(buf_ring.bgid)?;
         let mut buf_ring = buf_ring;
@@ -535,11 +494,12 @@ impl<K: Kernel> Ring<K> {
     /// # Safety
     ///
     /// The `entries * 16` bytes at `ring_addr` must stay valid, and not be
-    /// reused for other data, until [`unregister_buf_group`]
-    /// (Self::unregister_buf_group) succeeds or the ring is dropped (the
-    /// kernel pins them, so an anonymous mapping may be unmapped earlier;
-    /// heap memory may not be freed). Every buffer published into the ring
-    /// must be valid for writes until the request that takes it completes.
+    /// reused for other data, until
+    /// [`unregister_buf_group`](Self::unregister_buf_group) succeeds or the
+    /// ring is dropped (the kernel pins them, so an anonymous mapping may be
+    /// unmapped earlier; heap memory may not be freed). Every buffer
+    /// published into the ring must be valid for writes until the request
+    /// that takes it completes.
     pub unsafe fn register_buf_ring_raw(
         &self,
         ring_addr: *mut io_uring_buf_ring,
@@ -548,28 +508,17 @@ impl<K: Kernel> Ring<K> {
         flags: u16,
     ) -> Result<()> {
         if entries == 0 || !entries.is_power_of_two() || entries > u32::from(MAX_BUF_RING_ENTRIES) {
-            return Err(Error::InvalidArgument(
-                "buffer ring entries must be a power of two of at most 32768",
-            ));
+            return Err(Error::InvalidArgument("buffer ring entries must be a power of two of at most 32768"));
         }
         if flags & IOU_PBUF_RING_MMAP != 0 {
             if !ring_addr.is_null() {
-                return Err(Error::InvalidArgument(
-                    "a kernel-allocated buffer ring takes no address",
-                ));
+                return Err(Error::InvalidArgument("a kernel-allocated buffer ring takes no address"));
             }
         } else if ring_addr.is_null() || (ring_addr as usize) % super::page_size() != 0 {
-            return Err(Error::InvalidArgument(
-                "buffer ring memory must be page-aligned",
-            ));
+            return Err(Error::InvalidArgument("buffer ring memory must be page-aligned"));
         }
-        let reg = io_uring_buf_reg {
-            ring_addr: ring_addr as u64,
-            ring_entries: entries,
-            bgid,
-            flags,
-            ..Default::default()
-        };
+        let reg =
+            io_uring_buf_reg { ring_addr: ring_addr as u64, ring_entries: entries, bgid, flags, ..Default::default() };
         // SAFETY: `reg` is read during the call; the memory it names is kept
         // per this function's contract.
         unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }?;
@@ -581,10 +530,7 @@ impl<K: Kernel> Ring<K> {
     /// out its buffers; freeing a [`BufRing`]'s memory is
     /// [`unregister_buf_ring`](Self::unregister_buf_ring)'s job.
     pub fn unregister_buf_group(&self, bgid: u16) -> Result<()> {
-        let reg = io_uring_buf_reg {
-            bgid,
-            ..Default::default()
-        };
+        let reg = io_uring_buf_reg { bgid, ..Default::default() };
         // SAFETY: `reg` is read during the call.
         unsafe { self.register_typed(IORING_UNREGISTER_PBUF_RING, (&raw const reg).cast(), 1) }?;
         Ok(())
@@ -595,18 +541,9 @@ impl<K: Kernel> Ring<K> {
     /// Linux 6.8). Entries from the head up to the published tail are still
     /// available to the kernel.
     pub fn buf_ring_head(&self, bgid: u16) -> Result<u16> {
-        let mut st = io_uring_buf_status {
-            buf_group: u32::from(bgid),
-            ..Default::default()
-        };
+        let mut st = io_uring_buf_status { buf_group: u32::from(bgid), ..Default::default() };
         // SAFETY: one io_uring_buf_status, read and written during the call.
-        unsafe {
-            self.register_typed(
-                IORING_REGISTER_PBUF_STATUS,
-                (&raw mut st).cast_const().cast(),
-                1,
-            )
-        }?;
+        unsafe { self.register_typed(IORING_REGISTER_PBUF_STATUS, (&raw mut st).cast_const().cast(), 1) }?;
         Ok(st.head as u16)
     }
 }

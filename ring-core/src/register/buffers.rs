@@ -46,37 +46,23 @@ fn check_iovecs(iovecs: &[libc::iovec]) -> Result<()> {
         return Err(Error::InvalidArgument("no buffers given"));
     }
     if iovecs.len() > MAX_BUFFERS {
-        return Err(Error::TooLong {
-            what: "registered buffer count",
-            len: iovecs.len(),
-            max: MAX_BUFFERS,
-        });
+        return Err(Error::TooLong { what: "registered buffer count", len: iovecs.len(), max: MAX_BUFFERS });
     }
     for iov in iovecs {
         if iov.iov_base.is_null() {
             if iov.iov_len != 0 {
-                return Err(Error::InvalidArgument(
-                    "a null buffer address must come with length 0 (an empty slot)",
-                ));
+                return Err(Error::InvalidArgument("a null buffer address must come with length 0 (an empty slot)"));
             }
             continue;
         }
         if iov.iov_len == 0 {
-            return Err(Error::InvalidArgument(
-                "a registered buffer cannot be empty",
-            ));
+            return Err(Error::InvalidArgument("a registered buffer cannot be empty"));
         }
         if iov.iov_len > MAX_BUFFER_LEN {
-            return Err(Error::TooLong {
-                what: "registered buffer",
-                len: iov.iov_len,
-                max: MAX_BUFFER_LEN,
-            });
+            return Err(Error::TooLong { what: "registered buffer", len: iov.iov_len, max: MAX_BUFFER_LEN });
         }
         if (iov.iov_base as usize).checked_add(iov.iov_len).is_none() {
-            return Err(Error::InvalidArgument(
-                "a registered buffer wraps around the address space",
-            ));
+            return Err(Error::InvalidArgument("a registered buffer wraps around the address space"));
         }
     }
     Ok(())
@@ -84,15 +70,9 @@ fn check_iovecs(iovecs: &[libc::iovec]) -> Result<()> {
 
 /// Checks a tag array against its buffer or file table: one tag per entry,
 /// and no tag on an empty slot (the kernel would refuse it with EINVAL).
-pub(super) fn check_tags(
-    tags: &[u64],
-    entries: usize,
-    empty: impl Fn(usize) -> bool,
-) -> Result<()> {
+pub(super) fn check_tags(tags: &[u64], entries: usize, empty: impl Fn(usize) -> bool) -> Result<()> {
     if tags.len() != entries {
-        return Err(Error::InvalidArgument(
-            "there must be exactly one tag per entry",
-        ));
+        return Err(Error::InvalidArgument("there must be exactly one tag per entry"));
     }
     if tags.iter().enumerate().any(|(i, &t)| t != 0 && empty(i)) {
         return Err(Error::InvalidArgument("an empty slot cannot carry a tag"));
@@ -124,13 +104,7 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `iovecs` is a live array of `len` iovecs that the kernel
         // reads during the call; the buffers they name are kept per this
         // function's contract.
-        unsafe {
-            self.register_pinning(
-                IORING_REGISTER_BUFFERS,
-                iovecs.as_ptr().cast(),
-                iovecs.len() as u32,
-            )
-        }?;
+        unsafe { self.register_pinning(IORING_REGISTER_BUFFERS, iovecs.as_ptr().cast(), iovecs.len() as u32) }?;
         Ok(())
     }
 
@@ -169,22 +143,12 @@ impl<K: Kernel> Ring<K> {
     /// 5.19), to be filled with [`update_buffers`](Self::update_buffers).
     pub fn register_buffers_sparse(&self, nr: u32) -> Result<()> {
         if nr == 0 {
-            return Err(Error::InvalidArgument(
-                "a sparse buffer table needs at least one slot",
-            ));
+            return Err(Error::InvalidArgument("a sparse buffer table needs at least one slot"));
         }
         if nr as usize > MAX_BUFFERS {
-            return Err(Error::TooLong {
-                what: "registered buffer count",
-                len: nr as usize,
-                max: MAX_BUFFERS,
-            });
+            return Err(Error::TooLong { what: "registered buffer count", len: nr as usize, max: MAX_BUFFERS });
         }
-        let reg = io_uring_rsrc_register {
-            nr,
-            flags: IORING_RSRC_REGISTER_SPARSE,
-            ..Default::default()
-        };
+        let reg = io_uring_rsrc_register { nr, flags: IORING_RSRC_REGISTER_SPARSE, ..Default::default() };
         // SAFETY: a sparse registration names no memory; `reg` is read
         // during the call and `nr_args` is its size.
         unsafe {
@@ -209,12 +173,7 @@ impl<K: Kernel> Ring<K> {
     /// [`register_buffers`](Self::register_buffers). The buffers they
     /// replace stay in use by requests already issued with them, until
     /// those complete.
-    pub unsafe fn update_buffers(
-        &self,
-        offset: u32,
-        iovecs: &[libc::iovec],
-        tags: Option<&[u64]>,
-    ) -> Result<u32> {
+    pub unsafe fn update_buffers(&self, offset: u32, iovecs: &[libc::iovec], tags: Option<&[u64]>) -> Result<u32> {
         check_iovecs(iovecs)?;
         if offset.checked_add(iovecs.len() as u32).is_none() {
             return Err(Error::InvalidArgument("buffer update range overflows"));
@@ -262,22 +221,12 @@ impl<K: Kernel> Ring<K> {
     /// contract under which they were registered with `src` (see
     /// [`register_buffers`](Self::register_buffers)) now lasts until they
     /// are also unregistered from this ring, or this ring is dropped.
-    pub unsafe fn clone_buffers_from<K2: Kernel>(
-        &self,
-        src: &Ring<K2>,
-        how: CloneBuffers,
-    ) -> Result<()> {
+    pub unsafe fn clone_buffers_from<K2: Kernel>(&self, src: &Ring<K2>, how: CloneBuffers) -> Result<()> {
         if how.count == 0 && (how.src_offset != 0 || how.dst_offset != 0) {
-            return Err(Error::InvalidArgument(
-                "cloning at an offset needs an explicit count",
-            ));
+            return Err(Error::InvalidArgument("cloning at an offset needs an explicit count"));
         }
         if how.count as usize > MAX_BUFFERS {
-            return Err(Error::TooLong {
-                what: "cloned buffer count",
-                len: how.count as usize,
-                max: MAX_BUFFERS,
-            });
+            return Err(Error::TooLong { what: "cloned buffer count", len: how.count as usize, max: MAX_BUFFERS });
         }
         let dst_end = how.dst_offset.checked_add(how.count);
         if how.src_offset.checked_add(how.count).is_none() || dst_end.is_none() {
@@ -297,19 +246,12 @@ impl<K: Kernel> Ring<K> {
             (Some(i), _) => (i, IORING_REGISTER_SRC_REGISTERED),
             (None, Some(fd)) => (fd as u32, 0),
             (None, None) => {
-                return Err(Error::NotConfigured(
-                    "the source ring has neither a descriptor nor a registered index",
-                ))
+                return Err(Error::NotConfigured("the source ring has neither a descriptor nor a registered index"))
             }
         };
         let arg = io_uring_clone_buffers {
             src_fd,
-            flags: src_flag
-                | if how.replace {
-                    IORING_REGISTER_DST_REPLACE
-                } else {
-                    0
-                },
+            flags: src_flag | if how.replace { IORING_REGISTER_DST_REPLACE } else { 0 },
             src_off: how.src_offset,
             dst_off: how.dst_offset,
             nr: how.count,

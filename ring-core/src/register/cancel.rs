@@ -34,24 +34,12 @@ impl CancelBuilder {
     /// Requests whose `user_data` is `user_data` (the kernel's default
     /// criterion; `IORING_ASYNC_CANCEL_USERDATA` once combined).
     pub fn user_data(user_data: u64) -> Self {
-        CancelBuilder {
-            flags: 0,
-            by_user_data: true,
-            user_data,
-            fd: 0,
-            opcode: 0,
-        }
+        CancelBuilder { flags: 0, by_user_data: true, user_data, fd: 0, opcode: 0 }
     }
 
     /// Requests on file descriptor `fd` (`IORING_ASYNC_CANCEL_FD`, 5.19).
     pub fn fd(fd: RawFd) -> Self {
-        CancelBuilder {
-            flags: IORING_ASYNC_CANCEL_FD,
-            by_user_data: false,
-            user_data: 0,
-            fd,
-            opcode: 0,
-        }
+        CancelBuilder { flags: IORING_ASYNC_CANCEL_FD, by_user_data: false, user_data: 0, fd, opcode: 0 }
     }
 
     /// Requests on registered file `index` (`IORING_ASYNC_CANCEL_FD` with
@@ -68,25 +56,13 @@ impl CancelBuilder {
 
     /// Requests with opcode `opcode` (`IORING_ASYNC_CANCEL_OP`, 6.6).
     pub fn opcode(opcode: u8) -> Self {
-        CancelBuilder {
-            flags: IORING_ASYNC_CANCEL_OP,
-            by_user_data: false,
-            user_data: 0,
-            fd: 0,
-            opcode,
-        }
+        CancelBuilder { flags: IORING_ASYNC_CANCEL_OP, by_user_data: false, user_data: 0, fd: 0, opcode }
     }
 
     /// Any request (`IORING_ASYNC_CANCEL_ANY`, 5.19); implies
     /// [`all`](Self::all) in effect, as every request matches.
     pub fn any() -> Self {
-        CancelBuilder {
-            flags: IORING_ASYNC_CANCEL_ANY,
-            by_user_data: false,
-            user_data: 0,
-            fd: 0,
-            opcode: 0,
-        }
+        CancelBuilder { flags: IORING_ASYNC_CANCEL_ANY, by_user_data: false, user_data: 0, fd: 0, opcode: 0 }
     }
 
     /// Also require `user_data` (`IORING_ASYNC_CANCEL_USERDATA`, 6.6).
@@ -137,10 +113,7 @@ impl CancelBuilder {
                 tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
                 tv_nsec: i64::from(d.subsec_nanos()),
             },
-            None => __kernel_timespec {
-                tv_sec: -1,
-                tv_nsec: -1,
-            },
+            None => __kernel_timespec { tv_sec: -1, tv_nsec: -1 },
         };
         io_uring_sync_cancel_reg {
             addr: self.user_data,
@@ -161,10 +134,7 @@ impl<K: Kernel> Ring<K> {
     /// and `any`; 0 or 1 otherwise, and 0 after a wait). Nothing to cancel
     /// is an error with ENOENT; a timeout, ETIME.
     pub fn cancel_sync(&self, what: &CancelBuilder, timeout: Option<Duration>) -> Result<u32> {
-        if what.flags & IORING_ASYNC_CANCEL_FD != 0
-            && what.flags & IORING_ASYNC_CANCEL_FD_FIXED == 0
-            && what.fd < 0
-        {
+        if what.flags & IORING_ASYNC_CANCEL_FD != 0 && what.flags & IORING_ASYNC_CANCEL_FD_FIXED == 0 && what.fd < 0 {
             return Err(Error::BadFd(what.fd));
         }
         let reg = what.to_raw(timeout);

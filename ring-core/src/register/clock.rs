@@ -31,10 +31,7 @@ impl<K: Kernel> Ring<K> {
     /// requests (`IORING_OP_TIMEOUT`) choose their clock per request and are
     /// not affected.
     pub fn register_clock(&self, clock: Clock) -> Result<()> {
-        let reg = io_uring_clock_register {
-            clockid: clock.id() as u32,
-            __resv: [0; 3],
-        };
+        let reg = io_uring_clock_register { clockid: clock.id() as u32, __resv: [0; 3] };
         // SAFETY: `reg` is read during the call; this operation takes
         // `nr_args` 0.
         unsafe { self.register_typed(IORING_REGISTER_CLOCK, (&raw const reg).cast(), 0) }?;

@@ -26,16 +26,11 @@ pub const MAX_FILES: usize = 1 << 20;
 
 /// The soft `RLIMIT_NOFILE`, which also bounds the file table.
 fn nofile_limit() -> usize {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit writes one rlimit, which lives on our stack.
     let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0;
     if ok && lim.rlim_cur != libc::RLIM_INFINITY {
-        usize::try_from(lim.rlim_cur)
-            .unwrap_or(MAX_FILES)
-            .min(MAX_FILES)
+        usize::try_from(lim.rlim_cur).unwrap_or(MAX_FILES).min(MAX_FILES)
     } else {
         MAX_FILES
     }
@@ -44,24 +39,14 @@ fn nofile_limit() -> usize {
 /// Checks a table size against both limits.
 fn check_table_size(n: usize) -> Result<()> {
     if n == 0 {
-        return Err(Error::InvalidArgument(
-            "a file table needs at least one slot",
-        ));
+        return Err(Error::InvalidArgument("a file table needs at least one slot"));
     }
     if n > MAX_FILES {
-        return Err(Error::TooLong {
-            what: "registered file count",
-            len: n,
-            max: MAX_FILES,
-        });
+        return Err(Error::TooLong { what: "registered file count", len: n, max: MAX_FILES });
     }
     let nofile = nofile_limit();
     if n > nofile {
-        return Err(Error::TooLong {
-            what: "registered file count (above RLIMIT_NOFILE)",
-            len: n,
-            max: nofile,
-        });
+        return Err(Error::TooLong { what: "registered file count (above RLIMIT_NOFILE)", len: n, max: nofile });
     }
     Ok(())
 }
@@ -84,11 +69,7 @@ fn check_update(offset: u32, fds: &[RawFd]) -> Result<()> {
         return Err(Error::InvalidArgument("no descriptors given"));
     }
     if fds.len() > MAX_FILES {
-        return Err(Error::TooLong {
-            what: "file update count",
-            len: fds.len(),
-            max: MAX_FILES,
-        });
+        return Err(Error::TooLong { what: "file update count", len: fds.len(), max: MAX_FILES });
     }
     if offset.checked_add(fds.len() as u32).is_none() {
         return Err(Error::InvalidArgument("file update range overflows"));
@@ -105,9 +86,7 @@ impl<K: Kernel> Ring<K> {
         check_fds(fds, false)?;
         // SAFETY: `fds` is a live array of `len` descriptors, read during
         // the call.
-        unsafe {
-            self.register_typed(IORING_REGISTER_FILES, fds.as_ptr().cast(), fds.len() as u32)
-        }?;
+        unsafe { self.register_typed(IORING_REGISTER_FILES, fds.as_ptr().cast(), fds.len() as u32) }?;
         Ok(())
     }
 
@@ -142,11 +121,7 @@ impl<K: Kernel> Ring<K> {
     /// descriptors or later updates.
     pub fn register_files_sparse(&self, nr: u32) -> Result<()> {
         check_table_size(nr as usize)?;
-        let reg = io_uring_rsrc_register {
-            nr,
-            flags: IORING_RSRC_REGISTER_SPARSE,
-            ..Default::default()
-        };
+        let reg = io_uring_rsrc_register { nr, flags: IORING_RSRC_REGISTER_SPARSE, ..Default::default() };
         // SAFETY: a sparse registration names no memory; `reg` is read
         // during the call and `nr_args` is its size.
         unsafe {
@@ -165,20 +140,10 @@ impl<K: Kernel> Ring<K> {
     /// processed; the kernel stops at the first descriptor it cannot take.
     pub fn update_files(&self, offset: u32, fds: &[RawFd]) -> Result<u32> {
         check_update(offset, fds)?;
-        let up = io_uring_files_update {
-            offset,
-            resv: 0,
-            fds: fds.as_ptr() as u64,
-        };
+        let up = io_uring_files_update { offset, resv: 0, fds: fds.as_ptr() as u64 };
         // SAFETY: `up` names a live array of `nr_args` descriptors, read
         // during the call.
-        unsafe {
-            self.register_typed(
-                IORING_REGISTER_FILES_UPDATE,
-                (&raw const up).cast(),
-                fds.len() as u32,
-            )
-        }
+        unsafe { self.register_typed(IORING_REGISTER_FILES_UPDATE, (&raw const up).cast(), fds.len() as u32) }
     }
 
     /// As [`update_files`](Self::update_files), with a tag for each new file
@@ -221,20 +186,10 @@ impl<K: Kernel> Ring<K> {
         if offset.checked_add(len).is_none() {
             return Err(Error::InvalidArgument("file allocation range overflows"));
         }
-        let range = io_uring_file_index_range {
-            off: offset,
-            len,
-            resv: 0,
-        };
+        let range = io_uring_file_index_range { off: offset, len, resv: 0 };
         // SAFETY: `range` is read during the call; this operation takes
         // `nr_args` 0.
-        unsafe {
-            self.register_typed(
-                IORING_REGISTER_FILE_ALLOC_RANGE,
-                (&raw const range).cast(),
-                0,
-            )
-        }?;
+        unsafe { self.register_typed(IORING_REGISTER_FILE_ALLOC_RANGE, (&raw const range).cast(), 0) }?;
         Ok(())
     }
 }

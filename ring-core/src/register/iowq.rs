@@ -34,13 +34,7 @@ impl<K: Kernel> Ring<K> {
         let size = core::mem::size_of::<libc::cpu_set_t>() as u32;
         // SAFETY: `cpus` is a live cpu_set_t of `size` bytes (the kernel
         // reads at most that many, as `nr_args` says), read during the call.
-        unsafe {
-            self.register_typed(
-                IORING_REGISTER_IOWQ_AFF,
-                (cpus as *const libc::cpu_set_t).cast(),
-                size,
-            )
-        }?;
+        unsafe { self.register_typed(IORING_REGISTER_IOWQ_AFF, (cpus as *const libc::cpu_set_t).cast(), size) }?;
         Ok(())
     }
 
@@ -63,21 +57,13 @@ impl<K: Kernel> Ring<K> {
     /// ones (`IORING_REGISTER_IOWQ_MAX_WORKERS`, Linux 5.15). A limit must
     /// be at least 1 (0 is the kernel's "unchanged", spelt `None` here) and
     /// at most `i32::MAX`.
-    pub fn set_iowq_max_workers(
-        &self,
-        bounded: Option<u32>,
-        unbounded: Option<u32>,
-    ) -> Result<IowqMaxWorkers> {
+    pub fn set_iowq_max_workers(&self, bounded: Option<u32>, unbounded: Option<u32>) -> Result<IowqMaxWorkers> {
         for v in [bounded, unbounded].into_iter().flatten() {
             if v == 0 {
-                return Err(Error::InvalidArgument(
-                    "a worker limit of 0 means \"unchanged\": pass None",
-                ));
+                return Err(Error::InvalidArgument("a worker limit of 0 means \"unchanged\": pass None"));
             }
             if v > MAX_WORKERS_LIMIT {
-                return Err(Error::InvalidArgument(
-                    "a worker limit must be at most i32::MAX",
-                ));
+                return Err(Error::InvalidArgument("a worker limit must be at most i32::MAX"));
             }
         }
         self.max_workers([bounded.unwrap_or(0), unbounded.unwrap_or(0)])
@@ -86,16 +72,7 @@ impl<K: Kernel> Ring<K> {
     fn max_workers(&self, mut values: [u32; 2]) -> Result<IowqMaxWorkers> {
         // SAFETY: two `u32`s, read and written during the call, as
         // `nr_args = 2` says.
-        unsafe {
-            self.register_typed(
-                IORING_REGISTER_IOWQ_MAX_WORKERS,
-                values.as_mut_ptr().cast(),
-                2,
-            )
-        }?;
-        Ok(IowqMaxWorkers {
-            bounded: values[IO_WQ_BOUND as usize],
-            unbounded: values[IO_WQ_UNBOUND as usize],
-        })
+        unsafe { self.register_typed(IORING_REGISTER_IOWQ_MAX_WORKERS, values.as_mut_ptr().cast(), 2) }?;
+        Ok(IowqMaxWorkers { bounded: values[IO_WQ_BOUND as usize], unbounded: values[IO_WQ_UNBOUND as usize] })
     }
 }

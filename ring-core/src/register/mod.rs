@@ -88,12 +88,7 @@ impl<K: Kernel> Ring<K> {
     /// As for [`Ring::register_raw`]: `arg` points to what `opcode`
     /// expects, with `nr_args` as the kernel reads it, and memory a
     /// registration keeps outlives the registration.
-    pub(crate) unsafe fn register_typed(
-        &self,
-        opcode: u32,
-        arg: *const c_void,
-        nr_args: u32,
-    ) -> Result<u32> {
+    pub(crate) unsafe fn register_typed(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
         let (fd, bit) = self.register_target();
         // SAFETY: forwarded contract; `fd` is this ring's descriptor or
         // registered index, and `bit` says which.
@@ -103,9 +98,7 @@ impl<K: Kernel> Ring<K> {
 
     /// Types the failure `e` of register operation `opcode` on this ring.
     pub(crate) fn register_failure(&self, opcode: u32, e: Errno) -> Error {
-        classify(opcode, e, opcode + 1, || {
-            register_ops_known(&self.kernel, Some(self))
-        })
+        classify(opcode, e, opcode + 1, || register_ops_known(&self.kernel, Some(self)))
     }
 
     /// As [`register_typed`](Self::register_typed), for operations that pin
@@ -116,17 +109,10 @@ impl<K: Kernel> Ring<K> {
     /// # Safety
     ///
     /// As for [`register_typed`](Self::register_typed).
-    pub(crate) unsafe fn register_pinning(
-        &self,
-        opcode: u32,
-        arg: *const c_void,
-        nr_args: u32,
-    ) -> Result<u32> {
+    pub(crate) unsafe fn register_pinning(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
         // SAFETY: forwarded contract.
         match unsafe { self.register_typed(opcode, arg, nr_args) } {
-            Err(Error::Syscall { errno, .. }) if errno.raw() == libc::ENOMEM => {
-                Err(memlock_error(opcode, errno))
-            }
+            Err(Error::Syscall { errno, .. }) if errno.raw() == libc::ENOMEM => Err(memlock_error(opcode, errno)),
             r => r,
         }
     }
@@ -151,11 +137,7 @@ pub(crate) unsafe fn register_blind<K: Kernel>(
 ) -> Result<u32> {
     // SAFETY: forwarded contract; fd -1 names no ring.
     let r = unsafe { kernel.register(BLIND_FD, opcode, arg, nr_args) };
-    r.map_err(|e| {
-        classify(opcode, e, needs_ops, || {
-            register_ops_known::<K>(kernel, None)
-        })
-    })
+    r.map_err(|e| classify(opcode, e, needs_ops, || register_ops_known::<K>(kernel, None)))
 }
 
 /// Types a register failure: `EINVAL` or `EOPNOTSUPP` from a kernel that
@@ -169,31 +151,19 @@ fn classify(opcode: u32, e: Errno, needs_ops: u32, known: impl FnOnce() -> Optio
             }
         }
     }
-    Error::Syscall {
-        call: Call::Register(opcode),
-        errno: e,
-    }
+    Error::Syscall { call: Call::Register(opcode), errno: e }
 }
 
 /// `ENOMEM` from a pinning registration, typed: with a finite
 /// `RLIMIT_MEMLOCK` it is the limit that was hit.
 pub(crate) fn memlock_error(opcode: u32, errno: Errno) -> Error {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit writes one rlimit, which lives on our stack.
     let ok = unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim) } == 0;
     if ok && lim.rlim_cur != libc::RLIM_INFINITY {
-        Error::MemlockLimit {
-            limit: lim.rlim_cur,
-            errno,
-        }
+        Error::MemlockLimit { limit: lim.rlim_cur, errno }
     } else {
-        Error::Syscall {
-            call: Call::Register(opcode),
-            errno,
-        }
+        Error::Syscall { call: Call::Register(opcode), errno }
     }
 }
 
@@ -239,14 +209,8 @@ impl AnonMap {
     /// Maps `len` bytes (rounded up to whole pages) of zeroed memory.
     pub(crate) fn new(len: usize, what: &'static str) -> Result<AnonMap> {
         let page = page_size();
-        let len = len
-            .max(1)
-            .checked_next_multiple_of(page)
-            .ok_or(Error::TooLong {
-                what,
-                len,
-                max: isize::MAX as usize,
-            })?;
+        let len =
+            len.max(1).checked_next_multiple_of(page).ok_or(Error::TooLong { what, len, max: isize::MAX as usize })?;
         // SAFETY: a fresh anonymous mapping aliases no Rust object.
         let ptr = unsafe {
             libc::mmap(
@@ -261,15 +225,10 @@ impl AnonMap {
         if ptr == libc::MAP_FAILED {
             // SAFETY: errno is thread-local and was just set by mmap.
             let errno = Errno::new(unsafe { *libc::__errno_location() });
-            return Err(Error::Syscall {
-                call: Call::Mmap,
-                errno,
-            });
+            return Err(Error::Syscall { call: Call::Mmap, errno });
         }
-        let ptr = core::ptr::NonNull::new(ptr.cast::<u8>()).ok_or(Error::Syscall {
-            call: Call::Mmap,
-            errno: Errno::new(libc::ENOMEM),
-        })?;
+        let ptr = core::ptr::NonNull::new(ptr.cast::<u8>())
+            .ok_or(Error::Syscall { call: Call::Mmap, errno: Errno::new(libc::ENOMEM) })?;
         Ok(AnonMap { ptr, len })
     }
 

@@ -60,12 +60,7 @@ impl<K: Kernel> Ring<K> {
     /// descriptor; this method is the same call for a ring in hand. A ring
     /// set up with `IORING_SETUP_REGISTERED_FD_ONLY` has no descriptor to
     /// name.
-    pub fn send_msg_ring_sync(
-        &self,
-        user_data: u64,
-        res: i32,
-        cqe_flags: Option<u32>,
-    ) -> Result<()> {
+    pub fn send_msg_ring_sync(&self, user_data: u64, res: i32, cqe_flags: Option<u32>) -> Result<()> {
         let Some(fd) = self.fd() else {
             return Err(Error::NotConfigured(
                 "a ring without a descriptor cannot be named by IORING_REGISTER_SEND_MSG_RING",

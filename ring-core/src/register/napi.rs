@@ -39,9 +39,8 @@ pub struct Napi {
 
 impl Napi {
     fn to_raw(self) -> Result<io_uring_napi> {
-        let us = u32::try_from(self.busy_poll_timeout.as_micros()).map_err(|_| {
-            Error::InvalidArgument("the busy-poll timeout must fit in u32 microseconds")
-        })?;
+        let us = u32::try_from(self.busy_poll_timeout.as_micros())
+            .map_err(|_| Error::InvalidArgument("the busy-poll timeout must fit in u32 microseconds"))?;
         let op_param = match self.tracking {
             NapiTracking::Dynamic => IO_URING_NAPI_TRACKING_DYNAMIC,
             NapiTracking::Static => IO_URING_NAPI_TRACKING_STATIC,
@@ -93,22 +92,14 @@ impl<K: Kernel> Ring<K> {
     /// Adds NAPI id `id` to the polled list of a ring in
     /// [`NapiTracking::Static`] mode (`IO_URING_NAPI_STATIC_ADD_ID`, 6.13).
     pub fn napi_add_static_id(&self, id: u32) -> Result<()> {
-        let mut raw = io_uring_napi {
-            opcode: IO_URING_NAPI_STATIC_ADD_ID,
-            op_param: id,
-            ..Default::default()
-        };
+        let mut raw = io_uring_napi { opcode: IO_URING_NAPI_STATIC_ADD_ID, op_param: id, ..Default::default() };
         self.napi_call(IORING_REGISTER_NAPI, &mut raw)
     }
 
     /// Removes NAPI id `id` from the polled list
     /// (`IO_URING_NAPI_STATIC_DEL_ID`, 6.13).
     pub fn napi_del_static_id(&self, id: u32) -> Result<()> {
-        let mut raw = io_uring_napi {
-            opcode: IO_URING_NAPI_STATIC_DEL_ID,
-            op_param: id,
-            ..Default::default()
-        };
+        let mut raw = io_uring_napi { opcode: IO_URING_NAPI_STATIC_DEL_ID, op_param: id, ..Default::default() };
         self.napi_call(IORING_REGISTER_NAPI, &mut raw)
     }
 

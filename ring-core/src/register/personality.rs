@@ -20,9 +20,7 @@ impl<K: Kernel> Ring<K> {
     pub fn register_personality(&self) -> Result<u16> {
         // SAFETY: REGISTER_PERSONALITY takes no argument.
         let id = unsafe { self.register_typed(IORING_REGISTER_PERSONALITY, core::ptr::null(), 0) }?;
-        u16::try_from(id).map_err(|_| {
-            Error::InvalidArgument("the kernel returned a personality id above u16::MAX")
-        })
+        u16::try_from(id).map_err(|_| Error::InvalidArgument("the kernel returned a personality id above u16::MAX"))
     }
 
     /// Drops the credentials registered under `id`
@@ -30,13 +28,7 @@ impl<K: Kernel> Ring<K> {
     /// with it keep their own reference.
     pub fn unregister_personality(&self, id: u16) -> Result<()> {
         // SAFETY: the id travels in `nr_args`; there is no argument pointer.
-        unsafe {
-            self.register_typed(
-                IORING_UNREGISTER_PERSONALITY,
-                core::ptr::null(),
-                u32::from(id),
-            )
-        }?;
+        unsafe { self.register_typed(IORING_UNREGISTER_PERSONALITY, core::ptr::null(), u32::from(id)) }?;
         Ok(())
     }
 }

@@ -78,15 +78,7 @@ pub fn query_kernel<K: Kernel>(kernel: &K) -> Result<QueryResult> {
         // SAFETY: `arg` is the head of a chain of live headers whose data
         // buffers have the sizes they state; all are read and written only
         // during the call, which takes `nr_args` 0.
-        unsafe {
-            register_blind(
-                kernel,
-                IORING_REGISTER_QUERY,
-                arg,
-                0,
-                IORING_REGISTER_QUERY + 1,
-            )
-        }
+        unsafe { register_blind(kernel, IORING_REGISTER_QUERY, arg, 0, IORING_REGISTER_QUERY + 1) }
     })
 }
 
@@ -98,14 +90,7 @@ pub(crate) fn query_opcodes<K: Kernel>(kernel: &K) -> Option<io_uring_query_opco
     // SAFETY: one header pointing at a buffer of the stated size, both live
     // and accessed (written too) only during the call, which takes
     // `nr_args` 0.
-    let r = unsafe {
-        kernel.register(
-            u32::MAX,
-            IORING_REGISTER_QUERY,
-            (&raw mut hdr).cast_const().cast(),
-            0,
-        )
-    };
+    let r = unsafe { kernel.register(u32::MAX, IORING_REGISTER_QUERY, (&raw mut hdr).cast_const().cast(), 0) };
     (r.is_ok() && hdr.result == 0 && data.nr_register_opcodes != 0).then_some(data)
 }
 

@@ -65,42 +65,24 @@ impl<K: Kernel> Ring<K> {
     /// pins them for its whole life. (An anonymous mapping may be unmapped
     /// earlier, since pinned pages are never reused; heap memory may not be
     /// freed.)
-    pub unsafe fn register_mem_region(
-        &self,
-        desc: &mut io_uring_region_desc,
-        flags: u64,
-    ) -> Result<()> {
+    pub unsafe fn register_mem_region(&self, desc: &mut io_uring_region_desc, flags: u64) -> Result<()> {
         if flags & !IORING_MEM_REGION_REG_WAIT_ARG != 0 {
             return Err(Error::InvalidArgument("unknown IORING_MEM_REGION_* flag"));
         }
         let page = page_size() as u64;
         if desc.size == 0 || desc.size % page != 0 {
-            return Err(Error::InvalidArgument(
-                "a memory region is a whole number of pages",
-            ));
+            return Err(Error::InvalidArgument("a memory region is a whole number of pages"));
         }
         if desc.size / page > i32::MAX as u64 {
-            return Err(Error::TooLong {
-                what: "memory region",
-                len: usize::MAX,
-                max: i32::MAX as usize,
-            });
+            return Err(Error::TooLong { what: "memory region", len: usize::MAX, max: i32::MAX as usize });
         }
-        if desc.flags & IORING_MEM_REGION_TYPE_USER != 0
-            && (desc.user_addr == 0 || desc.user_addr % page != 0)
-        {
-            return Err(Error::InvalidArgument(
-                "user memory of a region must be page-aligned",
-            ));
+        if desc.flags & IORING_MEM_REGION_TYPE_USER != 0 && (desc.user_addr == 0 || desc.user_addr % page != 0) {
+            return Err(Error::InvalidArgument("user memory of a region must be page-aligned"));
         }
         if desc.id != 0 || desc.mmap_offset != 0 {
-            return Err(Error::InvalidArgument(
-                "region id and mmap_offset are outputs and must be 0",
-            ));
+            return Err(Error::InvalidArgument("region id and mmap_offset are outputs and must be 0"));
         }
-        if flags & IORING_MEM_REGION_REG_WAIT_ARG != 0
-            && self.params.flags & IORING_SETUP_R_DISABLED == 0
-        {
+        if flags & IORING_MEM_REGION_REG_WAIT_ARG != 0 && self.params.flags & IORING_SETUP_R_DISABLED == 0 {
             return Err(Error::NotConfigured(
                 "a wait-argument region needs a ring set up with IORING_SETUP_R_DISABLED",
             ));

@@ -64,30 +64,16 @@ impl<K: Kernel> Ring<K> {
     pub fn resize_rings(&mut self, sq_entries: u32, cq_entries: Option<u32>) -> Result<()> {
         let flags = self.params.flags;
         if flags & IORING_SETUP_DEFER_TASKRUN == 0 {
-            return Err(Error::NotConfigured(
-                "resizing needs a ring set up with IORING_SETUP_DEFER_TASKRUN",
-            ));
+            return Err(Error::NotConfigured("resizing needs a ring set up with IORING_SETUP_DEFER_TASKRUN"));
         }
         if sq_entries == 0 || sq_entries > MAX_SQ {
-            return Err(Error::RingSize {
-                which: "sq",
-                requested: sq_entries,
-                max: MAX_SQ,
-            });
+            return Err(Error::RingSize { which: "sq", requested: sq_entries, max: MAX_SQ });
         }
         let new_sq = sq_entries.next_power_of_two();
         let new_cq = match cq_entries {
-            Some(c) if c == 0 || c > MAX_CQ => {
-                return Err(Error::RingSize {
-                    which: "cq",
-                    requested: c,
-                    max: MAX_CQ,
-                })
-            }
+            Some(c) if c == 0 || c > MAX_CQ => return Err(Error::RingSize { which: "cq", requested: c, max: MAX_CQ }),
             Some(c) if c.next_power_of_two() < new_sq => {
-                return Err(Error::InvalidArgument(
-                    "the CQ must have at least as many entries as the SQ",
-                ))
+                return Err(Error::InvalidArgument("the CQ must have at least as many entries as the SQ"))
             }
             Some(c) => c.next_power_of_two(),
             None => new_sq * 2,
@@ -112,22 +98,15 @@ impl<K: Kernel> Ring<K> {
             });
         }
         if flags & IORING_SETUP_SQE_MIXED != 0 && sq_pending != 0 {
-            return Err(Error::InvalidArgument(
-                "a ring with mixed-size SQEs can be resized only with an empty SQ",
-            ));
+            return Err(Error::InvalidArgument("a ring with mixed-size SQEs can be resized only with an empty SQ"));
         }
         if flags & IORING_SETUP_CQE_MIXED != 0 && cq_pending != 0 {
-            return Err(Error::InvalidArgument(
-                "a ring with mixed-size CQEs can be resized only with an empty CQ",
-            ));
+            return Err(Error::InvalidArgument("a ring with mixed-size CQEs can be resized only with an empty CQ"));
         }
         // The kernel copies the SQEs up to the shared tail only.
         self.sq.publish();
 
-        let mut p = io_uring_params {
-            sq_entries,
-            ..Default::default()
-        };
+        let mut p = io_uring_params { sq_entries, ..Default::default() };
         if let Some(c) = cq_entries {
             p.cq_entries = c;
             p.flags = IORING_SETUP_CQSIZE;
@@ -147,13 +126,7 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `p` is read and written back during the call. The memory
         // a NO_MMAP resize names is fresh memory that becomes the ring's
         // (`self.memory`) below and lives as long as the ring.
-        let r = unsafe {
-            self.register_typed(
-                IORING_REGISTER_RESIZE_RINGS,
-                (&raw mut p).cast_const().cast(),
-                1,
-            )
-        };
+        let r = unsafe { self.register_typed(IORING_REGISTER_RESIZE_RINGS, (&raw mut p).cast_const().cast(), 1) };
         if let Err(e) = r {
             if let Some(m) = fresh {
                 // SAFETY: the resize failed, so the kernel holds no
@@ -203,16 +176,8 @@ impl<K: Kernel> Ring<K> {
         // from here on, and the ring is their only producer and consumer.
         let (sq, cq) = unsafe {
             (
-                SubmissionQueue::new(
-                    sqp,
-                    flags & IORING_SETUP_SQE128 != 0,
-                    flags & IORING_SETUP_SQE_MIXED != 0,
-                ),
-                CompletionQueue::new(
-                    cqp,
-                    flags & IORING_SETUP_CQE32 != 0,
-                    flags & IORING_SETUP_CQE_MIXED != 0,
-                ),
+                SubmissionQueue::new(sqp, flags & IORING_SETUP_SQE128 != 0, flags & IORING_SETUP_SQE_MIXED != 0),
+                CompletionQueue::new(cqp, flags & IORING_SETUP_CQE32 != 0, flags & IORING_SETUP_CQE_MIXED != 0),
             )
         };
         // SAFETY: the kernel reads the index array only while submitting,
@@ -250,12 +215,8 @@ unsafe fn recopy_big_entries(
     use crate::order;
     if flags & IORING_SETUP_SQE128 != 0 {
         // SAFETY: live ring words per this function's contract.
-        let (head, tail) = unsafe {
-            (
-                new_sq.head.as_ref().load(order::SQ_HEAD_LOAD),
-                new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD),
-            )
-        };
+        let (head, tail) =
+            unsafe { (new_sq.head.as_ref().load(order::SQ_HEAD_LOAD), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };
         let mut pos = head;
         while pos != tail {
             let from = ((pos & (old_sq.entries - 1)) as usize) << 1;
@@ -275,12 +236,8 @@ unsafe fn recopy_big_entries(
     }
     if flags & IORING_SETUP_CQE32 != 0 {
         // SAFETY: live ring words per this function's contract.
-        let (head, tail) = unsafe {
-            (
-                new_cq.head.as_ref().load(order::CQ_HEAD_LOAD),
-                new_cq.tail.as_ref().load(order::CQ_TAIL_LOAD),
-            )
-        };
+        let (head, tail) =
+            unsafe { (new_cq.head.as_ref().load(order::CQ_HEAD_LOAD), new_cq.tail.as_ref().load(order::CQ_TAIL_LOAD)) };
         let mut pos = head;
         while pos != tail {
             let from = ((pos & (old_cq.entries - 1)) as usize) << 1;

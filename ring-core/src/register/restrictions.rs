@@ -60,24 +60,14 @@ impl Restriction {
 /// `IORING_MAX_RESTRICTIONS` is the number of restriction kinds plus the
 /// numbers of register and SQE opcodes it knows, which is at most this on
 /// every kernel up to the ABI this crate describes.
-const MAX_RESTRICTIONS: usize =
-    IORING_RESTRICTION_LAST as usize + IORING_REGISTER_LAST as usize + 65;
+const MAX_RESTRICTIONS: usize = IORING_RESTRICTION_LAST as usize + IORING_REGISTER_LAST as usize + 65;
 
 fn check(list: &[Restriction]) -> Result<()> {
     if list.len() > MAX_RESTRICTIONS {
-        return Err(Error::TooLong {
-            what: "restriction count",
-            len: list.len(),
-            max: MAX_RESTRICTIONS,
-        });
+        return Err(Error::TooLong { what: "restriction count", len: list.len(), max: MAX_RESTRICTIONS });
     }
-    if list
-        .iter()
-        .any(|r| matches!(r, Restriction::RegisterOp(op) if u32::from(*op) >= IORING_REGISTER_LAST))
-    {
-        return Err(Error::InvalidArgument(
-            "restriction names an unknown register operation",
-        ));
+    if list.iter().any(|r| matches!(r, Restriction::RegisterOp(op) if u32::from(*op) >= IORING_REGISTER_LAST)) {
+        return Err(Error::InvalidArgument("restriction names an unknown register operation"));
     }
     Ok(())
 }
@@ -93,25 +83,17 @@ impl<K: Kernel> Ring<K> {
     /// registered index, even probing is a register call.
     pub fn register_restrictions(&self, list: &[Restriction]) -> Result<()> {
         if self.params.flags & IORING_SETUP_R_DISABLED == 0 {
-            return Err(Error::NotConfigured(
-                "restrictions need a ring set up with IORING_SETUP_R_DISABLED",
-            ));
+            return Err(Error::NotConfigured("restrictions need a ring set up with IORING_SETUP_R_DISABLED"));
         }
         check(list)?;
         let raw: Vec<io_uring_restriction> = list.iter().map(|r| r.to_raw()).collect();
         // SAFETY: `raw` is a live array of `len` restrictions read during
         // the call (a non-null pointer even when empty, as the kernel wants).
-        let r = unsafe {
-            self.register_typed(
-                IORING_REGISTER_RESTRICTIONS,
-                raw.as_ptr().cast(),
-                raw.len() as u32,
-            )
-        };
+        let r = unsafe { self.register_typed(IORING_REGISTER_RESTRICTIONS, raw.as_ptr().cast(), raw.len() as u32) };
         match r {
-            Err(Error::Syscall { errno, .. }) if errno.raw() == libc::EBADFD => Err(
-                Error::NotConfigured("restrictions must be registered before the ring is enabled"),
-            ),
+            Err(Error::Syscall { errno, .. }) if errno.raw() == libc::EBADFD => {
+                Err(Error::NotConfigured("restrictions must be registered before the ring is enabled"))
+            }
             r => r.map(drop),
         }
     }
@@ -135,39 +117,18 @@ pub fn register_task_restrictions<K: Kernel>(kernel: &K, list: &[Restriction]) -
     let mut buf: Vec<io_uring_restriction> = Vec::with_capacity(list.len() + 1);
     buf.push(io_uring_restriction::zeroed());
     buf.extend(list.iter().map(|r| r.to_raw()));
-    let hdr = io_uring_task_restriction {
-        flags: 0,
-        nr_res,
-        resv: [0; 3],
-        restrictions: [],
-    };
-    const _: () = assert!(
-        core::mem::size_of::<io_uring_task_restriction>()
-            == core::mem::size_of::<io_uring_restriction>()
-    );
-    const _: () = assert!(
-        core::mem::align_of::<io_uring_task_restriction>()
-            <= core::mem::align_of::<io_uring_restriction>()
-    );
+    let hdr = io_uring_task_restriction { flags: 0, nr_res, resv: [0; 3], restrictions: [] };
+    const _: () =
+        assert!(core::mem::size_of::<io_uring_task_restriction>() == core::mem::size_of::<io_uring_restriction>());
+    const _: () =
+        assert!(core::mem::align_of::<io_uring_task_restriction>() <= core::mem::align_of::<io_uring_restriction>());
     // SAFETY: slot 0 is 16 bytes, aligned for the header (asserted above),
     // and owned by `buf`; every bit pattern is valid for the plain-integer
     // restriction struct that occupies it.
-    unsafe {
-        buf.as_mut_ptr()
-            .cast::<io_uring_task_restriction>()
-            .write(hdr)
-    };
+    unsafe { buf.as_mut_ptr().cast::<io_uring_task_restriction>().write(hdr) };
     // SAFETY: `buf` is a header followed by `nr_res` restrictions, read
     // during the call. Blind task restrictions exist from the kernel that
     // knows 38 register opcodes (7.0) on.
-    unsafe {
-        register_blind(
-            kernel,
-            IORING_REGISTER_RESTRICTIONS,
-            buf.as_ptr().cast(),
-            1,
-            38,
-        )
-    }?;
+    unsafe { register_blind(kernel, IORING_REGISTER_RESTRICTIONS, buf.as_ptr().cast(), 1, 38) }?;
     Ok(())
 }

@@ -35,20 +35,13 @@ impl<K: Kernel> Ring<K> {
                 "a ring set up with IORING_SETUP_REGISTERED_FD_ONLY exists only as its registered index",
             ));
         }
-        let up = io_uring_rsrc_update {
-            offset: index,
-            resv: 0,
-            data: 0,
-        };
+        let up = io_uring_rsrc_update { offset: index, resv: 0, data: 0 };
         // SAFETY: one io_uring_rsrc_update read during the call. The call
         // goes through the index it removes, which is still valid until the
         // kernel has handled it.
-        let n =
-            unsafe { self.register_typed(IORING_UNREGISTER_RING_FDS, (&raw const up).cast(), 1) }?;
+        let n = unsafe { self.register_typed(IORING_UNREGISTER_RING_FDS, (&raw const up).cast(), 1) }?;
         if n != 1 {
-            return Err(Error::InvalidArgument(
-                "the kernel did not unregister the ring's index",
-            ));
+            return Err(Error::InvalidArgument("the kernel did not unregister the ring's index"));
         }
         self.registered_index = None;
         Ok(())
@@ -65,32 +58,16 @@ impl<K: Kernel> Ring<K> {
             return Err(Error::InvalidArgument("no ring descriptors given"));
         }
         if fds.len() > MAX_REGISTERED_RINGS {
-            return Err(Error::TooLong {
-                what: "registered ring count",
-                len: fds.len(),
-                max: MAX_REGISTERED_RINGS,
-            });
+            return Err(Error::TooLong { what: "registered ring count", len: fds.len(), max: MAX_REGISTERED_RINGS });
         }
         if let Some(&fd) = fds.iter().find(|&&fd| fd < 0) {
             return Err(Error::BadFd(fd));
         }
-        let mut ups: Vec<io_uring_rsrc_update> = fds
-            .iter()
-            .map(|&fd| io_uring_rsrc_update {
-                offset: u32::MAX,
-                resv: 0,
-                data: fd as u64,
-            })
-            .collect();
+        let mut ups: Vec<io_uring_rsrc_update> =
+            fds.iter().map(|&fd| io_uring_rsrc_update { offset: u32::MAX, resv: 0, data: fd as u64 }).collect();
         // SAFETY: `ups` is a live array of `len` updates, read and written
         // (the chosen indices) during the call.
-        let n = unsafe {
-            self.register_typed(
-                IORING_REGISTER_RING_FDS,
-                ups.as_mut_ptr().cast(),
-                ups.len() as u32,
-            )
-        }?;
+        let n = unsafe { self.register_typed(IORING_REGISTER_RING_FDS, ups.as_mut_ptr().cast(), ups.len() as u32) }?;
         Ok(ups.iter().take(n as usize).map(|u| u.offset).collect())
     }
 
@@ -111,33 +88,14 @@ impl<K: Kernel> Ring<K> {
             });
         }
         if indices.iter().any(|&i| i as usize >= MAX_REGISTERED_RINGS) {
-            return Err(Error::InvalidArgument(
-                "a registered ring index is at most 15",
-            ));
+            return Err(Error::InvalidArgument("a registered ring index is at most 15"));
         }
-        if self
-            .registered_index
-            .is_some_and(|own| indices.contains(&own))
-        {
-            return Err(Error::InvalidArgument(
-                "this ring's own index: use unregister_ring_fd",
-            ));
+        if self.registered_index.is_some_and(|own| indices.contains(&own)) {
+            return Err(Error::InvalidArgument("this ring's own index: use unregister_ring_fd"));
         }
-        let ups: Vec<io_uring_rsrc_update> = indices
-            .iter()
-            .map(|&i| io_uring_rsrc_update {
-                offset: i,
-                resv: 0,
-                data: 0,
-            })
-            .collect();
+        let ups: Vec<io_uring_rsrc_update> =
+            indices.iter().map(|&i| io_uring_rsrc_update { offset: i, resv: 0, data: 0 }).collect();
         // SAFETY: `ups` is a live array of `len` updates, read during the call.
-        unsafe {
-            self.register_typed(
-                IORING_UNREGISTER_RING_FDS,
-                ups.as_ptr().cast(),
-                ups.len() as u32,
-            )
-        }
+        unsafe { self.register_typed(IORING_UNREGISTER_RING_FDS, ups.as_ptr().cast(), ups.len() as u32) }
     }
 }

@@ -114,9 +114,7 @@ impl<K: Kernel> Ring<K> {
     /// ring's whole life. A dma-buf must stay as the kernel imported it.
     pub unsafe fn register_zcrx_ifq(&self, config: &ZcrxIfqConfig) -> Result<ZcrxIfq> {
         let flags = self.params.flags;
-        if flags & IORING_SETUP_DEFER_TASKRUN == 0
-            || flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED) == 0
-        {
+        if flags & IORING_SETUP_DEFER_TASKRUN == 0 || flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED) == 0 {
             return Err(Error::NotConfigured(
                 "zero-copy receive needs IORING_SETUP_DEFER_TASKRUN and IORING_SETUP_CQE32 or IORING_SETUP_CQE_MIXED",
             ));
@@ -127,11 +125,7 @@ impl<K: Kernel> Ring<K> {
         let mut area = io_uring_zcrx_area_reg::default();
         match config.area {
             ZcrxArea::User { addr, len } => {
-                check_user_mem(
-                    addr,
-                    len,
-                    "a zero-copy receive area must be whole, page-aligned pages",
-                )?;
+                check_user_mem(addr, len, "a zero-copy receive area must be whole, page-aligned pages")?;
                 area.addr = addr.as_ptr() as u64;
                 area.len = len as u64;
             }
@@ -149,18 +143,12 @@ impl<K: Kernel> Ring<K> {
         match config.refill {
             ZcrxRefill::Kernel { len } => {
                 if len == 0 || len % page_size() != 0 {
-                    return Err(Error::InvalidArgument(
-                        "the refill ring is a whole number of pages",
-                    ));
+                    return Err(Error::InvalidArgument("the refill ring is a whole number of pages"));
                 }
                 region.size = len as u64;
             }
             ZcrxRefill::User { addr, len } => {
-                check_user_mem(
-                    addr,
-                    len,
-                    "user refill ring memory must be whole, page-aligned pages",
-                )?;
+                check_user_mem(addr, len, "user refill ring memory must be whole, page-aligned pages")?;
                 region.user_addr = addr.as_ptr() as u64;
                 region.size = len as u64;
                 region.flags = IORING_MEM_REGION_TYPE_USER;
@@ -179,13 +167,7 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `reg`, `area` and `region` are read and written back
         // during the call; the memory they name is kept per this function's
         // contract.
-        unsafe {
-            self.register_pinning(
-                IORING_REGISTER_ZCRX_IFQ,
-                (&raw mut reg).cast_const().cast(),
-                1,
-            )
-        }?;
+        unsafe { self.register_pinning(IORING_REGISTER_ZCRX_IFQ, (&raw mut reg).cast_const().cast(), 1) }?;
         Ok(ZcrxIfq {
             id: reg.zcrx_id,
             rq_entries: reg.rq_entries,
@@ -199,11 +181,7 @@ impl<K: Kernel> Ring<K> {
     /// now (`IORING_REGISTER_ZCRX_CTRL` with `ZCRX_CTRL_FLUSH_RQ`, Linux
     /// 6.19).
     pub fn zcrx_flush_rq(&self, zcrx_id: u32) -> Result<()> {
-        let mut ctrl = zcrx_ctrl {
-            zcrx_id,
-            op: ZCRX_CTRL_FLUSH_RQ,
-            ..Default::default()
-        };
+        let mut ctrl = zcrx_ctrl { zcrx_id, op: ZCRX_CTRL_FLUSH_RQ, ..Default::default() };
         self.zcrx_ctrl(&mut ctrl).map(drop)
     }
 
@@ -211,22 +189,14 @@ impl<K: Kernel> Ring<K> {
     /// import with `ZCRX_REG_IMPORT` (`IORING_REGISTER_ZCRX_CTRL` with
     /// `ZCRX_CTRL_EXPORT`, Linux 6.19).
     pub fn zcrx_export(&self, zcrx_id: u32) -> Result<OwnedFd> {
-        let mut ctrl = zcrx_ctrl {
-            zcrx_id,
-            op: ZCRX_CTRL_EXPORT,
-            ..Default::default()
-        };
+        let mut ctrl = zcrx_ctrl { zcrx_id, op: ZCRX_CTRL_EXPORT, ..Default::default() };
         let ret = self.zcrx_ctrl(&mut ctrl)?;
         // The descriptor is the call's result on some kernels and written
         // into the payload on others.
         // SAFETY: both payload members are plain integers, so any bytes are
         // a valid export member.
         let written = unsafe { ctrl.zc_export.zc_export.zcrx_fd };
-        let fd = if ret > 0 {
-            ret as RawFd
-        } else {
-            written as RawFd
-        };
+        let fd = if ret > 0 { ret as RawFd } else { written as RawFd };
         if fd < 0 {
             return Err(Error::BadFd(fd));
         }
@@ -237,12 +207,6 @@ impl<K: Kernel> Ring<K> {
     fn zcrx_ctrl(&self, ctrl: &mut zcrx_ctrl) -> Result<u32> {
         // SAFETY: one zcrx_ctrl, read and written during the call, which
         // takes `nr_args` 0.
-        unsafe {
-            self.register_typed(
-                IORING_REGISTER_ZCRX_CTRL,
-                (ctrl as *mut zcrx_ctrl).cast_const().cast(),
-                0,
-            )
-        }
+        unsafe { self.register_typed(IORING_REGISTER_ZCRX_CTRL, (ctrl as *mut zcrx_ctrl).cast_const().cast(), 0) }
     }
 }
