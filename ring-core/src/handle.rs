@@ -143,7 +143,7 @@ impl<K: Kernel + 'static> Handle<K> {
         let mut sqe = ring_sys::io_uring_sqe::default();
         sqe.opcode = ring_sys::IORING_OP_MSG_RING;
         sqe.fd = target;
-        sqe.set_addr(u64::from(ring_sys::IORING_MSG_DATA));
+        sqe.set_addr(ring_sys::IORING_MSG_DATA);
         sqe.set_off(WAKE_USER_DATA);
         sqe.flags = ring_sys::IOSQE_CQE_SKIP_SUCCESS;
         // SAFETY: a MSG_RING SQE carries no pointer; it names the target
@@ -200,12 +200,8 @@ impl<T> Sender<T> {
 
     fn finish(&self, outcome: Outcome<T>) {
         let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
-        if let Outcome::Pending(w) = core::mem::replace(&mut *slot, outcome) {
-            if let Some(w) = w {
-                w.wake();
-            }
-        } else {
-            // Already finished: keep what is there.
+        if let Outcome::Pending(Some(w)) = core::mem::replace(&mut *slot, outcome) {
+            w.wake();
         }
         drop(slot);
         self.state.cv.notify_all();

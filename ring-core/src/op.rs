@@ -34,10 +34,12 @@ use std::rc::Rc;
 /// until the operation's terminal completion (the first one without
 /// `IORING_CQE_F_MORE`) has been seen. Implementors promise that the SQE
 /// it returns makes the kernel read or write only:
+///
 /// - memory owned by `self` (inline, or on the heap through owned
 ///   pointers), within what `self` owns, or `'static` memory;
 /// - for writes, memory nothing else can read or write while `self` is in
 ///   the table (owned buffers, not shared references into Rust objects);
+///
 /// and that it names no resource (a registered buffer or file index) that
 /// could be released while the operation is in flight, unless `self` holds
 /// what keeps it registered.
@@ -355,6 +357,7 @@ impl<T: Multishot, K: Kernel> MultiOp<T, K> {
     }
 
     /// A future of the next item.
+    #[allow(clippy::should_implement_trait, reason = "an async stream's next, not Iterator::next")]
     pub fn next(&mut self) -> Next<'_, T, K> {
         Next { stream: self }
     }

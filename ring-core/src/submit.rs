@@ -251,7 +251,7 @@ impl<K: Kernel> Ring<K> {
         };
         let reg = io_uring_mem_region_reg {
             region_uptr: (&raw const desc) as u64,
-            flags: u64::from(IORING_MEM_REGION_REG_WAIT_ARG),
+            flags: IORING_MEM_REGION_REG_WAIT_ARG,
             ..Default::default()
         };
         // SAFETY: `reg` points to a valid region descriptor naming memory we

@@ -418,14 +418,11 @@ impl<K: Kernel> Shared<K> {
 
     pub(crate) fn forget_ticket(&self, ticket: Option<u64>) {
         let Some(t) = ticket else { return };
-        match self.inner.try_borrow_mut() {
-            Ok(mut inner) => {
-                inner.waiters.retain(|(x, _)| *x != t);
-                // The departing waiter may have been the one a free credit
-                // was meant for: pass the turn on.
-                inner.wake_first_waiter();
-            }
-            Err(_) => {}
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            inner.waiters.retain(|(x, _)| *x != t);
+            // The departing waiter may have been the one a free credit was
+            // meant for: pass the turn on.
+            inner.wake_first_waiter();
         }
         self.wake_collected_try();
     }
