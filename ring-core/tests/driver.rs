@@ -434,3 +434,47 @@ fn zero_copy_send_returns_the_buffer_after_its_notification() {
     // Each send took two credits (result + notification) and gave both back.
     assert_eq!(d.credits() as u64 + d.in_flight() as u64, u64::from(16u32));
 }
+
+#[test]
+fn a_linked_chain_failing_midway_cancels_the_rest_and_returns_every_buffer() {
+    use ring_core::ops::{Read, Write};
+    let rt = Runtime::new(16).unwrap();
+    let (path, file) = temp_file("chain");
+    let d = rt.driver().clone();
+    let fd = file.as_raw_fd();
+    rt.block_on(async {
+        // write 4 bytes, read from a bad descriptor (fails), then a write
+        // that the kernel must cancel.
+        let mut chain = d.chain();
+        let a = chain.push(Write::new(fd, b"abcd".to_vec(), 0));
+        let b = chain.push(Read::new(-1, Vec::with_capacity(8), 0));
+        let c = chain.push(Write::new(fd, b"zzzz".to_vec(), 4));
+        let mut started = chain.start().await.unwrap();
+        let (ra, ba) = started.take(a).unwrap().await;
+        let (rb, bb) = started.take(b).unwrap().await;
+        let (rc, bc) = started.take(c).unwrap().await;
+        assert_eq!(ra.unwrap(), 4);
+        assert_eq!(rb.unwrap_err().raw_os_error(), Some(libc::EBADF));
+        assert_eq!(rc.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+        assert_eq!((ba, bb.capacity() >= 8, bc), (b"abcd".to_vec(), true, b"zzzz".to_vec()));
+    })
+    .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"abcd", "the cancelled write never ran");
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_chain_longer_than_the_sq_is_refused_with_a_typed_error() {
+    let rt = Runtime::new(2).unwrap();
+    let d = rt.driver().clone();
+    let r = rt
+        .block_on(async {
+            let mut chain = d.chain();
+            for _ in 0..3 {
+                chain.push(ring_core::ops::Nop);
+            }
+            chain.start().await.map(|_| ())
+        })
+        .unwrap();
+    assert!(matches!(r, Err(ring_core::Error::TooLong { what: "linked chain", .. })), "{r:?}");
+}

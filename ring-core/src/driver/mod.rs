@@ -34,6 +34,7 @@
 //! would let the kernel write into memory Rust has reused. The leak is
 //! reported by [`TeardownReport`].
 
+mod chain;
 pub(crate) mod slot;
 mod storage;
 pub mod strategy;
@@ -43,6 +44,7 @@ use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
 use crate::op::{Multishot, Op, Operation, StreamPoll, Streaming};
 use crate::ring::Ring;
+pub use chain::{Chain, Link, StartChain, Started};
 use core::cell::{Cell, RefCell};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
@@ -541,6 +543,106 @@ impl<K: Kernel> Inner<K> {
         // Another waiter may fit in the remaining credits.
         self.wake_first_waiter();
         Start::Started(index, generation)
+    }
+
+    /// Starts every member of a chain at once, or none (see `chain.rs`).
+    pub(crate) fn start_chain(
+        &mut self,
+        members: Vec<chain::Member>,
+        hard: bool,
+        ticket: Option<u64>,
+        cx: &mut Context<'_>,
+    ) -> chain::ChainStart {
+        if self.closed {
+            return chain::ChainStart::Failed(Error::NotConfigured("the driver is shut down"));
+        }
+        let n = members.len() as u32;
+        let need: u32 = members.iter().map(|m| m.cqes).sum();
+        let sq_cap = self.ring.as_ref().map_or(0, |r| r.params.sq_entries);
+        if n == 0 {
+            return chain::ChainStart::Entries(Vec::new());
+        }
+        if n > sq_cap || n > self.slots.len() || need > self.slots.len() {
+            return chain::ChainStart::Failed(Error::TooLong {
+                what: "linked chain",
+                len: n as usize,
+                max: sq_cap.min(self.slots.len()) as usize,
+            });
+        }
+        let queued_ahead = ticket.is_none() && !self.waiters.is_empty();
+        if queued_ahead || self.credits < need || self.slots.len() - self.slots.in_use() < n {
+            self.stats.waited_for_credit += 1;
+            let t = ticket.unwrap_or_else(|| {
+                self.next_ticket += 1;
+                self.next_ticket
+            });
+            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
+                Some(w) => w.1.clone_from(cx.waker()),
+                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
+                None => self.waiters.push_back((t, cx.waker().clone())),
+            }
+            return chain::ChainStart::Wait(members, t);
+        }
+        if let Some(t) = ticket {
+            self.waiters.retain(|(x, _)| *x != t);
+        }
+        let link = if hard { IOSQE_IO_HARDLINK } else { IOSQE_IO_LINK };
+        let mut entries = Vec::with_capacity(n as usize);
+        let mut sqes = Vec::with_capacity(n as usize);
+        let mut undo = Vec::with_capacity(n as usize);
+        let last = members.len() - 1;
+        for (i, m) in members.into_iter().enumerate() {
+            let (index, generation) = self.slots.alloc().expect("room for every member (checked above)");
+            let storage = self.storage.as_ref().expect("storage exists until teardown");
+            let mut sqe = (m.place)(storage, index as usize);
+            sqe.user_data = slot::encode(index, generation);
+            if i != last {
+                sqe.flags |= link;
+            }
+            sqes.push(sqe);
+            entries.push((index, generation));
+            undo.push(m.unplace);
+            let slot = self.slots.get(index, generation).expect("just allocated");
+            slot.credits = m.cqes;
+            slot.multishot = m.multishot;
+            self.hooks[index as usize] = Some(m.hook);
+        }
+        // All or nothing: submit what is queued to make room, then write the
+        // whole chain and publish it with one tail store.
+        let pushed = {
+            let ring = self.ring.as_mut().expect("not closed");
+            let mut ok = false;
+            for _ in 0..3 {
+                // SAFETY: each SQE was built by its member's `prepare` from a
+                // value now at rest in the table (the Operation contract).
+                if unsafe { ring.sq().push_all(&sqes) }.is_ok() {
+                    ok = true;
+                    break;
+                }
+                self.stats.enters += 1;
+                if let Err(e) = ring.sq_wait() {
+                    if !e.is_transient() {
+                        break;
+                    }
+                }
+            }
+            ok
+        };
+        if !pushed {
+            let storage = self.storage.as_ref().expect("storage exists until teardown");
+            for ((index, _), unplace) in entries.iter().zip(undo) {
+                // SAFETY: nothing of the chain was published.
+                unsafe { unplace(storage, *index as usize) };
+                self.hooks[*index as usize] = None;
+                self.slots.release(*index);
+            }
+            return chain::ChainStart::Failed(Error::SubmissionQueueFull);
+        }
+        self.credits -= need;
+        self.stats.started += u64::from(n);
+        self.maybe_submit();
+        self.wake_first_waiter();
+        chain::ChainStart::Entries(entries)
     }
 
     /// Writes an SQE, submitting (and, under SQPOLL, waiting for room) if
