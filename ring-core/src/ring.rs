@@ -201,12 +201,17 @@ impl<K: Kernel> Ring<K> {
     }
 
     /// The descriptor (or registered index) and the opcode bit to pass to
-    /// `io_uring_register`.
+    /// `io_uring_register`. `io_uring_register` accepts a registered index
+    /// only from Linux 6.3 (`IORING_FEAT_REG_REG_RING`), although
+    /// `io_uring_enter` does from 5.18; on kernels in between, register
+    /// calls go through the descriptor.
     #[inline]
     pub(crate) fn register_target(&self) -> (c_uint, u32) {
         match self.registered_index {
-            Some(i) => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),
-            None => (self.fd as c_uint, 0),
+            Some(i) if self.fd < 0 || self.params.features & ring_sys::IORING_FEAT_REG_REG_RING != 0 => {
+                (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING)
+            }
+            _ => (self.fd as c_uint, 0),
         }
     }
 
@@ -249,15 +254,13 @@ impl<K: Kernel> Ring<K> {
 }
 
 /// Maps a register failure to a typed error. The kernel answers an opcode
-/// it does not know with EINVAL, which it also uses for bad arguments, so
-/// only EOPNOTSUPP is certain to mean "unsupported"; callers that know the
-/// arguments were valid (the typed register API) refine EINVAL themselves.
+/// it does not know with EINVAL (and EOPNOTSUPP for a feature compiled out
+/// or a device that cannot do it), which it also uses for bad arguments, so
+/// the raw call reports the errno as it is; the typed register API in
+/// `crate::register` refines it into `Error::UnsupportedRegister` when the
+/// kernel does not know the operation.
 pub(crate) fn register_error(opcode: u32, e: Errno) -> Error {
-    if e.raw() == libc::EOPNOTSUPP {
-        Error::UnsupportedRegister { opcode, errno: e }
-    } else {
-        Error::syscall(Call::Register(opcode), e)
-    }
+    Error::syscall(Call::Register(opcode), e)
 }
 
 impl<K: Kernel> Drop for Ring<K> {

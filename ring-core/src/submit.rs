@@ -255,8 +255,9 @@ impl<K: Kernel> Ring<K> {
             ..Default::default()
         };
         // SAFETY: `reg` points to a valid region descriptor naming memory we
-        // own, which stays mapped until the ring is dropped (`reg_wait` is
-        // released after the descriptor is closed).
+        // own, which stays mapped until the ring is dropped. The kernel pins
+        // the pages, so unmapping our view at drop cannot let it write into
+        // memory that is reused.
         match unsafe { self.register_raw(IORING_REGISTER_MEM_REGION, (&raw const reg).cast(), 1) } {
             Ok(_) => {
                 self.reg_wait = Some(region);

@@ -24,10 +24,13 @@ use core::task::{Context, Poll};
 use ring_sys::io_uring_sqe;
 use std::rc::Rc;
 
+/// Moves a member's value into cell `index` and builds its SQE there.
+type Place = Box<dyn FnOnce(&Storage, usize) -> io_uring_sqe>;
+
 /// What starting one member needs, with the member's type erased.
 pub(crate) struct Member {
-    /// Moves the value into cell `index` and builds its SQE there.
-    pub(crate) place: Box<dyn FnOnce(&Storage, usize) -> io_uring_sqe>,
+    /// Places the value and builds its SQE.
+    pub(crate) place: Place,
     /// Takes the value back out of cell `index` (if the chain could not be
     /// pushed after all) and drops it.
     pub(crate) unplace: unsafe fn(&Storage, usize),
