@@ -478,3 +478,43 @@ fn a_chain_longer_than_the_sq_is_refused_with_a_typed_error() {
         .unwrap();
     assert!(matches!(r, Err(ring_core::Error::TooLong { what: "linked chain", .. })), "{r:?}");
 }
+
+#[test]
+fn an_orphaned_value_whose_drop_calls_into_the_driver_does_not_panic() {
+    // The value an orphaned operation owns is dropped after its completion;
+    // its destructor may use the driver (a pool recycling a buffer does).
+    struct UsesDriver(ring_core::Driver, Rc<Cell<u32>>);
+    impl Drop for UsesDriver {
+        fn drop(&mut self) {
+            let _ = self.0.in_flight();
+            self.1.set(self.1.get() + 1);
+        }
+    }
+    let rt = Runtime::new(8).unwrap();
+    let (r, _w) = pipe();
+    let dropped = Rc::new(Cell::new(0));
+    let d = rt.driver().clone();
+    let owned = (UsesDriver(d.clone(), dropped.clone()), Vec::<u8>::with_capacity(8));
+    let fd = r.as_raw_fd();
+    // SAFETY: the read targets the Vec owned by `owned`, whose heap memory is
+    // stable and reachable by nothing else while the operation is in flight.
+    let mut op = unsafe {
+        d.submit_raw(owned, move |(_, buf)| {
+            let mut sqe = ring_core::sys::io_uring_sqe::default();
+            sqe.opcode = ring_core::sys::IORING_OP_READ;
+            sqe.fd = fd;
+            sqe.set_addr(buf.as_mut_ptr() as u64);
+            sqe.len = buf.capacity() as u32;
+            sqe
+        })
+    };
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    assert!(std::pin::Pin::new(&mut op).poll(&mut cx).is_pending());
+    drop(op);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while dropped.get() == 0 && Instant::now() < deadline {
+        rt.driver().park(Some(Duration::from_millis(10))).unwrap();
+    }
+    assert_eq!(dropped.get(), 1);
+}

@@ -91,18 +91,23 @@ pub struct Stats {
     pub transient_errors: u64,
 }
 
-/// Runs `T::orphaned` on the value in a storage cell (monomorphised per
-/// operation type and kept in the entry, since the table is type-erased).
-type OrphanHook = unsafe fn(&Storage, usize, Cqe, Cqe);
+/// Work to run once the driver's state is no longer borrowed: an orphaned
+/// operation's `Operation::orphaned`, which drops values whose destructors
+/// may call back into the driver (a buffer pool recycling, a future).
+type Finisher = Box<dyn FnOnce()>;
+
+/// Takes an orphaned operation's value out of its cell and packages
+/// `T::orphaned` to run later (monomorphised per operation type and kept in
+/// the entry, since the table is type-erased).
+type OrphanHook = unsafe fn(&Storage, usize, Cqe, Cqe) -> Option<Finisher>;
 
 /// # Safety
 ///
 /// Cell `index` must hold a `T` whose operation has ended.
-unsafe fn orphan_hook<T: Operation>(storage: &Storage, index: usize, result: Cqe, last: Cqe) {
+unsafe fn orphan_hook<T: Operation>(storage: &Storage, index: usize, result: Cqe, last: Cqe) -> Option<Finisher> {
     // SAFETY: per the contract, the kernel is done with the value.
-    if let Some(op) = unsafe { storage.take::<T>(index) } {
-        op.orphaned(result, last);
-    }
+    let op = unsafe { storage.take::<T>(index) }?;
+    Some(Box::new(move || op.orphaned(result, last)))
 }
 
 pub(crate) struct Inner<K: Kernel> {
@@ -123,6 +128,8 @@ pub(crate) struct Inner<K: Kernel> {
     strategy: Box<dyn SubmitStrategy>,
     /// Wakers to call once the borrow of `Inner` is released.
     to_wake: Vec<Waker>,
+    /// Orphans' `orphaned` calls, run outside the borrow.
+    finishers: Vec<Finisher>,
     stats: Stats,
     /// Whether teardown ran.
     closed: bool,
@@ -187,6 +194,7 @@ impl<K: Kernel> Driver<K> {
             cancel_backlog: VecDeque::new(),
             strategy: Box::new(strategy),
             to_wake: Vec::new(),
+            finishers: Vec::new(),
             stats: Stats::default(),
             closed: false,
             leaked: false,
@@ -347,8 +355,21 @@ unsafe impl<T: 'static, F: FnMut(&mut T) -> io_uring_sqe + 'static> Operation fo
 }
 
 impl<K: Kernel> Shared<K> {
-    /// Wakes everything collected in `to_wake`, outside the borrow.
+    /// Wakes everything collected in `to_wake`, and runs the orphans'
+    /// finishers, outside the borrow: wakers and destructors are foreign
+    /// code that may call back into the driver.
     fn wake_collected(&self) {
+        let finishers = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.finishers.is_empty() {
+                Vec::new()
+            } else {
+                core::mem::take(&mut inner.finishers)
+            }
+        };
+        for f in finishers {
+            f();
+        }
         // Most calls (after every start and every completion handed out)
         // find nothing to wake; return before moving the list around.
         if self.inner.borrow().to_wake.is_empty() {
@@ -388,10 +409,14 @@ impl<K: Kernel> Shared<K> {
         cx: &mut Context<'_>,
     ) -> Poll<(T::Output, bool)> {
         let r = self.inner.borrow_mut().poll_complete::<T>(index, generation, cx);
-        if r.is_ready() {
-            self.wake_collected();
+        match r {
+            Poll::Ready((op, result, last, cancelled)) => {
+                self.wake_collected();
+                // Outside the borrow: `complete` is the operation's code.
+                Poll::Ready((op.complete(result, last), cancelled))
+            }
+            Poll::Pending => Poll::Pending,
         }
-        r
     }
 
     pub(crate) fn request_cancel(&self, index: u32, generation: u32) {
@@ -412,9 +437,18 @@ impl<K: Kernel> Shared<K> {
     }
 
     pub(crate) fn orphan(&self, index: u32, generation: u32) {
-        match self.inner.try_borrow_mut() {
-            Ok(mut inner) => inner.orphan(index, generation),
-            Err(_) => self.deferred.borrow_mut().push((index, generation)),
+        let done = match self.inner.try_borrow_mut() {
+            Ok(mut inner) => {
+                inner.orphan(index, generation);
+                true
+            }
+            Err(_) => {
+                self.deferred.borrow_mut().push((index, generation));
+                false
+            }
+        };
+        if done {
+            self.wake_collected();
         }
     }
 
@@ -461,6 +495,11 @@ impl<K: Kernel> Drop for Shared<K> {
         let inner = self.inner.get_mut();
         if !inner.closed {
             inner.teardown();
+        }
+        // Nothing borrows the state any more: the orphans' finishers (and
+        // their destructors) can run here directly.
+        for f in core::mem::take(&mut inner.finishers) {
+            f();
         }
         if let Some(storage) = inner.storage.take() {
             if inner.leaked {
@@ -686,7 +725,7 @@ impl<K: Kernel> Inner<K> {
         index: u32,
         generation: u32,
         cx: &mut Context<'_>,
-    ) -> Poll<(T::Output, bool)> {
+    ) -> Poll<(T, Cqe, Cqe, bool)> {
         let Some(slot) = self.slots.get(index, generation) else {
             // The entry was reused: cannot happen for a live claim, because
             // only the claim's owner (this future) releases a non-orphan.
@@ -705,7 +744,7 @@ impl<K: Kernel> Inner<K> {
                 self.slots.release(index);
                 self.stats.completed += 1;
                 self.wake_first_waiter();
-                Poll::Ready((op.complete(result, last), cancelled))
+                Poll::Ready((op, result, last, cancelled))
             }
             Phase::InFlight => {
                 match &mut slot.waker {
@@ -831,7 +870,9 @@ impl<K: Kernel> Inner<K> {
         if let (Some(hook), Some(storage)) = (self.hooks[index as usize].take(), self.storage.as_ref()) {
             // SAFETY: the operation ended (terminal completion seen), and the
             // hook was stored for the type in this cell.
-            unsafe { hook(storage, index as usize, result, last) };
+            if let Some(f) = unsafe { hook(storage, index as usize, result, last) } {
+                self.finishers.push(f);
+            }
         }
     }
 
