@@ -156,6 +156,13 @@ pub struct SendZc<B> {
     pub(crate) flags: i32,
 }
 
+impl<B: IoBuf> SendZc<B> {
+    /// A zero-copy send of `buf`'s initialised bytes on socket `fd`.
+    pub fn new(fd: RawFd, buf: B, flags: i32) -> Self {
+        SendZc { fd, buf, flags }
+    }
+}
+
 // SAFETY: the SQE points at `self.buf`'s stable memory, which the kernel
 // reads until it posts the notification; the driver keeps `self` until
 // that terminal completion (CQES = 2: the result has IORING_CQE_F_MORE).
