@@ -80,6 +80,16 @@ pub unsafe trait Operation: 'static {
     {
         let _ = (result, last);
     }
+
+    /// Called, for a multishot operation whose owner (the stream) is gone,
+    /// with each completion the owner never received, in order and exactly
+    /// once, including the terminal one (before
+    /// [`orphaned`](Operation::orphaned)). The default ignores it; streams
+    /// turn it into an item and drop that, so a provided buffer it reports
+    /// is recycled. Runs inside the driver: it must not call back into it.
+    fn orphaned_cqe(&mut self, cqe: Cqe) {
+        let _ = cqe;
+    }
 }
 
 /// Whether an explicitly cancelled operation ran or was cancelled; either
@@ -254,7 +264,10 @@ pub unsafe trait Multishot: 'static {
     /// Builds the SQE from `self` at its final address.
     fn prepare(&mut self) -> io_uring_sqe;
 
-    /// Turns one completion into an item (`None` to skip it).
+    /// Turns one completion into an item (`None` to skip it). Called
+    /// exactly once per completion: for the stream's owner, or, once the
+    /// owner is gone, by the driver, which drops the item at once. Runs
+    /// inside the driver: it must not call back into it.
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item>;
 }
 
@@ -273,6 +286,12 @@ unsafe impl<T: Multishot> Operation for Streaming<T> {
 
     fn complete(self, _: Cqe, _: Cqe) -> T {
         self.0
+    }
+
+    fn orphaned_cqe(&mut self, cqe: Cqe) {
+        // Nobody will receive the item; dropping it releases what it holds
+        // (a provided buffer goes back to its ring, a descriptor is closed).
+        drop(self.0.item(cqe));
     }
 }
 

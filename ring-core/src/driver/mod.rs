@@ -110,10 +110,29 @@ unsafe fn orphan_hook<T: Operation>(storage: &Storage, index: usize, result: Cqe
     Some(Box::new(move || op.orphaned(result, last)))
 }
 
+/// Hands one completion of an orphaned multishot operation to
+/// `T::orphaned_cqe` (monomorphised per operation type, like [`OrphanHook`]).
+type CqeHook = unsafe fn(&Storage, usize, Cqe);
+
+/// # Safety
+///
+/// Cell `index` must hold a live `T` that nothing else references during
+/// the call.
+unsafe fn cqe_hook<T: Operation>(storage: &Storage, index: usize, cqe: Cqe) {
+    // SAFETY: per the contract, the cell holds a `T` nobody else uses now.
+    if let Some(op) = unsafe { storage.get::<T>(index) } {
+        // SAFETY: `op` points at the live value in its cell.
+        unsafe { (*op).orphaned_cqe(cqe) };
+    }
+}
+
 pub(crate) struct Inner<K: Kernel> {
     ring: Option<Ring<K>>,
     slots: Slots,
     hooks: Box<[Option<OrphanHook>]>,
+    /// Per entry: where an orphaned multishot operation's completions go
+    /// (`None` for single-shot operations and chain members).
+    cqe_hooks: Box<[Option<CqeHook>]>,
     /// `None` once leaked at teardown.
     storage: Option<Storage>,
     /// Free CQ credits.
@@ -186,6 +205,7 @@ impl<K: Kernel> Driver<K> {
         let inner = Inner {
             slots: Slots::new(cq),
             hooks: (0..cq).map(|_| None).collect(),
+            cqe_hooks: (0..cq).map(|_| None).collect(),
             storage: Some(Storage::new(cq as usize)),
             credits: cq,
             internal: 0,
@@ -355,6 +375,16 @@ unsafe impl<T: 'static, F: FnMut(&mut T) -> io_uring_sqe + 'static> Operation fo
 }
 
 impl<K: Kernel> Shared<K> {
+    /// Runs `f` with the ring unless the driver's state is borrowed (the
+    /// caller is a destructor running inside a driver call) or the driver
+    /// is shut down; then returns `None` without calling `f`. For
+    /// destructors that release a registration (a buffer pool's last
+    /// holder) and leak instead when they cannot.
+    pub(crate) fn try_with_ring_mut<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Option<R> {
+        let mut inner = self.inner.try_borrow_mut().ok()?;
+        inner.ring.as_mut().map(f)
+    }
+
     /// Wakes everything collected in `to_wake`, and runs the orphans'
     /// finishers, outside the borrow: wakers and destructors are foreign
     /// code that may call back into the driver.
@@ -576,6 +606,7 @@ impl<K: Kernel> Inner<K> {
         slot.multishot = T::MULTISHOT;
         slot.waker = Some(cx.waker().clone());
         self.hooks[index as usize] = Some(orphan_hook::<T>);
+        self.cqe_hooks[index as usize] = if T::MULTISHOT { Some(cqe_hook::<T>) } else { None };
         self.credits -= need;
         self.stats.started += 1;
         self.maybe_submit();
@@ -645,6 +676,7 @@ impl<K: Kernel> Inner<K> {
             slot.credits = m.cqes;
             slot.multishot = m.multishot;
             self.hooks[index as usize] = Some(m.hook);
+            self.cqe_hooks[index as usize] = None;
         }
         // All or nothing: submit what is queued to make room, then write the
         // whole chain and publish it with one tail store.
@@ -846,6 +878,17 @@ impl<K: Kernel> Inner<K> {
 
     fn orphan(&mut self, index: u32, generation: u32) {
         let Some(slot) = self.slots.get(index, generation) else { return };
+        // A stream's completions that were queued for its owner and never
+        // delivered go to the operation instead (a provided buffer in one
+        // must be recycled), each exactly once: the queue is emptied here.
+        if slot.multishot && matches!(slot.phase, Phase::InFlight | Phase::Done) {
+            if let Some(queued) = slot.stream.take() {
+                for cqe in queued {
+                    self.run_cqe_hook(index, cqe);
+                }
+            }
+        }
+        let Some(slot) = self.slots.get(index, generation) else { return };
         match slot.phase {
             Phase::Done => {
                 // Completed but never collected: the kernel is done, free now.
@@ -863,6 +906,18 @@ impl<K: Kernel> Inner<K> {
                 }
             }
             Phase::Orphaned | Phase::Free => {}
+        }
+    }
+
+    /// Hands a completion of an orphaned multishot operation to the
+    /// operation (see [`Operation::orphaned_cqe`]).
+    fn run_cqe_hook(&mut self, index: u32, cqe: Cqe) {
+        if let (Some(hook), Some(storage)) = (self.cqe_hooks[index as usize], self.storage.as_ref()) {
+            // SAFETY: the entry is live (its terminal completion is being
+            // handled or has not been taken out yet), the hook was stored for
+            // the type in this cell, and its owner is gone, so nothing else
+            // references the value during the call.
+            unsafe { hook(storage, index as usize, cqe) };
         }
     }
 
@@ -894,8 +949,15 @@ impl<K: Kernel> Inner<K> {
         slot.seen = true;
         let terminal = !cqe.more();
         if slot.multishot {
-            // An orphaned stream's items have nobody to go to.
-            if slot.phase != Phase::Orphaned {
+            if slot.phase == Phase::Orphaned {
+                // An orphaned stream's items have nobody to go to; the
+                // operation sees them (to recycle a provided buffer).
+                if let (Some(hook), Some(storage)) = (self.cqe_hooks[index as usize], self.storage.as_ref()) {
+                    // SAFETY: as in `run_cqe_hook`: a live entry of this
+                    // type whose owner is gone.
+                    unsafe { hook(storage, index as usize, cqe) };
+                }
+            } else {
                 slot.stream.get_or_insert_with(VecDeque::new).push_back(cqe);
             }
         } else if slot.result.is_none() {
