@@ -29,6 +29,7 @@ pub use memory::NoMmapMemory;
 pub mod op;
 pub mod opcode;
 pub mod ops;
+pub mod pool;
 pub mod order;
 pub mod probe;
 pub mod register;
