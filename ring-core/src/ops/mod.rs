@@ -8,11 +8,26 @@
 //! invalidate them.
 
 mod fs;
+mod fs2;
 mod misc;
+mod misc2;
+mod net;
 mod rw;
 
 pub use fs::{Close, Fallocate, Fsync, OpenAt, OpenAt2, Statx};
+pub use fs2::{
+    Advice, Fadvise, FilesUpdate, FixedFdInstall, Ftruncate, GetXattr, LinkAt, Madvise, MkdirAt, Pipe, RenameAt,
+    SetXattr, Splice, SymlinkAt, SyncFileRange, UnlinkAt, XattrTarget,
+};
 pub use misc::{Nop, PollMulti, SendZc, TimeoutOp, TimeoutStream};
+pub use misc2::{
+    BufferGroup, ChildStatus, Futex, FutexOp, FutexWaitV, KeepAlive, MsgRing, ProvideBuffers, Refused, RemoveBuffers,
+    UringCmd, WaitId,
+};
+pub use net::{
+    Accept, AcceptMulti, Bind, Connect, EpollCtl, EpollWait, Listen, Msg, PollAdd, PollRemove, Recv, RecvMsg, Send,
+    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp,
+};
 pub use rw::{Read, ReadV, Write, WriteV};
 
 use crate::cqueue::Cqe;

@@ -1,0 +1,513 @@
+//! Process, futex, inter-ring and raw-command operations, legacy provided
+//! buffers, the 128-byte opcodes, and [`KeepAlive`], which ties a resource
+//! (an `Rc<OwnedFd>`) to an operation for as long as the kernel may use it.
+
+use super::res;
+use crate::cqueue::Cqe;
+use crate::driver::Driver;
+use crate::kernel::Kernel;
+use crate::op::{MultiOp, Multishot, Op, Operation};
+use crate::opcode;
+use crate::probe::Probe;
+use ring_sys::{futex_waitv, io_uring_sqe, FUTEX2_PRIVATE, FUTEX2_SIZE_U32};
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+/// An operation together with something that must stay alive until the
+/// kernel is done with it, typically the `Rc<OwnedFd>` of the descriptor
+/// the SQE names. The driver keeps the whole value until the terminal
+/// completion, so the descriptor cannot be closed (and its number reused
+/// for another file) while the operation is in flight, even if the future
+/// is dropped or forgotten.
+#[derive(Debug)]
+pub struct KeepAlive<T, R> {
+    op: T,
+    _keep: R,
+}
+
+impl<T, R: 'static> KeepAlive<T, R> {
+    /// `op`, keeping `keep` alive until it has ended.
+    pub fn new(op: T, keep: R) -> Self {
+        KeepAlive { op, _keep: keep }
+    }
+}
+
+// SAFETY: forwards `T`'s contract; `keep` is only held, never handed to
+// the kernel.
+unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
+    type Output = T::Output;
+    const CQES: u32 = T::CQES;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        self.op.prepare()
+    }
+
+    fn complete(self, result: Cqe, last: Cqe) -> T::Output {
+        self.op.complete(result, last)
+    }
+
+    fn orphaned(self, result: Cqe, last: Cqe) {
+        self.op.orphaned(result, last);
+    }
+}
+
+// SAFETY: forwards `T`'s contract, as above.
+unsafe impl<T: Multishot, R: 'static> Multishot for KeepAlive<T, R> {
+    type Item = T::Item;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        self.op.prepare()
+    }
+
+    fn item(&mut self, cqe: Cqe) -> Option<T::Item> {
+        self.op.item(cqe)
+    }
+}
+
+/// `waitid(2)` (`IORING_OP_WAITID`, 6.7) into an owned `siginfo_t`; see
+/// [`Driver::waitid`].
+pub struct WaitId {
+    idtype: libc::idtype_t,
+    id: libc::id_t,
+    options: i32,
+    info: Box<libc::siginfo_t>,
+}
+
+impl core::fmt::Debug for WaitId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WaitId").field("id", &self.id).field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+/// What `waitid` reported about a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChildStatus {
+    /// The child's process id (0 if `WNOHANG` found none).
+    pub pid: libc::pid_t,
+    /// `CLD_EXITED`, `CLD_KILLED`, `CLD_DUMPED`, `CLD_STOPPED`, ...
+    pub code: i32,
+    /// The exit status, or the signal number.
+    pub status: i32,
+}
+
+// SAFETY: the SQE points at `self.info` (heap, owned), written by the
+// kernel and reachable by nothing else while `self` is in the table.
+unsafe impl Operation for WaitId {
+    type Output = io::Result<ChildStatus>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::WaitId::new(self.idtype, self.id, self.options, &raw mut *self.info).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        res(&result)?;
+        let i = &*self.info;
+        // SAFETY: for SIGCHLD information (what waitid fills in) the pid
+        // and status members are the valid ones of the union.
+        let (pid, status) = unsafe { (i.si_pid(), i.si_status()) };
+        Ok(ChildStatus { pid, code: i.si_code, status })
+    }
+}
+
+/// A 32-bit futex word that operations can keep alive: a cheap clone of a
+/// shared `AtomicU32`. The kernel only reads it (to compare for a wait)
+/// and uses its address as the key, and Rust code changes it only through
+/// atomics, so sharing it with an operation in flight is sound.
+#[derive(Debug, Clone, Default)]
+pub struct Futex(Arc<AtomicU32>);
+
+impl Futex {
+    /// A futex word holding `v`.
+    pub fn new(v: u32) -> Self {
+        Futex(Arc::new(AtomicU32::new(v)))
+    }
+
+    /// The word.
+    pub fn word(&self) -> &AtomicU32 {
+        &self.0
+    }
+
+    /// Loads the value.
+    pub fn load(&self) -> u32 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Stores `v`.
+    pub fn store(&self, v: u32) {
+        self.0.store(v, Ordering::Release)
+    }
+
+    fn as_ptr(&self) -> *const u32 {
+        self.0.as_ptr().cast_const()
+    }
+}
+
+/// Process-private, 32-bit futexes: the flags every futex here uses.
+const FUTEX_FLAGS: u32 = FUTEX2_SIZE_U32 | FUTEX2_PRIVATE;
+
+/// `FUTEX_WAIT` (`IORING_OP_FUTEX_WAIT`, 6.7) or `FUTEX_WAKE`
+/// (`IORING_OP_FUTEX_WAKE`); see [`Driver::futex_wait`] and [`Driver::futex_wake`].
+#[derive(Debug)]
+pub struct FutexOp {
+    futex: Futex,
+    val: u64,
+    mask: u64,
+    wake: bool,
+}
+
+// SAFETY: the SQE points at the futex word, kept alive by the `Arc` that
+// `self` holds; the kernel only reads it (and uses its address as a key).
+unsafe impl Operation for FutexOp {
+    /// For a wait, 0 once woken; for a wake, how many waiters were woken.
+    type Output = io::Result<u32>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let p = self.futex.as_ptr();
+        if self.wake {
+            opcode::FutexWake::new(p, self.val).mask(self.mask).futex_flags(FUTEX_FLAGS).build().into_sqe()
+        } else {
+            opcode::FutexWait::new(p, self.val).mask(self.mask).futex_flags(FUTEX_FLAGS).build().into_sqe()
+        }
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<u32> {
+        res(&result)
+    }
+}
+
+/// `futex_waitv(2)` (`IORING_OP_FUTEX_WAITV`, 6.7) over owned futexes; see
+/// [`Driver::futex_waitv`].
+#[derive(Debug)]
+pub struct FutexWaitV {
+    _futexes: Vec<Futex>,
+    waitv: Vec<futex_waitv>,
+}
+
+// SAFETY: the SQE points at `self.waitv` (heap, owned, only read), whose
+// entries point at the futex words kept alive by the `Arc`s in
+// `self.futexes`, only read.
+unsafe impl Operation for FutexWaitV {
+    /// The index of the futex that was woken.
+    type Output = io::Result<usize>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let nr = self.waitv.len().min(u32::MAX as usize) as u32;
+        opcode::FutexWaitV::new(self.waitv.as_ptr(), nr).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<usize> {
+        res(&result).map(|i| i as usize)
+    }
+}
+
+/// `IORING_OP_MSG_RING` (5.18): posts a completion on another ring, or
+/// passes it a direct descriptor; see [`Driver::msg_ring`] and
+/// [`Driver::msg_ring_fd`].
+#[derive(Debug)]
+pub struct MsgRing {
+    ring_fd: RawFd,
+    result: i32,
+    user_data: u64,
+    send_fd: Option<(u32, u32)>,
+}
+
+// SAFETY: the SQE carries no pointer: the data travels in the SQE, and a
+// passed descriptor is a slot in this ring's registered table.
+unsafe impl Operation for MsgRing {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut b = opcode::MsgRing::new(self.ring_fd, self.result, self.user_data);
+        if let Some(pair) = self.send_fd {
+            b = b.send_fd(pair);
+        }
+        b.build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// A raw `IORING_OP_URING_CMD` with an owned payload; see
+/// [`Driver::uring_cmd`].
+#[derive(Debug)]
+pub struct UringCmd {
+    fd: RawFd,
+    cmd_op: u32,
+    cmd: [u8; 16],
+    payload: Vec<u8>,
+}
+
+// SAFETY: `addr` points at `self.payload` (heap, owned, `capacity` bytes);
+// the caller of `Driver::uring_cmd` promised that the file's command reads
+// or writes no memory other than that payload (see its `# Safety`).
+unsafe impl Operation for UringCmd {
+    /// The command's result and the payload.
+    type Output = (io::Result<u32>, Vec<u8>);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let len = self.payload.capacity().min(u32::MAX as usize) as u32;
+        opcode::UringCmd::new(self.fd, self.cmd_op)
+            .cmd(self.cmd)
+            .addr(self.payload.as_mut_ptr() as u64)
+            .optlen(len)
+            .build()
+            .into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result), self.payload)
+    }
+}
+
+/// Memory handed to the kernel as a legacy provided-buffer group
+/// (`IORING_OP_PROVIDE_BUFFERS`, 5.7).
+///
+/// **Leaked by design.** The kernel keeps pointers into a provided group
+/// after the provide operation completed, and writes into a buffer
+/// whenever a buffer-selecting operation picks it; even
+/// `IORING_OP_REMOVE_BUFFERS` does not stop an operation that already
+/// picked one from writing into it. Nothing in Rust can observe when the
+/// last such write happened, so the memory is never freed: dropping a
+/// `BufferGroup` frees nothing, and the memory stays valid for the life of
+/// the process. Use the ring-mapped pools for memory that must be
+/// reclaimed.
+#[derive(Debug)]
+pub struct BufferGroup {
+    base: *mut u8,
+    len: usize,
+    nbufs: u16,
+    bgid: u16,
+    bid: u16,
+}
+
+impl BufferGroup {
+    /// The group id.
+    pub fn bgid(&self) -> u16 {
+        self.bgid
+    }
+
+    /// How many buffers the group was given.
+    pub fn count(&self) -> u16 {
+        self.nbufs
+    }
+
+    /// The size of each buffer.
+    pub fn buf_len(&self) -> usize {
+        self.len
+    }
+
+    /// Copies the first `n` bytes of buffer `bid` (as given in a
+    /// completion's flags) into a new vector.
+    ///
+    /// # Safety
+    ///
+    /// Buffer `bid` must have been selected by an operation that has
+    /// completed (the kernel wrote it and gave it to you) and must not
+    /// have been provided again since: otherwise the kernel may be writing
+    /// it while it is copied.
+    pub unsafe fn copy_out(&self, bid: u16, n: usize) -> Option<Vec<u8>> {
+        let i = bid.checked_sub(self.bid)?;
+        if i >= self.nbufs {
+            return None;
+        }
+        let n = n.min(self.len);
+        // SAFETY: buffer `i` lies inside the leaked allocation, which is
+        // never freed; the caller promised the kernel is not writing it.
+        Some(unsafe { core::slice::from_raw_parts(self.base.add(usize::from(i) * self.len), n) }.to_vec())
+    }
+}
+
+/// `IORING_OP_PROVIDE_BUFFERS`; see [`Driver::provide_buffers`].
+#[derive(Debug)]
+pub struct ProvideBuffers {
+    group: Option<BufferGroup>,
+}
+
+// SAFETY: the SQE points at memory leaked for the life of the process (see
+// `BufferGroup`), which nothing in Rust reads except through the unsafe
+// `copy_out` under its contract.
+unsafe impl Operation for ProvideBuffers {
+    type Output = io::Result<BufferGroup>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let g = self.group.as_ref().expect("present until completion");
+        opcode::ProvideBuffers::new(g.base, g.len as u32, u32::from(g.nbufs), g.bgid, g.bid).build().into_sqe()
+    }
+
+    fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
+        res(&result)?;
+        Ok(self.group.take().expect("present until completion"))
+    }
+}
+
+/// `IORING_OP_REMOVE_BUFFERS`; see [`Driver::remove_buffers`].
+#[derive(Debug)]
+pub struct RemoveBuffers {
+    nbufs: u32,
+    bgid: u16,
+}
+
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for RemoveBuffers {
+    /// How many buffers were removed.
+    type Output = io::Result<u32>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::RemoveBuffers::new(self.nbufs, self.bgid).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<u32> {
+        res(&result)
+    }
+}
+
+/// An operation the driver refuses before the kernel sees it (a 128-byte
+/// opcode on a driver that pushes 64-byte entries, or an opcode the kernel
+/// lacks). It submits a plain NOP, which touches nothing, so that it goes
+/// through the driver like any other operation, and completes with the
+/// stored error.
+#[derive(Debug)]
+pub struct Refused {
+    error: Option<io::Error>,
+}
+
+// SAFETY: the SQE is a NOP and carries no pointer.
+unsafe impl Operation for Refused {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Nop::new().build().into_sqe()
+    }
+
+    fn complete(mut self, _: Cqe, _: Cqe) -> io::Result<()> {
+        Err(self.error.take().unwrap_or_else(|| io::Error::from_raw_os_error(libc::EOPNOTSUPP)))
+    }
+}
+
+impl<K: Kernel> Driver<K> {
+    /// What the kernel behind this driver supports.
+    pub fn probe(&self) -> crate::Result<Probe> {
+        self.with_ring_mut(|r| Probe::new(r)).unwrap_or(Err(crate::Error::NotConfigured("the driver was shut down")))
+    }
+
+    /// `Err(UnsupportedOpcode)` if the kernel lacks `opcode` (an
+    /// `IORING_OP_*` value): check before relying on an operation newer
+    /// than the oldest kernel you support. An unsupported operation that
+    /// is submitted anyway completes with the kernel's `EINVAL` or
+    /// `EOPNOTSUPP`.
+    pub fn require(&self, opcode: u8) -> crate::Result<()> {
+        self.probe()?.require(opcode)
+    }
+
+    /// `waitid(2)` (`IORING_OP_WAITID`, 6.7): `idtype` is `P_PID`,
+    /// `P_PGID`, `P_ALL` or `P_PIDFD`; `options` include `WEXITED`.
+    pub fn waitid(&self, idtype: libc::idtype_t, id: libc::id_t, options: i32) -> Op<WaitId, K> {
+        // SAFETY: siginfo_t is plain integers; all-zero is valid.
+        let info = Box::new(unsafe { core::mem::zeroed::<libc::siginfo_t>() });
+        self.op(WaitId { idtype, id, options, info })
+    }
+
+    /// Waits until `futex` is woken, if it holds `expected`
+    /// (`IORING_OP_FUTEX_WAIT`, 6.7); completes with `EAGAIN` at once if
+    /// it does not.
+    pub fn futex_wait(&self, futex: &Futex, expected: u32) -> Op<FutexOp, K> {
+        self.op(FutexOp { futex: futex.clone(), val: u64::from(expected), mask: u64::from(u32::MAX), wake: false })
+    }
+
+    /// Wakes up to `count` waiters of `futex` (`IORING_OP_FUTEX_WAKE`, 6.7).
+    pub fn futex_wake(&self, futex: &Futex, count: u32) -> Op<FutexOp, K> {
+        self.op(FutexOp { futex: futex.clone(), val: u64::from(count), mask: u64::from(u32::MAX), wake: true })
+    }
+
+    /// Waits on several futexes at once (`IORING_OP_FUTEX_WAITV`, 6.7),
+    /// each with the value it must hold; resolves to the index of the one
+    /// woken.
+    pub fn futex_waitv(&self, futexes: &[(Futex, u32)]) -> Op<FutexWaitV, K> {
+        let waitv = futexes
+            .iter()
+            .map(|(f, v)| futex_waitv {
+                val: u64::from(*v),
+                uaddr: f.as_ptr() as u64,
+                flags: FUTEX_FLAGS,
+                __reserved: 0,
+            })
+            .collect();
+        self.op(FutexWaitV { _futexes: futexes.iter().map(|(f, _)| f.clone()).collect(), waitv })
+    }
+
+    /// Posts a completion with `result` and `user_data` on the ring whose
+    /// descriptor is `ring_fd` (`IORING_OP_MSG_RING`, 5.18).
+    pub fn msg_ring(&self, ring_fd: &impl AsRawFd, result: i32, user_data: u64) -> Op<MsgRing, K> {
+        self.op(MsgRing { ring_fd: ring_fd.as_raw_fd(), result, user_data, send_fd: None })
+    }
+
+    /// Passes this ring's direct descriptor `src_slot` to slot `dst_slot`
+    /// of the ring `ring_fd` (`IORING_MSG_SEND_FD`, 6.0), which gets a
+    /// completion with `user_data`.
+    pub fn msg_ring_fd(&self, ring_fd: &impl AsRawFd, src_slot: u32, dst_slot: u32, user_data: u64) -> Op<MsgRing, K> {
+        self.op(MsgRing { ring_fd: ring_fd.as_raw_fd(), result: 0, user_data, send_fd: Some((src_slot, dst_slot)) })
+    }
+
+    /// A raw `IORING_OP_URING_CMD` (5.19) on `fd`: the 16 inline command
+    /// bytes `cmd`, and `payload` (its capacity) in `addr`/`optlen`. For
+    /// sockets use the safe [`Driver::socket_cmd`].
+    ///
+    /// # Safety
+    ///
+    /// The file's `uring_cmd` handler interprets `cmd` as it likes, and
+    /// may take pointers from it. The caller promises that for this file
+    /// and `cmd_op`, the command makes the kernel read or write no memory
+    /// other than `payload`'s allocation (up to its capacity), and posts a
+    /// single completion.
+    pub unsafe fn uring_cmd(&self, fd: &impl AsRawFd, cmd_op: u32, cmd: [u8; 16], payload: Vec<u8>) -> Op<UringCmd, K> {
+        self.op(UringCmd { fd: fd.as_raw_fd(), cmd_op, cmd, payload })
+    }
+
+    /// Gives the kernel `nbufs` buffers of `len` bytes each as group
+    /// `bgid`, with ids from `bid` (`IORING_OP_PROVIDE_BUFFERS`, 5.7). The
+    /// memory is allocated here and leaked by design; see [`BufferGroup`].
+    pub fn provide_buffers(&self, len: usize, nbufs: u16, bgid: u16, bid: u16) -> Op<ProvideBuffers, K> {
+        let total = len.saturating_mul(usize::from(nbufs)).max(1);
+        let base = Box::leak(vec![0u8; total].into_boxed_slice()).as_mut_ptr();
+        self.op(ProvideBuffers { group: Some(BufferGroup { base, len, nbufs, bgid, bid }) })
+    }
+
+    /// Removes up to `nbufs` buffers from group `bgid`
+    /// (`IORING_OP_REMOVE_BUFFERS`, 5.7). The memory stays leaked; see
+    /// [`BufferGroup`].
+    pub fn remove_buffers(&self, nbufs: u32, bgid: u16) -> Op<RemoveBuffers, K> {
+        self.op(RemoveBuffers { nbufs, bgid })
+    }
+
+    fn refuse_128(&self, opcode: u8) -> Op<Refused, K> {
+        let error = match self.require(opcode) {
+            Err(e) => io::Error::from(e),
+            Ok(()) => io::Error::from(crate::Error::NotConfigured(
+                "128-byte SQEs: the driver pushes 64-byte entries (use the raw Ring's push128)",
+            )),
+        };
+        self.op(Refused { error: Some(error) })
+    }
+
+    /// `IORING_OP_NOP128` (6.18, on `IORING_SETUP_SQE_MIXED` rings). The
+    /// driver pushes 64-byte entries only, so this completes with a typed
+    /// error: `UnsupportedOpcode` if the kernel lacks the opcode, else
+    /// `NotConfigured`, both as `io::Error`s (see [`Driver::require`]).
+    pub fn nop128(&self) -> Op<Refused, K> {
+        self.refuse_128(ring_sys::IORING_OP_NOP128)
+    }
+
+    /// `IORING_OP_URING_CMD128`; refused as [`Driver::nop128`] is.
+    pub fn uring_cmd128(&self) -> Op<Refused, K> {
+        self.refuse_128(ring_sys::IORING_OP_URING_CMD128)
+    }
+
+    /// A stream of `op`'s items, keeping `keep` alive until it ends.
+    pub fn multishot_keep<T: Multishot, R: 'static>(&self, op: T, keep: R) -> MultiOp<KeepAlive<T, R>, K> {
+        MultiOp::new(self, KeepAlive::new(op, keep))
+    }
+}
