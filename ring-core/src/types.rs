@@ -312,10 +312,7 @@ impl Entry128 {
     /// Extends a 64-byte entry with 64 zero bytes.
     #[inline]
     pub const fn from_entry(e: Entry) -> Self {
-        Entry128(io_uring_sqe128 {
-            sqe: e.0,
-            cmd_ext: [0; 64],
-        })
+        Entry128(io_uring_sqe128 { sqe: e.0, cmd_ext: [0; 64] })
     }
 
     /// The raw 128-byte SQE.
@@ -425,10 +422,7 @@ impl Timespec {
     /// below one billion; the kernel rejects larger values with `EINVAL`).
     #[inline]
     pub const fn new(sec: u64, nsec: u32) -> Self {
-        Timespec(__kernel_timespec {
-            tv_sec: sec as i64,
-            tv_nsec: nsec as i64,
-        })
+        Timespec(__kernel_timespec { tv_sec: sec as i64, tv_nsec: nsec as i64 })
     }
 
     /// Whole seconds.
@@ -479,10 +473,7 @@ mod tests {
         assert_eq!(f.bits(), ring_sys::IOSQE_IO_LINK | ring_sys::IOSQE_ASYNC);
         assert_eq!(format!("{f:?}"), "SqeFlags(IO_LINK | ASYNC)");
         assert_eq!(format!("{:?}", SqeFlags::EMPTY), "SqeFlags(empty)");
-        assert_eq!(
-            format!("{:?}", SqeFlags::from_bits_retain(0x80)),
-            "SqeFlags(0x80)"
-        );
+        assert_eq!(format!("{:?}", SqeFlags::from_bits_retain(0x80)), "SqeFlags(0x80)");
     }
 
     #[test]
@@ -492,10 +483,7 @@ mod tests {
             .flags(SqeFlags::IO_LINK)
             .user_data(7)
             .personality(3);
-        assert_eq!(
-            e.flags,
-            ring_sys::IOSQE_FIXED_FILE | ring_sys::IOSQE_IO_LINK
-        );
+        assert_eq!(e.flags, ring_sys::IOSQE_FIXED_FILE | ring_sys::IOSQE_IO_LINK);
         assert_eq!(e.user_data, 7);
         assert_eq!(e.personality, 3);
     }

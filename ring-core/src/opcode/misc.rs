@@ -179,9 +179,11 @@ opcode! {
     /// whichever is first: `io_uring_prep_timeout(3)`. Linux 5.4
     /// (absolute 5.5, clocks 5.15, multishot 6.4).
     ///
-    /// Required: the time. The result is `-ETIME` when the time expires
-    /// (0 with `IORING_TIMEOUT_ETIME_SUCCESS`), 0 when the count is
-    /// reached, `-ECANCELED` when removed. The timespec must stay valid
+    /// Required: the time. The result is `-ETIME` when the time expires,
+    /// 0 when the count is reached, `-ECANCELED` when removed. With
+    /// `IORING_TIMEOUT_ETIME_SUCCESS` the result of an expiry is still
+    /// `-ETIME`, but it does not count as a failure, so a chain linked
+    /// after the timeout goes on instead of being cancelled. The timespec must stay valid
     /// until submission (the kernel copies it in its prep step).
     pub struct Timeout {
         timespec: *const Timespec,
@@ -191,7 +193,8 @@ opcode! {
         /// is instead the number of expirations, 0 for unlimited.
         count: u32 = 0,
         /// `IORING_TIMEOUT_*` flags: `ABS`, `BOOTTIME`, `REALTIME`,
-        /// `ETIME_SUCCESS`, `MULTISHOT`; default 0 (relative, monotonic).
+        /// `ETIME_SUCCESS` (5.16), `MULTISHOT`; default 0 (relative,
+        /// monotonic).
         flags: u32 = 0,
     }
 
@@ -577,62 +580,26 @@ impl UringCmd {
     /// `optval .. optval + optlen` (which must stay valid until the
     /// completion); the result is the option's length. The kernel supports
     /// only `SOL_SOCKET` options here.
-    pub fn getsockopt(
-        fd: impl Into<Target>,
-        level: u32,
-        optname: u32,
-        optval: *mut c_void,
-        optlen: u32,
-    ) -> Self {
-        Self::sockopt(
-            fd,
-            SOCKET_URING_OP_GETSOCKOPT,
-            level,
-            optname,
-            ptr(optval),
-            optlen,
-        )
+    pub fn getsockopt(fd: impl Into<Target>, level: u32, optname: u32, optval: *mut c_void, optlen: u32) -> Self {
+        Self::sockopt(fd, SOCKET_URING_OP_GETSOCKOPT, level, optname, ptr(optval), optlen)
     }
 
     /// `SOCKET_URING_OP_SETSOCKOPT`: like `setsockopt(2)` from
     /// `optval .. optval + optlen` (valid until the completion).
-    pub fn setsockopt(
-        fd: impl Into<Target>,
-        level: u32,
-        optname: u32,
-        optval: *const c_void,
-        optlen: u32,
-    ) -> Self {
-        Self::sockopt(
-            fd,
-            SOCKET_URING_OP_SETSOCKOPT,
-            level,
-            optname,
-            ptr(optval),
-            optlen,
-        )
+    pub fn setsockopt(fd: impl Into<Target>, level: u32, optname: u32, optval: *const c_void, optlen: u32) -> Self {
+        Self::sockopt(fd, SOCKET_URING_OP_SETSOCKOPT, level, optname, ptr(optval), optlen)
     }
 
     /// A socket option command: level and name in `addr` (as the
     /// `{ level, optname }` pair of 32-bit words), the value's address at
     /// the start of the command area (`optval`), its length in `optlen`.
-    fn sockopt(
-        fd: impl Into<Target>,
-        op: u32,
-        level: u32,
-        optname: u32,
-        optval: u64,
-        optlen: u32,
-    ) -> Self {
+    fn sockopt(fd: impl Into<Target>, op: u32, level: u32, optname: u32, optval: u64, optlen: u32) -> Self {
         let mut pair = [0u8; 8];
         pair[..4].copy_from_slice(&level.to_ne_bytes());
         pair[4..].copy_from_slice(&optname.to_ne_bytes());
         let mut cmd = [0u8; 16];
         cmd[..8].copy_from_slice(&optval.to_ne_bytes());
-        UringCmd::new(fd, op)
-            .addr(u64::from_ne_bytes(pair))
-            .optlen(optlen)
-            .cmd(cmd)
+        UringCmd::new(fd, op).addr(u64::from_ne_bytes(pair)).optlen(optlen).cmd(cmd)
     }
 }
 
