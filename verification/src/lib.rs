@@ -12,6 +12,8 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+#[cfg(not(ring_loom))]
+pub mod scenario;
 pub mod sim;
 
 pub use sim::{Chaos, EnterFault, SimConfig, SimKernel};
