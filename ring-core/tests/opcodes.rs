@@ -315,6 +315,39 @@ fn op10_recvmsg() {
     assert_eq!(c.res, 10);
     assert_eq!(&buf[..10], b"to recvmsg");
     assert_eq!(from_sockaddr_in(&from), v4(peer.local_addr().unwrap()));
+
+    // Multishot (6.0): one completion per datagram, each buffer laid out as
+    // io_uring_recvmsg_out, then the source address, then the payload.
+    let br = BufRing::new(&ring, 4, 128, 2);
+    // SAFETY: as above.
+    let mut tmpl: libc::msghdr = unsafe { core::mem::zeroed() };
+    tmpl.msg_namelen = core::mem::size_of::<libc::sockaddr_in>() as u32;
+    let e = RecvMsg::new(raw(&me), &mut tmpl).buf_group(2).multishot(true).build().user_data(7);
+    // SAFETY: `tmpl` and the buffer ring outlive the request, whose final
+    // completion (after the cancel below) is reaped before they drop.
+    unsafe { ring.sq().push(&e) }.unwrap();
+    ring.submit().unwrap();
+    let hdr = core::mem::size_of::<io_uring_recvmsg_out>();
+    let namelen = core::mem::size_of::<libc::sockaddr_in>();
+    for msg in [&b"first datagram"[..], b"second"] {
+        peer.send_to(msg, me.local_addr().unwrap()).unwrap();
+        let c = one(&mut ring);
+        assert!(c.more(), "multishot recvmsg without F_MORE: {c:?}");
+        let b = &br.buf(c.buffer_id().expect("a provided buffer"))[..c.res as usize];
+        // SAFETY: the kernel wrote an io_uring_recvmsg_out at the start of
+        // the buffer; read_unaligned copes with the Vec's alignment.
+        let out: io_uring_recvmsg_out = unsafe { b.as_ptr().cast::<io_uring_recvmsg_out>().read_unaligned() };
+        assert_eq!(out.payloadlen as usize, msg.len());
+        assert_eq!(&b[hdr + namelen..], msg);
+        // SAFETY: as above, for the sockaddr_in that follows the header.
+        let src: libc::sockaddr_in = unsafe { b[hdr..].as_ptr().cast::<libc::sockaddr_in>().read_unaligned() };
+        assert_eq!(from_sockaddr_in(&src), v4(peer.local_addr().unwrap()));
+    }
+    // SAFETY: points at no memory.
+    unsafe { ring.sq().push(&AsyncCancel::new(7).build().user_data(8)) }.unwrap();
+    let v = sorted(&mut ring, 2);
+    assert_eq!((v[0].res, v[0].more(), v[1].res), (ECANCELED, false, 0));
+    br.unregister(&ring);
 }
 
 // ------------------------------------------------ TIMEOUT / TIMEOUT_REMOVE
@@ -432,6 +465,27 @@ fn op13_accept() {
     let mut b = [0u8; 2];
     (&server).read_exact(&mut b).unwrap();
     assert_eq!(&b, b"hi");
+
+    // Into a direct descriptor slot the kernel picks (5.19): the slot is a
+    // working socket, shown by sending through it.
+    register_files(&ring, &[-1, -1]);
+    let e =
+        Accept::new(raw(&l), core::ptr::null_mut(), core::ptr::null_mut()).file_index(IORING_FILE_INDEX_ALLOC).build();
+    let direct_client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    // SAFETY: no address buffers; nothing is pointed at.
+    unsafe { ring.sq().push(&e) }.unwrap();
+    let slot = one(&mut ring).res;
+    assert!((0..2).contains(&slot), "slot {slot}");
+    let msg = *b"via slot";
+    // SAFETY: `msg` outlives the completion.
+    unsafe { ring.sq().push(&Send::new(Fixed(slot as u32), msg.as_ptr(), 8).build()) }.unwrap();
+    assert_eq!(one(&mut ring).res, 8);
+    let mut got = [0u8; 8];
+    (&direct_client).read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"via slot");
+    // SAFETY: points at no memory.
+    unsafe { ring.sq().push(&Close::new(Fixed(slot as u32)).build()) }.unwrap();
+    assert_eq!(one(&mut ring).res, 0);
 
     // Multishot: one completion with F_MORE per connection.
     let e = Accept::new(raw(&l), core::ptr::null_mut(), core::ptr::null_mut()).multishot(true).build().user_data(5);
@@ -838,6 +892,42 @@ fn op27_recv() {
     drop(a);
     let c = one(&mut ring);
     assert_eq!((c.res, c.more()), (0, false), "EOF ends the multishot");
+    br.unregister(&ring);
+
+    // Bundle (6.10): one receive fills several consecutive buffers.
+    if !ring.has_feature(IORING_FEAT_RECVSEND_BUNDLE) {
+        println!("SKIP op27_recv bundle: needs IORING_FEAT_RECVSEND_BUNDLE (6.10)");
+        return;
+    }
+    let (a, b) = tcp_pair();
+    let br = BufRing::new(&ring, 8, 32, 4);
+    let data: Vec<u8> = (0..100u8).collect();
+    (&a).write_all(&data).unwrap();
+    assert!(poll_for(raw(&b), libc::POLLIN));
+    // The kernel decides how many buffers one bundle takes (it may leave
+    // the rest for another receive); repeat until all 100 bytes arrived.
+    let mut got = Vec::new();
+    let mut widest = 0;
+    while got.len() < 100 {
+        let e = Recv::new(raw(&b), core::ptr::null_mut(), 0).buf_group(4).bundle(true).build();
+        // SAFETY: the buffer ring outlives the completion.
+        unsafe { ring.sq().push(&e) }.unwrap();
+        let c = one(&mut ring);
+        assert!(c.res > 0, "{c:?}");
+        widest = widest.max(c.res);
+        let first = c.buffer_id().expect("a provided buffer");
+        // The buffers were queued in order, so a bundle is consecutive IDs.
+        let mut left = c.res as usize;
+        let mut bid = first;
+        while left > 0 {
+            let take = left.min(32);
+            got.extend_from_slice(&br.buf(bid)[..take]);
+            left -= take;
+            bid += 1;
+        }
+    }
+    assert!(widest > 32, "a bundle spanned more than one buffer (largest {widest})");
+    assert_eq!(got, data);
     br.unregister(&ring);
 }
 
