@@ -518,3 +518,53 @@ fn an_orphaned_value_whose_drop_calls_into_the_driver_does_not_panic() {
     }
     assert_eq!(dropped.get(), 1);
 }
+
+#[test]
+fn a_late_completion_with_an_old_generation_never_reaches_a_reused_entry() {
+    // A NOP takes entry e (generation g) and completes; a blocked pipe read
+    // then reuses e (generation g+1). A completion forged for (e, g) — what
+    // a late or duplicate CQE of the first operation would look like — is
+    // posted into the ring with MSG_RING. The read must not see it.
+    let ring = ring_core::Builder::new(1).build().unwrap();
+    let fd = ring.fd().unwrap();
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Immediate);
+    let (r, w) = pipe();
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut nop = d.nop();
+    assert!(std::pin::Pin::new(&mut nop).poll(&mut cx).is_pending());
+    let old = nop.user_data().unwrap();
+    while std::pin::Pin::new(&mut nop).poll(&mut cx).is_pending() {
+        d.park(Some(Duration::from_millis(10))).unwrap();
+    }
+    let mut read = d.read(&r, Vec::<u8>::with_capacity(8));
+    assert!(std::pin::Pin::new(&mut read).poll(&mut cx).is_pending());
+    let new = read.user_data().unwrap();
+    assert_eq!(old as u32, new as u32, "the read reuses the NOP's entry");
+    assert_ne!(old >> 32, new >> 32, "with a new generation");
+    // Forge the stale completion from a second ring.
+    let mut other = ring_core::Ring::new(2).unwrap();
+    let mut sqe = ring_core::sys::io_uring_sqe::default();
+    sqe.opcode = ring_core::sys::IORING_OP_MSG_RING;
+    sqe.fd = fd;
+    sqe.set_addr(ring_core::sys::IORING_MSG_DATA);
+    sqe.set_off(old);
+    sqe.len = 77; // the forged result
+                  // SAFETY: MSG_RING carries no pointer.
+    unsafe { other.sq().push(&sqe) }.unwrap();
+    other.submit_and_wait(1).unwrap();
+    assert_eq!(other.cq().pop().unwrap().res, 0);
+    for _ in 0..5 {
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert!(std::pin::Pin::new(&mut read).poll(&mut cx).is_pending(), "the stale completion was ignored");
+    assert_eq!(d.stats().stale, 1);
+    write_all(&w, b"real");
+    let (n, buf) = loop {
+        if let std::task::Poll::Ready(out) = std::pin::Pin::new(&mut read).poll(&mut cx) {
+            break out;
+        }
+        d.park(Some(Duration::from_millis(10))).unwrap();
+    };
+    assert_eq!((n.unwrap(), &buf[..]), (4, &b"real"[..]));
+}
