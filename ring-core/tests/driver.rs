@@ -568,3 +568,24 @@ fn a_late_completion_with_an_old_generation_never_reaches_a_reused_entry() {
     };
     assert_eq!((n.unwrap(), &buf[..]), (4, &b"real"[..]));
 }
+
+#[test]
+fn teardown_past_its_deadline_leaks_instead_of_freeing() {
+    // With a zero deadline, teardown cannot wait for the cancelled read's
+    // completion: the kernel may still write into the buffer after the ring
+    // is closed, so the buffer must be leaked, never freed.
+    let (r, w) = pipe();
+    let drops = Rc::new(Cell::new(0));
+    let d = ring_core::Driver::new(4).unwrap();
+    d.set_teardown_deadline(Duration::ZERO);
+    let mut op = d.read(&r, Counted { data: Vec::with_capacity(8), drops: drops.clone() });
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    assert!(std::pin::Pin::new(&mut op).poll(&mut cx).is_pending());
+    drop(op);
+    let report = d.shutdown();
+    assert_eq!((report.in_flight, report.leaked), (1, 1), "{report:?}");
+    drop(d);
+    assert_eq!(drops.get(), 0, "a buffer the kernel may still hold was freed");
+    drop(w);
+}
