@@ -140,8 +140,8 @@ unsafe impl Operation for LinkAt {
 /// `ftruncate(2)` (`IORING_OP_FTRUNCATE`, 6.9); see [`Driver::ftruncate`].
 #[derive(Debug)]
 pub struct Ftruncate {
-    fd: RawFd,
-    len: u64,
+    pub(crate) fd: RawFd,
+    pub(crate) len: u64,
 }
 
 // SAFETY: the SQE carries no pointer.

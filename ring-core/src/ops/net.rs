@@ -158,11 +158,15 @@ impl SockAddr {
         Some(bytes.strip_suffix(&[0]).unwrap_or(bytes))
     }
 
-    fn as_ptr(&self) -> *const libc::sockaddr {
+    pub(crate) fn as_ptr(&self) -> *const libc::sockaddr {
         (&raw const self.storage).cast()
     }
 
-    fn as_mut_ptr(&mut self) -> *mut libc::sockaddr {
+    pub(crate) fn set_len(&mut self, len: libc::socklen_t) {
+        self.len = len.min(core::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t);
+    }
+
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut libc::sockaddr {
         (&raw mut self.storage).cast()
     }
 }
@@ -202,8 +206,8 @@ unsafe impl Operation for Socket {
 /// `bind(2)` (`IORING_OP_BIND`, 6.11); see [`Driver::bind`].
 #[derive(Debug)]
 pub struct Bind {
-    fd: RawFd,
-    addr: SockAddr,
+    pub(crate) fd: RawFd,
+    pub(crate) addr: SockAddr,
 }
 
 // SAFETY: the SQE points at `self.addr`, inside `self` at its final
@@ -223,8 +227,8 @@ unsafe impl Operation for Bind {
 /// `listen(2)` (`IORING_OP_LISTEN`, 6.11); see [`Driver::listen`].
 #[derive(Debug)]
 pub struct Listen {
-    fd: RawFd,
-    backlog: i32,
+    pub(crate) fd: RawFd,
+    pub(crate) backlog: i32,
 }
 
 // SAFETY: the SQE carries no pointer.
@@ -243,9 +247,9 @@ unsafe impl Operation for Listen {
 /// `accept4(2)` (`IORING_OP_ACCEPT`, 5.5); see [`Driver::accept`].
 #[derive(Debug)]
 pub struct Accept {
-    fd: RawFd,
-    addr: SockAddr,
-    flags: i32,
+    pub(crate) fd: RawFd,
+    pub(crate) addr: SockAddr,
+    pub(crate) flags: i32,
 }
 
 // SAFETY: the SQE points at `self.addr.storage` and `self.addr.len`, both
@@ -278,8 +282,8 @@ unsafe impl Operation for Accept {
 /// [`Driver::accept_multishot`]. Each item is one accepted connection.
 #[derive(Debug)]
 pub struct AcceptMulti {
-    fd: RawFd,
-    flags: i32,
+    pub(crate) fd: RawFd,
+    pub(crate) flags: i32,
 }
 
 // SAFETY: the SQE carries no pointer (no address is asked for: a
@@ -306,8 +310,8 @@ unsafe impl Multishot for AcceptMulti {
 /// `connect(2)` (`IORING_OP_CONNECT`, 5.5); see [`Driver::connect`].
 #[derive(Debug)]
 pub struct Connect {
-    fd: RawFd,
-    addr: SockAddr,
+    pub(crate) fd: RawFd,
+    pub(crate) addr: SockAddr,
 }
 
 // SAFETY: the SQE points at `self.addr`, inside `self` at its final
@@ -327,9 +331,9 @@ unsafe impl Operation for Connect {
 /// `send(2)` of an owned buffer (`IORING_OP_SEND`, 5.6); see [`Driver::send`].
 #[derive(Debug)]
 pub struct Send<B> {
-    fd: RawFd,
-    buf: B,
-    flags: i32,
+    pub(crate) fd: RawFd,
+    pub(crate) buf: B,
+    pub(crate) flags: i32,
 }
 
 // SAFETY: the SQE points at `self.buf`'s stable memory, `bytes_init` long,
@@ -352,9 +356,9 @@ unsafe impl<B: IoBuf> Operation for Send<B> {
 /// `recv(2)` into an owned buffer (`IORING_OP_RECV`, 5.6); see [`Driver::recv`].
 #[derive(Debug)]
 pub struct Recv<B> {
-    fd: RawFd,
-    buf: B,
-    flags: i32,
+    pub(crate) fd: RawFd,
+    pub(crate) buf: B,
+    pub(crate) flags: i32,
 }
 
 // SAFETY: the SQE points at `self.buf`'s stable memory, `bytes_total`
@@ -417,13 +421,13 @@ impl<B> Msg<B> {
 }
 
 /// The owned `msghdr` and iovec array of a message operation.
-struct MsgParts {
+pub(crate) struct MsgParts {
     hdr: libc::msghdr,
     iovecs: Vec<libc::iovec>,
 }
 
 impl MsgParts {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // SAFETY: msghdr is plain integers and pointers; all-zero (null
         // pointers, zero lengths) is a valid value.
         MsgParts { hdr: unsafe { core::mem::zeroed() }, iovecs: Vec::new() }
@@ -433,11 +437,11 @@ impl MsgParts {
 /// `sendmsg(2)` (`IORING_OP_SENDMSG`, 5.3), or its zero-copy form
 /// (`IORING_OP_SENDMSG_ZC`, 6.1); see [`Driver::sendmsg`].
 pub struct SendMsg<B> {
-    fd: RawFd,
-    msg: Msg<B>,
-    parts: MsgParts,
-    flags: i32,
-    zc: bool,
+    pub(crate) fd: RawFd,
+    pub(crate) msg: Msg<B>,
+    pub(crate) parts: MsgParts,
+    pub(crate) flags: i32,
+    pub(crate) zc: bool,
 }
 
 impl<B> core::fmt::Debug for SendMsg<B> {
@@ -492,13 +496,25 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
     }
 }
 
+impl<B> SendMsg<B> {
+    pub(crate) fn new(fd: RawFd, msg: Msg<B>, flags: i32) -> Self {
+        SendMsg { fd, msg, parts: MsgParts::new(), flags, zc: false }
+    }
+}
+
+impl<B> RecvMsg<B> {
+    pub(crate) fn new(fd: RawFd, msg: Msg<B>, flags: i32) -> Self {
+        RecvMsg { fd, msg, parts: MsgParts::new(), name: SockAddr::empty(), flags }
+    }
+}
+
 /// `recvmsg(2)` (`IORING_OP_RECVMSG`, 5.3); see [`Driver::recvmsg`].
 pub struct RecvMsg<B> {
-    fd: RawFd,
-    msg: Msg<B>,
-    parts: MsgParts,
-    name: SockAddr,
-    flags: i32,
+    pub(crate) fd: RawFd,
+    pub(crate) msg: Msg<B>,
+    pub(crate) parts: MsgParts,
+    pub(crate) name: SockAddr,
+    pub(crate) flags: i32,
 }
 
 impl<B> core::fmt::Debug for RecvMsg<B> {
@@ -563,8 +579,8 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
 /// `shutdown(2)` (`IORING_OP_SHUTDOWN`, 5.11); see [`Driver::shutdown_socket`].
 #[derive(Debug)]
 pub struct Shutdown {
-    fd: RawFd,
-    how: i32,
+    pub(crate) fd: RawFd,
+    pub(crate) how: i32,
 }
 
 // SAFETY: the SQE carries no pointer.

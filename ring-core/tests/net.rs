@@ -1,0 +1,392 @@
+//! Networking operations and socket types against this machine's kernel,
+//! on 127.0.0.1 only, bounded in count and time.
+
+use ring_core::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
+use ring_core::ops::{Msg, SockAddr, SocketCmd};
+use ring_core::{Driver, Runtime};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+fn localhost() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+fn supported(d: &Driver, op: u8, what: &str) -> bool {
+    match d.require(op) {
+        Ok(()) => true,
+        Err(e) => {
+            println!("skipping {what}: {e}");
+            false
+        }
+    }
+}
+
+/// Deterministic bytes for client `i`.
+fn pattern(i: usize, len: usize) -> Vec<u8> {
+    (0..len).map(|j| ((i * 31 + j * 7) % 251) as u8).collect()
+}
+
+#[test]
+fn echo_server_64_clients_every_byte_verified() {
+    let rt = Runtime::new(512).unwrap();
+    let d = rt.driver().clone();
+    let spawner = rt.spawner();
+    let start = Instant::now();
+    rt.block_on(async move {
+        let listener = TcpListener::bind(&d, localhost()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        const CLIENTS: usize = 64;
+        const LEN: usize = 64 * 1024;
+        // The server: one task per accepted connection, echoing until EOF.
+        let sp = spawner.clone();
+        let server = spawner
+            .spawn(async move {
+                for _ in 0..CLIENTS {
+                    let (s, _) = listener.accept().await.unwrap();
+                    sp.spawn(async move {
+                        let mut buf = Vec::with_capacity(8192);
+                        loop {
+                            buf.clear();
+                            let (n, b) = s.read(buf).await;
+                            let n = n.unwrap();
+                            if n == 0 {
+                                break;
+                            }
+                            let (r, b) = s.write_all(b).await;
+                            r.unwrap();
+                            buf = b;
+                        }
+                    });
+                }
+            })
+            .unwrap();
+        let mut clients = Vec::new();
+        for i in 0..CLIENTS {
+            let d = d.clone();
+            clients.push(
+                spawner
+                    .spawn(async move {
+                        let s = TcpStream::connect(&d, addr).await.unwrap();
+                        let data = pattern(i, LEN);
+                        let (r, data) = s.write_all(data).await;
+                        r.unwrap();
+                        s.shutdown(Shutdown::Write).await.unwrap();
+                        let mut got = Vec::with_capacity(LEN);
+                        loop {
+                            let (n, b) = s.read(Vec::with_capacity(16384)).await;
+                            if n.unwrap() == 0 {
+                                break;
+                            }
+                            got.extend_from_slice(&b);
+                        }
+                        assert_eq!(got.len(), data.len(), "client {i}");
+                        assert!(got == data, "client {i}: bytes differ");
+                        s.close().await.unwrap();
+                    })
+                    .unwrap(),
+            );
+        }
+        for c in clients {
+            c.await.unwrap();
+        }
+        server.await.unwrap();
+    })
+    .unwrap();
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn multishot_accept_200_connections() {
+    let rt = Runtime::new(512).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async move {
+        let listener = TcpListener::bind(&d, localhost()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        const N: usize = 200;
+        // Clients connect with plain std sockets from another thread, each
+        // sending its index, so every accepted stream can be matched.
+        let t = std::thread::spawn(move || {
+            let mut keep = Vec::new();
+            for i in 0..N {
+                use std::io::Write;
+                let mut s = std::net::TcpStream::connect(addr).unwrap();
+                s.write_all(&(i as u32).to_le_bytes()).unwrap();
+                keep.push(s);
+            }
+            keep
+        });
+        let mut incoming = listener.incoming();
+        let mut seen = vec![false; N];
+        let mut n = 0;
+        while n < N {
+            match incoming.next().await {
+                Some(Ok(s)) => {
+                    let (r, b) = s.read(Vec::with_capacity(4)).await;
+                    assert_eq!(r.unwrap(), 4);
+                    let i = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
+                    assert!(!seen[i]);
+                    seen[i] = true;
+                    n += 1;
+                }
+                Some(Err(e)) => panic!("accept failed: {e}"),
+                // The kernel may end a multishot accept; re-arm it.
+                None => incoming = listener.incoming(),
+            }
+        }
+        assert!(seen.iter().all(|&s| s));
+        incoming.cancel();
+        while incoming.next().await.is_some() {}
+        drop(t.join().unwrap());
+    })
+    .unwrap();
+}
+
+#[test]
+fn udp_send_to_recv_from_and_connected() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async move {
+        let a = UdpSocket::bind(&d, localhost()).await.unwrap();
+        let b = UdpSocket::bind(&d, localhost()).await.unwrap();
+        let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        let (r, _) = a.send_to(b"datagram".to_vec(), ba).await;
+        assert_eq!(r.unwrap(), 8);
+        let (r, buf) = b.recv_from(Vec::with_capacity(64)).await;
+        let (n, from) = r.unwrap();
+        assert_eq!(&buf[..n], b"datagram");
+        assert_eq!(from, aa);
+        a.connect(ba).await.unwrap();
+        let (r, _) = a.send(b"connected".to_vec()).await;
+        assert_eq!(r.unwrap(), 9);
+        let (r, buf) = b.recv(Vec::with_capacity(64)).await;
+        assert_eq!(&buf[..r.unwrap()], b"connected");
+    })
+    .unwrap();
+}
+
+#[test]
+fn sendmsg_recvmsg_carry_data_and_addresses() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async move {
+        let a = std::net::UdpSocket::bind(localhost()).unwrap();
+        let b = std::net::UdpSocket::bind(localhost()).unwrap();
+        let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        let msg = Msg::new(vec![b"scatter ".to_vec(), b"gather".to_vec()]).to(ba);
+        let (r, _) = d.sendmsg(&a, msg, 0).await;
+        assert_eq!(r.unwrap(), 14);
+        let msg = Msg::new(vec![Vec::with_capacity(4), Vec::with_capacity(64)]).control(Vec::with_capacity(64));
+        let (r, msg) = d.recvmsg(&b, msg, 0).await;
+        assert_eq!(r.unwrap(), 14);
+        assert_eq!(msg.bufs[0], b"scat");
+        assert_eq!(msg.bufs[1], b"ter gather");
+        assert_eq!(msg.addr.unwrap().as_socket_addr(), Some(aa));
+        // Zero-copy sendmsg, where the kernel has it (the message comes
+        // back after the notification).
+        if supported(&d, ring_sys::IORING_OP_SENDMSG_ZC, "sendmsg_zc") {
+            let msg = Msg::new(vec![b"zero-copy".to_vec()]).to(ba);
+            let (r, msg) = d.sendmsg_zc(&a, msg, 0).await;
+            assert_eq!(r.unwrap(), 9);
+            assert_eq!(msg.bufs[0], b"zero-copy");
+            let mut buf = [0u8; 32];
+            let (n, from) = b.recv_from(&mut buf).unwrap();
+            assert_eq!((&buf[..n], from), (&b"zero-copy"[..], aa));
+        }
+    })
+    .unwrap();
+}
+
+#[test]
+fn low_level_socket_bind_listen_accept_connect_send_recv() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    let sp = rt.spawner();
+    rt.block_on(async move {
+        if !supported(&d, ring_sys::IORING_OP_BIND, "bind/listen ops") {
+            return;
+        }
+        let l = d.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await.unwrap();
+        d.bind(&l, localhost()).await.unwrap();
+        d.listen(&l, 16).await.unwrap();
+        let addr = std::net::TcpListener::from(l.try_clone().unwrap()).local_addr().unwrap();
+        let d2 = d.clone();
+        let client = sp
+            .spawn(async move {
+                let c = d2.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await.unwrap();
+                d2.connect(&c, addr).await.unwrap();
+                let (r, _) = d2.send(&c, b"ping".to_vec(), 0).await;
+                assert_eq!(r.unwrap(), 4);
+                let local = SockAddr::from_std(std::net::TcpStream::from(c.try_clone().unwrap()).local_addr().unwrap());
+                (c, local)
+            })
+            .unwrap();
+        let (s, peer) = d.accept(&l, 0).await.unwrap();
+        let (c, local) = client.await.unwrap();
+        assert_eq!(peer.as_socket_addr(), local.as_socket_addr());
+        let (r, buf) = d.recv(&s, Vec::with_capacity(16), 0).await;
+        assert_eq!(r.unwrap(), 4);
+        assert_eq!(buf, b"ping");
+        // SIOCINQ through uring_cmd: bytes waiting to be read.
+        if supported(&d, ring_sys::IORING_OP_URING_CMD, "socket uring_cmd") {
+            let (r, _) = d.send(&c, b"12345".to_vec(), 0).await;
+            r.unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+            let (r, _) = d.socket_cmd(&s, SocketCmd::InQueue).await;
+            match r {
+                Ok(n) => assert_eq!(n, 5),
+                Err(e) => println!("SIOCINQ via uring_cmd not available: {e}"),
+            }
+            let (r, cmd) = d
+                .socket_cmd(
+                    &s,
+                    SocketCmd::SetOpt {
+                        level: libc::SOL_SOCKET,
+                        name: libc::SO_KEEPALIVE,
+                        value: 1i32.to_ne_bytes().to_vec(),
+                    },
+                )
+                .await;
+            if r.is_ok() {
+                let (r, cmd) = d
+                    .socket_cmd(
+                        &s,
+                        SocketCmd::GetOpt {
+                            level: libc::SOL_SOCKET,
+                            name: libc::SO_KEEPALIVE,
+                            value: Vec::with_capacity(4),
+                        },
+                    )
+                    .await;
+                assert_eq!(r.unwrap(), 4);
+                match cmd {
+                    SocketCmd::GetOpt { value, .. } => assert_eq!(value, 1i32.to_ne_bytes()),
+                    _ => unreachable!(),
+                }
+            } else {
+                println!("setsockopt via uring_cmd not available: {:?} ({cmd:?})", r);
+            }
+        }
+        d.shutdown_socket(&c, libc::SHUT_WR).await.unwrap();
+        let mut total = 0;
+        loop {
+            let (r, _) = d.recv(&s, Vec::with_capacity(16), 0).await;
+            let n = r.unwrap();
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        assert_eq!(total, 5);
+    })
+    .unwrap();
+}
+
+#[test]
+fn poll_and_epoll_see_readiness() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async move {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        use std::io::Write;
+        (&a).write_all(b"x").unwrap();
+        let rev = d.poll_add(&b, libc::POLLIN as u32).await.unwrap();
+        assert!(rev & libc::POLLIN as u32 != 0);
+
+        // SAFETY: epoll_create1 has no memory effects.
+        let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        assert!(ep >= 0);
+        // SAFETY: a fresh descriptor we own.
+        let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+        d.epoll_ctl(&ep, &b, libc::EPOLL_CTL_ADD, libc::EPOLLIN as u32, 42).await.unwrap();
+        if supported(&d, ring_sys::IORING_OP_EPOLL_WAIT, "epoll_wait") {
+            let evs = d.epoll_wait(&ep, 8).await.unwrap();
+            assert_eq!(evs.len(), 1);
+            let (events, data) = (evs[0].events, evs[0].u64);
+            assert_eq!(data, 42);
+            assert!(events & libc::EPOLLIN as u32 != 0);
+        }
+        // Poll remove: a poll that never fires is removed by user_data.
+        let (c, _d2) = std::os::unix::net::UnixStream::pair().unwrap();
+        let mut pending = d.poll_add(&c, libc::POLLIN as u32);
+        // Submit it by polling once.
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        assert!(std::pin::Pin::new(&mut pending).poll(&mut cx).is_pending());
+        let ud = pending.user_data().unwrap();
+        d.poll_remove(ud).await.unwrap();
+        let r = pending.await;
+        assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+        drop(c);
+    })
+    .unwrap();
+}
+
+use std::future::Future;
+
+#[test]
+fn unix_stream_and_listener() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    let sp = rt.spawner();
+    let path = std::env::temp_dir().join(format!("ring-core-{}-unix.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let p2 = path.clone();
+    rt.block_on(async move {
+        let l = UnixListener::bind(&d, &p2).await.unwrap();
+        let d2 = d.clone();
+        let p3 = p2.clone();
+        let c = sp
+            .spawn(async move {
+                let s = UnixStream::connect(&d2, &p3).await.unwrap();
+                let (r, _) = s.write_all(b"over unix".to_vec()).await;
+                r.unwrap();
+                s
+            })
+            .unwrap();
+        let s = l.accept().await.unwrap();
+        let _client = c.await.unwrap();
+        let (r, buf) = s.read(Vec::with_capacity(32)).await;
+        assert_eq!(&buf[..r.unwrap()], b"over unix");
+        let (x, y) = UnixStream::pair(&d).unwrap();
+        let (r, _) = x.write(b"pair".to_vec()).await;
+        assert_eq!(r.unwrap(), 4);
+        let (r, buf) = y.read(Vec::with_capacity(8)).await;
+        assert_eq!(&buf[..r.unwrap()], b"pair");
+    })
+    .unwrap();
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn tcp_send_zc_and_std_conversions() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async move {
+        let l = std::net::TcpListener::bind(localhost()).unwrap();
+        let addr = l.local_addr().unwrap();
+        let s = TcpStream::connect(&d, addr).await.unwrap();
+        let (peer, _) = l.accept().unwrap();
+        let peer = TcpStream::from(peer);
+        s.set_nodelay(true).unwrap();
+        assert_eq!(s.peer_addr().unwrap(), addr);
+        if supported(&d, ring_sys::IORING_OP_SEND_ZC, "send_zc") {
+            let data = pattern(7, 100_000);
+            let (r, back) = s.send_zc(data.clone()).await;
+            let n = r.unwrap();
+            assert_eq!(back, data);
+            let mut got = Vec::new();
+            while got.len() < n {
+                let (r, b) = peer.read(Vec::with_capacity(65536)).await;
+                assert!(r.unwrap() > 0);
+                got.extend_from_slice(&b);
+            }
+            assert_eq!(&got[..], &data[..n]);
+        }
+        let std_stream: std::net::TcpStream = s.try_into().unwrap();
+        assert_eq!(std_stream.peer_addr().unwrap(), addr);
+        let raw = peer.as_raw_fd();
+        assert!(raw >= 0);
+    })
+    .unwrap();
+}
