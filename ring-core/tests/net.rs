@@ -117,7 +117,7 @@ fn multishot_accept_200_connections() {
             keep
         });
         let mut incoming = listener.incoming();
-        let mut seen = vec![false; N];
+        let mut seen = [false; N];
         let mut n = 0;
         while n < N {
             match incoming.next().await {

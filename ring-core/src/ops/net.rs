@@ -564,6 +564,8 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
                 unsafe { b.set_init(here) };
                 n -= here;
             }
+            // `msg_controllen` is `size_t` on glibc and `socklen_t` on musl.
+            #[allow(clippy::unnecessary_cast)]
             let clen = (self.parts.hdr.msg_controllen as usize).min(self.msg.control.capacity());
             // SAFETY: the kernel wrote `msg_controllen` bytes of control
             // data into the capacity it was offered.
