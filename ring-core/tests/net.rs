@@ -390,3 +390,41 @@ fn tcp_send_zc_and_std_conversions() {
     })
     .unwrap();
 }
+
+#[test]
+fn dropped_multishot_accept_closes_undelivered_connections() {
+    let rt = Runtime::new(64).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async move {
+        let listener = TcpListener::bind(&d, localhost()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        const N: usize = 5;
+        // Connections complete in the listen backlog before the accept is armed.
+        let clients: Vec<std::net::TcpStream> = (0..N).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+        let mut incoming = listener.incoming();
+        let held = incoming.next().await.unwrap().unwrap();
+        // Let the kernel accept the rest and the driver queue them for the
+        // stream, then drop the stream with those items undelivered.
+        d.sleep(Duration::from_millis(50)).await.unwrap();
+        drop(incoming);
+        d.sleep(Duration::from_millis(50)).await.unwrap();
+        let held_peer = held.peer_addr().unwrap();
+        let mut eof = 0;
+        for c in &clients {
+            if c.local_addr().unwrap() == held_peer {
+                continue;
+            }
+            use std::io::Read;
+            c.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let mut b = [0u8; 8];
+            match (&*c).read(&mut b) {
+                Ok(0) => eof += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => eof += 1,
+                other => panic!("connection left open by the dropped stream: {other:?}"),
+            }
+        }
+        assert_eq!(eof, N - 1, "every undelivered accepted connection was closed");
+        drop(held);
+    })
+    .unwrap();
+}

@@ -51,6 +51,10 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
     fn orphaned(self, result: Cqe, last: Cqe) {
         self.op.orphaned(result, last);
     }
+
+    fn orphaned_cqe(&mut self, cqe: Cqe) {
+        self.op.orphaned_cqe(cqe);
+    }
 }
 
 // SAFETY: forwards `T`'s contract, as above.
