@@ -280,9 +280,18 @@ impl PoolInner {
         out
     }
 
+    /// An empty [`PoolBuf`] that holds no buffer (for a completion of zero
+    /// bytes that reported none, such as end of file).
+    pub(crate) fn empty(self: &Rc<Self>) -> PoolBuf {
+        PoolBuf { pool: self.clone(), bid: NO_BUFFER, start: 0, len: 0 }
+    }
+
     /// Drops one view of `bid` and recycles the buffer if it was returned
     /// and that was the last view.
     fn release(&self, bid: u16) {
+        if bid == NO_BUFFER {
+            return;
+        }
         let mut st = self.state.borrow_mut();
         let i = usize::from(bid);
         st.views[i] -= 1;
@@ -321,6 +330,10 @@ impl Drop for PoolInner {
     }
 }
 
+/// The id of an empty [`PoolBuf`] that holds no buffer (never a real id:
+/// a pool has at most 32768 buffers).
+const NO_BUFFER: u16 = u16::MAX;
+
 /// An owned buffer from a [`BufferPool`]: the bytes one completion reported.
 /// Dereferences to `[u8]`; goes back to the kernel when dropped.
 pub struct PoolBuf {
@@ -331,7 +344,8 @@ pub struct PoolBuf {
 }
 
 impl PoolBuf {
-    /// The buffer id.
+    /// The buffer id (`u16::MAX` for an empty buffer that holds none, as at
+    /// end of file).
     pub fn bid(&self) -> u16 {
         self.bid
     }
@@ -348,6 +362,9 @@ impl PoolBuf {
     }
 
     fn ptr(&self) -> *mut u8 {
+        if self.bid == NO_BUFFER {
+            return NonNull::dangling().as_ptr();
+        }
         let off = usize::from(self.bid) * self.pool.buf_len as usize + self.start as usize;
         // SAFETY: `bid < count` and `start + len <= buf_len`, so the offset
         // lies inside the buffer mapping of `count * buf_len` bytes, which
@@ -360,7 +377,8 @@ impl Deref for PoolBuf {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        // SAFETY: the kernel wrote these `len` bytes (a completion said so)
+        // SAFETY: the kernel wrote these `len` bytes (a completion said so;
+        // an empty PoolBuf has a dangling, aligned pointer and length 0)
         // and does not write them again until the buffer is pushed anew,
         // which waits for this PoolBuf's drop; no `&mut` to them exists
         // elsewhere (each completion's range is handed out once).

@@ -17,6 +17,11 @@
 //! pool ran dry (drop the [`PoolBuf`]s you hold, which recycles them, and
 //! start a new stream: nothing was lost, the data waits in the socket), or
 //! another error; `Ok` of an empty buffer is end of file.
+//!
+//! Dropping a stream cancels it. Data the kernel received for it before
+//! the cancellation took effect is discarded (its buffers are recycled), as
+//! with any cancelled receive; to stop without losing data, stop reading
+//! and let the stream end (for example at `ENOBUFS` or end of file).
 
 use super::res;
 use crate::cqueue::Cqe;
@@ -35,6 +40,9 @@ fn pooled(pool: &Rc<PoolInner>, cqe: &Cqe) -> io::Result<PoolBuf> {
     let buf = pool.take(cqe);
     match res(cqe) {
         Err(e) => Err(e),
+        // Zero bytes (end of file) may come without a buffer.
+        Ok(0) => Ok(buf.unwrap_or_else(|| pool.empty())),
+        // A positive result always reports its buffer.
         Ok(_) => buf.ok_or_else(|| io::Error::from_raw_os_error(libc::ENOBUFS)),
     }
 }
@@ -44,7 +52,7 @@ fn select_sqe(opcode: u8, fd: RawFd, pool: &PoolInner) -> io_uring_sqe {
     let mut sqe = io_uring_sqe::default();
     sqe.opcode = opcode;
     sqe.fd = fd;
-    sqe.flags = IOSQE_BUFFER_SELECT as u8;
+    sqe.flags = IOSQE_BUFFER_SELECT;
     sqe.set_buf_group(pool.bgid());
     sqe
 }

@@ -7,6 +7,7 @@
 //! [`crate::op::Operation`]), so moving or dropping the future can never
 //! invalidate them.
 
+mod bufsel;
 mod fs;
 mod fs2;
 mod misc;
@@ -14,6 +15,7 @@ mod misc2;
 mod net;
 mod rw;
 
+pub use bufsel::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
 pub use fs::{Close, Fallocate, Fsync, OpenAt, OpenAt2, Statx};
 pub use fs2::{
     Advice, Fadvise, FilesUpdate, FixedFdInstall, Ftruncate, GetXattr, LinkAt, Madvise, MkdirAt, Pipe, RenameAt,
