@@ -21,6 +21,7 @@ pub mod cqueue;
 pub mod driver;
 pub mod error;
 pub mod executor;
+pub mod fixed;
 pub mod fs;
 pub mod handle;
 pub mod kernel;
