@@ -4,7 +4,7 @@
 //! `ring_core::Builder::new(n).build_on(sim.clone())` gives a real
 //! `ring_core::Ring<SimKernel>`, and `ring_core::Driver::with_ring` a real
 //! driver, over memory laid out exactly as Linux lays out a ring (see
-//! [`mem`]). The handle is a cheap clone of one shared state: the ring owns
+//! [`WordLayout`]). The handle is a cheap clone of one shared state: the ring owns
 //! one clone, the test keeps another to inject faults and inspect what
 //! happened.
 //!
@@ -57,6 +57,7 @@
 
 pub mod chaos;
 mod mem;
+pub use mem::WordLayout;
 pub(crate) mod ops;
 mod state;
 mod user;
@@ -79,6 +80,8 @@ pub struct SimConfig {
     /// The value every ring's SQ and CQ head and tail start at; just below
     /// `u32::MAX` makes every index wrap early.
     pub start_index: u32,
+    /// Where the shared words sit in the ring memory (Linux 6.x or 5.x).
+    pub layout: WordLayout,
     /// The `IORING_FEAT_*` bits reported by setup (and honoured:
     /// `SINGLE_MMAP`, `NODROP`, `EXT_ARG`, `REG_REG_RING`).
     pub features: u32,
@@ -119,6 +122,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             start_index: 0,
+            layout: WordLayout::Packed,
             features: SIM_FEATURES,
             no_sqarray: true,
             sqpoll_thread: false,
@@ -222,10 +226,7 @@ impl SimKernel {
 
     /// A default kernel whose ring indices start at `start`.
     pub fn starting_at(start: u32) -> SimKernel {
-        SimKernel::new(SimConfig {
-            start_index: start,
-            ..SimConfig::default()
-        })
+        SimKernel::new(SimConfig { start_index: start, ..SimConfig::default() })
     }
 
     fn lock(&self) -> MutexGuard<'_, SimState> {
@@ -281,12 +282,7 @@ impl SimKernel {
     /// Posts every held zero-copy notification, in random order.
     pub fn release_notifs(&self) -> usize {
         let mut st = self.lock();
-        let mut ids: Vec<u64> = st
-            .reqs
-            .values()
-            .filter(|r| r.kind.notif_waiting() && !r.hold)
-            .map(|r| r.id)
-            .collect();
+        let mut ids: Vec<u64> = st.reqs.values().filter(|r| r.kind.notif_waiting() && !r.hold).map(|r| r.id).collect();
         state::shuffle(&mut st.rng, &mut ids);
         for id in &ids {
             st.release_id(*id);
@@ -333,10 +329,7 @@ impl SimKernel {
     /// blocks until data is written or the write end is closed.
     pub fn add_pipe(&self) -> (RawFd, RawFd) {
         let mut st = self.lock();
-        st.pipes.push(Pipe {
-            writer_open: true,
-            ..Pipe::default()
-        });
+        st.pipes.push(Pipe { writer_open: true, ..Pipe::default() });
         let p = st.pipes.len() - 1;
         let r = st.alloc_fd();
         st.objs.insert(r, Obj::PipeR(p));
@@ -432,10 +425,7 @@ impl SimKernel {
 
     /// Whether some ring's SQPOLL thread is asleep.
     pub fn sqpoll_asleep(&self) -> bool {
-        self.lock()
-            .rings
-            .values()
-            .any(|r| r.sqpoll.as_ref().is_some_and(|s| !s.awake))
+        self.lock().rings.values().any(|r| r.sqpoll.as_ref().is_some_and(|s| !s.awake))
     }
 
     // ---- inspection ----
@@ -506,11 +496,7 @@ impl SimKernel {
 
     /// Rings whose memory is still allocated.
     pub fn live_rings(&self) -> usize {
-        self.lock()
-            .rings
-            .values()
-            .filter(|r| r.mem.is_some())
-            .count()
+        self.lock().rings.values().filter(|r| r.mem.is_some()).count()
     }
 
     // ---- the system calls ----
@@ -539,11 +525,8 @@ impl SimKernel {
             || (has(IORING_SETUP_NO_SQARRAY) && (!st.cfg.no_sqarray || !single))
             || (has(IORING_SETUP_SQ_AFF) && !has(IORING_SETUP_SQPOLL))
             || (has(IORING_SETUP_SQPOLL)
-                && has(IORING_SETUP_COOP_TASKRUN
-                    | IORING_SETUP_TASKRUN_FLAG
-                    | IORING_SETUP_DEFER_TASKRUN))
-            || (has(IORING_SETUP_TASKRUN_FLAG)
-                && !has(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN))
+                && has(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN))
+            || (has(IORING_SETUP_TASKRUN_FLAG) && !has(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN))
             || (has(IORING_SETUP_DEFER_TASKRUN) && !has(IORING_SETUP_SINGLE_ISSUER))
             || (has(IORING_SETUP_CQE32) && has(IORING_SETUP_CQE_MIXED))
             || (has(IORING_SETUP_SQE128) && has(IORING_SETUP_SQE_MIXED))
@@ -570,7 +553,7 @@ impl SimKernel {
         } else {
             sq * 2
         };
-        let mem = mem::RingMem::new(sq, cq, f, st.cfg.start_index);
+        let mem = mem::RingMem::new(sq, cq, f, st.cfg.start_index, st.cfg.layout);
         let fd = st.alloc_fd();
         p.sq_entries = sq;
         p.cq_entries = cq;
@@ -594,11 +577,7 @@ impl SimKernel {
                 task_work: Default::default(),
                 lost: false,
                 completions: 0,
-                sqpoll: has(IORING_SETUP_SQPOLL).then_some(SqPoll {
-                    awake: true,
-                    idle: 0,
-                    threaded,
-                }),
+                sqpoll: has(IORING_SETUP_SQPOLL).then_some(SqPoll { awake: true, idle: 0, threaded }),
                 disabled: has(IORING_SETUP_R_DISABLED),
                 in_wait: false,
             },
@@ -635,11 +614,7 @@ impl SimKernel {
                 let _ = shared.cv.wait_timeout(st, Duration::from_millis(2));
             }
         });
-        self.shared
-            .threads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((ring, handle));
+        self.shared.threads.lock().unwrap_or_else(|e| e.into_inner()).push((ring, handle));
     }
 
     /// The enter system call, with the state locked in `st` (which a wait
@@ -670,9 +645,7 @@ impl SimKernel {
         if flags & !KNOWN != 0 {
             return Err(libc::EINVAL);
         }
-        let ring = st
-            .ring_fd(fd, flags & IORING_ENTER_REGISTERED_RING != 0)
-            .ok_or(libc::EBADF)?;
+        let ring = st.ring_fd(fd, flags & IORING_ENTER_REGISTERED_RING != 0).ok_or(libc::EBADF)?;
         if st.rings[&ring].disabled {
             return Err(libc::EBADFD);
         }
@@ -692,15 +665,8 @@ impl SimKernel {
             if a.ts != 0 {
                 match st.read_arg::<__kernel_timespec>(a.ts) {
                     Some(ts) => {
-                        let d = Duration::new(
-                            ts.tv_sec.max(0) as u64,
-                            ts.tv_nsec.clamp(0, 999_999_999) as u32,
-                        );
-                        deadline = Some(if flags & IORING_ENTER_ABS_TIMER != 0 {
-                            d
-                        } else {
-                            st.now + d
-                        });
+                        let d = Duration::new(ts.tv_sec.max(0) as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32);
+                        deadline = Some(if flags & IORING_ENTER_ABS_TIMER != 0 { d } else { st.now + d });
                     }
                     None => unknown_deadline = true,
                 }
@@ -735,25 +701,19 @@ impl SimKernel {
                 loop {
                     let r = &st.rings[&ring];
                     let Some(m) = &r.mem else { break };
-                    let used = m
-                        .sq_tail()
-                        .load(core::sync::atomic::Ordering::Acquire)
-                        .wrapping_sub(r.sq_head);
+                    let used = m.sq_tail().load(core::sync::atomic::Ordering::Acquire).wrapping_sub(r.sq_head);
                     if used < m.sq_entries {
                         break;
                     }
                     let awake = r.sqpoll.as_ref().is_some_and(|s| s.awake);
                     if !awake {
-                        let msg = format!(
-                            "ring {ring}: SQ_WAIT with a full SQ and the SQPOLL thread asleep"
-                        );
+                        let msg = format!("ring {ring}: SQ_WAIT with a full SQ and the SQPOLL thread asleep");
                         st.stalls.push(msg);
                         return Err(libc::EINTR);
                     }
                     if threaded {
                         if started.elapsed() > st.cfg.thread_wait {
-                            st.stalls
-                                .push(format!("ring {ring}: SQ_WAIT timed out in real time"));
+                            st.stalls.push(format!("ring {ring}: SQ_WAIT timed out in real time"));
                             return Err(libc::EINTR);
                         }
                         st = self
@@ -816,8 +776,7 @@ impl SimKernel {
                 if awake {
                     if threaded {
                         if started.elapsed() > st.cfg.thread_wait {
-                            st.stalls
-                                .push(format!("ring {ring}: wait timed out in real time"));
+                            st.stalls.push(format!("ring {ring}: wait timed out in real time"));
                             break Err(libc::EINTR);
                         }
                         st = self
@@ -873,13 +832,7 @@ impl SimKernel {
         }
     }
 
-    fn register_inner(
-        &self,
-        fd: c_uint,
-        opcode: u32,
-        arg: *const c_void,
-        nr_args: u32,
-    ) -> Result<u32, i32> {
+    fn register_inner(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, i32> {
         let mut st = self.lock();
         let use_reg = opcode & IORING_REGISTER_USE_REGISTERED_RING != 0;
         let op = opcode & !IORING_REGISTER_USE_REGISTERED_RING;
@@ -910,9 +863,7 @@ impl SimKernel {
                         return Err(libc::EBADF);
                     }
                     let idx = if u.offset == u32::MAX {
-                        (0..16)
-                            .find(|i| !st.reg_rings.contains_key(i))
-                            .ok_or(libc::EBUSY)?
+                        (0..16).find(|i| !st.reg_rings.contains_key(i)).ok_or(libc::EBUSY)?
                     } else {
                         u.offset
                     };
@@ -957,12 +908,7 @@ impl SimState {
 
     /// Releases one random held request; false if none is held.
     fn release_one_random(&mut self) -> bool {
-        let ids: Vec<u64> = self
-            .reqs
-            .values()
-            .filter(|r| !r.linked && r.hold)
-            .map(|r| r.id)
-            .collect();
+        let ids: Vec<u64> = self.reqs.values().filter(|r| !r.linked && r.hold).map(|r| r.id).collect();
         if ids.is_empty() {
             return false;
         }
@@ -972,12 +918,7 @@ impl SimState {
 
     /// Posts one random held zero-copy notification; false if none is held.
     fn release_one_notif(&mut self) -> bool {
-        let ids: Vec<u64> = self
-            .reqs
-            .values()
-            .filter(|r| !r.hold && r.kind.notif_waiting())
-            .map(|r| r.id)
-            .collect();
+        let ids: Vec<u64> = self.reqs.values().filter(|r| !r.hold && r.kind.notif_waiting()).map(|r| r.id).collect();
         if ids.is_empty() {
             return false;
         }
@@ -1022,28 +963,16 @@ unsafe impl ring_core::Kernel for SimKernel {
         argsz: usize,
     ) -> Result<u32, Errno> {
         // SAFETY: forwarded contract.
-        unsafe { self.enter_inner(fd, to_submit, min_complete, flags, arg, argsz) }
-            .map_err(Errno::new)
+        unsafe { self.enter_inner(fd, to_submit, min_complete, flags, arg, argsz) }.map_err(Errno::new)
     }
 
-    unsafe fn register(
-        &self,
-        fd: c_uint,
-        opcode: u32,
-        arg: *const c_void,
-        nr_args: u32,
-    ) -> Result<u32, Errno> {
-        self.register_inner(fd, opcode, arg, nr_args)
-            .map_err(Errno::new)
+    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
+        self.register_inner(fd, opcode, arg, nr_args).map_err(Errno::new)
     }
 
     fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
         let mut st = self.lock();
-        let r = st
-            .rings
-            .get_mut(&fd)
-            .filter(|r| !r.closed)
-            .ok_or(Errno::new(libc::EBADF))?;
+        let r = st.rings.get_mut(&fd).filter(|r| !r.closed).ok_or(Errno::new(libc::EBADF))?;
         let m = r.mem.as_ref().ok_or(Errno::new(libc::EBADF))?;
         let region = match offset {
             IORING_OFF_SQ_RING | IORING_OFF_CQ_RING => &m.rings,
@@ -1060,12 +989,10 @@ unsafe impl ring_core::Kernel for SimKernel {
 
     unsafe fn unmap(&self, ptr: NonNull<u8>, _len: usize) {
         let mut st = self.lock();
-        let found = st.rings.values_mut().find(|r| {
-            r.mem
-                .as_ref()
-                .is_some_and(|m| m.rings.base == ptr || m.sqes.base == ptr)
-                && r.maps > 0
-        });
+        let found = st
+            .rings
+            .values_mut()
+            .find(|r| r.mem.as_ref().is_some_and(|m| m.rings.base == ptr || m.sqes.base == ptr) && r.maps > 0);
         match found {
             Some(r) => {
                 r.maps -= 1;
@@ -1073,9 +1000,7 @@ unsafe impl ring_core::Kernel for SimKernel {
                     r.mem = None;
                 }
             }
-            None => st
-                .violations
-                .push(format!("unmap of {ptr:p}, which is no mapped ring region")),
+            None => st.violations.push(format!("unmap of {ptr:p}, which is no mapped ring region")),
         }
     }
 
@@ -1086,15 +1011,8 @@ unsafe impl ring_core::Kernel for SimKernel {
             drop(st);
             self.shared.cv.notify_all();
             let handle = {
-                let mut threads = self
-                    .shared
-                    .threads
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                threads
-                    .iter()
-                    .position(|(r, _)| *r == fd)
-                    .map(|i| threads.swap_remove(i).1)
+                let mut threads = self.shared.threads.lock().unwrap_or_else(|e| e.into_inner());
+                threads.iter().position(|(r, _)| *r == fd).map(|i| threads.swap_remove(i).1)
             };
             if let Some(h) = handle {
                 let _ = h.join();

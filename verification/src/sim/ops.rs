@@ -20,42 +20,19 @@ pub(crate) enum Kind {
     /// `IORING_OP_NOP` (and `NOP128`): completes with `res`.
     Nop { res: i32, big: Option<[u64; 2]> },
     /// Reads and writes, plain and vectored: `bufs` are the user ranges.
-    Rw {
-        fd: RawFd,
-        write: bool,
-        bufs: Vec<(u64, usize)>,
-        off: u64,
-    },
+    Rw { fd: RawFd, write: bool, bufs: Vec<(u64, usize)>, off: u64 },
     /// `IORING_OP_FSYNC`.
     Fsync { fd: RawFd },
     /// `IORING_OP_TIMEOUT`: fires at `deadline` or after `count` other
     /// completions. `rel` is the relative time until armed.
-    Timeout {
-        ts: Duration,
-        abs: bool,
-        count: u32,
-        etime_ok: bool,
-        deadline: Option<Duration>,
-        target: Option<u64>,
-    },
+    Timeout { ts: Duration, abs: bool, count: u32, etime_ok: bool, deadline: Option<Duration>, target: Option<u64> },
     /// `IORING_OP_POLL_ADD`: `seen` is the last readiness edge reported.
-    Poll {
-        fd: RawFd,
-        mask: u32,
-        multi: bool,
-        seen: Option<u64>,
-    },
+    Poll { fd: RawFd, mask: u32, multi: bool, seen: Option<u64> },
     /// `IORING_OP_ASYNC_CANCEL`.
     Cancel { key: u64, fd: RawFd, flags: u32 },
     /// `IORING_OP_SEND_ZC`: `sent` once the result CQE is out; `notif`
     /// when the notification may be posted.
-    SendZc {
-        fd: RawFd,
-        addr: u64,
-        len: usize,
-        sent: Option<i32>,
-        notif: bool,
-    },
+    SendZc { fd: RawFd, addr: u64, len: usize, sent: Option<i32>, notif: bool },
     /// `IORING_OP_SEND`.
     Send { fd: RawFd, addr: u64, len: usize },
     /// `IORING_OP_OPENAT`, with the path copied at submission.
@@ -63,12 +40,7 @@ pub(crate) enum Kind {
     /// `IORING_OP_CLOSE`.
     Close { fd: RawFd },
     /// `IORING_OP_STATX`: the path was copied; `buf` is written.
-    Statx {
-        dirfd: RawFd,
-        path: Vec<u8>,
-        flags: u32,
-        buf: u64,
-    },
+    Statx { dirfd: RawFd, path: Vec<u8>, flags: u32, buf: u64 },
     /// Failed at submission (unknown opcode, bad argument): completes with
     /// this error, and stops the batch unless it links on.
     Fail(i32),
@@ -77,15 +49,7 @@ pub(crate) enum Kind {
 impl Kind {
     /// Arms the request when it becomes active (timeouts start counting).
     pub fn arm(&mut self, now: Duration, completions: u64) {
-        if let Kind::Timeout {
-            ts,
-            abs,
-            count,
-            deadline,
-            target,
-            ..
-        } = self
-        {
+        if let Kind::Timeout { ts, abs, count, deadline, target, .. } = self {
             *deadline = Some(if *abs { *ts } else { now + *ts });
             *target = (*count > 0).then(|| completions + u64::from(*count));
         }
@@ -100,14 +64,7 @@ impl Kind {
 
     /// A zero-copy send whose result is out and whose notification is held.
     pub fn notif_waiting(&self) -> bool {
-        matches!(
-            self,
-            Kind::SendZc {
-                sent: Some(_),
-                notif: false,
-                ..
-            }
-        )
+        matches!(self, Kind::SendZc { sent: Some(_), notif: false, .. })
     }
 
     pub fn allow_notif(&mut self) {
@@ -139,29 +96,16 @@ pub fn opcode_name(op: u8) -> &'static str {
     }
 }
 
-/// `struct iovec` as the kernel reads it.
-#[derive(Clone, Copy)]
-#[repr(C)]
-struct Iovec {
-    base: u64,
-    len: u64,
-}
-
 impl SimState {
     /// Prepares a request from a consumed SQE (`err`: it already failed).
     pub(crate) fn prep(&mut self, ring: RawFd, sqe: &io_uring_sqe, err: Option<i32>) -> Req {
         let id = self.next_id;
         self.next_id += 1;
-        let who = Who {
-            user_data: sqe.user_data,
-            opcode: sqe.opcode,
-        };
+        let who = Who { user_data: sqe.user_data, opcode: sqe.opcode };
         let mut held = Vec::new();
         let kind = match err {
             Some(e) => Kind::Fail(e),
-            None => self
-                .prep_kind(ring, sqe, who, &mut held)
-                .unwrap_or_else(Kind::Fail),
+            None => self.prep_kind(ring, sqe, who, &mut held).unwrap_or_else(Kind::Fail),
         };
         for r in &held {
             self.check_live(who, "buffer at submission", *r);
@@ -180,13 +124,7 @@ impl SimState {
         }
     }
 
-    fn prep_kind(
-        &mut self,
-        ring: RawFd,
-        sqe: &io_uring_sqe,
-        who: Who,
-        held: &mut Vec<MemRange>,
-    ) -> Result<Kind, i32> {
+    fn prep_kind(&mut self, ring: RawFd, sqe: &io_uring_sqe, who: Who, held: &mut Vec<MemRange>) -> Result<Kind, i32> {
         const KNOWN_FLAGS: u8 = IOSQE_FIXED_FILE
             | IOSQE_IO_DRAIN
             | IOSQE_IO_LINK
@@ -205,11 +143,7 @@ impl SimState {
         let kind = match sqe.opcode {
             IORING_OP_NOP | IORING_OP_NOP128 => {
                 let nf = sqe.nop_flags();
-                let res = if nf & IORING_NOP_INJECT_RESULT != 0 {
-                    sqe.len as i32
-                } else {
-                    0
-                };
+                let res = if nf & IORING_NOP_INJECT_RESULT != 0 { sqe.len as i32 } else { 0 };
                 let big = if ring_flags & IORING_SETUP_CQE32 != 0 {
                     Some([sqe.addr(), sqe.addr2()])
                 } else if nf & IORING_NOP_CQE32 != 0 {
@@ -225,17 +159,8 @@ impl SimState {
             IORING_OP_READ | IORING_OP_WRITE => {
                 let write = sqe.opcode == IORING_OP_WRITE;
                 let access = if write { Access::Read } else { Access::Write };
-                held.push(MemRange {
-                    addr: sqe.addr(),
-                    len: sqe.len as usize,
-                    access,
-                });
-                Kind::Rw {
-                    fd: sqe.fd,
-                    write,
-                    bufs: vec![(sqe.addr(), sqe.len as usize)],
-                    off: sqe.off(),
-                }
+                held.push(MemRange { addr: sqe.addr(), len: sqe.len as usize, access });
+                Kind::Rw { fd: sqe.fd, write, bufs: vec![(sqe.addr(), sqe.len as usize)], off: sqe.off() }
             }
             IORING_OP_READV | IORING_OP_WRITEV => {
                 let write = sqe.opcode == IORING_OP_WRITEV;
@@ -246,26 +171,20 @@ impl SimState {
                 let mut bufs = Vec::new();
                 for i in 0..u64::from(sqe.len) {
                     let at = sqe.addr().wrapping_add(i * 16);
-                    let iov: Iovec = self.read_value(who, "iovec", at)?;
-                    held.push(MemRange {
-                        addr: iov.base,
-                        len: iov.len as usize,
-                        access,
-                    });
-                    bufs.push((iov.base, iov.len as usize));
+                    let iov: libc::iovec = self.read_value(who, "iovec", at)?;
+                    // The iovec holds a pointer, with its provenance: the
+                    // kernel using its address later is a use of that
+                    // pointer, so expose it (see `user.rs`).
+                    let base = iov.iov_base.expose_provenance() as u64;
+                    held.push(MemRange { addr: base, len: iov.iov_len, access });
+                    bufs.push((base, iov.iov_len));
                 }
-                Kind::Rw {
-                    fd: sqe.fd,
-                    write,
-                    bufs,
-                    off: sqe.off(),
-                }
+                Kind::Rw { fd: sqe.fd, write, bufs, off: sqe.off() }
             }
             IORING_OP_FSYNC => Kind::Fsync { fd: sqe.fd },
             IORING_OP_TIMEOUT => {
                 let tf = sqe.timeout_flags();
-                let known =
-                    IORING_TIMEOUT_ABS | IORING_TIMEOUT_ETIME_SUCCESS | IORING_TIMEOUT_CLOCK_MASK;
+                let known = IORING_TIMEOUT_ABS | IORING_TIMEOUT_ETIME_SUCCESS | IORING_TIMEOUT_CLOCK_MASK;
                 if sqe.len != 1 || tf & !known != 0 {
                     return Err(-libc::EINVAL);
                 }
@@ -302,57 +221,27 @@ impl SimState {
                 if cf & !known != 0 {
                     return Err(-libc::EINVAL);
                 }
-                Kind::Cancel {
-                    key: sqe.addr(),
-                    fd: sqe.fd,
-                    flags: cf,
-                }
+                Kind::Cancel { key: sqe.addr(), fd: sqe.fd, flags: cf }
             }
             IORING_OP_SEND_ZC | IORING_OP_SEND => {
-                held.push(MemRange {
-                    addr: sqe.addr(),
-                    len: sqe.len as usize,
-                    access: Access::Read,
-                });
+                held.push(MemRange { addr: sqe.addr(), len: sqe.len as usize, access: Access::Read });
                 if sqe.opcode == IORING_OP_SEND {
-                    Kind::Send {
-                        fd: sqe.fd,
-                        addr: sqe.addr(),
-                        len: sqe.len as usize,
-                    }
+                    Kind::Send { fd: sqe.fd, addr: sqe.addr(), len: sqe.len as usize }
                 } else {
                     let notif = !self.chaos.shuffle_notifs;
-                    Kind::SendZc {
-                        fd: sqe.fd,
-                        addr: sqe.addr(),
-                        len: sqe.len as usize,
-                        sent: None,
-                        notif,
-                    }
+                    Kind::SendZc { fd: sqe.fd, addr: sqe.addr(), len: sqe.len as usize, sent: None, notif }
                 }
             }
             IORING_OP_OPENAT => {
                 let path = self.read_cstr(who, sqe.addr())?;
-                Kind::Openat {
-                    path,
-                    flags: sqe.open_flags() as i32,
-                }
+                Kind::Openat { path, flags: sqe.open_flags() as i32 }
             }
             IORING_OP_CLOSE => Kind::Close { fd: sqe.fd },
             IORING_OP_STATX => {
                 let path = self.read_cstr(who, sqe.addr())?;
                 let buf = sqe.addr2();
-                held.push(MemRange {
-                    addr: buf,
-                    len: core::mem::size_of::<libc::statx>(),
-                    access: Access::Write,
-                });
-                Kind::Statx {
-                    dirfd: sqe.fd,
-                    path,
-                    flags: sqe.statx_flags(),
-                    buf,
-                }
+                held.push(MemRange { addr: buf, len: core::mem::size_of::<libc::statx>(), access: Access::Write });
+                Kind::Statx { dirfd: sqe.fd, path, flags: sqe.statx_flags(), buf }
             }
             // Every other opcode, known to Linux or not, is refused at
             // preparation, as the kernel refuses an opcode it lacks.
@@ -364,39 +253,18 @@ impl SimState {
     /// Runs a request as far as it can go now. Returns it if it is still
     /// in flight, or `None` once it finished (its terminal CQE posted).
     pub(crate) fn run(&mut self, mut req: Req) -> Option<Req> {
-        let who = Who {
-            user_data: req.user_data,
-            opcode: req.opcode,
-        };
-        let done = |res: i32| Post {
-            user_data: 0,
-            res,
-            flags: 0,
-            big: None,
-        };
+        let who = Who { user_data: req.user_data, opcode: req.opcode };
+        let done = |res: i32| Post { user_data: 0, res, flags: 0, big: None };
         let outcome: Option<(Post, bool)> = match &mut req.kind {
             Kind::Fail(e) => Some((done(*e), true)),
-            Kind::Nop { res, big } => Some((
-                Post {
-                    user_data: 0,
-                    res: *res,
-                    flags: 0,
-                    big: *big,
-                },
-                *res < 0,
-            )),
+            Kind::Nop { res, big } => Some((Post { user_data: 0, res: *res, flags: 0, big: *big }, *res < 0)),
             Kind::Fsync { fd } => {
                 let ok = matches!(self.objs.get(fd), Some(Obj::File { .. }));
                 let res = if ok { 0 } else { -libc::EBADF };
                 Some((done(res), res < 0))
             }
             Kind::Rw { .. } => self.run_rw(who, &mut req).map(|res| (done(res.0), res.1)),
-            Kind::Timeout {
-                deadline,
-                target,
-                etime_ok,
-                ..
-            } => {
+            Kind::Timeout { deadline, target, etime_ok, .. } => {
                 let completions = self.rings.get(&req.ring).map_or(0, |r| r.completions);
                 if target.is_some_and(|t| completions >= t) {
                     Some((done(0), false))
@@ -406,12 +274,7 @@ impl SimState {
                     None
                 }
             }
-            Kind::Poll {
-                fd,
-                mask,
-                multi,
-                seen,
-            } => {
+            Kind::Poll { fd, mask, multi, seen } => {
                 let (fd, mask, multi) = (*fd, *mask, *multi);
                 let Some((ready, edge)) = self.readiness(fd) else {
                     return self.end(req, done(-libc::EBADF), true);
@@ -426,21 +289,12 @@ impl SimState {
                     if self.rng.chance(self.chaos.end_multishot) {
                         // The stream ends early: silently (the event without
                         // MORE) or with an error.
-                        let p = if self.rng.below(2) == 0 {
-                            done(events as i32)
-                        } else {
-                            done(-libc::ENOBUFS)
-                        };
+                        let p = if self.rng.below(2) == 0 { done(events as i32) } else { done(-libc::ENOBUFS) };
                         Some((p, p.res < 0))
                     } else {
                         self.post(
                             req.ring,
-                            Post {
-                                user_data: req.user_data,
-                                res: events as i32,
-                                flags: IORING_CQE_F_MORE,
-                                big: None,
-                            },
+                            Post { user_data: req.user_data, res: events as i32, flags: IORING_CQE_F_MORE, big: None },
                             true,
                         );
                         None
@@ -465,19 +319,10 @@ impl SimState {
             }
             Kind::Close { fd } => {
                 let fd = *fd;
-                let res = if self.rings.contains_key(&fd) || !self.close_obj(fd) {
-                    -libc::EBADF
-                } else {
-                    0
-                };
+                let res = if self.rings.contains_key(&fd) || !self.close_obj(fd) { -libc::EBADF } else { 0 };
                 Some((done(res), res < 0))
             }
-            Kind::Statx {
-                dirfd,
-                path,
-                flags,
-                buf,
-            } => {
+            Kind::Statx { dirfd, path, flags, buf } => {
                 let (dirfd, path, flags, buf) = (*dirfd, path.clone(), *flags, *buf);
                 let res = self.statx(who, dirfd, &path, flags, buf);
                 Some((done(res), res < 0))
@@ -520,24 +365,12 @@ impl SimState {
     /// failure for a link chain (an error, or a short transfer), or `None`
     /// while it blocks (an empty pipe).
     fn run_rw(&mut self, who: Who, req: &mut Req) -> Option<(i32, bool)> {
-        let Kind::Rw {
-            fd,
-            write,
-            bufs,
-            off,
-        } = &req.kind
-        else {
-            unreachable!()
-        };
+        let Kind::Rw { fd, write, bufs, off } = &req.kind else { unreachable!() };
         let (fd, write, off) = (*fd, *write, *off);
         let bufs = bufs.clone();
         let total: usize = bufs.iter().map(|b| b.1).sum();
         let short = total > 1 && self.rng.chance(self.chaos.short_io);
-        let limit = if short {
-            1 + self.rng.below(total as u64 - 1) as usize
-        } else {
-            total
-        };
+        let limit = if short { 1 + self.rng.below(total as u64 - 1) as usize } else { total };
         let res = match self.objs.get(&fd) {
             None => -libc::EBADF,
             Some(Obj::File { inode, pos }) => {
@@ -633,11 +466,7 @@ impl SimState {
     ) -> Result<usize, i32> {
         let data = &self.inodes[inode];
         let end = data.len().min(at.saturating_add(limit));
-        let chunk = if at < end {
-            data[at..end].to_vec()
-        } else {
-            Vec::new()
-        };
+        let chunk = if at < end { data[at..end].to_vec() } else { Vec::new() };
         self.scatter(who, bufs, &chunk)?;
         Ok(chunk.len())
     }
@@ -678,39 +507,14 @@ impl SimState {
     /// and the `F_NOTIF` CQE posted when the notification is let go, which
     /// with `Chaos::shuffle_notifs` may be much later, across operations.
     fn run_send_zc(&mut self, who: Who, req: &mut Req) -> Option<(Post, bool)> {
-        let Kind::SendZc {
-            fd,
-            addr,
-            len,
-            sent,
-            notif,
-        } = &mut req.kind
-        else {
-            unreachable!()
-        };
+        let Kind::SendZc { fd, addr, len, sent, notif } = &mut req.kind else { unreachable!() };
         let (fd, addr, len) = (*fd, *addr, *len);
         if sent.is_none() {
             if !matches!(self.objs.get(&fd), Some(Obj::Socket { .. })) {
-                return Some((
-                    Post {
-                        user_data: 0,
-                        res: -libc::ENOTSOCK,
-                        flags: 0,
-                        big: None,
-                    },
-                    true,
-                ));
+                return Some((Post { user_data: 0, res: -libc::ENOTSOCK, flags: 0, big: None }, true));
             }
             if let Err(e) = self.user_ptr(who, "zero-copy buffer", addr, len) {
-                return Some((
-                    Post {
-                        user_data: 0,
-                        res: e,
-                        flags: 0,
-                        big: None,
-                    },
-                    true,
-                ));
+                return Some((Post { user_data: 0, res: e, flags: 0, big: None }, true));
             }
             let n = if len > 1 && self.rng.chance(self.chaos.short_io) {
                 1 + self.rng.below(len as u64 - 1) as usize
@@ -720,12 +524,7 @@ impl SimState {
             *sent = Some(n as i32);
             self.post(
                 req.ring,
-                Post {
-                    user_data: req.user_data,
-                    res: n as i32,
-                    flags: IORING_CQE_F_MORE,
-                    big: None,
-                },
+                Post { user_data: req.user_data, res: n as i32, flags: IORING_CQE_F_MORE, big: None },
                 true,
             );
         }
@@ -739,15 +538,7 @@ impl SimState {
                 sent.extend(&data);
             }
         }
-        Some((
-            Post {
-                user_data: 0,
-                res: 0,
-                flags: IORING_CQE_F_NOTIF,
-                big: None,
-            },
-            false,
-        ))
+        Some((Post { user_data: 0, res: 0, flags: IORING_CQE_F_NOTIF, big: None }, false))
     }
 
     /// `ASYNC_CANCEL`: finds the targets and cancels them, or (chaos)
@@ -759,23 +550,11 @@ impl SimState {
         let targets: Vec<u64> = self
             .reqs
             .values()
-            .filter(|r| {
-                r.ring == ring && !r.linked && !matches!(r.kind, Kind::SendZc { sent: Some(_), .. })
-            })
-            .filter(|r| {
-                any || if by_fd {
-                    req_fd(&r.kind) == Some(fd)
-                } else {
-                    r.user_data == key
-                }
-            })
+            .filter(|r| r.ring == ring && !r.linked && !matches!(r.kind, Kind::SendZc { sent: Some(_), .. }))
+            .filter(|r| any || if by_fd { req_fd(&r.kind) == Some(fd) } else { r.user_data == key })
             .map(|r| r.id)
             .collect();
-        let targets = if all {
-            targets
-        } else {
-            targets.into_iter().take(1).collect()
-        };
+        let targets = if all { targets } else { targets.into_iter().take(1).collect() };
         if targets.is_empty() {
             return -libc::ENOENT;
         }
@@ -798,12 +577,7 @@ impl SimState {
                     Some(back) => t = back,
                 }
             }
-            let p = Post {
-                user_data: 0,
-                res: -libc::ECANCELED,
-                flags: 0,
-                big: None,
-            };
+            let p = Post { user_data: 0, res: -libc::ECANCELED, flags: 0, big: None };
             self.finish(t, p, true);
             cancelled += 1;
         }
@@ -859,12 +633,8 @@ impl SimState {
         st.stx_blksize = 4096;
         // SAFETY: `st` is a live, initialised struct; viewing it as bytes
         // is valid (it is plain integers with no padding that matters).
-        let bytes = unsafe {
-            core::slice::from_raw_parts(
-                (&raw const st).cast::<u8>(),
-                core::mem::size_of::<libc::statx>(),
-            )
-        };
+        let bytes =
+            unsafe { core::slice::from_raw_parts((&raw const st).cast::<u8>(), core::mem::size_of::<libc::statx>()) };
         match self.write_user(who, "statx buffer", buf, bytes) {
             Ok(()) => 0,
             Err(e) => e,

@@ -182,11 +182,7 @@ impl SimState {
 
     /// The ring an enter or register call names.
     pub fn ring_fd(&self, fd: u32, registered: bool) -> Option<RawFd> {
-        let fd = if registered {
-            *self.reg_rings.get(&fd)?
-        } else {
-            fd as RawFd
-        };
+        let fd = if registered { *self.reg_rings.get(&fd)? } else { fd as RawFd };
         self.rings.get(&fd).filter(|r| !r.closed).map(|_| fd)
     }
 
@@ -240,8 +236,7 @@ impl SimState {
             return;
         }
         if r.overflow.is_empty() {
-            mem.sq_flags()
-                .fetch_or(IORING_SQ_CQ_OVERFLOW, Ordering::Relaxed);
+            mem.sq_flags().fetch_or(IORING_SQ_CQ_OVERFLOW, Ordering::Relaxed);
         }
         r.overflow.push_back(p);
         self.stats.overflowed += 1;
@@ -261,8 +256,7 @@ impl SimState {
         }
         if r.overflow.is_empty() {
             if let Some(m) = &r.mem {
-                m.sq_flags()
-                    .fetch_and(!IORING_SQ_CQ_OVERFLOW, Ordering::Relaxed);
+                m.sq_flags().fetch_and(!IORING_SQ_CQ_OVERFLOW, Ordering::Relaxed);
             }
         }
     }
@@ -272,8 +266,7 @@ impl SimState {
         let r = self.rings.get_mut(&ring).expect("caller checked");
         let work = core::mem::take(&mut r.task_work);
         if let Some(m) = &r.mem {
-            m.sq_flags()
-                .fetch_and(!IORING_SQ_TASKRUN, Ordering::Relaxed);
+            m.sq_flags().fetch_and(!IORING_SQ_TASKRUN, Ordering::Relaxed);
         }
         for p in work {
             self.changes += 1;
@@ -354,9 +347,7 @@ impl SimState {
                 consumed += 1;
                 break;
             };
-            let big = mixed
-                && matches!(sqe.opcode, IORING_OP_NOP128 | IORING_OP_URING_CMD128)
-                && err.is_none();
+            let big = mixed && matches!(sqe.opcode, IORING_OP_NOP128 | IORING_OP_URING_CMD128) && err.is_none();
             consumed += if big { 2 } else { 1 };
             *self.executions.entry(sqe.user_data).or_default() += 1;
             self.stats.consumed += 1;
@@ -446,11 +437,7 @@ impl SimState {
             self.doomed.remove(&chain);
             return;
         }
-        let next = self
-            .reqs
-            .values()
-            .find(|r| r.chain == Some(chain) && r.linked)
-            .map(|r| r.id);
+        let next = self.reqs.values().find(|r| r.chain == Some(chain) && r.linked).map(|r| r.id);
         let Some(next) = next else { return };
         let hard = req.flags & IOSQE_IO_HARDLINK != 0;
         if failed && !hard {
@@ -461,16 +448,7 @@ impl SimState {
                 Kind::Fail(e) => e,
                 _ => -libc::ECANCELED,
             };
-            self.finish(
-                next,
-                Post {
-                    user_data: 0,
-                    res,
-                    flags: 0,
-                    big: None,
-                },
-                true,
-            );
+            self.finish(next, Post { user_data: 0, res, flags: 0, big: None }, true);
         } else {
             self.start(next);
         }
@@ -481,12 +459,7 @@ impl SimState {
     pub fn settle(&mut self) {
         loop {
             let before = self.changes;
-            let ids: Vec<u64> = self
-                .reqs
-                .values()
-                .filter(|r| !r.linked && !r.hold)
-                .map(|r| r.id)
-                .collect();
+            let ids: Vec<u64> = self.reqs.values().filter(|r| !r.linked && !r.hold).map(|r| r.id).collect();
             for id in ids {
                 if let Some(req) = self.reqs.remove(&id) {
                     if let Some(req) = self.run(req) {
@@ -503,12 +476,8 @@ impl SimState {
     /// Releases held requests and notifications: each with probability
     /// one half (`all` releases every one), in random order.
     pub fn release_random(&mut self, all: bool) -> usize {
-        let mut ids: Vec<u64> = self
-            .reqs
-            .values()
-            .filter(|r| !r.linked && (r.hold || r.kind.notif_waiting()))
-            .map(|r| r.id)
-            .collect();
+        let mut ids: Vec<u64> =
+            self.reqs.values().filter(|r| !r.linked && (r.hold || r.kind.notif_waiting())).map(|r| r.id).collect();
         shuffle(&mut self.rng, &mut ids);
         let mut n = 0;
         for id in ids {
@@ -554,17 +523,10 @@ impl SimState {
         if !sp.awake || r.closed {
             return 0;
         }
-        let pending = mem
-            .sq_tail()
-            .load(Ordering::Acquire)
-            .wrapping_sub(r.sq_head);
+        let pending = mem.sq_tail().load(Ordering::Acquire).wrapping_sub(r.sq_head);
         if pending > 0 {
             sp.idle = 0;
-            let max = if short && pending > 1 {
-                1 + self.rng.below(u64::from(pending - 1)) as u32
-            } else {
-                pending
-            };
+            let max = if short && pending > 1 { 1 + self.rng.below(u64::from(pending - 1)) as u32 } else { pending };
             let n = self.consume(ring, max);
             self.stats.sqpoll_consumed += u64::from(n);
             self.settle();
@@ -576,13 +538,11 @@ impl SimState {
             // full barrier (`smp_mb__after_atomic`), then look at the tail
             // once more. This pairs with the application's tail store,
             // fence, flags load: one of the two sides must see the other.
-            mem.sq_flags()
-                .fetch_or(IORING_SQ_NEED_WAKEUP, Ordering::Relaxed);
+            mem.sq_flags().fetch_or(IORING_SQ_NEED_WAKEUP, Ordering::Relaxed);
             fence(Ordering::SeqCst);
             let tail = mem.sq_tail().load(Ordering::Acquire);
             if tail != r.sq_head {
-                mem.sq_flags()
-                    .fetch_and(!IORING_SQ_NEED_WAKEUP, Ordering::Relaxed);
+                mem.sq_flags().fetch_and(!IORING_SQ_NEED_WAKEUP, Ordering::Relaxed);
                 sp.idle = 0;
             } else {
                 sp.awake = false;
@@ -601,8 +561,7 @@ impl SimState {
             }
             sp.awake = true;
             sp.idle = 0;
-            mem.sq_flags()
-                .fetch_and(!IORING_SQ_NEED_WAKEUP, Ordering::Relaxed);
+            mem.sq_flags().fetch_and(!IORING_SQ_NEED_WAKEUP, Ordering::Relaxed);
         }
     }
 
@@ -619,11 +578,7 @@ impl SimState {
 
     /// The earliest deadline of an armed, unheld timeout.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.reqs
-            .values()
-            .filter(|r| !r.linked && !r.hold)
-            .filter_map(|r| r.kind.deadline())
-            .min()
+        self.reqs.values().filter(|r| !r.linked && !r.hold).filter_map(|r| r.kind.deadline()).min()
     }
 
     /// Moves the virtual clock forward and fires what is due.
@@ -665,12 +620,7 @@ impl RingState {
             return false;
         }
         let free = entries - used;
-        let cqe = |flags: u32| io_uring_cqe {
-            user_data: p.user_data,
-            res: p.res,
-            flags,
-            big_cqe: [],
-        };
+        let cqe = |flags: u32| io_uring_cqe { user_data: p.user_data, res: p.res, flags, big_cqe: [] };
         if self.flags & IORING_SETUP_CQE32 != 0 {
             if free == 0 {
                 return false;
@@ -686,12 +636,7 @@ impl RingState {
                 return false;
             }
             if at_end {
-                let filler = io_uring_cqe {
-                    user_data: 0,
-                    res: 0,
-                    flags: IORING_CQE_F_SKIP,
-                    big_cqe: [],
-                };
+                let filler = io_uring_cqe { user_data: 0, res: 0, flags: IORING_CQE_F_SKIP, big_cqe: [] };
                 // SAFETY: the last slot is free (checked above) and in bounds.
                 unsafe { mem.write_cqe(mask as usize, filler, None) };
                 self.cq_tail = self.cq_tail.wrapping_add(1);

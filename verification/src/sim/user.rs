@@ -2,18 +2,16 @@
 //!
 //! An SQE carries addresses as integers. Before the simulator reads or
 //! writes one, it asks the tracking allocator ([`crate::alloc`]) whether
-//! the range lies inside a live allocation; the answer also supplies a
-//! pointer with that allocation's provenance, so the access is sound under
-//! Miri's strict provenance. A range that is freed, straddles a block, or
-//! lies in memory the tracker never saw is a *violation*: it is recorded
-//! and the access is skipped (the operation fails with `-EFAULT`), so a
-//! test can assert that the kernel never touched freed memory without
-//! crashing first.
+//! the range lies inside a live allocation. A range that is freed,
+//! straddles a block, or lies in memory the tracker never saw is a
+//! *violation*: it is recorded and the access is skipped (the operation
+//! fails with `-EFAULT`), so a test can assert that the kernel never
+//! touched freed memory without crashing first.
 //!
-//! When the tracker is not installed (a test binary without
-//! `#[global_allocator] TrackingAlloc`), outside Miri the address is turned
-//! back into a pointer with exposed provenance (ring-core's `as u64` casts
-//! expose it), and no liveness check is possible.
+//! The access itself goes through a pointer with the provenance the
+//! application exposed (the default), or, in tracker mode, the one the
+//! tracking allocator recorded (see [`tracker_provenance`]). When the
+//! tracker is not installed there is no liveness check.
 
 use super::state::SimState;
 use crate::alloc::{self, Lookup};
@@ -45,15 +43,42 @@ pub struct MemRange {
     pub access: Access,
 }
 
-/// Turns an address the application exposed into a pointer, without a
-/// liveness check (the tracker is not installed).
+/// Which provenance the simulator uses to reach user memory.
+///
+/// The kernel reaches user memory through an address the application
+/// turned into an integer (`ptr as u64`, which *exposes* the pointer's
+/// provenance). The faithful model of that in Rust's abstract machine is
+/// `ptr::with_exposed_provenance`, and it is the default: the access then
+/// carries the very permission the application exposed, so Miri's aliasing
+/// model (Stacked or Tree Borrows) judges it exactly as it would judge the
+/// application's own access through its pointer.
+///
+/// Under Miri's `-Zmiri-strict-provenance` integers can never become
+/// pointers. Setting `VERIFICATION_SIM_PROVENANCE=tracker` (forwarded with
+/// `-Zmiri-env-forward`) makes the simulator use the pointer the tracking
+/// allocator recorded for the block instead: valid provenance for the
+/// allocation, but the allocation's *root* permission, whose use pops the
+/// application's derived permissions (a `Box`'s, say) from the borrow
+/// stack. That mode therefore runs with the aliasing model off
+/// (`scripts/miri.sh` runs both modes).
+fn tracker_provenance() -> bool {
+    static MODE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MODE.get_or_init(|| std::env::var("VERIFICATION_SIM_PROVENANCE").is_ok_and(|v| v == "tracker"))
+}
+
+/// Turns an address the application exposed into a pointer, or `None` in
+/// tracker mode, where integers must not become pointers.
 fn exposed(addr: u64) -> Option<*mut u8> {
-    if cfg!(miri) {
-        // Strict provenance: an integer cannot become a pointer.
+    if tracker_provenance() {
         None
     } else {
         Some(core::ptr::with_exposed_provenance_mut(addr as usize))
     }
+}
+
+/// The pointer to use for a range the tracker found live at `tracked`.
+fn live_ptr(addr: u64, tracked: *mut u8) -> *mut u8 {
+    exposed(addr).unwrap_or(tracked)
 }
 
 impl SimState {
@@ -69,13 +94,7 @@ impl SimState {
     /// Checks that `[addr, addr + len)` is live user memory and returns a
     /// pointer to it with the right provenance, or records a violation
     /// and returns `-EFAULT`.
-    pub(crate) fn user_ptr(
-        &mut self,
-        who: Who,
-        what: &str,
-        addr: u64,
-        len: usize,
-    ) -> Result<*mut u8, i32> {
+    pub(crate) fn user_ptr(&mut self, who: Who, what: &str, addr: u64, len: usize) -> Result<*mut u8, i32> {
         if len == 0 {
             return Ok(core::ptr::NonNull::dangling().as_ptr());
         }
@@ -85,7 +104,7 @@ impl SimState {
             return Err(-libc::EFAULT);
         }
         match alloc::lookup(addr as usize, len) {
-            Lookup::Live(p) => Ok(p),
+            Lookup::Live(p) => Ok(live_ptr(addr, p)),
             Lookup::Freed => {
                 self.violation(who, what, addr, len, "lies in freed memory");
                 Err(-libc::EFAULT)
@@ -97,13 +116,7 @@ impl SimState {
             Lookup::Inactive => match exposed(addr) {
                 Some(p) => Ok(p),
                 None => {
-                    self.violation(
-                        who,
-                        what,
-                        addr,
-                        len,
-                        "cannot be reached: install TrackingAlloc under Miri",
-                    );
+                    self.violation(who, what, addr, len, "cannot be reached: install TrackingAlloc under Miri");
                     Err(-libc::EFAULT)
                 }
             },
@@ -117,13 +130,7 @@ impl SimState {
     }
 
     /// Copies `len` bytes of user memory out.
-    pub(crate) fn read_user(
-        &mut self,
-        who: Who,
-        what: &str,
-        addr: u64,
-        len: usize,
-    ) -> Result<Vec<u8>, i32> {
+    pub(crate) fn read_user(&mut self, who: Who, what: &str, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
         let p = self.user_ptr(who, what, addr, len)?;
         let mut v = vec![0u8; len];
         // SAFETY: `p` is valid for `len` bytes of reads (a live allocation
@@ -134,13 +141,7 @@ impl SimState {
     }
 
     /// Copies `data` into user memory.
-    pub(crate) fn write_user(
-        &mut self,
-        who: Who,
-        what: &str,
-        addr: u64,
-        data: &[u8],
-    ) -> Result<(), i32> {
+    pub(crate) fn write_user(&mut self, who: Who, what: &str, addr: u64, data: &[u8]) -> Result<(), i32> {
         let p = self.user_ptr(who, what, addr, data.len())?;
         // SAFETY: `p` is valid for `data.len()` bytes of writes (as in
         // `read_user`); the application handed this range to the kernel
@@ -150,12 +151,7 @@ impl SimState {
     }
 
     /// Reads a plain value (a timespec, an iovec) from user memory.
-    pub(crate) fn read_value<T: Copy>(
-        &mut self,
-        who: Who,
-        what: &str,
-        addr: u64,
-    ) -> Result<T, i32> {
+    pub(crate) fn read_value<T: Copy>(&mut self, who: Who, what: &str, addr: u64) -> Result<T, i32> {
         let p = self.user_ptr(who, what, addr, core::mem::size_of::<T>())?;
         // SAFETY: valid for `size_of::<T>()` bytes of reads; `T` is one of
         // the kernel ABI's plain-integer structs, valid for any bytes.
@@ -169,10 +165,8 @@ impl SimState {
             return Err(-libc::EFAULT);
         }
         let (p, avail) = match alloc::block_from(addr as usize) {
-            Some(x) => x,
-            None if !alloc::is_active() && !cfg!(miri) => {
-                (exposed(addr).ok_or(-libc::EFAULT)?, 4096)
-            }
+            Some((p, avail)) => (live_ptr(addr, p), avail),
+            None if !alloc::is_active() && !cfg!(miri) => (exposed(addr).ok_or(-libc::EFAULT)?, 4096),
             None => {
                 let why = match alloc::lookup(addr as usize, 1) {
                     Lookup::Freed => "lies in freed memory",
@@ -192,13 +186,7 @@ impl SimState {
             }
             out.push(b);
         }
-        self.violation(
-            who,
-            "path",
-            addr,
-            avail,
-            "has no NUL terminator inside its allocation",
-        );
+        self.violation(who, "path", addr, avail, "has no NUL terminator inside its allocation");
         Err(-libc::EFAULT)
     }
 
@@ -210,11 +198,9 @@ impl SimState {
     pub(crate) fn read_arg<T: Copy>(&mut self, addr: u64) -> Option<T> {
         let len = core::mem::size_of::<T>();
         let p = match alloc::lookup(addr as usize, len) {
-            Lookup::Live(p) => p,
+            Lookup::Live(p) => live_ptr(addr, p),
             Lookup::Freed => {
-                self.violations.push(format!(
-                    "io_uring_enter argument [{addr:#x}, +{len}) lies in freed memory"
-                ));
+                self.violations.push(format!("io_uring_enter argument [{addr:#x}, +{len}) lies in freed memory"));
                 return None;
             }
             Lookup::Unknown | Lookup::Inactive => exposed(addr)?,
