@@ -25,9 +25,7 @@ pub struct Args {
 impl Args {
     /// The process's arguments, without the program name.
     pub fn from_env() -> Self {
-        Args {
-            items: std::env::args().skip(1).collect(),
-        }
+        Args { items: std::env::args().skip(1).collect() }
     }
 
     /// Whether `--name` was given.
@@ -45,10 +43,7 @@ impl Args {
     /// or `default`.
     pub fn num(&self, name: &str, default: u64) -> u64 {
         match self.value(name) {
-            Some(v) => v
-                .replace('_', "")
-                .parse()
-                .unwrap_or_else(|_| panic!("{name} expects a number, got {v:?}")),
+            Some(v) => v.replace('_', "").parse().unwrap_or_else(|_| panic!("{name} expects a number, got {v:?}")),
             None => default,
         }
     }
@@ -242,16 +237,9 @@ pub fn default_file() -> PathBuf {
 /// is in the page cache right before the measurement (this machine's guest
 /// drops pages untouched for about 30 seconds).
 pub fn page_cache_file(path: &Path, size: u64) -> io::Result<File> {
-    let fresh = std::fs::metadata(path)
-        .map(|m| m.len() != size)
-        .unwrap_or(true);
+    let fresh = std::fs::metadata(path).map(|m| m.len() != size).unwrap_or(true);
     if fresh {
-        let mut f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)?;
+        let mut f = OpenOptions::new().read(true).write(true).create(true).truncate(true).open(path)?;
         let mut chunk = vec![0u8; 1 << 20];
         let mut x = 0x2545_f491_4f6c_dd1du64;
         for b in chunk.iter_mut() {
@@ -279,10 +267,7 @@ pub fn page_cache_file(path: &Path, size: u64) -> io::Result<File> {
         total += n as u64;
     }
     if total != size {
-        return Err(io::Error::other(format!(
-            "{} has {total} bytes, expected {size}",
-            path.display()
-        )));
+        return Err(io::Error::other(format!("{} has {total} bytes, expected {size}", path.display())));
     }
     // Touch one byte per page once more through pread, so the check does
     // not depend on readahead state.
@@ -306,10 +291,7 @@ impl Offsets {
 
     /// Offsets of `BLOCK`-sized blocks in a file of `size` bytes.
     pub fn new(size: u64) -> Self {
-        Offsets {
-            state: Self::SEED,
-            blocks: (size / BLOCK).max(1),
-        }
+        Offsets { state: Self::SEED, blocks: (size / BLOCK).max(1) }
     }
 
     /// The next offset.
@@ -336,8 +318,7 @@ pub struct Buffers {
 impl Buffers {
     /// `n` buffers of `BLOCK` bytes.
     pub fn new(n: usize) -> Self {
-        let layout =
-            Layout::from_size_align(n.max(1) * BLOCK as usize, 4096).expect("valid layout");
+        let layout = Layout::from_size_align(n.max(1) * BLOCK as usize, 4096).expect("valid layout");
         // SAFETY: the layout has a non-zero size.
         let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
         assert!(!ptr.is_null(), "out of memory");

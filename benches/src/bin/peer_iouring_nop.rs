@@ -37,14 +37,10 @@ fn run(
         sq.sync();
         let mut seen = 0;
         while seen < batch {
-            submitter
-                .submit_and_wait((batch - seen) as usize)
-                .expect("io_uring_enter");
+            submitter.submit_and_wait((batch - seen) as usize).expect("io_uring_enter");
             cq.sync();
             for cqe in &mut *cq {
-                sum = sum
-                    .wrapping_add(cqe.user_data())
-                    .wrapping_add(cqe.result() as u64);
+                sum = sum.wrapping_add(cqe.user_data()).wrapping_add(cqe.result() as u64);
                 seen += 1;
             }
             cq.sync();
@@ -67,40 +63,25 @@ fn main() {
     let entries = args.num("--entries", 256) as u32;
     let regfd = args.flag("--registered-fd");
     let defer = args.flag("--defer");
-    assert!(
-        batch >= 1 && batch <= entries,
-        "batch must be between 1 and the ring size"
-    );
+    assert!(batch >= 1 && batch <= entries, "batch must be between 1 and the ring size");
 
     let mut builder = IoUring::builder();
     if defer {
-        builder
-            .setup_single_issuer()
-            .setup_defer_taskrun()
-            .setup_coop_taskrun();
+        builder.setup_single_issuer().setup_defer_taskrun().setup_coop_taskrun();
     }
     let mut ring: IoUring = builder.build(entries).expect("io_uring setup");
     let (mut submitter, mut sq, mut cq) = ring.split();
     if regfd {
-        submitter
-            .register_ring_fd()
-            .expect("IORING_REGISTER_RING_FDS");
+        submitter.register_ring_fd().expect("IORING_REGISTER_RING_FDS");
     }
 
     let w = rounds(warmup, u64::from(batch));
-    assert_eq!(
-        run(&submitter, &mut sq, &mut cq, batch, w),
-        expected_sum(batch, w)
-    );
+    assert_eq!(run(&submitter, &mut sq, &mut cq, batch, w), expected_sum(batch, w));
     let n = rounds(ops, u64::from(batch));
     let start = Instant::now();
     let sum = black_box(run(&submitter, &mut sq, &mut cq, batch, n));
     let elapsed = start.elapsed();
-    assert_eq!(
-        sum,
-        expected_sum(batch, n),
-        "every NOP completed once, with 0"
-    );
+    assert_eq!(sum, expected_sum(batch, n), "every NOP completed once, with 0");
 
     let variant = match (defer, regfd) {
         (false, true) => "regfd",

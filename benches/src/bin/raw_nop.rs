@@ -26,10 +26,7 @@ enum Reap {
 #[inline(never)]
 fn run(ring: &mut Ring, batch: u32, rounds: u64, reap: Reap) -> u64 {
     let mut sum = 0u64;
-    let mut sqe = io_uring_sqe {
-        opcode: IORING_OP_NOP,
-        ..Default::default()
-    };
+    let mut sqe = io_uring_sqe { opcode: IORING_OP_NOP, ..Default::default() };
     for _ in 0..rounds {
         for i in 0..batch {
             sqe.user_data = u64::from(i);
@@ -77,21 +74,14 @@ fn main() {
         "pop" => Reap::Pop,
         other => panic!("--reap expects drain or pop, got {other}"),
     };
-    assert!(
-        batch >= 1 && batch <= entries,
-        "batch must be between 1 and the ring size"
-    );
+    assert!(batch >= 1 && batch <= entries, "batch must be between 1 and the ring size");
 
     let mut builder = Builder::new(entries).register_ring_fd(regfd);
     if defer {
         builder = builder.single_issuer().defer_taskrun().coop_taskrun();
     }
     let mut ring = builder.build().expect("io_uring setup");
-    assert_eq!(
-        ring.registered_index().is_some(),
-        regfd,
-        "ring fd registration as asked"
-    );
+    assert_eq!(ring.registered_index().is_some(), regfd, "ring fd registration as asked");
 
     let w = rounds(warmup, u64::from(batch));
     assert_eq!(run(&mut ring, batch, w, reap), expected_sum(batch, w));
@@ -99,11 +89,7 @@ fn main() {
     let start = Instant::now();
     let sum = black_box(run(&mut ring, batch, n, reap));
     let elapsed = start.elapsed();
-    assert_eq!(
-        sum,
-        expected_sum(batch, n),
-        "every NOP completed once, with 0"
-    );
+    assert_eq!(sum, expected_sum(batch, n), "every NOP completed once, with 0");
 
     let variant = match (defer, regfd) {
         (false, true) => "regfd",
@@ -111,11 +97,7 @@ fn main() {
         (true, true) => "defer-regfd",
         (true, false) => "defer-plain",
     };
-    let variant = if reap == Reap::Pop {
-        format!("{variant}-pop")
-    } else {
-        variant.to_string()
-    };
+    let variant = if reap == Reap::Pop { format!("{variant}-pop") } else { variant.to_string() };
     Report {
         stack: "ring-core",
         syscall: benches::ring_core_syscall_path(),

@@ -21,13 +21,7 @@ use std::time::{Duration, Instant};
 /// The SQE of a read of block-sized buffer `slot` at `offset`.
 #[inline(always)]
 fn read_sqe(fd: RawFd, bufs: &Buffers, slot: u64, offset: u64) -> io_uring_sqe {
-    let mut sqe = io_uring_sqe {
-        opcode: IORING_OP_READ,
-        fd,
-        len: BLOCK as u32,
-        user_data: slot,
-        ..Default::default()
-    };
+    let mut sqe = io_uring_sqe { opcode: IORING_OP_READ, fd, len: BLOCK as u32, user_data: slot, ..Default::default() };
     sqe.set_addr(bufs.ptr(slot as usize) as u64);
     sqe.set_off(offset);
     sqe
@@ -35,14 +29,7 @@ fn read_sqe(fd: RawFd, bufs: &Buffers, slot: u64, offset: u64) -> io_uring_sqe {
 
 /// Reads `ops` blocks through ring-core with `qd` reads in flight.
 #[inline(never)]
-fn run_ring_core(
-    ring: &mut Ring,
-    fd: RawFd,
-    bufs: &Buffers,
-    qd: u64,
-    ops: u64,
-    offsets: &mut Offsets,
-) {
+fn run_ring_core(ring: &mut Ring, fd: RawFd, bufs: &Buffers, qd: u64, ops: u64, offsets: &mut Offsets) {
     let mut submitted = 0u64;
     let mut done = 0u64;
     while submitted < qd.min(ops) {
@@ -84,15 +71,10 @@ fn run_io_uring(
     use io_uring::{opcode, types};
     let (mut submitter, mut sq, mut cq) = ring.split();
     if regfd {
-        submitter
-            .register_ring_fd()
-            .expect("IORING_REGISTER_RING_FDS");
+        submitter.register_ring_fd().expect("IORING_REGISTER_RING_FDS");
     }
     let sqe = |slot: u64, offset: u64| {
-        opcode::Read::new(types::Fd(fd), bufs.ptr(slot as usize), BLOCK as u32)
-            .offset(offset)
-            .build()
-            .user_data(slot)
+        opcode::Read::new(types::Fd(fd), bufs.ptr(slot as usize), BLOCK as u32).offset(offset).build().user_data(slot)
     };
     let mut submitted = 0u64;
     let mut done = 0u64;
@@ -121,9 +103,7 @@ fn run_io_uring(
         cq.sync();
     }
     if regfd {
-        submitter
-            .unregister_ring_fd()
-            .expect("IORING_UNREGISTER_RING_FDS");
+        submitter.unregister_ring_fd().expect("IORING_UNREGISTER_RING_FDS");
     }
 }
 
@@ -133,10 +113,7 @@ fn main() {
     let qd = args.num("--qd", 32);
     let ops = args.num("--ops", 1_000_000);
     let warmup = args.num("--warmup", 50_000);
-    let path = args
-        .value("--file")
-        .map(Into::into)
-        .unwrap_or_else(benches::default_file);
+    let path = args.value("--file").map(Into::into).unwrap_or_else(benches::default_file);
     let defer = args.flag("--defer");
     let entries = qd.next_power_of_two().max(8) as u32;
 
@@ -161,9 +138,7 @@ fn main() {
             let regfd = args.flag("--registered-fd");
             let mut b = io_uring::IoUring::builder();
             if defer {
-                b.setup_single_issuer()
-                    .setup_defer_taskrun()
-                    .setup_coop_taskrun();
+                b.setup_single_issuer().setup_defer_taskrun().setup_coop_taskrun();
             }
             let mut ring: io_uring::IoUring = b.build(entries).expect("io_uring setup");
             let file = page_cache_file(&path, FILE_SIZE).expect("the test file");
@@ -181,15 +156,6 @@ fn main() {
         (true, true) => "defer-regfd",
         (true, false) => "defer-plain",
     };
-    Report {
-        stack: &stack,
-        syscall,
-        variant,
-        workload: "read4k",
-        batch: qd,
-        ops,
-        elapsed,
-        allocs_per_op: None,
-    }
-    .print();
+    Report { stack: &stack, syscall, variant, workload: "read4k", batch: qd, ops, elapsed, allocs_per_op: None }
+        .print();
 }

@@ -20,8 +20,7 @@
 //! profile here does, to get file and line).
 
 use benches::{
-    allocations, page_cache_file, trace_allocations, Args, CountingAlloc, Offsets, Report, BLOCK,
-    FILE_SIZE,
+    allocations, page_cache_file, trace_allocations, Args, CountingAlloc, Offsets, Report, BLOCK, FILE_SIZE,
 };
 use ring_core::driver::Batch;
 use ring_core::ops::{Nop, Read, Write};
@@ -97,11 +96,8 @@ async fn io_pipeline(
             if slot.is_none() && submitted < ops {
                 let b = buf.take().expect("an idle slot holds its buffer");
                 let off = offsets.next_offset();
-                *slot = Some(if write {
-                    Io::Write(d.write_at(file, b, off))
-                } else {
-                    Io::Read(d.read_at(file, b, off))
-                });
+                *slot =
+                    Some(if write { Io::Write(d.write_at(file, b, off)) } else { Io::Read(d.read_at(file, b, off)) });
                 submitted += 1;
             }
             let ready = match slot {
@@ -143,11 +139,7 @@ fn main() {
     let args = Args::from_env();
     let workload = args.string("--workload", "nop");
     let batch = args.num("--batch", 32).max(1);
-    let default_ops = if workload == "nop" {
-        10_000_000
-    } else {
-        1_000_000
-    };
+    let default_ops = if workload == "nop" { 10_000_000 } else { 1_000_000 };
     let ops = args.num("--ops", default_ops);
     let warmup = args.num("--warmup", 100_000);
     let entries = args.num("--entries", 256) as u32;
@@ -158,8 +150,7 @@ fn main() {
     if defer {
         builder = builder.single_issuer().defer_taskrun().coop_taskrun();
     }
-    let rt = Runtime::with_ring(builder.build().expect("io_uring setup"), Batch::default())
-        .expect("runtime");
+    let rt = Runtime::with_ring(builder.build().expect("io_uring setup"), Batch::default()).expect("runtime");
     let d = rt.driver().clone();
 
     let (elapsed, timed_ops, allocs): (Duration, u64, u64) = match workload.as_str() {
@@ -193,10 +184,7 @@ fn main() {
                 f.set_len(64 << 20).expect("set_len");
                 f
             } else {
-                let path = args
-                    .value("--file")
-                    .map(Into::into)
-                    .unwrap_or_else(benches::default_file);
+                let path = args.value("--file").map(Into::into).unwrap_or_else(benches::default_file);
                 page_cache_file(&path, FILE_SIZE).expect("the test file")
             };
             let mut offsets = Offsets::new(if write { 64 << 20 } else { FILE_SIZE });
@@ -211,16 +199,7 @@ fn main() {
                 })
                 .collect();
             rt.block_on(async {
-                io_pipeline(
-                    &d,
-                    &file,
-                    write,
-                    &mut slots,
-                    &mut bufs,
-                    &mut offsets,
-                    warmup,
-                )
-                .await;
+                io_pipeline(&d, &file, write, &mut slots, &mut bufs, &mut offsets, warmup).await;
                 trace_allocations(trace > 0, trace);
                 let a0 = allocations();
                 let start = Instant::now();
