@@ -74,11 +74,7 @@ struct RawVec {
 
 impl RawVec {
     const fn new() -> Self {
-        RawVec {
-            ptr: core::ptr::null_mut(),
-            len: 0,
-            cap: 0,
-        }
+        RawVec { ptr: core::ptr::null_mut(), len: 0, cap: 0 }
     }
 
     /// Makes room for one more element; false if the system is out of memory.
@@ -158,12 +154,8 @@ struct Table {
 // only reached through the `TABLE` mutex.
 unsafe impl Send for Table {}
 
-static TABLE: Mutex<Table> = Mutex::new(Table {
-    live: RawVec::new(),
-    quarantine: RawVec::new(),
-    quarantine_bytes: 0,
-    trusted: RawVec::new(),
-});
+static TABLE: Mutex<Table> =
+    Mutex::new(Table { live: RawVec::new(), quarantine: RawVec::new(), quarantine_bytes: 0, trusted: RawVec::new() });
 
 fn table() -> std::sync::MutexGuard<'static, Table> {
     // A panic never happens while the lock is held (nothing in here panics
@@ -187,10 +179,7 @@ impl Table {
     }
 
     fn overlapping(blocks: &[Block], addr: usize, len: usize) -> Option<Block> {
-        blocks
-            .iter()
-            .find(|b| b.start() < addr.saturating_add(len.max(1)) && addr < b.end())
-            .copied()
+        blocks.iter().find(|b| b.start() < addr.saturating_add(len.max(1)) && addr < b.end()).copied()
     }
 }
 
@@ -209,14 +198,7 @@ unsafe impl GlobalAlloc for TrackingAlloc {
             let at = blocks.partition_point(|b| b.start() < p.addr());
             // If the bookkeeping cannot grow, the block is simply untracked:
             // lookups then report it as unknown rather than failing the program.
-            let _ = t.live.insert(
-                at,
-                Block {
-                    ptr: p,
-                    size: layout.size(),
-                    align: layout.align(),
-                },
-            );
+            let _ = t.live.insert(at, Block { ptr: p, size: layout.size(), align: layout.align() });
         }
         p
     }
@@ -232,11 +214,7 @@ unsafe impl GlobalAlloc for TrackingAlloc {
         // bytes long; nothing may use it any more, so poisoning it is ours
         // to do.
         unsafe { core::ptr::write_bytes(ptr, POISON, layout.size()) };
-        let b = Block {
-            ptr,
-            size: layout.size(),
-            align: layout.align(),
-        };
+        let b = Block { ptr, size: layout.size(), align: layout.align() };
         if found.is_some() && t.quarantine.reserve_one() {
             let at = t.quarantine.len;
             let _ = t.quarantine.insert(at, b);
@@ -246,12 +224,7 @@ unsafe impl GlobalAlloc for TrackingAlloc {
                 t.quarantine_bytes -= old.size;
                 // SAFETY: `old` was allocated by `System` with this size and
                 // alignment and has been freed by its owner.
-                unsafe {
-                    System.dealloc(
-                        old.ptr,
-                        Layout::from_size_align_unchecked(old.size, old.align),
-                    )
-                };
+                unsafe { System.dealloc(old.ptr, Layout::from_size_align_unchecked(old.size, old.align)) };
             }
         } else {
             // SAFETY: forwarded contract.
@@ -324,14 +297,7 @@ pub unsafe fn trust(ptr: *mut u8, len: usize) {
     let mut t = table();
     let blocks = t.trusted.as_slice();
     let at = blocks.partition_point(|b| b.start() < ptr.addr());
-    let _ = t.trusted.insert(
-        at,
-        Block {
-            ptr,
-            size: len,
-            align: 1,
-        },
-    );
+    let _ = t.trusted.insert(at, Block { ptr, size: len, align: 1 });
 }
 
 /// Withdraws a range declared with [`trust`].

@@ -19,12 +19,12 @@
 #![cfg(ring_loom)]
 
 use core::ptr::NonNull;
-use loom::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
+use loom::sync::atomic::{fence, AtomicBool, AtomicU16, AtomicU32, Ordering};
 use loom::thread;
 use ring_core::layout::{CqPointers, SqPointers};
 use ring_core::sync::UnsafeCell;
 use ring_core::{CompletionQueue, SubmissionQueue};
-use ring_sys::{io_uring_cqe, io_uring_sqe, IORING_OP_NOP, IORING_SQ_CQ_OVERFLOW, IORING_SQ_NEED_WAKEUP};
+use ring_sys::{io_uring_buf, io_uring_cqe, io_uring_sqe, IORING_OP_NOP, IORING_SQ_CQ_OVERFLOW, IORING_SQ_NEED_WAKEUP};
 use std::sync::Arc;
 
 /// Ring indices start here, so every model also crosses `u32::MAX`.
@@ -437,5 +437,108 @@ fn e_cq_overflow_flush_delivers_each_completion_once() {
         reap_until(&mut cq, &mut got, 3);
         k.join().unwrap();
         assert_eq!(got, [0, 1, 2]);
+    });
+}
+
+// ---- (f) without SQPOLL, the system call orders the SQ ----
+
+/// A control, not a guard: without SQPOLL the kernel reads the SQ only
+/// inside `io_uring_enter`, on the application's own thread, so the call
+/// orders the SQE and tail writes before the kernel's reads whatever the
+/// tail store's ordering (liburing `f03becf5`). Modelled as a hand-off: the
+/// kernel thread starts only after acquiring the "entered" flag the
+/// application releases after publishing through the shipped queue. It
+/// must pass even with `order::SQ_TAIL_STORE` weakened to `Relaxed`, which
+/// shows that the release is there for SQPOLL (model (a)), and that a
+/// model treating the call as a synchronisation point cannot see it.
+#[test]
+fn f_sq_tail_without_sqpoll() {
+    model(|| {
+        let r = Rings::new(4, 8);
+        let mut sq = r.sq(true);
+        let entered = Arc::new(AtomicBool::new(false));
+        let k = {
+            let r = r.clone();
+            let entered = entered.clone();
+            thread::spawn(move || {
+                while !entered.load(Ordering::Acquire) {
+                    thread::yield_now();
+                }
+                let mut ks = KernelSq::new(true);
+                let mut seen = Vec::new();
+                while let Some(ud) = ks.consume_one(&r) {
+                    seen.push(ud);
+                }
+                seen
+            })
+        };
+        assert!(push(&mut sq, 7));
+        assert!(push(&mut sq, 8));
+        sq.publish();
+        entered.store(true, Ordering::Release);
+        assert_eq!(k.join().unwrap(), [7, 8]);
+    });
+}
+
+// ---- (g) provided-buffer ring entries are published before its tail ----
+
+/// Guards `order::BUF_RING_TAIL_STORE` (bug class 1.6): the application
+/// writes a buffer entry, then stores the ring's `u16` tail with that
+/// ordering; the kernel (`io_ring_buffer_select`) acquires the tail and
+/// reads the entry.
+///
+/// Unlike the models above this does **not** run the shipped code: the
+/// application side restates `BufRing::write_entry` and `BufRing::publish`
+/// (`ring-core/src/register/buf_ring.rs`) with the shipped constant. The
+/// shipped `BufRing` overlays its tail atomic on the mapped ring memory and
+/// writes entries with volatile stores, so it cannot be built over loom
+/// objects; giving it typed pointers, as the SQ and CQ have, would let this
+/// model check it directly.
+#[test]
+fn g_buf_ring_entries_published_before_tail() {
+    /// The `u16` tail starts at its maximum, so the publish wraps it.
+    const BUF_START: u16 = u16::MAX;
+
+    struct BufRingMem {
+        entries: Box<[UnsafeCell<io_uring_buf>]>,
+        tail: AtomicU16,
+    }
+    // SAFETY: the entry cells are only accessed through loom's
+    // `with`/`with_mut`, which loom checks; the tail is a loom atomic.
+    unsafe impl Sync for BufRingMem {}
+    // SAFETY: as above.
+    unsafe impl Send for BufRingMem {}
+
+    model(|| {
+        let m = Arc::new(BufRingMem {
+            entries: (0..2).map(|_| UnsafeCell::new(io_uring_buf::default())).collect(),
+            tail: AtomicU16::new(BUF_START),
+        });
+        let k = {
+            let m = m.clone();
+            thread::spawn(move || {
+                let head = BUF_START;
+                // `smp_load_acquire(&br->tail)`.
+                let tail = m.tail.load(Ordering::Acquire);
+                if tail == head {
+                    return None;
+                }
+                let slot = usize::from(head & 1);
+                // SAFETY: the entry is below the acquired tail.
+                Some(m.entries[slot].with(|p| unsafe { ((*p).addr, (*p).len, (*p).bid) }))
+            })
+        };
+        // `BufRing::write_entry` at the private tail, then `publish`.
+        let slot = usize::from(BUF_START & 1);
+        // SAFETY: the slot is at the unpublished tail; the kernel does not
+        // read it until the tail store below covers it.
+        m.entries[slot].with_mut(|p| unsafe {
+            (*p).addr = 0x1000;
+            (*p).len = 64;
+            (*p).bid = 5;
+        });
+        m.tail.store(BUF_START.wrapping_add(1), ring_core::order::BUF_RING_TAIL_STORE);
+        let seen = k.join().unwrap();
+        assert!(seen.is_none() || seen == Some((0x1000, 64, 5)), "kernel saw {seen:?}");
     });
 }
