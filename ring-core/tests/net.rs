@@ -232,7 +232,7 @@ fn low_level_socket_bind_listen_accept_connect_send_recv() {
             let (r, _) = d.send(&c, b"12345".to_vec(), 0).await;
             r.unwrap();
             std::thread::sleep(Duration::from_millis(20));
-            let (r, _) = d.socket_cmd(&s, SocketCmd::InQueue).await;
+            let (r, _) = d.socket_cmd(&s, SocketCmd::InQueue).unwrap().await;
             match r {
                 Ok(n) => assert_eq!(n, 5),
                 Err(e) => println!("SIOCINQ via uring_cmd not available: {e}"),
@@ -246,6 +246,7 @@ fn low_level_socket_bind_listen_accept_connect_send_recv() {
                         value: 1i32.to_ne_bytes().to_vec(),
                     },
                 )
+                .unwrap()
                 .await;
             if r.is_ok() {
                 let (r, cmd) = d
@@ -257,6 +258,7 @@ fn low_level_socket_bind_listen_accept_connect_send_recv() {
                             value: Vec::with_capacity(4),
                         },
                     )
+                    .unwrap()
                     .await;
                 assert_eq!(r.unwrap(), 4);
                 match cmd {
@@ -267,6 +269,11 @@ fn low_level_socket_bind_listen_accept_connect_send_recv() {
                 println!("setsockopt via uring_cmd not available: {:?} ({cmd:?})", r);
             }
         }
+        // A socket command on a file that is not a socket is refused
+        // before it reaches the kernel.
+        let f = std::fs::File::open("/proc/self/stat").unwrap();
+        let e = d.socket_cmd(&f, SocketCmd::InQueue).err().unwrap();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOTSOCK));
         d.shutdown_socket(&c, libc::SHUT_WR).await.unwrap();
         let mut total = 0;
         loop {

@@ -14,7 +14,7 @@ use crate::opcode;
 use ring_sys::io_uring_sqe;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -736,36 +736,43 @@ pub enum SocketCmd {
 }
 
 /// A socket `IORING_OP_URING_CMD`; see [`Driver::socket_cmd`].
+///
+/// The operation owns a duplicate of the socket's descriptor, checked to
+/// be a socket when the operation was made. A `uring_cmd` is interpreted
+/// by whatever file the descriptor names, and another file type (a device
+/// driver) could read pointers out of the command bytes; owning the
+/// descriptor means the number cannot be closed and reused for such a
+/// file while the command is in flight.
 #[derive(Debug)]
 pub struct SocketCmdOp {
-    fd: RawFd,
+    fd: OwnedFd,
     cmd: SocketCmd,
 }
 
-// SAFETY: SIOCINQ/SIOCOUTQ carry no pointer. The sockopt variants point at
-// `value`'s heap memory, owned by `self`: getsockopt offers its capacity
-// (written by the kernel, reachable by nothing else meanwhile), setsockopt
-// its length (only read). The file must be a socket for the kernel to
-// interpret the command this way; on any other file the socket command
-// numbers are refused by the socket check in the kernel (`-ENOTSOCK`) or by
-// the file's own `uring_cmd`, which only sees these pointers into owned memory.
+// SAFETY: the descriptor is owned by `self` and names a socket (checked
+// with fstat when `self` was made), so the kernel's socket `uring_cmd`
+// handler interprets the command. SIOCINQ/SIOCOUTQ carry no pointer. The
+// sockopt variants point at `value`'s heap memory, owned by `self`:
+// getsockopt offers its capacity (written by the kernel, reachable by
+// nothing else meanwhile), setsockopt its length (only read).
 unsafe impl Operation for SocketCmdOp {
     /// The command's result (a byte count, or the option's length for
     /// getsockopt) and the command with its (filled) buffer.
     type Output = (io::Result<u32>, SocketCmd);
 
     fn prepare(&mut self) -> io_uring_sqe {
+        let fd = self.fd.as_raw_fd();
         let b = match &mut self.cmd {
-            SocketCmd::InQueue => opcode::UringCmd::siocinq(self.fd),
-            SocketCmd::OutQueue => opcode::UringCmd::siocoutq(self.fd),
+            SocketCmd::InQueue => opcode::UringCmd::siocinq(fd),
+            SocketCmd::OutQueue => opcode::UringCmd::siocoutq(fd),
             SocketCmd::GetOpt { level, name, value } => {
                 value.clear();
                 let cap = value.capacity().min(u32::MAX as usize) as u32;
-                opcode::UringCmd::getsockopt(self.fd, *level as u32, *name as u32, value.as_mut_ptr().cast(), cap)
+                opcode::UringCmd::getsockopt(fd, *level as u32, *name as u32, value.as_mut_ptr().cast(), cap)
             }
             SocketCmd::SetOpt { level, name, value } => {
                 let len = value.len().min(u32::MAX as usize) as u32;
-                opcode::UringCmd::setsockopt(self.fd, *level as u32, *name as u32, value.as_ptr().cast(), len)
+                opcode::UringCmd::setsockopt(fd, *level as u32, *name as u32, value.as_ptr().cast(), len)
             }
         };
         b.build().into_sqe()
@@ -893,9 +900,21 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// A socket command through `IORING_OP_URING_CMD` (6.7): `SIOCINQ`,
-    /// `SIOCOUTQ`, getsockopt or setsockopt.
-    pub fn socket_cmd(&self, fd: &impl AsRawFd, cmd: SocketCmd) -> Op<SocketCmdOp, K> {
-        self.op(SocketCmdOp { fd: fd.as_raw_fd(), cmd })
+    /// `SIOCOUTQ`, getsockopt or setsockopt. The operation duplicates the
+    /// descriptor (see [`SocketCmdOp`] for why); fails with `ENOTSOCK` if
+    /// `fd` is not a socket, before anything is submitted.
+    pub fn socket_cmd(&self, fd: &impl AsFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
+        let fd = fd.as_fd().try_clone_to_owned()?;
+        // SAFETY: fstat writes one `stat` into the zeroed value during the call.
+        let mut st = unsafe { core::mem::zeroed::<libc::stat>() };
+        // SAFETY: as above; `fd` is open.
+        if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if st.st_mode & libc::S_IFMT != libc::S_IFSOCK {
+            return Err(io::Error::from_raw_os_error(libc::ENOTSOCK));
+        }
+        Ok(self.op(SocketCmdOp { fd, cmd }))
     }
 }
 
