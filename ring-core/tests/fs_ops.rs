@@ -167,7 +167,7 @@ fn advice_and_range_sync() {
     let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
     rt.block_on(async move {
         d.fadvise(&file, 0, 8192, libc::POSIX_FADV_SEQUENTIAL).await.unwrap();
-        d.sync_file_range(&file, 0, 8192, libc::SYNC_FILE_RANGE_WRITE as u32).await.unwrap();
+        d.sync_file_range(&file, 0, 8192, libc::SYNC_FILE_RANGE_WRITE).await.unwrap();
         // MADV_DONTNEED on memory the operation owns: afterwards it reads as zeros.
         let mut buf = AlignedBuf::new(8192).unwrap();
         buf.as_mut_slice().fill(0xAB);
