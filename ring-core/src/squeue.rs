@@ -205,9 +205,8 @@ impl SubmissionQueue {
     /// entry). A file descriptor it names is looked up when the kernel
     /// issues the operation.
     ///
-    /// On a ring set up with `IORING_SETUP_SQE128` use
-    /// [`push128`](Self::push128) instead: a 64-byte push there leaves the
-    /// second half of the slot as whatever it held before.
+    /// On a ring set up with `IORING_SETUP_SQE128` the second half of the
+    /// slot is zeroed; use [`push128`](Self::push128) to fill it.
     #[inline(always)]
     pub unsafe fn push(&mut self, sqe: &io_uring_sqe) -> Result<(), SqFull> {
         if !self.space_for(1) {
@@ -217,6 +216,13 @@ impl SubmissionQueue {
         // SAFETY: `slot <= mask`; `space_for` showed the position free: the
         // kernel's head, acquired, has moved past its previous use.
         unsafe { self.write_unit(slot << self.unit_shift, sqe) };
+        if self.unit_shift == 1 {
+            // On an SQE128 ring the slot's second half is the command area
+            // of a URING_CMD: clear what an earlier entry left there, so a
+            // 64-byte entry never carries another operation's bytes.
+            // SAFETY: the same free slot's second unit.
+            unsafe { self.write_unit((slot << 1) + 1, &io_uring_sqe::default()) };
+        }
         self.local_tail = self.local_tail.wrapping_add(1);
         Ok(())
     }

@@ -11,6 +11,7 @@
 //! delivered through an eventfd that the runtime keeps a read on, so the
 //! parked `io_uring_enter` returns.
 
+pub mod gate;
 mod task;
 
 use crate::driver::{Batch, Driver, SubmitStrategy};
@@ -170,11 +171,10 @@ impl<K: Kernel + 'static> Runtime<K> {
             // store, the fence and the queue check pair with the waker's
             // queue push, fence and flag load (see `WakeQueue::wake`).
             let q = &self.scheduler.queue;
-            q.parked.store(true, Ordering::SeqCst);
-            std::sync::atomic::fence(Ordering::SeqCst);
+            q.gate.announce_park();
             let must_run = q.has_work() || self.remote.has_jobs() || main.woken.load(Ordering::SeqCst);
             let r = if must_run { self.driver.poll() } else { self.driver.park(None) };
-            q.parked.store(false, Ordering::SeqCst);
+            q.gate.end_park();
             r?;
         }
     }

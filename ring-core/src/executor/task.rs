@@ -23,7 +23,7 @@ thread_local! {
 pub(crate) struct WakeQueue {
     ready: Mutex<VecDeque<usize>>,
     /// Set while the runtime is (about to be) blocked in the ring.
-    pub(crate) parked: AtomicBool,
+    pub(crate) gate: super::gate::ParkGate,
     /// Whether the eventfd read is in flight (a write will end the park).
     pub(crate) eventfd_armed: AtomicBool,
     eventfd: Arc<OwnedFd>,
@@ -33,7 +33,7 @@ impl WakeQueue {
     pub(crate) fn new(eventfd: Arc<OwnedFd>) -> Self {
         WakeQueue {
             ready: Mutex::new(VecDeque::new()),
-            parked: AtomicBool::new(false),
+            gate: super::gate::ParkGate::new(),
             eventfd_armed: AtomicBool::new(false),
             eventfd,
         }
@@ -57,14 +57,14 @@ impl WakeQueue {
     /// (parked store, fence, queue check): either the runtime sees the new
     /// work before it parks, or this sees `parked` and writes the eventfd.
     pub(crate) fn notify(&self) {
-        std::sync::atomic::fence(Ordering::SeqCst);
+        let parked = self.gate.needs_signal();
         // A wake-up on the runtime's own thread needs no eventfd write: that
         // thread is not blocked in the ring (it is the one waking, typically
         // from the driver's wake-ups right after `io_uring_enter` returned),
         // and it checks the queue, the jobs and the main flag after setting
         // `parked` and before it blocks again. Writing anyway cost a
         // `write(2)` per wake-up and an eventfd read completion per park.
-        if self.parked.load(Ordering::SeqCst) && !self.on_runtime_thread() {
+        if parked && !self.on_runtime_thread() {
             let one: u64 = 1;
             // SAFETY: writes 8 bytes from a live u64 to our eventfd.
             unsafe { libc::write(self.eventfd.as_raw_fd(), (&raw const one).cast(), 8) };

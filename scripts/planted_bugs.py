@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Plants bugs one at a time in a scratch copy of the workspace and runs the
+suites that should catch each; prints a table (planted change, expected,
+suite that caught it, time). Changes that are NOT bugs must pass every suite.
+
+Usage: scripts/planted-bugs.sh [--only NAME ...]
+
+Each plant is an exact text substitution in one file; if the text is not
+found (the code moved), the plant is reported as STALE and the script fails,
+so the list cannot silently rot.
+"""
+import os, shutil, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRATCH = os.environ.get("PLANT_SCRATCH", "/tmp/ring-planted")
+TARGET = os.path.join(ROOT, "target", "planted")
+LOOM_TARGET = os.path.join(ROOT, "target", "planted-loom")
+
+def loom(pattern, test="loom_queues"):
+    return ("loom " + pattern,
+            ["cargo", "test", "-q", "--locked", "-p", "verification", "--release", "--test", test, pattern],
+            {"RUSTFLAGS": "--cfg ring_loom", "CARGO_TARGET_DIR": LOOM_TARGET, "LOOM_MAX_PREEMPTIONS": "2"})
+
+SIM = ("sim_ring", ["cargo", "test", "-q", "--locked", "-p", "verification", "--test", "sim_ring"], {})
+PROP = ("prop_driver", ["cargo", "test", "-q", "--locked", "--release", "-p", "verification", "--test", "prop_driver"], {})
+DRIVER = ("driver+stress", ["cargo", "test", "-q", "--locked", "-p", "ring-core", "--test", "driver", "--test", "stress"], {})
+OPCODES = ("opcodes", ["cargo", "test", "-q", "--locked", "-p", "ring-core", "--test", "opcodes"], {})
+
+ORDER = "ring-core/src/order.rs"
+PLANTS = [
+    # name, file, old, new, is_bug, suites
+    ("SQ tail store Release -> Relaxed (SQPOLL)", ORDER,
+     "pub const SQ_TAIL_STORE: Ordering = Ordering::Release;",
+     "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", True, [loom("a_sqe_published_before_tail")]),
+    ("SQ head load Acquire -> Relaxed", ORDER,
+     "pub const SQ_HEAD_LOAD: Ordering = Ordering::Acquire;",
+     "pub const SQ_HEAD_LOAD: Ordering = Ordering::Relaxed;", True, [loom("b_sq_slot_reused")]),
+    ("CQ tail load Acquire -> Relaxed", ORDER,
+     "pub const CQ_TAIL_LOAD: Ordering = Ordering::Acquire;",
+     "pub const CQ_TAIL_LOAD: Ordering = Ordering::Relaxed;", True, [loom("c_cqe_read_before_head"), loom("e_cq_overflow")]),
+    ("CQ head store Release -> Relaxed", ORDER,
+     "pub const CQ_HEAD_STORE: Ordering = Ordering::Release;",
+     "pub const CQ_HEAD_STORE: Ordering = Ordering::Relaxed;", True, [loom("c_cqe_read_before_head")]),
+    ("SQPOLL wake-up fence SeqCst -> AcqRel", ORDER,
+     "pub const SQPOLL_FENCE: Ordering = Ordering::SeqCst;",
+     "pub const SQPOLL_FENCE: Ordering = Ordering::AcqRel;", True, [loom("d_sqpoll_wakeup")]),
+    ("buffer-ring tail store Release -> Relaxed", ORDER,
+     "pub const BUF_RING_TAIL_STORE: Ordering = Ordering::Release;",
+     "pub const BUF_RING_TAIL_STORE: Ordering = Ordering::Relaxed;", True, [loom("g_buf_ring")]),
+    ("executor park fence SeqCst -> AcqRel (cross-thread wake-up)", ORDER,
+     "pub const PARK_FENCE: Ordering = Ordering::SeqCst;",
+     "pub const PARK_FENCE: Ordering = Ordering::AcqRel;", True, [loom("h_cross_thread", "loom_handle")]),
+    ("CQ head released before the entry is read", "ring-core/src/cqueue.rs",
+     "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };",
+     "            self.head_word().store(self.head.wrapping_add(1), order::CQ_HEAD_STORE);\n"
+     "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };", True, [loom("c_cqe_read_before_head")]),
+    ("to_submit counts only newly published entries (lost on EBUSY / short submit)", "ring-core/src/submit.rs",
+     "        let to_submit = self.sq.publish();",
+     "        let to_submit = self.sq.unpublished();\n        self.sq.publish();", True, [SIM, PROP]),
+    ("index arithmetic without wrap-around", "ring-core/src/squeue.rs",
+     "        self.local_tail.wrapping_sub(self.cached_head)",
+     "        self.local_tail - self.cached_head", True, [SIM]),
+    ("buffer freed when its future is dropped", "ring-core/src/driver/mod.rs",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n                slot.waker = None;",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n                slot.waker = None;\n"
+     "                if let Some(s) = self.storage.as_ref() { unsafe { s.clear(index as usize) }; }", True, [PROP, DRIVER]),
+    ("entries reused without a generation check", "ring-core/src/driver/slot.rs",
+     "(slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))",
+     "(slot.phase != Phase::Free).then_some((index, slot))", True, [DRIVER, PROP]),
+    ("teardown frees while operations are in flight", "ring-core/src/driver/mod.rs",
+     "            self.leaked = true;",
+     "            let _ = &self.leaked;", True, [DRIVER]),
+    ("cancellations submitted without a CQ credit", "ring-core/src/driver/mod.rs",
+     "        while self.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
+     "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
+    # Changes that are not bugs: every suite must still pass.
+    ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
+     "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",
+     "pub const CQ_HEAD_LOAD: Ordering = Ordering::Acquire;", False, [loom("c_cqe_read_before_head"), SIM]),
+    ("SQ tail store Relaxed without SQPOLL (not a bug: the syscall orders it)", ORDER,
+     "pub const SQ_TAIL_STORE: Ordering = Ordering::Release;",
+     "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", False, [loom("f_sq_tail_without_sqpoll"), SIM]),
+]
+
+def sync_scratch():
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split()
+    os.makedirs(SCRATCH, exist_ok=True)
+    for f in files:
+        src, dst = os.path.join(ROOT, f), os.path.join(SCRATCH, f)
+        if not os.path.isfile(src):
+            continue
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(src, "rb") as a:
+            data = a.read()
+        if not os.path.exists(dst) or open(dst, "rb").read() != data:
+            with open(dst, "wb") as b:
+                b.write(data)
+
+def run_suite(suite):
+    name, cmd, extra = suite
+    env = dict(os.environ)
+    env.setdefault("CARGO_TARGET_DIR", TARGET)
+    env.update(extra)
+    env.setdefault("PROPTEST_CASES", "64")
+    t = time.time()
+    r = subprocess.run(cmd, cwd=SCRATCH, env=env, capture_output=True, text=True)
+    out = r.stdout + r.stderr
+    if "error[E" in out or "could not compile" in out:
+        return "build-error", time.time() - t, out
+    if "running 0 tests" in out and "test result" in out and r.returncode == 0:
+        return "no-test", time.time() - t, out
+    return ("pass" if r.returncode == 0 else "fail"), time.time() - t, out
+
+def main():
+    only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else None
+    sync_scratch()
+    rows, ok = [], True
+    for name, path, old, new, is_bug, suites in PLANTS:
+        if only and not any(o.lower() in name.lower() for o in only):
+            continue
+        pristine = open(os.path.join(ROOT, path)).read()
+        if old not in pristine:
+            rows.append((name, "bug" if is_bug else "not a bug", "-", "STALE (text not found)", 0.0))
+            ok = False
+            continue
+        with open(os.path.join(SCRATCH, path), "w") as f:
+            f.write(pristine.replace(old, new, 1))
+        caught, total, verdict = None, 0.0, None
+        try:
+            for suite in suites:
+                res, dt, out = run_suite(suite)
+                total += dt
+                if res == "build-error":
+                    verdict = "BUILD ERROR in " + suite[0]
+                    sys.stderr.write(out[-3000:])
+                    break
+                if res == "no-test":
+                    verdict = "NO TEST matched " + suite[0]
+                    break
+                if res == "fail":
+                    caught = suite[0]
+                    if is_bug:
+                        break
+        finally:
+            with open(os.path.join(SCRATCH, path), "w") as f:
+                f.write(pristine)
+        if verdict is None:
+            if is_bug:
+                verdict = "caught" if caught else "MISSED"
+            else:
+                verdict = "passes (correct)" if not caught else "FALSE ALARM"
+        ok &= verdict in ("caught", "passes (correct)")
+        rows.append((name, "bug" if is_bug else "not a bug", caught or "-", verdict, total))
+        print(f"  {name}: {verdict} ({caught or '-'}, {total:.0f}s)", flush=True)
+    w = max(len(r[0]) for r in rows) if rows else 10
+    print("\n| planted change".ljust(w + 3) + " | kind      | caught by          | result            | time |")
+    print("|" + "-" * (w + 2) + "|-----------|--------------------|-------------------|------|")
+    for n, k, c, v, t in rows:
+        print(f"| {n.ljust(w)} | {k.ljust(9)} | {c.ljust(18)} | {v.ljust(17)} | {t:4.0f}s |")
+    sys.exit(0 if ok else 1)
+
+if __name__ == "__main__":
+    main()
