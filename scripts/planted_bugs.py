@@ -83,19 +83,30 @@ PLANTS = [
 ]
 
 def sync_scratch():
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.split()
+    """Exports the committed tree (HEAD) into the scratch directory, so
+    uncommitted work in progress never leaks into the experiment; files that
+    did not change keep their timestamps, so cargo rebuilds only what a plant
+    touches."""
+    import io, tarfile
+    data = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
     os.makedirs(SCRATCH, exist_ok=True)
-    for f in files:
-        src, dst = os.path.join(ROOT, f), os.path.join(SCRATCH, f)
-        if not os.path.isfile(src):
-            continue
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        with open(src, "rb") as a:
-            data = a.read()
-        if not os.path.exists(dst) or open(dst, "rb").read() != data:
-            with open(dst, "wb") as b:
-                b.write(data)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for m in tar.getmembers():
+            if not m.isfile():
+                continue
+            dst = os.path.join(SCRATCH, m.name)
+            content = tar.extractfile(m).read()
+            if os.path.exists(dst) and open(dst, "rb").read() == content:
+                continue
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, "wb") as f:
+                f.write(content)
+
+
+def pristine_text(path):
+    return subprocess.run(["git", "show", "HEAD:" + path], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout
+
 
 def run_suite(suite):
     name, cmd, extra = suite
@@ -119,7 +130,7 @@ def main():
     for name, path, old, new, is_bug, suites in PLANTS:
         if only and not any(o.lower() in name.lower() for o in only):
             continue
-        pristine = open(os.path.join(ROOT, path)).read()
+        pristine = pristine_text(path)
         if old not in pristine:
             rows.append((name, "bug" if is_bug else "not a bug", "-", "STALE (text not found)", 0.0))
             ok = False
