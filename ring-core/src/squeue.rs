@@ -16,7 +16,7 @@
 
 use crate::layout::SqPointers;
 use crate::order;
-use crate::sync::{AtomicU32, UnsafeCell};
+use crate::sync::AtomicU32;
 use ring_sys::{io_uring_sqe, io_uring_sqe128};
 
 /// The submission queue is full: no entry was written.
@@ -393,10 +393,7 @@ fn split128(sqe: &io_uring_sqe128) -> [io_uring_sqe; 2] {
     unsafe { core::mem::transmute_copy::<io_uring_sqe128, [io_uring_sqe; 2]>(sqe) }
 }
 
-#[allow(dead_code)]
-fn _assert_cell_layout() {
-    // The SQE array is addressed as `UnsafeCell<io_uring_sqe>` units; in
-    // ordinary builds the cell is transparent, so a unit is exactly 64 bytes.
-    #[cfg(not(ring_loom))]
-    const _: () = assert!(core::mem::size_of::<UnsafeCell<io_uring_sqe>>() == 64);
-}
+// The SQE array is addressed as `UnsafeCell<io_uring_sqe>` units; in
+// ordinary builds the cell is transparent, so a unit is exactly 64 bytes.
+#[cfg(not(ring_loom))]
+const _: () = assert!(core::mem::size_of::<crate::sync::UnsafeCell<io_uring_sqe>>() == 64);
