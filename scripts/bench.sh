@@ -136,6 +136,9 @@ run_all() {
   fi
   : >"$out"
   echo "==== ${#configs[@]} configurations x $RUNS runs, pinned: ${PIN[*]:-no} ====" >&2
+  # Wall-clock figures depend on what else runs: record the load around them.
+  local load_before
+  load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
   local r cfg
   for r in $(seq 1 "$RUNS"); do
     echo "-- run $r of $RUNS" >&2
@@ -145,6 +148,10 @@ run_all() {
         echo "FAILED: $cfg" >&2
     done
   done
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, kernel $(uname -r)"
+  echo "load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $RUNS runs per configuration, pinned: ${PIN[*]:-no}"
   summarize "$out"
 }
 
@@ -176,7 +183,8 @@ print()
 print("| workload | batch/qd | stack | syscall path | variant | median ns/op | median ops/s | min-max ns/op | runs | vs ring-core raw | allocs/op |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 order = {"ring-core": 0, "ring-core-safe": 1, "io-uring": 2, "liburing": 3}
-for k in sorted(med, key=lambda k: (k[0], -k[1], k[4], order.get(k[2], 9), k[3])):
+vorder = {"regfd": 0, "plain": 1, "defer-regfd": 2, "defer-plain": 3}
+for k in sorted(med, key=lambda k: (k[0], -k[1], vorder.get(k[4], 9), order.get(k[2], 9), k[3])):
     ns, n, allocs, lo, hi = med[k]
     r = ref(k)
     ratio = f"{ns / r:.2f}x" if r else "-"
