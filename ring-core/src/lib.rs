@@ -15,6 +15,7 @@
 //! See `ARCHITECTURE.md` and `docs/` for the map and the reasoning.
 #![warn(missing_docs)]
 
+pub mod adapters;
 pub mod buf;
 pub mod builder;
 pub mod cqueue;
@@ -22,6 +23,7 @@ pub mod driver;
 pub mod error;
 pub mod executor;
 pub mod fixed;
+pub mod fixed_files;
 pub mod fs;
 pub mod handle;
 pub mod kernel;

@@ -8,6 +8,8 @@
 //! invalidate them.
 
 mod bufsel;
+mod direct;
+mod fixed_vec;
 mod fs;
 mod fs2;
 mod misc;
@@ -16,6 +18,10 @@ mod net;
 mod rw;
 
 pub use bufsel::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
+pub use direct::{
+    AcceptDirect, CloseDirect, ConnectDirect, OpenAtDirect, ReadDirect, RecvDirect, SendDirect, SocketDirect, WriteDirect,
+};
+pub use fixed_vec::{ReadvFixed, WritevFixed};
 pub use fs::{Close, Fallocate, Fsync, OpenAt, OpenAt2, Statx};
 pub use fs2::{
     Advice, Fadvise, FilesUpdate, FixedFdInstall, Ftruncate, GetXattr, LinkAt, Madvise, MkdirAt, Pipe, RenameAt,
