@@ -169,8 +169,8 @@ for f in rows:
 med = {}
 for k, fs in groups.items():
     ns = statistics.median(float(f["ns_per_op"]) for f in fs)
-    allocs = [f.get("allocs_per_op") for f in fs if f.get("allocs_per_op") is not None]
-    med[k] = (ns, len(fs), max(map(float, allocs)) if allocs else None,
+    allocs = [(int(f["allocs"]), int(f["ops"])) for f in fs if f.get("allocs") is not None]
+    med[k] = (ns, len(fs), allocs or None,
               min(float(f["ns_per_op"]) for f in fs), max(float(f["ns_per_op"]) for f in fs))
 # Reference for ratios: ring-core raw, inline asm, registered fd, same workload and batch.
 def ref(k):
@@ -180,7 +180,7 @@ def ref(k):
             return med[cand][0]
     return None
 print()
-print("| workload | batch/qd | stack | syscall path | variant | median ns/op | median ops/s | min-max ns/op | runs | vs ring-core raw | allocs/op |")
+print("| workload | batch/qd | stack | syscall path | variant | median ns/op | median ops/s | min-max ns/op | runs | vs ring-core raw | allocations / timed ops |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 order = {"ring-core": 0, "ring-core-safe": 1, "io-uring": 2, "liburing": 3}
 vorder = {"regfd": 0, "plain": 1, "defer-regfd": 2, "defer-plain": 3}
@@ -188,7 +188,8 @@ for k in sorted(med, key=lambda k: (k[0], -k[1], vorder.get(k[4], 9), order.get(
     ns, n, allocs, lo, hi = med[k]
     r = ref(k)
     ratio = f"{ns / r:.2f}x" if r else "-"
-    a = f"{allocs:.4f}" if allocs is not None else "-"
+    # Allocations: the worst run's count over its timed operations.
+    a = "%d / %d" % max(allocs) if allocs else "-"
     print(f"| {k[0]} | {k[1]} | {k[2]} | {k[3]} | {k[4]} | {ns:.1f} | {1e9 / ns / 1e6:.2f} M | {lo:.1f}-{hi:.1f} | {n} | {ratio} | {a} |")
 EOF
 }

@@ -73,8 +73,8 @@ pub struct Report<'a> {
     pub ops: u64,
     /// Wall-clock time of the timed operations.
     pub elapsed: Duration,
-    /// Heap allocations per operation in the timed window, where counted.
-    pub allocs_per_op: Option<f64>,
+    /// Heap allocations counted in the timed window, where counted.
+    pub allocs: Option<u64>,
 }
 
 impl Report<'_> {
@@ -101,8 +101,9 @@ impl Report<'_> {
             self.ns_per_op(),
             self.ops_per_sec()
         );
-        if let Some(a) = self.allocs_per_op {
-            line.push_str(&format!("\tallocs_per_op={a:.4}"));
+        if let Some(a) = self.allocs {
+            let per_op = a as f64 / self.ops.max(1) as f64;
+            line.push_str(&format!("\tallocs={a}\tallocs_per_op={per_op}"));
         }
         println!("{line}");
     }

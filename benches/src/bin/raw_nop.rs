@@ -106,7 +106,7 @@ fn main() {
         batch: u64::from(batch),
         ops: n * u64::from(batch),
         elapsed,
-        allocs_per_op: None,
+        allocs: None,
     }
     .print();
 }

@@ -156,6 +156,5 @@ fn main() {
         (true, true) => "defer-regfd",
         (true, false) => "defer-plain",
     };
-    Report { stack: &stack, syscall, variant, workload: "read4k", batch: qd, ops, elapsed, allocs_per_op: None }
-        .print();
+    Report { stack: &stack, syscall, variant, workload: "read4k", batch: qd, ops, elapsed, allocs: None }.print();
 }

@@ -228,7 +228,7 @@ fn main() {
         batch,
         ops: timed_ops,
         elapsed,
-        allocs_per_op: Some(allocs as f64 / timed_ops.max(1) as f64),
+        allocs: Some(allocs),
     }
     .print();
     eprintln!("driver stats: {:?}", d.stats());
