@@ -8,8 +8,8 @@
 //!   page-aligned buffers, whose capacity applies backpressure
 //!   (tokio-linux-aio-style).
 
-mod aio;
-mod uring;
+pub mod aio;
+pub mod uring;
 
 pub use aio::AioContext;
 pub use uring::{Uring, DEFAULT_BUFFER};
