@@ -282,6 +282,11 @@ impl<K: Kernel> Driver<K> {
     /// for the descriptor to become readable, read it to reset it, then call
     /// [`poll`](Self::poll), which dispatches the completions and wakes the
     /// operations' wakers (whatever executor they belong to).
+    ///
+    /// With the default [`Batch`] strategy an operation polled by a foreign
+    /// executor is written to the SQ but reaches the kernel only at the next
+    /// [`poll`](Self::poll) or [`park`](Self::park); an external loop should
+    /// call `poll` before it waits, or build the driver with [`Immediate`].
     pub fn register_eventfd(&self) -> io::Result<std::os::fd::OwnedFd> {
         use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
         // SAFETY: eventfd has no memory effects; a negative result is an error.
