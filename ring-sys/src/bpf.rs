@@ -47,9 +47,7 @@ impl Default for io_uring_bpf_ctx_pdu {
     /// All bytes zero.
     #[inline]
     fn default() -> Self {
-        io_uring_bpf_ctx_pdu {
-            open: io_uring_bpf_ctx_open::default(),
-        }
+        io_uring_bpf_ctx_pdu { open: io_uring_bpf_ctx_open::default() }
     }
 }
 
@@ -60,9 +58,7 @@ impl fmt::Debug for io_uring_bpf_ctx_pdu {
         // `zeroed` initialise all of it; only a literal naming the shorter
         // `socket` member would leave its tail uninitialised.
         let v = unsafe { self.open };
-        f.debug_struct("io_uring_bpf_ctx_pdu")
-            .field("open", &v)
-            .finish()
+        f.debug_struct("io_uring_bpf_ctx_pdu").field("open", &v).finish()
     }
 }
 
@@ -128,9 +124,7 @@ impl Default for io_uring_bpf_cmd {
     /// All bytes zero.
     #[inline]
     fn default() -> Self {
-        io_uring_bpf_cmd {
-            filter: io_uring_bpf_filter::default(),
-        }
+        io_uring_bpf_cmd { filter: io_uring_bpf_filter::default() }
     }
 }
 
@@ -139,9 +133,7 @@ impl fmt::Debug for io_uring_bpf_cmd {
         // SAFETY: `filter` is the only member, plain integers spanning the
         // whole union.
         let v = unsafe { self.filter };
-        f.debug_struct("io_uring_bpf_cmd")
-            .field("filter", &v)
-            .finish()
+        f.debug_struct("io_uring_bpf_cmd").field("filter", &v).finish()
     }
 }
 

@@ -247,9 +247,7 @@ impl fmt::Debug for io_uring_restriction_op {
         // SAFETY: all three members are one `u8` at offset 0, so the union
         // is one initialised byte that is valid for any of them.
         let v = unsafe { self.register_op };
-        f.debug_struct("io_uring_restriction_op")
-            .field("register_op", &v)
-            .finish()
+        f.debug_struct("io_uring_restriction_op").field("register_op", &v).finish()
     }
 }
 
@@ -443,8 +441,7 @@ pub struct io_uring_buf_ring_resv1_s {
 
 /// The byte offset of the tail (`u16`) in an [`io_uring_buf_ring`]: the
 /// `resv` field of entry 0. Linux 5.19.
-pub const IO_URING_BUF_RING_TAIL_OFFSET: usize =
-    core::mem::offset_of!(io_uring_buf_ring_resv1_s, tail);
+pub const IO_URING_BUF_RING_TAIL_OFFSET: usize = core::mem::offset_of!(io_uring_buf_ring_resv1_s, tail);
 
 impl io_uring_buf_ring {
     /// The byte offset of the tail, as [`IO_URING_BUF_RING_TAIL_OFFSET`]. Linux 5.19.
@@ -456,9 +453,7 @@ impl io_uring_buf_ring {
     #[inline]
     #[must_use]
     pub const fn tail_ptr(ring: *mut io_uring_buf_ring) -> *mut u16 {
-        ring.cast::<u8>()
-            .wrapping_add(IO_URING_BUF_RING_TAIL_OFFSET)
-            .cast::<u16>()
+        ring.cast::<u8>().wrapping_add(IO_URING_BUF_RING_TAIL_OFFSET).cast::<u16>()
     }
 }
 

@@ -321,12 +321,7 @@ impl io_uring_sqe {
             buf_index: io_uring_sqe_buf { buf_index: 0 },
             personality: 0,
             splice_fd_in: io_uring_sqe_file { file_index: 0 },
-            addr3: io_uring_sqe_addr3 {
-                addr3: io_uring_sqe_addr3_s {
-                    addr3: 0,
-                    __pad2: [0],
-                },
-            },
+            addr3: io_uring_sqe_addr3 { addr3: io_uring_sqe_addr3_s { addr3: 0, __pad2: [0] } },
         }
     }
 
@@ -517,10 +512,7 @@ impl io_uring_sqe128 {
     #[inline]
     #[must_use]
     pub const fn zeroed() -> Self {
-        io_uring_sqe128 {
-            sqe: io_uring_sqe::zeroed(),
-            cmd_ext: [0; 64],
-        }
+        io_uring_sqe128 { sqe: io_uring_sqe::zeroed(), cmd_ext: [0; 64] }
     }
 
     /// Returns a pointer to the 80-byte command area (byte 48 of the
@@ -528,9 +520,7 @@ impl io_uring_sqe128 {
     /// reads and writes for as long as `self` is borrowed. Linux 5.19.
     #[inline]
     pub const fn cmd_ptr(&mut self) -> *mut u8 {
-        (self as *mut Self)
-            .cast::<u8>()
-            .wrapping_add(io_uring_sqe::CMD_OFFSET)
+        (self as *mut Self).cast::<u8>().wrapping_add(io_uring_sqe::CMD_OFFSET)
     }
 }
 
@@ -638,11 +628,7 @@ mod tests {
         sqe.set_off(0x1122_3344_5566_7788);
         sqe.set_cmd_op(0xaabb_ccdd);
         assert_eq!(sqe.cmd_op(), 0xaabb_ccdd);
-        assert_eq!(
-            sqe.off() >> 32,
-            0x1122_3344,
-            "cmd_op must keep the upper half"
-        );
+        assert_eq!(sqe.off() >> 32, 0x1122_3344, "cmd_op must keep the upper half");
         sqe.set_level(1);
         sqe.set_optname(2);
         assert_eq!(sqe.addr(), u64::from(1u32) | (u64::from(2u32) << 32));

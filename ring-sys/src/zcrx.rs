@@ -161,9 +161,7 @@ impl Default for zcrx_ctrl_payload {
     /// All bytes zero.
     #[inline]
     fn default() -> Self {
-        zcrx_ctrl_payload {
-            zc_flush: zcrx_ctrl_flush_rq::default(),
-        }
+        zcrx_ctrl_payload { zc_flush: zcrx_ctrl_flush_rq::default() }
     }
 }
 
@@ -172,9 +170,7 @@ impl fmt::Debug for zcrx_ctrl_payload {
         // SAFETY: both members are 48 bytes of plain integers, so any
         // initialised bit pattern is a valid `zc_flush`.
         let v = unsafe { self.zc_flush };
-        f.debug_struct("zcrx_ctrl_payload")
-            .field("zc_flush", &v)
-            .finish()
+        f.debug_struct("zcrx_ctrl_payload").field("zc_flush", &v).finish()
     }
 }
 

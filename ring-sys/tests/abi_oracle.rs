@@ -26,18 +26,8 @@ use ring_sys::*;
 /// Same size and alignment.
 macro_rules! layout {
     ($ours:ty, $theirs:ty) => {{
-        assert_eq!(
-            size_of::<$ours>(),
-            size_of::<$theirs>(),
-            "size_of::<{}>",
-            stringify!($ours)
-        );
-        assert_eq!(
-            align_of::<$ours>(),
-            align_of::<$theirs>(),
-            "align_of::<{}>",
-            stringify!($ours)
-        );
+        assert_eq!(size_of::<$ours>(), size_of::<$theirs>(), "size_of::<{}>", stringify!($ours));
+        assert_eq!(align_of::<$ours>(), align_of::<$theirs>(), "align_of::<{}>", stringify!($ours));
     }};
 }
 
@@ -70,13 +60,7 @@ macro_rules! konst {
 /// A value from the header text, with the header line it comes from.
 macro_rules! header {
     ($ours:expr, $value:expr, $line:literal) => {
-        assert_eq!(
-            $ours as i128,
-            $value as i128,
-            "{} (header {})",
-            stringify!($ours),
-            $line
-        )
+        assert_eq!($ours as i128, $value as i128, "{} (header {})", stringify!($ours), $line)
     };
 }
 

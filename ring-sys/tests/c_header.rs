@@ -101,12 +101,7 @@ macro_rules! member {
 /// A free-form C expression and the value it must have.
 macro_rules! raw {
     ($tier:ident $c:literal => $rust:expr) => {
-        [Entry {
-            tier: Tier::$tier,
-            expr: $c.to_owned(),
-            guard: None,
-            rust: $rust as i128,
-        }]
+        [Entry { tier: Tier::$tier, expr: $c.to_owned(), guard: None, rust: $rust as i128 }]
     };
 }
 
@@ -591,10 +586,7 @@ fn c_source(entries: &[&Entry], extra_headers: &[&str]) -> String {
     }
     s.push_str("\nint main(void)\n{\n");
     for e in entries {
-        let line = format!(
-            "\tprintf(\"%s\\t%lld\\n\", \"{}\", (long long)({}));\n",
-            e.expr, e.expr
-        );
+        let line = format!("\tprintf(\"%s\\t%lld\\n\", \"{}\", (long long)({}));\n", e.expr, e.expr);
         match e.guard {
             Some(g) => s.push_str(&format!("#ifdef {g}\n{line}#endif\n")),
             None => s.push_str(&line),
@@ -623,11 +615,7 @@ fn run_c(tag: &str, source: &str, include: Option<&Path>) -> Option<BTreeMap<Str
     let exe = dir.join("abi");
     std::fs::write(&c, source).expect("write C source");
     let mut cmd = Command::new("cc");
-    cmd.arg("-std=gnu11")
-        .arg("-Wall")
-        .arg("-o")
-        .arg(&exe)
-        .arg(&c);
+    cmd.arg("-std=gnu11").arg("-Wall").arg("-o").arg(&exe).arg(&c);
     if let Some(inc) = include {
         cmd.arg("-I").arg(inc);
     }
@@ -639,10 +627,7 @@ fn run_c(tag: &str, source: &str, include: Option<&Path>) -> Option<BTreeMap<Str
             let _ = std::fs::remove_dir_all(&dir);
             return None;
         }
-        panic!(
-            "the generated C program does not compile ({}):\n{err}",
-            c.display()
-        );
+        panic!("the generated C program does not compile ({}):\n{err}", c.display());
     }
     let run = Command::new(&exe).output().expect("run the C program");
     assert!(run.status.success(), "the C program failed: {}", run.status);
@@ -663,11 +648,7 @@ fn check(tag: &str, tiers: &[Tier], include: Option<&Path>, extra_headers: &[&st
     // The list itself must not name one C expression twice.
     let mut seen = std::collections::BTreeSet::new();
     for e in &table {
-        assert!(
-            seen.insert((e.expr.as_str(), e.tier == Tier::Old)),
-            "duplicate entry {}",
-            e.expr
-        );
+        assert!(seen.insert((e.expr.as_str(), e.tier == Tier::Old)), "duplicate entry {}", e.expr);
     }
     let Some(values) = run_c(tag, &c_source(&entries, extra_headers), include) else {
         return;
@@ -679,9 +660,7 @@ fn check(tag: &str, tiers: &[Tier], include: Option<&Path>, extra_headers: &[&st
             // C prints every value as a `long long`; compare the low 64 bits,
             // so that `u64` masks with the top bit set match.
             Some(&c) if c as i64 == e.rust as i64 => {}
-            Some(&c) => {
-                mismatches.push(format!("{}: C says {c}, ring-sys says {}", e.expr, e.rust))
-            }
+            Some(&c) => mismatches.push(format!("{}: C says {c}, ring-sys says {}", e.expr, e.rust)),
             None if e.guard.is_some() => absent.push(e.expr.as_str()),
             None => mismatches.push(format!("{}: no output line", e.expr)),
         }
@@ -691,12 +670,7 @@ fn check(tag: &str, tiers: &[Tier], include: Option<&Path>, extra_headers: &[&st
         entries.len() - absent.len(),
         entries.len()
     );
-    assert!(
-        mismatches.is_empty(),
-        "{tag}: {} mismatches:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
+    assert!(mismatches.is_empty(), "{tag}: {} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
 }
 
 #[test]
@@ -710,12 +684,7 @@ fn uapi_7_header() {
         println!("skipping: set RING_SYS_UAPI_INCLUDE to a Linux 7.0 uapi include tree to check the New entries");
         return;
     };
-    check(
-        "uapi-7.0",
-        &[Tier::Both, Tier::New],
-        Some(&dir),
-        &["linux/io_uring/query.h", "linux/io_uring/bpf_filter.h"],
-    );
+    check("uapi-7.0", &[Tier::Both, Tier::New], Some(&dir), &["linux/io_uring/query.h", "linux/io_uring/bpf_filter.h"]);
 }
 
 #[test]
@@ -723,15 +692,10 @@ fn table_is_complete_for_the_families() {
     // Every opcode and register opcode appears in the list exactly once,
     // whatever its tier.
     let table = table();
-    let ops = table
-        .iter()
-        .filter(|e| e.expr.starts_with("IORING_OP_"))
-        .count();
+    let ops = table.iter().filter(|e| e.expr.starts_with("IORING_OP_")).count();
     let regs = table
         .iter()
-        .filter(|e| {
-            e.expr.starts_with("IORING_REGISTER_") || e.expr.starts_with("IORING_UNREGISTER_")
-        })
+        .filter(|e| e.expr.starts_with("IORING_REGISTER_") || e.expr.starts_with("IORING_UNREGISTER_"))
         .count();
     assert_eq!(ops, 65 + 1, "IORING_OP_* entries (with IORING_OP_LAST)");
     // 38 opcodes, LAST, USE_REGISTERED_RING, FILES_SKIP, SRC_REGISTERED, DST_REPLACE.

@@ -28,16 +28,8 @@ const LIST: &str = "tests/data/uapi-7.0-names.txt";
 /// The headers, in the order their names appear in the list.
 const HEADERS: [(&str, &str, &str); 3] = [
     ("linux/io_uring.h", "RING_SYS_UAPI_H", "/tmp/io_uring_7.h"),
-    (
-        "linux/io_uring/query.h",
-        "RING_SYS_UAPI_QUERY_H",
-        "/tmp/io_uring_query_7.h",
-    ),
-    (
-        "linux/io_uring/bpf_filter.h",
-        "RING_SYS_UAPI_BPF_FILTER_H",
-        "/tmp/io_uring_bpf_filter_7.h",
-    ),
+    ("linux/io_uring/query.h", "RING_SYS_UAPI_QUERY_H", "/tmp/io_uring_query_7.h"),
+    ("linux/io_uring/bpf_filter.h", "RING_SYS_UAPI_BPF_FILTER_H", "/tmp/io_uring_bpf_filter_7.h"),
 ];
 
 fn crate_dir() -> PathBuf {
@@ -212,11 +204,7 @@ fn header_path(env: &str, default: &str) -> PathBuf {
 
 fn read_list() -> Vec<String> {
     let text = std::fs::read_to_string(crate_dir().join(LIST)).expect("names list");
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
 }
 
 fn render_list(sections: &[(&str, Vec<String>)]) -> String {
@@ -238,10 +226,8 @@ fn render_list(sections: &[(&str, Vec<String>)]) -> String {
 
 fn all_sources() -> String {
     fn walk(dir: &Path, out: &mut String) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .expect("src dir")
-            .map(|e| e.expect("dir entry").path())
-            .collect();
+        let mut entries: Vec<_> =
+            std::fs::read_dir(dir).expect("src dir").map(|e| e.expect("dir entry").path()).collect();
         entries.sort();
         for p in entries {
             if p.is_dir() {
@@ -265,10 +251,7 @@ fn committed_list_matches_headers() {
         match std::fs::read_to_string(&path) {
             Ok(text) => sections.push((name, extract(&text))),
             Err(e) => {
-                println!(
-                    "skipping the header re-extraction: {} ({name}) is not readable: {e}",
-                    path.display()
-                );
+                println!("skipping the header re-extraction: {} ({name}) is not readable: {e}", path.display());
                 return;
             }
         }
@@ -281,14 +264,8 @@ fn committed_list_matches_headers() {
     }
     let extracted: Vec<String> = sections.into_iter().flat_map(|(_, n)| n).collect();
     let committed = read_list();
-    let missing: Vec<_> = extracted
-        .iter()
-        .filter(|n| !committed.contains(n))
-        .collect();
-    let extra: Vec<_> = committed
-        .iter()
-        .filter(|n| !extracted.contains(n))
-        .collect();
+    let missing: Vec<_> = extracted.iter().filter(|n| !committed.contains(n)).collect();
+    let extra: Vec<_> = committed.iter().filter(|n| !extracted.contains(n)).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
         "{LIST} is stale; not in the list: {missing:?}; not in the headers: {extra:?} \
@@ -326,10 +303,7 @@ fn every_header_name_is_defined() {
             missing.push(line.as_str());
         }
     }
-    assert!(
-        missing.is_empty(),
-        "not defined in ring-sys/src: {missing:?}"
-    );
+    assert!(missing.is_empty(), "not defined in ring-sys/src: {missing:?}");
     // The headers define 270 names and 44 structs; a shrinking list means a
     // broken extraction, not a smaller ABI.
     assert_eq!(consts, 270, "const lines in {LIST}");
@@ -342,16 +316,6 @@ fn extraction_sees_anonymous_members() {
     let h = "struct s {\n\t__u8 a; /* c */\n\tunion {\n\t\t__u64 b;\n\t\tstruct {\n\t\t\t__u32 c;\n\t\t\t__u32 d[1];\n\t\t};\n\t} __attribute__((packed));\n};\nenum e { X, Y = 3,\n Z };\n#define W (1U << 2)\n";
     assert_eq!(
         extract(h),
-        [
-            "const W",
-            "const X",
-            "const Y",
-            "const Z",
-            "struct s",
-            "field s.a",
-            "field s.b",
-            "field s.c",
-            "field s.d"
-        ]
+        ["const W", "const X", "const Y", "const Z", "struct s", "field s.a", "field s.b", "field s.c", "field s.d"]
     );
 }

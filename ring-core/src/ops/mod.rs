@@ -19,7 +19,8 @@ mod rw;
 
 pub use bufsel::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
 pub use direct::{
-    AcceptDirect, CloseDirect, ConnectDirect, OpenAtDirect, ReadDirect, RecvDirect, SendDirect, SocketDirect, WriteDirect,
+    AcceptDirect, CloseDirect, ConnectDirect, OpenAtDirect, ReadDirect, RecvDirect, SendDirect, SocketDirect,
+    WriteDirect,
 };
 pub use fixed_vec::{ReadvFixed, WritevFixed};
 pub use fs::{Close, Fallocate, Fsync, OpenAt, OpenAt2, Statx};
