@@ -30,6 +30,7 @@ mkdir -p "$OUT"
 configs=(
   "ring-core raw, batch 32|$MAIN/release/raw_nop --batch 32"
   "ring-core raw, batch 1|$MAIN/release/raw_nop --batch 1"
+  "ring-core raw, reaping with pop(), batch 32|$MAIN/release/raw_nop --batch 32 --reap pop"
   "ring-core raw, libc::syscall, batch 32|$ALT/release/raw_nop --batch 32"
   "ring-core raw, libc::syscall, batch 1|$ALT/release/raw_nop --batch 1"
   "ring-core raw, DEFER_TASKRUN, batch 32|$MAIN/release/raw_nop --batch 32 --defer"
