@@ -223,19 +223,55 @@ impl CompletionQueue {
             return n;
         }
         let tail = self.sync_tail();
-        let mut head = self.head;
-        while head != tail {
-            // SAFETY: `head` is in `[self.head, tail)` for an acquired tail,
-            // and no head past it has been stored yet.
-            let cqe = unsafe { self.read_unit(head & self.mask) };
-            head = head.wrapping_add(1);
+        let n = tail.wrapping_sub(self.head);
+        if n == 0 {
+            return 0;
+        }
+        if n < 4 {
+            // A few entries: the masked loop, whose setup is cheaper than
+            // the runs' below.
+            let mut head = self.head;
+            while head != tail {
+                // SAFETY: `head` is in `[self.head, tail)` for an acquired
+                // tail, and no head past it has been stored yet.
+                let cqe = unsafe { self.read_unit(head & self.mask) };
+                head = head.wrapping_add(1);
+                f(Cqe { user_data: cqe.user_data, res: cqe.res, flags: cqe.flags, big: [0; 2] });
+            }
+            self.release_to(tail);
+            return n;
+        }
+        // The ready entries as at most two contiguous runs of the array (the
+        // second when they wrap past its end), so the loops walk a pointer
+        // instead of masking every position.
+        let start = self.head & self.mask;
+        let first = n.min(self.ptr.entries - start);
+        // SAFETY: the runs `[start, start + first)` and `[0, n - first)`
+        // are inside the array (`start + first <= entries`, `n <= entries`)
+        // and hold exactly the slots of the positions in `[self.head, tail)`
+        // for an acquired tail; no head past them has been stored yet.
+        unsafe { self.read_run(start, first, &mut f) };
+        if first != n {
+            // SAFETY: as above, the wrapped part.
+            unsafe { self.read_run(0, n - first, &mut f) };
+        }
+        self.release_to(tail);
+        n
+    }
+
+    /// Calls `f` on the 16-byte entries in units `[from, from + len)`.
+    ///
+    /// # Safety
+    ///
+    /// Every unit in the range must satisfy [`read_unit`](Self::read_unit)'s
+    /// contract.
+    #[inline(always)]
+    unsafe fn read_run(&self, from: u32, len: u32, f: &mut impl FnMut(Cqe)) {
+        for unit in from..from + len {
+            // SAFETY: per this function's contract.
+            let cqe = unsafe { self.read_unit(unit) };
             f(Cqe { user_data: cqe.user_data, res: cqe.res, flags: cqe.flags, big: [0; 2] });
         }
-        let n = head.wrapping_sub(self.head);
-        if n != 0 {
-            self.release_to(head);
-        }
-        n
     }
 
     /// How many completions the kernel had to drop or park because the CQ

@@ -53,7 +53,7 @@ pub use kernel::{Kernel, Linux};
 pub use op::{Cancelled, MultiOp, Multishot, Op, Operation};
 pub use probe::Probe;
 pub use ring::Ring;
-pub use squeue::{SqFull, SubmissionQueue};
+pub use squeue::{SqBatch, SqFull, SubmissionQueue};
 pub use submit::{Timeout, Wait};
 pub use types::{Entry, Entry128, SqeFlags, Target};
 

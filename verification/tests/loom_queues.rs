@@ -236,6 +236,52 @@ fn a_sqe_published_before_tail_no_sqarray() {
     sqe_published_before_tail(false);
 }
 
+// ---- (a') the same through the in-place batch writer ----
+
+/// Guards `order::SQ_TAIL_STORE` for entries filled in place through
+/// `SubmissionQueue::reserve` (bug classes 1.2, 2.3, 2.4): a batch of
+/// three on a ring of four, starting at slot 2, so it wraps past the end of
+/// the ring; a second batch is filled and dropped without `commit`. The
+/// kernel sees the committed batch whole or not at all, never the dropped
+/// entry, and a weakened tail store is a causality violation on the cells
+/// written through the batch's `with_mut`.
+#[test]
+fn a_sqe_batch_published_before_tail() {
+    model(|| {
+        let r = Rings::new(4, 8);
+        let mut sq = r.sq(true);
+        let k = {
+            let r = r.clone();
+            thread::spawn(move || {
+                let mut ks = KernelSq::new(true);
+                let mut seen = Vec::new();
+                while let Some(ud) = ks.consume_one(&r) {
+                    seen.push(ud);
+                }
+                seen
+            })
+        };
+        // SAFETY: NOPs carry no pointer.
+        let mut b = unsafe { sq.reserve(3) }.expect("room for three");
+        for ud in [7, 8, 9] {
+            b.fill(|s| {
+                s.opcode = IORING_OP_NOP;
+                s.user_data = ud;
+            })
+            .expect("reserved");
+        }
+        assert!(b.fill(|_| ()).is_err(), "only three were reserved");
+        assert_eq!(b.commit(), 3);
+        // SAFETY: as above.
+        let mut dropped = unsafe { sq.reserve(1) }.expect("room for one");
+        dropped.fill(|s| s.user_data = 99).expect("reserved");
+        drop(dropped);
+        sq.publish();
+        let seen = k.join().unwrap();
+        assert!(seen.is_empty() || seen == [7, 8, 9], "kernel saw {seen:?}");
+    });
+}
+
 // ---- (b) the SQ head is acquired before a slot is reused ----
 
 /// Guards `order::SQ_HEAD_LOAD` (bug class 1.3): a ring of two entries and

@@ -2,7 +2,12 @@
 //! wait for the whole batch in one `io_uring_enter`, reap.
 //!
 //! Usage: `raw_nop [--batch 32] [--ops 10000000] [--warmup 100000]
-//! [--entries 256] [--no-registered-fd] [--defer] [--reap drain|pop]`
+//! [--entries 256] [--no-registered-fd] [--defer] [--reap drain|pop]
+//! [--sq fill|push]`
+//!
+//! `--sq fill` (the default) writes each round's NOPs in place through one
+//! `SubmissionQueue::reserve` batch; `--sq push` copies each from a
+//! template with `SubmissionQueue::push`.
 //!
 //! `--defer` sets up the ring with SINGLE_ISSUER, DEFER_TASKRUN and
 //! COOP_TASKRUN. The system-call path (inline assembly or `libc::syscall`)
@@ -15,6 +20,12 @@ use std::hint::black_box;
 use std::time::Instant;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
+enum Sq {
+    Fill,
+    Push,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Reap {
     Drain,
     Pop,
@@ -24,15 +35,32 @@ enum Reap {
 /// completions' `user_data` (each completion is consumed by adding its
 /// `user_data` and result, as a real consumer would read them).
 #[inline(never)]
-fn run(ring: &mut Ring, batch: u32, rounds: u64, reap: Reap) -> u64 {
+fn run(ring: &mut Ring, batch: u32, rounds: u64, sq: Sq, reap: Reap) -> u64 {
     let mut sum = 0u64;
     let mut sqe = io_uring_sqe { opcode: IORING_OP_NOP, ..Default::default() };
     for _ in 0..rounds {
-        for i in 0..batch {
-            sqe.user_data = u64::from(i);
-            // SAFETY: a NOP carries no pointer, so the kernel touches no
-            // user memory for it.
-            unsafe { ring.sq().push(&sqe) }.expect("the SQ has room for a batch");
+        match sq {
+            Sq::Fill => {
+                // SAFETY: a NOP carries no pointer, so the kernel touches no
+                // user memory for it.
+                let mut b = unsafe { ring.sq().reserve(batch) }.expect("the SQ has room for a batch");
+                for i in 0..batch {
+                    b.fill(|s| {
+                        s.opcode = IORING_OP_NOP;
+                        s.user_data = u64::from(i);
+                    })
+                    .expect("reserved");
+                }
+                b.commit();
+            }
+            Sq::Push => {
+                for i in 0..batch {
+                    sqe.user_data = u64::from(i);
+                    // SAFETY: a NOP carries no pointer, so the kernel touches
+                    // no user memory for it.
+                    unsafe { ring.sq().push(&sqe) }.expect("the SQ has room for a batch");
+                }
+            }
         }
         let mut seen = 0;
         while seen < batch {
@@ -74,6 +102,11 @@ fn main() {
         "pop" => Reap::Pop,
         other => panic!("--reap expects drain or pop, got {other}"),
     };
+    let sq = match args.string("--sq", "fill").as_str() {
+        "fill" => Sq::Fill,
+        "push" => Sq::Push,
+        other => panic!("--sq expects fill or push, got {other}"),
+    };
     assert!(batch >= 1 && batch <= entries, "batch must be between 1 and the ring size");
 
     let mut builder = Builder::new(entries).register_ring_fd(regfd);
@@ -84,10 +117,10 @@ fn main() {
     assert_eq!(ring.registered_index().is_some(), regfd, "ring fd registration as asked");
 
     let w = rounds(warmup, u64::from(batch));
-    assert_eq!(run(&mut ring, batch, w, reap), expected_sum(batch, w));
+    assert_eq!(run(&mut ring, batch, w, sq, reap), expected_sum(batch, w));
     let n = rounds(ops, u64::from(batch));
     let start = Instant::now();
-    let sum = black_box(run(&mut ring, batch, n, reap));
+    let sum = black_box(run(&mut ring, batch, n, sq, reap));
     let elapsed = start.elapsed();
     assert_eq!(sum, expected_sum(batch, n), "every NOP completed once, with 0");
 
@@ -97,7 +130,13 @@ fn main() {
         (true, true) => "defer-regfd",
         (true, false) => "defer-plain",
     };
-    let variant = if reap == Reap::Pop { format!("{variant}-pop") } else { variant.to_string() };
+    let mut variant = variant.to_string();
+    if reap == Reap::Pop {
+        variant.push_str("-pop");
+    }
+    if sq == Sq::Push {
+        variant.push_str("-push");
+    }
     Report {
         stack: "ring-core",
         syscall: benches::ring_core_syscall_path(),
