@@ -396,7 +396,13 @@ impl<K: Kernel> Shared<K> {
     fn wake_collected(&self) {
         let finishers = {
             let mut inner = self.inner.borrow_mut();
+            // Most calls (after every start and every completion handed
+            // out) find nothing to run and nothing to wake: return after
+            // one borrow, before moving the lists around.
             if inner.finishers.is_empty() {
+                if inner.to_wake.is_empty() {
+                    return;
+                }
                 Vec::new()
             } else {
                 core::mem::take(&mut inner.finishers)
@@ -405,8 +411,6 @@ impl<K: Kernel> Shared<K> {
         for f in finishers {
             f();
         }
-        // Most calls (after every start and every completion handed out)
-        // find nothing to wake; return before moving the list around.
         if self.inner.borrow().to_wake.is_empty() {
             return;
         }
@@ -775,8 +779,14 @@ impl<K: Kernel> Inner<K> {
                 let cancelled =
                     (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
                 let storage = self.storage.as_ref().expect("a Done entry's storage is never leaked");
-                // SAFETY: Done means the terminal completion was seen.
-                let op = unsafe { storage.take::<T>(index as usize) }.expect("entry holds this op's type");
+                // SAFETY: Done means the terminal completion was seen, so the
+                // kernel is done with the value. The cell holds a `T`: the
+                // caller is the `Op<T>` that owns the claim (index,
+                // generation), checked current just above, and `start::<T>`
+                // put a `T` in this cell when it made the claim; only the
+                // claim's owner takes a live entry's value out (`take`
+                // checks the type in debug builds).
+                let op = unsafe { storage.take_unchecked::<T>(index as usize) };
                 self.hooks[index as usize] = None;
                 self.slots.release(index);
                 self.stats.completed += 1;
@@ -999,6 +1009,9 @@ impl<K: Kernel> Inner<K> {
     /// start now, taking them off the queue (a woken waiter that finds no
     /// room re-queues itself at the front).
     fn wake_first_waiter(&mut self) {
+        if self.waiters.is_empty() {
+            return;
+        }
         let room = self.credits.min(self.slots.len() - self.slots.in_use());
         for _ in 0..room {
             let Some((_, w)) = self.waiters.pop_front() else { break };

@@ -143,6 +143,31 @@ impl Storage {
         }
     }
 
+    /// Moves the `T` out of cell `index`, leaving it empty, without
+    /// checking the stored type in release builds (the hot path of a
+    /// completed operation, whose type is known by construction).
+    ///
+    /// # Safety
+    ///
+    /// As for [`take`](Self::take), and the cell must hold a `T`.
+    #[inline]
+    pub(crate) unsafe fn take_unchecked<T: 'static>(&self, index: usize) -> T {
+        let cell = self.cell(index);
+        // SAFETY: per the contract the cell holds a `T` (inline, or boxed as
+        // recorded in `kind`) that nothing else uses any more.
+        unsafe {
+            let stored = (*cell).kind.take();
+            debug_assert!(stored.is_some_and(|k| k.type_id == TypeId::of::<T>()), "cell holds this type");
+            let bytes = (&raw mut (*cell).bytes).cast::<u8>();
+            let inline = size_of::<T>() <= INLINE && align_of::<T>() <= align_of::<Bytes>();
+            if inline {
+                bytes.cast::<T>().read()
+            } else {
+                *Box::from_raw(bytes.cast::<*mut T>().read())
+            }
+        }
+    }
+
     /// Drops whatever cell `index` holds.
     ///
     /// # Safety

@@ -105,8 +105,12 @@ impl Wake for MainWaker {
         self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::SeqCst);
-        self.queue.notify();
+        // Already woken: the runtime has not consumed the previous wake-up
+        // yet, and it re-checks `woken` after announcing a park and before
+        // blocking (`block_on`), so this one needs no signal of its own.
+        if !self.woken.swap(true, Ordering::SeqCst) {
+            self.queue.notify();
+        }
     }
 }
 
