@@ -15,6 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.environ.get("PLANT_SCRATCH", "/tmp/ring-planted")
 TARGET = os.path.join(ROOT, "target", "planted")
 LOOM_TARGET = os.path.join(ROOT, "target", "planted-loom")
+# Generous: a cold build of the suite plus its run; a hang past this counts as caught.
+SUITE_TIMEOUT = int(os.environ.get("PLANT_SUITE_TIMEOUT", "420"))
 
 def loom(pattern, test="loom_queues"):
     return ("loom " + pattern,
@@ -31,7 +33,8 @@ PLANTS = [
     # name, file, old, new, is_bug, suites
     ("SQ tail store Release -> Relaxed (SQPOLL)", ORDER,
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Release;",
-     "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", True, [loom("a_sqe_published_before_tail")]),
+     "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", True,
+     [loom("a_sqe_published_before_tail"), loom("a_sqe_batch_published_before_tail")]),
     ("SQ head load Acquire -> Relaxed", ORDER,
      "pub const SQ_HEAD_LOAD: Ordering = Ordering::Acquire;",
      "pub const SQ_HEAD_LOAD: Ordering = Ordering::Relaxed;", True, [loom("b_sq_slot_reused")]),
@@ -115,7 +118,12 @@ def run_suite(suite):
     env.update(extra)
     env.setdefault("PROPTEST_CASES", "64")
     t = time.time()
-    r = subprocess.run(cmd, cwd=SCRATCH, env=env, capture_output=True, text=True)
+    try:
+        r = subprocess.run(cmd, cwd=SCRATCH, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # A suite that hangs under the plant (a lost submission waits
+        # forever) has caught it as surely as an assertion.
+        return "fail", time.time() - t, "timeout"
     out = r.stdout + r.stderr
     # A run that never reached a test (a compile or cargo error) proves
     # nothing either way: report it, never count it as a catch.
@@ -152,7 +160,7 @@ def main():
                     verdict = "NO TEST matched " + suite[0]
                     break
                 if res == "fail":
-                    caught = suite[0]
+                    caught = suite[0] + (" (hang)" if out == "timeout" else "")
                     if is_bug:
                         break
         finally:
