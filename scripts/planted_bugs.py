@@ -16,7 +16,7 @@ SCRATCH = os.environ.get("PLANT_SCRATCH", "/tmp/ring-planted")
 TARGET = os.path.join(ROOT, "target", "planted")
 LOOM_TARGET = os.path.join(ROOT, "target", "planted-loom")
 # Generous: a cold build of the suite plus its run; a hang past this counts as caught.
-SUITE_TIMEOUT = int(os.environ.get("PLANT_SUITE_TIMEOUT", "420"))
+SUITE_TIMEOUT = int(os.environ.get("PLANT_SUITE_TIMEOUT", "240"))
 
 def loom(pattern, test="loom_queues"):
     return ("loom " + pattern,
@@ -127,7 +127,8 @@ def run_suite(suite):
     out = r.stdout + r.stderr
     # A run that never reached a test (a compile or cargo error) proves
     # nothing either way: report it, never count it as a catch.
-    if r.returncode != 0 and "test result" not in out:
+    started = "running " in out  # the test harness started: compilation succeeded
+    if r.returncode != 0 and not started:
         return "build-error", time.time() - t, out
     if "running 0 tests" in out and "test result" in out and r.returncode == 0:
         return "no-test", time.time() - t, out
