@@ -224,6 +224,12 @@ pub struct RemoteJoinHandle<T> {
 }
 
 impl<T> RemoteJoinHandle<T> {
+    /// Whether the output (or the news that the runtime is gone) is there,
+    /// so that [`join`](Self::join) would not block.
+    pub fn is_finished_hint(&self) -> bool {
+        !matches!(*self.state.slot.lock().unwrap_or_else(|e| e.into_inner()), Outcome::Pending(_))
+    }
+
     /// Blocks the calling thread until the output is ready.
     pub fn join(self) -> Result<T, RuntimeGone> {
         let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());

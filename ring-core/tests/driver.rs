@@ -589,3 +589,58 @@ fn teardown_past_its_deadline_leaks_instead_of_freeing() {
     assert_eq!(drops.get(), 0, "a buffer the kernel may still hold was freed");
     drop(w);
 }
+
+#[test]
+fn chain_members_not_taken_are_orphaned_and_freed_after_their_completions() {
+    use ring_core::ops::Read;
+    let rt = Runtime::new(8).unwrap();
+    let (r, w) = pipe();
+    let drops = Rc::new(Cell::new(0));
+    let d = rt.driver().clone();
+    let credits_before = d.credits();
+    rt.block_on(async {
+        let mut chain = d.chain();
+        assert!(chain.is_empty());
+        let _a = chain.push(ring_core::ops::Nop);
+        let _b = chain.push(Read::new(
+            r.as_raw_fd(),
+            Counted { data: Vec::with_capacity(4), drops: drops.clone() },
+            u64::MAX,
+        ));
+        assert_eq!(chain.len(), 2);
+        let started = chain.start().await.unwrap();
+        // Neither member is taken: dropping the started chain orphans both.
+        drop(started);
+    })
+    .unwrap();
+    assert_eq!(drops.get(), 0, "the read is still in the kernel");
+    write_all(&w, b"abcd");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while drops.get() == 0 && Instant::now() < deadline {
+        rt.driver().park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert_eq!(drops.get(), 1, "freed once, after its completion");
+    assert_eq!(d.credits(), credits_before, "every credit came back");
+}
+
+#[test]
+fn a_msg_ring_wake_up_does_not_count_as_a_returned_credit() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async { d.nop().await.unwrap() }).unwrap();
+    let before = d.credits();
+    let handle = rt.handle();
+    let mut other = ring_core::Ring::new(4).unwrap();
+    let j = handle.spawn_via_msg_ring(&mut other, |d| async move { d.nop().await.is_ok() });
+    rt.block_on(async {
+        while !j.is_finished_hint() {
+            rt.driver().sleep(Duration::from_millis(1)).await.unwrap();
+        }
+    })
+    .unwrap();
+    assert!(j.join().unwrap());
+    for _ in 0..3 {
+        rt.driver().park(Some(Duration::from_millis(1))).unwrap();
+    }
+    assert_eq!(d.credits(), before, "the wake-up completion returned no credit");
+}
