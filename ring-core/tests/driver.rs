@@ -644,3 +644,40 @@ fn a_msg_ring_wake_up_does_not_count_as_a_returned_credit() {
     }
     assert_eq!(d.credits(), before, "the wake-up completion returned no credit");
 }
+
+#[test]
+fn a_link_timeout_cancels_the_operation_it_guards() {
+    use ring_core::ops::{LinkTimeout, Read};
+    let rt = Runtime::new(8).unwrap();
+    let (r, w) = pipe();
+    let d = rt.driver().clone();
+    let start = Instant::now();
+    let ((res, buf), fired) = rt
+        .block_on(async {
+            let mut chain = d.chain();
+            let read = chain.push(Read::new(r.as_raw_fd(), Vec::<u8>::with_capacity(8), u64::MAX));
+            let timer = chain.push(LinkTimeout::new(Duration::from_millis(30)));
+            let mut started = chain.start().await.unwrap();
+            let read = started.take(read).unwrap().await;
+            let fired = started.take(timer).unwrap().await.unwrap();
+            (read, fired)
+        })
+        .unwrap();
+    assert!(fired, "the timer fired");
+    assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
+    assert!(buf.capacity() >= 8, "the buffer came back");
+    assert!(start.elapsed() >= Duration::from_millis(25));
+    // And when the guarded read wins, the timer reports that it did not fire.
+    write_all(&w, b"quick");
+    let ((res, buf), fired) = rt
+        .block_on(async {
+            let mut chain = d.chain();
+            let read = chain.push(Read::new(r.as_raw_fd(), Vec::<u8>::with_capacity(8), u64::MAX));
+            let timer = chain.push(LinkTimeout::new(Duration::from_secs(5)));
+            let mut started = chain.start().await.unwrap();
+            let read = started.take(read).unwrap().await;
+            (read, started.take(timer).unwrap().await.unwrap())
+        })
+        .unwrap();
+    assert_eq!((res.unwrap(), &buf[..], fired), (5, &b"quick"[..], false));
+}

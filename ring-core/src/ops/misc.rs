@@ -85,6 +85,52 @@ unsafe impl Operation for TimeoutOp {
     }
 }
 
+/// A timeout on the operation linked before it (`IORING_OP_LINK_TIMEOUT`,
+/// 5.5): pushed into a [`crate::driver::Chain`] right after the operation it
+/// guards, it cancels that operation if it has not completed after `d`.
+///
+/// Its output is `Ok(true)` if the timer fired (the guarded operation then
+/// completes with `-ECANCELED`), `Ok(false)` if the guarded operation
+/// finished first (the timer is then cancelled: the kernel answers
+/// `-ECANCELED` for it, reported here as `Ok(false)`).
+#[derive(Debug)]
+pub struct LinkTimeout {
+    ts: __kernel_timespec,
+    flags: u32,
+}
+
+impl LinkTimeout {
+    /// Times out the previous chain member after `d`.
+    pub fn new(d: Duration) -> Self {
+        LinkTimeout { ts: timespec(d), flags: 0 }
+    }
+}
+
+// SAFETY: the SQE points at `self.ts`, inside `self` at its final address;
+// the kernel copies it when it arms the timer, and the driver keeps `self`
+// until the timer's own completion anyway.
+unsafe impl Operation for LinkTimeout {
+    type Output = io::Result<bool>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_LINK_TIMEOUT;
+        sqe.fd = -1;
+        sqe.set_addr((&raw const self.ts) as u64);
+        sqe.len = 1;
+        sqe.set_timeout_flags(self.flags);
+        sqe
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<bool> {
+        match -result.res {
+            libc::ETIME => Ok(true),
+            libc::ECANCELED | libc::EALREADY | 0 => Ok(false),
+            _ => res(&result).map(|_| false),
+        }
+    }
+}
+
 /// A repeating kernel timer; see [`crate::Driver::ticks`].
 #[derive(Debug)]
 pub struct TimeoutStream {

@@ -28,7 +28,7 @@ pub use fs2::{
     Advice, Fadvise, FilesUpdate, FixedFdInstall, Ftruncate, GetXattr, LinkAt, Madvise, MkdirAt, Pipe, RenameAt,
     SetXattr, Splice, SymlinkAt, SyncFileRange, UnlinkAt, XattrTarget,
 };
-pub use misc::{Nop, PollMulti, SendZc, TimeoutOp, TimeoutStream};
+pub use misc::{LinkTimeout, Nop, PollMulti, SendZc, TimeoutOp, TimeoutStream};
 pub use misc2::{
     BufferGroup, ChildStatus, Futex, FutexOp, FutexWaitV, KeepAlive, MsgRing, ProvideBuffers, Refused, RemoveBuffers,
     UringCmd, WaitId,
