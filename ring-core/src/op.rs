@@ -63,6 +63,22 @@ pub unsafe trait Operation: 'static {
     /// overwritten by the driver.
     fn prepare(&mut self) -> io_uring_sqe;
 
+    /// Whether this operation needs a 128-byte SQE (the `*128` opcodes on
+    /// an `IORING_SETUP_SQE_MIXED` ring, or a command using the extended
+    /// area on an `IORING_SETUP_SQE128` ring). The driver then calls
+    /// [`prepare128`](Operation::prepare128) instead of `prepare`, and
+    /// refuses the operation (it completes with `-EINVAL`, never reaching the
+    /// kernel) on a ring set up with neither flag.
+    fn is_128(&self) -> bool {
+        false
+    }
+
+    /// Builds the 128-byte SQE, under the same contract as `prepare`. The
+    /// default puts `prepare`'s entry in the first half and zeroes the rest.
+    fn prepare128(&mut self) -> ring_sys::io_uring_sqe128 {
+        ring_sys::io_uring_sqe128 { sqe: self.prepare(), ..Default::default() }
+    }
+
     /// Turns the completion into the output, giving the memory back.
     /// `result` is the first completion (the operation's result); `last`
     /// is the terminal one (the same, except for zero-copy sends, where it
@@ -183,6 +199,12 @@ impl<T: Operation, K: Kernel> Op<T, K> {
                             // reached the kernel and ends as cancelled.
                             let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
                             return Poll::Ready((op.complete(cqe, cqe), true));
+                        }
+                        Start::Refused(op, errno) => {
+                            // The ring cannot carry it (a 128-byte entry on
+                            // a 64-byte ring): it never reached the kernel.
+                            let cqe = Cqe { res: -errno, ..Cqe::default() };
+                            return Poll::Ready((op.complete(cqe, cqe), false));
                         }
                     }
                 }
@@ -341,7 +363,7 @@ impl<T: Multishot, K: Kernel> MultiOp<T, K> {
                             self.state = OpState::Waiting { op, ticket: Some(ticket) };
                             return Poll::Pending;
                         }
-                        Start::Closed(op) => {
+                        Start::Closed(op) | Start::Refused(op, _) => {
                             self.done = Some(op.0);
                             return Poll::Ready(None);
                         }

@@ -335,7 +335,11 @@ fn provided_buffers_files_update_and_refused_128() {
 
         let e = d.nop128().await.unwrap_err();
         println!("nop128: {e}");
-        let e = d.uring_cmd128().await.unwrap_err();
+        // SAFETY: the command is refused before the kernel sees it (this
+        // ring has 64-byte entries), and its payload is owned by the op.
+        let (r, _) = unsafe { d.uring_cmd128(&0, 0, [0; 80], Vec::new()) }.await;
+        let e = r.unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "refused on a 64-byte ring");
         println!("uring_cmd128: {e}");
     })
     .unwrap();

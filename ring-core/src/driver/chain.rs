@@ -60,6 +60,8 @@ pub struct Chain<K: Kernel> {
     shared: Rc<Shared<K>>,
     members: Vec<Member>,
     hard: bool,
+    /// A member needs a 128-byte entry, which chains do not carry.
+    has_128: bool,
 }
 
 impl<K: Kernel> Driver<K> {
@@ -68,7 +70,7 @@ impl<K: Kernel> Driver<K> {
     /// kernel cancels the rest with `-ECANCELED`. With
     /// [`Chain::hard`], the rest run even after a failed result.
     pub fn chain(&self) -> Chain<K> {
-        Chain { shared: self.shared.clone(), members: Vec::new(), hard: false }
+        Chain { shared: self.shared.clone(), members: Vec::new(), hard: false, has_128: false }
     }
 }
 
@@ -76,6 +78,7 @@ impl<K: Kernel> Chain<K> {
     /// Appends `op` to the chain.
     pub fn push<T: Operation>(&mut self, op: T) -> Link<T> {
         let position = self.members.len();
+        self.has_128 |= op.is_128();
         self.members.push(Member {
             place: Box::new(move |storage: &Storage, index: usize| {
                 // SAFETY: the driver hands us a free, empty cell.
@@ -112,7 +115,19 @@ impl<K: Kernel> Chain<K> {
     /// Submits the chain once there is room for all of it; resolves to the
     /// started chain, from which each member's future is taken.
     pub fn start(self) -> StartChain<K> {
-        StartChain { shared: self.shared, members: Some(self.members), hard: self.hard, ticket: None }
+        if self.has_128 {
+            // Members are published as 64-byte entries by one tail store; a
+            // 128-byte member would need the mixed-ring filler rules inside
+            // a chain, which the kernel does not promise to honour.
+            return StartChain {
+                shared: self.shared,
+                members: None,
+                hard: self.hard,
+                ticket: None,
+                refused: Some("a 128-byte operation cannot be a chain member"),
+            };
+        }
+        StartChain { shared: self.shared, members: Some(self.members), hard: self.hard, ticket: None, refused: None }
     }
 }
 
@@ -122,6 +137,8 @@ pub struct StartChain<K: Kernel> {
     members: Option<Vec<Member>>,
     hard: bool,
     ticket: Option<u64>,
+    /// Why the chain cannot start at all, if it cannot.
+    refused: Option<&'static str>,
 }
 
 impl<K: Kernel> Unpin for StartChain<K> {}
@@ -130,6 +147,9 @@ impl<K: Kernel> Future for StartChain<K> {
     type Output = crate::Result<Started<K>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(why) = self.refused.take() {
+            return Poll::Ready(Err(crate::Error::InvalidArgument(why)));
+        }
         let Some(members) = self.members.take() else {
             return Poll::Ready(Err(crate::Error::InvalidArgument("chain polled after it started")));
         };

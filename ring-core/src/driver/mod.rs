@@ -165,6 +165,9 @@ pub(crate) enum Start<T> {
     Wait(T, u64),
     /// The driver is shut down; the operation never reached the kernel.
     Closed(T),
+    /// The ring cannot carry this operation (a 128-byte entry on a ring
+    /// without `SQE128` or `SQE_MIXED`); it completes with this errno.
+    Refused(T, i32),
 }
 
 /// The state shared by the driver handles and the operation futures.
@@ -594,10 +597,29 @@ impl<K: Kernel> Inner<K> {
         // SAFETY: the entry was free, so its cell is empty and unused.
         let ptr = unsafe { storage.put(index as usize, op) };
         // SAFETY: `ptr` is the value at its final address; nothing else
-        // uses it. `prepare` builds the SQE from it there.
-        let mut sqe = unsafe { (*ptr).prepare() };
-        sqe.user_data = slot::encode(index, generation);
-        if let Err(e) = self.push(&sqe) {
+        // uses it. `prepare` (or `prepare128`) builds the SQE from it there.
+        let big = unsafe { (*ptr).is_128() };
+        let pushed = if big {
+            let modes =
+                self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
+            if modes == 0 {
+                let storage = self.storage.as_ref().expect("storage exists until teardown");
+                // SAFETY: nothing was built from the value, let alone published.
+                let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
+                self.slots.release(index);
+                return Start::Refused(op, libc::EINVAL);
+            }
+            // SAFETY: the value is at its final address (as for `prepare`).
+            let mut sqe = unsafe { (*ptr).prepare128() };
+            sqe.sqe.user_data = slot::encode(index, generation);
+            self.push128(&sqe)
+        } else {
+            // SAFETY: the value is at its final address; nothing else uses it.
+            let mut sqe = unsafe { (*ptr).prepare() };
+            sqe.user_data = slot::encode(index, generation);
+            self.push(&sqe)
+        };
+        if let Err(e) = pushed {
             // Not published: the kernel never saw it. Undo everything.
             let storage = self.storage.as_ref().expect("storage exists until teardown");
             // SAFETY: the SQE was not published, so the kernel holds no
@@ -723,6 +745,26 @@ impl<K: Kernel> Inner<K> {
         self.maybe_submit();
         self.wake_first_waiter();
         chain::ChainStart::Entries(entries)
+    }
+
+    /// As [`push`](Self::push), for a 128-byte entry.
+    fn push128(&mut self, sqe: &ring_sys::io_uring_sqe128) -> Result<(), Error> {
+        let ring = self.ring.as_mut().ok_or(Error::NotConfigured("driver is shut down"))?;
+        for _ in 0..3 {
+            // SAFETY: built by an `Operation::prepare128` from a value now at
+            // rest in the table; the Operation contract keeps its memory
+            // valid until the terminal completion.
+            if unsafe { ring.sq().push128(sqe) }.is_ok() {
+                return Ok(());
+            }
+            self.stats.enters += 1;
+            match ring.sq_wait() {
+                Ok(_) => {}
+                Err(e) if e.is_transient() => self.stats.transient_errors += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::SubmissionQueueFull)
     }
 
     /// Writes an SQE, submitting (and, under SQPOLL, waiting for room) if

@@ -369,26 +369,75 @@ unsafe impl Operation for RemoveBuffers {
     }
 }
 
-/// An operation the driver refuses before the kernel sees it (a 128-byte
-/// opcode on a driver that pushes 64-byte entries, or an opcode the kernel
-/// lacks). It submits a plain NOP, which touches nothing, so that it goes
-/// through the driver like any other operation, and completes with the
-/// stored error.
+/// `IORING_OP_NOP128`; see [`Driver::nop128`].
 #[derive(Debug)]
-pub struct Refused {
-    error: Option<io::Error>,
-}
+pub struct Nop128;
 
-// SAFETY: the SQE is a NOP and carries no pointer.
-unsafe impl Operation for Refused {
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for Nop128 {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Nop::new().build().into_sqe()
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = ring_sys::IORING_OP_NOP128;
+        sqe
     }
 
-    fn complete(mut self, _: Cqe, _: Cqe) -> io::Result<()> {
-        Err(self.error.take().unwrap_or_else(|| io::Error::from_raw_os_error(libc::EOPNOTSUPP)))
+    fn is_128(&self) -> bool {
+        true
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `IORING_OP_URING_CMD128`; see [`Driver::uring_cmd128`].
+pub struct UringCmd128 {
+    fd: RawFd,
+    cmd_op: u32,
+    cmd: [u8; 80],
+    payload: Vec<u8>,
+}
+
+impl core::fmt::Debug for UringCmd128 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UringCmd128").field("fd", &self.fd).field("cmd_op", &self.cmd_op).finish_non_exhaustive()
+    }
+}
+
+// SAFETY: the SQE points at `self.payload`'s heap allocation (stable while
+// `self` is in the table); what the command does with its 80 bytes is the
+// caller's promise in `Driver::uring_cmd128`'s contract.
+unsafe impl Operation for UringCmd128 {
+    /// The result, and the payload back.
+    type Output = (io::Result<u32>, Vec<u8>);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        self.prepare128().sqe
+    }
+
+    fn is_128(&self) -> bool {
+        true
+    }
+
+    fn prepare128(&mut self) -> ring_sys::io_uring_sqe128 {
+        let mut big = ring_sys::io_uring_sqe128::default();
+        big.sqe.opcode = ring_sys::IORING_OP_URING_CMD128;
+        big.sqe.fd = self.fd;
+        big.sqe.set_cmd_op(self.cmd_op);
+        big.sqe.set_addr(self.payload.as_mut_ptr() as u64);
+        big.sqe.set_optlen(self.payload.capacity().min(u32::MAX as usize) as u32);
+        // The command area starts at `addr3` (byte 48) and runs 80 bytes
+        // into the second half of the entry.
+        let area = big.cmd_ptr();
+        // SAFETY: `cmd_ptr` is valid for the 80-byte command area of `big`.
+        unsafe { core::ptr::copy_nonoverlapping(self.cmd.as_ptr(), area, 80) };
+        big
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result), self.payload)
     }
 }
 
@@ -487,27 +536,31 @@ impl<K: Kernel> Driver<K> {
         self.op(RemoveBuffers { nbufs, bgid })
     }
 
-    fn refuse_128(&self, opcode: u8) -> Op<Refused, K> {
-        let error = match self.require(opcode) {
-            Err(e) => io::Error::from(e),
-            Ok(()) => io::Error::from(crate::Error::NotConfigured(
-                "128-byte SQEs: the driver pushes 64-byte entries (use the raw Ring's push128)",
-            )),
-        };
-        self.op(Refused { error: Some(error) })
+    /// `IORING_OP_NOP128` (6.19): a NOP in a 128-byte entry, on rings set up
+    /// with `IORING_SETUP_SQE_MIXED` (or `SQE128`). On a ring with neither
+    /// it completes with `EINVAL` without reaching the kernel; on a kernel
+    /// without the opcode, with the kernel's answer (see [`Driver::require`]).
+    pub fn nop128(&self) -> Op<Nop128, K> {
+        self.op(Nop128)
     }
 
-    /// `IORING_OP_NOP128` (6.18, on `IORING_SETUP_SQE_MIXED` rings). The
-    /// driver pushes 64-byte entries only, so this completes with a typed
-    /// error: `UnsupportedOpcode` if the kernel lacks the opcode, else
-    /// `NotConfigured`, both as `io::Error`s (see [`Driver::require`]).
-    pub fn nop128(&self) -> Op<Refused, K> {
-        self.refuse_128(ring_sys::IORING_OP_NOP128)
-    }
-
-    /// `IORING_OP_URING_CMD128`; refused as [`Driver::nop128`] is.
-    pub fn uring_cmd128(&self) -> Op<Refused, K> {
-        self.refuse_128(ring_sys::IORING_OP_URING_CMD128)
+    /// `IORING_OP_URING_CMD128` (6.19): a raw command whose 80-byte command
+    /// area is `cmd`, with `payload` (its capacity) in `addr`/`optlen`, on
+    /// rings set up with `IORING_SETUP_SQE_MIXED`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Driver::uring_cmd`]: for this file and `cmd_op`, the command
+    /// makes the kernel read or write no memory other than `payload`'s
+    /// allocation (up to its capacity), and posts a single completion.
+    pub unsafe fn uring_cmd128(
+        &self,
+        fd: &impl AsRawFd,
+        cmd_op: u32,
+        cmd: [u8; 80],
+        payload: Vec<u8>,
+    ) -> Op<UringCmd128, K> {
+        self.op(UringCmd128 { fd: fd.as_raw_fd(), cmd_op, cmd, payload })
     }
 
     /// A stream of `op`'s items, keeping `keep` alive until it ends.

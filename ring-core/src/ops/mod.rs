@@ -30,7 +30,7 @@ pub use fs2::{
 };
 pub use misc::{LinkTimeout, Nop, PollMulti, SendZc, TimeoutOp, TimeoutStream};
 pub use misc2::{
-    BufferGroup, ChildStatus, Futex, FutexOp, FutexWaitV, KeepAlive, MsgRing, ProvideBuffers, Refused, RemoveBuffers,
+    BufferGroup, ChildStatus, Futex, FutexOp, FutexWaitV, KeepAlive, MsgRing, Nop128, ProvideBuffers, RemoveBuffers, UringCmd128,
     UringCmd, WaitId,
 };
 pub use net::{
