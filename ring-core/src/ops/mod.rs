@@ -30,8 +30,8 @@ pub use fs2::{
 };
 pub use misc::{LinkTimeout, Nop, PollMulti, SendZc, TimeoutOp, TimeoutStream};
 pub use misc2::{
-    BufferGroup, ChildStatus, Futex, FutexOp, FutexWaitV, KeepAlive, MsgRing, Nop128, ProvideBuffers, RemoveBuffers, UringCmd128,
-    UringCmd, WaitId,
+    BufferGroup, ChildStatus, Futex, FutexOp, FutexWaitV, KeepAlive, MsgRing, Nop128, ProvideBuffers, RemoveBuffers,
+    UringCmd, UringCmd128, WaitId,
 };
 pub use net::{
     Accept, AcceptMulti, Bind, Connect, EpollCtl, EpollWait, Listen, Msg, PollAdd, PollRemove, Recv, RecvMsg, Send,
