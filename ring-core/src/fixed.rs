@@ -130,7 +130,7 @@ impl FixedBuffers {
                 iov_len: s.mem.as_slice().len(),
             })
             .collect();
-        let r = driver.with_ring_mut(|ring| {
+        let r = driver.ring_mut(|ring| {
             // SAFETY: the buffers are heap allocations owned by the
             // `FixedInner` built below, freed only after the table was
             // unregistered and no request uses it (see the module docs), and
@@ -188,7 +188,7 @@ impl FixedBuffers {
         if let Some(index) = self.first_leased(0..self.len()) {
             return Err(FixedError::Leased { index });
         }
-        match driver.with_ring_mut(|r| r.unregister_buffers()) {
+        match driver.ring_mut(|r| r.unregister_buffers()) {
             Some(Ok(())) => {
                 self.inner.unregistered.set(true);
                 Ok(())
@@ -213,7 +213,7 @@ impl FixedBuffers {
         let mut mem = AlignedBuf::new(len)
             .ok_or(FixedError::Register(crate::Error::InvalidArgument("buffer length is zero or too large")))?;
         let iov = [libc::iovec { iov_base: mem.as_mut_slice().as_mut_ptr().cast(), iov_len: mem.as_slice().len() }];
-        let r = driver.with_ring_mut(|ring| {
+        let r = driver.ring_mut(|ring| {
             // SAFETY: `mem` moves into the slot below and is kept as the
             // table's memory is (see `new`).
             unsafe { ring.update_buffers(u32::from(index), &iov, None) }

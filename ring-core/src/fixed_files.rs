@@ -149,7 +149,7 @@ impl FixedFiles {
         if alloc.start >= alloc.end || alloc.end > size {
             return Err(Error::InvalidArgument("the allocation range must be a non-empty part of the table"));
         }
-        let r = driver.with_ring_mut(|ring| {
+        let r = driver.ring_mut(|ring| {
             ring.register_files_sparse(size)?;
             if let Err(e) = ring.register_file_alloc_range(alloc.start, alloc.end - alloc.start) {
                 let _ = ring.unregister_files();

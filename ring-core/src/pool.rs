@@ -133,7 +133,7 @@ impl BufferPool {
             return Err(Error::InvalidArgument("a buffer pool needs at least one non-empty buffer"));
         }
         let ring = driver
-            .with_ring_mut(|r| r.register_buf_ring(config))
+            .ring_mut(|r| r.register_buf_ring(config))
             .ok_or(Error::NotConfigured("the driver is shut down"))??;
         let base = ring.buf_ptr(0).expect("the ring owns buffers (checked above)");
         let n = usize::from(config.buf_count);

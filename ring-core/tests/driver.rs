@@ -681,3 +681,39 @@ fn a_link_timeout_cancels_the_operation_it_guards() {
         .unwrap();
     assert_eq!((res.unwrap(), &buf[..], fired), (5, &b"quick"[..], false));
 }
+
+#[test]
+fn a_link_from_another_chain_takes_nothing() {
+    use ring_core::ops::Read;
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    let (r, w) = pipe();
+    write_all(&w, b"x");
+    rt.block_on(async {
+        let mut a = d.chain();
+        let read_link = a.push(Read::new(r.as_raw_fd(), Vec::<u8>::with_capacity(4), u64::MAX));
+        let mut b = d.chain();
+        let nop_link = b.push(ring_core::ops::Nop);
+        let mut started_b = b.start().await.unwrap();
+        // The read's link names position 0, which in chain `b` holds a NOP:
+        // taking it there would give an Op<Read> over a NOP's entry.
+        assert!(started_b.take(read_link).is_none(), "a link only works on its own chain");
+        started_b.take(nop_link).unwrap().await.unwrap();
+        drop(a);
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_slice_past_the_initialised_part_does_not_claim_the_gap() {
+    use ring_core::buf::IoBuf;
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    let (r, w) = pipe();
+    write_all(&w, b"tail");
+    let slice = Vec::<u8>::with_capacity(100).slice(50..100);
+    let (n, slice) = rt.block_on(async { d.read(&r, slice).await }).unwrap();
+    assert_eq!(n.unwrap(), 4);
+    // Bytes 0..50 were never written: the Vec must not claim them.
+    assert_eq!(slice.into_inner().len(), 0);
+}

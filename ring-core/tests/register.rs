@@ -811,15 +811,19 @@ fn send_msg_ring_sync_posts_cqe() {
     if !supports(&target, IORING_REGISTER_SEND_MSG_RING, "ring-less MSG_RING") {
         return;
     }
-    target.send_msg_ring_sync(0xfeed, 17, None).unwrap();
-    send_msg_ring_sync_fd(&ring_core::Linux, target.fd().unwrap(), 0xbeef, -3, Some(1 << 8)).unwrap();
+    // SAFETY (all calls below): `target` is a raw ring no Driver drives,
+    // so a posted completion impersonates no operation.
+    unsafe { target.send_msg_ring_sync(0xfeed, 17, None) }.unwrap();
+    unsafe { send_msg_ring_sync_fd(&ring_core::Linux, target.fd().unwrap(), 0xbeef, -3, Some(1 << 8)) }.unwrap();
     let cs = next_cqes(&mut target, 2);
     assert_eq!((cs[0].user_data, cs[0].res), (0xbeef, -3));
     assert_eq!(cs[0].flags, 1 << 8);
     assert_eq!((cs[1].user_data, cs[1].res), (0xfeed, 17));
-    assert!(matches!(send_msg_ring_sync_fd(&ring_core::Linux, -2, 0, 0, None), Err(Error::BadFd(-2))));
+    // SAFETY: a negative descriptor is refused before any system call.
+    assert!(matches!(unsafe { send_msg_ring_sync_fd(&ring_core::Linux, -2, 0, 0, None) }, Err(Error::BadFd(-2))));
     let (r, _w) = pipe();
-    assert!(send_msg_ring_sync_fd(&ring_core::Linux, r.as_raw_fd(), 0, 0, None).is_err());
+    // SAFETY: a pipe is not a ring; the kernel refuses the message.
+    assert!(unsafe { send_msg_ring_sync_fd(&ring_core::Linux, r.as_raw_fd(), 0, 0, None) }.is_err());
 }
 
 // ---- resize ----

@@ -75,10 +75,15 @@ unsafe impl<B: IoBufMut> IoBufMut for Slice<B> {
         self.buf.stable_mut_ptr().wrapping_add(self.begin)
     }
     unsafe fn set_init(&mut self, n: usize) {
-        // SAFETY: bytes `begin..begin + n` of the inner buffer were written;
-        // the inner buffer's prefix up to `begin` was initialised before
-        // (a slice of a buffer starts inside or at the end of its
-        // initialised part for a read to extend it).
-        unsafe { self.buf.set_init(self.begin + n) }
+        // The inner buffer can only record an initialised *prefix*. If this
+        // slice starts past the end of what is initialised, the bytes in
+        // between were never written, so the kernel's `n` bytes cannot be
+        // recorded without claiming those too: they are left unrecorded
+        // (the caller still has the byte count from the result).
+        if self.buf.bytes_init() >= self.begin {
+            // SAFETY: bytes `..begin` were initialised already (checked just
+            // above) and the caller guarantees `begin..begin + n` were written.
+            unsafe { self.buf.set_init(self.begin + n) }
+        }
     }
 }

@@ -51,12 +51,21 @@ unsafe fn unplace<T: Operation>(storage: &Storage, index: usize) {
 /// the [`Started`] chain.
 #[derive(Debug)]
 pub struct Link<T> {
+    /// The chain this member was pushed into (see [`CHAIN_IDS`]).
+    chain: u64,
     position: usize,
     _t: PhantomData<fn() -> T>,
 }
 
+/// Numbers every chain, so that a [`Link`] can only take its own member's
+/// future from its own [`Started`] chain: taking a member of one chain with
+/// the link of another would give an `Op<T>` over an entry holding some
+/// other type, and `T`'s completion code would read the wrong value.
+static CHAIN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A chain being put together; see [`Driver::chain`].
 pub struct Chain<K: Kernel> {
+    id: u64,
     shared: Rc<Shared<K>>,
     members: Vec<Member>,
     hard: bool,
@@ -70,7 +79,13 @@ impl<K: Kernel> Driver<K> {
     /// kernel cancels the rest with `-ECANCELED`. With
     /// [`Chain::hard`], the rest run even after a failed result.
     pub fn chain(&self) -> Chain<K> {
-        Chain { shared: self.shared.clone(), members: Vec::new(), hard: false, has_128: false }
+        Chain {
+            id: CHAIN_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            shared: self.shared.clone(),
+            members: Vec::new(),
+            hard: false,
+            has_128: false,
+        }
     }
 }
 
@@ -92,7 +107,7 @@ impl<K: Kernel> Chain<K> {
             cqes: T::CQES.max(1),
             multishot: T::MULTISHOT,
         });
-        Link { position, _t: PhantomData }
+        Link { chain: self.id, position, _t: PhantomData }
     }
 
     /// Links with `IOSQE_IO_HARDLINK`: a failed result does not cancel the
@@ -120,6 +135,7 @@ impl<K: Kernel> Chain<K> {
             // 128-byte member would need the mixed-ring filler rules inside
             // a chain, which the kernel does not promise to honour.
             return StartChain {
+                id: self.id,
                 shared: self.shared,
                 members: None,
                 hard: self.hard,
@@ -127,12 +143,20 @@ impl<K: Kernel> Chain<K> {
                 refused: Some("a 128-byte operation cannot be a chain member"),
             };
         }
-        StartChain { shared: self.shared, members: Some(self.members), hard: self.hard, ticket: None, refused: None }
+        StartChain {
+            id: self.id,
+            shared: self.shared,
+            members: Some(self.members),
+            hard: self.hard,
+            ticket: None,
+            refused: None,
+        }
     }
 }
 
 /// The future returned by [`Chain::start`].
 pub struct StartChain<K: Kernel> {
+    id: u64,
     shared: Rc<Shared<K>>,
     members: Option<Vec<Member>>,
     hard: bool,
@@ -163,6 +187,7 @@ impl<K: Kernel> Future for StartChain<K> {
                 Poll::Pending
             }
             ChainStart::Entries(entries) => Poll::Ready(Ok(Started {
+                id: self.id,
                 shared: self.shared.clone(),
                 entries: entries.into_iter().map(Some).collect(),
             })),
@@ -193,13 +218,18 @@ pub(crate) enum ChainStart {
 /// [`take`](Started::take); members not taken are orphaned when this is
 /// dropped (their memory stays with the driver until their completions).
 pub struct Started<K: Kernel> {
+    id: u64,
     shared: Rc<Shared<K>>,
     entries: Vec<Option<(u32, u32)>>,
 }
 
 impl<K: Kernel> Started<K> {
-    /// The future of member `link`. Returns `None` if it was taken already.
+    /// The future of member `link`. Returns `None` if it was taken already,
+    /// or if `link` belongs to another chain.
     pub fn take<T: Operation>(&mut self, link: Link<T>) -> Option<Op<T, K>> {
+        if link.chain != self.id {
+            return None;
+        }
         let (index, generation) = self.entries.get_mut(link.position)?.take()?;
         Some(Op { shared: self.shared.clone(), state: OpState::Submitted { index, generation }, cancel: false })
     }

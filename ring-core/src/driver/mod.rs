@@ -203,7 +203,16 @@ impl Driver<Linux> {
 
 impl<K: Kernel> Driver<K> {
     /// A driver on `ring`, submitting as `strategy` decides.
-    pub fn with_ring(ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
+    ///
+    /// Completions already waiting in the ring are discarded: they cannot
+    /// belong to the driver's operations, and one whose `user_data` happened
+    /// to match an entry could otherwise complete it early. Requests pushed
+    /// into the ring before (with the raw layer's `unsafe` push) must have
+    /// completed by now; that is part of the push's contract (the memory
+    /// they use must stay valid until their completion, which this driver
+    /// will never report).
+    pub fn with_ring(mut ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
+        while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
         let inner = Inner {
             slots: Slots::new(cq),
@@ -300,7 +309,7 @@ impl<K: Kernel> Driver<K> {
         // SAFETY: a fresh descriptor we own.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         let as_int: i32 = fd.as_raw_fd();
-        let r = self.with_ring_mut(|ring| {
+        let r = self.ring_mut(|ring| {
             // SAFETY: REGISTER_EVENTFD reads one int during the call; the
             // kernel takes its own reference to the eventfd.
             unsafe { ring.register_raw(IORING_REGISTER_EVENTFD, (&raw const as_int).cast(), 1) }
@@ -332,11 +341,40 @@ impl<K: Kernel> Driver<K> {
         self.shared.inner.borrow_mut().deadline = d;
     }
 
-    /// Runs `f` with the ring (for registration and probing). Returns
-    /// `None` after teardown.
-    pub fn with_ring_mut<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Option<R> {
+    /// Runs `f` with the driver's ring, for registration and probing the
+    /// safe API does not cover. Returns `None` after teardown.
+    ///
+    /// # Safety
+    ///
+    /// The driver owns the ring's queues and the `user_data` numbering of
+    /// its completions; memory safety rests on both. `f` must not push or
+    /// roll back SQEs, reap or post completions (including
+    /// `send_msg_ring_sync` or any `MSG_RING` towards this ring, which could
+    /// forge an operation's completion and hand back a buffer the kernel is
+    /// still using), swap or replace the ring, resize it, or unregister
+    /// resources that the driver's safe types (`BufferPool`, `FixedBuffers`,
+    /// `FixedFiles`) registered. Probing, reading parameters and registering
+    /// new, independent resources are fine.
+    pub unsafe fn with_ring_mut<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Option<R> {
+        self.ring_mut(f)
+    }
+
+    /// [`with_ring_mut`](Self::with_ring_mut) for ring-core's own modules,
+    /// each of which keeps the contract stated there.
+    pub(crate) fn ring_mut<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Option<R> {
         let mut inner = self.shared.inner.borrow_mut();
         inner.ring.as_mut().map(f)
+    }
+
+    /// Whether the kernel reported `feature` (an `IORING_FEAT_*` bit);
+    /// false after teardown.
+    pub fn has_feature(&self, feature: u32) -> bool {
+        self.ring_mut(|r| r.has_feature(feature)).unwrap_or(false)
+    }
+
+    /// The setup flags the driver's ring runs with; `None` after teardown.
+    pub fn setup_flags(&self) -> Option<u32> {
+        self.ring_mut(|r| r.setup_flags())
     }
 
     /// The report of the last teardown of this driver's state, if one ran
@@ -632,14 +670,17 @@ impl<K: Kernel> Inner<K> {
             self.waiters.push_front((t, cx.waker().clone()));
             return Start::Wait(op, t);
         }
+        // The SQE is published: settle the entry's bookkeeping before
+        // running any foreign code (cloning the waker), so that a waker whose
+        // clone panics leaves the table consistent (credits taken, hooks set).
+        self.credits -= need;
+        self.stats.started += 1;
+        self.hooks[index as usize] = Some(orphan_hook::<T>);
+        self.cqe_hooks[index as usize] = if T::MULTISHOT { Some(cqe_hook::<T>) } else { None };
         let slot = self.slots.get(index, generation).expect("just allocated");
         slot.credits = need;
         slot.multishot = T::MULTISHOT;
         slot.waker = Some(cx.waker().clone());
-        self.hooks[index as usize] = Some(orphan_hook::<T>);
-        self.cqe_hooks[index as usize] = if T::MULTISHOT { Some(cqe_hook::<T>) } else { None };
-        self.credits -= need;
-        self.stats.started += 1;
         self.maybe_submit();
         // Another waiter may fit in the remaining credits.
         self.wake_first_waiter();

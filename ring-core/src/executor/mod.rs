@@ -64,7 +64,7 @@ impl<K: Kernel + 'static> Runtime<K> {
         // SAFETY: a fresh descriptor we own.
         let efd = Arc::new(unsafe { OwnedFd::from_raw_fd(efd) });
         let queue = Arc::new(WakeQueue::new(efd.clone()));
-        let ring_fd = driver.with_ring_mut(|r| r.fd()).flatten();
+        let ring_fd = driver.ring_mut(|r| r.fd()).flatten();
         let remote = Arc::new(Remote::new(queue.clone(), ring_fd));
         let scheduler = Rc::new(Scheduler::new(queue));
         let rt = Runtime { scheduler, remote, driver };

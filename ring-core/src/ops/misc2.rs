@@ -444,7 +444,7 @@ unsafe impl Operation for UringCmd128 {
 impl<K: Kernel> Driver<K> {
     /// What the kernel behind this driver supports.
     pub fn probe(&self) -> crate::Result<Probe> {
-        self.with_ring_mut(|r| Probe::new(r)).unwrap_or(Err(crate::Error::NotConfigured("the driver was shut down")))
+        self.ring_mut(|r| Probe::new(r)).unwrap_or(Err(crate::Error::NotConfigured("the driver was shut down")))
     }
 
     /// `Err(UnsupportedOpcode)` if the kernel lacks `opcode` (an
@@ -494,14 +494,42 @@ impl<K: Kernel> Driver<K> {
 
     /// Posts a completion with `result` and `user_data` on the ring whose
     /// descriptor is `ring_fd` (`IORING_OP_MSG_RING`, 5.18).
-    pub fn msg_ring(&self, ring_fd: &impl AsRawFd, result: i32, user_data: u64) -> Op<MsgRing, K> {
+    ///
+    /// # Safety
+    ///
+    /// A completion with a chosen `user_data` can impersonate another
+    /// operation's: if the target ring belongs to a [`Driver`] (this one or
+    /// any other) and `user_data` is one of its operations' (see
+    /// [`crate::Op::user_data`]), that operation would end early and hand
+    /// back memory the kernel is still using. The caller promises that the
+    /// target ring is not driven by a `Driver`, or that `user_data` is not
+    /// the `user_data` of an operation in flight there (for example a value
+    /// with index `u32::MAX`, which no entry ever has).
+    pub unsafe fn msg_ring(&self, ring_fd: &impl AsRawFd, result: i32, user_data: u64) -> Op<MsgRing, K> {
         self.op(MsgRing { ring_fd: ring_fd.as_raw_fd(), result, user_data, send_fd: None })
     }
 
     /// Passes this ring's direct descriptor `src_slot` to slot `dst_slot`
     /// of the ring `ring_fd` (`IORING_MSG_SEND_FD`, 6.0), which gets a
     /// completion with `user_data`.
-    pub fn msg_ring_fd(&self, ring_fd: &impl AsRawFd, src_slot: u32, dst_slot: u32, user_data: u64) -> Op<MsgRing, K> {
+    ///
+    /// # Safety
+    ///
+    /// A completion with a chosen `user_data` can impersonate another
+    /// operation's: if the target ring belongs to a [`Driver`] (this one or
+    /// any other) and `user_data` is one of its operations' (see
+    /// [`crate::Op::user_data`]), that operation would end early and hand
+    /// back memory the kernel is still using. The caller promises that the
+    /// target ring is not driven by a `Driver`, or that `user_data` is not
+    /// the `user_data` of an operation in flight there (for example a value
+    /// with index `u32::MAX`, which no entry ever has).
+    pub unsafe fn msg_ring_fd(
+        &self,
+        ring_fd: &impl AsRawFd,
+        src_slot: u32,
+        dst_slot: u32,
+        user_data: u64,
+    ) -> Op<MsgRing, K> {
         self.op(MsgRing { ring_fd: ring_fd.as_raw_fd(), result: 0, user_data, send_fd: Some((src_slot, dst_slot)) })
     }
 

@@ -18,7 +18,12 @@ use std::os::fd::RawFd;
 /// `target` (`IORING_REGISTER_SEND_MSG_RING`, Linux 6.13). A target set up
 /// with `IORING_SETUP_DEFER_TASKRUN` sees the CQE once its submitter next
 /// enters the kernel for events.
-pub fn send_msg_ring_sync_fd<K: Kernel>(
+///
+/// # Safety
+///
+/// As for [`crate::Driver::msg_ring`]: the completion must not impersonate
+/// an operation in flight on a ring driven by a [`crate::Driver`].
+pub unsafe fn send_msg_ring_sync_fd<K: Kernel>(
     kernel: &K,
     target: RawFd,
     user_data: u64,
@@ -60,12 +65,19 @@ impl<K: Kernel> Ring<K> {
     /// descriptor; this method is the same call for a ring in hand. A ring
     /// set up with `IORING_SETUP_REGISTERED_FD_ONLY` has no descriptor to
     /// name.
-    pub fn send_msg_ring_sync(&self, user_data: u64, res: i32, cqe_flags: Option<u32>) -> Result<()> {
+    ///
+    /// # Safety
+    ///
+    /// As for [`send_msg_ring_sync_fd`]: this ring must not be (and must not
+    /// later be handed to) a [`crate::Driver`] while the completion could
+    /// impersonate one of its operations.
+    pub unsafe fn send_msg_ring_sync(&self, user_data: u64, res: i32, cqe_flags: Option<u32>) -> Result<()> {
         let Some(fd) = self.fd() else {
             return Err(Error::NotConfigured(
                 "a ring without a descriptor cannot be named by IORING_REGISTER_SEND_MSG_RING",
             ));
         };
-        send_msg_ring_sync_fd(&self.kernel, fd, user_data, res, cqe_flags)
+        // SAFETY: forwarded contract.
+        unsafe { send_msg_ring_sync_fd(&self.kernel, fd, user_data, res, cqe_flags) }
     }
 }
