@@ -811,9 +811,10 @@ fn send_msg_ring_sync_posts_cqe() {
     if !supports(&target, IORING_REGISTER_SEND_MSG_RING, "ring-less MSG_RING") {
         return;
     }
-    // SAFETY (all calls below): `target` is a raw ring no Driver drives,
-    // so a posted completion impersonates no operation.
+    // SAFETY: `target` is a raw ring no Driver drives, so a posted
+    // completion impersonates no operation.
     unsafe { target.send_msg_ring_sync(0xfeed, 17, None) }.unwrap();
+    // SAFETY: as above.
     unsafe { send_msg_ring_sync_fd(&ring_core::Linux, target.fd().unwrap(), 0xbeef, -3, Some(1 << 8)) }.unwrap();
     let cs = next_cqes(&mut target, 2);
     assert_eq!((cs[0].user_data, cs[0].res), (0xbeef, -3));
