@@ -304,3 +304,25 @@ impl CompletionQueue {
         self.head
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cqe;
+    use ring_sys::*;
+
+    #[test]
+    fn cqe_helpers_decode_the_kernel_fields() {
+        let c =
+            Cqe { user_data: 1, res: 7, flags: IORING_CQE_F_BUFFER | (513 << IORING_CQE_BUFFER_SHIFT), big: [0; 2] };
+        assert_eq!(c.buffer_id(), Some(513));
+        assert_eq!(c.result().unwrap(), 7);
+        assert!(!c.more() && !c.notif());
+        let c = Cqe { flags: 513 << IORING_CQE_BUFFER_SHIFT, ..c };
+        assert_eq!(c.buffer_id(), None, "no IORING_CQE_F_BUFFER, no buffer");
+        let c = Cqe { res: -libc::ECANCELED, flags: IORING_CQE_F_MORE | IORING_CQE_F_NOTIF, ..c };
+        assert_eq!(c.result().unwrap_err().raw(), libc::ECANCELED, "the errno is negated once");
+        assert!(c.more() && c.notif());
+        let c = Cqe { res: 0, ..c };
+        assert_eq!(c.result().unwrap(), 0, "zero is a result, not an error");
+    }
+}

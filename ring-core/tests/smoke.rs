@@ -12,7 +12,10 @@ fn nop_round_trip() {
     // SAFETY: a NOP points at no memory.
     unsafe { ring.sq().push(&sqe) }.unwrap();
     assert_eq!(ring.submit_and_wait(1).unwrap(), 1);
+    assert_eq!(ring.cq().capacity(), 16, "twice the SQ");
+    assert_eq!(ring.cq().ready(), 1, "one completion waiting");
     let cqe = ring.cq().pop().expect("a completion");
+    assert_eq!(ring.cq().ready(), 0);
     assert_eq!(cqe.user_data, 42);
     assert_eq!(cqe.res, 0);
     assert!(ring.cq().pop().is_none());
