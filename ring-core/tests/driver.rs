@@ -717,3 +717,50 @@ fn a_slice_past_the_initialised_part_does_not_claim_the_gap() {
     // Bytes 0..50 were never written: the Vec must not claim them.
     assert_eq!(slice.into_inner().len(), 0);
 }
+
+#[test]
+fn a_waker_whose_drop_uses_the_driver_is_dropped_outside_its_borrow() {
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+    // A waker holding a driver handle, whose destructor asks the driver
+    // something. Built by hand because `Driver` is not `Send`; it never
+    // leaves this thread.
+    struct Data(ring_core::Driver, Rc<Cell<u32>>);
+    unsafe fn clone(p: *const ()) -> RawWaker {
+        // SAFETY: `p` came from `Rc::into_raw` of a live `Rc<Data>`.
+        unsafe { Rc::increment_strong_count(p.cast::<Data>()) };
+        RawWaker::new(p, &VTABLE)
+    }
+    unsafe fn wake(p: *const ()) {
+        // SAFETY: as for `drop_w`.
+        unsafe { drop_w(p) }
+    }
+    unsafe fn wake_by_ref(_: *const ()) {}
+    unsafe fn drop_w(p: *const ()) {
+        // SAFETY: `p` came from `Rc::into_raw` and this drops one count.
+        let data = unsafe { Rc::from_raw(p.cast::<Data>()) };
+        let _ = data.0.in_flight();
+        data.1.set(data.1.get() + 1);
+    }
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_w);
+    let d = ring_core::Driver::new(8).unwrap();
+    let drops = Rc::new(Cell::new(0));
+    let make = || {
+        let p = Rc::into_raw(Rc::new(Data(d.clone(), drops.clone()))).cast::<()>();
+        // SAFETY: the vtable's functions treat `p` as the Rc it is, and the
+        // waker is used only on this thread.
+        unsafe { Waker::from_raw(RawWaker::new(p, &VTABLE)) }
+    };
+    let (r, _w) = pipe();
+    let (w1, w2) = (make(), make());
+    let mut op = d.read(&r, Vec::<u8>::with_capacity(8));
+    assert!(std::pin::Pin::new(&mut op).poll(&mut std::task::Context::from_waker(&w1)).is_pending());
+    // A second poll with another waker replaces the stored clone of the
+    // first, and dropping the operation releases the second.
+    assert!(std::pin::Pin::new(&mut op).poll(&mut std::task::Context::from_waker(&w2)).is_pending());
+    drop(op);
+    for _ in 0..20 {
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    drop((w1, w2));
+    assert!(drops.get() >= 4, "every clone was dropped, none under the driver's borrow ({})", drops.get());
+}

@@ -149,6 +149,9 @@ pub(crate) struct Inner<K: Kernel> {
     to_wake: Vec<Waker>,
     /// Orphans' `orphaned` calls, run outside the borrow.
     finishers: Vec<Finisher>,
+    /// Wakers replaced or left behind by released entries, dropped outside
+    /// the borrow (a foreign waker's destructor may call into the driver).
+    retired: Vec<Waker>,
     stats: Stats,
     /// Whether teardown ran.
     closed: bool,
@@ -227,6 +230,7 @@ impl<K: Kernel> Driver<K> {
             strategy: Box::new(strategy),
             to_wake: Vec::new(),
             finishers: Vec::new(),
+            retired: Vec::new(),
             stats: Stats::default(),
             closed: false,
             leaked: false,
@@ -435,22 +439,30 @@ impl<K: Kernel> Shared<K> {
     /// finishers, outside the borrow: wakers and destructors are foreign
     /// code that may call back into the driver.
     fn wake_collected(&self) {
-        let finishers = {
+        let (finishers, mut retired) = {
             let mut inner = self.inner.borrow_mut();
             // Most calls (after every start and every completion handed
-            // out) find nothing to run and nothing to wake: return after
-            // one borrow, before moving the lists around.
-            if inner.finishers.is_empty() {
+            // out) find nothing to run, drop or wake: return after one
+            // borrow, before moving the lists around.
+            if inner.finishers.is_empty() && inner.retired.is_empty() {
                 if inner.to_wake.is_empty() {
                     return;
                 }
-                Vec::new()
+                (Vec::new(), Vec::new())
             } else {
-                core::mem::take(&mut inner.finishers)
+                (core::mem::take(&mut inner.finishers), core::mem::take(&mut inner.retired))
             }
         };
         for f in finishers {
             f();
+        }
+        // Dropped here, outside the borrow; the emptied vector goes back so
+        // its capacity is reused (no allocation in steady state).
+        retired.clear();
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            if inner.retired.is_empty() {
+                inner.retired = retired;
+            }
         }
         if self.inner.borrow().to_wake.is_empty() {
             return;
@@ -619,7 +631,11 @@ impl<K: Kernel> Inner<K> {
                 self.next_ticket
             });
             match self.waiters.iter_mut().find(|(x, _)| *x == t) {
-                Some(w) => w.1.clone_from(cx.waker()),
+                Some(w) => {
+                    if !w.1.will_wake(cx.waker()) {
+                        self.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
+                    }
+                }
                 // A waiter that was woken and lost the race keeps its place
                 // at the front; a newcomer goes to the back.
                 None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
@@ -644,7 +660,9 @@ impl<K: Kernel> Inner<K> {
                 let storage = self.storage.as_ref().expect("storage exists until teardown");
                 // SAFETY: nothing was built from the value, let alone published.
                 let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
-                self.slots.release(index);
+                if let Some(w) = self.slots.release(index) {
+                    self.retired.push(w);
+                }
                 return Start::Refused(op, libc::EINVAL);
             }
             // SAFETY: the value is at its final address (as for `prepare`).
@@ -663,7 +681,9 @@ impl<K: Kernel> Inner<K> {
             // SAFETY: the SQE was not published, so the kernel holds no
             // pointer into the value.
             let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
-            self.slots.release(index);
+            if let Some(w) = self.slots.release(index) {
+                self.retired.push(w);
+            }
             let _ = e;
             self.next_ticket += 1;
             let t = self.next_ticket;
@@ -719,7 +739,11 @@ impl<K: Kernel> Inner<K> {
                 self.next_ticket
             });
             match self.waiters.iter_mut().find(|(x, _)| *x == t) {
-                Some(w) => w.1.clone_from(cx.waker()),
+                Some(w) => {
+                    if !w.1.will_wake(cx.waker()) {
+                        self.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
+                    }
+                }
                 None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
                 None => self.waiters.push_back((t, cx.waker().clone())),
             }
@@ -777,7 +801,9 @@ impl<K: Kernel> Inner<K> {
                 // SAFETY: nothing of the chain was published.
                 unsafe { unplace(storage, *index as usize) };
                 self.hooks[*index as usize] = None;
-                self.slots.release(*index);
+                if let Some(w) = self.slots.release(*index) {
+                    self.retired.push(w);
+                }
             }
             return chain::ChainStart::Failed(Error::SubmissionQueueFull);
         }
@@ -871,14 +897,20 @@ impl<K: Kernel> Inner<K> {
                 // checks the type in debug builds).
                 let op = unsafe { storage.take_unchecked::<T>(index as usize) };
                 self.hooks[index as usize] = None;
-                self.slots.release(index);
+                if let Some(w) = self.slots.release(index) {
+                    self.retired.push(w);
+                }
                 self.stats.completed += 1;
                 self.wake_first_waiter();
                 Poll::Ready((op, result, last, cancelled))
             }
             Phase::InFlight => {
                 match &mut slot.waker {
-                    Some(w) => w.clone_from(cx.waker()),
+                    Some(w) => {
+                        if !w.will_wake(cx.waker()) {
+                            self.retired.push(core::mem::replace(w, cx.waker().clone()));
+                        }
+                    }
                     None => slot.waker = Some(cx.waker().clone()),
                 }
                 Poll::Pending
@@ -908,7 +940,9 @@ impl<K: Kernel> Inner<K> {
                 // SAFETY: the terminal completion was seen.
                 let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("just checked");
                 self.hooks[index as usize] = None;
-                self.slots.release(index);
+                if let Some(w) = self.slots.release(index) {
+                    self.retired.push(w);
+                }
                 self.stats.completed += 1;
                 self.wake_first_waiter();
                 return StreamPoll::Last(item, op.0);
@@ -923,12 +957,18 @@ impl<K: Kernel> Inner<K> {
             // SAFETY: the terminal completion was seen.
             let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
             self.hooks[index as usize] = None;
-            self.slots.release(index);
+            if let Some(w) = self.slots.release(index) {
+                self.retired.push(w);
+            }
             self.wake_first_waiter();
             return StreamPoll::End(op.0);
         }
         match &mut slot.waker {
-            Some(w) => w.clone_from(cx.waker()),
+            Some(w) => {
+                if !w.will_wake(cx.waker()) {
+                    self.retired.push(core::mem::replace(w, cx.waker().clone()));
+                }
+            }
             None => slot.waker = Some(cx.waker().clone()),
         }
         StreamPoll::Pending
@@ -993,12 +1033,16 @@ impl<K: Kernel> Inner<K> {
                 let result = slot.result.unwrap_or_default();
                 let last = slot.last.unwrap_or(result);
                 self.run_orphan_hook(index, result, last);
-                self.slots.release(index);
+                if let Some(w) = self.slots.release(index) {
+                    self.retired.push(w);
+                }
                 self.wake_first_waiter();
             }
             Phase::InFlight => {
                 slot.phase = Phase::Orphaned;
-                slot.waker = None;
+                if let Some(w) = slot.waker.take() {
+                    self.retired.push(w);
+                }
                 if !self.closed {
                     self.request_cancel(index, generation);
                 }
@@ -1081,7 +1125,9 @@ impl<K: Kernel> Inner<K> {
             Phase::Orphaned => {
                 let result = slot.result.unwrap_or(cqe);
                 self.run_orphan_hook(index, result, cqe);
-                self.slots.release(index);
+                if let Some(w) = self.slots.release(index) {
+                    self.retired.push(w);
+                }
                 self.stats.orphans_reaped += 1;
             }
             Phase::Done | Phase::Free => {}

@@ -141,14 +141,19 @@ impl Slots {
 
     /// Returns entry `index` to the free list. Its generation moves on at
     /// the next `alloc`, so completions for the old one are stale from now on.
-    pub(crate) fn release(&mut self, index: u32) {
+    /// Returns the entry's waker, if it still had one, for the caller to drop
+    /// once the driver's state is no longer borrowed (a foreign waker's
+    /// destructor may call back into the driver).
+    #[must_use = "drop the waker outside the driver's borrow"]
+    pub(crate) fn release(&mut self, index: u32) -> Option<Waker> {
         let slot = &mut self.slots[index as usize];
         debug_assert_ne!(slot.phase, Phase::Free);
         slot.phase = Phase::Free;
-        slot.waker = None;
+        let waker = slot.waker.take();
         slot.next_free = self.free_head;
         self.free_head = index;
         self.in_use -= 1;
+        waker
     }
 
     /// The entry a completion is for, if its generation is current.
