@@ -11,6 +11,6 @@
 static ALLOC: verification::alloc::TrackingAlloc = verification::alloc::TrackingAlloc;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let (seed, entries, actions) = verification::scenario::decode(data);
-    verification::scenario::run(seed, entries, actions);
+    let (seed, entries, mode, actions) = verification::scenario::decode_with_mode(data);
+    verification::scenario::run_in(seed, entries, mode, actions);
 });

@@ -154,6 +154,8 @@ pub enum Action {
     SetReady,
     /// Virtual time passes.
     Advance(u8),
+    /// The simulated SQPOLL thread takes a turn (a no-op without SQPOLL).
+    SqpollStep,
 }
 
 /// What the test knows about the world, to judge outcomes.
@@ -333,9 +335,33 @@ thread_local! {
 /// invariants after every step (see the module documentation). Panics on a
 /// violation.
 pub fn run(seed: u64, entries: u32, actions: Vec<Action>) {
+    run_in(seed, entries, Mode::Plain, actions)
+}
+
+/// How the scenario's ring is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Default flags: completions are posted as operations run.
+    Plain,
+    /// `SINGLE_ISSUER | DEFER_TASKRUN`: completions appear only when the
+    /// driver enters the kernel asking for events.
+    DeferTaskrun,
+    /// `SQPOLL`: a simulated poll thread consumes the SQ when it runs (at
+    /// [`Action::SqpollStep`], or when a wait needs it), and sleeps when
+    /// idle, so submissions must wake it.
+    SqPoll,
+}
+
+/// As [`run`], on a ring set up in `mode`.
+pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
     let sim = SimKernel::new(SimConfig { start_index: u32::MAX - 5, ..SimConfig::default() });
     sim.set_chaos(Chaos::wild(seed));
-    let ring = Builder::new(entries).build_on(sim.clone()).expect("ring on the simulated kernel");
+    let builder = match mode {
+        Mode::Plain => Builder::new(entries),
+        Mode::DeferTaskrun => Builder::new(entries).defer_taskrun(),
+        Mode::SqPoll => Builder::new(entries).sqpoll(None),
+    };
+    let ring = builder.build_on(sim.clone()).expect("ring on the simulated kernel");
     let driver = Driver::with_ring(ring, Batch::default());
     driver.set_teardown_deadline(Duration::from_millis(100));
     let src = sim.add_file((0..SRC_LEN).map(src_byte).collect::<Vec<u8>>());
@@ -460,6 +486,9 @@ pub fn run(seed: u64, entries: u32, actions: Vec<Action>) {
             }
             Action::SetReady => w.sim.set_ready(w.pollable, libc::POLLIN as u32),
             Action::Advance(ms) => w.sim.advance(Duration::from_millis(u64::from(ms))),
+            Action::SqpollStep => {
+                w.sim.sqpoll_step();
+            }
             _ => {}
         }
         check_step(&w);
@@ -546,8 +575,14 @@ fn check_step(w: &World) {
 }
 
 /// Decodes a scenario from arbitrary bytes (for the fuzzer): a seed, a ring
-/// size, then one action per two bytes.
+/// size and mode, then one action per two bytes.
 pub fn decode(data: &[u8]) -> (u64, u32, Vec<Action>) {
+    let (seed, entries, _, actions) = decode_with_mode(data);
+    (seed, entries, actions)
+}
+
+/// As [`decode`], also picking the ring's [`Mode`].
+pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Mode, Vec<Action>) {
     let mut seed = [0u8; 8];
     let n = data.len().min(8);
     seed[..n].copy_from_slice(&data[..n]);
@@ -578,13 +613,15 @@ pub fn decode(data: &[u8]) -> (u64, u32, Vec<Action>) {
                 15 => Action::ReleaseSome,
                 16 => Action::ReleaseAll,
                 17 => Action::ReleaseNotifs,
-                _ => match arg % 3 {
+                _ => match arg % 4 {
                     0 => Action::PipeWrite(arg),
                     1 => Action::SetReady,
+                    2 => Action::SqpollStep,
                     _ => Action::Advance(arg),
                 },
             }
         })
         .collect();
-    (u64::from_le_bytes(seed), entries, actions)
+    let mode = [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll][rest.first().copied().unwrap_or(0) as usize / 3 % 3];
+    (u64::from_le_bytes(seed), entries, mode, actions)
 }

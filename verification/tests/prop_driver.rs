@@ -4,7 +4,7 @@
 #![cfg(not(ring_loom))]
 
 use proptest::prelude::*;
-use verification::scenario::{run, Action, Kind, REGION};
+use verification::scenario::{run_in, Action, Kind, Mode, REGION};
 
 #[global_allocator]
 static ALLOC: verification::alloc::TrackingAlloc = verification::alloc::TrackingAlloc;
@@ -37,6 +37,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => any::<u8>().prop_map(Action::PipeWrite),
         1 => Just(Action::SetReady),
         1 => any::<u8>().prop_map(Action::Advance),
+        1 => Just(Action::SqpollStep),
     ]
 }
 
@@ -56,8 +57,9 @@ proptest! {
     fn the_lifecycle_keeps_every_invariant(
         seed in any::<u64>(),
         entries in prop_oneof![Just(1u32), Just(2), Just(4)],
+        mode in prop_oneof![Just(Mode::Plain), Just(Mode::DeferTaskrun), Just(Mode::SqPoll)],
         actions in proptest::collection::vec(action(), 1..80),
     ) {
-        run(seed, entries, actions);
+        run_in(seed, entries, mode, actions);
     }
 }
