@@ -764,3 +764,41 @@ fn a_waker_whose_drop_uses_the_driver_is_dropped_outside_its_borrow() {
     drop((w1, w2));
     assert!(drops.get() >= 4, "every clone was dropped, none under the driver's borrow ({})", drops.get());
 }
+
+#[test]
+fn a_prepare_that_panics_leaves_no_entry_behind() {
+    struct Explodes(Rc<Cell<u32>>);
+    impl Drop for Explodes {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    // SAFETY: `prepare` never returns, so no SQE is ever built.
+    unsafe impl ring_core::Operation for Explodes {
+        type Output = ();
+        fn prepare(&mut self) -> ring_core::sys::io_uring_sqe {
+            panic!("prepare failed");
+        }
+        fn complete(self, _: ring_core::Cqe, _: ring_core::Cqe) {}
+    }
+    let d = ring_core::Driver::new(2).unwrap();
+    let drops = Rc::new(Cell::new(0));
+    let mut op = d.op(Explodes(drops.clone()));
+    let waker = std::task::Waker::noop();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = std::pin::Pin::new(&mut op).poll(&mut std::task::Context::from_waker(waker));
+    }));
+    assert!(r.is_err(), "the panic reaches the caller");
+    assert_eq!(drops.get(), 1, "the value was dropped once, by the unwind");
+    assert_eq!(d.in_flight(), 0, "the entry went back to the free list");
+    drop(op);
+    // The driver goes on working, and its drop does not wait for a phantom.
+    let start = Instant::now();
+    let mut nop = d.nop();
+    let mut cx = std::task::Context::from_waker(waker);
+    while std::pin::Pin::new(&mut nop).poll(&mut cx).is_pending() {
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    drop(d);
+    assert!(start.elapsed() < Duration::from_millis(500));
+}

@@ -126,6 +126,28 @@ unsafe fn cqe_hook<T: Operation>(storage: &Storage, index: usize, cqe: Cqe) {
     }
 }
 
+/// Undoes a start whose operation code panicked before anything was
+/// published: drops the value in its cell and frees the entry.
+struct UndoStart<'a> {
+    storage: &'a Storage,
+    slots: &'a mut Slots,
+    index: u32,
+    armed: bool,
+}
+
+impl Drop for UndoStart<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            // SAFETY: armed only between `put` and a successful `prepare`:
+            // the SQE built from the value (if any) was never published, so
+            // the kernel holds no pointer into it.
+            unsafe { self.storage.clear(self.index as usize) };
+            // The entry never had a waker; nothing to drop outside a borrow.
+            let _ = self.slots.release(self.index);
+        }
+    }
+}
+
 pub(crate) struct Inner<K: Kernel> {
     ring: Option<Ring<K>>,
     slots: Slots,
@@ -650,30 +672,44 @@ impl<K: Kernel> Inner<K> {
         let storage = self.storage.as_ref().expect("storage exists until teardown");
         // SAFETY: the entry was free, so its cell is empty and unused.
         let ptr = unsafe { storage.put(index as usize, op) };
-        // SAFETY: `ptr` is the value at its final address; nothing else
-        // uses it. `prepare` (or `prepare128`) builds the SQE from it there.
-        let big = unsafe { (*ptr).is_128() };
-        let pushed = if big {
-            let modes =
-                self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
-            if modes == 0 {
-                let storage = self.storage.as_ref().expect("storage exists until teardown");
-                // SAFETY: nothing was built from the value, let alone published.
-                let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
-                if let Some(w) = self.slots.release(index) {
-                    self.retired.push(w);
+        // The operation's own code (`is_128`, `prepare`) runs next. If it
+        // panics, nothing was published: the guard takes the value back out
+        // of its cell and frees the entry while unwinding, so the entry is
+        // not stranded until teardown.
+        let built = {
+            let mut undo = UndoStart { storage, slots: &mut self.slots, index, armed: true };
+            // SAFETY: `ptr` is the value at its final address; nothing else
+            // uses it. `prepare` (or `prepare128`) builds the SQE from it there.
+            let built = unsafe {
+                if (*ptr).is_128() {
+                    Err((*ptr).prepare128())
+                } else {
+                    Ok((*ptr).prepare())
                 }
-                return Start::Refused(op, libc::EINVAL);
+            };
+            undo.armed = false;
+            built
+        };
+        let pushed = match built {
+            Err(mut sqe) => {
+                let modes =
+                    self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
+                if modes == 0 {
+                    let storage = self.storage.as_ref().expect("storage exists until teardown");
+                    // SAFETY: nothing built from the value was published.
+                    let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
+                    if let Some(w) = self.slots.release(index) {
+                        self.retired.push(w);
+                    }
+                    return Start::Refused(op, libc::EINVAL);
+                }
+                sqe.sqe.user_data = slot::encode(index, generation);
+                self.push128(&sqe)
             }
-            // SAFETY: the value is at its final address (as for `prepare`).
-            let mut sqe = unsafe { (*ptr).prepare128() };
-            sqe.sqe.user_data = slot::encode(index, generation);
-            self.push128(&sqe)
-        } else {
-            // SAFETY: the value is at its final address; nothing else uses it.
-            let mut sqe = unsafe { (*ptr).prepare() };
-            sqe.user_data = slot::encode(index, generation);
-            self.push(&sqe)
+            Ok(mut sqe) => {
+                sqe.user_data = slot::encode(index, generation);
+                self.push(&sqe)
+            }
         };
         if let Err(e) = pushed {
             // Not published: the kernel never saw it. Undo everything.
