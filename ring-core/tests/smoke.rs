@@ -110,3 +110,42 @@ fn reserve_fill_sqe128() {
         assert_eq!(n, 3);
     }
 }
+
+#[test]
+fn drain_reaps_every_batch_size_across_wrap_around() {
+    // A CQ of 8 entries, batches of 1 to 8 completions, many rounds: the
+    // head and tail wrap the ring in every position, and `drain` takes both
+    // its short-batch loop (fewer than 4) and its run-walking path.
+    let mut ring = Builder::new(8).cq_size(8).build().unwrap();
+    let mut next = 0u64;
+    for round in 0..60u32 {
+        let n = round % 8 + 1;
+        for _ in 0..n {
+            let mut sqe = io_uring_sqe::default();
+            sqe.opcode = IORING_OP_NOP;
+            sqe.user_data = next;
+            next += 1;
+            // SAFETY: a NOP carries no pointer.
+            unsafe { ring.sq().push(&sqe) }.unwrap();
+        }
+        assert_eq!(ring.sq().unpublished(), n, "written, not yet published");
+        assert!(!ring.sq().is_empty());
+        ring.submit_and_wait(n).unwrap();
+        assert_eq!(ring.sq().unpublished(), 0);
+        ring.sq().sync_head();
+        assert!(ring.sq().is_empty(), "the kernel consumed everything");
+        let head_before = ring.cq().head();
+        let mut got = Vec::new();
+        let reaped = ring.cq().drain(|c| got.push((c.user_data, c.res)));
+        assert_eq!(reaped, n, "round {round}");
+        assert_eq!(ring.cq().head(), head_before.wrapping_add(n), "the head moved past exactly the reaped entries");
+        got.sort();
+        let want: Vec<(u64, i32)> = (next - u64::from(n)..next).map(|u| (u, 0)).collect();
+        assert_eq!(got, want, "round {round}");
+        assert_eq!(ring.cq().drain(|_| panic!("nothing is left")), 0);
+        assert_eq!(ring.cq().overflow(), 0);
+    }
+    assert!(ring.cq().set_eventfd_enabled(false), "this kernel has CQ ring flags");
+    assert!(ring.cq().set_eventfd_enabled(true));
+    assert_eq!(ring_core::SqFull.to_string(), "submission queue is full");
+}
