@@ -228,3 +228,34 @@ fn cqe32_ring_cycles_through_every_slot() {
         assert_eq!(seen, (0..4).map(|i| round * 4 + i).collect::<Vec<_>>(), "round {round}");
     }
 }
+
+#[test]
+fn taskrun_flag_reports_deferred_completions() {
+    // Under DEFER_TASKRUN a timer's completion waits as task work until the
+    // application asks for events; TASKRUN_FLAG makes that visible in the
+    // SQ flags.
+    let Some(mut ring) = build("DEFER_TASKRUN|TASKRUN_FLAG", Builder::new(8).defer_taskrun().taskrun_flag()) else {
+        return;
+    };
+    let ts = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+    let mut sqe = io_uring_sqe::default();
+    sqe.opcode = IORING_OP_TIMEOUT;
+    sqe.fd = -1;
+    sqe.set_addr((&raw const ts) as u64);
+    sqe.len = 1;
+    sqe.user_data = 9;
+    // SAFETY: the timespec lives on this stack frame until the completion
+    // is reaped below (and the kernel copies it at submission anyway).
+    unsafe { ring.sq().push(&sqe) }.unwrap();
+    ring.submit().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !ring.sq().taskrun() {
+        assert!(Instant::now() < deadline, "IORING_SQ_TASKRUN never appeared");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(ring.cq().pop().is_none(), "deferred: not posted yet");
+    ring.get_events().unwrap();
+    let c = ring.cq().pop().expect("posted once events were asked for");
+    assert_eq!((c.user_data, c.res), (9, -libc::ETIME));
+    assert!(!ring.sq().taskrun());
+}

@@ -149,3 +149,27 @@ fn drain_reaps_every_batch_size_across_wrap_around() {
     assert!(ring.cq().set_eventfd_enabled(true));
     assert_eq!(ring_core::SqFull.to_string(), "submission queue is full");
 }
+
+#[test]
+fn sq_accounting_and_rollback() {
+    let mut ring = Builder::new(8).build().unwrap();
+    let start = ring.sq().local_tail();
+    assert_eq!(ring.sq().space_left(), 8);
+    for i in 0..3u64 {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_NOP;
+        sqe.user_data = i;
+        // SAFETY: a NOP carries no pointer.
+        unsafe { ring.sq().push(&sqe) }.unwrap();
+    }
+    assert_eq!(ring.sq().local_tail(), start.wrapping_add(3));
+    assert_eq!(ring.sq().space_left(), 5);
+    // Roll the last two back: they were never published, so they vanish.
+    ring.sq().rollback_to(start.wrapping_add(1));
+    assert_eq!(ring.sq().unpublished(), 1);
+    assert_eq!(ring.submit_and_wait(1).unwrap(), 1);
+    let c = ring.cq().pop().unwrap();
+    assert_eq!(c.user_data, 0);
+    assert!(ring.cq().pop().is_none(), "the rolled-back entries never ran");
+    assert_eq!(ring.sq().dropped(), 0);
+}
