@@ -173,3 +173,39 @@ fn sq_accounting_and_rollback() {
     assert!(ring.cq().pop().is_none(), "the rolled-back entries never ran");
     assert_eq!(ring.sq().dropped(), 0);
 }
+
+#[test]
+fn disabling_eventfd_notifications_silences_the_eventfd() {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let mut ring = Builder::new(4).build().unwrap();
+    // SAFETY: eventfd has no memory effects.
+    let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    assert!(raw >= 0);
+    // SAFETY: a fresh descriptor we own.
+    let efd = unsafe { OwnedFd::from_raw_fd(raw) };
+    ring.register_eventfd(efd.as_raw_fd()).unwrap();
+    let count = |efd: &OwnedFd| {
+        let mut v = 0u64;
+        // SAFETY: reads 8 bytes into a live u64.
+        let n = unsafe { libc::read(efd.as_raw_fd(), (&raw mut v).cast(), 8) };
+        if n == 8 {
+            v
+        } else {
+            0
+        }
+    };
+    let nop = |ring: &mut ring_core::Ring| {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_NOP;
+        // SAFETY: a NOP carries no pointer.
+        unsafe { ring.sq().push(&sqe) }.unwrap();
+        ring.submit_and_wait(1).unwrap();
+        ring.cq().pop().unwrap();
+    };
+    assert!(ring.cq().set_eventfd_enabled(false));
+    nop(&mut ring);
+    assert_eq!(count(&efd), 0, "disabled: the completion did not signal");
+    assert!(ring.cq().set_eventfd_enabled(true));
+    nop(&mut ring);
+    assert!(count(&efd) >= 1, "enabled again: it signals");
+}
