@@ -24,10 +24,9 @@ fn main() -> io::Result<()> {
     local.block_on(&rt, async {
         let driver = Driver::with_ring(Builder::new(64).build()?, Immediate);
         let eventfd = driver.register_eventfd()?;
-        // SAFETY: `eventfd` is an `OwnedFd` that the `AsyncFd` owns from here
-        // on, so the descriptor stays open and names the same eventfd for
-        // the `AsyncFd`'s whole life, and `OwnedFd::as_raw_fd` always
-        // returns that same number.
+        // SAFETY: `eventfd` is an `OwnedFd` that the `AsyncFd` owns from here on, so the descriptor stays open and
+        // names the same eventfd for the `AsyncFd`'s whole life, and `OwnedFd::as_raw_fd` always returns that same
+        // number.
         let efd = unsafe { AsyncFd::register(eventfd) }.map_err(io::Error::from)?;
         let d = driver.clone();
         let bridge = tokio::task::spawn_local(async move {

@@ -246,10 +246,9 @@ impl CompletionQueue {
         // instead of masking every position.
         let start = self.head & self.mask;
         let first = n.min(self.ptr.entries - start);
-        // SAFETY: the runs `[start, start + first)` and `[0, n - first)`
-        // are inside the array (`start + first <= entries`, `n <= entries`)
-        // and hold exactly the slots of the positions in `[self.head, tail)`
-        // for an acquired tail; no head past them has been stored yet.
+        // SAFETY: the runs `[start, start + first)` and `[0, n - first)` are inside the array (`start + first <=
+        // entries`, `n <= entries`) and hold exactly the slots of the positions in `[self.head, tail)` for an acquired
+        // tail; no head past them has been stored yet.
         unsafe { self.read_run(start, first, &mut f) };
         if first != n {
             // SAFETY: as above, the wrapped part.

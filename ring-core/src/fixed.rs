@@ -131,10 +131,8 @@ impl FixedBuffers {
             })
             .collect();
         let r = driver.ring_mut(|ring| {
-            // SAFETY: the buffers are heap allocations owned by the
-            // `FixedInner` built below, freed only after the table was
-            // unregistered and no request uses it (see the module docs), and
-            // leaked otherwise.
+            // SAFETY: the buffers are heap allocations owned by the `FixedInner` built below, freed only after the
+            // table was unregistered and no request uses it (see the module docs), and leaked otherwise.
             unsafe { ring.register_buffers(&iovecs) }
         });
         match r {

@@ -301,11 +301,9 @@ impl PoolInner {
         st.returned[i] = false;
         st.offset[i] = 0;
         let Some(ring) = st.ring.as_mut() else { return };
-        // SAFETY: a completion without `BUF_MORE` reported `bid`
-        // (`returned`), so the kernel is done with it, and `take` was not
-        // called for that completion before: `returned` is cleared here, in
-        // the same step. The slice it returns is dropped at once; no other
-        // reference to the buffer exists (its view count is zero).
+        // SAFETY: a completion without `BUF_MORE` reported `bid` (`returned`), so the kernel is done with it, and
+        // `take` was not called for that completion before: `returned` is cleared here, in the same step. The slice it
+        // returns is dropped at once; no other reference to the buffer exists (its view count is zero).
         let taken = unsafe { ring.take(bid) }.map(drop);
         // Pushing cannot fail: the id is an owned buffer and was just taken
         // back, so it is not in the ring.
@@ -377,11 +375,9 @@ impl Deref for PoolBuf {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        // SAFETY: the kernel wrote these `len` bytes (a completion said so;
-        // an empty PoolBuf has a dangling, aligned pointer and length 0)
-        // and does not write them again until the buffer is pushed anew,
-        // which waits for this PoolBuf's drop; no `&mut` to them exists
-        // elsewhere (each completion's range is handed out once).
+        // SAFETY: the kernel wrote these `len` bytes (a completion said so; an empty PoolBuf has a dangling, aligned
+        // pointer and length 0) and does not write them again until the buffer is pushed anew, which waits for this
+        // PoolBuf's drop; no `&mut` to them exists elsewhere (each completion's range is handed out once).
         unsafe { core::slice::from_raw_parts(self.ptr(), self.len as usize) }
     }
 }

@@ -542,10 +542,8 @@ impl SqBatch<'_> {
         // writes the slot meanwhile.
         let cell = unsafe { cell_at(self.base, off) };
         cell.with_mut(|p| {
-            // SAFETY: as above: a private, free, aligned slot of the live
-            // SQE array. Zeroing first makes every field the caller does
-            // not set well-defined; the reference given to `f` does not
-            // outlive this closure.
+            // SAFETY: as above: a private, free, aligned slot of the live SQE array. Zeroing first makes every field
+            // the caller does not set well-defined; the reference given to `f` does not outlive this closure.
             unsafe {
                 p.write(io_uring_sqe::default());
                 f(&mut *p);

@@ -101,10 +101,9 @@ impl<K: Kernel> Ring<K> {
             return Ok(to_submit);
         }
         let (fd, reg) = self.enter_target();
-        // SAFETY: `fd` is this ring's descriptor or registered index. The
-        // SQEs published above carry the contracts their pushers accepted
-        // (`SubmissionQueue::push` is unsafe for that reason). `arg` is null
-        // or matches `flags` and `argsz`, as each caller below ensures.
+        // SAFETY: `fd` is this ring's descriptor or registered index. The SQEs published above carry the contracts
+        // their pushers accepted (`SubmissionQueue::push` is unsafe for that reason). `arg` is null or matches `flags`
+        // and `argsz`, as each caller below ensures.
         let r = unsafe { self.kernel.enter(fd, to_submit, want, flags | reg, arg, argsz) };
         r.map_err(enter_error)
     }
@@ -254,10 +253,9 @@ impl<K: Kernel> Ring<K> {
             flags: IORING_MEM_REGION_REG_WAIT_ARG,
             ..Default::default()
         };
-        // SAFETY: `reg` points to a valid region descriptor naming memory we
-        // own, which stays mapped until the ring is dropped. The kernel pins
-        // the pages, so unmapping our view at drop cannot let it write into
-        // memory that is reused.
+        // SAFETY: `reg` points to a valid region descriptor naming memory we own, which stays mapped until the ring is
+        // dropped. The kernel pins the pages, so unmapping our view at drop cannot let it write into memory that is
+        // reused.
         match unsafe { self.register_raw(IORING_REGISTER_MEM_REGION, (&raw const reg).cast(), 1) } {
             Ok(_) => {
                 self.reg_wait = Some(region);

@@ -53,10 +53,9 @@ impl Default for io_uring_bpf_ctx_pdu {
 
 impl fmt::Debug for io_uring_bpf_ctx_pdu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // SAFETY: `open` spans the whole union and both members are plain
-        // integers. The kernel writes all of it, and `Default` and
-        // `zeroed` initialise all of it; only a literal naming the shorter
-        // `socket` member would leave its tail uninitialised.
+        // SAFETY: `open` spans the whole union and both members are plain integers. The kernel writes all of it, and
+        // `Default` and `zeroed` initialise all of it; only a literal naming the shorter `socket` member would leave
+        // its tail uninitialised.
         let v = unsafe { self.open };
         f.debug_struct("io_uring_bpf_ctx_pdu").field("open", &v).finish()
     }

@@ -280,10 +280,9 @@ macro_rules! sqe_accessors {
         #[inline]
         #[must_use]
         pub const fn $get(&self) -> $ty {
-            // SAFETY: every member of every SQE union is a plain integer or
-            // an array of integers, so any initialised bit pattern is a valid
-            // value of this member; all bytes of an SQE are initialised (see
-            // the module documentation).
+            // SAFETY: every member of every SQE union is a plain integer or an array of integers, so any initialised
+            // bit pattern is a valid value of this member; all bytes of an SQE are initialised (see the module
+            // documentation).
             unsafe { self.$($path).+ }
         }
 

@@ -16,10 +16,9 @@ macro_rules! impl_zeroed {
             #[inline]
             #[must_use]
             pub const fn zeroed() -> Self {
-                // SAFETY: the type is `repr(C)` and made only of integers
-                // (and arrays or unions of integers), for which the all-zero
-                // bit pattern is a valid value; `mem::zeroed` also zeroes
-                // any padding, so no byte is left uninitialised.
+                // SAFETY: the type is `repr(C)` and made only of integers (and arrays or unions of integers), for which
+                // the all-zero bit pattern is a valid value; `mem::zeroed` also zeroes any padding, so no byte is left
+                // uninitialised.
                 unsafe { core::mem::zeroed() }
             }
         }

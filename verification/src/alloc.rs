@@ -183,10 +183,8 @@ impl Table {
     }
 }
 
-// SAFETY: every method forwards to `System` with the caller's layout and
-// returns what it returns; the bookkeeping never hands out memory. A block
-// is returned to `System` (from the quarantine) with the layout it was
-// allocated with.
+// SAFETY: every method forwards to `System` with the caller's layout and returns what it returns; the bookkeeping never
+// hands out memory. A block is returned to `System` (from the quarantine) with the layout it was allocated with.
 unsafe impl GlobalAlloc for TrackingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded contract (non-zero size).

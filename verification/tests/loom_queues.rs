@@ -135,10 +135,9 @@ impl KernelSq {
         } else {
             pos
         };
-        // SAFETY: `idx < sq_entries` (the identity mapping); the entry is
-        // below the acquired tail, so its writes happen before this read
-        // unless the application's tail store is too weak, which loom
-        // then reports as a causality violation on this cell.
+        // SAFETY: `idx < sq_entries` (the identity mapping); the entry is below the acquired tail, so its writes happen
+        // before this read unless the application's tail store is too weak, which loom then reports as a causality
+        // violation on this cell.
         let user_data = r.sqes[idx].with(|p| unsafe { (*p).user_data });
         self.head = self.head.wrapping_add(1);
         // `smp_store_release(&rings->sq.head, ...)`: our read of the entry

@@ -875,10 +875,9 @@ impl<K: Kernel> Inner<K> {
     fn push(&mut self, sqe: &io_uring_sqe) -> Result<(), Error> {
         let ring = self.ring.as_mut().ok_or(Error::NotConfigured("driver is shut down"))?;
         for _ in 0..3 {
-            // SAFETY: every SQE the driver pushes was built by an
-            // `Operation::prepare` from a value now at rest in the table, or
-            // is a cancellation carrying only a user_data; the Operation
-            // contract keeps the memory valid until the terminal completion.
+            // SAFETY: every SQE the driver pushes was built by an `Operation::prepare` from a value now at rest in the
+            // table, or is a cancellation carrying only a user_data; the Operation contract keeps the memory valid
+            // until the terminal completion.
             if unsafe { ring.sq().push(sqe) }.is_ok() {
                 return Ok(());
             }
@@ -1091,10 +1090,9 @@ impl<K: Kernel> Inner<K> {
     /// operation (see [`Operation::orphaned_cqe`]).
     fn run_cqe_hook(&mut self, index: u32, cqe: Cqe) {
         if let (Some(hook), Some(storage)) = (self.cqe_hooks[index as usize], self.storage.as_ref()) {
-            // SAFETY: the entry is live (its terminal completion is being
-            // handled or has not been taken out yet), the hook was stored for
-            // the type in this cell, and its owner is gone, so nothing else
-            // references the value during the call.
+            // SAFETY: the entry is live (its terminal completion is being handled or has not been taken out yet), the
+            // hook was stored for the type in this cell, and its owner is gone, so nothing else references the value
+            // during the call.
             unsafe { hook(storage, index as usize, cqe) };
         }
     }

@@ -66,10 +66,9 @@ pub struct ReadPool {
     offset: u64,
 }
 
-// SAFETY: the SQE names no memory of its own; the kernel writes a buffer
-// of the group, whose memory `self.pool` keeps alive and registered until
-// this operation's terminal completion (the pool's memory is freed only when
-// its last holder, possibly `self`, is gone).
+// SAFETY: the SQE names no memory of its own; the kernel writes a buffer of the group, whose memory `self.pool` keeps
+// alive and registered until this operation's terminal completion (the pool's memory is freed only when its last
+// holder, possibly `self`, is gone).
 unsafe impl Operation for ReadPool {
     type Output = io::Result<PoolBuf>;
 
@@ -209,10 +208,8 @@ pub struct RecvMsgPoolMulti {
     msg: Box<libc::msghdr>,
 }
 
-// SAFETY: the SQE points at `self.msg`, a heap msghdr owned by `self` that
-// the kernel reads (it names no iovec, name or control memory: only the
-// lengths are used as a template); the buffers are the pool's, as for
-// `RecvPoolMulti`.
+// SAFETY: the SQE points at `self.msg`, a heap msghdr owned by `self` that the kernel reads (it names no iovec, name or
+// control memory: only the lengths are used as a template); the buffers are the pool's, as for `RecvPoolMulti`.
 unsafe impl Multishot for RecvMsgPoolMulti {
     /// Each message, parsed from the buffer's `io_uring_recvmsg_out` header.
     type Item = io::Result<RecvMsgBuf>;

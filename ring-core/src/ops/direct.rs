@@ -109,11 +109,9 @@ fn socket_addr(s: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<Socke
     }
 }
 
-// SAFETY: the SQE points at `self.addr` and `self.addrlen`, both inside
-// `self` at its final address; the kernel writes them and nothing else can
-// reach them while `self` is in the table. It names no slot of ours as its
-// file (the listener is a plain descriptor); the new slot is taken over by
-// `complete`/`orphaned`.
+// SAFETY: the SQE points at `self.addr` and `self.addrlen`, both inside `self` at its final address; the kernel writes
+// them and nothing else can reach them while `self` is in the table. It names no slot of ours as its file (the listener
+// is a plain descriptor); the new slot is taken over by `complete`/`orphaned`.
 unsafe impl Operation for AcceptDirect {
     /// The connection's direct descriptor and the peer's address (if it
     /// is an IP address).
@@ -210,10 +208,9 @@ pub struct ReadDirect<B> {
     offset: u64,
 }
 
-// SAFETY: the SQE points at `self.buf`'s stable memory, `bytes_total` long,
-// which `IoBufMut` guarantees nothing else reaches while the buffer is in
-// the table; it names the slot of `self.fd`, a lease that keeps the slot
-// occupied (and so its file) until the terminal completion.
+// SAFETY: the SQE points at `self.buf`'s stable memory, `bytes_total` long, which `IoBufMut` guarantees nothing else
+// reaches while the buffer is in the table; it names the slot of `self.fd`, a lease that keeps the slot occupied (and
+// so its file) until the terminal completion.
 unsafe impl<B: IoBufMut> Operation for ReadDirect<B> {
     type Output = (io::Result<usize>, B);
 

@@ -59,11 +59,9 @@ pub struct ReadvFixed {
     offset: u64,
 }
 
-// SAFETY: the SQE points at `self.iovecs` (heap, owned by `self`), each of
-// which points inside the leased slot's memory (segments were checked
-// against its capacity); the lease, owned by `self`, keeps the slot
-// registered and its memory alive, and nothing else can reach those bytes
-// while `self` is in the table.
+// SAFETY: the SQE points at `self.iovecs` (heap, owned by `self`), each of which points inside the leased slot's memory
+// (segments were checked against its capacity); the lease, owned by `self`, keeps the slot registered and its memory
+// alive, and nothing else can reach those bytes while `self` is in the table.
 unsafe impl Operation for ReadvFixed {
     /// The byte count, the lease (its length unchanged) and the segments
     /// the bytes went into, in order.

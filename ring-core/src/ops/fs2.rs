@@ -314,10 +314,9 @@ pub struct Madvise {
     advice: Advice,
 }
 
-// SAFETY: the SQE names `self.buf`'s heap pages, owned exclusively by
-// `self` and covering whole pages (checked in `Driver::madvise`); the
-// allowed advice at most replaces their contents with zeros, and no
-// reference to them exists until the buffer is handed back.
+// SAFETY: the SQE names `self.buf`'s heap pages, owned exclusively by `self` and covering whole pages (checked in
+// `Driver::madvise`); the allowed advice at most replaces their contents with zeros, and no reference to them exists
+// until the buffer is handed back.
 unsafe impl Operation for Madvise {
     /// The result and the buffer.
     type Output = (io::Result<()>, AlignedBuf);

@@ -212,10 +212,9 @@ impl BufRing {
     /// The tail word, which overlays the `resv` field of entry 0.
     fn tail_word(&self) -> &AtomicU16 {
         let ptr = io_uring_buf_ring::tail_ptr(self.entries_ptr.as_ptr().cast());
-        // SAFETY: the ring memory is live while `self` is (it is unmapped
-        // only when the BufRing is consumed by `unregister_buf_ring`), the
-        // tail is 2-aligned (byte 14 of a page-aligned mapping), and it is
-        // only ever accessed atomically on our side.
+        // SAFETY: the ring memory is live while `self` is (it is unmapped only when the BufRing is consumed by
+        // `unregister_buf_ring`), the tail is 2-aligned (byte 14 of a page-aligned mapping), and it is only ever
+        // accessed atomically on our side.
         unsafe { &*ptr.cast::<AtomicU16>() }
     }
 

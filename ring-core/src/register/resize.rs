@@ -180,11 +180,9 @@ impl<K: Kernel> Ring<K> {
                 CompletionQueue::new(cqp, flags & IORING_SETUP_CQE32 != 0, flags & IORING_SETUP_CQE_MIXED != 0),
             )
         };
-        // SAFETY: the kernel reads the index array only while submitting,
-        // inside our own next enter (there is no SQPOLL thread with
-        // DEFER_TASKRUN). The published entries it will then read were
-        // copied by position, which the identity mapping written here makes
-        // the SQE index, as it was in the old ring.
+        // SAFETY: the kernel reads the index array only while submitting, inside our own next enter (there is no SQPOLL
+        // thread with DEFER_TASKRUN). The published entries it will then read were copied by position, which the
+        // identity mapping written here makes the SQE index, as it was in the old ring.
         unsafe { sq.init_array() };
         let old_memory = core::mem::replace(&mut self.memory, new_memory);
         self.sq = sq;

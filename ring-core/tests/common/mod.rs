@@ -308,10 +308,9 @@ impl BufRing {
         let idx = usize::from(self.tail & (self.entries - 1));
         let addr = self.data.as_mut_ptr().wrapping_add(usize::from(bid) * self.buf_len);
         let entry = self.ring.wrapping_add(idx * core::mem::size_of::<io_uring_buf>());
-        // SAFETY: `idx < entries`, so the entry lies inside the mapping; it
-        // is not in the published range, so the kernel is not reading it.
-        // Only `addr`, `len` and `bid` are written: the `resv` field of
-        // entry 0 is the shared tail.
+        // SAFETY: `idx < entries`, so the entry lies inside the mapping; it is not in the published range, so the
+        // kernel is not reading it. Only `addr`, `len` and `bid` are written: the `resv` field of entry 0 is the shared
+        // tail.
         unsafe {
             entry.cast::<u64>().write(addr as u64);
             entry.add(8).cast::<u32>().write(self.buf_len as u32);

@@ -196,10 +196,9 @@ impl RingMem {
     /// The shared word at byte offset `o` of the rings region.
     pub fn word(&self, o: u32) -> &AtomicU32 {
         debug_assert!(o as usize + 4 <= self.rings.len() && o % 4 == 0);
-        // SAFETY: every offset passed here is one of `self.off`'s, 4-aligned and
-        // inside the region (which is at least a page), and the region is
-        // live for as long as `self`. The word is only ever accessed
-        // atomically, by us and by the application.
+        // SAFETY: every offset passed here is one of `self.off`'s, 4-aligned and inside the region (which is at least a
+        // page), and the region is live for as long as `self`. The word is only ever accessed atomically, by us and by
+        // the application.
         unsafe { &*self.rings.base.as_ptr().add(o as usize).cast::<AtomicU32>() }
     }
 
