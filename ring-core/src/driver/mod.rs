@@ -852,33 +852,25 @@ impl<K: Kernel> Inner<K> {
 
     /// As [`push`](Self::push), for a 128-byte entry.
     fn push128(&mut self, sqe: &ring_sys::io_uring_sqe128) -> Result<(), Error> {
-        let ring = self.ring.as_mut().ok_or(Error::NotConfigured("driver is shut down"))?;
-        for _ in 0..3 {
-            // SAFETY: built by an `Operation::prepare128` from a value now at
-            // rest in the table; the Operation contract keeps its memory
-            // valid until the terminal completion.
-            if unsafe { ring.sq().push128(sqe) }.is_ok() {
-                return Ok(());
-            }
-            self.stats.enters += 1;
-            match ring.sq_wait() {
-                Ok(_) => {}
-                Err(e) if e.is_transient() => self.stats.transient_errors += 1,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(Error::SubmissionQueueFull)
+        // SAFETY: built by an `Operation::prepare128` from a value now at rest in the table; the Operation contract
+        // keeps its memory valid until the terminal completion.
+        self.push_retrying(|sq| unsafe { sq.push128(sqe) }.is_ok())
     }
 
     /// Writes an SQE, submitting (and, under SQPOLL, waiting for room) if
     /// the SQ is full. Fails only if there is still no room.
     fn push(&mut self, sqe: &io_uring_sqe) -> Result<(), Error> {
+        // SAFETY: every SQE the driver pushes was built by an `Operation::prepare` from a value now at rest in the
+        // table, or is a cancellation carrying only a user_data; the contract keeps the memory valid until completion.
+        self.push_retrying(|sq| unsafe { sq.push(sqe) }.is_ok())
+    }
+
+    /// Calls `try_push` until it finds room, making room in between by
+    /// submitting (`sq_wait`, which under SQPOLL waits for the poll thread).
+    fn push_retrying(&mut self, mut try_push: impl FnMut(&mut crate::SubmissionQueue) -> bool) -> Result<(), Error> {
         let ring = self.ring.as_mut().ok_or(Error::NotConfigured("driver is shut down"))?;
         for _ in 0..3 {
-            // SAFETY: every SQE the driver pushes was built by an `Operation::prepare` from a value now at rest in the
-            // table, or is a cancellation carrying only a user_data; the Operation contract keeps the memory valid
-            // until the terminal completion.
-            if unsafe { ring.sq().push(sqe) }.is_ok() {
+            if try_push(ring.sq()) {
                 return Ok(());
             }
             self.stats.enters += 1;
@@ -923,13 +915,9 @@ impl<K: Kernel> Inner<K> {
                 let cancelled =
                     (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
                 let storage = self.storage.as_ref().expect("a Done entry's storage is never leaked");
-                // SAFETY: Done means the terminal completion was seen, so the
-                // kernel is done with the value. The cell holds a `T`: the
-                // caller is the `Op<T>` that owns the claim (index,
-                // generation), checked current just above, and `start::<T>`
-                // put a `T` in this cell when it made the claim; only the
-                // claim's owner takes a live entry's value out (`take`
-                // checks the type in debug builds).
+                // SAFETY: Done means the terminal completion was seen, so the kernel is done with the value. The cell holds a `T`:
+                // the caller is the `Op<T>` owning the current claim (checked above), `start::<T>` (or a chain link, checked by chain
+                // id) put a `T` there, and only the claim's owner takes a live entry's value out (`take` checks the type in debug).
                 let op = unsafe { storage.take_unchecked::<T>(index as usize) };
                 self.hooks[index as usize] = None;
                 if let Some(w) = self.slots.release(index) {
