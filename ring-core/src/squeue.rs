@@ -532,14 +532,9 @@ impl SqBatch<'_> {
             return Err(SqFull);
         }
         let off = self.cur;
-        // SAFETY: `off` is a slot's scaled offset inside the SQE array
-        // (`reserve` split the reservation into runs that end at or before
-        // the end of the ring). Its position is in
-        // `[local_tail, local_tail + n)`, which `reserve` showed free by an
-        // acquired head (the kernel is done with the slot's previous
-        // contents) and which is above the shared tail (the kernel cannot
-        // see it yet). The batch borrows the queue mutably, so nothing else
-        // writes the slot meanwhile.
+        // SAFETY: `off` is a slot's scaled offset inside the SQE array (`reserve` split the reservation into runs that end by the
+        // ring's end). Its position, in `[local_tail, local_tail + n)`, was shown free by an acquired head and is above the shared
+        // tail (invisible to the kernel); the batch borrows the queue mutably, so nothing else writes the slot meanwhile.
         let cell = unsafe { cell_at(self.base, off) };
         cell.with_mut(|p| {
             // SAFETY: as above: a private, free, aligned slot of the live SQE array. Zeroing first makes every field

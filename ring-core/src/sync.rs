@@ -59,9 +59,7 @@ impl<T> UnsafeCell<T> {
     }
 }
 
-// SAFETY: the cell is only ever accessed through raw pointers whose use is
-// justified at each access site (release/acquire on the ring indices
-// orders every read and write of an entry); sharing the cell itself moves
-// no `T` across threads by value.
 #[cfg(not(ring_loom))]
+// SAFETY: the cell is only accessed through raw pointers whose use is justified at each access site (release/acquire
+// on the ring indices orders every read and write of an entry); sharing the cell moves no `T` across threads by value.
 unsafe impl<T: Send> Sync for UnsafeCell<T> {}

@@ -450,12 +450,9 @@ impl<B> core::fmt::Debug for SendMsg<B> {
     }
 }
 
-// SAFETY: the SQE points at `self.parts.hdr` (inside `self`), which points
-// at `self.parts.iovecs` (heap, owned), `self.msg.addr` (inside `self`) and
-// `self.msg.control` (heap, owned); each iovec points at one of
-// `self.msg.bufs`' stable memories, `bytes_init` long. The kernel only
-// reads all of it. The zero-copy form goes through `SendMsgZcOp`, whose
-// `CQES = 2` keeps everything until the notification.
+// SAFETY: the SQE points at `self.parts.hdr` (inside `self`), which points at `self.parts.iovecs` (heap), `self.msg.addr`
+// (inside `self`) and `self.msg.control` (heap), all owned; each iovec points at one of `self.msg.bufs`' stable memories,
+// `bytes_init` long, which the kernel only reads. The zero-copy form (`SendMsgZcOp`, `CQES = 2`) keeps all to the notification.
 unsafe impl<B: IoBuf> Operation for SendMsg<B> {
     type Output = (io::Result<usize>, Msg<B>);
 
@@ -523,12 +520,9 @@ impl<B> core::fmt::Debug for RecvMsg<B> {
     }
 }
 
-// SAFETY: the SQE points at `self.parts.hdr` (inside `self`), which points
-// at `self.parts.iovecs` (heap, owned), `self.name` (inside `self`) and the
-// spare capacity of `self.msg.control` (heap, owned); each iovec points at
-// one of `self.msg.bufs`' stable memories, `bytes_total` long. The kernel
-// writes the buffers, the name, the control data and the msghdr's length
-// fields, none of which anything else can reach while `self` is in the table.
+// SAFETY: the SQE points at `self.parts.hdr` (inside `self`), which points at `self.parts.iovecs` (heap), `self.name` (inside
+// `self`) and the spare capacity of `self.msg.control` (heap), all owned; each iovec points at one of `self.msg.bufs`' stable
+// memories, `bytes_total` long. What the kernel writes (buffers, name, control, lengths) nothing else reaches meanwhile.
 unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
     type Output = (io::Result<usize>, Msg<B>);
 
@@ -749,12 +743,9 @@ pub struct SocketCmdOp {
     cmd: SocketCmd,
 }
 
-// SAFETY: the descriptor is owned by `self` and names a socket (checked
-// with fstat when `self` was made), so the kernel's socket `uring_cmd`
-// handler interprets the command. SIOCINQ/SIOCOUTQ carry no pointer. The
-// sockopt variants point at `value`'s heap memory, owned by `self`:
-// getsockopt offers its capacity (written by the kernel, reachable by
-// nothing else meanwhile), setsockopt its length (only read).
+// SAFETY: the descriptor is owned by `self` and is a socket (fstat-checked at creation), so the socket `uring_cmd` handler
+// reads the command. SIOCINQ/SIOCOUTQ carry no pointer; the sockopt variants point at `value`'s heap memory, owned by `self`:
+// getsockopt offers its capacity (kernel-written, reachable by nothing else meanwhile), setsockopt its length (only read).
 unsafe impl Operation for SocketCmdOp {
     /// The command's result (a byte count, or the option's length for
     /// getsockopt) and the command with its (filled) buffer.

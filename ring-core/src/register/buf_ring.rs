@@ -227,14 +227,9 @@ impl BufRing {
     /// `<`.
     fn write_entry(&mut self, addr: u64, len: u32, bid: u16) {
         let slot = usize::from(self.tail & (self.entries - 1));
-        // SAFETY: `slot < entries`, so the entry lies inside the ring
-        // memory, which is live while `self` is. The kernel does not read
-        // the slot: it is at or past the published tail, and the ring holds
-        // fewer than `entries` unconsumed entries (each owned buffer is in
-        // the ring at most once and there are at most `entries` of them;
-        // raw pushes are bounded by their own contract). The three fields
-        // are written one by one so that entry 0's `resv`, which is the
-        // tail, is never touched.
+        // SAFETY: `slot < entries`, inside the live ring memory. The kernel does not read it: it is at or past the published tail
+        // and the ring holds fewer than `entries` unconsumed entries (each owned buffer at most once; raw pushes by their contract).
+        // The three fields are written one by one so entry 0's `resv`, which is the tail, is never touched.
         unsafe {
             let e = self.entries_ptr.as_ptr().add(slot);
             (&raw mut (*e).addr).write_volatile(addr);

@@ -941,13 +941,9 @@ impl SimState {
     }
 }
 
-// SAFETY: setup reports the offsets of `mem::RingMem`, which lie inside the
-// regions `map` returns (the rings region for both SQ_RING and CQ_RING, so
-// with or without SINGLE_MMAP), with the sizes io_uring documents; a region
-// stays allocated until the ring is closed and every mapping is unmapped;
-// the simulator accesses shared words with the kernel's orderings (see
-// `state.rs` and `mem.rs`); and it touches user memory only as the real
-// operations would, after checking it with the tracking allocator.
+// SAFETY: setup reports `mem::RingMem`'s offsets, inside the regions `map` returns (with or without SINGLE_MMAP), with io_uring's
+// sizes; a region stays allocated until the ring is closed and unmapped; shared words use the kernel's orderings (`state.rs`,
+// `mem.rs`); user memory is touched only as the real operations would, after the tracking allocator vouches for it.
 unsafe impl ring_core::Kernel for SimKernel {
     fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
         self.setup_inner(entries, params).map_err(Errno::new)
