@@ -176,52 +176,56 @@ impl<T: Operation, K: Kernel> Op<T, K> {
     }
 
     pub(crate) fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<(T::Output, bool)> {
-        loop {
-            match core::mem::replace(&mut self.state, OpState::Finished) {
-                OpState::Waiting { op, ticket } => {
-                    if self.cancel {
-                        // Cancelled before it ever reached the kernel: it
-                        // is complete, as cancelled, with nothing lost.
-                        self.shared.forget_ticket(ticket);
-                        let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
-                        return Poll::Ready((op.complete(cqe, cqe), true));
-                    }
-                    match self.shared.start(op, ticket, cx) {
-                        Start::Started(index, generation) => {
-                            self.state = OpState::Submitted { index, generation };
-                        }
-                        Start::Wait(op, ticket) => {
-                            self.state = OpState::Waiting { op, ticket: Some(ticket) };
-                            return Poll::Pending;
-                        }
-                        Start::Closed(op) => {
-                            // The driver is shut down; the operation never
-                            // reached the kernel and ends as cancelled.
-                            let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
-                            return Poll::Ready((op.complete(cqe, cqe), true));
-                        }
-                        Start::Refused(op, errno) => {
-                            // The ring cannot carry it (a 128-byte entry on
-                            // a 64-byte ring): it never reached the kernel.
-                            let cqe = Cqe { res: -errno, ..Cqe::default() };
-                            return Poll::Ready((op.complete(cqe, cqe), false));
-                        }
-                    }
-                }
-                OpState::Submitted { index, generation } => {
-                    if self.cancel {
-                        self.shared.request_cancel(index, generation);
-                    }
-                    match self.shared.poll_complete::<T>(index, generation, cx) {
-                        Poll::Ready(out) => return Poll::Ready(out),
-                        Poll::Pending => {
-                            self.state = OpState::Submitted { index, generation };
-                            return Poll::Pending;
-                        }
-                    }
-                }
-                OpState::Finished => return Poll::Pending,
+        // The common poll first: the operation is in the kernel (or its
+        // completion is waiting to be collected).
+        if let OpState::Submitted { index, generation } = self.state {
+            if self.cancel {
+                self.shared.request_cancel(index, generation);
             }
+            let r = self.shared.poll_complete::<T>(index, generation, cx);
+            if r.is_ready() {
+                self.state = OpState::Finished;
+            }
+            return r;
+        }
+        match core::mem::replace(&mut self.state, OpState::Finished) {
+            OpState::Waiting { op, ticket } => {
+                if self.cancel {
+                    // Cancelled before it ever reached the kernel: it is
+                    // complete, as cancelled, with nothing lost.
+                    self.shared.forget_ticket(ticket);
+                    let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
+                    return Poll::Ready((op.complete(cqe, cqe), true));
+                }
+                match self.shared.start(op, ticket, cx) {
+                    Start::Started(index, generation) => {
+                        // Its waker is registered, and no completion can
+                        // have been dispatched yet: completions are only
+                        // reaped when the driver turns, never inside `start`.
+                        self.state = OpState::Submitted { index, generation };
+                        Poll::Pending
+                    }
+                    Start::Wait(op, ticket) => {
+                        self.state = OpState::Waiting { op, ticket: Some(ticket) };
+                        Poll::Pending
+                    }
+                    Start::Closed(op) => {
+                        // The driver is shut down; the operation never
+                        // reached the kernel and ends as cancelled.
+                        let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
+                        Poll::Ready((op.complete(cqe, cqe), true))
+                    }
+                    Start::Refused(op, errno) => {
+                        // The ring cannot carry it (a 128-byte entry on a
+                        // 64-byte ring): it never reached the kernel.
+                        let cqe = Cqe { res: -errno, ..Cqe::default() };
+                        Poll::Ready((op.complete(cqe, cqe), false))
+                    }
+                }
+            }
+            // Handled above.
+            OpState::Submitted { .. } => Poll::Pending,
+            OpState::Finished => Poll::Pending,
         }
     }
 }

@@ -38,6 +38,7 @@ mod chain;
 pub(crate) mod slot;
 mod storage;
 pub mod strategy;
+mod wakers;
 
 use crate::cqueue::Cqe;
 use crate::error::Error;
@@ -56,6 +57,7 @@ use std::rc::Rc;
 use std::time::Instant;
 use storage::Storage;
 pub use strategy::{Batch, Immediate, SqPoll, SubmitStrategy};
+use wakers::{Wakers, NO_WAKER};
 
 pub use slot::WAKE as WAKE_USER_DATA;
 
@@ -142,7 +144,7 @@ impl Drop for UndoStart<'_> {
             // the SQE built from the value (if any) was never published, so
             // the kernel holds no pointer into it.
             unsafe { self.storage.clear(self.index as usize) };
-            // The entry never had a waker; nothing to drop outside a borrow.
+            // The entry never had a waker; nothing to unregister.
             let _ = self.slots.release(self.index);
         }
     }
@@ -167,8 +169,16 @@ pub(crate) struct Inner<K: Kernel> {
     /// Entries whose cancellation waits for a credit.
     cancel_backlog: VecDeque<(u32, u32)>,
     strategy: Box<dyn SubmitStrategy>,
-    /// Wakers to call once the borrow of `Inner` is released.
+    /// The strategy never submits before the driver parks, so it need not
+    /// be asked after every SQE.
+    submit_at_park_only: bool,
+    /// The distinct wakers of the operations in flight.
+    wakers: Wakers,
+    /// Wakers to call once the borrow of `Inner` is released (besides the
+    /// due ones in `wakers`): waiters for a credit, and everyone at teardown.
     to_wake: Vec<Waker>,
+    /// Kept between calls so that waking needs no allocation.
+    wake_buf: Vec<Waker>,
     /// Orphans' `orphaned` calls, run outside the borrow.
     finishers: Vec<Finisher>,
     /// Wakers replaced or left behind by released entries, dropped outside
@@ -193,6 +203,12 @@ pub(crate) enum Start<T> {
     /// The ring cannot carry this operation (a 128-byte entry on a ring
     /// without `SQE128` or `SQE_MIXED`); it completes with this errno.
     Refused(T, i32),
+}
+
+/// Why `Inner::start_contended` held an operation back.
+enum Contended {
+    Closed,
+    Wait(u64),
 }
 
 /// The state shared by the driver handles and the operation futures.
@@ -249,8 +265,11 @@ impl<K: Kernel> Driver<K> {
             waiters: VecDeque::new(),
             next_ticket: 0,
             cancel_backlog: VecDeque::new(),
+            submit_at_park_only: strategy.submits_only_at_park(),
             strategy: Box::new(strategy),
+            wakers: Wakers::new(),
             to_wake: Vec::new(),
+            wake_buf: Vec::new(),
             finishers: Vec::new(),
             retired: Vec::new(),
             stats: Stats::default(),
@@ -457,45 +476,47 @@ impl<K: Kernel> Shared<K> {
         inner.ring.as_mut().map(f)
     }
 
-    /// Wakes everything collected in `to_wake`, and runs the orphans'
-    /// finishers, outside the borrow: wakers and destructors are foreign
-    /// code that may call back into the driver.
+    /// Wakes every due waker and everything collected in `to_wake`, and
+    /// runs the orphans' finishers, outside the borrow: wakers and
+    /// destructors are foreign code that may call back into the driver.
+    #[inline]
     fn wake_collected(&self) {
-        let (finishers, mut retired) = {
+        if self.inner.borrow().has_side_work() {
+            self.wake_collected_slow();
+        }
+    }
+
+    #[inline(never)]
+    fn wake_collected_slow(&self) {
+        let (finishers, mut retired, mut wake) = {
             let mut inner = self.inner.borrow_mut();
-            // Most calls (after every start and every completion handed
-            // out) find nothing to run, drop or wake: return after one
-            // borrow, before moving the lists around.
-            if inner.finishers.is_empty() && inner.retired.is_empty() {
-                if inner.to_wake.is_empty() {
-                    return;
-                }
-                (Vec::new(), Vec::new())
-            } else {
-                (core::mem::take(&mut inner.finishers), core::mem::take(&mut inner.retired))
-            }
+            let inner = &mut *inner;
+            let mut wake = core::mem::take(&mut inner.wake_buf);
+            // Clones of the due wakers (one per distinct waker, however
+            // many of its operations completed), then the others.
+            inner.wakers.take_due(&mut wake);
+            wake.append(&mut inner.to_wake);
+            let finishers = if inner.finishers.is_empty() { Vec::new() } else { core::mem::take(&mut inner.finishers) };
+            (finishers, core::mem::take(&mut inner.retired), wake)
         };
         for f in finishers {
             f();
         }
-        // Dropped here, outside the borrow; the emptied vector goes back so
-        // its capacity is reused (no allocation in steady state).
+        // Dropped here, outside the borrow.
         retired.clear();
+        for w in wake.drain(..) {
+            w.wake();
+        }
+        // The emptied vectors go back so that their capacity is reused (no
+        // allocation in steady state), unless a callback above refilled the
+        // driver's own meanwhile.
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
             if inner.retired.is_empty() {
                 inner.retired = retired;
             }
-        }
-        if self.inner.borrow().to_wake.is_empty() {
-            return;
-        }
-        let mut list = core::mem::take(&mut self.inner.borrow_mut().to_wake);
-        for w in list.drain(..) {
-            w.wake();
-        }
-        let mut inner = self.inner.borrow_mut();
-        if inner.to_wake.is_empty() {
-            inner.to_wake = list;
+            if inner.wake_buf.capacity() == 0 {
+                inner.wake_buf = wake;
+            }
         }
     }
 
@@ -510,12 +531,14 @@ impl<K: Kernel> Shared<K> {
         }
     }
 
+    #[inline]
     pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
         let r = self.inner.borrow_mut().start(op, ticket, cx);
         self.wake_collected();
         r
     }
 
+    #[inline]
     pub(crate) fn poll_complete<T: Operation>(
         &self,
         index: u32,
@@ -629,46 +652,38 @@ impl<K: Kernel> Drop for Shared<K> {
 }
 
 impl<K: Kernel> Inner<K> {
+    /// Whether `Shared::wake_collected` has anything to do.
+    #[inline]
+    fn has_side_work(&self) -> bool {
+        self.wakers.any_due() || !self.to_wake.is_empty() || !self.finishers.is_empty() || !self.retired.is_empty()
+    }
+
+    /// Returns entry `index` to the free list and unregisters its waker.
+    #[inline]
+    fn free_entry(&mut self, index: u32) {
+        let w = self.slots.release(index);
+        if let Some(w) = self.wakers.unregister(w) {
+            self.retired.push(w);
+        }
+    }
+
+    #[inline]
     fn start<T: Operation>(&mut self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
-        if self.closed {
-            // No ring any more: the operation never reaches the kernel and
-            // completes as cancelled.
-            return Start::Closed(op);
-        }
-        // Fairness without trusting waiters to come back: waiters are woken
-        // in arrival order and taken off the queue as they are woken (see
-        // `wake_first_waiter`), so a waiter whose future was forgotten costs
-        // one wake-up and never blocks the queue. A newcomer may not
-        // overtake the waiters still queued; a woken waiter competes on
-        // equal terms, and goes back to the front if it lost.
-        let queued_ahead = match ticket {
-            Some(_) => false,
-            None => !self.waiters.is_empty(),
-        };
         let need = T::CQES.max(1);
-        if queued_ahead || self.credits < need || self.slots.in_use() >= self.slots.len() {
-            self.stats.waited_for_credit += 1;
-            let t = ticket.unwrap_or_else(|| {
-                self.next_ticket += 1;
-                self.next_ticket
-            });
-            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
-                Some(w) => {
-                    if !w.1.will_wake(cx.waker()) {
-                        self.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
-                    }
-                }
-                // A waiter that was woken and lost the race keeps its place
-                // at the front; a newcomer goes to the back.
-                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
-                None => self.waiters.push_back((t, cx.waker().clone())),
+        // The common case in one test: open, nobody queued, a credit and an
+        // entry free, and this is not a returning waiter.
+        let room = self.credits >= need && self.slots.in_use() < self.slots.len();
+        if self.closed || ticket.is_some() || !self.waiters.is_empty() || !room {
+            if let Some(refused) = self.start_contended(ticket, need, cx) {
+                return match refused {
+                    Contended::Closed => Start::Closed(op),
+                    Contended::Wait(t) => Start::Wait(op, t),
+                };
             }
-            return Start::Wait(op, t);
         }
-        if let Some(t) = ticket {
-            self.waiters.retain(|(x, _)| *x != t);
-        }
-        let (index, generation) = self.slots.alloc().expect("a free entry exists (checked above)");
+        let Some((index, generation)) = self.slots.alloc(need, T::MULTISHOT) else {
+            unreachable!("a free entry exists (checked above)")
+        };
         let storage = self.storage.as_ref().expect("storage exists until teardown");
         // SAFETY: the entry was free, so its cell is empty and unused.
         let ptr = unsafe { storage.put(index as usize, op) };
@@ -691,6 +706,10 @@ impl<K: Kernel> Inner<K> {
             built
         };
         let pushed = match built {
+            Ok(mut sqe) => {
+                sqe.user_data = slot::encode(index, generation);
+                self.push(&sqe)
+            }
             Err(mut sqe) => {
                 let modes =
                     self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
@@ -698,49 +717,94 @@ impl<K: Kernel> Inner<K> {
                     let storage = self.storage.as_ref().expect("storage exists until teardown");
                     // SAFETY: nothing built from the value was published.
                     let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
-                    if let Some(w) = self.slots.release(index) {
-                        self.retired.push(w);
-                    }
+                    self.free_entry(index);
                     return Start::Refused(op, libc::EINVAL);
                 }
                 sqe.sqe.user_data = slot::encode(index, generation);
                 self.push128(&sqe)
             }
-            Ok(mut sqe) => {
-                sqe.user_data = slot::encode(index, generation);
-                self.push(&sqe)
-            }
         };
-        if let Err(e) = pushed {
-            // Not published: the kernel never saw it. Undo everything.
-            let storage = self.storage.as_ref().expect("storage exists until teardown");
-            // SAFETY: the SQE was not published, so the kernel holds no
-            // pointer into the value.
-            let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
-            if let Some(w) = self.slots.release(index) {
-                self.retired.push(w);
-            }
-            let _ = e;
-            self.next_ticket += 1;
-            let t = self.next_ticket;
-            self.waiters.push_front((t, cx.waker().clone()));
-            return Start::Wait(op, t);
+        if pushed.is_err() {
+            return self.unstart::<T>(index, cx);
         }
         // The SQE is published: settle the entry's bookkeeping before
-        // running any foreign code (cloning the waker), so that a waker whose
+        // running any foreign code (a waker clone), so that a waker whose
         // clone panics leaves the table consistent (credits taken, hooks set).
         self.credits -= need;
         self.stats.started += 1;
         self.hooks[index as usize] = Some(orphan_hook::<T>);
         self.cqe_hooks[index as usize] = if T::MULTISHOT { Some(cqe_hook::<T>) } else { None };
-        let slot = self.slots.get(index, generation).expect("just allocated");
-        slot.credits = need;
-        slot.multishot = T::MULTISHOT;
-        slot.waker = Some(cx.waker().clone());
-        self.maybe_submit();
+        let w = self.wakers.register(cx.waker());
+        self.slots.at(index).waker = w;
+        if !self.submit_at_park_only {
+            self.maybe_submit();
+        }
         // Another waiter may fit in the remaining credits.
         self.wake_first_waiter();
         Start::Started(index, generation)
+    }
+
+    /// The slow half of `start`: the driver is closed, or the operation must
+    /// queue (no credit or entry, or earlier waiters), or it is a queued
+    /// waiter coming back. Returns `None` if it may start now.
+    #[cold]
+    #[inline(never)]
+    fn start_contended(&mut self, ticket: Option<u64>, need: u32, cx: &mut Context<'_>) -> Option<Contended> {
+        if self.closed {
+            // No ring any more: the operation never reaches the kernel and
+            // completes as cancelled.
+            return Some(Contended::Closed);
+        }
+        // Fairness without trusting waiters to come back: waiters are woken
+        // in arrival order and taken off the queue as they are woken (see
+        // `wake_first_waiter`), so a waiter whose future was forgotten costs
+        // one wake-up and never blocks the queue. A newcomer may not
+        // overtake the waiters still queued; a woken waiter competes on
+        // equal terms, and goes back to the front if it lost.
+        let queued_ahead = match ticket {
+            Some(_) => false,
+            None => !self.waiters.is_empty(),
+        };
+        if queued_ahead || self.credits < need || self.slots.in_use() >= self.slots.len() {
+            self.stats.waited_for_credit += 1;
+            let t = ticket.unwrap_or_else(|| {
+                self.next_ticket += 1;
+                self.next_ticket
+            });
+            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
+                Some(w) => {
+                    if !w.1.will_wake(cx.waker()) {
+                        self.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
+                    }
+                }
+                // A waiter that was woken and lost the race keeps its place
+                // at the front; a newcomer goes to the back.
+                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
+                None => self.waiters.push_back((t, cx.waker().clone())),
+            }
+            return Some(Contended::Wait(t));
+        }
+        if let Some(t) = ticket {
+            self.waiters.retain(|(x, _)| *x != t);
+        }
+        None
+    }
+
+    /// Undoes a start whose SQE could not be written (the SQ stayed full):
+    /// the kernel never saw it. The operation goes back to its future, first
+    /// in the queue.
+    #[cold]
+    #[inline(never)]
+    fn unstart<T: Operation>(&mut self, index: u32, cx: &mut Context<'_>) -> Start<T> {
+        let storage = self.storage.as_ref().expect("storage exists until teardown");
+        // SAFETY: the SQE was not published, so the kernel holds no
+        // pointer into the value.
+        let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
+        self.free_entry(index);
+        self.next_ticket += 1;
+        let t = self.next_ticket;
+        self.waiters.push_front((t, cx.waker().clone()));
+        Start::Wait(op, t)
     }
 
     /// Starts every member of a chain at once, or none (see `chain.rs`).
@@ -794,7 +858,8 @@ impl<K: Kernel> Inner<K> {
         let mut undo = Vec::with_capacity(n as usize);
         let last = members.len() - 1;
         for (i, m) in members.into_iter().enumerate() {
-            let (index, generation) = self.slots.alloc().expect("room for every member (checked above)");
+            let (index, generation) =
+                self.slots.alloc(m.cqes, m.multishot).expect("room for every member (checked above)");
             let storage = self.storage.as_ref().expect("storage exists until teardown");
             let mut sqe = (m.place)(storage, index as usize);
             sqe.user_data = slot::encode(index, generation);
@@ -804,9 +869,6 @@ impl<K: Kernel> Inner<K> {
             sqes.push(sqe);
             entries.push((index, generation));
             undo.push(m.unplace);
-            let slot = self.slots.get(index, generation).expect("just allocated");
-            slot.credits = m.cqes;
-            slot.multishot = m.multishot;
             self.hooks[index as usize] = Some(m.hook);
             self.cqe_hooks[index as usize] = None;
         }
@@ -832,20 +894,20 @@ impl<K: Kernel> Inner<K> {
             ok
         };
         if !pushed {
-            let storage = self.storage.as_ref().expect("storage exists until teardown");
             for ((index, _), unplace) in entries.iter().zip(undo) {
+                let storage = self.storage.as_ref().expect("storage exists until teardown");
                 // SAFETY: nothing of the chain was published.
                 unsafe { unplace(storage, *index as usize) };
                 self.hooks[*index as usize] = None;
-                if let Some(w) = self.slots.release(*index) {
-                    self.retired.push(w);
-                }
+                self.free_entry(*index);
             }
             return chain::ChainStart::Failed(Error::SubmissionQueueFull);
         }
         self.credits -= need;
         self.stats.started += u64::from(n);
-        self.maybe_submit();
+        if !self.submit_at_park_only {
+            self.maybe_submit();
+        }
         self.wake_first_waiter();
         chain::ChainStart::Entries(entries)
     }
@@ -897,6 +959,7 @@ impl<K: Kernel> Inner<K> {
         }
     }
 
+    #[inline]
     fn poll_complete<T: Operation>(
         &mut self,
         index: u32,
@@ -910,8 +973,8 @@ impl<K: Kernel> Inner<K> {
         };
         match slot.phase {
             Phase::Done => {
-                let result = slot.result.unwrap_or_default();
-                let last = slot.last.unwrap_or(result);
+                let result = if slot.has_result { slot.result } else { Cqe::default() };
+                let last = slot.last;
                 let cancelled =
                     (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
                 let storage = self.storage.as_ref().expect("a Done entry's storage is never leaked");
@@ -920,21 +983,16 @@ impl<K: Kernel> Inner<K> {
                 // id) put a `T` there, and only the claim's owner takes a live entry's value out (`take` checks the type in debug).
                 let op = unsafe { storage.take_unchecked::<T>(index as usize) };
                 self.hooks[index as usize] = None;
-                if let Some(w) = self.slots.release(index) {
-                    self.retired.push(w);
-                }
+                self.free_entry(index);
                 self.stats.completed += 1;
                 self.wake_first_waiter();
                 Poll::Ready((op, result, last, cancelled))
             }
             Phase::InFlight => {
-                match &mut slot.waker {
-                    Some(w) => {
-                        if !w.will_wake(cx.waker()) {
-                            self.retired.push(core::mem::replace(w, cx.waker().clone()));
-                        }
-                    }
-                    None => slot.waker = Some(cx.waker().clone()),
+                let (w, old) = self.wakers.update(slot.waker, cx.waker());
+                slot.waker = w;
+                if let Some(old) = old {
+                    self.retired.push(old);
                 }
                 Poll::Pending
             }
@@ -963,9 +1021,7 @@ impl<K: Kernel> Inner<K> {
                 // SAFETY: the terminal completion was seen.
                 let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("just checked");
                 self.hooks[index as usize] = None;
-                if let Some(w) = self.slots.release(index) {
-                    self.retired.push(w);
-                }
+                self.free_entry(index);
                 self.stats.completed += 1;
                 self.wake_first_waiter();
                 return StreamPoll::Last(item, op.0);
@@ -980,19 +1036,14 @@ impl<K: Kernel> Inner<K> {
             // SAFETY: the terminal completion was seen.
             let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
             self.hooks[index as usize] = None;
-            if let Some(w) = self.slots.release(index) {
-                self.retired.push(w);
-            }
+            self.free_entry(index);
             self.wake_first_waiter();
             return StreamPoll::End(op.0);
         }
-        match &mut slot.waker {
-            Some(w) => {
-                if !w.will_wake(cx.waker()) {
-                    self.retired.push(core::mem::replace(w, cx.waker().clone()));
-                }
-            }
-            None => slot.waker = Some(cx.waker().clone()),
+        let (w, old) = self.wakers.update(slot.waker, cx.waker());
+        slot.waker = w;
+        if let Some(old) = old {
+            self.retired.push(old);
         }
         StreamPoll::Pending
     }
@@ -1053,17 +1104,16 @@ impl<K: Kernel> Inner<K> {
         match slot.phase {
             Phase::Done => {
                 // Completed but never collected: the kernel is done, free now.
-                let result = slot.result.unwrap_or_default();
-                let last = slot.last.unwrap_or(result);
+                let result = if slot.has_result { slot.result } else { Cqe::default() };
+                let last = slot.last;
                 self.run_orphan_hook(index, result, last);
-                if let Some(w) = self.slots.release(index) {
-                    self.retired.push(w);
-                }
+                self.free_entry(index);
                 self.wake_first_waiter();
             }
             Phase::InFlight => {
                 slot.phase = Phase::Orphaned;
-                if let Some(w) = slot.waker.take() {
+                let w = core::mem::replace(&mut slot.waker, NO_WAKER);
+                if let Some(w) = self.wakers.unregister(w) {
                     self.retired.push(w);
                 }
                 if !self.closed {
@@ -1124,32 +1174,29 @@ impl<K: Kernel> Inner<K> {
             } else {
                 slot.stream.get_or_insert_with(VecDeque::new).push_back(cqe);
             }
-        } else if slot.result.is_none() {
-            slot.result = Some(cqe);
+        } else if !slot.has_result {
+            slot.result = cqe;
+            slot.has_result = true;
         }
         if !terminal {
             if slot.multishot && slot.phase == Phase::InFlight {
-                if let Some(w) = slot.waker.clone() {
-                    self.to_wake.push(w);
-                }
+                self.wakers.mark_due(slot.waker);
             }
             return;
         }
-        slot.last = Some(cqe);
+        slot.last = cqe;
         self.credits += core::mem::take(&mut slot.credits);
         match slot.phase {
             Phase::InFlight => {
                 slot.phase = Phase::Done;
-                if let Some(w) = slot.waker.take() {
-                    self.to_wake.push(w);
-                }
+                // The owner keeps its waker registered until it collects the
+                // output (or drops the future).
+                self.wakers.mark_due(slot.waker);
             }
             Phase::Orphaned => {
-                let result = slot.result.unwrap_or(cqe);
+                let result = if slot.has_result { slot.result } else { cqe };
                 self.run_orphan_hook(index, result, cqe);
-                if let Some(w) = self.slots.release(index) {
-                    self.retired.push(w);
-                }
+                self.free_entry(index);
                 self.stats.orphans_reaped += 1;
             }
             Phase::Done | Phase::Free => {}
@@ -1159,10 +1206,16 @@ impl<K: Kernel> Inner<K> {
     /// Wakes waiters, in arrival order, for as many operations as could
     /// start now, taking them off the queue (a woken waiter that finds no
     /// room re-queues itself at the front).
+    #[inline]
     fn wake_first_waiter(&mut self) {
-        if self.waiters.is_empty() {
-            return;
+        if !self.waiters.is_empty() {
+            self.wake_waiters();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_waiters(&mut self) {
         let room = self.credits.min(self.slots.len() - self.slots.in_use());
         for _ in 0..room {
             let Some((_, w)) = self.waiters.pop_front() else { break };
@@ -1189,7 +1242,9 @@ impl<K: Kernel> Inner<K> {
         }
         self.reap();
         let busy = self.slots.in_use() > 0 || self.internal > 0;
-        let want = u32::from(wait && busy && self.to_wake.is_empty());
+        // Wait only if nobody is about to be woken: a completion reaped just
+        // now must reach its owner before the thread blocks.
+        let want = u32::from(wait && busy && self.to_wake.is_empty() && !self.wakers.any_due());
         let ring = self.ring.as_mut().expect("checked above");
         self.stats.enters += 1;
         let r = match (want, timeout) {
@@ -1277,10 +1332,9 @@ impl<K: Kernel> Inner<K> {
             self.to_wake.push(w);
         }
         for (_, slot) in self.slots.iter_mut() {
-            if let Some(w) = slot.waker.take() {
-                self.to_wake.push(w);
-            }
+            slot.waker = NO_WAKER;
         }
+        self.wakers.take_all(&mut self.to_wake);
         self.ring = None;
         report
     }

@@ -7,8 +7,8 @@
 //! duplicate, the tail of a multishot request) is recognised as stale and
 //! can never reach the entry's new owner (bug class 3.9).
 
+use super::wakers::NO_WAKER;
 use crate::cqueue::Cqe;
-use core::task::Waker;
 use std::collections::VecDeque;
 
 /// `user_data` of the driver's own requests (cancellations, wake-up polls).
@@ -50,13 +50,19 @@ pub(crate) struct Slot {
     pub(crate) generation: u32,
     pub(crate) phase: Phase,
     pub(crate) next_free: u32,
-    pub(crate) waker: Option<Waker>,
+    /// The owner's waker, an index into the driver's `Wakers`
+    /// (`NO_WAKER` if none).
+    pub(crate) waker: u32,
+    /// Whether `result` holds the first completion.
+    pub(crate) has_result: bool,
     /// The first completion (the result), for single-result operations and
-    /// zero-copy sends.
-    pub(crate) result: Option<Cqe>,
-    /// The completion that ended the operation.
-    pub(crate) last: Option<Cqe>,
-    /// Completions not yet taken by a multishot owner.
+    /// zero-copy sends; valid when `has_result`.
+    pub(crate) result: Cqe,
+    /// The completion that ended the operation; valid once `phase` is
+    /// `Done`.
+    pub(crate) last: Cqe,
+    /// Completions not yet taken by a multishot owner (emptied when a
+    /// multishot operation starts; other operations never use it).
     pub(crate) stream: Option<VecDeque<Cqe>>,
     /// Whether this is a multishot operation (completions are queued).
     pub(crate) multishot: bool,
@@ -76,9 +82,10 @@ impl Slot {
             generation: 0,
             phase: Phase::Free,
             next_free,
-            waker: None,
-            result: None,
-            last: None,
+            waker: NO_WAKER,
+            has_result: false,
+            result: Cqe::default(),
+            last: Cqe::default(),
             stream: None,
             multishot: false,
             credits: 0,
@@ -113,8 +120,10 @@ impl Slots {
         self.in_use
     }
 
-    /// Takes a free entry; returns its index and new generation.
-    pub(crate) fn alloc(&mut self) -> Option<(u32, u32)> {
+    /// Takes a free entry for an operation that holds `credits` CQ credits;
+    /// returns its index and new generation.
+    #[inline]
+    pub(crate) fn alloc(&mut self, credits: u32, multishot: bool) -> Option<(u32, u32)> {
         let index = self.free_head;
         if index == NONE {
             return None;
@@ -124,16 +133,17 @@ impl Slots {
         slot.generation = slot.generation.wrapping_add(1);
         slot.phase = Phase::InFlight;
         slot.next_free = NONE;
-        slot.result = None;
-        slot.last = None;
-        slot.waker = None;
-        slot.multishot = false;
-        slot.credits = 0;
+        slot.has_result = false;
+        slot.waker = NO_WAKER;
+        slot.multishot = multishot;
+        slot.credits = credits;
         slot.cancel_wanted = false;
         slot.cancel_sent = false;
         slot.seen = false;
-        if let Some(q) = slot.stream.as_mut() {
-            q.clear();
+        if multishot {
+            if let Some(q) = slot.stream.as_mut() {
+                q.clear();
+            }
         }
         self.in_use += 1;
         Some((index, slot.generation))
@@ -141,15 +151,15 @@ impl Slots {
 
     /// Returns entry `index` to the free list. Its generation moves on at
     /// the next `alloc`, so completions for the old one are stale from now on.
-    /// Returns the entry's waker, if it still had one, for the caller to drop
-    /// once the driver's state is no longer borrowed (a foreign waker's
-    /// destructor may call back into the driver).
-    #[must_use = "drop the waker outside the driver's borrow"]
-    pub(crate) fn release(&mut self, index: u32) -> Option<Waker> {
+    /// Returns the entry's waker index (`NO_WAKER` if none) for the caller
+    /// to unregister.
+    #[inline]
+    #[must_use = "unregister the waker"]
+    pub(crate) fn release(&mut self, index: u32) -> u32 {
         let slot = &mut self.slots[index as usize];
         debug_assert_ne!(slot.phase, Phase::Free);
         slot.phase = Phase::Free;
-        let waker = slot.waker.take();
+        let waker = core::mem::replace(&mut slot.waker, NO_WAKER);
         slot.next_free = self.free_head;
         self.free_head = index;
         self.in_use -= 1;
@@ -157,6 +167,7 @@ impl Slots {
     }
 
     /// The entry a completion is for, if its generation is current.
+    #[inline]
     pub(crate) fn lookup(&mut self, user_data: u64) -> Option<(u32, &mut Slot)> {
         let (index, generation) = decode(user_data);
         let slot = self.slots.get_mut(index as usize)?;
@@ -164,9 +175,16 @@ impl Slots {
     }
 
     /// Entry `index` if it is at `generation`.
+    #[inline]
     pub(crate) fn get(&mut self, index: u32, generation: u32) -> Option<&mut Slot> {
         let slot = self.slots.get_mut(index as usize)?;
         (slot.generation == generation && slot.phase != Phase::Free).then_some(slot)
+    }
+
+    /// Entry `index`, which the caller knows to be live (just allocated).
+    #[inline]
+    pub(crate) fn at(&mut self, index: u32) -> &mut Slot {
+        &mut self.slots[index as usize]
     }
 
     /// Every entry, for teardown.

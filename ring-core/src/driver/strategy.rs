@@ -9,6 +9,15 @@ pub trait SubmitStrategy {
     /// Called after an SQE was written; `unsubmitted` entries are now
     /// waiting for the kernel. Return true to submit them now.
     fn submit_now(&mut self, unsubmitted: u32) -> bool;
+
+    /// Whether [`submit_now`](SubmitStrategy::submit_now) always returns
+    /// false, so that only parking submits. Asked once, when the driver is
+    /// built; the driver then skips asking after every SQE (counting the
+    /// unsubmitted entries reads a shared ring index). The default is false,
+    /// which is always correct.
+    fn submits_only_at_park(&self) -> bool {
+        false
+    }
 }
 
 /// Submit every SQE as soon as it is written: lowest latency, one system
@@ -39,6 +48,11 @@ impl Default for Batch {
 impl SubmitStrategy for Batch {
     fn submit_now(&mut self, unsubmitted: u32) -> bool {
         unsubmitted >= self.max
+    }
+
+    fn submits_only_at_park(&self) -> bool {
+        // No SQ holds `u32::MAX` entries, so the threshold is never reached.
+        self.max == u32::MAX
     }
 }
 

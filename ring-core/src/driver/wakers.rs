@@ -1,0 +1,233 @@
+//! The wakers of the operations in flight, shared between operations that
+//! wait on the same task.
+//!
+//! A `Waker` is usually a reference-counted pointer to a task, and cloning
+//! or dropping one is an atomic read-modify-write (a locked instruction on
+//! x86, tens of cycles). Storing a clone in every table entry, and waking
+//! each entry's clone at its completion, would pay two or three of them per
+//! operation, although a batch of operations is typically polled by one
+//! task: thirty-two NOPs joined in one future all carry the same waker.
+//!
+//! So the table keeps each distinct waker once. An entry holds the index of
+//! a waker here, and the waker holds a plain (non-atomic) count of the
+//! entries that use it. Registering an operation whose waker "will wake"
+//! the same task as the most recently registered one (`Waker::will_wake`,
+//! a comparison of two pointers) only increments that count. A completion
+//! marks its entry's waker as due; the driver wakes each due waker once per
+//! turn, however many of its operations completed.
+//!
+//! Wakers are foreign code. This table never calls one: it hands clones
+//! out to be woken, and wakers whose count fell to zero out to be dropped,
+//! so the driver can do both once its state is no longer borrowed.
+
+use core::task::Waker;
+
+/// No waker.
+pub(crate) const NO_WAKER: u32 = u32::MAX;
+
+struct Entry {
+    /// `None` while the entry is free.
+    waker: Option<Waker>,
+    /// Table entries that use this waker.
+    users: u32,
+    /// On the `due` list and not yet handed out.
+    due: bool,
+    /// Next free entry, while free.
+    next_free: u32,
+}
+
+/// The distinct wakers of the operations in flight.
+pub(crate) struct Wakers {
+    entries: Vec<Entry>,
+    free_head: u32,
+    /// The most recently registered waker: the first one tried.
+    last: u32,
+    /// Wakers with a completion to report, in the order they became due.
+    due: Vec<u32>,
+}
+
+impl Wakers {
+    pub(crate) fn new() -> Self {
+        Wakers { entries: Vec::new(), free_head: NO_WAKER, last: NO_WAKER, due: Vec::new() }
+    }
+
+    /// Registers one more user of a waker that wakes like `w`, and returns
+    /// its index.
+    #[inline]
+    pub(crate) fn register(&mut self, w: &Waker) -> u32 {
+        if let Some(e) = self.entries.get_mut(self.last as usize) {
+            if e.users > 0 && e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
+                e.users += 1;
+                return self.last;
+            }
+        }
+        self.register_new(w)
+    }
+
+    /// Stores a clone of `w` in a free entry (or a new one).
+    #[cold]
+    fn register_new(&mut self, w: &Waker) -> u32 {
+        // Clone first: if the foreign clone panics, nothing has changed.
+        let waker = Some(w.clone());
+        let index = if self.free_head != NO_WAKER {
+            let i = self.free_head;
+            let e = &mut self.entries[i as usize];
+            self.free_head = e.next_free;
+            *e = Entry { waker, users: 1, due: false, next_free: NO_WAKER };
+            i
+        } else {
+            self.entries.push(Entry { waker, users: 1, due: false, next_free: NO_WAKER });
+            (self.entries.len() - 1) as u32
+        };
+        self.last = index;
+        index
+    }
+
+    /// Replaces a user's waker `index` with one that wakes like `w` (the
+    /// operation was polled again, perhaps by another task). Returns the new
+    /// index, and a waker to drop outside the driver's borrow if the old one
+    /// lost its last user.
+    #[inline]
+    pub(crate) fn update(&mut self, index: u32, w: &Waker) -> (u32, Option<Waker>) {
+        if let Some(e) = self.entries.get(index as usize) {
+            if e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
+                return (index, None);
+            }
+        }
+        let new = self.register(w);
+        (new, self.unregister(index))
+    }
+
+    /// Removes one user of waker `index` (`NO_WAKER` is ignored). Returns
+    /// the waker if that was its last user, for the caller to drop outside
+    /// the driver's borrow (a foreign waker's destructor may call back into
+    /// the driver).
+    #[inline]
+    #[must_use = "drop the waker outside the driver's borrow"]
+    pub(crate) fn unregister(&mut self, index: u32) -> Option<Waker> {
+        let e = self.entries.get_mut(index as usize)?;
+        debug_assert!(e.users > 0, "unregistering a waker nobody uses");
+        e.users -= 1;
+        if e.users > 0 {
+            return None;
+        }
+        // Its due mark (if any) goes with it: nobody is left to wake.
+        e.due = false;
+        e.next_free = self.free_head;
+        self.free_head = index;
+        e.waker.take()
+    }
+
+    /// Marks waker `index` as having a completion to report.
+    #[inline]
+    pub(crate) fn mark_due(&mut self, index: u32) {
+        if let Some(e) = self.entries.get_mut(index as usize) {
+            if !e.due && e.waker.is_some() {
+                e.due = true;
+                self.due.push(index);
+            }
+        }
+    }
+
+    /// Whether some waker is due.
+    #[inline]
+    pub(crate) fn any_due(&self) -> bool {
+        !self.due.is_empty()
+    }
+
+    /// Moves a clone of every due waker into `out`, clearing the marks.
+    pub(crate) fn take_due(&mut self, out: &mut Vec<Waker>) {
+        // All marks are cleared before any foreign clone runs: if a clone
+        // panics, the wake-ups of this turn are lost with the panic, but no
+        // waker is left marked without being listed (which would keep it
+        // from ever being marked, and woken, again).
+        let entries = &mut self.entries;
+        // An entry freed (and perhaps reused) since it was marked has its
+        // mark cleared; it is skipped, or listed once if marked again.
+        self.due.retain(|&i| core::mem::take(&mut entries[i as usize].due));
+        for &i in &self.due {
+            if let Some(w) = &self.entries[i as usize].waker {
+                out.push(w.clone());
+            }
+        }
+        self.due.clear();
+    }
+
+    /// Takes every waker out (teardown): each is returned to be woken, so
+    /// that whoever waits on an operation finds the driver closed.
+    pub(crate) fn take_all(&mut self, out: &mut Vec<Waker>) {
+        self.due.clear();
+        for e in &mut self.entries {
+            e.due = false;
+            e.users = 0;
+            if let Some(w) = e.waker.take() {
+                out.push(w);
+            }
+        }
+        self.entries.clear();
+        self.free_head = NO_WAKER;
+        self.last = NO_WAKER;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn one_waker_is_stored_once_and_woken_once_per_turn() {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        let w = Waker::from(c.clone());
+        let mut t = Wakers::new();
+        let a = t.register(&w);
+        let b = t.register(&w);
+        assert_eq!(a, b);
+        // One clone in the table (plus ours and the Arc in `c`).
+        assert_eq!(Arc::strong_count(&c), 3);
+        t.mark_due(a);
+        t.mark_due(b);
+        let mut out = Vec::new();
+        t.take_due(&mut out);
+        assert_eq!(out.len(), 1);
+        out.drain(..).for_each(Waker::wake);
+        assert_eq!(c.0.load(Ordering::SeqCst), 1);
+        assert!(t.unregister(a).is_none());
+        let last = t.unregister(b).expect("the last user returns the waker");
+        drop(last);
+        assert_eq!(Arc::strong_count(&c), 2);
+    }
+
+    #[test]
+    fn different_wakers_get_different_entries_and_freed_ones_are_reused() {
+        let c1 = Arc::new(Count(AtomicUsize::new(0)));
+        let c2 = Arc::new(Count(AtomicUsize::new(0)));
+        let (w1, w2) = (Waker::from(c1.clone()), Waker::from(c2.clone()));
+        let mut t = Wakers::new();
+        let a = t.register(&w1);
+        let b = t.register(&w2);
+        assert_ne!(a, b);
+        // Marked, then freed before the turn: nobody is woken.
+        t.mark_due(a);
+        drop(t.unregister(a));
+        let c = t.register(&w2);
+        assert_eq!(c, b);
+        let (d, old) = t.update(c, &w1);
+        assert!(old.is_none(), "b still has a user");
+        assert_eq!(d, a, "the freed entry is reused");
+        let mut out = Vec::new();
+        t.take_due(&mut out);
+        assert!(out.is_empty());
+        t.take_all(&mut out);
+        assert_eq!(out.len(), 2);
+    }
+}
