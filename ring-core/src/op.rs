@@ -240,6 +240,10 @@ impl<T: Operation, K: Kernel> Future for Op<T, K> {
 
 impl<T: Operation, K: Kernel> Drop for Op<T, K> {
     fn drop(&mut self) {
+        // The common case, a finished operation, needs no work.
+        if matches!(self.state, OpState::Finished) {
+            return;
+        }
         match core::mem::replace(&mut self.state, OpState::Finished) {
             OpState::Submitted { index, generation } => self.shared.orphan(index, generation),
             OpState::Waiting { op, ticket } => {

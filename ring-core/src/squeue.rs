@@ -227,6 +227,36 @@ impl SubmissionQueue {
         Ok(())
     }
 
+    /// Writes the entry that `build` returns at the next private position,
+    /// like [`push`](Self::push), but straight into the ring's slot: when
+    /// `build` is inlined, the compiler stores the fields where the kernel
+    /// will read them instead of building the entry on the stack and copying
+    /// its 64 bytes. `build` runs only if there is room; if it panics,
+    /// nothing was written and the private tail has not moved.
+    ///
+    /// # Safety
+    ///
+    /// As for [`push`](Self::push): the entry `build` returns must be valid
+    /// for the kernel to execute until its completion.
+    #[inline(always)]
+    pub unsafe fn push_with(&mut self, build: impl FnOnce() -> io_uring_sqe) -> Result<(), SqFull> {
+        if !self.space_for(1) {
+            return Err(SqFull);
+        }
+        let slot = self.local_tail & self.mask;
+        let unit = slot << self.unit_shift;
+        // SAFETY: `slot <= mask`, so `unit` is inside the SQE array; `space_for` showed the position free (the kernel's
+        // head, acquired, has moved past its previous use) and it is above the shared tail, invisible to the kernel.
+        unsafe { (*self.ptr.sqes.as_ptr().add(unit as usize)).with_mut(|p| p.write(build())) };
+        if self.unit_shift == 1 {
+            // As in `push`: clear the second half on an SQE128 ring.
+            // SAFETY: the same free slot's second unit.
+            unsafe { self.write_unit(unit + 1, &io_uring_sqe::default()) };
+        }
+        self.local_tail = self.local_tail.wrapping_add(1);
+        Ok(())
+    }
+
     /// Reserves `n` consecutive private positions for entries that the
     /// returned [`SqBatch`] fills in place, checking for space once.
     ///

@@ -533,8 +533,14 @@ impl<K: Kernel> Shared<K> {
 
     #[inline]
     pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
-        let r = self.inner.borrow_mut().start(op, ticket, cx);
-        self.wake_collected();
+        let (r, side_work) = {
+            let mut inner = self.inner.borrow_mut();
+            let r = inner.start(op, ticket, cx);
+            (r, inner.has_side_work())
+        };
+        if side_work {
+            self.wake_collected_slow();
+        }
         r
     }
 
@@ -545,13 +551,17 @@ impl<K: Kernel> Shared<K> {
         generation: u32,
         cx: &mut Context<'_>,
     ) -> Poll<(T::Output, bool)> {
-        let r = self.inner.borrow_mut().poll_complete::<T>(index, generation, cx);
+        let (r, side_work) = {
+            let mut inner = self.inner.borrow_mut();
+            let r = inner.poll_complete::<T>(index, generation, cx);
+            (r, inner.has_side_work())
+        };
+        if side_work {
+            self.wake_collected_slow();
+        }
         match r {
-            Poll::Ready((op, result, last, cancelled)) => {
-                self.wake_collected();
-                // Outside the borrow: `complete` is the operation's code.
-                Poll::Ready((op.complete(result, last), cancelled))
-            }
+            // Outside the borrow: `complete` is the operation's code.
+            Poll::Ready((op, result, last, cancelled)) => Poll::Ready((op.complete(result, last), cancelled)),
             Poll::Pending => Poll::Pending,
         }
     }
@@ -681,59 +691,66 @@ impl<K: Kernel> Inner<K> {
                 };
             }
         }
+        // The operation's own code runs first, before anything changes.
+        if op.is_128() {
+            return self.start_wide(op, need, cx);
+        }
+        // Room in the SQ is made before the entry is taken, so that once the
+        // value is in its cell nothing can fail before the SQE is written.
+        let sq_room = self.ring.as_mut().is_some_and(|r| r.sq().space_for(1));
+        if !sq_room && !self.make_sq_room() {
+            self.next_ticket += 1;
+            let t = self.next_ticket;
+            self.waiters.push_front((t, cx.waker().clone()));
+            return Start::Wait(op, t);
+        }
+        let (Some(ring), Some(storage)) = (self.ring.as_mut(), self.storage.as_ref()) else {
+            // Not reached: both exist until teardown, which sets `closed`.
+            return Start::Closed(op);
+        };
         let Some((index, generation)) = self.slots.alloc(need, T::MULTISHOT) else {
             unreachable!("a free entry exists (checked above)")
         };
-        let storage = self.storage.as_ref().expect("storage exists until teardown");
         // SAFETY: the entry was free, so its cell is empty and unused.
         let ptr = unsafe { storage.put(index as usize, op) };
-        // The operation's own code (`is_128`, `prepare`) runs next. If it
-        // panics, nothing was published: the guard takes the value back out
-        // of its cell and frees the entry while unwinding, so the entry is
-        // not stranded until teardown.
-        let built = {
-            let mut undo = UndoStart { storage, slots: &mut self.slots, index, armed: true };
-            // SAFETY: `ptr` is the value at its final address; nothing else
-            // uses it. `prepare` (or `prepare128`) builds the SQE from it there.
-            let built = unsafe {
-                if (*ptr).is_128() {
-                    Err((*ptr).prepare128())
-                } else {
-                    Ok((*ptr).prepare())
-                }
-            };
-            undo.armed = false;
-            built
+        // `prepare` is the operation's own code. If it panics, nothing was
+        // written: the guard takes the value back out of its cell and frees
+        // the entry while unwinding, so the entry is not stranded until
+        // teardown.
+        let mut undo = UndoStart { storage, slots: &mut self.slots, index, armed: true };
+        let user_data = slot::encode(index, generation);
+        // SAFETY: the SQE is built by `prepare` from the value at its final address in the table, where it stays until
+        // the terminal completion (the Operation contract); `ptr` is that value and nothing else uses it meanwhile.
+        let pushed = unsafe {
+            ring.sq().push_with(|| {
+                let mut sqe = (*ptr).prepare();
+                sqe.user_data = user_data;
+                sqe
+            })
         };
-        let pushed = match built {
-            Ok(mut sqe) => {
-                sqe.user_data = slot::encode(index, generation);
-                self.push(&sqe)
-            }
-            Err(mut sqe) => {
-                let modes =
-                    self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
-                if modes == 0 {
-                    let storage = self.storage.as_ref().expect("storage exists until teardown");
-                    // SAFETY: nothing built from the value was published.
-                    let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
-                    self.free_entry(index);
-                    return Start::Refused(op, libc::EINVAL);
-                }
-                sqe.sqe.user_data = slot::encode(index, generation);
-                self.push128(&sqe)
-            }
-        };
+        undo.armed = false;
+        drop(undo);
         if pushed.is_err() {
+            // Not reached: the room was made above and nothing since took it.
             return self.unstart::<T>(index, cx);
         }
-        // The SQE is published: settle the entry's bookkeeping before
-        // running any foreign code (a waker clone), so that a waker whose
-        // clone panics leaves the table consistent (credits taken, hooks set).
+        self.started::<T>(index, generation, need, cx)
+    }
+
+    /// The bookkeeping of an operation whose SQE is written: settled before
+    /// any foreign code runs (a waker clone), so that a waker whose clone
+    /// panics leaves the table consistent (credits taken, hooks set).
+    #[inline]
+    fn started<T: Operation>(&mut self, index: u32, generation: u32, need: u32, cx: &mut Context<'_>) -> Start<T> {
         self.credits -= need;
         self.stats.started += 1;
+        // The hooks of an entry are only ever called while it holds the
+        // operation they were stored for (and they check the stored type), so
+        // a finished operation's hooks are simply overwritten by the next.
         self.hooks[index as usize] = Some(orphan_hook::<T>);
-        self.cqe_hooks[index as usize] = if T::MULTISHOT { Some(cqe_hook::<T>) } else { None };
+        if T::MULTISHOT {
+            self.cqe_hooks[index as usize] = Some(cqe_hook::<T>);
+        }
         let w = self.wakers.register(cx.waker());
         self.slots.at(index).waker = w;
         if !self.submit_at_park_only {
@@ -742,6 +759,56 @@ impl<K: Kernel> Inner<K> {
         // Another waiter may fit in the remaining credits.
         self.wake_first_waiter();
         Start::Started(index, generation)
+    }
+
+    /// Submits (and, under SQPOLL, waits for the poll thread) until the SQ
+    /// has room for one entry; false if it still has none.
+    #[cold]
+    #[inline(never)]
+    fn make_sq_room(&mut self) -> bool {
+        let Some(ring) = self.ring.as_mut() else { return false };
+        for _ in 0..3 {
+            self.stats.enters += 1;
+            match ring.sq_wait() {
+                Ok(_) => {}
+                Err(e) if e.is_transient() => self.stats.transient_errors += 1,
+                Err(_) => return false,
+            }
+            if ring.sq().space_for(1) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// `start` for an operation that needs a 128-byte entry.
+    #[cold]
+    #[inline(never)]
+    fn start_wide<T: Operation>(&mut self, op: T, need: u32, cx: &mut Context<'_>) -> Start<T> {
+        let modes = self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
+        if modes == 0 {
+            // The ring cannot carry it: it never reaches the kernel.
+            return Start::Refused(op, libc::EINVAL);
+        }
+        let Some((index, generation)) = self.slots.alloc(need, T::MULTISHOT) else {
+            unreachable!("a free entry exists (checked by the caller)")
+        };
+        let storage = self.storage.as_ref().expect("storage exists until teardown");
+        // SAFETY: the entry was free, so its cell is empty and unused.
+        let ptr = unsafe { storage.put(index as usize, op) };
+        // As in `start`: a panicking `prepare128` leaves nothing behind.
+        let mut sqe = {
+            let mut undo = UndoStart { storage, slots: &mut self.slots, index, armed: true };
+            // SAFETY: `ptr` is the value at its final address; nothing else uses it.
+            let sqe = unsafe { (*ptr).prepare128() };
+            undo.armed = false;
+            sqe
+        };
+        sqe.sqe.user_data = slot::encode(index, generation);
+        if self.push128(&sqe).is_err() {
+            return self.unstart::<T>(index, cx);
+        }
+        self.started::<T>(index, generation, need, cx)
     }
 
     /// The slow half of `start`: the driver is closed, or the operation must
@@ -982,7 +1049,6 @@ impl<K: Kernel> Inner<K> {
                 // the caller is the `Op<T>` owning the current claim (checked above), `start::<T>` (or a chain link, checked by chain
                 // id) put a `T` there, and only the claim's owner takes a live entry's value out (`take` checks the type in debug).
                 let op = unsafe { storage.take_unchecked::<T>(index as usize) };
-                self.hooks[index as usize] = None;
                 self.free_entry(index);
                 self.stats.completed += 1;
                 self.wake_first_waiter();
@@ -1160,7 +1226,6 @@ impl<K: Kernel> Inner<K> {
             self.stats.stale += 1;
             return;
         };
-        slot.seen = true;
         let terminal = !cqe.more();
         if slot.multishot {
             if slot.phase == Phase::Orphaned {

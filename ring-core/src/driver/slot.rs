@@ -72,8 +72,6 @@ pub(crate) struct Slot {
     pub(crate) cancel_wanted: bool,
     /// A cancellation request is in the kernel.
     pub(crate) cancel_sent: bool,
-    /// Whether a completion for the current generation arrived.
-    pub(crate) seen: bool,
 }
 
 impl Slot {
@@ -91,7 +89,6 @@ impl Slot {
             credits: 0,
             cancel_wanted: false,
             cancel_sent: false,
-            seen: false,
         }
     }
 }
@@ -139,7 +136,6 @@ impl Slots {
         slot.credits = credits;
         slot.cancel_wanted = false;
         slot.cancel_sent = false;
-        slot.seen = false;
         if multishot {
             if let Some(q) = slot.stream.as_mut() {
                 q.clear();
