@@ -300,3 +300,41 @@ impl<K: Kernel> Ring<K> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RegWaitRegion;
+    use crate::layout::Region;
+    use core::ptr::NonNull;
+
+    /// Whether every page of `[addr, addr + len)` is mapped (`mincore(2)`
+    /// fails with ENOMEM on an unmapped page).
+    fn mapped(addr: *mut u8, len: usize) -> bool {
+        let mut residency = [0u8; 1];
+        // SAFETY: mincore only reads the page tables and writes one byte per page into `residency`, which has room
+        // for the single page asked about.
+        unsafe { libc::mincore(addr.cast(), len, residency.as_mut_ptr()) == 0 }
+    }
+
+    #[test]
+    fn release_unmaps_the_wait_region() {
+        // SAFETY: sysconf has no memory effects.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+        // SAFETY: a fresh anonymous mapping aliases nothing.
+        let ptr = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                page,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(ptr, libc::MAP_FAILED);
+        let base = NonNull::new(ptr.cast::<u8>()).unwrap();
+        assert!(mapped(base.as_ptr(), page));
+        RegWaitRegion { region: Region { base, len: page }, slots: 64 }.release();
+        assert!(!mapped(base.as_ptr(), page), "release left the wait region mapped");
+    }
+}

@@ -1,0 +1,333 @@
+//! Tests written for the cargo-mutants survivors in `submit.rs` and
+//! `layout.rs` (docs/verification.md, section 6, third pass). Each one pins
+//! down a behaviour the other suites did not look at: when `enter` does or
+//! does not enter the kernel, the wait arguments, `sq_wait` under SQPOLL,
+//! the registered wait region's size limit, and the ring region sizes.
+
+use core::ptr::NonNull;
+use core::time::Duration;
+use ring_core::layout::{cq_ring_len, cqe_size, sq_ring_len, sqe_size, sqes_len};
+use ring_core::sys::*;
+use ring_core::{Builder, Error, Ring, Timeout, Wait};
+use std::time::Instant;
+
+// ---- helpers ----
+
+/// Pushes a NOP carrying `user_data`.
+fn push_nop(ring: &mut Ring, user_data: u64) {
+    let mut sqe = io_uring_sqe::default();
+    sqe.opcode = IORING_OP_NOP;
+    sqe.user_data = user_data;
+    // SAFETY: a NOP carries no pointer.
+    unsafe { ring.sq().push(&sqe) }.unwrap();
+}
+
+/// Pushes a relative timeout of `ts`, completing with -ETIME.
+///
+/// # Safety
+///
+/// `ts` must stay valid until the kernel has consumed the entry (it copies
+/// the timespec at submission).
+unsafe fn push_timer(ring: &mut Ring, ts: &__kernel_timespec, user_data: u64) {
+    let mut sqe = io_uring_sqe::default();
+    sqe.opcode = IORING_OP_TIMEOUT;
+    sqe.fd = -1;
+    sqe.set_addr(core::ptr::from_ref(ts) as u64);
+    sqe.len = 1;
+    sqe.user_data = user_data;
+    // SAFETY: per this function's contract `ts` outlives the kernel's read.
+    unsafe { ring.sq().push(&sqe) }.unwrap();
+}
+
+/// The `user_data` of every completion ready now.
+fn reap(ring: &mut Ring) -> Vec<u64> {
+    let mut v: Vec<u64> = std::iter::from_fn(|| ring.cq().pop()).map(|c| c.user_data).collect();
+    v.sort_unstable();
+    v
+}
+
+/// Waits until the SQPOLL thread has gone to sleep (NEED_WAKEUP set).
+fn wait_until_asleep(ring: &mut Ring) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !ring.sq().needs_wakeup() {
+        assert!(Instant::now() < deadline, "the SQPOLL thread never went to sleep");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn errno_of(e: &Error) -> Option<i32> {
+    match e {
+        Error::Syscall { errno, .. } => Some(errno.raw()),
+        _ => None,
+    }
+}
+
+fn page() -> usize {
+    // SAFETY: sysconf has no memory effects.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+}
+
+/// An anonymous mapping the test leaks on purpose (memory a ring may keep
+/// pinned must never be reused).
+fn leaked_pages(n: usize) -> NonNull<u8> {
+    // SAFETY: a fresh anonymous mapping aliases nothing.
+    let p = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            n * page(),
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(p, libc::MAP_FAILED);
+    NonNull::new(p.cast()).unwrap()
+}
+
+// ---- enter: when the kernel is entered at all ----
+
+#[test]
+fn submit_with_nothing_to_do_makes_no_system_call() {
+    // A disabled ring answers every io_uring_enter with EBADFD, so it shows
+    // whether a call was made: with nothing written, none is.
+    // sq_wait without SQPOLL is a submit, so it makes none either.
+    let mut ring = Builder::new(8).r_disabled().build().unwrap();
+    assert_eq!(ring.submit().unwrap(), 0);
+    assert_eq!(ring.sq_wait().unwrap(), 0);
+    push_nop(&mut ring, 1);
+    let e = ring.submit().unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::EBADFD), "{e}");
+}
+
+#[test]
+fn submit_does_not_run_deferred_task_work_unless_flagged() {
+    // Under DEFER_TASKRUN (without TASKRUN_FLAG) an expired timer's
+    // completion waits as task work until GETEVENTS. A submit with nothing
+    // to submit and no wait must not enter the kernel, so it stays pending.
+    let mut ring = Builder::new(8).defer_taskrun().build().unwrap();
+    let ts = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+    // SAFETY: `ts` lives until the end of the test; the kernel copies it at submission.
+    unsafe { push_timer(&mut ring, &ts, 7) };
+    assert_eq!(ring.submit().unwrap(), 1);
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(ring.submit().unwrap(), 0);
+    assert_eq!(reap(&mut ring), [] as [u64; 0], "submit ran deferred task work");
+    ring.get_events().unwrap();
+    assert_eq!(reap(&mut ring), [7]);
+}
+
+#[test]
+fn submit_runs_task_work_the_kernel_flagged() {
+    // With TASKRUN_FLAG the kernel sets IORING_SQ_TASKRUN when task work is
+    // pending; then even a plain submit carries GETEVENTS and posts it.
+    let mut ring = Builder::new(8).defer_taskrun().taskrun_flag().build().unwrap();
+    let ts = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+    // SAFETY: `ts` lives until the end of the test; the kernel copies it at submission.
+    unsafe { push_timer(&mut ring, &ts, 9) };
+    ring.submit().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !ring.sq().taskrun() {
+        assert!(Instant::now() < deadline, "IORING_SQ_TASKRUN never appeared");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(ring.submit().unwrap(), 0);
+    assert_eq!(reap(&mut ring), [9]);
+}
+
+#[test]
+fn submit_flushes_completions_parked_on_overflow() {
+    // A CQ of 4 receives 8 completions: 4 are parked (IORING_FEAT_NODROP)
+    // and IORING_SQ_CQ_OVERFLOW is set. Once the 4 are reaped, a plain
+    // submit must carry GETEVENTS, which flushes the parked ones.
+    let mut ring = Builder::new(4).cq_size(4).build().unwrap();
+    if !ring.has_feature(IORING_FEAT_NODROP) {
+        println!("skipping: no IORING_FEAT_NODROP");
+        return;
+    }
+    for round in 0..2 {
+        for i in 0..4 {
+            push_nop(&mut ring, round * 4 + i);
+        }
+        assert_eq!(ring.submit().unwrap(), 4);
+    }
+    assert!(ring.sq().cq_overflow(), "the CQ did not overflow");
+    assert_eq!(reap(&mut ring), [0, 1, 2, 3]);
+    assert_eq!(ring.submit().unwrap(), 0);
+    assert_eq!(reap(&mut ring), [4, 5, 6, 7], "the parked completions were not flushed");
+}
+
+#[test]
+fn submit_with_nothing_new_does_not_wake_a_sleeping_poll_thread() {
+    // A wake-up clears IORING_SQ_NEED_WAKEUP and keeps the thread awake for
+    // its idle time (here 10 ms); with nothing submitted there is no reason
+    // to wake it, so the flag stays set.
+    let mut ring = Builder::new(8).sqpoll(Some(10)).build().unwrap();
+    push_nop(&mut ring, 1);
+    ring.submit_and_wait(1).unwrap();
+    assert_eq!(reap(&mut ring), [1]);
+    wait_until_asleep(&mut ring);
+    assert_eq!(ring.submit().unwrap(), 0);
+    let until = Instant::now() + Duration::from_millis(30);
+    while Instant::now() < until {
+        assert!(ring.sq().needs_wakeup(), "the poll thread was woken with nothing to do");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+// ---- waits ----
+
+#[test]
+fn submit_and_wait_timeout_waits_for_the_completion() {
+    let mut ring = Ring::new(8).unwrap();
+    let ts = __kernel_timespec { tv_sec: 0, tv_nsec: 20_000_000 };
+    // SAFETY: `ts` lives until the end of the test; the kernel copies it at submission.
+    unsafe { push_timer(&mut ring, &ts, 3) };
+    let start = Instant::now();
+    ring.submit_and_wait_timeout(1, Duration::from_secs(5)).unwrap();
+    assert!(start.elapsed() >= Duration::from_millis(15), "returned after {:?}", start.elapsed());
+    assert_eq!(reap(&mut ring), [3], "returned before the completion");
+}
+
+#[test]
+fn wait_errors_other_than_etime_are_reported() {
+    // Only ETIME (the timeout expired) becomes Ok(0); a disabled ring's
+    // EBADFD comes back as an error, through both wait paths.
+    let mut ring = Builder::new(8).r_disabled().build().unwrap();
+    push_nop(&mut ring, 1);
+    let e = ring.submit_and_wait_timeout(1, Duration::from_millis(10)).unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::EBADFD), "{e}");
+
+    let mut ring = Builder::new(8).registered_waits(4).r_disabled().build().unwrap();
+    let e = ring.submit_and_wait_registered(1, 1, Some(Duration::from_millis(10))).unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::EBADFD), "{e}");
+    ring.enable().unwrap();
+    assert_eq!(ring.submit_and_wait_registered(1, 1, Some(Duration::from_millis(10))).unwrap(), 0);
+}
+
+#[test]
+fn min_wait_and_no_iowait_are_accepted_where_the_kernel_has_them() {
+    let mut ring = Ring::new(8).unwrap();
+    let timeout = Some(Timeout::Relative(Duration::from_millis(10)));
+    let min = Wait { want: 1, timeout, min_wait: Some(Duration::from_millis(1)), ..Wait::default() };
+    match ring.submit_with(&min) {
+        Ok(n) => {
+            assert!(ring.has_feature(IORING_FEAT_MIN_TIMEOUT));
+            assert_eq!(n, 0);
+        }
+        Err(Error::NotConfigured(_)) => assert!(!ring.has_feature(IORING_FEAT_MIN_TIMEOUT)),
+        Err(e) => panic!("min_wait: {e}"),
+    }
+    let no_iowait = Wait { want: 1, timeout, no_iowait: true, ..Wait::default() };
+    match ring.submit_with(&no_iowait) {
+        Ok(n) => {
+            assert!(ring.has_feature(IORING_FEAT_NO_IOWAIT));
+            assert_eq!(n, 0);
+        }
+        Err(Error::NotConfigured(_)) => assert!(!ring.has_feature(IORING_FEAT_NO_IOWAIT)),
+        Err(e) => panic!("no_iowait: {e}"),
+    }
+}
+
+#[test]
+fn registered_wait_region_is_one_page_at_most() {
+    // 64 descriptors of 64 bytes fill a 4 KiB page; 65 need a second page,
+    // which the builder refuses with the limit it can offer.
+    assert_eq!(page(), 4096, "the slot counts below assume 4 KiB pages");
+    let e = Builder::new(8).registered_waits(65).build().unwrap_err();
+    assert!(matches!(e, Error::TooLong { what: "registered wait slots", len: 65, max: 64 }), "65 slots: {e:?}");
+    // Slot 62, not 63: the 6.18 kernel reads the last slot of a one-page
+    // region from offset 0 (docs/verification.md, section 6, third pass).
+    let mut ring = Builder::new(8).registered_waits(64).build().unwrap();
+    assert_eq!(ring.submit_and_wait_registered(1, 62, Some(Duration::from_millis(5))).unwrap(), 0);
+    assert!(matches!(ring.submit_and_wait_registered(1, 64, None), Err(Error::InvalidArgument(_))));
+}
+
+// ---- sq_wait ----
+
+#[test]
+fn sq_wait_without_sqpoll_submits_the_whole_queue() {
+    let mut ring = Ring::new(8).unwrap();
+    for i in 0..8 {
+        push_nop(&mut ring, i);
+    }
+    assert_eq!(ring.sq().space_left(), 0);
+    assert_eq!(ring.sq_wait().unwrap(), 8);
+    assert_eq!(ring.sq().space_left(), 8);
+    assert_eq!(reap(&mut ring), (0..8).collect::<Vec<_>>());
+}
+
+#[test]
+fn sq_wait_under_sqpoll_returns_once_there_is_room() {
+    // The ring's flags are exactly IORING_SETUP_SQPOLL (no NO_SQARRAY). The
+    // SQ is filled while the poll thread sleeps; sq_wait wakes it and waits
+    // until it has consumed something, so there is room on return. A plain
+    // submit only wakes it and returns at once, before the thread has run.
+    let mut ring = Builder::new(8).sqpoll(Some(10)).no_sqarray(false).build().unwrap();
+    assert_eq!(ring.setup_flags(), IORING_SETUP_SQPOLL);
+    for round in 0..5u64 {
+        wait_until_asleep(&mut ring);
+        for i in 0..8 {
+            push_nop(&mut ring, round * 8 + i);
+        }
+        assert_eq!(ring.sq().space_left(), 0);
+        ring.sq_wait().unwrap();
+        assert!(ring.sq().space_left() > 0, "round {round}: sq_wait returned with the SQ still full");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut seen = Vec::new();
+        while seen.len() < 8 {
+            seen.extend(reap(&mut ring));
+            assert!(Instant::now() < deadline, "round {round}: got only {seen:?}");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+// ---- layout ----
+
+#[test]
+fn slot_sizes_follow_the_size_flags_only() {
+    let others = IORING_SETUP_SQPOLL | IORING_SETUP_NO_MMAP | IORING_SETUP_NO_SQARRAY | IORING_SETUP_CQSIZE;
+    for extra in [0, others] {
+        assert_eq!(sqe_size(extra), 64, "flags {extra:#x}");
+        assert_eq!(cqe_size(extra), 16, "flags {extra:#x}");
+        assert_eq!(sqe_size(extra | IORING_SETUP_SQE128), 128, "flags {extra:#x}");
+        assert_eq!(cqe_size(extra | IORING_SETUP_CQE32), 32, "flags {extra:#x}");
+        assert_eq!(sqe_size(extra | IORING_SETUP_CQE32), 64, "flags {extra:#x}");
+        assert_eq!(cqe_size(extra | IORING_SETUP_SQE128), 16, "flags {extra:#x}");
+    }
+}
+
+#[test]
+fn region_lengths_follow_the_offsets() {
+    let mut p = io_uring_params { sq_entries: 8, cq_entries: 16, ..Default::default() };
+    p.sq_off.array = 1000;
+    p.cq_off.cqes = 320;
+    assert_eq!(sq_ring_len(&p), 1000 + 8 * 4);
+    assert_eq!(cq_ring_len(&p), 320 + 16 * 16);
+    assert_eq!(sqes_len(&p), 8 * 64);
+    p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+    assert_eq!(cq_ring_len(&p), 320 + 16 * 32);
+    assert_eq!(sqes_len(&p), 8 * 128);
+    p.flags = IORING_SETUP_NO_SQARRAY;
+    assert_eq!(sq_ring_len(&p), 0, "without the array the CQ mapping covers the SQ words");
+}
+
+#[test]
+fn no_mmap_ring_fits_in_exactly_the_memory_it_needs() {
+    // 64 SQEs of 64 bytes fill one page, and the ring header with 128 CQEs
+    // of 16 bytes fits in another; lent exactly that, the ring is built and
+    // runs. (Counting a slot as larger than it is would ask for more.)
+    let sqes = leaked_pages(1);
+    let rings = leaked_pages(1);
+    assert_eq!(page(), 4096, "the sizes below assume 4 KiB pages");
+    // SAFETY: both regions are fresh mappings used by nothing else and never unmapped (leaked on purpose).
+    let b = unsafe { Builder::new(64).no_mmap_in(sqes, page(), rings, page()) };
+    let mut ring = b.build().unwrap();
+    assert_eq!((ring.params().sq_entries, ring.params().cq_entries), (64, 128));
+    for i in 0..64 {
+        push_nop(&mut ring, i);
+    }
+    ring.submit_and_wait(64).unwrap();
+    assert_eq!(reap(&mut ring), (0..64).collect::<Vec<_>>());
+}
