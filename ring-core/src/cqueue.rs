@@ -209,6 +209,37 @@ impl CompletionQueue {
         }
     }
 
+    /// Hands every completion ready now (as of one acquire load of the
+    /// tail) to `f`, in order, giving each slot back to the kernel *before*
+    /// `f` sees the entry (it was copied out first). Unlike
+    /// [`drain`](Self::drain), which gives the whole run back at the end, a
+    /// panicking `f` therefore neither loses the entries after it (they stay
+    /// in the ring for the next call) nor sees the ones before it again.
+    /// That makes it the reaping loop for callers whose `f` runs foreign
+    /// code, such as the driver's dispatch. Returns the number handed out.
+    #[inline(always)]
+    pub fn for_each(&mut self, mut f: impl FnMut(Cqe)) -> u32 {
+        let mut n = 0;
+        if self.unit_shift == 1 || self.mixed {
+            while let Some(cqe) = self.pop() {
+                n += 1;
+                f(cqe);
+            }
+            return n;
+        }
+        let tail = self.sync_tail();
+        while self.head != tail {
+            // SAFETY: `head` is in `[self.head, tail)` for an acquired tail:
+            // the kernel finished writing the entry, and it is not ours to
+            // overwrite until the head store below.
+            let cqe = unsafe { self.read_unit(self.head & self.mask) };
+            self.release_to(self.head.wrapping_add(1));
+            n += 1;
+            f(Cqe { user_data: cqe.user_data, res: cqe.res, flags: cqe.flags, big: [0; 2] });
+        }
+        n
+    }
+
     /// Calls `f` on every completion ready now and returns how many there
     /// were, storing the head once at the end (cheaper than [`pop`](Self::pop)
     /// in a loop when completions arrive in batches).

@@ -151,18 +151,11 @@ impl Drop for UndoStart<'_> {
 }
 
 pub(crate) struct Inner<K: Kernel> {
+    /// `None` after teardown.
     ring: Option<Ring<K>>,
-    slots: Slots,
-    hooks: Box<[Option<OrphanHook>]>,
-    /// Per entry: where an orphaned multishot operation's completions go
-    /// (`None` for single-shot operations and chain members).
-    cqe_hooks: Box<[Option<CqeHook>]>,
-    /// `None` once leaked at teardown.
-    storage: Option<Storage>,
-    /// Free CQ credits.
-    credits: u32,
-    /// The driver's own requests in the kernel (each holds one credit).
-    internal: u32,
+    /// The operations in flight; kept apart from the ring so that
+    /// completions can be routed into it while the ring is being read.
+    t: Table,
     /// Futures waiting for a credit or an entry, in arrival order.
     waiters: VecDeque<(u64, Waker)>,
     next_ticket: u64,
@@ -172,24 +165,39 @@ pub(crate) struct Inner<K: Kernel> {
     /// The strategy never submits before the driver parks, so it need not
     /// be asked after every SQE.
     submit_at_park_only: bool,
-    /// The distinct wakers of the operations in flight.
-    wakers: Wakers,
     /// Wakers to call once the borrow of `Inner` is released (besides the
-    /// due ones in `wakers`): waiters for a credit, and everyone at teardown.
+    /// due ones in `t.wakers`): waiters for a credit, and everyone at teardown.
     to_wake: Vec<Waker>,
     /// Kept between calls so that waking needs no allocation.
     wake_buf: Vec<Waker>,
+    /// Whether teardown ran.
+    closed: bool,
+    /// Whether the memory of some operation was leaked at teardown.
+    leaked: bool,
+    deadline: Duration,
+}
+
+/// The table of operations in flight and everything a completion updates.
+struct Table {
+    slots: Slots,
+    hooks: Box<[Option<OrphanHook>]>,
+    /// Per entry: where an orphaned multishot operation's completions go
+    /// (set for multishot operations only).
+    cqe_hooks: Box<[Option<CqeHook>]>,
+    /// `None` once leaked at teardown.
+    storage: Option<Storage>,
+    /// Free CQ credits.
+    credits: u32,
+    /// The driver's own requests in the kernel (each holds one credit).
+    internal: u32,
+    /// The distinct wakers of the operations in flight.
+    wakers: Wakers,
     /// Orphans' `orphaned` calls, run outside the borrow.
     finishers: Vec<Finisher>,
     /// Wakers replaced or left behind by released entries, dropped outside
     /// the borrow (a foreign waker's destructor may call into the driver).
     retired: Vec<Waker>,
     stats: Stats,
-    /// Whether teardown ran.
-    closed: bool,
-    /// Whether the memory of some operation was leaked at teardown.
-    leaked: bool,
-    deadline: Duration,
 }
 
 /// What happened when an operation tried to start.
@@ -256,23 +264,25 @@ impl<K: Kernel> Driver<K> {
         while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
         let inner = Inner {
-            slots: Slots::new(cq),
-            hooks: (0..cq).map(|_| None).collect(),
-            cqe_hooks: (0..cq).map(|_| None).collect(),
-            storage: Some(Storage::new(cq as usize)),
-            credits: cq,
-            internal: 0,
+            t: Table {
+                slots: Slots::new(cq),
+                hooks: (0..cq).map(|_| None).collect(),
+                cqe_hooks: (0..cq).map(|_| None).collect(),
+                storage: Some(Storage::new(cq as usize)),
+                credits: cq,
+                internal: 0,
+                wakers: Wakers::new(),
+                finishers: Vec::new(),
+                retired: Vec::new(),
+                stats: Stats::default(),
+            },
             waiters: VecDeque::new(),
             next_ticket: 0,
             cancel_backlog: VecDeque::new(),
             submit_at_park_only: strategy.submits_only_at_park(),
             strategy: Box::new(strategy),
-            wakers: Wakers::new(),
             to_wake: Vec::new(),
             wake_buf: Vec::new(),
-            finishers: Vec::new(),
-            retired: Vec::new(),
-            stats: Stats::default(),
             closed: false,
             leaked: false,
             deadline: Duration::from_secs(1),
@@ -368,17 +378,17 @@ impl<K: Kernel> Driver<K> {
 
     /// Operations in flight (including orphans still in the kernel).
     pub fn in_flight(&self) -> u32 {
-        self.shared.inner.borrow().slots.in_use()
+        self.shared.inner.borrow().t.slots.in_use()
     }
 
     /// Counters.
     pub fn stats(&self) -> Stats {
-        self.shared.inner.borrow().stats
+        self.shared.inner.borrow().t.stats
     }
 
     /// Free CQ credits.
     pub fn credits(&self) -> u32 {
-        self.shared.inner.borrow().credits
+        self.shared.inner.borrow().t.credits
     }
 
     /// How long teardown waits for operations in flight before leaking them.
@@ -494,10 +504,11 @@ impl<K: Kernel> Shared<K> {
             let mut wake = core::mem::take(&mut inner.wake_buf);
             // Clones of the due wakers (one per distinct waker, however
             // many of its operations completed), then the others.
-            inner.wakers.take_due(&mut wake);
+            inner.t.wakers.take_due(&mut wake);
             wake.append(&mut inner.to_wake);
-            let finishers = if inner.finishers.is_empty() { Vec::new() } else { core::mem::take(&mut inner.finishers) };
-            (finishers, core::mem::take(&mut inner.retired), wake)
+            let finishers =
+                if inner.t.finishers.is_empty() { Vec::new() } else { core::mem::take(&mut inner.t.finishers) };
+            (finishers, core::mem::take(&mut inner.t.retired), wake)
         };
         for f in finishers {
             f();
@@ -511,8 +522,8 @@ impl<K: Kernel> Shared<K> {
         // allocation in steady state), unless a callback above refilled the
         // driver's own meanwhile.
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
-            if inner.retired.is_empty() {
-                inner.retired = retired;
+            if inner.t.retired.is_empty() {
+                inner.t.retired = retired;
             }
             if inner.wake_buf.capacity() == 0 {
                 inner.wake_buf = wake;
@@ -645,10 +656,10 @@ impl<K: Kernel> Drop for Shared<K> {
         }
         // Nothing borrows the state any more: the orphans' finishers (and
         // their destructors) can run here directly.
-        for f in core::mem::take(&mut inner.finishers) {
+        for f in core::mem::take(&mut inner.t.finishers) {
             f();
         }
-        if let Some(storage) = inner.storage.take() {
+        if let Some(storage) = inner.t.storage.take() {
             if inner.leaked {
                 storage.leak();
             } else {
@@ -661,532 +672,13 @@ impl<K: Kernel> Drop for Shared<K> {
     }
 }
 
-impl<K: Kernel> Inner<K> {
-    /// Whether `Shared::wake_collected` has anything to do.
-    #[inline]
-    fn has_side_work(&self) -> bool {
-        self.wakers.any_due() || !self.to_wake.is_empty() || !self.finishers.is_empty() || !self.retired.is_empty()
-    }
-
+impl Table {
     /// Returns entry `index` to the free list and unregisters its waker.
     #[inline]
     fn free_entry(&mut self, index: u32) {
         let w = self.slots.release(index);
         if let Some(w) = self.wakers.unregister(w) {
             self.retired.push(w);
-        }
-    }
-
-    #[inline]
-    fn start<T: Operation>(&mut self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
-        let need = T::CQES.max(1);
-        // The common case in one test: open, nobody queued, a credit and an
-        // entry free, and this is not a returning waiter.
-        let room = self.credits >= need && self.slots.in_use() < self.slots.len();
-        if self.closed || ticket.is_some() || !self.waiters.is_empty() || !room {
-            if let Some(refused) = self.start_contended(ticket, need, cx) {
-                return match refused {
-                    Contended::Closed => Start::Closed(op),
-                    Contended::Wait(t) => Start::Wait(op, t),
-                };
-            }
-        }
-        // The operation's own code runs first, before anything changes.
-        if op.is_128() {
-            return self.start_wide(op, need, cx);
-        }
-        // Room in the SQ is made before the entry is taken, so that once the
-        // value is in its cell nothing can fail before the SQE is written.
-        let sq_room = self.ring.as_mut().is_some_and(|r| r.sq().space_for(1));
-        if !sq_room && !self.make_sq_room() {
-            self.next_ticket += 1;
-            let t = self.next_ticket;
-            self.waiters.push_front((t, cx.waker().clone()));
-            return Start::Wait(op, t);
-        }
-        let (Some(ring), Some(storage)) = (self.ring.as_mut(), self.storage.as_ref()) else {
-            // Not reached: both exist until teardown, which sets `closed`.
-            return Start::Closed(op);
-        };
-        let Some((index, generation)) = self.slots.alloc(need, T::MULTISHOT) else {
-            unreachable!("a free entry exists (checked above)")
-        };
-        // SAFETY: the entry was free, so its cell is empty and unused.
-        let ptr = unsafe { storage.put(index as usize, op) };
-        // `prepare` is the operation's own code. If it panics, nothing was
-        // written: the guard takes the value back out of its cell and frees
-        // the entry while unwinding, so the entry is not stranded until
-        // teardown.
-        let mut undo = UndoStart { storage, slots: &mut self.slots, index, armed: true };
-        let user_data = slot::encode(index, generation);
-        // SAFETY: the SQE is built by `prepare` from the value at its final address in the table, where it stays until
-        // the terminal completion (the Operation contract); `ptr` is that value and nothing else uses it meanwhile.
-        let pushed = unsafe {
-            ring.sq().push_with(|| {
-                let mut sqe = (*ptr).prepare();
-                sqe.user_data = user_data;
-                sqe
-            })
-        };
-        undo.armed = false;
-        drop(undo);
-        if pushed.is_err() {
-            // Not reached: the room was made above and nothing since took it.
-            return self.unstart::<T>(index, cx);
-        }
-        self.started::<T>(index, generation, need, cx)
-    }
-
-    /// The bookkeeping of an operation whose SQE is written: settled before
-    /// any foreign code runs (a waker clone), so that a waker whose clone
-    /// panics leaves the table consistent (credits taken, hooks set).
-    #[inline]
-    fn started<T: Operation>(&mut self, index: u32, generation: u32, need: u32, cx: &mut Context<'_>) -> Start<T> {
-        self.credits -= need;
-        self.stats.started += 1;
-        // The hooks of an entry are only ever called while it holds the
-        // operation they were stored for (and they check the stored type), so
-        // a finished operation's hooks are simply overwritten by the next.
-        self.hooks[index as usize] = Some(orphan_hook::<T>);
-        if T::MULTISHOT {
-            self.cqe_hooks[index as usize] = Some(cqe_hook::<T>);
-        }
-        let w = self.wakers.register(cx.waker());
-        self.slots.at(index).waker = w;
-        if !self.submit_at_park_only {
-            self.maybe_submit();
-        }
-        // Another waiter may fit in the remaining credits.
-        self.wake_first_waiter();
-        Start::Started(index, generation)
-    }
-
-    /// Submits (and, under SQPOLL, waits for the poll thread) until the SQ
-    /// has room for one entry; false if it still has none.
-    #[cold]
-    #[inline(never)]
-    fn make_sq_room(&mut self) -> bool {
-        let Some(ring) = self.ring.as_mut() else { return false };
-        for _ in 0..3 {
-            self.stats.enters += 1;
-            match ring.sq_wait() {
-                Ok(_) => {}
-                Err(e) if e.is_transient() => self.stats.transient_errors += 1,
-                Err(_) => return false,
-            }
-            if ring.sq().space_for(1) {
-                return true;
-            }
-        }
-        false
-    }
-
-    /// `start` for an operation that needs a 128-byte entry.
-    #[cold]
-    #[inline(never)]
-    fn start_wide<T: Operation>(&mut self, op: T, need: u32, cx: &mut Context<'_>) -> Start<T> {
-        let modes = self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
-        if modes == 0 {
-            // The ring cannot carry it: it never reaches the kernel.
-            return Start::Refused(op, libc::EINVAL);
-        }
-        let Some((index, generation)) = self.slots.alloc(need, T::MULTISHOT) else {
-            unreachable!("a free entry exists (checked by the caller)")
-        };
-        let storage = self.storage.as_ref().expect("storage exists until teardown");
-        // SAFETY: the entry was free, so its cell is empty and unused.
-        let ptr = unsafe { storage.put(index as usize, op) };
-        // As in `start`: a panicking `prepare128` leaves nothing behind.
-        let mut sqe = {
-            let mut undo = UndoStart { storage, slots: &mut self.slots, index, armed: true };
-            // SAFETY: `ptr` is the value at its final address; nothing else uses it.
-            let sqe = unsafe { (*ptr).prepare128() };
-            undo.armed = false;
-            sqe
-        };
-        sqe.sqe.user_data = slot::encode(index, generation);
-        if self.push128(&sqe).is_err() {
-            return self.unstart::<T>(index, cx);
-        }
-        self.started::<T>(index, generation, need, cx)
-    }
-
-    /// The slow half of `start`: the driver is closed, or the operation must
-    /// queue (no credit or entry, or earlier waiters), or it is a queued
-    /// waiter coming back. Returns `None` if it may start now.
-    #[cold]
-    #[inline(never)]
-    fn start_contended(&mut self, ticket: Option<u64>, need: u32, cx: &mut Context<'_>) -> Option<Contended> {
-        if self.closed {
-            // No ring any more: the operation never reaches the kernel and
-            // completes as cancelled.
-            return Some(Contended::Closed);
-        }
-        // Fairness without trusting waiters to come back: waiters are woken
-        // in arrival order and taken off the queue as they are woken (see
-        // `wake_first_waiter`), so a waiter whose future was forgotten costs
-        // one wake-up and never blocks the queue. A newcomer may not
-        // overtake the waiters still queued; a woken waiter competes on
-        // equal terms, and goes back to the front if it lost.
-        let queued_ahead = match ticket {
-            Some(_) => false,
-            None => !self.waiters.is_empty(),
-        };
-        if queued_ahead || self.credits < need || self.slots.in_use() >= self.slots.len() {
-            self.stats.waited_for_credit += 1;
-            let t = ticket.unwrap_or_else(|| {
-                self.next_ticket += 1;
-                self.next_ticket
-            });
-            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
-                Some(w) => {
-                    if !w.1.will_wake(cx.waker()) {
-                        self.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
-                    }
-                }
-                // A waiter that was woken and lost the race keeps its place
-                // at the front; a newcomer goes to the back.
-                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
-                None => self.waiters.push_back((t, cx.waker().clone())),
-            }
-            return Some(Contended::Wait(t));
-        }
-        if let Some(t) = ticket {
-            self.waiters.retain(|(x, _)| *x != t);
-        }
-        None
-    }
-
-    /// Undoes a start whose SQE could not be written (the SQ stayed full):
-    /// the kernel never saw it. The operation goes back to its future, first
-    /// in the queue.
-    #[cold]
-    #[inline(never)]
-    fn unstart<T: Operation>(&mut self, index: u32, cx: &mut Context<'_>) -> Start<T> {
-        let storage = self.storage.as_ref().expect("storage exists until teardown");
-        // SAFETY: the SQE was not published, so the kernel holds no
-        // pointer into the value.
-        let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
-        self.free_entry(index);
-        self.next_ticket += 1;
-        let t = self.next_ticket;
-        self.waiters.push_front((t, cx.waker().clone()));
-        Start::Wait(op, t)
-    }
-
-    /// Starts every member of a chain at once, or none (see `chain.rs`).
-    pub(crate) fn start_chain(
-        &mut self,
-        members: Vec<chain::Member>,
-        hard: bool,
-        ticket: Option<u64>,
-        cx: &mut Context<'_>,
-    ) -> chain::ChainStart {
-        if self.closed {
-            return chain::ChainStart::Failed(Error::NotConfigured("the driver is shut down"));
-        }
-        let n = members.len() as u32;
-        let need: u32 = members.iter().map(|m| m.cqes).sum();
-        let sq_cap = self.ring.as_ref().map_or(0, |r| r.params.sq_entries);
-        if n == 0 {
-            return chain::ChainStart::Entries(Vec::new());
-        }
-        if n > sq_cap || n > self.slots.len() || need > self.slots.len() {
-            return chain::ChainStart::Failed(Error::TooLong {
-                what: "linked chain",
-                len: n as usize,
-                max: sq_cap.min(self.slots.len()) as usize,
-            });
-        }
-        let queued_ahead = ticket.is_none() && !self.waiters.is_empty();
-        if queued_ahead || self.credits < need || self.slots.len() - self.slots.in_use() < n {
-            self.stats.waited_for_credit += 1;
-            let t = ticket.unwrap_or_else(|| {
-                self.next_ticket += 1;
-                self.next_ticket
-            });
-            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
-                Some(w) => {
-                    if !w.1.will_wake(cx.waker()) {
-                        self.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
-                    }
-                }
-                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
-                None => self.waiters.push_back((t, cx.waker().clone())),
-            }
-            return chain::ChainStart::Wait(members, t);
-        }
-        if let Some(t) = ticket {
-            self.waiters.retain(|(x, _)| *x != t);
-        }
-        let link = if hard { IOSQE_IO_HARDLINK } else { IOSQE_IO_LINK };
-        let mut entries = Vec::with_capacity(n as usize);
-        let mut sqes = Vec::with_capacity(n as usize);
-        let mut undo = Vec::with_capacity(n as usize);
-        let last = members.len() - 1;
-        for (i, m) in members.into_iter().enumerate() {
-            let (index, generation) =
-                self.slots.alloc(m.cqes, m.multishot).expect("room for every member (checked above)");
-            let storage = self.storage.as_ref().expect("storage exists until teardown");
-            let mut sqe = (m.place)(storage, index as usize);
-            sqe.user_data = slot::encode(index, generation);
-            if i != last {
-                sqe.flags |= link;
-            }
-            sqes.push(sqe);
-            entries.push((index, generation));
-            undo.push(m.unplace);
-            self.hooks[index as usize] = Some(m.hook);
-            self.cqe_hooks[index as usize] = None;
-        }
-        // All or nothing: submit what is queued to make room, then write the
-        // whole chain and publish it with one tail store.
-        let pushed = {
-            let ring = self.ring.as_mut().expect("not closed");
-            let mut ok = false;
-            for _ in 0..3 {
-                // SAFETY: each SQE was built by its member's `prepare` from a
-                // value now at rest in the table (the Operation contract).
-                if unsafe { ring.sq().push_all(&sqes) }.is_ok() {
-                    ok = true;
-                    break;
-                }
-                self.stats.enters += 1;
-                if let Err(e) = ring.sq_wait() {
-                    if !e.is_transient() {
-                        break;
-                    }
-                }
-            }
-            ok
-        };
-        if !pushed {
-            for ((index, _), unplace) in entries.iter().zip(undo) {
-                let storage = self.storage.as_ref().expect("storage exists until teardown");
-                // SAFETY: nothing of the chain was published.
-                unsafe { unplace(storage, *index as usize) };
-                self.hooks[*index as usize] = None;
-                self.free_entry(*index);
-            }
-            return chain::ChainStart::Failed(Error::SubmissionQueueFull);
-        }
-        self.credits -= need;
-        self.stats.started += u64::from(n);
-        if !self.submit_at_park_only {
-            self.maybe_submit();
-        }
-        self.wake_first_waiter();
-        chain::ChainStart::Entries(entries)
-    }
-
-    /// As [`push`](Self::push), for a 128-byte entry.
-    fn push128(&mut self, sqe: &ring_sys::io_uring_sqe128) -> Result<(), Error> {
-        // SAFETY: built by an `Operation::prepare128` from a value now at rest in the table; the Operation contract
-        // keeps its memory valid until the terminal completion.
-        self.push_retrying(|sq| unsafe { sq.push128(sqe) }.is_ok())
-    }
-
-    /// Writes an SQE, submitting (and, under SQPOLL, waiting for room) if
-    /// the SQ is full. Fails only if there is still no room.
-    fn push(&mut self, sqe: &io_uring_sqe) -> Result<(), Error> {
-        // SAFETY: every SQE the driver pushes was built by an `Operation::prepare` from a value now at rest in the
-        // table, or is a cancellation carrying only a user_data; the contract keeps the memory valid until completion.
-        self.push_retrying(|sq| unsafe { sq.push(sqe) }.is_ok())
-    }
-
-    /// Calls `try_push` until it finds room, making room in between by
-    /// submitting (`sq_wait`, which under SQPOLL waits for the poll thread).
-    fn push_retrying(&mut self, mut try_push: impl FnMut(&mut crate::SubmissionQueue) -> bool) -> Result<(), Error> {
-        let ring = self.ring.as_mut().ok_or(Error::NotConfigured("driver is shut down"))?;
-        for _ in 0..3 {
-            if try_push(ring.sq()) {
-                return Ok(());
-            }
-            self.stats.enters += 1;
-            match ring.sq_wait() {
-                Ok(_) => {}
-                Err(e) if e.is_transient() => self.stats.transient_errors += 1,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(Error::SubmissionQueueFull)
-    }
-
-    fn maybe_submit(&mut self) {
-        let Some(ring) = self.ring.as_mut() else { return };
-        let unsubmitted = ring.sq.len();
-        if self.strategy.submit_now(unsubmitted) {
-            self.stats.enters += 1;
-            if let Err(e) = ring.submit() {
-                // The entries stay published; the next turn submits them.
-                if e.is_transient() {
-                    self.stats.transient_errors += 1;
-                }
-            }
-        }
-    }
-
-    #[inline]
-    fn poll_complete<T: Operation>(
-        &mut self,
-        index: u32,
-        generation: u32,
-        cx: &mut Context<'_>,
-    ) -> Poll<(T, Cqe, Cqe, bool)> {
-        let Some(slot) = self.slots.get(index, generation) else {
-            // The entry was reused: cannot happen for a live claim, because
-            // only the claim's owner (this future) releases a non-orphan.
-            return Poll::Pending;
-        };
-        match slot.phase {
-            Phase::Done => {
-                let result = if slot.has_result { slot.result } else { Cqe::default() };
-                let last = slot.last;
-                let cancelled =
-                    (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
-                let storage = self.storage.as_ref().expect("a Done entry's storage is never leaked");
-                // SAFETY: Done means the terminal completion was seen, so the kernel is done with the value. The cell holds a `T`:
-                // the caller is the `Op<T>` owning the current claim (checked above), `start::<T>` (or a chain link, checked by chain
-                // id) put a `T` there, and only the claim's owner takes a live entry's value out (`take` checks the type in debug).
-                let op = unsafe { storage.take_unchecked::<T>(index as usize) };
-                self.free_entry(index);
-                self.stats.completed += 1;
-                self.wake_first_waiter();
-                Poll::Ready((op, result, last, cancelled))
-            }
-            Phase::InFlight => {
-                let (w, old) = self.wakers.update(slot.waker, cx.waker());
-                slot.waker = w;
-                if let Some(old) = old {
-                    self.retired.push(old);
-                }
-                Poll::Pending
-            }
-            Phase::Orphaned | Phase::Free => Poll::Pending,
-        }
-    }
-
-    fn poll_stream<T: Multishot>(
-        &mut self,
-        index: u32,
-        generation: u32,
-        cx: &mut Context<'_>,
-    ) -> StreamPoll<T::Item, T> {
-        let Some(slot) = self.slots.get(index, generation) else { return StreamPoll::Pending };
-        let storage = self.storage.as_ref().expect("a live entry's storage is never leaked");
-        while let Some(cqe) = slot.stream.as_mut().and_then(|q| q.pop_front()) {
-            let terminal = !cqe.more();
-            // SAFETY: the cell holds this entry's `Streaming<T>`; `item` may
-            // run while the operation is in flight, which the `Multishot`
-            // contract allows for.
-            let value = unsafe { storage.get::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
-            // SAFETY: the pointer is to the live value in its cell, and
-            // nothing else holds a reference to it during this call.
-            let item = unsafe { (*value).0.item(cqe) };
-            if terminal {
-                // SAFETY: the terminal completion was seen.
-                let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("just checked");
-                self.hooks[index as usize] = None;
-                self.free_entry(index);
-                self.stats.completed += 1;
-                self.wake_first_waiter();
-                return StreamPoll::Last(item, op.0);
-            }
-            if let Some(item) = item {
-                return StreamPoll::Item(item);
-            }
-        }
-        if slot.phase == Phase::Done {
-            // Ended with no completion left to deliver (cannot normally
-            // happen: the terminal completion is queued like the others).
-            // SAFETY: the terminal completion was seen.
-            let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
-            self.hooks[index as usize] = None;
-            self.free_entry(index);
-            self.wake_first_waiter();
-            return StreamPoll::End(op.0);
-        }
-        let (w, old) = self.wakers.update(slot.waker, cx.waker());
-        slot.waker = w;
-        if let Some(old) = old {
-            self.retired.push(old);
-        }
-        StreamPoll::Pending
-    }
-
-    fn request_cancel(&mut self, index: u32, generation: u32) {
-        let Some(slot) = self.slots.get(index, generation) else { return };
-        if slot.phase == Phase::Done || slot.cancel_sent || slot.cancel_wanted {
-            return;
-        }
-        slot.cancel_wanted = true;
-        self.cancel_backlog.push_back((index, generation));
-        self.flush_cancels();
-    }
-
-    /// Submits queued cancellations while credits allow.
-    fn flush_cancels(&mut self) {
-        while self.credits > 0 {
-            let Some((index, generation)) = self.cancel_backlog.pop_front() else { break };
-            let Some(slot) = self.slots.get(index, generation) else { continue };
-            if slot.phase == Phase::Done || slot.cancel_sent {
-                continue;
-            }
-            slot.cancel_wanted = false;
-            slot.cancel_sent = true;
-            let mut sqe = io_uring_sqe::default();
-            sqe.opcode = IORING_OP_ASYNC_CANCEL;
-            sqe.fd = -1;
-            sqe.set_addr(slot::encode(index, generation));
-            sqe.user_data = INTERNAL;
-            if self.push(&sqe).is_err() {
-                if let Some(slot) = self.slots.get(index, generation) {
-                    slot.cancel_sent = false;
-                    slot.cancel_wanted = true;
-                }
-                self.cancel_backlog.push_front((index, generation));
-                break;
-            }
-            self.credits -= 1;
-            self.internal += 1;
-            self.stats.cancels += 1;
-        }
-        self.maybe_submit();
-    }
-
-    fn orphan(&mut self, index: u32, generation: u32) {
-        let Some(slot) = self.slots.get(index, generation) else { return };
-        // A stream's completions that were queued for its owner and never
-        // delivered go to the operation instead (a provided buffer in one
-        // must be recycled), each exactly once: the queue is emptied here.
-        if slot.multishot && matches!(slot.phase, Phase::InFlight | Phase::Done) {
-            if let Some(queued) = slot.stream.take() {
-                for cqe in queued {
-                    self.run_cqe_hook(index, cqe);
-                }
-            }
-        }
-        let Some(slot) = self.slots.get(index, generation) else { return };
-        match slot.phase {
-            Phase::Done => {
-                // Completed but never collected: the kernel is done, free now.
-                let result = if slot.has_result { slot.result } else { Cqe::default() };
-                let last = slot.last;
-                self.run_orphan_hook(index, result, last);
-                self.free_entry(index);
-                self.wake_first_waiter();
-            }
-            Phase::InFlight => {
-                slot.phase = Phase::Orphaned;
-                let w = core::mem::replace(&mut slot.waker, NO_WAKER);
-                if let Some(w) = self.wakers.unregister(w) {
-                    self.retired.push(w);
-                }
-                if !self.closed {
-                    self.request_cancel(index, generation);
-                }
-            }
-            Phase::Orphaned | Phase::Free => {}
         }
     }
 
@@ -1212,7 +704,36 @@ impl<K: Kernel> Inner<K> {
     }
 
     /// Routes one completion.
+    #[inline(always)]
     fn dispatch(&mut self, cqe: Cqe) {
+        // The common case inline: the single completion of an operation
+        // whose owner is waiting for it. Everything else (the driver's own
+        // requests, stale completions, streams, zero-copy sends, orphans) is
+        // routed by `dispatch_other`.
+        if (cqe.user_data as u32) != u32::MAX && !cqe.more() {
+            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {
+                if !slot.multishot && slot.phase == Phase::InFlight {
+                    if !slot.has_result {
+                        slot.result = cqe;
+                        slot.has_result = true;
+                    }
+                    slot.last = cqe;
+                    self.credits += core::mem::take(&mut slot.credits);
+                    slot.phase = Phase::Done;
+                    // The owner keeps its waker registered until it collects
+                    // the output (or drops the future).
+                    self.wakers.mark_due(slot.waker);
+                    return;
+                }
+            }
+        }
+        self.dispatch_other(cqe);
+    }
+
+    /// Routes a completion that is not the plain case of [`dispatch`](Self::dispatch).
+    #[cold]
+    #[inline(never)]
+    fn dispatch_other(&mut self, cqe: Cqe) {
         match cqe.user_data {
             INTERNAL => {
                 self.internal = self.internal.saturating_sub(1);
@@ -1267,6 +788,530 @@ impl<K: Kernel> Inner<K> {
             Phase::Done | Phase::Free => {}
         }
     }
+}
+
+impl<K: Kernel> Inner<K> {
+    /// Whether `Shared::wake_collected` has anything to do.
+    #[inline]
+    fn has_side_work(&self) -> bool {
+        self.t.wakers.any_due()
+            || !self.to_wake.is_empty()
+            || !self.t.finishers.is_empty()
+            || !self.t.retired.is_empty()
+    }
+
+    #[inline]
+    fn start<T: Operation>(&mut self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
+        let need = T::CQES.max(1);
+        // The common case in one test: open, nobody queued, a credit and an
+        // entry free, and this is not a returning waiter.
+        let room = self.t.credits >= need && self.t.slots.in_use() < self.t.slots.len();
+        if self.closed || ticket.is_some() || !self.waiters.is_empty() || !room {
+            if let Some(refused) = self.start_contended(ticket, need, cx) {
+                return match refused {
+                    Contended::Closed => Start::Closed(op),
+                    Contended::Wait(t) => Start::Wait(op, t),
+                };
+            }
+        }
+        // The operation's own code runs first, before anything changes.
+        if op.is_128() {
+            return self.start_wide(op, need, cx);
+        }
+        // Room in the SQ is made before the entry is taken, so that once the
+        // value is in its cell nothing can fail before the SQE is written.
+        let sq_room = self.ring.as_mut().is_some_and(|r| r.sq().space_for(1));
+        if !sq_room && !self.make_sq_room() {
+            self.next_ticket += 1;
+            let t = self.next_ticket;
+            self.waiters.push_front((t, cx.waker().clone()));
+            return Start::Wait(op, t);
+        }
+        let (Some(ring), Some(storage)) = (self.ring.as_mut(), self.t.storage.as_ref()) else {
+            // Not reached: both exist until teardown, which sets `closed`.
+            return Start::Closed(op);
+        };
+        let Some((index, generation)) = self.t.slots.alloc(need, T::MULTISHOT) else {
+            unreachable!("a free entry exists (checked above)")
+        };
+        // SAFETY: the entry was free, so its cell is empty and unused.
+        let ptr = unsafe { storage.put(index as usize, op) };
+        // `prepare` is the operation's own code. If it panics, nothing was
+        // written: the guard takes the value back out of its cell and frees
+        // the entry while unwinding, so the entry is not stranded until
+        // teardown.
+        let mut undo = UndoStart { storage, slots: &mut self.t.slots, index, armed: true };
+        let user_data = slot::encode(index, generation);
+        // SAFETY: the SQE is built by `prepare` from the value at its final address in the table, where it stays until
+        // the terminal completion (the Operation contract); `ptr` is that value and nothing else uses it meanwhile.
+        let pushed = unsafe {
+            ring.sq().push_with(|| {
+                let mut sqe = (*ptr).prepare();
+                sqe.user_data = user_data;
+                sqe
+            })
+        };
+        undo.armed = false;
+        drop(undo);
+        if pushed.is_err() {
+            // Not reached: the room was made above and nothing since took it.
+            return self.unstart::<T>(index, cx);
+        }
+        self.started::<T>(index, generation, need, cx)
+    }
+
+    /// The bookkeeping of an operation whose SQE is written: settled before
+    /// any foreign code runs (a waker clone), so that a waker whose clone
+    /// panics leaves the table consistent (credits taken, hooks set).
+    #[inline]
+    fn started<T: Operation>(&mut self, index: u32, generation: u32, need: u32, cx: &mut Context<'_>) -> Start<T> {
+        self.t.credits -= need;
+        self.t.stats.started += 1;
+        // The hooks of an entry are only ever called while it holds the
+        // operation they were stored for (and they check the stored type), so
+        // a finished operation's hooks are simply overwritten by the next.
+        self.t.hooks[index as usize] = Some(orphan_hook::<T>);
+        if T::MULTISHOT {
+            self.t.cqe_hooks[index as usize] = Some(cqe_hook::<T>);
+        }
+        let w = self.t.wakers.register(cx.waker());
+        self.t.slots.at(index).waker = w;
+        if !self.submit_at_park_only {
+            self.maybe_submit();
+        }
+        // Another waiter may fit in the remaining credits.
+        self.wake_first_waiter();
+        Start::Started(index, generation)
+    }
+
+    /// Submits (and, under SQPOLL, waits for the poll thread) until the SQ
+    /// has room for one entry; false if it still has none.
+    #[cold]
+    #[inline(never)]
+    fn make_sq_room(&mut self) -> bool {
+        let Some(ring) = self.ring.as_mut() else { return false };
+        for _ in 0..3 {
+            self.t.stats.enters += 1;
+            match ring.sq_wait() {
+                Ok(_) => {}
+                Err(e) if e.is_transient() => self.t.stats.transient_errors += 1,
+                Err(_) => return false,
+            }
+            if ring.sq().space_for(1) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// `start` for an operation that needs a 128-byte entry.
+    #[cold]
+    #[inline(never)]
+    fn start_wide<T: Operation>(&mut self, op: T, need: u32, cx: &mut Context<'_>) -> Start<T> {
+        let modes = self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
+        if modes == 0 {
+            // The ring cannot carry it: it never reaches the kernel.
+            return Start::Refused(op, libc::EINVAL);
+        }
+        let Some((index, generation)) = self.t.slots.alloc(need, T::MULTISHOT) else {
+            unreachable!("a free entry exists (checked by the caller)")
+        };
+        let storage = self.t.storage.as_ref().expect("storage exists until teardown");
+        // SAFETY: the entry was free, so its cell is empty and unused.
+        let ptr = unsafe { storage.put(index as usize, op) };
+        // As in `start`: a panicking `prepare128` leaves nothing behind.
+        let mut sqe = {
+            let mut undo = UndoStart { storage, slots: &mut self.t.slots, index, armed: true };
+            // SAFETY: `ptr` is the value at its final address; nothing else uses it.
+            let sqe = unsafe { (*ptr).prepare128() };
+            undo.armed = false;
+            sqe
+        };
+        sqe.sqe.user_data = slot::encode(index, generation);
+        if self.push128(&sqe).is_err() {
+            return self.unstart::<T>(index, cx);
+        }
+        self.started::<T>(index, generation, need, cx)
+    }
+
+    /// The slow half of `start`: the driver is closed, or the operation must
+    /// queue (no credit or entry, or earlier waiters), or it is a queued
+    /// waiter coming back. Returns `None` if it may start now.
+    #[cold]
+    #[inline(never)]
+    fn start_contended(&mut self, ticket: Option<u64>, need: u32, cx: &mut Context<'_>) -> Option<Contended> {
+        if self.closed {
+            // No ring any more: the operation never reaches the kernel and
+            // completes as cancelled.
+            return Some(Contended::Closed);
+        }
+        // Fairness without trusting waiters to come back: waiters are woken
+        // in arrival order and taken off the queue as they are woken (see
+        // `wake_first_waiter`), so a waiter whose future was forgotten costs
+        // one wake-up and never blocks the queue. A newcomer may not
+        // overtake the waiters still queued; a woken waiter competes on
+        // equal terms, and goes back to the front if it lost.
+        let queued_ahead = match ticket {
+            Some(_) => false,
+            None => !self.waiters.is_empty(),
+        };
+        if queued_ahead || self.t.credits < need || self.t.slots.in_use() >= self.t.slots.len() {
+            self.t.stats.waited_for_credit += 1;
+            let t = ticket.unwrap_or_else(|| {
+                self.next_ticket += 1;
+                self.next_ticket
+            });
+            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
+                Some(w) => {
+                    if !w.1.will_wake(cx.waker()) {
+                        self.t.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
+                    }
+                }
+                // A waiter that was woken and lost the race keeps its place
+                // at the front; a newcomer goes to the back.
+                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
+                None => self.waiters.push_back((t, cx.waker().clone())),
+            }
+            return Some(Contended::Wait(t));
+        }
+        if let Some(t) = ticket {
+            self.waiters.retain(|(x, _)| *x != t);
+        }
+        None
+    }
+
+    /// Undoes a start whose SQE could not be written (the SQ stayed full):
+    /// the kernel never saw it. The operation goes back to its future, first
+    /// in the queue.
+    #[cold]
+    #[inline(never)]
+    fn unstart<T: Operation>(&mut self, index: u32, cx: &mut Context<'_>) -> Start<T> {
+        let storage = self.t.storage.as_ref().expect("storage exists until teardown");
+        // SAFETY: the SQE was not published, so the kernel holds no
+        // pointer into the value.
+        let op = unsafe { storage.take::<T>(index as usize) }.expect("just stored");
+        self.t.free_entry(index);
+        self.next_ticket += 1;
+        let t = self.next_ticket;
+        self.waiters.push_front((t, cx.waker().clone()));
+        Start::Wait(op, t)
+    }
+
+    /// Starts every member of a chain at once, or none (see `chain.rs`).
+    pub(crate) fn start_chain(
+        &mut self,
+        members: Vec<chain::Member>,
+        hard: bool,
+        ticket: Option<u64>,
+        cx: &mut Context<'_>,
+    ) -> chain::ChainStart {
+        if self.closed {
+            return chain::ChainStart::Failed(Error::NotConfigured("the driver is shut down"));
+        }
+        let n = members.len() as u32;
+        let need: u32 = members.iter().map(|m| m.cqes).sum();
+        let sq_cap = self.ring.as_ref().map_or(0, |r| r.params.sq_entries);
+        if n == 0 {
+            return chain::ChainStart::Entries(Vec::new());
+        }
+        if n > sq_cap || n > self.t.slots.len() || need > self.t.slots.len() {
+            return chain::ChainStart::Failed(Error::TooLong {
+                what: "linked chain",
+                len: n as usize,
+                max: sq_cap.min(self.t.slots.len()) as usize,
+            });
+        }
+        let queued_ahead = ticket.is_none() && !self.waiters.is_empty();
+        if queued_ahead || self.t.credits < need || self.t.slots.len() - self.t.slots.in_use() < n {
+            self.t.stats.waited_for_credit += 1;
+            let t = ticket.unwrap_or_else(|| {
+                self.next_ticket += 1;
+                self.next_ticket
+            });
+            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
+                Some(w) => {
+                    if !w.1.will_wake(cx.waker()) {
+                        self.t.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
+                    }
+                }
+                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
+                None => self.waiters.push_back((t, cx.waker().clone())),
+            }
+            return chain::ChainStart::Wait(members, t);
+        }
+        if let Some(t) = ticket {
+            self.waiters.retain(|(x, _)| *x != t);
+        }
+        let link = if hard { IOSQE_IO_HARDLINK } else { IOSQE_IO_LINK };
+        let mut entries = Vec::with_capacity(n as usize);
+        let mut sqes = Vec::with_capacity(n as usize);
+        let mut undo = Vec::with_capacity(n as usize);
+        let last = members.len() - 1;
+        for (i, m) in members.into_iter().enumerate() {
+            let (index, generation) =
+                self.t.slots.alloc(m.cqes, m.multishot).expect("room for every member (checked above)");
+            let storage = self.t.storage.as_ref().expect("storage exists until teardown");
+            let mut sqe = (m.place)(storage, index as usize);
+            sqe.user_data = slot::encode(index, generation);
+            if i != last {
+                sqe.flags |= link;
+            }
+            sqes.push(sqe);
+            entries.push((index, generation));
+            undo.push(m.unplace);
+            self.t.hooks[index as usize] = Some(m.hook);
+            self.t.cqe_hooks[index as usize] = None;
+        }
+        // All or nothing: submit what is queued to make room, then write the
+        // whole chain and publish it with one tail store.
+        let pushed = {
+            let ring = self.ring.as_mut().expect("not closed");
+            let mut ok = false;
+            for _ in 0..3 {
+                // SAFETY: each SQE was built by its member's `prepare` from a
+                // value now at rest in the table (the Operation contract).
+                if unsafe { ring.sq().push_all(&sqes) }.is_ok() {
+                    ok = true;
+                    break;
+                }
+                self.t.stats.enters += 1;
+                if let Err(e) = ring.sq_wait() {
+                    if !e.is_transient() {
+                        break;
+                    }
+                }
+            }
+            ok
+        };
+        if !pushed {
+            for ((index, _), unplace) in entries.iter().zip(undo) {
+                let storage = self.t.storage.as_ref().expect("storage exists until teardown");
+                // SAFETY: nothing of the chain was published.
+                unsafe { unplace(storage, *index as usize) };
+                self.t.hooks[*index as usize] = None;
+                self.t.free_entry(*index);
+            }
+            return chain::ChainStart::Failed(Error::SubmissionQueueFull);
+        }
+        self.t.credits -= need;
+        self.t.stats.started += u64::from(n);
+        if !self.submit_at_park_only {
+            self.maybe_submit();
+        }
+        self.wake_first_waiter();
+        chain::ChainStart::Entries(entries)
+    }
+
+    /// As [`push`](Self::push), for a 128-byte entry.
+    fn push128(&mut self, sqe: &ring_sys::io_uring_sqe128) -> Result<(), Error> {
+        // SAFETY: built by an `Operation::prepare128` from a value now at rest in the table; the Operation contract
+        // keeps its memory valid until the terminal completion.
+        self.push_retrying(|sq| unsafe { sq.push128(sqe) }.is_ok())
+    }
+
+    /// Writes an SQE, submitting (and, under SQPOLL, waiting for room) if
+    /// the SQ is full. Fails only if there is still no room.
+    fn push(&mut self, sqe: &io_uring_sqe) -> Result<(), Error> {
+        // SAFETY: every SQE the driver pushes was built by an `Operation::prepare` from a value now at rest in the
+        // table, or is a cancellation carrying only a user_data; the contract keeps the memory valid until completion.
+        self.push_retrying(|sq| unsafe { sq.push(sqe) }.is_ok())
+    }
+
+    /// Calls `try_push` until it finds room, making room in between by
+    /// submitting (`sq_wait`, which under SQPOLL waits for the poll thread).
+    fn push_retrying(&mut self, mut try_push: impl FnMut(&mut crate::SubmissionQueue) -> bool) -> Result<(), Error> {
+        let ring = self.ring.as_mut().ok_or(Error::NotConfigured("driver is shut down"))?;
+        for _ in 0..3 {
+            if try_push(ring.sq()) {
+                return Ok(());
+            }
+            self.t.stats.enters += 1;
+            match ring.sq_wait() {
+                Ok(_) => {}
+                Err(e) if e.is_transient() => self.t.stats.transient_errors += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::SubmissionQueueFull)
+    }
+
+    fn maybe_submit(&mut self) {
+        let Some(ring) = self.ring.as_mut() else { return };
+        let unsubmitted = ring.sq.len();
+        if self.strategy.submit_now(unsubmitted) {
+            self.t.stats.enters += 1;
+            if let Err(e) = ring.submit() {
+                // The entries stay published; the next turn submits them.
+                if e.is_transient() {
+                    self.t.stats.transient_errors += 1;
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn poll_complete<T: Operation>(
+        &mut self,
+        index: u32,
+        generation: u32,
+        cx: &mut Context<'_>,
+    ) -> Poll<(T, Cqe, Cqe, bool)> {
+        let Some(slot) = self.t.slots.get(index, generation) else {
+            // The entry was reused: cannot happen for a live claim, because
+            // only the claim's owner (this future) releases a non-orphan.
+            return Poll::Pending;
+        };
+        match slot.phase {
+            Phase::Done => {
+                let result = if slot.has_result { slot.result } else { Cqe::default() };
+                let last = slot.last;
+                let cancelled =
+                    (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
+                let storage = self.t.storage.as_ref().expect("a Done entry's storage is never leaked");
+                // SAFETY: Done means the terminal completion was seen, so the kernel is done with the value. The cell holds a `T`:
+                // the caller is the `Op<T>` owning the current claim (checked above), `start::<T>` (or a chain link, checked by chain
+                // id) put a `T` there, and only the claim's owner takes a live entry's value out (`take` checks the type in debug).
+                let op = unsafe { storage.take_unchecked::<T>(index as usize) };
+                self.t.free_entry(index);
+                self.t.stats.completed += 1;
+                self.wake_first_waiter();
+                Poll::Ready((op, result, last, cancelled))
+            }
+            Phase::InFlight => {
+                let (w, old) = self.t.wakers.update(slot.waker, cx.waker());
+                slot.waker = w;
+                if let Some(old) = old {
+                    self.t.retired.push(old);
+                }
+                Poll::Pending
+            }
+            Phase::Orphaned | Phase::Free => Poll::Pending,
+        }
+    }
+
+    fn poll_stream<T: Multishot>(
+        &mut self,
+        index: u32,
+        generation: u32,
+        cx: &mut Context<'_>,
+    ) -> StreamPoll<T::Item, T> {
+        let Some(slot) = self.t.slots.get(index, generation) else { return StreamPoll::Pending };
+        let storage = self.t.storage.as_ref().expect("a live entry's storage is never leaked");
+        while let Some(cqe) = slot.stream.as_mut().and_then(|q| q.pop_front()) {
+            let terminal = !cqe.more();
+            // SAFETY: the cell holds this entry's `Streaming<T>`; `item` may
+            // run while the operation is in flight, which the `Multishot`
+            // contract allows for.
+            let value = unsafe { storage.get::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
+            // SAFETY: the pointer is to the live value in its cell, and
+            // nothing else holds a reference to it during this call.
+            let item = unsafe { (*value).0.item(cqe) };
+            if terminal {
+                // SAFETY: the terminal completion was seen.
+                let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("just checked");
+                self.t.hooks[index as usize] = None;
+                self.t.free_entry(index);
+                self.t.stats.completed += 1;
+                self.wake_first_waiter();
+                return StreamPoll::Last(item, op.0);
+            }
+            if let Some(item) = item {
+                return StreamPoll::Item(item);
+            }
+        }
+        if slot.phase == Phase::Done {
+            // Ended with no completion left to deliver (cannot normally
+            // happen: the terminal completion is queued like the others).
+            // SAFETY: the terminal completion was seen.
+            let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
+            self.t.hooks[index as usize] = None;
+            self.t.free_entry(index);
+            self.wake_first_waiter();
+            return StreamPoll::End(op.0);
+        }
+        let (w, old) = self.t.wakers.update(slot.waker, cx.waker());
+        slot.waker = w;
+        if let Some(old) = old {
+            self.t.retired.push(old);
+        }
+        StreamPoll::Pending
+    }
+
+    fn request_cancel(&mut self, index: u32, generation: u32) {
+        let Some(slot) = self.t.slots.get(index, generation) else { return };
+        if slot.phase == Phase::Done || slot.cancel_sent || slot.cancel_wanted {
+            return;
+        }
+        slot.cancel_wanted = true;
+        self.cancel_backlog.push_back((index, generation));
+        self.flush_cancels();
+    }
+
+    /// Submits queued cancellations while credits allow.
+    fn flush_cancels(&mut self) {
+        while self.t.credits > 0 {
+            let Some((index, generation)) = self.cancel_backlog.pop_front() else { break };
+            let Some(slot) = self.t.slots.get(index, generation) else { continue };
+            if slot.phase == Phase::Done || slot.cancel_sent {
+                continue;
+            }
+            slot.cancel_wanted = false;
+            slot.cancel_sent = true;
+            let mut sqe = io_uring_sqe::default();
+            sqe.opcode = IORING_OP_ASYNC_CANCEL;
+            sqe.fd = -1;
+            sqe.set_addr(slot::encode(index, generation));
+            sqe.user_data = INTERNAL;
+            if self.push(&sqe).is_err() {
+                if let Some(slot) = self.t.slots.get(index, generation) {
+                    slot.cancel_sent = false;
+                    slot.cancel_wanted = true;
+                }
+                self.cancel_backlog.push_front((index, generation));
+                break;
+            }
+            self.t.credits -= 1;
+            self.t.internal += 1;
+            self.t.stats.cancels += 1;
+        }
+        self.maybe_submit();
+    }
+
+    fn orphan(&mut self, index: u32, generation: u32) {
+        let Some(slot) = self.t.slots.get(index, generation) else { return };
+        // A stream's completions that were queued for its owner and never
+        // delivered go to the operation instead (a provided buffer in one
+        // must be recycled), each exactly once: the queue is emptied here.
+        if slot.multishot && matches!(slot.phase, Phase::InFlight | Phase::Done) {
+            if let Some(queued) = slot.stream.take() {
+                for cqe in queued {
+                    self.t.run_cqe_hook(index, cqe);
+                }
+            }
+        }
+        let Some(slot) = self.t.slots.get(index, generation) else { return };
+        match slot.phase {
+            Phase::Done => {
+                // Completed but never collected: the kernel is done, free now.
+                let result = if slot.has_result { slot.result } else { Cqe::default() };
+                let last = slot.last;
+                self.t.run_orphan_hook(index, result, last);
+                self.t.free_entry(index);
+                self.wake_first_waiter();
+            }
+            Phase::InFlight => {
+                slot.phase = Phase::Orphaned;
+                let w = core::mem::replace(&mut slot.waker, NO_WAKER);
+                if let Some(w) = self.t.wakers.unregister(w) {
+                    self.t.retired.push(w);
+                }
+                if !self.closed {
+                    self.request_cancel(index, generation);
+                }
+            }
+            Phase::Orphaned | Phase::Free => {}
+        }
+    }
 
     /// Wakes waiters, in arrival order, for as many operations as could
     /// start now, taking them off the queue (a woken waiter that finds no
@@ -1281,7 +1326,7 @@ impl<K: Kernel> Inner<K> {
     #[cold]
     #[inline(never)]
     fn wake_waiters(&mut self) {
-        let room = self.credits.min(self.slots.len() - self.slots.in_use());
+        let room = self.t.credits.min(self.t.slots.len() - self.t.slots.in_use());
         for _ in 0..room {
             let Some((_, w)) = self.waiters.pop_front() else { break };
             self.to_wake.push(w);
@@ -1289,11 +1334,9 @@ impl<K: Kernel> Inner<K> {
     }
 
     fn reap(&mut self) -> u32 {
-        let mut n = 0;
-        while let Some(cqe) = self.ring.as_mut().and_then(|r| r.cq.pop()) {
-            self.dispatch(cqe);
-            n += 1;
-        }
+        let Some(ring) = self.ring.as_mut() else { return 0 };
+        let t = &mut self.t;
+        let n = ring.cq.for_each(|cqe| t.dispatch(cqe));
         if n > 0 {
             self.flush_cancels();
             self.wake_first_waiter();
@@ -1306,12 +1349,12 @@ impl<K: Kernel> Inner<K> {
             return Ok(());
         }
         self.reap();
-        let busy = self.slots.in_use() > 0 || self.internal > 0;
+        let busy = self.t.slots.in_use() > 0 || self.t.internal > 0;
         // Wait only if nobody is about to be woken: a completion reaped just
         // now must reach its owner before the thread blocks.
-        let want = u32::from(wait && busy && self.to_wake.is_empty() && !self.wakers.any_due());
+        let want = u32::from(wait && busy && self.to_wake.is_empty() && !self.t.wakers.any_due());
         let ring = self.ring.as_mut().expect("checked above");
-        self.stats.enters += 1;
+        self.t.stats.enters += 1;
         let r = match (want, timeout) {
             (0, _) => ring.submit(),
             (_, Some(t)) if ring.has_feature(IORING_FEAT_EXT_ARG) => ring.submit_and_wait_timeout(want, t),
@@ -1321,7 +1364,7 @@ impl<K: Kernel> Inner<K> {
             Ok(_) => {}
             // Interrupted, out of resources, or no room for completions:
             // nothing is lost (entries stay published), reap and go on.
-            Err(e) if e.is_transient() => self.stats.transient_errors += 1,
+            Err(e) if e.is_transient() => self.t.stats.transient_errors += 1,
             Err(e) => {
                 self.reap();
                 return Err(e.into());
@@ -1342,7 +1385,7 @@ impl<K: Kernel> Inner<K> {
         // Every operation still in the kernel: live ones become orphans too,
         // since after teardown nothing will drive their completion.
         let mut targets = Vec::new();
-        for (i, slot) in self.slots.iter_mut() {
+        for (i, slot) in self.t.slots.iter_mut() {
             if matches!(slot.phase, Phase::InFlight | Phase::Orphaned) {
                 report.in_flight += 1;
                 if !slot.cancel_sent {
@@ -1351,7 +1394,7 @@ impl<K: Kernel> Inner<K> {
             }
         }
         for (i, g) in targets {
-            if let Some(slot) = self.slots.get(i, g) {
+            if let Some(slot) = self.t.slots.get(i, g) {
                 slot.cancel_wanted = true;
             }
             self.cancel_backlog.push_back((i, g));
@@ -1361,9 +1404,9 @@ impl<K: Kernel> Inner<K> {
         loop {
             self.reap();
             let in_kernel =
-                self.slots.iter_mut().filter(|(_, s)| matches!(s.phase, Phase::InFlight | Phase::Orphaned)).count()
+                self.t.slots.iter_mut().filter(|(_, s)| matches!(s.phase, Phase::InFlight | Phase::Orphaned)).count()
                     as u32;
-            if in_kernel == 0 && self.internal == 0 {
+            if in_kernel == 0 && self.t.internal == 0 {
                 break;
             }
             let elapsed = start.elapsed();
@@ -1396,10 +1439,10 @@ impl<K: Kernel> Inner<K> {
         for (_, w) in self.waiters.drain(..) {
             self.to_wake.push(w);
         }
-        for (_, slot) in self.slots.iter_mut() {
+        for (_, slot) in self.t.slots.iter_mut() {
             slot.waker = NO_WAKER;
         }
-        self.wakers.take_all(&mut self.to_wake);
+        self.t.wakers.take_all(&mut self.to_wake);
         self.ring = None;
         report
     }
@@ -1410,8 +1453,8 @@ impl<K: Kernel> core::fmt::Debug for Driver<K> {
         match self.shared.inner.try_borrow() {
             Ok(inner) => f
                 .debug_struct("Driver")
-                .field("in_flight", &inner.slots.in_use())
-                .field("credits", &inner.credits)
+                .field("in_flight", &inner.t.slots.in_use())
+                .field("credits", &inner.t.credits)
                 .field("closed", &inner.closed)
                 .finish(),
             Err(_) => f.write_str("Driver { <busy> }"),
