@@ -222,9 +222,11 @@ impl<K: Kernel> Ring<K> {
         let size = core::mem::size_of::<io_uring_reg_wait>();
         // SAFETY: sysconf has no memory effects.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
-        let len = (slots as usize).max(1).saturating_mul(size).div_ceil(page) * page;
+        // One slot more than asked for: the last slot of the region cannot be
+        // used (see below).
+        let len = (slots as usize).max(1).saturating_add(1).saturating_mul(size).div_ceil(page) * page;
         if len > page {
-            return Err(Error::TooLong { what: "registered wait slots", len: slots as usize, max: page / size });
+            return Err(Error::TooLong { what: "registered wait slots", len: slots as usize, max: page / size - 1 });
         }
         // SAFETY: a fresh anonymous mapping aliases nothing.
         let ptr = unsafe {
@@ -241,7 +243,13 @@ impl<K: Kernel> Ring<K> {
             return Err(Error::syscall(Call::Mmap, ring_sys::Errno::new(libc::ENOMEM)));
         }
         let base = NonNull::new(ptr.cast::<u8>()).ok_or(Error::InvalidArgument("mmap returned null"))?;
-        let region = RegWaitRegion { region: Region { base, len }, slots: (len / size) as u32 };
+        // The last slot is not offered. The kernel bounds the offset it is
+        // given with `array_index_nospec(offset, region_size - slot_size)`
+        // (`io_get_ext_arg_reg`, io_uring/io_uring.c), which maps an offset
+        // equal to that bound, the last slot's, to 0: a wait on the last slot
+        // runs with slot 0's arguments (measured on 6.18: a 200 ms wait on
+        // slot 63 ended after slot 0's 5 ms; on a fresh ring it never ended).
+        let region = RegWaitRegion { region: Region { base, len }, slots: (len / size) as u32 - 1 };
         let desc = io_uring_region_desc {
             user_addr: ptr as u64,
             size: len as u64,

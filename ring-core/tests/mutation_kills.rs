@@ -231,16 +231,20 @@ fn min_wait_and_no_iowait_are_accepted_where_the_kernel_has_them() {
 
 #[test]
 fn registered_wait_region_is_one_page_at_most() {
-    // 64 descriptors of 64 bytes fill a 4 KiB page; 65 need a second page,
-    // which the builder refuses with the limit it can offer.
+    // A 4 KiB page holds 64 descriptors of 64 bytes, of which the last
+    // cannot be used (the kernel maps the offset of the last slot to 0; see
+    // `register_wait_region`), so 63 fit and 64 are refused with that limit.
     assert_eq!(page(), 4096, "the slot counts below assume 4 KiB pages");
-    let e = Builder::new(8).registered_waits(65).build().unwrap_err();
-    assert!(matches!(e, Error::TooLong { what: "registered wait slots", len: 65, max: 64 }), "65 slots: {e:?}");
-    // Slot 62, not 63: the 6.18 kernel reads the last slot of a one-page
-    // region from offset 0 (docs/verification.md, section 6, third pass).
-    let mut ring = Builder::new(8).registered_waits(64).build().unwrap();
-    assert_eq!(ring.submit_and_wait_registered(1, 62, Some(Duration::from_millis(5))).unwrap(), 0);
-    assert!(matches!(ring.submit_and_wait_registered(1, 64, None), Err(Error::InvalidArgument(_))));
+    let e = Builder::new(8).registered_waits(64).build().unwrap_err();
+    assert!(matches!(e, Error::TooLong { what: "registered wait slots", len: 64, max: 63 }), "64 slots: {e:?}");
+    let mut ring = Builder::new(8).registered_waits(63).build().unwrap();
+    assert!(matches!(ring.submit_and_wait_registered(1, 63, None), Err(Error::InvalidArgument(_))));
+    // The last slot offered runs with its own arguments, not slot 0's: slot 0
+    // holds a 5 ms timeout, slot 62 a 200 ms one.
+    assert_eq!(ring.submit_and_wait_registered(1, 0, Some(Duration::from_millis(5))).unwrap(), 0);
+    let start = std::time::Instant::now();
+    assert_eq!(ring.submit_and_wait_registered(1, 62, Some(Duration::from_millis(200))).unwrap(), 0);
+    assert!(start.elapsed() >= Duration::from_millis(150), "slot 62 waited {:?}", start.elapsed());
 }
 
 // ---- sq_wait ----
