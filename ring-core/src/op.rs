@@ -175,19 +175,33 @@ impl<T: Operation, K: Kernel> Op<T, K> {
         }
     }
 
+    #[inline]
     pub(crate) fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<(T::Output, bool)> {
         // The common poll first: the operation is in the kernel (or its
         // completion is waiting to be collected).
         if let OpState::Submitted { index, generation } = self.state {
-            if self.cancel {
-                self.shared.request_cancel(index, generation);
-            }
-            let r = self.shared.poll_complete::<T>(index, generation, cx);
-            if r.is_ready() {
-                self.state = OpState::Finished;
-            }
-            return r;
+            self.poll_submitted(index, generation, cx)
+        } else {
+            self.poll_start(cx)
         }
+    }
+
+    /// Polls the operation in entry `index` at `generation`.
+    #[inline(never)]
+    fn poll_submitted(&mut self, index: u32, generation: u32, cx: &mut Context<'_>) -> Poll<(T::Output, bool)> {
+        if self.cancel {
+            self.shared.request_cancel(index, generation);
+        }
+        let r = self.shared.poll_complete::<T>(index, generation, cx);
+        if r.is_ready() {
+            self.state = OpState::Finished;
+        }
+        r
+    }
+
+    /// Polls an operation that has not reached the kernel (or has finished).
+    #[inline(never)]
+    fn poll_start(&mut self, cx: &mut Context<'_>) -> Poll<(T::Output, bool)> {
         match core::mem::replace(&mut self.state, OpState::Finished) {
             OpState::Waiting { op, ticket } => {
                 if self.cancel {

@@ -712,11 +712,9 @@ impl Table {
         // routed by `dispatch_other`.
         if (cqe.user_data as u32) != u32::MAX && !cqe.more() {
             if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {
-                if !slot.multishot && slot.phase == Phase::InFlight {
-                    if !slot.has_result {
-                        slot.result = cqe;
-                        slot.has_result = true;
-                    }
+                if !slot.multishot && slot.phase == Phase::InFlight && !slot.has_result {
+                    // The only completion: it is both the result and the
+                    // last (`result` stays unset; readers fall back to `last`).
                     slot.last = cqe;
                     self.credits += core::mem::take(&mut slot.credits);
                     slot.phase = Phase::Done;
@@ -818,17 +816,8 @@ impl<K: Kernel> Inner<K> {
         if op.is_128() {
             return self.start_wide(op, need, cx);
         }
-        // Room in the SQ is made before the entry is taken, so that once the
-        // value is in its cell nothing can fail before the SQE is written.
-        let sq_room = self.ring.as_mut().is_some_and(|r| r.sq().space_for(1));
-        if !sq_room && !self.make_sq_room() {
-            self.next_ticket += 1;
-            let t = self.next_ticket;
-            self.waiters.push_front((t, cx.waker().clone()));
-            return Start::Wait(op, t);
-        }
-        let (Some(ring), Some(storage)) = (self.ring.as_mut(), self.t.storage.as_ref()) else {
-            // Not reached: both exist until teardown, which sets `closed`.
+        let Some(storage) = self.t.storage.as_ref() else {
+            // Not reached: the storage exists until teardown, which sets `closed`.
             return Start::Closed(op);
         };
         let Some((index, generation)) = self.t.slots.alloc(need, T::MULTISHOT) else {
@@ -836,6 +825,18 @@ impl<K: Kernel> Inner<K> {
         };
         // SAFETY: the entry was free, so its cell is empty and unused.
         let ptr = unsafe { storage.put(index as usize, op) };
+        if !self.write_sqe(ptr, index, generation) && !self.write_sqe_after_making_room(ptr, index, generation) {
+            return self.unstart::<T>(index, cx);
+        }
+        self.started::<T>(index, generation, need, cx)
+    }
+
+    /// Writes the SQE of the operation at `ptr`, in entry `index` at
+    /// `generation`, into the SQ. False, with nothing written and `prepare`
+    /// not called, if the SQ is full (or gone).
+    #[inline(always)]
+    fn write_sqe<T: Operation>(&mut self, ptr: *mut T, index: u32, generation: u32) -> bool {
+        let (Some(ring), Some(storage)) = (self.ring.as_mut(), self.t.storage.as_ref()) else { return false };
         // `prepare` is the operation's own code. If it panics, nothing was
         // written: the guard takes the value back out of its cell and frees
         // the entry while unwinding, so the entry is not stranded until
@@ -852,12 +853,16 @@ impl<K: Kernel> Inner<K> {
             })
         };
         undo.armed = false;
-        drop(undo);
-        if pushed.is_err() {
-            // Not reached: the room was made above and nothing since took it.
-            return self.unstart::<T>(index, cx);
-        }
-        self.started::<T>(index, generation, need, cx)
+        pushed.is_ok()
+    }
+
+    /// [`write_sqe`](Self::write_sqe) once more after submitting to make
+    /// room in a full SQ (the value stays in its cell meanwhile: nothing
+    /// built from it was published).
+    #[cold]
+    #[inline(never)]
+    fn write_sqe_after_making_room<T: Operation>(&mut self, ptr: *mut T, index: u32, generation: u32) -> bool {
+        self.make_sq_room() && self.write_sqe(ptr, index, generation)
     }
 
     /// The bookkeeping of an operation whose SQE is written: settled before
@@ -1163,8 +1168,8 @@ impl<K: Kernel> Inner<K> {
         };
         match slot.phase {
             Phase::Done => {
-                let result = if slot.has_result { slot.result } else { Cqe::default() };
                 let last = slot.last;
+                let result = if slot.has_result { slot.result } else { last };
                 let cancelled =
                     (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
                 let storage = self.t.storage.as_ref().expect("a Done entry's storage is never leaked");
@@ -1293,8 +1298,8 @@ impl<K: Kernel> Inner<K> {
         match slot.phase {
             Phase::Done => {
                 // Completed but never collected: the kernel is done, free now.
-                let result = if slot.has_result { slot.result } else { Cqe::default() };
                 let last = slot.last;
+                let result = if slot.has_result { slot.result } else { last };
                 self.t.run_orphan_hook(index, result, last);
                 self.t.free_entry(index);
                 self.wake_first_waiter();

@@ -53,10 +53,11 @@ pub(crate) struct Slot {
     /// The owner's waker, an index into the driver's `Wakers`
     /// (`NO_WAKER` if none).
     pub(crate) waker: u32,
-    /// Whether `result` holds the first completion.
+    /// Whether `result` holds the first completion. Unset when the first
+    /// completion was also the last: then `last` is the result too.
     pub(crate) has_result: bool,
-    /// The first completion (the result), for single-result operations and
-    /// zero-copy sends; valid when `has_result`.
+    /// The first completion (the result) of an operation that posts more
+    /// than one (a zero-copy send); valid when `has_result`.
     pub(crate) result: Cqe,
     /// The completion that ended the operation; valid once `phase` is
     /// `Done`.
