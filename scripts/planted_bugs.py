@@ -57,6 +57,11 @@ PLANTS = [
      "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };",
      "            self.head_word().store(self.head.wrapping_add(1), order::CQ_HEAD_STORE);\n"
      "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };", True, [loom("c_cqe_read_before_head")]),
+    ("CQ head released before the entry is read (for_each, the driver's reaping loop)", "ring-core/src/cqueue.rs",
+     "            let cqe = unsafe { self.read_unit(self.head & self.mask) };\n            self.release_to(self.head.wrapping_add(1));",
+     "            self.release_to(self.head.wrapping_add(1));\n"
+     "            let cqe = unsafe { self.read_unit(self.head.wrapping_sub(1) & self.mask) };", True,
+     [loom("c_cqe_read_before_head_released_for_each")]),
     ("to_submit counts only newly published entries (lost on EBUSY / short submit)", "ring-core/src/submit.rs",
      "        let to_submit = self.sq.publish();",
      "        let to_submit = self.sq.unpublished();\n        self.sq.publish();", True, [SIM, PROP]),
@@ -64,9 +69,9 @@ PLANTS = [
      "        self.local_tail.wrapping_sub(self.cached_head)",
      "        self.local_tail - self.cached_head", True, [SIM]),
     ("buffer freed when its future is dropped", "ring-core/src/driver/mod.rs",
-     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n                slot.waker = None;",
-     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n                slot.waker = None;\n"
-     "                if let Some(s) = self.storage.as_ref() { unsafe { s.clear(index as usize) }; }", True, [PROP, DRIVER]),
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
+     "                if let Some(s) = self.t.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [PROP, DRIVER]),
     ("entries reused without a generation check", "ring-core/src/driver/slot.rs",
      "(slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))",
      "(slot.phase != Phase::Free).then_some((index, slot))", True, [DRIVER, PROP]),
@@ -74,7 +79,7 @@ PLANTS = [
      "            self.leaked = true;",
      "            let _ = &self.leaked;", True, [DRIVER]),
     ("cancellations submitted without a CQ credit", "ring-core/src/driver/mod.rs",
-     "        while self.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
+     "        while self.t.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,

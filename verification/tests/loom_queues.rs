@@ -351,6 +351,36 @@ fn c_cqe_read_before_head_released() {
     });
 }
 
+/// The same protocol through `CompletionQueue::for_each`, the loop the
+/// driver reaps with: one acquire load of the tail for the run, and each
+/// slot given back before its entry is handed out (after it is copied).
+#[test]
+fn c_cqe_read_before_head_released_for_each() {
+    model(|| {
+        let r = Rings::new(2, 2);
+        let mut cq = r.cq();
+        let k = {
+            let r = r.clone();
+            thread::spawn(move || {
+                let mut kc = KernelCq { tail: START };
+                for ud in 0..3 {
+                    while !kc.try_post(&r, ud) {
+                        thread::yield_now();
+                    }
+                }
+            })
+        };
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            if cq.for_each(|c| got.push(c.user_data)) == 0 {
+                thread::yield_now();
+            }
+        }
+        k.join().unwrap();
+        assert_eq!(got, [0, 1, 2]);
+    });
+}
+
 // ---- (d) the SQPOLL wake-up handshake ----
 
 /// Guards `order::SQPOLL_FENCE` (bug class 1.1): the application publishes
