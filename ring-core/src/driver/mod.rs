@@ -879,7 +879,7 @@ impl<K: Kernel> Inner<K> {
         if T::MULTISHOT {
             self.t.cqe_hooks[index as usize] = Some(cqe_hook::<T>);
         }
-        let w = self.t.wakers.register(cx.waker());
+        let w = self.t.wakers.register(cx.waker(), &mut self.t.retired);
         self.t.slots.at(index).waker = w;
         if !self.submit_at_park_only {
             self.maybe_submit();
@@ -1183,11 +1183,8 @@ impl<K: Kernel> Inner<K> {
                 Poll::Ready((op, result, last, cancelled))
             }
             Phase::InFlight => {
-                let (w, old) = self.t.wakers.update(slot.waker, cx.waker());
+                let w = self.t.wakers.update(slot.waker, cx.waker(), &mut self.t.retired);
                 slot.waker = w;
-                if let Some(old) = old {
-                    self.t.retired.push(old);
-                }
                 Poll::Pending
             }
             Phase::Orphaned | Phase::Free => Poll::Pending,
@@ -1234,11 +1231,8 @@ impl<K: Kernel> Inner<K> {
             self.wake_first_waiter();
             return StreamPoll::End(op.0);
         }
-        let (w, old) = self.t.wakers.update(slot.waker, cx.waker());
+        let w = self.t.wakers.update(slot.waker, cx.waker(), &mut self.t.retired);
         slot.waker = w;
-        if let Some(old) = old {
-            self.t.retired.push(old);
-        }
         StreamPoll::Pending
     }
 
@@ -1353,6 +1347,7 @@ impl<K: Kernel> Inner<K> {
         if self.ring.is_none() {
             return Ok(());
         }
+        self.t.wakers.release_idle(&mut self.t.retired);
         self.reap();
         let busy = self.t.slots.in_use() > 0 || self.t.internal > 0;
         // Wait only if nobody is about to be woken: a completion reaped just

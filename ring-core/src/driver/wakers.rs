@@ -52,23 +52,28 @@ impl Wakers {
     }
 
     /// Registers one more user of a waker that wakes like `w`, and returns
-    /// its index.
+    /// its index. A waker this replaces as the most recent one, if nobody
+    /// uses it any more, goes to `retired`, to be dropped outside the
+    /// driver's borrow.
     #[inline]
-    pub(crate) fn register(&mut self, w: &Waker) -> u32 {
+    pub(crate) fn register(&mut self, w: &Waker, retired: &mut Vec<Waker>) -> u32 {
         if let Some(e) = self.entries.get_mut(self.last as usize) {
-            if e.users > 0 && e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
+            if e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
                 e.users += 1;
                 return self.last;
             }
         }
-        self.register_new(w)
+        self.register_new(w, retired)
     }
 
     /// Stores a clone of `w` in a free entry (or a new one).
     #[cold]
-    fn register_new(&mut self, w: &Waker) -> u32 {
+    fn register_new(&mut self, w: &Waker, retired: &mut Vec<Waker>) -> u32 {
         // Clone first: if the foreign clone panics, nothing has changed.
         let waker = Some(w.clone());
+        // The previous most recent waker may have been kept after its last
+        // user left (see `unregister`); it is not the most recent any more.
+        self.release_idle(retired);
         let index = if self.free_head != NO_WAKER {
             let i = self.free_head;
             let e = &mut self.entries[i as usize];
@@ -85,23 +90,29 @@ impl Wakers {
 
     /// Replaces a user's waker `index` with one that wakes like `w` (the
     /// operation was polled again, perhaps by another task). Returns the new
-    /// index, and a waker to drop outside the driver's borrow if the old one
-    /// lost its last user.
+    /// index; a waker that lost its last user goes to `retired`.
     #[inline]
-    pub(crate) fn update(&mut self, index: u32, w: &Waker) -> (u32, Option<Waker>) {
+    pub(crate) fn update(&mut self, index: u32, w: &Waker, retired: &mut Vec<Waker>) -> u32 {
         if let Some(e) = self.entries.get(index as usize) {
             if e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
-                return (index, None);
+                return index;
             }
         }
-        let new = self.register(w);
-        (new, self.unregister(index))
+        let new = self.register(w, retired);
+        if let Some(old) = self.unregister(index) {
+            retired.push(old);
+        }
+        new
     }
 
     /// Removes one user of waker `index` (`NO_WAKER` is ignored). Returns
     /// the waker if that was its last user, for the caller to drop outside
     /// the driver's borrow (a foreign waker's destructor may call back into
-    /// the driver).
+    /// the driver). The most recently registered waker is kept even then,
+    /// since its task is the likeliest to start the next operation (a task
+    /// awaiting one operation at a time would otherwise clone and drop its
+    /// waker for every operation); `register_new` lets it go when another
+    /// waker takes its place, and `release_idle` at the driver's next turn.
     #[inline]
     #[must_use = "drop the waker outside the driver's borrow"]
     pub(crate) fn unregister(&mut self, index: u32) -> Option<Waker> {
@@ -111,11 +122,34 @@ impl Wakers {
         if e.users > 0 {
             return None;
         }
-        // Its due mark (if any) goes with it: nobody is left to wake.
+        // Its due mark (if any) goes: nobody is left to wake.
         e.due = false;
+        if index == self.last {
+            return None;
+        }
         e.next_free = self.free_head;
         self.free_head = index;
         e.waker.take()
+    }
+
+    /// Lets go of the most recent waker if nobody uses it any more. Called
+    /// whenever the driver turns, so an idle waker is kept only between one
+    /// operation's end and the next one's start on the same task, never
+    /// indefinitely: a waker may own its task, and the task a handle to
+    /// the driver, which would otherwise be kept alive by its own table.
+    pub(crate) fn release_idle(&mut self, retired: &mut Vec<Waker>) {
+        let last = self.last;
+        if let Some(e) = self.entries.get_mut(last as usize) {
+            if e.users == 0 {
+                if let Some(w) = e.waker.take() {
+                    retired.push(w);
+                }
+                e.due = false;
+                e.next_free = self.free_head;
+                self.free_head = last;
+                self.last = NO_WAKER;
+            }
+        }
     }
 
     /// Marks waker `index` as having a completion to report.
@@ -189,8 +223,9 @@ mod tests {
         let c = Arc::new(Count(AtomicUsize::new(0)));
         let w = Waker::from(c.clone());
         let mut t = Wakers::new();
-        let a = t.register(&w);
-        let b = t.register(&w);
+        let mut retired = Vec::new();
+        let a = t.register(&w, &mut retired);
+        let b = t.register(&w, &mut retired);
         assert_eq!(a, b);
         // One clone in the table (plus ours and the Arc in `c`).
         assert_eq!(Arc::strong_count(&c), 3);
@@ -202,9 +237,20 @@ mod tests {
         out.drain(..).for_each(Waker::wake);
         assert_eq!(c.0.load(Ordering::SeqCst), 1);
         assert!(t.unregister(a).is_none());
-        let last = t.unregister(b).expect("the last user returns the waker");
-        drop(last);
+        // The most recent waker outlives its last user, for the next
+        // operation of the same task: registering again clones nothing.
+        assert!(t.unregister(b).is_none());
+        assert_eq!(Arc::strong_count(&c), 3);
+        assert_eq!(t.register(&w, &mut retired), a);
+        assert_eq!(Arc::strong_count(&c), 3);
+        assert!(t.unregister(a).is_none());
+        // Another waker takes its place: the idle one is handed out.
+        let other = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
+        t.register(&other, &mut retired);
+        assert_eq!(retired.len(), 1);
+        retired.clear();
         assert_eq!(Arc::strong_count(&c), 2);
+        assert!(retired.is_empty());
     }
 
     #[test]
@@ -213,16 +259,17 @@ mod tests {
         let c2 = Arc::new(Count(AtomicUsize::new(0)));
         let (w1, w2) = (Waker::from(c1.clone()), Waker::from(c2.clone()));
         let mut t = Wakers::new();
-        let a = t.register(&w1);
-        let b = t.register(&w2);
+        let mut retired = Vec::new();
+        let a = t.register(&w1, &mut retired);
+        let b = t.register(&w2, &mut retired);
         assert_ne!(a, b);
         // Marked, then freed before the turn: nobody is woken.
         t.mark_due(a);
-        drop(t.unregister(a));
-        let c = t.register(&w2);
+        drop(t.unregister(a).expect("not the most recent: freed"));
+        let c = t.register(&w2, &mut retired);
         assert_eq!(c, b);
-        let (d, old) = t.update(c, &w1);
-        assert!(old.is_none(), "b still has a user");
+        let d = t.update(c, &w1, &mut retired);
+        assert!(retired.is_empty(), "b still has a user");
         assert_eq!(d, a, "the freed entry is reused");
         let mut out = Vec::new();
         t.take_due(&mut out);
