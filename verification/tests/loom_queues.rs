@@ -22,6 +22,7 @@ use core::ptr::NonNull;
 use loom::sync::atomic::{fence, AtomicBool, AtomicU16, AtomicU32, Ordering};
 use loom::thread;
 use ring_core::layout::{CqPointers, SqPointers};
+use ring_core::register::{BufRingPointers, BufRingWriter};
 use ring_core::sync::UnsafeCell;
 use ring_core::{CompletionQueue, SubmissionQueue};
 use ring_sys::{io_uring_buf, io_uring_cqe, io_uring_sqe, IORING_OP_NOP, IORING_SQ_CQ_OVERFLOW, IORING_SQ_NEED_WAKEUP};
@@ -557,22 +558,21 @@ fn f_sq_tail_without_sqpoll() {
 
 // ---- (g) provided-buffer ring entries are published before its tail ----
 
-/// Guards `order::BUF_RING_TAIL_STORE` (bug class 1.6): the application
-/// writes a buffer entry, then stores the ring's `u16` tail with that
-/// ordering; the kernel (`io_ring_buffer_select`) acquires the tail and
-/// reads the entry.
-///
-/// Unlike the models above this does **not** run the shipped code: the
-/// application side restates `BufRing::write_entry` and `BufRing::publish`
-/// (`ring-core/src/register/buf_ring.rs`) with the shipped constant. The
-/// shipped `BufRing` overlays its tail atomic on the mapped ring memory and
-/// writes entries with volatile stores, so it cannot be built over loom
-/// objects; giving it typed pointers, as the SQ and CQ have, would let this
-/// model check it directly.
+/// Guards `order::BUF_RING_TAIL_STORE` (bug class 1.6): the shipped
+/// `BufRingWriter` (what `BufRing::push` and `BufRing::publish` run) writes
+/// two buffer entries, then stores the ring's `u16` tail; the kernel
+/// (`io_ring_buffer_select`) acquires the tail and reads the entries below
+/// it. The entry cells and the tail are loom objects allocated here and
+/// handed to the writer through `BufRingPointers`, as a real `BufRing`
+/// hands it its mapped memory (where the tail is entry 0's `resv`). The
+/// tail starts at `u16::MAX`, so the two writes use slots 1 and 0 and the
+/// publish wraps.
 #[test]
 fn g_buf_ring_entries_published_before_tail() {
     /// The `u16` tail starts at its maximum, so the publish wraps it.
     const BUF_START: u16 = u16::MAX;
+    /// The entries the application writes, as (addr, len, bid).
+    const BUFS: [(u64, u32, u16); 2] = [(0x1000, 64, 5), (0x2000, 32, 6)];
 
     struct BufRingMem {
         entries: Box<[UnsafeCell<io_uring_buf>]>,
@@ -595,25 +595,34 @@ fn g_buf_ring_entries_published_before_tail() {
                 let head = BUF_START;
                 // `smp_load_acquire(&br->tail)`.
                 let tail = m.tail.load(Ordering::Acquire);
-                if tail == head {
-                    return None;
+                let mut seen = Vec::new();
+                let mut pos = head;
+                while pos != tail {
+                    let slot = usize::from(pos & 1);
+                    // SAFETY: the entry is below the acquired tail, so the
+                    // application's writes of it happen before this read,
+                    // unless its tail store is too weak, which loom then
+                    // reports as a causality violation on this cell.
+                    seen.push(m.entries[slot].with(|p| unsafe { ((*p).addr, (*p).len, (*p).bid) }));
+                    pos = pos.wrapping_add(1);
                 }
-                let slot = usize::from(head & 1);
-                // SAFETY: the entry is below the acquired tail.
-                Some(m.entries[slot].with(|p| unsafe { ((*p).addr, (*p).len, (*p).bid) }))
+                seen
             })
         };
-        // `BufRing::write_entry` at the private tail, then `publish`.
-        let slot = usize::from(BUF_START & 1);
-        // SAFETY: the slot is at the unpublished tail; the kernel does not
-        // read it until the tail store below covers it.
-        m.entries[slot].with_mut(|p| unsafe {
-            (*p).addr = 0x1000;
-            (*p).len = 64;
-            (*p).bid = 5;
-        });
-        m.tail.store(BUF_START.wrapping_add(1), ring_core::order::BUF_RING_TAIL_STORE);
+        let p = BufRingPointers { entries: NonNull::from(&*m.entries).cast(), tail: NonNull::from(&m.tail), count: 2 };
+        // SAFETY: the pointers name live loom objects owned by `m`, which
+        // the model keeps alive for as long as the writer; two entries, a
+        // power of two; this thread is the only producer, and the tail
+        // starts where it was last published.
+        let mut w = unsafe { BufRingWriter::new(p, BUF_START) };
+        for (addr, len, bid) in BUFS {
+            // SAFETY: the ring of two holds nothing before the first write
+            // and one entry before the second; the addresses are never
+            // dereferenced (the modelled kernel only reads the entries).
+            unsafe { w.write_entry(addr, len, bid) };
+        }
+        w.publish();
         let seen = k.join().unwrap();
-        assert!(seen.is_none() || seen == Some((0x1000, 64, 5)), "kernel saw {seen:?}");
+        assert!(seen.is_empty() || seen == BUFS, "kernel saw {seen:?}");
     });
 }

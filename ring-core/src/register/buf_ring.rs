@@ -25,14 +25,15 @@
 //!   of the entry at its head as it consumes it.
 //!
 //! The tail is the `resv` field of entry 0: the application must never
-//! write that field as part of an entry.
+//! write that field as part of an entry. The entries and the tail are
+//! written only by [`BufRingWriter`](super::BufRingWriter), the part of the
+//! protocol that the loom models check.
 
+use super::buf_ring_writer::BufRingWriter;
 use super::AnonMap;
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
-use crate::order;
 use crate::ring::Ring;
-use crate::sync::AtomicU16;
 use core::ptr::NonNull;
 use ring_sys::*;
 use std::os::fd::RawFd;
@@ -133,15 +134,12 @@ enum RingMem {
 pub struct BufRing {
     /// The ring memory; `None` only while `unregister_buf_ring` frees it.
     ring: Option<RingMem>,
-    /// The entries (the ring memory viewed as an array of `io_uring_buf`).
-    entries_ptr: NonNull<io_uring_buf>,
+    /// Writes entries into the ring memory and publishes its tail.
+    writer: BufRingWriter,
     bufs: Option<AnonMap>,
     buf_len: u32,
     buf_count: u16,
     entries: u16,
-    /// The private tail: the next position to write. Entries in
-    /// `[published tail, tail)` are written but not published.
-    tail: u16,
     bgid: u16,
     flags: u16,
     /// Whether each owned buffer is with the kernel (pushed and not taken
@@ -209,36 +207,6 @@ impl BufRing {
         Some(unsafe { bufs.ptr.add(off) })
     }
 
-    /// The tail word, which overlays the `resv` field of entry 0.
-    fn tail_word(&self) -> &AtomicU16 {
-        let ptr = io_uring_buf_ring::tail_ptr(self.entries_ptr.as_ptr().cast());
-        // SAFETY: the ring memory is live while `self` is (it is unmapped only when the BufRing is consumed by
-        // `unregister_buf_ring`), the tail is 2-aligned (byte 14 of a page-aligned mapping), and it is only ever
-        // accessed atomically on our side.
-        unsafe { &*ptr.cast::<AtomicU16>() }
-    }
-
-    /// Writes an entry at the private tail and advances it. The entry is not
-    /// visible to the kernel until [`publish`](Self::publish).
-    ///
-    /// Free-running `u16` arithmetic (bug class 2.2): the tail wraps at
-    /// 65536, which is a multiple of every ring size, so `tail & mask` stays
-    /// the right slot across the wrap and no position is ever compared with
-    /// `<`.
-    fn write_entry(&mut self, addr: u64, len: u32, bid: u16) {
-        let slot = usize::from(self.tail & (self.entries - 1));
-        // SAFETY: `slot < entries`, inside the live ring memory. The kernel does not read it: it is at or past the published tail
-        // and the ring holds fewer than `entries` unconsumed entries (each owned buffer at most once; raw pushes by their contract).
-        // The three fields are written one by one so entry 0's `resv`, which is the tail, is never touched.
-        unsafe {
-            let e = self.entries_ptr.as_ptr().add(slot);
-            (&raw mut (*e).addr).write_volatile(addr);
-            (&raw mut (*e).len).write_volatile(len);
-            (&raw mut (*e).bid).write_volatile(bid);
-        }
-        self.tail = self.tail.wrapping_add(1);
-    }
-
     /// Hands owned buffer `bid` to the kernel: writes its entry at the
     /// private tail. It becomes visible at the next [`publish`](Self::publish).
     ///
@@ -252,7 +220,12 @@ impl BufRing {
             return Err(Error::InvalidArgument("the buffer is already with the kernel"));
         }
         let addr = self.buf_ptr(bid).map_or(0, |p| p.as_ptr() as u64);
-        self.write_entry(addr, self.buf_len, bid);
+        // SAFETY: the ring has room: `bid` is not in it (`with_kernel`), each
+        // owned buffer is in it at most once, and raw pushes keep the total
+        // at most `entries` by the contract of `push_raw`. The `buf_len`
+        // bytes at `addr` are buffer `bid` of the buffer mapping, which is
+        // unmapped only after the group is unregistered (or leaked).
+        unsafe { self.writer.write_entry(addr, self.buf_len, bid) };
         self.set_with_kernel(bid, true);
         Ok(())
     }
@@ -274,19 +247,21 @@ impl BufRing {
         if bid < self.buf_count {
             return Err(Error::InvalidArgument("raw buffer ids must not overlap the owned ones"));
         }
-        self.write_entry(addr.as_ptr() as u64, len, bid);
+        // SAFETY: the memory is valid for the kernel's writes, and the ring
+        // has room, per this function's contract.
+        unsafe { self.writer.write_entry(addr.as_ptr() as u64, len, bid) };
         Ok(())
     }
 
     /// Publishes every entry written since the last publish by storing the
     /// tail.
     ///
-    /// Release ([`order::BUF_RING_TAIL_STORE`]): pairs with the kernel's
-    /// `smp_load_acquire` of the tail in `io_ring_buffer_select`, so the
-    /// entries written before are visible to the kernel before the tail
-    /// that covers them.
+    /// Release ([`crate::order::BUF_RING_TAIL_STORE`]): pairs with the
+    /// kernel's `smp_load_acquire` of the tail in `io_ring_buffer_select`,
+    /// so the entries written before are visible to the kernel before the
+    /// tail that covers them.
     pub fn publish(&mut self) {
-        self.tail_word().store(self.tail, order::BUF_RING_TAIL_STORE);
+        self.writer.publish();
     }
 
     /// [`push`](Self::push) then [`publish`](Self::publish): gives a buffer
@@ -429,19 +404,21 @@ impl<K: Kernel> Ring<K> {
         };
         let mut br = BufRing {
             ring: Some(ring),
-            entries_ptr: base.cast(),
+            // SAFETY: `base` is the start of `entries` page-aligned entries
+            // of ring memory that the BufRing owns (and unmaps only once
+            // consumed by `unregister_buf_ring`); a fresh ring's memory is
+            // zeroed (ours by mmap, the kernel's by its allocator), so its
+            // tail is 0; the BufRing's writer is the ring's only producer.
+            writer: unsafe { BufRingWriter::over_ring(base.cast(), entries, 0) },
             bufs,
             buf_len: config.buf_len,
             buf_count: config.buf_count,
             entries,
-            tail: 0,
             bgid: config.bgid,
             flags: config.flags(),
             with_kernel: vec![0; usize::from(config.buf_count).div_ceil(64)],
             owner,
         };
-        // A fresh ring's memory is zeroed (ours by mmap, the kernel's by its
-        // allocator), so its tail is 0, as `br.tail` starts.
         for bid in 0..config.buf_count {
             br.push(bid)?;
         }

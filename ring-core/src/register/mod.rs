@@ -38,6 +38,7 @@
 
 mod bpf;
 mod buf_ring;
+mod buf_ring_writer;
 mod buffers;
 mod cancel;
 mod clock;
@@ -56,6 +57,7 @@ mod zcrx;
 
 pub use bpf::{register_task_bpf_filter, BpfFilter};
 pub use buf_ring::{BufRing, BufRingConfig, MAX_BUF_RING_ENTRIES};
+pub use buf_ring_writer::{BufRingPointers, BufRingWriter};
 pub use buffers::{CloneBuffers, MAX_BUFFERS, MAX_BUFFER_LEN};
 pub use cancel::CancelBuilder;
 pub use clock::Clock;
