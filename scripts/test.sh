@@ -2,7 +2,8 @@
 # The whole test suite: the README's second command, and exactly what CI runs.
 #
 # Stages (each prints a header; the script stops at the first failure):
-#   1. formatting and lints (rustfmt, clippy with -D warnings)
+#   1. formatting and lints (rustfmt, clippy with -D warnings, rustdoc
+#      with -D warnings: every intra-doc link resolves)
 #   2. every crate's tests on the real kernel and the simulated kernel,
 #      with system calls through inline assembly (the default)
 #   3. ring-sys and ring-core again with system calls through libc::syscall
@@ -25,6 +26,9 @@ cargo fmt --all -- --check
 
 stage "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+stage "rustdoc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 stage "tests (inline-asm syscalls)"
 cargo test --workspace --locked

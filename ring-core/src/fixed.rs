@@ -235,7 +235,7 @@ impl FixedBuffers {
 }
 
 /// The exclusive lease of one registered buffer. Dereferences to its first
-/// [`len`](Self::len) bytes (all of them at first); operations take it by
+/// `len` bytes (all of them at first); operations take it by
 /// value and give it back with their output.
 pub struct FixedBuf {
     inner: Rc<FixedInner>,

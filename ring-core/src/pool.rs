@@ -16,7 +16,7 @@
 //! completion without `IORING_CQE_F_BUF_MORE` returned it *and* every
 //! [`PoolBuf`] over any part of it was dropped. Bundles
 //! (`IORING_RECVSEND_BUNDLE`) are resolved with [`BufferPool`]'s record of
-//! the order in which buffers were pushed (see [`PoolInner::take_bundle`]).
+//! the order in which buffers were pushed (see `PoolInner::take_bundle`).
 //!
 //! # Why this is sound
 //!
@@ -24,7 +24,7 @@
 //! one of three states: **with the kernel** (pushed into the ring and not
 //! yet reported by a completion without `BUF_MORE`), **returned** (reported,
 //! with some [`PoolBuf`]s possibly alive over it) or, transiently inside
-//! [`PoolInner::release`], **being recycled**. Rust code reads or writes
+//! `PoolInner::release`, **being recycled**. Rust code reads or writes
 //! buffer memory only through a [`PoolBuf`], and a [`PoolBuf`] is only ever
 //! built from a completion: it covers exactly the bytes that completion
 //! says the kernel wrote (`[0, res)`, or, on an incremental ring, the next
@@ -40,7 +40,7 @@
 //! drops the result, recycling the buffer).
 //!
 //! *Who keeps the memory alive.* The ring memory and the buffers belong to
-//! the [`BufRing`] inside [`PoolInner`], which is reference counted: the
+//! the [`BufRing`] inside `PoolInner`, which is reference counted: the
 //! [`BufferPool`] handle, every operation value that names the group (held
 //! in the driver's table until its terminal completion, whatever happens to
 //! its future), and every live [`PoolBuf`] hold a count. The group is

@@ -497,7 +497,7 @@ unsafe fn cell_at<'a>(base: core::ptr::NonNull<UnsafeCell<io_uring_sqe>>, off: u
 /// The reserved positions are kept as at most two contiguous runs of the
 /// array (the second when the reservation wraps past the end of the ring),
 /// as scaled offsets from its base: byte offsets, or unit indices under
-/// loom (see [`CELL_SHIFT`]). Filling checks only the end of the current
+/// loom (see `CELL_SHIFT`). Filling checks only the end of the current
 /// run.
 #[must_use = "entries filled into a batch are published only after `commit`"]
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 //!
 //! Loom's atomics cannot overlay memory the kernel mapped (they have a
 //! different representation), which is why the queues reach the shared
-//! words through typed pointers ([`crate::layout::RingPointers`]) rather
+//! words through typed pointers ([`crate::layout::SqPointers`], [`crate::layout::CqPointers`]) rather
 //! than through byte offsets: a real ring builds those pointers from the
 //! mmap'd region, a loom model from loom-allocated words.
 

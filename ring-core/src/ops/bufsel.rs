@@ -309,7 +309,7 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// A stream of receives from socket `fd`, each into a buffer from
-    /// `pool` (`IORING_RECV_MULTISHOT`, 6.0). See the [module docs](self)
+    /// `pool` (`IORING_RECV_MULTISHOT`, 6.0). See the module documentation
     /// for how it ends.
     pub fn recv_pool_multishot(&self, fd: &impl AsRawFd, pool: &BufferPool, flags: i32) -> MultiOp<RecvPoolMulti, K> {
         MultiOp::new(self, RecvPoolMulti { fd: fd.as_raw_fd(), pool: pool.inner.clone(), flags })

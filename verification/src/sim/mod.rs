@@ -23,7 +23,7 @@
 //!   `min_complete`; `EXT_ARG` timeouts on the virtual clock; SQ_WAKEUP and
 //!   SQ_WAIT under SQPOLL; flushing overflowed completions and running
 //!   deferred task work on GETEVENTS.
-//! - **Operations** ([`ops`]): NOP, READ/WRITE/READV/WRITEV on model files
+//! - **Operations** (`ops`): NOP, READ/WRITE/READV/WRITEV on model files
 //!   and pipes (a pipe read blocks until written), FSYNC, TIMEOUT (clock or
 //!   count), POLL_ADD (single and multishot), ASYNC_CANCEL, SEND and
 //!   SEND_ZC (result with `F_MORE`, then `F_NOTIF`), OPENAT, CLOSE, STATX;
