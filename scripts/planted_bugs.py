@@ -90,13 +90,22 @@ PLANTS = [
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", False, [loom("f_sq_tail_without_sqpoll"), SIM]),
 ]
 
+# The commit under test, fixed when the run starts: a commit made while the
+# run is going must not mix two trees (every file comes from this commit,
+# including the pristine text each plant starts from).
+COMMIT = None
+
+
 def sync_scratch():
-    """Exports the committed tree (HEAD) into the scratch directory, so
-    uncommitted work in progress never leaks into the experiment; files that
-    did not change keep their timestamps, so cargo rebuilds only what a plant
-    touches."""
+    """Exports the committed tree (HEAD, pinned in COMMIT) into the scratch
+    directory, so uncommitted work in progress never leaks into the
+    experiment; files that did not change keep their timestamps, so cargo
+    rebuilds only what a plant touches."""
     import io, tarfile
-    data = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
+    global COMMIT
+    COMMIT = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, capture_output=True,
+                            text=True).stdout.strip()
+    data = subprocess.run(["git", "archive", COMMIT], cwd=ROOT, check=True, capture_output=True).stdout
     os.makedirs(SCRATCH, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         for m in tar.getmembers():
@@ -112,7 +121,7 @@ def sync_scratch():
 
 
 def pristine_text(path):
-    return subprocess.run(["git", "show", "HEAD:" + path], cwd=ROOT, check=True, capture_output=True,
+    return subprocess.run(["git", "show", COMMIT + ":" + path], cwd=ROOT, check=True, capture_output=True,
                           text=True).stdout
 
 
