@@ -237,8 +237,12 @@ impl<T: Operation, K: Kernel> Op<T, K> {
                     }
                 }
             }
-            // Handled above.
-            OpState::Submitted { .. } => Poll::Pending,
+            // Not reached (`poll_inner` sends these to `poll_submitted`);
+            // the claim is put back rather than lost if it ever is.
+            OpState::Submitted { index, generation } => {
+                self.state = OpState::Submitted { index, generation };
+                Poll::Pending
+            }
             OpState::Finished => Poll::Pending,
         }
     }
