@@ -189,3 +189,18 @@ impl Slots {
         self.slots.iter_mut().enumerate().map(|(i, s)| (i as u32, s))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_driver_tags_name_no_table_entry() {
+        // Index `u32::MAX` is never a table index, so neither tag can reach
+        // an entry, and a wake-up is not mistaken for an internal request.
+        assert_eq!(decode(INTERNAL), (u32::MAX, 0));
+        assert_eq!(decode(WAKE), (u32::MAX, 1));
+        assert_eq!(encode(u32::MAX, 1), WAKE);
+        assert_eq!(decode(encode(7, 9)), (7, 9));
+    }
+}

@@ -254,6 +254,21 @@ mod tests {
     }
 
     #[test]
+    fn a_waker_marked_twice_is_listed_once() {
+        let w = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        let a = t.register(&w, &mut retired);
+        t.mark_due(a);
+        t.mark_due(a);
+        // The list grows by distinct wakers, not by completions.
+        assert_eq!(t.due.len(), 1);
+        let mut out = Vec::new();
+        t.take_due(&mut out);
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
     fn different_wakers_get_different_entries_and_freed_ones_are_reused() {
         let c1 = Arc::new(Count(AtomicUsize::new(0)));
         let c2 = Arc::new(Count(AtomicUsize::new(0)));
