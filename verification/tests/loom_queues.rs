@@ -599,10 +599,8 @@ fn g_buf_ring_entries_published_before_tail() {
                 let mut pos = head;
                 while pos != tail {
                     let slot = usize::from(pos & 1);
-                    // SAFETY: the entry is below the acquired tail, so the
-                    // application's writes of it happen before this read,
-                    // unless its tail store is too weak, which loom then
-                    // reports as a causality violation on this cell.
+                    // SAFETY: the entry is below the acquired tail, so the application's writes of it happen before this
+                    // read, unless its tail store is too weak, which loom then reports as a causality violation here.
                     seen.push(m.entries[slot].with(|p| unsafe { ((*p).addr, (*p).len, (*p).bid) }));
                     pos = pos.wrapping_add(1);
                 }
@@ -610,10 +608,8 @@ fn g_buf_ring_entries_published_before_tail() {
             })
         };
         let p = BufRingPointers { entries: NonNull::from(&*m.entries).cast(), tail: NonNull::from(&m.tail), count: 2 };
-        // SAFETY: the pointers name live loom objects owned by `m`, which
-        // the model keeps alive for as long as the writer; two entries, a
-        // power of two; this thread is the only producer, and the tail
-        // starts where it was last published.
+        // SAFETY: the pointers name live loom objects owned by `m`, alive as long as the writer; two entries, a power of
+        // two; this thread is the only producer, and the tail starts where it was last published.
         let mut w = unsafe { BufRingWriter::new(p, BUF_START) };
         for (addr, len, bid) in BUFS {
             // SAFETY: the ring of two holds nothing before the first write

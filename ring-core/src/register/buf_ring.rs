@@ -220,10 +220,9 @@ impl BufRing {
             return Err(Error::InvalidArgument("the buffer is already with the kernel"));
         }
         let addr = self.buf_ptr(bid).map_or(0, |p| p.as_ptr() as u64);
-        // SAFETY: the ring has room: `bid` is not in it (`with_kernel`), each
-        // owned buffer is in it at most once, and raw pushes keep the total
-        // at most `entries` by the contract of `push_raw`. The `buf_len`
-        // bytes at `addr` are buffer `bid` of the buffer mapping, which is
+        // The ring has room: `bid` is not in it (`with_kernel`), each owned buffer is in it at most once, and raw pushes
+        // keep the total at most `entries` by the contract of `push_raw`.
+        // SAFETY: room, as just said; the `buf_len` bytes at `addr` are buffer `bid` of the buffer mapping, which is
         // unmapped only after the group is unregistered (or leaked).
         unsafe { self.writer.write_entry(addr, self.buf_len, bid) };
         self.set_with_kernel(bid, true);
@@ -404,11 +403,9 @@ impl<K: Kernel> Ring<K> {
         };
         let mut br = BufRing {
             ring: Some(ring),
-            // SAFETY: `base` is the start of `entries` page-aligned entries
-            // of ring memory that the BufRing owns (and unmaps only once
-            // consumed by `unregister_buf_ring`); a fresh ring's memory is
-            // zeroed (ours by mmap, the kernel's by its allocator), so its
-            // tail is 0; the BufRing's writer is the ring's only producer.
+            // A fresh ring's memory is zeroed (ours by mmap, the kernel's by its allocator), so its tail is 0.
+            // SAFETY: `base` starts `entries` page-aligned entries of ring memory the BufRing owns (unmapped only once
+            // consumed by `unregister_buf_ring`); the tail is 0, as said; the BufRing's writer is the only producer.
             writer: unsafe { BufRingWriter::over_ring(base.cast(), entries, 0) },
             bufs,
             buf_len: config.buf_len,

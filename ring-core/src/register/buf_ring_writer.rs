@@ -151,16 +151,12 @@ impl BufRingWriter {
     #[inline]
     pub unsafe fn write_entry(&mut self, addr: u64, len: u32, bid: u16) {
         let slot = usize::from(self.tail & self.mask);
-        // SAFETY: `slot < count`, so the cell is one of the ring's entries
-        // (contract of `new`), and by this function's contract the kernel
-        // does not read it: it lies at or past the published tail, and the
-        // ring has room. `with_mut` hands out a raw pointer; the
-        // `&UnsafeCell` behind it allows the kernel's reads of entry 0's
-        // `resv` (the tail), and only the three field places are formed
-        // from the pointer, so nothing here writes or asserts exclusive
-        // access to `resv`. The stores are volatile because the memory is
-        // shared with the kernel; the release store of the tail is what
+        // `with_mut` hands out a raw pointer; the `&UnsafeCell` behind it allows the kernel's reads of entry 0's `resv`
+        // (the tail), and only the three field places are formed from it, so nothing writes `resv` or claims exclusive
+        // access to it. The stores are volatile because the memory is shared with the kernel; the tail's release store
         // orders them.
+        // SAFETY: `slot < count`, so the cell is one of the ring's entries (contract of `new`); by this function's
+        // contract the kernel does not read it: it lies at or past the published tail, and the ring has room.
         unsafe {
             (*self.ptr.entries.as_ptr().add(slot)).with_mut(|e| {
                 (&raw mut (*e).addr).write_volatile(addr);
