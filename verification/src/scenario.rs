@@ -5,11 +5,16 @@
 //!
 //! User actions: submit each kind of safe operation (nop, file read and
 //! write, pipe read, sleep, multishot poll and ticks, zero-copy send),
-//! poll, drop, forget, cancel. Kernel behaviour: held completions released
-//! in any order, short I/O, failed and short enters, multishot streams
-//! ending early, zero-copy notifications out of order, cancels racing
-//! completions ([`crate::sim::Chaos::wild`]), on rings of 1 to 4 entries
-//! whose indices start near `u32::MAX`.
+//! start a linked chain of two or three of them through the shipped chain
+//! API (`Driver::chain`, `Chain::push`, `start`, `Started::take`), taking
+//! some, all or none of its members' futures; poll, drop, forget, cancel
+//! (chain members too). Kernel behaviour: held completions released in any
+//! order, short I/O, failed and short enters, multishot streams ending
+//! early, zero-copy notifications out of order, cancels racing completions
+//! ([`crate::sim::Chaos::wild`]), on rings of 1 to 4 entries whose indices
+//! start near `u32::MAX`, with a CQ twice the SQ or (a *tiny CQ*, see
+//! [`Setup`]) as small as the kernel allows, so that operations wait for
+//! CQ credits and multishot streams overflow the CQ.
 //!
 //! Invariants checked after every step:
 //! - the simulated kernel never touched memory that is not live
@@ -20,13 +25,20 @@
 //!   request could produce (a read returns the file's bytes at its offset,
 //!   a write reports at most its length, ...), so a completion never reaches
 //!   an operation that did not submit that `user_data`;
+//! - in a linked chain (without `hard`), once a member failed (an error, a
+//!   short read or write, an expired timeout, a cancellation) every later
+//!   member that reports gets `-ECANCELED`; and a member reports
+//!   `-ECANCELED` only if it was cancelled or an earlier member may have
+//!   failed;
+//! - the driver never cuts a chain at a submission boundary
+//!   (`SimKernel::split_chains`);
 //!
 //! and at quiescence: every buffer that was not forgotten was freed exactly
 //! once, forgotten ones never, and dropping the driver terminates.
 
 use crate::sim::{Chaos, SimConfig, SimKernel};
 use ring_core::buf::{IoBuf, IoBufMut};
-use ring_core::driver::Batch;
+use ring_core::driver::{Batch, StartChain, Started};
 use ring_core::op::CancelOp;
 use ring_core::ops::{Nop, Read, SendZc, TimeoutOp, Write};
 use ring_core::{Builder, Cancelled, Driver, MultiOp, Op};
@@ -125,11 +137,58 @@ pub enum Kind {
     },
 }
 
+/// An operation that can be a member of a linked chain: the kinds whose
+/// failure the reference model can judge (a read or write that comes back
+/// short, a timeout that expires, a cancellation).
+#[derive(Debug, Clone)]
+pub enum Member {
+    /// `IORING_OP_NOP`: fails only when cancelled.
+    Nop,
+    /// A read of `len` bytes of the read-only file at `off` (short, so
+    /// failed, past the end of the file or by `Chaos::short_io`).
+    ReadFile {
+        /// Offset.
+        off: u16,
+        /// Length.
+        len: u8,
+    },
+    /// A write of `len` bytes into the member's own region of the
+    /// write-only file (short by `Chaos::short_io`).
+    WriteFile {
+        /// Length.
+        len: u8,
+    },
+    /// A timeout of `ms` milliseconds: it always fails (`-ETIME`).
+    Sleep {
+        /// Milliseconds.
+        ms: u8,
+    },
+}
+
+/// A linked chain to start ([`Action::Chain`]).
+#[derive(Debug, Clone)]
+pub struct ChainSpec {
+    /// The members, in order (two or three; a chain longer than the SQ is
+    /// refused by the driver).
+    pub members: Vec<Member>,
+    /// `IOSQE_IO_HARDLINK` (`Chain::hard`): a failure does not cancel the rest.
+    pub hard: bool,
+    /// Bit `i` set: member `i`'s future is taken from the started chain
+    /// and becomes a live future; the others are orphaned when the
+    /// `Started` chain is dropped.
+    pub take: u8,
+}
+
 /// One step of a scenario: a user action or a kernel behaviour.
 #[derive(Debug, Clone)]
 pub enum Action {
     /// Create an operation's future (it starts on its first poll).
     Submit(Kind),
+    /// Build a linked chain and start it (polled once at once; if it must
+    /// wait for CQ credits or entries it stays a live future that later
+    /// polls start). The futures taken from it are live futures like the
+    /// others.
+    Chain(ChainSpec),
     /// Poll the live future picked by the index (modulo the count) once.
     Poll(u8),
     /// Drop a live future.
@@ -162,6 +221,8 @@ pub enum Action {
 struct World {
     sim: SimKernel,
     driver: Driver<SimKernel>,
+    /// SQ entries.
+    entries: u32,
     src: i32,
     dst: i32,
     pipe: (i32, i32),
@@ -174,6 +235,142 @@ struct World {
     outcomes: Vec<u32>,
     /// Bytes written into the pipe so far (all the same value per write).
     piped: Vec<u8>,
+    /// What each chain member's outcome was, once seen.
+    res: Vec<Option<Res>>,
+    /// The bytes each chain member asked to transfer.
+    want: Vec<usize>,
+    /// Whether the user asked to cancel the operation.
+    cancel_asked: Vec<bool>,
+    /// The chain each operation belongs to, if any.
+    member: Vec<Option<usize>>,
+    chains: Vec<ChainRec>,
+    /// Futures created while polling another (the members taken from a
+    /// chain that just started), to add to the live table.
+    spawned: Vec<Box<dyn Live>>,
+    report: Report,
+}
+
+/// The outcome of a chain member, as a link chain judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Res {
+    /// It did all it asked for.
+    Full,
+    /// It failed: an error, a short transfer, an expired timeout.
+    Failed,
+    /// `-ECANCELED`.
+    Cancelled,
+}
+
+/// A linked chain, for the reference model.
+struct ChainRec {
+    ops: Vec<usize>,
+    hard: bool,
+}
+
+/// What a scenario did, to check that its actions happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Operations created (chain members included).
+    pub ops: usize,
+    /// Chains that started (all members in the kernel).
+    pub chains_started: u32,
+    /// Chains the driver refused (longer than the SQ, or an SQ that stayed
+    /// full).
+    pub chains_refused: u32,
+    /// Chain members whose outcome reached their future.
+    pub members_seen: u32,
+    /// Of those, members that got `-ECANCELED` without being cancelled by
+    /// the user: the kernel cancelled them because an earlier member failed.
+    pub members_cancelled_by_chain: u32,
+    /// Checks of a later member's outcome against an earlier member's
+    /// failure, both seen (in either order): the later one must be
+    /// `-ECANCELED`.
+    pub members_checked_after_failure: u32,
+    /// The CQ's size.
+    pub cq_entries: u32,
+    /// Times an operation or chain waited for a CQ credit or an entry.
+    pub waited_for_credit: u64,
+    /// Completions the simulated kernel parked because the CQ was full.
+    pub overflowed: u64,
+    /// Parked completions it later flushed into the CQ.
+    pub flushed: u64,
+}
+
+impl World {
+    /// Registers a new operation; returns its id.
+    fn new_op(&mut self) -> usize {
+        let id = self.outcomes.len();
+        self.outcomes.push(0);
+        self.forgotten.push(false);
+        self.drops.borrow_mut().push(0);
+        self.bufs.push(None);
+        self.res.push(None);
+        self.want.push(0);
+        self.cancel_asked.push(false);
+        self.member.push(None);
+        OFFSETS.with(|o| o.borrow_mut().push(0));
+        id
+    }
+
+    /// A tracked buffer holding `data`, owned by operation `id`.
+    fn buf(&mut self, id: usize, data: Vec<u8>) -> Tracked {
+        let t = Tracked { data, id, drops: self.drops.clone() };
+        self.bufs[id] = Some((t.data.as_ptr() as usize, t.data.capacity()));
+        t
+    }
+
+    /// Records chain member `id`'s outcome and checks its chain.
+    fn record(&mut self, id: usize, r: Res) {
+        self.res[id] = Some(r);
+        self.report.members_seen += 1;
+        if r == Res::Cancelled && !self.cancel_asked[id] {
+            self.report.members_cancelled_by_chain += 1;
+        }
+        let c = self.member[id].expect("a chain member");
+        let chain = &self.chains[c];
+        let at = chain.ops.iter().position(|&o| o == id).expect("in its chain");
+        let earlier = &chain.ops[..at];
+        if !chain.hard {
+            // A failure cancels the rest (io_uring_enter(2), IOSQE_IO_LINK).
+            for &i in earlier {
+                if matches!(self.res[i], Some(Res::Failed | Res::Cancelled)) {
+                    self.report.members_checked_after_failure += 1;
+                    assert_eq!(
+                        r,
+                        Res::Cancelled,
+                        "chain {c}: op {i} failed ({:?}), yet the later member op {id} was not cancelled \
+                         (members {:?}, outcomes {:?})",
+                        self.res[i],
+                        chain.ops,
+                        chain.ops.iter().map(|&o| self.res[o]).collect::<Vec<_>>()
+                    );
+                    break;
+                }
+            }
+            for &j in &chain.ops[at + 1..] {
+                if matches!(r, Res::Failed | Res::Cancelled) && self.res[j].is_some() {
+                    self.report.members_checked_after_failure += 1;
+                    assert_eq!(
+                        self.res[j],
+                        Some(Res::Cancelled),
+                        "chain {c}: op {id} failed ({r:?}), yet the later member op {j} was not cancelled"
+                    );
+                }
+            }
+        }
+        if r == Res::Cancelled && !self.cancel_asked[id] {
+            // Nobody cancelled it: only the kernel, because an earlier
+            // member failed (or might have: its outcome was not seen).
+            let reason = !chain.hard && earlier.iter().any(|&i| self.res[i] != Some(Res::Full));
+            assert!(
+                reason,
+                "chain {c}: op {id} got -ECANCELED although nobody cancelled it and every earlier member \
+                 succeeded (hard: {}, outcomes {:?})",
+                chain.hard,
+                chain.ops.iter().map(|&o| self.res[o]).collect::<Vec<_>>()
+            );
+        }
+    }
 }
 
 /// A live operation, type-erased for the test's table.
@@ -181,8 +378,8 @@ trait Live {
     fn id(&self) -> usize;
     /// Polls once; `true` once the operation has delivered its outcome.
     fn poll(&mut self, w: &mut World, cx: &mut Context<'_>) -> bool;
-    fn cancel(self: Box<Self>) -> Box<dyn Live>;
-    fn forget(self: Box<Self>);
+    fn cancel(self: Box<Self>, w: &mut World) -> Box<dyn Live>;
+    fn forget(self: Box<Self>, w: &mut World);
 }
 
 struct OneShot<T: ring_core::Operation> {
@@ -215,11 +412,13 @@ impl<T: ring_core::Operation> Live for OneShot<T> {
             Poll::Pending => false,
         }
     }
-    fn cancel(self: Box<Self>) -> Box<dyn Live> {
+    fn cancel(self: Box<Self>, w: &mut World) -> Box<dyn Live> {
         let OneShot { id, op, judge } = *self;
+        w.cancel_asked[id] = true;
         Box::new(Cancelling { id, op: op.cancel(), judge })
     }
-    fn forget(self: Box<Self>) {
+    fn forget(self: Box<Self>, w: &mut World) {
+        w.forgotten[self.id] = true;
         std::mem::forget(self);
     }
 }
@@ -241,10 +440,11 @@ impl<T: ring_core::Operation> Live for Cancelling<T> {
             Poll::Pending => false,
         }
     }
-    fn cancel(self: Box<Self>) -> Box<dyn Live> {
+    fn cancel(self: Box<Self>, _: &mut World) -> Box<dyn Live> {
         self
     }
-    fn forget(self: Box<Self>) {
+    fn forget(self: Box<Self>, w: &mut World) {
+        w.forgotten[self.id] = true;
         std::mem::forget(self);
     }
 }
@@ -268,11 +468,69 @@ where
             }
         }
     }
-    fn cancel(mut self: Box<Self>) -> Box<dyn Live> {
+    fn cancel(mut self: Box<Self>, w: &mut World) -> Box<dyn Live> {
+        w.cancel_asked[self.id] = true;
         self.op.cancel();
         self
     }
-    fn forget(self: Box<Self>) {
+    fn forget(self: Box<Self>, w: &mut World) {
+        w.forgotten[self.id] = true;
+        std::mem::forget(self);
+    }
+}
+
+/// Takes one member's future out of a started chain.
+type Taker = Box<dyn FnOnce(&mut Started<SimKernel>) -> Box<dyn Live>>;
+
+/// A chain waiting to start (for CQ credits or entries): its members are
+/// still inside the `StartChain` future.
+struct Starting {
+    ids: Vec<usize>,
+    start: StartChain<SimKernel>,
+    /// For each member, its taker if the scenario takes its future.
+    takers: Vec<Option<Taker>>,
+}
+
+impl Live for Starting {
+    fn id(&self) -> usize {
+        self.ids[0]
+    }
+    fn poll(&mut self, w: &mut World, cx: &mut Context<'_>) -> bool {
+        match Pin::new(&mut self.start).poll(cx) {
+            Poll::Pending => false,
+            Poll::Ready(Ok(mut started)) => {
+                w.report.chains_started += 1;
+                for t in self.takers.drain(..).flatten() {
+                    let l = t(&mut started);
+                    w.spawned.push(l);
+                }
+                // The members not taken are orphaned here.
+                drop(started);
+                true
+            }
+            Poll::Ready(Err(e)) => {
+                // Refused: the members' values were dropped, unsubmitted.
+                let sq = w.entries as usize;
+                let ok = match e {
+                    ring_core::Error::TooLong { .. } => self.ids.len() > sq,
+                    ring_core::Error::SubmissionQueueFull => true,
+                    _ => false,
+                };
+                assert!(ok, "chain of {} members on an SQ of {sq} refused: {e}", self.ids.len());
+                w.report.chains_refused += 1;
+                true
+            }
+        }
+    }
+    fn cancel(self: Box<Self>, _: &mut World) -> Box<dyn Live> {
+        // Nothing in the kernel yet: nothing to cancel.
+        self
+    }
+    fn forget(self: Box<Self>, w: &mut World) {
+        // The members' values (and their buffers) are never dropped.
+        for &id in &self.ids {
+            w.forgotten[id] = true;
+        }
         std::mem::forget(self);
     }
 }
@@ -327,6 +585,53 @@ fn judge_send(id: usize, (r, buf): (std::io::Result<usize>, Tracked), _cancelled
     }
 }
 
+/// A chain member's error: only `-ECANCELED` (from the user's cancel, or
+/// the kernel's after an earlier member failed) is one its request can get.
+fn member_err(id: usize, e: &std::io::Error) -> Res {
+    assert_eq!(e.raw_os_error(), Some(libc::ECANCELED), "chain member op {id}: {e}");
+    Res::Cancelled
+}
+
+fn judge_member_nop(id: usize, out: std::io::Result<()>, _cancelled: bool, w: &mut World) {
+    w.outcomes[id] += 1;
+    let r = match out {
+        Ok(()) => Res::Full,
+        Err(e) => member_err(id, &e),
+    };
+    w.record(id, r);
+}
+
+fn judge_member_read(id: usize, (r, buf): (std::io::Result<usize>, Tracked), cancelled: bool, w: &mut World) {
+    let res = match &r {
+        Ok(n) if *n == w.want[id] => Res::Full,
+        Ok(_) => Res::Failed,
+        Err(e) => member_err(id, e),
+    };
+    judge_read_file(id, (r, buf), cancelled, w);
+    w.record(id, res);
+}
+
+fn judge_member_write(id: usize, (r, buf): (std::io::Result<usize>, Tracked), cancelled: bool, w: &mut World) {
+    let res = match &r {
+        Ok(n) if *n == w.want[id] => Res::Full,
+        Ok(_) => Res::Failed,
+        Err(e) => member_err(id, e),
+    };
+    judge_write(id, (r, buf), cancelled, w);
+    w.record(id, res);
+}
+
+fn judge_member_sleep(id: usize, r: std::io::Result<bool>, _cancelled: bool, w: &mut World) {
+    w.outcomes[id] += 1;
+    let res = match r {
+        // The time ran out: -ETIME, a failure for the chain.
+        Ok(true) => Res::Failed,
+        Ok(false) => Res::Full,
+        Err(e) => member_err(id, &e),
+    };
+    w.record(id, res);
+}
+
 thread_local! {
     static OFFSETS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
@@ -352,16 +657,61 @@ pub enum Mode {
     SqPoll,
 }
 
-/// As [`run`], on a ring set up in `mode`.
-pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
+/// The scenario's ring: its [`Mode`] and the size of its CQ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setup {
+    /// The set-up flags.
+    pub mode: Mode,
+    /// `Some(n)`: a CQ of `n` entries (`IORING_SETUP_CQSIZE`; at least the
+    /// SQ's size, as the kernel requires). `None`: the kernel's default,
+    /// twice the SQ.
+    pub cq: Option<u32>,
+}
+
+impl Setup {
+    /// A ring in `mode` whose CQ is as small as the kernel allows for an SQ
+    /// of `entries` (as many entries as the SQ, and at least 2, so that a
+    /// zero-copy send, which needs two CQ credits, can start): operations
+    /// then wait for CQ credits, and a multishot stream's items (which take
+    /// no credit of their own) overflow the CQ, so the simulated kernel
+    /// parks them (`IORING_FEAT_NODROP`), sets `IORING_SQ_CQ_OVERFLOW` and
+    /// flushes them on a later enter.
+    pub fn tiny_cq(mode: Mode, entries: u32) -> Setup {
+        Setup { mode, cq: Some(entries.max(2)) }
+    }
+}
+
+impl From<Mode> for Setup {
+    fn from(mode: Mode) -> Setup {
+        Setup { mode, cq: None }
+    }
+}
+
+/// As [`run`], on a ring set up as `setup` says (a [`Mode`], or a
+/// [`Setup`] that also sizes the CQ).
+pub fn run_in(seed: u64, entries: u32, setup: impl Into<Setup>, actions: Vec<Action>) {
+    run_setup(seed, entries, setup.into(), actions);
+}
+
+/// As [`run_in`], returning what the scenario did.
+pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) -> Report {
     let sim = SimKernel::new(SimConfig { start_index: u32::MAX - 5, ..SimConfig::default() });
-    sim.set_chaos(Chaos::wild(seed));
-    let builder = match mode {
+    // The simulated kernel never splits a chain by a short submission of
+    // its own (as a real one does only when it cannot allocate a request
+    // mid-chain), so that "a failed member cancels the rest" holds exactly;
+    // a split at the driver's own submission boundary is still reported.
+    sim.set_chaos(Chaos { whole_chains: true, ..Chaos::wild(seed) });
+    let builder = match setup.mode {
         Mode::Plain => Builder::new(entries),
         Mode::DeferTaskrun => Builder::new(entries).defer_taskrun(),
         Mode::SqPoll => Builder::new(entries).sqpoll(None),
     };
+    let builder = match setup.cq {
+        Some(cq) => builder.cq_size(cq.max(entries)),
+        None => builder,
+    };
     let ring = builder.build_on(sim.clone()).expect("ring on the simulated kernel");
+    let cq_entries = ring.params().cq_entries;
     let driver = Driver::with_ring(ring, Batch::default());
     driver.set_teardown_deadline(Duration::from_millis(100));
     let src = sim.add_file((0..SRC_LEN).map(src_byte).collect::<Vec<u8>>());
@@ -372,6 +722,7 @@ pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
     let mut w = World {
         sim: sim.clone(),
         driver,
+        entries,
         src,
         dst,
         pipe,
@@ -382,6 +733,13 @@ pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
         forgotten: Vec::new(),
         outcomes: Vec::new(),
         piped: Vec::new(),
+        res: Vec::new(),
+        want: Vec::new(),
+        cancel_asked: Vec::new(),
+        member: Vec::new(),
+        chains: Vec::new(),
+        spawned: Vec::new(),
+        report: Report { cq_entries, ..Report::default() },
     };
     OFFSETS.with(|o| o.borrow_mut().clear());
     let mut live: Vec<Box<dyn Live>> = Vec::new();
@@ -391,58 +749,43 @@ pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
     for a in actions {
         match a {
             Action::Submit(k) => {
-                let id = w.outcomes.len();
-                w.outcomes.push(0);
-                w.forgotten.push(false);
-                w.drops.borrow_mut().push(0);
-                OFFSETS.with(|o| o.borrow_mut().push(0));
-                let mk = |data: Vec<u8>, w: &mut World| {
-                    let t = Tracked { data, id, drops: w.drops.clone() };
-                    w.bufs.push(Some((t.data.as_ptr() as usize, t.data.capacity())));
-                    t
-                };
+                let id = w.new_op();
                 let d = w.driver.clone();
                 let l: Box<dyn Live> = match k {
-                    Kind::Nop => {
-                        w.bufs.push(None);
-                        Box::new(OneShot { id, op: d.op(Nop), judge: judge_nop })
-                    }
+                    Kind::Nop => Box::new(OneShot { id, op: d.op(Nop), judge: judge_nop }),
                     Kind::ReadFile { off, len } => {
                         OFFSETS.with(|o| o.borrow_mut()[id] = off as usize);
-                        let b = mk(Vec::with_capacity(len as usize), &mut w);
+                        let b = w.buf(id, Vec::with_capacity(len as usize));
                         Box::new(OneShot { id, op: d.op(Read::new(w.src, b, u64::from(off))), judge: judge_read_file })
                     }
                     Kind::WriteFile { len } => {
-                        let b = mk(vec![id as u8 | 0x80; len as usize], &mut w);
+                        let b = w.buf(id, vec![id as u8 | 0x80; len as usize]);
                         let off = (id % 256 * REGION) as u64;
                         Box::new(OneShot { id, op: d.op(Write::new(w.dst, b, off)), judge: judge_write })
                     }
                     Kind::ReadPipe { len } => {
-                        let b = mk(Vec::with_capacity(len as usize), &mut w);
+                        let b = w.buf(id, Vec::with_capacity(len as usize));
                         Box::new(OneShot { id, op: d.op(Read::new(w.pipe.0, b, u64::MAX)), judge: judge_read_pipe })
                     }
-                    Kind::Sleep { ms } => {
-                        w.bufs.push(None);
-                        Box::new(OneShot {
-                            id,
-                            op: d.op(TimeoutOp::relative(Duration::from_millis(u64::from(ms)))),
-                            judge: judge_sleep,
-                        })
-                    }
-                    Kind::Poll => {
-                        w.bufs.push(None);
-                        Box::new(Stream { id, op: d.poll_multishot(&w.pollable, libc::POLLIN as u32) })
-                    }
-                    Kind::Ticks { n } => {
-                        w.bufs.push(None);
-                        Box::new(Stream { id, op: d.ticks(Duration::from_millis(3), u32::from(n)) })
-                    }
+                    Kind::Sleep { ms } => Box::new(OneShot {
+                        id,
+                        op: d.op(TimeoutOp::relative(Duration::from_millis(u64::from(ms)))),
+                        judge: judge_sleep,
+                    }),
+                    Kind::Poll => Box::new(Stream { id, op: d.poll_multishot(&w.pollable, libc::POLLIN as u32) }),
+                    Kind::Ticks { n } => Box::new(Stream { id, op: d.ticks(Duration::from_millis(3), u32::from(n)) }),
                     Kind::SendZc { len } => {
-                        let b = mk(vec![0x5a; len as usize], &mut w);
+                        let b = w.buf(id, vec![0x5a; len as usize]);
                         Box::new(OneShot { id, op: d.op(SendZc::new(w.sock, b, 0)), judge: judge_send })
                     }
                 };
                 live.push(l);
+            }
+            Action::Chain(spec) => {
+                let mut l = start_chain(&mut w, spec);
+                if !l.poll(&mut w, &mut cx) {
+                    live.push(l);
+                }
             }
             Action::Poll(i) if !live.is_empty() => {
                 let i = i as usize % live.len();
@@ -456,14 +799,12 @@ pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
             }
             Action::Forget(i) if !live.is_empty() => {
                 let i = i as usize % live.len();
-                let l = live.swap_remove(i);
-                w.forgotten[l.id()] = true;
-                l.forget();
+                live.swap_remove(i).forget(&mut w);
             }
             Action::Cancel(i) if !live.is_empty() => {
                 let i = i as usize % live.len();
                 let l = live.swap_remove(i);
-                live.push(l.cancel());
+                live.push(l.cancel(&mut w));
             }
             Action::Turn => {
                 let _ = w.driver.poll();
@@ -491,29 +832,51 @@ pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
             }
             _ => {}
         }
+        live.append(&mut w.spawned);
         check_step(&w);
     }
 
     // Quiescence: everything not forgotten is dropped or run to its end,
-    // and the kernel is allowed to finish whatever it holds.
-    for mut l in live.drain(..) {
-        // Half the survivors are run to completion, half dropped.
-        if l.id() % 2 == 0 {
-            for _ in 0..200 {
-                if l.poll(&mut w, &mut cx) {
-                    break;
-                }
-                w.sim.release_all();
-                w.sim.release_notifs();
-                w.sim.set_ready(w.pollable, libc::POLLIN as u32);
-                w.sim.pipe_write(w.pipe.1, &[1; 16]);
-                w.piped.push(1);
-                w.sim.advance(Duration::from_millis(10));
-                let _ = w.driver.park(Some(Duration::from_millis(1)));
-                check_step(&w);
-            }
+    // and the kernel is allowed to finish whatever it holds. Half the
+    // survivors are dropped, in order; the others are then polled in turn
+    // until each has its outcome (together, since one may wait for a CQ
+    // credit or an entry that another holds until it is collected). A
+    // chain's members all go the same way (run in three chains of four),
+    // so that a later member's outcome is seen after an earlier one's; a
+    // chain that starts meanwhile adds its members' futures to the runners.
+    let mut running: Vec<Box<dyn Live>> = Vec::new();
+    for l in live {
+        let run = match w.member[l.id()] {
+            Some(c) => w.chains[c].ops[0] % 4 != 3,
+            None => l.id() % 2 == 0,
+        };
+        if run {
+            running.push(l);
         }
     }
+    for _ in 0..200 {
+        let mut i = 0;
+        while i < running.len() {
+            if running[i].poll(&mut w, &mut cx) {
+                running.swap_remove(i);
+            } else {
+                i += 1;
+            }
+            running.append(&mut w.spawned);
+        }
+        if running.is_empty() {
+            break;
+        }
+        w.sim.release_all();
+        w.sim.release_notifs();
+        w.sim.set_ready(w.pollable, libc::POLLIN as u32);
+        w.sim.pipe_write(w.pipe.1, &[1; 16]);
+        w.piped.push(1);
+        w.sim.advance(Duration::from_millis(10));
+        let _ = w.driver.park(Some(Duration::from_millis(1)));
+        check_step(&w);
+    }
+    drop(running);
     for _ in 0..50 {
         w.sim.release_all();
         w.sim.release_notifs();
@@ -524,14 +887,20 @@ pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
     for (id, n) in w.outcomes.iter().enumerate() {
         assert!(*n <= 1, "op {id} got {n} outcomes");
     }
+    let (dstats, sstats) = (w.driver.stats(), w.sim.stats());
+    let report = Report {
+        ops: w.outcomes.len(),
+        waited_for_credit: dstats.waited_for_credit,
+        overflowed: sstats.overflowed,
+        flushed: sstats.flushed,
+        ..w.report
+    };
     if std::env::var_os("PROP_VERBOSE").is_some() {
         eprintln!(
-            "ops {} outcomes {} forgotten {} driver {:?} sim {:?}",
+            "ops {} outcomes {} forgotten {} {report:?} driver {dstats:?} sim {sstats:?}",
             w.outcomes.len(),
             w.outcomes.iter().sum::<u32>(),
             w.forgotten.iter().filter(|f| **f).count(),
-            w.driver.stats(),
-            w.sim.stats()
         );
     }
     // Dropping the driver terminates, and frees nothing the kernel holds.
@@ -540,6 +909,7 @@ pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
     drop(driver);
     assert!(start.elapsed() < Duration::from_secs(5), "driver drop took {:?}", start.elapsed());
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    assert!(sim.split_chains().is_empty(), "{:?}", sim.split_chains());
     let drops = drops.borrow();
     for id in 0..drops.len() {
         if bufs[id].is_none() {
@@ -554,6 +924,58 @@ pub fn run_in(seed: u64, entries: u32, mode: Mode, actions: Vec<Action>) {
             assert_eq!(drops[id], 1, "op {id}'s buffer freed {} times", drops[id]);
         }
     }
+    report
+}
+
+/// Builds the chain `spec` describes and its (not yet polled) start.
+fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
+    let c = w.chains.len();
+    let mut chain = w.driver.chain();
+    if spec.hard {
+        chain = chain.hard();
+    }
+    let mut ids = Vec::new();
+    let mut takers: Vec<Option<Taker>> = Vec::new();
+    for (i, m) in spec.members.into_iter().enumerate() {
+        let id = w.new_op();
+        w.member[id] = Some(c);
+        ids.push(id);
+        let t: Taker = match m {
+            Member::Nop => {
+                let link = chain.push(Nop);
+                Box::new(move |s| {
+                    Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_nop })
+                })
+            }
+            Member::ReadFile { off, len } => {
+                OFFSETS.with(|o| o.borrow_mut()[id] = off as usize);
+                let b = w.buf(id, Vec::with_capacity(len as usize));
+                w.want[id] = b.data.capacity();
+                let link = chain.push(Read::new(w.src, b, u64::from(off)));
+                Box::new(move |s| {
+                    Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_read })
+                })
+            }
+            Member::WriteFile { len } => {
+                let b = w.buf(id, vec![id as u8 | 0x80; len as usize]);
+                w.want[id] = len as usize;
+                let off = (id % 256 * REGION) as u64;
+                let link = chain.push(Write::new(w.dst, b, off));
+                Box::new(move |s| {
+                    Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_write })
+                })
+            }
+            Member::Sleep { ms } => {
+                let link = chain.push(TimeoutOp::relative(Duration::from_millis(u64::from(ms))));
+                Box::new(move |s| {
+                    Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_sleep })
+                })
+            }
+        };
+        takers.push((spec.take >> i & 1 == 1).then_some(t));
+    }
+    w.chains.push(ChainRec { ops: ids.clone(), hard: spec.hard });
+    Box::new(Starting { ids, start: chain.start(), takers })
 }
 
 fn holds(buf: &Option<(usize, usize)>, f: &crate::sim::Inflight) -> bool {
@@ -564,6 +986,8 @@ fn holds(buf: &Option<(usize, usize)>, f: &crate::sim::Inflight) -> bool {
 fn check_step(w: &World) {
     let v = w.sim.violations();
     assert!(v.is_empty(), "the kernel touched memory that is not live: {v:?}");
+    let split = w.sim.split_chains();
+    assert!(split.is_empty(), "the driver cut a linked chain: {split:?}");
     let drops = w.drops.borrow();
     for f in w.sim.inflight() {
         for id in 0..w.bufs.len() {
@@ -575,19 +999,21 @@ fn check_step(w: &World) {
 }
 
 /// Decodes a scenario from arbitrary bytes (for the fuzzer): a seed, a ring
-/// size and mode, then one action per two bytes.
+/// size and set-up, then one action per two bytes.
 pub fn decode(data: &[u8]) -> (u64, u32, Vec<Action>) {
     let (seed, entries, _, actions) = decode_with_mode(data);
     (seed, entries, actions)
 }
 
-/// As [`decode`], also picking the ring's [`Mode`].
-pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Mode, Vec<Action>) {
+/// As [`decode`], also picking the ring's [`Setup`]: its [`Mode`] and
+/// whether its CQ is tiny ([`Setup::tiny_cq`]).
+pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Setup, Vec<Action>) {
     let mut seed = [0u8; 8];
     let n = data.len().min(8);
     seed[..n].copy_from_slice(&data[..n]);
     let rest = data.get(8..).unwrap_or(&[]);
-    let entries = [1u32, 2, 4][rest.first().copied().unwrap_or(0) as usize % 3];
+    let ring = rest.first().copied().unwrap_or(0) as usize;
+    let entries = [1u32, 2, 4][ring % 3];
     let actions = rest
         .get(1..)
         .unwrap_or(&[])
@@ -595,7 +1021,7 @@ pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Mode, Vec<Action>) {
         .take(200)
         .map(|c| {
             let (op, arg) = (c[0], c.get(1).copied().unwrap_or(0));
-            match op % 19 {
+            match op % 20 {
                 0 => Action::Submit(Kind::Nop),
                 1 => Action::Submit(Kind::ReadFile { off: u16::from(arg) * 15, len: arg % 63 + 1 }),
                 2 => Action::Submit(Kind::WriteFile { len: arg % (REGION as u8 - 1) + 1 }),
@@ -613,6 +1039,7 @@ pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Mode, Vec<Action>) {
                 15 => Action::ReleaseSome,
                 16 => Action::ReleaseAll,
                 17 => Action::ReleaseNotifs,
+                18 => Action::Chain(decode_chain(op / 20, arg)),
                 _ => match arg % 4 {
                     0 => Action::PipeWrite(arg),
                     1 => Action::SetReady,
@@ -622,6 +1049,21 @@ pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Mode, Vec<Action>) {
             }
         })
         .collect();
-    let mode = [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll][rest.first().copied().unwrap_or(0) as usize / 3 % 3];
-    (u64::from_le_bytes(seed), entries, mode, actions)
+    let mode = [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll][ring / 3 % 3];
+    let setup = if ring / 9 % 2 == 1 { Setup::tiny_cq(mode, entries) } else { Setup::from(mode) };
+    (u64::from_le_bytes(seed), entries, setup, actions)
+}
+
+/// A chain from two small numbers (`hi` < 13, `arg` any byte): two or
+/// three members of the four kinds, hard or not, and which to take.
+fn decode_chain(hi: u8, arg: u8) -> ChainSpec {
+    let member = |k: u8| match k % 4 {
+        0 => Member::Nop,
+        1 => Member::ReadFile { off: u16::from(arg) * 16, len: arg % 63 + 1 },
+        2 => Member::WriteFile { len: arg % (REGION as u8 - 1) + 1 },
+        _ => Member::Sleep { ms: arg % 20 },
+    };
+    let n = 2 + usize::from(hi % 2);
+    let members = (0..n).map(|i| member((arg >> (2 * i)) ^ (hi >> 1))).collect();
+    ChainSpec { members, hard: hi / 2 % 4 == 3, take: if hi / 8 == 0 { 0b111 } else { arg >> 5 } }
 }

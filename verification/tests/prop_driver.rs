@@ -4,27 +4,53 @@
 #![cfg(not(ring_loom))]
 
 use proptest::prelude::*;
-use verification::scenario::{run_in, Action, Kind, Mode, REGION};
+use verification::scenario::{run_setup, Action, ChainSpec, Kind, Member, Mode, Setup, REGION};
 
 #[global_allocator]
 static ALLOC: verification::alloc::TrackingAlloc = verification::alloc::TrackingAlloc;
 
-fn kind() -> impl Strategy<Value = Kind> {
+/// The operations; on a tiny CQ more multishot polls (their items take no
+/// CQ credit, so they are what overflows the CQ).
+fn kind(tiny: bool) -> impl Strategy<Value = Kind> {
     prop_oneof![
-        Just(Kind::Nop),
-        (0u16..4000, 1u8..64).prop_map(|(off, len)| Kind::ReadFile { off, len }),
-        (1u8..REGION as u8).prop_map(|len| Kind::WriteFile { len }),
-        (1u8..16).prop_map(|len| Kind::ReadPipe { len }),
-        (0u8..50).prop_map(|ms| Kind::Sleep { ms }),
-        Just(Kind::Poll),
-        (1u8..4).prop_map(|n| Kind::Ticks { n }),
-        (1u8..64).prop_map(|len| Kind::SendZc { len }),
+        1 => Just(Kind::Nop),
+        1 => (0u16..4000, 1u8..64).prop_map(|(off, len)| Kind::ReadFile { off, len }),
+        1 => (1u8..REGION as u8).prop_map(|len| Kind::WriteFile { len }),
+        1 => (1u8..16).prop_map(|len| Kind::ReadPipe { len }),
+        1 => (0u8..50).prop_map(|ms| Kind::Sleep { ms }),
+        if tiny { 3 } else { 1 } => Just(Kind::Poll),
+        1 => (1u8..4).prop_map(|n| Kind::Ticks { n }),
+        1 => (1u8..64).prop_map(|len| Kind::SendZc { len }),
     ]
 }
 
-fn action() -> impl Strategy<Value = Action> {
+fn member() -> impl Strategy<Value = Member> {
     prop_oneof![
-        4 => kind().prop_map(Action::Submit),
+        2 => Just(Member::Nop),
+        // Some reads run past the end of the 4096-byte file: short, so failed.
+        3 => (0u16..4200, 1u8..64).prop_map(|(off, len)| Member::ReadFile { off, len }),
+        2 => (1u8..REGION as u8).prop_map(|len| Member::WriteFile { len }),
+        2 => (0u8..20).prop_map(|ms| Member::Sleep { ms }),
+    ]
+}
+
+fn chain() -> impl Strategy<Value = ChainSpec> {
+    (
+        // Mostly two members: a chain longer than the SQ is refused.
+        prop_oneof![3 => Just(2usize), 1 => Just(3)].prop_flat_map(|n| proptest::collection::vec(member(), n)),
+        prop_oneof![3 => Just(false), 1 => Just(true)],
+        // Usually every member's future; otherwise any subset, none included.
+        prop_oneof![3 => Just(0b111u8), 1 => 0u8..8],
+    )
+        .prop_map(|(members, hard, take)| ChainSpec { members, hard, take })
+}
+
+/// The actions; on a tiny CQ the polled descriptor becomes ready more
+/// often, so that multishot polls overflow the CQ.
+fn action(tiny: bool) -> impl Strategy<Value = Action> {
+    prop_oneof![
+        4 => kind(tiny).prop_map(Action::Submit),
+        2 => chain().prop_map(Action::Chain),
         4 => any::<u8>().prop_map(Action::Poll),
         1 => any::<u8>().prop_map(Action::Drop),
         1 => any::<u8>().prop_map(Action::Forget),
@@ -35,7 +61,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::ReleaseAll),
         1 => Just(Action::ReleaseNotifs),
         1 => any::<u8>().prop_map(Action::PipeWrite),
-        1 => Just(Action::SetReady),
+        if tiny { 3 } else { 1 } => Just(Action::SetReady),
         1 => any::<u8>().prop_map(Action::Advance),
         1 => Just(Action::SqpollStep),
     ]
@@ -58,8 +84,110 @@ proptest! {
         seed in any::<u64>(),
         entries in prop_oneof![Just(1u32), Just(2), Just(4)],
         mode in prop_oneof![Just(Mode::Plain), Just(Mode::DeferTaskrun), Just(Mode::SqPoll)],
-        actions in proptest::collection::vec(action(), 1..80),
+        // One case in three on a CQ as small as the kernel allows.
+        (tiny, actions) in prop_oneof![2 => Just(false), 1 => Just(true)]
+            .prop_flat_map(|tiny| (Just(tiny), proptest::collection::vec(action(tiny), 1..80))),
     ) {
-        run_in(seed, entries, mode, actions);
+        let setup = if tiny { Setup::tiny_cq(mode, entries) } else { Setup::from(mode) };
+        run_setup(seed, entries, setup, actions);
+    }
+}
+
+/// Steps that let the kernel finish what it holds and poll the first live
+/// future, `n` times: every live future completes in turn.
+fn settle(n: usize) -> Vec<Action> {
+    use Action::*;
+    let cycle = [Turn, SqpollStep, ReleaseAll, ReleaseNotifs, Advance(5), Park, Poll(0), Poll(1), Poll(2)];
+    cycle.iter().cycle().take(cycle.len() * n).cloned().collect()
+}
+
+/// A chain whose second member always fails (a timeout expires, `-ETIME`):
+/// the third is cancelled by the kernel, and the model sees it.
+#[test]
+fn a_failed_chain_member_cancels_the_rest() {
+    let chain = |hard| {
+        Action::Chain(ChainSpec {
+            members: vec![Member::Nop, Member::Sleep { ms: 1 }, Member::WriteFile { len: 8 }],
+            hard,
+            take: 0b111,
+        })
+    };
+    let with = |c| [vec![c], settle(12)].concat();
+    for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+        let r = run_setup(7, 4, Setup::from(mode), with(chain(false)));
+        assert_eq!((r.chains_started, r.members_seen), (1, 3), "{mode:?}: {r:?}");
+        assert_eq!(r.members_cancelled_by_chain, 1, "{mode:?}: {r:?}");
+        assert!(r.members_checked_after_failure >= 1, "{mode:?}: {r:?}");
+    }
+    // A hard link runs the write anyway.
+    let r = run_setup(7, 4, Setup::from(Mode::Plain), with(chain(true)));
+    assert_eq!((r.chains_started, r.members_seen, r.members_cancelled_by_chain), (1, 3, 0), "{r:?}");
+    // On an SQ of 2 the chain of three is refused; its buffers are freed.
+    let r = run_setup(7, 2, Setup::from(Mode::Plain), with(chain(false)));
+    assert_eq!((r.chains_started, r.chains_refused), (0, 1), "{r:?}");
+}
+
+/// Members not taken are orphaned, and a chain that must wait for CQ
+/// credits starts once they come back.
+#[test]
+fn untaken_members_and_waiting_chains() {
+    use Action::*;
+    let chain = |take| Chain(ChainSpec { members: vec![Member::Nop, Member::Nop], hard: false, take });
+    let actions = [vec![Submit(Kind::Nop), Submit(Kind::Nop), Poll(0), Poll(1), chain(0b01), chain(0b00)], settle(12)];
+    let r = run_setup(11, 2, Setup::tiny_cq(Mode::Plain, 2), actions.concat());
+    assert_eq!(r.cq_entries, 2);
+    assert_eq!((r.chains_started, r.members_seen), (2, 1), "{r:?}");
+    assert!(r.waited_for_credit > 0, "{r:?}");
+}
+
+/// A tiny CQ: more operations than credits wait their turn, and multishot
+/// streams (whose items take no credit) overflow the CQ, so completions are
+/// parked and flushed later.
+#[test]
+fn a_tiny_cq_backpressures_and_overflows() {
+    use Action::*;
+    let mut actions = Vec::new();
+    for _ in 0..3 {
+        actions.push(Submit(Kind::Poll));
+    }
+    for _ in 0..3 {
+        actions.push(Submit(Kind::Nop));
+    }
+    for i in 0..6 {
+        actions.push(Poll(i));
+    }
+    // The kernel runs everything, and the polled descriptor becomes ready
+    // three times before the driver reaps: nine items for a CQ of four.
+    for _ in 0..4 {
+        actions.extend([Turn, SqpollStep, ReleaseAll, SetReady, SetReady, SetReady]);
+    }
+    actions.extend(settle(20));
+    for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+        let r = run_setup(3, 4, Setup::tiny_cq(mode, 4), actions.clone());
+        assert_eq!(r.cq_entries, 4, "{mode:?}");
+        assert!(r.waited_for_credit > 0, "{mode:?}: {r:?}");
+        assert!(r.overflowed > 0 && r.flushed > 0, "{mode:?}: {r:?}");
+    }
+}
+
+/// A chain started while the SQ holds an unsubmitted entry and has no room
+/// for all of it: the driver must make room first and publish the chain
+/// whole, never submit part of it (the simulator reports a submission that
+/// ends inside a chain, `SimKernel::split_chains`).
+#[test]
+fn a_chain_is_never_split_by_a_full_sq() {
+    use Action::*;
+    let chain = Chain(ChainSpec { members: vec![Member::Nop, Member::Nop], hard: false, take: 0b11 });
+    let actions = [vec![Submit(Kind::Nop), Submit(Kind::Nop), Poll(0), chain], settle(6)].concat();
+    for seed in 0..8 {
+        for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+            let r = run_setup(seed, 2, Setup::from(mode), actions.clone());
+            // Under SQPOLL the driver may give up instead, with
+            // `SubmissionQueueFull`: `IORING_ENTER_SQ_WAIT` returns as soon
+            // as one entry is free, which is not room for the chain, and
+            // the driver retries only three times.
+            let started = if mode == Mode::SqPoll { r.chains_started + r.chains_refused } else { r.chains_started };
+            assert_eq!(started, 1, "seed {seed} {mode:?}: {r:?}");
+        }
     }
 }

@@ -73,6 +73,15 @@ pub struct Chaos {
     /// Chance that an enter (or an SQPOLL step) consumes fewer SQEs than
     /// were asked for or published.
     pub short_submit: u32,
+    /// With `short_submit` (random or [`EnterFault::Short`]): end a short
+    /// submission at the end of a link chain rather than inside it. Off,
+    /// a short submission may stop inside a chain, as the kernel's does
+    /// when it cannot allocate a request mid-chain (`io_submit_sqes` then
+    /// runs the members it took as a chain of their own, and the rest as
+    /// another); on, the simulated kernel never splits a chain itself, so
+    /// a test can hold the application to "a failed member cancels the
+    /// rest" exactly.
+    pub whole_chains: bool,
     /// Chance, at each event of a multishot poll, that the stream ends
     /// there: the event without `IORING_CQE_F_MORE`, or `-ENOBUFS`.
     pub end_multishot: u32,
@@ -101,6 +110,7 @@ impl Chaos {
             enter_fail: 150,
             enter_errors: Vec::new(),
             short_submit: 200,
+            whole_chains: false,
             end_multishot: 100,
             shuffle_notifs: true,
             cancel_race: 300,

@@ -29,12 +29,18 @@
 //!   SEND_ZC (result with `F_MORE`, then `F_NOTIF`), OPENAT, CLOSE, STATX;
 //!   link chains (`IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK`) and
 //!   `IOSQE_CQE_SKIP_SUCCESS`. Every other opcode fails with `-EINVAL`.
+//!   A submission the application bounds (its `to_submit`, or under
+//!   SQPOLL what it published) that ends inside a chain is reported
+//!   ([`SimKernel::split_chains`]): chains do not span submission
+//!   boundaries, so such a chain runs as two.
 //! - **Faults** ([`Chaos`], [`EnterFault`]): held completions released in
 //!   any order, short reads and writes, failed and short enters, a CQ that
 //!   overflows, multishot streams that end early, zero-copy notifications
 //!   out of order, cancellations that lose the race, dropped completions
 //!   (`EBADR`), an SQPOLL thread that sleeps and consumes slowly, and
-//!   DEFER_TASKRUN completions that appear only on GETEVENTS.
+//!   DEFER_TASKRUN completions that appear only on GETEVENTS. A short
+//!   submission may stop inside a link chain, as the kernel's does when it
+//!   cannot allocate a request, unless `Chaos::whole_chains`.
 //! - **Memory**: every request records the user ranges it holds
 //!   ([`SimKernel::inflight`]) and really reads or writes them when it
 //!   runs; with [`crate::alloc::TrackingAlloc`] installed, an access to
@@ -163,6 +169,9 @@ pub struct SimStats {
     pub sqpoll_sleeps: u64,
     /// Times an enter woke it.
     pub sqpoll_wakeups: u64,
+    /// Link chains split by a short submission the simulated kernel chose
+    /// (`Chaos::short_submit` without `Chaos::whole_chains`).
+    pub chains_split: u64,
 }
 
 /// Where a request in flight stands.
@@ -464,6 +473,18 @@ impl SimKernel {
         self.lock().stalls.clone()
     }
 
+    /// Link chains the *application* cut: a submission it asked for (the
+    /// `to_submit` of an enter, or under SQPOLL everything published) ended
+    /// with an SQE carrying `IOSQE_IO_LINK` or `IOSQE_IO_HARDLINK`. Chains
+    /// do not span submission boundaries (`io_uring_enter(2)`): the kernel
+    /// runs the members it took as a chain of their own, and the rest,
+    /// submitted later, as another, so a failure no longer cancels them.
+    /// Splits the simulated kernel itself chose (a short submission) are
+    /// not listed; they are counted in [`SimStats::chains_split`].
+    pub fn split_chains(&self) -> Vec<String> {
+        self.lock().split_chains.clone()
+    }
+
     /// How many times an SQE with this `user_data` was consumed.
     pub fn executions(&self, user_data: u64) -> u32 {
         self.lock().executions.get(&user_data).copied().unwrap_or(0)
@@ -729,7 +750,7 @@ impl SimKernel {
             }
             submitted = to_submit;
         } else if to_submit > 0 {
-            submitted = st.consume(ring, to_submit.min(limit));
+            submitted = st.consume(ring, to_submit.min(limit), limit < to_submit);
             if submitted != to_submit {
                 // `io_uring_enter` returns at once when it submitted fewer
                 // entries than it was told to (`ret != to_submit`): no

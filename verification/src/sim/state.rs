@@ -132,6 +132,8 @@ pub(crate) struct SimState {
     pub now: Duration,
     pub violations: Vec<String>,
     pub stalls: Vec<String>,
+    /// Chains cut by a submission boundary the application set.
+    pub split_chains: Vec<String>,
     /// SQEs consumed per `user_data`.
     pub executions: HashMap<u64, u32>,
     /// CQEs produced per `user_data` (posted, parked or deferred).
@@ -163,6 +165,7 @@ impl SimState {
             now: Duration::ZERO,
             violations: Vec::new(),
             stalls: Vec::new(),
+            split_chains: Vec::new(),
             executions: HashMap::new(),
             posted: HashMap::new(),
             stats: SimStats::default(),
@@ -287,7 +290,13 @@ impl SimState {
 
     /// Consumes up to `max` published SQEs of `ring`, as `io_submit_sqes`
     /// does, and starts them. Returns how many entries were consumed.
-    pub fn consume(&mut self, ring: RawFd, max: u32) -> u32 {
+    ///
+    /// `short` says that `max` is the simulated kernel's own short
+    /// submission (fault injection), not the application's bound: with
+    /// `Chaos::whole_chains` it then runs on to the end of a chain it
+    /// stopped inside. A submission that ends inside a chain at the
+    /// application's bound is recorded in `split_chains`.
+    pub fn consume(&mut self, ring: RawFd, max: u32, short: bool) -> u32 {
         let r = self.rings.get_mut(&ring).expect("caller checked");
         let Some(mem) = &r.mem else { return 0 };
         let entries = mem.sq_entries;
@@ -303,7 +312,8 @@ impl SimState {
             ));
             avail = entries;
         }
-        let want = max.min(avail);
+        let mut want = max.min(avail);
+        let whole = short && self.chaos.whole_chains;
         let mixed = r.flags & IORING_SETUP_SQE_MIXED != 0;
         let shift = u32::from(r.flags & IORING_SETUP_SQE128 != 0);
         let mut raw = Vec::new();
@@ -335,16 +345,29 @@ impl SimState {
             }
             raw.push(Some((sqe, None)));
             pos += if big { 2 } else { 1 };
+            if whole && pos >= want && pos < avail && sqe.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0 {
+                // A short submission of our own choosing: take the rest of
+                // the chain too (it is published whole, or the application
+                // split it, which the check below reports).
+                want = pos + 1;
+            }
         }
+        // Where the submission ended: inside a chain (the last SQE taken
+        // links on), although nothing stopped it early (a bad index or
+        // entry, a failed preparation: see below).
+        let ends_in_chain = pos >= want
+            && matches!(raw.last(), Some(Some((sqe, None))) if sqe.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0);
         // Prepare each request (this is where the kernel copies what it
         // needs from user memory), stopping at a failure as the kernel
         // does unless `IORING_SETUP_SUBMIT_ALL`.
         let submit_all = r.flags & IORING_SETUP_SUBMIT_ALL != 0;
         let mut consumed = 0u32;
         let mut batch = Vec::new();
+        let mut stopped = false;
         for item in raw {
             let Some((sqe, err)) = item else {
                 consumed += 1;
+                stopped = true;
                 break;
             };
             let big = mixed && matches!(sqe.opcode, IORING_OP_NOP128 | IORING_OP_URING_CMD128) && err.is_none();
@@ -355,7 +378,19 @@ impl SimState {
             let stop = matches!(req.kind, Kind::Fail(_)) && !req.links_next() && !submit_all;
             batch.push(req);
             if stop {
+                stopped = true;
                 break;
+            }
+        }
+        if ends_in_chain && !stopped {
+            if short && want < avail {
+                self.stats.chains_split += 1;
+            } else {
+                let last = batch.last().map_or(0, |r: &Req| r.user_data);
+                self.split_chains.push(format!(
+                    "ring {ring}: a submission of {consumed} entries ended inside a link chain (after user_data {last:#x}): \
+                     chains do not span submission boundaries, so the rest of it will run unlinked"
+                ));
             }
         }
         let r = self.rings.get_mut(&ring).expect("caller checked");
@@ -527,7 +562,7 @@ impl SimState {
         if pending > 0 {
             sp.idle = 0;
             let max = if short && pending > 1 { 1 + self.rng.below(u64::from(pending - 1)) as u32 } else { pending };
-            let n = self.consume(ring, max);
+            let n = self.consume(ring, max, max < pending);
             self.stats.sqpoll_consumed += u64::from(n);
             self.settle();
             return n;
