@@ -231,7 +231,8 @@ impl<T: Operation, K: Kernel> Op<T, K> {
                     }
                     Start::Refused(op, errno) => {
                         // The ring cannot carry it (a 128-byte entry on a
-                        // 64-byte ring): it never reached the kernel.
+                        // 64-byte ring, or more completions than its CQ
+                        // holds): it never reached the kernel.
                         let cqe = Cqe { res: -errno, ..Cqe::default() };
                         Poll::Ready((op.complete(cqe, cqe), false))
                     }

@@ -802,3 +802,29 @@ fn a_prepare_that_panics_leaves_no_entry_behind() {
     drop(d);
     assert!(start.elapsed() < Duration::from_millis(500));
 }
+
+#[test]
+fn an_operation_needing_more_completions_than_the_cq_holds_is_refused_not_stalled() {
+    use std::task::{Context, Poll, Waker};
+    // A CQ of one entry, and a zero-copy send, which posts two completions
+    // (its result and its notification): it could never get its credits.
+    // It must end at once with EINVAL and its buffer, not wait forever (and
+    // hold up every operation queued behind it).
+    let ring = ring_core::Builder::new(1).cq_size(1).build().unwrap();
+    assert_eq!(ring.params().cq_entries, 1);
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut op = d.send_zc(&a, vec![7u8; 16], 0);
+    let mut cx = Context::from_waker(Waker::noop());
+    let Poll::Ready((r, buf)) = std::pin::Pin::new(&mut op).poll(&mut cx) else {
+        panic!("a zero-copy send on a one-entry CQ waits for credits it can never get");
+    };
+    assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EINVAL));
+    assert_eq!(buf, vec![7u8; 16]);
+    assert_eq!(d.in_flight(), 0);
+    // The ring still works for operations that fit.
+    let mut nop = d.nop();
+    assert!(std::pin::Pin::new(&mut nop).poll(&mut cx).is_pending());
+    d.park(Some(Duration::from_secs(1))).unwrap();
+    assert!(matches!(std::pin::Pin::new(&mut nop).poll(&mut cx), Poll::Ready(Ok(()))));
+}

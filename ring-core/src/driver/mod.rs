@@ -209,7 +209,8 @@ pub(crate) enum Start<T> {
     /// The driver is shut down; the operation never reached the kernel.
     Closed(T),
     /// The ring cannot carry this operation (a 128-byte entry on a ring
-    /// without `SQE128` or `SQE_MIXED`); it completes with this errno.
+    /// without `SQE128` or `SQE_MIXED`, or an operation posting more
+    /// completions than the CQ holds); it completes with this errno.
     Refused(T, i32),
 }
 
@@ -217,6 +218,9 @@ pub(crate) enum Start<T> {
 enum Contended {
     Closed,
     Wait(u64),
+    /// It can never start on this ring (it needs more completion slots than
+    /// the CQ has); it completes with this errno.
+    Refused(i32),
 }
 
 /// The state shared by the driver handles and the operation futures.
@@ -809,6 +813,7 @@ impl<K: Kernel> Inner<K> {
                 return match refused {
                     Contended::Closed => Start::Closed(op),
                     Contended::Wait(t) => Start::Wait(op, t),
+                    Contended::Refused(errno) => Start::Refused(op, errno),
                 };
             }
         }
@@ -950,6 +955,12 @@ impl<K: Kernel> Inner<K> {
             // completes as cancelled.
             return Some(Contended::Closed);
         }
+        if need > self.t.slots.len() {
+            // More completions than the CQ holds (a zero-copy send, which
+            // posts two, on a CQ of one entry): it would wait for credits
+            // forever, and every operation queued behind it with it.
+            return Some(Contended::Refused(libc::EINVAL));
+        }
         // Fairness without trusting waiters to come back: waiters are woken
         // in arrival order and taken off the queue as they are woken (see
         // `wake_first_waiter`), so a waiter whose future was forgotten costs
@@ -1072,6 +1083,10 @@ impl<K: Kernel> Inner<K> {
         let pushed = {
             let ring = self.ring.as_mut().expect("not closed");
             let mut ok = false;
+            // Without SQPOLL one `sq_wait` submits everything queued. Under
+            // SQPOLL it waits only while the SQ is full, so a chain that needs
+            // more room than the poll thread has freed yet is refused with
+            // `SubmissionQueueFull` (a known limit; nothing is lost).
             for _ in 0..3 {
                 // SAFETY: each SQE was built by its member's `prepare` from a
                 // value now at rest in the table (the Operation contract).
