@@ -828,3 +828,22 @@ fn an_operation_needing_more_completions_than_the_cq_holds_is_refused_not_stalle
     d.park(Some(Duration::from_secs(1))).unwrap();
     assert!(matches!(std::pin::Pin::new(&mut nop).poll(&mut cx), Poll::Ready(Ok(()))));
 }
+
+#[test]
+fn a_runtime_on_a_one_entry_cq_is_refused() {
+    // Its eventfd read would hold the only completion slot for good.
+    let ring = ring_core::Builder::new(1).cq_size(1).build().unwrap();
+    let e = Runtime::with_ring(ring, ring_core::driver::Batch::default()).err().expect("refused");
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    // Two entries are enough to run operations.
+    let rt =
+        Runtime::with_ring(ring_core::Builder::new(1).cq_size(2).build().unwrap(), ring_core::driver::Batch::default())
+            .unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async move {
+        for _ in 0..10 {
+            d.nop().await.unwrap();
+        }
+    })
+    .unwrap();
+}

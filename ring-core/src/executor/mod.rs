@@ -54,7 +54,18 @@ thread_local! {
 
 impl<K: Kernel + 'static> Runtime<K> {
     /// A runtime on `ring`, submitting as `strategy` decides.
+    ///
+    /// The CQ must have at least two entries: the runtime keeps a read on
+    /// its eventfd in flight, which holds one completion slot for good, and
+    /// with no other slot every operation would wait forever. A smaller
+    /// ring is refused with `InvalidInput`.
     pub fn with_ring(ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> io::Result<Self> {
+        if ring.params().cq_entries < 2 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the runtime needs a CQ of at least 2 entries (its eventfd read holds one)",
+            ));
+        }
         let driver = Driver::with_ring(ring, strategy);
         // SAFETY: eventfd has no memory effects; a negative result is an error.
         let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
