@@ -517,6 +517,37 @@ fn a_file_table_is_unregistered_when_its_last_holder_goes() {
     remove(&path);
 }
 
+/// An explicit close and a new descriptor that the kernel puts in the same
+/// slot, submitted together: the closed handle, dropped once its close
+/// completes, must not empty the slot again (it holds the new descriptor).
+#[test]
+fn a_slot_closed_explicitly_is_not_emptied_again_under_its_next_owner() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    let files = FixedFiles::new(&d, 2, 1..2).unwrap();
+    let path = temp_path("reclose");
+    let fd = open_direct(&rt, &files, &path).unwrap();
+    let mut close = d.close_direct(fd).expect("sole holder");
+    let mut sock = d.socket_direct(&files, libc::AF_INET, libc::SOCK_STREAM, 0);
+    let mut cx = Context::from_waker(Waker::noop());
+    // Both are queued, then submitted together by the next turn.
+    assert!(Pin::new(&mut close).poll(&mut cx).is_pending());
+    assert!(Pin::new(&mut sock).poll(&mut cx).is_pending());
+    let sock = rt
+        .block_on(async {
+            close.await.unwrap();
+            sock.await
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!((sock.slot(), files.occupied()), (1, 1));
+    let full = open_direct(&rt, &files, &path).unwrap_err();
+    assert_eq!(full.raw_os_error(), Some(libc::ENFILE), "the socket still holds the only slot");
+    drop(sock);
+    open_direct(&rt, &files, &path).expect("free once the socket's handle goes");
+    remove(&path);
+}
+
 thread_local! {
     /// A descriptor that [`dropping_waker`]'s `clone` drops.
     static TO_DROP: RefCell<Option<FixedFd>> = const { RefCell::new(None) };
