@@ -1476,3 +1476,33 @@ impl<K: Kernel> core::fmt::Debug for Driver<K> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::future::Future;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::task::{Context, Waker};
+
+    #[test]
+    fn a_sent_cancellation_is_counted_until_its_completion() {
+        let d = Driver::new(4).unwrap();
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 writes two descriptors into the array.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        // SAFETY: fresh descriptors we own.
+        let (r, _w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let mut read = d.read(&r, Vec::<u8>::with_capacity(8));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(core::pin::Pin::new(&mut read).poll(&mut cx).is_pending());
+        d.poll().unwrap();
+        drop(read);
+        assert_eq!(d.stats().cancels, 1);
+        assert_eq!(d.shared.inner.borrow().t.internal, 1, "the cancellation holds a credit until it completes");
+        while d.stats().orphans_reaped == 0 {
+            d.park(Some(Duration::from_millis(5))).unwrap();
+        }
+        d.poll().unwrap();
+        assert_eq!(d.shared.inner.borrow().t.internal, 0);
+    }
+}
