@@ -27,7 +27,7 @@
 # system (thread::sleep and Instant use Miri's virtual clock).
 #
 # Usage: scripts/miri.sh [extra arguments for the test binaries]
-# Budget: about 5 minutes per pass on 2 cores.
+# Budget: about 13 minutes per pass on 2 cores (measured 2026-11-22, other builds running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
