@@ -286,3 +286,21 @@ pub(crate) fn before_alloc(files: &FixedFiles) -> Rc<FilesInner> {
     files.inner.flush();
     files.inner.clone()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_inner_debug_names_size_and_occupied() {
+        let inner = FilesInner {
+            size: 4,
+            alloc: 0..4,
+            clear: Box::new(|_| None),
+            release: Box::new(|| false),
+            pending: RefCell::new(Vec::new()),
+            occupied: Cell::new(0),
+        };
+        assert_eq!(format!("{inner:?}"), "FilesInner { size: 4, occupied: 0 }");
+    }
+}
