@@ -4,64 +4,17 @@ use std::future::Future;
 use ring_core::buf::{Region, SharedRegion};
 use ring_core::{Cancelled, Runtime};
 use std::cell::Cell;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-fn pipe() -> (OwnedFd, OwnedFd) {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into the array.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
-}
-
-fn write_all(fd: &OwnedFd, data: &[u8]) {
-    // SAFETY: writes from a live slice.
-    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-    assert_eq!(n, data.len() as isize);
-}
+mod support;
+use support::*;
 
 fn temp_file(name: &str) -> (std::path::PathBuf, std::fs::File) {
     let path = std::env::temp_dir().join(format!("ring-core-{}-{name}", std::process::id()));
     let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
     (path, f)
-}
-
-/// A buffer that counts how often it was dropped.
-struct Counted {
-    data: Vec<u8>,
-    drops: Rc<Cell<u32>>,
-}
-
-// SAFETY: forwards to the Vec's heap memory, which is stable across moves.
-unsafe impl ring_core::buf::IoBuf for Counted {
-    fn stable_ptr(&self) -> *const u8 {
-        self.data.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.data.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.data.capacity()
-    }
-}
-
-// SAFETY: as above.
-unsafe impl ring_core::buf::IoBufMut for Counted {
-    fn stable_mut_ptr(&mut self) -> *mut u8 {
-        self.data.as_mut_ptr()
-    }
-    unsafe fn set_init(&mut self, n: usize) {
-        // SAFETY: forwarded contract.
-        unsafe { ring_core::buf::IoBufMut::set_init(&mut self.data, n) }
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.drops.set(self.drops.get() + 1);
-    }
 }
 
 #[test]

@@ -8,34 +8,17 @@
 use ring_core::{Driver, Error, Runtime};
 use std::cell::Cell;
 use std::future::Future;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::*;
+
 // ---- helpers ----
-
-/// A waker that counts how often it was woken.
-struct Count(AtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// A counting waker and its counter.
-fn counter() -> (Arc<Count>, Waker) {
-    let c = Arc::new(Count(AtomicUsize::new(0)));
-    let w = Waker::from(c.clone());
-    (c, w)
-}
 
 fn woken(c: &Count) -> usize {
     c.0.load(Ordering::SeqCst)
@@ -52,57 +35,6 @@ fn park_until(d: &Driver, mut done: impl FnMut() -> bool) {
     while !done() {
         assert!(Instant::now() < deadline, "timed out");
         d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-}
-
-/// A pipe: (read end, write end).
-fn pipe() -> (OwnedFd, OwnedFd) {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into the array.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
-}
-
-fn write_all(fd: &OwnedFd, data: &[u8]) {
-    // SAFETY: writes from a live slice.
-    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-    assert_eq!(n, data.len() as isize);
-}
-
-/// A buffer that counts how often it was dropped.
-struct Counted {
-    data: Vec<u8>,
-    drops: Rc<Cell<u32>>,
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.drops.set(self.drops.get() + 1);
-    }
-}
-
-// SAFETY: forwards to the Vec's heap memory, which is stable across moves.
-unsafe impl ring_core::buf::IoBuf for Counted {
-    fn stable_ptr(&self) -> *const u8 {
-        self.data.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.data.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.data.capacity()
-    }
-}
-
-// SAFETY: as above.
-unsafe impl ring_core::buf::IoBufMut for Counted {
-    fn stable_mut_ptr(&mut self) -> *mut u8 {
-        self.data.as_mut_ptr()
-    }
-    unsafe fn set_init(&mut self, n: usize) {
-        // SAFETY: forwarded contract.
-        unsafe { ring_core::buf::IoBufMut::set_init(&mut self.data, n) }
     }
 }
 

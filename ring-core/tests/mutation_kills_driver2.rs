@@ -13,12 +13,14 @@ use ring_core::sys::{
 use ring_core::{Builder, Cancelled, Cqe, Driver, Multishot, Op, Operation};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+
+mod support;
+use support::*;
 
 // ---- helpers ----
 
@@ -62,25 +64,6 @@ fn allocations() -> usize {
 
 fn bytes_held() -> isize {
     HELD.with(|h| h.get())
-}
-
-/// A waker that counts how often it was woken.
-struct Count(AtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// A counting waker and its counter.
-fn counter() -> (Arc<Count>, Waker) {
-    let c = Arc::new(Count(AtomicUsize::new(0)));
-    let w = Waker::from(c.clone());
-    (c, w)
 }
 
 /// Polls `f` once with `w`.
@@ -135,15 +118,6 @@ unsafe impl Operation for Raw {
     }
 }
 
-/// A pipe: (read end, write end).
-fn pipe() -> (OwnedFd, OwnedFd) {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into the array.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
-}
-
 /// Whether `fd` becomes readable within `ms` milliseconds.
 fn readable_within(fd: &OwnedFd, ms: i32) -> bool {
     let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
@@ -154,12 +128,6 @@ fn readable_within(fd: &OwnedFd, ms: i32) -> bool {
 
 fn woken(c: &Count) -> usize {
     c.0.load(Ordering::SeqCst)
-}
-
-fn write_all(fd: &OwnedFd, data: &[u8]) {
-    // SAFETY: writes from a live slice.
-    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-    assert_eq!(n, data.len() as isize);
 }
 
 /// A NOP that reserves two completion credits, as a zero-copy send does

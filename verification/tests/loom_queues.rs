@@ -321,6 +321,20 @@ fn b_sq_slot_reused_only_after_head_acquired() {
 
 // ---- (c) a CQE is read before the CQ head gives its slot back ----
 
+/// The kernel thread of the (c) models: posts completions 0, 1 and 2,
+/// waiting for the application to give a slot back whenever the CQ is full.
+fn post_three_completions(r: &Arc<Rings>) -> thread::JoinHandle<()> {
+    let r = r.clone();
+    thread::spawn(move || {
+        let mut kc = KernelCq { tail: START };
+        for ud in 0..3 {
+            while !kc.try_post(&r, ud) {
+                thread::yield_now();
+            }
+        }
+    })
+}
+
 /// Guards `order::CQ_TAIL_LOAD` and `order::CQ_HEAD_STORE` (bug classes
 /// 1.4, 1.5): a CQ of two entries and three completions, so the kernel
 /// thread reuses slot 0 after acquiring the head the application released.
@@ -329,17 +343,7 @@ fn c_cqe_read_before_head_released() {
     model(|| {
         let r = Rings::new(2, 2);
         let mut cq = r.cq();
-        let k = {
-            let r = r.clone();
-            thread::spawn(move || {
-                let mut kc = KernelCq { tail: START };
-                for ud in 0..3 {
-                    while !kc.try_post(&r, ud) {
-                        thread::yield_now();
-                    }
-                }
-            })
-        };
+        let k = post_three_completions(&r);
         let mut got = Vec::new();
         while got.len() < 3 {
             match cq.pop() {
@@ -360,17 +364,7 @@ fn c_cqe_read_before_head_released_for_each() {
     model(|| {
         let r = Rings::new(2, 2);
         let mut cq = r.cq();
-        let k = {
-            let r = r.clone();
-            thread::spawn(move || {
-                let mut kc = KernelCq { tail: START };
-                for ud in 0..3 {
-                    while !kc.try_post(&r, ud) {
-                        thread::yield_now();
-                    }
-                }
-            })
-        };
+        let k = post_three_completions(&r);
         let mut got = Vec::new();
         while got.len() < 3 {
             if cq.for_each(|c| got.push(c.user_data)) == 0 {
