@@ -199,6 +199,37 @@ impl<T: Operation, K: Kernel> Op<T, K> {
         r
     }
 
+    /// The outcomes of a start other than `Started` (kept out of the common
+    /// path).
+    #[cold]
+    #[inline(never)]
+    fn not_started(&mut self, start: Start<T>) -> Poll<(T::Output, bool)> {
+        match start {
+            Start::Wait(op, ticket) => {
+                self.state = OpState::Waiting { op, ticket: Some(ticket) };
+                Poll::Pending
+            }
+            Start::Closed(op) => {
+                // The driver is shut down; the operation never reached the
+                // kernel and ends as cancelled.
+                let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
+                Poll::Ready((op.complete(cqe, cqe), true))
+            }
+            Start::Refused(op, errno) => {
+                // The ring cannot carry it (a 128-byte entry on a 64-byte
+                // ring, or more completions than its CQ holds): it never
+                // reached the kernel.
+                let cqe = Cqe { res: -errno, ..Cqe::default() };
+                Poll::Ready((op.complete(cqe, cqe), false))
+            }
+            // Handled by `poll_start` (put back, should it ever come here).
+            Start::Started(index, generation) => {
+                self.state = OpState::Submitted { index, generation };
+                Poll::Pending
+            }
+        }
+    }
+
     /// Polls an operation that has not reached the kernel (or has finished).
     #[inline(never)]
     fn poll_start(&mut self, cx: &mut Context<'_>) -> Poll<(T::Output, bool)> {
@@ -219,23 +250,7 @@ impl<T: Operation, K: Kernel> Op<T, K> {
                         self.state = OpState::Submitted { index, generation };
                         Poll::Pending
                     }
-                    Start::Wait(op, ticket) => {
-                        self.state = OpState::Waiting { op, ticket: Some(ticket) };
-                        Poll::Pending
-                    }
-                    Start::Closed(op) => {
-                        // The driver is shut down; the operation never
-                        // reached the kernel and ends as cancelled.
-                        let cqe = Cqe { res: -libc::ECANCELED, ..Cqe::default() };
-                        Poll::Ready((op.complete(cqe, cqe), true))
-                    }
-                    Start::Refused(op, errno) => {
-                        // The ring cannot carry it (a 128-byte entry on a
-                        // 64-byte ring, or more completions than its CQ
-                        // holds): it never reached the kernel.
-                        let cqe = Cqe { res: -errno, ..Cqe::default() };
-                        Poll::Ready((op.complete(cqe, cqe), false))
-                    }
+                    other => self.not_started(other),
                 }
             }
             // Not reached (`poll_inner` sends these to `poll_submitted`);
@@ -258,11 +273,21 @@ impl<T: Operation, K: Kernel> Future for Op<T, K> {
 }
 
 impl<T: Operation, K: Kernel> Drop for Op<T, K> {
+    #[inline]
     fn drop(&mut self) {
         // The common case, a finished operation, needs no work.
-        if matches!(self.state, OpState::Finished) {
-            return;
+        if !matches!(self.state, OpState::Finished) {
+            self.drop_unfinished();
         }
+    }
+}
+
+impl<T: Operation, K: Kernel> Op<T, K> {
+    /// Drops an operation that has not finished: its entry becomes an
+    /// orphan (the value stays in the table until the terminal completion),
+    /// or, if it never started, its value is dropped here.
+    #[inline(never)]
+    fn drop_unfinished(&mut self) {
         match core::mem::replace(&mut self.state, OpState::Finished) {
             OpState::Submitted { index, generation } => self.shared.orphan(index, generation),
             OpState::Waiting { op, ticket } => {

@@ -96,7 +96,8 @@ impl<K: Kernel> Chain<K> {
         self.has_128 |= op.is_128();
         self.members.push(Member {
             place: Box::new(move |storage: &Storage, index: usize| {
-                // SAFETY: the driver hands us a free, empty cell.
+                // SAFETY: the driver hands us a free, empty cell, at an
+                // index of its table (as long as the storage).
                 let ptr = unsafe { storage.put(index, op) };
                 // SAFETY: the value is at its final address and nothing else
                 // uses it.

@@ -96,12 +96,12 @@ pub struct Stats {
 /// Work to run once the driver's state is no longer borrowed: an orphaned
 /// operation's `Operation::orphaned`, which drops values whose destructors
 /// may call back into the driver (a buffer pool recycling, a future).
-type Finisher = Box<dyn FnOnce()>;
+pub(super) type Finisher = Box<dyn FnOnce()>;
 
 /// Takes an orphaned operation's value out of its cell and packages
 /// `T::orphaned` to run later (monomorphised per operation type and kept in
 /// the entry, since the table is type-erased).
-type OrphanHook = unsafe fn(&Storage, usize, Cqe, Cqe) -> Option<Finisher>;
+pub(super) type OrphanHook = unsafe fn(&Storage, usize, Cqe, Cqe) -> Option<Finisher>;
 
 /// # Safety
 ///
@@ -114,7 +114,7 @@ unsafe fn orphan_hook<T: Operation>(storage: &Storage, index: usize, result: Cqe
 
 /// Hands one completion of an orphaned multishot operation to
 /// `T::orphaned_cqe` (monomorphised per operation type, like [`OrphanHook`]).
-type CqeHook = unsafe fn(&Storage, usize, Cqe);
+pub(super) type CqeHook = unsafe fn(&Storage, usize, Cqe);
 
 /// # Safety
 ///
@@ -179,11 +179,8 @@ pub(crate) struct Inner<K: Kernel> {
 
 /// The table of operations in flight and everything a completion updates.
 struct Table {
+    /// The entries, each with its operation's hooks (see [`OrphanHook`]).
     slots: Slots,
-    hooks: Box<[Option<OrphanHook>]>,
-    /// Per entry: where an orphaned multishot operation's completions go
-    /// (set for multishot operations only).
-    cqe_hooks: Box<[Option<CqeHook>]>,
     /// `None` once leaked at teardown.
     storage: Option<Storage>,
     /// Free CQ credits.
@@ -270,8 +267,6 @@ impl<K: Kernel> Driver<K> {
         let inner = Inner {
             t: Table {
                 slots: Slots::new(cq),
-                hooks: (0..cq).map(|_| None).collect(),
-                cqe_hooks: (0..cq).map(|_| None).collect(),
                 storage: Some(Storage::new(cq as usize)),
                 credits: cq,
                 internal: 0,
@@ -551,7 +546,7 @@ impl<K: Kernel> Shared<K> {
         let (r, side_work) = {
             let mut inner = self.inner.borrow_mut();
             let r = inner.start(op, ticket, cx);
-            (r, inner.has_side_work())
+            (r, inner.has_poll_side_work())
         };
         if side_work {
             self.wake_collected_slow();
@@ -569,7 +564,7 @@ impl<K: Kernel> Shared<K> {
         let (r, side_work) = {
             let mut inner = self.inner.borrow_mut();
             let r = inner.poll_complete::<T>(index, generation, cx);
-            (r, inner.has_side_work())
+            (r, inner.has_poll_side_work())
         };
         if side_work {
             self.wake_collected_slow();
@@ -678,7 +673,7 @@ impl<K: Kernel> Drop for Shared<K> {
 
 impl Table {
     /// Returns entry `index` to the free list and unregisters its waker.
-    #[inline]
+    #[inline(always)]
     fn free_entry(&mut self, index: u32) {
         let w = self.slots.release(index);
         if let Some(w) = self.wakers.unregister(w) {
@@ -689,7 +684,7 @@ impl Table {
     /// Hands a completion of an orphaned multishot operation to the
     /// operation (see [`Operation::orphaned_cqe`]).
     fn run_cqe_hook(&mut self, index: u32, cqe: Cqe) {
-        if let (Some(hook), Some(storage)) = (self.cqe_hooks[index as usize], self.storage.as_ref()) {
+        if let (Some(hook), Some(storage)) = (self.slots.at(index).cqe_hook, self.storage.as_ref()) {
             // SAFETY: the entry is live (its terminal completion is being handled or has not been taken out yet), the
             // hook was stored for the type in this cell, and its owner is gone, so nothing else references the value
             // during the call.
@@ -698,7 +693,7 @@ impl Table {
     }
 
     fn run_orphan_hook(&mut self, index: u32, result: Cqe, last: Cqe) {
-        if let (Some(hook), Some(storage)) = (self.hooks[index as usize].take(), self.storage.as_ref()) {
+        if let (Some(hook), Some(storage)) = (self.slots.at(index).orphan_hook.take(), self.storage.as_ref()) {
             // SAFETY: the operation ended (terminal completion seen), and the
             // hook was stored for the type in this cell.
             if let Some(f) = unsafe { hook(storage, index as usize, result, last) } {
@@ -714,7 +709,9 @@ impl Table {
         // whose owner is waiting for it. Everything else (the driver's own
         // requests, stale completions, streams, zero-copy sends, orphans) is
         // routed by `dispatch_other`.
-        if (cqe.user_data as u32) != u32::MAX && !cqe.more() {
+        // The driver's own tags (index `u32::MAX`) name no entry, so the
+        // lookup sends them to `dispatch_other` too.
+        if !cqe.more() {
             if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {
                 if !slot.multishot && slot.phase == Phase::InFlight && !slot.has_result {
                     // The only completion: it is both the result and the
@@ -754,7 +751,7 @@ impl Table {
             if slot.phase == Phase::Orphaned {
                 // An orphaned stream's items have nobody to go to; the
                 // operation sees them (to recycle a provided buffer).
-                if let (Some(hook), Some(storage)) = (self.cqe_hooks[index as usize], self.storage.as_ref()) {
+                if let (Some(hook), Some(storage)) = (slot.cqe_hook, self.storage.as_ref()) {
                     // SAFETY: as in `run_cqe_hook`: a live entry of this
                     // type whose owner is gone.
                     unsafe { hook(storage, index as usize, cqe) };
@@ -802,6 +799,18 @@ impl<K: Kernel> Inner<K> {
             || !self.t.retired.is_empty()
     }
 
+    /// The part of [`has_side_work`](Self::has_side_work) that starting or
+    /// collecting an operation can create: a waker retired (replaced as the
+    /// most recent one, or left by the freed entry) and waiters woken for
+    /// the room it made. Neither marks a waker due nor queues a finisher:
+    /// only reaping does, and every turn that reaps calls
+    /// `wake_collected` afterwards (a waker left due by a panic there is
+    /// woken at the next turn, which does not block while one is due).
+    #[inline(always)]
+    fn has_poll_side_work(&self) -> bool {
+        !self.t.retired.is_empty() || !self.to_wake.is_empty()
+    }
+
     #[inline]
     fn start<T: Operation>(&mut self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
         let need = T::CQES.max(1);
@@ -828,7 +837,8 @@ impl<K: Kernel> Inner<K> {
         let Some((index, generation)) = self.t.slots.alloc(need, T::MULTISHOT) else {
             unreachable!("a free entry exists (checked above)")
         };
-        // SAFETY: the entry was free, so its cell is empty and unused.
+        // SAFETY: the entry was free, so its cell is empty and unused; the
+        // table and the storage have the same length.
         let ptr = unsafe { storage.put(index as usize, op) };
         if !self.write_sqe(ptr, index, generation) && !self.write_sqe_after_making_room(ptr, index, generation) {
             return self.unstart::<T>(index, cx);
@@ -877,15 +887,13 @@ impl<K: Kernel> Inner<K> {
     fn started<T: Operation>(&mut self, index: u32, generation: u32, need: u32, cx: &mut Context<'_>) -> Start<T> {
         self.t.credits -= need;
         self.t.stats.started += 1;
+        let slot = self.t.slots.at(index);
         // The hooks of an entry are only ever called while it holds the
         // operation they were stored for (and they check the stored type), so
         // a finished operation's hooks are simply overwritten by the next.
-        self.t.hooks[index as usize] = Some(orphan_hook::<T>);
-        if T::MULTISHOT {
-            self.t.cqe_hooks[index as usize] = Some(cqe_hook::<T>);
-        }
-        let w = self.t.wakers.register(cx.waker(), &mut self.t.retired);
-        self.t.slots.at(index).waker = w;
+        slot.orphan_hook = Some(orphan_hook::<T>);
+        slot.cqe_hook = if T::MULTISHOT { Some(cqe_hook::<T>) } else { None };
+        slot.waker = self.t.wakers.register(cx.waker(), &mut self.t.retired);
         if !self.submit_at_park_only {
             self.maybe_submit();
         }
@@ -927,7 +935,8 @@ impl<K: Kernel> Inner<K> {
             unreachable!("a free entry exists (checked by the caller)")
         };
         let storage = self.t.storage.as_ref().expect("storage exists until teardown");
-        // SAFETY: the entry was free, so its cell is empty and unused.
+        // SAFETY: the entry was free, so its cell is empty and unused; the
+        // table and the storage have the same length.
         let ptr = unsafe { storage.put(index as usize, op) };
         // As in `start`: a panicking `prepare128` leaves nothing behind.
         let mut sqe = {
@@ -1075,8 +1084,9 @@ impl<K: Kernel> Inner<K> {
             sqes.push(sqe);
             entries.push((index, generation));
             undo.push(m.unplace);
-            self.t.hooks[index as usize] = Some(m.hook);
-            self.t.cqe_hooks[index as usize] = None;
+            let slot = self.t.slots.at(index);
+            slot.orphan_hook = Some(m.hook);
+            slot.cqe_hook = None;
         }
         // All or nothing: submit what is queued to make room, then write the
         // whole chain and publish it with one tail store.
@@ -1108,7 +1118,7 @@ impl<K: Kernel> Inner<K> {
                 let storage = self.t.storage.as_ref().expect("storage exists until teardown");
                 // SAFETY: nothing of the chain was published.
                 unsafe { unplace(storage, *index as usize) };
-                self.t.hooks[*index as usize] = None;
+                self.t.slots.at(*index).orphan_hook = None;
                 self.t.free_entry(*index);
             }
             return chain::ChainStart::Failed(Error::SubmissionQueueFull);
@@ -1188,7 +1198,8 @@ impl<K: Kernel> Inner<K> {
                 let cancelled =
                     (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
                 let storage = self.t.storage.as_ref().expect("a Done entry's storage is never leaked");
-                // SAFETY: Done means the terminal completion was seen, so the kernel is done with the value. The cell holds a `T`:
+                // SAFETY: `get` found entry `index`, and the storage has a cell per entry. Done means the terminal completion
+                // was seen, so the kernel is done with the value. The cell holds a `T`:
                 // the caller is the `Op<T>` owning the current claim (checked above), `start::<T>` (or a chain link, checked by chain
                 // id) put a `T` there, and only the claim's owner takes a live entry's value out (`take` checks the type in debug).
                 let op = unsafe { storage.take_unchecked::<T>(index as usize) };
@@ -1226,7 +1237,7 @@ impl<K: Kernel> Inner<K> {
             if terminal {
                 // SAFETY: the terminal completion was seen.
                 let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("just checked");
-                self.t.hooks[index as usize] = None;
+                self.t.slots.at(index).orphan_hook = None;
                 self.t.free_entry(index);
                 self.t.stats.completed += 1;
                 self.wake_first_waiter();
@@ -1241,7 +1252,7 @@ impl<K: Kernel> Inner<K> {
             // happen: the terminal completion is queued like the others).
             // SAFETY: the terminal completion was seen.
             let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
-            self.t.hooks[index as usize] = None;
+            self.t.slots.at(index).orphan_hook = None;
             self.t.free_entry(index);
             self.wake_first_waiter();
             return StreamPoll::End(op.0);

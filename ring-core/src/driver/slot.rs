@@ -8,6 +8,7 @@
 //! can never reach the entry's new owner (bug class 3.9).
 
 use super::wakers::NO_WAKER;
+use super::{CqeHook, OrphanHook};
 use crate::cqueue::Cqe;
 use std::collections::VecDeque;
 
@@ -73,6 +74,13 @@ pub(crate) struct Slot {
     pub(crate) cancel_wanted: bool,
     /// A cancellation request is in the kernel.
     pub(crate) cancel_sent: bool,
+    /// Takes the operation's value out of its cell and packages its
+    /// `orphaned` call, once the operation has ended without an owner. Set
+    /// when the operation starts, for its type (the table is type-erased).
+    pub(crate) orphan_hook: Option<OrphanHook>,
+    /// Where an orphaned multishot operation's completions go; set for
+    /// multishot operations only.
+    pub(crate) cqe_hook: Option<CqeHook>,
 }
 
 impl Slot {
@@ -90,6 +98,8 @@ impl Slot {
             credits: 0,
             cancel_wanted: false,
             cancel_sent: false,
+            orphan_hook: None,
+            cqe_hook: None,
         }
     }
 }

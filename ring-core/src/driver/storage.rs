@@ -74,6 +74,20 @@ impl Storage {
     fn cell(&self, index: usize) -> *mut Cell {
         assert!(index < self.len, "storage index out of range");
         // SAFETY: `index < len`, inside the allocation.
+        unsafe { self.cell_unchecked(index) }
+    }
+
+    /// [`cell`](Self::cell) without the bounds check, for the two calls
+    /// every operation makes (`put` and `take_unchecked`), whose index comes
+    /// from the driver's table of the same length.
+    ///
+    /// # Safety
+    ///
+    /// `index` must be below the number of cells.
+    #[inline(always)]
+    unsafe fn cell_unchecked(&self, index: usize) -> *mut Cell {
+        debug_assert!(index < self.len, "storage index out of range");
+        // SAFETY: per the contract, `index < len`: inside the allocation.
         unsafe { UnsafeCell::raw_get(self.cells.add(index)) }
     }
 
@@ -82,9 +96,12 @@ impl Storage {
     ///
     /// # Safety
     ///
-    /// The cell must be empty and not in use by anything else.
+    /// `index` must be below the number of cells (the driver's table has
+    /// as many entries as there are cells), and the cell must be empty and
+    /// not in use by anything else.
     pub(crate) unsafe fn put<T: 'static>(&self, index: usize, value: T) -> *mut T {
-        let cell = self.cell(index);
+        // SAFETY: per the contract, `index` is in range.
+        let cell = unsafe { self.cell_unchecked(index) };
         // SAFETY: the caller guarantees exclusive use of an empty cell.
         unsafe {
             debug_assert!((*cell).kind.is_none());
@@ -149,10 +166,12 @@ impl Storage {
     ///
     /// # Safety
     ///
-    /// As for [`take`](Self::take), and the cell must hold a `T`.
+    /// As for [`take`](Self::take), `index` must be below the number of
+    /// cells, and the cell must hold a `T`.
     #[inline]
     pub(crate) unsafe fn take_unchecked<T: 'static>(&self, index: usize) -> T {
-        let cell = self.cell(index);
+        // SAFETY: per the contract, `index` is in range.
+        let cell = unsafe { self.cell_unchecked(index) };
         // SAFETY: per the contract the cell holds a `T` (inline, or boxed as
         // recorded in `kind`) that nothing else uses any more.
         unsafe {
