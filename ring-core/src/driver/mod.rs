@@ -1274,6 +1274,11 @@ impl<K: Kernel> Inner<K> {
 
     /// Submits queued cancellations while credits allow.
     fn flush_cancels(&mut self) {
+        if self.cancel_backlog.is_empty() {
+            // Nothing queued, so nothing new to submit either (every reap
+            // comes here).
+            return;
+        }
         while self.t.credits > 0 {
             let Some((index, generation)) = self.cancel_backlog.pop_front() else { break };
             let Some(slot) = self.t.slots.get(index, generation) else { continue };
