@@ -79,12 +79,16 @@ pub const CQ_FLAGS_RMW: Ordering = Ordering::Relaxed;
 /// application). *Release*: pairs with the kernel's `smp_load_acquire` of
 /// the tail in `io_ring_buffer_select`, so the buffer entries written
 /// before it are visible first (liburing `c44319a6`).
+///
+/// There is no head to load on the application's side: the kernel keeps a
+/// provided-buffer ring's head to itself (readable only through the
+/// `IORING_REGISTER_PBUF_STATUS` system call). Rewriting an entry is still
+/// ordered after the kernel's read of it: the application re-adds a buffer
+/// only after the completion that returned it (read after the CQ tail's
+/// acquire), the kernel takes entries in ring order, and a ring holding
+/// each buffer at most once never has more buffers than entries, so the
+/// entry being rewritten was taken no later than the returned buffer's own.
 pub const BUF_RING_TAIL_STORE: Ordering = Ordering::Release;
-
-/// Loading a provided-buffer ring's head (kernel-written, `IOU_PBUF_RING_INC`
-/// or buffer status). *Acquire*: the kernel publishes consumption with a
-/// release store.
-pub const BUF_RING_HEAD_LOAD: Ordering = Ordering::Acquire;
 
 /// The full barrier between storing the SQ tail and loading
 /// `IORING_SQ_NEED_WAKEUP` under SQPOLL.
