@@ -426,10 +426,107 @@ fn a_chain_longer_than_the_sq_is_refused_with_a_typed_error() {
             for _ in 0..3 {
                 chain.push(ring_core::ops::Nop);
             }
-            chain.start().await.map(|_| ())
+            chain.start().await.map(|_| ()).map_err(ring_core::Error::from)
         })
         .unwrap();
     assert!(matches!(r, Err(ring_core::Error::TooLong { what: "linked chain", .. })), "{r:?}");
+}
+
+#[test]
+fn a_refused_chain_gives_every_members_value_back() {
+    // An SQ of two entries cannot carry a chain of three: it is refused
+    // before anything reaches the kernel, and each member's buffer comes
+    // back untouched, as a refused single operation's does.
+    use ring_core::ops::{Read, Write};
+    let rt = Runtime::new(2).unwrap();
+    let d = rt.driver().clone();
+    let (path, file) = temp_file("refused-chain");
+    let fd = file.as_raw_fd();
+    rt.block_on(async {
+        let mut chain = d.chain();
+        let a = chain.push(Write::new(fd, b"first".to_vec(), 0));
+        let b = chain.push(Read::new(fd, Vec::with_capacity(16), 0));
+        let c = chain.push(Write::new(fd, b"third".to_vec(), 5));
+        let mut refused = match chain.start().await {
+            Ok(_) => panic!("a chain of three started on an SQ of two"),
+            Err(r) => r,
+        };
+        assert!(matches!(refused.error(), ring_core::Error::TooLong { len: 3, max: 2, .. }), "{refused:?}");
+        assert!(refused.to_string().contains("linked chain of 3 refused"), "{refused}");
+        assert_eq!(d.in_flight(), 0, "nothing started");
+        let wa = refused.take(a).expect("the first member's value").into_buf();
+        let rb = refused.take(b).expect("the second member's value").into_buf();
+        assert_eq!(wa, b"first".to_vec());
+        assert!(rb.is_empty() && rb.capacity() >= 16, "the read's buffer comes back unread");
+        assert!(refused.take(a).is_none(), "a value is given back once");
+        // A chain with a member taken back is refused if started again; the
+        // member still in it comes back then too.
+        let mut again = match refused.into_chain().start().await {
+            Ok(_) => panic!("a chain missing a member started"),
+            Err(r) => r,
+        };
+        assert!(matches!(again.error(), ring_core::Error::InvalidArgument(_)), "{again:?}");
+        let wc = again.take(c).expect("the third member's value").into_buf();
+        assert_eq!(wc, b"third".to_vec());
+    })
+    .unwrap();
+    assert!(std::fs::read(&path).unwrap().is_empty(), "no member ran");
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_chain_member_whose_prepare_panics_leaves_no_entry_behind() {
+    // The chain's values are all in the table when a member's `prepare`
+    // panics: every value is dropped once while unwinding and every entry
+    // goes back to the free list (nothing was published).
+    struct Counted(Rc<Cell<u32>>, bool);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    // SAFETY: a NOP (or nothing, when `prepare` panics) carries no pointer.
+    unsafe impl ring_core::Operation for Counted {
+        type Output = ();
+        fn prepare(&mut self) -> ring_core::sys::io_uring_sqe {
+            if self.1 {
+                panic!("prepare failed");
+            }
+            ring_core::sys::io_uring_sqe { opcode: ring_core::sys::IORING_OP_NOP, ..Default::default() }
+        }
+        fn complete(self, _: ring_core::Cqe, _: ring_core::Cqe) {}
+    }
+    let d = ring_core::Driver::new(4).unwrap();
+    let drops = Rc::new(Cell::new(0));
+    let mut chain = d.chain();
+    chain.push(Counted(drops.clone(), false));
+    chain.push(Counted(drops.clone(), true));
+    chain.push(Counted(drops.clone(), false));
+    let mut start = chain.start();
+    let waker = std::task::Waker::noop();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = std::pin::Pin::new(&mut start).poll(&mut std::task::Context::from_waker(waker));
+    }));
+    assert!(r.is_err(), "the panic reaches the caller");
+    assert_eq!(drops.get(), 3, "each value was dropped once, by the unwind");
+    assert_eq!(d.in_flight(), 0, "every entry went back to the free list");
+    drop(start);
+    // The driver goes on working: a chain of four fits in the freed entries.
+    let mut chain = d.chain();
+    let links: Vec<_> = (0..4).map(|_| chain.push(Counted(drops.clone(), false))).collect();
+    let mut start = chain.start();
+    let mut cx = std::task::Context::from_waker(waker);
+    let std::task::Poll::Ready(Ok(mut started)) = std::pin::Pin::new(&mut start).poll(&mut cx) else {
+        panic!("the chain did not start")
+    };
+    for link in links {
+        let mut op = started.take(link).expect("own link");
+        while std::pin::Pin::new(&mut op).poll(&mut cx).is_pending() {
+            d.park(Some(Duration::from_millis(5))).unwrap();
+        }
+    }
+    assert_eq!(drops.get(), 7);
+    assert_eq!(d.in_flight(), 0);
 }
 
 #[test]

@@ -125,7 +125,7 @@ fn a_chain_with_a_128_byte_member_is_refused() {
             chain.push(ring_core::ops::Nop128);
             assert!(!chain.is_empty());
             assert_eq!(chain.len(), 2);
-            chain.start().await.map(|_| ())
+            chain.start().await.map(|_| ()).map_err(Error::from)
         })
         .unwrap();
     assert!(matches!(r, Err(Error::InvalidArgument(_))), "{r:?}");

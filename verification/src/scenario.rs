@@ -38,7 +38,7 @@
 
 use crate::sim::{Chaos, SimConfig, SimKernel};
 use ring_core::buf::{IoBuf, IoBufMut};
-use ring_core::driver::{Batch, StartChain, Started};
+use ring_core::driver::{Batch, ChainRefused, StartChain, Started};
 use ring_core::op::CancelOp;
 use ring_core::ops::{Nop, Read, SendZc, TimeoutOp, Write};
 use ring_core::{Builder, Cancelled, Driver, MultiOp, Op};
@@ -482,6 +482,10 @@ where
 /// Takes one member's future out of a started chain.
 type Taker = Box<dyn FnOnce(&mut Started<SimKernel>) -> Box<dyn Live>>;
 
+/// Takes one member's value back from a refused chain; true if it was
+/// there.
+type Backer = Box<dyn FnOnce(&mut ChainRefused<SimKernel>) -> bool>;
+
 /// A chain waiting to start (for CQ credits or entries): its members are
 /// still inside the `StartChain` future.
 struct Starting {
@@ -489,6 +493,8 @@ struct Starting {
     start: StartChain<SimKernel>,
     /// For each member, its taker if the scenario takes its future.
     takers: Vec<Option<Taker>>,
+    /// For each member, how to take its value back if the chain is refused.
+    backers: Vec<Backer>,
 }
 
 impl Live for Starting {
@@ -508,10 +514,15 @@ impl Live for Starting {
                 drop(started);
                 true
             }
-            Poll::Ready(Err(e)) => {
-                // Refused: the members' values were dropped, unsubmitted.
+            Poll::Ready(Err(mut e)) => {
+                // Refused: nothing reached the kernel, and every member's
+                // value (with its buffer) comes back, which is its outcome.
                 let sq = w.entries as usize;
-                let ok = match e {
+                for (&id, back) in self.ids.iter().zip(self.backers.drain(..)) {
+                    assert!(back(&mut e), "op {id}: a refused chain did not give its value back");
+                    w.outcomes[id] += 1;
+                }
+                let ok = match e.error() {
                     ring_core::Error::TooLong { .. } => self.ids.len() > sq,
                     ring_core::Error::SubmissionQueueFull => true,
                     _ => false,
@@ -936,6 +947,7 @@ fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
     }
     let mut ids = Vec::new();
     let mut takers: Vec<Option<Taker>> = Vec::new();
+    let mut backers: Vec<Backer> = Vec::new();
     for (i, m) in spec.members.into_iter().enumerate() {
         let id = w.new_op();
         w.member[id] = Some(c);
@@ -943,6 +955,7 @@ fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
         let t: Taker = match m {
             Member::Nop => {
                 let link = chain.push(Nop);
+                backers.push(Box::new(move |r| r.take(link).is_some()));
                 Box::new(move |s| {
                     Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_nop })
                 })
@@ -952,6 +965,7 @@ fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
                 let b = w.buf(id, Vec::with_capacity(len as usize));
                 w.want[id] = b.data.capacity();
                 let link = chain.push(Read::new(w.src, b, u64::from(off)));
+                backers.push(Box::new(move |r| r.take(link).is_some()));
                 Box::new(move |s| {
                     Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_read })
                 })
@@ -961,12 +975,14 @@ fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
                 w.want[id] = len as usize;
                 let off = (id % 256 * REGION) as u64;
                 let link = chain.push(Write::new(w.dst, b, off));
+                backers.push(Box::new(move |r| r.take(link).is_some()));
                 Box::new(move |s| {
                     Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_write })
                 })
             }
             Member::Sleep { ms } => {
                 let link = chain.push(TimeoutOp::relative(Duration::from_millis(u64::from(ms))));
+                backers.push(Box::new(move |r| r.take(link).is_some()));
                 Box::new(move |s| {
                     Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_sleep })
                 })
@@ -975,7 +991,7 @@ fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
         takers.push((spec.take >> i & 1 == 1).then_some(t));
     }
     w.chains.push(ChainRec { ops: ids.clone(), hard: spec.hard });
-    Box::new(Starting { ids, start: chain.start(), takers })
+    Box::new(Starting { ids, start: chain.start(), takers, backers })
 }
 
 fn holds(buf: &Option<(usize, usize)>, f: &crate::sim::Inflight) -> bool {

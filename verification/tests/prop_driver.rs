@@ -122,7 +122,8 @@ fn a_failed_chain_member_cancels_the_rest() {
     // A hard link runs the write anyway.
     let r = run_setup(7, 4, Setup::from(Mode::Plain), with(chain(true)));
     assert_eq!((r.chains_started, r.members_seen, r.members_cancelled_by_chain), (1, 3, 0), "{r:?}");
-    // On an SQ of 2 the chain of three is refused; its buffers are freed.
+    // On an SQ of 2 the chain of three is refused; every member's value
+    // comes back (the scenario takes each back as its outcome).
     let r = run_setup(7, 2, Setup::from(Mode::Plain), with(chain(false)));
     assert_eq!((r.chains_started, r.chains_refused), (0, 1), "{r:?}");
 }

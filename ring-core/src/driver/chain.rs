@@ -12,11 +12,20 @@
 //! its own terminal completion, and a member the kernel cancels because an
 //! earlier one failed completes with `-ECANCELED` and gives its buffers back
 //! like any other operation.
+//!
+//! A chain that cannot start (longer than the SQ, a 128-byte member, no room
+//! in the SQ under SQPOLL, a shut-down driver) reached no part of the
+//! kernel, and comes back whole as a [`ChainRefused`]: each member's value
+//! is taken back with its [`Link`]. Starting runs in two steps for the same
+//! all-or-nothing reason: every value moves into its table cell first
+//! (which runs no operation code), then each member's `prepare` builds its
+//! SQE; if one panics, a guard drops every value and frees every entry.
 
 use super::{orphan_hook, Driver, OrphanHook, Shared};
 use crate::driver::storage::Storage;
 use crate::kernel::Kernel;
 use crate::op::{Op, OpState, Operation};
+use core::any::Any;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
@@ -24,16 +33,19 @@ use core::task::{Context, Poll};
 use ring_sys::io_uring_sqe;
 use std::rc::Rc;
 
-/// Moves a member's value into cell `index` and builds its SQE there.
-type Place = Box<dyn FnOnce(&Storage, usize) -> io_uring_sqe>;
-
 /// What starting one member needs, with the member's type erased.
 pub(crate) struct Member {
-    /// Places the value and builds its SQE.
-    pub(crate) place: Place,
-    /// Takes the value back out of cell `index` (if the chain could not be
-    /// pushed after all) and drops it.
-    pub(crate) unplace: unsafe fn(&Storage, usize),
+    /// The operation, until it is placed in the table (`None` once taken
+    /// back by its owner from a refused chain).
+    pub(crate) value: Option<Box<dyn Any>>,
+    /// Moves the value into cell `index` (no operation code runs).
+    pub(crate) put: unsafe fn(&Storage, usize, Box<dyn Any>),
+    /// Builds the SQE from the value in cell `index` (the operation's
+    /// `prepare`, which may panic).
+    pub(crate) prepare: unsafe fn(&Storage, usize) -> io_uring_sqe,
+    /// Takes the value back out of cell `index`, for a chain that could not
+    /// be pushed after all.
+    pub(crate) take: unsafe fn(&Storage, usize) -> Option<Box<dyn Any>>,
     pub(crate) hook: OrphanHook,
     pub(crate) cqes: u32,
     pub(crate) multishot: bool,
@@ -41,14 +53,36 @@ pub(crate) struct Member {
 
 /// # Safety
 ///
+/// Cell `index` must be empty and not in use, `index` below the number of
+/// cells, and `value` a `Box<T>`.
+unsafe fn put<T: Operation>(storage: &Storage, index: usize, value: Box<dyn Any>) {
+    let value = value.downcast::<T>().unwrap_or_else(|_| unreachable!("a member's value has its member's type"));
+    // SAFETY: per the contract.
+    unsafe { storage.put(index, *value) };
+}
+
+/// # Safety
+///
+/// Cell `index` must hold the `T` just put there, which nothing else uses.
+unsafe fn prepare<T: Operation>(storage: &Storage, index: usize) -> io_uring_sqe {
+    // SAFETY: per the contract the cell holds a `T`, at its final address.
+    match unsafe { storage.get::<T>(index) } {
+        // SAFETY: the pointer is to the live value, used by nothing else.
+        Some(ptr) => unsafe { (*ptr).prepare() },
+        None => unreachable!("the member was just put in its cell"),
+    }
+}
+
+/// # Safety
+///
 /// Cell `index` must hold a `T` whose SQE was never published.
-unsafe fn unplace<T: Operation>(storage: &Storage, index: usize) {
+unsafe fn take<T: Operation>(storage: &Storage, index: usize) -> Option<Box<dyn Any>> {
     // SAFETY: per the contract, the kernel never saw the value.
-    drop(unsafe { storage.take::<T>(index) });
+    unsafe { storage.take::<T>(index) }.map(|v| Box::new(v) as Box<dyn Any>)
 }
 
 /// Identifies a member of a [`Chain`] and its type, to take its future from
-/// the [`Started`] chain.
+/// the [`Started`] chain (or its value back from a [`ChainRefused`]).
 #[derive(Debug)]
 pub struct Link<T> {
     /// The chain this member was pushed into (see [`CHAIN_IDS`]).
@@ -56,6 +90,16 @@ pub struct Link<T> {
     position: usize,
     _t: PhantomData<fn() -> T>,
 }
+
+// A link only names a member; copying one lets nothing be taken twice
+// (whatever takes a member leaves `None` behind).
+impl<T> Clone for Link<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Link<T> {}
 
 /// Numbers every chain, so that a [`Link`] can only take its own member's
 /// future from its own [`Started`] chain: taking a member of one chain with
@@ -95,15 +139,10 @@ impl<K: Kernel> Chain<K> {
         let position = self.members.len();
         self.has_128 |= op.is_128();
         self.members.push(Member {
-            place: Box::new(move |storage: &Storage, index: usize| {
-                // SAFETY: the driver hands us a free, empty cell, at an
-                // index of its table (as long as the storage).
-                let ptr = unsafe { storage.put(index, op) };
-                // SAFETY: the value is at its final address and nothing else
-                // uses it.
-                unsafe { (*ptr).prepare() }
-            }),
-            unplace: unplace::<T>,
+            value: Some(Box::new(op)),
+            put: put::<T>,
+            prepare: prepare::<T>,
+            take: take::<T>,
             hook: orphan_hook::<T>,
             cqes: T::CQES.max(1),
             multishot: T::MULTISHOT,
@@ -128,29 +167,43 @@ impl<K: Kernel> Chain<K> {
         self.members.is_empty()
     }
 
+    /// The value of member `link`, back from a chain that has not started
+    /// (see [`ChainRefused`]). `None` if it was taken back already, or if
+    /// `link` belongs to another chain. A chain with a member taken back is
+    /// refused if started.
+    pub fn take_back<T: Operation>(&mut self, link: Link<T>) -> Option<T> {
+        if link.chain != self.id {
+            return None;
+        }
+        let value = &mut self.members.get_mut(link.position)?.value;
+        if !value.as_ref()?.is::<T>() {
+            // Not reached: a link of this chain names a member of its type.
+            return None;
+        }
+        value.take()?.downcast::<T>().ok().map(|b| *b)
+    }
+
     /// Submits the chain once there is room for all of it; resolves to the
-    /// started chain, from which each member's future is taken.
+    /// started chain, from which each member's future is taken, or to the
+    /// chain given back with the reason it cannot start.
     pub fn start(self) -> StartChain<K> {
-        if self.has_128 {
+        let refused = if self.has_128 {
             // Members are published as 64-byte entries by one tail store; a
             // 128-byte member would need the mixed-ring filler rules inside
             // a chain, which the kernel does not promise to honour.
-            return StartChain {
-                id: self.id,
-                shared: self.shared,
-                members: None,
-                hard: self.hard,
-                ticket: None,
-                refused: Some("a 128-byte operation cannot be a chain member"),
-            };
-        }
+            Some(crate::Error::InvalidArgument("a 128-byte operation cannot be a chain member"))
+        } else if self.members.iter().any(|m| m.value.is_none()) {
+            Some(crate::Error::InvalidArgument("a member of the chain was taken back"))
+        } else {
+            None
+        };
         StartChain {
             id: self.id,
-            shared: self.shared,
-            members: Some(self.members),
+            shared: self.shared.clone(),
             hard: self.hard,
+            chain: Some(self),
             ticket: None,
-            refused: None,
+            refused,
         }
     }
 }
@@ -159,31 +212,42 @@ impl<K: Kernel> Chain<K> {
 pub struct StartChain<K: Kernel> {
     id: u64,
     shared: Rc<Shared<K>>,
-    members: Option<Vec<Member>>,
     hard: bool,
+    /// The chain, until it starts or is refused.
+    chain: Option<Chain<K>>,
     ticket: Option<u64>,
     /// Why the chain cannot start at all, if it cannot.
-    refused: Option<&'static str>,
+    refused: Option<crate::Error>,
 }
 
 impl<K: Kernel> Unpin for StartChain<K> {}
 
 impl<K: Kernel> Future for StartChain<K> {
-    type Output = crate::Result<Started<K>>;
+    type Output = Result<Started<K>, ChainRefused<K>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some(why) = self.refused.take() {
-            return Poll::Ready(Err(crate::Error::InvalidArgument(why)));
-        }
-        let Some(members) = self.members.take() else {
-            return Poll::Ready(Err(crate::Error::InvalidArgument("chain polled after it started")));
+        let Some(mut chain) = self.chain.take() else {
+            let chain = Chain {
+                id: self.id,
+                shared: self.shared.clone(),
+                members: Vec::new(),
+                hard: self.hard,
+                has_128: false,
+            };
+            let error = crate::Error::InvalidArgument("chain polled after it started");
+            return Poll::Ready(Err(ChainRefused { error, chain }));
         };
+        if let Some(error) = self.refused.take() {
+            return Poll::Ready(Err(ChainRefused { error, chain }));
+        }
         let ticket = self.ticket.take();
-        let r = self.shared.inner.borrow_mut().start_chain(members, self.hard, ticket, cx);
+        let members = core::mem::take(&mut chain.members);
+        let r = self.shared.inner.borrow_mut().start_chain(members, chain.hard, ticket, cx);
         self.shared.wake_collected();
         match r {
             ChainStart::Wait(members, t) => {
-                self.members = Some(members);
+                chain.members = members;
+                self.chain = Some(chain);
                 self.ticket = Some(t);
                 Poll::Pending
             }
@@ -192,14 +256,17 @@ impl<K: Kernel> Future for StartChain<K> {
                 shared: self.shared.clone(),
                 entries: entries.into_iter().map(Some).collect(),
             })),
-            ChainStart::Failed(e) => Poll::Ready(Err(e)),
+            ChainStart::Failed(error, members) => {
+                chain.members = members;
+                Poll::Ready(Err(ChainRefused { error, chain }))
+            }
         }
     }
 }
 
 impl<K: Kernel> Drop for StartChain<K> {
     fn drop(&mut self) {
-        if self.members.is_some() {
+        if self.chain.is_some() {
             self.shared.forget_ticket(self.ticket);
         }
     }
@@ -211,8 +278,65 @@ pub(crate) enum ChainStart {
     Entries(Vec<(u32, u32)>),
     /// No room for all of it yet; it waits with this ticket.
     Wait(Vec<Member>, u64),
-    /// It cannot start (driver shut down, or longer than the SQ).
-    Failed(crate::Error),
+    /// It cannot start (driver shut down, longer than the SQ, or no room in
+    /// the SQ after submitting); nothing reached the kernel, and the members
+    /// keep their values.
+    Failed(crate::Error, Vec<Member>),
+}
+
+/// A chain that could not start, given back whole: none of its members
+/// reached the kernel, and each member's value (its buffers) can be taken
+/// back with [`take`](ChainRefused::take), or the chain started again with
+/// [`into_chain`](ChainRefused::into_chain). Dropping it drops the values.
+pub struct ChainRefused<K: Kernel> {
+    error: crate::Error,
+    chain: Chain<K>,
+}
+
+impl<K: Kernel> ChainRefused<K> {
+    /// Why the chain could not start.
+    pub fn error(&self) -> &crate::Error {
+        &self.error
+    }
+
+    /// The value of member `link` (see [`Chain::take_back`]).
+    pub fn take<T: Operation>(&mut self, link: Link<T>) -> Option<T> {
+        self.chain.take_back(link)
+    }
+
+    /// The chain, to start again later.
+    pub fn into_chain(self) -> Chain<K> {
+        self.chain
+    }
+
+    /// The reason, dropping the members' values.
+    pub fn into_error(self) -> crate::Error {
+        self.error
+    }
+}
+
+impl<K: Kernel> core::fmt::Debug for ChainRefused<K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ChainRefused").field("error", &self.error).field("members", &self.chain.len()).finish()
+    }
+}
+
+impl<K: Kernel> core::fmt::Display for ChainRefused<K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "linked chain of {} refused: {}", self.chain.len(), self.error)
+    }
+}
+
+impl<K: Kernel> std::error::Error for ChainRefused<K> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<K: Kernel> From<ChainRefused<K>> for crate::Error {
+    fn from(r: ChainRefused<K>) -> Self {
+        r.error
+    }
 }
 
 /// A chain in the kernel. Take each member's future with

@@ -45,7 +45,7 @@ use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
 use crate::op::{Multishot, Op, Operation, StreamPoll, Streaming};
 use crate::ring::Ring;
-pub use chain::{Chain, Link, StartChain, Started};
+pub use chain::{Chain, ChainRefused, Link, StartChain, Started};
 use core::cell::{Cell, RefCell};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
@@ -146,6 +146,32 @@ impl Drop for UndoStart<'_> {
             unsafe { self.storage.clear(self.index as usize) };
             // The entry never had a waker; nothing to unregister.
             let _ = self.slots.release(self.index);
+        }
+    }
+}
+
+/// Undoes the start of a chain whose members' values are in their cells
+/// when a member's `prepare` panics: nothing was published, so every value
+/// is dropped and every entry freed.
+struct UndoChain<'a> {
+    storage: &'a Storage,
+    slots: &'a mut Slots,
+    entries: &'a [(u32, u32)],
+    armed: bool,
+}
+
+impl Drop for UndoChain<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            for &(index, _) in self.entries {
+                // SAFETY: armed only until every SQE of the chain is built,
+                // before any is published: the kernel holds no pointer into
+                // any of the values.
+                unsafe { self.storage.clear(index as usize) };
+                self.slots.at(index).orphan_hook = None;
+                // No member had a waker yet; nothing to unregister.
+                let _ = self.slots.release(index);
+            }
         }
     }
 }
@@ -1031,7 +1057,7 @@ impl<K: Kernel> Inner<K> {
         cx: &mut Context<'_>,
     ) -> chain::ChainStart {
         if self.closed {
-            return chain::ChainStart::Failed(Error::NotConfigured("the driver is shut down"));
+            return chain::ChainStart::Failed(Error::NotConfigured("the driver is shut down"), members);
         }
         let n = members.len() as u32;
         let need: u32 = members.iter().map(|m| m.cqes).sum();
@@ -1040,11 +1066,9 @@ impl<K: Kernel> Inner<K> {
             return chain::ChainStart::Entries(Vec::new());
         }
         if n > sq_cap || n > self.t.slots.len() || need > self.t.slots.len() {
-            return chain::ChainStart::Failed(Error::TooLong {
-                what: "linked chain",
-                len: n as usize,
-                max: sq_cap.min(self.t.slots.len()) as usize,
-            });
+            let error =
+                Error::TooLong { what: "linked chain", len: n as usize, max: sq_cap.min(self.t.slots.len()) as usize };
+            return chain::ChainStart::Failed(error, members);
         }
         let queued_ahead = ticket.is_none() && !self.waiters.is_empty();
         if queued_ahead || self.t.credits < need || self.t.slots.len() - self.t.slots.in_use() < n {
@@ -1068,25 +1092,45 @@ impl<K: Kernel> Inner<K> {
             self.waiters.retain(|(x, _)| *x != t);
         }
         let link = if hard { IOSQE_IO_HARDLINK } else { IOSQE_IO_LINK };
+        let mut members = members;
+        let Some(storage) = self.t.storage.as_ref() else {
+            // Not reached: the storage exists until teardown, which sets `closed`.
+            return chain::ChainStart::Failed(Error::NotConfigured("the driver is shut down"), members);
+        };
+        // First every value moves into its cell, which runs none of the
+        // operations' code, so nothing can fail half-way.
         let mut entries = Vec::with_capacity(n as usize);
-        let mut sqes = Vec::with_capacity(n as usize);
-        let mut undo = Vec::with_capacity(n as usize);
-        let last = members.len() - 1;
-        for (i, m) in members.into_iter().enumerate() {
+        for m in &mut members {
             let (index, generation) =
                 self.t.slots.alloc(m.cqes, m.multishot).expect("room for every member (checked above)");
-            let storage = self.t.storage.as_ref().expect("storage exists until teardown");
-            let mut sqe = (m.place)(storage, index as usize);
-            sqe.user_data = slot::encode(index, generation);
-            if i != last {
-                sqe.flags |= link;
-            }
-            sqes.push(sqe);
-            entries.push((index, generation));
-            undo.push(m.unplace);
+            let value = m.value.take().expect("a chain with a member taken back is refused by `Chain::start`");
+            // SAFETY: the entry was just allocated, so its cell is empty and
+            // unused, and the table and the storage have the same length;
+            // `value` is the member's own type (`Chain::push` stored both).
+            unsafe { (m.put)(storage, index as usize, value) };
             let slot = self.t.slots.at(index);
             slot.orphan_hook = Some(m.hook);
             slot.cqe_hook = None;
+            entries.push((index, generation));
+        }
+        // Then each member's `prepare` builds its SQE from its value at rest.
+        // That is the operations' own code: if one panics, the guard drops
+        // every value again and frees the entries while unwinding (nothing
+        // was published).
+        let mut sqes = Vec::with_capacity(n as usize);
+        {
+            let mut undo = UndoChain { storage, slots: &mut self.t.slots, entries: &entries, armed: true };
+            let last = entries.len() - 1;
+            for (i, (m, &(index, generation))) in members.iter().zip(&entries).enumerate() {
+                // SAFETY: the cell holds the member's value, just put there, which nothing else uses.
+                let mut sqe = unsafe { (m.prepare)(storage, index as usize) };
+                sqe.user_data = slot::encode(index, generation);
+                if i != last {
+                    sqe.flags |= link;
+                }
+                sqes.push(sqe);
+            }
+            undo.armed = false;
         }
         // All or nothing: submit what is queued to make room, then write the
         // whole chain and publish it with one tail store.
@@ -1114,14 +1158,16 @@ impl<K: Kernel> Inner<K> {
             ok
         };
         if !pushed {
-            for ((index, _), unplace) in entries.iter().zip(undo) {
+            // Nothing of the chain was published: every value goes back to
+            // its member, for the chain's owner to take back.
+            for (m, &(index, _)) in members.iter_mut().zip(&entries) {
                 let storage = self.t.storage.as_ref().expect("storage exists until teardown");
-                // SAFETY: nothing of the chain was published.
-                unsafe { unplace(storage, *index as usize) };
-                self.t.slots.at(*index).orphan_hook = None;
-                self.t.free_entry(*index);
+                // SAFETY: the cell holds the member's value, whose SQE was never published.
+                m.value = unsafe { (m.take)(storage, index as usize) };
+                self.t.slots.at(index).orphan_hook = None;
+                self.t.free_entry(index);
             }
-            return chain::ChainStart::Failed(Error::SubmissionQueueFull);
+            return chain::ChainStart::Failed(Error::SubmissionQueueFull, members);
         }
         self.t.credits -= need;
         self.t.stats.started += u64::from(n);

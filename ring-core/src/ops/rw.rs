@@ -21,6 +21,12 @@ impl<B: IoBufMut> Read<B> {
     pub fn new(fd: RawFd, buf: B, offset: u64) -> Self {
         Read { fd, buf, offset }
     }
+
+    /// The buffer, from a read that never started (a member taken back
+    /// from a refused chain, see [`crate::driver::ChainRefused`]).
+    pub fn into_buf(self) -> B {
+        self.buf
+    }
 }
 
 // SAFETY: the SQE points only at `self.buf`'s stable heap (or 'static)
@@ -61,6 +67,12 @@ impl<B: IoBuf> Write<B> {
     /// A write of `buf.bytes_init()` bytes at `offset`.
     pub fn new(fd: RawFd, buf: B, offset: u64) -> Self {
         Write { fd, buf, offset }
+    }
+
+    /// The buffer, from a write that never started (a member taken back
+    /// from a refused chain, see [`crate::driver::ChainRefused`]).
+    pub fn into_buf(self) -> B {
+        self.buf
     }
 }
 
