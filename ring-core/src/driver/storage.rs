@@ -30,14 +30,34 @@ struct Bytes([MaybeUninit<u8>; INLINE]);
 struct Cell {
     bytes: Bytes,
     /// Which type is stored, and how; `None` when the cell is empty.
-    kind: Option<Stored>,
+    kind: Option<&'static Stored>,
 }
 
-#[derive(Clone, Copy)]
+/// What a cell records about the value it holds: one constant record per
+/// type, so storing a value writes a single pointer.
 struct Stored {
-    type_id: TypeId,
+    /// The stored type's `TypeId::of`, called only by the checked accessors
+    /// (a function, because `TypeId::of` is not `const` on the supported
+    /// toolchains).
+    type_id: fn() -> TypeId,
+    /// Whether the value is boxed (too large or too aligned for the cell).
     boxed: bool,
     drop_fn: unsafe fn(*mut u8, bool),
+}
+
+/// The [`Stored`] record of each type.
+trait Record {
+    const RECORD: &'static Stored;
+}
+
+impl<T: 'static> Record for T {
+    const RECORD: &'static Stored =
+        &Stored { type_id: TypeId::of::<T>, boxed: !fits_inline::<T>(), drop_fn: drop_stored::<T> };
+}
+
+/// Whether a `T` is stored in the cell's bytes (else it is boxed).
+const fn fits_inline<T>() -> bool {
+    size_of::<T>() <= INLINE && align_of::<T>() <= align_of::<Bytes>()
 }
 
 /// Drops the `T` stored at `p` (inline, or as a `Box<T>` pointer).
@@ -106,8 +126,7 @@ impl Storage {
         unsafe {
             debug_assert!((*cell).kind.is_none());
             let bytes = (&raw mut (*cell).bytes).cast::<u8>();
-            let inline = size_of::<T>() <= INLINE && align_of::<T>() <= align_of::<Bytes>();
-            let ptr = if inline {
+            let ptr = if fits_inline::<T>() {
                 bytes.cast::<T>().write(value);
                 bytes.cast::<T>()
             } else {
@@ -116,7 +135,7 @@ impl Storage {
                 bytes.cast::<*mut T>().write(raw);
                 raw
             };
-            (*cell).kind = Some(Stored { type_id: TypeId::of::<T>(), boxed: !inline, drop_fn: drop_stored::<T> });
+            (*cell).kind = Some(<T as Record>::RECORD);
             ptr
         }
     }
@@ -133,7 +152,7 @@ impl Storage {
         // (single-threaded) writes.
         unsafe {
             let stored = (*cell).kind?;
-            if stored.type_id != TypeId::of::<T>() {
+            if (stored.type_id)() != TypeId::of::<T>() {
                 return None;
             }
             let bytes = (&raw mut (*cell).bytes).cast::<u8>();
@@ -176,10 +195,9 @@ impl Storage {
         // recorded in `kind`) that nothing else uses any more.
         unsafe {
             let stored = (*cell).kind.take();
-            debug_assert!(stored.is_some_and(|k| k.type_id == TypeId::of::<T>()), "cell holds this type");
+            debug_assert!(stored.is_some_and(|k| (k.type_id)() == TypeId::of::<T>()), "cell holds this type");
             let bytes = (&raw mut (*cell).bytes).cast::<u8>();
-            let inline = size_of::<T>() <= INLINE && align_of::<T>() <= align_of::<Bytes>();
-            if inline {
+            if fits_inline::<T>() {
                 bytes.cast::<T>().read()
             } else {
                 *Box::from_raw(bytes.cast::<*mut T>().read())
