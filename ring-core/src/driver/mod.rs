@@ -1244,10 +1244,9 @@ impl<K: Kernel> Inner<K> {
                 let cancelled =
                     (slot.cancel_sent || slot.cancel_wanted) && matches!(-result.res, libc::ECANCELED | libc::EINTR);
                 let storage = self.t.storage.as_ref().expect("a Done entry's storage is never leaked");
-                // SAFETY: `get` found entry `index`, and the storage has a cell per entry. Done means the terminal completion
-                // was seen, so the kernel is done with the value. The cell holds a `T`:
-                // the caller is the `Op<T>` owning the current claim (checked above), `start::<T>` (or a chain link, checked by chain
-                // id) put a `T` there, and only the claim's owner takes a live entry's value out (`take` checks the type in debug).
+                // SAFETY: `get` found entry `index` (one cell per entry). Done: the kernel is done with the value. The cell holds
+                // a `T`: the caller is the `Op<T>` owning the current claim (checked above), `start::<T>` (or a chain link, checked
+                // by chain id) put a `T` there, and only the claim's owner takes a live entry's value out (checked in debug).
                 let op = unsafe { storage.take_unchecked::<T>(index as usize) };
                 self.t.free_entry(index);
                 self.t.stats.completed += 1;
