@@ -569,14 +569,17 @@ impl<K: Kernel> Shared<K> {
 
     #[inline]
     pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
-        let (r, side_work) = {
+        let r = {
             let mut inner = self.inner.borrow_mut();
             let r = inner.start(op, ticket, cx);
-            (r, inner.has_poll_side_work())
+            if !inner.has_poll_side_work() {
+                // The common case returns straight away, so that the result
+                // need not be kept across the call below.
+                return r;
+            }
+            r
         };
-        if side_work {
-            self.wake_collected_slow();
-        }
+        self.wake_collected_slow();
         r
     }
 
