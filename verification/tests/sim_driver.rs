@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
-use verification::sim::{SimConfig, SimKernel};
+use verification::sim::{EnterFault, SimConfig, SimKernel};
 
 #[global_allocator]
 static ALLOC: verification::alloc::TrackingAlloc = verification::alloc::TrackingAlloc;
@@ -56,4 +56,120 @@ fn nop128_on_a_64_byte_ring_is_refused_before_the_kernel() {
     let e = run(&d, d.nop128()).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
     assert_eq!(sim.stats().consumed, 0, "nothing reached the kernel");
+}
+
+/// Polls `fut` once with a no-op waker.
+fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    Pin::new(fut).poll(&mut Context::from_waker(Waker::noop()))
+}
+
+// Transient `io_uring_enter` failures (`EINTR`, `EAGAIN`, `EBUSY`) cannot be
+// provoked on the real kernel at will; the simulator fails the enters it is
+// scripted to. In each case below the driver must count the failure, keep
+// every operation (the entries stay published), and go on. These tests kill
+// the cargo-mutants survivors of `docs/verification.md`'s fifth pass in the
+// transient-error handling (ring-core's own suites cannot reach them), as
+// checked by planting each mutant by hand.
+
+/// A park whose enter fails transiently returns `Ok` and counts the
+/// failure; the operation completes at the next park. A failure that is
+/// not transient is reported. (The `is_transient()` guard of `turn`, and
+/// its counter update.)
+#[test]
+fn a_transient_enter_failure_while_parking_is_counted_and_loses_nothing() {
+    let sim = SimKernel::new(SimConfig::default());
+    let ring = Builder::new(4).build_on(sim.clone()).unwrap();
+    let d = Driver::with_ring(ring, Batch::default());
+    let mut nop = d.nop();
+    assert!(poll_once(&mut nop).is_pending());
+    for (i, errno) in [libc::EINTR, libc::EAGAIN, libc::EBUSY].into_iter().enumerate() {
+        sim.script(EnterFault::Fail(errno));
+        d.park(Some(Duration::from_millis(1))).unwrap_or_else(|e| panic!("a transient {errno} was reported: {e}"));
+        assert_eq!(d.stats().transient_errors, i as u64 + 1);
+        assert!(poll_once(&mut nop).is_pending(), "nothing was submitted yet");
+    }
+    assert_eq!(sim.stats().consumed, 0);
+    d.park(Some(Duration::from_millis(1))).unwrap();
+    assert!(matches!(poll_once(&mut nop), Poll::Ready(Ok(()))));
+    // `EBADF` is not transient: the park reports it.
+    let mut nop = d.nop();
+    assert!(poll_once(&mut nop).is_pending());
+    sim.script(EnterFault::Fail(libc::EBADF));
+    let e = d.park(Some(Duration::from_millis(1))).unwrap_err();
+    let inner = e.get_ref().and_then(|i| i.downcast_ref::<ring_core::Error>());
+    assert_eq!(inner.and_then(|i| i.errno()).map(|n| n.raw()), Some(libc::EBADF), "{e}");
+    assert_eq!(d.stats().transient_errors, 3);
+    assert_eq!(run(&d, nop).map_err(|e| e.raw_os_error()), Ok(()));
+}
+
+/// With the `Immediate` strategy every start submits at once; a transient
+/// failure of that submit is counted and the entry stays published for the
+/// next enter. (The counter update of `maybe_submit`.)
+#[test]
+fn a_transient_failure_of_an_immediate_submit_is_counted() {
+    let sim = SimKernel::new(SimConfig::default());
+    let ring = Builder::new(4).build_on(sim.clone()).unwrap();
+    let d = Driver::with_ring(ring, ring_core::driver::Immediate);
+    sim.script(EnterFault::Fail(libc::EAGAIN));
+    let mut nop = d.nop();
+    assert!(poll_once(&mut nop).is_pending());
+    assert_eq!(d.stats().transient_errors, 1);
+    assert_eq!(sim.stats().consumed, 0, "the failed submit consumed nothing");
+    d.park(Some(Duration::from_millis(1))).unwrap();
+    assert!(matches!(poll_once(&mut nop), Poll::Ready(Ok(()))));
+    assert_eq!(sim.stats().consumed, 1);
+}
+
+/// A start that finds the SQ full submits to make room; when that submit
+/// fails transiently it is counted and retried, and the operation starts.
+/// (The counter update of `make_sq_room`.)
+#[test]
+fn a_transient_failure_while_making_room_in_the_sq_is_counted_and_retried() {
+    let sim = SimKernel::new(SimConfig::default());
+    let ring = Builder::new(2).build_on(sim.clone()).unwrap();
+    let d = Driver::with_ring(ring, Batch::default());
+    let mut nops: Vec<_> = (0..3).map(|_| d.nop()).collect();
+    assert!(poll_once(&mut nops[0]).is_pending());
+    assert!(poll_once(&mut nops[1]).is_pending());
+    // The SQ (two entries) is full and nothing is submitted: the third
+    // start must submit first, and that submit fails once.
+    sim.script(EnterFault::Fail(libc::EINTR));
+    assert!(poll_once(&mut nops[2]).is_pending());
+    assert_eq!(d.stats().transient_errors, 1);
+    assert_eq!(d.in_flight(), 3, "the third operation started after the retry");
+    for nop in nops {
+        assert_eq!(run(&d, nop).map_err(|e| e.raw_os_error()), Ok(()));
+    }
+    assert_eq!(sim.stats().consumed, 3);
+}
+
+/// A cancellation pushed into a full SQ submits to make room; a transient
+/// failure of that submit is counted and retried, and the cancellation
+/// goes in. (The `is_transient()` guard of `push_retrying`, and its
+/// counter update.)
+#[test]
+fn a_transient_failure_while_pushing_a_cancellation_is_counted_and_retried() {
+    let sim = SimKernel::new(SimConfig::default());
+    sim.set_chaos(verification::Chaos { hold: true, auto_release: false, ..verification::Chaos::default() });
+    let ring = Builder::new(2).build_on(sim.clone()).unwrap();
+    let d = Driver::with_ring(ring, Batch::default());
+    // A sleep held in the kernel, then two NOPs filling the SQ unsubmitted.
+    let mut sleep = d.sleep(Duration::from_secs(60));
+    assert!(poll_once(&mut sleep).is_pending());
+    d.park(Some(Duration::from_millis(1))).unwrap();
+    assert_eq!(sim.inflight().len(), 1, "the sleep is in the kernel");
+    let mut nops: Vec<_> = (0..2).map(|_| d.nop()).collect();
+    for n in &mut nops {
+        assert!(poll_once(n).is_pending());
+    }
+    // Dropping the sleep cancels it: the cancellation needs an SQ slot, so
+    // the driver submits first, and that submit fails once.
+    sim.script(EnterFault::Fail(libc::EBUSY));
+    drop(sleep);
+    assert_eq!(d.stats().transient_errors, 1);
+    assert_eq!(d.stats().cancels, 1, "the cancellation went in after the retry");
+    sim.release_all();
+    for nop in nops {
+        assert_eq!(run(&d, nop).map_err(|e| e.raw_os_error()), Ok(()));
+    }
 }
