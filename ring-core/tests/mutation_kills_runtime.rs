@@ -612,3 +612,253 @@ fn the_registered_eventfd_is_close_on_exec_and_non_blocking() {
     assert_ne!(fd_flags & libc::FD_CLOEXEC, 0, "close-on-exec");
     assert_ne!(status & libc::O_NONBLOCK, 0, "non-blocking");
 }
+
+/// Polls `f` once with `w`.
+fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
+    Pin::new(f).poll(&mut Context::from_waker(w))
+}
+
+/// Kills `in_use < len` turned into `==` or `<=` in the fast test of
+/// `Inner::start` (driver/mod.rs 810:68). Operations that completed but
+/// whose futures have not collected their output hold their entries while
+/// their credits are back: with every entry held so, a new operation has
+/// credits but no entry, and must wait for one. Under either mutant it
+/// takes the fast path and finds no free entry (`unreachable!`).
+#[test]
+fn an_operation_waits_for_an_entry_when_only_credits_are_free() {
+    let d = ring_core::Driver::new(4).unwrap();
+    let (_, noop) = counter();
+    let c = d.credits();
+    let mut nops: Vec<_> = (0..c).map(|_| d.nop()).collect();
+    for n in &mut nops {
+        assert!(poll_with(n, &noop).is_pending());
+    }
+    for _ in 0..100 {
+        if d.credits() == c {
+            break;
+        }
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert_eq!((d.credits(), d.in_flight()), (c, c), "every NOP completed, none collected");
+    let (woken, w) = counter();
+    let mut late = d.nop();
+    assert!(poll_with(&mut late, &w).is_pending(), "no entry is free");
+    assert!(matches!(poll_with(&mut nops[0], &noop), Poll::Ready(Ok(()))));
+    drop(nops);
+    assert!(woken.0.load(std::sync::atomic::Ordering::SeqCst) > 0, "the waiting NOP was woken");
+    let mut done = false;
+    for _ in 0..100 {
+        if let Poll::Ready(r) = poll_with(&mut late, &w) {
+            r.unwrap();
+            done = true;
+            break;
+        }
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert!(done, "the waiting NOP ran once an entry was free");
+}
+
+/// Kills `||` turned into `&&` (driver/mod.rs 811:44) and the `!` deleted
+/// (811:47) in `ticket.is_some() || !self.waiters.is_empty()`, the test of
+/// `Inner::start` that sends a newcomer to the queue while others wait.
+/// Every credit and entry is taken by a blocked pipe read, and NOPs `a1`
+/// and `a2` wait, in that order. One read completes and is collected: its
+/// credit and entry are `a1`'s, which is woken and leaves the queue, while
+/// `a2` stays. A NOP `b` polled before `a1` runs again must queue behind
+/// `a2` and leave the credit alone; under either mutant `b` takes the fast
+/// path and the credit with it.
+#[test]
+fn a_newcomer_does_not_take_the_credit_of_a_woken_waiter() {
+    let d = ring_core::Driver::new(4).unwrap();
+    let (_, noop) = counter();
+    let (r, w) = pipe();
+    let c = d.credits();
+    let mut reads: Vec<_> = (0..c).map(|_| d.read(&r, vec![0u8; 1])).collect();
+    for op in &mut reads {
+        assert!(poll_with(op, &noop).is_pending());
+    }
+    assert_eq!(d.credits(), 0);
+    let (woken1, w1) = counter();
+    let (woken2, w2) = counter();
+    let mut a1 = d.nop();
+    let mut a2 = d.nop();
+    assert!(poll_with(&mut a1, &w1).is_pending(), "no credit: a1 waits");
+    assert!(poll_with(&mut a2, &w2).is_pending(), "no credit: a2 waits");
+    write_all(&w, b"x");
+    let mut collected = false;
+    for _ in 0..100 {
+        d.park(Some(Duration::from_millis(5))).unwrap();
+        if let Some(i) = reads.iter_mut().position(|op| poll_with(op, &noop).is_ready()) {
+            drop(reads.remove(i));
+            collected = true;
+            break;
+        }
+    }
+    assert!(collected, "one read completed");
+    let count = |c: &std::sync::Arc<Count>| c.0.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!((d.credits(), count(&woken1), count(&woken2)), (1, 1, 0), "a credit is back and a1 was woken");
+    let mut b = d.nop();
+    assert!(poll_with(&mut b, &noop).is_pending());
+    assert_eq!(d.credits(), 1, "b queued behind a2 and left the credit to a1");
+    assert!(poll_with(&mut a1, &w1).is_pending());
+    assert_eq!(d.credits(), 0, "a1 took the credit");
+    drop((a1, a2, b, reads));
+}
+
+/// Kills `need > self.t.slots.len()` turned into `>=` in
+/// `start_contended` (driver/mod.rs 958:17): an operation that needs as
+/// many completions as the CQ holds (a zero-copy send, which posts two, on
+/// a CQ of two) fits and must run once a read holding the other credit
+/// completes; the mutant refuses it with `EINVAL`, as it should only refuse
+/// one that needs more (the existing test covers a CQ of one). The check
+/// is on the slow path, which the send takes because the read holds a
+/// credit.
+#[test]
+fn an_operation_needing_exactly_the_cqs_completions_runs() {
+    use std::io::Read;
+    let ring = ring_core::Builder::new(1).cq_size(2).build().unwrap();
+    assert_eq!(ring.params().cq_entries, 2);
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
+    let (a, mut b) = tcp_pair();
+    let (_, noop) = counter();
+    // A read holds one of the two credits, so the send takes the slow path
+    // (`start_contended`) and waits for the other.
+    let (r, w) = pipe();
+    let mut read = Some(d.read(&r, vec![0u8; 1]));
+    assert!(poll_with(read.as_mut().unwrap(), &noop).is_pending());
+    let mut op = d.send_zc(&a, b"sixteen bytes!!!".to_vec(), 0);
+    assert!(poll_with(&mut op, &noop).is_pending(), "the send waits for its second credit");
+    write_all(&w, b"x");
+    let mut out = None;
+    for _ in 0..200 {
+        if read.as_mut().is_some_and(|rd| poll_with(rd, &noop).is_ready()) {
+            read = None;
+        }
+        if let Poll::Ready(v) = poll_with(&mut op, &noop) {
+            out = Some(v);
+            break;
+        }
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    let (r, buf) = out.expect("the send completed");
+    match r {
+        Ok(n) => {
+            assert_eq!(n, 16);
+            let mut got = [0u8; 16];
+            b.read_exact(&mut got).unwrap();
+            assert_eq!(&got, &buf[..]);
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => println!("SKIP: no zero-copy send here ({e})"),
+        Err(e) => panic!("the send failed: {e}"),
+    }
+}
+
+// ---- ring.rs and memory.rs ----
+
+/// What `/proc/self/fd/<fd>` points to.
+fn fd_target(fd: i32) -> String {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Kills the constant mutants of `Ring`'s accessors (`fd`, `setup_flags`,
+/// `features`, `registered_index`, `has_feature` and its operators) and
+/// its `Debug`: three rings built on a fresh thread get registered indexes
+/// 0, 1 and 2 (the table of registered rings is per thread), each has an
+/// io_uring descriptor, and the flags, features and `Debug` are the
+/// kernel's.
+#[test]
+fn a_ring_reports_its_descriptor_index_flags_and_features() {
+    use ring_core::sys::{IORING_FEAT_NODROP, IORING_FEAT_SINGLE_MMAP, IORING_SETUP_CQSIZE};
+    std::thread::spawn(|| {
+        let rings = [ring_core::Ring::new(4), ring_core::Builder::new(4).cq_size(16).build(), ring_core::Ring::new(4)]
+            .map(Result::unwrap);
+        let mut idx: Vec<u32> = rings.iter().map(|r| r.registered_index().expect("registered")).collect();
+        idx.sort();
+        assert_eq!(idx, [0, 1, 2]);
+        for r in &rings {
+            let fd = r.fd().expect("a descriptor");
+            assert!(fd > 2);
+            assert_eq!(fd_target(fd), "anon_inode:[io_uring]");
+            assert_eq!(r.features(), r.params().features);
+            assert_eq!(r.setup_flags(), r.params().flags);
+        }
+        let r = &rings[1];
+        assert_ne!(r.setup_flags() & IORING_SETUP_CQSIZE, 0);
+        assert!(r.features() > 1);
+        assert!(r.has_feature(IORING_FEAT_SINGLE_MMAP));
+        assert!(r.has_feature(IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP));
+        assert!(!r.has_feature(1 << 31), "no such feature");
+        let want = format!(
+            concat!(
+                "Ring {{ fd: {}, registered_index: {:?}, sq_entries: 4, cq_entries: 16, ",
+                "flags: {:#x}, features: {:#x}, .. }}"
+            ),
+            r.fd().unwrap(),
+            r.registered_index(),
+            r.setup_flags(),
+            r.features()
+        );
+        assert_eq!(format!("{r:?}"), want);
+    })
+    .join()
+    .unwrap();
+}
+
+/// Kills `Ring::register_ring_fd` returning `Ok(true)` or `Ok(false)`
+/// without registering (ring.rs 237:9): a ring built without the
+/// registration gets an index when asked, and keeps working through it.
+#[test]
+fn registering_a_rings_descriptor_later_gives_it_an_index() {
+    let mut ring = ring_core::Builder::new(4).register_ring_fd(false).build().unwrap();
+    assert_eq!(ring.registered_index(), None);
+    assert!(ring.register_ring_fd().unwrap());
+    assert!(ring.registered_index().is_some());
+    assert!(ring.register_ring_fd().unwrap(), "already registered");
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
+    let mut nop = d.nop();
+    let (_, noop) = counter();
+    assert!(poll_with(&mut nop, &noop).is_pending());
+    d.park(Some(Duration::from_secs(1))).unwrap();
+    assert!(matches!(poll_with(&mut nop, &noop), Poll::Ready(Ok(()))));
+}
+
+/// How many io_uring descriptors this process has open.
+fn io_uring_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            std::fs::read_link(e.path()).map(|p| p.to_string_lossy() == "anon_inode:[io_uring]").unwrap_or(false)
+        })
+        .count()
+}
+
+/// Kills `Ring::drop` replaced by `()` (ring.rs 271:9) and `self.fd >= 0`
+/// turned into `<` in it (275:20): a dropped ring closes its descriptor.
+/// Counted in a child process, where no other test opens rings meanwhile.
+/// Also kills `UNREGISTER_RING_FDS | USE_REGISTERED_RING` turned into `&`
+/// (285:58; `^` is equivalent, the bits are disjoint): a ring set up with
+/// `REGISTERED_FD_ONLY` exists only as an index in its thread's table of
+/// 16 registered rings, and dropping it must unregister it, or the 17th
+/// such ring on the thread fails with `EBUSY`.
+#[test]
+fn a_dropped_ring_closes_its_descriptor_and_gives_back_its_index() {
+    if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {
+        assert!(run_as_child("a_dropped_ring_closes_its_descriptor_and_gives_back_its_index"));
+        return;
+    }
+    let before = io_uring_fds();
+    let ring = ring_core::Builder::new(4).register_ring_fd(false).build().unwrap();
+    assert_eq!(io_uring_fds(), before + 1);
+    drop(ring);
+    assert_eq!(io_uring_fds(), before, "the descriptor was closed");
+    std::thread::spawn(|| {
+        for i in 0..20 {
+            let ring = ring_core::Builder::new(4).registered_fd_only().build();
+            let ring = ring.unwrap_or_else(|e| panic!("ring {i}: {e}"));
+            assert_eq!(ring.fd(), None);
+        }
+    })
+    .join()
+    .unwrap();
+}
