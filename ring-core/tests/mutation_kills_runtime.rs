@@ -760,12 +760,13 @@ fn fd_target(fd: i32) -> String {
     std::fs::read_link(format!("/proc/self/fd/{fd}")).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// Kills the constant mutants of `Ring`'s accessors (`fd`, `setup_flags`,
-/// `features`, `registered_index`, `has_feature` and its operators) and
-/// its `Debug`: three rings built on a fresh thread get registered indexes
-/// 0, 1 and 2 (the table of registered rings is per thread), each has an
-/// io_uring descriptor, and the flags, features and `Debug` are the
-/// kernel's.
+/// Kills `Ring`'s `Debug` replaced by an empty one (ring.rs 46:9) and
+/// `Ring::features` returning 0 or 1 (169:9), and pins down the accessors
+/// whose mutants the existing suites caught (`fd`, `setup_flags`,
+/// `registered_index`, `has_feature`): three rings built on a fresh thread
+/// get registered indexes 0, 1 and 2 (the table of registered rings is per
+/// thread), each has an io_uring descriptor, and the flags, features and
+/// `Debug` are the kernel's.
 #[test]
 fn a_ring_reports_its_descriptor_index_flags_and_features() {
     use ring_core::sys::{IORING_FEAT_NODROP, IORING_FEAT_SINGLE_MMAP, IORING_SETUP_CQSIZE};
@@ -861,4 +862,264 @@ fn a_dropped_ring_closes_its_descriptor_and_gives_back_its_index() {
     })
     .join()
     .unwrap();
+}
+
+/// Whether the system has huge pages reserved (`vm.nr_hugepages`).
+fn huge_pages_reserved() -> bool {
+    std::fs::read_to_string("/proc/sys/vm/nr_hugepages").map(|s| s.trim() != "0").unwrap_or(true)
+}
+
+/// Kills the mutants of the region sizes of a `NO_MMAP` ring that
+/// ring-core allocates (memory.rs): `HUGE_PAGE = 2 * 1024 * 1024` with
+/// either `*` turned into `+` or `/` (66:28, 66:35), `round_up` returning 0
+/// or 1 or with `*` turned into `/` (83:5, 83:20), the SQE array's size
+/// with `*` turned into `+` or `/` (134:42), the `CQSIZE` test of
+/// `ring_sizes` with `!=` turned into `==` or `&` into `|` or `^` (93:29,
+/// 93:61), and the huge-page flags of `anon_map` with `|=` turned into `&=`
+/// or `|` into `&` (112:15, 112:36). A region larger than a page takes a 2
+/// MiB huge page; with none reserved, `mmap` fails with `ENOMEM`, and that
+/// is the error `build` must return for a 2 MiB SQE array (16384 entries
+/// of 128 bytes), an 8 KiB one (64 entries of 128 bytes), a CQ of 256
+/// entries (set with `cq_size`) and a CQ of 128 32-byte entries. Under the mutants the region is sized as one page (the
+/// kernel then refuses the setup, or worse), too large for a huge page
+/// (`TooLong`), or mapped with flags that fail with `EINVAL` or take
+/// ordinary pages. Skipped where huge pages are reserved.
+#[test]
+fn a_no_mmap_region_larger_than_a_page_takes_a_huge_page() {
+    if huge_pages_reserved() {
+        println!("SKIP: huge pages are reserved here, so the allocations succeed");
+        return;
+    }
+    for (what, b) in [
+        ("2 MiB of SQEs", ring_core::Builder::new(16384).sqe128()),
+        ("64 SQEs of 128 bytes", ring_core::Builder::new(64).sqe128()),
+        ("a CQ of 256", ring_core::Builder::new(32).cq_size(256)),
+        ("a CQ of 128 32-byte entries", ring_core::Builder::new(64).cqe32()),
+    ] {
+        match b.no_mmap().build() {
+            Err(ring_core::Error::Syscall { call: ring_core::error::Call::Mmap, errno }) => {
+                assert_eq!(errno.raw(), libc::ENOMEM, "{what}")
+            }
+            Err(e) => panic!("{what}: {e:?}"),
+            Ok(_) => panic!("{what}: built without huge pages"),
+        }
+    }
+    // A ring whose regions fit in a page each builds.
+    ring_core::Builder::new(32).no_mmap().build().unwrap();
+}
+
+/// Kills `flags & IORING_SETUP_CLAMP != 0` with `!=` turned into `==` in
+/// `ring_sizes` (memory.rs 88:56), which `Builder` uses to check a `cq_size`
+/// against the SQ size: with `CLAMP`, 65536 SQ entries are clamped to
+/// 32768, so a CQ of 32768 is large enough; the mutant compares it with the
+/// unclamped 65536 and refuses the ring.
+#[test]
+fn a_clamped_sq_is_compared_with_the_cq_at_its_clamped_size() {
+    let ring = ring_core::Builder::new(65536).clamp().cq_size(32768).build().unwrap();
+    assert_eq!((ring.params().sq_entries, ring.params().cq_entries), (32768, 32768));
+}
+
+// ---- probe.rs ----
+
+/// Whether the running kernel is at least `major.minor` (from `uname`).
+fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut parts = release.trim().split(|c: char| !c.is_ascii_digit()).filter_map(|p| p.parse::<u32>().ok());
+    let (a, b) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (a, b) >= (major, minor)
+}
+
+/// Kills the constant and operator mutants of `Probe`'s accessors
+/// (probe.rs 242:9 to 296:9), its `Debug` (193:9), `opcode_name` and
+/// `register_op_name` (164:5, 169:5, 169:17, 169:19), and, where the
+/// kernel answers `IORING_REGISTER_QUERY` (6.18), `query_opcodes`
+/// returning `None` or a zeroed answer and its result test (326:5, 329:9,
+/// 331:9, 339:18, 339:29): every answer is checked against the kernel's
+/// own (the opcode probe, the ring's features) or against a boundary.
+#[test]
+fn a_probe_reports_what_the_kernel_said() {
+    use ring_core::probe::{opcode_name, register_op_name, Probe};
+    use ring_core::sys::{
+        IORING_FEAT_NODROP, IORING_FEAT_SINGLE_MMAP, IORING_OP_NOP, IORING_OP_READ, IORING_REGISTER_PROBE,
+        IORING_REGISTER_USE_REGISTERED_RING,
+    };
+    let ring = ring_core::Ring::new(4).unwrap();
+    let p = Probe::new(&ring).unwrap();
+    assert_eq!(opcode_name(IORING_OP_READ), "IORING_OP_READ");
+    assert_eq!(opcode_name(200), "unknown IORING_OP_*");
+    assert_eq!(register_op_name(IORING_REGISTER_PROBE | IORING_REGISTER_USE_REGISTERED_RING), "IORING_REGISTER_PROBE");
+    assert_eq!(register_op_name(IORING_REGISTER_PROBE), "IORING_REGISTER_PROBE");
+    assert_eq!(register_op_name(200), "unknown IORING_REGISTER_*");
+    assert!(p.supported(IORING_OP_NOP) && p.supported(IORING_OP_READ));
+    assert!(!p.supported(255));
+    assert!(p.require(IORING_OP_READ).is_ok());
+    assert!(matches!(p.require(255), Err(ring_core::Error::UnsupportedOpcode { opcode: 255, .. })));
+    let known = p.ops_known();
+    assert!(known > 40, "a 5.18 or later kernel knows more than 40 opcodes: {known}");
+    assert!(known < 256);
+    let count = (0..=255u8).filter(|&o| p.supported(o)).count();
+    assert_eq!(p.supported_count(), count);
+    assert!(count > 1);
+    assert_eq!(p.features(), ring.features());
+    assert!(p.has_feature(IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP));
+    assert!(!p.has_feature(1 << 31));
+    let (n, queried) = p.register_ops();
+    assert!(n > 20, "{n} register operations");
+    assert!(p.register_op_supported(IORING_REGISTER_PROBE));
+    assert!(p.register_op_supported(n - 1));
+    assert!(!p.register_op_supported(n));
+    let debug = format!("{p:?}");
+    assert!(debug.starts_with("Probe { opcodes: [\"IORING_OP_NOP\", \"IORING_OP_READV\""), "{debug}");
+    assert!(debug.ends_with(&format!("features: {:#x}, register_ops: {n} }}", ring.features())), "{debug}");
+    if kernel_at_least(6, 18) {
+        assert!(queried, "a 6.18 kernel answers IORING_REGISTER_QUERY");
+        let flags = p.setup_flags().expect("the query reports the setup flags");
+        assert!(flags > 1, "{flags:#x}");
+        assert_ne!(flags & u64::from(ring_core::sys::IORING_SETUP_CQSIZE), 0);
+    } else {
+        println!("SKIP the query half: IORING_REGISTER_QUERY needs Linux 6.18");
+        assert!(!queried);
+        assert_eq!(p.setup_flags(), None);
+    }
+}
+
+/// An anonymous shared mapping of `pages` pages, unmapped on drop.
+struct Mapping(std::ptr::NonNull<u8>, usize);
+
+impl Mapping {
+    fn new(pages: usize) -> Mapping {
+        let len = pages * 4096;
+        // SAFETY: a fresh anonymous mapping aliases nothing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(p, libc::MAP_FAILED);
+        Mapping(std::ptr::NonNull::new(p.cast()).unwrap(), len)
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: the mapping `new` made; whatever lent it was dropped first.
+        unsafe { libc::munmap(self.0.as_ptr().cast(), self.1) };
+    }
+}
+
+/// Kills the size checks of memory lent for a `NO_MMAP` ring
+/// (`prepare_no_mmap`, memory.rs): `sqes_len < sqes_need` and `rings_len <
+/// rings_need` with `<` turned into `==`, `>` or `<=` (162:25, 169:26), and
+/// the SQ array's share of the ring region (136:16, 136:52, 137:20,
+/// 137:35). A ring of 1024 SQEs with an SQ array (`no_sqarray(false)`) and
+/// 2048 CQEs needs 16 pages of SQEs and 10 pages of rings (1024 bytes of
+/// header, 32768 of CQEs and 4096 of SQ array, rounded up). Lent exactly
+/// that, it builds and runs a NOP; lent a page less of either, it is
+/// refused with `TooLong` naming the region. The mappings are a page
+/// larger than what is lent, so a mutant that lets the kernel use more
+/// than was lent stays inside memory the test owns.
+#[test]
+fn memory_lent_to_a_no_mmap_ring_is_checked_against_the_rings_size() {
+    let sqes = Mapping::new(17);
+    let rings = Mapping::new(11);
+    let build = |sqe_pages: usize, ring_pages: usize| {
+        let b = ring_core::Builder::new(1024).no_sqarray(false);
+        // SAFETY: both regions are live mappings of this test, page-aligned
+        // and used by nothing else; they are unmapped only after the ring
+        // (and its driver) are dropped, at the end of the test.
+        unsafe { b.no_mmap_in(sqes.0, sqe_pages * 4096, rings.0, ring_pages * 4096) }.build()
+    };
+    match build(15, 10) {
+        Err(ring_core::Error::TooLong { what, .. }) => assert_eq!(what, "ring size for the lent SQE memory"),
+        other => panic!("15 pages of SQEs: {other:?}"),
+    }
+    match build(16, 9) {
+        Err(ring_core::Error::TooLong { what, .. }) => assert_eq!(what, "ring size for the lent ring memory"),
+        other => panic!("9 pages of rings: {other:?}"),
+    }
+    let ring = match build(16, 10) {
+        Ok(ring) => ring,
+        Err(e) => panic!("exactly enough memory: {e:?}"),
+    };
+    assert_eq!((ring.params().sq_entries, ring.params().cq_entries), (1024, 2048));
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
+    let mut nop = d.nop();
+    let (_, noop) = counter();
+    assert!(poll_with(&mut nop, &noop).is_pending());
+    d.park(Some(Duration::from_secs(1))).unwrap();
+    assert!(matches!(poll_with(&mut nop, &noop), Poll::Ready(Ok(()))));
+    drop(nop);
+    drop(d);
+}
+
+/// Kills `MAX_CQ = 2 * MAX_SQ` with `*` turned into `+` (memory.rs
+/// 107:27): a CQ of exactly `IORING_MAX_CQ_ENTRIES` (65536) is allowed,
+/// one more entry is not.
+#[test]
+fn a_cq_of_the_kernels_maximum_size_is_allowed() {
+    let ring = ring_core::Builder::new(4).cq_size(65536).build().unwrap();
+    assert_eq!(ring.params().cq_entries, 65536);
+    assert!(matches!(
+        ring_core::Builder::new(4).cq_size(65537).build(),
+        Err(ring_core::Error::RingSize { which: "cq", requested: 65537, max: 65536 })
+    ));
+}
+
+/// The size of this process's address space, in pages (`/proc/self/statm`).
+fn address_space_pages() -> usize {
+    let s = std::fs::read_to_string("/proc/self/statm").unwrap();
+    s.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// Kills `anon_unmap` replaced by `()` (memory.rs 126:5): the memory
+/// ring-core allocates for a `NO_MMAP` ring is unmapped when the ring is
+/// dropped. In a child process (so that no other test maps or unmaps
+/// meanwhile), 64 rings of two one-page regions each are built and
+/// dropped; the address space must not grow by their 128 pages.
+#[test]
+fn a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated() {
+    if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {
+        assert!(run_as_child("a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated"));
+        return;
+    }
+    drop(ring_core::Builder::new(8).no_mmap().build().unwrap());
+    let before = address_space_pages();
+    for _ in 0..64 {
+        drop(ring_core::Builder::new(8).no_mmap().build().unwrap());
+    }
+    let grown = address_space_pages().saturating_sub(before);
+    assert!(grown < 32, "the address space grew by {grown} pages");
+}
+
+/// Kills the three mutants of `flags & IORING_SETUP_SQE_MIXED != 0` in
+/// `Ring::from_setup` (ring.rs 113:27 `|` and `^`, 113:62 `==`), which
+/// tell the SQ it is mixed-size on a ring that is not: a 128-byte entry
+/// must be refused (`SqFull`) on a ring with neither `SQE128` nor
+/// `SQE_MIXED`, where the mutants write it into two slots.
+#[test]
+fn a_plain_ring_refuses_a_128_byte_entry() {
+    let mut ring = ring_core::Ring::new(4).unwrap();
+    let sqe = ring_core::sys::io_uring_sqe128::default();
+    // SAFETY: the entry names no memory, and it is refused (the assertion
+    // checks that nothing was written); nothing is submitted.
+    let r = unsafe { ring.sq().push128(&sqe) };
+    assert!(r.is_err(), "a plain ring has no room for a 128-byte entry");
+    assert!(ring.sq().is_empty());
+}
+
+/// Kills the guard of `Ring::register_target` replaced by `false`
+/// (ring.rs 211:24): a `REGISTERED_FD_ONLY` ring has no descriptor, so its
+/// `io_uring_register` calls must go through its registered index; the
+/// mutant sends them to descriptor -1. A probe is such a call.
+#[test]
+fn a_ring_without_a_descriptor_registers_through_its_index() {
+    let ring = ring_core::Builder::new(4).registered_fd_only().build().unwrap();
+    assert_eq!(ring.fd(), None);
+    let probe = ring_core::probe::Probe::new(&ring).expect("a probe through the registered index");
+    assert!(probe.supported(ring_core::sys::IORING_OP_NOP));
 }
