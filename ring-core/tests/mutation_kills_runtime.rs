@@ -930,12 +930,14 @@ fn kernel_at_least(major: u32, minor: u32) -> bool {
 }
 
 /// Kills the constant and operator mutants of `Probe`'s accessors
-/// (probe.rs 242:9 to 296:9), its `Debug` (193:9), `opcode_name` and
-/// `register_op_name` (164:5, 169:5, 169:17, 169:19), and, where the
-/// kernel answers `IORING_REGISTER_QUERY` (6.18), `query_opcodes`
-/// returning `None` or a zeroed answer and its result test (326:5, 329:9,
-/// 331:9, 339:18, 339:29): every answer is checked against the kernel's
-/// own (the opcode probe, the ring's features) or against a boundary.
+/// (`require`, `supported_count`, `features`, `has_feature`,
+/// `register_ops`, `setup_flags`: probe.rs 247:9 to 296:9), its `Debug`
+/// (193:9), `opcode_name` and `register_op_name` (164:5, 169:5, 169:17,
+/// 169:19), and, where the kernel answers `IORING_REGISTER_QUERY` (6.18),
+/// `query_opcodes` returning `None`, leaving out the result's address or
+/// size, or with its result test replaced by `false` or `<` (326:5, 329:9,
+/// 331:9, 339:18, 339:29): every answer is checked against the kernel's own
+/// (the opcode probe, the ring's features) or against a boundary.
 #[test]
 fn a_probe_reports_what_the_kernel_said() {
     use ring_core::probe::{opcode_name, register_op_name, Probe};
