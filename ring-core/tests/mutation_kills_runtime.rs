@@ -249,6 +249,9 @@ async fn within<F: Future + Unpin>(d: &ring_core::Driver, limit: Duration, mut f
 /// job (the job itself starts no operation).
 #[test]
 fn a_job_handed_over_by_msg_ring_wakes_the_parked_runtime_by_that_message_alone() {
+    if !needs(5, 18, "IORING_OP_MSG_RING") {
+        return;
+    }
     let rt = Runtime::new(8).unwrap();
     let d = rt.driver().clone();
     rt.block_on(async { d.nop().await.unwrap() }).unwrap();
@@ -460,12 +463,10 @@ fn a_pool_reports_its_group_size_and_mode() {
     assert_eq!((pool.bgid(), pool.buffers(), pool.buf_len(), pool.is_incremental()), (21, 3, 48, false));
     assert_eq!(pool.with_kernel(), 3);
     assert_eq!(format!("{pool:?}"), "BufferPool { bgid: 21, buffers: 3, buf_len: 48, with_kernel: 3 }");
-    match BufferPool::new(&d, BufRingConfig::new(22, 2).buffers(2, 64).incremental()) {
-        Ok(inc) => {
-            assert!(inc.is_incremental());
-            assert_eq!((inc.bgid(), inc.buffers(), inc.buf_len()), (22, 2, 64));
-        }
-        Err(e) => println!("SKIP the incremental half: {e} (kernel before 6.12)"),
+    if needs(6, 12, "incremental buffer rings (the second half)") {
+        let inc = BufferPool::new(&d, BufRingConfig::new(22, 2).buffers(2, 64).incremental()).unwrap();
+        assert!(inc.is_incremental());
+        assert_eq!((inc.bgid(), inc.buffers(), inc.buf_len()), (22, 2, 64));
     }
 }
 
@@ -492,13 +493,10 @@ fn a_used_up_incremental_buffer_is_recycled_once_its_parts_are_dropped() {
     use std::io::Write;
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
-    let pool = match BufferPool::new(&d, BufRingConfig::new(23, 2).buffers(2, 64).incremental()) {
-        Ok(p) => p,
-        Err(e) => {
-            println!("SKIP: {e} (incremental buffer rings need Linux 6.12)");
-            return;
-        }
-    };
+    if !needs(6, 12, "incremental buffer rings") {
+        return;
+    }
+    let pool = BufferPool::new(&d, BufRingConfig::new(23, 2).buffers(2, 64).incremental()).unwrap();
     let (mut peer, sock) = tcp_pair();
     rt.block_on(async {
         let mut stream = d.recv_pool_multishot(&sock, &pool, 0);
@@ -715,6 +713,9 @@ fn a_newcomer_does_not_take_the_credit_of_a_woken_waiter() {
 /// credit.
 #[test]
 fn an_operation_needing_exactly_the_cqs_completions_runs() {
+    if !needs(6, 0, "IORING_OP_SEND_ZC") {
+        return;
+    }
     use std::io::Read;
     let ring = ring_core::Builder::new(1).cq_size(2).build().unwrap();
     assert_eq!(ring.params().cq_entries, 2);
@@ -769,6 +770,9 @@ fn fd_target(fd: i32) -> String {
 /// `Debug` are the kernel's.
 #[test]
 fn a_ring_reports_its_descriptor_index_flags_and_features() {
+    if !needs(5, 18, "IORING_REGISTER_RING_FDS") {
+        return;
+    }
     use ring_core::sys::{IORING_FEAT_NODROP, IORING_FEAT_SINGLE_MMAP, IORING_SETUP_CQSIZE};
     std::thread::spawn(|| {
         let rings = [ring_core::Ring::new(4), ring_core::Builder::new(4).cq_size(16).build(), ring_core::Ring::new(4)]
@@ -810,6 +814,9 @@ fn a_ring_reports_its_descriptor_index_flags_and_features() {
 /// registration gets an index when asked, and keeps working through it.
 #[test]
 fn registering_a_rings_descriptor_later_gives_it_an_index() {
+    if !needs(5, 18, "IORING_REGISTER_RING_FDS") {
+        return;
+    }
     let mut ring = ring_core::Builder::new(4).register_ring_fd(false).build().unwrap();
     assert_eq!(ring.registered_index(), None);
     assert!(ring.register_ring_fd().unwrap());
@@ -853,6 +860,9 @@ fn a_dropped_ring_closes_its_descriptor_and_gives_back_its_index() {
     assert_eq!(io_uring_fds(), before + 1);
     drop(ring);
     assert_eq!(io_uring_fds(), before, "the descriptor was closed");
+    if !needs(6, 5, "IORING_SETUP_REGISTERED_FD_ONLY (the second half)") {
+        return;
+    }
     std::thread::spawn(|| {
         for i in 0..20 {
             let ring = ring_core::Builder::new(4).registered_fd_only().build();
@@ -886,6 +896,9 @@ fn huge_pages_reserved() -> bool {
 /// ordinary pages. Skipped where huge pages are reserved.
 #[test]
 fn a_no_mmap_region_larger_than_a_page_takes_a_huge_page() {
+    if !needs(6, 5, "IORING_SETUP_NO_MMAP") {
+        return;
+    }
     if huge_pages_reserved() {
         println!("SKIP: huge pages are reserved here, so the allocations succeed");
         return;
@@ -921,6 +934,16 @@ fn a_clamped_sq_is_compared_with_the_cq_at_its_clamped_size() {
 
 // ---- probe.rs ----
 
+/// Whether the running kernel is at least `major.minor`; if not, says
+/// that the test (or the part of it) needing `what` is skipped.
+fn needs(major: u32, minor: u32, what: &str) -> bool {
+    let ok = kernel_at_least(major, minor);
+    if !ok {
+        println!("SKIP: {what} needs Linux {major}.{minor}");
+    }
+    ok
+}
+
 /// Whether the running kernel is at least `major.minor` (from `uname`).
 fn kernel_at_least(major: u32, minor: u32) -> bool {
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
@@ -940,6 +963,9 @@ fn kernel_at_least(major: u32, minor: u32) -> bool {
 /// (the opcode probe, the ring's features) or against a boundary.
 #[test]
 fn a_probe_reports_what_the_kernel_said() {
+    if !needs(5, 18, "opcodes up to IORING_OP_MSG_RING") {
+        return;
+    }
     use ring_core::probe::{opcode_name, register_op_name, Probe};
     use ring_core::sys::{
         IORING_FEAT_NODROP, IORING_FEAT_SINGLE_MMAP, IORING_OP_NOP, IORING_OP_READ, IORING_REGISTER_PROBE,
@@ -1027,6 +1053,9 @@ impl Drop for Mapping {
 /// than was lent stays inside memory the test owns.
 #[test]
 fn memory_lent_to_a_no_mmap_ring_is_checked_against_the_rings_size() {
+    if !needs(6, 5, "IORING_SETUP_NO_MMAP") {
+        return;
+    }
     let sqes = Mapping::new(17);
     let rings = Mapping::new(11);
     let build = |sqe_pages: usize, ring_pages: usize| {
@@ -1085,6 +1114,9 @@ fn address_space_pages() -> usize {
 /// dropped; the address space must not grow by their 128 pages.
 #[test]
 fn a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated() {
+    if !needs(6, 5, "IORING_SETUP_NO_MMAP") {
+        return;
+    }
     if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {
         assert!(run_as_child("a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated"));
         return;
@@ -1120,6 +1152,9 @@ fn a_plain_ring_refuses_a_128_byte_entry() {
 /// mutant sends them to descriptor -1. A probe is such a call.
 #[test]
 fn a_ring_without_a_descriptor_registers_through_its_index() {
+    if !needs(6, 5, "IORING_SETUP_REGISTERED_FD_ONLY") {
+        return;
+    }
     let ring = ring_core::Builder::new(4).registered_fd_only().build().unwrap();
     assert_eq!(ring.fd(), None);
     let probe = ring_core::probe::Probe::new(&ring).expect("a probe through the registered index");
