@@ -223,7 +223,8 @@ impl<T: Operation, K: Kernel> Op<T, K> {
                 Poll::Ready((op.complete(cqe, cqe), false))
             }
             // Handled by `poll_start` (put back, should it ever come here).
-            Start::Started(index, generation) => {
+            Start::Started(user_data) => {
+                let (index, generation) = crate::driver::slot::decode(user_data);
                 self.state = OpState::Submitted { index, generation };
                 Poll::Pending
             }
@@ -243,7 +244,8 @@ impl<T: Operation, K: Kernel> Op<T, K> {
                     return Poll::Ready((op.complete(cqe, cqe), true));
                 }
                 match self.shared.start(op, ticket, cx) {
-                    Start::Started(index, generation) => {
+                    Start::Started(user_data) => {
+                        let (index, generation) = crate::driver::slot::decode(user_data);
                         // Its waker is registered, and no completion can
                         // have been dispatched yet: completions are only
                         // reaped when the driver turns, never inside `start`.
@@ -408,7 +410,8 @@ impl<T: Multishot, K: Kernel> MultiOp<T, K> {
                         return Poll::Ready(None);
                     }
                     match self.shared.start(op, ticket, cx) {
-                        Start::Started(index, generation) => {
+                        Start::Started(user_data) => {
+                            let (index, generation) = crate::driver::slot::decode(user_data);
                             self.state = OpState::Submitted { index, generation };
                         }
                         Start::Wait(op, ticket) => {
