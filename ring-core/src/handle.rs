@@ -22,6 +22,7 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
@@ -29,6 +30,13 @@ type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
 /// The queue shared by a runtime and its handles.
 pub(crate) struct Remote<K: Kernel> {
     jobs: Mutex<VecDeque<Job<K>>>,
+    /// The number of queued jobs, kept with the queue under its lock, so the
+    /// runtime can see "none" without taking the lock (it looks twice in
+    /// every round). A look that misses a job just queued by another thread
+    /// is covered by the park hand-off: that thread's fence and this
+    /// runtime's fence before its last look (`executor::gate`) make one of
+    /// them see the other.
+    queued: AtomicUsize,
     /// Set when the runtime is dropped: further jobs are refused.
     closed: Mutex<bool>,
     wake: Arc<crate::executor::WakeQueueHandle>,
@@ -37,18 +45,29 @@ pub(crate) struct Remote<K: Kernel> {
 
 impl<K: Kernel> Remote<K> {
     pub(crate) fn new(wake: Arc<crate::executor::WakeQueueHandle>, ring_fd: Option<i32>) -> Self {
-        Remote { jobs: Mutex::new(VecDeque::new()), closed: Mutex::new(false), wake, ring_fd }
+        Remote {
+            jobs: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
+            closed: Mutex::new(false),
+            wake,
+            ring_fd,
+        }
     }
 
     pub(crate) fn has_jobs(&self) -> bool {
-        !self.jobs.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+        self.queued.load(Ordering::Relaxed) != 0
     }
 
     /// Runs every queued job on the runtime's thread.
     pub(crate) fn run_jobs(&self, driver: &Driver<K>, spawner: &Spawner) -> usize {
         let mut n = 0;
-        loop {
-            let job = self.jobs.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+        while self.has_jobs() {
+            let job = {
+                let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+                let job = jobs.pop_front();
+                self.queued.store(jobs.len(), Ordering::Relaxed);
+                job
+            };
             let Some(job) = job else { break };
             job(driver, spawner);
             n += 1;
@@ -60,14 +79,18 @@ impl<K: Kernel> Remote<K> {
         *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
         // Jobs never run are dropped here; their RemoteJoinHandles see the
         // sender gone and resolve to an error.
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        jobs.clear();
+        self.queued.store(0, Ordering::Relaxed);
     }
 
     fn push(&self, job: Job<K>) -> Result<(), Job<K>> {
         if *self.closed.lock().unwrap_or_else(|e| e.into_inner()) {
             return Err(job);
         }
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).push_back(job);
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        jobs.push_back(job);
+        self.queued.store(jobs.len(), Ordering::Relaxed);
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Wake;
 
@@ -22,6 +22,11 @@ thread_local! {
 /// The queue of woken task ids, shared with wakers on any thread.
 pub(crate) struct WakeQueue {
     ready: Mutex<VecDeque<usize>>,
+    /// The length of `ready`, kept with it under its lock, so the runtime
+    /// can see an empty queue without taking the lock (it looks twice in
+    /// every round). A look that misses a task just queued by another
+    /// thread is covered by the park hand-off (see [`notify`](Self::notify)).
+    queued: AtomicUsize,
     /// Set while the runtime is (about to be) blocked in the ring.
     pub(crate) gate: super::gate::ParkGate,
     /// Whether the eventfd read is in flight (a write will end the park).
@@ -33,6 +38,7 @@ impl WakeQueue {
     pub(crate) fn new(eventfd: Arc<OwnedFd>) -> Self {
         WakeQueue {
             ready: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
             gate: super::gate::ParkGate::new(),
             eventfd_armed: AtomicBool::new(false),
             eventfd,
@@ -45,11 +51,15 @@ impl WakeQueue {
     }
 
     pub(crate) fn has_work(&self) -> bool {
-        !self.ready.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+        self.queued.load(Ordering::Relaxed) != 0
     }
 
     fn push(&self, id: usize) {
-        self.ready.lock().unwrap_or_else(|e| e.into_inner()).push_back(id);
+        {
+            let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+            ready.push_back(id);
+            self.queued.store(ready.len(), Ordering::Relaxed);
+        }
         self.notify();
     }
 
@@ -57,14 +67,17 @@ impl WakeQueue {
     /// (parked store, fence, queue check): either the runtime sees the new
     /// work before it parks, or this sees `parked` and writes the eventfd.
     pub(crate) fn notify(&self) {
-        let parked = self.gate.needs_signal();
-        // A wake-up on the runtime's own thread needs no eventfd write: that
-        // thread is not blocked in the ring (it is the one waking, typically
-        // from the driver's wake-ups right after `io_uring_enter` returned),
-        // and it checks the queue, the jobs and the main flag after setting
-        // `parked` and before it blocks again. Writing anyway cost a
-        // `write(2)` per wake-up and an eventfd read completion per park.
-        if parked && !self.on_runtime_thread() {
+        // A wake-up on the runtime's own thread needs no eventfd write, nor
+        // the fence: that thread is not blocked in the ring (it is the one
+        // waking, typically from the driver's wake-ups right after
+        // `io_uring_enter` returned), and it checks the queue, the jobs and
+        // the main flag, in its own program order, after setting `parked`
+        // and before it blocks again. Writing anyway cost a `write(2)` per
+        // wake-up and an eventfd read completion per park.
+        if self.on_runtime_thread() {
+            return;
+        }
+        if self.gate.needs_signal() {
             let one: u64 = 1;
             // SAFETY: writes 8 bytes from a live u64 to our eventfd.
             unsafe { libc::write(self.eventfd.as_raw_fd(), (&raw const one).cast(), 8) };
@@ -72,7 +85,13 @@ impl WakeQueue {
     }
 
     fn pop(&self) -> Option<usize> {
-        self.ready.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+        if !self.has_work() {
+            return None;
+        }
+        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        let id = ready.pop_front();
+        self.queued.store(ready.len(), Ordering::Relaxed);
+        id
     }
 }
 
