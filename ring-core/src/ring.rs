@@ -273,6 +273,23 @@ impl<K: Kernel> Drop for Ring<K> {
             rw.release();
         }
         if self.fd >= 0 {
+            if let Some(index) = self.registered_index {
+                // The registration holds a reference to the ring in this
+                // thread's table of registered rings (16 slots): without
+                // this, closing the descriptor would leave the ring alive,
+                // and its slot taken, until the thread exits. A `Ring` is
+                // not `Send`, so this is the thread that registered it.
+                let up = ring_sys::io_uring_rsrc_update { offset: index, resv: 0, data: 0 };
+                // SAFETY: one valid io_uring_rsrc_update for the call's duration.
+                let _ = unsafe {
+                    self.kernel.register(
+                        self.fd as c_uint,
+                        ring_sys::IORING_UNREGISTER_RING_FDS,
+                        (&raw const up).cast(),
+                        1,
+                    )
+                };
+            }
             self.kernel.close(self.fd);
         } else if let Some(index) = self.registered_index {
             // A REGISTERED_FD_ONLY ring exists only as an index: dropping

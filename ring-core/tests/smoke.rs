@@ -209,3 +209,28 @@ fn disabling_eventfd_notifications_silences_the_eventfd() {
     nop(&mut ring);
     assert!(count(&efd) >= 1, "enabled again: it signals");
 }
+
+#[test]
+fn a_dropped_ring_gives_its_registered_slot_back() {
+    // A thread has 16 slots for registered rings, and a registration keeps
+    // its ring alive. Each ring the builder registers by default must give
+    // its slot back when dropped, or the seventeenth ring built and dropped
+    // on a thread gets no index (and a REGISTERED_FD_ONLY ring cannot be set
+    // up there at all). Run on a thread of its own: the table is per thread.
+    std::thread::spawn(|| {
+        let first = ring_core::Ring::new(2).expect("ring");
+        let Some(index) = first.registered_index() else {
+            println!("skipping: this kernel does not register ring descriptors (5.18)");
+            return;
+        };
+        drop(first);
+        for i in 0..40 {
+            let ring = ring_core::Ring::new(2).expect("ring");
+            assert_eq!(ring.registered_index(), Some(index), "ring {i} got another slot, or none");
+        }
+        let only = ring_core::Builder::new(2).registered_fd_only().build();
+        assert!(only.is_ok(), "a REGISTERED_FD_ONLY ring after 40 dropped rings: {:?}", only.err());
+    })
+    .join()
+    .unwrap();
+}
