@@ -9,7 +9,7 @@ Each plant is an exact text substitution in one file; if the text is not
 found (the code moved), the plant is reported as STALE and the script fails,
 so the list cannot silently rot.
 """
-import os, shutil, subprocess, sys, time
+import os, shutil, signal, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.environ.get("PLANT_SCRATCH", "/tmp/ring-planted")
@@ -132,12 +132,19 @@ def run_suite(suite):
     env.update(extra)
     env.setdefault("PROPTEST_CASES", "64")
     t = time.time()
+    # In a session of its own, so that a hang can be killed whole: cargo's
+    # test binary is a grandchild, which killing cargo alone leaves running.
+    p = subprocess.Popen(cmd, cwd=SCRATCH, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
     try:
-        r = subprocess.run(cmd, cwd=SCRATCH, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
+        stdout, stderr = p.communicate(timeout=SUITE_TIMEOUT)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         # A suite that hangs under the plant (a lost submission waits
         # forever) has caught it as surely as an assertion.
         return "fail", time.time() - t, "timeout"
+    r = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
     out = r.stdout + r.stderr
     # A run that never reached a test (a compile or cargo error) proves
     # nothing either way: report it, never count it as a catch.
