@@ -453,6 +453,9 @@ fn a_refused_chain_gives_every_members_value_back() {
         };
         assert!(matches!(refused.error(), ring_core::Error::TooLong { len: 3, max: 2, .. }), "{refused:?}");
         assert!(refused.to_string().contains("linked chain of 3 refused"), "{refused}");
+        assert!(format!("{refused:?}").contains("members: 3"), "{refused:?}");
+        let source = std::error::Error::source(&refused).expect("the reason is the source");
+        assert_eq!(source.to_string(), refused.error().to_string());
         assert_eq!(d.in_flight(), 0, "nothing started");
         let wa = refused.take(a).expect("the first member's value").into_buf();
         let rb = refused.take(b).expect("the second member's value").into_buf();
