@@ -822,12 +822,7 @@ fn registering_a_rings_descriptor_later_gives_it_an_index() {
     assert!(ring.register_ring_fd().unwrap());
     assert!(ring.registered_index().is_some());
     assert!(ring.register_ring_fd().unwrap(), "already registered");
-    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
-    let mut nop = d.nop();
-    let (_, noop) = counter();
-    assert!(poll_with(&mut nop, &noop).is_pending());
-    d.park(Some(Duration::from_secs(1))).unwrap();
-    assert!(matches!(poll_with(&mut nop, &noop), Poll::Ready(Ok(()))));
+    a_nop_round_trips(ring);
 }
 
 /// How many io_uring descriptors this process has open.
@@ -1078,14 +1073,7 @@ fn memory_lent_to_a_no_mmap_ring_is_checked_against_the_rings_size() {
         Err(e) => panic!("exactly enough memory: {e:?}"),
     };
     assert_eq!((ring.params().sq_entries, ring.params().cq_entries), (1024, 2048));
-    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
-    let mut nop = d.nop();
-    let (_, noop) = counter();
-    assert!(poll_with(&mut nop, &noop).is_pending());
-    d.park(Some(Duration::from_secs(1))).unwrap();
-    assert!(matches!(poll_with(&mut nop, &noop), Poll::Ready(Ok(()))));
-    drop(nop);
-    drop(d);
+    a_nop_round_trips(ring);
 }
 
 /// Kills `MAX_CQ = 2 * MAX_SQ` with `*` turned into `+` (memory.rs
@@ -1159,4 +1147,15 @@ fn a_ring_without_a_descriptor_registers_through_its_index() {
     assert_eq!(ring.fd(), None);
     let probe = ring_core::probe::Probe::new(&ring).expect("a probe through the registered index");
     assert!(probe.supported(ring_core::sys::IORING_OP_NOP));
+}
+
+/// A NOP through a driver on `ring`: pending until the driver parks, then
+/// complete with `Ok`. The driver and the NOP are dropped before returning.
+fn a_nop_round_trips(ring: ring_core::Ring) {
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
+    let mut nop = d.nop();
+    let (_, noop) = counter();
+    assert!(poll_with(&mut nop, &noop).is_pending());
+    d.park(Some(Duration::from_secs(1))).unwrap();
+    assert!(matches!(poll_with(&mut nop, &noop), Poll::Ready(Ok(()))));
 }
