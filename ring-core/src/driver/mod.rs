@@ -797,7 +797,7 @@ impl Table {
                     unsafe { hook(storage, index as usize, cqe) };
                 }
             } else {
-                slot.stream.get_or_insert_with(VecDeque::new).push_back(cqe);
+                slot.stream.get_or_insert_with(Box::default).push_back(cqe);
             }
         } else if !slot.has_result {
             slot.result = cqe;
@@ -1373,7 +1373,7 @@ impl<K: Kernel> Inner<K> {
         // must be recycled), each exactly once: the queue is emptied here.
         if slot.multishot && matches!(slot.phase, Phase::InFlight | Phase::Done) {
             if let Some(queued) = slot.stream.take() {
-                for cqe in queued {
+                for cqe in *queued {
                     self.t.run_cqe_hook(index, cqe);
                 }
             }

@@ -45,31 +45,33 @@ pub(crate) enum Phase {
     Orphaned,
 }
 
-/// One entry.
+/// One entry: 128 bytes, two cache lines.
+///
+/// The layout is fixed (`repr(C)`) for speed. Everything every operation
+/// touches (the scalars, the orphan hook and the last completion) is in the
+/// first 64 bytes, one cache line since the entry is aligned to 64; what
+/// only zero-copy sends and streams use is in the second (the stream is
+/// boxed to fit). Left to the compiler, the 136-byte entry put the scalars
+/// in its last 24 bytes, across a line boundary in most entries; ordering
+/// it so took 2.6% off a NOP at batch 32 (see `docs/performance.md`,
+/// round 5), because the entries are read again right after each system
+/// call, when they are often no longer in the first-level cache.
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub(crate) struct Slot {
     pub(crate) generation: u32,
-    pub(crate) phase: Phase,
     pub(crate) next_free: u32,
     /// The owner's waker, an index into the driver's `Wakers`
     /// (`NO_WAKER` if none).
     pub(crate) waker: u32,
+    /// CQ credits this entry holds until its terminal completion.
+    pub(crate) credits: u32,
+    pub(crate) phase: Phase,
     /// Whether `result` holds the first completion. Unset when the first
     /// completion was also the last: then `last` is the result too.
     pub(crate) has_result: bool,
-    /// The first completion (the result) of an operation that posts more
-    /// than one (a zero-copy send); valid when `has_result`.
-    pub(crate) result: Cqe,
-    /// The completion that ended the operation; valid once `phase` is
-    /// `Done`.
-    pub(crate) last: Cqe,
-    /// Completions not yet taken by a multishot owner (emptied when a
-    /// multishot operation starts; other operations never use it).
-    pub(crate) stream: Option<VecDeque<Cqe>>,
     /// Whether this is a multishot operation (completions are queued).
     pub(crate) multishot: bool,
-    /// CQ credits this entry holds until its terminal completion.
-    pub(crate) credits: u32,
     /// A cancellation was asked for but not yet submitted.
     pub(crate) cancel_wanted: bool,
     /// A cancellation request is in the kernel.
@@ -78,6 +80,15 @@ pub(crate) struct Slot {
     /// `orphaned` call, once the operation has ended without an owner. Set
     /// when the operation starts, for its type (the table is type-erased).
     pub(crate) orphan_hook: Option<OrphanHook>,
+    /// The completion that ended the operation; valid once `phase` is
+    /// `Done`.
+    pub(crate) last: Cqe,
+    /// The first completion (the result) of an operation that posts more
+    /// than one (a zero-copy send); valid when `has_result`.
+    pub(crate) result: Cqe,
+    /// Completions not yet taken by a multishot owner (emptied when a
+    /// multishot operation starts; other operations never use it).
+    pub(crate) stream: Option<Box<VecDeque<Cqe>>>,
     /// Where an orphaned multishot operation's completions go; set for
     /// multishot operations only.
     pub(crate) cqe_hook: Option<CqeHook>,
@@ -103,6 +114,9 @@ impl Slot {
         }
     }
 }
+
+// The layout above, checked when the crate is built.
+const _: () = assert!(core::mem::size_of::<Slot>() == 128 && core::mem::align_of::<Slot>() == 64);
 
 /// A fixed-size table of entries with a free list.
 #[derive(Debug)]
