@@ -89,8 +89,8 @@ pub(crate) struct Slot {
     /// Completions not yet taken by a multishot owner (emptied when a
     /// multishot operation starts; other operations never use it). Boxed
     /// (one pointer instead of a `VecDeque`'s four words) so that the
-    /// entry fits in two cache lines; only streams pay the extra allocation,
-    /// once per entry.
+    /// entry fits in two cache lines; only multishot operations pay for
+    /// the extra allocation.
     #[allow(clippy::box_collection)]
     pub(crate) stream: Option<Box<VecDeque<Cqe>>>,
     /// Where an orphaned multishot operation's completions go; set for
