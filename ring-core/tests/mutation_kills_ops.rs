@@ -674,3 +674,138 @@ fn ftruncate_and_fadvise_of_a_pipe_fail() {
     })
     .unwrap();
 }
+
+/// Kills `fs2.rs:351:9` (`SyncFileRange::prepare` replaced by a NOP) and
+/// `fs2.rs:355:9` (`SyncFileRange::complete` replaced by `Ok(())`):
+/// `sync_file_range` of a pipe fails with ESPIPE.
+#[test]
+fn sync_file_range_of_a_pipe_fails_with_espipe() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, IORING_OP_SYNC_FILE_RANGE, "sync_file_range of a pipe") {
+        return;
+    }
+    let (_r, w) = pipe();
+    let e = rt.block_on(d.sync_file_range(&w, 0, 4096, libc::SYNC_FILE_RANGE_WRITE)).unwrap().unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ESPIPE));
+}
+
+/// Kills `fs2.rs:373:5: replace off -> i64 with -1`: a splice with explicit
+/// offsets reads and writes the files there, not at their positions (0).
+#[test]
+fn splice_honours_explicit_offsets_on_both_sides() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, IORING_OP_SPLICE, "splice with offsets") {
+        return;
+    }
+    let (src_path, dst_path) = (temp_path("splice-src"), temp_path("splice-dst"));
+    std::fs::write(&src_path, b"0123456789").unwrap();
+    std::fs::write(&dst_path, b"..........").unwrap();
+    let src = std::fs::File::open(&src_path).unwrap();
+    let dst = std::fs::OpenOptions::new().write(true).open(&dst_path).unwrap();
+    let (r, w) = pipe();
+    rt.block_on(async {
+        assert_eq!(d.splice(&src, Some(3), &w, None, 4, 0).await.unwrap(), 4);
+        assert_eq!(d.splice(&r, None, &dst, Some(5), 4, 0).await.unwrap(), 4);
+    })
+    .unwrap();
+    assert_eq!(std::fs::read(&dst_path).unwrap(), b".....3456.");
+    std::fs::remove_file(src_path).unwrap();
+    std::fs::remove_file(dst_path).unwrap();
+}
+
+/// Whether `fd` has `O_NONBLOCK`.
+fn nonblocking(fd: &impl AsRawFd) -> bool {
+    // SAFETY: F_GETFL only reads the file's status flags.
+    let f = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    assert!(f >= 0);
+    f & libc::O_NONBLOCK != 0
+}
+
+/// Kills `fs2.rs:422:64: replace | with &` and `replace | with ^ in <impl
+/// Operation for Pipe>::prepare`: both ends of a pipe are close-on-exec
+/// whatever the flags (also when `O_CLOEXEC` is passed), and the other
+/// flags are kept.
+#[test]
+fn pipe_ends_are_close_on_exec_and_keep_the_flags_asked_for() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, IORING_OP_PIPE, "pipe flags") {
+        return;
+    }
+    rt.block_on(async {
+        for flags in [0, libc::O_CLOEXEC, libc::O_NONBLOCK] {
+            let (r, w) = d.pipe(flags as u32).await.unwrap();
+            assert!(cloexec(&r) && cloexec(&w), "flags {flags:#x}");
+            let nb = flags == libc::O_NONBLOCK;
+            assert_eq!((nonblocking(&r), nonblocking(&w)), (nb, nb), "flags {flags:#x}");
+        }
+    })
+    .unwrap();
+}
+
+/// How many descriptors this process has open.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// Kills `fs2.rs:431:9: replace <impl Operation for Pipe>::orphaned with
+/// ()`: a pipe created by an operation whose future was dropped after it
+/// completed has both ends closed. A pipe has no name to look for, so the
+/// test counts descriptors, in a child process that runs this test alone
+/// (other tests' threads open descriptors at any time).
+#[test]
+fn an_orphaned_pipe_that_completed_closes_both_ends() {
+    const CHILD: &str = "RING_CORE_MUTATION_KILLS_OPS_CHILD";
+    const NAME: &str = "an_orphaned_pipe_that_completed_closes_both_ends";
+    if std::env::var_os(CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "child: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("1 passed"), "the child ran the test: {stdout}");
+        return;
+    }
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, IORING_OP_PIPE, "orphaned pipe") {
+        return;
+    }
+    let before = open_fds();
+    finish_unobserved(&d, d.pipe(0));
+    assert_eq!(open_fds(), before, "both ends of the orphan's pipe were closed");
+    // The count sees a pipe that is open.
+    let ends = rt.block_on(d.pipe(0)).unwrap().unwrap();
+    assert_eq!(open_fds(), before + 2);
+    drop(ends);
+}
+
+/// Kills `fs2.rs:481:9: replace <impl Operation for FixedFdInstall>::orphaned
+/// with ()`: a descriptor installed from a direct slot by an operation
+/// whose future was dropped after it completed is closed.
+#[test]
+fn an_orphaned_fixed_fd_install_that_completed_closes_its_descriptor() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, IORING_OP_FIXED_FD_INSTALL, "orphaned fixed fd install")
+        || !supported(&d, IORING_OP_OPENAT, "ditto")
+    {
+        return;
+    }
+    let files = FixedFiles::new(&d, 4, 0..4).unwrap();
+    let path = temp_path("fd-install");
+    std::fs::write(&path, b"x").unwrap();
+    let path = path.canonicalize().unwrap();
+    let direct = rt.block_on(d.openat_direct(&files, None, cpath(&path), libc::O_RDONLY, 0)).unwrap().unwrap();
+    assert_eq!(fds_naming(&path), 0, "a direct descriptor is not in the process's table");
+    finish_unobserved(&d, d.fixed_fd_install(direct.slot()));
+    assert_eq!(fds_naming(&path), 0, "the orphan's installed descriptor was closed");
+    let fd = rt.block_on(d.fixed_fd_install(direct.slot())).unwrap().unwrap();
+    assert_eq!(fds_naming(&path), 1);
+    drop((fd, direct));
+    std::fs::remove_file(path).unwrap();
+}
