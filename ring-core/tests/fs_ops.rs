@@ -347,3 +347,25 @@ fn provided_buffers_files_update_and_refused_128() {
     })
     .unwrap();
 }
+
+/// `openat2` adds `O_CLOEXEC` like `openat`, `pipe`, `socket` and `accept`:
+/// no descriptor the safe layer opens is inherited by a child unless the
+/// caller clears the flag.
+#[test]
+fn openat2_is_close_on_exec_whether_or_not_asked() {
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_OPENAT2, "openat2") {
+        return;
+    }
+    rt.block_on(async {
+        for flags in [libc::O_RDONLY, libc::O_RDONLY | libc::O_CLOEXEC] {
+            let how = ring_core::sys::open_how { flags: flags as u64, ..Default::default() };
+            let fd = d.openat2(None, c(Path::new("/dev/null")), how).await.unwrap();
+            // SAFETY: F_GETFD on a descriptor we own reads its flags.
+            let fd_flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
+            assert_ne!(fd_flags & libc::FD_CLOEXEC, 0, "flags {flags:#x}");
+        }
+    })
+    .unwrap();
+}

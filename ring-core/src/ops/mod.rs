@@ -120,14 +120,21 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `openat(2)` (`IORING_OP_OPENAT`, 5.6). `dirfd` of `None` means
-    /// `AT_FDCWD`. If the future is dropped and the open still succeeds,
-    /// the driver closes the new descriptor.
+    /// `AT_FDCWD`. `O_CLOEXEC` is always added, as the standard library
+    /// adds it. If the future is dropped and the open still succeeds, the
+    /// driver closes the new descriptor.
     pub fn openat(&self, dirfd: Option<RawFd>, path: CString, flags: i32, mode: u32) -> Op<OpenAt, K> {
         self.op(OpenAt { dirfd: dirfd.unwrap_or(libc::AT_FDCWD), path, flags, mode })
     }
 
     /// `openat2(2)` (`IORING_OP_OPENAT2`, 5.6) with a full `open_how`.
-    pub fn openat2(&self, dirfd: Option<RawFd>, path: CString, how: ring_sys::open_how) -> Op<OpenAt2, K> {
+    /// `O_CLOEXEC` is added to `how.flags`, as [`openat`](Self::openat)
+    /// adds it, so that no descriptor this crate opens leaks into a child
+    /// process; clear the flag on the descriptor afterwards if a child
+    /// should inherit it. If the future is dropped and the open still
+    /// succeeds, the driver closes the new descriptor.
+    pub fn openat2(&self, dirfd: Option<RawFd>, path: CString, mut how: ring_sys::open_how) -> Op<OpenAt2, K> {
+        how.flags |= libc::O_CLOEXEC as u64;
         self.op(OpenAt2 { dirfd: dirfd.unwrap_or(libc::AT_FDCWD), path, how })
     }
 
