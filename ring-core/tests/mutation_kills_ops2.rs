@@ -14,6 +14,7 @@ use ring_core::ops::Futex;
 use ring_core::{Driver, Runtime};
 use std::future::Future;
 use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -23,7 +24,6 @@ mod support;
 use support::counter;
 
 /// Whether the kernel has `op`; prints why the test skips if not.
-#[allow(dead_code)]
 fn supported(d: &Driver, op: u8, test: &str) -> bool {
     match d.require(op) {
         Ok(()) => true,
@@ -74,6 +74,13 @@ where
         Cancelled::Cancelled(out) => out,
         Cancelled::Completed(_) => panic!("an operation cancelled before submission cannot have run"),
     }
+}
+
+/// Waits (up to five seconds) until `fd` is readable.
+fn wait_readable(fd: &impl AsRawFd) {
+    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: polls one valid pollfd for the duration of the call.
+    assert_eq!(unsafe { libc::poll(&mut p, 1, 5000) }, 1, "readable within five seconds");
 }
 
 /// Asserts that `r` is the error `errno`.
@@ -176,4 +183,129 @@ fn a_futex_word_load_and_store_see_the_same_value() {
     assert_eq!(f.clone().load(), 9);
     f.word().store(11, Ordering::SeqCst);
     assert_eq!(f.load(), 11);
+}
+
+/// Kills `misc2.rs:205:9: replace <impl Operation for FutexWaitV>::complete
+/// -> io::Result<usize> with Ok(1)`: a vectored wait resolves to the index
+/// of the futex that was woken (0 here), and fails with `EAGAIN` at once if
+/// a futex does not hold the value it must.
+#[test]
+fn a_futex_waitv_reports_the_index_woken_and_a_value_mismatch() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_FUTEX_WAITV, "futex_waitv")
+        || !supported(&d, ring_core::sys::IORING_OP_FUTEX_WAKE, "futex_waitv")
+    {
+        return;
+    }
+    let (f0, f1) = (Futex::new(0), Futex::new(0));
+    assert_errno(rt.block_on(d.futex_waitv(&[(f0.clone(), 5), (f1.clone(), 0)])).unwrap(), libc::EAGAIN);
+    let mut wait = d.futex_waitv(&[(f0.clone(), 0), (f1.clone(), 0)]);
+    assert!(poll_once(&mut wait).0.is_pending(), "the wait was submitted");
+    // The wake is submitted after the wait, so it finds the waiter armed;
+    // retried should the kernel have deferred arming it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while rt.block_on(d.futex_wake(&f0, 1)).unwrap().unwrap() == 0 {
+        assert!(Instant::now() < deadline, "the waiter never appeared");
+        d.park(Some(Duration::from_millis(1))).unwrap();
+    }
+    assert_eq!(rt.block_on(wait).unwrap().unwrap(), 0, "futex 0 was woken");
+}
+
+/// Kills `misc2.rs:234:9: replace <impl Operation for MsgRing>::complete ->
+/// io::Result<()> with Ok(())`: a message to a descriptor that is not a
+/// ring fails with `EBADFD`.
+#[test]
+fn a_msg_ring_to_a_pipe_fails_with_ebadfd() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_MSG_RING, "msg_ring") {
+        return;
+    }
+    let (r, _w) = support::pipe();
+    // SAFETY: the target is a pipe, not a ring, so no completion is posted
+    // anywhere and no operation can be impersonated.
+    let op = unsafe { d.msg_ring(&r, 0, u64::MAX) };
+    assert_errno(rt.block_on(op).unwrap(), libc::EBADFD);
+}
+
+/// Kills `misc2.rs:256:9: replace <impl Operation for UringCmd>::prepare ->
+/// io_uring_sqe with Default::default()` (a NOP, which completes with 0):
+/// `SIOCINQ` through a raw command reports the bytes queued on a socket.
+#[test]
+fn a_raw_uring_cmd_siocinq_reports_the_bytes_queued() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_URING_CMD, "raw uring_cmd") {
+        return;
+    }
+    let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let a = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    a.send_to(b"12345", b.local_addr().unwrap()).unwrap();
+    wait_readable(&b);
+    // SAFETY: `SIOCINQ` on a socket reads and writes no memory of ours; it
+    // posts one completion with the byte count.
+    let op = unsafe { d.uring_cmd(&b, ring_core::sys::SOCKET_URING_OP_SIOCINQ, [0; 16], Vec::new()) };
+    let (r, _) = rt.block_on(op).unwrap();
+    match r {
+        Ok(n) => assert_eq!(n, 5),
+        Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => println!("SKIP raw SIOCINQ: {e} (kernel before 6.7)"),
+        Err(e) => panic!("SIOCINQ: {e}"),
+    }
+}
+
+/// Kills `misc2.rs:304:9: replace BufferGroup::buf_len -> usize with 0`: a
+/// provided group reports the size it was given for each buffer.
+#[test]
+fn a_provided_buffer_group_reports_its_buffer_size() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_PROVIDE_BUFFERS, "provide_buffers") {
+        return;
+    }
+    let g = rt.block_on(d.provide_buffers(48, 3, 91, 0)).unwrap().unwrap();
+    assert_eq!((g.bgid(), g.count(), g.buf_len()), (91, 3, 48));
+    assert_eq!(rt.block_on(d.remove_buffers(3, 91)).unwrap().unwrap(), 3);
+}
+
+/// Kills `misc2.rs:381:9: replace <impl Operation for Nop128>::prepare ->
+/// io_uring_sqe with Default::default()` (a plain NOP, which succeeds) on
+/// kernels without `IORING_OP_NOP128` (before 6.19): on a ring with 128-byte
+/// entries, `nop128` reaches the kernel, which refuses the opcode. On a
+/// kernel with the opcode, both succeed and the test only checks that.
+#[test]
+fn nop128_on_a_128_byte_ring_reaches_the_kernel_as_nop128() {
+    let ring = match ring_core::Builder::new(8).sqe128().build() {
+        Ok(r) => r,
+        Err(e) => {
+            println!("SKIP nop128 on an SQE128 ring: {e}");
+            return;
+        }
+    };
+    let rt = Runtime::with_ring(ring, ring_core::driver::Batch::default()).unwrap();
+    let d = rt.driver().clone();
+    let r = rt.block_on(d.nop128()).unwrap();
+    if d.require(ring_core::sys::IORING_OP_NOP128).is_ok() {
+        r.unwrap();
+    } else {
+        assert_errno(r, libc::EINVAL);
+    }
+}
+
+/// Kills `misc2.rs:421:9: replace <impl Operation for UringCmd128>::is_128 ->
+/// bool with false`: on a ring with 64-byte entries a 128-byte command is
+/// refused on its first poll with `EINVAL`, without reaching the kernel
+/// (the mutant submits it, and the future is still pending).
+#[test]
+fn uring_cmd128_on_a_64_byte_ring_is_refused_on_its_first_poll() {
+    let d = Driver::new(8).unwrap();
+    let (r, _w) = support::pipe();
+    // SAFETY: the command is refused before the kernel sees it (this ring has
+    // 64-byte entries), and its payload is owned by the operation.
+    let mut op = unsafe { d.uring_cmd128(&r, 0, [0; 80], Vec::new()) };
+    match poll_once(&mut op).0 {
+        Poll::Ready((res, _)) => assert_errno(res, libc::EINVAL),
+        Poll::Pending => panic!("the 128-byte command was submitted to a 64-byte ring"),
+    }
+    assert_eq!(d.stats().started, 0);
 }
