@@ -10,7 +10,7 @@
 //! such a mutant turns a deterministic error into a success on any kernel.
 
 use ring_core::op::Cancelled;
-use ring_core::ops::Futex;
+use ring_core::ops::{Futex, SockAddr};
 use ring_core::{Driver, Runtime};
 use std::future::Future;
 use std::io::Read;
@@ -308,4 +308,196 @@ fn uring_cmd128_on_a_64_byte_ring_is_refused_on_its_first_poll() {
         Poll::Pending => panic!("the 128-byte command was submitted to a 64-byte ring"),
     }
     assert_eq!(d.stats().started, 0);
+}
+
+/// Kills `misc2.rs:425:9: replace <impl Operation for UringCmd128>::prepare128
+/// -> ring_sys::io_uring_sqe128 with Default::default()` (a NOP in a 128-byte
+/// entry, which succeeds): on a ring with 128-byte entries the command
+/// reaches the kernel as `IORING_OP_URING_CMD128` and fails, because the
+/// kernel lacks the opcode (before 6.19) or a pipe has no `uring_cmd`.
+#[test]
+fn uring_cmd128_on_a_128_byte_ring_reaches_the_kernel_as_uring_cmd128() {
+    let ring = match ring_core::Builder::new(8).sqe128().build() {
+        Ok(r) => r,
+        Err(e) => {
+            println!("SKIP uring_cmd128 on an SQE128 ring: {e}");
+            return;
+        }
+    };
+    let rt = Runtime::with_ring(ring, ring_core::driver::Batch::default()).unwrap();
+    let d = rt.driver().clone();
+    let (r, _w) = support::pipe();
+    // SAFETY: a pipe has no `uring_cmd` handler (and a kernel before 6.19 no
+    // such opcode), so the command reads or writes nothing; the payload is
+    // owned by the operation.
+    let op = unsafe { d.uring_cmd128(&r, 0, [0; 80], Vec::new()) };
+    let (res, _) = rt.block_on(op).unwrap();
+    if d.require(ring_core::sys::IORING_OP_URING_CMD128).is_ok() {
+        assert!(res.is_err(), "a pipe has no uring_cmd handler: {res:?}");
+    } else {
+        assert_errno(res, libc::EINVAL);
+    }
+}
+
+/// Kills `misc2.rs:456:9: replace Driver<K>::require -> crate::Result<()>
+/// with Ok(())`: `require` agrees with the probe, refuses an opcode no
+/// kernel has, and fails on a driver that was shut down.
+#[test]
+fn require_agrees_with_the_probe_and_refuses_unknown_opcodes() {
+    let d = Driver::new(8).unwrap();
+    let probe = d.probe().unwrap();
+    for op in 0..=u8::MAX {
+        assert_eq!(d.require(op).is_ok(), probe.supported(op), "opcode {op}");
+    }
+    match d.require(u8::MAX) {
+        Err(ring_core::Error::UnsupportedOpcode { opcode, .. }) => assert_eq!(opcode, u8::MAX),
+        other => panic!("opcode 255 is no kernel's: {other:?}"),
+    }
+    d.require(ring_core::sys::IORING_OP_NOP).unwrap();
+    d.shutdown();
+    assert!(d.require(ring_core::sys::IORING_OP_NOP).is_err(), "no probe after shutdown");
+}
+
+// ---- net.rs ----
+
+/// Kills `net.rs:39:9: replace <impl core::fmt::Debug for SockAddr>::fmt ->
+/// core::fmt::Result with Ok(Default::default())`: the debug form shows an
+/// IP address, or the family and length of any other. An IPv6 address is
+/// recognised as one, which kills `net.rs:132:31: replace match guard
+/// self.len() >= core::mem::size_of::<libc::sockaddr_in6>() with false` and
+/// `net.rs:132:42: replace >= with <` in `SockAddr::as_socket_addr`.
+#[test]
+fn a_socket_address_debug_form_names_it() {
+    let v4 = SockAddr::from_std("127.0.0.1:8080".parse().unwrap());
+    assert_eq!(format!("{v4:?}"), "SockAddr(127.0.0.1:8080)");
+    let v6 = SockAddr::from_std("[::1]:9".parse().unwrap());
+    assert_eq!(format!("{v6:?}"), "SockAddr([::1]:9)");
+    let un = SockAddr::unix("/tmp/x").unwrap();
+    assert_eq!(format!("{un:?}"), format!("SockAddr(family {}, len {})", libc::AF_UNIX, un.len()));
+}
+
+/// Kills `net.rs:103:66: replace != with == in SockAddr::unix`,
+/// `net.rs:104:37: replace + with -` (and `with *`) and `net.rs:104:23:
+/// replace + with *` there: a path name's length counts its terminating
+/// NUL, an abstract name's does not. `unix_path` gives the path back (kills
+/// the five `net.rs:149:9` replacements of `SockAddr::unix_path` and
+/// `net.rs:149:26: replace != with ==`), and the address is not empty
+/// (kills `net.rs:120:9: replace SockAddr::is_empty -> bool with true` and
+/// `net.rs:120:18: replace == with !=`). Also pins the length check (a path
+/// that fits in `sun_path` makes an address, one that does not is refused),
+/// whose mutant `net.rs:94:24` other suites already catch.
+#[test]
+fn a_unix_address_takes_paths_that_fit_and_refuses_longer_ones() {
+    let base = std::mem::offset_of!(libc::sockaddr_un, sun_path);
+    let a = SockAddr::unix("/tmp/sock").unwrap();
+    assert_eq!(a.family(), libc::AF_UNIX);
+    assert_eq!(a.len(), base + "/tmp/sock".len() + 1, "a path name counts its NUL");
+    assert_eq!(a.unix_path(), Some(&b"/tmp/sock"[..]));
+    assert!(!a.is_empty());
+    assert_eq!(a.as_socket_addr(), None);
+    let abs = SockAddr::unix("\0abc").unwrap();
+    assert_eq!(abs.len(), base + 4, "an abstract name is its exact length");
+    assert_eq!(abs.unix_path(), Some(&b"\0abc"[..]));
+    // sun_path holds 108 bytes: 107 and a NUL fit, 108 do not.
+    let fits = "x".repeat(107);
+    assert_eq!(SockAddr::unix(&fits).unwrap().unix_path(), Some(fits.as_bytes()));
+    let e = SockAddr::unix("x".repeat(108)).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+/// Whether `fd` is close-on-exec.
+fn cloexec(fd: &impl AsRawFd) -> bool {
+    // SAFETY: F_GETFD on a descriptor we hold reads its flags.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
+    assert!(flags >= 0, "F_GETFD");
+    flags & libc::FD_CLOEXEC != 0
+}
+
+/// The inodes of this process's Unix-domain sockets of type `ty`
+/// (`SOCK_SEQPACKET`, ...), from `/proc/self/fd` and `/proc/net/unix`.
+fn unix_sockets_of_type(ty: i32) -> Vec<u64> {
+    let table = std::fs::read_to_string("/proc/net/unix").unwrap();
+    let of_type: Vec<u64> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (i32::from_str_radix(f.get(4)?, 16).ok()? == ty).then(|| f.get(6)?.parse().ok())?
+        })
+        .collect();
+    let mut mine = Vec::new();
+    for e in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        let Ok(t) = std::fs::read_link(e.path()) else { continue };
+        let t = t.to_string_lossy().into_owned();
+        if let Some(ino) = t.strip_prefix("socket:[").and_then(|s| s.strip_suffix(']')) {
+            let ino: u64 = ino.parse().unwrap();
+            if of_type.contains(&ino) {
+                mine.push(ino);
+            }
+        }
+    }
+    mine
+}
+
+/// Kills `net.rs:193:50: replace | with ^ in <impl Operation for
+/// Socket>::prepare`: a socket is close-on-exec whether or not the type
+/// asked for it (with `^`, asking for it would clear it).
+#[test]
+fn a_socket_is_close_on_exec_whether_or_not_asked() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_SOCKET, "socket cloexec") {
+        return;
+    }
+    for ty in [libc::SOCK_STREAM, libc::SOCK_STREAM | libc::SOCK_CLOEXEC] {
+        let s = rt.block_on(d.socket(libc::AF_INET, ty, 0)).unwrap().unwrap();
+        assert!(cloexec(&s), "type {ty:#x}");
+    }
+}
+
+/// Kills `net.rs:202:9: replace <impl Operation for Socket>::orphaned with
+/// ()`: a socket created after its future was dropped is closed. The test
+/// uses the only `SOCK_SEQPACKET` sockets of this test binary, so it can
+/// find them among the process's descriptors.
+#[test]
+fn an_orphaned_socket_that_completed_is_closed() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_SOCKET, "orphaned socket") {
+        return;
+    }
+    let kept = rt.block_on(d.socket(libc::AF_UNIX, libc::SOCK_SEQPACKET, 0)).unwrap().unwrap();
+    let before = unix_sockets_of_type(libc::SOCK_SEQPACKET);
+    assert_eq!(before.len(), 1, "the lookup sees the socket that was kept");
+    finish_unobserved(&d, d.socket(libc::AF_UNIX, libc::SOCK_SEQPACKET, 0));
+    assert_eq!(unix_sockets_of_type(libc::SOCK_SEQPACKET), before, "the orphan's socket was closed");
+    drop(kept);
+}
+
+/// Kills `net.rs:223:9: replace <impl Operation for Bind>::complete ->
+/// io::Result<()> with Ok(())`: binding to an address in use fails.
+#[test]
+fn a_bind_to_an_address_in_use_fails() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_BIND, "bind") {
+        return;
+    }
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let sock = rt.block_on(d.socket(libc::AF_INET, libc::SOCK_STREAM, 0)).unwrap().unwrap();
+    assert_errno(rt.block_on(d.bind(&sock, taken.local_addr().unwrap())).unwrap(), libc::EADDRINUSE);
+    rt.block_on(d.bind(&sock, "127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())).unwrap().unwrap();
+}
+
+/// Kills `net.rs:243:9: replace <impl Operation for Listen>::complete ->
+/// io::Result<()> with Ok(())`: a datagram socket cannot listen.
+#[test]
+fn a_listen_on_a_datagram_socket_fails() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_LISTEN, "listen") {
+        return;
+    }
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    assert_errno(rt.block_on(d.listen(&udp, 8)).unwrap(), libc::EOPNOTSUPP);
 }
