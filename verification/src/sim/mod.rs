@@ -870,15 +870,31 @@ impl SimKernel {
                     return Err(libc::EINVAL);
                 }
                 let ups = arg.cast::<io_uring_rsrc_update>().cast_mut();
+                if op == IORING_UNREGISTER_RING_FDS {
+                    // The kernel only reads the entries of an unregister
+                    // (`io_ringfd_unregister` copies each from user memory
+                    // and writes nothing back), so they may be read-only
+                    // memory; each must name a slot and carry no data.
+                    for i in 0..nr_args as usize {
+                        // SAFETY: the caller passes `nr_args` valid
+                        // io_uring_rsrc_update entries for the call's
+                        // duration (the contract of `Kernel::register`).
+                        let u = unsafe { ups.add(i).read() };
+                        if u.resv != 0 || u.data != 0 || u.offset >= 16 {
+                            // As the kernel: the count done so far, or the
+                            // error if none was.
+                            return if i > 0 { Ok(i as u32) } else { Err(libc::EINVAL) };
+                        }
+                        st.reg_rings.remove(&u.offset);
+                    }
+                    return Ok(nr_args);
+                }
                 for i in 0..nr_args as usize {
                     // SAFETY: the caller passes `nr_args` valid, writable
                     // io_uring_rsrc_update entries for the call's duration
-                    // (the contract of `Kernel::register`).
+                    // (the contract of `Kernel::register`); a register
+                    // writes each entry's slot back, as the kernel does.
                     let u = unsafe { &mut *ups.add(i) };
-                    if op == IORING_UNREGISTER_RING_FDS {
-                        st.reg_rings.remove(&u.offset);
-                        continue;
-                    }
                     let target = u.data as RawFd;
                     if !st.rings.contains_key(&target) {
                         return Err(libc::EBADF);
