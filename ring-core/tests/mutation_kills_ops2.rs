@@ -501,3 +501,62 @@ fn a_listen_on_a_datagram_socket_fails() {
     let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     assert_errno(rt.block_on(d.listen(&udp, 8)).unwrap(), libc::EOPNOTSUPP);
 }
+
+/// Whether `fd` is non-blocking.
+fn nonblocking(fd: &impl AsRawFd) -> bool {
+    // SAFETY: F_GETFL on a descriptor we hold reads its status flags.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    assert!(flags >= 0, "F_GETFL");
+    flags & libc::O_NONBLOCK != 0
+}
+
+/// Kills `net.rs:266:31: replace | with & in <impl Operation for
+/// Accept>::prepare` (and `with ^`) and `net.rs:297:31` (both) in
+/// `AcceptMulti::prepare`: an accepted connection is close-on-exec whatever
+/// the flags, and keeps the flags asked for (`SOCK_NONBLOCK`).
+#[test]
+fn accepted_connections_are_close_on_exec_and_keep_their_flags() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_ACCEPT, "accept flags") {
+        return;
+    }
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let mut peers = Vec::new();
+    for flags in [0, libc::SOCK_CLOEXEC, libc::SOCK_NONBLOCK] {
+        peers.push(std::net::TcpStream::connect(addr).unwrap());
+        let (fd, from) = rt.block_on(d.accept(&l, flags)).unwrap().unwrap();
+        assert!(cloexec(&fd), "accept with flags {flags:#x}");
+        assert_eq!(nonblocking(&fd), flags == libc::SOCK_NONBLOCK, "accept with flags {flags:#x}");
+        assert_eq!(from.as_socket_addr(), Some(peers.last().unwrap().local_addr().unwrap()));
+    }
+    // A listener per multishot accept: a stream dropped while still armed
+    // could take the next connection.
+    for flags in [0, libc::SOCK_CLOEXEC, libc::SOCK_NONBLOCK] {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        peers.push(std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap());
+        let mut incoming = d.accept_multishot(&l, flags);
+        let fd = rt.block_on(incoming.next()).unwrap().expect("a connection").unwrap();
+        assert!(cloexec(&fd), "multishot accept with flags {flags:#x}");
+        assert_eq!(nonblocking(&fd), flags == libc::SOCK_NONBLOCK, "multishot accept with flags {flags:#x}");
+    }
+}
+
+/// Kills `net.rs:277:9: replace <impl Operation for Accept>::orphaned with
+/// ()`: a connection accepted after the accept's future was dropped is
+/// closed, so the peer sees end of file.
+#[test]
+fn an_orphaned_accept_that_completed_closes_the_connection() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_ACCEPT, "orphaned accept") {
+        return;
+    }
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut peer = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    finish_unobserved(&d, d.accept(&l, 0));
+    peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let n = peer.read(&mut [0u8; 1]).expect("the accepted side was closed (EOF), not left open (timeout)");
+    assert_eq!(n, 0);
+}
