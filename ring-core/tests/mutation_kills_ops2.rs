@@ -10,11 +10,11 @@
 //! such a mutant turns a deterministic error into a success on any kernel.
 
 use ring_core::op::Cancelled;
-use ring_core::ops::{Futex, SockAddr};
+use ring_core::ops::{Futex, Msg, SockAddr};
 use ring_core::{Driver, Runtime};
 use std::future::Future;
 use std::io::Read;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -559,4 +559,143 @@ fn an_orphaned_accept_that_completed_closes_the_connection() {
     peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let n = peer.read(&mut [0u8; 1]).expect("the accepted side was closed (EOF), not left open (timeout)");
     assert_eq!(n, 0);
+}
+
+/// A new, unconnected IPv4 stream socket (plain system call).
+fn tcp_socket() -> OwnedFd {
+    // SAFETY: socket(2) returns a new descriptor or -1.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    assert!(fd >= 0, "socket");
+    // SAFETY: a fresh descriptor that nothing else owns.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+/// Kills `net.rs:327:9: replace <impl Operation for Connect>::complete ->
+/// io::Result<()> with Ok(())`: a connection to a closed port is refused.
+#[test]
+fn a_connect_to_a_closed_port_is_refused() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_CONNECT, "connect") {
+        return;
+    }
+    // A port that was free a moment ago, with no listener now.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let s = tcp_socket();
+    assert_errno(rt.block_on(d.connect(&s, closed)).unwrap(), libc::ECONNREFUSED);
+}
+
+/// Kills `net.rs:541:40: replace == with != in <impl Operation for
+/// RecvMsg<B>>::prepare` (a control buffer with capacity would not be
+/// offered) and `net.rs:568:44: replace > with >= in <impl Operation for
+/// RecvMsg<B>>::complete` (a receive that reports no source address would
+/// give an empty one): a datagram's TTL arrives as control data with its
+/// source address; a stream reports no address.
+#[test]
+fn recvmsg_offers_its_control_buffer_and_reports_a_source_only_when_there_is_one() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_RECVMSG, "recvmsg") {
+        return;
+    }
+    let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let on: libc::c_int = 1;
+    // SAFETY: IP_RECVTTL reads one int from a live local during the call.
+    let r = unsafe {
+        libc::setsockopt(
+            rx.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_RECVTTL,
+            (&raw const on).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(r, 0, "IP_RECVTTL");
+    tx.send_to(b"ttl", rx.local_addr().unwrap()).unwrap();
+    let msg = Msg::new(vec![Vec::with_capacity(16)]).control(Vec::with_capacity(64));
+    let (n, msg) = rt.block_on(d.recvmsg(&rx, msg, 0)).unwrap();
+    assert_eq!(n.unwrap(), 3);
+    assert_eq!(&msg.bufs[0][..], b"ttl");
+    assert!(!msg.control.is_empty(), "the TTL arrived as control data");
+    assert_eq!(msg.addr.and_then(|a| a.as_socket_addr()), Some(tx.local_addr().unwrap()));
+
+    let (mut a, b) = tcp_pair();
+    std::io::Write::write_all(&mut a, b"stream").unwrap();
+    let (n, msg) = rt.block_on(d.recvmsg(&b, Msg::new(vec![Vec::with_capacity(16)]), 0)).unwrap();
+    assert_eq!(n.unwrap(), 6);
+    assert!(msg.addr.is_none(), "a stream receive reports no source address: {:?}", msg.addr);
+}
+
+/// A connected pair of loopback TCP sockets.
+fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (b, _) = l.accept().unwrap();
+    (a, b)
+}
+
+/// Kills `net.rs:591:9: replace <impl Operation for Shutdown>::complete ->
+/// io::Result<()> with Ok(())`: an unconnected socket cannot be shut down.
+#[test]
+fn a_shutdown_of_an_unconnected_socket_fails() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_SHUTDOWN, "shutdown") {
+        return;
+    }
+    let s = tcp_socket();
+    assert_errno(rt.block_on(d.shutdown_socket(&s, libc::SHUT_RDWR)).unwrap(), libc::ENOTCONN);
+}
+
+/// Kills `net.rs:638:9: replace <impl Operation for PollRemove>::complete ->
+/// io::Result<()> with Ok(())`: removing a poll that does not exist fails.
+#[test]
+fn removing_a_poll_that_does_not_exist_fails() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_POLL_REMOVE, "poll_remove") {
+        return;
+    }
+    // Index u32::MAX: no entry ever has it.
+    assert_errno(rt.block_on(d.poll_remove(u64::from(u32::MAX) | (7 << 32))).unwrap(), libc::ENOENT);
+}
+
+/// Kills `net.rs:666:9: replace <impl Operation for EpollCtl>::complete ->
+/// io::Result<()> with Ok(())`: deleting a descriptor an epoll instance does
+/// not watch fails.
+#[test]
+fn an_epoll_ctl_delete_of_an_unwatched_descriptor_fails() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    if !supported(&d, ring_core::sys::IORING_OP_EPOLL_CTL, "epoll_ctl") {
+        return;
+    }
+    // SAFETY: epoll_create1 returns a new descriptor or -1.
+    let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    assert!(ep >= 0, "epoll_create1");
+    // SAFETY: a fresh descriptor that nothing else owns.
+    let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+    let (r, _w) = support::pipe();
+    assert_errno(rt.block_on(d.epoll_ctl(&ep, &r, libc::EPOLL_CTL_DEL, 0, 0)).unwrap(), libc::ENOENT);
+    rt.block_on(d.epoll_ctl(&ep, &r, libc::EPOLL_CTL_ADD, libc::EPOLLIN as u32, 1)).unwrap().unwrap();
+    rt.block_on(d.epoll_ctl(&ep, &r, libc::EPOLL_CTL_DEL, 0, 0)).unwrap().unwrap();
+}
+
+// ---- rw.rs ----
+
+/// Kills `rw.rs:146:19: replace -= with += in <impl Operation for
+/// ReadV<B>>::complete`: a scatter read that fills the first buffer and
+/// part of the second marks exactly the bytes each received.
+#[test]
+fn a_scatter_read_marks_the_bytes_each_buffer_received() {
+    let rt = Runtime::new(8).unwrap();
+    let d = rt.driver().clone();
+    let (r, w) = support::pipe();
+    support::write_all(&w, b"abcdef");
+    let bufs = vec![Vec::with_capacity(4), Vec::with_capacity(8), Vec::with_capacity(8)];
+    let (n, bufs) = rt.block_on(d.readv_at(&r, bufs, u64::MAX)).unwrap();
+    assert_eq!(n.unwrap(), 6);
+    let got: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
+    assert_eq!(got, [&b"abcd"[..], b"ef", b""]);
 }
