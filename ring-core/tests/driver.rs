@@ -900,3 +900,27 @@ fn a_runtime_on_a_one_entry_cq_is_refused() {
     })
     .unwrap();
 }
+
+/// `KeepAlive` is transparent about the entry size: a 128-byte operation
+/// kept alive is refused on a 64-byte ring on its first poll, as it is
+/// alone, and a chain refuses it as a member. (Found by the eleventh
+/// mutation pass: `KeepAlive` did not forward `is_128`/`prepare128`, so
+/// the operation went to the kernel as a 64-byte entry.)
+#[test]
+fn a_kept_alive_128_byte_operation_is_refused_on_a_64_byte_ring() {
+    use core::pin::Pin;
+    use core::task::{Context, Poll, Waker};
+    use ring_core::ops::{KeepAlive, Nop128};
+    let d = ring_core::Driver::new(8).unwrap();
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut plain = d.nop128();
+    assert!(matches!(Pin::new(&mut plain).poll(&mut cx), Poll::Ready(Err(_))), "alone: refused");
+    let mut kept = d.op(KeepAlive::new(Nop128, ()));
+    let p = Pin::new(&mut kept).poll(&mut cx);
+    assert!(matches!(p, Poll::Ready(Err(_))), "kept alive: refused too, not submitted ({p:?})");
+    let mut c = d.chain();
+    c.push(KeepAlive::new(Nop128, ()));
+    let mut start = c.start();
+    let p = Pin::new(&mut start).poll(&mut cx);
+    assert!(matches!(p, Poll::Ready(Err(_))), "a chain with a kept-alive 128-byte member is refused");
+}

@@ -44,6 +44,18 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
         self.op.prepare()
     }
 
+    // The entry size is `T`'s: without these two, a 128-byte operation
+    // kept alive would be written as a 64-byte entry (refused nowhere, and
+    // on a mixed ring the kernel would take the next entry as its second
+    // half).
+    fn is_128(&self) -> bool {
+        self.op.is_128()
+    }
+
+    fn prepare128(&mut self) -> ring_sys::io_uring_sqe128 {
+        self.op.prepare128()
+    }
+
     fn complete(self, result: Cqe, last: Cqe) -> T::Output {
         self.op.complete(result, last)
     }
