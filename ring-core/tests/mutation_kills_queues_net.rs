@@ -9,8 +9,15 @@
 //! 32-byte completion carrying chosen words; they skip, with a printed
 //! reason, on a kernel without it or without `IORING_SETUP_CQE_MIXED`.
 
+use core::ffi::{c_uint, c_void};
+use core::ptr::NonNull;
 use ring_core::opcode::Nop;
-use ring_core::{Builder, Cqe, Ring};
+use ring_core::sys::*;
+use ring_core::{Builder, Cqe, Kernel, Linux, Ring};
+use std::cell::RefCell;
+use std::os::fd::RawFd;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 // ---- helpers ----
 
@@ -182,4 +189,216 @@ fn for_each_reads_32_byte_and_mixed_rings_entry_by_entry() {
             ud += 5;
         }
     }
+}
+
+// ---- squeue.rs ----
+
+// Kills `squeue.rs:441:9: replace SubmissionQueue::dropped -> u32 with 0`.
+// The kernel counts an SQE as dropped when the SQ index array names a slot
+// past the end of the SQE array (`io_get_sqe`); that needs no memory
+// pressure, unlike the CQ overflow counter. The test maps the SQ ring a
+// second time, writes an invalid index into the array slot the next push
+// will use, and submits a NOP: the kernel consumes the position without
+// running anything, and `dropped` must say so.
+#[test]
+fn an_invalid_sq_array_index_is_counted_as_dropped() {
+    let Some(mut ring) = build("SQ array", Builder::new(4).no_sqarray(false)) else { return };
+    assert_eq!(ring.setup_flags() & IORING_SETUP_NO_SQARRAY, 0, "the ring has an SQ index array");
+    let Some(fd) = ring.fd() else {
+        println!("SKIP: the ring has no descriptor to map its SQ ring through");
+        return;
+    };
+    let p = *ring.params();
+    let len = p.sq_off.array as usize + p.sq_entries as usize * 4;
+    // SAFETY: a fresh shared mapping of the ring's SQ region, unmapped below;
+    // no Rust reference into it is made.
+    let base = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_POPULATE,
+            fd,
+            IORING_OFF_SQ_RING as libc::off_t,
+        )
+    };
+    assert_ne!(base, libc::MAP_FAILED, "mmap of the SQ ring: {}", std::io::Error::last_os_error());
+    let array = base.cast::<u8>().wrapping_add(p.sq_off.array as usize).cast::<u32>();
+    assert_eq!(ring.sq().dropped(), 0);
+    push_nop(&mut ring, 1);
+    assert_eq!(pop_exactly(&mut ring, 1)[0].user_data, 1);
+    let slot = ring.sq().local_tail() & (p.sq_entries - 1);
+    // SAFETY: `slot < sq_entries`, inside the mapped array. Only the kernel
+    // reads the array (ring-core wrote it once, at set-up), and only inside
+    // the enter below, on this thread.
+    let was = unsafe { array.add(slot as usize).read_volatile() };
+    assert_eq!(was, slot, "ring-core maps each array slot to its own SQE");
+    // SAFETY: as above.
+    unsafe { array.add(slot as usize).write_volatile(p.sq_entries + 100) };
+    push_nop(&mut ring, 2);
+    ring.submit().unwrap();
+    assert_eq!(ring.sq().dropped(), 1, "the entry with an invalid index was dropped");
+    assert_eq!(ring.sq().space_left(), p.sq_entries, "the kernel consumed the dropped position");
+    assert_eq!(ring.cq().pop(), None, "a dropped entry posts no completion");
+    // SAFETY: as above; the identity mapping back.
+    unsafe { array.add(slot as usize).write_volatile(slot) };
+    // SAFETY: the mapping made above, no longer used.
+    assert_eq!(unsafe { libc::munmap(base, len) }, 0);
+    push_nop(&mut ring, 3);
+    assert_eq!(pop_exactly(&mut ring, 1)[0].user_data, 3);
+    assert_eq!(ring.sq().dropped(), 1);
+}
+
+// Kills `squeue.rs:533:16: replace - with + in SqBatch<'_>::filled`: a
+// batch committed with fewer entries than it reserved counts, commits and
+// publishes only the filled ones.
+#[test]
+fn a_partly_filled_batch_commits_only_its_filled_entries() {
+    let mut ring = Ring::new(8).unwrap();
+    for round in 0..5u64 {
+        let tail = ring.sq().local_tail();
+        // SAFETY: NOPs carry no pointer.
+        let mut batch = unsafe { ring.sq().reserve(5) }.unwrap();
+        assert_eq!((batch.filled(), batch.remaining()), (0, 5));
+        for k in 0..2 {
+            batch
+                .fill(|sqe| {
+                    sqe.opcode = IORING_OP_NOP;
+                    sqe.user_data = round * 10 + k;
+                })
+                .unwrap();
+        }
+        assert_eq!((batch.filled(), batch.remaining()), (2, 3), "round {round}");
+        assert_eq!(batch.commit(), 2, "round {round}");
+        assert_eq!(ring.sq().local_tail(), tail.wrapping_add(2), "round {round}");
+        assert_eq!(ring.sq().unpublished(), 2, "round {round}");
+        let mut got: Vec<u64> = pop_exactly(&mut ring, 2).iter().map(|c| c.user_data).collect();
+        got.sort_unstable();
+        assert_eq!(got, [round * 10, round * 10 + 1], "round {round}");
+    }
+}
+
+// Kills `squeue.rs:580:54: replace + with *` and `squeue.rs:580:59: replace
+// << with >>` in `SqBatch::fill`: on an SQE128 ring the unit cleared after
+// `f` ran must be the slot's second half; with either mutant, filling slot 0
+// clears the entry `f` just wrote (the kernel then runs a NOP with
+// `user_data` 0). The first batch is a single entry at slot 0, so the
+// mutants fail before a later slot could be written out of bounds.
+#[test]
+fn batch_fill_on_an_sqe128_ring_keeps_the_entry_it_wrote() {
+    let Some(mut ring) = build("SQE128", Builder::new(4).sqe128()) else { return };
+    assert_eq!(ring.sq().local_tail() & 3, 0, "a new ring starts at slot 0");
+    for round in 0..3u64 {
+        let n = if round == 0 { 1 } else { 4 };
+        // SAFETY: NOPs carry no pointer.
+        let mut batch = unsafe { ring.sq().reserve(n) }.unwrap();
+        for k in 0..u64::from(n) {
+            batch
+                .fill(|sqe| {
+                    sqe.opcode = IORING_OP_NOP;
+                    sqe.user_data = 100 + round * 10 + k;
+                })
+                .unwrap();
+        }
+        assert_eq!(batch.commit(), n);
+        let mut got: Vec<u64> = pop_exactly(&mut ring, n).iter().map(|c| c.user_data).collect();
+        got.sort_unstable();
+        assert_eq!(got, (0..u64::from(n)).map(|k| 100 + round * 10 + k).collect::<Vec<_>>(), "round {round}");
+    }
+}
+
+/// `Linux`, recording the flags of every `io_uring_enter`.
+#[derive(Clone, Default)]
+struct EnterLog {
+    flags: Rc<RefCell<Vec<u32>>>,
+}
+
+// SAFETY: every call is forwarded unchanged to `Linux`.
+unsafe impl Kernel for EnterLog {
+    fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
+        Linux.setup(entries, params)
+    }
+
+    unsafe fn enter(
+        &self,
+        fd: c_uint,
+        to_submit: u32,
+        min_complete: u32,
+        flags: u32,
+        arg: *const c_void,
+        argsz: usize,
+    ) -> Result<u32, Errno> {
+        self.flags.borrow_mut().push(flags);
+        // SAFETY: forwarded contract.
+        unsafe { Linux.enter(fd, to_submit, min_complete, flags, arg, argsz) }
+    }
+
+    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
+        // SAFETY: forwarded contract.
+        unsafe { Linux.register(fd, opcode, arg, nr_args) }
+    }
+
+    fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
+        Linux.map(fd, offset, len)
+    }
+
+    unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
+        // SAFETY: forwarded contract.
+        unsafe { Linux.unmap(ptr, len) }
+    }
+
+    fn close(&self, fd: RawFd) {
+        Linux.close(fd)
+    }
+}
+
+// Kills `squeue.rs:419:9: replace SubmissionQueue::needs_wakeup -> bool with
+// true` and `squeue.rs:420:22: replace & with |` (which makes it true too).
+// Under SQPOLL, a submit while the poll thread is awake is only the tail
+// store: no system call. With either mutant every such submit enters the
+// kernel with IORING_ENTER_SQ_WAKEUP, which the `Kernel` seam sees. The poll
+// thread idles for 10 s before sleeping, so it is awake throughout; the test
+// checks NEED_WAKEUP around each submit anyway and retries if it was set.
+#[test]
+fn a_submit_under_sqpoll_with_the_thread_awake_makes_no_system_call() {
+    let log = EnterLog::default();
+    let mut ring = match Builder::new(8).sqpoll(Some(10_000)).build_on(log.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            println!("SKIP: SQPOLL ring not available here: {e}");
+            return;
+        }
+    };
+    let mut clean = 0;
+    for i in 0..20u64 {
+        log.flags.borrow_mut().clear();
+        let asleep_before = ring.sq().flags() & IORING_SQ_NEED_WAKEUP != 0;
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_NOP;
+        sqe.user_data = i;
+        // SAFETY: a NOP carries no pointer.
+        unsafe { ring.sq().push(&sqe) }.unwrap();
+        assert_eq!(ring.submit().unwrap(), 1);
+        let asleep_after = ring.sq().flags() & IORING_SQ_NEED_WAKEUP != 0;
+        let enters = log.flags.borrow().clone();
+        // Reap it (the poll thread submits on its own).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let c = loop {
+            if let Some(c) = ring.cq().pop() {
+                break c;
+            }
+            assert!(Instant::now() < deadline, "the poll thread never ran NOP {i}");
+            std::thread::yield_now();
+        };
+        assert_eq!(c.user_data, i);
+        if asleep_before || asleep_after {
+            continue;
+        }
+        assert!(
+            enters.iter().all(|f| f & IORING_ENTER_SQ_WAKEUP == 0),
+            "submit {i} woke an awake poll thread: enter flags {enters:x?}"
+        );
+        clean += 1;
+    }
+    assert!(clean >= 10, "the poll thread was asleep too often to tell ({clean} clean submits of 20)");
 }
