@@ -474,10 +474,8 @@ impl Spy {
                 unsafe { word(p.sq_off.array).add((pos & mask) as usize).read_volatile() }
             };
             let sqe = sqes.as_ptr().wrapping_add(idx as usize * size).cast::<io_uring_sqe>();
-            // SAFETY: `idx < sq_entries` (ring-core's identity array), so the
-            // entry is inside the mapped SQE array; it is published but not
-            // yet consumed, and the kernel reads it only in the enter that
-            // follows, on this thread.
+            // SAFETY: `idx < sq_entries` (ring-core's identity array): inside the mapped SQE array; published,
+            // not yet consumed, and the kernel reads it only in the enter that follows, on this thread.
             let mut e = unsafe { sqe.read() };
             st.opcodes.push(e.opcode);
             if e.opcode == IORING_OP_SEND && st.eintr_sends > 0 {
