@@ -8,6 +8,13 @@
 //! `IORING_NOP_CQE32`, the one way a test can make the kernel post a
 //! 32-byte completion carrying chosen words; they skip, with a printed
 //! reason, on a kernel without it or without `IORING_SETUP_CQE_MIXED`.
+//!
+//! The socket tests run some rings on `Spy`, a `Kernel` that forwards to
+//! `Linux` but looks at each SQE as it is submitted (to see an
+//! `IORING_OP_CLOSE`, or to turn a SEND into a NOP failing with `EINTR`)
+//! and can hide opcodes from the probe (so the `socket(2)` fallback of
+//! kernels before 5.19 runs). The adapter tests drive `AioContext` and
+//! `Uring` over pipes, whose reads stay in flight until the test writes.
 
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
@@ -20,8 +27,7 @@ use ring_core::{Builder, Cqe, Driver, Kernel, Linux, Ring, Runtime};
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
-use std::os::fd::RawFd;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
