@@ -119,6 +119,9 @@ impl<K: Kernel> Ring<K> {
     ///
     /// A signal can end the wait early with a transient EINTR error; a
     /// completion may also be posted to the CQ before `want` is reached.
+    /// On an `IORING_SETUP_CQE_MIXED` ring the kernel counts 16-byte CQ
+    /// slots, not completions: a 32-byte completion counts as two, so the
+    /// wait can end with fewer than `want` completions ready.
     #[inline]
     pub fn submit_and_wait(&mut self, want: u32) -> Result<u32> {
         self.enter(want, 0, core::ptr::null(), 0)
