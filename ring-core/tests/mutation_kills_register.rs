@@ -1,0 +1,515 @@
+//! Tests written to kill survivors of the eleventh cargo-mutants pass over
+//! `ring-core/src/register/`.
+//!
+//! Most of them run against this machine's kernel and check what a
+//! registration does (or what its typed refusal says). Where the kernel's
+//! answer cannot tell a wrong argument from a right one (an operation this
+//! kernel lacks, or one that needs hardware), the ring is built on [`Spy`],
+//! a [`Kernel`] that forwards every call to [`Linux`] unchanged and keeps a
+//! copy of the argument of each `io_uring_register(2)` call, so the test
+//! checks the bytes that would reach the kernel.
+
+use core::cell::RefCell;
+use core::ffi::{c_uint, c_void};
+use core::ptr::NonNull;
+use ring_core::register::*;
+use ring_core::sys::*;
+use ring_core::{Builder, Error, Kernel, Linux, Ring};
+use std::os::fd::RawFd;
+use std::rc::Rc;
+
+// ---- the recording kernel ----
+
+/// One `io_uring_register(2)` call as [`Spy`] saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    fd: c_uint,
+    /// The opcode without `IORING_REGISTER_USE_REGISTERED_RING`.
+    opcode: u32,
+    nr_args: u32,
+    /// The captured bytes of the argument (empty unless asked for).
+    arg: Vec<u8>,
+}
+
+#[derive(Default)]
+struct SpyState {
+    /// Which register opcode's argument to copy, and how many bytes of it.
+    capture: Option<(u32, usize)>,
+    seen: Vec<Seen>,
+}
+
+/// A kernel that forwards everything to [`Linux`] and records the register
+/// calls.
+#[derive(Clone, Default)]
+struct Spy(Rc<RefCell<SpyState>>);
+
+impl Spy {
+    fn capturing(opcode: u32, n: usize) -> Spy {
+        let s = Spy::default();
+        s.0.borrow_mut().capture = Some((opcode, n));
+        s
+    }
+
+    /// The last register call with `opcode`.
+    fn last(&self, opcode: u32) -> Seen {
+        self.0.borrow().seen.iter().rev().find(|s| s.opcode == opcode).cloned().expect("no such register call")
+    }
+
+    /// The argument of the last call with `opcode`, as a `T`.
+    fn last_arg<T: Copy>(&self, opcode: u32) -> T {
+        let s = self.last(opcode);
+        assert!(s.arg.len() >= core::mem::size_of::<T>(), "captured {} bytes", s.arg.len());
+        // SAFETY: the vector holds at least `size_of::<T>()` bytes, and the
+        // types read here are plain integer structs valid for any bytes.
+        unsafe { s.arg.as_ptr().cast::<T>().read_unaligned() }
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `Linux`; the spy only reads
+// the register argument, as the kernel would.
+unsafe impl Kernel for Spy {
+    fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
+        Linux.setup(entries, params)
+    }
+
+    unsafe fn enter(
+        &self,
+        fd: c_uint,
+        to_submit: u32,
+        min_complete: u32,
+        flags: u32,
+        arg: *const c_void,
+        argsz: usize,
+    ) -> Result<u32, Errno> {
+        // SAFETY: forwarded contract.
+        unsafe { Linux.enter(fd, to_submit, min_complete, flags, arg, argsz) }
+    }
+
+    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
+        let opcode_only = opcode & !IORING_REGISTER_USE_REGISTERED_RING;
+        let bytes = match self.0.borrow().capture {
+            Some((op, n)) if op == opcode_only && !arg.is_null() => {
+                // SAFETY: each test names the one opcode whose argument it
+                // inspects and a length no longer than that argument.
+                unsafe { core::slice::from_raw_parts(arg.cast::<u8>(), n) }.to_vec()
+            }
+            _ => Vec::new(),
+        };
+        self.0.borrow_mut().seen.push(Seen { fd, opcode: opcode_only, nr_args, arg: bytes });
+        // SAFETY: forwarded contract.
+        unsafe { Linux.register(fd, opcode, arg, nr_args) }
+    }
+
+    fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
+        Linux.map(fd, offset, len)
+    }
+
+    unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
+        // SAFETY: forwarded contract.
+        unsafe { Linux.unmap(ptr, len) }
+    }
+
+    fn close(&self, fd: RawFd) {
+        Linux.close(fd)
+    }
+}
+
+fn spy_ring(opcode: u32, capture: usize) -> (Ring<Spy>, Spy) {
+    let spy = Spy::capturing(opcode, capture);
+    let ring = Builder::new(4).build_on(spy.clone()).unwrap();
+    (ring, spy)
+}
+
+fn ret_insn(k: u32) -> libc::sock_filter {
+    libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k }
+}
+
+// ---- bpf.rs ----
+
+/// Kills, in `BpfFilter::to_raw`: the whole function returning a default
+/// structure, the deletion of each of the fields `opcode`, `flags`,
+/// `filter_len`, `pdu_size` and `filter_ptr`, and `|` replaced by `&`
+/// between the two flag bits. This 6.18 kernel refuses the operation
+/// whatever its argument says, so the argument is checked as it leaves for
+/// the kernel. (`|` replaced by `^` there is equivalent: the bits are
+/// distinct.)
+#[test]
+fn a_bpf_filter_reaches_the_kernel_with_every_field_it_was_given() {
+    let prog = [ret_insn(1), ret_insn(0), ret_insn(1)];
+    let (ring, spy) = spy_ring(IORING_REGISTER_BPF_FILTER, core::mem::size_of::<io_uring_bpf>());
+    for (deny_rest, strict_size, flags) in [
+        (true, true, IO_URING_BPF_FILTER_DENY_REST | IO_URING_BPF_FILTER_SZ_STRICT),
+        (true, false, IO_URING_BPF_FILTER_DENY_REST),
+        (false, true, IO_URING_BPF_FILTER_SZ_STRICT),
+        (false, false, 0),
+    ] {
+        let f = BpfFilter { opcode: IORING_OP_READ, program: &prog, pdu_size: 24, deny_rest, strict_size };
+        // The kernel's answer does not matter here (6.18 does not know the
+        // operation; 7.0 may refuse a strict size it disagrees with).
+        let _ = ring.register_bpf_filter(&f);
+        let seen = spy.last(IORING_REGISTER_BPF_FILTER);
+        assert_eq!(seen.nr_args, 1);
+        assert_ne!(seen.fd, u32::MAX, "a ring's filter goes to the ring");
+        let raw: io_uring_bpf = spy.last_arg(IORING_REGISTER_BPF_FILTER);
+        assert_eq!(raw.cmd_type, IO_URING_BPF_CMD_FILTER);
+        // SAFETY: `filter` is the union's only member, plain integers.
+        let got = unsafe { raw.filter.filter };
+        assert_eq!(got.opcode, u32::from(IORING_OP_READ));
+        assert_eq!(got.flags, flags, "deny_rest {deny_rest}, strict_size {strict_size}");
+        assert_eq!(got.filter_len, 3);
+        assert_eq!(got.pdu_size, 24);
+        assert_eq!(got.filter_ptr, prog.as_ptr() as u64);
+    }
+}
+
+/// Kills `>` replaced by `>=` and by `==` in the `BPF_MAXINSNS` check of
+/// `BpfFilter::to_raw`: a program of exactly 4096 instructions is passed to
+/// the kernel, one of 4097 is refused before it.
+#[test]
+fn a_bpf_program_of_4096_instructions_is_allowed_and_one_more_is_too_long() {
+    let ring = Ring::new(4).unwrap();
+    let prog = vec![ret_insn(1); 4097];
+    let f =
+        BpfFilter { opcode: IORING_OP_NOP, program: &prog[..4096], pdu_size: 0, deny_rest: false, strict_size: false };
+    match ring.register_bpf_filter(&f) {
+        Ok(()) => {}
+        Err(e) => assert!(!matches!(e, Error::TooLong { .. }), "{e:?}"),
+    }
+    let e = ring.register_bpf_filter(&BpfFilter { program: &prog, ..f }).unwrap_err();
+    assert_eq!(e, Error::TooLong { what: "BPF program", len: 4097, max: 4096 });
+}
+
+// ---- cancel.rs ----
+
+fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into `fds`.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: both descriptors are fresh and ours.
+    unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) }
+}
+
+fn push<K: Kernel>(ring: &mut Ring<K>, s: &io_uring_sqe) {
+    // SAFETY: every SQE of this file points only at leaked memory (see
+    // `pending_read`) or at none.
+    unsafe { ring.sq().push(s) }.expect("SQ has room");
+}
+
+/// Queues a read of 8 bytes from `fd` (a registered slot if `fixed`) into
+/// a leaked buffer, so the request may outlive the test's scope.
+fn pending_read<K: Kernel>(ring: &mut Ring<K>, fd: RawFd, fixed: bool, user_data: u64) {
+    let buf: &'static mut [u8; 8] = Box::leak(Box::new([0u8; 8]));
+    let mut s = io_uring_sqe::zeroed();
+    s.opcode = IORING_OP_READ;
+    s.fd = fd;
+    s.user_data = user_data;
+    s.set_addr(buf.as_mut_ptr() as u64);
+    s.len = 8;
+    s.set_off(u64::MAX);
+    if fixed {
+        s.flags = IOSQE_FIXED_FILE;
+    }
+    push(ring, &s);
+}
+
+/// Queues a poll for input on `fd`.
+fn pending_poll<K: Kernel>(ring: &mut Ring<K>, fd: RawFd, user_data: u64) {
+    let mut s = io_uring_sqe::zeroed();
+    s.opcode = IORING_OP_POLL_ADD;
+    s.fd = fd;
+    s.user_data = user_data;
+    s.set_poll32_events(libc::POLLIN as u32);
+    push(ring, &s);
+}
+
+/// Reaps `n` completions (submitting and waiting as needed), sorted by
+/// user data, as `(user_data, res)`.
+fn reap<K: Kernel>(ring: &mut Ring<K>, n: usize) -> Vec<(u64, i32)> {
+    let mut v = Vec::new();
+    while v.len() < n {
+        if let Some(c) = ring.cq().pop() {
+            v.push((c.user_data, c.res));
+            continue;
+        }
+        ring.submit_and_wait(1).unwrap();
+    }
+    v.sort_unstable();
+    v
+}
+
+fn errno_of(e: &Error) -> Option<i32> {
+    match e {
+        Error::Syscall { errno, .. } => Some(errno.raw()),
+        _ => None,
+    }
+}
+
+const SECOND: Option<core::time::Duration> = Some(core::time::Duration::from_secs(1));
+
+/// Kills `|` replaced by `&` in `CancelBuilder::fixed_fd` (the criterion
+/// would be lost, and user data 0 matched instead): a read on registered
+/// slot 0 is cancelled by slot, and only it.
+#[test]
+fn cancel_sync_by_registered_slot_cancels_the_read_on_that_slot() {
+    use std::os::fd::AsRawFd;
+    let mut ring = Ring::new(8).unwrap();
+    let (r, _w) = pipe();
+    let (other, _w2) = pipe();
+    ring.register_files(&[r.as_raw_fd()]).unwrap();
+    pending_read(&mut ring, 0, true, 1);
+    pending_read(&mut ring, other.as_raw_fd(), false, 2);
+    ring.submit().unwrap();
+    assert_eq!(ring.cancel_sync(&CancelBuilder::fixed_fd(0), SECOND).unwrap(), 0);
+    assert_eq!(reap(&mut ring, 1), [(1, -libc::ECANCELED)]);
+    let e = ring.cancel_sync(&CancelBuilder::fixed_fd(0), SECOND).unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::ENOENT), "{e:?}");
+    assert_eq!(ring.cancel_sync(&CancelBuilder::any(), SECOND).unwrap(), 1);
+    assert_eq!(reap(&mut ring, 1), [(2, -libc::ECANCELED)]);
+}
+
+/// Kills, in `CancelBuilder`: `|=` replaced by `&=` in `all`, the deletion
+/// of the `opcode` field in `to_raw`, and `cancel_sync` returning a
+/// constant 0 or 1: every read (two) is cancelled by opcode, the poll
+/// beside them is not, and `any` then cancels the poll alone.
+#[test]
+fn cancel_sync_by_opcode_cancels_every_read_and_not_the_poll() {
+    use std::os::fd::AsRawFd;
+    let mut ring = Ring::new(8).unwrap();
+    let (r1, _w1) = pipe();
+    let (r2, _w2) = pipe();
+    pending_read(&mut ring, r1.as_raw_fd(), false, 1);
+    pending_read(&mut ring, r2.as_raw_fd(), false, 2);
+    pending_poll(&mut ring, r1.as_raw_fd(), 3);
+    ring.submit().unwrap();
+    assert_eq!(ring.cancel_sync(&CancelBuilder::opcode(IORING_OP_READ).all(), SECOND).unwrap(), 2);
+    assert_eq!(reap(&mut ring, 2), [(1, -libc::ECANCELED), (2, -libc::ECANCELED)]);
+    assert_eq!(ring.cancel_sync(&CancelBuilder::any(), SECOND).unwrap(), 1);
+    assert_eq!(reap(&mut ring, 1), [(3, -libc::ECANCELED)]);
+    assert_eq!(ring.cancel_sync(&CancelBuilder::any(), SECOND).unwrap(), 0);
+}
+
+/// Kills the five mutants of `CancelBuilder::and_fd`'s flag update
+/// (`(flags & !FD_FIXED) | FD`: `|` replaced by `&` or `^`, `&` replaced by
+/// `|` or `^`, the `!` deleted): a descriptor criterion added to an opcode
+/// keeps the opcode, and one added to a registered-slot criterion replaces
+/// it with a plain descriptor.
+#[test]
+fn and_fd_adds_a_plain_descriptor_criterion_to_what_was_there() {
+    use std::os::fd::AsRawFd;
+    let mut ring = Ring::new(8).unwrap();
+    let (r1, _w1) = pipe();
+    let (r2, _w2) = pipe();
+    let (fd1, fd2) = (r1.as_raw_fd(), r2.as_raw_fd());
+    assert_eq!(
+        CancelBuilder::opcode(IORING_OP_READ).and_fd(fd1).all().flags(),
+        IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL
+    );
+    assert_eq!(CancelBuilder::fixed_fd(3).and_fd(fd2).flags(), IORING_ASYNC_CANCEL_FD);
+    pending_read(&mut ring, fd1, false, 1);
+    pending_read(&mut ring, fd1, false, 2);
+    pending_read(&mut ring, fd2, false, 3);
+    pending_poll(&mut ring, fd1, 4);
+    ring.submit().unwrap();
+    let what = CancelBuilder::opcode(IORING_OP_READ).and_fd(fd1).all();
+    assert_eq!(ring.cancel_sync(&what, SECOND).unwrap(), 2);
+    assert_eq!(reap(&mut ring, 2), [(1, -libc::ECANCELED), (2, -libc::ECANCELED)]);
+    assert_eq!(ring.cancel_sync(&CancelBuilder::fixed_fd(0).and_fd(fd2), SECOND).unwrap(), 0);
+    assert_eq!(reap(&mut ring, 1), [(3, -libc::ECANCELED)]);
+    assert_eq!(ring.cancel_sync(&CancelBuilder::any(), SECOND).unwrap(), 1);
+    assert_eq!(reap(&mut ring, 1), [(4, -libc::ECANCELED)]);
+}
+
+/// Kills, in `CancelBuilder::flags`: `|` replaced by `&` in the criteria
+/// mask (`FD | OP | ANY` loses FD), `&&` replaced by `||` (user data added
+/// to a builder that does not match on it), and a user data combined with
+/// a descriptor reaches the kernel with `IORING_ASYNC_CANCEL_USERDATA`: of
+/// two reads on one descriptor, only the one with that user data goes.
+#[test]
+fn user_data_combined_with_a_descriptor_cancels_only_that_request() {
+    use std::os::fd::AsRawFd;
+    assert_eq!(CancelBuilder::fd(5).flags(), IORING_ASYNC_CANCEL_FD);
+    assert_eq!(CancelBuilder::any().flags(), IORING_ASYNC_CANCEL_ANY);
+    assert_eq!(CancelBuilder::opcode(IORING_OP_READ).flags(), IORING_ASYNC_CANCEL_OP);
+    assert_eq!(CancelBuilder::fd(5).and_user_data(7).flags(), IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_USERDATA);
+    assert_eq!(CancelBuilder::any().and_user_data(7).flags(), IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_USERDATA);
+    let mut ring = Ring::new(8).unwrap();
+    let (r, _w) = pipe();
+    pending_read(&mut ring, r.as_raw_fd(), false, 1);
+    pending_read(&mut ring, r.as_raw_fd(), false, 2);
+    ring.submit().unwrap();
+    let what = CancelBuilder::fd(r.as_raw_fd()).and_user_data(2).all();
+    assert_eq!(ring.cancel_sync(&what, SECOND).unwrap(), 1);
+    assert_eq!(reap(&mut ring, 1), [(2, -libc::ECANCELED)]);
+    assert_eq!(ring.cancel_sync(&CancelBuilder::fd(r.as_raw_fd()).all(), SECOND).unwrap(), 1);
+    assert_eq!(reap(&mut ring, 1), [(1, -libc::ECANCELED)]);
+}
+
+/// Kills the two `delete -` mutants of `CancelBuilder::to_raw` (no timeout
+/// is `{-1, -1}`, "wait as long as it takes", not one second or one
+/// nanosecond) and the deletion of its `addr`, `fd`, `flags`, `timeout`
+/// and `opcode` fields: the kernel's form carries each.
+#[test]
+fn the_kernel_form_of_a_cancelation_carries_every_criterion_and_the_timeout() {
+    let raw = CancelBuilder::any().to_raw(None);
+    assert_eq!((raw.timeout.tv_sec, raw.timeout.tv_nsec), (-1, -1));
+    let raw = CancelBuilder::opcode(IORING_OP_RECV)
+        .and_fd(9)
+        .and_user_data(0xdead_beef)
+        .to_raw(Some(core::time::Duration::new(3, 250)));
+    assert_eq!(raw.addr, 0xdead_beef);
+    assert_eq!(raw.fd, 9);
+    assert_eq!(raw.flags, IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_USERDATA);
+    assert_eq!((raw.timeout.tv_sec, raw.timeout.tv_nsec), (3, 250));
+    assert_eq!(raw.opcode, IORING_OP_RECV);
+}
+
+/// Kills, in `cancel_sync`'s descriptor check, `<` replaced by `<=`
+/// (descriptor 0 is a descriptor) and either `&&` replaced by `||` (a
+/// registered slot index is not a descriptor, whatever its sign as an
+/// `i32`): both reach the kernel, which answers for itself.
+#[test]
+fn cancel_sync_refuses_only_negative_plain_descriptors_itself() {
+    let ring = Ring::new(4).unwrap();
+    let e = ring.cancel_sync(&CancelBuilder::fd(0), SECOND).unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::ENOENT), "{e:?}");
+    let e = ring.cancel_sync(&CancelBuilder::fixed_fd(u32::MAX), SECOND).unwrap_err();
+    assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}");
+    assert!(matches!(ring.cancel_sync(&CancelBuilder::fd(-1), None), Err(Error::BadFd(-1))));
+}
+
+// ---- buf_ring.rs ----
+
+/// Kills the constant mutants of `BufRing::bgid`, `entries`, `buf_count`,
+/// `buf_len` (0 and 1 each) and `is_incremental` (`true`, and `&` replaced
+/// by `|`): a registered ring reports what it was configured with.
+#[test]
+fn a_buffer_ring_reports_its_configuration() {
+    let ring = Ring::new(4).unwrap();
+    let br = ring.register_buf_ring(BufRingConfig::new(5, 8).buffers(3, 100)).unwrap();
+    assert_eq!((br.bgid(), br.entries(), br.buf_count(), br.buf_len()), (5, 8, 3, 100));
+    assert!(!br.is_incremental());
+    ring.unregister_buf_ring(br).unwrap();
+    match ring.register_buf_ring(BufRingConfig::new(6, 4).buffers(2, 64).incremental()) {
+        Ok(br) => {
+            assert!(br.is_incremental());
+            assert_eq!((br.bgid(), br.entries(), br.buf_count(), br.buf_len()), (6, 4, 2, 64));
+            ring.unregister_buf_ring(br).unwrap();
+        }
+        Err(e) => println!("incremental rings not checked: {e} (needs Linux 6.12)"),
+    }
+}
+
+/// Kills `<<` replaced by `>>` in `MAX_BUF_RING_ENTRIES` (which would make
+/// it 0 and every raw registration refused): the largest ring the kernel
+/// takes, 32768 entries, is registered through the raw call.
+#[test]
+fn the_largest_buffer_ring_is_32768_entries_and_registers() {
+    assert_eq!(MAX_BUF_RING_ENTRIES, 32768);
+    let ring = Ring::new(4).unwrap();
+    let bytes = 32768 * core::mem::size_of::<io_uring_buf>();
+    let mem = leaked_pages(bytes);
+    // SAFETY: the memory is a leaked, page-aligned anonymous mapping of the
+    // ring's size, never reused; no buffer is ever published into it.
+    unsafe { ring.register_buf_ring_raw(mem.as_ptr().cast(), 32768, 3, 0) }.unwrap();
+    ring.unregister_buf_group(3).unwrap();
+    // SAFETY: refused before the kernel sees it.
+    let e = unsafe { ring.register_buf_ring_raw(mem.as_ptr().cast(), 65536, 3, 0) }.unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+}
+
+fn page() -> usize {
+    // SAFETY: sysconf has no memory effects.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+}
+
+/// An anonymous mapping of at least `len` bytes that the test leaks on
+/// purpose (memory a registration keeps must never be reused).
+fn leaked_pages(len: usize) -> NonNull<u8> {
+    // SAFETY: a fresh anonymous mapping aliases nothing.
+    let p = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            len.next_multiple_of(page()),
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(p, libc::MAP_FAILED);
+    NonNull::new(p.cast()).unwrap()
+}
+
+/// Reads `n` bytes at `addr` of this process without touching them
+/// directly: `None` if they are not mapped readable.
+fn peek(addr: *const u8, n: usize) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; n];
+    let local = libc::iovec { iov_base: out.as_mut_ptr().cast(), iov_len: n };
+    let remote = libc::iovec { iov_base: addr as *mut c_void, iov_len: n };
+    // SAFETY: process_vm_readv writes at most `n` bytes into `out` and only
+    // reads the remote range through the kernel, which fails with EFAULT
+    // instead of faulting if it is not mapped.
+    let r = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+    (r == n as isize).then_some(out)
+}
+
+/// Queues a buffer-select read of `fd` from group `bgid` and returns its
+/// completion `(res, flags)`.
+fn select_read<K: Kernel>(ring: &mut Ring<K>, fd: RawFd, bgid: u16, user_data: u64) -> (i32, u32) {
+    let mut s = io_uring_sqe::zeroed();
+    s.opcode = IORING_OP_READ;
+    s.fd = fd;
+    s.user_data = user_data;
+    s.flags = IOSQE_BUFFER_SELECT;
+    s.set_buf_group(bgid);
+    s.len = 64;
+    s.set_off(u64::MAX);
+    push(ring, &s);
+    loop {
+        if let Some(c) = ring.cq().pop() {
+            assert_eq!(c.user_data, user_data);
+            return (c.res, c.flags);
+        }
+        ring.submit_and_wait(1).unwrap();
+    }
+}
+
+/// Kills `AnonMap::leak` replaced by `()` (a `BufRing` dropped while still
+/// registered would unmap the buffers the kernel still hands out): after
+/// the drop, a read that selects from the group lands in the buffer, which
+/// is still mapped and holds the data.
+#[test]
+fn a_buffer_ring_dropped_while_registered_keeps_its_buffers_mapped() {
+    use std::os::fd::AsRawFd;
+    let mut ring = Ring::new(4).unwrap();
+    let br = ring.register_buf_ring(BufRingConfig::new(11, 2).buffers(2, 64)).unwrap();
+    let first = br.buf_ptr(0).unwrap().as_ptr();
+    drop(br);
+    let (r, w) = pipe();
+    // SAFETY: writes 8 bytes from a live array.
+    assert_eq!(unsafe { libc::write(w.as_raw_fd(), b"leak me!".as_ptr().cast(), 8) }, 8);
+    let (res, flags) = select_read(&mut ring, r.as_raw_fd(), 11, 1);
+    assert_eq!(res, 8, "the kernel could not write the selected buffer");
+    assert_eq!(flags >> IORING_CQE_BUFFER_SHIFT, 0);
+    assert_eq!(peek(first, 8).as_deref(), Some(&b"leak me!"[..]));
+}
+
+/// Kills `<impl Drop for AnonMap>::drop` replaced by `()` (memory never
+/// unmapped): once a buffer ring is unregistered, its buffers are unmapped.
+/// The bytes are read through the kernel, so a test thread that mapped
+/// something at the same address meanwhile cannot make it fault; such a
+/// mapping would not hold the marker written here.
+#[test]
+fn unregistering_a_buffer_ring_unmaps_its_buffers() {
+    let ring = Ring::new(4).unwrap();
+    let br = ring.register_buf_ring(BufRingConfig::new(12, 2).buffers(2, 64)).unwrap();
+    let first = br.buf_ptr(1).unwrap().as_ptr();
+    let marker = *b"\x5a\xa5unmap\x0f";
+    // SAFETY: buffer 1 is a live 64-byte part of the ring's buffer mapping,
+    // and no request is in flight, so the kernel does not write it now.
+    unsafe { first.copy_from_nonoverlapping(marker.as_ptr(), 8) };
+    assert_eq!(peek(first, 8).as_deref(), Some(&marker[..]));
+    ring.unregister_buf_ring(br).unwrap();
+    assert_ne!(peek(first, 8).as_deref(), Some(&marker[..]), "the buffers are still mapped");
+}
