@@ -513,3 +513,161 @@ fn unregistering_a_buffer_ring_unmaps_its_buffers() {
     ring.unregister_buf_ring(br).unwrap();
     assert_ne!(peek(first, 8).as_deref(), Some(&marker[..]), "the buffers are still mapped");
 }
+
+/// Kills `<` replaced by `<=` in `BufRing::is_with_kernel`: an id one past
+/// the owned buffers is not an owned buffer, also when the owned count is
+/// a multiple of 64 (the bitmap has no word for it) or 0 (no bitmap).
+#[test]
+fn the_id_past_the_owned_buffers_is_never_with_the_kernel() {
+    let ring = Ring::new(4).unwrap();
+    let br = ring.register_buf_ring(BufRingConfig::new(13, 64).buffers(64, 16)).unwrap();
+    assert!(br.is_with_kernel(63));
+    assert!(!br.is_with_kernel(64));
+    ring.unregister_buf_ring(br).unwrap();
+    let br = ring.register_buf_ring(BufRingConfig::new(14, 4)).unwrap();
+    assert!(!br.is_with_kernel(0));
+    ring.unregister_buf_ring(br).unwrap();
+}
+
+// ---- ring_fds.rs ----
+
+/// `io_uring_enter(2)` through registered-ring index `index`, submitting
+/// up to `to_submit` entries: how many it submitted.
+fn enter_index(index: u32, to_submit: u32) -> Result<u32, Errno> {
+    // SAFETY: no argument pointer; whatever ring the index names submits
+    // only entries its owner published, which point at no memory here.
+    unsafe {
+        ring_core::sys::syscall::io_uring_enter2(
+            index,
+            to_submit,
+            0,
+            IORING_ENTER_REGISTERED_RING,
+            core::ptr::null(),
+            0,
+        )
+    }
+}
+
+/// Kills `register_ring_fds` returning `Ok(vec![])`, `Ok(vec![0])` or
+/// `Ok(vec![1])`: three rings registered in one call come back as three
+/// distinct indices, each naming its own ring (entering through an index
+/// submits the one NOP only that ring has published).
+#[test]
+fn registered_ring_indices_come_back_in_the_order_of_the_descriptors() {
+    let a = Ring::new(4).unwrap();
+    let mut rings: Vec<Ring> = (0..3).map(|_| Builder::new(4).register_ring_fd(false).build().unwrap()).collect();
+    let fds: Vec<RawFd> = rings.iter().map(|r| r.fd().unwrap()).collect();
+    let idx = a.register_ring_fds(&fds).unwrap();
+    assert_eq!(idx.len(), 3);
+    assert!(idx[0] != idx[1] && idx[1] != idx[2] && idx[0] != idx[2], "{idx:?}");
+    for (i, ring) in rings.iter_mut().enumerate() {
+        let mut s = io_uring_sqe::zeroed();
+        s.opcode = IORING_OP_NOP;
+        s.user_data = 50 + i as u64;
+        push(ring, &s);
+        ring.sq().publish();
+        for (j, &index) in idx.iter().enumerate() {
+            let want = u32::from(j == i);
+            assert_eq!(enter_index(index, 1), Ok(want), "index {index} of ring {j}, NOP on ring {i}");
+        }
+        assert_eq!(reap(ring, 1), [(50 + i as u64, 0)]);
+    }
+    assert_eq!(a.unregister_ring_fds(&idx).unwrap(), 3);
+}
+
+/// Kills `>` replaced by `>=` in `register_ring_fds`' count check and in
+/// `unregister_ring_fds`' (16 is the table's size, not past it), and
+/// `unregister_ring_fds` returning `Ok(1)`: sixteen descriptors fill the
+/// table (one slot holds the caller's own ring, so the kernel stops after
+/// fifteen), and sixteen indices are all removed.
+#[test]
+fn sixteen_ring_descriptors_and_sixteen_indices_are_not_too_many() {
+    let a = Ring::new(4).unwrap();
+    assert!(a.registered_index().is_some());
+    let b = Builder::new(4).register_ring_fd(false).build().unwrap();
+    let idx = a.register_ring_fds(&[b.fd().unwrap(); 16]).unwrap();
+    assert_eq!(idx.len(), 15, "{idx:?}");
+    // `b` has no index of its own, so it may clear the whole table of
+    // this thread, `a`'s own slot included; `a` then has a stale index, and
+    // is only dropped.
+    assert_eq!(b.unregister_ring_fds(&(0..16).collect::<Vec<u32>>()).unwrap(), 16);
+    for i in idx {
+        assert_eq!(enter_index(i, 0), Err(Errno::new(libc::EBADF)));
+    }
+}
+
+/// Kills `<` replaced by `<=` in `register_ring_fds`' descriptor check:
+/// descriptor 0 is not refused as negative (the kernel refuses it as not a
+/// ring).
+#[test]
+fn ring_descriptor_zero_goes_to_the_kernel() {
+    let a = Ring::new(4).unwrap();
+    let e = a.register_ring_fds(&[0]).unwrap_err();
+    assert!(errno_of(&e).is_some(), "{e:?}");
+}
+
+/// Kills `<` replaced by `==` in `unregister_ring_fd`'s descriptor check: a
+/// ring that exists only as its registered index refuses to give it up,
+/// and keeps working through it.
+#[test]
+fn a_registered_fd_only_ring_keeps_its_index() {
+    let mut ring = match Builder::new(4).registered_fd_only().build() {
+        Ok(r) => r,
+        Err(e) => {
+            println!("skipping: IORING_SETUP_REGISTERED_FD_ONLY refused: {e}");
+            return;
+        }
+    };
+    assert_eq!(ring.fd(), None);
+    let index = ring.registered_index().unwrap();
+    assert!(matches!(ring.unregister_ring_fd(), Err(Error::NotConfigured(_))));
+    assert_eq!(ring.registered_index(), Some(index));
+    let mut s = io_uring_sqe::zeroed();
+    s.opcode = IORING_OP_NOP;
+    s.user_data = 9;
+    push(&mut ring, &s);
+    assert_eq!(reap(&mut ring, 1), [(9, 0)]);
+}
+
+// ---- restrictions.rs ----
+
+/// Kills the two `*` mutants of `MAX_RESTRICTIONS` (`4 * 38 + 65` and
+/// `4 + 38 * 65` instead of `4 + 38 + 65`), `>` replaced by `>=` or `==` in
+/// the length check, and `check` replaced by `Ok(())`: 107 restrictions
+/// reach the kernel, 108 are refused before it, on a ring and for the task
+/// (which never reaches the kernel here), as is an unknown register
+/// operation.
+#[test]
+fn restriction_lists_are_checked_against_107_entries_and_known_register_operations() {
+    let list = vec![Restriction::SqeOp(IORING_OP_NOP); 108];
+    let ring = Builder::new(4).r_disabled().build().unwrap();
+    let e = ring.register_restrictions(&list).unwrap_err();
+    assert_eq!(e, Error::TooLong { what: "restriction count", len: 108, max: 107 });
+    let e = register_task_restrictions(&Linux, &list).unwrap_err();
+    assert_eq!(e, Error::TooLong { what: "restriction count", len: 108, max: 107 });
+    let e = ring.register_restrictions(&[Restriction::RegisterOp(IORING_REGISTER_LAST as u8)]).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+    let e = register_task_restrictions(&Linux, &[Restriction::RegisterOp(IORING_REGISTER_LAST as u8)]).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+    // 107 pass the checks; the kernel decides (6.18 knows fewer opcodes
+    // and refuses that many).
+    if let Err(e) = ring.register_restrictions(&list[..107]) {
+        assert!(!matches!(e, Error::TooLong { .. }), "{e:?}");
+    }
+}
+
+/// Kills the match guard `errno == EBADFD` of `register_restrictions`
+/// replaced by `false` or `true` (and `==` by `!=`): restrictions on a ring
+/// already enabled are refused as `NotConfigured`, not as a bare errno,
+/// and a second list on a disabled ring keeps the kernel's EBUSY.
+#[test]
+fn restrictions_after_enable_are_refused_as_not_configured() {
+    let twice = Builder::new(4).r_disabled().build().unwrap();
+    twice.register_restrictions(&[Restriction::SqeOp(IORING_OP_NOP)]).unwrap();
+    let e = twice.register_restrictions(&[Restriction::SqeOp(IORING_OP_NOP)]).unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::EBUSY), "{e:?}");
+    let mut ring = Builder::new(4).r_disabled().build().unwrap();
+    ring.enable().unwrap();
+    let e = ring.register_restrictions(&[Restriction::SqeOp(IORING_OP_NOP)]).unwrap_err();
+    assert_eq!(e, Error::NotConfigured("restrictions must be registered before the ring is enabled"));
+}
