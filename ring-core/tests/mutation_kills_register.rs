@@ -671,3 +671,141 @@ fn restrictions_after_enable_are_refused_as_not_configured() {
     let e = ring.register_restrictions(&[Restriction::SqeOp(IORING_OP_NOP)]).unwrap_err();
     assert_eq!(e, Error::NotConfigured("restrictions must be registered before the ring is enabled"));
 }
+
+// ---- zcrx.rs ----
+
+/// Kills every mutant of `check_user_mem` (`Ok(())`, each `||` replaced by
+/// `&&`, `==`/`!=` swapped, each `%` replaced by `/` or `+`): whole,
+/// page-aligned pages reach the kernel (which has no capable NIC here and
+/// refuses with its own errno), and an empty area, a length that is not a
+/// whole number of pages, or an unaligned address is refused before it, for
+/// the receive area and for a user refill ring alike.
+#[test]
+fn zero_copy_receive_memory_must_be_whole_aligned_pages() {
+    let ring = Builder::new(4).defer_taskrun().cqe32().build().unwrap();
+    let pg = page();
+    let mem = leaked_pages(8 * pg);
+    // SAFETY: `mem` spans eight pages.
+    let unaligned = unsafe { NonNull::new_unchecked(mem.as_ptr().add(64)) };
+    let good = ZcrxArea::User { addr: mem, len: 4 * pg };
+    let config = ZcrxIfqConfig {
+        if_idx: 1,
+        if_rxq: 0,
+        rq_entries: 64,
+        area: good,
+        refill: ZcrxRefill::Kernel { len: pg },
+        rx_buf_len: 0,
+        flags: 0,
+    };
+    // SAFETY: the memory is leaked, so it stays valid for the ring's life.
+    match unsafe { ring.register_zcrx_ifq(&config) } {
+        Ok(ifq) => println!("zcrx registered on interface 1: {ifq:?}"),
+        Err(e) => assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}"),
+    }
+    let refill_good = ZcrxRefill::User { addr: NonNull::new(mem.as_ptr().wrapping_add(4 * pg)).unwrap(), len: pg };
+    // SAFETY: as above.
+    match unsafe { ring.register_zcrx_ifq(&ZcrxIfqConfig { refill: refill_good, ..config }) } {
+        Ok(ifq) => println!("zcrx registered on interface 1: {ifq:?}"),
+        Err(e) => assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}"),
+    }
+    for (addr, len) in [(mem, 0), (mem, pg + 1), (mem, pg / 2), (unaligned, pg)] {
+        let area = ZcrxIfqConfig { area: ZcrxArea::User { addr, len }, ..config };
+        // SAFETY: refused before the kernel sees it.
+        let e = unsafe { ring.register_zcrx_ifq(&area) }.unwrap_err();
+        assert_eq!(e, Error::InvalidArgument("a zero-copy receive area must be whole, page-aligned pages"), "{len}");
+        let refill = ZcrxIfqConfig { refill: ZcrxRefill::User { addr, len }, ..config };
+        // SAFETY: refused before the kernel sees it.
+        let e = unsafe { ring.register_zcrx_ifq(&refill) }.unwrap_err();
+        assert_eq!(e, Error::InvalidArgument("user refill ring memory must be whole, page-aligned pages"), "{len}");
+    }
+}
+
+/// Kills the deletion of the `zcrx_id` field in `zcrx_flush_rq`, and of
+/// `zcrx_id` and `op` in `zcrx_export`: this 6.18 kernel does not know
+/// `IORING_REGISTER_ZCRX_CTRL`, so the control block is checked as it
+/// leaves for the kernel. (Deleting `op` in `zcrx_flush_rq` is equivalent:
+/// `ZCRX_CTRL_FLUSH_RQ` is 0, the default.)
+#[test]
+fn zcrx_control_blocks_name_the_instance_and_the_operation() {
+    let (ring, spy) = spy_ring(IORING_REGISTER_ZCRX_CTRL, core::mem::size_of::<zcrx_ctrl>());
+    let _ = ring.zcrx_flush_rq(0x1234);
+    let c: zcrx_ctrl = spy.last_arg(IORING_REGISTER_ZCRX_CTRL);
+    assert_eq!((c.zcrx_id, c.op), (0x1234, ZCRX_CTRL_FLUSH_RQ));
+    if let Ok(fd) = ring.zcrx_export(0x5678) {
+        println!("an instance 0x5678 exported as {fd:?}");
+    }
+    let c: zcrx_ctrl = spy.last_arg(IORING_REGISTER_ZCRX_CTRL);
+    assert_eq!((c.zcrx_id, c.op), (0x5678, ZCRX_CTRL_EXPORT));
+    assert_eq!(spy.last(IORING_REGISTER_ZCRX_CTRL).nr_args, 0);
+}
+
+// ---- napi.rs ----
+
+/// A NAPI id the kernel accepts as one (`napi_id_valid`: above `NR_CPUS`);
+/// static tracking does not check that a device has it.
+const NAPI_ID: u32 = 1 << 24;
+
+/// Whether NAPI busy polling can be registered on this kernel; prints why
+/// a test skips otherwise.
+fn napi_available(ring: &Ring) -> bool {
+    let napi = Napi {
+        busy_poll_timeout: core::time::Duration::ZERO,
+        prefer_busy_poll: false,
+        tracking: NapiTracking::Dynamic,
+    };
+    match ring.register_napi(&napi) {
+        Ok(_) => {
+            ring.unregister_napi().unwrap();
+            true
+        }
+        Err(e) => {
+            println!("skipping: NAPI busy polling not available: {e}");
+            false
+        }
+    }
+}
+
+/// Kills, in `Napi::from_raw`, the deletion of the match arms for
+/// `IO_URING_NAPI_TRACKING_STATIC` and `IO_URING_NAPI_TRACKING_INACTIVE`,
+/// and in `Napi::to_raw` the deletion of `op_param` (static tracking would
+/// go to the kernel as dynamic): the previous settings the kernel hands
+/// back name the tracking mode it had.
+#[test]
+fn napi_registration_hands_back_the_previous_tracking_mode() {
+    let ring = Ring::new(4).unwrap();
+    if !napi_available(&ring) {
+        return;
+    }
+    let us = core::time::Duration::from_micros;
+    let stat = Napi { busy_poll_timeout: us(50), prefer_busy_poll: false, tracking: NapiTracking::Static };
+    let dynamic = Napi { busy_poll_timeout: us(70), prefer_busy_poll: true, tracking: NapiTracking::Dynamic };
+    // After `napi_available`'s unregistration the kernel's mode is inactive.
+    let prev = ring.register_napi(&stat).unwrap();
+    assert_eq!(prev.tracking, NapiTracking::Inactive, "{prev:?}");
+    assert_eq!(ring.register_napi(&dynamic).unwrap(), stat);
+    assert_eq!(ring.register_napi(&stat).unwrap(), dynamic);
+    ring.unregister_napi().unwrap();
+}
+
+/// Kills `napi_add_static_id` and `napi_del_static_id` replaced by
+/// `Ok(())`, the deletion of their `opcode` and `op_param` fields, and the
+/// `EOPNOTSUPP` guard of `napi_call` replaced by `true` (or `==` by `!=`):
+/// in static mode an id is added once (EEXIST the second time, a plain
+/// errno) and deleted once (ENOENT the second time).
+#[test]
+fn static_napi_ids_are_added_and_deleted_once() {
+    let ring = Ring::new(4).unwrap();
+    if !napi_available(&ring) {
+        return;
+    }
+    let stat =
+        Napi { busy_poll_timeout: core::time::Duration::ZERO, prefer_busy_poll: false, tracking: NapiTracking::Static };
+    ring.register_napi(&stat).unwrap();
+    ring.napi_add_static_id(NAPI_ID).unwrap();
+    let e = ring.napi_add_static_id(NAPI_ID).unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::EEXIST), "{e:?}");
+    ring.napi_del_static_id(NAPI_ID).unwrap();
+    let e = ring.napi_del_static_id(NAPI_ID).unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::ENOENT), "{e:?}");
+    ring.unregister_napi().unwrap();
+}
