@@ -973,3 +973,268 @@ fn a_no_mmap_ring_is_resized_into_memory_sized_for_its_own_entries() {
     }
     assert_eq!(reap(&mut ring, 64).len(), 64);
 }
+
+/// Kills `*` replaced by `+` in `register_buf_ring`'s ring length (`entries
+/// * 16` bytes): a 512-entry ring needs two pages, and every one of its 512
+/// owned buffers is handed to the kernel and taken back by reads in ring
+/// order, the last one from the second page.
+#[test]
+fn a_buffer_ring_larger_than_a_page_serves_every_entry() {
+    use std::os::fd::AsRawFd;
+    let mut ring = Ring::new(8).unwrap();
+    let mut br = ring.register_buf_ring(BufRingConfig::new(15, 512).buffers(512, 8)).unwrap();
+    let (r, w) = pipe();
+    for bid in 0..512u16 {
+        let data = [bid as u8, (bid >> 8) as u8, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee];
+        // SAFETY: writes 8 bytes from a live array.
+        assert_eq!(unsafe { libc::write(w.as_raw_fd(), data.as_ptr().cast(), 8) }, 8);
+        let (res, flags) = select_read(&mut ring, r.as_raw_fd(), 15, 100 + u64::from(bid));
+        assert_eq!(res, 8, "buffer {bid}");
+        assert_eq!((flags >> IORING_CQE_BUFFER_SHIFT) as u16, bid);
+        // SAFETY: the completion reported `bid` (not incremental).
+        assert_eq!(unsafe { br.take(bid) }.unwrap(), &data);
+    }
+    ring.unregister_buf_ring(br).unwrap();
+}
+
+/// Kills `<` replaced by `==` in `register_buf_ring`'s descriptor check: a
+/// ring that has only its registered index cannot map a kernel-allocated
+/// buffer ring, and says so before registering anything.
+#[test]
+fn a_kernel_mapped_buffer_ring_needs_a_ring_descriptor() {
+    let ring = match Builder::new(4).registered_fd_only().build() {
+        Ok(r) => r,
+        Err(e) => {
+            println!("skipping: IORING_SETUP_REGISTERED_FD_ONLY refused: {e}");
+            return;
+        }
+    };
+    let e = ring.register_buf_ring(BufRingConfig::new(16, 4).kernel_mapped()).unwrap_err();
+    assert!(matches!(e, Error::NotConfigured(_)), "{e:?}");
+    // Nothing was registered: the group is free for a ring in user memory.
+    let br = ring.register_buf_ring(BufRingConfig::new(16, 4)).unwrap();
+    ring.unregister_buf_ring(br).unwrap();
+}
+
+// ---- files.rs ----
+
+/// The soft `RLIMIT_NOFILE` of this process, if finite.
+fn nofile() -> Option<usize> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes one rlimit.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
+    (lim.rlim_cur != libc::RLIM_INFINITY).then_some(lim.rlim_cur as usize)
+}
+
+/// Kills the table-size checks of `files.rs`: `nofile_limit`'s `==`
+/// replaced by `!=` and its `!=` by `==` (the limit ignored), `>` replaced
+/// by `>=` and by `==` against `MAX_FILES` and against the limit: a table
+/// as large as `RLIMIT_NOFILE` is registered, one slot more is refused
+/// before the kernel as above the limit, and so is `MAX_FILES` itself
+/// (above the limit here), while `MAX_FILES + 1` is refused as above the
+/// kernel's maximum.
+#[test]
+fn file_tables_are_checked_against_rlimit_nofile_and_the_kernel_maximum() {
+    let Some(limit) = nofile().filter(|&n| n < MAX_FILES) else {
+        println!("skipping: RLIMIT_NOFILE is not below MAX_FILES here");
+        return;
+    };
+    let ring = Ring::new(4).unwrap();
+    let above = "registered file count (above RLIMIT_NOFILE)";
+    let e = ring.register_files_sparse(limit as u32 + 1).unwrap_err();
+    assert_eq!(e, Error::TooLong { what: above, len: limit + 1, max: limit });
+    let e = ring.register_files_sparse(MAX_FILES as u32).unwrap_err();
+    assert_eq!(e, Error::TooLong { what: above, len: MAX_FILES, max: limit });
+    let e = ring.register_files_sparse(MAX_FILES as u32 + 1).unwrap_err();
+    assert_eq!(e, Error::TooLong { what: "registered file count", len: MAX_FILES + 1, max: MAX_FILES });
+    ring.register_files_sparse(limit as u32).unwrap();
+    ring.unregister_files().unwrap();
+}
+
+/// Kills, in `check_update`, `>` replaced by `>=` or `==` (an update of
+/// `MAX_FILES` descriptors is not too long, one of `MAX_FILES + 1` is) and,
+/// in `check_fds`, `&&` replaced by `||` (a skip is an update's, and no
+/// other negative number is a descriptor): the kernel answers the first,
+/// ring-core refuses the others.
+#[test]
+fn file_updates_are_checked_for_length_and_descriptors() {
+    let ring = Ring::new(4).unwrap();
+    ring.register_files_sparse(4).unwrap();
+    let skips = vec![IORING_REGISTER_FILES_SKIP; MAX_FILES + 1];
+    let e = ring.update_files(0, &skips).unwrap_err();
+    assert_eq!(e, Error::TooLong { what: "file update count", len: MAX_FILES + 1, max: MAX_FILES });
+    let e = ring.update_files(0, &skips[..MAX_FILES]).unwrap_err();
+    assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}");
+    assert_eq!(ring.update_files(0, &[-5]).unwrap_err(), Error::BadFd(-5));
+    assert_eq!(ring.update_files_tags(0, &[-5], &[0]).unwrap_err(), Error::BadFd(-5));
+    ring.unregister_files().unwrap();
+    assert_eq!(ring.register_files(&[IORING_REGISTER_FILES_SKIP]).unwrap_err(), Error::BadFd(-2));
+}
+
+/// Reads through registered slot `slot`: the bytes a pipe in it gives.
+fn read_slot<K: Kernel>(ring: &mut Ring<K>, slot: RawFd, user_data: u64) -> Vec<u8> {
+    let buf: &'static mut [u8; 16] = Box::leak(Box::new([0u8; 16]));
+    let mut s = io_uring_sqe::zeroed();
+    s.opcode = IORING_OP_READ;
+    s.fd = slot;
+    s.flags = IOSQE_FIXED_FILE;
+    s.user_data = user_data;
+    s.set_addr(buf.as_mut_ptr() as u64);
+    s.len = 16;
+    s.set_off(u64::MAX);
+    push(ring, &s);
+    let c = reap(ring, 1);
+    assert_eq!(c[0].0, user_data);
+    assert!(c[0].1 >= 0, "read through slot {slot}: {}", c[0].1);
+    buf[..c[0].1 as usize].to_vec()
+}
+
+/// Kills `update_files_tags` returning `Ok(1)` or `Ok(0)`, the deletion of
+/// its `offset`, `nr` and `tags` fields, and `<` replaced by `==` or `<=` in
+/// its empty-slot test (a tag on -1 is refused; descriptor 0 is a
+/// descriptor and may carry one): two tagged files go into slots 1 and 2,
+/// are read through those slots, and post their tags when replaced.
+#[test]
+fn tagged_file_updates_fill_the_slots_they_name_and_post_their_tags() {
+    use std::os::fd::AsRawFd;
+    let mut ring = Ring::new(8).unwrap();
+    ring.register_files_sparse(4).unwrap();
+    let (r1, w1) = pipe();
+    let (r2, w2) = pipe();
+    assert_eq!(ring.update_files_tags(1, &[r1.as_raw_fd(), r2.as_raw_fd()], &[71, 72]).unwrap(), 2);
+    // SAFETY: writes from live arrays.
+    unsafe {
+        assert_eq!(libc::write(w1.as_raw_fd(), b"one".as_ptr().cast(), 3), 3);
+        assert_eq!(libc::write(w2.as_raw_fd(), b"two!".as_ptr().cast(), 4), 4);
+    }
+    assert_eq!(read_slot(&mut ring, 1, 1), b"one");
+    assert_eq!(read_slot(&mut ring, 2, 2), b"two!");
+    assert!(matches!(ring.update_files_tags(3, &[-1], &[9]), Err(Error::InvalidArgument(_))));
+    // Descriptor 0 with a tag is a valid update; emptying slots 1..4 then
+    // releases all three tagged files.
+    assert_eq!(ring.update_files_tags(3, &[0], &[73]).unwrap(), 1);
+    assert_eq!(ring.update_files(1, &[-1, -1, -1]).unwrap(), 3);
+    ring.get_events().unwrap();
+    assert_eq!(reap(&mut ring, 3), [(71, 0), (72, 0), (73, 0)]);
+}
+
+/// Kills `&&` replaced by `||` in `unregister_buf_ring`'s owner check (the
+/// registered index compared although the ring has its descriptor): a ring
+/// that gave up its registered index after registering a buffer ring still
+/// owns it and unregisters it.
+#[test]
+fn a_ring_that_dropped_its_index_still_unregisters_its_buffer_ring() {
+    let mut ring = Ring::new(4).unwrap();
+    assert!(ring.registered_index().is_some());
+    let br = ring.register_buf_ring(BufRingConfig::new(17, 4).buffers(2, 16)).unwrap();
+    ring.unregister_ring_fd().unwrap();
+    ring.unregister_buf_ring(br).unwrap();
+    let e = ring.unregister_buf_group(17).unwrap_err();
+    assert_eq!(errno_of(&e), Some(libc::ENOENT), "{e:?}");
+}
+
+/// Kills `<` replaced by `==` or `>` and `!=` replaced by `==` in
+/// `unregister_buf_ring`'s owner check, for rings that exist only as their
+/// registered index (no descriptor, so only the index tells them apart): a
+/// buffer ring of one is refused by the other, which keeps its own group
+/// of the same id, and is unregistered by its owner.
+#[test]
+fn rings_without_descriptors_tell_their_buffer_rings_apart_by_index() {
+    use std::os::fd::AsRawFd;
+    let (a, mut b) = match (Builder::new(4).registered_fd_only().build(), Builder::new(4).registered_fd_only().build())
+    {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            println!("skipping: IORING_SETUP_REGISTERED_FD_ONLY refused: {e}");
+            return;
+        }
+    };
+    let a_br = a.register_buf_ring(BufRingConfig::new(18, 4).buffers(2, 16)).unwrap();
+    let b_br = b.register_buf_ring(BufRingConfig::new(18, 4).buffers(2, 16)).unwrap();
+    let e = b.unregister_buf_ring(a_br).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+    // `b`'s group 18 is intact.
+    let (r, w) = pipe();
+    // SAFETY: writes 2 bytes from a live array.
+    assert_eq!(unsafe { libc::write(w.as_raw_fd(), b"ok".as_ptr().cast(), 2) }, 2);
+    assert_eq!(select_read(&mut b, r.as_raw_fd(), 18, 1).0, 2);
+    b.unregister_buf_ring(b_br).unwrap();
+    // `a_br` was leaked by the refusal; `a`'s group is unregistered by id.
+    a.unregister_buf_group(18).unwrap();
+}
+
+// ---- buf_ring_writer.rs ----
+
+/// Kills `BufRingWriter::tail` and `BufRingWriter::capacity` returning 0
+/// or 1: a writer over an 8-entry ring reports 8, and its private tail
+/// moves with each entry written, across the `u16` wrap, while the shared
+/// tail moves only when published.
+#[test]
+fn a_buffer_ring_writer_reports_its_capacity_and_private_tail() {
+    let mem = leaked_pages(8 * core::mem::size_of::<io_uring_buf>());
+    let ring: NonNull<io_uring_buf_ring> = mem.cast();
+    let shared = || {
+        // SAFETY: the tail is the 2-byte `resv` field of entry 0, inside the
+        // live mapping; nothing writes it concurrently.
+        unsafe { io_uring_buf_ring::tail_ptr(ring.as_ptr()).read_volatile() }
+    };
+    // SAFETY: a leaked, page-aligned, zeroed mapping of 8 entries whose tail
+    // is 0; this writer is its only producer and no kernel reads it.
+    let mut w = unsafe { BufRingWriter::over_ring(ring, 8, 0) };
+    assert_eq!((w.capacity(), w.tail()), (8, 0));
+    for i in 0..3u16 {
+        // SAFETY: the ring has room (3 of 8 entries) and nothing reads them.
+        unsafe { w.write_entry(0x1000 * u64::from(i + 1), 64, i) };
+    }
+    assert_eq!((w.tail(), shared()), (3, 0));
+    w.publish();
+    assert_eq!(shared(), 3);
+    // SAFETY: as above, and the tail word holds 65534 before the writer
+    // starts there.
+    unsafe { io_uring_buf_ring::tail_ptr(ring.as_ptr()).write_volatile(65534) };
+    // SAFETY: as above; the tail word holds 65534.
+    let mut w = unsafe { BufRingWriter::over_ring(ring, 8, 65534) };
+    for i in 0..4u16 {
+        // SAFETY: as above.
+        unsafe { w.write_entry(0x9000, 16, i) };
+    }
+    assert_eq!(w.tail(), 2);
+    w.publish();
+    assert_eq!(shared(), 2);
+}
+
+// ---- buffers.rs ----
+
+/// Kills `>` replaced by `>=` in `check_iovecs`' count check, in its length
+/// check, and in `register_buffers_sparse`'s count check: a table of
+/// exactly `MAX_BUFFERS` entries (empty slots) is registered, as is a
+/// sparse one, and a buffer of exactly `MAX_BUFFER_LEN` bytes reaches the
+/// kernel (which cannot pin this reserved, inaccessible range, and says
+/// so itself).
+#[test]
+fn buffer_tables_of_the_maximum_size_and_buffers_of_the_maximum_length_reach_the_kernel() {
+    let ring = Ring::new(4).unwrap();
+    let empty = libc::iovec { iov_base: core::ptr::null_mut(), iov_len: 0 };
+    // SAFETY: empty slots name no memory.
+    unsafe { ring.register_buffers(&vec![empty; MAX_BUFFERS]) }.unwrap();
+    ring.unregister_buffers().unwrap();
+    ring.register_buffers_sparse(MAX_BUFFERS as u32).unwrap();
+    ring.unregister_buffers().unwrap();
+    // SAFETY: reserves address space only: no access, no memory behind it.
+    let p = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            MAX_BUFFER_LEN,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(p, libc::MAP_FAILED);
+    let huge = libc::iovec { iov_base: p, iov_len: MAX_BUFFER_LEN };
+    // SAFETY: the kernel cannot pin inaccessible pages, so nothing is
+    // registered; the reservation is leaked, never reused.
+    let e = unsafe { ring.register_buffers(&[huge]) }.unwrap_err();
+    assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}");
+}
