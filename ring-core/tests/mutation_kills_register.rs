@@ -974,10 +974,10 @@ fn a_no_mmap_ring_is_resized_into_memory_sized_for_its_own_entries() {
     assert_eq!(reap(&mut ring, 64).len(), 64);
 }
 
-/// Kills `*` replaced by `+` in `register_buf_ring`'s ring length (`entries
-/// * 16` bytes): a 512-entry ring needs two pages, and every one of its 512
-/// owned buffers is handed to the kernel and taken back by reads in ring
-/// order, the last one from the second page.
+/// Kills `*` replaced by `+` in `register_buf_ring`'s ring length
+/// (`entries * 16` bytes): a 512-entry ring needs two pages, and every one
+/// of its 512 owned buffers is handed to the kernel and taken back by reads
+/// in ring order, the last one from the second page.
 #[test]
 fn a_buffer_ring_larger_than_a_page_serves_every_entry() {
     use std::os::fd::AsRawFd;
