@@ -36,6 +36,13 @@ struct SpyState {
     /// Which register opcode's argument to copy, and how many bytes of it.
     capture: Option<(u32, usize)>,
     seen: Vec<Seen>,
+    /// Register calls with this opcode fail with this errno without
+    /// reaching the kernel, as a kernel that refuses them would answer;
+    /// the flag says whether blind calls (fd -1) fail too.
+    fail: Option<(u32, i32, bool)>,
+    /// The number of register opcodes the kernel's blind answer to
+    /// `IO_URING_QUERY_OPCODES` reports, as another kernel would answer.
+    ops_known: Option<u32>,
 }
 
 /// A kernel that forwards everything to [`Linux`] and records the register
@@ -44,6 +51,14 @@ struct SpyState {
 struct Spy(Rc<RefCell<SpyState>>);
 
 impl Spy {
+    /// A spy whose register calls with `opcode` fail with `errno` (blind
+    /// ones too if `blind_too`).
+    fn failing(opcode: u32, errno: i32, blind_too: bool) -> Spy {
+        let s = Spy::default();
+        s.0.borrow_mut().fail = Some((opcode, errno, blind_too));
+        s
+    }
+
     fn capturing(opcode: u32, n: usize) -> Spy {
         let s = Spy::default();
         s.0.borrow_mut().capture = Some((opcode, n));
@@ -87,6 +102,10 @@ unsafe impl Kernel for Spy {
 
     unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
         let opcode_only = opcode & !IORING_REGISTER_USE_REGISTERED_RING;
+        let (fail, ops_known) = {
+            let st = self.0.borrow();
+            (st.fail, st.ops_known)
+        };
         let bytes = match self.0.borrow().capture {
             Some((op, n)) if op == opcode_only && !arg.is_null() => {
                 // SAFETY: each test names the one opcode whose argument it
@@ -96,8 +115,27 @@ unsafe impl Kernel for Spy {
             _ => Vec::new(),
         };
         self.0.borrow_mut().seen.push(Seen { fd, opcode: opcode_only, nr_args, arg: bytes });
+        if let Some((op, errno, blind_too)) = fail {
+            if op == opcode_only && (blind_too || fd != u32::MAX) {
+                return Err(Errno::new(errno));
+            }
+        }
         // SAFETY: forwarded contract.
-        unsafe { Linux.register(fd, opcode, arg, nr_args) }
+        let r = unsafe { Linux.register(fd, opcode, arg, nr_args) };
+        if let (Some(n), Ok(_)) = (ops_known, r) {
+            if opcode_only == IORING_REGISTER_QUERY && fd == u32::MAX {
+                let hdr = arg.cast::<io_uring_query_hdr>().cast_mut();
+                // SAFETY: a query argument is a live header, written by the
+                // kernel just now, as is the opcode answer it points to
+                // when it asks `IO_URING_QUERY_OPCODES` and was answered.
+                unsafe {
+                    if (*hdr).query_op == IO_URING_QUERY_OPCODES && (*hdr).result == 0 {
+                        (*((*hdr).query_data as *mut io_uring_query_opcode)).nr_register_opcodes = n;
+                    }
+                }
+            }
+        }
+        r
     }
 
     fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
@@ -1237,4 +1275,100 @@ fn buffer_tables_of_the_maximum_size_and_buffers_of_the_maximum_length_reach_the
     // registered; the reservation is leaked, never reused.
     let e = unsafe { ring.register_buffers(&[huge]) }.unwrap_err();
     assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}");
+}
+
+// ---- error typing (mod.rs, bpf.rs, napi.rs) ----
+
+/// Kills `<` replaced by `<=` in `classify`: `IORING_REGISTER_QUERY` (35)
+/// is the last register opcode this 6.18 kernel knows (it knows 36), so a
+/// ring's query refused with EINVAL is an argument the kernel did not
+/// like, not a missing operation. The refusal is played by [`Spy`]; the
+/// count of known opcodes is the kernel's own blind answer.
+#[test]
+fn a_refusal_of_the_last_known_register_operation_is_a_plain_errno() {
+    let known = match query_kernel(&Linux) {
+        Ok(q) => q.opcodes.map(|o| o.nr_register_opcodes),
+        Err(_) => None,
+    };
+    if known != Some(IORING_REGISTER_QUERY + 1) {
+        println!("skipping: the kernel's last register opcode is not QUERY here ({known:?} known)");
+        return;
+    }
+    let spy = Spy::failing(IORING_REGISTER_QUERY, libc::EINVAL, false);
+    let ring = Builder::new(4).build_on(spy).unwrap();
+    let e = ring.query().unwrap_err();
+    assert!(matches!(e, Error::Syscall { call: ring_core::error::Call::Register(IORING_REGISTER_QUERY), .. }), "{e:?}");
+    assert_eq!(errno_of(&e), Some(libc::EINVAL));
+}
+
+/// Kills `+` replaced by `*` in `BPF_KERNEL_OPS` (37 instead of 38): on a
+/// kernel that knows 37 register opcodes (6.19, up to
+/// `IORING_REGISTER_ZCRX_CTRL`), `IORING_REGISTER_BPF_FILTER` (37) does not
+/// exist, so a refusal of a task filter is `UnsupportedRegister`. The
+/// kernel's count is played by [`Spy`], which also refuses the filter
+/// itself, so no filter ever reaches this kernel.
+#[test]
+fn a_task_bpf_filter_on_a_kernel_that_knows_37_register_opcodes_is_unsupported() {
+    let spy = Spy::failing(IORING_REGISTER_BPF_FILTER, libc::EINVAL, true);
+    spy.0.borrow_mut().ops_known = Some(37);
+    if query_kernel(&spy).is_err() {
+        println!("skipping: no IORING_REGISTER_QUERY to answer through (needs Linux 6.18)");
+        return;
+    }
+    let prog = [ret_insn(1)];
+    let f = BpfFilter { opcode: IORING_OP_NOP, program: &prog, pdu_size: 0, deny_rest: false, strict_size: false };
+    let e = register_task_bpf_filter(&spy, &f).unwrap_err();
+    assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_BPF_FILTER, .. }), "{e:?}");
+}
+
+/// Kills `&&` replaced by `||` in `memlock_error`: `ENOMEM` from a pinning
+/// registration is `MemlockLimit` only while `RLIMIT_MEMLOCK` is finite;
+/// with no limit it is the plain errno. The `ENOMEM` is played by [`Spy`]
+/// (this process has `CAP_IPC_LOCK`, so the kernel charges it nothing).
+/// The unlimited half needs a process allowed to lift its hard limit
+/// (`CAP_SYS_RESOURCE`), and is skipped, with a message, elsewhere.
+#[test]
+fn enomem_from_pinning_is_a_memlock_limit_only_under_a_finite_limit() {
+    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes one rlimit.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut old) }, 0);
+    let ring = Builder::new(4).build_on(Spy::failing(IORING_REGISTER_BUFFERS, libc::ENOMEM, false)).unwrap();
+    let mut buf = vec![0u8; 64];
+    let iov = [libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() }];
+    // SAFETY: the spy refuses the call; nothing is registered.
+    let finite = unsafe { ring.register_buffers(&iov) }.unwrap_err();
+    if old.rlim_cur != libc::RLIM_INFINITY {
+        assert!(matches!(finite, Error::MemlockLimit { limit, .. } if limit == old.rlim_cur), "{finite:?}");
+    }
+    let unlimited = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: setrlimit reads one rlimit; only this test binary's process
+    // is affected, and no other test of it reads the limit.
+    if unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) } != 0 {
+        println!("skipping the unlimited half: cannot lift RLIMIT_MEMLOCK");
+        return;
+    }
+    // SAFETY: as above.
+    let e = unsafe { ring.register_buffers(&iov) }.unwrap_err();
+    // SAFETY: restores the limit read above.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &old) }, 0);
+    assert!(matches!(e, Error::Syscall { .. }), "{e:?}");
+    assert_eq!(errno_of(&e), Some(libc::ENOMEM));
+}
+
+/// Kills the `EOPNOTSUPP` guard of `napi_call` replaced by `false`: a
+/// kernel built without `CONFIG_NET_RX_BUSY_POLL` knows the opcode but
+/// answers EOPNOTSUPP, which is `UnsupportedRegister` for this ring. That
+/// answer is played by [`Spy`] (this kernel has busy polling).
+#[test]
+fn napi_refused_with_eopnotsupp_is_unsupported() {
+    let ring = Builder::new(4).build_on(Spy::failing(IORING_REGISTER_NAPI, libc::EOPNOTSUPP, false)).unwrap();
+    let napi = Napi {
+        busy_poll_timeout: core::time::Duration::ZERO,
+        prefer_busy_poll: false,
+        tracking: NapiTracking::Dynamic,
+    };
+    let e = ring.register_napi(&napi).unwrap_err();
+    assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_NAPI, .. }), "{e:?}");
+    let e = ring.napi_add_static_id(NAPI_ID).unwrap_err();
+    assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_NAPI, .. }), "{e:?}");
 }
