@@ -1372,3 +1372,103 @@ fn napi_refused_with_eopnotsupp_is_unsupported() {
     let e = ring.napi_add_static_id(NAPI_ID).unwrap_err();
     assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_NAPI, .. }), "{e:?}");
 }
+
+// ---- clock.rs, eventfd.rs, iowq.rs, query.rs, region.rs ----
+
+/// Kills `register_clock` replaced by `Ok(())` (this machine has never
+/// been suspended, so the boot-time and monotonic clocks agree and no wait
+/// tells them apart): the clock id leaves for the kernel, which accepts it.
+#[test]
+fn register_clock_hands_the_clock_id_to_the_kernel() {
+    let (ring, spy) = spy_ring(IORING_REGISTER_CLOCK, core::mem::size_of::<io_uring_clock_register>());
+    if !ring.probe().unwrap().register_op_supported(IORING_REGISTER_CLOCK) {
+        println!("skipping: IORING_REGISTER_CLOCK needs Linux 6.12");
+        return;
+    }
+    for (clock, id) in [(Clock::Boottime, libc::CLOCK_BOOTTIME), (Clock::Monotonic, libc::CLOCK_MONOTONIC)] {
+        ring.register_clock(clock).unwrap();
+        let reg: io_uring_clock_register = spy.last_arg(IORING_REGISTER_CLOCK);
+        assert_eq!(reg.clockid, id as u32);
+        assert_eq!(spy.last(IORING_REGISTER_CLOCK).nr_args, 0);
+    }
+}
+
+/// Kills `<` replaced by `<=` in the descriptor check of `register_eventfd`:
+/// descriptor 0 goes to the kernel, which refuses it as not an eventfd.
+#[test]
+fn eventfd_descriptor_zero_goes_to_the_kernel() {
+    let ring = Ring::new(4).unwrap();
+    let e = ring.register_eventfd(0).unwrap_err();
+    assert!(errno_of(&e).is_some(), "{e:?}");
+    let e = ring.register_eventfd_async(0).unwrap_err();
+    assert!(errno_of(&e).is_some(), "{e:?}");
+}
+
+/// Kills `unregister_iowq_aff` replaced by `Ok(())`. The kernel accepts
+/// the call whether or not an affinity was registered, and existing io-wq
+/// workers keep the affinity they were created with, so the call itself is
+/// checked as it leaves for the kernel: after a registration, the
+/// unregistration is sent, with no argument.
+#[test]
+fn unregistering_the_iowq_affinity_reaches_the_kernel() {
+    let (ring, spy) = spy_ring(IORING_UNREGISTER_IOWQ_AFF, 0);
+    // SAFETY: cpu_set_t is plain data; all-zero is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { core::mem::zeroed() };
+    // SAFETY: CPU 0 is inside the set's bit array.
+    unsafe { libc::CPU_SET(0, &mut set) };
+    ring.register_iowq_aff(&set).unwrap();
+    ring.unregister_iowq_aff().unwrap();
+    let seen = spy.last(IORING_UNREGISTER_IOWQ_AFF);
+    assert_eq!((seen.nr_args, seen.arg.len()), (0, 0));
+}
+
+/// Kills `>` replaced by `>=` in `set_iowq_max_workers`' limit check:
+/// `i32::MAX` is the largest limit and is accepted (the kernel clamps it to
+/// `RLIMIT_NPROC`).
+#[test]
+fn an_iowq_worker_limit_of_i32_max_is_accepted() {
+    let ring = Ring::new(4).unwrap();
+    let before = ring.set_iowq_max_workers(Some(i32::MAX as u32), None).unwrap();
+    let now = ring.iowq_max_workers().unwrap();
+    assert!(now.bounded >= 1, "{now:?}");
+    let restore = |v: u32| (v != 0).then_some(v);
+    ring.set_iowq_max_workers(restore(before.bounded), restore(before.unbounded)).unwrap();
+}
+
+/// Kills the deletion of `query_op` in `query.rs`' `header` (every header
+/// would ask `IO_URING_QUERY_OPCODES`, so the zero-copy receive and ring
+/// header queries would come back answered with the opcode answer), and of
+/// `query_data` (the kernel would write to address 0): a kernel that knows
+/// only the opcode query answers it, and nothing else.
+#[test]
+fn queries_the_kernel_does_not_know_come_back_unanswered() {
+    let ring = Ring::new(4).unwrap();
+    if !ring.probe().unwrap().register_op_supported(IORING_REGISTER_QUERY) {
+        println!("skipping: IORING_REGISTER_QUERY needs Linux 6.18");
+        return;
+    }
+    let q = ring.query().unwrap();
+    let op = q.opcodes.unwrap();
+    if op.nr_query_opcodes <= IO_URING_QUERY_ZCRX {
+        assert_eq!(q.zcrx, None);
+    }
+    if op.nr_query_opcodes <= IO_URING_QUERY_SCQ {
+        assert_eq!(q.scq, None);
+    }
+    assert_eq!(query_kernel(&Linux).unwrap(), q);
+}
+
+/// Kills `MemRegion::is_empty` returning `true` and `==` replaced by `!=`
+/// there: a registered region is never empty.
+#[test]
+fn a_memory_region_is_not_empty() {
+    let ring = Ring::new(4).unwrap();
+    if !ring.probe().unwrap().register_op_supported(IORING_REGISTER_MEM_REGION) {
+        println!("skipping: IORING_REGISTER_MEM_REGION needs Linux 6.13");
+        return;
+    }
+    let region = ring.register_mem_region_owned(1, 0).unwrap();
+    assert_eq!(region.len(), page());
+    assert!(!region.is_empty());
+    assert_eq!(region.as_ptr().as_ptr() as usize % page(), 0);
+}
