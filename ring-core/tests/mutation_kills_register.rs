@@ -262,15 +262,27 @@ fn pending_poll<K: Kernel>(ring: &mut Ring<K>, fd: RawFd, user_data: u64) {
 }
 
 /// Reaps `n` completions (submitting and waiting as needed), sorted by
-/// user data, as `(user_data, res)`.
+/// user data, as `(user_data, res)`; fails after two seconds without one
+/// rather than hanging.
 fn reap<K: Kernel>(ring: &mut Ring<K>, n: usize) -> Vec<(u64, i32)> {
     let mut v = Vec::new();
+    let deadline = std::time::Instant::now() + core::time::Duration::from_secs(2);
     while v.len() < n {
         if let Some(c) = ring.cq().pop() {
             v.push((c.user_data, c.res));
             continue;
         }
-        ring.submit_and_wait(1).unwrap();
+        assert!(std::time::Instant::now() < deadline, "only {} of {n} completions: {v:?}", v.len());
+        let wait = ring_core::Wait {
+            want: 1,
+            timeout: Some(ring_core::Timeout::Relative(core::time::Duration::from_millis(100))),
+            ..Default::default()
+        };
+        match ring.submit_with(&wait) {
+            Ok(_) => {}
+            Err(e) if e.is_transient() || errno_of(&e) == Some(libc::ETIME) => {}
+            Err(e) => panic!("submit_with: {e}"),
+        }
     }
     v.sort_unstable();
     v
@@ -504,12 +516,29 @@ fn select_read<K: Kernel>(ring: &mut Ring<K>, fd: RawFd, bgid: u16, user_data: u
     s.len = 64;
     s.set_off(u64::MAX);
     push(ring, &s);
+    let c = reap_cqe(ring);
+    assert_eq!(c.user_data, user_data);
+    (c.res, c.flags)
+}
+
+/// The next completion, failing after two seconds without one.
+fn reap_cqe<K: Kernel>(ring: &mut Ring<K>) -> ring_core::Cqe {
+    let deadline = std::time::Instant::now() + core::time::Duration::from_secs(2);
     loop {
         if let Some(c) = ring.cq().pop() {
-            assert_eq!(c.user_data, user_data);
-            return (c.res, c.flags);
+            return c;
         }
-        ring.submit_and_wait(1).unwrap();
+        assert!(std::time::Instant::now() < deadline, "no completion");
+        let wait = ring_core::Wait {
+            want: 1,
+            timeout: Some(ring_core::Timeout::Relative(core::time::Duration::from_millis(100))),
+            ..Default::default()
+        };
+        match ring.submit_with(&wait) {
+            Ok(_) => {}
+            Err(e) if e.is_transient() || errno_of(&e) == Some(libc::ETIME) => {}
+            Err(e) => panic!("submit_with: {e}"),
+        }
     }
 }
 
