@@ -43,6 +43,10 @@ struct SpyState {
     /// The number of register opcodes the kernel's blind answer to
     /// `IO_URING_QUERY_OPCODES` reports, as another kernel would answer.
     ops_known: Option<u32>,
+    /// Register calls with this opcode are answered by the function (given
+    /// the argument) instead of the kernel, as a kernel that has the
+    /// operation would answer.
+    answer: Option<(u32, Rc<dyn Fn(*mut c_void) -> Result<u32, Errno>>)>,
 }
 
 /// A kernel that forwards everything to [`Linux`] and records the register
@@ -102,9 +106,9 @@ unsafe impl Kernel for Spy {
 
     unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
         let opcode_only = opcode & !IORING_REGISTER_USE_REGISTERED_RING;
-        let (fail, ops_known) = {
+        let (fail, ops_known, answer) = {
             let st = self.0.borrow();
-            (st.fail, st.ops_known)
+            (st.fail, st.ops_known, st.answer.clone())
         };
         let bytes = match self.0.borrow().capture {
             Some((op, n)) if op == opcode_only && !arg.is_null() => {
@@ -115,6 +119,11 @@ unsafe impl Kernel for Spy {
             _ => Vec::new(),
         };
         self.0.borrow_mut().seen.push(Seen { fd, opcode: opcode_only, nr_args, arg: bytes });
+        if let Some((op, f)) = answer {
+            if op == opcode_only {
+                return f(arg.cast_mut());
+            }
+        }
         if let Some((op, errno, blind_too)) = fail {
             if op == opcode_only && (blind_too || fd != u32::MAX) {
                 return Err(Errno::new(errno));
@@ -1500,4 +1509,56 @@ fn a_memory_region_is_not_empty() {
     assert_eq!(region.len(), page());
     assert!(!region.is_empty());
     assert_eq!(region.as_ptr().as_ptr() as usize % page(), 0);
+}
+
+/// A descriptor of this process that the test owns (a fresh pipe end).
+fn spare_fd() -> RawFd {
+    use std::os::fd::IntoRawFd;
+    pipe().0.into_raw_fd()
+}
+
+/// Runs `zcrx_export` on a ring whose kernel answers `ZCRX_CTRL` with
+/// `ret` and writes `payload` as the exported descriptor, and returns the
+/// descriptor it hands back (without ever closing one it should not have
+/// returned).
+fn export_answered(ret: u32, payload: u32) -> Result<RawFd, Error> {
+    use std::os::fd::IntoRawFd;
+    let spy = Spy::default();
+    let answer = move |arg: *mut c_void| -> Result<u32, Errno> {
+        let ctrl = arg.cast::<zcrx_ctrl>();
+        // SAFETY: the argument of `IORING_REGISTER_ZCRX_CTRL` is one live
+        // `zcrx_ctrl`, which the kernel writes back, as played here.
+        unsafe { (*ctrl).zc_export.zc_export.zcrx_fd = payload };
+        Ok(ret)
+    };
+    spy.0.borrow_mut().answer = Some((IORING_REGISTER_ZCRX_CTRL, Rc::new(answer)));
+    let ring = Builder::new(4).build_on(spy).unwrap();
+    ring.zcrx_export(3).map(|fd| fd.into_raw_fd())
+}
+
+/// Kills the mutants of `zcrx_export`'s choice of descriptor (`ret > 0`
+/// with `>` replaced by `==`, `<` or `>=`; `fd < 0` with `<` replaced by
+/// `==` or `>`): a kernel that returns the descriptor as the call's result
+/// and one that writes it into the payload (result 0) both give it back,
+/// and a negative one is refused. This 6.18 kernel has no
+/// `IORING_REGISTER_ZCRX_CTRL` (and exporting needs a zero-copy receive
+/// instance, so a capable NIC), so [`Spy`] plays the kernel's answer.
+#[test]
+fn zcrx_export_hands_back_the_descriptor_the_kernel_gave() {
+    let a = spare_fd();
+    let got = export_answered(a as u32, u32::MAX).unwrap();
+    assert_eq!(got, a, "the descriptor returned as the result");
+    // SAFETY: `got` is `a`, which this test owns.
+    unsafe { libc::close(got) };
+    let b = spare_fd();
+    let got = export_answered(0, b as u32);
+    // Only close what the test owns, whatever a mutant returned.
+    if got != Ok(b) {
+        // SAFETY: `b` is this test's.
+        unsafe { libc::close(b) };
+        panic!("the descriptor written into the payload: {got:?}, expected {b}");
+    }
+    // SAFETY: as above.
+    unsafe { libc::close(b) };
+    assert_eq!(export_answered(0, u32::MAX), Err(Error::BadFd(-1)));
 }
