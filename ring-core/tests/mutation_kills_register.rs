@@ -31,6 +31,9 @@ struct Seen {
     arg: Vec<u8>,
 }
 
+/// A played kernel answer to one register call, given its argument.
+type Answer = Rc<dyn Fn(*mut c_void) -> Result<u32, Errno>>;
+
 #[derive(Default)]
 struct SpyState {
     /// Which register opcode's argument to copy, and how many bytes of it.
@@ -46,7 +49,7 @@ struct SpyState {
     /// Register calls with this opcode are answered by the function (given
     /// the argument) instead of the kernel, as a kernel that has the
     /// operation would answer.
-    answer: Option<(u32, Rc<dyn Fn(*mut c_void) -> Result<u32, Errno>>)>,
+    answer: Option<(u32, Answer)>,
 }
 
 /// A kernel that forwards everything to [`Linux`] and records the register
