@@ -735,6 +735,17 @@ fn restriction_lists_are_checked_against_107_entries_and_known_register_operatio
     }
 }
 
+/// Kills `&` replaced by `|` or `^` in `register_restrictions`' check for
+/// `IORING_SETUP_R_DISABLED`: a ring set up enabled is refused before the
+/// kernel, with the reason that it was not set up disabled (the kernel's
+/// own EBADFD would be typed as "already enabled").
+#[test]
+fn restrictions_on_a_ring_not_set_up_disabled_are_refused_before_the_kernel() {
+    let ring = Ring::new(4).unwrap();
+    let e = ring.register_restrictions(&[Restriction::SqeOp(IORING_OP_NOP)]).unwrap_err();
+    assert_eq!(e, Error::NotConfigured("restrictions need a ring set up with IORING_SETUP_R_DISABLED"));
+}
+
 /// Kills the match guard `errno == EBADFD` of `register_restrictions`
 /// replaced by `false` or `true` (and `==` by `!=`): restrictions on a ring
 /// already enabled are refused as `NotConfigured`, not as a bare errno,
