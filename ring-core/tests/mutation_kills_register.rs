@@ -554,17 +554,26 @@ fn reap_cqe<K: Kernel>(ring: &mut Ring<K>) -> ring_core::Cqe {
     }
 }
 
-/// Kills `AnonMap::leak` replaced by `()` (a `BufRing` dropped while still
-/// registered would unmap the buffers the kernel still hands out): after
-/// the drop, a read that selects from the group lands in the buffer, which
-/// is still mapped and holds the data.
+/// Kills `AnonMap::leak` replaced by `()` and `<impl Drop for BufRing>::drop`
+/// replaced by `()` (a `BufRing` dropped while still registered would unmap
+/// the buffers the kernel still hands out): after the drop, the buffers are
+/// still mapped with what they held, and a read that selects from the
+/// group lands in one.
 #[test]
 fn a_buffer_ring_dropped_while_registered_keeps_its_buffers_mapped() {
     use std::os::fd::AsRawFd;
     let mut ring = Ring::new(4).unwrap();
     let br = ring.register_buf_ring(BufRingConfig::new(11, 2).buffers(2, 64)).unwrap();
     let first = br.buf_ptr(0).unwrap().as_ptr();
+    let second = br.buf_ptr(1).unwrap().as_ptr();
+    let marker = *b"\xa5\x5akept\x0f\xf0";
+    // SAFETY: buffer 1 is a live 64-byte part of the ring's buffer mapping,
+    // and no request is in flight, so the kernel does not write it now.
+    unsafe { second.copy_from_nonoverlapping(marker.as_ptr(), 8) };
     drop(br);
+    // Still mapped, and still ours: a mapping another test thread placed
+    // at a freed address would not hold the marker.
+    assert_eq!(peek(second, 8).as_deref(), Some(&marker[..]), "the buffers were unmapped");
     let (r, w) = pipe();
     // SAFETY: writes 8 bytes from a live array.
     assert_eq!(unsafe { libc::write(w.as_raw_fd(), b"leak me!".as_ptr().cast(), 8) }, 8);
