@@ -668,6 +668,35 @@ fn buf_ring_kernel_mapped() {
     buf_ring_round_trip(true);
 }
 
+/// A kernel-allocated buffer ring is mapped at an offset whose group id
+/// field has eleven bits: group 0x8000 would be mapped as group 0 (its
+/// entries written into group 0's ring), so groups above 2047 are refused
+/// before anything is registered, and 2047 works.
+#[test]
+fn a_kernel_mapped_buffer_ring_refuses_a_group_id_its_mapping_cannot_carry() {
+    let mut ring = Ring::new(4).unwrap();
+    if ring.probe().unwrap().ops_known() < 49 {
+        println!("skipping kernel-mapped buffer rings: needs Linux 6.4");
+        return;
+    }
+    assert_eq!(MAX_MAPPED_BGID, 2047);
+    for bgid in [2048u16, 0x8000, u16::MAX] {
+        let e = ring.register_buf_ring(BufRingConfig::new(bgid, 4).buffers(1, 64).kernel_mapped()).unwrap_err();
+        assert!(matches!(e, Error::TooLong { max: 2047, .. }), "group {bgid:#x}: {e:?}");
+        // Nothing was registered: a user-memory ring takes the same group.
+        let br = ring.register_buf_ring(BufRingConfig::new(bgid, 4).buffers(1, 64)).unwrap();
+        ring.unregister_buf_ring(br).unwrap();
+    }
+    let br = ring.register_buf_ring(BufRingConfig::new(2047, 4).buffers(1, 64).kernel_mapped()).unwrap();
+    let (r, w) = pipe();
+    write_all(&w, b"hi");
+    let c = select_read(&mut ring, r.as_raw_fd(), 2047, 64, 1);
+    assert_eq!((c.res, c.buffer_id()), (2, Some(0)));
+    // SAFETY: the completion reported bytes 0..2 of buffer 0, written once.
+    assert_eq!(unsafe { br.read(0, 0..2) }.unwrap(), b"hi");
+    ring.unregister_buf_ring(br).unwrap();
+}
+
 #[test]
 fn buf_ring_incremental() {
     let mut ring = Ring::new(8).unwrap();

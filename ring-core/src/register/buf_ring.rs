@@ -43,6 +43,15 @@ use std::os::fd::RawFd;
 /// from an empty one, and the count must be a power of two.
 pub const MAX_BUF_RING_ENTRIES: u16 = 1 << 15;
 
+/// The largest group id a kernel-allocated buffer ring can have (2047):
+/// the ring is mapped at `IORING_OFF_PBUF_RING | bgid << 16`, and the
+/// kernel reads the group id from the offset's bits below
+/// `IORING_OFF_MMAP_MASK`, eleven of them. Rings in user memory take any
+/// `u16` group id.
+pub const MAX_MAPPED_BGID: u16 = ((!IORING_OFF_MMAP_MASK & 0xffff_ffff) >> IORING_OFF_PBUF_SHIFT) as u16;
+
+const _: () = assert!(MAX_MAPPED_BGID == 2047);
+
 /// How to build a [`BufRing`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BufRingConfig {
@@ -83,7 +92,10 @@ impl BufRingConfig {
         self
     }
 
-    /// With ring memory the kernel allocates (`IOU_PBUF_RING_MMAP`).
+    /// With ring memory the kernel allocates (`IOU_PBUF_RING_MMAP`). The
+    /// group id must then be at most [`MAX_MAPPED_BGID`] (2047), the
+    /// largest the mapping offset can carry; registering a larger one is
+    /// refused with [`Error::TooLong`].
     pub fn kernel_mapped(mut self) -> Self {
         self.kernel_mapped = true;
         self
@@ -367,6 +379,19 @@ impl<K: Kernel> Ring<K> {
             return Err(Error::NotConfigured(
                 "a kernel-allocated buffer ring is mapped from the ring descriptor, which this ring does not have",
             ));
+        }
+        // A kernel-allocated ring is mapped at an offset that carries the
+        // group id in bits 16 and up, below the offset's type bits
+        // (`IORING_OFF_MMAP_MASK`): the kernel decodes only those 11 bits,
+        // so group 0x8000 would be mapped as group 0, and this ring would
+        // write its entries into another group's ring. Such a group id
+        // cannot be mapped correctly, and is refused before registering.
+        if config.kernel_mapped && config.bgid > MAX_MAPPED_BGID {
+            return Err(Error::TooLong {
+                what: "group id of a kernel-allocated buffer ring",
+                len: usize::from(config.bgid),
+                max: usize::from(MAX_MAPPED_BGID),
+            });
         }
         let bufs = if config.buf_count > 0 { Some(AnonMap::new(bufs_len, "buffer ring buffers")?) } else { None };
         let user_ring = if config.kernel_mapped { None } else { Some(AnonMap::new(ring_len, "buffer ring")?) };

@@ -56,7 +56,7 @@ mod ring_fds;
 mod zcrx;
 
 pub use bpf::{register_task_bpf_filter, BpfFilter};
-pub use buf_ring::{BufRing, BufRingConfig, MAX_BUF_RING_ENTRIES};
+pub use buf_ring::{BufRing, BufRingConfig, MAX_BUF_RING_ENTRIES, MAX_MAPPED_BGID};
 pub use buf_ring_writer::{BufRingPointers, BufRingWriter};
 pub use buffers::{CloneBuffers, MAX_BUFFERS, MAX_BUFFER_LEN};
 pub use cancel::CancelBuilder;
