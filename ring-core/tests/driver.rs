@@ -924,3 +924,33 @@ fn a_kept_alive_128_byte_operation_is_refused_on_a_64_byte_ring() {
     let p = Pin::new(&mut start).poll(&mut cx);
     assert!(matches!(p, Poll::Ready(Err(_))), "a chain with a kept-alive 128-byte member is refused");
 }
+
+/// Under `Immediate`, every operation started is one system call, counted
+/// in `Stats::enters`; and parking with an operation in flight blocks in
+/// the kernel until it completes instead of spinning.
+#[test]
+fn immediate_submission_counts_its_enters_and_a_park_blocks_instead_of_spinning() {
+    let ring = ring_core::Builder::new(8).build().unwrap();
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Immediate);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let before = d.stats().enters;
+    for _ in 0..5 {
+        let mut nop = d.nop();
+        assert!(std::pin::Pin::new(&mut nop).poll(&mut cx).is_pending());
+        while std::pin::Pin::new(&mut nop).poll(&mut cx).is_pending() {
+            d.park(Some(Duration::from_millis(100))).unwrap();
+        }
+    }
+    let after = d.stats().enters;
+    assert!(after >= before + 5, "each start under Immediate is an enter: {before} -> {after}");
+    // A 50 ms timer: one park waits for it (a few enters at most), where a
+    // park that never waits would spin through thousands.
+    let mut sleep = d.sleep(Duration::from_millis(50));
+    assert!(std::pin::Pin::new(&mut sleep).poll(&mut cx).is_pending());
+    let start = d.stats().enters;
+    while std::pin::Pin::new(&mut sleep).poll(&mut cx).is_pending() {
+        d.park(None).unwrap();
+    }
+    let spent = d.stats().enters - start;
+    assert!(spent <= 10, "a park with a timer in flight waits in the kernel ({spent} enters for 50 ms)");
+}
