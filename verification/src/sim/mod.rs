@@ -890,10 +890,10 @@ impl SimKernel {
                     return Ok(nr_args);
                 }
                 for i in 0..nr_args as usize {
+                    // A register writes each entry's slot back, as the
+                    // kernel does.
                     // SAFETY: the caller passes `nr_args` valid, writable
-                    // io_uring_rsrc_update entries for the call's duration
-                    // (the contract of `Kernel::register`); a register
-                    // writes each entry's slot back, as the kernel does.
+                    // entries for the call (`Kernel::register`'s contract).
                     let u = unsafe { &mut *ups.add(i) };
                     let target = u.data as RawFd;
                     if !st.rings.contains_key(&target) {
