@@ -18,19 +18,15 @@ use ring_core::register::BufRingConfig;
 use ring_core::sys::*;
 use ring_core::{Driver, Runtime};
 use std::ffi::CString;
-use std::future::Future;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::sync::atomic::Ordering;
-use std::task::Context;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod support;
-use support::counter;
+use support::{finish_unobserved, run_to_completion_unobserved};
 
 /// Whether the kernel has `op`; prints why the test skips if not.
 fn supported(d: &Driver, op: u8, test: &str) -> bool {
@@ -41,29 +37,6 @@ fn supported(d: &Driver, op: u8, test: &str) -> bool {
             false
         }
     }
-}
-
-/// Polls `op` once (which submits it) and turns the driver until its
-/// completion has arrived (its waker was woken), without collecting the
-/// output. Dropping `op` afterwards hands that completion to the
-/// operation's `orphaned` hook.
-fn run_to_completion_unobserved<F: Future + Unpin>(d: &Driver, op: &mut F) {
-    let (count, waker) = counter();
-    let mut cx = Context::from_waker(&waker);
-    assert!(Pin::new(&mut *op).poll(&mut cx).is_pending(), "submitted on the first poll");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while count.0.load(Ordering::SeqCst) == 0 {
-        assert!(Instant::now() < deadline, "the operation's completion never arrived");
-        d.park(Some(Duration::from_millis(10))).unwrap();
-    }
-}
-
-/// [`run_to_completion_unobserved`], then drops the future, and lets the
-/// driver run what that deferred.
-fn finish_unobserved<F: Future + Unpin>(d: &Driver, mut op: F) {
-    run_to_completion_unobserved(d, &mut op);
-    drop(op);
-    d.poll().unwrap();
 }
 
 fn temp_path(name: &str) -> PathBuf {

@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 mod support;
-use support::counter;
+use support::{counter, finish_unobserved};
 
 /// Whether the kernel has `op`; prints why the test skips if not.
 fn supported(d: &Driver, op: u8, test: &str) -> bool {
@@ -39,28 +39,6 @@ fn poll_once<F: Future + Unpin>(f: &mut F) -> (Poll<F::Output>, std::sync::Arc<s
     let (count, waker) = counter();
     let p = Pin::new(f).poll(&mut Context::from_waker(&waker));
     (p, count)
-}
-
-/// Polls `op` once (which submits it) and turns the driver until its
-/// completion has arrived (its waker was woken), without collecting the
-/// output. Dropping `op` afterwards hands that completion to the
-/// operation's `orphaned` hook.
-fn run_to_completion_unobserved<F: Future + Unpin>(d: &Driver, op: &mut F) {
-    let (p, count) = poll_once(op);
-    assert!(p.is_pending(), "submitted on the first poll");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while count.0.load(Ordering::SeqCst) == 0 {
-        assert!(Instant::now() < deadline, "the operation's completion never arrived");
-        d.park(Some(Duration::from_millis(10))).unwrap();
-    }
-}
-
-/// [`run_to_completion_unobserved`], then drops the future, and lets the
-/// driver run what that deferred.
-fn finish_unobserved<F: Future + Unpin>(d: &Driver, mut op: F) {
-    run_to_completion_unobserved(d, &mut op);
-    drop(op);
-    d.poll().unwrap();
 }
 
 /// The output of an operation cancelled before it was ever polled: it never

@@ -78,3 +78,26 @@ pub fn counter() -> (Arc<Count>, Waker) {
     let w = Waker::from(c.clone());
     (c, w)
 }
+
+/// Polls `op` once (which submits it) and turns the driver until its
+/// completion has arrived (its waker was woken), without collecting the
+/// output. Dropping `op` afterwards hands that completion to the
+/// operation's `orphaned` hook.
+pub fn run_to_completion_unobserved<F: std::future::Future + Unpin>(d: &ring_core::Driver, op: &mut F) {
+    let (count, waker) = counter();
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(std::pin::Pin::new(&mut *op).poll(&mut cx).is_pending(), "submitted on the first poll");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while count.0.load(Ordering::SeqCst) == 0 {
+        assert!(std::time::Instant::now() < deadline, "the operation's completion never arrived");
+        d.park(Some(std::time::Duration::from_millis(10))).unwrap();
+    }
+}
+
+/// [`run_to_completion_unobserved`], then drops the future, and lets the
+/// driver run what that deferred.
+pub fn finish_unobserved<F: std::future::Future + Unpin>(d: &ring_core::Driver, mut op: F) {
+    run_to_completion_unobserved(d, &mut op);
+    drop(op);
+    d.poll().unwrap();
+}
