@@ -97,6 +97,10 @@ pub enum Error {
     InvalidArgument(&'static str),
     /// The submission queue has no free entry.
     SubmissionQueueFull,
+    /// A driver call made from inside the driver: from foreign code it was
+    /// running while its state was borrowed (an operation's own code, or a
+    /// destructor). Nothing was done; the same call made afterwards works.
+    Reentrant,
     /// The kernel dropped a completion (`EBADR` from `io_uring_enter`): the
     /// CQ overflowed on a kernel without `IORING_FEAT_NODROP` or it could
     /// not allocate the overflow entry.
@@ -124,6 +128,7 @@ impl Error {
             | Error::Syscall { errno, .. } => Some(*errno),
             Error::CompletionLost => Some(Errno::new(libc::EBADR)),
             Error::SubmissionQueueFull => Some(Errno::new(libc::EBUSY)),
+            Error::Reentrant => Some(Errno::new(libc::EDEADLK)),
             Error::BadFd(_) => Some(Errno::new(libc::EBADF)),
             Error::UnsupportedOpcode { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
             Error::TooLong { .. } => Some(Errno::new(libc::E2BIG)),
@@ -182,6 +187,7 @@ impl fmt::Display for Error {
             Error::BadFd(fd) => write!(f, "bad file descriptor {fd}"),
             Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
             Error::SubmissionQueueFull => write!(f, "the submission queue is full"),
+            Error::Reentrant => write!(f, "called from inside the driver, while it was running other code"),
             Error::CompletionLost => write!(
                 f,
                 "the kernel dropped a completion (EBADR): the completion queue overflowed without IORING_FEAT_NODROP"

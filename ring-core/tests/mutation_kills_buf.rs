@@ -21,7 +21,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, RawWaker, RawWakerVTable, Waker};
+use std::task::{Context, Waker};
 
 // ---- helpers ----
 
@@ -549,24 +549,24 @@ fn a_slot_closed_explicitly_is_not_emptied_again_under_its_next_owner() {
 }
 
 thread_local! {
-    /// A descriptor that [`dropping_waker`]'s `clone` drops.
+    /// A descriptor that [`DropsInPrepare`]'s `prepare` drops.
     static TO_DROP: RefCell<Option<FixedFd>> = const { RefCell::new(None) };
 }
 
-/// A waker whose `clone` drops the descriptor in [`TO_DROP`]: the driver
-/// clones a new waker while its state is borrowed, so the descriptor's
-/// close cannot reach the ring then.
-fn dropping_waker() -> Waker {
-    fn clone(_: *const ()) -> RawWaker {
+/// A NOP whose `prepare` drops the descriptor in [`TO_DROP`]: the driver
+/// runs `prepare` while its state is borrowed (the only foreign code it
+/// runs there), so the descriptor's close cannot reach the ring then.
+struct DropsInPrepare;
+
+// SAFETY: a NOP carries no pointer.
+unsafe impl ring_core::Operation for DropsInPrepare {
+    type Output = ();
+    fn prepare(&mut self) -> ring_core::sys::io_uring_sqe {
         let fd = TO_DROP.with(|t| t.borrow_mut().take());
         drop(fd);
-        RawWaker::new(std::ptr::null(), &VTABLE)
+        ring_core::sys::io_uring_sqe { opcode: ring_core::sys::IORING_OP_NOP, ..Default::default() }
     }
-    fn noop(_: *const ()) {}
-    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
-    // SAFETY: every function of the vtable ignores the data pointer, and
-    // none of them is unsafe to call from any thread at any time.
-    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+    fn complete(self, _: ring_core::Cqe, _: ring_core::Cqe) {}
 }
 
 #[test]
@@ -577,11 +577,10 @@ fn a_close_deferred_inside_a_driver_call_is_retried() {
     let path = temp_path("deferred");
     let fd = open_direct(&rt, &files, &path).unwrap();
     TO_DROP.with(|t| *t.borrow_mut() = Some(fd));
-    let mut nop = d.nop();
-    let w = dropping_waker();
-    let mut cx = Context::from_waker(&w);
+    let mut nop = d.op(DropsInPrepare);
+    let mut cx = Context::from_waker(Waker::noop());
     let _ = Pin::new(&mut nop).poll(&mut cx);
-    assert!(TO_DROP.with(|t| t.borrow().is_none()), "the driver cloned the waker");
+    assert!(TO_DROP.with(|t| t.borrow().is_none()), "the driver ran prepare");
     assert_eq!((files.pending_closes(), files.occupied()), (1, 1), "the close was deferred");
     assert_eq!(files.flush_pending(), 0, "and done on the retry");
     assert_eq!((files.pending_closes(), files.occupied()), (0, 0));
