@@ -144,28 +144,27 @@ unsafe fn drop_later<T: Operation>(storage: &Storage, index: usize) -> Option<Fi
 
 /// Undoes a start whose operation code panicked before anything was
 /// published: takes the value out of its cell (to be dropped outside the
-/// borrow) and frees the entry.
+/// borrow) and frees the entry. Forgotten once `prepare` returned, so its
+/// drop runs only while unwinding (and costs the common path nothing).
 struct UndoStart<'a> {
     storage: &'a Storage,
     slots: &'a mut Slots,
     finishers: &'a mut Vec<Finisher>,
     take: DropLater,
     index: u32,
-    armed: bool,
 }
 
 impl Drop for UndoStart<'_> {
+    #[cold]
     fn drop(&mut self) {
-        if self.armed {
-            // SAFETY: armed only between `put` and a successful `prepare`:
-            // the SQE built from the value (if any) was never published, so
-            // the kernel holds no pointer into it.
-            if let Some(f) = unsafe { (self.take)(self.storage, self.index as usize) } {
-                self.finishers.push(f);
-            }
-            // The entry never had a waker; nothing to unregister.
-            let _ = self.slots.release(self.index);
+        // SAFETY: alive only between `put` and a successful `prepare` (then
+        // forgotten): the SQE built from the value (if any) was never
+        // published, so the kernel holds no pointer into it.
+        if let Some(f) = unsafe { (self.take)(self.storage, self.index as usize) } {
+            self.finishers.push(f);
         }
+        // The entry never had a waker; nothing to unregister.
+        let _ = self.slots.release(self.index);
     }
 }
 
@@ -196,6 +195,18 @@ impl Drop for UndoChain<'_> {
                 let _ = self.slots.release(index);
             }
         }
+    }
+}
+
+/// Puts an emptied list back in place of `slot` if that has no capacity
+/// (the list was taken out, and nothing refilled it meanwhile), so that its
+/// allocation is reused.
+#[inline]
+fn put_back<T>(slot: &mut Vec<T>, emptied: Vec<T>) {
+    debug_assert!(emptied.is_empty());
+    if emptied.capacity() > slot.capacity() && slot.is_empty() {
+        // The list replaced is empty: dropping it runs no destructor.
+        *slot = emptied;
     }
 }
 
@@ -261,7 +272,6 @@ pub(crate) struct Inner<K: Kernel> {
     woken_at_teardown: Vec<Rc<Waker>>,
     /// Kept between calls so that waking needs no allocation.
     wake_buf: Vec<Rc<Waker>>,
-    to_wake_buf: Vec<Waker>,
     /// Whether teardown ran.
     closed: bool,
     /// Whether the memory of some operation was leaked at teardown.
@@ -437,7 +447,6 @@ impl<K: Kernel> Driver<K> {
             to_wake: Vec::new(),
             woken_at_teardown: Vec::new(),
             wake_buf: Vec::new(),
-            to_wake_buf: Vec::new(),
             closed: false,
             leaked: false,
             ring: Some(ring),
@@ -671,6 +680,10 @@ impl<K: Kernel> Shared<K> {
     #[inline(never)]
     fn run_side_work(&self) -> Caught {
         let mut caught = Caught::default();
+        // Only the lists with something in them are taken out (an empty one
+        // is left with its capacity), and each is put back emptied, so that
+        // the common turn (one due waker, nothing else) allocates nothing
+        // and moves little.
         let (finishers, mut retired, mut wake, mut owned) = {
             let Ok(mut inner) = self.inner.try_borrow_mut() else { return caught };
             let inner = &mut *inner;
@@ -679,41 +692,41 @@ impl<K: Kernel> Shared<K> {
             // operations completed), as counted references: no foreign code
             // runs while the state is borrowed.
             inner.t.wakers.take_due(&mut wake);
-            wake.append(&mut inner.woken_at_teardown);
-            let spare = core::mem::take(&mut inner.to_wake_buf);
-            let owned = core::mem::replace(&mut inner.to_wake, spare);
+            if !inner.woken_at_teardown.is_empty() {
+                wake.append(&mut inner.woken_at_teardown);
+            }
+            let owned = if inner.to_wake.is_empty() { Vec::new() } else { core::mem::take(&mut inner.to_wake) };
             let finishers =
                 if inner.t.finishers.is_empty() { Vec::new() } else { core::mem::take(&mut inner.t.finishers) };
-            (finishers, core::mem::take(&mut inner.t.retired), wake, owned)
+            let retired = if inner.t.retired.is_empty() { Vec::new() } else { core::mem::take(&mut inner.t.retired) };
+            (finishers, retired, wake, owned)
         };
         for f in finishers {
             caught.run(f);
         }
-        for w in retired.drain(..) {
+        while let Some(w) = retired.pop() {
             caught.run(move || drop(w));
         }
-        for w in wake.drain(..) {
+        for w in &wake {
             caught.run(|| w.wake_by_ref());
-            // The table may have let go of the waker meanwhile: this was then
-            // the last reference, and the drop runs the waker's destructor.
-            caught.run(move || drop(w));
         }
-        for w in owned.drain(..) {
+        while let Some(w) = wake.pop() {
+            if Rc::strong_count(&w) == 1 {
+                // The table let go of the waker meanwhile: this is the last
+                // reference, and the drop runs the waker's destructor.
+                caught.run(move || drop(w));
+            }
+        }
+        while let Some(w) = owned.pop() {
             caught.run(move || w.wake());
         }
         // The emptied vectors go back so that their capacity is reused (no
         // allocation in steady state), unless a callback above refilled the
         // driver's own meanwhile.
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
-            if inner.t.retired.is_empty() {
-                inner.t.retired = retired;
-            }
-            if inner.wake_buf.capacity() == 0 {
-                inner.wake_buf = wake;
-            }
-            if inner.to_wake_buf.capacity() == 0 {
-                inner.to_wake_buf = owned;
-            }
+            put_back(&mut inner.wake_buf, wake);
+            put_back(&mut inner.t.retired, retired);
+            put_back(&mut inner.to_wake, owned);
         }
         if !self.deferred.borrow().is_empty() {
             self.run_deferred();
@@ -1321,13 +1334,12 @@ impl<K: Kernel> Inner<K> {
         // written: the guard takes the value back out of its cell and frees
         // the entry while unwinding, so the entry is not stranded until
         // teardown.
-        let mut undo = UndoStart {
+        let undo = UndoStart {
             storage,
             slots: &mut self.t.slots,
             finishers: &mut self.t.finishers,
             take: drop_later::<T>,
             index,
-            armed: true,
         };
         let user_data = slot::encode(index, generation);
         // SAFETY: the SQE is built by `prepare` from the value at its final address in the table, where it stays until
@@ -1339,7 +1351,7 @@ impl<K: Kernel> Inner<K> {
                 sqe
             })
         };
-        undo.armed = false;
+        core::mem::forget(undo);
         pushed.is_ok()
     }
 
@@ -1421,17 +1433,16 @@ impl<K: Kernel> Inner<K> {
         let ptr = unsafe { storage.put(index as usize, op) };
         // As in `start`: a panicking `prepare128` leaves nothing behind.
         let mut sqe = {
-            let mut undo = UndoStart {
+            let undo = UndoStart {
                 storage,
                 slots: &mut self.t.slots,
                 finishers: &mut self.t.finishers,
                 take: drop_later::<T>,
                 index,
-                armed: true,
             };
             // SAFETY: `ptr` is the value at its final address; nothing else uses it.
             let sqe = unsafe { (*ptr).prepare128() };
-            undo.armed = false;
+            core::mem::forget(undo);
             sqe
         };
         sqe.sqe.user_data = slot::encode(index, generation);

@@ -204,13 +204,15 @@ impl Wakers {
     /// code runs), clearing the marks. The caller wakes them by reference
     /// once the driver's state is no longer borrowed.
     pub(crate) fn take_due(&mut self, out: &mut Vec<Rc<Waker>>) {
-        let entries = &mut self.entries;
         // An entry freed (and perhaps reused) since it was marked has its
-        // mark cleared; it is skipped, or listed once if marked again.
-        self.due.retain(|&i| core::mem::take(&mut entries[i as usize].due));
-        for &i in &self.due {
-            if let Some(w) = &self.entries[i as usize].waker {
-                out.push(w.clone());
+        // mark cleared; it is skipped, or listed once if marked again (its
+        // index is then on the list twice, and only the first finds it set).
+        for k in 0..self.due.len() {
+            let e = &mut self.entries[self.due[k] as usize];
+            if core::mem::take(&mut e.due) {
+                if let Some(w) = &e.waker {
+                    out.push(w.clone());
+                }
             }
         }
         self.due.clear();
