@@ -204,9 +204,16 @@ impl Drop for UndoChain<'_> {
 #[inline]
 fn put_back<T>(slot: &mut Vec<T>, emptied: Vec<T>) {
     debug_assert!(emptied.is_empty());
-    if emptied.capacity() > slot.capacity() && slot.is_empty() {
-        // The list replaced is empty: dropping it runs no destructor.
-        *slot = emptied;
+    let spare = if emptied.capacity() > slot.capacity() && slot.is_empty() {
+        core::mem::replace(slot, emptied)
+    } else {
+        emptied
+    };
+    // The spare list is empty: dropping it runs no destructor, and one
+    // without capacity has nothing to free either (the common case, which
+    // then costs no call).
+    if spare.capacity() == 0 {
+        core::mem::forget(spare);
     }
 }
 
@@ -728,21 +735,26 @@ impl<K: Kernel> Shared<K> {
             put_back(&mut inner.t.retired, retired);
             put_back(&mut inner.to_wake, owned);
         }
-        if !self.deferred.borrow().is_empty() {
-            self.run_deferred();
-        }
+        self.run_deferred();
         caught
     }
 
     /// Re-raises a caught panic of foreign code, or keeps it for the next
     /// turn if the thread is already unwinding (a second panic would abort).
+    #[inline]
     fn raise(&self, caught: Caught) {
         if let Some(p) = caught.0 {
-            if std::thread::panicking() {
-                self.keep_panic(p);
-            } else {
-                std::panic::resume_unwind(p);
-            }
+            self.raise_payload(p);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn raise_payload(&self, p: Payload) {
+        if std::thread::panicking() {
+            self.keep_panic(p);
+        } else {
+            std::panic::resume_unwind(p);
         }
     }
 
@@ -774,10 +786,16 @@ impl<K: Kernel> Shared<K> {
     }
 
     /// Work deferred while `inner` was borrowed.
+    #[inline]
     fn run_deferred(&self) {
-        if self.deferred.borrow().is_empty() {
-            return;
+        if self.deferred.try_borrow().is_ok_and(|d| !d.is_empty()) {
+            self.run_deferred_now();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn run_deferred_now(&self) {
         let Ok(mut inner) = self.inner.try_borrow_mut() else { return };
         let pending = core::mem::take(&mut *self.deferred.borrow_mut());
         let mut teardown = false;
@@ -1381,18 +1399,36 @@ impl<K: Kernel> Inner<K> {
         // a finished operation's hooks are simply overwritten by the next.
         slot.orphan_hook = Some(orphan_hook::<T>);
         slot.cqe_hook = if T::MULTISHOT { Some(cqe_hook::<T>) } else { None };
-        let registered = self.t.wakers.register_same(cx.waker());
-        slot.waker = registered.unwrap_or(NO_WAKER);
+        let user_data = slot::encode(index, generation);
+        match self.t.wakers.register_same(cx.waker()) {
+            Some(w) => slot.waker = w,
+            None => {
+                slot.waker = NO_WAKER;
+                return self.started_without_waker(user_data);
+            }
+        }
         if !self.submit_at_park_only {
             self.maybe_submit();
         }
         // Another waiter may fit in the remaining credits.
         self.wake_first_waiter();
-        let user_data = slot::encode(index, generation);
-        if registered.is_none() || self.has_poll_side_work() {
+        if self.has_poll_side_work() {
             return Start::StartedThen(user_data);
         }
         Start::Started(user_data)
+    }
+
+    /// The end of [`started`](Self::started) for an operation whose waker
+    /// needs a clone (its task is not the most recent one's), which the
+    /// future makes after recording its claim.
+    #[cold]
+    #[inline(never)]
+    fn started_without_waker<T>(&mut self, user_data: u64) -> Start<T> {
+        if !self.submit_at_park_only {
+            self.maybe_submit();
+        }
+        self.wake_first_waiter();
+        Start::StartedThen(user_data)
     }
 
     /// Submits (and, under SQPOLL, waits for the poll thread) until the SQ

@@ -27,7 +27,7 @@
 //! reference once the driver's state is no longer borrowed. Wakers whose
 //! count of users fell to zero are handed out to be dropped there too.
 
-use core::task::Waker;
+use core::task::{RawWakerVTable, Waker};
 use std::rc::Rc;
 
 /// No waker.
@@ -36,12 +36,27 @@ pub(crate) const NO_WAKER: u32 = u32::MAX;
 struct Entry {
     /// `None` while the entry is free.
     waker: Option<Rc<Waker>>,
+    /// The waker's data pointer and vtable, kept beside it so that
+    /// [`Waker::will_wake`]'s comparison needs no load through the `Rc`
+    /// (the vtable is null while the entry is free: never a waker's).
+    data: *const (),
+    vtable: *const RawWakerVTable,
     /// Table entries that use this waker.
     users: u32,
     /// On the `due` list and not yet handed out.
     due: bool,
     /// Next free entry, while free.
     next_free: u32,
+}
+
+impl Entry {
+    /// Whether this entry holds a waker that wakes like `w`: what
+    /// [`Waker::will_wake`] compares (the data pointer and the vtable),
+    /// from the copies kept in the entry.
+    #[inline(always)]
+    fn wakes_like(&self, w: &Waker) -> bool {
+        core::ptr::eq(self.vtable, w.vtable()) && self.data == w.data()
+    }
 }
 
 /// The distinct wakers of the operations in flight.
@@ -70,7 +85,7 @@ impl Wakers {
     #[inline]
     pub(crate) fn register_same(&mut self, w: &Waker) -> Option<u32> {
         let e = self.entries.get_mut(self.last as usize)?;
-        if e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
+        if e.wakes_like(w) {
             e.users += 1;
             return Some(self.last);
         }
@@ -87,7 +102,14 @@ impl Wakers {
             retired.push(Rc::new(w));
             return i;
         }
-        let waker = Some(Rc::new(w));
+        let entry = Entry {
+            data: w.data(),
+            vtable: w.vtable(),
+            waker: Some(Rc::new(w)),
+            users: 1,
+            due: false,
+            next_free: NO_WAKER,
+        };
         // The previous most recent waker may have been kept after its last
         // user left (see `unregister`); it is not the most recent any more.
         self.release_idle(retired);
@@ -95,10 +117,11 @@ impl Wakers {
             let i = self.free_head;
             let e = &mut self.entries[i as usize];
             self.free_head = e.next_free;
-            *e = Entry { waker, users: 1, due: false, next_free: NO_WAKER };
+            // The entry replaced is free: it holds no waker to drop here.
+            *e = entry;
             i
         } else {
-            self.entries.push(Entry { waker, users: 1, due: false, next_free: NO_WAKER });
+            self.entries.push(entry);
             (self.entries.len() - 1) as u32
         };
         self.last = index;
@@ -113,10 +136,8 @@ impl Wakers {
     /// its last user goes to `retired`.
     #[inline]
     pub(crate) fn update_same(&mut self, index: u32, w: &Waker, retired: &mut Vec<Retired>) -> Option<u32> {
-        if let Some(e) = self.entries.get(index as usize) {
-            if e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
-                return Some(index);
-            }
+        if self.entries.get(index as usize).is_some_and(|e| e.wakes_like(w)) {
+            return Some(index);
         }
         let new = self.register_same(w)?;
         if let Some(old) = self.unregister(index) {
@@ -160,6 +181,7 @@ impl Wakers {
         }
         e.next_free = self.free_head;
         self.free_head = index;
+        e.vtable = core::ptr::null();
         e.waker.take()
     }
 
@@ -175,6 +197,7 @@ impl Wakers {
                 if let Some(w) = e.waker.take() {
                     retired.push(w);
                 }
+                e.vtable = core::ptr::null();
                 e.due = false;
                 e.next_free = self.free_head;
                 self.free_head = last;
