@@ -27,6 +27,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+pub(crate) use task::CatchUnwind;
 pub(crate) use task::WakeQueue as WakeQueueHandle;
 pub use task::{JoinError, JoinHandle, Spawner};
 use task::{Scheduler, WakeQueue};

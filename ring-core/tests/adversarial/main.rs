@@ -6,3 +6,4 @@
 
 mod hostile;
 mod hostile_wakers;
+mod join_handles;
