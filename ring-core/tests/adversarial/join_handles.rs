@@ -77,16 +77,18 @@ fn a_handle_awaited_by_another_task_gets_the_payload() {
 /// reports a cancellation, and the waker that awaits it is woken.
 #[test]
 fn a_handle_whose_task_is_dropped_is_woken_as_cancelled() {
-    let rt = Runtime::new(8).unwrap();
-    let mut task: JoinHandle<()> = rt.spawn(std::future::pending());
-    let (count, w) = counter();
-    assert!(poll(&mut task, &w).is_pending());
-    drop(rt);
-    assert_eq!(count.0.load(Ordering::SeqCst), 1, "the waiting waker was woken");
-    match poll(&mut task, Waker::noop()) {
-        Poll::Ready(Err(e)) => assert!(e.is_cancelled() && e.into_panic().is_none()),
-        other => panic!("expected a cancellation, got {:?}", other.map(|r| r.map(drop))),
-    }
+    within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let mut task: JoinHandle<()> = rt.spawn(std::future::pending());
+        let (count, w) = counter();
+        assert!(poll(&mut task, &w).is_pending());
+        drop(rt);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "the waiting waker was woken");
+        match poll(&mut task, Waker::noop()) {
+            Poll::Ready(Err(e)) => assert!(e.is_cancelled() && e.into_panic().is_none()),
+            other => panic!("expected a cancellation, got {:?}", other.map(|r| r.map(drop))),
+        }
+    });
 }
 
 /// Rule: the waker of whoever awaits a handle may poll the handle from its
@@ -94,112 +96,120 @@ fn a_handle_whose_task_is_dropped_is_woken_as_cancelled() {
 /// nothing panics inside the library.
 #[test]
 fn a_wake_that_polls_the_handle_gets_the_outcome() {
-    let rt = Runtime::new(8).unwrap();
-    let task = Rc::new(RefCell::new(rt.spawn(async {
-        yield_now().await;
-        5
-    })));
-    let got: Rc<RefCell<Option<u32>>> = Rc::default();
-    let h = Hostile::new();
-    {
-        let (task, got) = (task.clone(), got.clone());
-        h.wake.on(move || {
-            if let Poll::Ready(r) = poll(&mut *task.borrow_mut(), Waker::noop()) {
-                *got.borrow_mut() = Some(r.unwrap());
-            }
-        });
-    }
-    assert!(poll(&mut *task.borrow_mut(), &h.waker()).is_pending());
-    rt.block_on(async {
-        for _ in 0..10 {
+    within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let task = Rc::new(RefCell::new(rt.spawn(async {
             yield_now().await;
+            5
+        })));
+        let got: Rc<RefCell<Option<u32>>> = Rc::default();
+        let h = Hostile::new();
+        {
+            let (task, got) = (task.clone(), got.clone());
+            h.wake.on(move || {
+                if let Poll::Ready(r) = poll(&mut *task.borrow_mut(), Waker::noop()) {
+                    *got.borrow_mut() = Some(r.unwrap());
+                }
+            });
         }
-    })
-    .unwrap();
-    h.wake.off();
-    assert_eq!(*got.borrow(), Some(5), "the wake polled the handle and got the output");
+        assert!(poll(&mut *task.borrow_mut(), &h.waker()).is_pending());
+        rt.block_on(async {
+            for _ in 0..10 {
+                yield_now().await;
+            }
+        })
+        .unwrap();
+        h.wake.off();
+        assert_eq!(*got.borrow(), Some(5), "the wake polled the handle and got the output");
+    });
 }
 
 /// Rule: a handle polled with a waker whose `clone` panics loses nothing:
 /// polled again, it delivers the task's output.
 #[test]
 fn a_panicking_clone_on_a_handle_loses_nothing() {
-    let rt = Runtime::new(8).unwrap();
-    let mut task = rt.spawn(async {
-        yield_now().await;
-        9
+    within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let mut task = rt.spawn(async {
+            yield_now().await;
+            9
+        });
+        let h = Hostile::new();
+        h.clone.panic_next(1);
+        assert!(panics(|| poll(&mut task, &h.waker())));
+        assert_eq!(rt.block_on(task).unwrap().unwrap(), 9);
     });
-    let h = Hostile::new();
-    h.clone.panic_next(1);
-    assert!(panics(|| poll(&mut task, &h.waker())));
-    assert_eq!(rt.block_on(task).unwrap().unwrap(), 9);
 }
 
 /// Rule: a task whose future's destructor panics does not keep the other
 /// tasks from running, and its handle still has the output.
 #[test]
 fn a_task_whose_destructor_panics_does_not_stop_the_others() {
-    struct Bomb;
-    impl Drop for Bomb {
-        fn drop(&mut self) {
-            if !std::thread::panicking() {
-                panic!("hostile destructor");
+    within(20, || {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                if !std::thread::panicking() {
+                    panic!("hostile destructor");
+                }
             }
         }
-    }
-    /// A future that holds a `Bomb` beside its inner future, so the bomb
-    /// goes off when the task's future is dropped (after its output was
-    /// delivered), not when the inner future returns.
-    struct Holding<F>(Pin<Box<F>>, #[allow(dead_code)] Bomb);
-    impl<F: Future> Future for Holding<F> {
-        type Output = F::Output;
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-            self.0.as_mut().poll(cx)
+        /// A future that holds a `Bomb` beside its inner future, so the bomb
+        /// goes off when the task's future is dropped (after its output was
+        /// delivered), not when the inner future returns.
+        struct Holding<F>(Pin<Box<F>>, #[allow(dead_code)] Bomb);
+        impl<F: Future> Future for Holding<F> {
+            type Output = F::Output;
+            fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+                self.0.as_mut().poll(cx)
+            }
         }
-    }
-    let rt = Runtime::new(8).unwrap();
-    let bomb = rt.spawn(Holding(
-        Box::pin(async {
+        let rt = Runtime::new(8).unwrap();
+        let bomb = rt.spawn(Holding(
+            Box::pin(async {
+                yield_now().await;
+                1
+            }),
+            Bomb,
+        ));
+        let other = rt.spawn(async {
             yield_now().await;
-            1
-        }),
-        Bomb,
-    ));
-    let other = rt.spawn(async {
-        yield_now().await;
-        2
-    });
-    // The destructor's panic reaches `block_on`'s caller once the round of
-    // tasks is over; the runtime goes on.
-    let mut raised = false;
-    for _ in 0..10 {
-        raised |= panics(|| rt.block_on(yield_now()).unwrap());
-        if bomb.is_finished() && other.is_finished() {
-            break;
+            2
+        });
+        // The destructor's panic reaches `block_on`'s caller once the round of
+        // tasks is over; the runtime goes on.
+        let mut raised = false;
+        for _ in 0..10 {
+            raised |= panics(|| rt.block_on(yield_now()).unwrap());
+            if bomb.is_finished() && other.is_finished() {
+                break;
+            }
         }
-    }
-    assert!(raised, "the destructor's panic was re-raised");
-    assert_eq!(rt.block_on(bomb).unwrap().unwrap(), 1);
-    assert_eq!(rt.block_on(other).unwrap().unwrap(), 2);
+        assert!(raised, "the destructor's panic was re-raised");
+        assert_eq!(rt.block_on(bomb).unwrap().unwrap(), 1);
+        assert_eq!(rt.block_on(other).unwrap().unwrap(), 2);
+    });
 }
 
 /// Rule: `block_on` whose future panics propagates the panic and leaves the
 /// runtime usable: its spawned tasks still run to their outcome.
 #[test]
 fn block_on_after_a_panic_still_runs_the_tasks() {
-    let rt = Runtime::new(8).unwrap();
-    let task = rt.spawn(async {
-        yield_now().await;
-        3
+    within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let task = rt.spawn(async {
+            yield_now().await;
+            3
+        });
+        assert!(panics(|| rt
+            .block_on(async {
+                rt.driver().nop().await.unwrap();
+                panic!("the main future panics");
+            })
+            .unwrap()));
+        assert_eq!(rt.block_on(task).unwrap().unwrap(), 3);
+        rt.block_on(async { rt.driver().nop().await.unwrap() }).unwrap();
     });
-    assert!(panics(|| rt
-        .block_on(async {
-            rt.driver().nop().await.unwrap();
-            panic!("the main future panics");
-        })
-        .unwrap()));
-    assert_eq!(rt.block_on(task).unwrap().unwrap(), 3);
-    rt.block_on(async { rt.driver().nop().await.unwrap() }).unwrap();
 }
 
 /// Rule: a job handed over from another thread whose future panics
@@ -207,48 +217,52 @@ fn block_on_after_a_panic_still_runs_the_tasks() {
 /// goes on.
 #[test]
 fn a_remote_job_whose_future_panics_reports_the_panic() {
-    let rt = Runtime::new(8).unwrap();
-    let handle = rt.handle();
-    let job = std::thread::spawn(move || {
-        handle.spawn(|d| async move {
-            d.nop().await.unwrap();
-            if std::hint::black_box(true) {
-                panic!("the remote future panics");
-            }
-            1
+    within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let handle = rt.handle();
+        let job = std::thread::spawn(move || {
+            handle.spawn(|d| async move {
+                d.nop().await.unwrap();
+                if std::hint::black_box(true) {
+                    panic!("the remote future panics");
+                }
+                1
+            })
         })
-    })
-    .join()
-    .unwrap();
-    let d = rt.driver().clone();
-    rt.block_on(async move {
-        while !job.is_finished_hint() {
-            d.nop().await.unwrap();
-        }
-        let e = job.await.unwrap_err();
-        assert!(e.is_panic());
-        assert_eq!(e.panic_message(), Some("the remote future panics"));
-    })
-    .unwrap();
+        .join()
+        .unwrap();
+        let d = rt.driver().clone();
+        rt.block_on(async move {
+            while !job.is_finished_hint() {
+                d.nop().await.unwrap();
+            }
+            let e = job.await.unwrap_err();
+            assert!(e.is_panic());
+            assert_eq!(e.panic_message(), Some("the remote future panics"));
+        })
+        .unwrap();
+    });
 }
 
 /// Rule: a job whose closure itself panics on the runtime's thread reports
 /// the panic through its handle; `block_on` does not panic.
 #[test]
 fn a_remote_job_whose_closure_panics_does_not_take_block_on_down() {
-    let rt = Runtime::new(8).unwrap();
-    let handle = rt.handle();
-    let job = handle.spawn(|_d| -> std::future::Ready<u32> { panic!("the closure panics") });
-    let d = rt.driver().clone();
-    let r = rt.block_on(async move {
-        for _ in 0..10 {
-            d.nop().await.unwrap();
-        }
+    within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let handle = rt.handle();
+        let job = handle.spawn(|_d| -> std::future::Ready<u32> { panic!("the closure panics") });
+        let d = rt.driver().clone();
+        let r = rt.block_on(async move {
+            for _ in 0..10 {
+                d.nop().await.unwrap();
+            }
+        });
+        assert!(r.is_ok());
+        let e = job.join().unwrap_err();
+        assert!(e.is_panic());
+        assert_eq!(e.panic_message(), Some("the closure panics"));
     });
-    assert!(r.is_ok());
-    let e = job.join().unwrap_err();
-    assert!(e.is_panic());
-    assert_eq!(e.panic_message(), Some("the closure panics"));
 }
 
 /// Rule: a remote handle polled with a waker whose `clone` panics loses
@@ -256,23 +270,25 @@ fn a_remote_job_whose_closure_panics_does_not_take_block_on_down() {
 /// before the job even ran).
 #[test]
 fn a_panicking_clone_on_a_remote_handle_loses_nothing() {
-    let rt = Runtime::new(8).unwrap();
-    let mut job = rt.handle().spawn(|d| async move {
-        d.nop().await.unwrap();
-        11
-    });
-    let h = Hostile::new();
-    h.clone.panic_next(1);
-    assert!(panics(|| poll(&mut job, &h.waker())));
-    assert!(!job.is_finished_hint(), "the job has not run yet");
-    let d = rt.driver().clone();
-    let out = rt.block_on(async move {
-        while !job.is_finished_hint() {
+    within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let mut job = rt.handle().spawn(|d| async move {
             d.nop().await.unwrap();
-        }
-        job.await
+            11
+        });
+        let h = Hostile::new();
+        h.clone.panic_next(1);
+        assert!(panics(|| poll(&mut job, &h.waker())));
+        assert!(!job.is_finished_hint(), "the job has not run yet");
+        let d = rt.driver().clone();
+        let out = rt.block_on(async move {
+            while !job.is_finished_hint() {
+                d.nop().await.unwrap();
+            }
+            job.await
+        });
+        assert_eq!(out.unwrap().unwrap(), 11);
     });
-    assert_eq!(out.unwrap().unwrap(), 11);
 }
 
 /// A `Send` waker whose `wake` asks its remote handle whether it finished
@@ -329,18 +345,20 @@ fn a_remote_wake_that_calls_back_into_the_handle_does_not_deadlock() {
 /// cancellation, and a thread blocked in `join` or awaiting it is woken.
 #[test]
 fn a_remote_job_dropped_with_its_runtime_wakes_its_waiter() {
-    let rt = Runtime::new(8).unwrap();
-    let mut job = rt.handle().spawn(|d| async move {
-        d.nop().await.unwrap();
-        1
+    within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let mut job = rt.handle().spawn(|d| async move {
+            d.nop().await.unwrap();
+            1
+        });
+        let (count, w) = counter();
+        assert!(poll(&mut job, &w).is_pending());
+        drop(rt);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        match poll(&mut job, Waker::noop()) {
+            Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
+            _ => panic!("expected a cancellation"),
+        }
+        let _ = Duration::ZERO;
     });
-    let (count, w) = counter();
-    assert!(poll(&mut job, &w).is_pending());
-    drop(rt);
-    assert_eq!(count.0.load(Ordering::SeqCst), 1);
-    match poll(&mut job, Waker::noop()) {
-        Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
-        _ => panic!("expected a cancellation"),
-    }
-    let _ = Duration::ZERO;
 }
