@@ -192,6 +192,19 @@ impl<K: Kernel + 'static> Runtime<K> {
     }
 }
 
+/// Wakes `w` from a destructor: a panic of the waker is re-raised, unless
+/// the thread is already unwinding (a second panic would abort), in which
+/// case it is leaked.
+pub(crate) fn wake_in_drop(w: core::task::Waker) {
+    if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || w.wake())) {
+        if std::thread::panicking() {
+            core::mem::forget(p);
+        } else {
+            std::panic::resume_unwind(p);
+        }
+    }
+}
+
 /// The spawner of the runtime running on this thread, if any (inside
 /// [`Runtime::block_on`]).
 pub fn current_spawner() -> Option<Spawner> {

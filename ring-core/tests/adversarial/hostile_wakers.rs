@@ -558,3 +558,46 @@ fn a_clone_that_drops_the_last_driver_handle_works() {
     }
     assert!(done, "the operation ended after teardown");
 }
+
+/// Rule: the AIO context's waiter keeps working when the waker it lets go
+/// of (replaced by a new poll) releases, from its destructor, the very
+/// permit the waiter waits for: the old waker is dropped with nothing
+/// borrowed, and the waiter is granted and completes.
+#[test]
+fn an_aio_waker_whose_drop_releases_the_permit_works() {
+    use ring_core::adapters::aio::AioContext;
+    use ring_core::buf::AlignedBuf;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let d: &'static Driver = Box::leak(Box::new(Driver::new(8).unwrap()));
+    let ctx: &'static AioContext = Box::leak(Box::new(AioContext::new(d, 1)));
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into the array.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: fresh descriptors this test owns.
+    let (r, w) = unsafe { (Rc::new(OwnedFd::from_raw_fd(fds[0])), OwnedFd::from_raw_fd(fds[1])) };
+    let r: &'static Rc<OwnedFd> = Box::leak(Box::new(r));
+    let first = Rc::new(RefCell::new(Box::pin(ctx.read(r, 0, AlignedBuf::new(4096).unwrap()))));
+    assert!(poll(&mut *first.borrow_mut(), Waker::noop()).is_pending());
+    d.poll().unwrap();
+    let mut second = Box::pin(ctx.sync(r));
+    let h = Hostile::new();
+    assert!(poll(&mut second, &h.waker()).is_pending());
+    assert_eq!(ctx.waiting(), 1);
+    let drops = h.drop.count.get();
+    {
+        let first = first.clone();
+        h.drop.on(move || {
+            // SAFETY: writes from a live byte to a descriptor this test owns.
+            assert_eq!(unsafe { libc::write(w.as_raw_fd(), b"x".as_ptr().cast(), 1) }, 1);
+            // The first read completes and its value (and permit) is
+            // dropped: the permit goes to the waiter whose waker this is.
+            finish(d, &mut *first.borrow_mut()).0.unwrap();
+        });
+    }
+    // Polled by another task: the hostile waker is let go of.
+    let _ = poll(&mut second, Waker::noop());
+    h.drop.off();
+    assert_eq!(h.drop.count.get(), drops + 1, "the old waker was dropped");
+    finish(d, &mut second).unwrap();
+    assert_eq!(ctx.in_flight(), 0);
+}
