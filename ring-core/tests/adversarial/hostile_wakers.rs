@@ -598,6 +598,7 @@ fn an_aio_waker_whose_drop_releases_the_permit_works() {
     let _ = poll(&mut second, Waker::noop());
     h.drop.off();
     assert_eq!(h.drop.count.get(), drops + 1, "the old waker was dropped");
-    finish(d, &mut second).unwrap();
+    // An fsync of a pipe fails (EINVAL); what matters is that it ran.
+    let _ = finish(d, &mut second);
     assert_eq!(ctx.in_flight(), 0);
 }
