@@ -91,6 +91,14 @@ pub enum Error {
         /// The largest the kernel accepts.
         max: usize,
     },
+    /// Memory for a buffer of this size could not be allocated (the size
+    /// is within what the kernel accepts; the allocator refused it).
+    OutOfMemory {
+        /// What was being allocated.
+        what: &'static str,
+        /// How many bytes were asked for.
+        bytes: usize,
+    },
     /// A file descriptor that is negative or otherwise cannot be right.
     BadFd(i32),
     /// An argument out of its documented range.
@@ -132,6 +140,7 @@ impl Error {
             Error::BadFd(_) => Some(Errno::new(libc::EBADF)),
             Error::UnsupportedOpcode { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
             Error::TooLong { .. } => Some(Errno::new(libc::E2BIG)),
+            Error::OutOfMemory { .. } => Some(Errno::new(libc::ENOMEM)),
             _ => Some(Errno::new(libc::EINVAL)),
         }
     }
@@ -150,6 +159,20 @@ impl Error {
 
     pub(crate) fn syscall(call: Call, errno: Errno) -> Self {
         Error::Syscall { call, errno }
+    }
+
+    /// A vector of `len` elements of `T`, allocated without aborting: a
+    /// length whose size overflows is [`Error::TooLong`], an allocation the
+    /// allocator refuses is [`Error::OutOfMemory`] (never a panic or an
+    /// abort, as `Vec::with_capacity` would).
+    pub(crate) fn try_vec<T>(what: &'static str, len: usize) -> Result<Vec<T>> {
+        let bytes = len.checked_mul(core::mem::size_of::<T>()).filter(|&b| b <= isize::MAX as usize);
+        let Some(bytes) = bytes else {
+            return Err(Error::TooLong { what, len, max: isize::MAX as usize / core::mem::size_of::<T>().max(1) });
+        };
+        let mut v = Vec::new();
+        v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory { what, bytes })?;
+        Ok(v)
     }
 }
 
@@ -184,6 +207,7 @@ impl fmt::Display for Error {
             Error::TooLong { what, len, max } => {
                 write!(f, "{what} of length {len} is longer than the kernel accepts ({max})")
             }
+            Error::OutOfMemory { what, bytes } => write!(f, "could not allocate {bytes} bytes for the {what}"),
             Error::BadFd(fd) => write!(f, "bad file descriptor {fd}"),
             Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
             Error::SubmissionQueueFull => write!(f, "the submission queue is full"),

@@ -279,9 +279,9 @@ fn aligned_buffers_carry_their_bytes_and_are_freed_when_dropped() {
 
 #[test]
 fn region_reads_and_writes_stay_inside_the_region() {
-    let empty = Region::new(0);
+    let empty = Region::new(0).unwrap();
     assert_eq!((empty.len(), empty.is_empty()), (0, true));
-    let r = Region::new(16);
+    let r = Region::new(16).unwrap();
     assert!(!r.is_empty());
     assert_eq!(r.len(), 16);
 
@@ -307,7 +307,7 @@ fn region_reads_and_writes_stay_inside_the_region() {
 #[test]
 fn a_shared_region_is_its_range_of_the_region() {
     let rt = Runtime::new(8).unwrap();
-    let region = Region::new(32);
+    let region = Region::new(32).unwrap();
     assert!(region.write_at(0, b"................region contents!"));
     assert!(SharedRegion::new(region.clone(), 30, 3).is_none());
     assert!(SharedRegion::new(region.clone(), usize::MAX, 2).is_none());

@@ -40,7 +40,7 @@ use crate::buf::{IoBuf, Slice};
 use crate::driver::Driver;
 use crate::kernel::{Kernel, Linux};
 use crate::op::Op;
-use crate::ops::{KeepAlive, Read, Write, CURRENT_POSITION};
+use crate::ops::{KeepAlive, Read, Write, CURRENT_POSITION, MAX_RW_COUNT};
 use core::future::poll_fn;
 use core::pin::Pin;
 use std::future::Future;
@@ -87,13 +87,16 @@ impl<T: AsRawFd + 'static, K: Kernel> Uring<T, K> {
         Self::with_capacity(driver, io, DEFAULT_BUFFER)
     }
 
-    /// Wraps `io`, with internal buffers of `capacity` bytes (at least 1):
-    /// the most one `read` or `write` transfers.
+    /// Wraps `io`, with internal buffers of `capacity` bytes (at least 1,
+    /// at most [`MAX_RW_COUNT`], the most one read or write transfers):
+    /// the most one `read` or `write` transfers. The buffers are allocated
+    /// when first used, without aborting: a `read` or `write` whose buffer
+    /// the allocator refuses fails with [`crate::Error::OutOfMemory`].
     pub fn with_capacity(driver: &Driver<K>, io: T, capacity: usize) -> Self {
         Uring {
             driver: driver.clone(),
             io: Rc::new(io),
-            capacity: capacity.max(1),
+            capacity: capacity.clamp(1, MAX_RW_COUNT),
             rbuf: None,
             pos: 0,
             reading: None,
@@ -127,7 +130,7 @@ impl<T: AsRawFd + 'static, K: Kernel> Uring<T, K> {
             if buf.is_empty() {
                 return Ok(0);
             }
-            self.start_read(buf.len());
+            self.start_read(buf.len())?;
         }
         if self.reading.is_some() {
             // Our own read, or one a dropped call started: either way its
@@ -169,6 +172,9 @@ impl<T: AsRawFd + 'static, K: Kernel> Uring<T, K> {
         let mut w = self.wbuf.take().unwrap_or_default();
         w.clear();
         let n = buf.len().min(self.capacity);
+        if w.try_reserve_exact(n).is_err() {
+            return Err(crate::Error::OutOfMemory { what: "write buffer", bytes: n }.into());
+        }
         w.extend_from_slice(&buf[..n]);
         let op = Write::new(self.io.as_raw_fd(), w, CURRENT_POSITION);
         self.writing = Some(self.driver.op(KeepAlive::new(op, self.io.clone())));
@@ -191,13 +197,17 @@ impl<T: AsRawFd + 'static, K: Kernel> Uring<T, K> {
     /// fresh one if the previous one is still with an operation, which
     /// cannot happen while `reading` is `None`, but costs nothing to
     /// handle).
-    fn start_read(&mut self, want: usize) {
-        let mut b = self.rbuf.take().unwrap_or_else(|| Vec::with_capacity(self.capacity));
+    fn start_read(&mut self, want: usize) -> io::Result<()> {
+        let mut b = match self.rbuf.take() {
+            Some(b) => b,
+            None => crate::Error::try_vec("read buffer", self.capacity)?,
+        };
         b.clear();
         self.pos = 0;
         let want = want.min(b.capacity());
         let op = Read::new(self.io.as_raw_fd(), b.slice(0..want), CURRENT_POSITION);
         self.reading = Some(self.driver.op(KeepAlive::new(op, self.io.clone())));
+        Ok(())
     }
 
     /// Awaits the read in flight; its bytes become the buffered bytes.

@@ -7,3 +7,4 @@
 mod hostile;
 mod hostile_wakers;
 mod join_handles;
+mod sizes_checked_before_allocation;
