@@ -60,7 +60,10 @@ pub unsafe trait Operation: 'static {
     const MULTISHOT: bool = false;
 
     /// Builds the SQE from `self` at its final address. `user_data` is
-    /// overwritten by the driver.
+    /// overwritten by the driver. Runs inside the driver, with its state
+    /// borrowed: it must not call back into it (a call that does is refused
+    /// or deferred, see `docs/ownership.md`, "Foreign code"); if it panics,
+    /// nothing was published and the value is dropped as the panic leaves.
     fn prepare(&mut self) -> io_uring_sqe;
 
     /// Whether this operation needs a 128-byte SQE (the `*128` opcodes on
@@ -102,7 +105,8 @@ pub unsafe trait Operation: 'static {
     /// once, including the terminal one (before
     /// [`orphaned`](Operation::orphaned)). The default ignores it; streams
     /// turn it into an item and drop that, so a provided buffer it reports
-    /// is recycled. Runs inside the driver: it must not call back into it.
+    /// is recycled. Runs inside the driver, with its state borrowed: it must
+    /// not call back into it (a call that does is refused or deferred).
     fn orphaned_cqe(&mut self, cqe: Cqe) {
         let _ = cqe;
     }
@@ -380,9 +384,11 @@ pub unsafe trait Multishot: 'static {
     fn prepare(&mut self) -> io_uring_sqe;
 
     /// Turns one completion into an item (`None` to skip it). Called
-    /// exactly once per completion: for the stream's owner, or, once the
-    /// owner is gone, by the driver, which drops the item at once. Runs
-    /// inside the driver: it must not call back into it.
+    /// exactly once per completion: for the stream's owner (with the
+    /// driver's state not borrowed, while the stream keeps its claim), or,
+    /// once the owner is gone, by the driver (inside its borrow), which
+    /// drops the item at once; there it must not call back into the driver
+    /// (a call that does is refused or deferred).
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item>;
 }
 

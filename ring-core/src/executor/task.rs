@@ -204,6 +204,9 @@ impl Scheduler {
     pub(crate) fn run_ready(&self) -> usize {
         let mut ran = 0;
         let mut caught: Option<Payload> = None;
+        // Tasks found being polled further up this thread's stack (a task
+        // that called `block_on` itself): woken again after the round.
+        let mut busy: Vec<Arc<TaskWaker>> = Vec::new();
         // Bound the round so a task that always wakes itself cannot starve I/O.
         let budget = self.tasks.borrow().len().max(1) * 2;
         while ran < budget {
@@ -213,7 +216,10 @@ impl Scheduler {
             task.waker.queued.store(false, Ordering::SeqCst);
             let waker = Waker::from(task.waker.clone());
             let mut cx = Context::from_waker(&waker);
-            let mut slot = task.future.borrow_mut();
+            let Ok(mut slot) = task.future.try_borrow_mut() else {
+                busy.push(task.waker.clone());
+                continue;
+            };
             let Some(fut) = slot.as_mut() else { continue };
             ran += 1;
             let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
@@ -236,6 +242,9 @@ impl Scheduler {
                 }
                 self.finish(id);
             }
+        }
+        for w in busy {
+            w.wake_by_ref();
         }
         if let Some(p) = caught {
             std::panic::resume_unwind(p);

@@ -362,3 +362,31 @@ fn a_remote_job_dropped_with_its_runtime_wakes_its_waiter() {
         let _ = Duration::ZERO;
     });
 }
+
+/// Rule: a task may call back into its runtime (`block_on` from inside the
+/// task, with an `Rc` of the runtime) while it is itself woken: the inner
+/// run finds the task being polled and wakes it again later, rather than
+/// panicking on the task's own borrow.
+#[test]
+fn a_task_that_runs_block_on_itself_works() {
+    let got = within(20, || {
+        let rt = Rc::new(Runtime::new(8).unwrap());
+        let inner = rt.clone();
+        let task = rt.spawn(async move {
+            // Queued again while being polled: the nested run meets it.
+            std::future::poll_fn(|cx| {
+                cx.waker().wake_by_ref();
+                Poll::Ready(())
+            })
+            .await;
+            inner
+                .block_on(async {
+                    yield_now().await;
+                    6
+                })
+                .unwrap()
+        });
+        rt.block_on(task).unwrap().unwrap()
+    });
+    assert_eq!(got, 6);
+}
