@@ -83,10 +83,16 @@ impl<K: Kernel> Remote<K> {
     pub(crate) fn close(&self) {
         *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
         // Jobs never run are dropped here; their RemoteJoinHandles see the
-        // sender gone and resolve to an error.
-        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.clear();
-        self.queued.store(0, Ordering::Relaxed);
+        // sender gone and resolve to a cancellation. They are dropped with
+        // the lock released: dropping a job runs foreign code (the closure's
+        // captures, the waker of whoever awaits its handle), which may hand
+        // over another job (refused now) and so take the lock.
+        let dropped = {
+            let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+            self.queued.store(0, Ordering::Relaxed);
+            core::mem::take(&mut *jobs)
+        };
+        drop(dropped);
     }
 
     fn push(&self, job: Job<K>) -> Result<(), Job<K>> {

@@ -390,3 +390,36 @@ fn a_task_that_runs_block_on_itself_works() {
     });
     assert_eq!(got, 6);
 }
+
+/// Hands over a job when dropped (from whatever thread drops it).
+struct SpawnsOnDrop(Option<ring_core::handle::Handle>, Arc<AtomicBool>);
+
+impl Drop for SpawnsOnDrop {
+    fn drop(&mut self) {
+        if let Some(h) = self.0.take() {
+            let late = h.spawn(|_d| async { 0u8 });
+            self.1.store(late.is_finished_hint(), Ordering::SeqCst);
+        }
+    }
+}
+
+/// Rule: a job dropped unrun when its runtime goes may run foreign code in
+/// its destructor that hands over another job: the queue is not locked
+/// meanwhile (no deadlock), and the late job is refused as cancelled.
+#[test]
+fn a_dropped_job_whose_destructor_hands_over_another_does_not_deadlock() {
+    let refused = within(10, || {
+        let rt = Runtime::new(8).unwrap();
+        let handle = rt.handle();
+        let flag = Arc::new(AtomicBool::new(false));
+        let guard = SpawnsOnDrop(Some(handle.clone()), flag.clone());
+        let job = handle.spawn(move |_d| {
+            let _keep = &guard;
+            async { 1u8 }
+        });
+        drop(rt);
+        assert!(job.join().unwrap_err().is_cancelled());
+        flag.load(Ordering::SeqCst)
+    });
+    assert!(refused, "the job handed over by the destructor was refused at once");
+}
