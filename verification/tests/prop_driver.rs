@@ -219,7 +219,14 @@ fn hostile_wakers_keep_every_invariant() {
         }
         actions.push(Chain(ChainSpec { members: vec![Member::Nop, Member::Nop], hard: false, take: 0b11 }));
         for i in 0..12u8 {
-            actions.extend([PollHostile(i, hostility), ReleaseSome, SetReady, PipeWrite(i), Park, PollHostile(i, hostility + 1)]);
+            actions.extend([
+                PollHostile(i, hostility),
+                ReleaseSome,
+                SetReady,
+                PipeWrite(i),
+                Park,
+                PollHostile(i, hostility + 1),
+            ]);
         }
         actions.extend(settle(6));
         for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {

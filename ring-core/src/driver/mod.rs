@@ -687,6 +687,9 @@ impl<K: Kernel> Shared<K> {
     #[inline(never)]
     fn run_side_work(&self) -> Caught {
         let mut caught = Caught::default();
+        // Work deferred by a call made from inside the driver first: what it
+        // leaves to wake or drop is then handled in this same pass.
+        self.run_deferred();
         // Only the lists with something in them are taken out (an empty one
         // is left with its capacity), and each is put back emptied, so that
         // the common turn (one due waker, nothing else) allocates nothing
@@ -735,7 +738,6 @@ impl<K: Kernel> Shared<K> {
             put_back(&mut inner.t.retired, retired);
             put_back(&mut inner.to_wake, owned);
         }
-        self.run_deferred();
         caught
     }
 
