@@ -229,9 +229,13 @@ fn hostile_wakers_keep_every_invariant() {
             ]);
         }
         actions.extend(settle(6));
-        for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+        // Under Miri (about a thousand times slower) one ring per kind.
+        let modes: &[Mode] = if cfg!(miri) { &[Mode::Plain] } else { &[Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] };
+        for &mode in modes {
             run_setup(u64::from(hostility), 2, Setup::tiny_cq(mode, 2), actions.clone());
-            run_setup(u64::from(hostility) + 100, 4, Setup::from(mode), actions.clone());
+            if !cfg!(miri) {
+                run_setup(u64::from(hostility) + 100, 4, Setup::from(mode), actions.clone());
+            }
         }
     }
 }

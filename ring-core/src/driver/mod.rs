@@ -20,6 +20,11 @@
 //! 4. **Exactly one outcome.** Every operation that starts ends either with
 //!    its output delivered to its future, or, if the future is gone, with
 //!    [`Operation::orphaned`] at its terminal completion.
+//! 5. **Foreign code outside.** No waker, destructor or hook of someone
+//!    else's runs while the driver's state is borrowed, and a future records
+//!    its claim before any runs for it; each foreign call is caught so that
+//!    a panic in one does not skip the others, and is re-raised where no
+//!    outcome is held (see `docs/ownership.md`, "Foreign code").
 //!
 //! # Teardown policy
 //!
