@@ -103,6 +103,10 @@ impl SharedFd {
     /// its future resolved, or the driver torn down. A future dropped or
     /// forgotten does **not** end its operation. Closing it earlier lets
     /// the kernel issue the operation on whatever file reuses the number.
+    /// The handle also lends the number through [`AsFd`], with the same
+    /// promise. (Under a [`Kernel`](crate::Kernel) other than the real
+    /// one, "open" means open in that kernel, and the handle must then not
+    /// be lent to a real system call.)
     pub unsafe fn borrow_raw(fd: RawFd) -> Self {
         SharedFd { repr: Repr::Static(fd) }
     }
