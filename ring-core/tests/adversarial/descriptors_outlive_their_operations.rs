@@ -105,13 +105,21 @@ fn settle(d: &Driver, credits: u32) {
 /// held before, and the other file could not take the number.
 fn wrote_to_the_named_file(named: &Path, other: &Path, other_before: &[u8], expected: &[u8], reused: bool) {
     let took = if reused { "took" } else { "did not take" };
-    assert_eq!(
-        std::fs::read(other).unwrap(),
-        other_before,
-        "the I/O landed on the other file (which {took} the named file's number)"
+    let other_now = std::fs::read(other).unwrap();
+    assert!(
+        other_now == other_before,
+        "the I/O landed on the other file (which {took} the named file's number): it holds {}",
+        show(&other_now)
     );
-    assert_eq!(std::fs::read(named).unwrap(), expected, "the named file did not receive the I/O");
+    let named_now = std::fs::read(named).unwrap();
+    assert!(named_now == expected, "the named file did not receive the I/O: it holds {}", show(&named_now));
     assert!(!reused, "the named file's number was freed while an operation still named it");
+}
+
+/// Bytes for a failure message: the text, shortened.
+fn show(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
+    format!("{} bytes, {text:?}{}", bytes.len(), if bytes.len() > 40 { "..." } else { "" })
 }
 
 /// A pipe made through the ring (`IORING_OP_PIPE`): the read and write
@@ -176,33 +184,41 @@ fn a_batched_write_forgotten_before_the_park_lands_on_the_named_file() {
 }
 
 /// Path: `Batch`, as above, with the future dropped instead: the driver
-/// asks the kernel to cancel the write, which may or may not win, but the
-/// write never reaches another file.
+/// orphans the send and queues a cancellation behind it, but a send on a
+/// socket with room completes as it is issued, before the cancellation. A
+/// new socket pair takes the lowest free numbers; the bytes reach the named
+/// socket's peer.
 #[test]
-fn a_batched_write_dropped_before_the_park_never_lands_on_another_file() {
+fn a_batched_send_dropped_before_the_park_reaches_the_named_socket() {
     let _t = turn();
-    let (named_path, other_path) = (scratch("batch-drop-named"), scratch("batch-drop-other"));
-    let _c = Cleanup(vec![named_path.clone(), other_path.clone()]);
     let d = Driver::new(16).unwrap();
     let full = d.credits();
-    let named = Rc::new(file_with(&named_path, b""));
+    let (named, named_peer) = UnixStream::pair().unwrap();
+    let named = Rc::new(named);
     let number = named.as_raw_fd();
-    let mut op = d.write_at(&named, b"for the named file".to_vec(), 0);
+    let mut op = d.send(&named, b"to the named peer".to_vec(), 0);
     assert!(poll_once(&mut op).is_pending());
     drop(op);
     drop(named);
-    let other = file_with(&other_path, b"");
+    let (other, other_peer) = UnixStream::pair().unwrap();
     let reused = other.as_raw_fd() == number;
     settle(&d, full);
-    let took = if reused { "took" } else { "did not take" };
-    assert_eq!(
-        std::fs::read(&other_path).unwrap(),
-        b"",
-        "the write landed on the other file (which {took} the number)"
-    );
-    let named_now = std::fs::read(&named_path).unwrap();
-    assert!(named_now.is_empty() || named_now == b"for the named file", "{named_now:?}");
-    assert!(!reused, "the number was freed while the orphaned write still named it");
+    received_by_the_named_peer(&named_peer, &other_peer, b"to the named peer", reused);
+}
+
+/// The verdict on a send: the named socket's peer received `expected`, the
+/// other socket's peer nothing, and the other socket could not take the
+/// named one's number.
+fn received_by_the_named_peer(named_peer: &UnixStream, other_peer: &UnixStream, expected: &[u8], reused: bool) {
+    let mut buf = [0u8; 64];
+    other_peer.set_nonblocking(true).unwrap();
+    if let Ok(n) = (&*other_peer).read(&mut buf) {
+        panic!("the bytes went to another socket (which took the number: {reused}): {}", show(&buf[..n]));
+    }
+    named_peer.set_nonblocking(true).unwrap();
+    let n = (&*named_peer).read(&mut buf).expect("the named peer received the bytes");
+    assert_eq!(&buf[..n], expected);
+    assert!(!reused, "the socket's number was freed while an operation still named it");
 }
 
 /// Path: `Batch`. Only the caller's handle goes; the future is kept and
@@ -534,10 +550,9 @@ fn an_epoll_ctl_whose_epoll_instance_was_dropped_never_registers_into_another() 
 }
 
 /// Path: `Batch`; the crate's own [`ring_core::File`]. A write is
-/// forgotten and the file closed (`close` finds the write still holding
-/// the descriptor and leaves it open); another file is opened.
+/// forgotten and the file dropped; another file is opened.
 #[test]
-fn a_ring_file_closed_with_a_forgotten_write_still_receives_it() {
+fn a_ring_file_dropped_with_a_forgotten_write_still_receives_it() {
     let _t = turn();
     let (named_path, other_path) = (scratch("file-named"), scratch("file-other"));
     let _c = Cleanup(vec![named_path.clone(), other_path.clone()]);
@@ -548,11 +563,35 @@ fn a_ring_file_closed_with_a_forgotten_write_still_receives_it() {
     let mut op = named.write_at(b"through ring_core::File".to_vec(), 0);
     assert!(poll_once(&mut op).is_pending());
     std::mem::forget(op);
-    run(&d, Box::pin(named.close())).unwrap();
+    drop(named);
     let other = file_with(&other_path, b"");
     let reused = other.as_raw_fd() == number;
     settle(&d, full);
     wrote_to_the_named_file(&named_path, &other_path, b"", b"through ring_core::File", reused);
+}
+
+/// Path: `Batch`; [`ring_core::File::close`] with a write in flight (its
+/// future forgotten). `close` finds the write still holding the descriptor,
+/// leaves it open and reports success; the number stays taken until the
+/// write has ended.
+#[test]
+fn closing_a_ring_file_with_a_write_in_flight_leaves_the_descriptor_to_the_write() {
+    let _t = turn();
+    let (named_path, other_path) = (scratch("close-named"), scratch("close-other"));
+    let _c = Cleanup(vec![named_path.clone(), other_path.clone()]);
+    let d = Driver::new(16).unwrap();
+    let full = d.credits();
+    let named = ring_core::File::from_std(&d, file_with(&named_path, b""));
+    let number = named.as_raw_fd();
+    let mut op = named.write_at(b"before the close".to_vec(), 0);
+    assert!(poll_once(&mut op).is_pending());
+    std::mem::forget(op);
+    let mut close = Box::pin(named.close());
+    assert!(matches!(poll_once(&mut close), Poll::Ready(Ok(()))), "nothing to close yet");
+    let other = file_with(&other_path, b"");
+    let reused = other.as_raw_fd() == number;
+    settle(&d, full);
+    wrote_to_the_named_file(&named_path, &other_path, b"", b"before the close", reused);
 }
 
 /// Path: `Batch`; the crate's [`ring_core::net::UnixStream`]. A send is
@@ -573,27 +612,22 @@ fn a_ring_socket_dropped_with_a_forgotten_send_sends_to_its_own_peer() {
     let (other, other_peer) = UnixStream::pair().unwrap();
     let reused = other.as_raw_fd() == number;
     settle(&d, full);
-    other_peer.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 64];
-    assert!((&other_peer).read(&mut buf).is_err(), "the send went to another socket (which took the number: {reused})");
-    named_peer.set_nonblocking(true).unwrap();
-    let n = (&named_peer).read(&mut buf).expect("the named peer received the bytes");
-    assert_eq!(&buf[..n], b"to the named peer");
-    assert!(!reused, "the socket's number was freed while the send still named it");
+    received_by_the_named_peer(&named_peer, &other_peer, b"to the named peer", reused);
 }
 
-/// Path: `Batch`; the [`Uring`] adapter. A write's future is dropped (the
-/// operation stays in the adapter), then the adapter itself, with the only
-/// handle of the file the caller had: the driver orphans the write and asks
-/// the kernel to cancel it, which may or may not win.
+/// Path: `Batch`; the [`Uring`] adapter over a socket. A write's future
+/// is dropped (the operation stays in the adapter), then the adapter
+/// itself, with the caller's only handle of the socket: the driver orphans
+/// the write (a send on a socket with room completes as it is issued, before
+/// the cancellation the driver sends behind it). A new socket pair takes
+/// the lowest free numbers; the bytes reach the named socket's peer.
 #[test]
-fn a_forgotten_uring_adapters_write_lands_on_its_file() {
+fn a_dropped_uring_adapters_write_reaches_its_own_socket() {
     let _t = turn();
-    let (named_path, other_path) = (scratch("uring-named"), scratch("uring-other"));
-    let _c = Cleanup(vec![named_path.clone(), other_path.clone()]);
     let d = Driver::new(16).unwrap();
     let full = d.credits();
-    let mut adapter = Uring::new(&d, file_with(&named_path, b""));
+    let (named, named_peer) = UnixStream::pair().unwrap();
+    let mut adapter = Uring::new(&d, named);
     let number = adapter.get_ref().as_raw_fd();
     {
         let mut w = Box::pin(adapter.write(b"through the adapter"));
@@ -601,14 +635,10 @@ fn a_forgotten_uring_adapters_write_lands_on_its_file() {
     }
     assert!(adapter.has_pending());
     drop(adapter);
-    let other = file_with(&other_path, b"");
+    let (other, other_peer) = UnixStream::pair().unwrap();
     let reused = other.as_raw_fd() == number;
     settle(&d, full);
-    let took = if reused { "took" } else { "did not take" };
-    assert_eq!(std::fs::read(&other_path).unwrap(), b"", "the write landed on another file (which {took} the number)");
-    let named_now = std::fs::read(&named_path).unwrap();
-    assert!(named_now.is_empty() || named_now == b"through the adapter", "{named_now:?}");
-    assert!(!reused, "the file's number was freed while the adapter's write still named it");
+    received_by_the_named_peer(&named_peer, &other_peer, b"through the adapter", reused);
 }
 
 /// Path: `Batch`; the [`AioContext`] adapter. The write's future is
