@@ -135,8 +135,10 @@ impl<T: AsFd + 'static> From<Rc<T>> for SharedFd {
     /// Shares the caller's `Rc` (no allocation): the descriptor stays open
     /// while any operation holds a clone, and `T` is dropped with the last.
     fn from(rc: Rc<T>) -> Self {
-        // The number `T` lends is open as long as `T` lives and is not
-        // mutably borrowed, and a shared `Rc` allows neither to end.
+        // The number `T` lends from `&T` names a descriptor `T` keeps open
+        // (safe code can only lend what it holds), so it stays open while
+        // `T` lives and is not mutably borrowed, and while this `Rc` clone
+        // lives `T` is neither dropped nor borrowed mutably.
         let fd = rc.as_fd().as_raw_fd();
         SharedFd { repr: Repr::Local { fd, _keep: rc } }
     }
@@ -200,7 +202,7 @@ impl fmt::Debug for SharedFd {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot keep its descriptor open while an operation naming it is in flight",
     label = "the operation needs a descriptor it can hold until the kernel is done",
-    note = "wrap the file or socket once and pass that: `Rc::new(file)`, `SharedFd::new(file)`, or `ring_core::File::from_std(&driver, file)`",
+    note = "wrap the file or socket once and pass that: `Rc::new(x)`, `SharedFd::new(x)`, or this crate's own types (`ring_core::File::from_std`, `ring_core::net::TcpStream::from_std`, ...)",
     note = "the kernel looks a descriptor number up when it issues the request, which may be after the future is dropped or forgotten; by then a closed number may name another file"
 )]
 pub trait AsSharedFd {
