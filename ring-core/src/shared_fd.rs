@@ -19,8 +19,9 @@
 //!
 //! So every safe operation that names a descriptor holds a [`SharedFd`]
 //! inside its value, which the driver keeps until the terminal completion
-//! (also when the future is dropped or forgotten; a forgotten one leaks the
-//! descriptor, never closes it early). A `SharedFd` is an owning handle:
+//! (also when the future is dropped or forgotten: a forgotten operation's
+//! value, descriptor included, stays in the table until the driver goes;
+//! the descriptor is never closed early). A `SharedFd` is an owning handle:
 //! cloning it is one reference-count increment, and the descriptor is closed
 //! when the last handle — the caller's or an operation's — goes.
 //!
