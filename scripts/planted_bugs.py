@@ -27,6 +27,9 @@ SIM = ("sim_ring", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_
 PROP = ("prop_driver", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver"], {})
 DRIVER = ("driver+stress", ["cargo", "test", "-q", "-p", "ring-core", "--test", "driver", "--test", "stress"], {})
 OPCODES = ("opcodes", ["cargo", "test", "-q", "-p", "ring-core", "--test", "opcodes"], {})
+DESCRIPTORS = ("adversarial descriptors",
+               ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "descriptors_outlive_their_operations"],
+               {})
 
 ORDER = "ring-core/src/order.rs"
 PLANTS = [
@@ -81,6 +84,11 @@ PLANTS = [
     ("cancellations submitted without a CQ credit", "ring-core/src/driver/mod.rs",
      "        while self.t.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
+    ("an operation keeps only its descriptor's number (an Rc handle is not held)", "ring-core/src/shared_fd.rs",
+     "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
+     "        SharedFd::from(self.clone())",
+     "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
+     "        unsafe { SharedFd::borrow_raw(self.as_fd().as_raw_fd()) }", True, [DESCRIPTORS]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -28,11 +28,11 @@ use crate::driver::{Driver, Shared};
 use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::ops::res;
+use crate::shared_fd::{AsSharedFd, SharedFd};
 use core::cell::{Cell, RefCell};
 use core::ops::{Deref, DerefMut};
 use ring_sys::*;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
 use std::rc::{Rc, Weak};
 
 /// Why a registered-buffer table refused a change.
@@ -299,7 +299,7 @@ impl Drop for FixedBuf {
 /// [`Driver::read_fixed`].
 #[derive(Debug)]
 pub struct ReadFixed {
-    fd: RawFd,
+    fd: SharedFd,
     buf: FixedBuf,
     offset: u64,
 }
@@ -313,7 +313,7 @@ unsafe impl Operation for ReadFixed {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_READ_FIXED;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.buf.ptr as u64);
         sqe.len = crate::ops::rw_len(self.buf.cap);
         sqe.set_off(self.offset);
@@ -334,7 +334,7 @@ unsafe impl Operation for ReadFixed {
 /// [`Driver::write_fixed`].
 #[derive(Debug)]
 pub struct WriteFixed {
-    fd: RawFd,
+    fd: SharedFd,
     buf: FixedBuf,
     offset: u64,
 }
@@ -346,7 +346,7 @@ unsafe impl Operation for WriteFixed {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_WRITE_FIXED;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.buf.ptr as u64);
         sqe.len = crate::ops::rw_len(self.buf.len);
         sqe.set_off(self.offset);
@@ -363,7 +363,7 @@ unsafe impl Operation for WriteFixed {
 /// with `IORING_RECVSEND_FIXED_BUF`); see [`Driver::send_zc_fixed`].
 #[derive(Debug)]
 pub struct SendZcFixed {
-    fd: RawFd,
+    fd: SharedFd,
     buf: FixedBuf,
     flags: i32,
 }
@@ -378,7 +378,7 @@ unsafe impl Operation for SendZcFixed {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_SEND_ZC;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.ioprio = IORING_RECVSEND_FIXED_BUF as u16;
         sqe.set_addr(self.buf.ptr as u64);
         sqe.len = crate::ops::rw_len(self.buf.len);
@@ -396,21 +396,21 @@ impl<K: Kernel> Driver<K> {
     /// Reads into the leased registered buffer `buf` (up to its capacity)
     /// from `fd` at `offset` (`IORING_OP_READ_FIXED`, 5.1). The lease
     /// comes back with its length set to the count read.
-    pub fn read_fixed(&self, fd: &impl AsRawFd, buf: FixedBuf, offset: u64) -> Op<ReadFixed, K> {
-        self.op(ReadFixed { fd: fd.as_raw_fd(), buf, offset })
+    pub fn read_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, offset: u64) -> Op<ReadFixed, K> {
+        self.op(ReadFixed { fd: fd.shared_fd(), buf, offset })
     }
 
     /// Writes the first `buf.len()` bytes of the leased registered buffer
     /// to `fd` at `offset` (`IORING_OP_WRITE_FIXED`, 5.1).
-    pub fn write_fixed(&self, fd: &impl AsRawFd, buf: FixedBuf, offset: u64) -> Op<WriteFixed, K> {
-        self.op(WriteFixed { fd: fd.as_raw_fd(), buf, offset })
+    pub fn write_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, offset: u64) -> Op<WriteFixed, K> {
+        self.op(WriteFixed { fd: fd.shared_fd(), buf, offset })
     }
 
     /// Zero-copy send of the first `buf.len()` bytes of a leased registered
     /// buffer on socket `fd` (`IORING_OP_SEND_ZC` with
     /// `IORING_RECVSEND_FIXED_BUF`, 6.0). The lease comes back only after
     /// the kernel's notification, even if the send failed or was cancelled.
-    pub fn send_zc_fixed(&self, fd: &impl AsRawFd, buf: FixedBuf, flags: i32) -> Op<SendZcFixed, K> {
-        self.op(SendZcFixed { fd: fd.as_raw_fd(), buf, flags })
+    pub fn send_zc_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, flags: i32) -> Op<SendZcFixed, K> {
+        self.op(SendZcFixed { fd: fd.shared_fd(), buf, flags })
     }
 }

@@ -1567,7 +1567,7 @@ mod tests {
         assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
         // SAFETY: fresh descriptors we own.
         let (r, _w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let mut read = d.read(&r, Vec::<u8>::with_capacity(8));
+        let mut read = d.read(&Rc::new(r), Vec::<u8>::with_capacity(8));
         let mut cx = Context::from_waker(Waker::noop());
         assert!(core::pin::Pin::new(&mut read).poll(&mut cx).is_pending());
         d.poll().unwrap();

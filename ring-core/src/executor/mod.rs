@@ -23,7 +23,7 @@ use core::pin::pin;
 use core::task::{Context, Poll};
 use std::cell::RefCell;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -91,7 +91,7 @@ impl<K: Kernel + 'static> Runtime<K> {
         let fut = async move {
             let mut buf = vec![0u8; 8];
             loop {
-                let (r, b) = driver.read(&efd.as_raw_fd(), buf).await;
+                let (r, b) = driver.read(&efd, buf).await;
                 buf = b;
                 buf.clear();
                 queue.eventfd_armed.store(true, Ordering::SeqCst);

@@ -1,0 +1,1 @@
+mod descriptors_outlive_their_operations;
