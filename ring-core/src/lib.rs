@@ -52,7 +52,7 @@ pub use executor::{JoinHandle, Runtime};
 pub use kernel::{Kernel, Linux};
 pub use op::{Cancelled, MultiOp, Multishot, Op, Operation};
 pub use probe::Probe;
-pub use ring::Ring;
+pub use ring::{Ring, RingId};
 pub use squeue::{SqBatch, SqFull, SubmissionQueue};
 pub use submit::{Timeout, Wait};
 pub use types::{Entry, Entry128, SqeFlags, Target};
