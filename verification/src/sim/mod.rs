@@ -17,6 +17,9 @@
 //!   ([`SimConfig::features`]), including whether the rings share one
 //!   mapping (`SINGLE_MMAP`). NO_MMAP, REGISTERED_FD_ONLY, IOPOLL and
 //!   ATTACH_WQ are refused with `EINVAL`.
+//! - **Registered rings**: `IORING_REGISTER_RING_FDS` and its unregister,
+//!   with one table of sixteen indices per calling thread, shared by every
+//!   ring used on that thread, as `current->io_uring` is.
 //! - **Enter**: consuming SQEs through the index array (or directly with
 //!   NO_SQARRAY), honouring `to_submit`; stopping a batch at a request
 //!   that fails preparation (unless SUBMIT_ALL); GETEVENTS with
