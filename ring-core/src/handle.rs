@@ -103,6 +103,11 @@ impl<K: Kernel> Remote<K> {
 }
 
 /// A `Send + Sync` handle to a [`crate::Runtime`], for other threads.
+///
+/// The handles of a runtime share a duplicate of its ring descriptor, the
+/// target of [`spawn_via_msg_ring`](Self::spawn_via_msg_ring), so the
+/// kernel keeps the runtime's ring instance (not its memory in this
+/// process) until the last handle is dropped, even after the runtime is.
 pub struct Handle<K: Kernel = Linux> {
     pub(crate) remote: Arc<Remote<K>>,
     _k: PhantomData<fn() -> K>,
