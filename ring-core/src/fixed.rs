@@ -21,6 +21,14 @@
 //! table is unregistered and the memory freed; if the driver is gone, shut
 //! down or busy at that moment, the memory is leaked instead, since the
 //! kernel may still have it pinned and registered.
+//!
+//! A table belongs to the ring it was registered with, and its slot
+//! indices mean something else (or nothing) on any other ring: a lease
+//! given to an operation of another driver makes it complete with `EXDEV`
+//! without reaching the kernel, and [`FixedBuffers::unregister`] and
+//! [`FixedBuffers::replace`] refuse another driver with
+//! [`crate::Error::ForeignResource`]. Once unregistered, the table belongs
+//! to no ring, and operations refuse its leases the same way.
 
 use crate::buf::AlignedBuf;
 use crate::cqueue::Cqe;
@@ -28,6 +36,7 @@ use crate::driver::{Driver, Shared};
 use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::ops::res;
+use crate::ring::RingId;
 use crate::shared_fd::{AsSharedFd, SharedFd};
 use core::cell::{Cell, RefCell};
 use core::ops::{Deref, DerefMut};
@@ -79,6 +88,8 @@ struct FixedInner {
     release: Release,
     /// Set once the table was unregistered through [`FixedBuffers::unregister`].
     unregistered: Cell<bool>,
+    /// The ring the table is registered with; `None` once unregistered.
+    ring: Cell<Option<RingId>>,
 }
 
 impl Drop for FixedInner {
@@ -146,8 +157,23 @@ impl FixedBuffers {
                 slots: RefCell::new(slots),
                 release: Box::new(move || unregister_with(&weak)),
                 unregistered: Cell::new(false),
+                ring: Cell::new(Some(driver.ring_id())),
             }),
         })
+    }
+
+    /// The ring the table is registered with (`None` once unregistered).
+    pub fn ring_id(&self) -> Option<RingId> {
+        self.inner.ring.get()
+    }
+
+    /// Refuses `driver` unless the table is registered with its ring.
+    fn check_ring<K: Kernel>(&self, driver: &Driver<K>) -> Result<(), FixedError> {
+        match self.inner.ring.get() {
+            Some(r) if r == driver.ring_id() => Ok(()),
+            Some(_) => Err(FixedError::Register(crate::Error::ForeignResource { what: "registered buffer table" })),
+            None => Err(FixedError::Register(crate::Error::NotConfigured("the buffer table was unregistered"))),
+        }
     }
 
     /// The number of slots.
@@ -181,14 +207,18 @@ impl FixedBuffers {
     /// Unregisters the table now (`IORING_UNREGISTER_BUFFERS`). Refused
     /// with [`FixedError::Leased`] while any slot is leased, so no request
     /// in flight loses its buffer. The memory is freed when the last handle
-    /// goes.
+    /// goes. `driver` must be the one the table was registered with
+    /// ([`crate::Error::ForeignResource`] otherwise: another driver's table
+    /// is not this one).
     pub fn unregister<K: Kernel>(&self, driver: &Driver<K>) -> Result<(), FixedError> {
+        self.check_ring(driver)?;
         if let Some(index) = self.first_leased(0..self.len()) {
             return Err(FixedError::Leased { index });
         }
         match driver.ring_mut(|r| r.unregister_buffers()) {
             Some(Ok(())) => {
                 self.inner.unregistered.set(true);
+                self.inner.ring.set(None);
                 Ok(())
             }
             Some(Err(e)) => Err(FixedError::Register(e)),
@@ -200,8 +230,11 @@ impl FixedBuffers {
     /// `len` bytes (`IORING_REGISTER_BUFFERS_UPDATE`, 5.13). Refused with
     /// [`FixedError::Leased`] while the slot is leased. The old memory is
     /// leaked rather than freed: the kernel unpins it only after requests
-    /// that used it finish, which no lease tracks any more.
+    /// that used it finish, which no lease tracks any more. `driver` must
+    /// be the one the table is registered with, as for
+    /// [`unregister`](Self::unregister).
     pub fn replace<K: Kernel>(&self, driver: &Driver<K>, index: u16, len: usize) -> Result<(), FixedError> {
+        self.check_ring(driver)?;
         if usize::from(index) >= self.len() {
             return Err(FixedError::OutOfRange { index });
         }
@@ -254,6 +287,18 @@ impl FixedBuf {
     /// The slot's size.
     pub fn capacity(&self) -> usize {
         self.cap
+    }
+
+    /// The ring whose table the slot is in (`None` once the table was
+    /// unregistered): operations of any other driver refuse the lease.
+    pub fn ring_id(&self) -> Option<RingId> {
+        self.inner.ring.get()
+    }
+
+    /// [`Operation::refuse`] for an operation that names this slot.
+    #[inline]
+    pub(crate) fn refuse(&self, ring: RingId) -> Option<i32> {
+        crate::ops::foreign(self.inner.ring.get(), ring)
     }
 
     /// Sets how many bytes the lease covers (writes send this many; reads
@@ -321,6 +366,10 @@ unsafe impl Operation for ReadFixed {
         sqe
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
+    }
+
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
@@ -354,6 +403,10 @@ unsafe impl Operation for WriteFixed {
         sqe
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf)
     }
@@ -385,6 +438,10 @@ unsafe impl Operation for SendZcFixed {
         sqe.set_msg_flags(self.flags as u32);
         sqe.set_buf_index(self.buf.index);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {

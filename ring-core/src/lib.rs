@@ -54,7 +54,7 @@ pub use fs::File;
 pub use kernel::{Kernel, Linux};
 pub use op::{Cancelled, MultiOp, Multishot, Op, Operation};
 pub use probe::Probe;
-pub use ring::Ring;
+pub use ring::{Ring, RingId};
 pub use shared_fd::{AsSharedFd, At, SharedFd};
 pub use squeue::{SqBatch, SqFull, SubmissionQueue};
 pub use submit::{Timeout, Wait};

@@ -956,3 +956,49 @@ fn immediate_submission_counts_its_enters_and_a_park_blocks_instead_of_spinning(
     let spent = d.stats().enters - start;
     assert!(spent <= 10, "a park with a timer in flight waits in the kernel ({spent} enters for 50 ms)");
 }
+
+/// An operation that refuses a ring (`Operation::refuse`: it names a
+/// resource of another ring) never reaches it: alone, it completes with the
+/// errno it gave, and as a member of a chain it refuses the chain whole,
+/// each member's value coming back.
+#[test]
+fn an_operation_that_refuses_the_ring_never_reaches_it() {
+    struct Bound(ring_core::RingId, Rc<Cell<u32>>);
+    // SAFETY: a NOP carries no pointer.
+    unsafe impl ring_core::Operation for Bound {
+        type Output = i32;
+        fn prepare(&mut self) -> ring_core::sys::io_uring_sqe {
+            self.1.set(self.1.get() + 1);
+            ring_core::sys::io_uring_sqe { opcode: ring_core::sys::IORING_OP_NOP, ..Default::default() }
+        }
+        fn refuse(&self, ring: ring_core::RingId) -> Option<i32> {
+            (ring != self.0).then_some(libc::EXDEV)
+        }
+        fn complete(self, result: ring_core::Cqe, _: ring_core::Cqe) -> i32 {
+            result.res
+        }
+    }
+    let a = ring_core::Driver::new(4).unwrap();
+    let b = ring_core::Driver::new(4).unwrap();
+    let prepared = Rc::new(Cell::new(0));
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut op = b.op(Bound(a.ring_id(), prepared.clone()));
+    assert_eq!(std::pin::Pin::new(&mut op).poll(&mut cx), std::task::Poll::Ready(-libc::EXDEV));
+    let mut chain = b.chain();
+    let first = chain.push(ring_core::ops::Nop);
+    let bound = chain.push(Bound(a.ring_id(), prepared.clone()));
+    let mut start = chain.start();
+    let std::task::Poll::Ready(Err(mut refused)) = std::pin::Pin::new(&mut start).poll(&mut cx) else {
+        panic!("a chain with a member bound to another ring started")
+    };
+    assert!(matches!(refused.error(), ring_core::Error::ForeignResource { .. }), "{refused:?}");
+    assert!(refused.take(first).is_some() && refused.take(bound).is_some());
+    assert_eq!((prepared.get(), b.in_flight(), b.stats().started), (0, 0, 0), "nothing was prepared or started");
+    // On its own ring it runs.
+    let mut op = a.op(Bound(a.ring_id(), prepared.clone()));
+    while std::pin::Pin::new(&mut op).poll(&mut cx).is_pending() {
+        a.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert_eq!(prepared.get(), 1);
+}

@@ -75,7 +75,18 @@ impl<K: Kernel + 'static> Runtime<K> {
         // SAFETY: a fresh descriptor we own.
         let efd = Arc::new(unsafe { OwnedFd::from_raw_fd(efd) });
         let queue = Arc::new(WakeQueue::new(efd.clone()));
-        let ring_fd = driver.ring_mut(|r| r.fd()).flatten();
+        // Handles post wake-ups to the ring by descriptor, possibly after the
+        // driver closed its own: they get a duplicate, which cannot come to
+        // name another ring (see `handle::Remote`). Without one (no
+        // descriptor, or none left) they use the eventfd.
+        let ring_fd = driver.ring_mut(|r| r.fd()).flatten().and_then(|fd| {
+            // SAFETY: F_DUPFD_CLOEXEC has no memory effects; `fd` is the
+            // ring's open descriptor, and a non-negative result is a new
+            // descriptor nothing else owns.
+            let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+            // SAFETY: as just said.
+            (dup >= 0).then(|| unsafe { OwnedFd::from_raw_fd(dup) })
+        });
         let remote = Arc::new(Remote::new(queue.clone(), ring_fd));
         let scheduler = Rc::new(Scheduler::new(queue));
         let rt = Runtime { scheduler, remote, driver };

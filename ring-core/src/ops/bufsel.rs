@@ -18,6 +18,11 @@
 //! start a new stream: nothing was lost, the data waits in the socket), or
 //! another error; `Ok` of an empty buffer is end of file.
 //!
+//! A pool belongs to the ring it was registered with: given to another
+//! driver, an operation here completes with `EXDEV` (a stream yields one
+//! such error and ends) without reaching the kernel, since that ring's
+//! group of the same id holds other buffers, or none.
+//!
 //! Dropping a stream cancels it. Data the kernel received for it before
 //! the cancellation took effect is discarded (its buffers are recycled), as
 //! with any cancelled receive; to stop without losing data, stop reading
@@ -29,6 +34,7 @@ use crate::driver::Driver;
 use crate::kernel::Kernel;
 use crate::op::{MultiOp, Multishot, Op, Operation};
 use crate::pool::{BufferPool, PoolBuf, PoolInner};
+use crate::ring::RingId;
 use crate::shared_fd::{AsSharedFd, SharedFd};
 use ring_sys::*;
 use std::io;
@@ -80,6 +86,10 @@ unsafe impl Operation for ReadPool {
         sqe
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         pooled(&self.pool, &result)
     }
@@ -108,6 +118,10 @@ unsafe impl Operation for RecvPool {
         sqe.len = self.pool.buf_len();
         sqe.set_msg_flags(self.flags as u32);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -141,6 +155,10 @@ unsafe impl Multishot for RecvPoolMulti {
         sqe
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
+    }
+
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
         Some(pooled(&self.pool, &cqe))
     }
@@ -167,6 +185,10 @@ unsafe impl Multishot for RecvBundleMulti {
         sqe
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
+    }
+
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
         let bufs = self.pool.take_bundle(&cqe);
         Some(res(&cqe).map(|_| bufs))
@@ -190,6 +212,10 @@ unsafe impl Multishot for ReadPoolMulti {
         let mut sqe = select_sqe(IORING_OP_READ_MULTISHOT, self.fd.raw(), &self.pool);
         sqe.set_off(u64::MAX);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
@@ -222,6 +248,10 @@ unsafe impl Multishot for RecvMsgPoolMulti {
         sqe.len = 1;
         sqe.set_msg_flags(self.flags as u32);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {

@@ -8,7 +8,10 @@
 //! completion, so the slot cannot be emptied and handed to another file
 //! while the request is in flight (bug class 4.10). Operations that create
 //! a slot close it in [`Operation::orphaned`] if their future is gone
-//! (bug class 4.6). See `crate::fixed_files` for the whole argument.
+//! (bug class 4.6). A table and its slots belong to the ring they were
+//! registered with: every operation here refuses another driver's (it
+//! completes with `EXDEV` without reaching the kernel). See
+//! `crate::fixed_files` for the whole argument.
 
 use super::res;
 use crate::buf::{IoBuf, IoBufMut};
@@ -19,6 +22,7 @@ use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::opcode;
 use crate::ops::SockAddr;
+use crate::ring::RingId;
 use crate::shared_fd::{AsSharedFd, At, SharedFd};
 use crate::types::Fixed;
 use ring_sys::{io_uring_sqe, IORING_FILE_INDEX_ALLOC};
@@ -58,6 +62,10 @@ unsafe impl Operation for OpenAtDirect {
             .file_index(IORING_FILE_INDEX_ALLOC)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.files.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<FixedFd> {
@@ -125,6 +133,10 @@ unsafe impl Operation for AcceptDirect {
             .into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.files.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         let fd = adopt(&self.files, &result)?;
         Ok((fd, socket_addr(&self.addr, self.addrlen)))
@@ -159,6 +171,10 @@ unsafe impl Operation for SocketDirect {
             .into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.files.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<FixedFd> {
         adopt(&self.files, &result)
     }
@@ -183,6 +199,10 @@ unsafe impl Operation for CloseDirect {
 
     fn prepare(&mut self) -> io_uring_sqe {
         opcode::Close::new(Fixed(self.fd.slot())).build().into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -219,6 +239,10 @@ unsafe impl<B: IoBufMut> Operation for ReadDirect<B> {
         opcode::Read::new(Fixed(self.fd.slot()), self.buf.stable_mut_ptr(), len).offset(self.offset).build().into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
+    }
+
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
@@ -247,6 +271,10 @@ unsafe impl<B: IoBuf> Operation for WriteDirect<B> {
         opcode::Write::new(Fixed(self.fd.slot()), self.buf.stable_ptr(), len).offset(self.offset).build().into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf)
     }
@@ -267,6 +295,10 @@ unsafe impl<B: IoBuf> Operation for SendDirect<B> {
     fn prepare(&mut self) -> io_uring_sqe {
         let len = super::rw_len(self.buf.bytes_init());
         opcode::Send::new(Fixed(self.fd.slot()), self.buf.stable_ptr(), len).flags(self.flags as u32).build().into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -292,6 +324,10 @@ unsafe impl<B: IoBufMut> Operation for RecvDirect<B> {
             .flags(self.flags as u32)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -320,6 +356,10 @@ unsafe impl Operation for ConnectDirect {
         opcode::Connect::new(Fixed(self.fd.slot()), self.addr.as_ptr(), self.addr.len() as libc::socklen_t)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {

@@ -15,6 +15,7 @@ use crate::fixed::FixedBuf;
 use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::opcode;
+use crate::ring::RingId;
 use crate::shared_fd::{AsSharedFd, SharedFd};
 use core::ops::Range;
 use ring_sys::io_uring_sqe;
@@ -76,6 +77,10 @@ unsafe impl Operation for ReadvFixed {
             .into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf, self.segments)
     }
@@ -104,6 +109,10 @@ unsafe impl Operation for WritevFixed {
             .offset(self.offset)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {

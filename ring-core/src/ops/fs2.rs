@@ -441,6 +441,9 @@ pub struct FilesUpdate {
     /// Their numbers, `-1` for a slot to clear: the array the SQE names.
     raw: Vec<RawFd>,
     offset: i32,
+    /// The driver's record of the slots its direct descriptors own (the
+    /// allocation range of a registered `FixedFiles`), read at start.
+    reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
 }
 
 // SAFETY: the SQE points at `self.raw`'s heap array, only read. Each
@@ -454,6 +457,21 @@ unsafe impl Operation for FilesUpdate {
     fn prepare(&mut self) -> io_uring_sqe {
         let len = self.raw.len().min(u32::MAX as usize) as u32;
         opcode::FilesUpdate::new(self.raw.as_ptr(), len).offset(self.offset).build().into_sqe()
+    }
+
+    /// Refused with `EBUSY` if it would replace or empty a slot of a
+    /// registered `FixedFiles` table's allocation range: those slots belong
+    /// to direct descriptors (`FixedFd`), which would then name another
+    /// file. Letting the kernel pick free slots (`IORING_FILE_INDEX_ALLOC`
+    /// as the offset) touches no occupied slot and is allowed.
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        let (start, end) = self.reserved.get()?;
+        if self.offset as u32 == ring_sys::IORING_FILE_INDEX_ALLOC || self.raw.is_empty() {
+            return None;
+        }
+        let first = u64::from(self.offset as u32);
+        let last = first + self.raw.len() as u64;
+        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -622,10 +640,13 @@ impl<K: Kernel> Driver<K> {
     /// Replaces registered files from slot `offset` on with `files`
     /// (`IORING_OP_FILES_UPDATE`, 5.6); `None` clears a slot. The
     /// operation keeps each descriptor open until it has ended, and gives
-    /// them back.
+    /// them back. While a [`crate::fixed_files::FixedFiles`] table is
+    /// registered, the slots of its allocation range belong to its direct
+    /// descriptors: an update touching any of them completes with `EBUSY`
+    /// without reaching the kernel.
     pub fn files_update(&self, files: Vec<Option<SharedFd>>, offset: i32) -> Op<FilesUpdate, K> {
         let raw = files.iter().map(|f| f.as_ref().map_or(-1, SharedFd::raw)).collect();
-        self.op(FilesUpdate { files, raw, offset })
+        self.op(FilesUpdate { files, raw, offset, reserved: self.shared.reserved_files.clone() })
     }
 
     /// Installs direct descriptor `slot` as a normal, close-on-exec one

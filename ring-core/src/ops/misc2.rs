@@ -44,6 +44,10 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
         self.op.prepare()
     }
 
+    fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
+        self.op.refuse(ring)
+    }
+
     // The entry size is `T`'s: without these two, a 128-byte operation
     // kept alive would be written as a 64-byte entry (refused nowhere, and
     // on a mixed ring the kernel would take the next entry as its second
@@ -75,6 +79,10 @@ unsafe impl<T: Multishot, R: 'static> Multishot for KeepAlive<T, R> {
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.op.prepare()
+    }
+
+    fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
+        self.op.refuse(ring)
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<T::Item> {

@@ -59,6 +59,14 @@ pub(crate) fn res(cqe: &Cqe) -> io::Result<u32> {
     cqe.result().map_err(|e| io::Error::from_raw_os_error(e.raw()))
 }
 
+/// The refusal of an operation that names a resource of ring `owner` (see
+/// [`crate::Operation::refuse`]): `EXDEV` on any other ring, or when the
+/// resource belongs to no ring any more.
+#[inline]
+pub(crate) fn foreign(owner: Option<crate::ring::RingId>, ring: crate::ring::RingId) -> Option<i32> {
+    (owner != Some(ring)).then_some(libc::EXDEV)
+}
+
 /// `len` clamped to what one SQE can carry.
 pub(crate) fn rw_len(len: usize) -> u32 {
     len.min(MAX_RW_COUNT) as u32

@@ -1,1 +1,9 @@
+//! The adversarial suite: safe code attacking the public API the way an
+//! auditor would. Each module is named by the rule it checks, and each
+//! test's doc comment states the rule.
+//!
+//! Run with `cargo test -p ring-core --test adversarial`.
+
 mod descriptors_outlive_their_operations;
+mod registered_ring_index;
+mod resources_bound_to_their_ring;
