@@ -27,7 +27,12 @@ SIM = ("sim_ring", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_
 PROP = ("prop_driver", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver"], {})
 DRIVER = ("driver+stress", ["cargo", "test", "-q", "-p", "ring-core", "--test", "driver", "--test", "stress"], {})
 OPCODES = ("opcodes", ["cargo", "test", "-q", "-p", "ring-core", "--test", "opcodes"], {})
+DESCRIPTORS = ("adversarial descriptors",
+               ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "descriptors_outlive_their_operations"],
+               {})
 ADVERSARIAL = ("adversarial", ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial"], {})
+REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "register"], {})
+SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 
 ORDER = "ring-core/src/order.rs"
 PLANTS = [
@@ -82,6 +87,41 @@ PLANTS = [
     ("cancellations submitted without a CQ credit", "ring-core/src/driver/mod.rs",
      "        while self.t.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
+    ("an operation keeps only its descriptor's number (an Rc handle is not held)", "ring-core/src/shared_fd.rs",
+     "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
+     "        SharedFd::from(self.clone())",
+     "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
+     "        unsafe { SharedFd::borrow_raw(self.as_fd().as_raw_fd()) }", True, [DESCRIPTORS]),
+    ("a ring may remove a registered-ring index it did not register", "ring-core/src/register/ring_fds.rs",
+     "        if indices.iter().any(|&i| owner(table, i) != Some(self.id)) {",
+     "        if false && indices.iter().any(|&i| owner(table, i) != Some(self.id)) {", True, [ADVERSARIAL, SIM_RINGS]),
+    ("a dropped ring leaves the registered-ring indices it registered", "ring-core/src/ring.rs",
+     "        for index in mine {\n            self.unregister_index(index);",
+     "        for index in mine {\n            let _ = index;", True, [ADVERSARIAL, SIM_RINGS]),
+    ("a ring takes over an index recorded for another ring", "ring-core/src/register/ring_fds.rs",
+     "                Some(x) => x.ring == ring,",
+     "                Some(_) => true,", True, [REGISTER]),
+    ("memory released through the registered index", "ring-core/src/ring.rs",
+     "            Some(i) if self.fd < 0 => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),",
+     "            Some(i) => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),", True, [REGISTER]),
+    ("a buffer pool accepted by another driver", "ring-core/src/pool.rs",
+     "        crate::ops::foreign(Some(self.ring), ring)",
+     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a file table or direct descriptor accepted by another driver", "ring-core/src/fixed_files.rs",
+     "        crate::ops::foreign(Some(self.ring), ring)",
+     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a registered-buffer lease accepted by another driver", "ring-core/src/fixed.rs",
+     "        crate::ops::foreign(self.inner.ring.get(), ring)",
+     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a registered-buffer table unregistered through another driver", "ring-core/src/fixed.rs",
+     "            Some(_) => Err(FixedError::Register(crate::Error::ForeignResource { what: \"registered buffer table\" })),",
+     "            Some(_) => Ok(()),", True, [ADVERSARIAL]),
+    ("files_update replaces a direct descriptor's slot", "ring-core/src/ops/fs2.rs",
+     "        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)",
+     "        (first < u64::from(end) && u64::from(start) < last && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
+    ("a buffer ring accepted by another ring", "ring-core/src/register/buf_ring.rs",
+     "        if buf_ring.owner != self.id {",
+     "        if false {", True, [ADVERSARIAL]),
     # Foreign code: wakers, destructors and hooks may panic or call back.
     ("waker cloned inside the driver's borrow, before the claim is recorded", "ring-core/src/driver/mod.rs",
      "        match self.t.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",

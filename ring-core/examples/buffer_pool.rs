@@ -9,6 +9,7 @@ use ring_core::register::BufRingConfig;
 use ring_core::Runtime;
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
+use std::rc::Rc;
 
 const TOTAL: usize = 4 << 20;
 
@@ -24,7 +25,8 @@ fn main() -> io::Result<()> {
         let data: Vec<u8> = (0..TOTAL).map(byte).collect();
         s.write_all(&data)
     });
-    let (sock, _) = l.accept()?;
+    // Shared with the multishot receive, which keeps it open until it ends.
+    let sock = Rc::new(l.accept()?.0);
 
     let rt = Runtime::new(64)?;
     let d = rt.driver().clone();

@@ -9,7 +9,7 @@
 //!
 //! Run with `cargo run -p ring-core --example epoll_loop`.
 
-use ring_core::Driver;
+use ring_core::{Driver, SharedFd};
 use std::future::Future;
 use std::os::fd::AsRawFd;
 use std::pin::pin;
@@ -41,7 +41,8 @@ fn main() -> std::io::Result<()> {
     let d = driver.clone();
     let mut work = pin!(async move {
         d.sleep(Duration::from_millis(20)).await?;
-        let (r, buf) = d.read_at(&std::fs::File::open("/proc/self/stat")?, Vec::with_capacity(64), 0).await;
+        let (r, buf) =
+            d.read_at(&SharedFd::new(std::fs::File::open("/proc/self/stat")?), Vec::with_capacity(64), 0).await;
         Ok::<_, std::io::Error>((r?, buf))
     });
     let mut rounds = 0;

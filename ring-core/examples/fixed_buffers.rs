@@ -7,6 +7,7 @@
 use ring_core::fixed::FixedBuffers;
 use ring_core::Runtime;
 use std::io;
+use std::rc::Rc;
 
 const SLOT: usize = 64 * 1024;
 
@@ -15,7 +16,8 @@ fn main() -> io::Result<()> {
     let d = rt.driver().clone();
     let table = FixedBuffers::new(&d, 4, SLOT).map_err(io::Error::other)?;
     let path = std::env::temp_dir().join(format!("ring-core-fixed-buffers-{}", std::process::id()));
-    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?;
+    // Shared with each operation, which keeps it open until the kernel is done.
+    let file = Rc::new(std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?);
     rt.block_on(async {
         // One slot per quarter of the file, each with its own pattern.
         for slot in 0..2u16 {

@@ -14,6 +14,7 @@ use ring_core::driver::Immediate;
 use ring_core::{Builder, Driver};
 use std::io;
 use std::os::fd::AsRawFd;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
 
@@ -51,7 +52,7 @@ fn main() -> io::Result<()> {
                 // A ring-core timer (a kernel timeout) next to a tokio one.
                 d.sleep(Duration::from_millis(10 * i)).await?;
                 tokio::time::sleep(Duration::from_millis(5)).await;
-                let file = std::fs::File::open("/proc/self/stat")?;
+                let file = Rc::new(std::fs::File::open("/proc/self/stat")?);
                 let (n, buf) = d.read_at(&file, Vec::with_capacity(256), 0).await;
                 let n = n?;
                 assert!(n > 0 && buf.starts_with(std::process::id().to_string().as_bytes()), "read our own stat");

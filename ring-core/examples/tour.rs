@@ -115,9 +115,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     print!("READ (raw): {n} bytes: {}", String::from_utf8_lossy(&buf[..n]));
 
     // 4. The same read through the safe layer: the buffer is moved into the
-    //    operation and handed back with the result.
+    //    operation and handed back with the result, and the operation holds
+    //    the file (shared through an `Rc`) until the kernel is done, so it
+    //    cannot be closed under the request.
     let rt = Runtime::new(64)?;
     let d = rt.driver().clone();
+    let file = std::rc::Rc::new(file);
     let (res, buf) = rt.block_on(async move { d.read_at(&file, Vec::with_capacity(64), 0).await })?;
     print!("READ (safe): {} bytes: {}", res?, String::from_utf8_lossy(&buf));
     std::fs::remove_file(&path)?;

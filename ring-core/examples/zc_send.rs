@@ -8,6 +8,7 @@ use ring_core::buf::IoBuf;
 use ring_core::Runtime;
 use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 const CHUNK: usize = 1 << 20;
@@ -19,7 +20,8 @@ fn byte(i: usize) -> u8 {
 
 fn main() -> io::Result<()> {
     let l = TcpListener::bind("127.0.0.1:0")?;
-    let tx = TcpStream::connect(l.local_addr()?)?;
+    // Shared with each send, which keeps it open until the kernel is done.
+    let tx = Rc::new(TcpStream::connect(l.local_addr()?)?);
     let (mut rx, _) = l.accept()?;
     rx.set_read_timeout(Some(Duration::from_secs(10)))?;
     let receiver = std::thread::spawn(move || -> io::Result<usize> {

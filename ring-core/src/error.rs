@@ -109,6 +109,16 @@ pub enum Error {
     /// running while its state was borrowed (an operation's own code, or a
     /// destructor). Nothing was done; the same call made afterwards works.
     Reentrant,
+    /// A resource that belongs to another ring was given to this one: a
+    /// buffer pool or buffer ring, a registered buffer table or one of its
+    /// leases, a file table or a direct descriptor, or a registered-ring
+    /// index this ring did not register. Nothing was done with it. (An
+    /// operation given one completes with `EXDEV`, this variant's errno,
+    /// without reaching the kernel.)
+    ForeignResource {
+        /// What kind of resource.
+        what: &'static str,
+    },
     /// The kernel dropped a completion (`EBADR` from `io_uring_enter`): the
     /// CQ overflowed on a kernel without `IORING_FEAT_NODROP` or it could
     /// not allocate the overflow entry.
@@ -137,6 +147,7 @@ impl Error {
             Error::CompletionLost => Some(Errno::new(libc::EBADR)),
             Error::SubmissionQueueFull => Some(Errno::new(libc::EBUSY)),
             Error::Reentrant => Some(Errno::new(libc::EDEADLK)),
+            Error::ForeignResource { .. } => Some(Errno::new(libc::EXDEV)),
             Error::BadFd(_) => Some(Errno::new(libc::EBADF)),
             Error::UnsupportedOpcode { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
             Error::TooLong { .. } => Some(Errno::new(libc::E2BIG)),
@@ -212,6 +223,7 @@ impl fmt::Display for Error {
             Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
             Error::SubmissionQueueFull => write!(f, "the submission queue is full"),
             Error::Reentrant => write!(f, "called from inside the driver, while it was running other code"),
+            Error::ForeignResource { what } => write!(f, "the {what} belongs to another ring"),
             Error::CompletionLost => write!(
                 f,
                 "the kernel dropped a completion (EBADR): the completion queue overflowed without IORING_FEAT_NODROP"

@@ -21,6 +21,14 @@
 //! table is unregistered and the memory freed; if the driver is gone, shut
 //! down or busy at that moment, the memory is leaked instead, since the
 //! kernel may still have it pinned and registered.
+//!
+//! A table belongs to the ring it was registered with, and its slot
+//! indices mean something else (or nothing) on any other ring: a lease
+//! given to an operation of another driver makes it complete with `EXDEV`
+//! without reaching the kernel, and [`FixedBuffers::unregister`] and
+//! [`FixedBuffers::replace`] refuse another driver with
+//! [`crate::Error::ForeignResource`]. Once unregistered, the table belongs
+//! to no ring, and operations refuse its leases the same way.
 
 use crate::buf::AlignedBuf;
 use crate::cqueue::Cqe;
@@ -29,11 +37,12 @@ use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::ops::res;
 use crate::register::{MAX_BUFFERS, MAX_BUFFER_LEN};
+use crate::ring::RingId;
+use crate::shared_fd::{AsSharedFd, SharedFd};
 use core::cell::{Cell, RefCell};
 use core::ops::{Deref, DerefMut};
 use ring_sys::*;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
 use std::rc::{Rc, Weak};
 
 /// Why a registered-buffer table refused a change.
@@ -80,6 +89,8 @@ struct FixedInner {
     release: Release,
     /// Set once the table was unregistered through [`FixedBuffers::unregister`].
     unregistered: Cell<bool>,
+    /// The ring the table is registered with; `None` once unregistered.
+    ring: Cell<Option<RingId>>,
 }
 
 impl Drop for FixedInner {
@@ -173,8 +184,23 @@ impl FixedBuffers {
                 slots: RefCell::new(slots),
                 release: Box::new(move || unregister_with(&weak)),
                 unregistered: Cell::new(false),
+                ring: Cell::new(Some(driver.ring_id())),
             }),
         })
+    }
+
+    /// The ring the table is registered with (`None` once unregistered).
+    pub fn ring_id(&self) -> Option<RingId> {
+        self.inner.ring.get()
+    }
+
+    /// Refuses `driver` unless the table is registered with its ring.
+    fn check_ring<K: Kernel>(&self, driver: &Driver<K>) -> Result<(), FixedError> {
+        match self.inner.ring.get() {
+            Some(r) if r == driver.ring_id() => Ok(()),
+            Some(_) => Err(FixedError::Register(crate::Error::ForeignResource { what: "registered buffer table" })),
+            None => Err(FixedError::Register(crate::Error::NotConfigured("the buffer table was unregistered"))),
+        }
     }
 
     /// The number of slots.
@@ -208,14 +234,18 @@ impl FixedBuffers {
     /// Unregisters the table now (`IORING_UNREGISTER_BUFFERS`). Refused
     /// with [`FixedError::Leased`] while any slot is leased, so no request
     /// in flight loses its buffer. The memory is freed when the last handle
-    /// goes.
+    /// goes. `driver` must be the one the table was registered with
+    /// ([`crate::Error::ForeignResource`] otherwise: another driver's table
+    /// is not this one).
     pub fn unregister<K: Kernel>(&self, driver: &Driver<K>) -> Result<(), FixedError> {
+        self.check_ring(driver)?;
         if let Some(index) = self.first_leased(0..self.len()) {
             return Err(FixedError::Leased { index });
         }
         match driver.ring_mut(|r| r.unregister_buffers()) {
             Some(Ok(())) => {
                 self.inner.unregistered.set(true);
+                self.inner.ring.set(None);
                 Ok(())
             }
             Some(Err(e)) => Err(FixedError::Register(e)),
@@ -227,8 +257,11 @@ impl FixedBuffers {
     /// `len` bytes (`IORING_REGISTER_BUFFERS_UPDATE`, 5.13). Refused with
     /// [`FixedError::Leased`] while the slot is leased. The old memory is
     /// leaked rather than freed: the kernel unpins it only after requests
-    /// that used it finish, which no lease tracks any more.
+    /// that used it finish, which no lease tracks any more. `driver` must
+    /// be the one the table is registered with, as for
+    /// [`unregister`](Self::unregister).
     pub fn replace<K: Kernel>(&self, driver: &Driver<K>, index: u16, len: usize) -> Result<(), FixedError> {
+        self.check_ring(driver)?;
         if usize::from(index) >= self.len() {
             return Err(FixedError::OutOfRange { index });
         }
@@ -284,6 +317,18 @@ impl FixedBuf {
         self.cap
     }
 
+    /// The ring whose table the slot is in (`None` once the table was
+    /// unregistered): operations of any other driver refuse the lease.
+    pub fn ring_id(&self) -> Option<RingId> {
+        self.inner.ring.get()
+    }
+
+    /// [`Operation::refuse`] for an operation that names this slot.
+    #[inline]
+    pub(crate) fn refuse(&self, ring: RingId) -> Option<i32> {
+        crate::ops::foreign(self.inner.ring.get(), ring)
+    }
+
     /// Sets how many bytes the lease covers (writes send this many; reads
     /// fill up to the capacity and set it to the count read).
     pub fn set_len(&mut self, len: usize) {
@@ -327,7 +372,7 @@ impl Drop for FixedBuf {
 /// [`Driver::read_fixed`].
 #[derive(Debug)]
 pub struct ReadFixed {
-    fd: RawFd,
+    fd: SharedFd,
     buf: FixedBuf,
     offset: u64,
 }
@@ -341,12 +386,16 @@ unsafe impl Operation for ReadFixed {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_READ_FIXED;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.buf.ptr as u64);
         sqe.len = crate::ops::rw_len(self.buf.cap);
         sqe.set_off(self.offset);
         sqe.set_buf_index(self.buf.index);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -362,7 +411,7 @@ unsafe impl Operation for ReadFixed {
 /// [`Driver::write_fixed`].
 #[derive(Debug)]
 pub struct WriteFixed {
-    fd: RawFd,
+    fd: SharedFd,
     buf: FixedBuf,
     offset: u64,
 }
@@ -374,12 +423,16 @@ unsafe impl Operation for WriteFixed {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_WRITE_FIXED;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.buf.ptr as u64);
         sqe.len = crate::ops::rw_len(self.buf.len);
         sqe.set_off(self.offset);
         sqe.set_buf_index(self.buf.index);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -391,7 +444,7 @@ unsafe impl Operation for WriteFixed {
 /// with `IORING_RECVSEND_FIXED_BUF`); see [`Driver::send_zc_fixed`].
 #[derive(Debug)]
 pub struct SendZcFixed {
-    fd: RawFd,
+    fd: SharedFd,
     buf: FixedBuf,
     flags: i32,
 }
@@ -406,13 +459,17 @@ unsafe impl Operation for SendZcFixed {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_SEND_ZC;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.ioprio = IORING_RECVSEND_FIXED_BUF as u16;
         sqe.set_addr(self.buf.ptr as u64);
         sqe.len = crate::ops::rw_len(self.buf.len);
         sqe.set_msg_flags(self.flags as u32);
         sqe.set_buf_index(self.buf.index);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {
@@ -424,21 +481,21 @@ impl<K: Kernel> Driver<K> {
     /// Reads into the leased registered buffer `buf` (up to its capacity)
     /// from `fd` at `offset` (`IORING_OP_READ_FIXED`, 5.1). The lease
     /// comes back with its length set to the count read.
-    pub fn read_fixed(&self, fd: &impl AsRawFd, buf: FixedBuf, offset: u64) -> Op<ReadFixed, K> {
-        self.op(ReadFixed { fd: fd.as_raw_fd(), buf, offset })
+    pub fn read_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, offset: u64) -> Op<ReadFixed, K> {
+        self.op(ReadFixed { fd: fd.shared_fd(), buf, offset })
     }
 
     /// Writes the first `buf.len()` bytes of the leased registered buffer
     /// to `fd` at `offset` (`IORING_OP_WRITE_FIXED`, 5.1).
-    pub fn write_fixed(&self, fd: &impl AsRawFd, buf: FixedBuf, offset: u64) -> Op<WriteFixed, K> {
-        self.op(WriteFixed { fd: fd.as_raw_fd(), buf, offset })
+    pub fn write_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, offset: u64) -> Op<WriteFixed, K> {
+        self.op(WriteFixed { fd: fd.shared_fd(), buf, offset })
     }
 
     /// Zero-copy send of the first `buf.len()` bytes of a leased registered
     /// buffer on socket `fd` (`IORING_OP_SEND_ZC` with
     /// `IORING_RECVSEND_FIXED_BUF`, 6.0). The lease comes back only after
     /// the kernel's notification, even if the send failed or was cancelled.
-    pub fn send_zc_fixed(&self, fd: &impl AsRawFd, buf: FixedBuf, flags: i32) -> Op<SendZcFixed, K> {
-        self.op(SendZcFixed { fd: fd.as_raw_fd(), buf, flags })
+    pub fn send_zc_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, flags: i32) -> Op<SendZcFixed, K> {
+        self.op(SendZcFixed { fd: fd.shared_fd(), buf, flags })
     }
 }

@@ -32,12 +32,24 @@
 //! - A direct open or accept whose future was dropped but which still
 //!   succeeded closes its new slot in [`Operation::orphaned`]
 //!   (bug class 4.6).
+//! - A table, and every [`FixedFd`] in it, belongs to the ring it was
+//!   registered with: slot numbers mean other files (or none) on another
+//!   ring. An operation of another driver given one completes with `EXDEV`
+//!   without reaching the kernel, so it can neither do I/O on another
+//!   ring's file nor adopt another ring's new slot into this table (whose
+//!   drop would then empty a slot of this ring that a live handle names).
+//! - While the table is registered, the slots of its allocation range
+//!   belong to its direct descriptors: [`Driver::files_update`] refuses
+//!   (with `EBUSY`) to replace or empty any of them, since a live
+//!   [`FixedFd`] would then name another file.
 //!
 //! [`Operation::orphaned`]: crate::Operation::orphaned
+//! [`Driver::files_update`]: crate::Driver::files_update
 
 use crate::driver::{Driver, Shared};
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
+use crate::ring::RingId;
 use crate::types::Target;
 use core::cell::{Cell, RefCell};
 use core::ops::Range;
@@ -59,6 +71,11 @@ pub(crate) struct FilesInner {
     pending: RefCell<Vec<u32>>,
     /// Slots held by a [`FixedFd`] (or waiting in `pending`).
     occupied: Cell<u32>,
+    /// The ring the table is registered with.
+    ring: RingId,
+    /// The driver's record of the allocation range its direct descriptors
+    /// come from (cleared when the table goes).
+    reserved: Rc<Cell<Option<(u32, u32)>>>,
 }
 
 impl core::fmt::Debug for FilesInner {
@@ -68,6 +85,13 @@ impl core::fmt::Debug for FilesInner {
 }
 
 impl FilesInner {
+    /// [`crate::Operation::refuse`] for an operation that names this table
+    /// or one of its slots.
+    #[inline]
+    pub(crate) fn refuse(&self, ring: RingId) -> Option<i32> {
+        crate::ops::foreign(Some(self.ring), ring)
+    }
+
     /// Retries the closes recorded in `pending`; returns how many are left.
     fn flush(&self) -> usize {
         let Ok(mut pending) = self.pending.try_borrow_mut() else { return 0 };
@@ -108,6 +132,8 @@ impl Drop for FilesInner {
         // be reached, the kernel drops the table with the ring.
         self.flush();
         let _ = (self.release)();
+        // No direct descriptor of this table is left to protect.
+        self.reserved.set(None);
     }
 }
 
@@ -164,6 +190,8 @@ impl FixedFiles {
         }
         let clear_weak = Rc::downgrade(&driver.shared);
         let release_weak = clear_weak.clone();
+        let reserved = driver.shared.reserved_files.clone();
+        reserved.set(Some((alloc.start, alloc.end)));
         Ok(FixedFiles {
             inner: Rc::new(FilesInner {
                 size,
@@ -172,8 +200,16 @@ impl FixedFiles {
                 release: Box::new(move || release_with(&release_weak)),
                 pending: RefCell::new(Vec::new()),
                 occupied: Cell::new(0),
+                ring: driver.ring_id(),
+                reserved,
             }),
         })
+    }
+
+    /// The ring the table is registered with; operations of any other
+    /// driver refuse it and its direct descriptors.
+    pub fn ring_id(&self) -> RingId {
+        self.inner.ring
     }
 
     /// The number of slots in the table.
@@ -258,6 +294,18 @@ impl FixedFd {
         Target::Fixed(self.inner.slot)
     }
 
+    /// The ring whose table the slot is in; operations of any other
+    /// driver refuse it (they complete with `EXDEV`).
+    pub fn ring_id(&self) -> RingId {
+        self.inner.files.ring
+    }
+
+    /// [`crate::Operation::refuse`] for an operation that names this slot.
+    #[inline]
+    pub(crate) fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.inner.files.refuse(ring)
+    }
+
     /// The table the slot belongs to.
     pub fn files(&self) -> FixedFiles {
         FixedFiles { inner: self.inner.files.clone() }
@@ -300,6 +348,8 @@ mod tests {
             release: Box::new(|| false),
             pending: RefCell::new(Vec::new()),
             occupied: Cell::new(0),
+            ring: crate::Ring::new(2).unwrap().id(),
+            reserved: Rc::new(Cell::new(None)),
         };
         assert_eq!(format!("{inner:?}"), "FilesInner { size: 4, occupied: 0 }");
     }

@@ -1,33 +1,30 @@
 //! [`File`]: a file opened, read, written, synced and closed through the ring.
 //!
-//! # Why the descriptor is an `Rc<OwnedFd>`
+//! # Why the descriptor is a [`SharedFd`]
 //!
 //! The kernel looks a descriptor up when it *issues* a request, which can
 //! be long after the SQE was written. If the descriptor were closed in the
 //! meantime and its number reused by another `open`, the request would act
-//! on the wrong file (bug class 4.10). Methods therefore take `&self`, and
-//! every operation they start holds a clone of the file's `Rc<OwnedFd>`
-//! (through [`KeepAlive`]) inside the driver's table until its terminal
-//! completion — also when its future is dropped or forgotten. Dropping a
-//! `File` closes the descriptor only when the last operation naming it has
-//! ended. The alternative, `&mut self` methods borrowing the file for the
-//! future's lifetime, cannot cover a forgotten future, which releases the
-//! borrow while the request is still in the kernel.
+//! on the wrong file (see [`crate::shared_fd`]). Methods therefore take
+//! `&self`, and every operation they start holds a clone of the file's
+//! [`SharedFd`] inside the driver's table until its terminal completion —
+//! also when its future is dropped or forgotten. Dropping a `File` closes
+//! the descriptor only when the last operation naming it has ended. The
+//! alternative, `&mut self` methods borrowing the file for the future's
+//! lifetime, cannot cover a forgotten future, which releases the borrow
+//! while the request is still in the kernel.
 
 use crate::buf::{IoBuf, IoBufMut};
 use crate::driver::Driver;
 use crate::kernel::{Kernel, Linux};
 use crate::op::Op;
-use crate::ops::{Fsync, Ftruncate, KeepAlive, Read, ReadV, Statx, Write, WriteV};
+use crate::ops::{Fsync, Ftruncate, Read, ReadV, Statx, Write, WriteV};
+use crate::shared_fd::{AsSharedFd, At, SharedFd};
 use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::rc::Rc;
-
-/// An operation holding the descriptor it names.
-pub type Held<T> = KeepAlive<T, Rc<OwnedFd>>;
 
 pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
     CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path has a NUL"))
@@ -35,8 +32,11 @@ pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
 
 /// A file driven by the ring. See the [module documentation](self) for how
 /// the descriptor outlives every operation naming it.
+///
+/// A `File` is [`AsSharedFd`], so it can also be passed to any
+/// [`Driver`] method that names a descriptor (`driver.splice(&file, ..)`).
 pub struct File<K: Kernel = Linux> {
-    fd: Rc<OwnedFd>,
+    fd: SharedFd,
     driver: Driver<K>,
 }
 
@@ -60,13 +60,13 @@ impl<K: Kernel> File<K> {
     /// Opens `path` with `open(2)` flags and a creation mode
     /// (`IORING_OP_OPENAT`); close-on-exec is always added.
     pub async fn open_with(driver: &Driver<K>, path: impl AsRef<Path>, flags: i32, mode: u32) -> io::Result<Self> {
-        let fd = driver.openat(None, cstring(path.as_ref())?, flags, mode).await?;
+        let fd = driver.openat(At::CWD, cstring(path.as_ref())?, flags, mode).await?;
         Ok(File::from_fd(driver, fd))
     }
 
     /// Wraps an open descriptor.
     pub fn from_fd(driver: &Driver<K>, fd: OwnedFd) -> Self {
-        File { fd: Rc::new(fd), driver: driver.clone() }
+        File { fd: SharedFd::new(fd), driver: driver.clone() }
     }
 
     /// Wraps a `std::fs::File`.
@@ -74,28 +74,24 @@ impl<K: Kernel> File<K> {
         Self::from_fd(driver, f.into())
     }
 
-    fn held<T>(&self, op: T) -> Held<T> {
-        KeepAlive::new(op, self.fd.clone())
-    }
-
     /// Reads into `buf` at `pos`; resolves to the count and the buffer.
-    pub fn read_at<B: IoBufMut>(&self, buf: B, pos: u64) -> Op<Held<Read<B>>, K> {
-        self.driver.op(self.held(Read::new(self.fd.as_raw_fd(), buf, pos)))
+    pub fn read_at<B: IoBufMut>(&self, buf: B, pos: u64) -> Op<Read<B>, K> {
+        self.driver.op(Read::new(&self.fd, buf, pos))
     }
 
     /// Writes `buf`'s initialised bytes at `pos`.
-    pub fn write_at<B: IoBuf>(&self, buf: B, pos: u64) -> Op<Held<Write<B>>, K> {
-        self.driver.op(self.held(Write::new(self.fd.as_raw_fd(), buf, pos)))
+    pub fn write_at<B: IoBuf>(&self, buf: B, pos: u64) -> Op<Write<B>, K> {
+        self.driver.op(Write::new(&self.fd, buf, pos))
     }
 
     /// Scatter read at `pos`.
-    pub fn readv_at<B: IoBufMut>(&self, bufs: Vec<B>, pos: u64) -> Op<Held<ReadV<B>>, K> {
-        self.driver.op(self.held(ReadV::new(self.fd.as_raw_fd(), bufs, pos)))
+    pub fn readv_at<B: IoBufMut>(&self, bufs: Vec<B>, pos: u64) -> Op<ReadV<B>, K> {
+        self.driver.op(ReadV::new(&self.fd, bufs, pos))
     }
 
     /// Gather write at `pos`.
-    pub fn writev_at<B: IoBuf>(&self, bufs: Vec<B>, pos: u64) -> Op<Held<WriteV<B>>, K> {
-        self.driver.op(self.held(WriteV::new(self.fd.as_raw_fd(), bufs, pos)))
+    pub fn writev_at<B: IoBuf>(&self, bufs: Vec<B>, pos: u64) -> Op<WriteV<B>, K> {
+        self.driver.op(WriteV::new(&self.fd, bufs, pos))
     }
 
     /// Fills all of `buf`'s capacity from `pos` on, or fails with
@@ -136,33 +132,34 @@ impl<K: Kernel> File<K> {
     }
 
     /// `fsync(2)`: data and metadata.
-    pub fn sync_all(&self) -> Op<Held<Fsync>, K> {
-        self.driver.op(self.held(Fsync { fd: self.fd.as_raw_fd(), flags: 0 }))
+    pub fn sync_all(&self) -> Op<Fsync, K> {
+        self.driver.op(Fsync { fd: self.fd.clone(), flags: 0 })
     }
 
     /// `fdatasync(2)`: data, and the metadata needed to read it back.
-    pub fn sync_data(&self) -> Op<Held<Fsync>, K> {
-        self.driver.op(self.held(Fsync { fd: self.fd.as_raw_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC }))
+    pub fn sync_data(&self) -> Op<Fsync, K> {
+        self.driver.op(Fsync { fd: self.fd.clone(), flags: ring_sys::IORING_FSYNC_DATASYNC })
     }
 
     /// Truncates or extends the file to `len` bytes (`IORING_OP_FTRUNCATE`, 6.9).
-    pub fn set_len(&self, len: u64) -> Op<Held<Ftruncate>, K> {
-        self.driver.op(self.held(Ftruncate { fd: self.fd.as_raw_fd(), len }))
+    pub fn set_len(&self, len: u64) -> Op<Ftruncate, K> {
+        self.driver.op(Ftruncate { fd: self.fd.clone(), len })
     }
 
     /// `statx(2)` of the open file (`AT_EMPTY_PATH`), all basic fields.
     pub async fn metadata(&self) -> io::Result<libc::statx> {
         let path = CString::default();
-        let op = Statx::new(self.fd.as_raw_fd(), path, libc::AT_EMPTY_PATH, libc::STATX_BASIC_STATS);
-        self.driver.op(self.held(op)).await
+        let op = Statx::new(At::from(self.fd.clone()), path, libc::AT_EMPTY_PATH, libc::STATX_BASIC_STATS);
+        self.driver.op(op).await
     }
 
     /// Closes the file through the ring and reports the kernel's result.
     /// If operations naming the file are still in flight (their futures
-    /// were dropped), the descriptor is closed when the last of them ends
-    /// instead, and this returns `Ok(())`.
+    /// were dropped), or other [`SharedFd`] handles of it live, the
+    /// descriptor is closed when the last of them goes instead, and this
+    /// returns `Ok(())`.
     pub async fn close(self) -> io::Result<()> {
-        match Rc::try_unwrap(self.fd) {
+        match self.fd.try_into_owned() {
             Ok(fd) => self.driver.close(fd).await,
             Err(_still_used) => Ok(()),
         }
@@ -182,16 +179,23 @@ impl<K: Kernel> AsFd for File<K> {
 
 impl<K: Kernel> AsRawFd for File<K> {
     fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
+        self.fd.raw()
+    }
+}
+
+impl<K: Kernel> AsSharedFd for File<K> {
+    fn shared_fd(&self) -> SharedFd {
+        self.fd.clone()
     }
 }
 
 impl<K: Kernel> TryFrom<File<K>> for OwnedFd {
     type Error = File<K>;
 
-    /// The descriptor, if no operation naming it is in flight.
+    /// The descriptor, if no operation naming it is in flight (and no
+    /// other [`SharedFd`] of it lives).
     fn try_from(f: File<K>) -> Result<OwnedFd, File<K>> {
         let File { fd, driver } = f;
-        Rc::try_unwrap(fd).map_err(|fd| File { fd, driver })
+        fd.try_into_owned().map_err(|fd| File { fd, driver })
     }
 }

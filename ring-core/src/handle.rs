@@ -44,11 +44,18 @@ pub(crate) struct Remote<K: Kernel> {
     /// Set when the runtime is dropped: further jobs are refused.
     closed: Mutex<bool>,
     wake: Arc<crate::executor::WakeQueueHandle>,
-    ring_fd: Option<i32>,
+    /// A duplicate of the runtime's ring descriptor, owned here: the
+    /// runtime's own descriptor closes when its driver is torn down (which
+    /// may happen before the runtime is dropped, or while another thread is
+    /// about to post a wake-up), and its number may then name another ring.
+    /// This one keeps naming the runtime's ring for as long as a handle
+    /// exists; a message posted after the runtime is gone lands in a ring
+    /// nobody reads.
+    ring_fd: Option<std::os::fd::OwnedFd>,
 }
 
 impl<K: Kernel> Remote<K> {
-    pub(crate) fn new(wake: Arc<crate::executor::WakeQueueHandle>, ring_fd: Option<i32>) -> Self {
+    pub(crate) fn new(wake: Arc<crate::executor::WakeQueueHandle>, ring_fd: Option<std::os::fd::OwnedFd>) -> Self {
         Remote {
             jobs: Mutex::new(VecDeque::new()),
             queued: AtomicUsize::new(0),
@@ -107,6 +114,11 @@ impl<K: Kernel> Remote<K> {
 }
 
 /// A `Send + Sync` handle to a [`crate::Runtime`], for other threads.
+///
+/// The handles of a runtime share a duplicate of its ring descriptor, the
+/// target of [`spawn_via_msg_ring`](Self::spawn_via_msg_ring), so the
+/// kernel keeps the runtime's ring instance (not its memory in this
+/// process) until the last handle is dropped, even after the runtime is.
 pub struct Handle<K: Kernel = Linux> {
     pub(crate) remote: Arc<Remote<K>>,
     _k: PhantomData<fn() -> K>,
@@ -158,7 +170,7 @@ impl<K: Kernel + 'static> Handle<K> {
         if self.remote.push(job).is_err() {
             return join;
         }
-        let Some(target) = self.remote.ring_fd else {
+        let Some(target) = self.remote.ring_fd.as_ref().map(std::os::fd::AsRawFd::as_raw_fd) else {
             self.remote.wake.notify();
             return join;
         };
@@ -169,8 +181,8 @@ impl<K: Kernel + 'static> Handle<K> {
         sqe.set_off(WAKE_USER_DATA);
         sqe.flags = ring_sys::IOSQE_CQE_SKIP_SUCCESS;
         // SAFETY: a MSG_RING SQE carries no pointer; it names the target
-        // ring by descriptor, which the runtime keeps open while `remote`
-        // is not closed (and a closed target just fails the message).
+        // ring by a descriptor `remote` owns, so it is the runtime's ring
+        // whatever happened to the runtime.
         let pushed = unsafe { from.sq().push(&sqe) }.is_ok() && from.submit().is_ok();
         if !pushed {
             self.remote.wake.notify();

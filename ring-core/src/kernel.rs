@@ -75,6 +75,17 @@ pub unsafe trait Kernel {
     /// Closing does not retire requests in flight: the kernel may keep
     /// working on them (and on their buffers) after `close` returns.
     fn close(&self, fd: RawFd);
+
+    /// Which registered-ring table (`IORING_REGISTER_RING_FDS`) the rings
+    /// of this kernel share on a thread. Linux keeps one table per thread,
+    /// so every [`Linux`] value answers the same; a simulated kernel that
+    /// keeps tables of its own answers a key no other kernel value uses
+    /// while it lives. Ring-core records, per thread and per key, which
+    /// ring registered each index (see [`crate::Ring::unregister_ring_fds`]),
+    /// so two kernels must share a key only if they share the table.
+    fn registered_ring_table(&self) -> u64 {
+        0
+    }
 }
 
 /// The running Linux kernel.

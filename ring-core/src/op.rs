@@ -19,6 +19,7 @@
 use crate::cqueue::Cqe;
 use crate::driver::{Collect, Driver, Shared, Start};
 use crate::kernel::{Kernel, Linux};
+use crate::ring::RingId;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -42,7 +43,9 @@ use std::rc::Rc;
 ///
 /// and that it names no resource (a registered buffer or file index) that
 /// could be released while the operation is in flight, unless `self` holds
-/// what keeps it registered.
+/// what keeps it registered. A resource registered with a ring means
+/// something else (or nothing) on another ring: an operation that names
+/// one says which ring it belongs to in [`refuse`](Operation::refuse).
 pub unsafe trait Operation: 'static {
     /// What the operation resolves to (typically the result with the
     /// operation's buffers).
@@ -65,6 +68,21 @@ pub unsafe trait Operation: 'static {
     /// or deferred, see `docs/ownership.md`, "Foreign code"); if it panics,
     /// nothing was published and the value is dropped as the panic leaves.
     fn prepare(&mut self) -> io_uring_sqe;
+
+    /// Whether the operation must not start on the ring `ring`, and if so
+    /// the errno it completes with instead. The driver asks before
+    /// anything reaches the kernel (alone or in a chain, which is then
+    /// refused whole); a refused operation completes through
+    /// [`complete`](Operation::complete) with that errno and its values.
+    ///
+    /// Operations that name a resource registered with one ring (a buffer
+    /// group, a registered buffer, a direct descriptor or its table)
+    /// return `Some(EXDEV)` for every other ring: the same index names
+    /// another resource there, or none. The default refuses no ring.
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        let _ = ring;
+        None
+    }
 
     /// Whether this operation needs a 128-byte SQE (the `*128` opcodes on
     /// an `IORING_SETUP_SQE_MIXED` ring, or a command using the extended
@@ -242,8 +260,8 @@ impl<T: Operation, K: Kernel> Op<T, K> {
             }
             Start::Refused(op, errno) => {
                 // The ring cannot carry it (a 128-byte entry on a 64-byte
-                // ring, or more completions than its CQ holds): it never
-                // reached the kernel.
+                // ring, more completions than its CQ holds, or a resource of
+                // another ring): it never reached the kernel.
                 let cqe = Cqe { res: -errno, ..Cqe::default() };
                 Poll::Ready((op.complete(cqe, cqe), false))
             }
@@ -383,6 +401,14 @@ pub unsafe trait Multishot: 'static {
     /// Builds the SQE from `self` at its final address.
     fn prepare(&mut self) -> io_uring_sqe;
 
+    /// As [`Operation::refuse`]. A refused stream yields one item, made by
+    /// [`item`](Multishot::item) from a completion carrying the errno and
+    /// no flags, and then ends.
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        let _ = ring;
+        None
+    }
+
     /// Turns one completion into an item (`None` to skip it). Called
     /// exactly once per completion: for the stream's owner (with the
     /// driver's state not borrowed, while the stream keeps its claim), or,
@@ -403,6 +429,10 @@ unsafe impl<T: Multishot> Operation for Streaming<T> {
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.0.prepare()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.0.refuse(ring)
     }
 
     fn complete(self, _: Cqe, _: Cqe) -> T {
@@ -495,9 +525,17 @@ impl<T: Multishot, K: Kernel> MultiOp<T, K> {
                             cx.waker().wake_by_ref();
                             return Poll::Pending;
                         }
-                        Start::Closed(op) | Start::Refused(op, _) => {
+                        Start::Closed(op) => {
                             self.done = Some(op.0);
                             return Poll::Ready(None);
+                        }
+                        Start::Refused(mut op, errno) => {
+                            // It never reached the kernel: the stream's one
+                            // item says why, as a kernel's refusal would.
+                            let cqe = Cqe { res: -errno, ..Cqe::default() };
+                            let item = op.0.item(cqe);
+                            self.done = Some(op.0);
+                            return Poll::Ready(item);
                         }
                     }
                 }

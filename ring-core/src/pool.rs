@@ -59,6 +59,7 @@ use crate::driver::Driver;
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
 use crate::register::{BufRing, BufRingConfig};
+use crate::ring::RingId;
 use core::cell::{Cell, RefCell};
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
@@ -117,6 +118,10 @@ pub(crate) struct PoolInner {
     bgid: u16,
     count: u16,
     incremental: bool,
+    /// The ring the group is registered with: on another ring the same
+    /// group id names another group (or none), whose buffer ids this pool
+    /// must never resolve.
+    ring: RingId,
     release: Cell<Option<Release>>,
 }
 
@@ -163,6 +168,7 @@ impl BufferPool {
                 bgid: config.bgid,
                 count: config.buf_count,
                 incremental: config.incremental,
+                ring: driver.ring_id(),
                 release: Cell::new(Some(release)),
             }),
         })
@@ -171,6 +177,13 @@ impl BufferPool {
     /// The buffer group id operations name.
     pub fn bgid(&self) -> u16 {
         self.inner.bgid
+    }
+
+    /// The ring the pool is registered with; operations on any other
+    /// driver refuse it (they complete with `EXDEV`, see
+    /// [`crate::Operation::refuse`]).
+    pub fn ring_id(&self) -> RingId {
+        self.inner.ring
     }
 
     /// The number of buffers.
@@ -204,6 +217,13 @@ impl BufferPool {
 impl PoolInner {
     pub(crate) fn bgid(&self) -> u16 {
         self.bgid
+    }
+
+    /// [`crate::Operation::refuse`] for an operation selecting from this
+    /// pool's group.
+    #[inline]
+    pub(crate) fn refuse(&self, ring: RingId) -> Option<i32> {
+        crate::ops::foreign(Some(self.ring), ring)
     }
 
     pub(crate) fn buf_len(&self) -> u32 {

@@ -9,6 +9,31 @@ use crate::squeue::SubmissionQueue;
 use core::ffi::{c_uint, c_void};
 use ring_sys::{io_uring_params, Errno};
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The identity of one ring, unique in the process for its whole life.
+///
+/// Every resource registered with a ring (a buffer pool, a registered
+/// buffer table, a file table and its direct descriptors, a buffer ring)
+/// records the `RingId` of its ring, and every safe API that takes such a
+/// resource refuses one of another ring. A descriptor number or a
+/// registered-ring index would not do: both are reused once given up, so
+/// they can name another ring later. Ids are never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RingId(u64);
+
+impl RingId {
+    /// The id as a number (distinct for every ring the process sets up).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+
+    fn next() -> RingId {
+        // Only uniqueness matters: nothing is published with the id.
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        RingId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
 
 /// An io_uring instance.
 ///
@@ -25,9 +50,21 @@ use std::os::fd::RawFd;
 /// reading and writing their buffers afterwards, which is why pushing is
 /// `unsafe` here and why the ownership layer never frees an operation's
 /// memory on teardown unless its completion was seen.
+///
+/// A ring is not `Send`: its registered index (see
+/// [`registered_index`](Self::registered_index)) names it only in the
+/// table of the thread that registered it, so the ring stays on that
+/// thread.
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// send(ring_core::Ring::new(4).unwrap());
+/// ```
 pub struct Ring<K: Kernel = Linux> {
     pub(crate) sq: SubmissionQueue,
     pub(crate) cq: CompletionQueue,
+    /// Who this ring is, for the resources registered with it.
+    pub(crate) id: RingId,
     /// The ring file descriptor, or -1 with `IORING_SETUP_REGISTERED_FD_ONLY`.
     pub(crate) fd: RawFd,
     /// The ring's index in its own registered-ring table, when it has one;
@@ -122,10 +159,37 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: nothing has been published yet, so the kernel is not
         // reading the array.
         unsafe { sq.init_array() };
+        let id = RingId::next();
         let registered_index = if registered_fd_only { Some(fd as u32) } else { None };
+        if let Some(index) = registered_index {
+            // The kernel registered the ring at a free index of this
+            // thread's table. If ring-core's record gives that index to
+            // another live ring, that ring's index was removed behind its
+            // back and it would act on this one through it: refuse, and let
+            // the new ring go (its index is all that holds it).
+            if !crate::register::ring_fds::claim(kernel.registered_ring_table(), index, id) {
+                let up = ring_sys::io_uring_rsrc_update { offset: index, resv: 0, data: 0 };
+                // SAFETY: one valid io_uring_rsrc_update for the call's
+                // duration; the index names the ring just set up.
+                let _ = unsafe {
+                    kernel.register(
+                        index,
+                        ring_sys::IORING_UNREGISTER_RING_FDS | ring_sys::IORING_REGISTER_USE_REGISTERED_RING,
+                        (&raw const up).cast(),
+                        1,
+                    )
+                };
+                // SAFETY: nothing was published, and the queues die here.
+                unsafe { memory.release(&kernel) };
+                return Err(Error::ForeignResource {
+                    what: "registered ring index (the kernel gave this ring an index recorded for another ring)",
+                });
+            }
+        }
         Ok(Ring {
             sq,
             cq,
+            id,
             fd: if registered_fd_only { -1 } else { fd },
             registered_index,
             params,
@@ -185,6 +249,11 @@ impl<K: Kernel> Ring<K> {
         self.registered_index
     }
 
+    /// The ring's identity, which the resources registered with it record.
+    pub fn id(&self) -> RingId {
+        self.id
+    }
+
     /// The kernel behind the ring.
     pub fn kernel(&self) -> &K {
         &self.kernel
@@ -211,6 +280,19 @@ impl<K: Kernel> Ring<K> {
             Some(i) if self.fd < 0 || self.params.features & ring_sys::IORING_FEAT_REG_REG_RING != 0 => {
                 (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING)
             }
+            _ => (self.fd as c_uint, 0),
+        }
+    }
+
+    /// The descriptor (or, for a ring that has none, its registered index)
+    /// and the opcode bit for register calls after which memory or a file
+    /// slot is given up. An index is a name that code outside ring-core can
+    /// remove and hand to another ring (see `register::ring_fds`); the
+    /// descriptor is owned by this ring, and no safe code can close it.
+    #[inline]
+    pub(crate) fn release_target(&self) -> (c_uint, u32) {
+        match self.registered_index {
+            Some(i) if self.fd < 0 => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),
             _ => (self.fd as c_uint, 0),
         }
     }
@@ -245,6 +327,13 @@ impl<K: Kernel> Ring<K> {
         };
         match r {
             Ok(1) => {
+                // An index the record gives to another live ring was removed
+                // behind that ring's back; this ring does not take it over
+                // (see `register::ring_fds`) and keeps using its descriptor.
+                if !crate::register::ring_fds::claim(self.kernel.registered_ring_table(), up.offset, self.id) {
+                    self.unregister_index(up.offset);
+                    return Ok(false);
+                }
                 self.registered_index = Some(up.offset);
                 Ok(true)
             }
@@ -272,6 +361,17 @@ impl<K: Kernel> Drop for Ring<K> {
         if let Some(rw) = self.reg_wait.take() {
             rw.release();
         }
+        // The indices this ring registered on this thread, its own last:
+        // each holds a reference to a ring, and only this ring may remove
+        // them (see `register::ring_fds`). An index the record no longer
+        // gives to this ring is left alone: removing it would remove
+        // another ring's.
+        let table = self.kernel.registered_ring_table();
+        let mut mine = crate::register::ring_fds::release_all(table, self.id);
+        mine.retain(|&i| Some(i) != self.registered_index);
+        for index in mine {
+            self.unregister_index(index);
+        }
         if self.fd >= 0 {
             if let Some(index) = self.registered_index {
                 // The registration holds a reference to the ring in this
@@ -279,31 +379,13 @@ impl<K: Kernel> Drop for Ring<K> {
                 // this, closing the descriptor would leave the ring alive,
                 // and its slot taken, until the thread exits. A `Ring` is
                 // not `Send`, so this is the thread that registered it.
-                let up = ring_sys::io_uring_rsrc_update { offset: index, resv: 0, data: 0 };
-                // SAFETY: one valid io_uring_rsrc_update for the call's duration.
-                let _ = unsafe {
-                    self.kernel.register(
-                        self.fd as c_uint,
-                        ring_sys::IORING_UNREGISTER_RING_FDS,
-                        (&raw const up).cast(),
-                        1,
-                    )
-                };
+                self.unregister_index(index);
             }
             self.kernel.close(self.fd);
         } else if let Some(index) = self.registered_index {
             // A REGISTERED_FD_ONLY ring exists only as an index: dropping
             // the registration is what releases it.
-            let up = ring_sys::io_uring_rsrc_update { offset: index, resv: 0, data: 0 };
-            // SAFETY: one valid io_uring_rsrc_update for the call's duration.
-            let _ = unsafe {
-                self.kernel.register(
-                    index,
-                    ring_sys::IORING_UNREGISTER_RING_FDS | ring_sys::IORING_REGISTER_USE_REGISTERED_RING,
-                    (&raw const up).cast(),
-                    1,
-                )
-            };
+            self.unregister_index(index);
         }
     }
 }

@@ -21,6 +21,7 @@ fn temp_file(name: &str) -> (std::path::PathBuf, std::fs::File) {
 fn write_then_read_a_file() {
     let rt = Runtime::new(32).unwrap();
     let (path, file) = temp_file("rw");
+    let file = Rc::new(file);
     let d = rt.driver().clone();
     let out = rt
         .block_on(async move {
@@ -254,17 +255,19 @@ fn several_threads_hand_work_to_the_ring_thread() {
     let rt = Runtime::new(64).unwrap();
     let handle = rt.handle();
     let (path, file) = temp_file("xthread");
-    let fd = file.as_raw_fd();
+    // Shared with the other threads' jobs, each of whose writes holds a clone.
+    let file = std::sync::Arc::new(file);
     let threads: Vec<_> = (0..4u64)
         .map(|t| {
             let handle = handle.clone();
+            let file = file.clone();
             std::thread::spawn(move || {
                 let mut joins = Vec::new();
                 for i in 0..25u64 {
                     let off = (t * 25 + i) * 8;
+                    let file = file.clone();
                     joins.push(handle.spawn(move |d| async move {
-                        let fd = fd;
-                        let (n, _) = d.write_at(&fd, off.to_le_bytes().to_vec(), off).await;
+                        let (n, _) = d.write_at(&file, off.to_le_bytes().to_vec(), off).await;
                         n.unwrap()
                     }));
                 }
@@ -344,7 +347,7 @@ fn zero_copy_send_returns_the_buffer_after_its_notification() {
     use std::io::Read;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let client = std::net::TcpStream::connect(addr).unwrap();
+    let client = Rc::new(std::net::TcpStream::connect(addr).unwrap());
     let (mut server, _) = listener.accept().unwrap();
     let rt = Runtime::new(8).unwrap();
     let d = rt.driver().clone();
@@ -393,15 +396,17 @@ fn a_linked_chain_failing_midway_cancels_the_rest_and_returns_every_buffer() {
     use ring_core::ops::{Read, Write};
     let rt = Runtime::new(16).unwrap();
     let (path, file) = temp_file("chain");
+    let file = Rc::new(file);
+    // Open for writing only: a read from it fails with EBADF.
+    let write_only = Rc::new(std::fs::OpenOptions::new().write(true).open(&path).unwrap());
     let d = rt.driver().clone();
-    let fd = file.as_raw_fd();
     rt.block_on(async {
-        // write 4 bytes, read from a bad descriptor (fails), then a write
-        // that the kernel must cancel.
+        // write 4 bytes, read from a descriptor not open for reading
+        // (fails), then a write that the kernel must cancel.
         let mut chain = d.chain();
-        let a = chain.push(Write::new(fd, b"abcd".to_vec(), 0));
-        let b = chain.push(Read::new(-1, Vec::with_capacity(8), 0));
-        let c = chain.push(Write::new(fd, b"zzzz".to_vec(), 4));
+        let a = chain.push(Write::new(&file, b"abcd".to_vec(), 0));
+        let b = chain.push(Read::new(&write_only, Vec::with_capacity(8), 0));
+        let c = chain.push(Write::new(&file, b"zzzz".to_vec(), 4));
         let mut started = chain.start().await.unwrap();
         let (ra, ba) = started.take(a).unwrap().await;
         let (rb, bb) = started.take(b).unwrap().await;
@@ -441,12 +446,12 @@ fn a_refused_chain_gives_every_members_value_back() {
     let rt = Runtime::new(2).unwrap();
     let d = rt.driver().clone();
     let (path, file) = temp_file("refused-chain");
-    let fd = file.as_raw_fd();
+    let file = Rc::new(file);
     rt.block_on(async {
         let mut chain = d.chain();
-        let a = chain.push(Write::new(fd, b"first".to_vec(), 0));
-        let b = chain.push(Read::new(fd, Vec::with_capacity(16), 0));
-        let c = chain.push(Write::new(fd, b"third".to_vec(), 5));
+        let a = chain.push(Write::new(&file, b"first".to_vec(), 0));
+        let b = chain.push(Read::new(&file, Vec::with_capacity(16), 0));
+        let c = chain.push(Write::new(&file, b"third".to_vec(), 5));
         let mut refused = match chain.start().await {
             Ok(_) => panic!("a chain of three started on an SQ of two"),
             Err(r) => r,
@@ -655,11 +660,7 @@ fn chain_members_not_taken_are_orphaned_and_freed_after_their_completions() {
         let mut chain = d.chain();
         assert!(chain.is_empty());
         let _a = chain.push(ring_core::ops::Nop);
-        let _b = chain.push(Read::new(
-            r.as_raw_fd(),
-            Counted { data: Vec::with_capacity(4), drops: drops.clone() },
-            u64::MAX,
-        ));
+        let _b = chain.push(Read::new(&r, Counted { data: Vec::with_capacity(4), drops: drops.clone() }, u64::MAX));
         assert_eq!(chain.len(), 2);
         let started = chain.start().await.unwrap();
         // Neither member is taken: dropping the started chain orphans both.
@@ -708,7 +709,7 @@ fn a_link_timeout_cancels_the_operation_it_guards() {
     let ((res, buf), fired) = rt
         .block_on(async {
             let mut chain = d.chain();
-            let read = chain.push(Read::new(r.as_raw_fd(), Vec::<u8>::with_capacity(8), u64::MAX));
+            let read = chain.push(Read::new(&r, Vec::<u8>::with_capacity(8), u64::MAX));
             let timer = chain.push(LinkTimeout::new(Duration::from_millis(30)));
             let mut started = chain.start().await.unwrap();
             let read = started.take(read).unwrap().await;
@@ -725,7 +726,7 @@ fn a_link_timeout_cancels_the_operation_it_guards() {
     let ((res, buf), fired) = rt
         .block_on(async {
             let mut chain = d.chain();
-            let read = chain.push(Read::new(r.as_raw_fd(), Vec::<u8>::with_capacity(8), u64::MAX));
+            let read = chain.push(Read::new(&r, Vec::<u8>::with_capacity(8), u64::MAX));
             let timer = chain.push(LinkTimeout::new(Duration::from_secs(5)));
             let mut started = chain.start().await.unwrap();
             let read = started.take(read).unwrap().await;
@@ -744,7 +745,7 @@ fn a_link_from_another_chain_takes_nothing() {
     write_all(&w, b"x");
     rt.block_on(async {
         let mut a = d.chain();
-        let read_link = a.push(Read::new(r.as_raw_fd(), Vec::<u8>::with_capacity(4), u64::MAX));
+        let read_link = a.push(Read::new(&r, Vec::<u8>::with_capacity(4), u64::MAX));
         let mut b = d.chain();
         let nop_link = b.push(ring_core::ops::Nop);
         let mut started_b = b.start().await.unwrap();
@@ -867,6 +868,7 @@ fn an_operation_needing_more_completions_than_the_cq_holds_is_refused_not_stalle
     assert_eq!(ring.params().cq_entries, 1);
     let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let a = Rc::new(a);
     let mut op = d.send_zc(&a, vec![7u8; 16], 0);
     let mut cx = Context::from_waker(Waker::noop());
     let Poll::Ready((r, buf)) = std::pin::Pin::new(&mut op).poll(&mut cx) else {
@@ -953,4 +955,50 @@ fn immediate_submission_counts_its_enters_and_a_park_blocks_instead_of_spinning(
     }
     let spent = d.stats().enters - start;
     assert!(spent <= 10, "a park with a timer in flight waits in the kernel ({spent} enters for 50 ms)");
+}
+
+/// An operation that refuses a ring (`Operation::refuse`: it names a
+/// resource of another ring) never reaches it: alone, it completes with the
+/// errno it gave, and as a member of a chain it refuses the chain whole,
+/// each member's value coming back.
+#[test]
+fn an_operation_that_refuses_the_ring_never_reaches_it() {
+    struct Bound(ring_core::RingId, Rc<Cell<u32>>);
+    // SAFETY: a NOP carries no pointer.
+    unsafe impl ring_core::Operation for Bound {
+        type Output = i32;
+        fn prepare(&mut self) -> ring_core::sys::io_uring_sqe {
+            self.1.set(self.1.get() + 1);
+            ring_core::sys::io_uring_sqe { opcode: ring_core::sys::IORING_OP_NOP, ..Default::default() }
+        }
+        fn refuse(&self, ring: ring_core::RingId) -> Option<i32> {
+            (ring != self.0).then_some(libc::EXDEV)
+        }
+        fn complete(self, result: ring_core::Cqe, _: ring_core::Cqe) -> i32 {
+            result.res
+        }
+    }
+    let a = ring_core::Driver::new(4).unwrap();
+    let b = ring_core::Driver::new(4).unwrap();
+    let prepared = Rc::new(Cell::new(0));
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut op = b.op(Bound(a.ring_id(), prepared.clone()));
+    assert_eq!(std::pin::Pin::new(&mut op).poll(&mut cx), std::task::Poll::Ready(-libc::EXDEV));
+    let mut chain = b.chain();
+    let first = chain.push(ring_core::ops::Nop);
+    let bound = chain.push(Bound(a.ring_id(), prepared.clone()));
+    let mut start = chain.start();
+    let std::task::Poll::Ready(Err(mut refused)) = std::pin::Pin::new(&mut start).poll(&mut cx) else {
+        panic!("a chain with a member bound to another ring started")
+    };
+    assert!(matches!(refused.error(), ring_core::Error::ForeignResource { .. }), "{refused:?}");
+    assert!(refused.take(first).is_some() && refused.take(bound).is_some());
+    assert_eq!((prepared.get(), b.in_flight(), b.stats().started), (0, 0, 0), "nothing was prepared or started");
+    // On its own ring it runs.
+    let mut op = a.op(Bound(a.ring_id(), prepared.clone()));
+    while std::pin::Pin::new(&mut op).poll(&mut cx).is_pending() {
+        a.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert_eq!(prepared.get(), 1);
 }

@@ -5,6 +5,7 @@ use ring_core::fixed::{FixedBuffers, FixedError};
 use ring_core::Runtime;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
+use std::rc::Rc;
 use std::time::Duration;
 
 fn tcp_pair() -> (TcpStream, TcpStream) {
@@ -26,6 +27,7 @@ fn write_and_read_fixed_round_trip() {
     let d = rt.driver().clone();
     let table = FixedBuffers::new(&d, 2, 8192).unwrap();
     let (path, file) = temp_file("rw");
+    let file = Rc::new(file);
     let mut a = table.lease(0).unwrap();
     assert!(matches!(table.lease(0), Err(FixedError::Leased { index: 0 })), "leases are exclusive");
     a.set_len(11);
@@ -52,6 +54,7 @@ fn a_lease_in_flight_blocks_unregistration_and_update() {
     let d = rt.driver().clone();
     let table = FixedBuffers::new(&d, 2, 4096).unwrap();
     let (_peer, sock) = tcp_pair();
+    let sock = Rc::new(sock);
     let buf = table.lease(1).unwrap();
     rt.block_on(async {
         // A read that will not complete: nothing is sent.
@@ -84,6 +87,7 @@ fn zero_copy_send_of_several_mib_from_a_registered_buffer() {
     }
     let expect = buf.to_vec();
     let (tx, mut rx) = tcp_pair();
+    let tx = Rc::new(tx);
     let reader = std::thread::spawn(move || {
         let mut got = vec![0u8; size];
         rx.read_exact(&mut got).unwrap();
@@ -107,7 +111,7 @@ fn zero_copy_send_of_several_mib_from_a_registered_buffer() {
             // an ordinary write so the receiver's check stays complete.
             if n < size {
                 use std::io::Write;
-                (&tx).write_all(&expect[n..]).unwrap();
+                (&*tx).write_all(&expect[n..]).unwrap();
             }
             Some(buf)
         })
@@ -125,6 +129,7 @@ fn zero_copy_send_to_a_closed_peer_returns_the_buffer_after_the_notification() {
     let d = rt.driver().clone();
     let table = FixedBuffers::new(&d, 1, 1 << 20).unwrap();
     let (tx, rx) = tcp_pair();
+    let tx = Rc::new(tx);
     drop(rx);
     rt.block_on(d.sleep(Duration::from_millis(5))).unwrap().unwrap();
     let credits = d.credits();

@@ -5,13 +5,14 @@
 use ring_core::fixed::FixedBuffers;
 use ring_core::fixed_files::FixedFiles;
 use ring_core::ops::Msg;
-use ring_core::{Driver, Runtime};
+use ring_core::{At, Driver, Runtime};
 use std::ffi::CString;
 use std::future::Future;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::ffi::OsStrExt;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -46,7 +47,7 @@ fn open_write_read_and_close_a_direct_descriptor() {
     let path = temp_path("rw");
     rt.block_on(async {
         let flags = libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC;
-        let fd = d.openat_direct(&files, None, cpath(&path), flags, 0o600).await.unwrap();
+        let fd = d.openat_direct(&files, At::CWD, cpath(&path), flags, 0o600).await.unwrap();
         assert!((8..16).contains(&fd.slot()), "allocated inside the range: {}", fd.slot());
         assert_eq!(files.occupied(), 1);
         let (n, _) = d.write_direct(&fd, b"hello direct descriptor".to_vec(), 0).await;
@@ -71,7 +72,7 @@ fn accept_and_socket_direct_descriptors_carry_bytes_both_ways() {
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
     let files = FixedFiles::new(&d, 8, 0..8).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
     let addr = listener.local_addr().unwrap();
     let client = std::thread::spawn(move || {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -115,7 +116,7 @@ fn a_fixed_fd_dropped_under_an_operation_keeps_its_slot_until_the_operation_ends
     let d = rt.driver().clone();
     // One allocatable slot, so a second allocation shows whether it is free.
     let files = FixedFiles::new(&d, 4, 0..1).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
     let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     rt.block_on(async {
         let (conn, _) = d.accept_direct(&listener, &files).await.unwrap();
@@ -124,14 +125,14 @@ fn a_fixed_fd_dropped_under_an_operation_keeps_its_slot_until_the_operation_ends
         d.poll().unwrap();
         drop(conn);
         assert_eq!(files.occupied(), 1, "the receive's lease keeps the slot");
-        let again = d.openat_direct(&files, None, cpath(std::path::Path::new("/dev/null")), libc::O_RDONLY, 0).await;
+        let again = d.openat_direct(&files, At::CWD, cpath(std::path::Path::new("/dev/null")), libc::O_RDONLY, 0).await;
         assert_eq!(again.unwrap_err().raw_os_error(), Some(libc::ENFILE), "the kernel still has the slot occupied");
         client.write_all(b"late bytes").unwrap();
         let (n, buf) = recv.await;
         assert_eq!(n.unwrap(), 10);
         assert_eq!(&buf[..], b"late bytes", "the receive read the right connection");
         assert_eq!(files.occupied(), 0, "the slot closed with the operation");
-        let fd = d.openat_direct(&files, None, cpath(std::path::Path::new("/dev/null")), libc::O_RDONLY, 0).await;
+        let fd = d.openat_direct(&files, At::CWD, cpath(std::path::Path::new("/dev/null")), libc::O_RDONLY, 0).await;
         assert_eq!(fd.unwrap().slot(), 0, "and is free again");
     })
     .unwrap();
@@ -150,7 +151,7 @@ fn orphaned_direct_opens_do_not_leak_slots() {
         for round in 0..3 {
             let before = d.stats().orphans_reaped;
             let mut ops: Vec<_> =
-                (0..4).map(|_| d.openat_direct(&files, None, null.clone(), libc::O_RDONLY, 0)).collect();
+                (0..4).map(|_| d.openat_direct(&files, At::CWD, null.clone(), libc::O_RDONLY, 0)).collect();
             for op in &mut ops {
                 assert!(poll_once(op).is_pending());
             }
@@ -165,7 +166,7 @@ fn orphaned_direct_opens_do_not_leak_slots() {
         // All four allocatable slots can be had again.
         let mut held = Vec::new();
         for _ in 0..4 {
-            held.push(d.openat_direct(&files, None, null.clone(), libc::O_RDONLY, 0).await.unwrap());
+            held.push(d.openat_direct(&files, At::CWD, null.clone(), libc::O_RDONLY, 0).await.unwrap());
         }
         let mut slots: Vec<u32> = held.iter().map(|f| f.slot()).collect();
         slots.sort();
@@ -180,7 +181,8 @@ fn writev_and_readv_fixed_round_trip() {
     let d = rt.driver().clone();
     let table = FixedBuffers::new(&d, 2, 3 * 4096).unwrap();
     let path = temp_path("vec");
-    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+    let file =
+        Rc::new(std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap());
     let mut src = table.lease(0).unwrap();
     for (i, b) in src.iter_mut().enumerate() {
         *b = (i % 251) as u8;
@@ -223,7 +225,7 @@ fn sendmsg_zc_of_several_mib_arrives_intact_and_gives_the_buffers_back_after_the
     let expect: Vec<u8> = bufs.concat();
     let size = expect.len();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let tx = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let tx = Rc::new(TcpStream::connect(l.local_addr().unwrap()).unwrap());
     let (mut rx, _) = l.accept().unwrap();
     rx.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let reader = std::thread::spawn(move || {
@@ -248,7 +250,7 @@ fn sendmsg_zc_of_several_mib_arrives_intact_and_gives_the_buffers_back_after_the
             // seeing them back means the kernel said it stopped reading.
             assert_eq!(d.credits(), credits, "result and notification both arrived");
             if n < size {
-                (&tx).write_all(&expect[n..]).unwrap();
+                (&*tx).write_all(&expect[n..]).unwrap();
             }
             Some(msg)
         })

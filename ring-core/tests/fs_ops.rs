@@ -4,11 +4,12 @@
 use ring_core::buf::AlignedBuf;
 use ring_core::fs::File;
 use ring_core::ops::{Advice, Futex};
-use ring_core::{Driver, Ring, Runtime};
+use ring_core::{At, Driver, Ring, Runtime, SharedFd};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 fn supported(d: &Driver, op: u8, what: &str) -> bool {
@@ -46,12 +47,14 @@ fn c(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).unwrap()
 }
 
-fn os_pipe() -> (OwnedFd, OwnedFd) {
+/// A pipe whose ends are shared through `Rc`s, so that operations naming
+/// them hold them open until they have ended.
+fn os_pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
     assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
     // SAFETY: fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+    unsafe { (Rc::new(OwnedFd::from_raw_fd(fds[0])), Rc::new(OwnedFd::from_raw_fd(fds[1]))) }
 }
 
 #[test]
@@ -100,25 +103,25 @@ fn directory_operations() {
     let dir = TempDir::new("dirs");
     rt.block_on(async move {
         let sub = dir.join("sub");
-        d.mkdirat(None, c(&sub), 0o755).await.unwrap();
+        d.mkdirat(At::CWD, c(&sub), 0o755).await.unwrap();
         assert!(sub.is_dir());
         let a = dir.join("a");
         std::fs::write(&a, b"content").unwrap();
         let b = dir.join("sub/b");
-        d.renameat(None, c(&a), None, c(&b), 0).await.unwrap();
+        d.renameat(At::CWD, c(&a), At::CWD, c(&b), 0).await.unwrap();
         assert!(!a.exists());
         assert_eq!(std::fs::read(&b).unwrap(), b"content");
         let hard = dir.join("hard");
-        d.linkat(None, c(&b), None, c(&hard), 0).await.unwrap();
+        d.linkat(At::CWD, c(&b), At::CWD, c(&hard), 0).await.unwrap();
         assert_eq!(std::fs::read(&hard).unwrap(), b"content");
         let sym = dir.join("sym");
-        d.symlinkat(c(&b), None, c(&sym)).await.unwrap();
+        d.symlinkat(c(&b), At::CWD, c(&sym)).await.unwrap();
         assert_eq!(std::fs::read_link(&sym).unwrap(), b);
-        d.unlinkat(None, c(&b), 0).await.unwrap();
+        d.unlinkat(At::CWD, c(&b), 0).await.unwrap();
         assert!(!b.exists());
-        d.unlinkat(None, c(&sub), libc::AT_REMOVEDIR).await.unwrap();
+        d.unlinkat(At::CWD, c(&sub), libc::AT_REMOVEDIR).await.unwrap();
         assert!(!sub.exists());
-        let e = d.unlinkat(None, c(&sub), libc::AT_REMOVEDIR).await.unwrap_err();
+        let e = d.unlinkat(At::CWD, c(&sub), libc::AT_REMOVEDIR).await.unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
     })
     .unwrap();
@@ -131,7 +134,7 @@ fn xattr_round_trip_or_skip() {
     let dir = TempDir::new("xattr");
     let path = dir.join("x");
     std::fs::write(&path, b"").unwrap();
-    let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+    let file = Rc::new(std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap());
     rt.block_on(async move {
         if !supported(&d, ring_sys::IORING_OP_FSETXATTR, "xattrs") {
             return;
@@ -164,7 +167,7 @@ fn advice_and_range_sync() {
     let dir = TempDir::new("advice");
     let path = dir.join("f");
     std::fs::write(&path, vec![7u8; 8192]).unwrap();
-    let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+    let file = Rc::new(std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap());
     rt.block_on(async move {
         d.fadvise(&file, 0, 8192, libc::POSIX_FADV_SEQUENTIAL).await.unwrap();
         d.sync_file_range(&file, 0, 8192, libc::SYNC_FILE_RANGE_WRITE).await.unwrap();
@@ -189,7 +192,7 @@ fn splice_tee_and_pipe_move_bytes() {
     let dir = TempDir::new("splice");
     let path = dir.join("src");
     std::fs::write(&path, b"spliced bytes").unwrap();
-    let src = std::fs::File::open(&path).unwrap();
+    let src = Rc::new(std::fs::File::open(&path).unwrap());
     rt.block_on(async move {
         let (r1, w1) = os_pipe();
         let n = d.splice(&src, Some(0), &w1, None, 13, 0).await.unwrap();
@@ -203,6 +206,7 @@ fn splice_tee_and_pipe_move_bytes() {
         assert_eq!(&b[..r.unwrap()], b"spliced bytes");
         if supported(&d, ring_sys::IORING_OP_PIPE, "pipe") {
             let (rd, wr) = d.pipe(0).await.unwrap();
+            let (rd, wr) = (SharedFd::new(rd), SharedFd::new(wr));
             let (r, _) = d.write(&wr, b"through a ring pipe".to_vec()).await;
             assert_eq!(r.unwrap(), 19);
             drop(wr);
@@ -324,10 +328,10 @@ fn provided_buffers_files_update_and_refused_128() {
             println!("skipping files_update: {e}");
         } else {
             let (rd, wr) = os_pipe();
-            let (r, _) = d.files_update(vec![rd.as_raw_fd()], 0).await;
+            let (r, _) = d.files_update(vec![Some(SharedFd::from(rd.clone()))], 0).await;
             assert_eq!(r.unwrap(), 1);
             if supported(&d, ring_sys::IORING_OP_FIXED_FD_INSTALL, "fixed_fd_install") {
-                let installed = d.fixed_fd_install(0).await.unwrap();
+                let installed = SharedFd::new(d.fixed_fd_install(0).await.unwrap());
                 drop(rd);
                 let (r, _) = d.write(&wr, b"via slot".to_vec()).await;
                 r.unwrap();
@@ -340,7 +344,7 @@ fn provided_buffers_files_update_and_refused_128() {
         println!("nop128: {e}");
         // SAFETY: the command is refused before the kernel sees it (this
         // ring has 64-byte entries), and its payload is owned by the op.
-        let (r, _) = unsafe { d.uring_cmd128(&0, 0, [0; 80], Vec::new()) }.await;
+        let (r, _) = unsafe { d.uring_cmd128(&std::io::stdin(), 0, [0; 80], Vec::new()) }.await;
         let e = r.unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "refused on a 64-byte ring");
         println!("uring_cmd128: {e}");
@@ -361,7 +365,7 @@ fn openat2_is_close_on_exec_whether_or_not_asked() {
     rt.block_on(async {
         for flags in [libc::O_RDONLY, libc::O_RDONLY | libc::O_CLOEXEC] {
             let how = ring_core::sys::open_how { flags: flags as u64, ..Default::default() };
-            let fd = d.openat2(None, c(Path::new("/dev/null")), how).await.unwrap();
+            let fd = d.openat2(At::CWD, c(Path::new("/dev/null")), how).await.unwrap();
             // SAFETY: F_GETFD on a descriptor we own reads its flags.
             let fd_flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
             assert_ne!(fd_flags & libc::FD_CLOEXEC, 0, "flags {flags:#x}");

@@ -12,7 +12,7 @@ use ring_core::buf::{AlignedBuf, IoBuf, IoBufMut, Region, SharedRegion, Slice};
 use ring_core::fixed::{FixedBuffers, FixedError};
 use ring_core::fixed_files::{FixedFd, FixedFiles};
 use ring_core::types::Target;
-use ring_core::{Driver, Runtime};
+use ring_core::{At, Driver, Runtime};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
@@ -20,6 +20,7 @@ use std::future::Future;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Waker};
 
@@ -73,14 +74,15 @@ fn page_held() -> isize {
     PAGE_HELD.with(|h| h.get())
 }
 
-/// A pipe: (read end, write end).
-fn pipe() -> (OwnedFd, OwnedFd) {
+/// A pipe: (read end, write end), each shared through an `Rc` so that
+/// operations naming it hold it open until they have ended.
+fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
     let mut fds = [0; 2];
     // SAFETY: `fds` has room for the two descriptors pipe2 writes.
     let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
     assert_eq!(r, 0, "pipe2: {}", std::io::Error::last_os_error());
     // SAFETY: pipe2 succeeded, so both are fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+    unsafe { (Rc::new(OwnedFd::from_raw_fd(fds[0])), Rc::new(OwnedFd::from_raw_fd(fds[1]))) }
 }
 
 /// Writes all of `data` to `fd` with `write(2)`.
@@ -139,7 +141,7 @@ fn remove(path: &CString) {
 fn open_direct(rt: &Runtime, files: &FixedFiles, path: &CString) -> std::io::Result<FixedFd> {
     let d = rt.driver().clone();
     let flags = libc::O_RDWR | libc::O_CREAT;
-    rt.block_on(async { d.openat_direct(files, None, path.clone(), flags, 0o600).await }).unwrap()
+    rt.block_on(async { d.openat_direct(files, At::CWD, path.clone(), flags, 0o600).await }).unwrap()
 }
 
 // ---- buf/mod.rs ----
@@ -440,7 +442,7 @@ fn a_zero_copy_send_from_a_registered_buffer_sends_its_bytes() {
     let d = rt.driver().clone();
     let table = FixedBuffers::new(&d, 2, 4096).unwrap();
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let tx = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let tx = Rc::new(std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap());
     let (mut rx, _) = l.accept().unwrap();
     let mut b = table.lease(1).unwrap();
     b.set_len(13);

@@ -16,13 +16,14 @@ use ring_core::fixed_files::FixedFiles;
 use ring_core::pool::BufferPool;
 use ring_core::register::BufRingConfig;
 use ring_core::sys::*;
-use ring_core::{Driver, Runtime};
+use ring_core::{At, Driver, Runtime};
 use std::ffi::CString;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 mod support;
@@ -47,7 +48,7 @@ fn cpath(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).unwrap()
 }
 
-fn pipe() -> (OwnedFd, OwnedFd) {
+fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
     support::pipe()
 }
 
@@ -103,6 +104,7 @@ fn an_orphaned_pool_receive_that_completed_gives_its_buffer_back() {
     }
     let pool = BufferPool::new(&d, BufRingConfig::new(102, 1).buffers(1, 32)).unwrap();
     let (mut peer, sock) = tcp_pair();
+    let sock = Rc::new(sock);
     peer.write_all(b"first").unwrap();
     finish_unobserved(&d, d.recv_pool(&sock, &pool, 0));
     assert_eq!(pool.recycled(), 1, "the orphan's buffer was recycled");
@@ -154,7 +156,7 @@ fn recvmsg_multishot_parses_name_control_and_payload_areas_of_known_sizes() {
         return;
     }
     let pool = BufferPool::new(&d, BufRingConfig::new(103, 4).buffers(4, 256)).unwrap();
-    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let rx = Rc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     tx.set_ttl(77).unwrap();
     let on: libc::c_int = 1;
@@ -224,7 +226,7 @@ fn a_direct_accept_reports_an_ipv6_peer() {
         return;
     }
     let listener = match TcpListener::bind("[::1]:0") {
-        Ok(l) => l,
+        Ok(l) => Rc::new(l),
         Err(e) => {
             println!("SKIP direct accept over IPv6: no IPv6 loopback ({e})");
             return;
@@ -249,7 +251,7 @@ fn an_orphaned_direct_accept_that_completed_empties_its_slot() {
         return;
     }
     let files = FixedFiles::new(&d, 4, 0..1).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
     let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     finish_unobserved(&d, d.accept_direct(&listener, &files));
     let sock = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_STREAM, 0)).unwrap();
@@ -291,12 +293,12 @@ fn an_orphaned_direct_close_does_not_empty_the_slot_again() {
     let files = FixedFiles::new(&d, 4, 0..1).unwrap();
     let path = temp_path("close-direct");
     let flags = libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC;
-    let first = rt.block_on(d.openat_direct(&files, None, cpath(&path), flags, 0o600)).unwrap().unwrap();
+    let first = rt.block_on(d.openat_direct(&files, At::CWD, cpath(&path), flags, 0o600)).unwrap().unwrap();
     assert_eq!(first.slot(), 0);
     let mut close = d.close_direct(first).expect("the only holder");
     run_to_completion_unobserved(&d, &mut close);
     // The kernel closed slot 0; a new file takes it.
-    let second = rt.block_on(d.openat_direct(&files, None, cpath(&path), libc::O_RDWR, 0)).unwrap().unwrap();
+    let second = rt.block_on(d.openat_direct(&files, At::CWD, cpath(&path), libc::O_RDWR, 0)).unwrap().unwrap();
     assert_eq!(second.slot(), 0);
     drop(close);
     d.poll().unwrap();
@@ -381,7 +383,7 @@ fn fsync_of_a_pipe_fails_with_einval() {
     }
     let (r, _w) = pipe();
     let path = temp_path("fsync");
-    let file = std::fs::File::create(&path).unwrap();
+    let file = Rc::new(std::fs::File::create(&path).unwrap());
     rt.block_on(async {
         assert_eq!(d.fsync(&r).await.unwrap_err().raw_os_error(), Some(libc::EINVAL));
         assert_eq!(d.fdatasync(&r).await.unwrap_err().raw_os_error(), Some(libc::EINVAL));
@@ -404,7 +406,8 @@ fn fallocate_grows_a_file_and_refuses_a_pipe() {
         return;
     }
     let path = temp_path("fallocate");
-    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+    let file =
+        Rc::new(std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap());
     let (_r, w) = pipe();
     rt.block_on(async {
         d.fallocate(&file, 0, 4096, 8192).await.unwrap();
@@ -436,7 +439,7 @@ fn openat_is_close_on_exec_whether_or_not_asked() {
     let null = cpath(Path::new("/dev/null"));
     rt.block_on(async {
         for flags in [libc::O_RDONLY, libc::O_RDONLY | libc::O_CLOEXEC] {
-            let fd = d.openat(None, null.clone(), flags, 0).await.unwrap();
+            let fd = d.openat(At::CWD, null.clone(), flags, 0).await.unwrap();
             assert!(cloexec(&fd), "flags {flags:#x}");
         }
     })
@@ -456,10 +459,10 @@ fn an_orphaned_openat_that_completed_closes_its_descriptor() {
     let path = temp_path("orphan-openat");
     std::fs::write(&path, b"x").unwrap();
     let path = path.canonicalize().unwrap();
-    finish_unobserved(&d, d.openat(None, cpath(&path), libc::O_RDONLY, 0));
+    finish_unobserved(&d, d.openat(At::CWD, cpath(&path), libc::O_RDONLY, 0));
     assert_eq!(fds_naming(&path), 0, "the orphan's descriptor was closed");
     // The check sees a descriptor that is open.
-    let fd = rt.block_on(d.openat(None, cpath(&path), libc::O_RDONLY, 0)).unwrap().unwrap();
+    let fd = rt.block_on(d.openat(At::CWD, cpath(&path), libc::O_RDONLY, 0)).unwrap().unwrap();
     assert_eq!(fds_naming(&path), 1);
     drop(fd);
     std::fs::remove_file(path).unwrap();
@@ -479,7 +482,7 @@ fn openat2_opens_the_named_file() {
     std::fs::write(&path, b"openat2").unwrap();
     let how = open_how { flags: libc::O_RDONLY as u64, mode: 0, resolve: 0 };
     // Kept as a number until checked: the mutant's descriptor 0 is not ours to close.
-    let fd = rt.block_on(d.openat2(None, cpath(&path), how)).unwrap().unwrap().into_raw_fd();
+    let fd = rt.block_on(d.openat2(At::CWD, cpath(&path), how)).unwrap().unwrap().into_raw_fd();
     // SAFETY: fstat writes one `stat` into the live local.
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
     // SAFETY: as above; `st` is valid for writes.
@@ -505,9 +508,9 @@ fn an_orphaned_openat2_that_completed_closes_its_descriptor() {
     std::fs::write(&path, b"x").unwrap();
     let path = path.canonicalize().unwrap();
     let how = open_how { flags: libc::O_RDONLY as u64, mode: 0, resolve: 0 };
-    finish_unobserved(&d, d.openat2(None, cpath(&path), how));
+    finish_unobserved(&d, d.openat2(At::CWD, cpath(&path), how));
     assert_eq!(fds_naming(&path), 0, "the orphan's descriptor was closed");
-    let fd = rt.block_on(d.openat2(None, cpath(&path), how)).unwrap().unwrap();
+    let fd = rt.block_on(d.openat2(At::CWD, cpath(&path), how)).unwrap().unwrap();
     assert_eq!(fds_naming(&path), 1);
     drop(fd);
     std::fs::remove_file(path).unwrap();
@@ -552,7 +555,7 @@ fn an_orphaned_close_does_not_close_the_number_again() {
     let replacement = unsafe { OwnedFd::from_raw_fd(n) };
     support::write_all(&replacement, b"!");
     let mut got = [0u8; 1];
-    std::fs::File::from(r).read_exact(&mut got).unwrap();
+    std::fs::File::from(Rc::try_unwrap(r).unwrap()).read_exact(&mut got).unwrap();
     assert_eq!(&got, b"!");
     drop(replacement);
 }
@@ -584,9 +587,9 @@ fn relative_paths_without_a_directory_resolve_against_the_working_directory() {
     let (a, b) = (relative_to_cwd(&base.join("a")), relative_to_cwd(&base.join("b")));
     std::fs::create_dir(&base).unwrap();
     rt.block_on(async {
-        d.mkdirat(None, cpath(&a), 0o755).await.unwrap();
-        d.renameat(None, cpath(&a), None, cpath(&b), 0).await.unwrap();
-        d.unlinkat(None, cpath(&b), libc::AT_REMOVEDIR).await.unwrap();
+        d.mkdirat(At::CWD, cpath(&a), 0o755).await.unwrap();
+        d.renameat(At::CWD, cpath(&a), At::CWD, cpath(&b), 0).await.unwrap();
+        d.unlinkat(At::CWD, cpath(&b), libc::AT_REMOVEDIR).await.unwrap();
     })
     .unwrap();
     assert!(std::fs::read_dir(&base).unwrap().next().is_none(), "made, renamed and removed");
@@ -619,10 +622,13 @@ fn directory_operations_report_the_kernels_refusals() {
     let missing = base.join("missing");
     let errno = |r: std::io::Result<()>| r.unwrap_err().raw_os_error();
     rt.block_on(async {
-        assert_eq!(errno(d.renameat(None, cpath(&missing), None, cpath(&file), 0).await), Some(libc::ENOENT));
-        assert_eq!(errno(d.mkdirat(None, cpath(&base), 0o755).await), Some(libc::EEXIST));
-        assert_eq!(errno(d.symlinkat(cpath(&missing), None, cpath(&file)).await), Some(libc::EEXIST));
-        assert_eq!(errno(d.linkat(None, cpath(&missing), None, cpath(&base.join("l")), 0).await), Some(libc::ENOENT));
+        assert_eq!(errno(d.renameat(At::CWD, cpath(&missing), At::CWD, cpath(&file), 0).await), Some(libc::ENOENT));
+        assert_eq!(errno(d.mkdirat(At::CWD, cpath(&base), 0o755).await), Some(libc::EEXIST));
+        assert_eq!(errno(d.symlinkat(cpath(&missing), At::CWD, cpath(&file)).await), Some(libc::EEXIST));
+        assert_eq!(
+            errno(d.linkat(At::CWD, cpath(&missing), At::CWD, cpath(&base.join("l")), 0).await),
+            Some(libc::ENOENT)
+        );
     })
     .unwrap();
     std::fs::remove_dir_all(&base).unwrap();
@@ -676,8 +682,8 @@ fn splice_honours_explicit_offsets_on_both_sides() {
     let (src_path, dst_path) = (temp_path("splice-src"), temp_path("splice-dst"));
     std::fs::write(&src_path, b"0123456789").unwrap();
     std::fs::write(&dst_path, b"..........").unwrap();
-    let src = std::fs::File::open(&src_path).unwrap();
-    let dst = std::fs::OpenOptions::new().write(true).open(&dst_path).unwrap();
+    let src = Rc::new(std::fs::File::open(&src_path).unwrap());
+    let dst = Rc::new(std::fs::OpenOptions::new().write(true).open(&dst_path).unwrap());
     let (r, w) = pipe();
     rt.block_on(async {
         assert_eq!(d.splice(&src, Some(3), &w, None, 4, 0).await.unwrap(), 4);
@@ -774,7 +780,7 @@ fn an_orphaned_fixed_fd_install_that_completed_closes_its_descriptor() {
     let path = temp_path("fd-install");
     std::fs::write(&path, b"x").unwrap();
     let path = path.canonicalize().unwrap();
-    let direct = rt.block_on(d.openat_direct(&files, None, cpath(&path), libc::O_RDONLY, 0)).unwrap().unwrap();
+    let direct = rt.block_on(d.openat_direct(&files, At::CWD, cpath(&path), libc::O_RDONLY, 0)).unwrap().unwrap();
     assert_eq!(fds_naming(&path), 0, "a direct descriptor is not in the process's table");
     finish_unobserved(&d, d.fixed_fd_install(direct.slot()));
     assert_eq!(fds_naming(&path), 0, "the orphan's installed descriptor was closed");

@@ -16,6 +16,7 @@ use std::future::Future;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -217,7 +218,7 @@ fn a_raw_uring_cmd_siocinq_reports_the_bytes_queued() {
     if !supported(&d, ring_core::sys::IORING_OP_URING_CMD, "raw uring_cmd") {
         return;
     }
-    let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let b = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
     let a = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     a.send_to(b"12345", b.local_addr().unwrap()).unwrap();
     wait_readable(&b);
@@ -462,7 +463,7 @@ fn a_bind_to_an_address_in_use_fails() {
         return;
     }
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let sock = rt.block_on(d.socket(libc::AF_INET, libc::SOCK_STREAM, 0)).unwrap().unwrap();
+    let sock = Rc::new(rt.block_on(d.socket(libc::AF_INET, libc::SOCK_STREAM, 0)).unwrap().unwrap());
     assert_errno(rt.block_on(d.bind(&sock, taken.local_addr().unwrap())).unwrap(), libc::EADDRINUSE);
     rt.block_on(d.bind(&sock, "127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())).unwrap().unwrap();
 }
@@ -476,7 +477,7 @@ fn a_listen_on_a_datagram_socket_fails() {
     if !supported(&d, ring_core::sys::IORING_OP_LISTEN, "listen") {
         return;
     }
-    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let udp = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
     assert_errno(rt.block_on(d.listen(&udp, 8)).unwrap(), libc::EOPNOTSUPP);
 }
 
@@ -499,7 +500,7 @@ fn accepted_connections_are_close_on_exec_and_keep_their_flags() {
     if !supported(&d, ring_core::sys::IORING_OP_ACCEPT, "accept flags") {
         return;
     }
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let l = Rc::new(std::net::TcpListener::bind("127.0.0.1:0").unwrap());
     let addr = l.local_addr().unwrap();
     let mut peers = Vec::new();
     for flags in [0, libc::SOCK_CLOEXEC, libc::SOCK_NONBLOCK] {
@@ -512,7 +513,7 @@ fn accepted_connections_are_close_on_exec_and_keep_their_flags() {
     // A listener per multishot accept: a stream dropped while still armed
     // could take the next connection.
     for flags in [0, libc::SOCK_CLOEXEC, libc::SOCK_NONBLOCK] {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let l = Rc::new(std::net::TcpListener::bind("127.0.0.1:0").unwrap());
         peers.push(std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap());
         let mut incoming = d.accept_multishot(&l, flags);
         let fd = rt.block_on(incoming.next()).unwrap().expect("a connection").unwrap();
@@ -531,7 +532,7 @@ fn an_orphaned_accept_that_completed_closes_the_connection() {
     if !supported(&d, ring_core::sys::IORING_OP_ACCEPT, "orphaned accept") {
         return;
     }
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let l = Rc::new(std::net::TcpListener::bind("127.0.0.1:0").unwrap());
     let mut peer = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
     finish_unobserved(&d, d.accept(&l, 0));
     peer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
@@ -540,12 +541,12 @@ fn an_orphaned_accept_that_completed_closes_the_connection() {
 }
 
 /// A new, unconnected IPv4 stream socket (plain system call).
-fn tcp_socket() -> OwnedFd {
+fn tcp_socket() -> Rc<OwnedFd> {
     // SAFETY: socket(2) returns a new descriptor or -1.
     let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
     assert!(fd >= 0, "socket");
     // SAFETY: a fresh descriptor that nothing else owns.
-    unsafe { OwnedFd::from_raw_fd(fd) }
+    Rc::new(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// Kills `net.rs:327:9: replace <impl Operation for Connect>::complete ->
@@ -576,7 +577,7 @@ fn recvmsg_offers_its_control_buffer_and_reports_a_source_only_when_there_is_one
     if !supported(&d, ring_core::sys::IORING_OP_RECVMSG, "recvmsg") {
         return;
     }
-    let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let rx = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
     let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let on: libc::c_int = 1;
     // SAFETY: IP_RECVTTL reads one int from a live local during the call.
@@ -599,6 +600,7 @@ fn recvmsg_offers_its_control_buffer_and_reports_a_source_only_when_there_is_one
     assert_eq!(msg.addr.and_then(|a| a.as_socket_addr()), Some(tx.local_addr().unwrap()));
 
     let (mut a, b) = tcp_pair();
+    let b = Rc::new(b);
     std::io::Write::write_all(&mut a, b"stream").unwrap();
     let (n, msg) = rt.block_on(d.recvmsg(&b, Msg::new(vec![Vec::with_capacity(16)]), 0)).unwrap();
     assert_eq!(n.unwrap(), 6);
@@ -653,7 +655,7 @@ fn an_epoll_ctl_delete_of_an_unwatched_descriptor_fails() {
     let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     assert!(ep >= 0, "epoll_create1");
     // SAFETY: a fresh descriptor that nothing else owns.
-    let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+    let ep = Rc::new(unsafe { OwnedFd::from_raw_fd(ep) });
     let (r, _w) = support::pipe();
     assert_errno(rt.block_on(d.epoll_ctl(&ep, &r, libc::EPOLL_CTL_DEL, 0, 0)).unwrap(), libc::ENOENT);
     rt.block_on(d.epoll_ctl(&ep, &r, libc::EPOLL_CTL_ADD, libc::EPOLLIN as u32, 1)).unwrap().unwrap();

@@ -1005,25 +1005,24 @@ fn aio_context_hands_out_permits_in_order_and_counts_them() {
     .unwrap();
 }
 
-/// A descriptor number that is not open.
-struct NotOpen;
-
-impl AsRawFd for NotOpen {
-    fn as_raw_fd(&self) -> RawFd {
-        -1
-    }
+/// An `O_PATH` descriptor: open, but refused by the kernel for any I/O
+/// (`fget` skips path-only files), so an fsync of it fails with `EBADF`.
+fn path_only() -> Rc<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    Rc::new(std::fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH).open("/").unwrap())
 }
 
 // Kills `aio.rs:238:9: replace AioContext<K>::sync -> io::Result<()> with
 // Ok(())` and `aio.rs:245:9: replace AioContext<K>::datasync ->
 // io::Result<()> with Ok(())`: the fsync's result is returned (EBADF for a
-// descriptor that is not open), and each holds a permit until it completes.
+// descriptor the kernel refuses for I/O), and each holds a permit until it
+// completes.
 #[test]
 fn aio_context_sync_and_datasync_return_the_kernel_result() {
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
     let ctx = AioContext::new(&d, 1);
-    let bad = Rc::new(NotOpen);
+    let bad = path_only();
     let path = std::env::temp_dir().join(format!("ring-core-mkqn-sync-{}", std::process::id()));
     let good = Rc::new(std::fs::File::create(&path).unwrap());
     rt.block_on(async {

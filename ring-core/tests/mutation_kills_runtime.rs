@@ -501,6 +501,7 @@ fn a_used_up_incremental_buffer_is_recycled_once_its_parts_are_dropped() {
     }
     let pool = BufferPool::new(&d, BufRingConfig::new(23, 2).buffers(2, 64).incremental()).unwrap();
     let (mut peer, sock) = tcp_pair();
+    let sock = std::rc::Rc::new(sock);
     rt.block_on(async {
         let mut stream = d.recv_pool_multishot(&sock, &pool, 0);
         let mut parts = Vec::new();
@@ -724,6 +725,7 @@ fn an_operation_needing_exactly_the_cqs_completions_runs() {
     assert_eq!(ring.params().cq_entries, 2);
     let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
     let (a, mut b) = tcp_pair();
+    let a = std::rc::Rc::new(a);
     let (_, noop) = counter();
     // A read holds one of the two credits, so the send takes the slow path
     // (`start_contended`) and waits for the other.

@@ -3,9 +3,10 @@
 
 use ring_core::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 use ring_core::ops::{Msg, SockAddr, SocketCmd};
-use ring_core::{Driver, Runtime};
+use ring_core::{Driver, Runtime, SharedFd};
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 fn localhost() -> SocketAddr {
@@ -170,8 +171,8 @@ fn sendmsg_recvmsg_carry_data_and_addresses() {
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
     rt.block_on(async move {
-        let a = std::net::UdpSocket::bind(localhost()).unwrap();
-        let b = std::net::UdpSocket::bind(localhost()).unwrap();
+        let a = Rc::new(std::net::UdpSocket::bind(localhost()).unwrap());
+        let b = Rc::new(std::net::UdpSocket::bind(localhost()).unwrap());
         let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
         let msg = Msg::new(vec![b"scatter ".to_vec(), b"gather".to_vec()]).to(ba);
         let (r, _) = d.sendmsg(&a, msg, 0).await;
@@ -206,22 +207,25 @@ fn low_level_socket_bind_listen_accept_connect_send_recv() {
         if !supported(&d, ring_sys::IORING_OP_BIND, "bind/listen ops") {
             return;
         }
-        let l = d.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await.unwrap();
+        let l = SharedFd::new(d.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await.unwrap());
         d.bind(&l, localhost()).await.unwrap();
         d.listen(&l, 16).await.unwrap();
-        let addr = std::net::TcpListener::from(l.try_clone().unwrap()).local_addr().unwrap();
+        let addr = std::net::TcpListener::from(l.as_fd().try_clone_to_owned().unwrap()).local_addr().unwrap();
         let d2 = d.clone();
         let client = sp
             .spawn(async move {
-                let c = d2.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await.unwrap();
+                let c = SharedFd::new(d2.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await.unwrap());
                 d2.connect(&c, addr).await.unwrap();
                 let (r, _) = d2.send(&c, b"ping".to_vec(), 0).await;
                 assert_eq!(r.unwrap(), 4);
-                let local = SockAddr::from_std(std::net::TcpStream::from(c.try_clone().unwrap()).local_addr().unwrap());
+                let local = SockAddr::from_std(
+                    std::net::TcpStream::from(c.as_fd().try_clone_to_owned().unwrap()).local_addr().unwrap(),
+                );
                 (c, local)
             })
             .unwrap();
         let (s, peer) = d.accept(&l, 0).await.unwrap();
+        let s = SharedFd::new(s);
         let (c, local) = client.await.unwrap();
         assert_eq!(peer.as_socket_addr(), local.as_socket_addr());
         let (r, buf) = d.recv(&s, Vec::with_capacity(16), 0).await;
@@ -271,7 +275,7 @@ fn low_level_socket_bind_listen_accept_connect_send_recv() {
         }
         // A socket command on a file that is not a socket is refused
         // before it reaches the kernel.
-        let f = std::fs::File::open("/proc/self/stat").unwrap();
+        let f = Rc::new(std::fs::File::open("/proc/self/stat").unwrap());
         let e = d.socket_cmd(&f, SocketCmd::InQueue).err().unwrap();
         assert_eq!(e.raw_os_error(), Some(libc::ENOTSOCK));
         d.shutdown_socket(&c, libc::SHUT_WR).await.unwrap();
@@ -295,6 +299,7 @@ fn poll_and_epoll_see_readiness() {
     let d = rt.driver().clone();
     rt.block_on(async move {
         let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let b = Rc::new(b);
         use std::io::Write;
         (&a).write_all(b"x").unwrap();
         let rev = d.poll_add(&b, libc::POLLIN as u32).await.unwrap();
@@ -304,7 +309,7 @@ fn poll_and_epoll_see_readiness() {
         let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         assert!(ep >= 0);
         // SAFETY: a fresh descriptor we own.
-        let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+        let ep = Rc::new(unsafe { OwnedFd::from_raw_fd(ep) });
         d.epoll_ctl(&ep, &b, libc::EPOLL_CTL_ADD, libc::EPOLLIN as u32, 42).await.unwrap();
         if supported(&d, ring_sys::IORING_OP_EPOLL_WAIT, "epoll_wait") {
             let evs = d.epoll_wait(&ep, 8).unwrap().await.unwrap();
@@ -315,6 +320,7 @@ fn poll_and_epoll_see_readiness() {
         }
         // Poll remove: a poll that never fires is removed by user_data.
         let (c, _d2) = std::os::unix::net::UnixStream::pair().unwrap();
+        let c = Rc::new(c);
         let mut pending = d.poll_add(&c, libc::POLLIN as u32);
         // Submit it by polling once.
         let waker = std::task::Waker::noop();

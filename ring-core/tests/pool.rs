@@ -7,21 +7,25 @@ use ring_core::Runtime;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::rc::Rc;
 use std::time::Duration;
 
-fn tcp_pair() -> (TcpStream, TcpStream) {
+/// A connected pair: the peer, for blocking std I/O, and the ring's side,
+/// shared through an `Rc` so that operations naming it hold it open.
+fn tcp_pair() -> (TcpStream, Rc<TcpStream>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
     let (b, _) = l.accept().unwrap();
-    (a, b)
+    (a, Rc::new(b))
 }
 
-fn pipe() -> (OwnedFd, OwnedFd) {
+/// A pipe whose ends are shared through `Rc`s, as above.
+fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
     assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
     // SAFETY: fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+    unsafe { (Rc::new(OwnedFd::from_raw_fd(fds[0])), Rc::new(OwnedFd::from_raw_fd(fds[1]))) }
 }
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -225,7 +229,7 @@ fn read_multishot_on_a_pipe() {
     let d = rt.driver().clone();
     let pool = BufferPool::new(&d, BufRingConfig::new(12, 4).buffers(4, 8)).unwrap();
     let (r, w) = pipe();
-    let mut w = std::fs::File::from(w);
+    let mut w = std::fs::File::from(Rc::try_unwrap(w).unwrap());
     let got = rt
         .block_on(async {
             let mut stream = d.read_pool_multishot(&r, &pool);
@@ -258,7 +262,7 @@ fn recvmsg_multishot_parses_name_and_payload() {
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
     let pool = BufferPool::new(&d, BufRingConfig::new(13, 4).buffers(4, 256)).unwrap();
-    let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let rx = Rc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let name_len = core::mem::size_of::<libc::sockaddr_in>() as u32;
     rt.block_on(async {

@@ -603,6 +603,80 @@ fn ring_fds_register_other_ring() {
     a.register_ring_fd().unwrap();
 }
 
+/// Removes index `index` of this thread's registered-ring table with a raw
+/// system call through `fd`, as code outside ring-core (another io_uring
+/// library on the thread) can.
+fn foreign_unregister_index(fd: RawFd, index: u32) {
+    let up = io_uring_rsrc_update { offset: index, resv: 0, data: 0 };
+    // SAFETY: one valid io_uring_rsrc_update, read during the call.
+    let r = unsafe {
+        ring_core::sys::syscall::io_uring_register(fd as u32, IORING_UNREGISTER_RING_FDS, (&raw const up).cast(), 1)
+    };
+    assert_eq!(r, Ok(1));
+}
+
+/// Registers ring `fd` at index `index` of this thread's table with a raw
+/// system call, as code outside ring-core can.
+fn foreign_register_index(fd: RawFd, index: u32) {
+    let mut up = io_uring_rsrc_update { offset: index, resv: 0, data: fd as u64 };
+    // SAFETY: one valid io_uring_rsrc_update, read and written during the call.
+    let r = unsafe {
+        ring_core::sys::syscall::io_uring_register(
+            fd as u32,
+            IORING_REGISTER_RING_FDS,
+            (&raw mut up).cast_const().cast(),
+            1,
+        )
+    };
+    assert_eq!(r, Ok(1));
+}
+
+/// A ring never takes over an index that ring-core recorded for another
+/// live ring: if code outside ring-core removed a driver's index, the next
+/// ring the kernel offers it to gives it up and keeps its descriptor, so
+/// the driver's calls through its (now empty) index fail instead of
+/// landing on that ring.
+#[test]
+fn a_ring_does_not_take_an_index_foreign_code_freed() {
+    std::thread::spawn(|| {
+        let d = ring_core::Driver::new(4).unwrap();
+        let plain = Builder::new(4).register_ring_fd(false).build().unwrap();
+        foreign_unregister_index(plain.fd().unwrap(), 0);
+        let x = Ring::new(4).unwrap();
+        assert_eq!(x.registered_index(), None, "x took the index recorded for the driver");
+        let idx = plain.register_ring_fds(&[x.fd().unwrap()]).unwrap_or_default();
+        assert!(!idx.contains(&0), "{idx:?}");
+        x.probe().expect("x works through its descriptor");
+        drop(d);
+    })
+    .join()
+    .unwrap();
+}
+
+/// Memory is given up only on the strength of a call that went to the
+/// ring's own descriptor: even when code outside ring-core moved a
+/// driver's registered index to another ring, dropping the driver's buffer
+/// pool unregisters the pool's group on the driver's ring, and the other
+/// ring's group of the same id stays.
+#[test]
+fn a_pool_is_released_through_the_descriptor_whatever_became_of_the_index() {
+    std::thread::spawn(|| {
+        let d = ring_core::Driver::new(4).unwrap();
+        let cfg = BufRingConfig::new(7, 4).buffers(4, 64);
+        let pool = ring_core::pool::BufferPool::new(&d, cfg).unwrap();
+        let x = Builder::new(4).register_ring_fd(false).build().unwrap();
+        foreign_unregister_index(x.fd().unwrap(), 0);
+        foreign_register_index(x.fd().unwrap(), 0);
+        let xbr = x.register_buf_ring(cfg).unwrap();
+        drop(pool);
+        x.buf_ring_head(7).expect("x's group 7 was unregistered by the driver's pool");
+        x.unregister_buf_ring(xbr).unwrap();
+        drop(d);
+    })
+    .join()
+    .unwrap();
+}
+
 // ---- provided-buffer rings ----
 
 fn select_read(ring: &mut Ring, fd: RawFd, bgid: u16, len: u32, user_data: u64) -> Cqe {
@@ -743,7 +817,7 @@ fn buf_ring_input_checked() {
     assert_eq!(syscall_errno(&e), Some(libc::EEXIST), "{e:?}");
     // Another ring cannot unregister it (the BufRing is then leaked).
     let e = other.unregister_buf_ring(br).unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+    assert!(matches!(e, Error::ForeignResource { .. }), "{e:?}");
     ring.unregister_buf_group(2).unwrap();
 }
 

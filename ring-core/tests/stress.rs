@@ -119,7 +119,7 @@ fn random_drops_forgets_and_cancels_lose_nothing() {
         handles.push(rt.spawn(async move {
             if is_write {
                 let buf = Tracked { data: pattern(i), id: i, drops };
-                let mut op = d.write_at(&*dst, buf, off);
+                let mut op = d.write_at(&dst, buf, off);
                 if let Poll::Ready((r, _b)) = poll_once(&mut op).await {
                     written.borrow_mut()[i] = Some(r.unwrap() == CHUNK);
                     return;
@@ -138,7 +138,7 @@ fn random_drops_forgets_and_cancels_lose_nothing() {
                 }
             } else {
                 let buf = Tracked { data: Vec::with_capacity(CHUNK), id: i, drops };
-                let mut op = d.read_at(&*src, buf, off);
+                let mut op = d.read_at(&src, buf, off);
                 let check = |r: std::io::Result<usize>, b: &Tracked| {
                     assert_eq!(r.unwrap(), CHUNK);
                     assert_eq!(&b.data[..], &src_data_slice(i)[..]);

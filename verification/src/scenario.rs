@@ -43,7 +43,7 @@ use ring_core::buf::{IoBuf, IoBufMut};
 use ring_core::driver::{Batch, ChainRefused, StartChain, Started};
 use ring_core::op::CancelOp;
 use ring_core::ops::{Nop, Read, SendZc, TimeoutOp, Write};
-use ring_core::{Builder, Cancelled, Driver, MultiOp, Op};
+use ring_core::{Builder, Cancelled, Driver, MultiOp, Op, SharedFd};
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
@@ -221,6 +221,16 @@ pub enum Action {
     Advance(u8),
     /// The simulated SQPOLL thread takes a turn (a no-op without SQPOLL).
     SqpollStep,
+}
+
+/// A handle on descriptor `fd` of the simulated kernel, for an operation
+/// submitted to it.
+fn sim_fd(fd: i32) -> SharedFd {
+    // SAFETY: `fd` is one of the world's files, which the simulated kernel
+    // keeps open for the whole scenario (no action closes them), and the
+    // handle only ever reaches operations on that kernel, never a real
+    // system call.
+    unsafe { SharedFd::borrow_raw(fd) }
 }
 
 /// What the test knows about the world, to judge outcomes.
@@ -782,27 +792,37 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
                     Kind::ReadFile { off, len } => {
                         OFFSETS.with(|o| o.borrow_mut()[id] = off as usize);
                         let b = w.buf(id, Vec::with_capacity(len as usize));
-                        Box::new(OneShot { id, op: d.op(Read::new(w.src, b, u64::from(off))), judge: judge_read_file })
+                        Box::new(OneShot {
+                            id,
+                            op: d.op(Read::new(&sim_fd(w.src), b, u64::from(off))),
+                            judge: judge_read_file,
+                        })
                     }
                     Kind::WriteFile { len } => {
                         let b = w.buf(id, vec![id as u8 | 0x80; len as usize]);
                         let off = (id % 256 * REGION) as u64;
-                        Box::new(OneShot { id, op: d.op(Write::new(w.dst, b, off)), judge: judge_write })
+                        Box::new(OneShot { id, op: d.op(Write::new(&sim_fd(w.dst), b, off)), judge: judge_write })
                     }
                     Kind::ReadPipe { len } => {
                         let b = w.buf(id, Vec::with_capacity(len as usize));
-                        Box::new(OneShot { id, op: d.op(Read::new(w.pipe.0, b, u64::MAX)), judge: judge_read_pipe })
+                        Box::new(OneShot {
+                            id,
+                            op: d.op(Read::new(&sim_fd(w.pipe.0), b, u64::MAX)),
+                            judge: judge_read_pipe,
+                        })
                     }
                     Kind::Sleep { ms } => Box::new(OneShot {
                         id,
                         op: d.op(TimeoutOp::relative(Duration::from_millis(u64::from(ms)))),
                         judge: judge_sleep,
                     }),
-                    Kind::Poll => Box::new(Stream { id, op: d.poll_multishot(&w.pollable, libc::POLLIN as u32) }),
+                    Kind::Poll => {
+                        Box::new(Stream { id, op: d.poll_multishot(&sim_fd(w.pollable), libc::POLLIN as u32) })
+                    }
                     Kind::Ticks { n } => Box::new(Stream { id, op: d.ticks(Duration::from_millis(3), u32::from(n)) }),
                     Kind::SendZc { len } => {
                         let b = w.buf(id, vec![0x5a; len as usize]);
-                        Box::new(OneShot { id, op: d.op(SendZc::new(w.sock, b, 0)), judge: judge_send })
+                        Box::new(OneShot { id, op: d.op(SendZc::new(&sim_fd(w.sock), b, 0)), judge: judge_send })
                     }
                 };
                 live.push(l);
@@ -993,7 +1013,7 @@ fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
                 OFFSETS.with(|o| o.borrow_mut()[id] = off as usize);
                 let b = w.buf(id, Vec::with_capacity(len as usize));
                 w.want[id] = b.data.capacity();
-                let link = chain.push(Read::new(w.src, b, u64::from(off)));
+                let link = chain.push(Read::new(&sim_fd(w.src), b, u64::from(off)));
                 backers.push(Box::new(move |r| r.take(link).is_some()));
                 Box::new(move |s| {
                     Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_read })
@@ -1003,7 +1023,7 @@ fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
                 let b = w.buf(id, vec![id as u8 | 0x80; len as usize]);
                 w.want[id] = len as usize;
                 let off = (id % 256 * REGION) as u64;
-                let link = chain.push(Write::new(w.dst, b, off));
+                let link = chain.push(Write::new(&sim_fd(w.dst), b, off));
                 backers.push(Box::new(move |r| r.take(link).is_some()));
                 Box::new(move |s| {
                     Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_write })

@@ -24,8 +24,7 @@ use benches::{
 };
 use ring_core::driver::Batch;
 use ring_core::ops::{Nop, Read, Write};
-use ring_core::{Builder, Driver, Op, Runtime};
-use std::fs::File;
+use ring_core::{Builder, Driver, Op, Runtime, SharedFd};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::Poll;
@@ -81,7 +80,7 @@ enum Io {
 /// that slot's buffer.
 async fn io_pipeline(
     d: &Driver,
-    file: &File,
+    file: &SharedFd,
     write: bool,
     slots: &mut [Option<Io>],
     bufs: &mut [Option<Vec<u8>>],
@@ -172,7 +171,9 @@ fn main() {
         }
         "read" | "write" => {
             let write = workload == "write";
-            let file = if write {
+            // Each operation holds a clone of the handle (a count increment)
+            // until it has ended, so the file cannot be closed under it.
+            let file = SharedFd::new(if write {
                 let path = std::env::temp_dir().join("ring-bench-write-64m.bin");
                 let f = std::fs::OpenOptions::new()
                     .read(true)
@@ -186,7 +187,7 @@ fn main() {
             } else {
                 let path = args.value("--file").map(Into::into).unwrap_or_else(benches::default_file);
                 page_cache_file(&path, FILE_SIZE).expect("the test file")
-            };
+            });
             let mut offsets = Offsets::new(if write { 64 << 20 } else { FILE_SIZE });
             let mut slots: Vec<Option<Io>> = (0..batch).map(|_| None).collect();
             let mut bufs: Vec<Option<Vec<u8>>> = (0..batch)

@@ -22,20 +22,22 @@
 //! Buffers are [`AlignedBuf`]s (page-aligned address and length, as
 //! `O_DIRECT` requires on most file systems), owned by the operation while
 //! the kernel uses them and returned with the result. The file is passed
-//! as an `Rc`, a clone of which each operation keeps until its completion,
-//! so the descriptor cannot be closed and reused under a request.
+//! as anything [`AsSharedFd`] (an `Rc` of a `std::fs::File`, a
+//! [`crate::File`]); each operation keeps a [`SharedFd`](crate::SharedFd)
+//! of it until its completion, so the descriptor cannot be closed and
+//! reused under a request.
 
 use crate::buf::AlignedBuf;
 use crate::driver::Driver;
 use crate::kernel::{Kernel, Linux};
 use crate::ops::{Fsync, KeepAlive, Read, Write};
+use crate::shared_fd::AsSharedFd;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
 use std::io;
-use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
 /// One queued caller of [`Semaphore::acquire`].
@@ -218,40 +220,30 @@ impl<K: Kernel> AioContext<K> {
     /// Reads `buf.len()` bytes at `offset` (for `O_DIRECT`, a multiple of
     /// the device's logical block size) into `buf`; resolves to the count
     /// and the buffer.
-    pub async fn read<F: AsRawFd + 'static>(
-        &self,
-        file: &Rc<F>,
-        offset: u64,
-        buf: AlignedBuf,
-    ) -> (io::Result<usize>, AlignedBuf) {
+    pub async fn read(&self, file: &impl AsSharedFd, offset: u64, buf: AlignedBuf) -> (io::Result<usize>, AlignedBuf) {
         let permit = self.acquire().await;
-        let op = Read::new(file.as_raw_fd(), buf, offset);
-        self.driver.op(KeepAlive::new(op, (permit, file.clone()))).await
+        let op = Read::new(file, buf, offset);
+        self.driver.op(KeepAlive::new(op, permit)).await
     }
 
     /// Writes all of `buf` at `offset`; resolves to the count and the buffer.
-    pub async fn write<F: AsRawFd + 'static>(
-        &self,
-        file: &Rc<F>,
-        offset: u64,
-        buf: AlignedBuf,
-    ) -> (io::Result<usize>, AlignedBuf) {
+    pub async fn write(&self, file: &impl AsSharedFd, offset: u64, buf: AlignedBuf) -> (io::Result<usize>, AlignedBuf) {
         let permit = self.acquire().await;
-        let op = Write::new(file.as_raw_fd(), buf, offset);
-        self.driver.op(KeepAlive::new(op, (permit, file.clone()))).await
+        let op = Write::new(file, buf, offset);
+        self.driver.op(KeepAlive::new(op, permit)).await
     }
 
     /// `fsync(2)` of `file`, counted against the capacity.
-    pub async fn sync<F: AsRawFd + 'static>(&self, file: &Rc<F>) -> io::Result<()> {
+    pub async fn sync(&self, file: &impl AsSharedFd) -> io::Result<()> {
         let permit = self.acquire().await;
-        let op = Fsync { fd: file.as_raw_fd(), flags: 0 };
-        self.driver.op(KeepAlive::new(op, (permit, file.clone()))).await
+        let op = Fsync { fd: file.shared_fd(), flags: 0 };
+        self.driver.op(KeepAlive::new(op, permit)).await
     }
 
     /// `fdatasync(2)` of `file`, counted against the capacity.
-    pub async fn datasync<F: AsRawFd + 'static>(&self, file: &Rc<F>) -> io::Result<()> {
+    pub async fn datasync(&self, file: &impl AsSharedFd) -> io::Result<()> {
         let permit = self.acquire().await;
-        let op = Fsync { fd: file.as_raw_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC };
-        self.driver.op(KeepAlive::new(op, (permit, file.clone()))).await
+        let op = Fsync { fd: file.shared_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC };
+        self.driver.op(KeepAlive::new(op, permit)).await
     }
 }

@@ -27,8 +27,9 @@
 //!
 //! If the `Uring` itself is dropped with an operation in flight, that
 //! operation is orphaned: the driver cancels it and keeps its buffer, and
-//! the I/O object (held by the operation as an `Rc`), until the kernel's
-//! completion, so the descriptor is not closed and reused under it.
+//! the I/O object (the operation holds a [`SharedFd`] sharing the `Uring`'s
+//! `Rc` of it), until the kernel's completion, so the descriptor is not
+//! closed and reused under it.
 //!
 //! Reads and writes are independent (one of each may be pending), so a
 //! read abandoned on a quiet socket does not block the next write. On a
@@ -40,40 +41,43 @@ use crate::buf::{IoBuf, Slice};
 use crate::driver::Driver;
 use crate::kernel::{Kernel, Linux};
 use crate::op::Op;
-use crate::ops::{KeepAlive, Read, Write, CURRENT_POSITION, MAX_RW_COUNT};
+use crate::ops::{Read, Write, CURRENT_POSITION, MAX_RW_COUNT};
+use crate::shared_fd::SharedFd;
 use core::future::poll_fn;
 use core::pin::Pin;
 use std::future::Future;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::rc::Rc;
 
 /// The default size of each internal buffer: the most one call transfers.
 pub const DEFAULT_BUFFER: usize = 64 * 1024;
 
-type ReadOp<T, K> = Op<KeepAlive<Read<Slice<Vec<u8>>>, Rc<T>>, K>;
-type WriteOp<T, K> = Op<KeepAlive<Write<Vec<u8>>, Rc<T>>, K>;
+type ReadOp<K> = Op<Read<Slice<Vec<u8>>>, K>;
+type WriteOp<K> = Op<Write<Vec<u8>>, K>;
 
 /// An I/O object whose reads and writes go through the ring, copying
 /// through internal owned buffers; see the [module docs](self).
-pub struct Uring<T: AsRawFd + 'static, K: Kernel = Linux> {
+pub struct Uring<T: AsFd + 'static, K: Kernel = Linux> {
     driver: Driver<K>,
     io: Rc<T>,
+    /// The object's descriptor, sharing `io`: each operation holds a clone.
+    fd: SharedFd,
     capacity: usize,
     /// The read buffer while no operation holds it; bytes `pos..len()`
     /// were read by the kernel and not handed out yet.
     rbuf: Option<Vec<u8>>,
     pos: usize,
-    reading: Option<ReadOp<T, K>>,
+    reading: Option<ReadOp<K>>,
     /// The write buffer while no operation holds it.
     wbuf: Option<Vec<u8>>,
-    writing: Option<WriteOp<T, K>>,
+    writing: Option<WriteOp<K>>,
 }
 
-impl<T: AsRawFd + 'static, K: Kernel> core::fmt::Debug for Uring<T, K> {
+impl<T: AsFd + 'static, K: Kernel> core::fmt::Debug for Uring<T, K> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Uring")
-            .field("fd", &self.io.as_raw_fd())
+            .field("fd", &self.fd.raw())
             .field("buffered", &self.buffered())
             .field("reading", &self.reading.is_some())
             .field("writing", &self.writing.is_some())
@@ -81,7 +85,7 @@ impl<T: AsRawFd + 'static, K: Kernel> core::fmt::Debug for Uring<T, K> {
     }
 }
 
-impl<T: AsRawFd + 'static, K: Kernel> Uring<T, K> {
+impl<T: AsFd + 'static, K: Kernel> Uring<T, K> {
     /// Wraps `io`, with internal buffers of [`DEFAULT_BUFFER`] bytes.
     pub fn new(driver: &Driver<K>, io: T) -> Self {
         Self::with_capacity(driver, io, DEFAULT_BUFFER)
@@ -93,9 +97,11 @@ impl<T: AsRawFd + 'static, K: Kernel> Uring<T, K> {
     /// when first used, without aborting: a `read` or `write` whose buffer
     /// the allocator refuses fails with [`crate::Error::OutOfMemory`].
     pub fn with_capacity(driver: &Driver<K>, io: T, capacity: usize) -> Self {
+        let io = Rc::new(io);
         Uring {
             driver: driver.clone(),
-            io: Rc::new(io),
+            fd: SharedFd::from(io.clone()),
+            io,
             capacity: capacity.clamp(1, MAX_RW_COUNT),
             rbuf: None,
             pos: 0,
@@ -176,8 +182,7 @@ impl<T: AsRawFd + 'static, K: Kernel> Uring<T, K> {
             return Err(crate::Error::OutOfMemory { what: "write buffer", bytes: n }.into());
         }
         w.extend_from_slice(&buf[..n]);
-        let op = Write::new(self.io.as_raw_fd(), w, CURRENT_POSITION);
-        self.writing = Some(self.driver.op(KeepAlive::new(op, self.io.clone())));
+        self.writing = Some(self.driver.op(Write::new(&self.fd, w, CURRENT_POSITION)));
         self.finish_write().await
     }
 
@@ -205,8 +210,7 @@ impl<T: AsRawFd + 'static, K: Kernel> Uring<T, K> {
         b.clear();
         self.pos = 0;
         let want = want.min(b.capacity());
-        let op = Read::new(self.io.as_raw_fd(), b.slice(0..want), CURRENT_POSITION);
-        self.reading = Some(self.driver.op(KeepAlive::new(op, self.io.clone())));
+        self.reading = Some(self.driver.op(Read::new(&self.fd, b.slice(0..want), CURRENT_POSITION)));
         Ok(())
     }
 

@@ -47,6 +47,8 @@ pub(crate) struct Member {
     /// be pushed after all.
     pub(crate) take: unsafe fn(&Storage, usize) -> Option<Box<dyn Any>>,
     pub(crate) hook: OrphanHook,
+    /// The operation's [`Operation::refuse`], asked before the chain starts.
+    pub(crate) refuse: fn(&dyn Any, crate::ring::RingId) -> Option<i32>,
     pub(crate) cqes: u32,
     pub(crate) multishot: bool,
 }
@@ -71,6 +73,12 @@ unsafe fn prepare<T: Operation>(storage: &Storage, index: usize) -> io_uring_sqe
         Some(ptr) => unsafe { (*ptr).prepare() },
         None => unreachable!("the member was just put in its cell"),
     }
+}
+
+/// [`Operation::refuse`] of a member's value (`None` for a value of another
+/// type, which a member never holds).
+fn refuse<T: Operation>(value: &dyn Any, ring: crate::ring::RingId) -> Option<i32> {
+    value.downcast_ref::<T>()?.refuse(ring)
 }
 
 /// # Safety
@@ -144,6 +152,7 @@ impl<K: Kernel> Chain<K> {
             prepare: prepare::<T>,
             take: take::<T>,
             hook: orphan_hook::<T>,
+            refuse: refuse::<T>,
             cqes: T::CQES.max(1),
             multishot: T::MULTISHOT,
         });
@@ -238,6 +247,24 @@ impl<K: Kernel> Future for StartChain<K> {
             return Poll::Ready(Err(ChainRefused { error, chain }));
         };
         if let Some(error) = self.refused.take() {
+            return Poll::Ready(Err(ChainRefused { error, chain }));
+        }
+        // A member that may not start on this ring (it names a resource of
+        // another) refuses the whole chain, before anything reaches the
+        // kernel.
+        let ring = self.shared.ring;
+        let refusal = chain.members.iter().find_map(|m| m.value.as_deref().and_then(|v| (m.refuse)(v, ring)));
+        if let Some(errno) = refusal {
+            let ticket = self.ticket.take();
+            self.shared.forget_ticket(ticket);
+            let error = if errno == libc::EXDEV {
+                crate::Error::ForeignResource { what: "resource named by a chain member" }
+            } else {
+                crate::Error::Syscall {
+                    call: crate::error::Call::Other("chain start"),
+                    errno: ring_sys::Errno::new(errno),
+                }
+            };
             return Poll::Ready(Err(ChainRefused { error, chain }));
         }
         let ticket = self.ticket.take();

@@ -49,7 +49,7 @@ use crate::cqueue::Cqe;
 use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
 use crate::op::{Multishot, Op, Operation, StreamPoll, Streaming};
-use crate::ring::Ring;
+use crate::ring::{Ring, RingId};
 pub use chain::{Chain, ChainRefused, Link, StartChain, Started};
 use core::cell::{Cell, RefCell};
 use core::task::{Context, Waker};
@@ -333,8 +333,9 @@ pub(crate) enum Start<T> {
     /// The driver is shut down; the operation never reached the kernel.
     Closed(T),
     /// The ring cannot carry this operation (a 128-byte entry on a ring
-    /// without `SQE128` or `SQE_MIXED`, or an operation posting more
-    /// completions than the CQ holds); it completes with this errno.
+    /// without `SQE128` or `SQE_MIXED`, an operation posting more
+    /// completions than the CQ holds, or one naming a resource of another
+    /// ring, see [`Operation::refuse`]); it completes with this errno.
     Refused(T, i32),
 }
 
@@ -404,10 +405,24 @@ pub(crate) struct Shared<K: Kernel> {
     /// re-raised at once (a future holding an output it must not lose, or
     /// a destructor); re-raised by the driver's next turn.
     panicked: Cell<Option<Payload>>,
+    /// The driver's ring, which every resource an operation names must
+    /// belong to (see [`Operation::refuse`]).
+    pub(crate) ring: RingId,
+    /// The allocation range of the [`crate::fixed_files::FixedFiles`]
+    /// table registered with the ring, if one is: its slots belong to
+    /// direct descriptors, and `files_update` may not replace them.
+    pub(crate) reserved_files: Rc<Cell<Option<(u32, u32)>>>,
 }
 
 /// The safe io_uring driver. Cheap to clone (a reference-counted handle);
-/// single-threaded (see [`crate::handle`] for other threads).
+/// single-threaded (see [`crate::handle`] for other threads). It is not
+/// `Send`: its ring's registered index names the ring only in the table of
+/// the thread that registered it.
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// send(ring_core::Driver::new(4).unwrap());
+/// ```
 pub struct Driver<K: Kernel = Linux> {
     pub(crate) shared: Rc<Shared<K>>,
 }
@@ -440,6 +455,7 @@ impl<K: Kernel> Driver<K> {
     pub fn with_ring(mut ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
         while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
+        let id = ring.id;
         let inner = Inner {
             t: Table {
                 slots: Slots::new(cq),
@@ -471,6 +487,8 @@ impl<K: Kernel> Driver<K> {
                 last_teardown: Cell::new(None),
                 deadline: Cell::new(Duration::from_secs(1)),
                 panicked: Cell::new(None),
+                ring: id,
+                reserved_files: Rc::new(Cell::new(None)),
             }),
         }
     }
@@ -551,6 +569,13 @@ impl<K: Kernel> Driver<K> {
             Some(Err(e)) => Err(e.into()),
             None => Err(io::Error::from_raw_os_error(libc::ECANCELED)),
         }
+    }
+
+    /// The identity of the driver's ring. Every resource registered
+    /// through this driver records it, and the driver refuses resources
+    /// that record another (see [`Operation::refuse`]).
+    pub fn ring_id(&self) -> RingId {
+        self.shared.ring
     }
 
     /// Operations in flight (including orphans still in the kernel).
@@ -825,6 +850,11 @@ impl<K: Kernel> Shared<K> {
     /// recorded its claim.
     #[inline]
     pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
+        // A constant `None` for operations that name no ring-bound
+        // resource; one comparison of ring ids for those that do.
+        if let Some(errno) = op.refuse(self.ring) {
+            return self.refuse_start(op, ticket, errno);
+        }
         // If the operation's own code panics, the value it was built from is
         // dropped as the panic leaves, once the borrow is released.
         let unwinding = Unwinding(self);
@@ -955,6 +985,15 @@ impl<K: Kernel> Shared<K> {
     #[inline(never)]
     pub(crate) fn after_collect(&self) {
         self.settle_quietly();
+    }
+
+    /// An operation that refused this driver's ring: it never reaches the
+    /// kernel, and gives up its place in the queue if it had one.
+    #[cold]
+    #[inline(never)]
+    fn refuse_start<T: Operation>(&self, op: T, ticket: Option<u64>, errno: i32) -> Start<T> {
+        self.forget_ticket(ticket);
+        Start::Refused(op, errno)
     }
 
     pub(crate) fn request_cancel(&self, index: u32, generation: u32) {
@@ -2097,7 +2136,7 @@ mod tests {
         assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
         // SAFETY: fresh descriptors we own.
         let (r, _w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let mut read = d.read(&r, Vec::<u8>::with_capacity(8));
+        let mut read = d.read(&Rc::new(r), Vec::<u8>::with_capacity(8));
         let mut cx = Context::from_waker(Waker::noop());
         assert!(core::pin::Pin::new(&mut read).poll(&mut cx).is_pending());
         d.poll().unwrap();

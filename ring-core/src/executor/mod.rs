@@ -23,7 +23,7 @@ use core::pin::pin;
 use core::task::{Context, Poll};
 use std::cell::RefCell;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -76,7 +76,18 @@ impl<K: Kernel + 'static> Runtime<K> {
         // SAFETY: a fresh descriptor we own.
         let efd = Arc::new(unsafe { OwnedFd::from_raw_fd(efd) });
         let queue = Arc::new(WakeQueue::new(efd.clone()));
-        let ring_fd = driver.ring_mut(|r| r.fd()).flatten();
+        // Handles post wake-ups to the ring by descriptor, possibly after the
+        // driver closed its own: they get a duplicate, which cannot come to
+        // name another ring (see `handle::Remote`). Without one (no
+        // descriptor, or none left) they use the eventfd.
+        let ring_fd = driver.ring_mut(|r| r.fd()).flatten().and_then(|fd| {
+            // SAFETY: F_DUPFD_CLOEXEC has no memory effects; `fd` is the
+            // ring's open descriptor, and a non-negative result is a new
+            // descriptor nothing else owns.
+            let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+            // SAFETY: as just said.
+            (dup >= 0).then(|| unsafe { OwnedFd::from_raw_fd(dup) })
+        });
         let remote = Arc::new(Remote::new(queue.clone(), ring_fd));
         let scheduler = Rc::new(Scheduler::new(queue));
         let rt = Runtime { scheduler, remote, driver };
@@ -92,7 +103,7 @@ impl<K: Kernel + 'static> Runtime<K> {
         let fut = async move {
             let mut buf = vec![0u8; 8];
             loop {
-                let (r, b) = driver.read(&efd.as_raw_fd(), buf).await;
+                let (r, b) = driver.read(&efd, buf).await;
                 buf = b;
                 buf.clear();
                 queue.eventfd_armed.store(true, Ordering::SeqCst);

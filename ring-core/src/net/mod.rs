@@ -1,14 +1,16 @@
 //! Sockets driven by the ring: [`TcpListener`], [`TcpStream`],
 //! [`UdpSocket`], [`UnixListener`] and [`UnixStream`].
 //!
-//! Each holds its descriptor as an `Rc<OwnedFd>` and a [`Driver`] handle.
+//! Each holds its descriptor as a [`SharedFd`] and a [`Driver`] handle.
 //! Methods take `&self`, and every operation they start keeps a clone of
-//! the `Rc` in the driver's table until its terminal completion, so the
+//! the handle in the driver's table until its terminal completion, so the
 //! descriptor is closed only after the last operation naming it has ended
 //! — even when a future is dropped or forgotten. (A closed descriptor's
 //! number can be reused by the next `open`/`accept`; a request still
-//! naming it would then act on the wrong file: bug class 4.10.) See
-//! [`crate::fs`] for the same choice on files.
+//! naming it would then act on the wrong file: see [`crate::shared_fd`].)
+//! See [`crate::fs`] for the same choice on files. Each type is also
+//! [`AsSharedFd`](crate::AsSharedFd), so it can be passed to any
+//! [`Driver`] method that names a descriptor.
 //!
 //! Buffers are owned and given back with the result, as everywhere in the
 //! ownership layer: `let (res, buf) = stream.read(buf).await;`.
@@ -23,31 +25,31 @@ pub use unix::{UnixListener, UnixStream};
 
 use crate::buf::{IoBuf, IoBufMut};
 use crate::driver::Driver;
-use crate::fs::Held;
 use crate::kernel::Kernel;
 use crate::op::Op;
-use crate::ops::{Bind, Connect, KeepAlive, Listen, Recv, Send, SendZc, Shutdown, SockAddr};
+use crate::ops::{Bind, Connect, Listen, Recv, Send, SendZc, Shutdown, SockAddr};
+use crate::shared_fd::SharedFd;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::rc::Rc;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
 /// The descriptor and driver every socket type wraps.
 pub(crate) struct Sock<K: Kernel> {
-    pub(crate) fd: Rc<OwnedFd>,
+    pub(crate) fd: SharedFd,
     pub(crate) driver: Driver<K>,
 }
 
 impl<K: Kernel> Sock<K> {
     pub(crate) fn new(driver: &Driver<K>, fd: OwnedFd) -> Self {
-        Sock { fd: Rc::new(fd), driver: driver.clone() }
+        Sock { fd: SharedFd::new(fd), driver: driver.clone() }
     }
 
-    pub(crate) fn held<T>(&self, op: T) -> Held<T> {
-        KeepAlive::new(op, self.fd.clone())
+    /// A handle for an operation to hold until it has ended.
+    pub(crate) fn fd(&self) -> SharedFd {
+        self.fd.clone()
     }
 
     pub(crate) fn raw(&self) -> RawFd {
-        self.fd.as_raw_fd()
+        self.fd.raw()
     }
 
     /// Creates a socket through the ring (`IORING_OP_SOCKET`), or with the
@@ -64,7 +66,7 @@ impl<K: Kernel> Sock<K> {
     /// `bind(2)`: through the ring on 6.11 and later, else the system call.
     pub(crate) async fn bind(&self, addr: SockAddr) -> io::Result<()> {
         if self.driver.require(ring_sys::IORING_OP_BIND).is_ok() {
-            self.driver.op(self.held(Bind { fd: self.raw(), addr })).await
+            self.driver.op(Bind { fd: self.fd(), addr }).await
         } else {
             // SAFETY: the address is a valid sockaddr of `len` bytes, read
             // during the call only.
@@ -75,7 +77,7 @@ impl<K: Kernel> Sock<K> {
     /// `listen(2)`: through the ring on 6.11 and later, else the system call.
     pub(crate) async fn listen(&self, backlog: i32) -> io::Result<()> {
         if self.driver.require(ring_sys::IORING_OP_LISTEN).is_ok() {
-            self.driver.op(self.held(Listen { fd: self.raw(), backlog })).await
+            self.driver.op(Listen { fd: self.fd(), backlog }).await
         } else {
             // SAFETY: no memory is passed.
             cvt(unsafe { libc::listen(self.raw(), backlog) })
@@ -83,19 +85,19 @@ impl<K: Kernel> Sock<K> {
     }
 
     pub(crate) async fn connect(&self, addr: SockAddr) -> io::Result<()> {
-        self.driver.op(self.held(Connect { fd: self.raw(), addr })).await
+        self.driver.op(Connect { fd: self.fd(), addr }).await
     }
 
-    pub(crate) fn recv<B: IoBufMut>(&self, buf: B) -> Op<Held<Recv<B>>, K> {
-        self.driver.op(self.held(Recv { fd: self.raw(), buf, flags: 0 }))
+    pub(crate) fn recv<B: IoBufMut>(&self, buf: B) -> Op<Recv<B>, K> {
+        self.driver.op(Recv { fd: self.fd(), buf, flags: 0 })
     }
 
-    pub(crate) fn send<B: IoBuf>(&self, buf: B) -> Op<Held<Send<B>>, K> {
-        self.driver.op(self.held(Send { fd: self.raw(), buf, flags: libc::MSG_NOSIGNAL }))
+    pub(crate) fn send<B: IoBuf>(&self, buf: B) -> Op<Send<B>, K> {
+        self.driver.op(Send { fd: self.fd(), buf, flags: libc::MSG_NOSIGNAL })
     }
 
-    pub(crate) fn send_zc<B: IoBuf>(&self, buf: B) -> Op<Held<SendZc<B>>, K> {
-        self.driver.op(self.held(SendZc { fd: self.raw(), buf, flags: libc::MSG_NOSIGNAL }))
+    pub(crate) fn send_zc<B: IoBuf>(&self, buf: B) -> Op<SendZc<B>, K> {
+        self.driver.op(SendZc { fd: self.fd(), buf, flags: libc::MSG_NOSIGNAL })
     }
 
     pub(crate) async fn write_all<B: IoBuf>(&self, buf: B) -> (io::Result<()>, B) {
@@ -121,7 +123,7 @@ impl<K: Kernel> Sock<K> {
             std::net::Shutdown::Write => libc::SHUT_WR,
             std::net::Shutdown::Both => libc::SHUT_RDWR,
         };
-        self.driver.op(self.held(Shutdown { fd: self.raw(), how })).await
+        self.driver.op(Shutdown { fd: self.fd(), how }).await
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SockAddr> {
@@ -156,14 +158,15 @@ impl<K: Kernel> Sock<K> {
         })
     }
 
-    /// Gives the descriptor back if no operation naming it is in flight.
+    /// Gives the descriptor back if no operation naming it is in flight
+    /// (and no other handle of it lives).
     pub(crate) fn into_fd(self) -> Result<OwnedFd, Self> {
         let Sock { fd, driver } = self;
-        Rc::try_unwrap(fd).map_err(|fd| Sock { fd, driver })
+        fd.try_into_owned().map_err(|fd| Sock { fd, driver })
     }
 
     pub(crate) async fn close(self) -> io::Result<()> {
-        match Rc::try_unwrap(self.fd) {
+        match self.fd.try_into_owned() {
             Ok(fd) => self.driver.close(fd).await,
             // Still named by operations in flight: closed when the last ends.
             Err(_) => Ok(()),
@@ -218,6 +221,12 @@ macro_rules! fd_traits {
         impl<K: crate::kernel::Kernel> std::os::fd::AsRawFd for $ty<K> {
             fn as_raw_fd(&self) -> std::os::fd::RawFd {
                 self.inner.raw()
+            }
+        }
+
+        impl<K: crate::kernel::Kernel> crate::shared_fd::AsSharedFd for $ty<K> {
+            fn shared_fd(&self) -> crate::shared_fd::SharedFd {
+                self.inner.fd()
             }
         }
 

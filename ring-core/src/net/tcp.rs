@@ -3,10 +3,9 @@
 use super::{domain_of, fd_traits, inet_addr, Sock};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::driver::Driver;
-use crate::fs::Held;
 use crate::kernel::{Kernel, Linux};
 use crate::op::{MultiOp, Op};
-use crate::ops::{Accept, AcceptMulti, KeepAlive, Recv, Send, SendZc, SockAddr};
+use crate::ops::{Accept, AcceptMulti, Recv, Send, SendZc, SockAddr};
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::OwnedFd;
@@ -46,8 +45,8 @@ impl<K: Kernel> TcpListener<K> {
 
     /// Accepts one connection (`IORING_OP_ACCEPT`).
     pub async fn accept(&self) -> io::Result<(TcpStream<K>, SocketAddr)> {
-        let op = Accept { fd: self.inner.raw(), addr: SockAddr::empty(), flags: 0 };
-        let (fd, addr) = self.inner.driver.op(self.inner.held(op)).await?;
+        let op = Accept { fd: self.inner.fd(), addr: SockAddr::empty(), flags: 0 };
+        let (fd, addr) = self.inner.driver.op(op).await?;
         Ok((TcpStream::from_fd(&self.inner.driver, fd), inet_addr(&addr)?))
     }
 
@@ -56,11 +55,8 @@ impl<K: Kernel> TcpListener<K> {
     /// but that were never taken from the stream are closed when their
     /// items are dropped.
     pub fn incoming(&self) -> Incoming<K> {
-        let op = AcceptMulti { fd: self.inner.raw(), flags: 0 };
-        Incoming {
-            stream: MultiOp::new(&self.inner.driver, KeepAlive::new(op, self.inner.fd.clone())),
-            driver: self.inner.driver.clone(),
-        }
+        let op = AcceptMulti { fd: self.inner.fd(), flags: 0 };
+        Incoming { stream: MultiOp::new(&self.inner.driver, op), driver: self.inner.driver.clone() }
     }
 
     /// Closes the listener through the ring.
@@ -71,7 +67,7 @@ impl<K: Kernel> TcpListener<K> {
 
 /// The stream of [`TcpListener::incoming`].
 pub struct Incoming<K: Kernel = Linux> {
-    stream: MultiOp<KeepAlive<AcceptMulti, std::rc::Rc<OwnedFd>>, K>,
+    stream: MultiOp<AcceptMulti, K>,
     driver: Driver<K>,
 }
 
@@ -128,23 +124,23 @@ impl<K: Kernel> TcpStream<K> {
 
     /// Reads into `buf`'s capacity (`IORING_OP_RECV`); 0 means the peer
     /// closed its side.
-    pub fn read<B: IoBufMut>(&self, buf: B) -> Op<Held<Recv<B>>, K> {
+    pub fn read<B: IoBufMut>(&self, buf: B) -> Op<Recv<B>, K> {
         self.inner.recv(buf)
     }
 
     /// The same as [`read`](Self::read).
-    pub fn recv<B: IoBufMut>(&self, buf: B) -> Op<Held<Recv<B>>, K> {
+    pub fn recv<B: IoBufMut>(&self, buf: B) -> Op<Recv<B>, K> {
         self.inner.recv(buf)
     }
 
     /// Writes `buf`'s initialised bytes (`IORING_OP_SEND`, `MSG_NOSIGNAL`);
     /// may write fewer.
-    pub fn write<B: IoBuf>(&self, buf: B) -> Op<Held<Send<B>>, K> {
+    pub fn write<B: IoBuf>(&self, buf: B) -> Op<Send<B>, K> {
         self.inner.send(buf)
     }
 
     /// The same as [`write`](Self::write).
-    pub fn send<B: IoBuf>(&self, buf: B) -> Op<Held<Send<B>>, K> {
+    pub fn send<B: IoBuf>(&self, buf: B) -> Op<Send<B>, K> {
         self.inner.send(buf)
     }
 
@@ -155,7 +151,7 @@ impl<K: Kernel> TcpStream<K> {
 
     /// Zero-copy send (`IORING_OP_SEND_ZC`, 6.0); the buffer comes back
     /// after the kernel's notification that it no longer reads it.
-    pub fn send_zc<B: IoBuf>(&self, buf: B) -> Op<Held<SendZc<B>>, K> {
+    pub fn send_zc<B: IoBuf>(&self, buf: B) -> Op<SendZc<B>, K> {
         self.inner.send_zc(buf)
     }
 

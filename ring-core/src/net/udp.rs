@@ -3,7 +3,6 @@
 use super::{domain_of, fd_traits, inet_addr, Sock};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::driver::Driver;
-use crate::fs::Held;
 use crate::kernel::{Kernel, Linux};
 use crate::op::Op;
 use crate::ops::{Msg, Recv, RecvMsg, Send, SendMsg, SockAddr};
@@ -55,16 +54,16 @@ impl<K: Kernel> UdpSocket<K> {
     /// Sends one datagram of `buf`'s initialised bytes to `addr`
     /// (`IORING_OP_SENDMSG` with a destination).
     pub async fn send_to<B: IoBuf>(&self, buf: B, addr: SocketAddr) -> (io::Result<usize>, B) {
-        let op = SendMsg::new(self.inner.raw(), Msg::new(vec![buf]).to(addr), 0);
-        let (r, mut msg) = self.inner.driver.op(self.inner.held(op)).await;
+        let op = SendMsg::new(self.inner.fd(), Msg::new(vec![buf]).to(addr), 0);
+        let (r, mut msg) = self.inner.driver.op(op).await;
         (r, msg.bufs.pop().expect("one buffer in, one out"))
     }
 
     /// Receives one datagram into `buf` (`IORING_OP_RECVMSG`): the count
     /// and the sender's address.
     pub async fn recv_from<B: IoBufMut>(&self, buf: B) -> (io::Result<(usize, SocketAddr)>, B) {
-        let op = RecvMsg::new(self.inner.raw(), Msg::new(vec![buf]), 0);
-        let (r, mut msg) = self.inner.driver.op(self.inner.held(op)).await;
+        let op = RecvMsg::new(self.inner.fd(), Msg::new(vec![buf]), 0);
+        let (r, mut msg) = self.inner.driver.op(op).await;
         let addr = msg.addr.as_ref().map(inet_addr);
         let buf = msg.bufs.pop().expect("one buffer in, one out");
         let r = match (r, addr) {
@@ -77,12 +76,12 @@ impl<K: Kernel> UdpSocket<K> {
     }
 
     /// Sends to the connected peer.
-    pub fn send<B: IoBuf>(&self, buf: B) -> Op<Held<Send<B>>, K> {
+    pub fn send<B: IoBuf>(&self, buf: B) -> Op<Send<B>, K> {
         self.inner.send(buf)
     }
 
     /// Receives from the connected peer.
-    pub fn recv<B: IoBufMut>(&self, buf: B) -> Op<Held<Recv<B>>, K> {
+    pub fn recv<B: IoBufMut>(&self, buf: B) -> Op<Recv<B>, K> {
         self.inner.recv(buf)
     }
 

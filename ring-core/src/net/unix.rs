@@ -3,7 +3,6 @@
 use super::{fd_traits, Sock};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::driver::Driver;
-use crate::fs::Held;
 use crate::kernel::{Kernel, Linux};
 use crate::op::Op;
 use crate::ops::{Accept, Recv, Send, SockAddr};
@@ -36,8 +35,8 @@ impl<K: Kernel> UnixListener<K> {
 
     /// Accepts one connection.
     pub async fn accept(&self) -> io::Result<UnixStream<K>> {
-        let op = Accept { fd: self.inner.raw(), addr: SockAddr::empty(), flags: 0 };
-        let (fd, _addr) = self.inner.driver.op(self.inner.held(op)).await?;
+        let op = Accept { fd: self.inner.fd(), addr: SockAddr::empty(), flags: 0 };
+        let (fd, _addr) = self.inner.driver.op(op).await?;
         Ok(UnixStream { inner: Sock::new(&self.inner.driver, fd) })
     }
 }
@@ -76,12 +75,12 @@ impl<K: Kernel> UnixStream<K> {
     }
 
     /// Reads into `buf`'s capacity.
-    pub fn read<B: IoBufMut>(&self, buf: B) -> Op<Held<Recv<B>>, K> {
+    pub fn read<B: IoBufMut>(&self, buf: B) -> Op<Recv<B>, K> {
         self.inner.recv(buf)
     }
 
     /// Writes `buf`'s initialised bytes; may write fewer.
-    pub fn write<B: IoBuf>(&self, buf: B) -> Op<Held<Send<B>>, K> {
+    pub fn write<B: IoBuf>(&self, buf: B) -> Op<Send<B>, K> {
         self.inner.send(buf)
     }
 

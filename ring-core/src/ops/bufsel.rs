@@ -18,6 +18,11 @@
 //! start a new stream: nothing was lost, the data waits in the socket), or
 //! another error; `Ok` of an empty buffer is end of file.
 //!
+//! A pool belongs to the ring it was registered with: given to another
+//! driver, an operation here completes with `EXDEV` (a stream yields one
+//! such error and ends) without reaching the kernel, since that ring's
+//! group of the same id holds other buffers, or none.
+//!
 //! Dropping a stream cancels it. Data the kernel received for it before
 //! the cancellation took effect is discarded (its buffers are recycled), as
 //! with any cancelled receive; to stop without losing data, stop reading
@@ -29,9 +34,11 @@ use crate::driver::Driver;
 use crate::kernel::Kernel;
 use crate::op::{MultiOp, Multishot, Op, Operation};
 use crate::pool::{BufferPool, PoolBuf, PoolInner};
+use crate::ring::RingId;
+use crate::shared_fd::{AsSharedFd, SharedFd};
 use ring_sys::*;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::RawFd;
 use std::rc::Rc;
 
 /// The item of a completion that may carry a buffer: the buffer, or the
@@ -61,7 +68,7 @@ fn select_sqe(opcode: u8, fd: RawFd, pool: &PoolInner) -> io_uring_sqe {
 /// (`IORING_OP_READ` with `IOSQE_BUFFER_SELECT`); see
 /// [`Driver::read_pool`].
 pub struct ReadPool {
-    fd: RawFd,
+    fd: SharedFd,
     pool: Rc<PoolInner>,
     offset: u64,
 }
@@ -73,10 +80,14 @@ unsafe impl Operation for ReadPool {
     type Output = io::Result<PoolBuf>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = select_sqe(IORING_OP_READ, self.fd, &self.pool);
+        let mut sqe = select_sqe(IORING_OP_READ, self.fd.raw(), &self.pool);
         sqe.len = self.pool.buf_len();
         sqe.set_off(self.offset);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -93,7 +104,7 @@ unsafe impl Operation for ReadPool {
 /// (`IORING_OP_RECV` with `IOSQE_BUFFER_SELECT`); see
 /// [`Driver::recv_pool`].
 pub struct RecvPool {
-    fd: RawFd,
+    fd: SharedFd,
     pool: Rc<PoolInner>,
     flags: i32,
 }
@@ -103,10 +114,14 @@ unsafe impl Operation for RecvPool {
     type Output = io::Result<PoolBuf>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = select_sqe(IORING_OP_RECV, self.fd, &self.pool);
+        let mut sqe = select_sqe(IORING_OP_RECV, self.fd.raw(), &self.pool);
         sqe.len = self.pool.buf_len();
         sqe.set_msg_flags(self.flags as u32);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -121,7 +136,7 @@ unsafe impl Operation for RecvPool {
 /// A multishot receive into pool buffers (`IORING_OP_RECV` with
 /// `IORING_RECV_MULTISHOT`, 6.0); see [`Driver::recv_pool_multishot`].
 pub struct RecvPoolMulti {
-    fd: RawFd,
+    fd: SharedFd,
     pool: Rc<PoolInner>,
     flags: i32,
 }
@@ -134,10 +149,14 @@ unsafe impl Multishot for RecvPoolMulti {
     type Item = io::Result<PoolBuf>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = select_sqe(IORING_OP_RECV, self.fd, &self.pool);
+        let mut sqe = select_sqe(IORING_OP_RECV, self.fd.raw(), &self.pool);
         sqe.ioprio = IORING_RECV_MULTISHOT as u16;
         sqe.set_msg_flags(self.flags as u32);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
@@ -149,7 +168,7 @@ unsafe impl Multishot for RecvPoolMulti {
 /// (`IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE`, 6.10); see
 /// [`Driver::recv_bundle_multishot`].
 pub struct RecvBundleMulti {
-    fd: RawFd,
+    fd: SharedFd,
     pool: Rc<PoolInner>,
     flags: i32,
 }
@@ -160,10 +179,14 @@ unsafe impl Multishot for RecvBundleMulti {
     type Item = io::Result<Vec<PoolBuf>>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = select_sqe(IORING_OP_RECV, self.fd, &self.pool);
+        let mut sqe = select_sqe(IORING_OP_RECV, self.fd.raw(), &self.pool);
         sqe.ioprio = (IORING_RECV_MULTISHOT | IORING_RECVSEND_BUNDLE) as u16;
         sqe.set_msg_flags(self.flags as u32);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
@@ -176,7 +199,7 @@ unsafe impl Multishot for RecvBundleMulti {
 /// for pollable descriptors (pipes, sockets, eventfds); see
 /// [`Driver::read_pool_multishot`].
 pub struct ReadPoolMulti {
-    fd: RawFd,
+    fd: SharedFd,
     pool: Rc<PoolInner>,
 }
 
@@ -186,9 +209,13 @@ unsafe impl Multishot for ReadPoolMulti {
     type Item = io::Result<PoolBuf>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = select_sqe(IORING_OP_READ_MULTISHOT, self.fd, &self.pool);
+        let mut sqe = select_sqe(IORING_OP_READ_MULTISHOT, self.fd.raw(), &self.pool);
         sqe.set_off(u64::MAX);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
@@ -199,7 +226,7 @@ unsafe impl Multishot for ReadPoolMulti {
 /// A multishot `recvmsg` into pool buffers (`IORING_OP_RECVMSG` with
 /// `IORING_RECV_MULTISHOT`, 6.0); see [`Driver::recvmsg_pool_multishot`].
 pub struct RecvMsgPoolMulti {
-    fd: RawFd,
+    fd: SharedFd,
     pool: Rc<PoolInner>,
     flags: i32,
     /// The template the kernel reads: how much room to leave for the name
@@ -215,12 +242,16 @@ unsafe impl Multishot for RecvMsgPoolMulti {
     type Item = io::Result<RecvMsgBuf>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = select_sqe(IORING_OP_RECVMSG, self.fd, &self.pool);
+        let mut sqe = select_sqe(IORING_OP_RECVMSG, self.fd.raw(), &self.pool);
         sqe.ioprio = IORING_RECV_MULTISHOT as u16;
         sqe.set_addr((&raw const *self.msg) as u64);
         sqe.len = 1;
         sqe.set_msg_flags(self.flags as u32);
         sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.pool.refuse(ring)
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
@@ -298,21 +329,26 @@ impl<K: Kernel> Driver<K> {
     /// from `pool` (`IORING_OP_READ` with `IOSQE_BUFFER_SELECT`, 5.7 for
     /// provided buffers, 5.19 for rings). Fails with `ENOBUFS` if the pool
     /// has no free buffer.
-    pub fn read_pool(&self, fd: &impl AsRawFd, pool: &BufferPool, offset: u64) -> Op<ReadPool, K> {
-        self.op(ReadPool { fd: fd.as_raw_fd(), pool: pool.inner.clone(), offset })
+    pub fn read_pool(&self, fd: &impl AsSharedFd, pool: &BufferPool, offset: u64) -> Op<ReadPool, K> {
+        self.op(ReadPool { fd: fd.shared_fd(), pool: pool.inner.clone(), offset })
     }
 
     /// Receives once from socket `fd` into a buffer from `pool`
     /// (`IORING_OP_RECV` with `IOSQE_BUFFER_SELECT`).
-    pub fn recv_pool(&self, fd: &impl AsRawFd, pool: &BufferPool, flags: i32) -> Op<RecvPool, K> {
-        self.op(RecvPool { fd: fd.as_raw_fd(), pool: pool.inner.clone(), flags })
+    pub fn recv_pool(&self, fd: &impl AsSharedFd, pool: &BufferPool, flags: i32) -> Op<RecvPool, K> {
+        self.op(RecvPool { fd: fd.shared_fd(), pool: pool.inner.clone(), flags })
     }
 
     /// A stream of receives from socket `fd`, each into a buffer from
     /// `pool` (`IORING_RECV_MULTISHOT`, 6.0). See the module documentation
     /// for how it ends.
-    pub fn recv_pool_multishot(&self, fd: &impl AsRawFd, pool: &BufferPool, flags: i32) -> MultiOp<RecvPoolMulti, K> {
-        MultiOp::new(self, RecvPoolMulti { fd: fd.as_raw_fd(), pool: pool.inner.clone(), flags })
+    pub fn recv_pool_multishot(
+        &self,
+        fd: &impl AsSharedFd,
+        pool: &BufferPool,
+        flags: i32,
+    ) -> MultiOp<RecvPoolMulti, K> {
+        MultiOp::new(self, RecvPoolMulti { fd: fd.shared_fd(), pool: pool.inner.clone(), flags })
     }
 
     /// A stream of receives from socket `fd` where each completion may
@@ -320,17 +356,17 @@ impl<K: Kernel> Driver<K> {
     /// 6.10; check `IORING_FEAT_RECVSEND_BUNDLE`).
     pub fn recv_bundle_multishot(
         &self,
-        fd: &impl AsRawFd,
+        fd: &impl AsSharedFd,
         pool: &BufferPool,
         flags: i32,
     ) -> MultiOp<RecvBundleMulti, K> {
-        MultiOp::new(self, RecvBundleMulti { fd: fd.as_raw_fd(), pool: pool.inner.clone(), flags })
+        MultiOp::new(self, RecvBundleMulti { fd: fd.shared_fd(), pool: pool.inner.clone(), flags })
     }
 
     /// A stream of reads from pollable `fd` (a pipe, socket, eventfd), each
     /// into a buffer from `pool` (`IORING_OP_READ_MULTISHOT`, 6.7).
-    pub fn read_pool_multishot(&self, fd: &impl AsRawFd, pool: &BufferPool) -> MultiOp<ReadPoolMulti, K> {
-        MultiOp::new(self, ReadPoolMulti { fd: fd.as_raw_fd(), pool: pool.inner.clone() })
+    pub fn read_pool_multishot(&self, fd: &impl AsSharedFd, pool: &BufferPool) -> MultiOp<ReadPoolMulti, K> {
+        MultiOp::new(self, ReadPoolMulti { fd: fd.shared_fd(), pool: pool.inner.clone() })
     }
 
     /// A stream of `recvmsg`s from socket `fd`, each into a buffer from
@@ -339,7 +375,7 @@ impl<K: Kernel> Driver<K> {
     /// (`IORING_OP_RECVMSG` with `IORING_RECV_MULTISHOT`, 6.0).
     pub fn recvmsg_pool_multishot(
         &self,
-        fd: &impl AsRawFd,
+        fd: &impl AsSharedFd,
         pool: &BufferPool,
         name_len: u32,
         control_len: u32,
@@ -349,6 +385,6 @@ impl<K: Kernel> Driver<K> {
         let mut msg: Box<libc::msghdr> = Box::new(unsafe { core::mem::zeroed() });
         msg.msg_namelen = name_len;
         msg.msg_controllen = control_len as _;
-        MultiOp::new(self, RecvMsgPoolMulti { fd: fd.as_raw_fd(), pool: pool.inner.clone(), flags, msg })
+        MultiOp::new(self, RecvMsgPoolMulti { fd: fd.shared_fd(), pool: pool.inner.clone(), flags, msg })
     }
 }

@@ -8,7 +8,10 @@
 //! completion, so the slot cannot be emptied and handed to another file
 //! while the request is in flight (bug class 4.10). Operations that create
 //! a slot close it in [`Operation::orphaned`] if their future is gone
-//! (bug class 4.6). See `crate::fixed_files` for the whole argument.
+//! (bug class 4.6). A table and its slots belong to the ring they were
+//! registered with: every operation here refuses another driver's (it
+//! completes with `EXDEV` without reaching the kernel). See
+//! `crate::fixed_files` for the whole argument.
 
 use super::res;
 use crate::buf::{IoBuf, IoBufMut};
@@ -19,12 +22,13 @@ use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::opcode;
 use crate::ops::SockAddr;
+use crate::ring::RingId;
+use crate::shared_fd::{AsSharedFd, At, SharedFd};
 use crate::types::Fixed;
 use ring_sys::{io_uring_sqe, IORING_FILE_INDEX_ALLOC};
 use std::ffi::CString;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
 
 /// The slot the kernel reported for an allocating request, as a handle.
@@ -36,7 +40,7 @@ fn adopt(files: &Rc<FilesInner>, result: &Cqe) -> io::Result<FixedFd> {
 /// `IORING_FILE_INDEX_ALLOC`, 5.19); see [`Driver::openat_direct`].
 #[derive(Debug)]
 pub struct OpenAtDirect {
-    dirfd: RawFd,
+    dirfd: At,
     path: CString,
     flags: i32,
     mode: u32,
@@ -52,12 +56,16 @@ unsafe impl Operation for OpenAtDirect {
     fn prepare(&mut self) -> io_uring_sqe {
         // `O_CLOEXEC` is refused with a direct slot (a slot is not in the
         // process's table, so it cannot leak across exec anyway).
-        opcode::OpenAt::new(self.dirfd, self.path.as_ptr())
+        opcode::OpenAt::new(self.dirfd.raw(), self.path.as_ptr())
             .flags(self.flags & !libc::O_CLOEXEC)
             .mode(self.mode)
             .file_index(IORING_FILE_INDEX_ALLOC)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.files.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<FixedFd> {
@@ -73,7 +81,7 @@ unsafe impl Operation for OpenAtDirect {
 /// `accept4(2)` into a direct descriptor (`IORING_OP_ACCEPT` with
 /// `IORING_FILE_INDEX_ALLOC`, 5.19); see [`Driver::accept_direct`].
 pub struct AcceptDirect {
-    fd: RawFd,
+    fd: SharedFd,
     addr: libc::sockaddr_storage,
     addrlen: libc::socklen_t,
     files: Rc<FilesInner>,
@@ -119,10 +127,14 @@ unsafe impl Operation for AcceptDirect {
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.addrlen = core::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        opcode::Accept::new(self.fd, (&raw mut self.addr).cast(), &raw mut self.addrlen)
+        opcode::Accept::new(self.fd.raw(), (&raw mut self.addr).cast(), &raw mut self.addrlen)
             .file_index(IORING_FILE_INDEX_ALLOC)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.files.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -159,6 +171,10 @@ unsafe impl Operation for SocketDirect {
             .into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.files.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<FixedFd> {
         adopt(&self.files, &result)
     }
@@ -183,6 +199,10 @@ unsafe impl Operation for CloseDirect {
 
     fn prepare(&mut self) -> io_uring_sqe {
         opcode::Close::new(Fixed(self.fd.slot())).build().into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -219,6 +239,10 @@ unsafe impl<B: IoBufMut> Operation for ReadDirect<B> {
         opcode::Read::new(Fixed(self.fd.slot()), self.buf.stable_mut_ptr(), len).offset(self.offset).build().into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
+    }
+
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
@@ -247,6 +271,10 @@ unsafe impl<B: IoBuf> Operation for WriteDirect<B> {
         opcode::Write::new(Fixed(self.fd.slot()), self.buf.stable_ptr(), len).offset(self.offset).build().into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf)
     }
@@ -267,6 +295,10 @@ unsafe impl<B: IoBuf> Operation for SendDirect<B> {
     fn prepare(&mut self) -> io_uring_sqe {
         let len = super::rw_len(self.buf.bytes_init());
         opcode::Send::new(Fixed(self.fd.slot()), self.buf.stable_ptr(), len).flags(self.flags as u32).build().into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -292,6 +324,10 @@ unsafe impl<B: IoBufMut> Operation for RecvDirect<B> {
             .flags(self.flags as u32)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -322,13 +358,18 @@ unsafe impl Operation for ConnectDirect {
             .into_sqe()
     }
 
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
         res(&result).map(drop)
     }
 }
 
 impl<K: Kernel> Driver<K> {
-    /// Opens `path` (relative to `dirfd`, `None` for the working directory)
+    /// Opens `path` (relative to `dir`: [`At::CWD`], or an open directory
+    /// the operation keeps open until it has ended)
     /// into a slot of `files` that the kernel picks from its allocation
     /// range (`IORING_OP_OPENAT` with `IORING_FILE_INDEX_ALLOC`, 5.19).
     /// Fails with `ENFILE` when the range is full. If the future is dropped
@@ -336,24 +377,24 @@ impl<K: Kernel> Driver<K> {
     pub fn openat_direct(
         &self,
         files: &FixedFiles,
-        dirfd: Option<RawFd>,
+        dir: impl Into<At>,
         path: CString,
         flags: i32,
         mode: u32,
     ) -> Op<OpenAtDirect, K> {
         let files = before_alloc(files);
-        self.op(OpenAtDirect { dirfd: dirfd.unwrap_or(libc::AT_FDCWD), path, flags, mode, files })
+        self.op(OpenAtDirect { dirfd: dir.into(), path, flags, mode, files })
     }
 
     /// Accepts a connection on `listener` into a slot of `files`
     /// (`IORING_OP_ACCEPT` with `IORING_FILE_INDEX_ALLOC`, 5.19). If the
     /// future is dropped and a connection is still accepted, its slot is
     /// emptied (closing the connection).
-    pub fn accept_direct(&self, listener: &impl AsRawFd, files: &FixedFiles) -> Op<AcceptDirect, K> {
+    pub fn accept_direct(&self, listener: &impl AsSharedFd, files: &FixedFiles) -> Op<AcceptDirect, K> {
         let files = before_alloc(files);
         // SAFETY: sockaddr_storage is plain integers; all-zero is valid.
         let addr = unsafe { core::mem::zeroed::<libc::sockaddr_storage>() };
-        self.op(AcceptDirect { fd: listener.as_raw_fd(), addr, addrlen: 0, files })
+        self.op(AcceptDirect { fd: listener.shared_fd(), addr, addrlen: 0, files })
     }
 
     /// Creates a socket in a slot of `files` (`IORING_OP_SOCKET` with

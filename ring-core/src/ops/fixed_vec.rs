@@ -15,10 +15,11 @@ use crate::fixed::FixedBuf;
 use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::opcode;
+use crate::ring::RingId;
+use crate::shared_fd::{AsSharedFd, SharedFd};
 use core::ops::Range;
 use ring_sys::io_uring_sqe;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
 
 /// Checks that every segment lies inside a buffer of `cap` bytes, and that
 /// there are not more than `IOV_MAX` of them.
@@ -52,7 +53,7 @@ fn base_of(buf: &mut FixedBuf) -> *mut u8 {
 /// see [`Driver::readv_fixed`].
 #[derive(Debug)]
 pub struct ReadvFixed {
-    fd: RawFd,
+    fd: SharedFd,
     buf: FixedBuf,
     segments: Vec<Range<usize>>,
     iovecs: Vec<libc::iovec>,
@@ -70,10 +71,14 @@ unsafe impl Operation for ReadvFixed {
     fn prepare(&mut self) -> io_uring_sqe {
         let base = base_of(&mut self.buf);
         iovecs(base, &self.segments, &mut self.iovecs);
-        opcode::ReadvFixed::new(self.fd, self.iovecs.as_ptr(), self.iovecs.len() as u32, self.buf.index())
+        opcode::ReadvFixed::new(self.fd.raw(), self.iovecs.as_ptr(), self.iovecs.len() as u32, self.buf.index())
             .offset(self.offset)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -85,7 +90,7 @@ unsafe impl Operation for ReadvFixed {
 /// see [`Driver::writev_fixed`].
 #[derive(Debug)]
 pub struct WritevFixed {
-    fd: RawFd,
+    fd: SharedFd,
     buf: FixedBuf,
     segments: Vec<Range<usize>>,
     iovecs: Vec<libc::iovec>,
@@ -100,10 +105,14 @@ unsafe impl Operation for WritevFixed {
     fn prepare(&mut self) -> io_uring_sqe {
         let base = base_of(&mut self.buf);
         iovecs(base, &self.segments, &mut self.iovecs);
-        opcode::WritevFixed::new(self.fd, self.iovecs.as_ptr(), self.iovecs.len() as u32, self.buf.index())
+        opcode::WritevFixed::new(self.fd.raw(), self.iovecs.as_ptr(), self.iovecs.len() as u32, self.buf.index())
             .offset(self.offset)
             .build()
             .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -122,13 +131,13 @@ impl<K: Kernel> Driver<K> {
     /// than 1024 segments.
     pub fn readv_fixed(
         &self,
-        fd: &impl AsRawFd,
+        fd: &impl AsSharedFd,
         buf: FixedBuf,
         segments: Vec<Range<usize>>,
         offset: u64,
     ) -> Op<ReadvFixed, K> {
         check_segments(&segments, buf.capacity());
-        self.op(ReadvFixed { fd: fd.as_raw_fd(), buf, segments, iovecs: Vec::new(), offset })
+        self.op(ReadvFixed { fd: fd.shared_fd(), buf, segments, iovecs: Vec::new(), offset })
     }
 
     /// Gather write to `fd` at `offset` from `segments` of the leased
@@ -139,12 +148,12 @@ impl<K: Kernel> Driver<K> {
     /// As for [`readv_fixed`](Self::readv_fixed).
     pub fn writev_fixed(
         &self,
-        fd: &impl AsRawFd,
+        fd: &impl AsSharedFd,
         buf: FixedBuf,
         segments: Vec<Range<usize>>,
         offset: u64,
     ) -> Op<WritevFixed, K> {
         check_segments(&segments, buf.capacity());
-        self.op(WritevFixed { fd: fd.as_raw_fd(), buf, segments, iovecs: Vec::new(), offset })
+        self.op(WritevFixed { fd: fd.shared_fd(), buf, segments, iovecs: Vec::new(), offset })
     }
 }

@@ -4,6 +4,7 @@
 use super::res;
 use crate::cqueue::Cqe;
 use crate::op::Operation;
+use crate::shared_fd::{At, SharedFd};
 use ring_sys::*;
 use std::ffi::CString;
 use std::io;
@@ -12,7 +13,7 @@ use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd, RawFd};
 /// `fsync`/`fdatasync`; see [`crate::Driver::fsync`].
 #[derive(Debug)]
 pub struct Fsync {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) flags: u32,
 }
 
@@ -23,7 +24,7 @@ unsafe impl Operation for Fsync {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_FSYNC;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_fsync_flags(self.flags);
         sqe
     }
@@ -36,7 +37,7 @@ unsafe impl Operation for Fsync {
 /// `fallocate`; see [`crate::Driver::fallocate`].
 #[derive(Debug)]
 pub struct Fallocate {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) mode: i32,
     pub(crate) offset: u64,
     pub(crate) len: u64,
@@ -49,7 +50,7 @@ unsafe impl Operation for Fallocate {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_FALLOCATE;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_off(self.offset);
         sqe.set_addr(self.len);
         sqe.len = self.mode as u32;
@@ -72,7 +73,7 @@ fn owned_fd(result: &Cqe) -> io::Result<OwnedFd> {
 /// `openat`; see [`crate::Driver::openat`].
 #[derive(Debug)]
 pub struct OpenAt {
-    pub(crate) dirfd: RawFd,
+    pub(crate) dirfd: At,
     pub(crate) path: CString,
     pub(crate) flags: i32,
     pub(crate) mode: u32,
@@ -86,7 +87,7 @@ unsafe impl Operation for OpenAt {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_OPENAT;
-        sqe.fd = self.dirfd;
+        sqe.fd = self.dirfd.raw();
         sqe.set_addr(self.path.as_ptr() as u64);
         sqe.len = self.mode;
         sqe.set_open_flags(self.flags as u32 | libc::O_CLOEXEC as u32);
@@ -106,7 +107,7 @@ unsafe impl Operation for OpenAt {
 /// `openat2`; see [`crate::Driver::openat2`].
 #[derive(Debug)]
 pub struct OpenAt2 {
-    pub(crate) dirfd: RawFd,
+    pub(crate) dirfd: At,
     pub(crate) path: CString,
     pub(crate) how: open_how,
 }
@@ -119,7 +120,7 @@ unsafe impl Operation for OpenAt2 {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_OPENAT2;
-        sqe.fd = self.dirfd;
+        sqe.fd = self.dirfd.raw();
         sqe.set_addr(self.path.as_ptr() as u64);
         sqe.len = core::mem::size_of::<open_how>() as u32;
         sqe.set_off((&raw const self.how) as u64);
@@ -180,7 +181,7 @@ unsafe impl Operation for Close {
 
 /// `statx`; see [`crate::Driver::statx`].
 pub struct Statx {
-    dirfd: RawFd,
+    dirfd: At,
     path: CString,
     flags: i32,
     mask: u32,
@@ -194,7 +195,7 @@ impl core::fmt::Debug for Statx {
 }
 
 impl Statx {
-    pub(crate) fn new(dirfd: RawFd, path: CString, flags: i32, mask: u32) -> Self {
+    pub(crate) fn new(dirfd: At, path: CString, flags: i32, mask: u32) -> Self {
         // SAFETY: statx is plain integers; all-zero is a valid value.
         let buf = Box::new(unsafe { core::mem::zeroed::<libc::statx>() });
         Statx { dirfd, path, flags, mask, buf }
@@ -209,7 +210,7 @@ unsafe impl Operation for Statx {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_STATX;
-        sqe.fd = self.dirfd;
+        sqe.fd = self.dirfd.raw();
         sqe.set_addr(self.path.as_ptr() as u64);
         sqe.len = self.mask;
         sqe.set_off((&raw mut *self.buf) as u64);

@@ -12,21 +12,18 @@ use crate::driver::Driver;
 use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::opcode;
+use crate::shared_fd::{AsSharedFd, At, SharedFd};
 use ring_sys::io_uring_sqe;
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-
-fn dir(d: Option<RawFd>) -> RawFd {
-    d.unwrap_or(libc::AT_FDCWD)
-}
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 /// `renameat2(2)` (`IORING_OP_RENAMEAT`, 5.11); see [`Driver::renameat`].
 #[derive(Debug)]
 pub struct RenameAt {
-    olddir: RawFd,
+    olddir: At,
     old: CString,
-    newdir: RawFd,
+    newdir: At,
     new: CString,
     flags: u32,
 }
@@ -37,7 +34,7 @@ unsafe impl Operation for RenameAt {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::RenameAt::new(self.olddir, self.old.as_ptr(), self.newdir, self.new.as_ptr())
+        opcode::RenameAt::new(self.olddir.raw(), self.old.as_ptr(), self.newdir.raw(), self.new.as_ptr())
             .flags(self.flags)
             .build()
             .into_sqe()
@@ -51,7 +48,7 @@ unsafe impl Operation for RenameAt {
 /// `unlinkat(2)` (`IORING_OP_UNLINKAT`, 5.11); see [`Driver::unlinkat`].
 #[derive(Debug)]
 pub struct UnlinkAt {
-    dir: RawFd,
+    dir: At,
     path: CString,
     flags: i32,
 }
@@ -61,7 +58,7 @@ unsafe impl Operation for UnlinkAt {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::UnlinkAt::new(self.dir, self.path.as_ptr()).flags(self.flags).build().into_sqe()
+        opcode::UnlinkAt::new(self.dir.raw(), self.path.as_ptr()).flags(self.flags).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -72,7 +69,7 @@ unsafe impl Operation for UnlinkAt {
 /// `mkdirat(2)` (`IORING_OP_MKDIRAT`, 5.15); see [`Driver::mkdirat`].
 #[derive(Debug)]
 pub struct MkdirAt {
-    dir: RawFd,
+    dir: At,
     path: CString,
     mode: u32,
 }
@@ -82,7 +79,7 @@ unsafe impl Operation for MkdirAt {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::MkDirAt::new(self.dir, self.path.as_ptr()).mode(self.mode as libc::mode_t).build().into_sqe()
+        opcode::MkDirAt::new(self.dir.raw(), self.path.as_ptr()).mode(self.mode as libc::mode_t).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -94,7 +91,7 @@ unsafe impl Operation for MkdirAt {
 #[derive(Debug)]
 pub struct SymlinkAt {
     target: CString,
-    dir: RawFd,
+    dir: At,
     link: CString,
 }
 
@@ -103,7 +100,7 @@ unsafe impl Operation for SymlinkAt {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::SymlinkAt::new(self.target.as_ptr(), self.dir, self.link.as_ptr()).build().into_sqe()
+        opcode::SymlinkAt::new(self.target.as_ptr(), self.dir.raw(), self.link.as_ptr()).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -114,9 +111,9 @@ unsafe impl Operation for SymlinkAt {
 /// `linkat(2)` (`IORING_OP_LINKAT`, 5.15); see [`Driver::linkat`].
 #[derive(Debug)]
 pub struct LinkAt {
-    olddir: RawFd,
+    olddir: At,
     old: CString,
-    newdir: RawFd,
+    newdir: At,
     new: CString,
     flags: i32,
 }
@@ -126,7 +123,7 @@ unsafe impl Operation for LinkAt {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::LinkAt::new(self.olddir, self.old.as_ptr(), self.newdir, self.new.as_ptr())
+        opcode::LinkAt::new(self.olddir.raw(), self.old.as_ptr(), self.newdir.raw(), self.new.as_ptr())
             .flags(self.flags)
             .build()
             .into_sqe()
@@ -140,7 +137,7 @@ unsafe impl Operation for LinkAt {
 /// `ftruncate(2)` (`IORING_OP_FTRUNCATE`, 6.9); see [`Driver::ftruncate`].
 #[derive(Debug)]
 pub struct Ftruncate {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) len: u64,
 }
 
@@ -149,7 +146,7 @@ unsafe impl Operation for Ftruncate {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Ftruncate::new(self.fd, self.len).build().into_sqe()
+        opcode::Ftruncate::new(self.fd.raw(), self.len).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -160,8 +157,9 @@ unsafe impl Operation for Ftruncate {
 /// Where an extended attribute lives: an open file or a path.
 #[derive(Debug)]
 pub enum XattrTarget {
-    /// The file open as this descriptor (`fsetxattr`/`fgetxattr`).
-    Fd(RawFd),
+    /// The file open as this descriptor (`fsetxattr`/`fgetxattr`), kept
+    /// open until the operation has ended.
+    Fd(SharedFd),
     /// The file at this path, following symlinks (`setxattr`/`getxattr`).
     Path(CString),
 }
@@ -187,7 +185,7 @@ unsafe impl Operation for SetXattr {
         let v = self.value.as_ptr().cast();
         match &self.target {
             XattrTarget::Fd(fd) => {
-                opcode::FSetXattr::new(*fd, self.name.as_ptr(), v, len).flags(self.flags).build().into_sqe()
+                opcode::FSetXattr::new(fd.raw(), self.name.as_ptr(), v, len).flags(self.flags).build().into_sqe()
             }
             XattrTarget::Path(p) => {
                 opcode::SetXattr::new(p.as_ptr(), self.name.as_ptr(), v, len).flags(self.flags).build().into_sqe()
@@ -225,7 +223,7 @@ unsafe impl Operation for GetXattr {
         let len = self.value.capacity().min(u32::MAX as usize) as u32;
         let v = self.value.as_mut_ptr().cast();
         match &self.target {
-            XattrTarget::Fd(fd) => opcode::FGetXattr::new(*fd, self.name.as_ptr(), v, len).build().into_sqe(),
+            XattrTarget::Fd(fd) => opcode::FGetXattr::new(fd.raw(), self.name.as_ptr(), v, len).build().into_sqe(),
             XattrTarget::Path(p) => opcode::GetXattr::new(p.as_ptr(), self.name.as_ptr(), v, len).build().into_sqe(),
         }
     }
@@ -242,7 +240,7 @@ unsafe impl Operation for GetXattr {
 /// `posix_fadvise(2)` (`IORING_OP_FADVISE`, 5.6); see [`Driver::fadvise`].
 #[derive(Debug)]
 pub struct Fadvise {
-    fd: RawFd,
+    fd: SharedFd,
     offset: u64,
     len: u64,
     advice: i32,
@@ -253,7 +251,7 @@ unsafe impl Operation for Fadvise {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Fadvise::new(self.fd, self.len, self.advice).offset(self.offset).build().into_sqe()
+        opcode::Fadvise::new(self.fd.raw(), self.len, self.advice).offset(self.offset).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -341,7 +339,7 @@ unsafe impl Operation for Madvise {
 /// [`Driver::sync_file_range`].
 #[derive(Debug)]
 pub struct SyncFileRange {
-    fd: RawFd,
+    fd: SharedFd,
     offset: u64,
     len: u32,
     flags: u32,
@@ -352,7 +350,7 @@ unsafe impl Operation for SyncFileRange {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::SyncFileRange::new(self.fd, self.len).offset(self.offset).flags(self.flags).build().into_sqe()
+        opcode::SyncFileRange::new(self.fd.raw(), self.len).offset(self.offset).flags(self.flags).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -364,9 +362,9 @@ unsafe impl Operation for SyncFileRange {
 /// 5.8); see [`Driver::splice`] and [`Driver::tee`].
 #[derive(Debug)]
 pub struct Splice {
-    fd_in: RawFd,
+    fd_in: SharedFd,
     off_in: Option<u64>,
-    fd_out: RawFd,
+    fd_out: SharedFd,
     off_out: Option<u64>,
     len: u32,
     flags: u32,
@@ -385,9 +383,9 @@ unsafe impl Operation for Splice {
 
     fn prepare(&mut self) -> io_uring_sqe {
         if self.tee {
-            opcode::Tee::new(self.fd_in, self.fd_out, self.len).flags(self.flags).build().into_sqe()
+            opcode::Tee::new(self.fd_in.raw(), self.fd_out.raw(), self.len).flags(self.flags).build().into_sqe()
         } else {
-            opcode::Splice::new(self.fd_in, off(self.off_in), self.fd_out, off(self.off_out), self.len)
+            opcode::Splice::new(self.fd_in.raw(), off(self.off_in), self.fd_out.raw(), off(self.off_out), self.len)
                 .flags(self.flags)
                 .build()
                 .into_sqe()
@@ -437,27 +435,51 @@ unsafe impl Operation for Pipe {
 }
 
 /// Updates the registered-file table (`IORING_OP_FILES_UPDATE`, 5.6)
-/// from an owned descriptor array; see [`Driver::files_update`].
+/// from owned descriptors; see [`Driver::files_update`].
 #[derive(Debug)]
 pub struct FilesUpdate {
-    fds: Vec<RawFd>,
+    /// The descriptors, held open until the kernel has taken its own
+    /// reference to each (when it issues the request, which may be after
+    /// the future was dropped).
+    files: Vec<Option<SharedFd>>,
+    /// Their numbers, `-1` for a slot to clear: the array the SQE names.
+    raw: Vec<RawFd>,
     offset: i32,
+    /// The driver's record of the slots its direct descriptors own (the
+    /// allocation range of a registered `FixedFiles`), read at start.
+    reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
 }
 
-// SAFETY: the SQE points at `self.fds`' heap array, only read. The kernel
-// takes its own reference to each file, so the descriptors may be closed
-// afterwards.
+// SAFETY: the SQE points at `self.raw`'s heap array, only read. Each
+// number in it is kept open by the `SharedFd` beside it until the
+// terminal completion; the kernel takes its own reference to each file,
+// so the descriptors may be closed afterwards.
 unsafe impl Operation for FilesUpdate {
-    /// How many slots were updated, and the array.
-    type Output = (io::Result<usize>, Vec<RawFd>);
+    /// How many slots were updated, and the descriptors.
+    type Output = (io::Result<usize>, Vec<Option<SharedFd>>);
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let len = self.fds.len().min(u32::MAX as usize) as u32;
-        opcode::FilesUpdate::new(self.fds.as_ptr(), len).offset(self.offset).build().into_sqe()
+        let len = self.raw.len().min(u32::MAX as usize) as u32;
+        opcode::FilesUpdate::new(self.raw.as_ptr(), len).offset(self.offset).build().into_sqe()
+    }
+
+    /// Refused with `EBUSY` if it would replace or empty a slot of a
+    /// registered `FixedFiles` table's allocation range: those slots belong
+    /// to direct descriptors (`FixedFd`), which would then name another
+    /// file. Letting the kernel pick free slots (`IORING_FILE_INDEX_ALLOC`
+    /// as the offset) touches no occupied slot and is allowed.
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        let (start, end) = self.reserved.get()?;
+        if self.offset as u32 == ring_sys::IORING_FILE_INDEX_ALLOC || self.raw.is_empty() {
+            return None;
+        }
+        let first = u64::from(self.offset as u32);
+        let last = first + self.raw.len() as u64;
+        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
-        (res(&result).map(|n| n as usize), self.fds)
+        (res(&result).map(|n| n as usize), self.files)
     }
 }
 
@@ -487,57 +509,58 @@ unsafe impl Operation for FixedFdInstall {
 }
 
 impl<K: Kernel> Driver<K> {
-    /// `renameat2(2)` (`IORING_OP_RENAMEAT`, 5.11); `None` directories mean
-    /// `AT_FDCWD`; `flags` are `RENAME_*`.
+    /// `renameat2(2)` (`IORING_OP_RENAMEAT`, 5.11); each path is relative
+    /// to its directory ([`At::CWD`] or `&dir`, kept open until the
+    /// operation has ended); `flags` are `RENAME_*`.
     pub fn renameat(
         &self,
-        olddir: Option<RawFd>,
+        olddir: impl Into<At>,
         old: CString,
-        newdir: Option<RawFd>,
+        newdir: impl Into<At>,
         new: CString,
         flags: u32,
     ) -> Op<RenameAt, K> {
-        self.op(RenameAt { olddir: dir(olddir), old, newdir: dir(newdir), new, flags })
+        self.op(RenameAt { olddir: olddir.into(), old, newdir: newdir.into(), new, flags })
     }
 
     /// `unlinkat(2)` (`IORING_OP_UNLINKAT`, 5.11); `AT_REMOVEDIR` in
     /// `flags` removes a directory.
-    pub fn unlinkat(&self, dirfd: Option<RawFd>, path: CString, flags: i32) -> Op<UnlinkAt, K> {
-        self.op(UnlinkAt { dir: dir(dirfd), path, flags })
+    pub fn unlinkat(&self, dir: impl Into<At>, path: CString, flags: i32) -> Op<UnlinkAt, K> {
+        self.op(UnlinkAt { dir: dir.into(), path, flags })
     }
 
     /// `mkdirat(2)` (`IORING_OP_MKDIRAT`, 5.15).
-    pub fn mkdirat(&self, dirfd: Option<RawFd>, path: CString, mode: u32) -> Op<MkdirAt, K> {
-        self.op(MkdirAt { dir: dir(dirfd), path, mode })
+    pub fn mkdirat(&self, dir: impl Into<At>, path: CString, mode: u32) -> Op<MkdirAt, K> {
+        self.op(MkdirAt { dir: dir.into(), path, mode })
     }
 
     /// `symlinkat(2)` (`IORING_OP_SYMLINKAT`, 5.15): creates `link`
     /// pointing at `target`.
-    pub fn symlinkat(&self, target: CString, dirfd: Option<RawFd>, link: CString) -> Op<SymlinkAt, K> {
-        self.op(SymlinkAt { target, dir: dir(dirfd), link })
+    pub fn symlinkat(&self, target: CString, dir: impl Into<At>, link: CString) -> Op<SymlinkAt, K> {
+        self.op(SymlinkAt { target, dir: dir.into(), link })
     }
 
     /// `linkat(2)` (`IORING_OP_LINKAT`, 5.15).
     pub fn linkat(
         &self,
-        olddir: Option<RawFd>,
+        olddir: impl Into<At>,
         old: CString,
-        newdir: Option<RawFd>,
+        newdir: impl Into<At>,
         new: CString,
         flags: i32,
     ) -> Op<LinkAt, K> {
-        self.op(LinkAt { olddir: dir(olddir), old, newdir: dir(newdir), new, flags })
+        self.op(LinkAt { olddir: olddir.into(), old, newdir: newdir.into(), new, flags })
     }
 
     /// `ftruncate(2)` (`IORING_OP_FTRUNCATE`, 6.9).
-    pub fn ftruncate(&self, fd: &impl AsRawFd, len: u64) -> Op<Ftruncate, K> {
-        self.op(Ftruncate { fd: fd.as_raw_fd(), len })
+    pub fn ftruncate(&self, fd: &impl AsSharedFd, len: u64) -> Op<Ftruncate, K> {
+        self.op(Ftruncate { fd: fd.shared_fd(), len })
     }
 
     /// `fsetxattr(2)` (`IORING_OP_FSETXATTR`, 5.19); `flags` are
     /// `XATTR_CREATE`/`XATTR_REPLACE`.
-    pub fn fsetxattr(&self, fd: &impl AsRawFd, name: CString, value: Vec<u8>, flags: i32) -> Op<SetXattr, K> {
-        self.op(SetXattr { target: XattrTarget::Fd(fd.as_raw_fd()), name, value, flags })
+    pub fn fsetxattr(&self, fd: &impl AsSharedFd, name: CString, value: Vec<u8>, flags: i32) -> Op<SetXattr, K> {
+        self.op(SetXattr { target: XattrTarget::Fd(fd.shared_fd()), name, value, flags })
     }
 
     /// `setxattr(2)` (`IORING_OP_SETXATTR`, 5.19).
@@ -549,9 +572,9 @@ impl<K: Kernel> Driver<K> {
     /// `capacity` bytes (`ERANGE` if the value is longer). A capacity above
     /// [`XATTR_SIZE_MAX`] is lowered to it before anything is allocated, as
     /// the kernel itself does (no value is longer).
-    pub fn fgetxattr(&self, fd: &impl AsRawFd, name: CString, capacity: usize) -> Op<GetXattr, K> {
+    pub fn fgetxattr(&self, fd: &impl AsSharedFd, name: CString, capacity: usize) -> Op<GetXattr, K> {
         let value = Vec::with_capacity(capacity.min(XATTR_SIZE_MAX));
-        self.op(GetXattr { target: XattrTarget::Fd(fd.as_raw_fd()), name, value })
+        self.op(GetXattr { target: XattrTarget::Fd(fd.shared_fd()), name, value })
     }
 
     /// `getxattr(2)` (`IORING_OP_GETXATTR`, 5.19); the capacity as for
@@ -563,8 +586,8 @@ impl<K: Kernel> Driver<K> {
 
     /// `posix_fadvise(2)` (`IORING_OP_FADVISE`, 5.6); `advice` is a
     /// `POSIX_FADV_*` value.
-    pub fn fadvise(&self, fd: &impl AsRawFd, offset: u64, len: u64, advice: i32) -> Op<Fadvise, K> {
-        self.op(Fadvise { fd: fd.as_raw_fd(), offset, len, advice })
+    pub fn fadvise(&self, fd: &impl AsSharedFd, offset: u64, len: u64, advice: i32) -> Op<Fadvise, K> {
+        self.op(Fadvise { fd: fd.shared_fd(), offset, len, advice })
     }
 
     /// `madvise(2)` of the whole of `buf` (`IORING_OP_MADVISE`, 5.6); see
@@ -582,8 +605,8 @@ impl<K: Kernel> Driver<K> {
 
     /// `sync_file_range(2)` (`IORING_OP_SYNC_FILE_RANGE`, 5.2); `flags`
     /// are `SYNC_FILE_RANGE_*`.
-    pub fn sync_file_range(&self, fd: &impl AsRawFd, offset: u64, len: u32, flags: u32) -> Op<SyncFileRange, K> {
-        self.op(SyncFileRange { fd: fd.as_raw_fd(), offset, len, flags })
+    pub fn sync_file_range(&self, fd: &impl AsSharedFd, offset: u64, len: u32, flags: u32) -> Op<SyncFileRange, K> {
+        self.op(SyncFileRange { fd: fd.shared_fd(), offset, len, flags })
     }
 
     /// `splice(2)` (`IORING_OP_SPLICE`, 5.7): moves up to `len` bytes; one
@@ -591,17 +614,17 @@ impl<K: Kernel> Driver<K> {
     /// be `None` for a pipe).
     pub fn splice(
         &self,
-        fd_in: &impl AsRawFd,
+        fd_in: &impl AsSharedFd,
         off_in: Option<u64>,
-        fd_out: &impl AsRawFd,
+        fd_out: &impl AsSharedFd,
         off_out: Option<u64>,
         len: u32,
         flags: u32,
     ) -> Op<Splice, K> {
         self.op(Splice {
-            fd_in: fd_in.as_raw_fd(),
+            fd_in: fd_in.shared_fd(),
             off_in,
-            fd_out: fd_out.as_raw_fd(),
+            fd_out: fd_out.shared_fd(),
             off_out,
             len,
             flags,
@@ -611,8 +634,8 @@ impl<K: Kernel> Driver<K> {
 
     /// `tee(2)` (`IORING_OP_TEE`, 5.8): duplicates up to `len` bytes from
     /// one pipe into another without consuming them.
-    pub fn tee(&self, fd_in: &impl AsRawFd, fd_out: &impl AsRawFd, len: u32, flags: u32) -> Op<Splice, K> {
-        let (fd_in, fd_out) = (fd_in.as_raw_fd(), fd_out.as_raw_fd());
+    pub fn tee(&self, fd_in: &impl AsSharedFd, fd_out: &impl AsSharedFd, len: u32, flags: u32) -> Op<Splice, K> {
+        let (fd_in, fd_out) = (fd_in.shared_fd(), fd_out.shared_fd());
         self.op(Splice { fd_in, off_in: None, fd_out, off_out: None, len, flags, tee: true })
     }
 
@@ -623,10 +646,16 @@ impl<K: Kernel> Driver<K> {
         self.op(Pipe { fds: Box::new([-1, -1]), flags })
     }
 
-    /// Replaces registered files from slot `offset` on with `fds`
-    /// (`IORING_OP_FILES_UPDATE`, 5.6); `-1` clears a slot.
-    pub fn files_update(&self, fds: Vec<RawFd>, offset: i32) -> Op<FilesUpdate, K> {
-        self.op(FilesUpdate { fds, offset })
+    /// Replaces registered files from slot `offset` on with `files`
+    /// (`IORING_OP_FILES_UPDATE`, 5.6); `None` clears a slot. The
+    /// operation keeps each descriptor open until it has ended, and gives
+    /// them back. While a [`crate::fixed_files::FixedFiles`] table is
+    /// registered, the slots of its allocation range belong to its direct
+    /// descriptors: an update touching any of them completes with `EBUSY`
+    /// without reaching the kernel.
+    pub fn files_update(&self, files: Vec<Option<SharedFd>>, offset: i32) -> Op<FilesUpdate, K> {
+        let raw = files.iter().map(|f| f.as_ref().map_or(-1, SharedFd::raw)).collect();
+        self.op(FilesUpdate { files, raw, offset, reserved: self.shared.reserved_files.clone() })
     }
 
     /// Installs direct descriptor `slot` as a normal, close-on-exec one

@@ -4,10 +4,10 @@ use super::res;
 use crate::buf::IoBuf;
 use crate::cqueue::Cqe;
 use crate::op::{Multishot, Operation};
+use crate::shared_fd::{AsSharedFd, SharedFd};
 use core::time::Duration;
 use ring_sys::*;
 use std::io;
-use std::os::fd::RawFd;
 
 /// `IORING_OP_NOP`; see [`crate::Driver::nop`].
 #[derive(Debug)]
@@ -171,7 +171,7 @@ unsafe impl Multishot for TimeoutStream {
 /// A multishot poll; see [`crate::Driver::poll_multishot`].
 #[derive(Debug)]
 pub struct PollMulti {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) events: u32,
 }
 
@@ -183,7 +183,7 @@ unsafe impl Multishot for PollMulti {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_POLL_ADD;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.len = IORING_POLL_ADD_MULTI;
         sqe.set_poll32_events(self.events);
         sqe
@@ -197,15 +197,16 @@ unsafe impl Multishot for PollMulti {
 /// A zero-copy send; see [`crate::Driver::send_zc`].
 #[derive(Debug)]
 pub struct SendZc<B> {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) buf: B,
     pub(crate) flags: i32,
 }
 
 impl<B: IoBuf> SendZc<B> {
-    /// A zero-copy send of `buf`'s initialised bytes on socket `fd`.
-    pub fn new(fd: RawFd, buf: B, flags: i32) -> Self {
-        SendZc { fd, buf, flags }
+    /// A zero-copy send of `buf`'s initialised bytes on socket `fd`,
+    /// which the operation keeps open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, buf: B, flags: i32) -> Self {
+        SendZc { fd: fd.shared_fd(), buf, flags }
     }
 }
 
@@ -219,7 +220,7 @@ unsafe impl<B: IoBuf> Operation for SendZc<B> {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_SEND_ZC;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.buf.stable_ptr() as u64);
         sqe.len = super::rw_len(self.buf.bytes_init());
         sqe.set_msg_flags(self.flags as u32);

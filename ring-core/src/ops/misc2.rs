@@ -1,6 +1,6 @@
 //! Process, futex, inter-ring and raw-command operations, legacy provided
-//! buffers, the 128-byte opcodes, and [`KeepAlive`], which ties a resource
-//! (an `Rc<OwnedFd>`) to an operation for as long as the kernel may use it.
+//! buffers, the 128-byte opcodes, and [`KeepAlive`], which ties any value
+//! (a permit, a handle) to an operation for as long as the kernel may use it.
 
 use super::res;
 use crate::cqueue::Cqe;
@@ -10,18 +10,18 @@ use crate::kernel::Kernel;
 use crate::op::{MultiOp, Multishot, Op, Operation};
 use crate::opcode;
 use crate::probe::Probe;
+use crate::shared_fd::{AsSharedFd, SharedFd};
 use ring_sys::{futex_waitv, io_uring_sqe, FUTEX2_PRIVATE, FUTEX2_SIZE_U32};
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 /// An operation together with something that must stay alive until the
-/// kernel is done with it, typically the `Rc<OwnedFd>` of the descriptor
-/// the SQE names. The driver keeps the whole value until the terminal
-/// completion, so the descriptor cannot be closed (and its number reused
-/// for another file) while the operation is in flight, even if the future
-/// is dropped or forgotten.
+/// kernel is done with it (a permit counting operations in flight, a
+/// handle to a resource the request uses). The driver keeps the whole
+/// value until the terminal completion, even if the future is dropped or
+/// forgotten. (Operations that name a descriptor need no `KeepAlive`:
+/// each holds a [`SharedFd`] of it already.)
 #[derive(Debug)]
 pub struct KeepAlive<T, R> {
     op: T,
@@ -43,6 +43,10 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.op.prepare()
+    }
+
+    fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
+        self.op.refuse(ring)
     }
 
     // The entry size is `T`'s: without these two, a 128-byte operation
@@ -76,6 +80,10 @@ unsafe impl<T: Multishot, R: 'static> Multishot for KeepAlive<T, R> {
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.op.prepare()
+    }
+
+    fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
+        self.op.refuse(ring)
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<T::Item> {
@@ -236,7 +244,7 @@ unsafe impl Operation for FutexWaitV {
 /// [`Driver::msg_ring_fd`].
 #[derive(Debug)]
 pub struct MsgRing {
-    ring_fd: RawFd,
+    ring_fd: SharedFd,
     result: i32,
     user_data: u64,
     send_fd: Option<(u32, u32)>,
@@ -248,7 +256,7 @@ unsafe impl Operation for MsgRing {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut b = opcode::MsgRing::new(self.ring_fd, self.result, self.user_data);
+        let mut b = opcode::MsgRing::new(self.ring_fd.raw(), self.result, self.user_data);
         if let Some(pair) = self.send_fd {
             b = b.send_fd(pair);
         }
@@ -264,7 +272,7 @@ unsafe impl Operation for MsgRing {
 /// [`Driver::uring_cmd`].
 #[derive(Debug)]
 pub struct UringCmd {
-    fd: RawFd,
+    fd: SharedFd,
     cmd_op: u32,
     cmd: [u8; 16],
     payload: Vec<u8>,
@@ -279,7 +287,7 @@ unsafe impl Operation for UringCmd {
 
     fn prepare(&mut self) -> io_uring_sqe {
         let len = self.payload.capacity().min(u32::MAX as usize) as u32;
-        opcode::UringCmd::new(self.fd, self.cmd_op)
+        opcode::UringCmd::new(self.fd.raw(), self.cmd_op)
             .cmd(self.cmd)
             .addr(self.payload.as_mut_ptr() as u64)
             .optlen(len)
@@ -419,7 +427,7 @@ unsafe impl Operation for Nop128 {
 
 /// `IORING_OP_URING_CMD128`; see [`Driver::uring_cmd128`].
 pub struct UringCmd128 {
-    fd: RawFd,
+    fd: SharedFd,
     cmd_op: u32,
     cmd: [u8; 80],
     payload: Vec<u8>,
@@ -449,7 +457,7 @@ unsafe impl Operation for UringCmd128 {
     fn prepare128(&mut self) -> ring_sys::io_uring_sqe128 {
         let mut big = ring_sys::io_uring_sqe128::default();
         big.sqe.opcode = ring_sys::IORING_OP_URING_CMD128;
-        big.sqe.fd = self.fd;
+        big.sqe.fd = self.fd.raw();
         big.sqe.set_cmd_op(self.cmd_op);
         big.sqe.set_addr(self.payload.as_mut_ptr() as u64);
         big.sqe.set_optlen(self.payload.capacity().min(u32::MAX as usize) as u32);
@@ -536,8 +544,8 @@ impl<K: Kernel> Driver<K> {
     /// target ring is not driven by a `Driver`, or that `user_data` is not
     /// the `user_data` of an operation in flight there (for example a value
     /// with index `u32::MAX`, which no entry ever has).
-    pub unsafe fn msg_ring(&self, ring_fd: &impl AsRawFd, result: i32, user_data: u64) -> Op<MsgRing, K> {
-        self.op(MsgRing { ring_fd: ring_fd.as_raw_fd(), result, user_data, send_fd: None })
+    pub unsafe fn msg_ring(&self, ring_fd: &impl AsSharedFd, result: i32, user_data: u64) -> Op<MsgRing, K> {
+        self.op(MsgRing { ring_fd: ring_fd.shared_fd(), result, user_data, send_fd: None })
     }
 
     /// Passes this ring's direct descriptor `src_slot` to slot `dst_slot`
@@ -556,12 +564,12 @@ impl<K: Kernel> Driver<K> {
     /// with index `u32::MAX`, which no entry ever has).
     pub unsafe fn msg_ring_fd(
         &self,
-        ring_fd: &impl AsRawFd,
+        ring_fd: &impl AsSharedFd,
         src_slot: u32,
         dst_slot: u32,
         user_data: u64,
     ) -> Op<MsgRing, K> {
-        self.op(MsgRing { ring_fd: ring_fd.as_raw_fd(), result: 0, user_data, send_fd: Some((src_slot, dst_slot)) })
+        self.op(MsgRing { ring_fd: ring_fd.shared_fd(), result: 0, user_data, send_fd: Some((src_slot, dst_slot)) })
     }
 
     /// A raw `IORING_OP_URING_CMD` (5.19) on `fd`: the 16 inline command
@@ -575,8 +583,14 @@ impl<K: Kernel> Driver<K> {
     /// and `cmd_op`, the command makes the kernel read or write no memory
     /// other than `payload`'s allocation (up to its capacity), and posts a
     /// single completion.
-    pub unsafe fn uring_cmd(&self, fd: &impl AsRawFd, cmd_op: u32, cmd: [u8; 16], payload: Vec<u8>) -> Op<UringCmd, K> {
-        self.op(UringCmd { fd: fd.as_raw_fd(), cmd_op, cmd, payload })
+    pub unsafe fn uring_cmd(
+        &self,
+        fd: &impl AsSharedFd,
+        cmd_op: u32,
+        cmd: [u8; 16],
+        payload: Vec<u8>,
+    ) -> Op<UringCmd, K> {
+        self.op(UringCmd { fd: fd.shared_fd(), cmd_op, cmd, payload })
     }
 
     /// Gives the kernel `nbufs` buffers of `len` bytes each as group
@@ -642,12 +656,12 @@ impl<K: Kernel> Driver<K> {
     /// allocation (up to its capacity), and posts a single completion.
     pub unsafe fn uring_cmd128(
         &self,
-        fd: &impl AsRawFd,
+        fd: &impl AsSharedFd,
         cmd_op: u32,
         cmd: [u8; 80],
         payload: Vec<u8>,
     ) -> Op<UringCmd128, K> {
-        self.op(UringCmd128 { fd: fd.as_raw_fd(), cmd_op, cmd, payload })
+        self.op(UringCmd128 { fd: fd.shared_fd(), cmd_op, cmd, payload })
     }
 
     /// A stream of `op`'s items, keeping `keep` alive until it ends.

@@ -6,6 +6,12 @@
 //! value at its final address in the driver's table (see
 //! [`crate::op::Operation`]), so moving or dropping the future can never
 //! invalidate them.
+//!
+//! An operation that names a descriptor takes it as [`AsSharedFd`] (a
+//! directory as [`At`]) and holds a [`SharedFd`](crate::SharedFd) of it
+//! until its terminal completion, so the descriptor cannot be closed, and
+//! its number reused by another file, while the kernel may still issue the
+//! request (see [`crate::shared_fd`]).
 
 mod bufsel;
 mod direct;
@@ -53,6 +59,14 @@ pub(crate) fn res(cqe: &Cqe) -> io::Result<u32> {
     cqe.result().map_err(|e| io::Error::from_raw_os_error(e.raw()))
 }
 
+/// The refusal of an operation that names a resource of ring `owner` (see
+/// [`crate::Operation::refuse`]): `EXDEV` on any other ring, or when the
+/// resource belongs to no ring any more.
+#[inline]
+pub(crate) fn foreign(owner: Option<crate::ring::RingId>, ring: crate::ring::RingId) -> Option<i32> {
+    (owner != Some(ring)).then_some(libc::EXDEV)
+}
+
 /// `len` clamped to what one SQE can carry.
 pub(crate) fn rw_len(len: usize) -> u32 {
     len.min(MAX_RW_COUNT) as u32
@@ -66,9 +80,10 @@ use crate::buf::{IoBuf, IoBufMut};
 use crate::driver::Driver;
 use crate::kernel::Kernel;
 use crate::op::{MultiOp, Op};
+use crate::shared_fd::{AsSharedFd, At};
 use core::time::Duration;
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::OwnedFd;
 
 impl<K: Kernel> Driver<K> {
     /// `IORING_OP_NOP`: completes with 0.
@@ -79,52 +94,54 @@ impl<K: Kernel> Driver<K> {
     /// Reads into `buf` from `fd` at `offset` (`IORING_OP_READ`, 5.6).
     /// Resolves to the byte count and the buffer, whose first `n` bytes
     /// are then initialised.
-    pub fn read_at<B: IoBufMut>(&self, fd: &impl AsRawFd, buf: B, offset: u64) -> Op<Read<B>, K> {
-        self.op(Read::new(fd.as_raw_fd(), buf, offset))
+    pub fn read_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Read<B>, K> {
+        self.op(Read::new(fd, buf, offset))
     }
 
     /// Reads at the file's current position, advancing it.
-    pub fn read<B: IoBufMut>(&self, fd: &impl AsRawFd, buf: B) -> Op<Read<B>, K> {
-        self.op(Read::new(fd.as_raw_fd(), buf, CURRENT_POSITION))
+    pub fn read<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Read<B>, K> {
+        self.op(Read::new(fd, buf, CURRENT_POSITION))
     }
 
     /// Writes the initialised bytes of `buf` to `fd` at `offset`
     /// (`IORING_OP_WRITE`, 5.6).
-    pub fn write_at<B: IoBuf>(&self, fd: &impl AsRawFd, buf: B, offset: u64) -> Op<Write<B>, K> {
-        self.op(Write::new(fd.as_raw_fd(), buf, offset))
+    pub fn write_at<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Write<B>, K> {
+        self.op(Write::new(fd, buf, offset))
     }
 
     /// Writes at the file's current position, advancing it.
-    pub fn write<B: IoBuf>(&self, fd: &impl AsRawFd, buf: B) -> Op<Write<B>, K> {
-        self.op(Write::new(fd.as_raw_fd(), buf, CURRENT_POSITION))
+    pub fn write<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Write<B>, K> {
+        self.op(Write::new(fd, buf, CURRENT_POSITION))
     }
 
     /// Scatter read into `bufs` (`IORING_OP_READV`, 5.1).
-    pub fn readv_at<B: IoBufMut>(&self, fd: &impl AsRawFd, bufs: Vec<B>, offset: u64) -> Op<ReadV<B>, K> {
-        self.op(ReadV::new(fd.as_raw_fd(), bufs, offset))
+    pub fn readv_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<ReadV<B>, K> {
+        self.op(ReadV::new(fd, bufs, offset))
     }
 
     /// Gather write from `bufs` (`IORING_OP_WRITEV`, 5.1).
-    pub fn writev_at<B: IoBuf>(&self, fd: &impl AsRawFd, bufs: Vec<B>, offset: u64) -> Op<WriteV<B>, K> {
-        self.op(WriteV::new(fd.as_raw_fd(), bufs, offset))
+    pub fn writev_at<B: IoBuf>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<WriteV<B>, K> {
+        self.op(WriteV::new(fd, bufs, offset))
     }
 
     /// `fsync(2)` (`IORING_OP_FSYNC`, 5.1).
-    pub fn fsync(&self, fd: &impl AsRawFd) -> Op<Fsync, K> {
-        self.op(Fsync { fd: fd.as_raw_fd(), flags: 0 })
+    pub fn fsync(&self, fd: &impl AsSharedFd) -> Op<Fsync, K> {
+        self.op(Fsync { fd: fd.shared_fd(), flags: 0 })
     }
 
     /// `fdatasync(2)` (`IORING_OP_FSYNC` with `IORING_FSYNC_DATASYNC`).
-    pub fn fdatasync(&self, fd: &impl AsRawFd) -> Op<Fsync, K> {
-        self.op(Fsync { fd: fd.as_raw_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC })
+    pub fn fdatasync(&self, fd: &impl AsSharedFd) -> Op<Fsync, K> {
+        self.op(Fsync { fd: fd.shared_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC })
     }
 
-    /// `openat(2)` (`IORING_OP_OPENAT`, 5.6). `dirfd` of `None` means
-    /// `AT_FDCWD`. `O_CLOEXEC` is always added, as the standard library
-    /// adds it. If the future is dropped and the open still succeeds, the
-    /// driver closes the new descriptor.
-    pub fn openat(&self, dirfd: Option<RawFd>, path: CString, flags: i32, mode: u32) -> Op<OpenAt, K> {
-        self.op(OpenAt { dirfd: dirfd.unwrap_or(libc::AT_FDCWD), path, flags, mode })
+    /// `openat(2)` (`IORING_OP_OPENAT`, 5.6) of `path` relative to `dir`:
+    /// [`At::CWD`] for the working directory, or `&d` for an open
+    /// directory `d`, which the operation keeps open until it has ended.
+    /// `O_CLOEXEC` is always added, as the standard library adds it. If the
+    /// future is dropped and the open still succeeds, the driver closes the
+    /// new descriptor.
+    pub fn openat(&self, dir: impl Into<At>, path: CString, flags: i32, mode: u32) -> Op<OpenAt, K> {
+        self.op(OpenAt { dirfd: dir.into(), path, flags, mode })
     }
 
     /// `openat2(2)` (`IORING_OP_OPENAT2`, 5.6) with a full `open_how`.
@@ -133,9 +150,9 @@ impl<K: Kernel> Driver<K> {
     /// process; clear the flag on the descriptor afterwards if a child
     /// should inherit it. If the future is dropped and the open still
     /// succeeds, the driver closes the new descriptor.
-    pub fn openat2(&self, dirfd: Option<RawFd>, path: CString, mut how: ring_sys::open_how) -> Op<OpenAt2, K> {
+    pub fn openat2(&self, dir: impl Into<At>, path: CString, mut how: ring_sys::open_how) -> Op<OpenAt2, K> {
         how.flags |= libc::O_CLOEXEC as u64;
-        self.op(OpenAt2 { dirfd: dirfd.unwrap_or(libc::AT_FDCWD), path, how })
+        self.op(OpenAt2 { dirfd: dir.into(), path, how })
     }
 
     /// Closes `fd` (`IORING_OP_CLOSE`, 5.6). The descriptor is consumed, so
@@ -144,14 +161,15 @@ impl<K: Kernel> Driver<K> {
         self.op(Close::new(fd))
     }
 
-    /// `statx(2)` (`IORING_OP_STATX`, 5.6) of `path` relative to `dirfd`.
-    pub fn statx(&self, dirfd: Option<RawFd>, path: CString, flags: i32, mask: u32) -> Op<Statx, K> {
-        self.op(Statx::new(dirfd.unwrap_or(libc::AT_FDCWD), path, flags, mask))
+    /// `statx(2)` (`IORING_OP_STATX`, 5.6) of `path` relative to `dir`
+    /// (with `AT_EMPTY_PATH` and an empty path: of `dir` itself).
+    pub fn statx(&self, dir: impl Into<At>, path: CString, flags: i32, mask: u32) -> Op<Statx, K> {
+        self.op(Statx::new(dir.into(), path, flags, mask))
     }
 
     /// `fallocate(2)` (`IORING_OP_FALLOCATE`, 5.6).
-    pub fn fallocate(&self, fd: &impl AsRawFd, mode: i32, offset: u64, len: u64) -> Op<Fallocate, K> {
-        self.op(Fallocate { fd: fd.as_raw_fd(), mode, offset, len })
+    pub fn fallocate(&self, fd: &impl AsSharedFd, mode: i32, offset: u64, len: u64) -> Op<Fallocate, K> {
+        self.op(Fallocate { fd: fd.shared_fd(), mode, offset, len })
     }
 
     /// Completes after `d` (`IORING_OP_TIMEOUT`, 5.4), a timer kept by the
@@ -180,14 +198,14 @@ impl<K: Kernel> Driver<K> {
 
     /// A stream of readiness events on `fd` (`IORING_OP_POLL_ADD` with
     /// `IORING_POLL_ADD_MULTI`, 5.13), each the `revents` mask.
-    pub fn poll_multishot(&self, fd: &impl AsRawFd, events: u32) -> MultiOp<PollMulti, K> {
-        MultiOp::new(self, PollMulti { fd: fd.as_raw_fd(), events })
+    pub fn poll_multishot(&self, fd: &impl AsSharedFd, events: u32) -> MultiOp<PollMulti, K> {
+        MultiOp::new(self, PollMulti { fd: fd.shared_fd(), events })
     }
 
     /// Zero-copy send of `buf` on socket `fd` (`IORING_OP_SEND_ZC`, 6.0).
     /// The buffer is returned only after the kernel's notification that it
     /// no longer uses it, even if the send failed or was cancelled.
-    pub fn send_zc<B: IoBuf>(&self, fd: &impl AsRawFd, buf: B, flags: i32) -> Op<SendZc<B>, K> {
-        self.op(SendZc { fd: fd.as_raw_fd(), buf, flags })
+    pub fn send_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<SendZc<B>, K> {
+        self.op(SendZc { fd: fd.shared_fd(), buf, flags })
     }
 }

@@ -11,10 +11,11 @@ use crate::driver::Driver;
 use crate::kernel::Kernel;
 use crate::op::{MultiOp, Multishot, Op, Operation};
 use crate::opcode;
+use crate::shared_fd::{AsSharedFd, SharedFd};
 use ring_sys::io_uring_sqe;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -206,7 +207,7 @@ unsafe impl Operation for Socket {
 /// `bind(2)` (`IORING_OP_BIND`, 6.11); see [`Driver::bind`].
 #[derive(Debug)]
 pub struct Bind {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) addr: SockAddr,
 }
 
@@ -216,7 +217,7 @@ unsafe impl Operation for Bind {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Bind::new(self.fd, self.addr.as_ptr(), self.addr.len).build().into_sqe()
+        opcode::Bind::new(self.fd.raw(), self.addr.as_ptr(), self.addr.len).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -227,7 +228,7 @@ unsafe impl Operation for Bind {
 /// `listen(2)` (`IORING_OP_LISTEN`, 6.11); see [`Driver::listen`].
 #[derive(Debug)]
 pub struct Listen {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) backlog: i32,
 }
 
@@ -236,7 +237,7 @@ unsafe impl Operation for Listen {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Listen::new(self.fd, self.backlog).build().into_sqe()
+        opcode::Listen::new(self.fd.raw(), self.backlog).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -247,7 +248,7 @@ unsafe impl Operation for Listen {
 /// `accept4(2)` (`IORING_OP_ACCEPT`, 5.5); see [`Driver::accept`].
 #[derive(Debug)]
 pub struct Accept {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) addr: SockAddr,
     pub(crate) flags: i32,
 }
@@ -262,7 +263,7 @@ unsafe impl Operation for Accept {
     fn prepare(&mut self) -> io_uring_sqe {
         self.addr = SockAddr::empty();
         let len = &raw mut self.addr.len;
-        opcode::Accept::new(self.fd, self.addr.as_mut_ptr(), len)
+        opcode::Accept::new(self.fd.raw(), self.addr.as_mut_ptr(), len)
             .flags(self.flags | libc::SOCK_CLOEXEC)
             .build()
             .into_sqe()
@@ -282,7 +283,7 @@ unsafe impl Operation for Accept {
 /// [`Driver::accept_multishot`]. Each item is one accepted connection.
 #[derive(Debug)]
 pub struct AcceptMulti {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) flags: i32,
 }
 
@@ -293,7 +294,7 @@ unsafe impl Multishot for AcceptMulti {
     type Item = io::Result<OwnedFd>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Accept::new(self.fd, core::ptr::null_mut(), core::ptr::null_mut())
+        opcode::Accept::new(self.fd.raw(), core::ptr::null_mut(), core::ptr::null_mut())
             .flags(self.flags | libc::SOCK_CLOEXEC)
             .multishot(true)
             .build()
@@ -310,7 +311,7 @@ unsafe impl Multishot for AcceptMulti {
 /// `connect(2)` (`IORING_OP_CONNECT`, 5.5); see [`Driver::connect`].
 #[derive(Debug)]
 pub struct Connect {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) addr: SockAddr,
 }
 
@@ -320,7 +321,7 @@ unsafe impl Operation for Connect {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Connect::new(self.fd, self.addr.as_ptr(), self.addr.len).build().into_sqe()
+        opcode::Connect::new(self.fd.raw(), self.addr.as_ptr(), self.addr.len).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -331,7 +332,7 @@ unsafe impl Operation for Connect {
 /// `send(2)` of an owned buffer (`IORING_OP_SEND`, 5.6); see [`Driver::send`].
 #[derive(Debug)]
 pub struct Send<B> {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) buf: B,
     pub(crate) flags: i32,
 }
@@ -342,7 +343,7 @@ unsafe impl<B: IoBuf> Operation for Send<B> {
     type Output = (io::Result<usize>, B);
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Send::new(self.fd, self.buf.stable_ptr(), super::rw_len(self.buf.bytes_init()))
+        opcode::Send::new(self.fd.raw(), self.buf.stable_ptr(), super::rw_len(self.buf.bytes_init()))
             .flags(self.flags as u32)
             .build()
             .into_sqe()
@@ -356,7 +357,7 @@ unsafe impl<B: IoBuf> Operation for Send<B> {
 /// `recv(2)` into an owned buffer (`IORING_OP_RECV`, 5.6); see [`Driver::recv`].
 #[derive(Debug)]
 pub struct Recv<B> {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) buf: B,
     pub(crate) flags: i32,
 }
@@ -368,7 +369,7 @@ unsafe impl<B: IoBufMut> Operation for Recv<B> {
     type Output = (io::Result<usize>, B);
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Recv::new(self.fd, self.buf.stable_mut_ptr(), super::rw_len(self.buf.bytes_total()))
+        opcode::Recv::new(self.fd.raw(), self.buf.stable_mut_ptr(), super::rw_len(self.buf.bytes_total()))
             .flags(self.flags as u32)
             .build()
             .into_sqe()
@@ -437,7 +438,7 @@ impl MsgParts {
 /// `sendmsg(2)` (`IORING_OP_SENDMSG`, 5.3), or its zero-copy form
 /// (`IORING_OP_SENDMSG_ZC`, 6.1); see [`Driver::sendmsg`].
 pub struct SendMsg<B> {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) msg: Msg<B>,
     pub(crate) parts: MsgParts,
     pub(crate) flags: i32,
@@ -482,9 +483,9 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
             p.hdr.msg_controllen = self.msg.control.len() as _;
         }
         if self.zc {
-            opcode::SendMsgZc::new(self.fd, &raw const p.hdr).flags(self.flags as u32).build().into_sqe()
+            opcode::SendMsgZc::new(self.fd.raw(), &raw const p.hdr).flags(self.flags as u32).build().into_sqe()
         } else {
-            opcode::SendMsg::new(self.fd, &raw const p.hdr).flags(self.flags as u32).build().into_sqe()
+            opcode::SendMsg::new(self.fd.raw(), &raw const p.hdr).flags(self.flags as u32).build().into_sqe()
         }
     }
 
@@ -494,20 +495,20 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
 }
 
 impl<B> SendMsg<B> {
-    pub(crate) fn new(fd: RawFd, msg: Msg<B>, flags: i32) -> Self {
+    pub(crate) fn new(fd: SharedFd, msg: Msg<B>, flags: i32) -> Self {
         SendMsg { fd, msg, parts: MsgParts::new(), flags, zc: false }
     }
 }
 
 impl<B> RecvMsg<B> {
-    pub(crate) fn new(fd: RawFd, msg: Msg<B>, flags: i32) -> Self {
+    pub(crate) fn new(fd: SharedFd, msg: Msg<B>, flags: i32) -> Self {
         RecvMsg { fd, msg, parts: MsgParts::new(), name: SockAddr::empty(), flags }
     }
 }
 
 /// `recvmsg(2)` (`IORING_OP_RECVMSG`, 5.3); see [`Driver::recvmsg`].
 pub struct RecvMsg<B> {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) msg: Msg<B>,
     pub(crate) parts: MsgParts,
     pub(crate) name: SockAddr,
@@ -545,7 +546,7 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
             p.hdr.msg_control = self.msg.control.as_mut_ptr().cast();
             p.hdr.msg_controllen = self.msg.control.capacity() as _;
         }
-        opcode::RecvMsg::new(self.fd, &raw mut p.hdr).flags(self.flags as u32).build().into_sqe()
+        opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(self.flags as u32).build().into_sqe()
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -575,7 +576,7 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
 /// `shutdown(2)` (`IORING_OP_SHUTDOWN`, 5.11); see [`Driver::shutdown_socket`].
 #[derive(Debug)]
 pub struct Shutdown {
-    pub(crate) fd: RawFd,
+    pub(crate) fd: SharedFd,
     pub(crate) how: i32,
 }
 
@@ -584,7 +585,7 @@ unsafe impl Operation for Shutdown {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::Shutdown::new(self.fd, self.how).build().into_sqe()
+        opcode::Shutdown::new(self.fd.raw(), self.how).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -595,7 +596,7 @@ unsafe impl Operation for Shutdown {
 /// A single-shot poll (`IORING_OP_POLL_ADD`, 5.1); see [`Driver::poll_add`].
 #[derive(Debug)]
 pub struct PollAdd {
-    fd: RawFd,
+    fd: SharedFd,
     events: u32,
 }
 
@@ -605,7 +606,7 @@ unsafe impl Operation for PollAdd {
     type Output = io::Result<u32>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::PollAdd::new(self.fd, self.events).build().into_sqe()
+        opcode::PollAdd::new(self.fd.raw(), self.events).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<u32> {
@@ -641,8 +642,8 @@ unsafe impl Operation for PollRemove {
 
 /// `epoll_ctl(2)` (`IORING_OP_EPOLL_CTL`, 5.6); see [`Driver::epoll_ctl`].
 pub struct EpollCtl {
-    epfd: RawFd,
-    fd: RawFd,
+    epfd: SharedFd,
+    fd: SharedFd,
     op: i32,
     event: libc::epoll_event,
 }
@@ -659,7 +660,7 @@ unsafe impl Operation for EpollCtl {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::EpollCtl::new(self.epfd, self.fd, self.op, &raw const self.event).build().into_sqe()
+        opcode::EpollCtl::new(self.epfd.raw(), self.fd.raw(), self.op, &raw const self.event).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -674,7 +675,7 @@ pub const EP_MAX_EVENTS: usize = i32::MAX as usize / core::mem::size_of::<libc::
 /// `epoll_wait(2)` (`IORING_OP_EPOLL_WAIT`, 6.15) into an owned event
 /// array; see [`Driver::epoll_wait`].
 pub struct EpollWait {
-    epfd: RawFd,
+    epfd: SharedFd,
     events: Vec<libc::epoll_event>,
 }
 
@@ -694,7 +695,7 @@ unsafe impl Operation for EpollWait {
     fn prepare(&mut self) -> io_uring_sqe {
         self.events.clear();
         let cap = self.events.capacity().min(EP_MAX_EVENTS) as u32;
-        opcode::EpollWait::new(self.epfd, self.events.as_mut_ptr(), cap).build().into_sqe()
+        opcode::EpollWait::new(self.epfd.raw(), self.events.as_mut_ptr(), cap).build().into_sqe()
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -735,20 +736,21 @@ pub enum SocketCmd {
 
 /// A socket `IORING_OP_URING_CMD`; see [`Driver::socket_cmd`].
 ///
-/// The operation owns a duplicate of the socket's descriptor, checked to
-/// be a socket when the operation was made. A `uring_cmd` is interpreted
-/// by whatever file the descriptor names, and another file type (a device
-/// driver) could read pointers out of the command bytes; owning the
-/// descriptor means the number cannot be closed and reused for such a
-/// file while the command is in flight.
+/// The operation holds the socket's descriptor (a [`SharedFd`]), checked
+/// to be a socket when the operation was made. A `uring_cmd` is
+/// interpreted by whatever file the descriptor names, and another file
+/// type (a device driver) could read pointers out of the command bytes;
+/// holding the descriptor open means the number cannot be closed and
+/// reused for such a file while the command is in flight, so the check
+/// stays true.
 #[derive(Debug)]
 pub struct SocketCmdOp {
-    fd: OwnedFd,
+    fd: SharedFd,
     cmd: SocketCmd,
 }
 
-// SAFETY: the descriptor is owned by `self` and is a socket (fstat-checked at creation), so the socket `uring_cmd` handler
-// reads the command. SIOCINQ/SIOCOUTQ carry no pointer; the sockopt variants point at `value`'s heap memory, owned by `self`:
+// SAFETY: the descriptor is held open by `self` and is a socket (fstat-checked at creation; an open descriptor keeps naming
+// the same file), so the socket `uring_cmd` handler reads the command. SIOCINQ/SIOCOUTQ carry no pointer; the sockopt variants point at `value`'s heap memory, owned by `self`:
 // getsockopt offers its capacity (kernel-written, reachable by nothing else meanwhile), setsockopt its length (only read).
 unsafe impl Operation for SocketCmdOp {
     /// The command's result (a byte count, or the option's length for
@@ -756,7 +758,7 @@ unsafe impl Operation for SocketCmdOp {
     type Output = (io::Result<u32>, SocketCmd);
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let fd = self.fd.as_raw_fd();
+        let fd = self.fd.raw();
         let b = match &mut self.cmd {
             SocketCmd::InQueue => opcode::UringCmd::siocinq(fd),
             SocketCmd::OutQueue => opcode::UringCmd::siocoutq(fd),
@@ -793,73 +795,73 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `bind(2)` (`IORING_OP_BIND`, 6.11).
-    pub fn bind(&self, fd: &impl AsRawFd, addr: impl Into<SockAddr>) -> Op<Bind, K> {
-        self.op(Bind { fd: fd.as_raw_fd(), addr: addr.into() })
+    pub fn bind(&self, fd: &impl AsSharedFd, addr: impl Into<SockAddr>) -> Op<Bind, K> {
+        self.op(Bind { fd: fd.shared_fd(), addr: addr.into() })
     }
 
     /// `listen(2)` (`IORING_OP_LISTEN`, 6.11).
-    pub fn listen(&self, fd: &impl AsRawFd, backlog: i32) -> Op<Listen, K> {
-        self.op(Listen { fd: fd.as_raw_fd(), backlog })
+    pub fn listen(&self, fd: &impl AsSharedFd, backlog: i32) -> Op<Listen, K> {
+        self.op(Listen { fd: fd.shared_fd(), backlog })
     }
 
     /// `accept4(2)` (`IORING_OP_ACCEPT`, 5.5): the connection and the
     /// peer's address. If the future is dropped and the accept still
     /// succeeds, the driver closes the accepted descriptor.
-    pub fn accept(&self, fd: &impl AsRawFd, flags: i32) -> Op<Accept, K> {
-        self.op(Accept { fd: fd.as_raw_fd(), addr: SockAddr::empty(), flags })
+    pub fn accept(&self, fd: &impl AsSharedFd, flags: i32) -> Op<Accept, K> {
+        self.op(Accept { fd: fd.shared_fd(), addr: SockAddr::empty(), flags })
     }
 
     /// A stream of accepted connections (`IORING_ACCEPT_MULTISHOT`, 5.19).
     /// Each item is an `OwnedFd`, so one dropped undelivered is closed.
-    pub fn accept_multishot(&self, fd: &impl AsRawFd, flags: i32) -> MultiOp<AcceptMulti, K> {
-        MultiOp::new(self, AcceptMulti { fd: fd.as_raw_fd(), flags })
+    pub fn accept_multishot(&self, fd: &impl AsSharedFd, flags: i32) -> MultiOp<AcceptMulti, K> {
+        MultiOp::new(self, AcceptMulti { fd: fd.shared_fd(), flags })
     }
 
     /// `connect(2)` (`IORING_OP_CONNECT`, 5.5).
-    pub fn connect(&self, fd: &impl AsRawFd, addr: impl Into<SockAddr>) -> Op<Connect, K> {
-        self.op(Connect { fd: fd.as_raw_fd(), addr: addr.into() })
+    pub fn connect(&self, fd: &impl AsSharedFd, addr: impl Into<SockAddr>) -> Op<Connect, K> {
+        self.op(Connect { fd: fd.shared_fd(), addr: addr.into() })
     }
 
     /// `send(2)` of `buf`'s initialised bytes (`IORING_OP_SEND`, 5.6).
-    pub fn send<B: IoBuf>(&self, fd: &impl AsRawFd, buf: B, flags: i32) -> Op<Send<B>, K> {
-        self.op(Send { fd: fd.as_raw_fd(), buf, flags })
+    pub fn send<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Send<B>, K> {
+        self.op(Send { fd: fd.shared_fd(), buf, flags })
     }
 
     /// `recv(2)` into `buf`'s capacity (`IORING_OP_RECV`, 5.6); the
     /// buffer's first `n` bytes are then initialised.
-    pub fn recv<B: IoBufMut>(&self, fd: &impl AsRawFd, buf: B, flags: i32) -> Op<Recv<B>, K> {
-        self.op(Recv { fd: fd.as_raw_fd(), buf, flags })
+    pub fn recv<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Recv<B>, K> {
+        self.op(Recv { fd: fd.shared_fd(), buf, flags })
     }
 
     /// `sendmsg(2)` (`IORING_OP_SENDMSG`, 5.3) of an owned message.
-    pub fn sendmsg<B: IoBuf>(&self, fd: &impl AsRawFd, msg: Msg<B>, flags: i32) -> Op<SendMsg<B>, K> {
-        self.op(SendMsg { fd: fd.as_raw_fd(), msg, parts: MsgParts::new(), flags, zc: false })
+    pub fn sendmsg<B: IoBuf>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<SendMsg<B>, K> {
+        self.op(SendMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), flags, zc: false })
     }
 
     /// Zero-copy `sendmsg(2)` (`IORING_OP_SENDMSG_ZC`, 6.1). The message
     /// comes back only after the kernel's notification that it no longer
     /// reads the buffers.
-    pub fn sendmsg_zc<B: IoBuf>(&self, fd: &impl AsRawFd, msg: Msg<B>, flags: i32) -> Op<SendMsgZcOp<B>, K> {
-        self.op(SendMsgZcOp(SendMsg { fd: fd.as_raw_fd(), msg, parts: MsgParts::new(), flags, zc: true }))
+    pub fn sendmsg_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<SendMsgZcOp<B>, K> {
+        self.op(SendMsgZcOp(SendMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), flags, zc: true }))
     }
 
     /// `recvmsg(2)` (`IORING_OP_RECVMSG`, 5.3) into an owned message: the
     /// buffers are filled in order, `addr` is set to the source address and
     /// `control` to the ancillary data received (up to its capacity).
-    pub fn recvmsg<B: IoBufMut>(&self, fd: &impl AsRawFd, msg: Msg<B>, flags: i32) -> Op<RecvMsg<B>, K> {
-        self.op(RecvMsg { fd: fd.as_raw_fd(), msg, parts: MsgParts::new(), name: SockAddr::empty(), flags })
+    pub fn recvmsg<B: IoBufMut>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<RecvMsg<B>, K> {
+        self.op(RecvMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), name: SockAddr::empty(), flags })
     }
 
     /// `shutdown(2)` (`IORING_OP_SHUTDOWN`, 5.11); `how` is `SHUT_RD`,
     /// `SHUT_WR` or `SHUT_RDWR`.
-    pub fn shutdown_socket(&self, fd: &impl AsRawFd, how: i32) -> Op<Shutdown, K> {
-        self.op(Shutdown { fd: fd.as_raw_fd(), how })
+    pub fn shutdown_socket(&self, fd: &impl AsSharedFd, how: i32) -> Op<Shutdown, K> {
+        self.op(Shutdown { fd: fd.shared_fd(), how })
     }
 
     /// A single-shot poll (`IORING_OP_POLL_ADD`, 5.1): resolves to the
     /// `revents` mask once `fd` is ready for `events`.
-    pub fn poll_add(&self, fd: &impl AsRawFd, events: u32) -> Op<PollAdd, K> {
-        self.op(PollAdd { fd: fd.as_raw_fd(), events })
+    pub fn poll_add(&self, fd: &impl AsSharedFd, events: u32) -> Op<PollAdd, K> {
+        self.op(PollAdd { fd: fd.shared_fd(), events })
     }
 
     /// Removes the poll whose `user_data` is `target` (see
@@ -878,14 +880,14 @@ impl<K: Kernel> Driver<K> {
     /// `EPOLL_CTL_ADD`, `EPOLL_CTL_MOD` or `EPOLL_CTL_DEL`.
     pub fn epoll_ctl(
         &self,
-        epfd: &impl AsRawFd,
-        fd: &impl AsRawFd,
+        epfd: &impl AsSharedFd,
+        fd: &impl AsSharedFd,
         op: i32,
         events: u32,
         data: u64,
     ) -> Op<EpollCtl, K> {
         let event = libc::epoll_event { events, u64: data };
-        self.op(EpollCtl { epfd: epfd.as_raw_fd(), fd: fd.as_raw_fd(), op, event })
+        self.op(EpollCtl { epfd: epfd.shared_fd(), fd: fd.shared_fd(), op, event })
     }
 
     /// `epoll_wait(2)` (`IORING_OP_EPOLL_WAIT`, 6.15) for up to
@@ -895,24 +897,24 @@ impl<K: Kernel> Driver<K> {
     /// what the kernel accepts ([`EP_MAX_EVENTS`]) it is
     /// [`crate::Error::TooLong`], and a buffer the allocator refuses is
     /// [`crate::Error::OutOfMemory`].
-    pub fn epoll_wait(&self, epfd: &impl AsRawFd, max_events: usize) -> Result<Op<EpollWait, K>, crate::Error> {
+    pub fn epoll_wait(&self, epfd: &impl AsSharedFd, max_events: usize) -> Result<Op<EpollWait, K>, crate::Error> {
         if max_events > EP_MAX_EVENTS {
             return Err(crate::Error::TooLong { what: "epoll event count", len: max_events, max: EP_MAX_EVENTS });
         }
         let events = crate::Error::try_vec("epoll event buffer", max_events.max(1))?;
-        Ok(self.op(EpollWait { epfd: epfd.as_raw_fd(), events }))
+        Ok(self.op(EpollWait { epfd: epfd.shared_fd(), events }))
     }
 
     /// A socket command through `IORING_OP_URING_CMD` (6.7): `SIOCINQ`,
-    /// `SIOCOUTQ`, getsockopt or setsockopt. The operation duplicates the
-    /// descriptor (see [`SocketCmdOp`] for why); fails with `ENOTSOCK` if
-    /// `fd` is not a socket, before anything is submitted.
-    pub fn socket_cmd(&self, fd: &impl AsFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
-        let fd = fd.as_fd().try_clone_to_owned()?;
+    /// `SIOCOUTQ`, getsockopt or setsockopt. The operation holds the
+    /// descriptor open (see [`SocketCmdOp`] for why); fails with `ENOTSOCK`
+    /// if `fd` is not a socket, before anything is submitted.
+    pub fn socket_cmd(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
+        let fd = fd.shared_fd();
         // SAFETY: fstat writes one `stat` into the zeroed value during the call.
         let mut st = unsafe { core::mem::zeroed::<libc::stat>() };
-        // SAFETY: as above; `fd` is open.
-        if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } < 0 {
+        // SAFETY: as above; `fd` is open (held by the handle).
+        if unsafe { libc::fstat(fd.raw(), &mut st) } < 0 {
             return Err(io::Error::last_os_error());
         }
         if st.st_mode & libc::S_IFMT != libc::S_IFSOCK {

@@ -1,25 +1,28 @@
-//! Reads and writes with owned buffers.
+//! Reads and writes with owned buffers. Each operation holds a
+//! [`SharedFd`] of the descriptor it names, so the descriptor stays open
+//! until the operation has ended (see [`crate::shared_fd`]).
 
 use super::{res, rw_len};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::cqueue::Cqe;
 use crate::op::Operation;
+use crate::shared_fd::{AsSharedFd, SharedFd};
 use ring_sys::*;
 use std::io;
-use std::os::fd::RawFd;
 
 /// A read into an owned buffer; see [`crate::Driver::read_at`].
 #[derive(Debug)]
 pub struct Read<B> {
-    fd: RawFd,
+    fd: SharedFd,
     buf: B,
     offset: u64,
 }
 
 impl<B: IoBufMut> Read<B> {
-    /// A read of up to `buf.bytes_total()` bytes at `offset`.
-    pub fn new(fd: RawFd, buf: B, offset: u64) -> Self {
-        Read { fd, buf, offset }
+    /// A read of up to `buf.bytes_total()` bytes from `fd` at `offset`;
+    /// the operation keeps `fd` open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, buf: B, offset: u64) -> Self {
+        Read { fd: fd.shared_fd(), buf, offset }
     }
 
     /// The buffer, from a read that never started (a member taken back
@@ -38,7 +41,7 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_READ;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.buf.stable_mut_ptr() as u64);
         sqe.len = rw_len(self.buf.bytes_total());
         sqe.set_off(self.offset);
@@ -58,15 +61,16 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
 /// A write from an owned buffer; see [`crate::Driver::write_at`].
 #[derive(Debug)]
 pub struct Write<B> {
-    fd: RawFd,
+    fd: SharedFd,
     buf: B,
     offset: u64,
 }
 
 impl<B: IoBuf> Write<B> {
-    /// A write of `buf.bytes_init()` bytes at `offset`.
-    pub fn new(fd: RawFd, buf: B, offset: u64) -> Self {
-        Write { fd, buf, offset }
+    /// A write of `buf.bytes_init()` bytes to `fd` at `offset`; the
+    /// operation keeps `fd` open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, buf: B, offset: u64) -> Self {
+        Write { fd: fd.shared_fd(), buf, offset }
     }
 
     /// The buffer, from a write that never started (a member taken back
@@ -84,7 +88,7 @@ unsafe impl<B: IoBuf> Operation for Write<B> {
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_WRITE;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.buf.stable_ptr() as u64);
         sqe.len = rw_len(self.buf.bytes_init());
         sqe.set_off(self.offset);
@@ -99,17 +103,18 @@ unsafe impl<B: IoBuf> Operation for Write<B> {
 /// A scatter read; see [`crate::Driver::readv_at`].
 #[derive(Debug)]
 pub struct ReadV<B> {
-    fd: RawFd,
+    fd: SharedFd,
     bufs: Vec<B>,
     iovecs: Vec<libc::iovec>,
     offset: u64,
 }
 
 impl<B: IoBufMut> ReadV<B> {
-    /// A read filling `bufs` in order.
-    pub fn new(fd: RawFd, bufs: Vec<B>, offset: u64) -> Self {
+    /// A read from `fd` filling `bufs` in order; the operation keeps `fd`
+    /// open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Self {
         let iovecs = Vec::with_capacity(bufs.len());
-        ReadV { fd, bufs, iovecs, offset }
+        ReadV { fd: fd.shared_fd(), bufs, iovecs, offset }
     }
 }
 
@@ -126,7 +131,7 @@ unsafe impl<B: IoBufMut> Operation for ReadV<B> {
         }
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_READV;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.iovecs.as_ptr() as u64);
         // More iovecs than UIO_MAXIOV (1024) make the kernel answer EINVAL,
         // which comes back as the result.
@@ -153,17 +158,18 @@ unsafe impl<B: IoBufMut> Operation for ReadV<B> {
 /// A gather write; see [`crate::Driver::writev_at`].
 #[derive(Debug)]
 pub struct WriteV<B> {
-    fd: RawFd,
+    fd: SharedFd,
     bufs: Vec<B>,
     iovecs: Vec<libc::iovec>,
     offset: u64,
 }
 
 impl<B: IoBuf> WriteV<B> {
-    /// A write of every buffer's initialised bytes, in order.
-    pub fn new(fd: RawFd, bufs: Vec<B>, offset: u64) -> Self {
+    /// A write to `fd` of every buffer's initialised bytes, in order; the
+    /// operation keeps `fd` open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Self {
         let iovecs = Vec::with_capacity(bufs.len());
-        WriteV { fd, bufs, iovecs, offset }
+        WriteV { fd: fd.shared_fd(), bufs, iovecs, offset }
     }
 }
 
@@ -178,7 +184,7 @@ unsafe impl<B: IoBuf> Operation for WriteV<B> {
         }
         let mut sqe = io_uring_sqe::default();
         sqe.opcode = IORING_OP_WRITEV;
-        sqe.fd = self.fd;
+        sqe.fd = self.fd.raw();
         sqe.set_addr(self.iovecs.as_ptr() as u64);
         sqe.len = self.iovecs.len().min(u32::MAX as usize) as u32;
         sqe.set_off(self.offset);

@@ -33,10 +33,9 @@ use super::buf_ring_writer::BufRingWriter;
 use super::AnonMap;
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
-use crate::ring::Ring;
+use crate::ring::{Ring, RingId};
 use core::ptr::NonNull;
 use ring_sys::*;
-use std::os::fd::RawFd;
 
 /// The most entries a provided-buffer ring can have: the kernel refuses
 /// 65536 and more, since a `u16` head and tail could not tell a full ring
@@ -157,8 +156,9 @@ pub struct BufRing {
     /// Whether each owned buffer is with the kernel (pushed and not taken
     /// back), one bit per buffer id.
     with_kernel: Vec<u64>,
-    /// The ring this group belongs to, by descriptor and registered index.
-    owner: (RawFd, Option<u32>),
+    /// The ring this group belongs to (an identity no other ring ever has,
+    /// unlike its descriptor number or registered index, which are reused).
+    owner: RingId,
 }
 
 // SAFETY: the BufRing is the only owner of its memory; moving it to another
@@ -170,6 +170,11 @@ impl BufRing {
     /// The buffer group id.
     pub fn bgid(&self) -> u16 {
         self.bgid
+    }
+
+    /// The ring the group is registered with.
+    pub fn ring_id(&self) -> RingId {
+        self.owner
     }
 
     /// The number of ring entries.
@@ -368,7 +373,6 @@ impl<K: Kernel> Ring<K> {
         if config.buf_count > 0 && config.buf_len == 0 {
             return Err(Error::InvalidArgument("owned buffers cannot be empty"));
         }
-        let owner = (self.fd, self.registered_index);
         let ring_len = usize::from(entries) * core::mem::size_of::<io_uring_buf>();
         let bufs_len = usize::from(config.buf_count).checked_mul(config.buf_len as usize).ok_or(Error::TooLong {
             what: "buffer ring memory",
@@ -439,7 +443,7 @@ impl<K: Kernel> Ring<K> {
             bgid: config.bgid,
             flags: config.flags(),
             with_kernel: vec![0; usize::from(config.buf_count).div_ceil(64)],
-            owner,
+            owner: self.id,
         };
         for bid in 0..config.buf_count {
             br.push(bid)?;
@@ -451,12 +455,13 @@ impl<K: Kernel> Ring<K> {
     /// Unregisters `buf_ring` (`IORING_UNREGISTER_PBUF_RING`, Linux 5.19)
     /// and frees its memory.
     ///
-    /// If `buf_ring` belongs to another ring, or the kernel refuses, the
-    /// error is returned and `buf_ring` is dropped, which leaks its memory
-    /// (see [`BufRing`]).
+    /// If `buf_ring` belongs to another ring ([`Error::ForeignResource`];
+    /// this ring's group of the same id is left alone), or the kernel
+    /// refuses, the error is returned and `buf_ring` is dropped, which leaks
+    /// its memory (see [`BufRing`]).
     pub fn unregister_buf_ring(&self, buf_ring: BufRing) -> Result<()> {
-        if buf_ring.owner.0 != self.fd || (self.fd < 0 && buf_ring.owner.1 != self.registered_index) {
-            return Err(Error::InvalidArgument("the buffer ring is registered with another ring"));
+        if buf_ring.owner != self.id {
+            return Err(Error::ForeignResource { what: "buffer ring" });
         }
         self.unregister_buf_group(buf_ring.bgid)?;
         let mut buf_ring = buf_ring;
@@ -524,8 +529,10 @@ impl<K: Kernel> Ring<K> {
     /// [`unregister_buf_ring`](Self::unregister_buf_ring)'s job.
     pub fn unregister_buf_group(&self, bgid: u16) -> Result<()> {
         let reg = io_uring_buf_reg { bgid, ..Default::default() };
-        // SAFETY: `reg` is read during the call.
-        unsafe { self.register_typed(IORING_UNREGISTER_PBUF_RING, (&raw const reg).cast(), 1) }?;
+        // SAFETY: `reg` is read during the call. Through the descriptor:
+        // `unregister_buf_ring` frees the memory on the strength of the
+        // answer.
+        unsafe { self.register_releasing(IORING_UNREGISTER_PBUF_RING, (&raw const reg).cast(), 1) }?;
         Ok(())
     }
 

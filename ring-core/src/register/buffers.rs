@@ -191,12 +191,19 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `up` names live arrays read during the call; `nr_args` is
         // its size, as BUFFERS_UPDATE expects. The buffers are kept per this
         // function's contract.
-        unsafe {
-            self.register_pinning(
+        let r = unsafe {
+            self.register_releasing(
                 IORING_REGISTER_BUFFERS_UPDATE,
                 (&raw const up).cast(),
                 core::mem::size_of::<io_uring_rsrc_update2>() as u32,
             )
+        };
+        // As `register_pinning`: ENOMEM is the locked-memory budget.
+        match r {
+            Err(Error::Syscall { errno, .. }) if errno.raw() == libc::ENOMEM => {
+                Err(super::memlock_error(IORING_REGISTER_BUFFERS_UPDATE, errno))
+            }
+            r => r,
         }
     }
 
@@ -205,7 +212,7 @@ impl<K: Kernel> Ring<K> {
     /// complete; the kernel unpins each buffer after its last user.
     pub fn unregister_buffers(&self) -> Result<()> {
         // SAFETY: UNREGISTER_BUFFERS takes no argument.
-        unsafe { self.register_typed(IORING_UNREGISTER_BUFFERS, core::ptr::null::<c_void>(), 0) }?;
+        unsafe { self.register_releasing(IORING_UNREGISTER_BUFFERS, core::ptr::null::<c_void>(), 0) }?;
         Ok(())
     }
 

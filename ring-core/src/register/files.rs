@@ -143,7 +143,7 @@ impl<K: Kernel> Ring<K> {
         let up = io_uring_files_update { offset, resv: 0, fds: fds.as_ptr() as u64 };
         // SAFETY: `up` names a live array of `nr_args` descriptors, read
         // during the call.
-        unsafe { self.register_typed(IORING_REGISTER_FILES_UPDATE, (&raw const up).cast(), fds.len() as u32) }
+        unsafe { self.register_releasing(IORING_REGISTER_FILES_UPDATE, (&raw const up).cast(), fds.len() as u32) }
     }
 
     /// As [`update_files`](Self::update_files), with a tag for each new file
@@ -162,7 +162,7 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `up` names live arrays read during the call; `nr_args` is
         // its size, as FILES_UPDATE2 expects.
         unsafe {
-            self.register_typed(
+            self.register_releasing(
                 IORING_REGISTER_FILES_UPDATE2,
                 (&raw const up).cast(),
                 core::mem::size_of::<io_uring_rsrc_update2>() as u32,
@@ -175,7 +175,7 @@ impl<K: Kernel> Ring<K> {
     /// they complete.
     pub fn unregister_files(&self) -> Result<()> {
         // SAFETY: UNREGISTER_FILES takes no argument.
-        unsafe { self.register_typed(IORING_UNREGISTER_FILES, core::ptr::null::<c_void>(), 0) }?;
+        unsafe { self.register_releasing(IORING_UNREGISTER_FILES, core::ptr::null::<c_void>(), 0) }?;
         Ok(())
     }
 

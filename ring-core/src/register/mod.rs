@@ -19,7 +19,14 @@
 //!
 //! Registration goes through the ring's registered index
 //! (`IORING_REGISTER_USE_REGISTERED_RING`) whenever the ring has one, as
-//! [`Ring::register_raw`] does.
+//! [`Ring::register_raw`] does, except for the calls after which memory or
+//! a registered file is given up (unregistering buffers, buffer rings and
+//! files, replacing buffers and files): those go through the ring's
+//! descriptor when it has one. An index is a name that code outside
+//! ring-core can remove from the thread's table and see handed to another
+//! ring, and memory must never be freed on the strength of a call that
+//! landed on another ring; the descriptor belongs to the ring and no safe
+//! code can close it.
 //!
 //! # Memory the kernel keeps
 //!
@@ -52,7 +59,7 @@ mod query;
 mod region;
 mod resize;
 mod restrictions;
-mod ring_fds;
+pub(crate) mod ring_fds;
 mod zcrx;
 
 pub use bpf::{register_task_bpf_filter, BpfFilter};
@@ -91,7 +98,28 @@ impl<K: Kernel> Ring<K> {
     /// expects, with `nr_args` as the kernel reads it, and memory a
     /// registration keeps outlives the registration.
     pub(crate) unsafe fn register_typed(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
-        let (fd, bit) = self.register_target();
+        // SAFETY: forwarded contract.
+        unsafe { self.register_to(self.register_target(), opcode, arg, nr_args) }
+    }
+
+    /// As [`register_typed`](Self::register_typed), through the ring's
+    /// descriptor when it has one: for the calls after which memory or a
+    /// registered file is given up (see the module documentation).
+    ///
+    /// # Safety
+    ///
+    /// As for [`register_typed`](Self::register_typed).
+    pub(crate) unsafe fn register_releasing(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
+        // SAFETY: forwarded contract.
+        unsafe { self.register_to(self.release_target(), opcode, arg, nr_args) }
+    }
+
+    /// # Safety
+    ///
+    /// As for [`register_typed`](Self::register_typed); `target` is this
+    /// ring's descriptor or registered index and the bit that says which.
+    unsafe fn register_to(&self, target: (c_uint, u32), opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
+        let (fd, bit) = target;
         // SAFETY: forwarded contract; `fd` is this ring's descriptor or
         // registered index, and `bit` says which.
         let r = unsafe { self.kernel.register(fd, opcode | bit, arg, nr_args) };

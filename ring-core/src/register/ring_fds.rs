@@ -10,10 +10,35 @@
 //! thread. [`Ring::register_ring_fd`] registers a ring with itself (the
 //! builder does it by default); the methods here undo that and register
 //! other rings.
+//!
+//! # Who may remove an index
+//!
+//! The kernel lets any ring remove any index of the calling thread's table
+//! (`io_ringfd_unregister` only checks the bounds), and hands a freed index
+//! to the next ring that registers. An index is therefore a name that other
+//! code can change: a ring whose index was removed and given to another ring
+//! would send its enter and register calls, including the ones that release
+//! memory, to that other ring. So ring-core records, per thread, which ring
+//! registered each index ([`claim`]), and every ring acts only on indices
+//! it registered itself:
+//!
+//! - [`Ring::unregister_ring_fds`] refuses an index this ring did not
+//!   register (with [`Error::ForeignResource`]), and its own index (which
+//!   [`Ring::unregister_ring_fd`] gives up);
+//! - an index the kernel hands out but the record still gives to another
+//!   live ring (code outside ring-core removed it behind that ring's back)
+//!   is not used: it is unregistered again and the ring keeps its
+//!   descriptor;
+//! - a ring removes, when dropped, the indices it registered, and only those.
+//!
+//! A `Ring` is not `Send`, so it is always used on the thread whose table
+//! holds its index.
 
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
-use crate::ring::Ring;
+use crate::ring::{Ring, RingId};
+use core::cell::RefCell;
+use core::ffi::c_uint;
 use ring_sys::*;
 use std::os::fd::RawFd;
 
@@ -43,6 +68,7 @@ impl<K: Kernel> Ring<K> {
         if n != 1 {
             return Err(Error::InvalidArgument("the kernel did not unregister the ring's index"));
         }
+        release(self.kernel.registered_ring_table(), index, self.id);
         self.registered_index = None;
         Ok(())
     }
@@ -68,12 +94,33 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `ups` is a live array of `len` updates, read and written
         // (the chosen indices) during the call.
         let n = unsafe { self.register_typed(IORING_REGISTER_RING_FDS, ups.as_mut_ptr().cast(), ups.len() as u32) }?;
-        Ok(ups.iter().take(n as usize).map(|u| u.offset).collect())
+        // Each index now belongs to this ring: only it may remove it. One
+        // that the record still gives to another ring was taken from that
+        // ring behind ring-core's back; it is given up again (see the module
+        // documentation).
+        let table = self.kernel.registered_ring_table();
+        let mut out = Vec::with_capacity(n as usize);
+        for u in ups.iter().take(n as usize) {
+            if claim(table, u.offset, self.id) {
+                out.push(u.offset);
+            } else {
+                self.unregister_index(u.offset);
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::ForeignResource { what: "registered ring index (recorded for another ring)" });
+        }
+        Ok(out)
     }
 
     /// Removes the registered-ring indices `indices` from the calling
     /// thread's table (`IORING_UNREGISTER_RING_FDS`, Linux 5.18) and returns
-    /// how many were removed. This ring's own index is refused here: use
+    /// how many were removed. Only indices this ring registered with
+    /// [`register_ring_fds`](Self::register_ring_fds) are accepted: any
+    /// other index (another ring's own, or one registered through another
+    /// ring or by code outside ring-core) is refused with
+    /// [`Error::ForeignResource`], and nothing is removed. This ring's own
+    /// index is refused too: use
     /// [`unregister_ring_fd`](Self::unregister_ring_fd), which also stops
     /// the ring from using it.
     pub fn unregister_ring_fds(&self, indices: &[u32]) -> Result<u32> {
@@ -93,9 +140,102 @@ impl<K: Kernel> Ring<K> {
         if self.registered_index.is_some_and(|own| indices.contains(&own)) {
             return Err(Error::InvalidArgument("this ring's own index: use unregister_ring_fd"));
         }
+        let table = self.kernel.registered_ring_table();
+        if indices.iter().any(|&i| owner(table, i) != Some(self.id)) {
+            return Err(Error::ForeignResource { what: "registered ring index (not registered through this ring)" });
+        }
         let ups: Vec<io_uring_rsrc_update> =
             indices.iter().map(|&i| io_uring_rsrc_update { offset: i, resv: 0, data: 0 }).collect();
         // SAFETY: `ups` is a live array of `len` updates, read during the call.
-        unsafe { self.register_typed(IORING_UNREGISTER_RING_FDS, ups.as_ptr().cast(), ups.len() as u32) }
+        let n = unsafe { self.register_typed(IORING_UNREGISTER_RING_FDS, ups.as_ptr().cast(), ups.len() as u32) }?;
+        // The kernel handles the entries in order and stops at the first it
+        // refuses; the ones before it are gone.
+        for &i in indices.iter().take(n as usize) {
+            release(table, i, self.id);
+        }
+        Ok(n)
     }
+
+    /// Removes index `index` of the calling thread's table through this
+    /// ring's descriptor (or, for a ring that has none, its own index),
+    /// ignoring the answer: for indices this ring registered and gives up.
+    pub(crate) fn unregister_index(&self, index: u32) {
+        let up = io_uring_rsrc_update { offset: index, resv: 0, data: 0 };
+        let (fd, bit) = if self.fd >= 0 {
+            (self.fd as c_uint, 0)
+        } else {
+            match self.registered_index {
+                Some(own) => (own, IORING_REGISTER_USE_REGISTERED_RING),
+                None => return,
+            }
+        };
+        // SAFETY: one valid io_uring_rsrc_update, read during the call.
+        let _ = unsafe { self.kernel.register(fd, IORING_UNREGISTER_RING_FDS | bit, (&raw const up).cast(), 1) };
+    }
+}
+
+/// One index of a thread's registered-ring table and the ring that
+/// registered it.
+struct Claim {
+    /// [`Kernel::registered_ring_table`] of the ring's kernel.
+    table: u64,
+    index: u32,
+    ring: RingId,
+}
+
+std::thread_local! {
+    /// The indices ring-core's rings registered on this thread (at most 16
+    /// per table; a handful in practice), read and written only when an
+    /// index is registered or removed, never on the enter path.
+    static CLAIMS: RefCell<Vec<Claim>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records that `ring` registered `index` of `table` on this thread.
+/// False, with nothing recorded, if the record gives the index to another
+/// ring (or cannot be reached, during the thread's exit).
+pub(crate) fn claim(table: u64, index: u32, ring: RingId) -> bool {
+    CLAIMS
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            match c.iter().find(|x| x.table == table && x.index == index) {
+                Some(x) => x.ring == ring,
+                None => {
+                    c.push(Claim { table, index, ring });
+                    true
+                }
+            }
+        })
+        .unwrap_or(false)
+}
+
+/// The ring that registered `index` of `table` on this thread, if ring-core
+/// knows of one.
+pub(crate) fn owner(table: u64, index: u32) -> Option<RingId> {
+    CLAIMS.try_with(|c| c.borrow().iter().find(|x| x.table == table && x.index == index).map(|x| x.ring)).ok()?
+}
+
+/// Forgets that `ring` registered `index` of `table`; returns whether it
+/// had. A record of another ring is left as it is.
+pub(crate) fn release(table: u64, index: u32, ring: RingId) -> bool {
+    CLAIMS
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            let before = c.len();
+            c.retain(|x| !(x.table == table && x.index == index && x.ring == ring));
+            c.len() != before
+        })
+        .unwrap_or(false)
+}
+
+/// Forgets every index `ring` registered in `table` on this thread and
+/// returns them (empty once the thread's record is gone, during its exit).
+pub(crate) fn release_all(table: u64, ring: RingId) -> Vec<u32> {
+    CLAIMS
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            let mine = c.iter().filter(|x| x.table == table && x.ring == ring).map(|x| x.index).collect();
+            c.retain(|x| !(x.table == table && x.ring == ring));
+            mine
+        })
+        .unwrap_or_default()
 }

@@ -98,7 +98,7 @@ fn a_panicking_clone_at_start_loses_no_descriptor() {
     let path = temp_file("open-clone");
     let h = Hostile::new();
     h.clone.panic_next(1);
-    let mut open = d.openat(None, path.clone(), libc::O_RDONLY, 0);
+    let mut open = d.openat(ring_core::At::CWD, path.clone(), libc::O_RDONLY, 0);
     assert!(panics(|| poll(&mut open, &h.waker())));
     let fd = finish(&d, &mut open).expect("the open's descriptor is delivered");
     assert!(fd.as_raw_fd() >= 0);
@@ -422,7 +422,7 @@ fn an_orphan_whose_drop_panics_does_not_skip_the_other_orphans() {
     let drops = Rc::new(std::cell::Cell::new(0));
     let keep = |panic| Keep { drops: drops.clone(), panic, call: None };
     let mut first = d.op(KeepAlive::new(ring_core::ops::Nop, keep(true)));
-    let mut open = d.openat(None, path.clone(), libc::O_RDONLY, 0);
+    let mut open = d.openat(ring_core::At::CWD, path.clone(), libc::O_RDONLY, 0);
     let mut last = d.op(KeepAlive::new(ring_core::ops::Nop, keep(false)));
     assert!(poll(&mut first, Waker::noop()).is_pending());
     assert!(poll(&mut open, Waker::noop()).is_pending());

@@ -51,7 +51,7 @@ fn epoll_wait_checks_its_count_first() {
     let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     assert!(ep >= 0);
     // SAFETY: a fresh descriptor this test owns.
-    let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+    let ep = std::rc::Rc::new(unsafe { OwnedFd::from_raw_fd(ep) });
     match d.epoll_wait(&ep, usize::MAX) {
         Err(Error::TooLong { max, .. }) => assert_eq!(max, EP_MAX_EVENTS),
         other => panic!("expected TooLong, got {:?}", other.map(drop)),
@@ -73,7 +73,7 @@ fn xattr_capacity_is_bounded_before_allocating() {
     let d = Driver::new(4).unwrap();
     let path = std::env::temp_dir().join(format!("ring-adversarial-xattr-{}", std::process::id()));
     std::fs::write(&path, b"x").unwrap();
-    let file = std::fs::File::open(&path).unwrap();
+    let file = std::rc::Rc::new(std::fs::File::open(&path).unwrap());
     let name = CString::new("user.ring-adversarial").unwrap();
     let mut op = d.fgetxattr(&file, name.clone(), usize::MAX);
     // No such attribute (or no xattr support): the kernel's answer, and no

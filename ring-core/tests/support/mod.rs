@@ -10,15 +10,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 
-pub fn pipe() -> (OwnedFd, OwnedFd) {
+/// A pipe: (read end, write end), each shared through an `Rc`, so that
+/// operations naming an end can hold it open until they have ended.
+pub fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
     assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
     // SAFETY: fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+    unsafe { (Rc::new(OwnedFd::from_raw_fd(fds[0])), Rc::new(OwnedFd::from_raw_fd(fds[1]))) }
 }
 
-pub fn write_all(fd: &OwnedFd, data: &[u8]) {
+pub fn write_all(fd: &impl AsRawFd, data: &[u8]) {
     // SAFETY: writes from a live slice.
     let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
     assert_eq!(n, data.len() as isize);

@@ -17,6 +17,9 @@
 //!   ([`SimConfig::features`]), including whether the rings share one
 //!   mapping (`SINGLE_MMAP`). NO_MMAP, REGISTERED_FD_ONLY, IOPOLL and
 //!   ATTACH_WQ are refused with `EINVAL`.
+//! - **Registered rings**: `IORING_REGISTER_RING_FDS` and its unregister,
+//!   with one table of sixteen indices per calling thread, shared by every
+//!   ring used on that thread, as `current->io_uring` is.
 //! - **Enter**: consuming SQEs through the index array (or directly with
 //!   NO_SQARRAY), honouring `to_submit`; stopping a batch at a request
 //!   that fails preparation (unless SUBMIT_ALL); GETEVENTS with
@@ -207,6 +210,9 @@ struct Shared {
     cv: Condvar,
     /// SQPOLL threads by ring.
     threads: Mutex<Vec<(RawFd, JoinHandle<()>)>>,
+    /// Tells this kernel's per-thread registered-ring tables apart from
+    /// every other kernel's (see `Kernel::registered_ring_table`).
+    table_key: u64,
 }
 
 /// A handle to a simulated kernel. Clones share the same kernel.
@@ -229,6 +235,11 @@ impl SimKernel {
                 state: Mutex::new(SimState::new(cfg)),
                 cv: Condvar::new(),
                 threads: Mutex::new(Vec::new()),
+                table_key: {
+                    // Linux's tables are key 0.
+                    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                },
             }),
         }
     }
@@ -885,7 +896,9 @@ impl SimKernel {
                             // error if none was.
                             return if i > 0 { Ok(i as u32) } else { Err(libc::EINVAL) };
                         }
-                        st.reg_rings.remove(&u.offset);
+                        if let Some(table) = st.reg_rings.get_mut(&std::thread::current().id()) {
+                            table.remove(&u.offset);
+                        }
                     }
                     return Ok(nr_args);
                 }
@@ -899,12 +912,17 @@ impl SimKernel {
                     if !st.rings.contains_key(&target) {
                         return Err(libc::EBADF);
                     }
+                    // The calling thread's table; a taken slot is refused
+                    // with EBUSY, as `io_ring_add_registered_file` does.
+                    let table = st.reg_rings.entry(std::thread::current().id()).or_default();
                     let idx = if u.offset == u32::MAX {
-                        (0..16).find(|i| !st.reg_rings.contains_key(i)).ok_or(libc::EBUSY)?
+                        (0..16).find(|i| !table.contains_key(i)).ok_or(libc::EBUSY)?
+                    } else if u.offset >= 16 || table.contains_key(&u.offset) {
+                        return Err(if u.offset >= 16 { libc::EINVAL } else { libc::EBUSY });
                     } else {
                         u.offset
                     };
-                    st.reg_rings.insert(idx, target);
+                    table.insert(idx, target);
                     u.offset = idx;
                 }
                 Ok(nr_args)
@@ -1035,6 +1053,10 @@ unsafe impl ring_core::Kernel for SimKernel {
             }
             None => st.violations.push(format!("unmap of {ptr:p}, which is no mapped ring region")),
         }
+    }
+
+    fn registered_ring_table(&self) -> u64 {
+        self.shared.table_key
     }
 
     fn close(&self, fd: RawFd) {

@@ -10,6 +10,7 @@ use core::sync::atomic::{fence, Ordering};
 use ring_sys::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::os::fd::RawFd;
+use std::thread::ThreadId;
 use std::time::Duration;
 
 /// One completion on its way to a CQ.
@@ -119,8 +120,11 @@ pub(crate) struct SimState {
     pub rng: Rng,
     pub script: VecDeque<EnterFault>,
     pub rings: BTreeMap<RawFd, RingState>,
-    /// Registered ring indices (`IORING_REGISTER_RING_FDS`).
-    pub reg_rings: BTreeMap<u32, RawFd>,
+    /// Registered ring indices (`IORING_REGISTER_RING_FDS`), one table per
+    /// calling thread as in the kernel (`current->io_uring`): an index
+    /// names a ring only on the thread that registered it, and every ring
+    /// used on that thread shares the thread's sixteen slots.
+    pub reg_rings: HashMap<ThreadId, BTreeMap<u32, RawFd>>,
     pub objs: BTreeMap<RawFd, Obj>,
     pub inodes: Vec<Vec<u8>>,
     pub paths: BTreeMap<Vec<u8>, usize>,
@@ -154,7 +158,7 @@ impl SimState {
             rng: Rng::new(0),
             script: VecDeque::new(),
             rings: BTreeMap::new(),
-            reg_rings: BTreeMap::new(),
+            reg_rings: HashMap::new(),
             objs: BTreeMap::new(),
             inodes: Vec::new(),
             paths: BTreeMap::new(),
@@ -185,7 +189,7 @@ impl SimState {
 
     /// The ring an enter or register call names.
     pub fn ring_fd(&self, fd: u32, registered: bool) -> Option<RawFd> {
-        let fd = if registered { *self.reg_rings.get(&fd)? } else { fd as RawFd };
+        let fd = if registered { *self.reg_rings.get(&std::thread::current().id())?.get(&fd)? } else { fd as RawFd };
         self.rings.get(&fd).filter(|r| !r.closed).map(|_| fd)
     }
 
@@ -633,7 +637,9 @@ impl SimState {
                 r.mem = None;
             }
         }
-        self.reg_rings.retain(|_, f| *f != fd);
+        for table in self.reg_rings.values_mut() {
+            table.retain(|_, f| *f != fd);
+        }
     }
 }
 
