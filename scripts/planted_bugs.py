@@ -122,6 +122,23 @@ PLANTS = [
     ("a buffer ring accepted by another ring", "ring-core/src/register/buf_ring.rs",
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
+    # Foreign code: wakers, destructors and hooks may panic or call back.
+    ("waker cloned inside the driver's borrow, before the claim is recorded", "ring-core/src/driver/mod.rs",
+     "        match self.t.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
+     "        match Some(self.t.wakers.register_owned(cx.waker().clone(), &mut self.t.retired)) {\n"
+     "            Some(w) => slot.waker = w,", True, [ADVERSARIAL, PROP]),
+    ("a panicking wake skips the other wakers of the turn", "ring-core/src/driver/mod.rs",
+     "            caught.run(|| w.wake_by_ref());",
+     "            w.wake_by_ref();", True, [ADVERSARIAL]),
+    ("an orphan's panicking destructor skips the other orphans", "ring-core/src/driver/mod.rs",
+     "        for f in finishers {\n            caught.run(f);\n        }",
+     "        for f in finishers {\n            f();\n        }", True, [ADVERSARIAL]),
+    ("a join handle is not woken when its task ends", "ring-core/src/executor/task.rs",
+     "        if let Some(w) = waker {\n            w.wake();\n        }\n    }\n}",
+     "        drop(waker);\n    }\n}", True, [ADVERSARIAL]),
+    ("provide_buffers allocates before checking its sizes", "ring-core/src/ops/misc2.rs",
+     "        let mut mem: Vec<u8> = Error::try_vec(\"provided buffer group\", total)?;\n        mem.resize(total, 0);",
+     "        let mem = vec![0u8; len.saturating_mul(usize::from(nbufs))];", True, [ADVERSARIAL]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -91,12 +91,24 @@ pub enum Error {
         /// The largest the kernel accepts.
         max: usize,
     },
+    /// Memory for a buffer of this size could not be allocated (the size
+    /// is within what the kernel accepts; the allocator refused it).
+    OutOfMemory {
+        /// What was being allocated.
+        what: &'static str,
+        /// How many bytes were asked for.
+        bytes: usize,
+    },
     /// A file descriptor that is negative or otherwise cannot be right.
     BadFd(i32),
     /// An argument out of its documented range.
     InvalidArgument(&'static str),
     /// The submission queue has no free entry.
     SubmissionQueueFull,
+    /// A driver call made from inside the driver: from foreign code it was
+    /// running while its state was borrowed (an operation's own code, or a
+    /// destructor). Nothing was done; the same call made afterwards works.
+    Reentrant,
     /// A resource that belongs to another ring was given to this one: a
     /// buffer pool or buffer ring, a registered buffer table or one of its
     /// leases, a file table or a direct descriptor, or a registered-ring
@@ -134,10 +146,12 @@ impl Error {
             | Error::Syscall { errno, .. } => Some(*errno),
             Error::CompletionLost => Some(Errno::new(libc::EBADR)),
             Error::SubmissionQueueFull => Some(Errno::new(libc::EBUSY)),
+            Error::Reentrant => Some(Errno::new(libc::EDEADLK)),
             Error::ForeignResource { .. } => Some(Errno::new(libc::EXDEV)),
             Error::BadFd(_) => Some(Errno::new(libc::EBADF)),
             Error::UnsupportedOpcode { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
             Error::TooLong { .. } => Some(Errno::new(libc::E2BIG)),
+            Error::OutOfMemory { .. } => Some(Errno::new(libc::ENOMEM)),
             _ => Some(Errno::new(libc::EINVAL)),
         }
     }
@@ -156,6 +170,20 @@ impl Error {
 
     pub(crate) fn syscall(call: Call, errno: Errno) -> Self {
         Error::Syscall { call, errno }
+    }
+
+    /// A vector of `len` elements of `T`, allocated without aborting: a
+    /// length whose size overflows is [`Error::TooLong`], an allocation the
+    /// allocator refuses is [`Error::OutOfMemory`] (never a panic or an
+    /// abort, as `Vec::with_capacity` would).
+    pub(crate) fn try_vec<T>(what: &'static str, len: usize) -> Result<Vec<T>> {
+        let bytes = len.checked_mul(core::mem::size_of::<T>()).filter(|&b| b <= isize::MAX as usize);
+        let Some(bytes) = bytes else {
+            return Err(Error::TooLong { what, len, max: isize::MAX as usize / core::mem::size_of::<T>().max(1) });
+        };
+        let mut v = Vec::new();
+        v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory { what, bytes })?;
+        Ok(v)
     }
 }
 
@@ -190,9 +218,11 @@ impl fmt::Display for Error {
             Error::TooLong { what, len, max } => {
                 write!(f, "{what} of length {len} is longer than the kernel accepts ({max})")
             }
+            Error::OutOfMemory { what, bytes } => write!(f, "could not allocate {bytes} bytes for the {what}"),
             Error::BadFd(fd) => write!(f, "bad file descriptor {fd}"),
             Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
             Error::SubmissionQueueFull => write!(f, "the submission queue is full"),
+            Error::Reentrant => write!(f, "called from inside the driver, while it was running other code"),
             Error::ForeignResource { what } => write!(f, "the {what} belongs to another ring"),
             Error::CompletionLost => write!(
                 f,

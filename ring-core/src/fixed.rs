@@ -36,6 +36,7 @@ use crate::driver::{Driver, Shared};
 use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
 use crate::ops::res;
+use crate::register::{MAX_BUFFERS, MAX_BUFFER_LEN};
 use crate::ring::RingId;
 use crate::shared_fd::{AsSharedFd, SharedFd};
 use core::cell::{Cell, RefCell};
@@ -118,6 +119,27 @@ impl core::fmt::Debug for FixedBuffers {
     }
 }
 
+/// Checks a table's size before its memory is allocated: a count or a
+/// length the kernel would refuse is refused here, before `count` buffers of
+/// `len` bytes are allocated (and zeroed) for nothing.
+fn check_sizes(count: usize, len: usize) -> Result<(), FixedError> {
+    if count > MAX_BUFFERS {
+        return Err(FixedError::Register(crate::Error::TooLong {
+            what: "registered buffer count",
+            len: count,
+            max: MAX_BUFFERS,
+        }));
+    }
+    if len > MAX_BUFFER_LEN {
+        return Err(FixedError::Register(crate::Error::TooLong {
+            what: "registered buffer",
+            len,
+            max: MAX_BUFFER_LEN,
+        }));
+    }
+    Ok(())
+}
+
 fn unregister_with<K: Kernel>(weak: &Weak<Shared<K>>) -> bool {
     weak.upgrade().and_then(|s| s.try_with_ring_mut(|r| r.unregister_buffers().is_ok())).unwrap_or(false)
 }
@@ -127,7 +149,12 @@ impl FixedBuffers {
     /// a page) and registers them as `driver`'s buffer table
     /// (`IORING_REGISTER_BUFFERS`, 5.1). A ring has one table: this fails
     /// with `EBUSY` if one is registered.
+    ///
+    /// The sizes are checked before anything is allocated, against what the
+    /// kernel registers: at most [`MAX_BUFFERS`] buffers of at most
+    /// [`MAX_BUFFER_LEN`] bytes each ([`crate::Error::TooLong`]).
     pub fn new<K: Kernel + 'static>(driver: &Driver<K>, count: u16, len: usize) -> Result<Self, FixedError> {
+        check_sizes(usize::from(count), len)?;
         let mut slots = Vec::with_capacity(usize::from(count));
         for _ in 0..count {
             let mem = AlignedBuf::new(len)
@@ -241,6 +268,7 @@ impl FixedBuffers {
         if self.is_leased(index) {
             return Err(FixedError::Leased { index });
         }
+        check_sizes(1, len)?;
         let mut mem = AlignedBuf::new(len)
             .ok_or(FixedError::Register(crate::Error::InvalidArgument("buffer length is zero or too large")))?;
         let iov = [libc::iovec { iov_base: mem.as_mut_slice().as_mut_ptr().cast(), iov_len: mem.as_slice().len() }];

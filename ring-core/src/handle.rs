@@ -5,7 +5,9 @@
 //! `Send + Sync + Clone`) queues a closure; the runtime's thread runs it the
 //! next time it looks, and the closure starts whatever operations it likes
 //! on the driver. The closure's result comes back through a
-//! [`RemoteJoinHandle`], which any thread can block on or await.
+//! [`RemoteJoinHandle`], which any thread can block on or await: the
+//! output, or a [`JoinError`] if the closure or its future panicked (with the
+//! panic's payload) or the runtime was dropped before it finished.
 //!
 //! A parked runtime is woken in one of two ways:
 //! - an eventfd the runtime keeps a read on (the default), or
@@ -14,6 +16,8 @@
 //!   `io_uring_enter` without any file descriptor in between.
 
 use crate::driver::{Driver, WAKE_USER_DATA};
+use crate::executor::CatchUnwind;
+pub use crate::executor::JoinError;
 use crate::executor::Spawner;
 use crate::kernel::{Kernel, Linux};
 use crate::ring::Ring;
@@ -65,7 +69,8 @@ impl<K: Kernel> Remote<K> {
         self.queued.load(Ordering::Relaxed) != 0
     }
 
-    /// Runs every queued job on the runtime's thread.
+    /// Runs every queued job on the runtime's thread (a job catches its own
+    /// panics and reports them through its handle).
     pub(crate) fn run_jobs(&self, driver: &Driver<K>, spawner: &Spawner) -> usize {
         let mut n = 0;
         while self.has_jobs() {
@@ -85,10 +90,16 @@ impl<K: Kernel> Remote<K> {
     pub(crate) fn close(&self) {
         *self.closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
         // Jobs never run are dropped here; their RemoteJoinHandles see the
-        // sender gone and resolve to an error.
-        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.clear();
-        self.queued.store(0, Ordering::Relaxed);
+        // sender gone and resolve to a cancellation. They are dropped with
+        // the lock released: dropping a job runs foreign code (the closure's
+        // captures, the waker of whoever awaits its handle), which may hand
+        // over another job (refused now) and so take the lock.
+        let dropped = {
+            let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+            self.queued.store(0, Ordering::Relaxed);
+            core::mem::take(&mut *jobs)
+        };
+        drop(dropped);
     }
 
     fn push(&self, job: Job<K>) -> Result<(), Job<K>> {
@@ -124,18 +135,6 @@ impl<K: Kernel> Clone for Handle<K> {
 unsafe impl<K: Kernel> Send for Handle<K> {}
 // SAFETY: as above; every shared field is synchronised.
 unsafe impl<K: Kernel> Sync for Handle<K> {}
-
-/// The runtime is gone; the closure did not run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RuntimeGone;
-
-impl core::fmt::Display for RuntimeGone {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("the runtime was dropped before the job finished")
-    }
-}
-
-impl std::error::Error for RuntimeGone {}
 
 impl<K: Kernel + 'static> Handle<K> {
     pub(crate) fn new(remote: Arc<Remote<K>>) -> Self {
@@ -200,10 +199,21 @@ impl<K: Kernel + 'static> Handle<K> {
         let state = Arc::new(RemoteState { slot: Mutex::new(Outcome::Pending(None)), cv: Condvar::new() });
         let sender = Sender { state: state.clone() };
         let job: Job<K> = Box::new(move |driver: &Driver<K>, spawner: &Spawner| {
-            let fut = f(driver.clone());
+            // The closure and its future are the caller's code: a panic in
+            // either goes to the handle, not to the runtime's thread.
+            let driver = driver.clone();
+            let fut = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || f(driver))) {
+                Ok(fut) => fut,
+                Err(p) => return sender.finish(Outcome::Failed(JoinError::panic(p))),
+            };
             let _ = spawner.spawn(async move {
-                let out = fut.await;
-                sender.send(out);
+                let mut fut = CatchUnwind::new(fut);
+                match (&mut fut).await {
+                    Ok(out) => sender.send(out),
+                    Err(p) => sender.finish(Outcome::Failed(JoinError::panic(p))),
+                }
+                // Dropped once the outcome is sent (see `spawn_local`).
+                drop(fut);
             });
         });
         (job, RemoteJoinHandle { state })
@@ -213,7 +223,8 @@ impl<K: Kernel + 'static> Handle<K> {
 enum Outcome<T> {
     Pending(Option<Waker>),
     Ready(T),
-    Gone,
+    /// The job panicked, or was dropped unfinished (the runtime is gone).
+    Failed(JoinError),
     Taken,
 }
 
@@ -222,8 +233,8 @@ struct RemoteState<T> {
     cv: Condvar,
 }
 
-/// Sends the output; if dropped unsent (the job or task was dropped), the
-/// receiver sees [`RuntimeGone`].
+/// Sends the outcome; if dropped unsent (the job or task was dropped), the
+/// receiver sees a cancelled [`JoinError`].
 struct Sender<T> {
     state: Arc<RemoteState<T>>,
 }
@@ -233,13 +244,24 @@ impl<T> Sender<T> {
         self.finish(Outcome::Ready(value));
     }
 
+    /// Stores the outcome (once: a later one is dropped), then wakes the
+    /// receiver's waker with the lock released: the waker is foreign code,
+    /// which may poll the handle (and so take the lock) or panic.
     fn finish(&self, outcome: Outcome<T>) {
         let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
-        if let Outcome::Pending(Some(w)) = core::mem::replace(&mut *slot, outcome) {
-            w.wake();
-        }
+        let waker = match &mut *slot {
+            Outcome::Pending(w) => {
+                let w = w.take();
+                *slot = outcome;
+                w
+            }
+            _ => None,
+        };
         drop(slot);
         self.state.cv.notify_all();
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 }
 
@@ -247,31 +269,46 @@ impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         let pending = matches!(*self.state.slot.lock().unwrap_or_else(|e| e.into_inner()), Outcome::Pending(_));
         if pending {
-            self.finish(Outcome::Gone);
+            // In a destructor: a panicking waker must not escape while the
+            // thread may already be unwinding (that would abort).
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.finish(Outcome::Failed(JoinError::cancelled()))
+            }));
+            if let Err(p) = r {
+                if std::thread::panicking() {
+                    core::mem::forget(p);
+                } else {
+                    std::panic::resume_unwind(p);
+                }
+            }
         }
     }
 }
 
-/// The output of a job started with [`Handle::spawn`]: await it from any
-/// executor, or block on it with [`join`](RemoteJoinHandle::join).
+/// The outcome of a job started with [`Handle::spawn`]: await it from any
+/// executor, or block on it with [`join`](RemoteJoinHandle::join). It is
+/// the job's output, or a [`JoinError`]: the closure or its future panicked
+/// ([`JoinError::is_panic`], with the payload), or the runtime was dropped
+/// before the job finished ([`JoinError::is_cancelled`]).
 pub struct RemoteJoinHandle<T> {
     state: Arc<RemoteState<T>>,
 }
 
 impl<T> RemoteJoinHandle<T> {
-    /// Whether the output (or the news that the runtime is gone) is there,
-    /// so that [`join`](Self::join) would not block.
+    /// Whether the outcome is there, so that [`join`](Self::join) would not
+    /// block.
     pub fn is_finished_hint(&self) -> bool {
         !matches!(*self.state.slot.lock().unwrap_or_else(|e| e.into_inner()), Outcome::Pending(_))
     }
 
-    /// Blocks the calling thread until the output is ready.
-    pub fn join(self) -> Result<T, RuntimeGone> {
+    /// Blocks the calling thread until the outcome is there.
+    pub fn join(self) -> Result<T, JoinError> {
         let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             match core::mem::replace(&mut *slot, Outcome::Taken) {
                 Outcome::Ready(v) => return Ok(v),
-                Outcome::Gone | Outcome::Taken => return Err(RuntimeGone),
+                Outcome::Failed(e) => return Err(e),
+                Outcome::Taken => return Err(JoinError::cancelled()),
                 p @ Outcome::Pending(_) => {
                     *slot = p;
                     slot = self.state.cv.wait(slot).unwrap_or_else(|e| e.into_inner());
@@ -282,17 +319,41 @@ impl<T> RemoteJoinHandle<T> {
 }
 
 impl<T> Future for RemoteJoinHandle<T> {
-    type Output = Result<T, RuntimeGone>;
+    type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
-        match core::mem::replace(&mut *slot, Outcome::Taken) {
-            Outcome::Ready(v) => Poll::Ready(Ok(v)),
-            Outcome::Gone | Outcome::Taken => Poll::Ready(Err(RuntimeGone)),
-            Outcome::Pending(_) => {
-                *slot = Outcome::Pending(Some(cx.waker().clone()));
-                Poll::Pending
+        {
+            let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
+            match core::mem::replace(&mut *slot, Outcome::Taken) {
+                Outcome::Ready(v) => return Poll::Ready(Ok(v)),
+                Outcome::Failed(e) => return Poll::Ready(Err(e)),
+                Outcome::Taken => return Poll::Ready(Err(JoinError::cancelled())),
+                Outcome::Pending(w) => {
+                    let current = w.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+                    *slot = Outcome::Pending(w);
+                    if current {
+                        return Poll::Pending;
+                    }
+                }
             }
         }
+        // The clone is foreign code (it may panic, or poll this handle and
+        // so take the lock): made with the lock released, and the waker it
+        // replaces is dropped the same way.
+        let w = cx.waker().clone();
+        let old = {
+            let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
+            match &mut *slot {
+                Outcome::Pending(old) => old.replace(w),
+                // The outcome arrived while the clone ran: wake at once.
+                _ => Some(w),
+            }
+        };
+        let finished = self.is_finished_hint();
+        drop(old);
+        if finished {
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
     }
 }

@@ -17,7 +17,7 @@
 //!    value back out and returns it with the result.
 
 use crate::cqueue::Cqe;
-use crate::driver::{Driver, Shared, Start};
+use crate::driver::{Collect, Driver, Shared, Start};
 use crate::kernel::{Kernel, Linux};
 use crate::ring::RingId;
 use core::future::Future;
@@ -63,7 +63,10 @@ pub unsafe trait Operation: 'static {
     const MULTISHOT: bool = false;
 
     /// Builds the SQE from `self` at its final address. `user_data` is
-    /// overwritten by the driver.
+    /// overwritten by the driver. Runs inside the driver, with its state
+    /// borrowed: it must not call back into it (a call that does is refused
+    /// or deferred, see `docs/ownership.md`, "Foreign code"); if it panics,
+    /// nothing was published and the value is dropped as the panic leaves.
     fn prepare(&mut self) -> io_uring_sqe;
 
     /// Whether the operation must not start on the ring `ring`, and if so
@@ -120,7 +123,8 @@ pub unsafe trait Operation: 'static {
     /// once, including the terminal one (before
     /// [`orphaned`](Operation::orphaned)). The default ignores it; streams
     /// turn it into an item and drop that, so a provided buffer it reports
-    /// is recycled. Runs inside the driver: it must not call back into it.
+    /// is recycled. Runs inside the driver, with its state borrowed: it must
+    /// not call back into it (a call that does is refused or deferred).
     fn orphaned_cqe(&mut self, cqe: Cqe) {
         let _ = cqe;
     }
@@ -210,21 +214,42 @@ impl<T: Operation, K: Kernel> Op<T, K> {
         if self.cancel {
             self.shared.request_cancel(index, generation);
         }
-        let r = self.shared.poll_complete::<T>(index, generation, cx);
-        if r.is_ready() {
-            self.state = OpState::Finished;
+        match self.shared.poll_complete::<T>(index, generation, cx) {
+            Collect::Ready { op, result, last, cancelled, side_work } => {
+                // The value is out of the table: the claim is spent before
+                // the operation's own code (`complete`) runs.
+                self.state = OpState::Finished;
+                let out = op.complete(result, last);
+                if side_work {
+                    // Foreign code (wakers), run once the output is made; a
+                    // panic there is kept for the driver's next turn rather
+                    // than lose the output.
+                    self.shared.after_collect();
+                }
+                Poll::Ready((out, cancelled))
+            }
+            Collect::Pending => Poll::Pending,
         }
-        r
     }
 
     /// The outcomes of a start other than `Started` (kept out of the common
     /// path).
     #[cold]
     #[inline(never)]
-    fn not_started(&mut self, start: Start<T>) -> Poll<(T::Output, bool)> {
+    fn not_started(&mut self, start: Start<T>, cx: &mut Context<'_>) -> Poll<(T::Output, bool)> {
         match start {
             Start::Wait(op, ticket) => {
+                // The ticket is recorded before the waker is cloned (foreign
+                // code, which may panic or call back into the driver).
                 self.state = OpState::Waiting { op, ticket: Some(ticket) };
+                self.shared.settle_wait(ticket, cx);
+                Poll::Pending
+            }
+            // Handled by `poll_start`, which knows the ticket (put back
+            // without one, should it ever come here).
+            Start::Busy(op) => {
+                self.state = OpState::Waiting { op, ticket: None };
+                cx.waker().wake_by_ref();
                 Poll::Pending
             }
             Start::Closed(op) => {
@@ -239,6 +264,15 @@ impl<T: Operation, K: Kernel> Op<T, K> {
                 // another ring): it never reached the kernel.
                 let cqe = Cqe { res: -errno, ..Cqe::default() };
                 Poll::Ready((op.complete(cqe, cqe), false))
+            }
+            Start::StartedThen(user_data) => {
+                let (index, generation) = crate::driver::slot::decode(user_data);
+                // The claim first: whatever the foreign code below does
+                // (clone the waker, wake or drop others), the operation's
+                // outcome stays with this future.
+                self.state = OpState::Submitted { index, generation };
+                self.shared.settle_start(index, generation, cx);
+                Poll::Pending
             }
             // Handled by `poll_start` (put back, should it ever come here).
             Start::Started(user_data) => {
@@ -266,11 +300,20 @@ impl<T: Operation, K: Kernel> Op<T, K> {
                         let (index, generation) = crate::driver::slot::decode(user_data);
                         // Its waker is registered, and no completion can
                         // have been dispatched yet: completions are only
-                        // reaped when the driver turns, never inside `start`.
+                        // reaped when the driver turns, never inside `start`
+                        // (which runs no foreign code).
                         self.state = OpState::Submitted { index, generation };
                         Poll::Pending
                     }
-                    other => self.not_started(other),
+                    Start::Busy(op) => {
+                        // Polled from inside the driver (an operation's own
+                        // code calling back): nothing changed; the future
+                        // polls again.
+                        self.state = OpState::Waiting { op, ticket };
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                    other => self.not_started(other, cx),
                 }
             }
             // Not reached (`poll_inner` sends these to `poll_submitted`);
@@ -367,9 +410,11 @@ pub unsafe trait Multishot: 'static {
     }
 
     /// Turns one completion into an item (`None` to skip it). Called
-    /// exactly once per completion: for the stream's owner, or, once the
-    /// owner is gone, by the driver, which drops the item at once. Runs
-    /// inside the driver: it must not call back into it.
+    /// exactly once per completion: for the stream's owner (with the
+    /// driver's state not borrowed, while the stream keeps its claim), or,
+    /// once the owner is gone, by the driver (inside its borrow), which
+    /// drops the item at once; there it must not call back into the driver
+    /// (a call that does is refused or deferred).
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item>;
 }
 
@@ -432,6 +477,27 @@ impl<T: Multishot, K: Kernel> MultiOp<T, K> {
     /// The next item, or `None` once the stream has ended.
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<T::Item>> {
         loop {
+            // The claim stays recorded while the driver (and `item`, the
+            // operation's own code) runs, so a panic there loses nothing.
+            if let OpState::Submitted { index, generation } = self.state {
+                if self.cancel {
+                    self.shared.request_cancel(index, generation);
+                }
+                return match self.shared.poll_stream::<T>(index, generation, cx) {
+                    StreamPoll::Item(item) => Poll::Ready(Some(item)),
+                    StreamPoll::Last(item, op) => {
+                        self.state = OpState::Finished;
+                        self.done = Some(op);
+                        Poll::Ready(item)
+                    }
+                    StreamPoll::End(op) => {
+                        self.state = OpState::Finished;
+                        self.done = Some(op);
+                        Poll::Ready(None)
+                    }
+                    StreamPoll::Pending => Poll::Pending,
+                };
+            }
             match core::mem::replace(&mut self.state, OpState::Finished) {
                 OpState::Waiting { op, ticket } => {
                     if self.cancel {
@@ -444,8 +510,19 @@ impl<T: Multishot, K: Kernel> MultiOp<T, K> {
                             let (index, generation) = crate::driver::slot::decode(user_data);
                             self.state = OpState::Submitted { index, generation };
                         }
+                        Start::StartedThen(user_data) => {
+                            let (index, generation) = crate::driver::slot::decode(user_data);
+                            self.state = OpState::Submitted { index, generation };
+                            self.shared.settle_start(index, generation, cx);
+                        }
                         Start::Wait(op, ticket) => {
                             self.state = OpState::Waiting { op, ticket: Some(ticket) };
+                            self.shared.settle_wait(ticket, cx);
+                            return Poll::Pending;
+                        }
+                        Start::Busy(op) => {
+                            self.state = OpState::Waiting { op, ticket };
+                            cx.waker().wake_by_ref();
                             return Poll::Pending;
                         }
                         Start::Closed(op) => {
@@ -462,29 +539,8 @@ impl<T: Multishot, K: Kernel> MultiOp<T, K> {
                         }
                     }
                 }
-                OpState::Submitted { index, generation } => {
-                    if self.cancel {
-                        self.shared.request_cancel(index, generation);
-                    }
-                    match self.shared.poll_stream::<T>(index, generation, cx) {
-                        StreamPoll::Item(item) => {
-                            self.state = OpState::Submitted { index, generation };
-                            return Poll::Ready(Some(item));
-                        }
-                        StreamPoll::Last(item, op) => {
-                            self.done = Some(op);
-                            return Poll::Ready(item);
-                        }
-                        StreamPoll::End(op) => {
-                            self.done = Some(op);
-                            return Poll::Ready(None);
-                        }
-                        StreamPoll::Pending => {
-                            self.state = OpState::Submitted { index, generation };
-                            return Poll::Pending;
-                        }
-                    }
-                }
+                // Handled above.
+                OpState::Submitted { index, generation } => self.state = OpState::Submitted { index, generation },
                 OpState::Finished => return Poll::Ready(None),
             }
         }

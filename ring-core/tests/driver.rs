@@ -49,7 +49,7 @@ fn sleep_is_a_ring_timeout() {
 #[test]
 fn forgotten_read_writes_into_memory_that_is_still_allocated() {
     let rt = Runtime::new(8).unwrap();
-    let region = Region::new(16);
+    let region = Region::new(16).unwrap();
     let (r, w) = pipe();
     let buf = SharedRegion::new(region.clone(), 4, 8).unwrap();
     let d = rt.driver().clone();

@@ -311,7 +311,7 @@ fn provided_buffers_files_update_and_refused_128() {
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
     rt.block_on(async move {
-        let g = d.provide_buffers(256, 4, 77, 0).await.unwrap();
+        let g = d.provide_buffers(256, 4, 77, 0).unwrap().await.unwrap();
         assert_eq!((g.bgid(), g.count()), (77, 4));
         assert_eq!(d.remove_buffers(4, 77).await.unwrap(), 4);
         // The group is empty now: nothing more to remove (an error or 0).

@@ -22,7 +22,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, RawWaker, RawWakerVTable, Waker};
+use std::task::{Context, Waker};
 
 // ---- helpers ----
 
@@ -281,9 +281,9 @@ fn aligned_buffers_carry_their_bytes_and_are_freed_when_dropped() {
 
 #[test]
 fn region_reads_and_writes_stay_inside_the_region() {
-    let empty = Region::new(0);
+    let empty = Region::new(0).unwrap();
     assert_eq!((empty.len(), empty.is_empty()), (0, true));
-    let r = Region::new(16);
+    let r = Region::new(16).unwrap();
     assert!(!r.is_empty());
     assert_eq!(r.len(), 16);
 
@@ -309,7 +309,7 @@ fn region_reads_and_writes_stay_inside_the_region() {
 #[test]
 fn a_shared_region_is_its_range_of_the_region() {
     let rt = Runtime::new(8).unwrap();
-    let region = Region::new(32);
+    let region = Region::new(32).unwrap();
     assert!(region.write_at(0, b"................region contents!"));
     assert!(SharedRegion::new(region.clone(), 30, 3).is_none());
     assert!(SharedRegion::new(region.clone(), usize::MAX, 2).is_none());
@@ -551,24 +551,24 @@ fn a_slot_closed_explicitly_is_not_emptied_again_under_its_next_owner() {
 }
 
 thread_local! {
-    /// A descriptor that [`dropping_waker`]'s `clone` drops.
+    /// A descriptor that [`DropsInPrepare`]'s `prepare` drops.
     static TO_DROP: RefCell<Option<FixedFd>> = const { RefCell::new(None) };
 }
 
-/// A waker whose `clone` drops the descriptor in [`TO_DROP`]: the driver
-/// clones a new waker while its state is borrowed, so the descriptor's
-/// close cannot reach the ring then.
-fn dropping_waker() -> Waker {
-    fn clone(_: *const ()) -> RawWaker {
+/// A NOP whose `prepare` drops the descriptor in [`TO_DROP`]: the driver
+/// runs `prepare` while its state is borrowed (the only foreign code it
+/// runs there), so the descriptor's close cannot reach the ring then.
+struct DropsInPrepare;
+
+// SAFETY: a NOP carries no pointer.
+unsafe impl ring_core::Operation for DropsInPrepare {
+    type Output = ();
+    fn prepare(&mut self) -> ring_core::sys::io_uring_sqe {
         let fd = TO_DROP.with(|t| t.borrow_mut().take());
         drop(fd);
-        RawWaker::new(std::ptr::null(), &VTABLE)
+        ring_core::sys::io_uring_sqe { opcode: ring_core::sys::IORING_OP_NOP, ..Default::default() }
     }
-    fn noop(_: *const ()) {}
-    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
-    // SAFETY: every function of the vtable ignores the data pointer, and
-    // none of them is unsafe to call from any thread at any time.
-    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+    fn complete(self, _: ring_core::Cqe, _: ring_core::Cqe) {}
 }
 
 #[test]
@@ -579,11 +579,10 @@ fn a_close_deferred_inside_a_driver_call_is_retried() {
     let path = temp_path("deferred");
     let fd = open_direct(&rt, &files, &path).unwrap();
     TO_DROP.with(|t| *t.borrow_mut() = Some(fd));
-    let mut nop = d.nop();
-    let w = dropping_waker();
-    let mut cx = Context::from_waker(&w);
+    let mut nop = d.op(DropsInPrepare);
+    let mut cx = Context::from_waker(Waker::noop());
     let _ = Pin::new(&mut nop).poll(&mut cx);
-    assert!(TO_DROP.with(|t| t.borrow().is_none()), "the driver cloned the waker");
+    assert!(TO_DROP.with(|t| t.borrow().is_none()), "the driver ran prepare");
     assert_eq!((files.pending_closes(), files.occupied()), (1, 1), "the close was deferred");
     assert_eq!(files.flush_pending(), 0, "and done on the retry");
     assert_eq!((files.pending_closes(), files.occupied()), (0, 0));

@@ -6,11 +6,8 @@
 //! whose output is the completion's `res`, so that a test sees exactly what
 //! the driver handed back.
 
-use ring_core::sys::{
-    io_uring_sqe, IORING_OP_NOP, IORING_OP_POLL_ADD, IORING_OP_WRITE, IORING_POLL_ADD_MULTI, IORING_SETUP_IOPOLL,
-    IORING_SETUP_SQE128,
-};
-use ring_core::{Builder, Cancelled, Cqe, Driver, Multishot, Op, Operation};
+use ring_core::sys::{io_uring_sqe, IORING_OP_NOP, IORING_OP_WRITE, IORING_SETUP_IOPOLL, IORING_SETUP_SQE128};
+use ring_core::{Builder, Cancelled, Cqe, Driver, Op, Operation};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -365,36 +362,28 @@ fn submit_raw_sends_the_sqe_its_builder_made() {
     assert!(readable_within(&r, 0));
 }
 
-/// A multishot poll for input on a descriptor that holds a future and
-/// drops it inside `item`, which the driver calls while its state is
-/// borrowed.
-struct DropsInItem {
-    fd: i32,
+/// A NOP that holds a future and drops it inside `prepare`, which the
+/// driver calls while its state is borrowed (the only foreign code it runs
+/// there).
+struct DropsInPrepare {
     held: Option<Op<ring_core::ops::Read<Vec<u8>>>>,
 }
 
-// SAFETY: the poll SQE carries no pointer; `item` touches only `self`.
-unsafe impl Multishot for DropsInItem {
-    type Item = i32;
+// SAFETY: a NOP carries no pointer.
+unsafe impl Operation for DropsInPrepare {
+    type Output = ();
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = IORING_OP_POLL_ADD;
-        sqe.fd = self.fd;
-        sqe.len = IORING_POLL_ADD_MULTI;
-        sqe.set_poll32_events(libc::POLLIN as u32);
-        sqe
+        drop(self.held.take());
+        io_uring_sqe { opcode: IORING_OP_NOP, ..Default::default() }
     }
 
-    fn item(&mut self, cqe: Cqe) -> Option<i32> {
-        drop(self.held.take());
-        Some(cqe.res)
-    }
+    fn complete(self, _: Cqe, _: Cqe) {}
 }
 
-/// A future dropped while the driver's state is borrowed (here, inside a
-/// stream's `item`) is orphaned at the driver's next turn: its operation is
-/// cancelled and its memory freed, not forgotten.
+/// A future dropped while the driver's state is borrowed (here, inside an
+/// operation's `prepare`) is orphaned at the driver's next turn: its
+/// operation is cancelled and its memory freed, not forgotten.
 #[test]
 fn a_future_dropped_inside_the_driver_is_orphaned_at_the_next_turn() {
     let d = Driver::new(4).unwrap();
@@ -402,13 +391,10 @@ fn a_future_dropped_inside_the_driver_is_orphaned_at_the_next_turn() {
     let (r, _w) = pipe();
     let mut read = d.read(&r, vec![0u8; 8]);
     assert!(poll_with(&mut read, &waker).is_pending());
-    let (r2, w2) = pipe();
-    let mut stream = d.multishot_keep(DropsInItem { fd: r2.as_raw_fd(), held: Some(read) }, ());
-    assert!(poll_with(&mut stream.next(), &waker).is_pending());
     d.poll().unwrap();
+    let mut nop = d.op(DropsInPrepare { held: Some(read) });
+    assert!(poll_with(&mut nop, &waker).is_pending());
     assert_eq!(d.in_flight(), 2);
-    write_all(&w2, b"x");
-    assert!(park_for(&d, &mut stream.next()).is_some(), "the poll reported input, and `item` dropped the read");
     assert_eq!(d.stats().cancels, 0, "the orphan waits for the driver's next turn");
     let deadline = Instant::now() + Duration::from_secs(5);
     while d.stats().orphans_reaped == 0 {
@@ -416,8 +402,7 @@ fn a_future_dropped_inside_the_driver_is_orphaned_at_the_next_turn() {
         d.park(Some(Duration::from_millis(5))).unwrap();
     }
     assert_eq!(d.stats().cancels, 1, "the orphaned read was cancelled");
-    stream.cancel();
-    while park_for(&d, &mut stream.next()).is_some() {}
+    park_for(&d, &mut nop);
     assert_eq!(d.in_flight(), 0);
 }
 

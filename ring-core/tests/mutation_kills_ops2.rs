@@ -242,7 +242,7 @@ fn a_provided_buffer_group_reports_its_buffer_size() {
     if !supported(&d, ring_core::sys::IORING_OP_PROVIDE_BUFFERS, "provide_buffers") {
         return;
     }
-    let g = rt.block_on(d.provide_buffers(48, 3, 91, 0)).unwrap().unwrap();
+    let g = rt.block_on(d.provide_buffers(48, 3, 91, 0).unwrap()).unwrap().unwrap();
     assert_eq!((g.bgid(), g.count(), g.buf_len()), (91, 3, 48));
     assert_eq!(rt.block_on(d.remove_buffers(3, 91)).unwrap().unwrap(), 3);
 }

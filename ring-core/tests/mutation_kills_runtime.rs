@@ -5,7 +5,6 @@
 //! kills; all of them run against this machine's kernel through
 //! ring-core's public API.
 
-use ring_core::handle::RuntimeGone;
 use ring_core::pool::BufferPool;
 use ring_core::register::BufRingConfig;
 use ring_core::Runtime;
@@ -201,13 +200,13 @@ fn the_current_spawner_is_there_inside_block_on_and_spawns_onto_the_runtime() {
     assert!(ring_core::executor::current_spawner().is_none(), "block_on put the old value back");
 }
 
-/// Kills `Runtime::drop` replaced by `()` (executor/mod.rs 213:9),
-/// `Remote::close` replaced by `()` (handle.rs 60:9) and the `Display` of
-/// `RuntimeGone` replaced by an empty one (handle.rs 99:9). A job queued
-/// before the runtime is dropped and never run, and a job handed over
-/// after, both resolve at once to `RuntimeGone`; with either of the first
-/// two mutants the first stays pending for good (the queue keeps it), and
-/// with the first the second is accepted and never runs.
+/// Kills `Runtime::drop` replaced by `()` and `Remote::close` replaced by
+/// `()`, and the `Display` of a cancelled `JoinError` replaced by an empty
+/// one. A job queued before the runtime is dropped and never run, and a job
+/// handed over after, both resolve at once to a cancelled `JoinError`; with
+/// either of the first two mutants the first stays pending for good (the
+/// queue keeps it), and with the first the second is accepted and never
+/// runs.
 #[test]
 fn a_dropped_runtime_drops_the_jobs_it_never_ran_and_refuses_new_ones() {
     let rt = Runtime::new(8).unwrap();
@@ -216,11 +215,14 @@ fn a_dropped_runtime_drops_the_jobs_it_never_ran_and_refuses_new_ones() {
     assert!(!queued.is_finished_hint(), "the job waits for the runtime");
     drop(rt);
     assert!(queued.is_finished_hint(), "the job was dropped with the runtime");
-    assert_eq!(queued.join(), Err(RuntimeGone));
+    let e = queued.join().unwrap_err();
+    assert!(e.is_cancelled() && !e.is_panic(), "{e:?}");
     let late = handle.spawn(|d| async move { d.nop().await.is_ok() });
     assert!(late.is_finished_hint(), "a job for a dropped runtime is refused");
-    assert_eq!(late.join(), Err(RuntimeGone));
-    assert_eq!(RuntimeGone.to_string(), "the runtime was dropped before the job finished");
+    let e = late.join().unwrap_err();
+    assert!(e.is_cancelled(), "{e:?}");
+    assert_eq!(e.to_string(), "the task was dropped before it finished (its runtime is gone)");
+    assert!(e.into_panic().is_none());
 }
 
 /// Polls `f` until it is ready (`Some`), or until the driver's timer of
@@ -267,7 +269,7 @@ fn a_job_handed_over_by_msg_ring_wakes_the_parked_runtime_by_that_message_alone(
     let before = d.stats().completed;
     let got = rt.block_on(within(&d, Duration::from_secs(5), slot)).unwrap();
     assert_eq!(got, Some(1), "the message woke the runtime and the job ran");
-    assert_eq!(t.join().unwrap().join(), Ok(()));
+    t.join().unwrap().join().unwrap();
     // The runtime's tasks (its eventfd read among them) run only inside
     // `block_on`: three NOPs give a completed eventfd read the time to be
     // seen and counted.
@@ -275,10 +277,10 @@ fn a_job_handed_over_by_msg_ring_wakes_the_parked_runtime_by_that_message_alone(
     assert_eq!(d.stats().completed - before, 3, "three NOPs and no eventfd read completed");
 }
 
-/// Kills `JoinHandle::is_finished` returning a constant (executor/task.rs
-/// 251:9) and the `Display` of `JoinError` replaced by an empty one
-/// (232:9): a task is unfinished until it has run to its end, and a task
-/// that panics ends its handle with a `JoinError` that says so.
+/// Kills `JoinHandle::is_finished` returning a constant and the `Display`
+/// of `JoinError` replaced by an empty one: a task is unfinished until it
+/// has run to its end, and a task that panics ends its handle with a
+/// `JoinError` that says so and carries the panic.
 #[test]
 fn a_join_handle_tells_when_its_task_finished_or_panicked() {
     let rt = Runtime::new(8).unwrap();
@@ -299,7 +301,8 @@ fn a_join_handle_tells_when_its_task_finished_or_panicked() {
     let n = rt.block_on(reader).unwrap().unwrap();
     assert_eq!(n, 4);
     let e = rt.block_on(doomed).unwrap().unwrap_err();
-    assert_eq!(e.to_string(), "the task panicked or was dropped before finishing");
+    assert!(e.is_panic());
+    assert_eq!(e.to_string(), "the task panicked: this task panics on purpose");
     let quick = rt.spawn(async { 1 });
     rt.block_on(async { rt.driver().nop().await.unwrap() }).unwrap();
     assert!(quick.is_finished(), "the task ran to its end");

@@ -312,7 +312,7 @@ fn poll_and_epoll_see_readiness() {
         let ep = Rc::new(unsafe { OwnedFd::from_raw_fd(ep) });
         d.epoll_ctl(&ep, &b, libc::EPOLL_CTL_ADD, libc::EPOLLIN as u32, 42).await.unwrap();
         if supported(&d, ring_sys::IORING_OP_EPOLL_WAIT, "epoll_wait") {
-            let evs = d.epoll_wait(&ep, 8).await.unwrap();
+            let evs = d.epoll_wait(&ep, 8).unwrap().await.unwrap();
             assert_eq!(evs.len(), 1);
             let (events, data) = (evs[0].events, evs[0].u64);
             assert_eq!(data, 42);

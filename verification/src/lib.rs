@@ -3,6 +3,8 @@
 //! - [`sim`]: [`sim::SimKernel`] implements `ring_core::Kernel`, so the
 //!   unchanged `ring_core::Ring` and `ring_core::Driver` run on it, over
 //!   ring memory laid out as Linux lays it out, with fault injection.
+//! - `hostile`: wakers whose `clone`, `wake` or `drop` panic or turn the
+//!   driver, polled by the scenario interpreter's `PollHostile` action.
 //! - [`alloc`]: [`alloc::TrackingAlloc`], a global allocator that records
 //!   live blocks, so the simulator can report an access to freed memory
 //!   without Miri (and reach user memory with the right provenance under it).
@@ -12,6 +14,8 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+#[cfg(not(ring_loom))]
+pub mod hostile;
 #[cfg(not(ring_loom))]
 pub mod scenario;
 pub mod sim;

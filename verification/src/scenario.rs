@@ -8,7 +8,9 @@
 //! start a linked chain of two or three of them through the shipped chain
 //! API (`Driver::chain`, `Chain::push`, `start`, `Started::take`), taking
 //! some, all or none of its members' futures; poll, drop, forget, cancel
-//! (chain members too). Kernel behaviour: held completions released in any
+//! (chain members too); poll with a hostile waker ([`crate::hostile`]) whose
+//! `clone`, `wake` or `drop` panics or turns the driver, whenever the driver
+//! calls it. Kernel behaviour: held completions released in any
 //! order, short I/O, failed and short enters, multishot streams ending
 //! early, zero-copy notifications out of order, cancels racing completions
 //! ([`crate::sim::Chaos::wild`]), on rings of 1 to 4 entries whose indices
@@ -191,6 +193,10 @@ pub enum Action {
     Chain(ChainSpec),
     /// Poll the live future picked by the index (modulo the count) once.
     Poll(u8),
+    /// Poll the live future picked by the first byte once, with a hostile
+    /// waker of the kind the second byte picks
+    /// ([`crate::hostile::Hostility::from_byte`]).
+    PollHostile(u8, u8),
     /// Drop a live future.
     Drop(u8),
     /// `mem::forget` a live future.
@@ -735,6 +741,15 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     let cq_entries = ring.params().cq_entries;
     let driver = Driver::with_ring(ring, Batch::default());
     driver.set_teardown_deadline(Duration::from_millis(100));
+    // Hostile wakers panic with a payload of their own, which every driver
+    // call below may re-raise (the driver re-raises a panic of foreign code
+    // where no outcome is lost): `hostile::catch` lets those through, and
+    // only those.
+    let hostile = actions.iter().any(|a| matches!(a, Action::PollHostile(..)));
+    if hostile {
+        crate::hostile::quiet();
+        crate::hostile::set_driver(Some(driver.clone()));
+    }
     let src = sim.add_file((0..SRC_LEN).map(src_byte).collect::<Vec<u8>>());
     let dst = sim.add_file(vec![0u8; 256 * REGION]);
     let pipe = sim.add_pipe();
@@ -820,13 +835,24 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
             }
             Action::Poll(i) if !live.is_empty() => {
                 let i = i as usize % live.len();
-                if live[i].poll(&mut w, &mut cx) {
+                if crate::hostile::catch(|| live[i].poll(&mut w, &mut cx)) == Some(true) {
                     live.swap_remove(i);
                 }
             }
+            Action::PollHostile(i, kind) if !live.is_empty() => {
+                let i = i as usize % live.len();
+                let hw = crate::hostile::waker(crate::hostile::Hostility::from_byte(kind));
+                let mut hcx = Context::from_waker(&hw);
+                // A poll the waker's panic interrupted leaves the future
+                // live: its claim must have been kept.
+                if crate::hostile::catch(|| live[i].poll(&mut w, &mut hcx)) == Some(true) {
+                    live.swap_remove(i);
+                }
+                let _ = crate::hostile::catch(move || drop(hw));
+            }
             Action::Drop(i) if !live.is_empty() => {
                 let i = i as usize % live.len();
-                drop(live.swap_remove(i));
+                let _ = crate::hostile::catch(|| drop(live.swap_remove(i)));
             }
             Action::Forget(i) if !live.is_empty() => {
                 let i = i as usize % live.len();
@@ -838,10 +864,10 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
                 live.push(l.cancel(&mut w));
             }
             Action::Turn => {
-                let _ = w.driver.poll();
+                let _ = crate::hostile::catch(|| w.driver.poll());
             }
             Action::Park => {
-                let _ = w.driver.park(Some(Duration::from_millis(1)));
+                let _ = crate::hostile::catch(|| w.driver.park(Some(Duration::from_millis(1))));
             }
             Action::ReleaseSome => {
                 w.sim.release_some();
@@ -888,7 +914,7 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     for _ in 0..200 {
         let mut i = 0;
         while i < running.len() {
-            if running[i].poll(&mut w, &mut cx) {
+            if crate::hostile::catch(|| running[i].poll(&mut w, &mut cx)) == Some(true) {
                 running.swap_remove(i);
             } else {
                 i += 1;
@@ -904,15 +930,15 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
         w.sim.pipe_write(w.pipe.1, &[1; 16]);
         w.piped.push(1);
         w.sim.advance(Duration::from_millis(10));
-        let _ = w.driver.park(Some(Duration::from_millis(1)));
+        let _ = crate::hostile::catch(|| w.driver.park(Some(Duration::from_millis(1))));
         check_step(&w);
     }
-    drop(running);
+    let _ = crate::hostile::catch(move || drop(running));
     for _ in 0..50 {
         w.sim.release_all();
         w.sim.release_notifs();
         w.sim.advance(Duration::from_millis(50));
-        let _ = w.driver.park(Some(Duration::from_millis(1)));
+        let _ = crate::hostile::catch(|| w.driver.park(Some(Duration::from_millis(1))));
         check_step(&w);
     }
     for (id, n) in w.outcomes.iter().enumerate() {
@@ -937,7 +963,10 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     // Dropping the driver terminates, and frees nothing the kernel holds.
     let start = Instant::now();
     let World { sim, driver, drops, forgotten, bufs, .. } = w;
-    drop(driver);
+    if hostile {
+        crate::hostile::set_driver(None);
+    }
+    let _ = crate::hostile::catch(move || drop(driver));
     assert!(start.elapsed() < Duration::from_secs(5), "driver drop took {:?}", start.elapsed());
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
     assert!(sim.split_chains().is_empty(), "{:?}", sim.split_chains());
@@ -1066,7 +1095,10 @@ pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Setup, Vec<Action>) {
                 5 => Action::Submit(Kind::Poll),
                 6 => Action::Submit(Kind::Ticks { n: arg % 3 + 1 }),
                 7 => Action::Submit(Kind::SendZc { len: arg % 63 + 1 }),
-                8 | 9 => Action::Poll(arg),
+                8 => Action::Poll(arg),
+                // One poll in two of this kind with a hostile waker.
+                9 if op / 20 % 2 == 1 => Action::PollHostile(arg, op / 40),
+                9 => Action::Poll(arg),
                 10 => Action::Drop(arg),
                 11 => Action::Forget(arg),
                 12 => Action::Cancel(arg),

@@ -76,9 +76,12 @@ impl Semaphore {
                 self.held.set(held);
                 self.peak.set(self.peak.get().max(held));
                 w.granted.set(true);
-                let waker = w.waker.borrow_mut().take();
+                let waker = w.waker.take();
                 if let Some(waker) = waker {
-                    waker.wake();
+                    // Foreign code, run with nothing borrowed; this runs in
+                    // a permit's destructor, where a panic must not escape
+                    // while the thread is already unwinding.
+                    crate::executor::wake_in_drop(waker);
                 }
             }
             None => self.available.set(self.available.get() + 1),
@@ -128,7 +131,12 @@ impl Future for Acquire {
                 Poll::Ready(Permit { sem: this.sem.clone() })
             }
             Some(w) => {
-                *w.waker.borrow_mut() = Some(cx.waker().clone());
+                // The new waker is cloned, and the old one dropped, with the
+                // waiter's cell not borrowed: both are foreign code, and the
+                // old one's destructor may release a permit to this waiter.
+                let new = cx.waker().clone();
+                let old = w.waker.replace(Some(new));
+                drop(old);
                 Poll::Pending
             }
         }

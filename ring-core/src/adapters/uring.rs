@@ -41,7 +41,7 @@ use crate::buf::{IoBuf, Slice};
 use crate::driver::Driver;
 use crate::kernel::{Kernel, Linux};
 use crate::op::Op;
-use crate::ops::{Read, Write, CURRENT_POSITION};
+use crate::ops::{Read, Write, CURRENT_POSITION, MAX_RW_COUNT};
 use crate::shared_fd::SharedFd;
 use core::future::poll_fn;
 use core::pin::Pin;
@@ -91,15 +91,18 @@ impl<T: AsFd + 'static, K: Kernel> Uring<T, K> {
         Self::with_capacity(driver, io, DEFAULT_BUFFER)
     }
 
-    /// Wraps `io`, with internal buffers of `capacity` bytes (at least 1):
-    /// the most one `read` or `write` transfers.
+    /// Wraps `io`, with internal buffers of `capacity` bytes (at least 1,
+    /// at most [`MAX_RW_COUNT`], the most one read or write transfers):
+    /// the most one `read` or `write` transfers. The buffers are allocated
+    /// when first used, without aborting: a `read` or `write` whose buffer
+    /// the allocator refuses fails with [`crate::Error::OutOfMemory`].
     pub fn with_capacity(driver: &Driver<K>, io: T, capacity: usize) -> Self {
         let io = Rc::new(io);
         Uring {
             driver: driver.clone(),
             fd: SharedFd::from(io.clone()),
             io,
-            capacity: capacity.max(1),
+            capacity: capacity.clamp(1, MAX_RW_COUNT),
             rbuf: None,
             pos: 0,
             reading: None,
@@ -133,7 +136,7 @@ impl<T: AsFd + 'static, K: Kernel> Uring<T, K> {
             if buf.is_empty() {
                 return Ok(0);
             }
-            self.start_read(buf.len());
+            self.start_read(buf.len())?;
         }
         if self.reading.is_some() {
             // Our own read, or one a dropped call started: either way its
@@ -175,6 +178,9 @@ impl<T: AsFd + 'static, K: Kernel> Uring<T, K> {
         let mut w = self.wbuf.take().unwrap_or_default();
         w.clear();
         let n = buf.len().min(self.capacity);
+        if w.try_reserve_exact(n).is_err() {
+            return Err(crate::Error::OutOfMemory { what: "write buffer", bytes: n }.into());
+        }
         w.extend_from_slice(&buf[..n]);
         self.writing = Some(self.driver.op(Write::new(&self.fd, w, CURRENT_POSITION)));
         self.finish_write().await
@@ -196,12 +202,16 @@ impl<T: AsFd + 'static, K: Kernel> Uring<T, K> {
     /// fresh one if the previous one is still with an operation, which
     /// cannot happen while `reading` is `None`, but costs nothing to
     /// handle).
-    fn start_read(&mut self, want: usize) {
-        let mut b = self.rbuf.take().unwrap_or_else(|| Vec::with_capacity(self.capacity));
+    fn start_read(&mut self, want: usize) -> io::Result<()> {
+        let mut b = match self.rbuf.take() {
+            Some(b) => b,
+            None => crate::Error::try_vec("read buffer", self.capacity)?,
+        };
         b.clear();
         self.pos = 0;
         let want = want.min(b.capacity());
         self.reading = Some(self.driver.op(Read::new(&self.fd, b.slice(0..want), CURRENT_POSITION)));
+        Ok(())
     }
 
     /// Awaits the read in flight; its bytes become the buffered bytes.

@@ -7,6 +7,7 @@
 //! whatever happens to the futures.
 
 use super::{IoBuf, IoBufMut};
+use crate::error::Error;
 use std::sync::Arc;
 
 /// A fixed-size, zero-initialised heap region.
@@ -23,10 +24,14 @@ unsafe impl Sync for Region {}
 unsafe impl Send for Region {}
 
 impl Region {
-    /// A zeroed region of `len` bytes.
-    pub fn new(len: usize) -> Arc<Self> {
-        let mem = (0..len).map(|_| core::cell::UnsafeCell::new(0u8)).collect();
-        Arc::new(Region { mem })
+    /// A zeroed region of `len` bytes. The size is checked before anything
+    /// is allocated: above `isize::MAX` it is [`Error::TooLong`], and an
+    /// allocation the allocator refuses is [`Error::OutOfMemory`] (never a
+    /// panic or an abort).
+    pub fn new(len: usize) -> Result<Arc<Self>, Error> {
+        let mut mem: Vec<core::cell::UnsafeCell<u8>> = Error::try_vec("shared region", len)?;
+        mem.resize_with(len, || core::cell::UnsafeCell::new(0));
+        Ok(Arc::new(Region { mem: mem.into_boxed_slice() }))
     }
 
     /// The region's length.

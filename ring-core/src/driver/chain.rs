@@ -269,22 +269,51 @@ impl<K: Kernel> Future for StartChain<K> {
         }
         let ticket = self.ticket.take();
         let members = core::mem::take(&mut chain.members);
-        let r = self.shared.inner.borrow_mut().start_chain(members, chain.hard, ticket, cx);
-        self.shared.wake_collected();
+        let shared = self.shared.clone();
+        // As for a single operation: if a member's `prepare` panics, the
+        // values are dropped as the panic leaves, with the state not borrowed.
+        let unwinding = super::Unwinding(&shared);
+        let r = match shared.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.start_chain(members, chain.hard, ticket),
+            Err(_) => {
+                // Polled from inside the driver (an operation's own code
+                // calling back): nothing changed; the future polls again.
+                chain.members = members;
+                self.chain = Some(chain);
+                self.ticket = ticket;
+                core::mem::forget(unwinding);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        };
+        core::mem::forget(unwinding);
+        // Every outcome is recorded (the entries, or the members back)
+        // before foreign code runs: the waiter's waker clone, or the side
+        // work, whose panic is kept for the driver's next turn.
         match r {
             ChainStart::Wait(members, t) => {
                 chain.members = members;
                 self.chain = Some(chain);
                 self.ticket = Some(t);
+                self.shared.settle_wait(t, cx);
                 Poll::Pending
             }
-            ChainStart::Entries(entries) => Poll::Ready(Ok(Started {
-                id: self.id,
-                shared: self.shared.clone(),
-                entries: entries.into_iter().map(Some).collect(),
-            })),
+            ChainStart::Entries(entries) => {
+                let started = Started {
+                    id: self.id,
+                    shared: self.shared.clone(),
+                    entries: entries.into_iter().map(Some).collect(),
+                };
+                if self.shared.has_side_work() {
+                    self.shared.after_collect();
+                }
+                Poll::Ready(Ok(started))
+            }
             ChainStart::Failed(error, members) => {
                 chain.members = members;
+                if self.shared.has_side_work() {
+                    self.shared.after_collect();
+                }
                 Poll::Ready(Err(ChainRefused { error, chain }))
             }
         }

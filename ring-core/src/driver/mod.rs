@@ -20,6 +20,11 @@
 //! 4. **Exactly one outcome.** Every operation that starts ends either with
 //!    its output delivered to its future, or, if the future is gone, with
 //!    [`Operation::orphaned`] at its terminal completion.
+//! 5. **Foreign code outside.** No waker, destructor or hook of someone
+//!    else's runs while the driver's state is borrowed, and a future records
+//!    its claim before any runs for it; each foreign call is caught so that
+//!    a panic in one does not skip the others, and is re-raised where no
+//!    outcome is held (see `docs/ownership.md`, "Foreign code").
 //!
 //! # Teardown policy
 //!
@@ -47,7 +52,7 @@ use crate::op::{Multishot, Op, Operation, StreamPoll, Streaming};
 use crate::ring::{Ring, RingId};
 pub use chain::{Chain, ChainRefused, Link, StartChain, Started};
 use core::cell::{Cell, RefCell};
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Waker};
 use core::time::Duration;
 use ring_sys::*;
 use slot::{Phase, Slots, INTERNAL, WAKE};
@@ -57,7 +62,7 @@ use std::rc::Rc;
 use std::time::Instant;
 use storage::Storage;
 pub use strategy::{Batch, Immediate, SqPoll, SubmitStrategy};
-use wakers::{Wakers, NO_WAKER};
+use wakers::{Retired, Wakers, NO_WAKER};
 
 pub use slot::WAKE as WAKE_USER_DATA;
 
@@ -128,46 +133,68 @@ unsafe fn cqe_hook<T: Operation>(storage: &Storage, index: usize, cqe: Cqe) {
     }
 }
 
+/// Takes a value that never reached the kernel out of its cell and
+/// packages its drop as a [`Finisher`]: the value's destructor is foreign
+/// code, so it runs once the driver's state is no longer borrowed.
+type DropLater = unsafe fn(&Storage, usize) -> Option<Finisher>;
+
+/// # Safety
+///
+/// Cell `index` must hold a `T` whose SQE was never published.
+unsafe fn drop_later<T: Operation>(storage: &Storage, index: usize) -> Option<Finisher> {
+    // SAFETY: per the contract, the kernel never saw the value.
+    let op = unsafe { storage.take::<T>(index) }?;
+    Some(Box::new(move || drop(op)))
+}
+
 /// Undoes a start whose operation code panicked before anything was
-/// published: drops the value in its cell and frees the entry.
+/// published: takes the value out of its cell (to be dropped outside the
+/// borrow) and frees the entry. Forgotten once `prepare` returned, so its
+/// drop runs only while unwinding (and costs the common path nothing).
 struct UndoStart<'a> {
     storage: &'a Storage,
     slots: &'a mut Slots,
+    finishers: &'a mut Vec<Finisher>,
+    take: DropLater,
     index: u32,
-    armed: bool,
 }
 
 impl Drop for UndoStart<'_> {
+    #[cold]
     fn drop(&mut self) {
-        if self.armed {
-            // SAFETY: armed only between `put` and a successful `prepare`:
-            // the SQE built from the value (if any) was never published, so
-            // the kernel holds no pointer into it.
-            unsafe { self.storage.clear(self.index as usize) };
-            // The entry never had a waker; nothing to unregister.
-            let _ = self.slots.release(self.index);
+        // SAFETY: alive only between `put` and a successful `prepare` (then
+        // forgotten): the SQE built from the value (if any) was never
+        // published, so the kernel holds no pointer into it.
+        if let Some(f) = unsafe { (self.take)(self.storage, self.index as usize) } {
+            self.finishers.push(f);
         }
+        // The entry never had a waker; nothing to unregister.
+        let _ = self.slots.release(self.index);
     }
 }
 
 /// Undoes the start of a chain whose members' values are in their cells
 /// when a member's `prepare` panics: nothing was published, so every value
-/// is dropped and every entry freed.
+/// is taken out (to be dropped outside the borrow) and every entry freed.
 struct UndoChain<'a> {
     storage: &'a Storage,
     slots: &'a mut Slots,
+    finishers: &'a mut Vec<Finisher>,
     entries: &'a [(u32, u32)],
+    members: &'a [chain::Member],
     armed: bool,
 }
 
 impl Drop for UndoChain<'_> {
     fn drop(&mut self) {
         if self.armed {
-            for &(index, _) in self.entries {
+            for (&(index, _), m) in self.entries.iter().zip(self.members) {
                 // SAFETY: armed only until every SQE of the chain is built,
                 // before any is published: the kernel holds no pointer into
-                // any of the values.
-                unsafe { self.storage.clear(index as usize) };
+                // any of the values, and each cell holds its member's type.
+                if let Some(value) = unsafe { (m.take)(self.storage, index as usize) } {
+                    self.finishers.push(Box::new(move || drop(value)));
+                }
                 self.slots.at(index).orphan_hook = None;
                 // No member had a waker yet; nothing to unregister.
                 let _ = self.slots.release(index);
@@ -176,14 +203,73 @@ impl Drop for UndoChain<'_> {
     }
 }
 
+/// Puts an emptied list back in place of `slot` if that has no capacity
+/// (the list was taken out, and nothing refilled it meanwhile), so that its
+/// allocation is reused.
+#[inline]
+fn put_back<T>(slot: &mut Vec<T>, emptied: Vec<T>) {
+    debug_assert!(emptied.is_empty());
+    let spare = if emptied.capacity() > slot.capacity() && slot.is_empty() {
+        core::mem::replace(slot, emptied)
+    } else {
+        emptied
+    };
+    // The spare list is empty: dropping it runs no destructor, and one
+    // without capacity has nothing to free either (the common case, which
+    // then costs no call).
+    if spare.capacity() == 0 {
+        core::mem::forget(spare);
+    }
+}
+
+/// A panic payload caught from foreign code.
+type Payload = Box<dyn core::any::Any + Send>;
+
+/// Runs foreign code (wakers, destructors, `Operation::orphaned`) so that a
+/// panic in one call does not keep the others from running: each call is
+/// caught, and the first payload kept for the caller to re-raise once all
+/// of them ran (later ones are leaked rather than dropped, since dropping a
+/// payload is foreign code too).
+#[derive(Default)]
+pub(crate) struct Caught(Option<Payload>);
+
+impl Caught {
+    #[inline]
+    pub(crate) fn run(&mut self, f: impl FnOnce()) {
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            self.keep(p);
+        }
+    }
+
+    pub(crate) fn keep(&mut self, p: Payload) {
+        if self.0.is_none() {
+            self.0 = Some(p);
+        } else {
+            core::mem::forget(p);
+        }
+    }
+}
+
+/// Driver work that arrived while the driver's state was borrowed (a
+/// destructor or an operation's own code calling back into the driver), run
+/// at its next turn.
+#[derive(Debug, Clone, Copy)]
+enum Deferred {
+    Orphan(u32, u32),
+    Cancel(u32, u32),
+    Teardown,
+}
+
 pub(crate) struct Inner<K: Kernel> {
     /// `None` after teardown.
     ring: Option<Ring<K>>,
     /// The operations in flight; kept apart from the ring so that
     /// completions can be routed into it while the ring is being read.
     t: Table,
-    /// Futures waiting for a credit or an entry, in arrival order.
-    waiters: VecDeque<(u64, Waker)>,
+    /// Futures waiting for a credit or an entry, in arrival order. A
+    /// waiter's waker is `None` until its future has cloned it (outside the
+    /// borrow, see `Shared::settle_wait`).
+    waiters: VecDeque<(u64, Option<Waker>)>,
     next_ticket: u64,
     /// Entries whose cancellation waits for a credit.
     cancel_backlog: VecDeque<(u32, u32)>,
@@ -192,15 +278,16 @@ pub(crate) struct Inner<K: Kernel> {
     /// be asked after every SQE.
     submit_at_park_only: bool,
     /// Wakers to call once the borrow of `Inner` is released (besides the
-    /// due ones in `t.wakers`): waiters for a credit, and everyone at teardown.
+    /// due ones in `t.wakers`): waiters for a credit.
     to_wake: Vec<Waker>,
+    /// The table's wakers, taken out at teardown to be woken.
+    woken_at_teardown: Vec<Rc<Waker>>,
     /// Kept between calls so that waking needs no allocation.
-    wake_buf: Vec<Waker>,
+    wake_buf: Vec<Rc<Waker>>,
     /// Whether teardown ran.
     closed: bool,
     /// Whether the memory of some operation was leaked at teardown.
     leaked: bool,
-    deadline: Duration,
 }
 
 /// The table of operations in flight and everything a completion updates.
@@ -219,7 +306,7 @@ struct Table {
     finishers: Vec<Finisher>,
     /// Wakers replaced or left behind by released entries, dropped outside
     /// the borrow (a foreign waker's destructor may call into the driver).
-    retired: Vec<Waker>,
+    retired: Vec<Retired>,
     stats: Stats,
 }
 
@@ -231,8 +318,18 @@ pub(crate) enum Start<T> {
     /// load of two 32-bit stores cannot be forwarded from the store buffer
     /// (a stall of about a dozen cycles on every start).
     Started(u64),
-    /// No credit or entry yet; it waits with this ticket.
+    /// As `Started`, but foreign code is left to run (the waker must be
+    /// cloned, or wakers retired or woken): the future records its claim
+    /// first, then calls [`Shared::settle_start`].
+    StartedThen(u64),
+    /// No credit or entry yet; it waits with this ticket. The future
+    /// records the ticket, then calls [`Shared::settle_wait`] (which clones
+    /// its waker outside the borrow).
     Wait(T, u64),
+    /// The driver's state is borrowed: this was called from inside the
+    /// driver (an operation's own code calling back). Nothing changed; the
+    /// future is woken to try again.
+    Busy(T),
     /// The driver is shut down; the operation never reached the kernel.
     Closed(T),
     /// The ring cannot carry this operation (a 128-byte entry on a ring
@@ -240,6 +337,48 @@ pub(crate) enum Start<T> {
     /// completions than the CQ holds, or one naming a resource of another
     /// ring, see [`Operation::refuse`]); it completes with this errno.
     Refused(T, i32),
+}
+
+/// What `Inner::poll_complete` found.
+pub(crate) enum Polled<T> {
+    /// Done: the value (out of the table), the result, the last
+    /// completion, and whether it was cancelled.
+    Ready(T, Cqe, Cqe, bool),
+    Pending,
+    /// In flight, and the future's waker is not stored: it must be cloned
+    /// outside the borrow.
+    NeedWaker,
+}
+
+/// What `Shared::poll_complete` found.
+pub(crate) enum Collect<T> {
+    /// Done: the value (out of the table) with its completions, whether it
+    /// was cancelled, and whether side work is left for
+    /// `Shared::after_collect` once the output is made.
+    Ready {
+        op: T,
+        result: Cqe,
+        last: Cqe,
+        cancelled: bool,
+        side_work: bool,
+    },
+    Pending,
+}
+
+/// One step of `Shared::poll_stream`.
+enum StreamStep<T: Multishot> {
+    /// A completion that is not the last, to turn into an item with the
+    /// stream's value at this address (it stays in its cell).
+    Cqe(*mut Streaming<T>, Cqe),
+    /// The terminal completion with the value taken out, and whether side
+    /// work is left.
+    Last(Streaming<T>, Cqe, bool),
+    /// Ended with nothing left to deliver.
+    End(Streaming<T>, bool),
+    /// Nothing yet; whether side work is left.
+    Pending(bool),
+    /// Nothing yet, and the future's waker must be cloned outside the borrow.
+    NeedWaker,
 }
 
 /// Why `Inner::start_contended` held an operation back.
@@ -254,11 +393,18 @@ enum Contended {
 /// The state shared by the driver handles and the operation futures.
 pub(crate) struct Shared<K: Kernel> {
     inner: RefCell<Inner<K>>,
-    /// Orphans that arrived while `inner` was borrowed.
-    deferred: RefCell<Vec<(u32, u32)>>,
+    /// Work that arrived while `inner` was borrowed (see [`Deferred`]).
+    deferred: RefCell<Vec<Deferred>>,
     /// Live [`Driver`] handles; teardown runs when the last one goes.
     handles: Cell<usize>,
     last_teardown: Cell<Option<TeardownReport>>,
+    /// How long teardown waits (kept outside `inner` so that setting it
+    /// never needs the borrow).
+    deadline: Cell<Duration>,
+    /// A panic of foreign code the driver ran where it could not be
+    /// re-raised at once (a future holding an output it must not lose, or
+    /// a destructor); re-raised by the driver's next turn.
+    panicked: Cell<Option<Payload>>,
     /// The driver's ring, which every resource an operation names must
     /// belong to (see [`Operation::refuse`]).
     pub(crate) ring: RingId,
@@ -327,10 +473,10 @@ impl<K: Kernel> Driver<K> {
             submit_at_park_only: strategy.submits_only_at_park(),
             strategy: Box::new(strategy),
             to_wake: Vec::new(),
+            woken_at_teardown: Vec::new(),
             wake_buf: Vec::new(),
             closed: false,
             leaked: false,
-            deadline: Duration::from_secs(1),
             ring: Some(ring),
         };
         Driver {
@@ -339,6 +485,8 @@ impl<K: Kernel> Driver<K> {
                 deferred: RefCell::new(Vec::new()),
                 handles: Cell::new(1),
                 last_teardown: Cell::new(None),
+                deadline: Cell::new(Duration::from_secs(1)),
+                panicked: Cell::new(None),
                 ring: id,
                 reserved_files: Rc::new(Cell::new(None)),
             }),
@@ -431,27 +579,36 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// Operations in flight (including orphans still in the kernel).
+    ///
+    /// This and the other counters read the driver's state; called from
+    /// inside the driver (from an operation's own code while the driver
+    /// runs it, which the [`Operation`] contract rules out) they return
+    /// zero rather than panic.
     pub fn in_flight(&self) -> u32 {
-        self.shared.inner.borrow().t.slots.in_use()
+        self.shared.inner.try_borrow().map_or(0, |i| i.t.slots.in_use())
     }
 
-    /// Counters.
+    /// Counters (all zero if called from inside the driver, see
+    /// [`in_flight`](Self::in_flight)).
     pub fn stats(&self) -> Stats {
-        self.shared.inner.borrow().t.stats
+        self.shared.inner.try_borrow().map_or(Stats::default(), |i| i.t.stats)
     }
 
-    /// Free CQ credits.
+    /// Free CQ credits (zero if called from inside the driver, see
+    /// [`in_flight`](Self::in_flight)).
     pub fn credits(&self) -> u32 {
-        self.shared.inner.borrow().t.credits
+        self.shared.inner.try_borrow().map_or(0, |i| i.t.credits)
     }
 
     /// How long teardown waits for operations in flight before leaking them.
     pub fn set_teardown_deadline(&self, d: Duration) {
-        self.shared.inner.borrow_mut().deadline = d;
+        self.shared.deadline.set(d);
     }
 
     /// Runs `f` with the driver's ring, for registration and probing the
-    /// safe API does not cover. Returns `None` after teardown.
+    /// safe API does not cover. Returns `None` after teardown, and when
+    /// called from inside the driver (from `f` itself, or from an
+    /// operation's own code while the driver runs it).
     ///
     /// # Safety
     ///
@@ -471,8 +628,7 @@ impl<K: Kernel> Driver<K> {
     /// [`with_ring_mut`](Self::with_ring_mut) for ring-core's own modules,
     /// each of which keeps the contract stated there.
     pub(crate) fn ring_mut<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Option<R> {
-        let mut inner = self.shared.inner.borrow_mut();
-        inner.ring.as_mut().map(f)
+        self.shared.try_with_ring_mut(f)
     }
 
     /// Whether the kernel reported `feature` (an `IORING_FEAT_*` bit);
@@ -494,8 +650,13 @@ impl<K: Kernel> Driver<K> {
 
     /// Tears the driver down now (as dropping the last handle would) and
     /// reports what happened. Further operations fail with ECANCELED.
+    ///
+    /// Called from inside the driver (a destructor or an operation's own
+    /// code that the driver is running), teardown is deferred to the end of
+    /// what the driver is doing and the report is empty; see
+    /// [`teardown_report`](Self::teardown_report) for the real one.
     pub fn shutdown(&self) -> TeardownReport {
-        self.shared.teardown()
+        self.shared.teardown(true)
     }
 }
 
@@ -504,7 +665,7 @@ impl<K: Kernel> Drop for Driver<K> {
         let n = self.shared.handles.get() - 1;
         self.shared.handles.set(n);
         if n == 0 {
-            self.shared.teardown();
+            self.shared.teardown(false);
         }
     }
 }
@@ -540,62 +701,153 @@ impl<K: Kernel> Shared<K> {
         inner.ring.as_mut().map(f)
     }
 
-    /// Wakes every due waker and everything collected in `to_wake`, and
-    /// runs the orphans' finishers, outside the borrow: wakers and
-    /// destructors are foreign code that may call back into the driver.
+    /// Whether [`run_side_work`](Self::run_side_work) has anything to do.
     #[inline]
-    fn wake_collected(&self) {
-        if self.inner.borrow().has_side_work() {
-            self.wake_collected_slow();
-        }
+    fn has_side_work(&self) -> bool {
+        self.inner.try_borrow().is_ok_and(|i| i.has_side_work())
     }
 
+    /// Runs the work the driver leaves for when its state is not borrowed,
+    /// because it is foreign code that may panic or call back into the
+    /// driver: the orphans' finishers (`Operation::orphaned`, destructors of
+    /// values that never reached the kernel), the drops of retired wakers,
+    /// and the wake-ups (the due wakers, by reference, and the waiters').
+    /// Every call runs even if an earlier one panicked; the first panic is
+    /// returned, for the caller to re-raise or keep (see [`raise`](Self::raise)).
     #[inline(never)]
-    fn wake_collected_slow(&self) {
-        let (finishers, mut retired, mut wake) = {
-            let mut inner = self.inner.borrow_mut();
+    fn run_side_work(&self) -> Caught {
+        let mut caught = Caught::default();
+        // Work deferred by a call made from inside the driver first: what it
+        // leaves to wake or drop is then handled in this same pass.
+        self.run_deferred();
+        // Only the lists with something in them are taken out (an empty one
+        // is left with its capacity), and each is put back emptied, so that
+        // the common turn (one due waker, nothing else) allocates nothing
+        // and moves little.
+        let (finishers, mut retired, mut wake, mut owned) = {
+            let Ok(mut inner) = self.inner.try_borrow_mut() else { return caught };
             let inner = &mut *inner;
             let mut wake = core::mem::take(&mut inner.wake_buf);
-            // Clones of the due wakers (one per distinct waker, however
-            // many of its operations completed), then the others.
+            // The due wakers (one per distinct waker, however many of its
+            // operations completed), as counted references: no foreign code
+            // runs while the state is borrowed.
             inner.t.wakers.take_due(&mut wake);
-            wake.append(&mut inner.to_wake);
+            if !inner.woken_at_teardown.is_empty() {
+                wake.append(&mut inner.woken_at_teardown);
+            }
+            let owned = if inner.to_wake.is_empty() { Vec::new() } else { core::mem::take(&mut inner.to_wake) };
             let finishers =
                 if inner.t.finishers.is_empty() { Vec::new() } else { core::mem::take(&mut inner.t.finishers) };
-            (finishers, core::mem::take(&mut inner.t.retired), wake)
+            let retired = if inner.t.retired.is_empty() { Vec::new() } else { core::mem::take(&mut inner.t.retired) };
+            (finishers, retired, wake, owned)
         };
         for f in finishers {
-            f();
+            caught.run(f);
         }
-        // Dropped here, outside the borrow.
-        retired.clear();
-        for w in wake.drain(..) {
-            w.wake();
+        while let Some(w) = retired.pop() {
+            caught.run(move || drop(w));
+        }
+        for w in &wake {
+            caught.run(|| w.wake_by_ref());
+        }
+        while let Some(w) = wake.pop() {
+            if Rc::strong_count(&w) == 1 {
+                // The table let go of the waker meanwhile: this is the last
+                // reference, and the drop runs the waker's destructor.
+                caught.run(move || drop(w));
+            }
+        }
+        while let Some(w) = owned.pop() {
+            caught.run(move || w.wake());
         }
         // The emptied vectors go back so that their capacity is reused (no
         // allocation in steady state), unless a callback above refilled the
         // driver's own meanwhile.
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
-            if inner.t.retired.is_empty() {
-                inner.t.retired = retired;
-            }
-            if inner.wake_buf.capacity() == 0 {
-                inner.wake_buf = wake;
+            put_back(&mut inner.wake_buf, wake);
+            put_back(&mut inner.t.retired, retired);
+            put_back(&mut inner.to_wake, owned);
+        }
+        caught
+    }
+
+    /// Re-raises a caught panic of foreign code, or keeps it for the next
+    /// turn if the thread is already unwinding (a second panic would abort).
+    #[inline]
+    fn raise(&self, caught: Caught) {
+        if let Some(p) = caught.0 {
+            self.raise_payload(p);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn raise_payload(&self, p: Payload) {
+        if std::thread::panicking() {
+            self.keep_panic(p);
+        } else {
+            std::panic::resume_unwind(p);
+        }
+    }
+
+    /// Keeps a caught panic of foreign code, re-raised by the next turn:
+    /// for callers that hold an output they must not lose, and destructors.
+    fn keep_panic(&self, p: Payload) {
+        match self.panicked.take() {
+            None => self.panicked.set(Some(p)),
+            Some(first) => {
+                self.panicked.set(Some(first));
+                core::mem::forget(p);
             }
         }
     }
 
-    /// Orphans deferred while `inner` was borrowed.
+    /// Runs the side work and re-raises a panic of foreign code in it: for
+    /// callers whose claims are all recorded, so that unwinding loses nothing.
+    fn settle(&self) {
+        let caught = self.run_side_work();
+        self.raise(caught);
+    }
+
+    /// Runs the side work and keeps a panic of foreign code in it for the
+    /// next turn: for callers holding an output, and destructors.
+    fn settle_quietly(&self) {
+        if let Some(p) = self.run_side_work().0 {
+            self.keep_panic(p);
+        }
+    }
+
+    /// Work deferred while `inner` was borrowed.
+    #[inline]
     fn run_deferred(&self) {
-        let pending = core::mem::take(&mut *self.deferred.borrow_mut());
-        if !pending.is_empty() {
-            let mut inner = self.inner.borrow_mut();
-            for (i, g) in pending {
-                inner.orphan(i, g);
-            }
+        if self.deferred.try_borrow().is_ok_and(|d| !d.is_empty()) {
+            self.run_deferred_now();
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn run_deferred_now(&self) {
+        let Ok(mut inner) = self.inner.try_borrow_mut() else { return };
+        let pending = core::mem::take(&mut *self.deferred.borrow_mut());
+        let mut teardown = false;
+        for d in pending {
+            match d {
+                Deferred::Orphan(i, g) => inner.orphan(i, g),
+                Deferred::Cancel(i, g) => inner.request_cancel(i, g),
+                Deferred::Teardown => teardown = true,
+            }
+        }
+        if teardown && !inner.closed {
+            let report = inner.teardown(self.deadline.get());
+            self.last_teardown.set(Some(report));
+        }
+    }
+
+    /// Starts `op`. Runs no foreign code: an operation that started returns
+    /// `Started`, or `StartedThen` if foreign code is left to run, which the
+    /// caller runs with [`settle_start`](Self::settle_start) once it has
+    /// recorded its claim.
     #[inline]
     pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
         // A constant `None` for operations that name no ring-bound
@@ -603,40 +855,136 @@ impl<K: Kernel> Shared<K> {
         if let Some(errno) = op.refuse(self.ring) {
             return self.refuse_start(op, ticket, errno);
         }
-        let r = {
-            let mut inner = self.inner.borrow_mut();
-            let r = inner.start(op, ticket, cx);
-            if !inner.has_poll_side_work() {
-                // The common case returns straight away, so that the result
-                // need not be kept across the call below.
-                return r;
-            }
-            r
+        // If the operation's own code panics, the value it was built from is
+        // dropped as the panic leaves, once the borrow is released.
+        let unwinding = Unwinding(self);
+        let r = match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.start(op, ticket, cx),
+            Err(_) => Start::Busy(op),
         };
-        self.wake_collected_slow();
+        core::mem::forget(unwinding);
         r
     }
 
-    #[inline]
-    pub(crate) fn poll_complete<T: Operation>(
-        &self,
-        index: u32,
-        generation: u32,
-        cx: &mut Context<'_>,
-    ) -> Poll<(T::Output, bool)> {
-        let (r, side_work) = {
-            let mut inner = self.inner.borrow_mut();
-            let r = inner.poll_complete::<T>(index, generation, cx);
-            (r, inner.has_poll_side_work())
+    /// What follows `StartedThen`, once the future recorded its claim on
+    /// entry `index` at `generation`: its waker is cloned if the table had
+    /// none like it (foreign code, run with the state not borrowed), and the
+    /// side work runs. A panic here propagates; the claim is safe.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn settle_start(&self, index: u32, generation: u32, cx: &mut Context<'_>) {
+        let needs_waker = self.inner.try_borrow_mut().is_ok_and(|mut inner| {
+            inner.t.slots.get(index, generation).is_some_and(|s| s.waker == NO_WAKER && s.phase != Phase::Orphaned)
+        });
+        if needs_waker {
+            self.install_waker(index, generation, cx);
+        } else {
+            self.settle();
+        }
+    }
+
+    /// Clones the waker of a future that has a claim on entry `index` at
+    /// `generation`, with the state not borrowed, and stores the clone in
+    /// the entry; then runs the side work (re-raising a panic in it).
+    #[cold]
+    #[inline(never)]
+    fn install_waker(&self, index: u32, generation: u32, cx: &mut Context<'_>) {
+        let w = cx.waker().clone();
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.install_waker(index, generation, w),
+            // Called from inside the driver: the future polls again.
+            Err(_) => w.wake(),
+        }
+        self.settle();
+    }
+
+    /// What follows `Wait` (or a chain's wait), once the future recorded
+    /// its ticket: its waker is cloned with the state not borrowed and
+    /// stored with the ticket (or, if the waiter was woken meanwhile, woken
+    /// at once); then the side work runs. A panic here propagates; the
+    /// ticket is safe.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn settle_wait(&self, ticket: u64, cx: &mut Context<'_>) {
+        enum Waiter {
+            Current,
+            NeedsClone,
+            Gone,
+        }
+        let state = match self.inner.try_borrow() {
+            Ok(inner) => match inner.waiters.iter().find(|(t, _)| *t == ticket) {
+                Some((_, Some(w))) if w.will_wake(cx.waker()) => Waiter::Current,
+                Some(_) => Waiter::NeedsClone,
+                None => Waiter::Gone,
+            },
+            Err(_) => Waiter::Gone,
         };
-        if side_work {
-            self.wake_collected_slow();
+        let mut caught = Caught::default();
+        match state {
+            Waiter::Current => {}
+            Waiter::NeedsClone => {
+                let w = cx.waker().clone();
+                let placed = match self.inner.try_borrow_mut() {
+                    Ok(mut inner) => match inner.waiters.iter_mut().find(|(t, _)| *t == ticket) {
+                        Some(entry) => Ok(entry.1.replace(w)),
+                        None => Err(w),
+                    },
+                    Err(_) => Err(w),
+                };
+                match placed {
+                    // The waker it replaced, dropped with the state not borrowed.
+                    Ok(old) => caught.run(move || drop(old)),
+                    // Woken (taken off the queue) while the clone ran.
+                    Err(w) => caught.run(move || w.wake()),
+                }
+            }
+            Waiter::Gone => caught.run(|| cx.waker().wake_by_ref()),
         }
-        match r {
-            // Outside the borrow: `complete` is the operation's code.
-            Poll::Ready((op, result, last, cancelled)) => Poll::Ready((op.complete(result, last), cancelled)),
-            Poll::Pending => Poll::Pending,
+        let rest = self.run_side_work();
+        if let Some(p) = rest.0 {
+            caught.keep(p);
         }
+        self.raise(caught);
+    }
+
+    /// Polls the operation at `index`/`generation` for its completion. Runs
+    /// no foreign code before the value is out of the table: a `Ready`
+    /// carries it, and whether side work is left for
+    /// [`after_collect`](Self::after_collect) once the output is made.
+    #[inline]
+    pub(crate) fn poll_complete<T: Operation>(&self, index: u32, generation: u32, cx: &mut Context<'_>) -> Collect<T> {
+        let Ok(mut inner) = self.inner.try_borrow_mut() else {
+            // Called from inside the driver: nothing changed; poll again.
+            cx.waker().wake_by_ref();
+            return Collect::Pending;
+        };
+        match inner.poll_complete::<T>(index, generation, cx) {
+            Polled::Ready(op, result, last, cancelled) => {
+                Collect::Ready { op, result, last, cancelled, side_work: inner.has_poll_side_work() }
+            }
+            Polled::Pending => {
+                let side_work = inner.has_poll_side_work();
+                drop(inner);
+                if side_work {
+                    self.settle();
+                }
+                Collect::Pending
+            }
+            Polled::NeedWaker => {
+                drop(inner);
+                self.install_waker(index, generation, cx);
+                Collect::Pending
+            }
+        }
+    }
+
+    /// The side work left by a `Ready` collection, run once the output is
+    /// made; a panic in it is kept for the next turn, so the output is not
+    /// lost.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn after_collect(&self) {
+        self.settle_quietly();
     }
 
     /// An operation that refused this driver's ring: it never reaches the
@@ -649,86 +997,191 @@ impl<K: Kernel> Shared<K> {
     }
 
     pub(crate) fn request_cancel(&self, index: u32, generation: u32) {
-        self.inner.borrow_mut().request_cancel(index, generation);
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.request_cancel(index, generation),
+            Err(_) => self.deferred.borrow_mut().push(Deferred::Cancel(index, generation)),
+        }
     }
 
+    /// Polls a stream's entry for its next item. `Multishot::item` is the
+    /// operation's own code and runs with the state not borrowed.
     pub(crate) fn poll_stream<T: Multishot>(
         &self,
         index: u32,
         generation: u32,
         cx: &mut Context<'_>,
     ) -> StreamPoll<T::Item, T> {
-        let r = self.inner.borrow_mut().poll_stream::<T>(index, generation, cx);
-        if !matches!(r, StreamPoll::Pending | StreamPoll::Item(_)) {
-            self.wake_collected();
+        loop {
+            let step = match self.inner.try_borrow_mut() {
+                Ok(mut inner) => inner.stream_step::<T>(index, generation, cx),
+                Err(_) => {
+                    cx.waker().wake_by_ref();
+                    return StreamPoll::Pending;
+                }
+            };
+            match step {
+                StreamStep::Cqe(value, cqe) => {
+                    // SAFETY: `value` is the stream's value in its cell, where it stays until the terminal completion is
+                    // taken, which only this stream's owner does (it is polling now, so it cannot be dropping) or
+                    // `Shared`'s drop (this owner holds a count). Nothing else references it during the call; `item`
+                    // may run while the operation is in flight, which the `Multishot` contract allows for.
+                    if let Some(item) = unsafe { (*value).0.item(cqe) } {
+                        return StreamPoll::Item(item);
+                    }
+                }
+                StreamStep::Last(mut op, cqe, side_work) => {
+                    let item = op.0.item(cqe);
+                    if side_work {
+                        self.after_collect();
+                    }
+                    return StreamPoll::Last(item, op.0);
+                }
+                StreamStep::End(op, side_work) => {
+                    if side_work {
+                        self.after_collect();
+                    }
+                    return StreamPoll::End(op.0);
+                }
+                StreamStep::Pending(side_work) => {
+                    if side_work {
+                        self.settle();
+                    }
+                    return StreamPoll::Pending;
+                }
+                StreamStep::NeedWaker => {
+                    self.install_waker(index, generation, cx);
+                    return StreamPoll::Pending;
+                }
+            }
         }
-        r
     }
 
     pub(crate) fn orphan(&self, index: u32, generation: u32) {
-        let done = match self.inner.try_borrow_mut() {
-            Ok(mut inner) => {
-                inner.orphan(index, generation);
-                true
-            }
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.orphan(index, generation),
             Err(_) => {
-                self.deferred.borrow_mut().push((index, generation));
-                false
+                self.deferred.borrow_mut().push(Deferred::Orphan(index, generation));
+                return;
             }
-        };
-        if done {
-            self.wake_collected();
+        }
+        if self.has_side_work() {
+            self.settle_quietly();
         }
     }
 
     pub(crate) fn forget_ticket(&self, ticket: Option<u64>) {
         let Some(t) = ticket else { return };
-        if let Ok(mut inner) = self.inner.try_borrow_mut() {
-            inner.waiters.retain(|(x, _)| *x != t);
-            // The departing waiter may have been the one a free credit was
-            // meant for: pass the turn on.
-            inner.wake_first_waiter();
+        let old = match self.inner.try_borrow_mut() {
+            Ok(mut inner) => {
+                let old = inner.remove_waiter(t);
+                // The departing waiter may have been the one a free credit
+                // was meant for: pass the turn on.
+                inner.wake_first_waiter();
+                old
+            }
+            // Called from inside the driver: the ticket stays queued, and
+            // costs one spurious wake-up when its turn comes.
+            Err(_) => return,
+        };
+        let mut caught = Caught::default();
+        caught.run(move || drop(old));
+        if let Some(p) = caught.0 {
+            self.keep_panic(p);
         }
-        self.wake_collected_try();
-    }
-
-    fn wake_collected_try(&self) {
-        if self.inner.try_borrow_mut().is_ok() {
-            self.wake_collected();
-        }
+        self.settle_quietly();
     }
 
     fn park(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.turn(true, timeout)
     }
 
-    /// One turn of the driver: submit, maybe wait, reap, wake.
+    /// One turn of the driver: submit, maybe wait, reap, wake. A panic of
+    /// foreign code the driver ran (here, or kept from earlier) is re-raised
+    /// once everything else ran.
     fn turn(&self, wait: bool, timeout: Option<Duration>) -> io::Result<()> {
         self.run_deferred();
-        let r = self.inner.borrow_mut().turn(wait, timeout);
-        self.wake_collected();
+        let r = match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.turn(wait, timeout),
+            Err(_) => return Err(Error::Reentrant.into()),
+        };
+        let mut caught = if self.has_side_work() { self.run_side_work() } else { Caught::default() };
+        if caught.0.is_none() {
+            caught.0 = self.panicked.take();
+        }
+        self.raise(caught);
         r
     }
 
-    pub(crate) fn teardown(&self) -> TeardownReport {
+    /// Tears the driver down (see the module docs). `explicit` for
+    /// [`Driver::shutdown`], which re-raises a panic of foreign code it ran;
+    /// the last handle's drop keeps it instead.
+    pub(crate) fn teardown(&self, explicit: bool) -> TeardownReport {
         self.run_deferred();
-        let report = self.inner.borrow_mut().teardown();
+        let report = match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.teardown(self.deadline.get()),
+            Err(_) => {
+                // Called from inside the driver (a destructor it ran):
+                // deferred to the end of what it is doing.
+                self.deferred.borrow_mut().push(Deferred::Teardown);
+                return TeardownReport::default();
+            }
+        };
         self.last_teardown.set(Some(report));
-        self.wake_collected();
+        if explicit {
+            self.settle();
+        } else {
+            self.settle_quietly();
+        }
         report
+    }
+}
+
+/// Runs the side work if a panic leaves a driver call that borrowed the
+/// state (an operation's `prepare`): after the borrow is released, so the
+/// values the driver took back are dropped with the state not borrowed. Its
+/// drop only runs while unwinding (the normal path forgets it), where a
+/// second panic would abort, so panics in the side work are kept.
+pub(crate) struct Unwinding<'a, K: Kernel>(pub(crate) &'a Shared<K>);
+
+impl<K: Kernel> Drop for Unwinding<'_, K> {
+    fn drop(&mut self) {
+        self.0.settle_quietly();
     }
 }
 
 impl<K: Kernel> Drop for Shared<K> {
     fn drop(&mut self) {
+        let deadline = self.deadline.get();
+        // A panic kept for a turn that will never come: leaked, since
+        // dropping a payload is foreign code too.
+        core::mem::forget(self.panicked.take());
         let inner = self.inner.get_mut();
         if !inner.closed {
-            inner.teardown();
+            inner.teardown(deadline);
         }
-        // Nothing borrows the state any more: the orphans' finishers (and
-        // their destructors) can run here directly.
+        // Nothing borrows the state any more (nothing else holds it): the
+        // foreign code left (the orphans' finishers, the drops of wakers and
+        // of values still stored) runs here directly, each call caught so
+        // that one panic does not skip the others.
+        let mut caught = Caught::default();
         for f in core::mem::take(&mut inner.t.finishers) {
-            f();
+            caught.run(f);
+        }
+        let mut table_wakers = Vec::new();
+        inner.t.wakers.take_all(&mut table_wakers);
+        let wakers = core::mem::take(&mut inner.t.retired)
+            .into_iter()
+            .chain(table_wakers)
+            .chain(core::mem::take(&mut inner.woken_at_teardown))
+            .chain(core::mem::take(&mut inner.wake_buf));
+        for w in wakers {
+            caught.run(move || drop(w));
+        }
+        let owned = core::mem::take(&mut inner.to_wake)
+            .into_iter()
+            .chain(core::mem::take(&mut inner.waiters).into_iter().filter_map(|(_, w)| w));
+        for w in owned {
+            caught.run(move || drop(w));
         }
         if let Some(storage) = inner.t.storage.take() {
             if inner.leaked {
@@ -737,7 +1190,14 @@ impl<K: Kernel> Drop for Shared<K> {
                 // SAFETY: teardown saw every operation's terminal
                 // completion (otherwise `leaked` would be set), so the
                 // kernel uses none of the values any more.
-                unsafe { storage.free() };
+                unsafe { storage.free(&mut caught) };
+            }
+        }
+        if let Some(p) = caught.0 {
+            if std::thread::panicking() {
+                core::mem::forget(p);
+            } else {
+                std::panic::resume_unwind(p);
             }
         }
     }
@@ -876,20 +1336,23 @@ impl<K: Kernel> Inner<K> {
             || !self.to_wake.is_empty()
             || !self.t.finishers.is_empty()
             || !self.t.retired.is_empty()
+            || !self.woken_at_teardown.is_empty()
     }
 
     /// The part of [`has_side_work`](Self::has_side_work) that starting or
     /// collecting an operation can create: a waker retired (replaced as the
     /// most recent one, or left by the freed entry) and waiters woken for
     /// the room it made. Neither marks a waker due nor queues a finisher:
-    /// only reaping does, and every turn that reaps calls
-    /// `wake_collected` afterwards (a waker left due by a panic there is
-    /// woken at the next turn, which does not block while one is due).
+    /// only reaping does, and every turn that reaps runs the side work
+    /// afterwards (a panic in one waker does not keep the others from being
+    /// woken: `Shared::run_side_work` catches each).
     #[inline(always)]
     fn has_poll_side_work(&self) -> bool {
         !self.t.retired.is_empty() || !self.to_wake.is_empty()
     }
 
+    /// Starts `op` (see `Shared::start`); runs no foreign code but the
+    /// operation's own `is_128` and `prepare`.
     #[inline]
     fn start<T: Operation>(&mut self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
         let need = T::CQES.max(1);
@@ -897,7 +1360,7 @@ impl<K: Kernel> Inner<K> {
         // entry free, and this is not a returning waiter.
         let room = self.t.credits >= need && self.t.slots.in_use() < self.t.slots.len();
         if self.closed || ticket.is_some() || !self.waiters.is_empty() || !room {
-            if let Some(refused) = self.start_contended(ticket, need, cx) {
+            if let Some(refused) = self.start_contended(ticket, need) {
                 return match refused {
                     Contended::Closed => Start::Closed(op),
                     Contended::Wait(t) => Start::Wait(op, t),
@@ -920,7 +1383,7 @@ impl<K: Kernel> Inner<K> {
         // table and the storage have the same length.
         let ptr = unsafe { storage.put(index as usize, op) };
         if !self.write_sqe(ptr, index, generation) && !self.write_sqe_after_making_room(ptr, index, generation) {
-            return self.unstart::<T>(index, cx);
+            return self.unstart::<T>(index);
         }
         self.started::<T>(index, generation, need, cx)
     }
@@ -935,7 +1398,13 @@ impl<K: Kernel> Inner<K> {
         // written: the guard takes the value back out of its cell and frees
         // the entry while unwinding, so the entry is not stranded until
         // teardown.
-        let mut undo = UndoStart { storage, slots: &mut self.t.slots, index, armed: true };
+        let undo = UndoStart {
+            storage,
+            slots: &mut self.t.slots,
+            finishers: &mut self.t.finishers,
+            take: drop_later::<T>,
+            index,
+        };
         let user_data = slot::encode(index, generation);
         // SAFETY: the SQE is built by `prepare` from the value at its final address in the table, where it stays until
         // the terminal completion (the Operation contract); `ptr` is that value and nothing else uses it meanwhile.
@@ -946,7 +1415,7 @@ impl<K: Kernel> Inner<K> {
                 sqe
             })
         };
-        undo.armed = false;
+        core::mem::forget(undo);
         pushed.is_ok()
     }
 
@@ -959,9 +1428,13 @@ impl<K: Kernel> Inner<K> {
         self.make_sq_room() && self.write_sqe(ptr, index, generation)
     }
 
-    /// The bookkeeping of an operation whose SQE is written: settled before
-    /// any foreign code runs (a waker clone), so that a waker whose clone
-    /// panics leaves the table consistent (credits taken, hooks set).
+    /// The bookkeeping of an operation whose SQE is written, all of it done
+    /// with no foreign code: the future's waker is registered only if that
+    /// needs no clone (it wakes like the most recent waker); otherwise the
+    /// entry has none yet and the result is `StartedThen`, so that the
+    /// future records its claim before its waker is cloned (a clone that
+    /// panics, or calls back into the driver, then finds the claim made and
+    /// the table consistent).
     #[inline]
     fn started<T: Operation>(&mut self, index: u32, generation: u32, need: u32, cx: &mut Context<'_>) -> Start<T> {
         self.t.credits -= need;
@@ -972,13 +1445,36 @@ impl<K: Kernel> Inner<K> {
         // a finished operation's hooks are simply overwritten by the next.
         slot.orphan_hook = Some(orphan_hook::<T>);
         slot.cqe_hook = if T::MULTISHOT { Some(cqe_hook::<T>) } else { None };
-        slot.waker = self.t.wakers.register(cx.waker(), &mut self.t.retired);
+        let user_data = slot::encode(index, generation);
+        match self.t.wakers.register_same(cx.waker()) {
+            Some(w) => slot.waker = w,
+            None => {
+                slot.waker = NO_WAKER;
+                return self.started_without_waker(user_data);
+            }
+        }
         if !self.submit_at_park_only {
             self.maybe_submit();
         }
         // Another waiter may fit in the remaining credits.
         self.wake_first_waiter();
-        Start::Started(slot::encode(index, generation))
+        if self.has_poll_side_work() {
+            return Start::StartedThen(user_data);
+        }
+        Start::Started(user_data)
+    }
+
+    /// The end of [`started`](Self::started) for an operation whose waker
+    /// needs a clone (its task is not the most recent one's), which the
+    /// future makes after recording its claim.
+    #[cold]
+    #[inline(never)]
+    fn started_without_waker<T>(&mut self, user_data: u64) -> Start<T> {
+        if !self.submit_at_park_only {
+            self.maybe_submit();
+        }
+        self.wake_first_waiter();
+        Start::StartedThen(user_data)
     }
 
     /// Submits (and, under SQPOLL, waits for the poll thread) until the SQ
@@ -1019,15 +1515,21 @@ impl<K: Kernel> Inner<K> {
         let ptr = unsafe { storage.put(index as usize, op) };
         // As in `start`: a panicking `prepare128` leaves nothing behind.
         let mut sqe = {
-            let mut undo = UndoStart { storage, slots: &mut self.t.slots, index, armed: true };
+            let undo = UndoStart {
+                storage,
+                slots: &mut self.t.slots,
+                finishers: &mut self.t.finishers,
+                take: drop_later::<T>,
+                index,
+            };
             // SAFETY: `ptr` is the value at its final address; nothing else uses it.
             let sqe = unsafe { (*ptr).prepare128() };
-            undo.armed = false;
+            core::mem::forget(undo);
             sqe
         };
         sqe.sqe.user_data = slot::encode(index, generation);
         if self.push128(&sqe).is_err() {
-            return self.unstart::<T>(index, cx);
+            return self.unstart::<T>(index);
         }
         self.started::<T>(index, generation, need, cx)
     }
@@ -1037,7 +1539,7 @@ impl<K: Kernel> Inner<K> {
     /// waiter coming back. Returns `None` if it may start now.
     #[cold]
     #[inline(never)]
-    fn start_contended(&mut self, ticket: Option<u64>, need: u32, cx: &mut Context<'_>) -> Option<Contended> {
+    fn start_contended(&mut self, ticket: Option<u64>, need: u32) -> Option<Contended> {
         if self.closed {
             // No ring any more: the operation never reaches the kernel and
             // completes as cancelled.
@@ -1065,23 +1567,37 @@ impl<K: Kernel> Inner<K> {
                 self.next_ticket += 1;
                 self.next_ticket
             });
-            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
-                Some(w) => {
-                    if !w.1.will_wake(cx.waker()) {
-                        self.t.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
-                    }
-                }
-                // A waiter that was woken and lost the race keeps its place
-                // at the front; a newcomer goes to the back.
-                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
-                None => self.waiters.push_back((t, cx.waker().clone())),
-            }
+            self.queue_waiter(t, ticket.is_some());
             return Some(Contended::Wait(t));
         }
         if let Some(t) = ticket {
-            self.waiters.retain(|(x, _)| *x != t);
+            if let Some(w) = self.remove_waiter(t) {
+                self.t.retired.push(Rc::new(w));
+            }
         }
         None
+    }
+
+    /// Puts waiter `t` in the queue unless it is there: a waiter that was
+    /// woken and lost the race keeps its place at the front (`returning`),
+    /// a newcomer goes to the back. Its waker is stored later, cloned
+    /// outside the borrow (see `Shared::settle_wait`).
+    fn queue_waiter(&mut self, t: u64, returning: bool) {
+        if self.waiters.iter().any(|(x, _)| *x == t) {
+            return;
+        }
+        if returning {
+            self.waiters.push_front((t, None));
+        } else {
+            self.waiters.push_back((t, None));
+        }
+    }
+
+    /// Takes waiter `t` off the queue; returns its waker, for the caller to
+    /// drop outside the borrow.
+    fn remove_waiter(&mut self, t: u64) -> Option<Waker> {
+        let i = self.waiters.iter().position(|(x, _)| *x == t)?;
+        self.waiters.remove(i).and_then(|(_, w)| w)
     }
 
     /// Undoes a start whose SQE could not be written (the SQ stayed full):
@@ -1089,7 +1605,7 @@ impl<K: Kernel> Inner<K> {
     /// in the queue.
     #[cold]
     #[inline(never)]
-    fn unstart<T: Operation>(&mut self, index: u32, cx: &mut Context<'_>) -> Start<T> {
+    fn unstart<T: Operation>(&mut self, index: u32) -> Start<T> {
         let storage = self.t.storage.as_ref().expect("storage exists until teardown");
         // SAFETY: the SQE was not published, so the kernel holds no
         // pointer into the value.
@@ -1097,7 +1613,7 @@ impl<K: Kernel> Inner<K> {
         self.t.free_entry(index);
         self.next_ticket += 1;
         let t = self.next_ticket;
-        self.waiters.push_front((t, cx.waker().clone()));
+        self.waiters.push_front((t, None));
         Start::Wait(op, t)
     }
 
@@ -1107,7 +1623,6 @@ impl<K: Kernel> Inner<K> {
         members: Vec<chain::Member>,
         hard: bool,
         ticket: Option<u64>,
-        cx: &mut Context<'_>,
     ) -> chain::ChainStart {
         if self.closed {
             return chain::ChainStart::Failed(Error::NotConfigured("the driver is shut down"), members);
@@ -1130,19 +1645,13 @@ impl<K: Kernel> Inner<K> {
                 self.next_ticket += 1;
                 self.next_ticket
             });
-            match self.waiters.iter_mut().find(|(x, _)| *x == t) {
-                Some(w) => {
-                    if !w.1.will_wake(cx.waker()) {
-                        self.t.retired.push(core::mem::replace(&mut w.1, cx.waker().clone()));
-                    }
-                }
-                None if ticket.is_some() => self.waiters.push_front((t, cx.waker().clone())),
-                None => self.waiters.push_back((t, cx.waker().clone())),
-            }
+            self.queue_waiter(t, ticket.is_some());
             return chain::ChainStart::Wait(members, t);
         }
         if let Some(t) = ticket {
-            self.waiters.retain(|(x, _)| *x != t);
+            if let Some(w) = self.remove_waiter(t) {
+                self.t.retired.push(Rc::new(w));
+            }
         }
         let link = if hard { IOSQE_IO_HARDLINK } else { IOSQE_IO_LINK };
         let mut members = members;
@@ -1172,7 +1681,14 @@ impl<K: Kernel> Inner<K> {
         // was published).
         let mut sqes = Vec::with_capacity(n as usize);
         {
-            let mut undo = UndoChain { storage, slots: &mut self.t.slots, entries: &entries, armed: true };
+            let mut undo = UndoChain {
+                storage,
+                slots: &mut self.t.slots,
+                finishers: &mut self.t.finishers,
+                entries: &entries,
+                members: &members,
+                armed: true,
+            };
             let last = entries.len() - 1;
             for (i, (m, &(index, generation))) in members.iter().zip(&entries).enumerate() {
                 // SAFETY: the cell holds the member's value, just put there, which nothing else uses.
@@ -1279,16 +1795,11 @@ impl<K: Kernel> Inner<K> {
     }
 
     #[inline]
-    fn poll_complete<T: Operation>(
-        &mut self,
-        index: u32,
-        generation: u32,
-        cx: &mut Context<'_>,
-    ) -> Poll<(T, Cqe, Cqe, bool)> {
+    fn poll_complete<T: Operation>(&mut self, index: u32, generation: u32, cx: &mut Context<'_>) -> Polled<T> {
         let Some(slot) = self.t.slots.get(index, generation) else {
             // The entry was reused: cannot happen for a live claim, because
             // only the claim's owner (this future) releases a non-orphan.
-            return Poll::Pending;
+            return Polled::Pending;
         };
         match slot.phase {
             Phase::Done => {
@@ -1304,46 +1815,58 @@ impl<K: Kernel> Inner<K> {
                 self.t.free_entry(index);
                 self.t.stats.completed += 1;
                 self.wake_first_waiter();
-                Poll::Ready((op, result, last, cancelled))
+                Polled::Ready(op, result, last, cancelled)
             }
-            Phase::InFlight => {
-                let w = self.t.wakers.update(slot.waker, cx.waker(), &mut self.t.retired);
-                slot.waker = w;
-                Poll::Pending
-            }
-            Phase::Orphaned | Phase::Free => Poll::Pending,
+            Phase::InFlight => match self.t.wakers.update_same(slot.waker, cx.waker(), &mut self.t.retired) {
+                Some(w) => {
+                    slot.waker = w;
+                    Polled::Pending
+                }
+                None => Polled::NeedWaker,
+            },
+            Phase::Orphaned | Phase::Free => Polled::Pending,
         }
     }
 
-    fn poll_stream<T: Multishot>(
-        &mut self,
-        index: u32,
-        generation: u32,
-        cx: &mut Context<'_>,
-    ) -> StreamPoll<T::Item, T> {
-        let Some(slot) = self.t.slots.get(index, generation) else { return StreamPoll::Pending };
+    /// Stores `w`, a clone made outside the borrow, as the waker of the
+    /// future that has a claim on entry `index` at `generation`. If the
+    /// entry has something to report already (a completion reaped while
+    /// the clone ran), the waker is marked due so that it is woken.
+    fn install_waker(&mut self, index: u32, generation: u32, w: Waker) {
+        let t = &mut self.t;
+        match t.slots.get(index, generation) {
+            Some(slot) if matches!(slot.phase, Phase::InFlight | Phase::Done) => {
+                slot.waker = t.wakers.update_owned(slot.waker, w, &mut t.retired);
+                if slot.phase == Phase::Done || slot.stream.as_ref().is_some_and(|q| !q.is_empty()) {
+                    t.wakers.mark_due(slot.waker);
+                }
+            }
+            // The claim is gone (cannot happen for a live future): dropped
+            // outside the borrow.
+            _ => t.retired.push(Rc::new(w)),
+        }
+    }
+
+    /// One step of a stream's poll (see `Shared::poll_stream`, which calls
+    /// `Multishot::item` outside the borrow).
+    fn stream_step<T: Multishot>(&mut self, index: u32, generation: u32, cx: &mut Context<'_>) -> StreamStep<T> {
+        let Some(slot) = self.t.slots.get(index, generation) else { return StreamStep::Pending(false) };
         let storage = self.t.storage.as_ref().expect("a live entry's storage is never leaked");
-        while let Some(cqe) = slot.stream.as_mut().and_then(|q| q.pop_front()) {
-            let terminal = !cqe.more();
-            // SAFETY: the cell holds this entry's `Streaming<T>`; `item` may
-            // run while the operation is in flight, which the `Multishot`
-            // contract allows for.
-            let value = unsafe { storage.get::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
-            // SAFETY: the pointer is to the live value in its cell, and
-            // nothing else holds a reference to it during this call.
-            let item = unsafe { (*value).0.item(cqe) };
-            if terminal {
-                // SAFETY: the terminal completion was seen.
-                let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("just checked");
-                self.t.slots.at(index).orphan_hook = None;
-                self.t.free_entry(index);
-                self.t.stats.completed += 1;
-                self.wake_first_waiter();
-                return StreamPoll::Last(item, op.0);
+        if let Some(cqe) = slot.stream.as_mut().and_then(|q| q.pop_front()) {
+            if cqe.more() {
+                // SAFETY: reading the address of the live value in its cell (of this stream's type: the entry is at the
+                // claim's generation, started by `start::<Streaming<T>>`).
+                let value =
+                    unsafe { storage.get::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
+                return StreamStep::Cqe(value, cqe);
             }
-            if let Some(item) = item {
-                return StreamPoll::Item(item);
-            }
+            // SAFETY: the terminal completion was seen: the kernel is done with the value.
+            let op = unsafe { storage.take::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
+            self.t.slots.at(index).orphan_hook = None;
+            self.t.free_entry(index);
+            self.t.stats.completed += 1;
+            self.wake_first_waiter();
+            return StreamStep::Last(op, cqe, self.has_poll_side_work());
         }
         if slot.phase == Phase::Done {
             // Ended with no completion left to deliver (cannot normally
@@ -1353,11 +1876,15 @@ impl<K: Kernel> Inner<K> {
             self.t.slots.at(index).orphan_hook = None;
             self.t.free_entry(index);
             self.wake_first_waiter();
-            return StreamPoll::End(op.0);
+            return StreamStep::End(op, self.has_poll_side_work());
         }
-        let w = self.t.wakers.update(slot.waker, cx.waker(), &mut self.t.retired);
-        slot.waker = w;
-        StreamPoll::Pending
+        match self.t.wakers.update_same(slot.waker, cx.waker(), &mut self.t.retired) {
+            Some(w) => {
+                slot.waker = w;
+                StreamStep::Pending(self.has_poll_side_work())
+            }
+            None => StreamStep::NeedWaker,
+        }
     }
 
     fn request_cancel(&mut self, index: u32, generation: u32) {
@@ -1457,7 +1984,11 @@ impl<K: Kernel> Inner<K> {
         let room = self.t.credits.min(self.t.slots.len() - self.t.slots.in_use());
         for _ in 0..room {
             let Some((_, w)) = self.waiters.pop_front() else { break };
-            self.to_wake.push(w);
+            // A waiter without a waker is cloning it right now; it finds
+            // itself off the queue and wakes its clone (`Shared::settle_wait`).
+            if let Some(w) = w {
+                self.to_wake.push(w);
+            }
         }
     }
 
@@ -1504,7 +2035,7 @@ impl<K: Kernel> Inner<K> {
         Ok(())
     }
 
-    fn teardown(&mut self) -> TeardownReport {
+    fn teardown(&mut self, deadline: Duration) -> TeardownReport {
         let mut report = TeardownReport::default();
         if self.closed {
             return report;
@@ -1529,7 +2060,6 @@ impl<K: Kernel> Inner<K> {
             self.cancel_backlog.push_back((i, g));
         }
         self.flush_cancels();
-        let deadline = self.deadline;
         loop {
             self.reap();
             let in_kernel =
@@ -1566,12 +2096,12 @@ impl<K: Kernel> Inner<K> {
         }
         // Waiters will find the driver closed.
         for (_, w) in self.waiters.drain(..) {
-            self.to_wake.push(w);
+            self.to_wake.extend(w);
         }
         for (_, slot) in self.t.slots.iter_mut() {
             slot.waker = NO_WAKER;
         }
-        self.t.wakers.take_all(&mut self.to_wake);
+        self.t.wakers.take_all(&mut self.woken_at_teardown);
         self.ring = None;
         report
     }

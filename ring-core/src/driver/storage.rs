@@ -220,15 +220,19 @@ impl Storage {
         }
     }
 
-    /// Frees the cells, dropping every value still stored.
+    /// Frees the cells, dropping every value still stored. Each value's
+    /// destructor is foreign code: it runs through `caught`, so that one
+    /// that panics does not keep the others from being dropped.
     ///
     /// # Safety
     ///
     /// The kernel must be done with every value (no operation in flight).
-    pub(crate) unsafe fn free(self) {
+    pub(crate) unsafe fn free(self, caught: &mut super::Caught) {
         for i in 0..self.len {
-            // SAFETY: per the contract.
-            unsafe { self.clear(i) };
+            // SAFETY: per the contract. A destructor that panics leaves its
+            // cell empty (`clear` empties it before dropping), so nothing is
+            // dropped twice.
+            caught.run(|| unsafe { self.clear(i) });
         }
         // SAFETY: the pointer came from Box::into_raw of a boxed slice of
         // this length, and is freed once (`self` is consumed).

@@ -16,24 +16,47 @@
 //! marks its entry's waker as due; the driver wakes each due waker once per
 //! turn, however many of its operations completed.
 //!
-//! Wakers are foreign code. This table never calls one: it hands clones
-//! out to be woken, and wakers whose count fell to zero out to be dropped,
-//! so the driver can do both once its state is no longer borrowed.
+//! Wakers are foreign code: cloning, waking or dropping one may panic or
+//! call back into the driver. This table never runs any of it. It never
+//! clones a waker: the driver clones outside its borrow and hands the clone
+//! in ([`register_owned`](Wakers::register_owned)), and a waker that wakes
+//! like one already stored ([`register_same`](Wakers::register_same), a
+//! comparison of two pointers) needs no clone at all. Each stored waker is
+//! behind an `Rc`, so that the due ones can be handed out for waking by a
+//! plain (non-atomic) count, without cloning the waker itself, and woken by
+//! reference once the driver's state is no longer borrowed. Wakers whose
+//! count of users fell to zero are handed out to be dropped there too.
 
-use core::task::Waker;
+use core::task::{RawWakerVTable, Waker};
+use std::rc::Rc;
 
 /// No waker.
 pub(crate) const NO_WAKER: u32 = u32::MAX;
 
 struct Entry {
     /// `None` while the entry is free.
-    waker: Option<Waker>,
+    waker: Option<Rc<Waker>>,
+    /// The waker's data pointer and vtable, kept beside it so that
+    /// [`Waker::will_wake`]'s comparison needs no load through the `Rc`
+    /// (the vtable is null while the entry is free: never a waker's).
+    data: *const (),
+    vtable: *const RawWakerVTable,
     /// Table entries that use this waker.
     users: u32,
     /// On the `due` list and not yet handed out.
     due: bool,
     /// Next free entry, while free.
     next_free: u32,
+}
+
+impl Entry {
+    /// Whether this entry holds a waker that wakes like `w`: what
+    /// [`Waker::will_wake`] compares (the data pointer and the vtable),
+    /// from the copies kept in the entry.
+    #[inline(always)]
+    fn wakes_like(&self, w: &Waker) -> bool {
+        core::ptr::eq(self.vtable, w.vtable()) && self.data == w.data()
+    }
 }
 
 /// The distinct wakers of the operations in flight.
@@ -46,31 +69,47 @@ pub(crate) struct Wakers {
     due: Vec<u32>,
 }
 
+/// A waker the table let go of, to be dropped once the driver's state is no
+/// longer borrowed.
+pub(crate) type Retired = Rc<Waker>;
+
 impl Wakers {
     pub(crate) fn new() -> Self {
         Wakers { entries: Vec::new(), free_head: NO_WAKER, last: NO_WAKER, due: Vec::new() }
     }
 
-    /// Registers one more user of a waker that wakes like `w`, and returns
-    /// its index. A waker this replaces as the most recent one, if nobody
-    /// uses it any more, goes to `retired`, to be dropped outside the
-    /// driver's borrow.
+    /// Registers one more user of the most recently registered waker if `w`
+    /// wakes like it, and returns its index; `None` if registering `w`
+    /// needs a clone of it (which the caller makes outside the driver's
+    /// borrow, then hands to [`register_owned`](Self::register_owned)).
     #[inline]
-    pub(crate) fn register(&mut self, w: &Waker, retired: &mut Vec<Waker>) -> u32 {
-        if let Some(e) = self.entries.get_mut(self.last as usize) {
-            if e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
-                e.users += 1;
-                return self.last;
-            }
+    pub(crate) fn register_same(&mut self, w: &Waker) -> Option<u32> {
+        let e = self.entries.get_mut(self.last as usize)?;
+        if e.wakes_like(w) {
+            e.users += 1;
+            return Some(self.last);
         }
-        self.register_new(w, retired)
+        None
     }
 
-    /// Stores a clone of `w` in a free entry (or a new one).
+    /// Registers one user of `w`, a clone the caller made, and returns its
+    /// index. A waker this replaces as the most recent one, if nobody uses
+    /// it any more, goes to `retired`, to be dropped outside the driver's
+    /// borrow; so does `w` itself if an equivalent waker is stored already.
     #[cold]
-    fn register_new(&mut self, w: &Waker, retired: &mut Vec<Waker>) -> u32 {
-        // Clone first: if the foreign clone panics, nothing has changed.
-        let waker = Some(w.clone());
+    pub(crate) fn register_owned(&mut self, w: Waker, retired: &mut Vec<Retired>) -> u32 {
+        if let Some(i) = self.register_same(&w) {
+            retired.push(Rc::new(w));
+            return i;
+        }
+        let entry = Entry {
+            data: w.data(),
+            vtable: w.vtable(),
+            waker: Some(Rc::new(w)),
+            users: 1,
+            due: false,
+            next_free: NO_WAKER,
+        };
         // The previous most recent waker may have been kept after its last
         // user left (see `unregister`); it is not the most recent any more.
         self.release_idle(retired);
@@ -78,27 +117,40 @@ impl Wakers {
             let i = self.free_head;
             let e = &mut self.entries[i as usize];
             self.free_head = e.next_free;
-            *e = Entry { waker, users: 1, due: false, next_free: NO_WAKER };
+            // The entry replaced is free: it holds no waker to drop here.
+            *e = entry;
             i
         } else {
-            self.entries.push(Entry { waker, users: 1, due: false, next_free: NO_WAKER });
+            self.entries.push(entry);
             (self.entries.len() - 1) as u32
         };
         self.last = index;
         index
     }
 
-    /// Replaces a user's waker `index` with one that wakes like `w` (the
-    /// operation was polled again, perhaps by another task). Returns the new
-    /// index; a waker that lost its last user goes to `retired`.
+    /// Moves a user of waker `index` to one that wakes like `w` (the
+    /// operation was polled again, perhaps by another task), if that needs
+    /// no clone: `w` wakes like waker `index` itself, or like the most
+    /// recent one. Returns the new index, or `None` if a clone of `w` is
+    /// needed (see [`update_owned`](Self::update_owned)). A waker that lost
+    /// its last user goes to `retired`.
     #[inline]
-    pub(crate) fn update(&mut self, index: u32, w: &Waker, retired: &mut Vec<Waker>) -> u32 {
-        if let Some(e) = self.entries.get(index as usize) {
-            if e.waker.as_ref().is_some_and(|x| x.will_wake(w)) {
-                return index;
-            }
+    pub(crate) fn update_same(&mut self, index: u32, w: &Waker, retired: &mut Vec<Retired>) -> Option<u32> {
+        if self.entries.get(index as usize).is_some_and(|e| e.wakes_like(w)) {
+            return Some(index);
         }
-        let new = self.register(w, retired);
+        let new = self.register_same(w)?;
+        if let Some(old) = self.unregister(index) {
+            retired.push(old);
+        }
+        Some(new)
+    }
+
+    /// Moves a user of waker `index` (`NO_WAKER` for none) to `w`, a clone
+    /// the caller made. Returns the new index.
+    #[cold]
+    pub(crate) fn update_owned(&mut self, index: u32, w: Waker, retired: &mut Vec<Retired>) -> u32 {
+        let new = self.register_owned(w, retired);
         if let Some(old) = self.unregister(index) {
             retired.push(old);
         }
@@ -111,11 +163,11 @@ impl Wakers {
     /// the driver). The most recently registered waker is kept even then,
     /// since its task is the likeliest to start the next operation (a task
     /// awaiting one operation at a time would otherwise clone and drop its
-    /// waker for every operation); `register_new` lets it go when another
+    /// waker for every operation); `register_owned` lets it go when another
     /// waker takes its place, and `release_idle` at the driver's next turn.
     #[inline]
     #[must_use = "drop the waker outside the driver's borrow"]
-    pub(crate) fn unregister(&mut self, index: u32) -> Option<Waker> {
+    pub(crate) fn unregister(&mut self, index: u32) -> Option<Retired> {
         let e = self.entries.get_mut(index as usize)?;
         debug_assert!(e.users > 0, "unregistering a waker nobody uses");
         e.users -= 1;
@@ -129,6 +181,7 @@ impl Wakers {
         }
         e.next_free = self.free_head;
         self.free_head = index;
+        e.vtable = core::ptr::null();
         e.waker.take()
     }
 
@@ -137,13 +190,14 @@ impl Wakers {
     /// operation's end and the next one's start on the same task, never
     /// indefinitely: a waker may own its task, and the task a handle to
     /// the driver, which would otherwise be kept alive by its own table.
-    pub(crate) fn release_idle(&mut self, retired: &mut Vec<Waker>) {
+    pub(crate) fn release_idle(&mut self, retired: &mut Vec<Retired>) {
         let last = self.last;
         if let Some(e) = self.entries.get_mut(last as usize) {
             if e.users == 0 {
                 if let Some(w) = e.waker.take() {
                     retired.push(w);
                 }
+                e.vtable = core::ptr::null();
                 e.due = false;
                 e.next_free = self.free_head;
                 self.free_head = last;
@@ -169,19 +223,19 @@ impl Wakers {
         !self.due.is_empty()
     }
 
-    /// Moves a clone of every due waker into `out`, clearing the marks.
-    pub(crate) fn take_due(&mut self, out: &mut Vec<Waker>) {
-        // All marks are cleared before any foreign clone runs: if a clone
-        // panics, the wake-ups of this turn are lost with the panic, but no
-        // waker is left marked without being listed (which would keep it
-        // from ever being marked, and woken, again).
-        let entries = &mut self.entries;
+    /// Moves every due waker into `out` (a counted reference: no foreign
+    /// code runs), clearing the marks. The caller wakes them by reference
+    /// once the driver's state is no longer borrowed.
+    pub(crate) fn take_due(&mut self, out: &mut Vec<Rc<Waker>>) {
         // An entry freed (and perhaps reused) since it was marked has its
-        // mark cleared; it is skipped, or listed once if marked again.
-        self.due.retain(|&i| core::mem::take(&mut entries[i as usize].due));
-        for &i in &self.due {
-            if let Some(w) = &self.entries[i as usize].waker {
-                out.push(w.clone());
+        // mark cleared; it is skipped, or listed once if marked again (its
+        // index is then on the list twice, and only the first finds it set).
+        for k in 0..self.due.len() {
+            let e = &mut self.entries[self.due[k] as usize];
+            if core::mem::take(&mut e.due) {
+                if let Some(w) = &e.waker {
+                    out.push(w.clone());
+                }
             }
         }
         self.due.clear();
@@ -189,7 +243,7 @@ impl Wakers {
 
     /// Takes every waker out (teardown): each is returned to be woken, so
     /// that whoever waits on an operation finds the driver closed.
-    pub(crate) fn take_all(&mut self, out: &mut Vec<Waker>) {
+    pub(crate) fn take_all(&mut self, out: &mut Vec<Rc<Waker>>) {
         self.due.clear();
         for e in &mut self.entries {
             e.due = false;
@@ -218,15 +272,21 @@ mod tests {
         }
     }
 
+    /// Registers `w` as the driver does: without a clone if it wakes like
+    /// the most recent waker, else with a clone made by the caller.
+    fn register(t: &mut Wakers, w: &Waker, retired: &mut Vec<Retired>) -> u32 {
+        t.register_same(w).unwrap_or_else(|| t.register_owned(w.clone(), retired))
+    }
+
     #[test]
     fn one_waker_is_stored_once_and_woken_once_per_turn() {
         let c = Arc::new(Count(AtomicUsize::new(0)));
         let w = Waker::from(c.clone());
         let mut t = Wakers::new();
         let mut retired = Vec::new();
-        let a = t.register(&w, &mut retired);
-        let b = t.register(&w, &mut retired);
-        assert_eq!(a, b);
+        let a = register(&mut t, &w, &mut retired);
+        assert_eq!(t.register_same(&w), Some(a), "the second registration needs no clone");
+        let b = a;
         // One clone in the table (plus ours and the Arc in `c`).
         assert_eq!(Arc::strong_count(&c), 3);
         t.mark_due(a);
@@ -234,19 +294,22 @@ mod tests {
         let mut out = Vec::new();
         t.take_due(&mut out);
         assert_eq!(out.len(), 1);
-        out.drain(..).for_each(Waker::wake);
+        // Handed out by reference count: no clone of the waker itself.
+        assert_eq!(Arc::strong_count(&c), 3);
+        out.drain(..).for_each(|w| w.wake_by_ref());
         assert_eq!(c.0.load(Ordering::SeqCst), 1);
         assert!(t.unregister(a).is_none());
         // The most recent waker outlives its last user, for the next
         // operation of the same task: registering again clones nothing.
         assert!(t.unregister(b).is_none());
         assert_eq!(Arc::strong_count(&c), 3);
-        assert_eq!(t.register(&w, &mut retired), a);
+        assert_eq!(t.register_same(&w), Some(a));
         assert_eq!(Arc::strong_count(&c), 3);
         assert!(t.unregister(a).is_none());
         // Another waker takes its place: the idle one is handed out.
         let other = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
-        t.register(&other, &mut retired);
+        assert_eq!(t.register_same(&other), None, "another waker needs a clone");
+        t.register_owned(other.clone(), &mut retired);
         assert_eq!(retired.len(), 1);
         retired.clear();
         assert_eq!(Arc::strong_count(&c), 2);
@@ -258,7 +321,7 @@ mod tests {
         let w = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
         let mut t = Wakers::new();
         let mut retired = Vec::new();
-        let a = t.register(&w, &mut retired);
+        let a = register(&mut t, &w, &mut retired);
         t.mark_due(a);
         t.mark_due(a);
         // The list grows by distinct wakers, not by completions.
@@ -269,23 +332,38 @@ mod tests {
     }
 
     #[test]
+    fn an_owned_clone_like_the_stored_one_is_retired() {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        let w = Waker::from(c.clone());
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        let a = register(&mut t, &w, &mut retired);
+        assert_eq!(t.register_owned(w.clone(), &mut retired), a);
+        assert_eq!(retired.len(), 1, "the duplicate goes out to be dropped");
+        assert!(t.unregister(a).is_none());
+        assert!(t.unregister(a).is_none());
+    }
+
+    #[test]
     fn different_wakers_get_different_entries_and_freed_ones_are_reused() {
         let c1 = Arc::new(Count(AtomicUsize::new(0)));
         let c2 = Arc::new(Count(AtomicUsize::new(0)));
         let (w1, w2) = (Waker::from(c1.clone()), Waker::from(c2.clone()));
         let mut t = Wakers::new();
         let mut retired = Vec::new();
-        let a = t.register(&w1, &mut retired);
-        let b = t.register(&w2, &mut retired);
+        let a = register(&mut t, &w1, &mut retired);
+        let b = register(&mut t, &w2, &mut retired);
         assert_ne!(a, b);
         // Marked, then freed before the turn: nobody is woken.
         t.mark_due(a);
         drop(t.unregister(a).expect("not the most recent: freed"));
-        let c = t.register(&w2, &mut retired);
+        let c = register(&mut t, &w2, &mut retired);
         assert_eq!(c, b);
-        let d = t.update(c, &w1, &mut retired);
+        assert_eq!(t.update_same(c, &w1, &mut retired), None, "w1 is no longer stored: a clone is needed");
+        let d = t.update_owned(c, w1.clone(), &mut retired);
         assert!(retired.is_empty(), "b still has a user");
         assert_eq!(d, a, "the freed entry is reused");
+        assert_eq!(t.update_same(d, &w1, &mut retired), Some(d));
         let mut out = Vec::new();
         t.take_due(&mut out);
         assert!(out.is_empty());

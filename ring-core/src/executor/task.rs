@@ -165,14 +165,18 @@ impl Scheduler {
         F::Output: 'static,
     {
         let state = Rc::new(RefCell::new(JoinState { result: None, waker: None }));
-        let st = state.clone();
+        let mut completer = Completer { state: Some(state.clone()) };
+        // The task's panic is caught here, where its handle can be told, and
+        // whatever way the task ends (output, panic, or dropped unfinished
+        // with the runtime) its handle is given the outcome and woken.
         let wrapped = async move {
-            let out = fut.await;
-            let mut s = st.borrow_mut();
-            s.result = Some(Ok(out));
-            if let Some(w) = s.waker.take() {
-                w.wake();
-            }
+            let mut fut = CatchUnwind::new(fut);
+            let out = (&mut fut).await;
+            completer.complete(out.map_err(JoinError::panic));
+            // The task's future is dropped only now, once its outcome is
+            // delivered: a destructor that panics cannot take the output
+            // with it (that panic is re-raised by `run_ready`).
+            drop(fut);
         };
         let id = match self.free.borrow_mut().pop() {
             Some(id) => id,
@@ -190,8 +194,19 @@ impl Scheduler {
     }
 
     /// Polls every woken task once; returns how many ran.
+    ///
+    /// A task's own panic is caught inside it and goes to its
+    /// [`JoinHandle`]. Foreign code that still panics here (the waker of
+    /// whoever awaits a handle, or the destructor of a finished task's
+    /// future) does not keep the other tasks from running: the first such
+    /// panic is re-raised once the round is over and every task's state is
+    /// settled.
     pub(crate) fn run_ready(&self) -> usize {
         let mut ran = 0;
+        let mut caught: Option<Payload> = None;
+        // Tasks found being polled further up this thread's stack (a task
+        // that called `block_on` itself): woken again after the round.
+        let mut busy: Vec<Arc<TaskWaker>> = Vec::new();
         // Bound the round so a task that always wakes itself cannot starve I/O.
         let budget = self.tasks.borrow().len().max(1) * 2;
         while ran < budget {
@@ -201,28 +216,38 @@ impl Scheduler {
             task.waker.queued.store(false, Ordering::SeqCst);
             let waker = Waker::from(task.waker.clone());
             let mut cx = Context::from_waker(&waker);
-            let mut slot = task.future.borrow_mut();
+            let Ok(mut slot) = task.future.try_borrow_mut() else {
+                busy.push(task.waker.clone());
+                continue;
+            };
             let Some(fut) = slot.as_mut() else { continue };
             ran += 1;
-            // A panicking task is dropped (its operations are orphaned and
-            // cancelled, never freed early); the panic goes to its JoinHandle.
             let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
             let finished = match poll {
                 Ok(Poll::Ready(())) => true,
                 Ok(Poll::Pending) => false,
                 Err(payload) => {
-                    drop(slot.take());
-                    drop(slot);
-                    self.finish(id);
-                    drop(payload);
-                    continue;
+                    keep(&mut caught, payload);
+                    true
                 }
             };
             if finished {
-                slot.take();
+                // Dropped first (its operations are orphaned, never freed
+                // early), then the task is gone: a destructor that panics
+                // leaves the task finished all the same.
+                let fut = slot.take();
                 drop(slot);
+                if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(fut))) {
+                    keep(&mut caught, p);
+                }
                 self.finish(id);
             }
+        }
+        for w in busy {
+            w.wake_by_ref();
+        }
+        if let Some(p) = caught {
+            std::panic::resume_unwind(p);
         }
         ran
     }
@@ -232,23 +257,163 @@ impl Scheduler {
         self.free.borrow_mut().push(id);
     }
 
-    /// Drops every task (at runtime drop).
+    /// Drops every task (at runtime drop): each unfinished task's handle
+    /// then reports it as cancelled. A future whose destructor panics does
+    /// not keep the others from being dropped; the first panic is re-raised
+    /// at the end (unless the thread is already unwinding).
     pub(crate) fn clear(&self) {
-        let tasks: Vec<_> = self.tasks.borrow_mut().drain(..).flatten().collect();
-        for t in tasks {
-            let fut = t.future.borrow_mut().take();
-            drop(fut);
+        let mut caught: Option<Payload> = None;
+        // A destructor may spawn more tasks; they are dropped too (a bounded
+        // number of rounds, so one that spawns at every drop cannot hang).
+        for _ in 0..16 {
+            let tasks: Vec<_> = self.tasks.borrow_mut().drain(..).flatten().collect();
+            self.free.borrow_mut().clear();
+            if tasks.is_empty() {
+                break;
+            }
+            for t in tasks {
+                let fut = t.future.borrow_mut().take();
+                if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(fut))) {
+                    keep(&mut caught, p);
+                }
+            }
+        }
+        if let Some(p) = caught {
+            if std::thread::panicking() {
+                core::mem::forget(p);
+            } else {
+                std::panic::resume_unwind(p);
+            }
         }
     }
 }
 
-/// A task ended by panicking.
-#[derive(Debug)]
-pub struct JoinError;
+/// A panic payload.
+type Payload = Box<dyn core::any::Any + Send + 'static>;
+
+/// Keeps the first payload; later ones are leaked (dropping a payload is
+/// foreign code too).
+fn keep(slot: &mut Option<Payload>, p: Payload) {
+    if slot.is_none() {
+        *slot = Some(p);
+    } else {
+        core::mem::forget(p);
+    }
+}
+
+/// Runs a future, turning a panic in its `poll` into `Err(payload)`. The
+/// future is dropped at once after a panic (its operations are orphaned,
+/// never freed early), and never polled again; after its output it is kept
+/// until this wrapper is dropped, so that the caller can deliver the output
+/// before the future's destructor runs.
+pub(crate) struct CatchUnwind<F> {
+    fut: Option<Pin<Box<F>>>,
+}
+
+impl<F: Future> CatchUnwind<F> {
+    pub(crate) fn new(fut: F) -> Self {
+        CatchUnwind { fut: Some(Box::pin(fut)) }
+    }
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Payload>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(fut) = self.fut.as_mut() else {
+            // Polled after a panic (a caller's bug): it stays pending.
+            return Poll::Pending;
+        };
+        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+            Err(payload) => {
+                let fut = self.fut.take();
+                // A second panic, from the destructor, is leaked: the first
+                // is the one reported.
+                if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(fut))) {
+                    core::mem::forget(p);
+                }
+                Poll::Ready(Err(payload))
+            }
+        }
+    }
+}
+
+/// Why a task (or a job handed to a runtime from another thread) did not
+/// produce its output: it panicked, or it was dropped unfinished (its
+/// runtime was dropped first). See [`is_panic`](Self::is_panic) and
+/// [`into_panic`](Self::into_panic).
+pub struct JoinError {
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(Payload),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> Self {
+        JoinError { repr: Repr::Cancelled }
+    }
+
+    pub(crate) fn panic(payload: Payload) -> Self {
+        JoinError { repr: Repr::Panic(payload) }
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// Whether the task was dropped before it finished (its runtime was
+    /// dropped, or never ran it).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The panic's payload, to inspect or to re-raise with
+    /// [`std::panic::resume_unwind`]; `None` if the task was cancelled.
+    pub fn into_panic(self) -> Option<Payload> {
+        match self.repr {
+            Repr::Panic(p) => Some(p),
+            Repr::Cancelled => None,
+        }
+    }
+
+    /// The panic's message, if it panicked with a string (as `panic!` does).
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panic(p) => {
+                p.downcast_ref::<&'static str>().copied().or_else(|| p.downcast_ref::<String>().map(String::as_str))
+            }
+            Repr::Cancelled => None,
+        }
+    }
+}
+
+impl core::fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => f.write_str("JoinError::Cancelled"),
+            Repr::Panic(_) => match self.panic_message() {
+                Some(m) => write!(f, "JoinError::Panic({m:?})"),
+                None => f.write_str("JoinError::Panic(..)"),
+            },
+        }
+    }
+}
 
 impl core::fmt::Display for JoinError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("the task panicked or was dropped before finishing")
+        match &self.repr {
+            Repr::Cancelled => f.write_str("the task was dropped before it finished (its runtime is gone)"),
+            Repr::Panic(_) => match self.panic_message() {
+                Some(m) => write!(f, "the task panicked: {m}"),
+                None => f.write_str("the task panicked"),
+            },
+        }
     }
 }
 
@@ -259,15 +424,59 @@ struct JoinState<T> {
     waker: Option<Waker>,
 }
 
-/// Waits for a spawned task's output.
+/// The task's end of its [`JoinHandle`]: hands over the outcome and wakes
+/// whoever awaits the handle. Dropped without an outcome (the task was
+/// dropped unfinished), it reports the task as cancelled.
+struct Completer<T> {
+    state: Option<Rc<RefCell<JoinState<T>>>>,
+}
+
+impl<T> Completer<T> {
+    /// Stores the outcome and wakes the handle's waker, outside the state's
+    /// borrow (the waker is foreign code, which may poll the handle).
+    fn complete(&mut self, outcome: Result<T, JoinError>) {
+        let Some(state) = self.state.take() else { return };
+        let waker = {
+            let mut s = state.borrow_mut();
+            s.result = Some(outcome);
+            s.waker.take()
+        };
+        drop(state);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl<T> Drop for Completer<T> {
+    fn drop(&mut self) {
+        if self.state.is_none() {
+            return;
+        }
+        // Inside a destructor: a panicking waker must not escape while the
+        // thread may already be unwinding (that would abort).
+        let r = catch_unwind(AssertUnwindSafe(|| self.complete(Err(JoinError::cancelled()))));
+        if let Err(p) = r {
+            if std::thread::panicking() {
+                core::mem::forget(p);
+            } else {
+                std::panic::resume_unwind(p);
+            }
+        }
+    }
+}
+
+/// Waits for a spawned task's outcome: its output, or a [`JoinError`] if it
+/// panicked (with the panic's payload) or was dropped unfinished. Awaiting
+/// it is woken in every case. Dropping it detaches the task, which runs on.
 pub struct JoinHandle<T> {
     state: Rc<RefCell<JoinState<T>>>,
 }
 
 impl<T> JoinHandle<T> {
-    /// Whether the task has finished.
+    /// Whether the task has finished (its outcome is waiting here).
     pub fn is_finished(&self) -> bool {
-        self.state.borrow().result.is_some()
+        self.state.try_borrow().is_ok_and(|s| s.result.is_some())
     }
 }
 
@@ -275,16 +484,32 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut s = self.state.borrow_mut();
-        if let Some(r) = s.result.take() {
-            return Poll::Ready(r);
+        {
+            let Ok(mut s) = self.state.try_borrow_mut() else {
+                // Polled from inside the task's own completion (its waker
+                // polling this handle): try again.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            };
+            if let Some(r) = s.result.take() {
+                return Poll::Ready(r);
+            }
+            if s.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                return Poll::Pending;
+            }
         }
-        // A task whose future is gone (panicked, or runtime cleared) holds
-        // the only other reference; with none left, it will never finish.
-        if Rc::strong_count(&self.state) == 1 {
-            return Poll::Ready(Err(JoinError));
+        // The clone is foreign code: made with the state not borrowed, and
+        // the waker it replaces is dropped the same way.
+        let w = cx.waker().clone();
+        let old = match self.state.try_borrow_mut() {
+            Ok(mut s) => s.waker.replace(w),
+            Err(_) => Some(w),
+        };
+        drop(old);
+        // The task may have finished while the clone ran.
+        if self.is_finished() {
+            cx.waker().wake_by_ref();
         }
-        s.waker = Some(cx.waker().clone());
         Poll::Pending
     }
 }

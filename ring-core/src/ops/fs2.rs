@@ -198,6 +198,10 @@ unsafe impl Operation for SetXattr {
     }
 }
 
+/// The longest extended attribute value (`XATTR_SIZE_MAX`, 64 KiB): the
+/// kernel reads no more, so a larger buffer is never useful.
+pub const XATTR_SIZE_MAX: usize = 1 << 16;
+
 /// `getxattr(2)`/`fgetxattr(2)` (`IORING_OP_GETXATTR`/`FGETXATTR`, 5.19);
 /// see [`Driver::fgetxattr`] and [`Driver::getxattr`].
 #[derive(Debug)]
@@ -565,14 +569,19 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `fgetxattr(2)` (`IORING_OP_FGETXATTR`, 5.19) into a buffer of
-    /// `capacity` bytes (`ERANGE` if the value is longer).
+    /// `capacity` bytes (`ERANGE` if the value is longer). A capacity above
+    /// [`XATTR_SIZE_MAX`] is lowered to it before anything is allocated, as
+    /// the kernel itself does (no value is longer).
     pub fn fgetxattr(&self, fd: &impl AsSharedFd, name: CString, capacity: usize) -> Op<GetXattr, K> {
-        self.op(GetXattr { target: XattrTarget::Fd(fd.shared_fd()), name, value: Vec::with_capacity(capacity) })
+        let value = Vec::with_capacity(capacity.min(XATTR_SIZE_MAX));
+        self.op(GetXattr { target: XattrTarget::Fd(fd.shared_fd()), name, value })
     }
 
-    /// `getxattr(2)` (`IORING_OP_GETXATTR`, 5.19).
+    /// `getxattr(2)` (`IORING_OP_GETXATTR`, 5.19); the capacity as for
+    /// [`fgetxattr`](Self::fgetxattr).
     pub fn getxattr(&self, path: CString, name: CString, capacity: usize) -> Op<GetXattr, K> {
-        self.op(GetXattr { target: XattrTarget::Path(path), name, value: Vec::with_capacity(capacity) })
+        let value = Vec::with_capacity(capacity.min(XATTR_SIZE_MAX));
+        self.op(GetXattr { target: XattrTarget::Path(path), name, value })
     }
 
     /// `posix_fadvise(2)` (`IORING_OP_FADVISE`, 5.6); `advice` is a

@@ -5,6 +5,7 @@
 use super::res;
 use crate::cqueue::Cqe;
 use crate::driver::Driver;
+use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::op::{MultiOp, Multishot, Op, Operation};
 use crate::opcode;
@@ -207,7 +208,16 @@ unsafe impl Operation for FutexOp {
 pub struct FutexWaitV {
     _futexes: Vec<Futex>,
     waitv: Vec<futex_waitv>,
+    /// The count asked for, if above [`FUTEX_WAITV_MAX`] (then `waitv` is
+    /// empty, and the kernel refuses the request).
+    too_long: usize,
 }
+
+/// The most futexes one `futex_waitv` waits on.
+const FUTEX_WAITV_MAX: usize = ring_sys::FUTEX_WAITV_MAX as usize;
+
+/// The most buffer ids one group holds (`MAX_BIDS_PER_BGID`).
+const MAX_BIDS_PER_BGID: u32 = 1 << 16;
 
 // SAFETY: the SQE points at `self.waitv` (heap, owned, only read), whose
 // entries point at the futex words kept alive by the `Arc`s in
@@ -222,6 +232,9 @@ unsafe impl Operation for FutexWaitV {
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<usize> {
+        if self.too_long > 0 {
+            return Err(Error::TooLong { what: "futex wait vector", len: self.too_long, max: FUTEX_WAITV_MAX }.into());
+        }
         res(&result).map(|i| i as usize)
     }
 }
@@ -500,6 +513,12 @@ impl<K: Kernel> Driver<K> {
     /// each with the value it must hold; resolves to the index of the one
     /// woken.
     pub fn futex_waitv(&self, futexes: &[(Futex, u32)]) -> Op<FutexWaitV, K> {
+        if futexes.len() > FUTEX_WAITV_MAX {
+            // Refused by the kernel (`EINVAL`); nothing is allocated for a
+            // vector it would never read, and the completion reports it as
+            // too long.
+            return self.op(FutexWaitV { _futexes: Vec::new(), waitv: Vec::new(), too_long: futexes.len() });
+        }
         let waitv = futexes
             .iter()
             .map(|(f, v)| futex_waitv {
@@ -509,7 +528,7 @@ impl<K: Kernel> Driver<K> {
                 __reserved: 0,
             })
             .collect();
-        self.op(FutexWaitV { _futexes: futexes.iter().map(|(f, _)| f.clone()).collect(), waitv })
+        self.op(FutexWaitV { _futexes: futexes.iter().map(|(f, _)| f.clone()).collect(), waitv, too_long: 0 })
     }
 
     /// Posts a completion with `result` and `user_data` on the ring whose
@@ -577,10 +596,38 @@ impl<K: Kernel> Driver<K> {
     /// Gives the kernel `nbufs` buffers of `len` bytes each as group
     /// `bgid`, with ids from `bid` (`IORING_OP_PROVIDE_BUFFERS`, 5.7). The
     /// memory is allocated here and leaked by design; see [`BufferGroup`].
-    pub fn provide_buffers(&self, len: usize, nbufs: u16, bgid: u16, bid: u16) -> Op<ProvideBuffers, K> {
-        let total = len.saturating_mul(usize::from(nbufs)).max(1);
-        let base = Box::leak(vec![0u8; total].into_boxed_slice()).as_mut_ptr();
-        self.op(ProvideBuffers { group: Some(BufferGroup { base, len, nbufs, bgid, bid }) })
+    ///
+    /// The sizes are checked before anything is allocated, against what the
+    /// kernel accepts (`io_provide_buffers_prep`): `len` and `nbufs` not
+    /// zero, `len` at most `u32::MAX` (it goes in the SQE's 32-bit `len`),
+    /// ids `bid..bid + nbufs` within the group's 65536
+    /// ([`Error::InvalidArgument`], [`Error::TooLong`]); an allocation the
+    /// allocator refuses is [`Error::OutOfMemory`].
+    pub fn provide_buffers(&self, len: usize, nbufs: u16, bgid: u16, bid: u16) -> Result<Op<ProvideBuffers, K>, Error> {
+        if len == 0 || nbufs == 0 {
+            return Err(Error::InvalidArgument("provided buffers need a length and a count above zero"));
+        }
+        if len > u32::MAX as usize {
+            return Err(Error::TooLong { what: "provided buffer", len, max: u32::MAX as usize });
+        }
+        if u32::from(bid) + u32::from(nbufs) > MAX_BIDS_PER_BGID {
+            return Err(Error::TooLong {
+                what: "provided buffer ids (bid + nbufs)",
+                len: usize::from(bid) + usize::from(nbufs),
+                max: MAX_BIDS_PER_BGID as usize,
+            });
+        }
+        // At most 2^32 * 2^16 bytes: it fits a 64-bit `usize`; on a smaller
+        // one the multiplication is checked.
+        let total = len.checked_mul(usize::from(nbufs)).ok_or(Error::TooLong {
+            what: "provided buffer group",
+            len: usize::MAX,
+            max: isize::MAX as usize,
+        })?;
+        let mut mem: Vec<u8> = Error::try_vec("provided buffer group", total)?;
+        mem.resize(total, 0);
+        let base = Box::leak(mem.into_boxed_slice()).as_mut_ptr();
+        Ok(self.op(ProvideBuffers { group: Some(BufferGroup { base, len, nbufs, bgid, bid }) }))
     }
 
     /// Removes up to `nbufs` buffers from group `bgid`

@@ -32,7 +32,7 @@ pub use fixed_vec::{ReadvFixed, WritevFixed};
 pub use fs::{Close, Fallocate, Fsync, OpenAt, OpenAt2, Statx};
 pub use fs2::{
     Advice, Fadvise, FilesUpdate, FixedFdInstall, Ftruncate, GetXattr, LinkAt, Madvise, MkdirAt, Pipe, RenameAt,
-    SetXattr, Splice, SymlinkAt, SyncFileRange, UnlinkAt, XattrTarget,
+    SetXattr, Splice, SymlinkAt, SyncFileRange, UnlinkAt, XattrTarget, XATTR_SIZE_MAX,
 };
 pub use misc::{LinkTimeout, Nop, PollMulti, SendZc, TimeoutOp, TimeoutStream};
 pub use misc2::{
@@ -41,7 +41,7 @@ pub use misc2::{
 };
 pub use net::{
     Accept, AcceptMulti, Bind, Connect, EpollCtl, EpollWait, Listen, Msg, PollAdd, PollRemove, Recv, RecvMsg, Send,
-    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp,
+    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS,
 };
 pub use rw::{Read, ReadV, Write, WriteV};
 

@@ -668,6 +668,10 @@ unsafe impl Operation for EpollCtl {
     }
 }
 
+/// The most events one `epoll_wait` reports (`EP_MAX_EVENTS` in the
+/// kernel: `INT_MAX / sizeof(struct epoll_event)`).
+pub const EP_MAX_EVENTS: usize = i32::MAX as usize / core::mem::size_of::<libc::epoll_event>();
+
 /// `epoll_wait(2)` (`IORING_OP_EPOLL_WAIT`, 6.15) into an owned event
 /// array; see [`Driver::epoll_wait`].
 pub struct EpollWait {
@@ -690,7 +694,7 @@ unsafe impl Operation for EpollWait {
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.events.clear();
-        let cap = self.events.capacity().min(i32::MAX as usize) as u32;
+        let cap = self.events.capacity().min(EP_MAX_EVENTS) as u32;
         opcode::EpollWait::new(self.epfd.raw(), self.events.as_mut_ptr(), cap).build().into_sqe()
     }
 
@@ -888,8 +892,17 @@ impl<K: Kernel> Driver<K> {
 
     /// `epoll_wait(2)` (`IORING_OP_EPOLL_WAIT`, 6.15) for up to
     /// `max_events` events; waits until at least one is ready.
-    pub fn epoll_wait(&self, epfd: &impl AsSharedFd, max_events: usize) -> Op<EpollWait, K> {
-        self.op(EpollWait { epfd: epfd.shared_fd(), events: Vec::with_capacity(max_events.max(1)) })
+    ///
+    /// `max_events` is checked before the event buffer is allocated: above
+    /// what the kernel accepts ([`EP_MAX_EVENTS`]) it is
+    /// [`crate::Error::TooLong`], and a buffer the allocator refuses is
+    /// [`crate::Error::OutOfMemory`].
+    pub fn epoll_wait(&self, epfd: &impl AsSharedFd, max_events: usize) -> Result<Op<EpollWait, K>, crate::Error> {
+        if max_events > EP_MAX_EVENTS {
+            return Err(crate::Error::TooLong { what: "epoll event count", len: max_events, max: EP_MAX_EVENTS });
+        }
+        let events = crate::Error::try_vec("epoll event buffer", max_events.max(1))?;
+        Ok(self.op(EpollWait { epfd: epfd.shared_fd(), events }))
     }
 
     /// A socket command through `IORING_OP_URING_CMD` (6.7): `SIOCINQ`,

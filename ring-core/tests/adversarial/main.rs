@@ -5,5 +5,9 @@
 //! Run with `cargo test -p ring-core --test adversarial`.
 
 mod descriptors_outlive_their_operations;
+mod hostile;
+mod hostile_wakers;
+mod join_handles;
 mod registered_ring_index;
 mod resources_bound_to_their_ring;
+mod sizes_checked_before_allocation;
