@@ -36,7 +36,8 @@ fn main() -> std::io::Result<()> {
     let secs = start.elapsed().as_secs_f64();
     println!("copied {len} bytes in {secs:.3} s ({:.0} MiB/s)", len as f64 / secs / 1048576.0);
     if generated {
-        let same = rt.block_on(async { Ok::<_, std::io::Error>(fs::read(&d, &src).await? == fs::read(&d, &dst).await?) })??;
+        let same =
+            rt.block_on(async { Ok::<_, std::io::Error>(fs::read(&d, &src).await? == fs::read(&d, &dst).await?) })??;
         assert!(same, "the copy differs");
         println!("verified: the copy is identical");
         std::fs::remove_file(src)?;
