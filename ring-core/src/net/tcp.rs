@@ -184,6 +184,8 @@ impl<K: Kernel> TcpStream<K> {
     }
 
     /// The `std::net::TcpStream`, if no operation naming it is in flight.
+    /// Bytes the poll-based reader ([`crate::io`]) had read ahead and not
+    /// handed out are dropped with it.
     pub fn into_std(self) -> Result<std::net::TcpStream, Self> {
         self.inner.into_fd().map(Into::into).map_err(|inner| TcpStream { inner })
     }
