@@ -43,6 +43,11 @@ if [ "$deps" != "libc ring-core ring-sys " ]; then
   echo "ring-core's default build depends on more than ring-sys and libc: $deps" >&2
   exit 1
 fi
+# Each feature on its own builds (they share code paths only through the
+# crate's own traits).
+for feature in futures-io futures-core tokio; do
+  cargo check -p ring-core --features "$feature" --locked
+done
 cargo clippy -p ring-core --all-targets --all-features --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -p ring-core --no-deps --all-features --locked
 # Every target but the doctests, which the default run above has already
