@@ -13,10 +13,12 @@
 //! the allocator would hand that block to a canary, and the kernel's bytes
 //! would land in it. Every canary must still hold only the marker.
 //!
-//! The tests fail when the reader lends the kernel a pointer into a buffer
-//! it owns itself (as a borrowed-slice design would), instead of moving the
-//! buffer into the operation: planted in the engine's `start_read`, each
-//! drop and forget test here reports the kernel's bytes in a canary.
+//! The drop tests fail when the reader lends the kernel a pointer into a
+//! buffer it owns itself (as a borrowed-slice design would), instead of
+//! moving the buffer into the operation: planted in the engine's
+//! `start_read`, the kernel's bytes land in freed heap memory and the test
+//! process crashes. (Forgetting frees nothing in either design; those
+//! tests guard the leak path.)
 
 use ring_core::adapters::Uring;
 use ring_core::io::{PollRead, PollWrite};
@@ -240,14 +242,11 @@ fn a_waker_that_panics_in_clone_mid_read_and_mid_write_leaves_both_usable() {
     assert_untouched(&canaries, "after the hostile waker");
 }
 
-/// A waker whose clone panics while the driver *starts* the operation
-/// (registers its first waker) unwinds out of `Op::poll` after the entry
-/// was published but before the `Op` recorded it, so the `Op` never learns
-/// of its entry: the read is leaked in the kernel (sound: its buffer stays
-/// in the table) and the reader waits for it forever. That is `Op`'s to
-/// fix (the soundness issue's hostile-waker work); this test shows it.
+/// A waker whose clone panics while the driver *starts* the read (the
+/// first waker it registers): the `Op` has recorded its entry before any
+/// foreign code runs, so the read stays the reader's, and the bytes that
+/// arrive later are read once, in order.
 #[test]
-#[ignore = "Op::poll loses its entry when a waker panics in clone during the start (hostile wakers, issue 12)"]
 fn a_waker_that_panics_in_clone_at_the_start_of_a_read_leaves_the_reader_usable() {
     let d = driver();
     let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
@@ -258,6 +257,9 @@ fn a_waker_that_panics_in_clone_at_the_start_of_a_read_leaves_the_reader_usable(
     peer.write_all(b"first").unwrap();
     let n = run(&d, |cx| s.poll_read(cx, &mut buf)).unwrap();
     assert_eq!(&buf[..n], b"first");
+    peer.write_all(b"second").unwrap();
+    let n = run(&d, |cx| s.poll_read(cx, &mut buf)).unwrap();
+    assert_eq!(&buf[..n], b"second");
 }
 
 fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
