@@ -6,8 +6,11 @@
 #      with -D warnings: every intra-doc link resolves)
 #   2. every crate's tests on the real kernel and the simulated kernel,
 #      with system calls through inline assembly (the default)
-#   3. ring-sys and ring-core again with system calls through libc::syscall
-#   4. the loom models of the shipped queue code (--cfg ring_loom), bounded
+#   3. ring-core with every optional feature (futures-io, futures-core,
+#      tokio: the ecosystem's traits on the poll-based I/O), its clippy, docs
+#      and tests; the default build's tests above have them all off
+#   4. ring-sys and ring-core again with system calls through libc::syscall
+#   5. the loom models of the shipped queue code (--cfg ring_loom), bounded
 #
 # Budget: about 10-15 minutes on 2 cores from a cold cache; CI allows 60.
 set -euo pipefail
@@ -32,6 +35,24 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 stage "tests (inline-asm syscalls)"
 cargo test --workspace --locked
+
+stage "ring-core with every optional feature (futures-io, futures-core, tokio)"
+# The default build must not grow: ring-sys and libc only.
+deps="$(cargo tree -e normal -p ring-core --locked --prefix none --format '{p}' | awk '{print $1}' | sort -u | tr '\n' ' ')"
+if [ "$deps" != "libc ring-core ring-sys " ]; then
+  echo "ring-core's default build depends on more than ring-sys and libc: $deps" >&2
+  exit 1
+fi
+# Each feature on its own builds (they share code paths only through the
+# crate's own traits).
+for feature in futures-io futures-core tokio; do
+  cargo check -p ring-core --features "$feature" --locked
+done
+cargo clippy -p ring-core --all-targets --all-features --locked -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc -p ring-core --no-deps --all-features --locked
+# Every target but the doctests, which the default run above has already
+# run and which no feature changes.
+cargo test -p ring-core --all-features --all-targets --locked
 
 stage "tests (libc::syscall path)"
 cargo test --locked -p ring-sys -p ring-core --features ring-core/libc-syscall

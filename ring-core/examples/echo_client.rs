@@ -25,7 +25,7 @@ fn main() -> std::io::Result<()> {
             let d = d.clone();
             tasks.push(
                 sp.spawn(async move {
-                    let s = TcpStream::connect(&d, ([127, 0, 0, 1], port).into()).await?;
+                    let s = TcpStream::connect(&d, std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?;
                     s.set_nodelay(true)?;
                     let mut buf = Vec::with_capacity(512);
                     for r in 0..rounds {

@@ -41,7 +41,7 @@ fn main() -> std::io::Result<()> {
     let d = rt.driver().clone();
     let sp = rt.spawner();
     rt.block_on(async move {
-        let listener = TcpListener::bind(&d, ([127, 0, 0, 1], port).into()).await?;
+        let listener = TcpListener::bind(&d, std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?;
         println!("echo server on {} for {seconds} s", listener.local_addr()?);
         sp.clone().spawn(async move {
             loop {

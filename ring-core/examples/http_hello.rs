@@ -76,7 +76,7 @@ fn main() -> std::io::Result<()> {
     let counter = served.clone();
     let start = Instant::now();
     rt.block_on(async move {
-        let listener = TcpListener::bind(&d, ([127, 0, 0, 1], port).into()).await?;
+        let listener = TcpListener::bind(&d, std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?;
         println!("http_hello on http://{}/ for {seconds} s or {requests} requests", listener.local_addr()?);
         let c2 = counter.clone();
         sp.clone().spawn(async move {

@@ -14,8 +14,15 @@
 //! lifetime, cannot cover a forgotten future, which releases the borrow
 //! while the request is still in the kernel.
 
+mod helpers;
+mod metadata;
+
+pub use helpers::{copy, metadata, read, symlink_metadata, write};
+pub use metadata::Metadata;
+
 use crate::buf::{IoBuf, IoBufMut};
 use crate::driver::Driver;
+use crate::io::engine::{PollIo, Target};
 use crate::kernel::{Kernel, Linux};
 use crate::op::Op;
 use crate::ops::{Fsync, Ftruncate, Read, ReadV, Statx, Write, WriteV};
@@ -38,6 +45,9 @@ pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
 pub struct File<K: Kernel = Linux> {
     fd: SharedFd,
     driver: Driver<K>,
+    /// The poll-based reader and writer with the cursor (`crate::io`),
+    /// made on first use.
+    poll: Option<Box<PollIo<K>>>,
 }
 
 impl<K: Kernel> core::fmt::Debug for File<K> {
@@ -66,7 +76,7 @@ impl<K: Kernel> File<K> {
 
     /// Wraps an open descriptor.
     pub fn from_fd(driver: &Driver<K>, fd: OwnedFd) -> Self {
-        File { fd: SharedFd::new(fd), driver: driver.clone() }
+        File { fd: SharedFd::new(fd), driver: driver.clone(), poll: None }
     }
 
     /// Wraps a `std::fs::File`.
@@ -146,11 +156,25 @@ impl<K: Kernel> File<K> {
         self.driver.op(Ftruncate { fd: self.fd.clone(), len })
     }
 
-    /// `statx(2)` of the open file (`AT_EMPTY_PATH`), all basic fields.
-    pub async fn metadata(&self) -> io::Result<libc::statx> {
+    /// `statx(2)` of the open file (`AT_EMPTY_PATH`): its size, type,
+    /// permissions, times and the rest, as a [`Metadata`].
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(async {
+    ///     let f = ring_core::File::open(&d, "/etc/hostname").await?;
+    ///     let m = f.metadata().await?;
+    ///     assert!(m.is_file());
+    ///     println!("{} bytes, modified {:?}", m.len(), m.modified()?);
+    ///     Ok::<_, std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn metadata(&self) -> io::Result<Metadata> {
         let path = CString::default();
-        let op = Statx::new(At::from(self.fd.clone()), path, libc::AT_EMPTY_PATH, libc::STATX_BASIC_STATS);
-        self.driver.op(op).await
+        let op = Statx::new(At::from(self.fd.clone()), path, libc::AT_EMPTY_PATH, metadata::MASK);
+        self.driver.op(op).await.map(Metadata::from_statx)
     }
 
     /// Closes the file through the ring and reports the kernel's result.
@@ -158,7 +182,13 @@ impl<K: Kernel> File<K> {
     /// were dropped), or other [`SharedFd`] handles of it live, the
     /// descriptor is closed when the last of them goes instead, and this
     /// returns `Ok(())`.
-    pub async fn close(self) -> io::Result<()> {
+    pub async fn close(mut self) -> io::Result<()> {
+        // Writes queued by the poll-based writer go out first, and their
+        // failure is this close's; a read it left in flight is cancelled.
+        if let Some(mut p) = self.poll.take() {
+            let t = Target { fd: &self.fd, driver: &self.driver };
+            core::future::poll_fn(|cx| p.poll_flush(&t, cx)).await?;
+        }
         match self.fd.try_into_owned() {
             Ok(fd) => self.driver.close(fd).await,
             Err(_still_used) => Ok(()),
@@ -195,7 +225,7 @@ impl<K: Kernel> TryFrom<File<K>> for OwnedFd {
     /// The descriptor, if no operation naming it is in flight (and no
     /// other [`SharedFd`] of it lives).
     fn try_from(f: File<K>) -> Result<OwnedFd, File<K>> {
-        let File { fd, driver } = f;
-        fd.try_into_owned().map_err(|fd| File { fd, driver })
+        let File { fd, driver, poll } = f;
+        fd.try_into_owned().map_err(|fd| File { fd, driver, poll })
     }
 }

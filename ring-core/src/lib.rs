@@ -26,6 +26,7 @@ pub mod fixed;
 pub mod fixed_files;
 pub mod fs;
 pub mod handle;
+pub mod io;
 pub mod kernel;
 pub mod layout;
 pub(crate) mod memory;

@@ -81,7 +81,7 @@ fn file_round_trip_through_the_ring() {
         assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::UnexpectedEof);
         if supported(&d, ring_sys::IORING_OP_FTRUNCATE, "set_len") {
             f.set_len(5).await.unwrap();
-            assert_eq!(f.metadata().await.unwrap().stx_size, 5);
+            assert_eq!(f.metadata().await.unwrap().len(), 5);
         }
         f.close().await.unwrap();
         assert_eq!(

@@ -803,9 +803,9 @@ fn a_file_reports_its_descriptor_and_metadata_and_close_closes_it() {
         assert_eq!(f.as_raw_fd(), high);
         assert_eq!(f.as_fd().as_raw_fd(), high);
         assert_eq!(format!("{f:?}"), format!("File {{ fd: {high} }}"));
-        assert_eq!(f.metadata().await.unwrap().stx_size, 12);
+        assert_eq!(f.metadata().await.unwrap().len(), 12);
         let g = File::from_std(&d, std_file);
-        assert_eq!(g.metadata().await.unwrap().stx_size, 12);
+        assert_eq!(g.metadata().await.unwrap().len(), 12);
         let started = d.stats().started;
         f.close().await.unwrap();
         assert_eq!(d.stats().started, started + 1, "the close went through the ring");

@@ -14,16 +14,24 @@
 //! `docs/ownership.md`), so the kernel only ever reads or writes memory
 //! that nothing in Rust can reach.
 //!
-//! The operation future ([`Op`]) is kept **in the `Uring`**, not in the
+//! The operation in flight is kept **in the `Uring`** (its engine is the
+//! one behind the crate's poll-based I/O, [`crate::io`]), not in the
 //! `async fn`'s future. So when a `read` or `write` future is dropped
 //! mid-flight (a timeout, a `select!`), nothing is cancelled and nothing
 //! is lost: the operation stays in flight with the buffer, and the next
 //! call in the same direction first awaits it. A read completed that way
 //! keeps its bytes in the internal buffer, and later reads return them
-//! first, so a stream's data is neither lost nor reordered. A write whose
-//! future was dropped completes in the background before the next write
-//! starts; its outcome is discarded (as with any cancelled write, the
-//! caller cannot know whether it happened).
+//! first, so a stream's data is neither lost nor reordered. A read fills
+//! as much of the internal buffer as the object gives at once, and the
+//! bytes the caller's slice had no room for wait for the next read. A
+//! write whose future was dropped completes in the background before the
+//! next write starts, and a failure of it is returned by that next write
+//! (or flush).
+//!
+//! `Uring` also implements [`PollRead`], [`PollBufRead`](crate::io::PollBufRead)
+//! and [`PollWrite`] (and, with the `futures-io` or `tokio` features, the
+//! ecosystem's traits), where `poll_write` returns once the write is
+//! queued; see [`crate::io`].
 //!
 //! If the `Uring` itself is dropped with an operation in flight, that
 //! operation is orphaned: the driver cancels it and keeps its buffer, and
@@ -37,15 +45,13 @@
 //! abandoned operation of one direction with a new one of the other has
 //! the ordering of two concurrent `read(2)`/`write(2)` calls.
 
-use crate::buf::{IoBuf, Slice};
 use crate::driver::Driver;
+use crate::io::engine::{Access, PollIo, Target};
+use crate::io::traits::HasEngine;
+use crate::io::{PollRead, PollWrite};
 use crate::kernel::{Kernel, Linux};
-use crate::op::Op;
-use crate::ops::{Read, Write, CURRENT_POSITION, MAX_RW_COUNT};
 use crate::shared_fd::SharedFd;
 use core::future::poll_fn;
-use core::pin::Pin;
-use std::future::Future;
 use std::io;
 use std::os::fd::AsFd;
 use std::rc::Rc;
@@ -53,25 +59,30 @@ use std::rc::Rc;
 /// The default size of each internal buffer: the most one call transfers.
 pub const DEFAULT_BUFFER: usize = 64 * 1024;
 
-type ReadOp<K> = Op<Read<Slice<Vec<u8>>>, K>;
-type WriteOp<K> = Op<Write<Vec<u8>>, K>;
-
 /// An I/O object whose reads and writes go through the ring, copying
 /// through internal owned buffers; see the [module docs](self).
+///
+/// ```
+/// use ring_core::adapters::Uring;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+/// let (mut a, mut b) = (Uring::new(rt.driver(), a), Uring::new(rt.driver(), b));
+/// rt.block_on(async {
+///     a.write_all(b"over the ring").await?;
+///     let mut got = [0u8; 13];
+///     b.read_exact(&mut got).await?;
+///     assert_eq!(&got, b"over the ring");
+///     Ok::<_, std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Uring<T: AsFd + 'static, K: Kernel = Linux> {
     driver: Driver<K>,
     io: Rc<T>,
     /// The object's descriptor, sharing `io`: each operation holds a clone.
     fd: SharedFd,
-    capacity: usize,
-    /// The read buffer while no operation holds it; bytes `pos..len()`
-    /// were read by the kernel and not handed out yet.
-    rbuf: Option<Vec<u8>>,
-    pos: usize,
-    reading: Option<ReadOp<K>>,
-    /// The write buffer while no operation holds it.
-    wbuf: Option<Vec<u8>>,
-    writing: Option<WriteOp<K>>,
+    engine: PollIo<K>,
 }
 
 impl<T: AsFd + 'static, K: Kernel> core::fmt::Debug for Uring<T, K> {
@@ -79,170 +90,164 @@ impl<T: AsFd + 'static, K: Kernel> core::fmt::Debug for Uring<T, K> {
         f.debug_struct("Uring")
             .field("fd", &self.fd.raw())
             .field("buffered", &self.buffered())
-            .field("reading", &self.reading.is_some())
-            .field("writing", &self.writing.is_some())
+            .field("reading", &self.engine.is_reading())
+            .field("writing", &self.engine.is_writing())
             .finish()
+    }
+}
+
+impl<T: AsFd + 'static, K: Kernel> HasEngine<K> for Uring<T, K> {
+    fn engine(&mut self) -> (&mut PollIo<K>, Target<'_, K>) {
+        (&mut self.engine, Target { fd: &self.fd, driver: &self.driver })
     }
 }
 
 impl<T: AsFd + 'static, K: Kernel> Uring<T, K> {
     /// Wraps `io`, with internal buffers of [`DEFAULT_BUFFER`] bytes.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let f = ring_core::adapters::Uring::new(rt.driver(), std::fs::File::open("/etc/hostname")?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(driver: &Driver<K>, io: T) -> Self {
         Self::with_capacity(driver, io, DEFAULT_BUFFER)
     }
 
     /// Wraps `io`, with internal buffers of `capacity` bytes (at least 1,
-    /// at most [`MAX_RW_COUNT`], the most one read or write transfers):
-    /// the most one `read` or `write` transfers. The buffers are allocated
-    /// when first used, without aborting: a `read` or `write` whose buffer
-    /// the allocator refuses fails with [`crate::Error::OutOfMemory`].
+    /// at most [`MAX_RW_COUNT`](crate::ops::MAX_RW_COUNT), the most one
+    /// read or write transfers): the most one `read` or `write` transfers.
+    /// The buffers are allocated when first used, without aborting: a read
+    /// or write whose buffer the allocator refuses fails with
+    /// [`crate::Error::OutOfMemory`].
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let f = ring_core::adapters::Uring::with_capacity(rt.driver(), std::io::stdin(), 4096);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn with_capacity(driver: &Driver<K>, io: T, capacity: usize) -> Self {
         let io = Rc::new(io);
         Uring {
             driver: driver.clone(),
             fd: SharedFd::from(io.clone()),
             io,
-            capacity: capacity.clamp(1, MAX_RW_COUNT),
-            rbuf: None,
-            pos: 0,
-            reading: None,
-            wbuf: None,
-            writing: None,
+            engine: PollIo::new(Access::Stream, capacity),
         }
     }
 
     /// The wrapped object.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let f = ring_core::adapters::Uring::new(rt.driver(), std::fs::File::open("/etc/hostname")?);
+    /// assert!(f.get_ref().metadata()?.is_file());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn get_ref(&self) -> &T {
         &self.io
     }
 
-    /// Bytes read by the kernel (for a read whose future was dropped) and
-    /// not yet returned by [`read`](Self::read).
+    /// Bytes read by the kernel and not yet returned by a read.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let f = ring_core::adapters::Uring::new(rt.driver(), std::fs::File::open("/etc/hostname")?);
+    /// assert_eq!(f.buffered(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn buffered(&self) -> usize {
-        self.rbuf.as_ref().map_or(0, |b| b.len() - self.pos)
+        self.engine.buffered()
     }
 
-    /// Whether a read or a write is still in flight (started by a call
-    /// whose future was dropped).
+    /// Whether a read or a write is still in flight (a read started by a
+    /// call whose future was dropped, or a write queued and not flushed).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let f = ring_core::adapters::Uring::new(rt.driver(), std::fs::File::open("/etc/hostname")?);
+    /// assert!(!f.has_pending());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn has_pending(&self) -> bool {
-        self.reading.is_some() || self.writing.is_some()
+        self.engine.is_reading() || self.engine.is_writing()
     }
 
-    /// Reads up to `buf.len()` bytes (and at most the internal buffer's
-    /// capacity). Returns 0 at end of file, or if `buf` is empty. Bytes
-    /// buffered from a read whose future was dropped come first.
+    /// Reads up to `buf.len()` bytes. Returns 0 at end of file, or if `buf`
+    /// is empty. Bytes buffered from an earlier read (one whose future was
+    /// dropped, or that read more than was asked for) come first.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let mut f = ring_core::adapters::Uring::new(rt.driver(), std::fs::File::open("/etc/hostname")?);
+    /// let mut buf = [0u8; 64];
+    /// let n = rt.block_on(f.read(&mut buf))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.buffered() == 0 && self.reading.is_none() {
-            if buf.is_empty() {
-                return Ok(0);
-            }
-            self.start_read(buf.len())?;
-        }
-        if self.reading.is_some() {
-            // Our own read, or one a dropped call started: either way its
-            // bytes are the next in the stream.
-            let n = self.finish_read().await?;
-            if n == 0 {
-                return Ok(0);
-            }
-        }
-        let src = self.rbuf.as_ref().expect("a completed read left its buffer");
-        let n = buf.len().min(src.len() - self.pos);
-        buf[..n].copy_from_slice(&src[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        poll_fn(|cx| self.poll_read(cx, buf)).await
     }
 
     /// Reads exactly `buf.len()` bytes; fails with `UnexpectedEof` if the
     /// stream ends first.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let mut f = ring_core::adapters::Uring::new(rt.driver(), std::fs::File::open("/etc/hostname")?);
+    /// let mut first = [0u8; 1];
+    /// rt.block_on(f.read_exact(&mut first))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub async fn read_exact(&mut self, mut buf: &mut [u8]) -> io::Result<()> {
         while !buf.is_empty() {
-            match self.read(buf).await? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => buf = &mut buf[n..],
+            match self.read(buf).await {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => buf = &mut buf[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(())
     }
 
     /// Writes up to `buf.len()` bytes (at most the internal buffer's
-    /// capacity) and returns how many were written. A write left in flight
-    /// by a dropped call is awaited first (its outcome is discarded).
+    /// capacity) and returns how many, once the kernel has written them
+    /// all (a short write is continued). A write left queued by a call
+    /// whose future was dropped is finished first, and its failure, if
+    /// any, is returned here.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let mut out = ring_core::adapters::Uring::new(rt.driver(), std::io::stdout());
+    /// let n = rt.block_on(out.write(b"hello\n"))??;
+    /// assert_eq!(n, 6);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.writing.is_some() {
-            let _ = self.finish_write().await;
-        }
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let mut w = self.wbuf.take().unwrap_or_default();
-        w.clear();
-        let n = buf.len().min(self.capacity);
-        if w.try_reserve_exact(n).is_err() {
-            return Err(crate::Error::OutOfMemory { what: "write buffer", bytes: n }.into());
-        }
-        w.extend_from_slice(&buf[..n]);
-        self.writing = Some(self.driver.op(Write::new(&self.fd, w, CURRENT_POSITION)));
-        self.finish_write().await
+        let n = poll_fn(|cx| self.poll_write(cx, buf)).await?;
+        poll_fn(|cx| self.poll_flush(cx)).await?;
+        Ok(n)
     }
 
     /// Writes all of `buf`; fails with `WriteZero` if the object accepts
     /// no more bytes.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// let mut out = ring_core::adapters::Uring::new(rt.driver(), std::io::stdout());
+    /// rt.block_on(out.write_all(b"all of it\n"))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
+            // Queued one after another; each waits for the one before it.
+            match poll_fn(|cx| self.poll_write(cx, buf)).await {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => buf = &buf[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
-        Ok(())
-    }
-
-    /// Starts a read of up to `want` bytes into the internal buffer (a
-    /// fresh one if the previous one is still with an operation, which
-    /// cannot happen while `reading` is `None`, but costs nothing to
-    /// handle).
-    fn start_read(&mut self, want: usize) -> io::Result<()> {
-        let mut b = match self.rbuf.take() {
-            Some(b) => b,
-            None => crate::Error::try_vec("read buffer", self.capacity)?,
-        };
-        b.clear();
-        self.pos = 0;
-        let want = want.min(b.capacity());
-        self.reading = Some(self.driver.op(Read::new(&self.fd, b.slice(0..want), CURRENT_POSITION)));
-        Ok(())
-    }
-
-    /// Awaits the read in flight; its bytes become the buffered bytes.
-    /// If this future is dropped, the operation stays in `self.reading`.
-    async fn finish_read(&mut self) -> io::Result<usize> {
-        let (r, b) = poll_fn(|cx| {
-            let op = self.reading.as_mut().expect("a read is in flight");
-            Pin::new(op).poll(cx)
-        })
-        .await;
-        self.reading = None;
-        let mut b = b.into_inner();
-        if r.is_err() {
-            b.clear();
-        }
-        self.rbuf = Some(b);
-        self.pos = 0;
-        r
-    }
-
-    /// Awaits the write in flight and takes its buffer back. If this future
-    /// is dropped, the operation stays in `self.writing`.
-    async fn finish_write(&mut self) -> io::Result<usize> {
-        let (r, b) = poll_fn(|cx| {
-            let op = self.writing.as_mut().expect("a write is in flight");
-            Pin::new(op).poll(cx)
-        })
-        .await;
-        self.writing = None;
-        debug_assert!(b.bytes_init() <= self.capacity);
-        self.wbuf = Some(b);
-        r
+        poll_fn(|cx| self.poll_flush(cx)).await
     }
 }

@@ -138,6 +138,20 @@ unsafe impl IoBuf for &'static [u8] {
     }
 }
 
+// SAFETY: as for `&'static [u8]`: a byte-string literal (`b"..."`) is
+// `'static`, never moves, and is only read.
+unsafe impl<const N: usize> IoBuf for &'static [u8; N] {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        N
+    }
+    fn bytes_total(&self) -> usize {
+        N
+    }
+}
+
 // SAFETY: as for `&'static [u8]`.
 unsafe impl IoBuf for &'static str {
     fn stable_ptr(&self) -> *const u8 {

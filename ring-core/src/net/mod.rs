@@ -15,9 +15,13 @@
 //! Buffers are owned and given back with the result, as everywhere in the
 //! ownership layer: `let (res, buf) = stream.read(buf).await;`.
 
+mod resolve;
+mod stream_io;
 mod tcp;
 mod udp;
 mod unix;
+
+pub(crate) use resolve::each_addr;
 
 pub use tcp::{Incoming, TcpListener, TcpStream};
 pub use udp::UdpSocket;
@@ -25,6 +29,7 @@ pub use unix::{UnixListener, UnixStream};
 
 use crate::buf::{IoBuf, IoBufMut};
 use crate::driver::Driver;
+use crate::io::engine::{Access, PollIo, Target};
 use crate::kernel::Kernel;
 use crate::op::Op;
 use crate::ops::{Bind, Connect, Listen, Recv, Send, SendZc, Shutdown, SockAddr};
@@ -36,11 +41,13 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 pub(crate) struct Sock<K: Kernel> {
     pub(crate) fd: SharedFd,
     pub(crate) driver: Driver<K>,
+    /// The poll-based reader and writer (`crate::io`), made on first use.
+    pub(crate) poll: Option<Box<PollIo<K>>>,
 }
 
 impl<K: Kernel> Sock<K> {
     pub(crate) fn new(driver: &Driver<K>, fd: OwnedFd) -> Self {
-        Sock { fd: SharedFd::new(fd), driver: driver.clone() }
+        Sock { fd: SharedFd::new(fd), driver: driver.clone(), poll: None }
     }
 
     /// A handle for an operation to hold until it has ended.
@@ -161,11 +168,17 @@ impl<K: Kernel> Sock<K> {
     /// Gives the descriptor back if no operation naming it is in flight
     /// (and no other handle of it lives).
     pub(crate) fn into_fd(self) -> Result<OwnedFd, Self> {
-        let Sock { fd, driver } = self;
-        fd.try_into_owned().map_err(|fd| Sock { fd, driver })
+        let Sock { fd, driver, poll } = self;
+        fd.try_into_owned().map_err(|fd| Sock { fd, driver, poll })
     }
 
-    pub(crate) async fn close(self) -> io::Result<()> {
+    pub(crate) async fn close(mut self) -> io::Result<()> {
+        // Writes queued by the poll-based writer go out first, and their
+        // failure is this close's; a read it left in flight is cancelled.
+        if let Some(mut p) = self.poll.take() {
+            let t = Target { fd: &self.fd, driver: &self.driver };
+            core::future::poll_fn(|cx| p.poll_flush(&t, cx)).await?;
+        }
         match self.fd.try_into_owned() {
             Ok(fd) => self.driver.close(fd).await,
             // Still named by operations in flight: closed when the last ends.
@@ -175,6 +188,13 @@ impl<K: Kernel> Sock<K> {
 
     pub(crate) fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+
+    /// The poll-based engine (made on first use) and what it names.
+    pub(crate) fn engine(&mut self) -> (&mut PollIo<K>, Target<'_, K>) {
+        let io =
+            self.poll.get_or_insert_with(|| Box::new(PollIo::new(Access::Socket, crate::adapters::DEFAULT_BUFFER)));
+        (io, Target { fd: &self.fd, driver: &self.driver })
     }
 }
 

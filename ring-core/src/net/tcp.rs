@@ -7,7 +7,7 @@ use crate::kernel::{Kernel, Linux};
 use crate::op::{MultiOp, Op};
 use crate::ops::{Accept, AcceptMulti, Recv, Send, SendZc, SockAddr};
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::OwnedFd;
 
 /// A listening TCP socket.
@@ -20,12 +20,33 @@ fd_traits!(TcpListener);
 impl<K: Kernel> TcpListener<K> {
     /// Creates a socket, sets `SO_REUSEADDR`, binds it to `addr` and
     /// listens with a backlog of 1024.
-    pub async fn bind(driver: &Driver<K>, addr: SocketAddr) -> io::Result<Self> {
-        let inner = Sock::socket(driver, domain_of(&addr), libc::SOCK_STREAM).await?;
-        inner.set_opt(libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
-        inner.bind(SockAddr::from_std(addr)).await?;
-        inner.listen(1024).await?;
-        Ok(TcpListener { inner })
+    ///
+    /// `addr` is anything [`ToSocketAddrs`]: a `SocketAddr`, `"host:port"`,
+    /// `(ip, port)`, a slice of addresses. Each address it resolves to is
+    /// tried in turn until one binds; if none does, the last failure is
+    /// returned (`InvalidInput` if it resolved to none). Resolving a host
+    /// name blocks the thread in `getaddrinfo(3)`, as `std` does; literal
+    /// addresses do not.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(async {
+    ///     let l = ring_core::net::TcpListener::bind(&d, "127.0.0.1:0").await?;
+    ///     assert!(l.local_addr()?.port() != 0);
+    ///     Ok::<_, std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn bind(driver: &Driver<K>, addr: impl ToSocketAddrs) -> io::Result<Self> {
+        super::each_addr(addr, |addr| async move {
+            let inner = Sock::socket(driver, domain_of(&addr), libc::SOCK_STREAM).await?;
+            inner.set_opt(libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+            inner.bind(SockAddr::from_std(addr)).await?;
+            inner.listen(1024).await?;
+            Ok(TcpListener { inner })
+        })
+        .await
     }
 
     /// Wraps a listening descriptor.
@@ -82,8 +103,31 @@ impl<K: Kernel> Incoming<K> {
     /// accept (after an error, or when cancelled). Call
     /// [`TcpListener::incoming`] again to re-arm it.
     pub async fn next(&mut self) -> Option<io::Result<TcpStream<K>>> {
-        let r = self.stream.next().await?;
-        Some(r.map(|fd| TcpStream::from_fd(&self.driver, fd)))
+        core::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// Polls for the next connection (`Ready(None)` once the multishot
+    /// accept has ended). With the `futures-core` feature, `Incoming` is
+    /// also a `Stream` of `io::Result<TcpStream>`.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(async {
+    ///     let l = ring_core::net::TcpListener::bind(&d, "127.0.0.1:0").await?;
+    ///     let _c = std::net::TcpStream::connect(l.local_addr()?)?;
+    ///     let mut incoming = l.incoming();
+    ///     let s = std::future::poll_fn(|cx| incoming.poll_next(cx)).await.unwrap()?;
+    ///     # let _ = s;
+    ///     Ok::<_, std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn poll_next(
+        &mut self,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<io::Result<TcpStream<K>>>> {
+        self.stream.poll_next(cx).map(|r| r.map(|r| r.map(|fd| TcpStream::from_fd(&self.driver, fd))))
     }
 
     /// Stops accepting; connections already accepted are still delivered.
@@ -94,17 +138,39 @@ impl<K: Kernel> Incoming<K> {
 
 /// A connected TCP socket.
 pub struct TcpStream<K: Kernel = Linux> {
-    inner: Sock<K>,
+    pub(crate) inner: Sock<K>,
 }
 
 fd_traits!(TcpStream);
 
 impl<K: Kernel> TcpStream<K> {
     /// Connects to `addr` (`IORING_OP_CONNECT`).
-    pub async fn connect(driver: &Driver<K>, addr: SocketAddr) -> io::Result<Self> {
-        let inner = Sock::socket(driver, domain_of(&addr), libc::SOCK_STREAM).await?;
-        inner.connect(SockAddr::from_std(addr)).await?;
-        Ok(TcpStream { inner })
+    ///
+    /// `addr` is anything [`ToSocketAddrs`]; each address it resolves to
+    /// is tried in turn, in the resolver's order, until one connects; if
+    /// none does, the last failure is returned (`InvalidInput` if it
+    /// resolved to none). Resolving a host name blocks the thread in
+    /// `getaddrinfo(3)`, as `std` does; literal addresses do not.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(async {
+    ///     let l = ring_core::net::TcpListener::bind(&d, "127.0.0.1:0").await?;
+    ///     let port = l.local_addr()?.port();
+    ///     let s = ring_core::net::TcpStream::connect(&d, ("127.0.0.1", port)).await?;
+    ///     assert_eq!(s.peer_addr()?.port(), port);
+    ///     Ok::<_, std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn connect(driver: &Driver<K>, addr: impl ToSocketAddrs) -> io::Result<Self> {
+        super::each_addr(addr, |addr| async move {
+            let inner = Sock::socket(driver, domain_of(&addr), libc::SOCK_STREAM).await?;
+            inner.connect(SockAddr::from_std(addr)).await?;
+            Ok(TcpStream { inner })
+        })
+        .await
     }
 
     /// Wraps a connected descriptor.
@@ -118,6 +184,8 @@ impl<K: Kernel> TcpStream<K> {
     }
 
     /// The `std::net::TcpStream`, if no operation naming it is in flight.
+    /// Bytes the poll-based reader ([`crate::io`]) had read ahead and not
+    /// handed out are dropped with it.
     pub fn into_std(self) -> Result<std::net::TcpStream, Self> {
         self.inner.into_fd().map(Into::into).map_err(|inner| TcpStream { inner })
     }

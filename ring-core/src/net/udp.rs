@@ -7,7 +7,7 @@ use crate::kernel::{Kernel, Linux};
 use crate::op::Op;
 use crate::ops::{Msg, Recv, RecvMsg, Send, SendMsg, SockAddr};
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::OwnedFd;
 
 /// A UDP socket.
@@ -19,10 +19,27 @@ fd_traits!(UdpSocket);
 
 impl<K: Kernel> UdpSocket<K> {
     /// Creates a socket bound to `addr` (port 0 picks a free port).
-    pub async fn bind(driver: &Driver<K>, addr: SocketAddr) -> io::Result<Self> {
-        let inner = Sock::socket(driver, domain_of(&addr), libc::SOCK_DGRAM).await?;
-        inner.bind(SockAddr::from_std(addr)).await?;
-        Ok(UdpSocket { inner })
+    ///
+    /// `addr` is anything [`ToSocketAddrs`]; each address it resolves to is
+    /// tried in turn until one binds, as in [`TcpListener::bind`](super::TcpListener::bind).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(async {
+    ///     let s = ring_core::net::UdpSocket::bind(&d, "127.0.0.1:0").await?;
+    ///     assert!(s.local_addr()?.port() != 0);
+    ///     Ok::<_, std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn bind(driver: &Driver<K>, addr: impl ToSocketAddrs) -> io::Result<Self> {
+        super::each_addr(addr, |addr| async move {
+            let inner = Sock::socket(driver, domain_of(&addr), libc::SOCK_DGRAM).await?;
+            inner.bind(SockAddr::from_std(addr)).await?;
+            Ok(UdpSocket { inner })
+        })
+        .await
     }
 
     /// Wraps a descriptor.
@@ -46,9 +63,21 @@ impl<K: Kernel> UdpSocket<K> {
     }
 
     /// Sets the default peer (`IORING_OP_CONNECT`), for [`send`](Self::send)
-    /// and [`recv`](Self::recv).
-    pub async fn connect(&self, addr: SocketAddr) -> io::Result<()> {
-        self.inner.connect(SockAddr::from_std(addr)).await
+    /// and [`recv`](Self::recv). `addr` is anything [`ToSocketAddrs`]; each
+    /// address it resolves to is tried in turn until one is accepted.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(async {
+    ///     let s = ring_core::net::UdpSocket::bind(&d, "127.0.0.1:0").await?;
+    ///     s.connect("127.0.0.1:9").await?;
+    ///     Ok::<_, std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        super::each_addr(addr, |addr| self.inner.connect(SockAddr::from_std(addr))).await
     }
 
     /// Sends one datagram of `buf`'s initialised bytes to `addr`

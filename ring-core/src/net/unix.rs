@@ -43,7 +43,7 @@ impl<K: Kernel> UnixListener<K> {
 
 /// A connected Unix-domain stream socket.
 pub struct UnixStream<K: Kernel = Linux> {
-    inner: Sock<K>,
+    pub(crate) inner: Sock<K>,
 }
 
 fd_traits!(UnixStream);

@@ -8,6 +8,7 @@ mod descriptors_outlive_their_operations;
 mod hostile;
 mod hostile_wakers;
 mod join_handles;
+mod poll_readers_never_lend_their_buffers;
 mod registered_ring_index;
 mod resources_bound_to_their_ring;
 mod sizes_checked_before_allocation;
