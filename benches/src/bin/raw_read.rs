@@ -13,7 +13,7 @@
 //!   so that it is in the page cache (this guest drops pages left
 //!   untouched for about 30 seconds).
 //! - `--variant best` is the best setup each stack offers: SINGLE_ISSUER,
-//!   DEFER_TASKRUN and COOP_TASKRUN, a registered ring descriptor, the
+//!   DEFER_TASKRUN, COOP_TASKRUN and TASKRUN_FLAG, a registered ring descriptor, the
 //!   file registered (`IOSQE_FIXED_FILE`) and the buffers registered
 //!   (`IORING_OP_READ_FIXED`). `plain` is each stack's default ring with
 //!   `IORING_OP_READ` on the plain descriptor (ring-core registers its
@@ -228,7 +228,7 @@ fn main() {
             let regfd = !args.flag("--no-registered-fd");
             let mut b = Builder::new(entries).register_ring_fd(regfd);
             if defer {
-                b = b.single_issuer().defer_taskrun().coop_taskrun();
+                b = b.single_issuer().defer_taskrun().coop_taskrun().taskrun_flag();
             }
             let mut ring = b.build().expect("io_uring setup");
             if best {
@@ -251,7 +251,7 @@ fn main() {
             let regfd = args.flag("--registered-fd") || best;
             let mut b = io_uring::IoUring::builder();
             if defer {
-                b.setup_single_issuer().setup_defer_taskrun().setup_coop_taskrun();
+                b.setup_single_issuer().setup_defer_taskrun().setup_coop_taskrun().setup_taskrun_flag();
             }
             let mut ring: io_uring::IoUring = b.build(entries).expect("io_uring setup");
             if regfd {

@@ -6,7 +6,7 @@
 //! - `peer-monoio read --qd N [--direct] [--variant plain|best] [--seconds S]
 //!   [--warmup S] [--file PATH]`: 4 KiB random reads, `N` tasks each
 //!   keeping one read in flight. `best`: the ring is set up with
-//!   SINGLE_ISSUER, DEFER_TASKRUN and COOP_TASKRUN through
+//!   SINGLE_ISSUER, DEFER_TASKRUN, COOP_TASKRUN and TASKRUN_FLAG through
 //!   `RuntimeBuilder::uring_builder` (monoio has no registered buffers or
 //!   files in its API).
 //! - `peer-monoio echo|http [--port P]`: the servers, controlled through
@@ -56,7 +56,7 @@ unsafe impl IoBufMut for Block {
 fn runtime(entries: u32, best: bool) -> monoio::Runtime<monoio::time::TimeDriver<monoio::IoUringDriver>> {
     let mut urb = io_uring::IoUring::builder();
     if best {
-        urb.setup_single_issuer().setup_defer_taskrun().setup_coop_taskrun();
+        urb.setup_single_issuer().setup_defer_taskrun().setup_coop_taskrun().setup_taskrun_flag();
     }
     monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
         .with_entries(entries)
