@@ -19,6 +19,7 @@ the machine fall on all stacks alike.
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -114,8 +115,12 @@ def machine():
     cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
     mem = sh("free -g | awk '/Mem:/ {print $2}'")
     fs = sh(f"findmnt -no FSTYPE,SOURCE --target {os.environ.get('TMPDIR', '/tmp')}")
-    disk = sh("lsblk -dno NAME,SIZE,ROTA,MODEL | grep -v '^zram' | head -3 | tr '\\n' ';'")
-    virt = sh("systemd-detect-virt 2>/dev/null") or ("Firecracker guest" if "fc" in platform.release() else "")
+    disk = "; ".join(" ".join(l.split()) for l in sh("lsblk -dno NAME,SIZE,MODEL").splitlines() if not l.startswith("zram"))
+    hyp = "hypervisor" in open("/proc/cpuinfo").read()
+    virt = ", ".join(x for x in [
+        "a virtual machine (hypervisor CPU flag)" if hyp else "",
+        f"systemd-detect-virt: {sh('systemd-detect-virt 2>/dev/null')}" if sh("command -v systemd-detect-virt") else "",
+    ] if x)
     peers = {}
     lock = os.path.join(ROOT, "benches", "peers", "Cargo.lock")
     if os.path.exists(lock):
@@ -647,18 +652,12 @@ def svg_plot(title, xlabel, ylabel, xs, series, path):
     W, H = 760, 420
     L, R, T, B = 70, 220, 40, 50
     pw, ph = W - L - R, H - T - B
-    ymax = max([hi for _, pts in series for (_, _, hi) in pts.values()] + [1e-9]) * 1.08
-    # A round upper bound.
-    mag = 10 ** len(str(int(ymax))) / 10 if ymax >= 1 else 1
-    for step in (1, 2, 2.5, 5, 10):
-        if ymax <= step * mag * 5:
-            tick = step * mag
-            break
-    else:
-        tick = mag * 20
-    if ymax < 1:
-        tick = 0.1 if ymax > 0.5 else 0.05
-    ytop = tick * max(1, int(ymax / tick + 0.999))
+    ymax = max([hi for _, pts in series for (_, _, hi) in pts.values()] + [1e-9]) * 1.05
+    # About five gridlines at a round step.
+    raw = ymax / 5
+    mag = 10 ** math.floor(math.log10(raw))
+    tick = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    ytop = tick * math.ceil(ymax / tick)
 
     def px(i):
         return L + (pw * (i + 0.5) / len(xs))
@@ -669,11 +668,11 @@ def svg_plot(title, xlabel, ylabel, xs, series, path):
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
            f'font-family="sans-serif" font-size="12">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
-           f'<text x="{L + pw / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">{esc(title)}</text>']
+           f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="13" font-weight="bold">{esc(title)}</text>']
     y = 0.0
     while y <= ytop + 1e-9:
         out.append(f'<line x1="{L}" x2="{L + pw}" y1="{py(y):.1f}" y2="{py(y):.1f}" stroke="#ddd"/>')
-        lab = fmt_rate(y) if ytop >= 1000 else (f"{y:.2f}" if ytop < 10 else f"{y:.0f}")
+        lab = fmt_rate(y) if ytop >= 1000 else (f"{y:.2f}" if tick < 1 else f"{y:g}")
         out.append(f'<text x="{L - 6}" y="{py(y) + 4:.1f}" text-anchor="end">{lab}</text>')
         y += tick
     out.append(f'<line x1="{L}" x2="{L}" y1="{T}" y2="{T + ph}" stroke="black"/>')
@@ -703,6 +702,9 @@ def svg_plot(title, xlabel, ylabel, xs, series, path):
 
 
 def plots(groups):
+    """Rate and CPU per operation against the parameter, one line per
+    stack and setup. The read workloads get two pairs: the plain setups,
+    and the tuned ones (`best`, `defer`), each with `pread` for reference."""
     os.makedirs(SVGDIR, exist_ok=True)
     made = []
     for wl in ["read", "direct", "echo", "http"]:
@@ -710,27 +712,33 @@ def plots(groups):
         if not keys:
             continue
         xs = sorted({k[1] for k in keys if k[2] != "pread"})
-        if len(xs) < 1:
-            continue
         title, pname = WL_TITLE[wl]
-        for metric, ylabel, suffix in (("ops_per_sec", "operations per second (median)", "rate"),
-                                       ("cpu_us_per_op", "CPU µs per operation (median)", "cpu")):
-            series = []
-            names = sorted({(k[2], k[3]) for k in keys}, key=lambda sv: sort_key((wl, 0, sv[0], sv[1])))
-            for stack, variant in names:
-                pts = {}
-                for x in xs:
-                    k = (wl, x, stack, variant)
-                    if stack == "pread":
-                        k = (wl, 1, stack, variant)
-                    g = groups.get(k)
-                    if g and g.get(metric):
-                        pts[x] = (statistics.median(g[metric]), min(g[metric]), max(g[metric]))
-                if pts:
-                    series.append((f"{stack} ({variant})" if variant != "plain" else stack, pts))
-            name = f"{wl}-{suffix}.svg"
-            svg_plot(f"{title}: {ylabel.split(' (')[0]}", pname, ylabel, xs, series, os.path.join(SVGDIR, name))
-            made.append((wl, suffix, name))
+        if wl in ("read", "direct"):
+            sets = [("plain", "plain setups", lambda s, v: v == "plain"),
+                    ("tuned", "best setups", lambda s, v: v != "plain" or s == "pread")]
+        else:
+            sets = [("all", "", lambda s, v: True)]
+        for tag, sub, keep in sets:
+            names = sorted({(k[2], k[3]) for k in keys if keep(k[2], k[3])},
+                           key=lambda sv: sort_key((wl, 0, sv[0], sv[1])))
+            for metric, ylabel, suffix in (("ops_per_sec", "operations per second (median)", "rate"),
+                                           ("cpu_us_per_op", "CPU µs per operation (median)", "cpu")):
+                series = []
+                for stack, variant in names:
+                    pts = {}
+                    for x in xs:
+                        g = groups.get((wl, 1 if stack == "pread" else x, stack, variant))
+                        if g and g.get(metric):
+                            pts[x] = (statistics.median(g[metric]), min(g[metric]), max(g[metric]))
+                    if pts:
+                        series.append((f"{stack} ({variant})" if variant != "plain" else stack, pts))
+                if not series:
+                    continue
+                name = f"{wl}-{suffix}.svg" if tag == "all" else f"{wl}-{tag}-{suffix}.svg"
+                t = f"{title}: {ylabel.split(' (')[0]}" + (f", {sub}" if sub else "")
+                svg_plot(t, pname + " (whiskers: min-max over the rounds)", ylabel, xs, series,
+                         os.path.join(SVGDIR, name))
+                made.append((wl, f"{suffix}, {sub}" if sub else suffix, name))
     return made
 
 
@@ -793,7 +801,8 @@ def report(path, write_docs=True):
     if made:
         md += ["### Plots", ""]
         for wl, suffix, name in made:
-            md.append(f"![{WL_TITLE[wl][0]}: {'rate' if suffix == 'rate' else 'CPU per operation'}](benchmarks/{name})")
+            what = suffix.replace("rate", "rate").replace("cpu", "CPU per operation")
+            md.append(f"![{WL_TITLE[wl][0]}: {what}](benchmarks/{name})")
             md.append("")
     md += table(groups)
     fails = [r for r in rows if r["error"]]
