@@ -551,7 +551,7 @@ def summarize(rows):
                 groups[(r["workload"], r["param"], r["stack"], r["variant"])].get("fail", 0) + 1)
             continue
         g = groups.setdefault((r["workload"], r["param"], r["stack"], r["variant"]), {"fail": 0})
-        for k in ["ops_per_sec", "cpu_us_per_op", "allocs_per_op", "syscalls_per_op"]:
+        for k in ["ops_per_sec", "cpu_us_per_op", "allocs_per_op", "syscalls_per_op", "sys_share"]:
             if k in r["rec"]:
                 g.setdefault(k, []).append(float(r["rec"][k]))
         if "syscalls_top" in r["rec"]:
@@ -601,8 +601,8 @@ def table(groups):
         lines.append("")
         has_sys = any("syscalls_per_op" in groups[k] for k in keys)
         head = (f"| {pname} | stack | setup | rate /s, median (min-max) | CPU µs/op, median (min-max) | "
-                f"rate vs ring-core | CPU/op vs ring-core | allocs/op (max) | runs |")
-        sep = "|---|---|---|---|---|---|---|---|---|"
+                f"rate vs ring-core | CPU/op vs ring-core | kernel share of CPU | allocs/op (max) | runs |")
+        sep = "|---|---|---|---|---|---|---|---|---|---|"
         if has_sys:
             head += " syscalls/op (top) |"
             sep += "---|"
@@ -612,7 +612,7 @@ def table(groups):
             _, param, stack, variant = k
             n = len(g.get("ops_per_sec", []))
             if not n:
-                lines.append(f"| {param} | {stack} | {variant} | failed ({g['fail']} runs) | | | | | 0 |" + (" |" if has_sys else ""))
+                lines.append(f"| {param} | {stack} | {variant} | failed ({g['fail']} runs) | | | | | | 0 |" + (" |" if has_sys else ""))
                 continue
             rate, cpu = med(g, "ops_per_sec"), med(g, "cpu_us_per_op")
             rr = ref_key(groups, wl, param)
@@ -623,9 +623,10 @@ def table(groups):
                 rel_rate = rel_cpu = "-"
             allocs = max(g["allocs_per_op"]) if g.get("allocs_per_op") else None
             a = f"{allocs:.3f}" if allocs is not None else "- (C)"
+            ks = f"{med(g, 'sys_share'):.0%}" if g.get("sys_share") else "-"
             row = (f"| {param} | {stack} | {variant} | {fmt_rate(rate)} ({fmt_rate(min(g['ops_per_sec']))}-"
                    f"{fmt_rate(max(g['ops_per_sec']))}) | {cpu:.3f} ({min(g['cpu_us_per_op']):.3f}-"
-                   f"{max(g['cpu_us_per_op']):.3f}) | {rel_rate} | {rel_cpu} | {a} | {n}"
+                   f"{max(g['cpu_us_per_op']):.3f}) | {rel_rate} | {rel_cpu} | {ks} | {a} | {n}"
                    + (f" ({g['fail']} failed)" if g["fail"] else "") + " |")
             if has_sys:
                 s = med(g, "syscalls_per_op")

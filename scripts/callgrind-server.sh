@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # User-space instructions per request of one stack's echo or HTTP server,
-# counted by callgrind over a window of steady load: the server runs under
-# valgrind on CPU 1, the load (load_echo or wrk -t1) on CPU 0; at the start
-# of the window the counters are zeroed (callgrind_control -z) and the
-# server's own window opens (the `start` line of bench_harness::control), at
-# its end both close (`stop`, callgrind_control -d). Instructions per request
-# = the dump's total / the requests the server counted in the window.
-# Kernel instructions are not counted (strace -c, STRACE=1 in
-# scripts/bench-compare.sh, counts the system calls instead).
+# counted by callgrind over a run of steady load: the server runs under
+# valgrind on CPU 1, the load (load_echo or wrk -t1) on CPU 0. A first load
+# run warms the server up (valgrind translates the hot code on first use);
+# then the counters are zeroed (callgrind_control -z), a second load run of
+# SECONDS is the window, and the counters are dumped (callgrind_control -d).
+# Instructions per request = the dump's total / the requests the load
+# generator completed in the window (the window's first connections'
+# accepts are counted too: 64 against tens of thousands of requests).
+#
+# The server's stdin control channel is not used: valgrind runs one thread
+# at a time and keeps its lock while a thread is blocked in io_uring_enter
+# (a call it does not know may block), so the control thread never runs
+# while the server waits for completions.
+#
+# Kernel instructions are not counted (STRACE=1 in scripts/bench-compare.sh
+# counts the system calls instead).
 #
 # Usage: scripts/callgrind-server.sh STACK echo|http [CONNS] [SECONDS]
 #   STACK: ring-core, ring-core-defer, tokio-uring, monoio, compio, glommio, tokio
 #
 # Builds nothing: run `scripts/bench-compare.sh build` first. Writes the
-# profile and a callgrind_annotate listing to target/bench-compare/callgrind/.
+# profile and callgrind_annotate listings to target/bench-compare/callgrind/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,43 +40,35 @@ PORT=$((30000 + RANDOM % 20000))
 PROF="$OUT/$STACK-$MODE.out"
 rm -f "$PROF"*
 
-coproc SRV {
-  exec taskset -c 1 valgrind --tool=callgrind --callgrind-out-file="$PROF" --dump-instr=no \
-    "${CMD[@]}" --port "$PORT" --max-seconds $((SECS * 4 + 120)) 2>"$OUT/$STACK-$MODE.valgrind.txt"
-}
-read -r ready <&"${SRV[0]}"
-echo "$ready" >&2
-PID=$SRV_PID
+taskset -c 1 valgrind --tool=callgrind --callgrind-out-file="$PROF" --dump-instr=no \
+  "${CMD[@]}" --port "$PORT" --max-seconds $((SECS * 4 + 120)) \
+  < <(sleep $((SECS * 4 + 120))) >"$OUT/$STACK-$MODE.stdout.txt" 2>"$OUT/$STACK-$MODE.valgrind.txt" &
+PID=$!
+for _ in $(seq 1 100); do
+  grep -q READY "$OUT/$STACK-$MODE.stdout.txt" 2>/dev/null && break
+  sleep 0.2
+done
 
-if [ "$MODE" = echo ]; then
-  taskset -c 0 target/bench/release/load_echo --port "$PORT" --conns "$CONNS" --warmup $((SECS * 2)) \
-    --seconds "$SECS" >"$OUT/client.txt" &
-else
-  taskset -c 0 wrk -t1 -c"$CONNS" -d$((SECS * 3 + 5))s "http://127.0.0.1:$PORT/" >"$OUT/client.txt" &
-fi
-LOAD=$!
-# Warm-up: valgrind translates the hot code on first use.
-sleep $((SECS * 2))
-callgrind_control -z "$PID" >/dev/null
-echo start >&"${SRV[1]}"
-sleep "$SECS"
-echo stop >&"${SRV[1]}"
-callgrind_control -d "$PID" >/dev/null
-read -r result <&"${SRV[0]}"
-wait "$LOAD" || true
-echo exit >&"${SRV[1]}"
+load() {
+  if [ "$MODE" = echo ]; then
+    taskset -c 0 target/bench/release/load_echo --port "$PORT" --conns "$CONNS" --warmup 0 --seconds "$1" |
+      awk -F'\t' '/^RESULT/ { for (i = 2; i <= NF; i++) if ($i ~ /^ops=/) { sub("ops=", "", $i); print $i } }'
+  else
+    taskset -c 0 wrk -t1 -c"$CONNS" -d"$1"s "http://127.0.0.1:$PORT/" | awk '/requests in/ { print $1 }'
+  fi
+}
+
+load "$SECS" >/dev/null
+callgrind_control -z "$PID" >/dev/null 2>&1
+N=$(load "$SECS")
+callgrind_control -d "$PID" >/dev/null 2>&1
+kill -9 "$PID" 2>/dev/null || true
 wait "$PID" 2>/dev/null || true
 
 DUMP=$(ls -t "$PROF".* 2>/dev/null | head -1)
 IR=$(awk '/^summary:/ { print $2 }' "$DUMP")
-python3 - "$result" "$IR" "$MODE" <<'EOF'
-import sys
-rec = dict(kv.split("=", 1) for kv in sys.argv[1].split("\t")[1:])
-ir, mode = int(sys.argv[2]), sys.argv[3]
-n = int(rec["bytes"]) / 512 if mode == "echo" else int(rec["ops"])
-print(f"{rec['stack']} {rec['variant']} {mode}: {n:.0f} operations in the window, {ir} instructions: "
-      f"{ir / max(1, n):.0f} user-space instructions per operation")
-EOF
+echo "$STACK $MODE, $CONNS connections: $N operations in the window, $IR instructions:" \
+  "$(python3 -c "print(round($IR / max(1, $N)))") user-space instructions per operation"
 callgrind_annotate --inclusive=no "$DUMP" 2>/dev/null | sed -n '/file:function/,$p' | head -30 >"$OUT/$STACK-$MODE.annotate.txt"
 callgrind_annotate --inclusive=yes "$DUMP" 2>/dev/null | sed -n '/file:function/,$p' | head -40 >"$OUT/$STACK-$MODE.inclusive.txt"
 echo "profile: $DUMP; listings: $OUT/$STACK-$MODE.{annotate,inclusive}.txt" >&2

@@ -13,8 +13,8 @@ use std::alloc::Layout;
 use std::time::Duration;
 
 pub use bench_harness::{
-    add_ops, allocations, cpu_time, default_file, page_cache_file, trace_allocations, Args, CountingAlloc, Measured,
-    Offsets, Record, Snapshot, BLOCK, FILE_SIZE,
+    add_ops, allocations, cpu_time, cpu_times, default_file, page_cache_file, trace_allocations, Args, CountingAlloc,
+    Measured, Offsets, Record, Snapshot, BLOCK, FILE_SIZE,
 };
 
 /// One measurement, printed as a `RESULT` line.

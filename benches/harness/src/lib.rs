@@ -130,6 +130,7 @@ impl Record {
             .field("ns_per_op", format!("{:.2}", m.wall.as_secs_f64() * 1e9 / ops))
             .field("cpu_us_per_op", format!("{:.4}", m.cpu.as_secs_f64() * 1e6 / ops))
             .field("cpu_secs", format!("{:.4}", m.cpu.as_secs_f64()))
+            .field("sys_share", format!("{:.3}", m.sys.as_secs_f64() / m.cpu.as_secs_f64().max(1e-9)))
             .field("allocs", m.allocs)
             .field("allocs_per_op", format!("{:.4}", m.allocs as f64 / ops))
     }
@@ -155,6 +156,13 @@ impl Record {
 /// (live and exited), from `getrusage(RUSAGE_SELF)`. The kernel's io_uring
 /// worker threads (io-wq) belong to the process and are counted too.
 pub fn cpu_time() -> Duration {
+    let (user, sys) = cpu_times();
+    user + sys
+}
+
+/// User and system CPU time of this process so far, separately (see
+/// [`cpu_time`]).
+pub fn cpu_times() -> (Duration, Duration) {
     // SAFETY: `rusage` is plain data for which all-zero is valid;
     // `getrusage` writes it and reads nothing else.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -162,7 +170,7 @@ pub fn cpu_time() -> Duration {
     let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
     assert_eq!(rc, 0, "getrusage(RUSAGE_SELF) cannot fail with a valid pointer");
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
-    tv(ru.ru_utime) + tv(ru.ru_stime)
+    (tv(ru.ru_utime), tv(ru.ru_stime))
 }
 
 static OPS: AtomicU64 = AtomicU64::new(0);
@@ -197,6 +205,7 @@ pub fn bytes() -> u64 {
 pub struct Snapshot {
     at: Instant,
     cpu: Duration,
+    sys: Duration,
     allocs: u64,
     ops: u64,
     bytes: u64,
@@ -209,8 +218,8 @@ impl Snapshot {
         let allocs = allocations();
         let ops = ops();
         let bytes = bytes();
-        let cpu = cpu_time();
-        Snapshot { at: Instant::now(), cpu, allocs, ops, bytes }
+        let (user, sys) = cpu_times();
+        Snapshot { at: Instant::now(), cpu: user + sys, sys, allocs, ops, bytes }
     }
 
     /// The window from `self` to `later`, with the operations counted by
@@ -219,6 +228,7 @@ impl Snapshot {
         Measured {
             wall: later.at.saturating_duration_since(self.at),
             cpu: later.cpu.saturating_sub(self.cpu),
+            sys: later.sys.saturating_sub(self.sys),
             allocs: later.allocs - self.allocs,
             ops: later.ops - self.ops,
             bytes: later.bytes - self.bytes,
@@ -241,6 +251,8 @@ pub struct Measured {
     pub wall: Duration,
     /// CPU time of the whole process (user + system).
     pub cpu: Duration,
+    /// The system (kernel) part of `cpu`.
+    pub sys: Duration,
     /// Heap allocations counted by [`CountingAlloc`].
     pub allocs: u64,
     /// Operations.
