@@ -96,7 +96,7 @@ def nop_stacks():
 # Operations per second each NOP configuration is run for, to turn the
 # run length in seconds into an operation count (the NOP programs count
 # operations, not time).
-NOP_RATE = {1: 4_000_000, 32: 20_000_000}
+NOP_RATE = {1: 2_000_000, 32: 12_000_000}
 
 WORKLOADS = ["nop", "read", "direct", "echo", "http"]
 
@@ -425,7 +425,7 @@ def plan(args):
             g = []
             for label, v, cmd in nop_stacks():
                 if want(label):
-                    ops = int(NOP_RATE.get(b, 4_000_000) * args.seconds)
+                    ops = int(NOP_RATE.get(b, 2_000_000) * args.seconds)
                     c = fill(cmd, batch=b, ops=ops)
                     g.append(("nop", b, label, v, lambda c=c: run_inproc(c, args, 120 + args.seconds * 10)))
             groups.append(g)
