@@ -42,6 +42,15 @@ fn runtime(entries: u32, defer: bool) -> Runtime {
     Runtime::with_ring(b.build().expect("io_uring setup"), Batch::default()).expect("runtime")
 }
 
+/// With `BENCH_TRACE_ALLOCS=N` in the environment, prints a backtrace for
+/// each of the first `N` allocations of the measured window (how an
+/// allocation on a hot path is found).
+fn trace_window() {
+    if let Some(n) = std::env::var("BENCH_TRACE_ALLOCS").ok().and_then(|v| v.parse().ok()) {
+        bench_harness::trace_allocations(true, n);
+    }
+}
+
 fn main() {
     let args = Args::from_env();
     match args.command() {
@@ -122,6 +131,7 @@ fn read(args: &Args) {
                 tasks.push(task.expect("the runtime is running"));
             }
             d.sleep(warmup).await.expect("sleep");
+            trace_window();
             let s0 = Snapshot::now();
             d.sleep(seconds).await.expect("sleep");
             let m = s0.to(&Snapshot::now());
@@ -185,6 +195,7 @@ fn serve(args: &Args, is_http: bool) {
     let sp = rt.spawner();
     rt.block_on(async move {
         let listener = TcpListener::bind(&d, addr).await.expect("bind");
+        trace_window();
         bench_harness::ready(listener.local_addr().expect("local_addr"));
         loop {
             let mut incoming = listener.incoming();
