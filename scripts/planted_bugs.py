@@ -185,7 +185,7 @@ PLANTS = [
      "                    // SAFETY: `pos + 1 <= mask` and inside `[head, tail)`.\n",
      "                    self.head_word().store(self.head.wrapping_add(2), order::CQ_HEAD_STORE);\n"
      "                    // SAFETY: `pos + 1 <= mask` and inside `[head, tail)`.\n", True,
-     [loom("cq_mixed_skip", "loom_cq_paths")]),
+     [loom("cq_mixed_big_entry", "loom_cq_paths")]),
     ("drain reads a mixed ring as 16-byte entries", CQ,
      "    pub fn drain(&mut self, mut f: impl FnMut(Cqe)) -> u32 {\n        if self.unit_shift == 1 || self.mixed {",
      "    pub fn drain(&mut self, mut f: impl FnMut(Cqe)) -> u32 {\n        if self.unit_shift == 1 {", True,

@@ -160,6 +160,24 @@ fn cq_mixed_skip_filler_and_big_entry() {
     });
 }
 
+/// A mixed ring of two slots, starting at slot 1: a 16-byte completion
+/// in slot 1, a 32-byte one in slots 0 and 1 (once slot 1 is given back),
+/// then two 16-byte ones, which rewrite both halves of the big entry's
+/// slots: the application must have read the second half of the big entry
+/// before it released the head past it.
+#[test]
+fn cq_mixed_big_entry_read_before_head_released() {
+    model(|| {
+        let r = Rings::with(Shape { cq_mixed: true, start: 1, ..Shape::new(2, 2) });
+        let mut cq = r.cq();
+        let k = kernel(&r, vec![Post::small(0), Post::big(1, [11, 12]), Post::small(2), Post::small(3)]);
+        let got = reap(&mut cq, 4, &[Reap::Pop, Reap::ForEach, Reap::Drain]);
+        k.join().unwrap();
+        assert_eq!(user_data(&got), [0, 1, 2, 3], "{got:?}");
+        assert_eq!(got[1].big, [11, 12]);
+    });
+}
+
 /// The same mixed ring read through `drain` alone (which takes `pop`'s
 /// path on a mixed ring): a planted `drain` that read a mixed ring as
 /// 16-byte units would hand out the filler and the big entry's second half

@@ -130,10 +130,10 @@ fn sqe128(user_data: u64, opcode: u8) -> io_uring_sqe128 {
 }
 
 /// An `IORING_SETUP_SQE128` ring of two slots (four 64-byte units), whose
-/// second halves start dirty: `push` writes a 64-byte entry and clears
-/// the second half, `push128` writes both halves, and `reserve`/`fill`
-/// (once the kernel gave slot 0 back) writes an entry in place and clears
-/// its second half. The kernel reads both units of every slot below the
+/// second halves start dirty: `push128` writes both halves of slot 0,
+/// `push` writes a 64-byte entry in slot 1 and clears its second half, and
+/// `reserve`/`fill` (once the kernel gave slot 0 back) writes an entry in
+/// place in slot 0 and clears the second half `push128` left there. The kernel reads both units of every slot below the
 /// acquired tail, fully written (a causality violation on either cell
 /// otherwise), and never another operation's command bytes.
 #[test]
@@ -146,9 +146,9 @@ fn sq_sqe128_entries_published_whole() {
         }
         let mut sq = r.sq(true);
         let k = poller(&r, true, 3);
-        assert!(push(&mut sq, 1));
         // SAFETY: a NOP carries no pointer.
-        assert!(unsafe { sq.push128(&sqe128(2, IORING_OP_NOP)) }.is_ok());
+        assert!(unsafe { sq.push128(&sqe128(1, IORING_OP_NOP)) }.is_ok());
+        assert!(push(&mut sq, 2));
         sq.publish();
         let mut b = loop {
             // SAFETY: NOPs carry no pointer.
@@ -166,8 +166,8 @@ fn sq_sqe128_entries_published_whole() {
         sq.publish();
         let seen = k.join().unwrap().concat();
         assert_eq!(uds(&seen), [1, 2, 3]);
-        assert_eq!(seen[0].hi, Some([0; 64]), "push left another entry's command bytes");
-        assert_eq!(seen[1].hi, Some(HI));
+        assert_eq!(seen[0].hi, Some(HI));
+        assert_eq!(seen[1].hi, Some([0; 64]), "push left another entry's command bytes");
         assert_eq!(seen[2].hi, Some([0; 64]), "fill left another entry's command bytes");
     });
 }
