@@ -220,3 +220,38 @@ fn cq_ready_then_pop() {
         assert_eq!(got, [0, 1]);
     });
 }
+
+/// The words that are hints or statistics, read and written relaxed: the
+/// kernel counts a dropped SQE and an overflowed CQE and sets
+/// `IORING_SQ_TASKRUN`, and reads the application's
+/// `IORING_CQ_EVENTFD_DISABLED` with `READ_ONCE` while the application
+/// flips it through `set_eventfd_enabled`. Nothing is read on their
+/// account, so the model only checks that every value seen is one some
+/// thread wrote (a torn or invented value would fail), and runs the
+/// shipped accessors (`dropped`, `overflow`, `taskrun`,
+/// `set_eventfd_enabled`) under loom, which would report a non-atomic
+/// access to these words.
+#[test]
+fn hint_and_counter_words() {
+    use loom::sync::atomic::Ordering;
+    model(|| {
+        let r = Rings::new(2, 2);
+        let sq = r.sq(true);
+        let cq = r.cq();
+        let k = {
+            let r = r.clone();
+            thread::spawn(move || {
+                r.sq_dropped.fetch_add(1, Ordering::Relaxed);
+                r.cq_overflow.fetch_add(1, Ordering::Relaxed);
+                r.sq_flags.fetch_or(ring_sys::IORING_SQ_TASKRUN, Ordering::Relaxed);
+                r.cq_flags.load(Ordering::Relaxed) & !ring_sys::IORING_CQ_EVENTFD_DISABLED
+            })
+        };
+        assert!(cq.set_eventfd_enabled(false));
+        assert!(sq.dropped() <= 1 && cq.overflow() <= 1);
+        let _ = sq.taskrun();
+        assert!(cq.set_eventfd_enabled(true));
+        assert_eq!(k.join().unwrap(), 0, "the kernel saw a CQ flag nobody set");
+        assert_eq!((sq.dropped(), cq.overflow(), sq.taskrun()), (1, 1, true));
+    });
+}
