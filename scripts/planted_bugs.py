@@ -33,6 +33,9 @@ DESCRIPTORS = ("adversarial descriptors",
 ADVERSARIAL = ("adversarial", ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial"], {})
 REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "register"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
+COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
+SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
+DRIVER_RS = "ring-core/src/driver/mod.rs"
 
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/cqueue.rs"
@@ -227,6 +230,37 @@ PLANTS = [
      "            for unit in 0..2 {\n                // SAFETY: as above, for 32-byte CQEs",
      "            for unit in 0..1 {\n                // SAFETY: as above, for 32-byte CQEs", True,
      [loom("resize", "loom_resize")]),
+    # Early releases of operations with more than one completion, and
+    # routing paths that ignore the generation, caught by the
+    # completion-stream target's corpus and cases (verification::cqe_stream).
+    ("an orphaned zero-copy send released at its result, before its notification", DRIVER_RS,
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
+     "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && !slot.multishot);", True,
+     [COMPLETION]),
+    ("an orphaned multishot stream released at its next item, while the kernel holds a buffer of its pool", DRIVER_RS,
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
+     "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
+     [COMPLETION]),
+    ("a single completion routed without its generation (the fast path)", DRIVER_RS,
+     "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
+     "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "                Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
+     "                _ => cqe.user_data,\n            };\n"
+     "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
+     [COMPLETION]),
+    ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", DRIVER_RS,
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
+     "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "            Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
+     "            _ => cqe.user_data,\n        };\n"
+     "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
+     [COMPLETION]),
+    ("a mixed CQ's 32-byte filler skipped as 16 bytes (its second half read as a completion)", CQ,
+     "                    self.release_to(self.head.wrapping_add(if is_big { 2 } else { 1 }));",
+     "                    self.release_to(self.head.wrapping_add(1));", True,
+     [("regressions", ["cargo", "test", "-q", "-p", "verification", "--test", "regressions"], {}), COMPLETION]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

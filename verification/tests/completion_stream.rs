@@ -149,6 +149,7 @@ fn multi_completion() -> Vec<Step> {
         Step::Poll(0),
         Step::Poll(1),
         Step::NewPool,
+        Step::DropBufs,
         Step::Drop(0),
         Step::Drop(0),
         Step::Turn,
