@@ -261,6 +261,16 @@ PLANTS = [
      "                    self.release_to(self.head.wrapping_add(if is_big { 2 } else { 1 }));",
      "                    self.release_to(self.head.wrapping_add(1));", True,
      [("regressions", ["cargo", "test", "-q", "-p", "verification", "--test", "regressions"], {}), COMPLETION]),
+    # The SQE-builder target (verification::sqe_builders): an argument a
+    # builder drops, and one it truncates.
+    ("a builder drops an argument (Readv's buffer group)", "ring-core/src/opcode/rw.rs",
+     "        let Readv { fd, iovec, len, offset, ioprio, rw_flags, buf_group } = self;",
+     "        let Readv { fd, iovec, len, offset, ioprio, rw_flags, buf_group: _ } = self;\n        let buf_group = 0;", True,
+     [SQE_BUILDERS]),
+    ("a builder truncates an argument (Madvise's 64-bit length into sqe.len)", "ring-core/src/opcode/misc.rs",
+     "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
+     "        sqe.len = len as u32;", True,
+     [SQE_BUILDERS]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

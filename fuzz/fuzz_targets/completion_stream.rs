@@ -6,7 +6,7 @@
 //! the driver must never panic, never deliver a completion to an operation
 //! that did not submit it, and never release memory the kernel still holds.
 //! The body and its invariants are `verification::cqe_stream`; the
-//! corpus in `fuzz/corpus/completion_stream/` also runs as a plain test
+//! corpus in `fuzz/seeds/completion_stream/` also runs as a plain test
 //! (`verification/tests/completion_stream.rs`).
 //!
 //! Run with `scripts/fuzz.sh 600 completion_stream`.

@@ -52,9 +52,12 @@
 //!   application holds it (the kernel never writes a buffer it gave back).
 //! - Each operation ends at most once.
 //!
-//! And at the end, with everything driven to completion: every injected
-//! completion the driver reaped was counted as stale (or was a wake-up or
-//! a filler), and dropping the driver returns.
+//! And at the end, with everything driven to completion: the driver
+//! counted exactly the injected completions that name no current entry as
+//! stale (not the wake-ups, not the fillers a mixed ring's reader skips).
+//! One more means a real completion arrived for an entry already released
+//! (an early release); one fewer, an injected completion reached an
+//! operation. Dropping the driver then returns.
 
 use crate::sim::{Chaos, SimConfig, SimKernel};
 use ring_core::buf::{IoBuf, IoBufMut};
@@ -699,7 +702,14 @@ pub fn run(cfg: Config, steps: &[Step]) {
     w.turn();
     let stale = w.driver.stats().stale - stale_before;
     if w.sim.overflow_backlog() == 0 && w.sim.task_work_backlog() == 0 {
-        assert_eq!(stale, w.forged_stale, "injected completions reaped that were not counted stale");
+        // More stale than injected: a real completion arrived for an entry
+        // the driver had released already (an early release). Fewer: an
+        // injected completion reached an operation.
+        assert_eq!(
+            stale, w.forged_stale,
+            "the driver counted {stale} completions stale, but {} injected ones named no current entry",
+            w.forged_stale
+        );
     }
     w.held.clear();
     let World { driver, sim, .. } = w;

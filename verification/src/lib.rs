@@ -20,9 +20,13 @@ pub mod alloc;
 #[cfg(not(ring_loom))]
 pub mod cqe_stream;
 #[cfg(not(ring_loom))]
+pub mod fuzz_bodies;
+#[cfg(not(ring_loom))]
 pub mod hostile;
 #[cfg(not(ring_loom))]
 pub mod scenario;
 pub mod sim;
+#[cfg(not(ring_loom))]
+pub mod sqe_builders;
 
 pub use sim::{Chaos, EnterFault, SimConfig, SimKernel};
