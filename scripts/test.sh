@@ -17,6 +17,16 @@
 #      by stages 1 and 2 (they are in the main workspace). Running them is
 #      scripts/bench-compare.sh (docs/benchmarks.md)
 #
+# Stage 2 includes the smoke run of every fuzz target: each target's body
+# runs as a plain test over the seeds checked in under fuzz/seeds/ and a
+# few hundred generated inputs (verification/tests/completion_stream.rs,
+# sqe_builders.rs, fuzz_bodies.rs; the scenario target's body is
+# prop_driver's), and verification/tests/coverage.rs checks that every ring
+# access site and ownership transition in ring-core has its row in
+# verification/coverage/. libFuzzer itself is not built here (its build
+# takes 3 to 10 minutes on 2 shared cores); RING_FUZZ_SMOKE=1 adds a
+# five-second libFuzzer run of every target (scripts/fuzz.sh 5) at the end.
+#
 # Budget: about 10-15 minutes on 2 cores from a cold cache; CI allows 60.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +89,11 @@ if [ -f /usr/include/liburing.h ]; then
 else
   echo "liburing.h is not installed: the liburing programs are not compiled" \
     "(scripts/bench-compare.sh build installs Debian's liburing-dev)"
+fi
+
+if [ -n "${RING_FUZZ_SMOKE:-}" ]; then
+  stage "libFuzzer smoke run (RING_FUZZ_SMOKE)"
+  ./scripts/fuzz.sh 5
 fi
 
 stage "all stages passed"

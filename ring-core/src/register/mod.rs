@@ -74,6 +74,8 @@ pub use msg_ring::send_msg_ring_sync_fd;
 pub use napi::{Napi, NapiTracking};
 pub use query::{query_kernel, QueryResult};
 pub use region::MemRegion;
+#[doc(hidden)]
+pub use resize::recopy_big_entries;
 pub use restrictions::{register_task_restrictions, Restriction};
 pub use ring_fds::MAX_REGISTERED_RINGS;
 pub use zcrx::{ZcrxArea, ZcrxIfq, ZcrxIfqConfig, ZcrxRefill};
