@@ -44,6 +44,10 @@
 # of boot plus the test run, which under TCG on 2 cores takes roughly
 # 15-25 minutes (see docs/kernel-matrix.md for the last measured run).
 set -euo pipefail
+# Bash reads a script as it runs it; the whole body is one function, read
+# before anything runs, so that editing this file during a run (it takes a
+# while) cannot change the run.
+main() {
 cd "$(dirname "$0")/.."
 say() { printf '\n==== %s ====\n' "$*"; }
 die() { echo "kernel-matrix: $*" >&2; exit 1; }
@@ -310,3 +314,5 @@ for k in host 6.1 6.12; do
   if [[ -d $dir/results/$k ]]; then dirs+=("$dir/results/$k"); fi
 done
 bash "$here/table.sh" "${dirs[@]}" | tee "$dir/table.md"
+}
+main "$@"
