@@ -37,6 +37,9 @@
 #                     (default: what linux-image-amd64 and
 #                     linux-image-6.12-amd64 depend on)
 #   KMATRIX_NO_BUILD=1  reuse the binary list of the previous run
+#   KMATRIX_ONLY      an extended regular expression: run only the programs
+#                     whose label (for example ring-core/test:register)
+#                     matches it
 #
 # Needs: apt-get and dpkg-deb (Debian), root for installing
 # qemu-system-x86 and e2fsprogs when they are missing. Budget: about
@@ -100,6 +103,11 @@ if [[ -z ${KMATRIX_NO_BUILD:-} || ! -s $binlist ]]; then
   { grep -v '^example:tour' "$binlist.tmp" | sort; grep '^example:tour' "$binlist.tmp"; } >"$binlist"
   rm -f "$binlist.tmp"
   grep -q '^example:tour' "$binlist" || die "the tour example was not built"
+fi
+if [[ -n ${KMATRIX_ONLY:-} ]]; then
+  grep -E "^[^[:space:]]*(${KMATRIX_ONLY})" "$binlist" >"$dir/binaries-only.tsv" ||
+    die "KMATRIX_ONLY='$KMATRIX_ONLY' matches no program"
+  binlist=$dir/binaries-only.tsv
 fi
 echo "$(wc -l <"$binlist") programs: $(cut -f1 "$binlist" | tr '\n' ' ')"
 
@@ -315,4 +323,5 @@ for k in host 6.1 6.12; do
 done
 bash "$here/table.sh" "${dirs[@]}" | tee "$dir/table.md"
 }
-main "$@"
+# On one line: bash must not read past it, the file may have changed.
+main "$@"; exit $?
