@@ -42,10 +42,10 @@
 #                     matches it
 #
 # Needs: apt-get and dpkg-deb (Debian), root for installing
-# qemu-system-x86 and e2fsprogs when they are missing. Budget: about
-# 5 minutes for the build and the host, and for each guest about 1 minute
-# of boot plus the test run, which under TCG on 2 cores takes roughly
-# 15-25 minutes (see docs/kernel-matrix.md for the last measured run).
+# qemu-system-x86 and e2fsprogs when they are missing. Budget: the build
+# (about 2 minutes cold), the host's run (seconds), and for each guest 4 to
+# 5 minutes under TCG on 2 cores, boot included; a hang adds its binary's
+# deadline. docs/kernel-matrix.md has the last measured run.
 set -euo pipefail
 # Bash reads a script as it runs it; the whole body is one function, read
 # before anything runs, so that editing this file during a run (it takes a

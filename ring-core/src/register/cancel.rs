@@ -183,8 +183,8 @@ impl<K: Kernel> Ring<K> {
 /// a sync cancel of "every request on that pipe whose user data is 2" is
 /// asked. A kernel that honours the user data cancels nothing (and counts
 /// 0); one that ignores it cancels the poll (6.1 does, and counts it); one
-/// that refuses the flag says EINVAL. Nothing outside the private ring and pipe
-/// is touched, and dropping them ends the poll if it is still armed.
+/// that refuses the flag says EINVAL. Nothing outside the private ring and
+/// pipe is touched, and dropping them ends the poll if it is still armed.
 pub(crate) fn user_data_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
