@@ -314,3 +314,25 @@ pub fn query(test: &str) -> bool {
     }
     ok
 }
+
+/// Whether provided-buffer group `bgid` is registered on `ring`, in the
+/// kernel's own words: its head (`IORING_REGISTER_PBUF_STATUS`, 6.8) where
+/// the kernel has that; else a one-entry buffer ring registered for the
+/// same group, which the kernel refuses with `EEXIST` while the group
+/// exists (and which is unregistered again at once if it was accepted).
+pub fn group_registered(ring: &Ring, bgid: u16) -> bool {
+    match ring.buf_ring_head(bgid) {
+        Ok(_) => return true,
+        Err(Error::UnsupportedRegister { .. }) => {}
+        Err(_) => return false,
+    }
+    let cfg = ring_core::register::BufRingConfig::new(bgid, 1).buffers(1, 64);
+    match ring.register_buf_ring(cfg) {
+        Ok(br) => {
+            ring.unregister_buf_ring(br).expect("unregister the probe's buffer ring");
+            false
+        }
+        Err(e) if e.errno().is_some_and(|e| e.raw() == libc::EEXIST) => true,
+        Err(e) => panic!("registering a probe buffer ring for group {bgid}: {e:?}"),
+    }
+}
