@@ -80,6 +80,16 @@ pub enum Error {
         /// What the kernel said.
         errno: Errno,
     },
+    /// The running kernel cannot do what was asked, as a probe of its
+    /// behaviour showed (it accepts the request but would not honour it, or
+    /// refuses it), where no opcode, register operation or setup flag names
+    /// the gap.
+    Unsupported {
+        /// What was asked for.
+        what: &'static str,
+        /// What the kernel lacks, in words.
+        reason: &'static str,
+    },
     /// The ring was set up without a feature or mode this call needs.
     NotConfigured(&'static str),
     /// A buffer or count larger than the kernel accepts in the field it goes in.
@@ -149,7 +159,7 @@ impl Error {
             Error::Reentrant => Some(Errno::new(libc::EDEADLK)),
             Error::ForeignResource { .. } => Some(Errno::new(libc::EXDEV)),
             Error::BadFd(_) => Some(Errno::new(libc::EBADF)),
-            Error::UnsupportedOpcode { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
+            Error::UnsupportedOpcode { .. } | Error::Unsupported { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
             Error::TooLong { .. } => Some(Errno::new(libc::E2BIG)),
             Error::OutOfMemory { .. } => Some(Errno::new(libc::ENOMEM)),
             _ => Some(Errno::new(libc::EINVAL)),
@@ -214,6 +224,7 @@ impl fmt::Display for Error {
                 "register operation {} ({opcode}) is not supported on this kernel ({errno})",
                 crate::probe::register_op_name(*opcode)
             ),
+            Error::Unsupported { what, reason } => write!(f, "{what} is not supported: {reason}"),
             Error::NotConfigured(what) => write!(f, "the ring was not set up for this: {what}"),
             Error::TooLong { what, len, max } => {
                 write!(f, "{what} of length {len} is longer than the kernel accepts ({max})")

@@ -205,6 +205,11 @@ impl<K: Kernel> Driver<K> {
     /// Zero-copy send of `buf` on socket `fd` (`IORING_OP_SEND_ZC`, 6.0).
     /// The buffer is returned only after the kernel's notification that it
     /// no longer uses it, even if the send failed or was cancelled.
+    ///
+    /// When the receiver is on this machine (loopback), some kernels (6.1)
+    /// notify only once the receiver has read the data: awaiting the send
+    /// before reading, on the same task, then never ends. Read from
+    /// another task or thread (see `docs/zero-copy.md`).
     pub fn send_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<SendZc<B>, K> {
         self.op(SendZc { fd: fd.shared_fd(), buf, flags })
     }

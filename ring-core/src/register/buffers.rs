@@ -109,9 +109,13 @@ impl<K: Kernel> Ring<K> {
     }
 
     /// Registers `iovecs` with a tag each (`IORING_REGISTER_BUFFERS2`, Linux
-    /// 5.13). When a buffer with a non-zero tag leaves the table (update,
-    /// unregistration, ring teardown) and the kernel has dropped its last
-    /// reference, the kernel posts a CQE whose `user_data` is the tag.
+    /// 5.13). When a buffer with a non-zero tag is replaced or emptied by an
+    /// update and the kernel has dropped its last reference, the kernel
+    /// posts a CQE whose `user_data` is the tag. Unregistering the whole
+    /// table posts the tags on some kernels only (6.18 does; 6.1 and 6.12
+    /// post nothing then), so do not wait for a tag after
+    /// [`unregister_buffers`](Self::unregister_buffers): empty the slots
+    /// with an update first where the tags matter.
     ///
     /// # Safety
     ///

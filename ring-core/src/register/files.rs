@@ -91,9 +91,13 @@ impl<K: Kernel> Ring<K> {
     }
 
     /// Registers `fds` with a tag each (`IORING_REGISTER_FILES2`, Linux
-    /// 5.13). When a file with a non-zero tag leaves its slot and the kernel
-    /// drops its last reference, the kernel posts a CQE whose `user_data`
-    /// is the tag. Empty slots (-1) cannot carry a tag.
+    /// 5.13). When a file with a non-zero tag is replaced or removed by an
+    /// update and the kernel drops its last reference, the kernel posts a
+    /// CQE whose `user_data` is the tag. Unregistering the whole table posts
+    /// the tags on some kernels only (6.18 does; 6.1 and 6.12 post nothing
+    /// then), so do not wait for a tag after
+    /// [`unregister_files`](Self::unregister_files). Empty slots (-1) cannot
+    /// carry a tag.
     pub fn register_files_tags(&self, fds: &[RawFd], tags: &[u64]) -> Result<()> {
         check_table_size(fds.len())?;
         check_fds(fds, false)?;

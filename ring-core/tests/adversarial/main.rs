@@ -4,6 +4,8 @@
 //!
 //! Run with `cargo test -p ring-core --test adversarial`.
 
+#[path = "../caps/mod.rs"]
+mod caps;
 mod descriptors_outlive_their_operations;
 mod hostile;
 mod hostile_wakers;
