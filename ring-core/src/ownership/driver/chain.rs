@@ -1,0 +1,426 @@
+//! Linked chains: several operations that the kernel runs in order
+//! (`IOSQE_IO_LINK`, or `IOSQE_IO_HARDLINK`), started together.
+//!
+//! A chain must reach the kernel whole: its SQEs are written consecutively
+//! and published by one tail store, so a submission boundary never falls
+//! inside it (bug class 2.4; `io_uring_enter(2)`: a chain ends at a
+//! submission boundary). The driver therefore admits a chain only when it
+//! has entries and CQ credits for every member at once, and it refuses a
+//! chain longer than the SQ.
+//!
+//! Each member is then an ordinary table entry: it owns its memory until
+//! its own terminal completion, and a member the kernel cancels because an
+//! earlier one failed completes with `-ECANCELED` and gives its buffers back
+//! like any other operation.
+//!
+//! A chain that cannot start (longer than the SQ, a 128-byte member, no room
+//! in the SQ under SQPOLL, a shut-down driver) reached no part of the
+//! kernel, and comes back whole as a [`ChainRefused`]: each member's value
+//! is taken back with its [`Link`]. Starting runs in two steps for the same
+//! all-or-nothing reason: every value moves into its table cell first
+//! (which runs no operation code), then each member's `prepare` builds its
+//! SQE; if one panics, a guard drops every value and frees every entry.
+#![allow(unsafe_code)]
+
+use super::{orphan_hook, Driver, OrphanHook, Shared};
+use crate::kernel::Kernel;
+use crate::ownership::driver::op::{Op, OpState, Operation};
+use crate::ownership::driver::storage::Storage;
+use core::any::Any;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use ring_sys::io_uring_sqe;
+use std::rc::Rc;
+
+/// What starting one member needs, with the member's type erased.
+pub(crate) struct Member {
+    /// The operation, until it is placed in the table (`None` once taken
+    /// back by its owner from a refused chain).
+    pub(crate) value: Option<Box<dyn Any>>,
+    /// Moves the value into cell `index` (no operation code runs).
+    pub(crate) put: unsafe fn(&Storage, usize, Box<dyn Any>),
+    /// Builds the SQE from the value in cell `index` (the operation's
+    /// `prepare`, which may panic).
+    pub(crate) prepare: unsafe fn(&Storage, usize) -> io_uring_sqe,
+    /// Takes the value back out of cell `index`, for a chain that could not
+    /// be pushed after all.
+    pub(crate) take: unsafe fn(&Storage, usize) -> Option<Box<dyn Any>>,
+    pub(crate) hook: OrphanHook,
+    /// The operation's [`Operation::refuse`], asked before the chain starts.
+    pub(crate) refuse: fn(&dyn Any, crate::raw::ring::RingId) -> Option<i32>,
+    pub(crate) cqes: u32,
+    pub(crate) multishot: bool,
+}
+
+/// # Safety
+///
+/// Cell `index` must be empty and not in use, `index` below the number of
+/// cells, and `value` a `Box<T>`.
+unsafe fn put<T: Operation>(storage: &Storage, index: usize, value: Box<dyn Any>) {
+    let value = value.downcast::<T>().unwrap_or_else(|_| unreachable!("a member's value has its member's type"));
+    // SAFETY: per the contract.
+    unsafe { storage.put(index, *value) };
+}
+
+/// # Safety
+///
+/// Cell `index` must hold the `T` just put there, which nothing else uses.
+unsafe fn prepare<T: Operation>(storage: &Storage, index: usize) -> io_uring_sqe {
+    // SAFETY: per the contract the cell holds a `T`, at its final address.
+    match unsafe { storage.get::<T>(index) } {
+        // SAFETY: the pointer is to the live value, used by nothing else.
+        Some(ptr) => unsafe { (*ptr).prepare() },
+        None => unreachable!("the member was just put in its cell"),
+    }
+}
+
+/// [`Operation::refuse`] of a member's value (`None` for a value of another
+/// type, which a member never holds).
+fn refuse<T: Operation>(value: &dyn Any, ring: crate::raw::ring::RingId) -> Option<i32> {
+    value.downcast_ref::<T>()?.refuse(ring)
+}
+
+/// # Safety
+///
+/// Cell `index` must hold a `T` whose SQE was never published.
+unsafe fn take<T: Operation>(storage: &Storage, index: usize) -> Option<Box<dyn Any>> {
+    // SAFETY: per the contract, the kernel never saw the value.
+    unsafe { storage.take::<T>(index) }.map(|v| Box::new(v) as Box<dyn Any>)
+}
+
+/// Identifies a member of a [`Chain`] and its type, to take its future from
+/// the [`Started`] chain (or its value back from a [`ChainRefused`]).
+#[derive(Debug)]
+pub struct Link<T> {
+    /// The chain this member was pushed into (see [`CHAIN_IDS`]).
+    chain: u64,
+    position: usize,
+    _t: PhantomData<fn() -> T>,
+}
+
+// A link only names a member; copying one lets nothing be taken twice
+// (whatever takes a member leaves `None` behind).
+impl<T> Clone for Link<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Link<T> {}
+
+/// Numbers every chain, so that a [`Link`] can only take its own member's
+/// future from its own [`Started`] chain: taking a member of one chain with
+/// the link of another would give an `Op<T>` over an entry holding some
+/// other type, and `T`'s completion code would read the wrong value.
+static CHAIN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A chain being put together; see [`Driver::chain`].
+pub struct Chain<K: Kernel> {
+    id: u64,
+    shared: Rc<Shared<K>>,
+    members: Vec<Member>,
+    hard: bool,
+    /// A member needs a 128-byte entry, which chains do not carry.
+    has_128: bool,
+}
+
+impl<K: Kernel> Driver<K> {
+    /// Starts building a linked chain: its members run one after another,
+    /// and if one fails (a negative result, or a short read or write) the
+    /// kernel cancels the rest with `-ECANCELED`. With
+    /// [`Chain::hard`], the rest run even after a failed result.
+    pub fn chain(&self) -> Chain<K> {
+        Chain {
+            id: CHAIN_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            shared: self.shared.clone(),
+            members: Vec::new(),
+            hard: false,
+            has_128: false,
+        }
+    }
+}
+
+impl<K: Kernel> Chain<K> {
+    /// Appends `op` to the chain.
+    pub fn push<T: Operation>(&mut self, op: T) -> Link<T> {
+        let position = self.members.len();
+        self.has_128 |= op.is_128();
+        self.members.push(Member {
+            value: Some(Box::new(op)),
+            put: put::<T>,
+            prepare: prepare::<T>,
+            take: take::<T>,
+            hook: orphan_hook::<T>,
+            refuse: refuse::<T>,
+            cqes: T::CQES.max(1),
+            multishot: T::MULTISHOT,
+        });
+        Link { chain: self.id, position, _t: PhantomData }
+    }
+
+    /// Links with `IOSQE_IO_HARDLINK`: a failed result does not cancel the
+    /// rest (a failure to submit still does).
+    pub fn hard(mut self) -> Self {
+        self.hard = true;
+        self
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether the chain is empty.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The value of member `link`, back from a chain that has not started
+    /// (see [`ChainRefused`]). `None` if it was taken back already, or if
+    /// `link` belongs to another chain. A chain with a member taken back is
+    /// refused if started.
+    pub fn take_back<T: Operation>(&mut self, link: Link<T>) -> Option<T> {
+        if link.chain != self.id {
+            return None;
+        }
+        let value = &mut self.members.get_mut(link.position)?.value;
+        if !value.as_ref()?.is::<T>() {
+            // Not reached: a link of this chain names a member of its type.
+            return None;
+        }
+        value.take()?.downcast::<T>().ok().map(|b| *b)
+    }
+
+    /// Submits the chain once there is room for all of it; resolves to the
+    /// started chain, from which each member's future is taken, or to the
+    /// chain given back with the reason it cannot start.
+    pub fn start(self) -> StartChain<K> {
+        let refused = if self.has_128 {
+            // Members are published as 64-byte entries by one tail store; a
+            // 128-byte member would need the mixed-ring filler rules inside
+            // a chain, which the kernel does not promise to honour.
+            Some(crate::error::Error::InvalidArgument("a 128-byte operation cannot be a chain member"))
+        } else if self.members.iter().any(|m| m.value.is_none()) {
+            Some(crate::error::Error::InvalidArgument("a member of the chain was taken back"))
+        } else {
+            None
+        };
+        StartChain {
+            id: self.id,
+            shared: self.shared.clone(),
+            hard: self.hard,
+            chain: Some(self),
+            ticket: None,
+            refused,
+        }
+    }
+}
+
+/// The future returned by [`Chain::start`].
+pub struct StartChain<K: Kernel> {
+    id: u64,
+    shared: Rc<Shared<K>>,
+    hard: bool,
+    /// The chain, until it starts or is refused.
+    chain: Option<Chain<K>>,
+    ticket: Option<u64>,
+    /// Why the chain cannot start at all, if it cannot.
+    refused: Option<crate::error::Error>,
+}
+
+impl<K: Kernel> Unpin for StartChain<K> {}
+
+impl<K: Kernel> Future for StartChain<K> {
+    type Output = Result<Started<K>, ChainRefused<K>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(mut chain) = self.chain.take() else {
+            let chain = Chain {
+                id: self.id,
+                shared: self.shared.clone(),
+                members: Vec::new(),
+                hard: self.hard,
+                has_128: false,
+            };
+            let error = crate::error::Error::InvalidArgument("chain polled after it started");
+            return Poll::Ready(Err(ChainRefused { error, chain }));
+        };
+        if let Some(error) = self.refused.take() {
+            return Poll::Ready(Err(ChainRefused { error, chain }));
+        }
+        // A member that may not start on this ring (it names a resource of
+        // another) refuses the whole chain, before anything reaches the
+        // kernel.
+        let ring = self.shared.ring;
+        let refusal = chain.members.iter().find_map(|m| m.value.as_deref().and_then(|v| (m.refuse)(v, ring)));
+        if let Some(errno) = refusal {
+            let ticket = self.ticket.take();
+            self.shared.forget_ticket(ticket);
+            let error = if errno == libc::EXDEV {
+                crate::error::Error::ForeignResource { what: "resource named by a chain member" }
+            } else {
+                crate::error::Error::Syscall {
+                    call: crate::error::Call::Other("chain start"),
+                    errno: ring_sys::Errno::new(errno),
+                }
+            };
+            return Poll::Ready(Err(ChainRefused { error, chain }));
+        }
+        let ticket = self.ticket.take();
+        let members = core::mem::take(&mut chain.members);
+        let shared = self.shared.clone();
+        // As for a single operation: if a member's `prepare` panics, the
+        // values are dropped as the panic leaves, with the state not borrowed.
+        let unwinding = super::Unwinding(&shared);
+        let r = match shared.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.start_chain(members, chain.hard, ticket),
+            Err(_) => {
+                // Polled from inside the driver (an operation's own code
+                // calling back): nothing changed; the future polls again.
+                chain.members = members;
+                self.chain = Some(chain);
+                self.ticket = ticket;
+                core::mem::forget(unwinding);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        };
+        core::mem::forget(unwinding);
+        // Every outcome is recorded (the entries, or the members back)
+        // before foreign code runs: the waiter's waker clone, or the side
+        // work, whose panic is kept for the driver's next turn.
+        match r {
+            ChainStart::Wait(members, t) => {
+                chain.members = members;
+                self.chain = Some(chain);
+                self.ticket = Some(t);
+                self.shared.settle_wait(t, cx);
+                Poll::Pending
+            }
+            ChainStart::Entries(entries) => {
+                let started = Started {
+                    id: self.id,
+                    shared: self.shared.clone(),
+                    entries: entries.into_iter().map(Some).collect(),
+                };
+                if self.shared.has_side_work() {
+                    self.shared.after_collect();
+                }
+                Poll::Ready(Ok(started))
+            }
+            ChainStart::Failed(error, members) => {
+                chain.members = members;
+                if self.shared.has_side_work() {
+                    self.shared.after_collect();
+                }
+                Poll::Ready(Err(ChainRefused { error, chain }))
+            }
+        }
+    }
+}
+
+impl<K: Kernel> Drop for StartChain<K> {
+    fn drop(&mut self) {
+        if self.chain.is_some() {
+            self.shared.forget_ticket(self.ticket);
+        }
+    }
+}
+
+/// What happened when a chain tried to start.
+pub(crate) enum ChainStart {
+    /// Every member is in the kernel at these (index, generation) pairs.
+    Entries(Vec<(u32, u32)>),
+    /// No room for all of it yet; it waits with this ticket.
+    Wait(Vec<Member>, u64),
+    /// It cannot start (driver shut down, longer than the SQ, or no room in
+    /// the SQ after submitting); nothing reached the kernel, and the members
+    /// keep their values.
+    Failed(crate::error::Error, Vec<Member>),
+}
+
+/// A chain that could not start, given back whole: none of its members
+/// reached the kernel, and each member's value (its buffers) can be taken
+/// back with [`take`](ChainRefused::take), or the chain started again with
+/// [`into_chain`](ChainRefused::into_chain). Dropping it drops the values.
+pub struct ChainRefused<K: Kernel> {
+    error: crate::error::Error,
+    chain: Chain<K>,
+}
+
+impl<K: Kernel> ChainRefused<K> {
+    /// Why the chain could not start.
+    pub fn error(&self) -> &crate::error::Error {
+        &self.error
+    }
+
+    /// The value of member `link` (see [`Chain::take_back`]).
+    pub fn take<T: Operation>(&mut self, link: Link<T>) -> Option<T> {
+        self.chain.take_back(link)
+    }
+
+    /// The chain, to start again later.
+    pub fn into_chain(self) -> Chain<K> {
+        self.chain
+    }
+
+    /// The reason, dropping the members' values.
+    pub fn into_error(self) -> crate::error::Error {
+        self.error
+    }
+}
+
+impl<K: Kernel> core::fmt::Debug for ChainRefused<K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ChainRefused").field("error", &self.error).field("members", &self.chain.len()).finish()
+    }
+}
+
+impl<K: Kernel> core::fmt::Display for ChainRefused<K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "linked chain of {} refused: {}", self.chain.len(), self.error)
+    }
+}
+
+impl<K: Kernel> std::error::Error for ChainRefused<K> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<K: Kernel> From<ChainRefused<K>> for crate::error::Error {
+    fn from(r: ChainRefused<K>) -> Self {
+        r.error
+    }
+}
+
+/// A chain in the kernel. Take each member's future with
+/// [`take`](Started::take); members not taken are orphaned when this is
+/// dropped (their memory stays with the driver until their completions).
+pub struct Started<K: Kernel> {
+    id: u64,
+    shared: Rc<Shared<K>>,
+    entries: Vec<Option<(u32, u32)>>,
+}
+
+impl<K: Kernel> Started<K> {
+    /// The future of member `link`. Returns `None` if it was taken already,
+    /// or if `link` belongs to another chain.
+    pub fn take<T: Operation>(&mut self, link: Link<T>) -> Option<Op<T, K>> {
+        if link.chain != self.id {
+            return None;
+        }
+        let (index, generation) = self.entries.get_mut(link.position)?.take()?;
+        Some(Op { shared: self.shared.clone(), state: OpState::Submitted { index, generation }, cancel: false })
+    }
+}
+
+impl<K: Kernel> Drop for Started<K> {
+    fn drop(&mut self) {
+        for (index, generation) in self.entries.drain(..).flatten() {
+            self.shared.orphan(index, generation);
+        }
+    }
+}

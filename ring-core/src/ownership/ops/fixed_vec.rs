@@ -1,0 +1,160 @@
+//! Vectored reads and writes inside one registered buffer
+//! (`IORING_OP_READV_FIXED` / `IORING_OP_WRITEV_FIXED`, Linux 6.15).
+//!
+//! The operation takes the [`FixedBuf`] lease by value together with the
+//! segments (byte ranges of that buffer) and builds its iovec array, on
+//! the heap and owned by the operation, in `prepare`. The lease keeps the
+//! slot registered and its memory alive until the terminal completion
+//! (`FixedBuffers::unregister`/`replace` refuse while it exists), and being
+//! exclusive it keeps Rust code away from the bytes the kernel writes.
+#![allow(unsafe_code)]
+
+use super::res;
+use crate::kernel::Kernel;
+use crate::ownership::driver::op::{Op, Operation};
+use crate::ownership::driver::Driver;
+use crate::ownership::fixed_buffers::FixedBuf;
+use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
+use crate::raw::cqueue::Cqe;
+use crate::raw::opcode;
+use crate::raw::ring::RingId;
+use core::ops::Range;
+use ring_sys::io_uring_sqe;
+use std::io;
+
+/// Checks that every segment lies inside a buffer of `cap` bytes, and that
+/// there are not more than `IOV_MAX` of them.
+fn check_segments(segments: &[Range<usize>], cap: usize) {
+    assert!(segments.len() <= 1024, "at most IOV_MAX (1024) segments");
+    for s in segments {
+        assert!(s.start <= s.end && s.end <= cap, "segment {s:?} lies outside the registered buffer ({cap} bytes)");
+    }
+}
+
+/// The iovecs of `segments` of the buffer starting at `base`.
+fn iovecs(base: *mut u8, segments: &[Range<usize>], out: &mut Vec<libc::iovec>) {
+    out.clear();
+    for s in segments {
+        // `s` lies inside the buffer (checked at construction), so the
+        // address stays within its allocation.
+        out.push(libc::iovec { iov_base: base.wrapping_add(s.start).cast(), iov_len: s.end - s.start });
+    }
+}
+
+/// The registered buffer's base address, covering its whole capacity.
+fn base_of(buf: &mut FixedBuf) -> *mut u8 {
+    let len = buf.len();
+    buf.set_len(buf.capacity());
+    let p = buf.as_mut_ptr();
+    buf.set_len(len);
+    p
+}
+
+/// `IORING_OP_READV_FIXED` into segments of a leased registered buffer;
+/// see [`Driver::readv_fixed`].
+#[derive(Debug)]
+pub struct ReadvFixed {
+    fd: SharedFd,
+    buf: FixedBuf,
+    segments: Vec<Range<usize>>,
+    iovecs: Vec<libc::iovec>,
+    offset: u64,
+}
+
+// SAFETY: the SQE points at `self.iovecs` (heap, owned by `self`), each of which points inside the leased slot's memory
+// (segments were checked against its capacity); the lease, owned by `self`, keeps the slot registered and its memory
+// alive, and nothing else can reach those bytes while `self` is in the table.
+unsafe impl Operation for ReadvFixed {
+    /// The byte count, the lease (its length unchanged) and the segments
+    /// the bytes went into, in order.
+    type Output = (io::Result<usize>, FixedBuf, Vec<Range<usize>>);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let base = base_of(&mut self.buf);
+        iovecs(base, &self.segments, &mut self.iovecs);
+        opcode::ReadvFixed::new(self.fd.raw(), self.iovecs.as_ptr(), self.iovecs.len() as u32, self.buf.index())
+            .offset(self.offset)
+            .build()
+            .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.buf, self.segments)
+    }
+}
+
+/// `IORING_OP_WRITEV_FIXED` from segments of a leased registered buffer;
+/// see [`Driver::writev_fixed`].
+#[derive(Debug)]
+pub struct WritevFixed {
+    fd: SharedFd,
+    buf: FixedBuf,
+    segments: Vec<Range<usize>>,
+    iovecs: Vec<libc::iovec>,
+    offset: u64,
+}
+
+// SAFETY: as for `ReadvFixed`; the kernel only reads the segments.
+unsafe impl Operation for WritevFixed {
+    /// The byte count, the lease and the segments.
+    type Output = (io::Result<usize>, FixedBuf, Vec<Range<usize>>);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let base = base_of(&mut self.buf);
+        iovecs(base, &self.segments, &mut self.iovecs);
+        opcode::WritevFixed::new(self.fd.raw(), self.iovecs.as_ptr(), self.iovecs.len() as u32, self.buf.index())
+            .offset(self.offset)
+            .build()
+            .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.buf, self.segments)
+    }
+}
+
+impl<K: Kernel> Driver<K> {
+    /// Scatter read from `fd` at `offset` into `segments` (byte ranges) of
+    /// the leased registered buffer `buf`, in order
+    /// (`IORING_OP_READV_FIXED`, 6.15).
+    ///
+    /// # Panics
+    ///
+    /// If a segment reaches past the buffer's capacity, or there are more
+    /// than 1024 segments.
+    pub fn readv_fixed(
+        &self,
+        fd: &impl AsSharedFd,
+        buf: FixedBuf,
+        segments: Vec<Range<usize>>,
+        offset: u64,
+    ) -> Op<ReadvFixed, K> {
+        check_segments(&segments, buf.capacity());
+        self.op(ReadvFixed { fd: fd.shared_fd(), buf, segments, iovecs: Vec::new(), offset })
+    }
+
+    /// Gather write to `fd` at `offset` from `segments` of the leased
+    /// registered buffer `buf`, in order (`IORING_OP_WRITEV_FIXED`, 6.15).
+    ///
+    /// # Panics
+    ///
+    /// As for [`readv_fixed`](Self::readv_fixed).
+    pub fn writev_fixed(
+        &self,
+        fd: &impl AsSharedFd,
+        buf: FixedBuf,
+        segments: Vec<Range<usize>>,
+        offset: u64,
+    ) -> Op<WritevFixed, K> {
+        check_segments(&segments, buf.capacity());
+        self.op(WritevFixed { fd: fd.shared_fd(), buf, segments, iovecs: Vec::new(), offset })
+    }
+}

@@ -1,0 +1,198 @@
+//! Reads and writes with owned buffers. Each operation holds a
+//! [`SharedFd`] of the descriptor it names, so the descriptor stays open
+//! until the operation has ended (see [`crate::ownership::shared_fd`]).
+#![allow(unsafe_code)]
+
+use super::{res, rw_len};
+use crate::ownership::buf::{IoBuf, IoBufMut};
+use crate::ownership::driver::op::Operation;
+use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
+use crate::raw::cqueue::Cqe;
+use ring_sys::*;
+use std::io;
+
+/// A read into an owned buffer; see [`crate::Driver::read_at`].
+#[derive(Debug)]
+pub struct Read<B> {
+    fd: SharedFd,
+    buf: B,
+    offset: u64,
+}
+
+impl<B: IoBufMut> Read<B> {
+    /// A read of up to `buf.bytes_total()` bytes from `fd` at `offset`;
+    /// the operation keeps `fd` open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, buf: B, offset: u64) -> Self {
+        Read { fd: fd.shared_fd(), buf, offset }
+    }
+
+    /// The buffer, from a read that never started (a member taken back
+    /// from a refused chain, see [`crate::ownership::driver::ChainRefused`]).
+    pub fn into_buf(self) -> B {
+        self.buf
+    }
+}
+
+// SAFETY: the SQE points only at `self.buf`'s stable heap (or 'static)
+// memory, `bytes_total` bytes long, which `IoBufMut` guarantees is ours
+// alone to write while the buffer sits in the table.
+unsafe impl<B: IoBufMut> Operation for Read<B> {
+    type Output = (io::Result<usize>, B);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_READ;
+        sqe.fd = self.fd.raw();
+        sqe.set_addr(self.buf.stable_mut_ptr() as u64);
+        sqe.len = rw_len(self.buf.bytes_total());
+        sqe.set_off(self.offset);
+        sqe
+    }
+
+    fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
+        let r = res(&result).map(|n| n as usize);
+        if let Ok(n) = r {
+            // SAFETY: the kernel wrote `n <= len <= bytes_total` bytes.
+            unsafe { self.buf.set_init(n) };
+        }
+        (r, self.buf)
+    }
+}
+
+/// A write from an owned buffer; see [`crate::Driver::write_at`].
+#[derive(Debug)]
+pub struct Write<B> {
+    fd: SharedFd,
+    buf: B,
+    offset: u64,
+}
+
+impl<B: IoBuf> Write<B> {
+    /// A write of `buf.bytes_init()` bytes to `fd` at `offset`; the
+    /// operation keeps `fd` open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, buf: B, offset: u64) -> Self {
+        Write { fd: fd.shared_fd(), buf, offset }
+    }
+
+    /// The buffer, from a write that never started (a member taken back
+    /// from a refused chain, see [`crate::ownership::driver::ChainRefused`]).
+    pub fn into_buf(self) -> B {
+        self.buf
+    }
+}
+
+// SAFETY: the SQE points only at `self.buf`'s stable memory, which the
+// kernel only reads, `bytes_init` bytes long.
+unsafe impl<B: IoBuf> Operation for Write<B> {
+    type Output = (io::Result<usize>, B);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_WRITE;
+        sqe.fd = self.fd.raw();
+        sqe.set_addr(self.buf.stable_ptr() as u64);
+        sqe.len = rw_len(self.buf.bytes_init());
+        sqe.set_off(self.offset);
+        sqe
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.buf)
+    }
+}
+
+/// A scatter read; see [`crate::Driver::readv_at`].
+#[derive(Debug)]
+pub struct ReadV<B> {
+    fd: SharedFd,
+    bufs: Vec<B>,
+    iovecs: Vec<libc::iovec>,
+    offset: u64,
+}
+
+impl<B: IoBufMut> ReadV<B> {
+    /// A read from `fd` filling `bufs` in order; the operation keeps `fd`
+    /// open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Self {
+        let iovecs = Vec::with_capacity(bufs.len());
+        ReadV { fd: fd.shared_fd(), bufs, iovecs, offset }
+    }
+}
+
+// SAFETY: the iovec array is owned by `self` (its heap allocation does not
+// move once built here) and each entry points at one of `self.bufs`'
+// stable memories, `bytes_total` long.
+unsafe impl<B: IoBufMut> Operation for ReadV<B> {
+    type Output = (io::Result<usize>, Vec<B>);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        self.iovecs.clear();
+        for b in &mut self.bufs {
+            self.iovecs.push(libc::iovec { iov_base: b.stable_mut_ptr().cast(), iov_len: b.bytes_total() });
+        }
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_READV;
+        sqe.fd = self.fd.raw();
+        sqe.set_addr(self.iovecs.as_ptr() as u64);
+        // More iovecs than UIO_MAXIOV (1024) make the kernel answer EINVAL,
+        // which comes back as the result.
+        sqe.len = self.iovecs.len().min(u32::MAX as usize) as u32;
+        sqe.set_off(self.offset);
+        sqe
+    }
+
+    fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
+        let r = res(&result).map(|n| n as usize);
+        if let Ok(mut n) = r {
+            for b in &mut self.bufs {
+                let here = n.min(b.bytes_total());
+                // SAFETY: the kernel filled the buffers in order; this one
+                // received its first `here` bytes.
+                unsafe { b.set_init(here) };
+                n -= here;
+            }
+        }
+        (r, self.bufs)
+    }
+}
+
+/// A gather write; see [`crate::Driver::writev_at`].
+#[derive(Debug)]
+pub struct WriteV<B> {
+    fd: SharedFd,
+    bufs: Vec<B>,
+    iovecs: Vec<libc::iovec>,
+    offset: u64,
+}
+
+impl<B: IoBuf> WriteV<B> {
+    /// A write to `fd` of every buffer's initialised bytes, in order; the
+    /// operation keeps `fd` open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Self {
+        let iovecs = Vec::with_capacity(bufs.len());
+        WriteV { fd: fd.shared_fd(), bufs, iovecs, offset }
+    }
+}
+
+// SAFETY: as for ReadV; the kernel only reads the buffers.
+unsafe impl<B: IoBuf> Operation for WriteV<B> {
+    type Output = (io::Result<usize>, Vec<B>);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        self.iovecs.clear();
+        for b in &self.bufs {
+            self.iovecs.push(libc::iovec { iov_base: b.stable_ptr() as *mut _, iov_len: b.bytes_init() });
+        }
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_WRITEV;
+        sqe.fd = self.fd.raw();
+        sqe.set_addr(self.iovecs.as_ptr() as u64);
+        sqe.len = self.iovecs.len().min(u32::MAX as usize) as u32;
+        sqe.set_off(self.offset);
+        sqe
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.bufs)
+    }
+}

@@ -1,0 +1,6 @@
+//! The runtime: a single-threaded [`executor`] that parks in the ring,
+//! with a park gate that other threads' wakers open, and a
+//! [`handle`] through which other threads hand it work.
+
+pub mod executor;
+pub mod handle;
