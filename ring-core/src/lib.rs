@@ -46,6 +46,7 @@
 // 1. The kernel seam.
 pub mod error;
 pub mod kernel;
+pub mod names;
 pub mod order;
 pub mod sync;
 
