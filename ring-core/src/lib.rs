@@ -67,7 +67,7 @@ pub mod runtime;
 pub use objects::{adapters, fs, io, net};
 pub use ownership::driver::op;
 pub use ownership::{buf, driver, fixed_buffers as fixed, fixed_files, ops, pool, shared_fd};
-pub use raw::{cqueue, layout, opcode, probe, register, ring, squeue, types};
+pub use raw::{cqueue, layout, opcode, probe, register, ring, ring_id, squeue, types};
 pub use raw::{enter as submit, setup as builder};
 pub use runtime::{executor, handle};
 
@@ -82,7 +82,8 @@ pub use raw::cqueue::{CompletionQueue, Cqe};
 pub use raw::enter::{Timeout, Wait};
 pub use raw::memory::NoMmapMemory;
 pub use raw::probe::Probe;
-pub use raw::ring::{Ring, RingId};
+pub use raw::ring::Ring;
+pub use raw::ring_id::RingId;
 pub use raw::setup::Builder;
 pub use raw::squeue::{SqBatch, SqFull, SubmissionQueue};
 pub use raw::types::{Entry, Entry128, SqeFlags, Target};

@@ -39,7 +39,7 @@ use crate::ownership::ops::res;
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::register::{MAX_BUFFERS, MAX_BUFFER_LEN};
-use crate::raw::ring::RingId;
+use crate::raw::ring_id::RingId;
 use core::cell::{Cell, RefCell};
 use core::ops::{Deref, DerefMut};
 use ring_sys::*;

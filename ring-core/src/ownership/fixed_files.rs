@@ -49,7 +49,7 @@
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
 use crate::ownership::driver::{Driver, Shared};
-use crate::raw::ring::RingId;
+use crate::raw::ring_id::RingId;
 use crate::raw::types::Target;
 use core::cell::{Cell, RefCell};
 use core::ops::Range;

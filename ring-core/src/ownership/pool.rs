@@ -60,7 +60,7 @@ use crate::kernel::Kernel;
 use crate::ownership::driver::Driver;
 use crate::raw::cqueue::Cqe;
 use crate::raw::register::{BufRing, BufRingConfig};
-use crate::raw::ring::RingId;
+use crate::raw::ring_id::RingId;
 use core::cell::{Cell, RefCell};
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;

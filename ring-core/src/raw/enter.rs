@@ -23,6 +23,7 @@
 use crate::error::{Call, Error, Result};
 use crate::kernel::Kernel;
 use crate::raw::layout::Region;
+use crate::raw::memory::RegWaitRegion;
 use crate::raw::ring::Ring;
 use core::ffi::c_void;
 use core::ptr::NonNull;
@@ -64,21 +65,6 @@ fn enter_error(e: ring_sys::Errno) -> Error {
         Error::CompletionLost
     } else {
         Error::syscall(Call::Enter, e)
-    }
-}
-
-/// The memory of registered wait descriptors (`IORING_ENTER_EXT_ARG_REG`).
-#[derive(Debug)]
-pub(crate) struct RegWaitRegion {
-    region: Region,
-    slots: u32,
-}
-
-impl RegWaitRegion {
-    pub(crate) fn release(self) {
-        // SAFETY: the mapping was made by `register_wait_region` and is
-        // released once, after the ring (and so the registration) is gone.
-        unsafe { libc::munmap(self.region.base.as_ptr().cast(), self.region.len) };
     }
 }
 
@@ -317,8 +303,8 @@ impl<K: Kernel> Ring<K> {
 
 #[cfg(test)]
 mod tests {
-    use super::RegWaitRegion;
     use crate::raw::layout::Region;
+    use crate::raw::memory::RegWaitRegion;
     use core::ptr::NonNull;
 
     /// Whether every page of `[addr, addr + len)` is mapped (`mincore(2)`

@@ -70,7 +70,8 @@ const HUGE_PAGE: usize = 2 * 1024 * 1024;
 /// each on its own cache line) ahead of the CQEs.
 const RINGS_HEADER: usize = 1024;
 
-fn page_size() -> usize {
+/// The system page size.
+pub(crate) fn page_size() -> usize {
     // SAFETY: sysconf has no memory effects.
     let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     if n > 0 {
@@ -265,5 +266,80 @@ impl RingMemory {
             }
             RingMemory::Lent { .. } => {}
         }
+    }
+}
+
+/// The memory of registered wait descriptors (`IORING_ENTER_EXT_ARG_REG`).
+#[derive(Debug)]
+pub(crate) struct RegWaitRegion {
+    pub(crate) region: Region,
+    /// How many wait descriptors the region holds.
+    pub(crate) slots: u32,
+}
+
+impl RegWaitRegion {
+    pub(crate) fn release(self) {
+        // SAFETY: the mapping was made by `register_wait_region` and is
+        // released once, after the ring (and so the registration) is gone.
+        unsafe { libc::munmap(self.region.base.as_ptr().cast(), self.region.len) };
+    }
+}
+
+/// An anonymous private mapping that this module owns and unmaps itself.
+///
+/// Memory registered with the kernel is allocated this way rather than on
+/// the heap for a reason that matters to soundness: the kernel pins the
+/// pages of registered buffers, buffer rings and memory regions and reaches
+/// them through its own page references. Unmapping such memory while the
+/// kernel still holds it only drops the application's view; the pages stay
+/// alive until the kernel lets go, and no later allocation can be placed in
+/// them. Heap memory, by contrast, is reused by the allocator while still
+/// pinned.
+#[derive(Debug)]
+pub(crate) struct AnonMap {
+    pub(crate) ptr: core::ptr::NonNull<u8>,
+    pub(crate) len: usize,
+}
+
+impl AnonMap {
+    /// Maps `len` bytes (rounded up to whole pages) of zeroed memory.
+    pub(crate) fn new(len: usize, what: &'static str) -> Result<AnonMap> {
+        let page = page_size();
+        let len =
+            len.max(1).checked_next_multiple_of(page).ok_or(Error::TooLong { what, len, max: isize::MAX as usize })?;
+        // SAFETY: a fresh anonymous mapping aliases no Rust object.
+        let ptr = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            // SAFETY: errno is thread-local and was just set by mmap.
+            let errno = Errno::new(unsafe { *libc::__errno_location() });
+            return Err(Error::Syscall { call: Call::Mmap, errno });
+        }
+        let ptr = core::ptr::NonNull::new(ptr.cast::<u8>())
+            .ok_or(Error::Syscall { call: Call::Mmap, errno: Errno::new(libc::ENOMEM) })?;
+        Ok(AnonMap { ptr, len })
+    }
+
+    /// Gives the mapping up without unmapping it, for memory the kernel may
+    /// still reach through user addresses.
+    pub(crate) fn leak(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for AnonMap {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was made by `AnonMap::new`, is unmapped once,
+        // and every owner drops it only when nothing reaches the memory
+        // through its user address any more (see each owner).
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
     }
 }

@@ -21,6 +21,7 @@ pub mod opcode;
 pub mod probe;
 pub mod register;
 pub mod ring;
+pub mod ring_id;
 pub mod setup;
 pub mod squeue;
 pub mod types;

@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::kernel::Kernel;
 use crate::names::opcode_name;
 use crate::raw::ring::Ring;
+use core::ffi::c_uint;
 use ring_sys::*;
 
 /// What this kernel supports.
@@ -80,7 +81,7 @@ impl Probe {
             probe.register_ops = q.nr_register_opcodes;
             probe.register_ops_exact = true;
             probe.setup_flags = Some(q.ring_setup_flags);
-        } else if let Some(n) = crate::raw::register::count_register_ops(ring.kernel()) {
+        } else if let Some(n) = count_register_ops(ring.kernel()) {
             probe.register_ops = n;
             probe.register_ops_exact = true;
         }
@@ -192,4 +193,88 @@ fn query_opcodes<K: Kernel>(ring: &Ring<K>) -> Option<io_uring_query_opcode> {
         Ok(_) if hdr.result >= 0 => Some(data),
         _ => None,
     }
+}
+
+/// How many register opcodes the kernel knows: its own word when it can
+/// give one ([`register_ops_exact`]), else the inference from the opcode
+/// probe of `ring`, else unknown.
+pub(crate) fn register_ops_known<K: Kernel>(kernel: &K, ring: Option<&Ring<K>>) -> Option<u32> {
+    if let Some(n) = register_ops_exact(kernel) {
+        return Some(n);
+    }
+    let probe = Probe::new(ring?).ok()?;
+    Some(probe.register_ops().0)
+}
+
+/// How many register opcodes the kernel knows, in the kernel's own words:
+/// its answer to `IO_URING_QUERY_OPCODES` (6.18 and later), else what one
+/// harmless call per operation shows ([`count_register_ops`]); `None` when
+/// neither can tell. Needs no ring.
+pub(crate) fn register_ops_exact<K: Kernel>(kernel: &K) -> Option<u32> {
+    match query_opcodes_blind(kernel) {
+        Some(q) => Some(q.nr_register_opcodes),
+        None => count_register_ops(kernel),
+    }
+}
+
+/// A descriptor number no process can have open: the kernel caps
+/// descriptors at `fs.nr_open`, which is at most 2^30 - 8 or so, far below
+/// `i32::MAX`. It is not -1, which asks for a ring-less ("blind") call.
+const CLOSED_FD: c_uint = i32::MAX as c_uint;
+
+/// An opcode no kernel knows (register opcodes are numbered densely from 0
+/// and number a few dozen).
+const UNKNOWN_REGISTER_OP: u32 = 0xffff;
+
+/// Counts the register opcodes the kernel knows without a ring and without
+/// touching anything: `io_uring_register(CLOSED_FD, op, NULL, 0)` for each
+/// opcode in turn. The kernel checks `opcode >= IORING_REGISTER_LAST`
+/// (EINVAL) before it looks the descriptor up (EBADF) —
+/// `SYSCALL_DEFINE4(io_uring_register)` in io_uring/register.c, since
+/// 5.18 —, so EBADF means "known" and EINVAL "unknown", and no ring is
+/// ever reached. Kernels that look the descriptor up first answer EBADF to
+/// everything; the call with an opcode nobody knows tells those apart, and
+/// for them (and for anything else unexpected) the answer is `None`.
+pub(crate) fn count_register_ops<K: Kernel>(kernel: &K) -> Option<u32> {
+    // SAFETY: with a null argument and no descriptor behind CLOSED_FD the
+    // kernel reads and writes no user memory; it fails before any
+    // operation runs.
+    let knows = |op: u32| match unsafe { kernel.register(CLOSED_FD, op, core::ptr::null(), 0) } {
+        Err(e) if e.raw() == libc::EBADF => Some(true),
+        Err(e) if e.raw() == libc::EINVAL => Some(false),
+        _ => None,
+    };
+    if knows(UNKNOWN_REGISTER_OP)? {
+        return None;
+    }
+    let mut n = 0;
+    while n < UNKNOWN_REGISTER_OP && knows(n)? {
+        n += 1;
+    }
+    Some(n)
+}
+
+impl<K: Kernel> Ring<K> {
+    /// What this kernel supports: opcodes (`IORING_REGISTER_PROBE`, Linux
+    /// 5.6), features, and register operations (see [`crate::Probe`]).
+    pub fn probe(&self) -> Result<Probe> {
+        Probe::new(self)
+    }
+}
+
+/// `IO_URING_QUERY_OPCODES` alone, quietly: `None` on any failure. Used to
+/// type errors, so it must not fail itself.
+pub(crate) fn query_opcodes_blind<K: Kernel>(kernel: &K) -> Option<io_uring_query_opcode> {
+    let mut data = io_uring_query_opcode::default();
+    let mut hdr = io_uring_query_hdr {
+        query_data: (&raw mut data) as u64,
+        query_op: IO_URING_QUERY_OPCODES,
+        size: core::mem::size_of::<io_uring_query_opcode>() as u32,
+        ..Default::default()
+    };
+    // SAFETY: one header pointing at a buffer of the stated size, both live
+    // and accessed (written too) only during the call, which takes
+    // `nr_args` 0.
+    let r = unsafe { kernel.register(u32::MAX, IORING_REGISTER_QUERY, (&raw mut hdr).cast_const().cast(), 0) };
+    (r.is_ok() && hdr.result == 0 && data.nr_register_opcodes != 0).then_some(data)
 }

@@ -5,36 +5,12 @@ use crate::error::{Call, Error, Result};
 use crate::kernel::{Kernel, Linux};
 use crate::raw::cqueue::CompletionQueue;
 use crate::raw::layout;
-use crate::raw::memory::RingMemory;
+use crate::raw::memory::{RegWaitRegion, RingMemory};
+use crate::raw::ring_id::{self, RingId};
 use crate::raw::squeue::SubmissionQueue;
 use core::ffi::{c_uint, c_void};
 use ring_sys::{io_uring_params, Errno};
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// The identity of one ring, unique in the process for its whole life.
-///
-/// Every resource registered with a ring (a buffer pool, a registered
-/// buffer table, a file table and its direct descriptors, a buffer ring)
-/// records the `RingId` of its ring, and every safe API that takes such a
-/// resource refuses one of another ring. A descriptor number or a
-/// registered-ring index would not do: both are reused once given up, so
-/// they can name another ring later. Ids are never reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RingId(u64);
-
-impl RingId {
-    /// The id as a number (distinct for every ring the process sets up).
-    pub fn get(self) -> u64 {
-        self.0
-    }
-
-    fn next() -> RingId {
-        // Only uniqueness matters: nothing is published with the id.
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        RingId(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
 
 /// An io_uring instance.
 ///
@@ -75,7 +51,7 @@ pub struct Ring<K: Kernel = Linux> {
     pub(crate) params: io_uring_params,
     pub(crate) memory: RingMemory,
     /// Memory for `IORING_ENTER_EXT_ARG_REG` waits, if registered.
-    pub(crate) reg_wait: Option<crate::raw::enter::RegWaitRegion>,
+    pub(crate) reg_wait: Option<RegWaitRegion>,
     /// What a probe found about sync cancelation by user data combined
     /// with another criterion (see `register/cancel.rs`): 0 not asked yet,
     /// 1 honoured, 2 not.
@@ -93,14 +69,6 @@ impl<K: Kernel> core::fmt::Debug for Ring<K> {
             .field("flags", &format_args!("{:#x}", self.params.flags))
             .field("features", &format_args!("{:#x}", self.params.features))
             .finish_non_exhaustive()
-    }
-}
-
-impl Ring<Linux> {
-    /// A ring with `entries` SQ entries and default settings on the running
-    /// kernel. See [`crate::Builder`] for everything else.
-    pub fn new(entries: u32) -> Result<Self> {
-        crate::raw::setup::Builder::new(entries).build()
     }
 }
 
@@ -172,7 +140,7 @@ impl<K: Kernel> Ring<K> {
             // another live ring, that ring's index was removed behind its
             // back and it would act on this one through it: refuse, and let
             // the new ring go (its index is all that holds it).
-            if !crate::raw::register::ring_fds::claim(kernel.registered_ring_table(), index, id) {
+            if !ring_id::claim(kernel.registered_ring_table(), index, id) {
                 let up = ring_sys::io_uring_rsrc_update { offset: index, resv: 0, data: 0 };
                 // SAFETY: one valid io_uring_rsrc_update for the call's
                 // duration; the index names the ring just set up.
@@ -336,7 +304,7 @@ impl<K: Kernel> Ring<K> {
                 // An index the record gives to another live ring was removed
                 // behind that ring's back; this ring does not take it over
                 // (see `register::ring_fds`) and keeps using its descriptor.
-                if !crate::raw::register::ring_fds::claim(self.kernel.registered_ring_table(), up.offset, self.id) {
+                if !ring_id::claim(self.kernel.registered_ring_table(), up.offset, self.id) {
                     self.unregister_index(up.offset);
                     return Ok(false);
                 }
@@ -373,7 +341,7 @@ impl<K: Kernel> Drop for Ring<K> {
         // gives to this ring is left alone: removing it would remove
         // another ring's.
         let table = self.kernel.registered_ring_table();
-        let mut mine = crate::raw::register::ring_fds::release_all(table, self.id);
+        let mut mine = ring_id::release_all(table, self.id);
         mine.retain(|&i| Some(i) != self.registered_index);
         for index in mine {
             self.unregister_index(index);

@@ -505,3 +505,11 @@ fn probe_no_mmap<K: Kernel>(kernel: &K, extra: u32) -> core::result::Result<(), 
     unsafe { memory.release(kernel) };
     r.map(drop)
 }
+
+impl Ring<Linux> {
+    /// A ring with `entries` SQ entries and default settings on the running
+    /// kernel. See [`crate::Builder`] for everything else.
+    pub fn new(entries: u32) -> Result<Self> {
+        Builder::new(entries).build()
+    }
+}

@@ -49,7 +49,7 @@ pub(crate) struct Member {
     pub(crate) take: unsafe fn(&Storage, usize) -> Option<Box<dyn Any>>,
     pub(crate) hook: OrphanHook,
     /// The operation's [`Operation::refuse`], asked before the chain starts.
-    pub(crate) refuse: fn(&dyn Any, crate::raw::ring::RingId) -> Option<i32>,
+    pub(crate) refuse: fn(&dyn Any, crate::raw::ring_id::RingId) -> Option<i32>,
     pub(crate) cqes: u32,
     pub(crate) multishot: bool,
 }
@@ -78,7 +78,7 @@ unsafe fn prepare<T: Operation>(storage: &Storage, index: usize) -> io_uring_sqe
 
 /// [`Operation::refuse`] of a member's value (`None` for a value of another
 /// type, which a member never holds).
-fn refuse<T: Operation>(value: &dyn Any, ring: crate::raw::ring::RingId) -> Option<i32> {
+fn refuse<T: Operation>(value: &dyn Any, ring: crate::raw::ring_id::RingId) -> Option<i32> {
     value.downcast_ref::<T>()?.refuse(ring)
 }
 

@@ -20,7 +20,7 @@
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::{Collect, Driver, Shared, Start};
 use crate::raw::cqueue::Cqe;
-use crate::raw::ring::RingId;
+use crate::raw::ring_id::RingId;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};

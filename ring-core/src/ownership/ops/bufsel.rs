@@ -36,7 +36,7 @@ use crate::ownership::driver::Driver;
 use crate::ownership::pool::{BufferPool, PoolBuf, PoolInner};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
-use crate::raw::ring::RingId;
+use crate::raw::ring_id::RingId;
 use ring_sys::*;
 use std::io;
 use std::os::fd::RawFd;

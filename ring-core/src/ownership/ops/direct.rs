@@ -24,7 +24,7 @@ use crate::ownership::ops::SockAddr;
 use crate::ownership::shared_fd::{AsSharedFd, At, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
-use crate::raw::ring::RingId;
+use crate::raw::ring_id::RingId;
 use crate::raw::types::Fixed;
 use ring_sys::{io_uring_sqe, IORING_FILE_INDEX_ALLOC};
 use std::ffi::CString;

@@ -17,7 +17,7 @@ use crate::ownership::fixed_buffers::FixedBuf;
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
-use crate::raw::ring::RingId;
+use crate::raw::ring_id::RingId;
 use core::ops::Range;
 use ring_sys::io_uring_sqe;
 use std::io;

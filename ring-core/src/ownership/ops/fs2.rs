@@ -469,7 +469,7 @@ unsafe impl Operation for FilesUpdate {
     /// to direct descriptors (`FixedFd`), which would then name another
     /// file. Letting the kernel pick free slots (`IORING_FILE_INDEX_ALLOC`
     /// as the offset) touches no occupied slot and is allowed.
-    fn refuse(&self, _ring: crate::raw::ring::RingId) -> Option<i32> {
+    fn refuse(&self, _ring: crate::raw::ring_id::RingId) -> Option<i32> {
         let (start, end) = self.reserved.get()?;
         if self.offset as u32 == ring_sys::IORING_FILE_INDEX_ALLOC || self.raw.is_empty() {
             return None;

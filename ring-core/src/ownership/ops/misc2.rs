@@ -46,7 +46,7 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
         self.op.prepare()
     }
 
-    fn refuse(&self, ring: crate::raw::ring::RingId) -> Option<i32> {
+    fn refuse(&self, ring: crate::raw::ring_id::RingId) -> Option<i32> {
         self.op.refuse(ring)
     }
 
@@ -83,7 +83,7 @@ unsafe impl<T: Multishot, R: 'static> Multishot for KeepAlive<T, R> {
         self.op.prepare()
     }
 
-    fn refuse(&self, ring: crate::raw::ring::RingId) -> Option<i32> {
+    fn refuse(&self, ring: crate::raw::ring_id::RingId) -> Option<i32> {
         self.op.refuse(ring)
     }
 

@@ -63,7 +63,7 @@ pub(crate) fn res(cqe: &Cqe) -> io::Result<u32> {
 /// [`crate::Operation::refuse`]): `EXDEV` on any other ring, or when the
 /// resource belongs to no ring any more.
 #[inline]
-pub(crate) fn foreign(owner: Option<crate::raw::ring::RingId>, ring: crate::raw::ring::RingId) -> Option<i32> {
+pub(crate) fn foreign(owner: Option<crate::raw::ring_id::RingId>, ring: crate::raw::ring_id::RingId) -> Option<i32> {
     (owner != Some(ring)).then_some(libc::EXDEV)
 }
 

@@ -9,9 +9,9 @@
 //! the program, so nothing here keeps application memory.
 #![allow(unsafe_code)]
 
-use super::register_blind;
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
+use crate::raw::register::call::register_blind;
 use crate::raw::ring::Ring;
 use ring_sys::*;
 

@@ -31,10 +31,11 @@
 #![allow(unsafe_code)]
 
 use super::buf_ring_writer::BufRingWriter;
-use super::AnonMap;
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
-use crate::raw::ring::{Ring, RingId};
+use crate::raw::memory::AnonMap;
+use crate::raw::ring::Ring;
+use crate::raw::ring_id::RingId;
 use core::ptr::NonNull;
 use ring_sys::*;
 
@@ -417,7 +418,7 @@ impl<K: Kernel> Ring<K> {
             Some(m) => RingMem::User(m),
             None => {
                 let off = IORING_OFF_PBUF_RING | (u64::from(config.bgid) << IORING_OFF_PBUF_SHIFT);
-                let len = ring_len.next_multiple_of(super::page_size());
+                let len = ring_len.next_multiple_of(crate::raw::memory::page_size());
                 match self.kernel.map(self.fd, off, len) {
                     Ok(ptr) => RingMem::Kernel { ptr, len },
                     Err(errno) => {
@@ -513,7 +514,7 @@ impl<K: Kernel> Ring<K> {
             if !ring_addr.is_null() {
                 return Err(Error::InvalidArgument("a kernel-allocated buffer ring takes no address"));
             }
-        } else if ring_addr.is_null() || (ring_addr as usize) % super::page_size() != 0 {
+        } else if ring_addr.is_null() || (ring_addr as usize) % crate::raw::memory::page_size() != 0 {
             return Err(Error::InvalidArgument("buffer ring memory must be page-aligned"));
         }
         let reg =

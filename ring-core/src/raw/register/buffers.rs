@@ -206,7 +206,7 @@ impl<K: Kernel> Ring<K> {
         // As `register_pinning`: ENOMEM is the locked-memory budget.
         match r {
             Err(Error::Syscall { errno, .. }) if errno.raw() == libc::ENOMEM => {
-                Err(super::memlock_error(IORING_REGISTER_BUFFERS_UPDATE, errno))
+                Err(crate::raw::register::call::memlock_error(IORING_REGISTER_BUFFERS_UPDATE, errno))
             }
             r => r,
         }

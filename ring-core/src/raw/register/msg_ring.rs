@@ -7,9 +7,9 @@
 //! ring of its own can wake another thread's ring this way.
 #![allow(unsafe_code)]
 
-use super::register_blind;
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
+use crate::raw::register::call::register_blind;
 use crate::raw::ring::Ring;
 use ring_sys::*;
 use std::os::fd::RawFd;

@@ -8,9 +8,9 @@
 //! ring, so it also works with fd -1 before any ring exists.
 #![allow(unsafe_code)]
 
-use super::register_blind;
 use crate::error::Result;
 use crate::kernel::Kernel;
+use crate::raw::register::call::register_blind;
 use crate::raw::ring::Ring;
 use core::ffi::c_void;
 use ring_sys::*;
@@ -81,18 +81,6 @@ pub fn query_kernel<K: Kernel>(kernel: &K) -> Result<QueryResult> {
         // during the call, which takes `nr_args` 0.
         unsafe { register_blind(kernel, IORING_REGISTER_QUERY, arg, 0, IORING_REGISTER_QUERY + 1) }
     })
-}
-
-/// `IO_URING_QUERY_OPCODES` alone, quietly: `None` on any failure. Used to
-/// type errors, so it must not fail itself.
-pub(crate) fn query_opcodes<K: Kernel>(kernel: &K) -> Option<io_uring_query_opcode> {
-    let mut data = io_uring_query_opcode::default();
-    let mut hdr = header(IO_URING_QUERY_OPCODES, &mut data);
-    // SAFETY: one header pointing at a buffer of the stated size, both live
-    // and accessed (written too) only during the call, which takes
-    // `nr_args` 0.
-    let r = unsafe { kernel.register(u32::MAX, IORING_REGISTER_QUERY, (&raw mut hdr).cast_const().cast(), 0) };
-    (r.is_ok() && hdr.result == 0 && data.nr_register_opcodes != 0).then_some(data)
 }
 
 impl<K: Kernel> Ring<K> {

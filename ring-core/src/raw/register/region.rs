@@ -11,9 +11,9 @@
 //! returns.
 #![allow(unsafe_code)]
 
-use super::{page_size, AnonMap};
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
+use crate::raw::memory::{page_size, AnonMap};
 use crate::raw::ring::Ring;
 use core::ptr::NonNull;
 use ring_sys::*;

@@ -9,9 +9,9 @@
 //! This is how a ring handed to less trusted code is confined.
 #![allow(unsafe_code)]
 
-use super::register_blind;
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
+use crate::raw::register::call::register_blind;
 use crate::raw::ring::Ring;
 use ring_sys::*;
 

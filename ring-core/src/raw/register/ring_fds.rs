@@ -19,7 +19,7 @@
 //! code can change: a ring whose index was removed and given to another ring
 //! would send its enter and register calls, including the ones that release
 //! memory, to that other ring. So ring-core records, per thread, which ring
-//! registered each index ([`claim`]), and every ring acts only on indices
+//! registered each index ([`claim`](crate::raw::ring_id::claim)), and every ring acts only on indices
 //! it registered itself:
 //!
 //! - [`Ring::unregister_ring_fds`] refuses an index this ring did not
@@ -37,8 +37,8 @@
 
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
-use crate::raw::ring::{Ring, RingId};
-use core::cell::RefCell;
+use crate::raw::ring::Ring;
+use crate::raw::ring_id::{claim, owner, release};
 use core::ffi::c_uint;
 use ring_sys::*;
 use std::os::fd::RawFd;
@@ -173,70 +173,4 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: one valid io_uring_rsrc_update, read during the call.
         let _ = unsafe { self.kernel.register(fd, IORING_UNREGISTER_RING_FDS | bit, (&raw const up).cast(), 1) };
     }
-}
-
-/// One index of a thread's registered-ring table and the ring that
-/// registered it.
-struct Claim {
-    /// [`Kernel::registered_ring_table`] of the ring's kernel.
-    table: u64,
-    index: u32,
-    ring: RingId,
-}
-
-std::thread_local! {
-    /// The indices ring-core's rings registered on this thread (at most 16
-    /// per table; a handful in practice), read and written only when an
-    /// index is registered or removed, never on the enter path.
-    static CLAIMS: RefCell<Vec<Claim>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Records that `ring` registered `index` of `table` on this thread.
-/// False, with nothing recorded, if the record gives the index to another
-/// ring (or cannot be reached, during the thread's exit).
-pub(crate) fn claim(table: u64, index: u32, ring: RingId) -> bool {
-    CLAIMS
-        .try_with(|c| {
-            let mut c = c.borrow_mut();
-            match c.iter().find(|x| x.table == table && x.index == index) {
-                Some(x) => x.ring == ring,
-                None => {
-                    c.push(Claim { table, index, ring });
-                    true
-                }
-            }
-        })
-        .unwrap_or(false)
-}
-
-/// The ring that registered `index` of `table` on this thread, if ring-core
-/// knows of one.
-pub(crate) fn owner(table: u64, index: u32) -> Option<RingId> {
-    CLAIMS.try_with(|c| c.borrow().iter().find(|x| x.table == table && x.index == index).map(|x| x.ring)).ok()?
-}
-
-/// Forgets that `ring` registered `index` of `table`; returns whether it
-/// had. A record of another ring is left as it is.
-pub(crate) fn release(table: u64, index: u32, ring: RingId) -> bool {
-    CLAIMS
-        .try_with(|c| {
-            let mut c = c.borrow_mut();
-            let before = c.len();
-            c.retain(|x| !(x.table == table && x.index == index && x.ring == ring));
-            c.len() != before
-        })
-        .unwrap_or(false)
-}
-
-/// Forgets every index `ring` registered in `table` on this thread and
-/// returns them (empty once the thread's record is gone, during its exit).
-pub(crate) fn release_all(table: u64, ring: RingId) -> Vec<u32> {
-    CLAIMS
-        .try_with(|c| {
-            let mut c = c.borrow_mut();
-            let mine = c.iter().filter(|x| x.table == table && x.ring == ring).map(|x| x.index).collect();
-            c.retain(|x| !(x.table == table && x.ring == ring));
-            mine
-        })
-        .unwrap_or_default()
 }

@@ -11,9 +11,9 @@
 //! (`IORING_SETUP_CQE32` or `IORING_SETUP_CQE_MIXED`).
 #![allow(unsafe_code)]
 
-use super::page_size;
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
+use crate::raw::memory::page_size;
 use crate::raw::ring::Ring;
 use core::ptr::NonNull;
 use ring_sys::*;
