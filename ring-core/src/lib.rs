@@ -65,18 +65,26 @@ pub mod runtime;
 // The façade: the module paths ring-core had before its layers were
 // folders, each still reachable from the root.
 pub use objects::{adapters, fs, io, net};
-pub use ownership::driver::op;
 pub use ownership::{buf, driver, fixed_buffers as fixed, fixed_files, ops, pool, shared_fd};
 pub use raw::{cqueue, layout, opcode, probe, register, ring, ring_id, squeue, types};
 pub use raw::{enter as submit, setup as builder};
 pub use runtime::{executor, handle};
 
+/// The operation contract and its futures, where they were before the
+/// contract ([`ownership::operation`]) and the futures
+/// ([`ownership::driver::op`]) got files of their own.
+pub mod op {
+    pub use crate::ownership::driver::op::*;
+    pub use crate::ownership::operation::*;
+}
+
 // The façade: the names most programs need, at the root.
 pub use error::{Error, Result};
 pub use kernel::{Kernel, Linux};
 pub use objects::fs::File;
-pub use ownership::driver::op::{Cancelled, MultiOp, Multishot, Op, Operation};
+pub use ownership::driver::op::{Cancelled, MultiOp, Op};
 pub use ownership::driver::Driver;
+pub use ownership::operation::{Multishot, Operation};
 pub use ownership::shared_fd::{AsSharedFd, At, SharedFd};
 pub use raw::cqueue::{CompletionQueue, Cqe};
 pub use raw::enter::{Timeout, Wait};

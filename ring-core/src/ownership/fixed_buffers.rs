@@ -33,8 +33,9 @@
 
 use crate::kernel::Kernel;
 use crate::ownership::buf::AlignedBuf;
-use crate::ownership::driver::op::{Op, Operation};
+use crate::ownership::driver::op::Op;
 use crate::ownership::driver::{Driver, Shared};
+use crate::ownership::operation::Operation;
 use crate::ownership::ops::res;
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;

@@ -1,7 +1,7 @@
 //! The ownership layer: operations that own every byte the kernel may
 //! touch until the kernel says it is done.
 //!
-//! From the contract up: an [`Operation`](driver::op::Operation) owns its
+//! From the contract up: an [`Operation`](operation::Operation) owns its
 //! memory and builds its SQE from it; the [`driver`] runs operations on a
 //! ring, keeps each one's memory in a table until its terminal completion,
 //! and hands out the futures that wait for them; [`buf`] are the buffers
@@ -19,6 +19,7 @@ pub mod buf;
 pub mod driver;
 pub mod fixed_buffers;
 pub mod fixed_files;
+pub mod operation;
 pub mod ops;
 pub mod pool;
 pub mod shared_fd;

@@ -6,7 +6,8 @@
 use super::{Lines, PollBufRead};
 use crate::kernel::Kernel;
 use crate::objects::net::{Incoming, TcpStream};
-use crate::ownership::driver::op::{MultiOp, Multishot};
+use crate::ownership::driver::op::MultiOp;
+use crate::ownership::operation::Multishot;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::io;

@@ -24,8 +24,9 @@
 
 use super::{orphan_hook, Driver, OrphanHook, Shared};
 use crate::kernel::Kernel;
-use crate::ownership::driver::op::{Op, OpState, Operation};
+use crate::ownership::driver::op::{Op, OpState};
 use crate::ownership::driver::storage::Storage;
+use crate::ownership::operation::Operation;
 use core::any::Any;
 use core::future::Future;
 use core::marker::PhantomData;

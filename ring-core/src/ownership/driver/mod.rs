@@ -42,6 +42,7 @@
 
 mod chain;
 pub mod op;
+pub use op::RawOp;
 pub(crate) mod slot;
 mod storage;
 pub mod strategy;
@@ -49,7 +50,7 @@ mod wakers;
 
 use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
-use crate::ownership::driver::op::{Multishot, Op, Operation, StreamPoll, Streaming};
+use crate::ownership::operation::{Multishot, Operation, Streaming};
 use crate::raw::cqueue::Cqe;
 use crate::raw::ring::Ring;
 use crate::raw::ring_id::RingId;
@@ -368,6 +369,15 @@ pub(crate) enum Collect<T> {
     Pending,
 }
 
+/// What polling a stream's entry found.
+pub(crate) enum StreamPoll<I, T> {
+    Item(I),
+    /// The terminal completion's item (if any) and the value.
+    Last(Option<I>, T),
+    End(T),
+    Pending,
+}
+
 /// One step of `Shared::poll_stream`.
 enum StreamStep<T: Multishot> {
     /// A completion that is not the last, to turn into an item with the
@@ -494,38 +504,6 @@ impl<K: Kernel> Driver<K> {
                 reserved_files: Rc::new(Cell::new(None)),
             }),
         }
-    }
-
-    /// Starts `op` as a future. The operation is submitted on first poll.
-    pub fn op<T: Operation>(&self, op: T) -> Op<T, K> {
-        Op::new(self, op)
-    }
-
-    /// Submits any SQE together with the value that keeps its memory alive,
-    /// as a future of the completion and the value.
-    ///
-    /// `build` is called with the value at its final address in the
-    /// driver's table and returns the SQE (its `user_data` is replaced).
-    ///
-    /// # Safety
-    ///
-    /// The SQE must make the kernel touch only memory that `owned` owns
-    /// (inline, or through heap pointers it owns) or `'static` memory, and
-    /// for writes only memory nothing else can reach while the operation is
-    /// in flight; it must not post more than one completion without
-    /// `IORING_CQE_F_MORE` (the driver frees `owned` at the first
-    /// completion without it). For example, a read into a `Vec<u8>` held by
-    /// `owned`, with `addr` from `owned.as_mut_ptr()` inside `build`, is
-    /// sound; a read into a stack array, or into a `Vec` the caller keeps a
-    /// clone of the pointer to and reads concurrently, is not. File
-    /// descriptors are looked up by the kernel when it issues the request;
-    /// one closed and reused meanwhile names another file (not memory
-    /// unsafety, but a logic error).
-    pub unsafe fn submit_raw<T: 'static, F>(&self, owned: T, build: F) -> Op<RawOp<T, F>, K>
-    where
-        F: FnMut(&mut T) -> io_uring_sqe + 'static,
-    {
-        Op::new(self, RawOp { owned, build })
     }
 
     /// Submits what is written, waits until at least one completion
@@ -670,26 +648,6 @@ impl<K: Kernel> Drop for Driver<K> {
         if n == 0 {
             self.shared.teardown(false);
         }
-    }
-}
-
-/// An operation submitted with [`Driver::submit_raw`].
-pub struct RawOp<T, F> {
-    owned: T,
-    build: F,
-}
-
-// SAFETY: the contract of `Driver::submit_raw`, which the caller accepted,
-// is this trait's contract.
-unsafe impl<T: 'static, F: FnMut(&mut T) -> io_uring_sqe + 'static> Operation for RawOp<T, F> {
-    type Output = (Cqe, T);
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        (self.build)(&mut self.owned)
-    }
-
-    fn complete(self, result: Cqe, _last: Cqe) -> (Cqe, T) {
-        (result, self.owned)
     }
 }
 

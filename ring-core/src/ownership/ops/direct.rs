@@ -17,9 +17,10 @@
 use super::res;
 use crate::kernel::Kernel;
 use crate::ownership::buf::{IoBuf, IoBufMut};
-use crate::ownership::driver::op::{Op, Operation};
+use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::fixed_files::{before_alloc, FilesInner, FixedFd, FixedFiles};
+use crate::ownership::operation::Operation;
 use crate::ownership::ops::SockAddr;
 use crate::ownership::shared_fd::{AsSharedFd, At, SharedFd};
 use crate::raw::cqueue::Cqe;

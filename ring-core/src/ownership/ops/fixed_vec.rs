@@ -11,9 +11,10 @@
 
 use super::res;
 use crate::kernel::Kernel;
-use crate::ownership::driver::op::{Op, Operation};
+use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::fixed_buffers::FixedBuf;
+use crate::ownership::operation::Operation;
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;

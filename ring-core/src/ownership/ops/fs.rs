@@ -3,7 +3,7 @@
 #![allow(unsafe_code)]
 
 use super::res;
-use crate::ownership::driver::op::Operation;
+use crate::ownership::operation::Operation;
 use crate::ownership::shared_fd::{At, SharedFd};
 use crate::raw::cqueue::Cqe;
 use ring_sys::*;

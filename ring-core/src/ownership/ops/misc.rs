@@ -3,7 +3,7 @@
 
 use super::res;
 use crate::ownership::buf::IoBuf;
-use crate::ownership::driver::op::{Multishot, Operation};
+use crate::ownership::operation::{Multishot, Operation};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use core::time::Duration;

@@ -4,7 +4,7 @@
 //! The methods on [`Driver`] return [`Op`] futures (or [`MultiOp`]
 //! streams). An SQE's pointers are taken in `prepare`, from the operation
 //! value at its final address in the driver's table (see
-//! [`crate::ownership::driver::op::Operation`]), so moving or dropping the future can never
+//! [`crate::ownership::operation::Operation`]), so moving or dropping the future can never
 //! invalidate them.
 //!
 //! An operation that names a descriptor takes it as [`AsSharedFd`] (a

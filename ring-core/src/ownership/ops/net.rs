@@ -8,8 +8,9 @@
 use super::res;
 use crate::kernel::Kernel;
 use crate::ownership::buf::{IoBuf, IoBufMut};
-use crate::ownership::driver::op::{MultiOp, Multishot, Op, Operation};
+use crate::ownership::driver::op::{MultiOp, Op};
 use crate::ownership::driver::Driver;
+use crate::ownership::operation::{Multishot, Operation};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;

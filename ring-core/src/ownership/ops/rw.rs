@@ -5,7 +5,7 @@
 
 use super::{res, rw_len};
 use crate::ownership::buf::{IoBuf, IoBufMut};
-use crate::ownership::driver::op::Operation;
+use crate::ownership::operation::Operation;
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use ring_sys::*;

@@ -47,6 +47,16 @@
 //! in it has finished".
 //!
 //! See `docs/registration.md` for the table of operations and methods.
+//!
+//! [`Ring`]: crate::raw::ring::Ring
+//! [`Ring::register_raw`]: crate::raw::ring::Ring::register_raw
+//! [`Error::TooLong`]: crate::error::Error::TooLong
+//! [`Error::InvalidArgument`]: crate::error::Error::InvalidArgument
+//! [`Error::BadFd`]: crate::error::Error::BadFd
+//! [`Error::UnsupportedRegister`]: crate::error::Error::UnsupportedRegister
+//! [`Error::MemlockLimit`]: crate::error::Error::MemlockLimit
+//! [`Error::Syscall`]: crate::error::Error::Syscall
+//! [`Call::Register`]: crate::error::Call::Register
 #![allow(unsafe_code)]
 
 mod bpf;
