@@ -19,9 +19,8 @@
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::{Driver, WAKE_USER_DATA};
 use crate::raw::ring::Ring;
-use crate::runtime::executor::CatchUnwind;
-pub use crate::runtime::executor::JoinError;
-use crate::runtime::executor::Spawner;
+pub use crate::runtime::executor::task::JoinError;
+use crate::runtime::executor::task::{CatchUnwind, Spawner, WakeQueue};
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
@@ -44,7 +43,7 @@ pub(crate) struct Remote<K: Kernel> {
     queued: AtomicUsize,
     /// Set when the runtime is dropped: further jobs are refused.
     closed: Mutex<bool>,
-    wake: Arc<crate::runtime::executor::WakeQueueHandle>,
+    wake: Arc<WakeQueue>,
     /// A duplicate of the runtime's ring descriptor, owned here: the
     /// runtime's own descriptor closes when its driver is torn down (which
     /// may happen before the runtime is dropped, or while another thread is
@@ -56,10 +55,7 @@ pub(crate) struct Remote<K: Kernel> {
 }
 
 impl<K: Kernel> Remote<K> {
-    pub(crate) fn new(
-        wake: Arc<crate::runtime::executor::WakeQueueHandle>,
-        ring_fd: Option<std::os::fd::OwnedFd>,
-    ) -> Self {
+    pub(crate) fn new(wake: Arc<WakeQueue>, ring_fd: Option<std::os::fd::OwnedFd>) -> Self {
         Remote {
             jobs: Mutex::new(VecDeque::new()),
             queued: AtomicUsize::new(0),

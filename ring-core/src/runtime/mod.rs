@@ -3,4 +3,5 @@
 //! [`handle`] through which other threads hand it work.
 
 pub mod executor;
+mod from_std;
 pub mod handle;

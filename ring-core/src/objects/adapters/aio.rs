@@ -81,7 +81,7 @@ impl Semaphore {
                     // Foreign code, run with nothing borrowed; this runs in
                     // a permit's destructor, where a panic must not escape
                     // while the thread is already unwinding.
-                    crate::runtime::executor::wake_in_drop(waker);
+                    wake_in_drop(waker);
                 }
             }
             None => self.available.set(self.available.get() + 1),
@@ -245,5 +245,18 @@ impl<K: Kernel> AioContext<K> {
         let permit = self.acquire().await;
         let op = Fsync { fd: file.shared_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC };
         self.driver.op(KeepAlive::new(op, permit)).await
+    }
+}
+
+/// Wakes `w` from a destructor: a panic of the waker is re-raised, unless
+/// the thread is already unwinding (a second panic would abort), in which
+/// case it is leaked.
+fn wake_in_drop(w: core::task::Waker) {
+    if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || w.wake())) {
+        if std::thread::panicking() {
+            core::mem::forget(p);
+        } else {
+            std::panic::resume_unwind(p);
+        }
     }
 }

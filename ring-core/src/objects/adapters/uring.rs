@@ -47,7 +47,7 @@
 
 use crate::kernel::{Kernel, Linux};
 use crate::objects::io::engine::{Access, PollIo, Target};
-use crate::objects::io::traits::HasEngine;
+use crate::objects::io::traits::{engine_traits, HasEngine};
 use crate::objects::io::{PollRead, PollWrite};
 use crate::ownership::driver::Driver;
 use crate::ownership::shared_fd::SharedFd;
@@ -56,8 +56,7 @@ use std::io;
 use std::os::fd::AsFd;
 use std::rc::Rc;
 
-/// The default size of each internal buffer: the most one call transfers.
-pub const DEFAULT_BUFFER: usize = 64 * 1024;
+pub use crate::objects::io::engine::DEFAULT_BUFFER;
 
 /// An I/O object whose reads and writes go through the ring, copying
 /// through internal owned buffers; see the [module docs](self).
@@ -251,3 +250,5 @@ impl<T: AsFd + 'static, K: Kernel> Uring<T, K> {
         poll_fn(|cx| self.poll_flush(cx)).await
     }
 }
+
+engine_traits!([T: AsFd + 'static, K: Kernel] Uring<T, K>);

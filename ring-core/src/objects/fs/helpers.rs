@@ -5,7 +5,7 @@
 use super::{cstring, File, Metadata};
 use crate::kernel::Kernel;
 use crate::objects::io::engine::{Access, PollIo, Target};
-use crate::objects::io::traits::HasEngine;
+use crate::objects::io::traits::{engine_traits, HasEngine, PollSeek};
 use crate::ownership::buf::IoBuf;
 use crate::ownership::driver::Driver;
 use crate::ownership::ops::Statx;
@@ -237,9 +237,9 @@ async fn stat<K: Kernel>(driver: &Driver<K>, path: &Path, flags: i32) -> io::Res
 
 impl<K: Kernel> HasEngine<K> for File<K> {
     fn engine(&mut self) -> (&mut PollIo<K>, Target<'_, K>) {
-        let io = self
-            .poll
-            .get_or_insert_with(|| Box::new(PollIo::new(Access::Positioned, crate::objects::adapters::DEFAULT_BUFFER)));
+        let io = self.poll.get_or_insert_with(|| {
+            Box::new(PollIo::new(Access::Positioned, crate::objects::io::engine::DEFAULT_BUFFER))
+        });
         (io, Target { fd: &self.fd, driver: &self.driver })
     }
 }
@@ -274,7 +274,7 @@ impl<K: Kernel> File<K> {
     /// read or [`PollWrite`](crate::objects::io::PollWrite) write happens. It starts
     /// at 0, whatever the descriptor's own file offset (which the
     /// positioned reads and writes neither read nor move); move it with
-    /// [`PollSeek`](crate::objects::io::PollSeek).
+    /// [`PollSeek`].
     ///
     /// ```
     /// # let rt = ring_core::Runtime::new(16)?;
@@ -326,6 +326,19 @@ impl<K: Kernel> File<K> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn buffer_capacity(&self) -> usize {
-        self.poll.as_ref().map_or(crate::objects::adapters::DEFAULT_BUFFER, |p| p.capacity())
+        self.poll.as_ref().map_or(crate::objects::io::engine::DEFAULT_BUFFER, |p| p.capacity())
+    }
+}
+
+engine_traits!([K: Kernel] File<K>);
+
+impl<K: Kernel> PollSeek for File<K> {
+    fn poll_seek(
+        &mut self,
+        cx: &mut core::task::Context<'_>,
+        pos: std::io::SeekFrom,
+    ) -> core::task::Poll<io::Result<u64>> {
+        let (io, t) = self.engine();
+        io.poll_seek(&t, cx, pos)
     }
 }

@@ -26,6 +26,9 @@ use core::task::{ready, Context, Poll};
 use std::ffi::CString;
 use std::io::{self, SeekFrom};
 
+/// The default size of each internal buffer: the most one call transfers.
+pub const DEFAULT_BUFFER: usize = 64 * 1024;
+
 /// How the object addresses its bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Access {

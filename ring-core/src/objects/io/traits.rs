@@ -216,14 +216,4 @@ macro_rules! engine_traits {
     };
 }
 
-engine_traits!([K: Kernel] crate::objects::fs::File<K>);
-engine_traits!([K: Kernel] crate::objects::net::TcpStream<K>);
-engine_traits!([K: Kernel] crate::objects::net::UnixStream<K>);
-engine_traits!([T: std::os::fd::AsFd + 'static, K: Kernel] crate::objects::adapters::Uring<T, K>);
-
-impl<K: Kernel> PollSeek for crate::objects::fs::File<K> {
-    fn poll_seek(&mut self, cx: &mut Context<'_>, pos: SeekFrom) -> Poll<io::Result<u64>> {
-        let (io, t) = self.engine();
-        io.poll_seek(&t, cx, pos)
-    }
-}
+pub(crate) use engine_traits;

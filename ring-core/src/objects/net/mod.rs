@@ -195,7 +195,7 @@ impl<K: Kernel> Sock<K> {
     pub(crate) fn engine(&mut self) -> (&mut PollIo<K>, Target<'_, K>) {
         let io = self
             .poll
-            .get_or_insert_with(|| Box::new(PollIo::new(Access::Socket, crate::objects::adapters::DEFAULT_BUFFER)));
+            .get_or_insert_with(|| Box::new(PollIo::new(Access::Socket, crate::objects::io::engine::DEFAULT_BUFFER)));
         (io, Target { fd: &self.fd, driver: &self.driver })
     }
 }

@@ -3,8 +3,8 @@
 
 use super::{Sock, TcpStream, UnixStream};
 use crate::kernel::Kernel;
-use crate::objects::io::engine::{PollIo, Target};
-use crate::objects::io::traits::HasEngine;
+use crate::objects::io::engine::{PollIo, Target, DEFAULT_BUFFER};
+use crate::objects::io::traits::{engine_traits, HasEngine};
 use crate::ownership::buf::IoBufMut;
 use std::io;
 
@@ -35,7 +35,7 @@ impl<K: Kernel> Sock<K> {
     }
 
     pub(crate) fn buffer_capacity(&self) -> usize {
-        self.poll.as_ref().map_or(crate::objects::adapters::DEFAULT_BUFFER, |p| p.capacity())
+        self.poll.as_ref().map_or(DEFAULT_BUFFER, |p| p.capacity())
     }
 }
 
@@ -95,7 +95,7 @@ impl<K: Kernel> TcpStream<K> {
     /// Sets the size of each of the poll-based reader's and writer's
     /// internal buffers ([`crate::objects::io`]): the most one read or write through
     /// them transfers. Applies to buffers allocated from now on; clamped to
-    /// 1 byte .. [`MAX_RW_COUNT`](crate::ownership::ops::MAX_RW_COUNT). The default is [`DEFAULT_BUFFER`](crate::objects::adapters::DEFAULT_BUFFER).
+    /// 1 byte .. [`MAX_RW_COUNT`](crate::ownership::ops::MAX_RW_COUNT). The default is [`DEFAULT_BUFFER`](DEFAULT_BUFFER).
     ///
     /// ```no_run
     /// # let rt = ring_core::Runtime::new(16)?;
@@ -193,3 +193,6 @@ impl<K: Kernel> UnixStream<K> {
         self.inner.buffer_capacity()
     }
 }
+
+engine_traits!([K: Kernel] TcpStream<K>);
+engine_traits!([K: Kernel] UnixStream<K>);

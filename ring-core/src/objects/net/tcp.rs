@@ -251,33 +251,6 @@ impl<K: Kernel> TcpStream<K> {
     }
 }
 
-impl From<std::net::TcpStream> for TcpStream<Linux> {
-    /// Wraps the stream with the driver of the runtime running on this
-    /// thread.
-    ///
-    /// # Panics
-    ///
-    /// Outside [`Runtime::block_on`](crate::Runtime::block_on), where there
-    /// is no current driver; use [`TcpStream::from_std`] there.
-    fn from(s: std::net::TcpStream) -> Self {
-        let d = crate::runtime::executor::current_driver().expect("TcpStream::from outside a Runtime: use from_std");
-        TcpStream::from_std(&d, s)
-    }
-}
-
-impl From<std::net::TcpListener> for TcpListener<Linux> {
-    /// Wraps the listener with the current runtime's driver.
-    ///
-    /// # Panics
-    ///
-    /// Outside [`Runtime::block_on`](crate::Runtime::block_on); use
-    /// [`TcpListener::from_std`] there.
-    fn from(l: std::net::TcpListener) -> Self {
-        let d = crate::runtime::executor::current_driver().expect("TcpListener::from outside a Runtime: use from_std");
-        TcpListener::from_std(&d, l)
-    }
-}
-
 impl<K: Kernel> TryFrom<TcpStream<K>> for std::net::TcpStream {
     type Error = TcpStream<K>;
 

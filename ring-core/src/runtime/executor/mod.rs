@@ -13,7 +13,7 @@
 #![allow(unsafe_code)]
 
 pub mod gate;
-mod task;
+pub(crate) mod task;
 
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::{Batch, Driver, SubmitStrategy};
@@ -28,8 +28,6 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-pub(crate) use task::CatchUnwind;
-pub(crate) use task::WakeQueue as WakeQueueHandle;
 pub use task::{JoinError, JoinHandle, Spawner};
 use task::{Scheduler, WakeQueue};
 
@@ -200,19 +198,6 @@ impl<K: Kernel + 'static> Runtime<K> {
             let r = if must_run { self.driver.poll() } else { self.driver.park(None) };
             q.gate.end_park();
             r?;
-        }
-    }
-}
-
-/// Wakes `w` from a destructor: a panic of the waker is re-raised, unless
-/// the thread is already unwinding (a second panic would abort), in which
-/// case it is leaked.
-pub(crate) fn wake_in_drop(w: core::task::Waker) {
-    if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || w.wake())) {
-        if std::thread::panicking() {
-            core::mem::forget(p);
-        } else {
-            std::panic::resume_unwind(p);
         }
     }
 }
