@@ -40,6 +40,7 @@ impl<T, R: 'static> KeepAlive<T, R> {
 unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
     type Output = T::Output;
     const CQES: u32 = T::CQES;
+    const NAMEABLE: bool = T::NAMEABLE;
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.op.prepare()
@@ -47,6 +48,10 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
 
     fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
         self.op.refuse(ring)
+    }
+
+    fn names(&self) -> Option<crate::op::PollTarget> {
+        self.op.names()
     }
 
     // The entry size is `T`'s: without these two, a 128-byte operation
@@ -77,6 +82,7 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
 // SAFETY: forwards `T`'s contract, as above.
 unsafe impl<T: Multishot, R: 'static> Multishot for KeepAlive<T, R> {
     type Item = T::Item;
+    const NAMEABLE: bool = T::NAMEABLE;
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.op.prepare()

@@ -54,6 +54,11 @@ use std::io;
 /// `read(2)`.
 pub const MAX_RW_COUNT: usize = 0x7fff_f000;
 
+/// The most buffers (iovecs) one vectored request carries (`UIO_MAXIOV`;
+/// the kernel refuses more with `EINVAL`). The vectored operations check
+/// their count against it before allocating anything for it.
+pub const IOV_MAX: usize = 1024;
+
 /// The kernel's result as `io::Result<u32>`, negating the errno once.
 pub(crate) fn res(cqe: &Cqe) -> io::Result<u32> {
     cqe.result().map_err(|e| io::Error::from_raw_os_error(e.raw()))

@@ -9,8 +9,9 @@ use crate::buf::{IoBuf, IoBufMut};
 use crate::cqueue::Cqe;
 use crate::driver::Driver;
 use crate::kernel::Kernel;
-use crate::op::{MultiOp, Multishot, Op, Operation};
+use crate::op::{MultiOp, Multishot, Op, Operation, PollTarget};
 use crate::opcode;
+use crate::ring::RingId;
 use crate::shared_fd::{AsSharedFd, SharedFd};
 use ring_sys::io_uring_sqe;
 use std::io;
@@ -604,6 +605,7 @@ pub struct PollAdd {
 unsafe impl Operation for PollAdd {
     /// The `revents` mask.
     type Output = io::Result<u32>;
+    const NAMEABLE: bool = true;
 
     fn prepare(&mut self) -> io_uring_sqe {
         opcode::PollAdd::new(self.fd.raw(), self.events).build().into_sqe()
@@ -616,11 +618,19 @@ unsafe impl Operation for PollAdd {
 
 /// Removes or updates a poll (`IORING_OP_POLL_REMOVE`, 5.1; updates 5.13);
 /// see [`Driver::poll_remove`] and [`Driver::poll_update`].
+///
+/// It names its poll by a [`PollTarget`], never by a bare number, and the
+/// driver starts it only while that poll is in flight (see
+/// [`Operation::names`]): between that check and the moment the kernel
+/// looks the poll up, the poll's entry cannot come back to the same
+/// generation, since the removal is issued at the next submission, ahead
+/// of every operation started after it. It has no public constructor on
+/// purpose: as a chain member it would be issued only once the members
+/// before it had ended, arbitrarily late.
 #[derive(Debug)]
 pub struct PollRemove {
-    target: u64,
+    target: PollTarget,
     new_events: Option<u32>,
-    multi: bool,
 }
 
 // SAFETY: the SQE carries no pointer (the target is a `user_data` value).
@@ -628,11 +638,26 @@ unsafe impl Operation for PollRemove {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut b = opcode::PollRemove::new(self.target);
+        let mut b = opcode::PollRemove::new(self.target.user_data());
         if let Some(ev) = self.new_events {
-            b = b.new_events(ev).multi(self.multi);
+            // The kernel keeps a poll's behaviour flags on an update (a
+            // single-shot poll stays single-shot: `io_poll_remove` replaces
+            // only the low 16 event bits); `IORING_POLL_ADD_MULTI` is asked
+            // for only for a poll that is multishot already, so no update
+            // can make a poll post more completions than it holds credits.
+            b = b.new_events(ev).multi(self.target.multishot);
         }
         b.build().into_sqe()
+    }
+
+    /// Another driver's poll is refused with `EXDEV` (its number names
+    /// some other operation here, or none).
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        (self.target.ring != ring).then_some(libc::EXDEV)
+    }
+
+    fn names(&self) -> Option<PollTarget> {
+        Some(self.target)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -864,16 +889,28 @@ impl<K: Kernel> Driver<K> {
         self.op(PollAdd { fd: fd.shared_fd(), events })
     }
 
-    /// Removes the poll whose `user_data` is `target` (see
-    /// [`Op::user_data`]) (`IORING_OP_POLL_REMOVE`, 5.1).
-    pub fn poll_remove(&self, target: u64) -> Op<PollRemove, K> {
-        self.op(PollRemove { target, new_events: None, multi: false })
+    /// Removes the poll `target` names (`IORING_OP_POLL_REMOVE`, 5.1): it
+    /// completes with `ECANCELED`. Take the target from the poll's future
+    /// ([`Op::poll_target`], [`MultiOp::poll_target`]).
+    ///
+    /// A target of another driver is refused with
+    /// [`Error::ForeignResource`](crate::Error::ForeignResource), one whose
+    /// poll has ended with [`Error::Ended`](crate::Error::Ended) (nothing is
+    /// submitted for either). If the poll ends between this call and the
+    /// removal's start, the removal completes with `ENOENT` without
+    /// reaching the kernel, as the kernel would answer.
+    pub fn poll_remove(&self, target: PollTarget) -> Result<Op<PollRemove, K>, crate::Error> {
+        self.check_poll_target(&target)?;
+        Ok(self.op(PollRemove { target, new_events: None }))
     }
 
-    /// Changes the events of the poll whose `user_data` is `target`
-    /// (`IORING_POLL_UPDATE_EVENTS`, 5.13); `multi` keeps it multishot.
-    pub fn poll_update(&self, target: u64, events: u32, multi: bool) -> Op<PollRemove, K> {
-        self.op(PollRemove { target, new_events: Some(events), multi })
+    /// Changes the events the poll `target` names waits for
+    /// (`IORING_POLL_UPDATE_EVENTS`, 5.13). A single-shot poll stays
+    /// single-shot and a multishot poll multishot. Refused as
+    /// [`poll_remove`](Self::poll_remove) refuses.
+    pub fn poll_update(&self, target: PollTarget, events: u32) -> Result<Op<PollRemove, K>, crate::Error> {
+        self.check_poll_target(&target)?;
+        Ok(self.op(PollRemove { target, new_events: Some(events) }))
     }
 
     /// `epoll_ctl(2)` (`IORING_OP_EPOLL_CTL`, 5.6): `op` is
@@ -941,5 +978,32 @@ unsafe impl<B: IoBuf> Operation for SendMsgZcOp<B> {
 
     fn complete(self, result: Cqe, last: Cqe) -> Self::Output {
         self.0.complete(result, last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(multishot: bool) -> PollTarget {
+        let ring = crate::Ring::new(2).unwrap().id();
+        PollTarget { ring, index: 3, generation: 7, serial: 1, multishot }
+    }
+
+    /// An update asks the kernel for a multishot poll only when the poll is
+    /// multishot already: a single-shot poll holds one completion's credit,
+    /// and a kernel that turned it multishot would post more.
+    #[test]
+    fn an_update_keeps_a_single_shot_poll_single_shot() {
+        for multishot in [false, true] {
+            let mut op = PollRemove { target: target(multishot), new_events: Some(libc::POLLIN as u32) };
+            let sqe = op.prepare();
+            assert_eq!(sqe.addr(), crate::driver::slot::encode(3, 7));
+            assert_eq!(sqe.len & ring_sys::IORING_POLL_ADD_MULTI != 0, multishot);
+            assert!(sqe.len & ring_sys::IORING_POLL_UPDATE_EVENTS != 0);
+            assert_eq!(sqe.len & ring_sys::IORING_POLL_UPDATE_USER_DATA, 0, "never changes the poll's number");
+        }
+        let mut remove = PollRemove { target: target(false), new_events: None };
+        assert_eq!(remove.prepare().len, 0);
     }
 }
