@@ -33,6 +33,12 @@ DESCRIPTORS = ("adversarial descriptors",
 ADVERSARIAL = ("adversarial", ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial"], {})
 REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "register"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
+BAD_INPUT = ("adversarial bad input",
+             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
+NAMED = ("adversarial typed handles",
+         ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "operations_named_by_typed_handles"], {})
+CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
+TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
 ORDER = "ring-core/src/order.rs"
 PLANTS = [
@@ -139,6 +145,40 @@ PLANTS = [
     ("provide_buffers allocates before checking its sizes", "ring-core/src/ops/misc2.rs",
      "        let mut mem: Vec<u8> = Error::try_vec(\"provided buffer group\", total)?;\n        mem.resize(total, 0);",
      "        let mem = vec![0u8; len.saturating_mul(usize::from(nbufs))];", True, [ADVERSARIAL]),
+    # Bad input, operations named by handles, completions with chosen user_data.
+    ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ops/fixed_vec.rs",
+     "    if segments.len() > IOV_MAX {\n        return Some(Error::TooLong { what: \"segment count\", len: segments.len(), max: IOV_MAX });\n    }",
+     "    assert!(segments.len() <= IOV_MAX, \"at most IOV_MAX (1024) segments\");", True, [BAD_INPUT]),
+    ("readv_fixed takes a segment outside the registered buffer", "ring-core/src/ops/fixed_vec.rs",
+     "    if segments.iter().any(|s| s.start > s.end || s.end > cap) {",
+     "    if false {", True, [BAD_INPUT]),
+    ("readv/writev allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/rw.rs",
+     "    if count > IOV_MAX {", "    if false {", True, [BAD_INPUT]),
+    ("AlignedBuf reports an allocation failure as a bad argument", "ring-core/src/buf/aligned.rs",
+     ".ok_or(Error::OutOfMemory { what: \"aligned buffer\", bytes: size })?;",
+     ".ok_or(Error::InvalidArgument(\"buffer length is zero or too large\"))?;", True, [BAD_INPUT]),
+    ("Timespec::new wraps seconds above i64::MAX into a negative time", "ring-core/src/types.rs",
+     "        let sec = if sec > i64::MAX as u64 { i64::MAX } else { sec as i64 };",
+     "        let sec = sec as i64;", True, [BAD_INPUT]),
+    ("a poll target of another driver is accepted", "ring-core/src/driver/mod.rs",
+     "        if target.ring != self.shared.ring {", "        if false {", True, [NAMED]),
+    ("a poll target whose poll ended is accepted", "ring-core/src/driver/mod.rs",
+     "        if inner.t.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
+     [NAMED]),
+    ("a poll removal starts after its poll ended", "ring-core/src/driver/mod.rs",
+     "            if !self.t.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
+    ("a poll target names its entry by generation only (no serial)", "ring-core/src/driver/slot.rs",
+     ".is_some_and(|s| s.named && s.serial == serial && matches!(",
+     ".is_some_and(|s| s.named && matches!(", True, [CORE_UNIT]),
+    ("an entry keeps the nameable mark of its previous operation", "ring-core/src/driver/slot.rs",
+     "        slot.named = named;", "        slot.named |= named;", True, [CORE_UNIT]),
+    ("an update asks for a multishot poll on a single-shot one", "ring-core/src/ops/net.rs",
+     "            b = b.new_events(ev).multi(self.target.multishot);",
+     "            b = b.new_events(ev).multi(true);", True, [CORE_UNIT]),
+    ("tagged file registration is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+     "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
+    ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+     "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",
