@@ -26,6 +26,14 @@
 //!    a panic in one does not skip the others, and is re-raised where no
 //!    outcome is held (see `docs/ownership.md`, "Foreign code").
 //!
+//! Two more, checked by the adversarial suite: an operation that acts on
+//! another (a poll removal or update) names it by a
+//! [`PollTarget`](crate::op::PollTarget) and starts only while that very
+//! operation is in flight (`Operation::names`, asked in `Inner::start`);
+//! and no update makes a single-shot poll multishot, so the credits of
+//! invariant 3 hold (see `docs/ownership.md`, "Operations named by
+//! handles").
+//!
 //! # Teardown policy
 //!
 //! When the last [`Driver`] handle is dropped, the driver cancels every
