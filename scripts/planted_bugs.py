@@ -154,6 +154,8 @@ PLANTS = [
      "    if false {", True, [BAD_INPUT]),
     ("readv/writev allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/rw.rs",
      "    if count > IOV_MAX {", "    if false {", True, [BAD_INPUT]),
+    ("sendmsg/recvmsg allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/net.rs",
+     "    (n > IOV_MAX).then_some(libc::E2BIG)", "    (n > IOV_MAX && false).then_some(libc::E2BIG)", True, [BAD_INPUT]),
     ("AlignedBuf reports an allocation failure as a bad argument", "ring-core/src/buf/aligned.rs",
      ".ok_or(Error::OutOfMemory { what: \"aligned buffer\", bytes: size })?;",
      ".ok_or(Error::InvalidArgument(\"buffer length is zero or too large\"))?;", True, [BAD_INPUT]),

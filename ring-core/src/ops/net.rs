@@ -4,7 +4,7 @@
 //! event arrays live inside the operation value (at its final address in
 //! the driver's table) or on the heap behind pointers it owns.
 
-use super::res;
+use super::{res, IOV_MAX};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::cqueue::Cqe;
 use crate::driver::Driver;
@@ -422,6 +422,18 @@ impl<B> Msg<B> {
     }
 }
 
+/// The refusal of a message with more buffers than one request carries
+/// (the kernel would answer `EMSGSIZE`): it never reaches the kernel, and
+/// nothing is allocated for its iovecs.
+fn too_many_buffers(n: usize) -> Option<i32> {
+    (n > IOV_MAX).then_some(libc::E2BIG)
+}
+
+/// The typed error of such a message, given back with it.
+fn too_many_buffers_error(n: usize) -> io::Error {
+    crate::Error::TooLong { what: "message buffer count", len: n, max: IOV_MAX }.into()
+}
+
 /// The owned `msghdr` and iovec array of a message operation.
 pub(crate) struct MsgParts {
     hdr: libc::msghdr,
@@ -490,7 +502,16 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
         }
     }
 
+    /// More than [`IOV_MAX`] buffers are refused with
+    /// [`crate::Error::TooLong`], the message given back.
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        too_many_buffers(self.msg.bufs.len())
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        if too_many_buffers(self.msg.bufs.len()).is_some() {
+            return (Err(too_many_buffers_error(self.msg.bufs.len())), self.msg);
+        }
         (res(&result).map(|n| n as usize), self.msg)
     }
 }
@@ -550,7 +571,15 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
         opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(self.flags as u32).build().into_sqe()
     }
 
+    /// As for [`SendMsg`]: more than [`IOV_MAX`] buffers are refused.
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        too_many_buffers(self.msg.bufs.len())
+    }
+
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
+        if too_many_buffers(self.msg.bufs.len()).is_some() {
+            return (Err(too_many_buffers_error(self.msg.bufs.len())), self.msg);
+        }
         let r = res(&result).map(|n| n as usize);
         if let Ok(mut n) = r {
             for b in &mut self.msg.bufs {
@@ -974,6 +1003,10 @@ unsafe impl<B: IoBuf> Operation for SendMsgZcOp<B> {
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.0.prepare()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.0.refuse(ring)
     }
 
     fn complete(self, result: Cqe, last: Cqe) -> Self::Output {

@@ -11,7 +11,7 @@ use crate::resources_bound_to_their_ring::{pipe, wait};
 use ring_core::buf::{AlignedBuf, IoBuf, Region, SharedRegion};
 use ring_core::fixed::{FixedBuffers, FixedError};
 use ring_core::fixed_files::FixedFiles;
-use ring_core::ops::{ReadV, WriteV, IOV_MAX};
+use ring_core::ops::{Msg, ReadV, WriteV, IOV_MAX};
 use ring_core::register::{BufRingConfig, Restriction, MAX_FILES, MAX_REGISTERED_RINGS};
 use ring_core::types::Timespec;
 use ring_core::{Builder, Driver, Error, Ring};
@@ -94,6 +94,30 @@ fn vectored_io_refuses_too_many_buffers_with_a_typed_error() {
     assert!(refused.take(read).is_some());
     assert!(refused.take(write).is_some());
     assert_eq!(d.stats().started, 0);
+}
+
+/// Rule: a message of more buffers than one request carries is refused
+/// with a typed error and the message back, before its iovec array is
+/// allocated or anything reaches the kernel.
+#[test]
+fn messages_refuse_too_many_buffers_with_a_typed_error() {
+    let d = Driver::new(8).unwrap();
+    let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let (a, b) = (std::rc::Rc::new(a), std::rc::Rc::new(b));
+    let bufs = |len| (0..IOV_MAX + 1).map(|_| vec![0u8; len]).collect::<Vec<_>>();
+    let (res, msg) = wait(&d, d.sendmsg(&a, Msg::new(bufs(1)), 0));
+    assert!(matches!(typed(&res.unwrap_err()), Some(Error::TooLong { max: IOV_MAX, .. })));
+    assert_eq!(msg.bufs.len(), IOV_MAX + 1);
+    let (res, msg) = wait(&d, d.sendmsg_zc(&a, Msg::new(bufs(1)), 0));
+    assert!(matches!(typed(&res.unwrap_err()), Some(Error::TooLong { max: IOV_MAX, .. })));
+    assert_eq!(msg.bufs.len(), IOV_MAX + 1);
+    let (res, msg) = wait(&d, d.recvmsg(&b, Msg::new(bufs(0)), 0));
+    assert!(matches!(typed(&res.unwrap_err()), Some(Error::TooLong { max: IOV_MAX, .. })));
+    assert_eq!(msg.bufs.len(), IOV_MAX + 1);
+    assert_eq!(d.stats().started, 0, "nothing reached the kernel");
+    // The limit itself reaches the kernel.
+    let (res, _) = wait(&d, d.sendmsg(&a, Msg::new((0..IOV_MAX).map(|_| b"x".to_vec()).collect()), 0));
+    assert_eq!(res.unwrap(), IOV_MAX);
 }
 
 /// Rule: an aligned buffer reports why it cannot be made: zero length or
