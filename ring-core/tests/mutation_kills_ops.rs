@@ -787,9 +787,9 @@ fn an_orphaned_fixed_fd_install_that_completed_closes_its_descriptor() {
     let path = path.canonicalize().unwrap();
     let direct = rt.block_on(d.openat_direct(&files, At::CWD, cpath(&path), libc::O_RDONLY, 0)).unwrap().unwrap();
     assert_eq!(fds_naming(&path), 0, "a direct descriptor is not in the process's table");
-    finish_unobserved(&d, d.fixed_fd_install(direct.slot()));
+    finish_unobserved(&d, d.fixed_fd_install_direct(&direct));
     assert_eq!(fds_naming(&path), 0, "the orphan's installed descriptor was closed");
-    let fd = rt.block_on(d.fixed_fd_install(direct.slot())).unwrap().unwrap();
+    let fd = rt.block_on(d.fixed_fd_install_direct(&direct)).unwrap().unwrap();
     assert_eq!(fds_naming(&path), 1);
     drop((fd, direct));
     std::fs::remove_file(path).unwrap();
