@@ -41,7 +41,7 @@ pub use misc2::{
 };
 pub use net::{
     Accept, AcceptMulti, Bind, Connect, EpollCtl, EpollWait, Listen, Msg, PollAdd, PollRemove, Recv, RecvMsg, Send,
-    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS,
+    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS, PLAIN_SOCKOPTS,
 };
 pub use rw::{Read, ReadV, Write, WriteV};
 

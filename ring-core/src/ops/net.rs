@@ -788,6 +788,87 @@ pub enum SocketCmd {
     },
 }
 
+/// The socket options whose value is plain data, as `(level, name)`: no
+/// pointer the kernel follows, no descriptor number it looks up. The only
+/// options [`Driver::socket_cmd`] sets (others need
+/// [`Driver::socket_cmd_unchecked`]).
+pub const PLAIN_SOCKOPTS: &[(i32, i32)] = &[
+    (libc::SOL_SOCKET, libc::SO_DEBUG),
+    (libc::SOL_SOCKET, libc::SO_REUSEADDR),
+    (libc::SOL_SOCKET, libc::SO_REUSEPORT),
+    (libc::SOL_SOCKET, libc::SO_DONTROUTE),
+    (libc::SOL_SOCKET, libc::SO_BROADCAST),
+    (libc::SOL_SOCKET, libc::SO_SNDBUF),
+    (libc::SOL_SOCKET, libc::SO_RCVBUF),
+    (libc::SOL_SOCKET, libc::SO_SNDBUFFORCE),
+    (libc::SOL_SOCKET, libc::SO_RCVBUFFORCE),
+    (libc::SOL_SOCKET, libc::SO_KEEPALIVE),
+    (libc::SOL_SOCKET, libc::SO_OOBINLINE),
+    (libc::SOL_SOCKET, libc::SO_NO_CHECK),
+    (libc::SOL_SOCKET, libc::SO_PRIORITY),
+    (libc::SOL_SOCKET, libc::SO_LINGER),
+    (libc::SOL_SOCKET, libc::SO_PASSCRED),
+    (libc::SOL_SOCKET, libc::SO_RCVLOWAT),
+    (libc::SOL_SOCKET, libc::SO_RCVTIMEO),
+    (libc::SOL_SOCKET, libc::SO_SNDTIMEO),
+    (libc::SOL_SOCKET, libc::SO_TIMESTAMP),
+    (libc::SOL_SOCKET, libc::SO_TIMESTAMPNS),
+    (libc::SOL_SOCKET, libc::SO_MARK),
+    (libc::SOL_SOCKET, libc::SO_RXQ_OVFL),
+    (libc::SOL_SOCKET, libc::SO_PEEK_OFF),
+    (libc::SOL_SOCKET, libc::SO_BUSY_POLL),
+    (libc::SOL_SOCKET, libc::SO_INCOMING_CPU),
+    (libc::SOL_SOCKET, libc::SO_ZEROCOPY),
+    (libc::SOL_SOCKET, libc::SO_BINDTODEVICE),
+    (libc::SOL_SOCKET, libc::SO_MAX_PACING_RATE),
+    (libc::IPPROTO_TCP, libc::TCP_NODELAY),
+    (libc::IPPROTO_TCP, libc::TCP_MAXSEG),
+    (libc::IPPROTO_TCP, libc::TCP_CORK),
+    (libc::IPPROTO_TCP, libc::TCP_KEEPIDLE),
+    (libc::IPPROTO_TCP, libc::TCP_KEEPINTVL),
+    (libc::IPPROTO_TCP, libc::TCP_KEEPCNT),
+    (libc::IPPROTO_TCP, libc::TCP_SYNCNT),
+    (libc::IPPROTO_TCP, libc::TCP_LINGER2),
+    (libc::IPPROTO_TCP, libc::TCP_DEFER_ACCEPT),
+    (libc::IPPROTO_TCP, libc::TCP_WINDOW_CLAMP),
+    (libc::IPPROTO_TCP, libc::TCP_QUICKACK),
+    (libc::IPPROTO_TCP, libc::TCP_CONGESTION),
+    (libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT),
+    (libc::IPPROTO_TCP, libc::TCP_NOTSENT_LOWAT),
+    (libc::IPPROTO_TCP, libc::TCP_FASTOPEN),
+    (libc::IPPROTO_TCP, libc::TCP_FASTOPEN_CONNECT),
+    (libc::IPPROTO_IP, libc::IP_TOS),
+    (libc::IPPROTO_IP, libc::IP_TTL),
+    (libc::IPPROTO_IP, libc::IP_RECVERR),
+    (libc::IPPROTO_IP, libc::IP_MTU_DISCOVER),
+    (libc::IPPROTO_IP, libc::IP_MULTICAST_TTL),
+    (libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP),
+    (libc::IPPROTO_IP, libc::IP_MULTICAST_IF),
+    (libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP),
+    (libc::IPPROTO_IP, libc::IP_DROP_MEMBERSHIP),
+    (libc::IPPROTO_IP, libc::IP_FREEBIND),
+    (libc::IPPROTO_IP, libc::IP_TRANSPARENT),
+    (libc::IPPROTO_IP, libc::IP_PKTINFO),
+    (libc::IPPROTO_IP, libc::IP_RECVTOS),
+    (libc::IPPROTO_IP, libc::IP_RECVTTL),
+    (libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT),
+    (libc::IPPROTO_IPV6, libc::IPV6_V6ONLY),
+    (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS),
+    (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS),
+    (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP),
+    (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF),
+    (libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP),
+    (libc::IPPROTO_IPV6, libc::IPV6_DROP_MEMBERSHIP),
+    (libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO),
+    (libc::IPPROTO_IPV6, libc::IPV6_TCLASS),
+    (libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS),
+    (libc::IPPROTO_IPV6, libc::IPV6_RECVERR),
+    (libc::IPPROTO_IPV6, libc::IPV6_MTU_DISCOVER),
+    (libc::IPPROTO_UDP, libc::UDP_CORK),
+    (libc::IPPROTO_UDP, libc::UDP_SEGMENT),
+    (libc::IPPROTO_UDP, libc::UDP_GRO),
+];
+
 /// A socket `IORING_OP_URING_CMD`; see [`Driver::socket_cmd`].
 ///
 /// The operation holds the socket's descriptor (a [`SharedFd`]), checked
@@ -806,6 +887,8 @@ pub struct SocketCmdOp {
 // SAFETY: the descriptor is held open by `self` and is a socket (fstat-checked at creation; an open descriptor keeps naming
 // the same file), so the socket `uring_cmd` handler reads the command. SIOCINQ/SIOCOUTQ carry no pointer; the sockopt variants point at `value`'s heap memory, owned by `self`:
 // getsockopt offers its capacity (kernel-written, reachable by nothing else meanwhile), setsockopt its length (only read).
+// The option's value holds no pointer the kernel follows and no descriptor number: `Driver::socket_cmd` lets through only
+// `PLAIN_SOCKOPTS` and `SOL_SOCKET` reads, and `Driver::socket_cmd_unchecked`'s caller promises it.
 unsafe impl Operation for SocketCmdOp {
     /// The command's result (a byte count, or the option's length for
     /// getsockopt) and the command with its (filled) buffer.
@@ -975,7 +1058,49 @@ impl<K: Kernel> Driver<K> {
     /// `SIOCOUTQ`, getsockopt or setsockopt. The operation holds the
     /// descriptor open (see [`SocketCmdOp`] for why); fails with `ENOTSOCK`
     /// if `fd` is not a socket, before anything is submitted.
+    ///
+    /// Some socket options carry more than data in their value: a pointer
+    /// the kernel follows (`SO_ATTACH_FILTER`'s program, the counters
+    /// netfilter's `IPT_SO_SET_REPLACE` writes back), or a descriptor
+    /// number it looks up (`SO_ATTACH_BPF`). Given through safe code, such
+    /// a value would let the kernel read or write memory Rust freed or lent
+    /// elsewhere. So a setsockopt is accepted only for the options on
+    /// [`PLAIN_SOCKOPTS`], whose values are plain data, and a getsockopt only
+    /// at `SOL_SOCKET` (the one level the kernel answers through
+    /// `uring_cmd`, which writes only the value); anything else fails with
+    /// [`crate::Error::InvalidArgument`] (inside the `io::Error`) before
+    /// anything is submitted. [`socket_cmd_unchecked`](Self::socket_cmd_unchecked)
+    /// takes any option.
     pub fn socket_cmd(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
+        match &cmd {
+            SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {
+                return Err(crate::Error::InvalidArgument(
+                    "setsockopt of an option not known to carry plain data (see PLAIN_SOCKOPTS and socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            SocketCmd::GetOpt { level, .. } if *level != libc::SOL_SOCKET => {
+                return Err(crate::Error::InvalidArgument(
+                    "getsockopt through uring_cmd is answered at SOL_SOCKET only (see socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            _ => {}
+        }
+        // SAFETY: the option, if any, carries plain data (checked above).
+        unsafe { self.socket_cmd_unchecked(fd, cmd) }
+    }
+
+    /// [`socket_cmd`](Self::socket_cmd) for any socket option.
+    ///
+    /// # Safety
+    ///
+    /// For a setsockopt or getsockopt, the option's value must make the
+    /// kernel read or write no memory other than the value itself (no
+    /// pointer inside it that the option follows) and name no descriptor
+    /// by number (the kernel would look it up when it issues the request,
+    /// when the number may name another file).
+    pub unsafe fn socket_cmd_unchecked(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
         let fd = fd.shared_fd();
         // SAFETY: fstat writes one `stat` into the zeroed value during the call.
         let mut st = unsafe { core::mem::zeroed::<libc::stat>() };

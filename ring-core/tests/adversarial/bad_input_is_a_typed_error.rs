@@ -250,3 +250,48 @@ fn driver_resources_take_extreme_arguments() {
     let s = vec![0u8; 8].slice(6..2);
     assert_eq!(s.bytes_total(), 0);
 }
+
+/// Rule: a socket option whose value could carry a pointer the kernel
+/// follows, or a descriptor number it looks up, is not set through safe
+/// code: `socket_cmd` sets only the options on `PLAIN_SOCKOPTS` and reads
+/// only at `SOL_SOCKET`, and refuses the rest with a typed error before
+/// anything is submitted. (`SO_ATTACH_FILTER` reads a program through a
+/// pointer in its value; netfilter's `IPT_SO_SET_REPLACE` writes counters
+/// through one.)
+#[test]
+fn socket_options_with_pointers_are_refused() {
+    use ring_core::ops::{SocketCmd, PLAIN_SOCKOPTS};
+    let d = Driver::new(8).unwrap();
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let a = std::rc::Rc::new(a);
+    // A `struct sock_fprog` whose program pointer names freed memory.
+    let freed = Box::into_raw(Box::new([0u64; 4])) as u64;
+    // SAFETY: reclaims the box just leaked; only its address is kept.
+    drop(unsafe { Box::from_raw(freed as *mut [u64; 4]) });
+    let mut fprog = 1u16.to_ne_bytes().to_vec();
+    fprog.resize(8, 0);
+    fprog.extend_from_slice(&freed.to_ne_bytes());
+    let ipt_so_set_replace = 64;
+    for (level, name, value) in [
+        (libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, fprog.clone()),
+        (libc::SOL_SOCKET, libc::SO_ATTACH_REUSEPORT_CBPF, fprog),
+        (libc::SOL_SOCKET, libc::SO_ATTACH_BPF, 3i32.to_ne_bytes().to_vec()),
+        (libc::IPPROTO_IP, ipt_so_set_replace, vec![0; 96]),
+        (i32::MAX, i32::MIN, Vec::new()),
+    ] {
+        assert!(!PLAIN_SOCKOPTS.contains(&(level, name)));
+        let e = d.socket_cmd(&a, SocketCmd::SetOpt { level, name, value }).map(drop).unwrap_err();
+        assert!(matches!(typed(&e), Some(Error::InvalidArgument(_))), "({level}, {name}): {e}");
+    }
+    let get = SocketCmd::GetOpt { level: libc::IPPROTO_TCP, name: libc::TCP_INFO, value: Vec::with_capacity(256) };
+    let e = d.socket_cmd(&a, get).map(drop).unwrap_err();
+    assert!(matches!(typed(&e), Some(Error::InvalidArgument(_))), "{e}");
+    assert_eq!(d.stats().started, 0, "nothing was submitted");
+    // A plain option is set.
+    let keepalive =
+        SocketCmd::SetOpt { level: libc::SOL_SOCKET, name: libc::SO_KEEPALIVE, value: 1i32.to_ne_bytes().to_vec() };
+    let (r, _) = wait(&d, d.socket_cmd(&a, keepalive).unwrap());
+    if let Err(e) = r {
+        println!("setsockopt through uring_cmd is not available here: {e}");
+    }
+}
