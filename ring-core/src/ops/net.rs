@@ -434,6 +434,38 @@ fn too_many_buffers_error(n: usize) -> io::Error {
     crate::Error::TooLong { what: "message buffer count", len: n, max: IOV_MAX }.into()
 }
 
+/// Whether control data `control` passes descriptors (`SCM_RIGHTS`), walked
+/// as the kernel walks it (`for_each_cmsghdr`, `__cmsg_nxthdr`): a header
+/// is read while one fits, and the next starts `CMSG_ALIGN(cmsg_len)` bytes
+/// later. The numbers in such a message are looked up when the kernel
+/// issues the send, and a descriptor closed meanwhile, its number taken by
+/// another file, would send that file to the peer.
+fn passes_descriptors(control: &[u8]) -> bool {
+    let hdr = core::mem::size_of::<libc::cmsghdr>();
+    let align = core::mem::size_of::<usize>();
+    let mut at = 0usize;
+    while control.len().saturating_sub(at) >= hdr {
+        // SAFETY: `hdr` bytes from `at` lie inside `control`; the header may
+        // be unaligned there, hence `read_unaligned`.
+        let c = unsafe { control.as_ptr().add(at).cast::<libc::cmsghdr>().read_unaligned() };
+        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {
+            return true;
+        }
+        // `cmsg_len` is `size_t` on glibc and `socklen_t` on musl.
+        #[allow(clippy::unnecessary_cast)]
+        let len = c.cmsg_len as usize;
+        if len < hdr {
+            // The kernel refuses the message (`CMSG_OK`) at this header.
+            return false;
+        }
+        match len.checked_next_multiple_of(align).and_then(|l| at.checked_add(l)) {
+            Some(next) => at = next,
+            None => return false,
+        }
+    }
+    false
+}
+
 /// The owned `msghdr` and iovec array of a message operation.
 pub(crate) struct MsgParts {
     hdr: libc::msghdr,
@@ -503,14 +535,21 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
     }
 
     /// More than [`IOV_MAX`] buffers are refused with
-    /// [`crate::Error::TooLong`], the message given back.
+    /// [`crate::Error::TooLong`], and control data passing descriptors by
+    /// number (`SCM_RIGHTS`) with [`crate::Error::InvalidArgument`], the
+    /// message given back: the kernel looks those numbers up when it issues
+    /// the send, when they may name other files.
     fn refuse(&self, _ring: RingId) -> Option<i32> {
-        too_many_buffers(self.msg.bufs.len())
+        too_many_buffers(self.msg.bufs.len()).or_else(|| passes_descriptors(&self.msg.control).then_some(libc::EINVAL))
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         if too_many_buffers(self.msg.bufs.len()).is_some() {
             return (Err(too_many_buffers_error(self.msg.bufs.len())), self.msg);
+        }
+        if passes_descriptors(&self.msg.control) {
+            let e = crate::Error::InvalidArgument("SCM_RIGHTS names descriptors by number, looked up only at issue");
+            return (Err(e.into()), self.msg);
         }
         (res(&result).map(|n| n as usize), self.msg)
     }

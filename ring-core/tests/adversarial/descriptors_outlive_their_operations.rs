@@ -730,3 +730,50 @@ fn a_pidfd_wait_whose_handle_was_dropped_reaps_the_named_child() {
     assert!(named.try_wait().is_err(), "already reaped by the ring");
     drop(pb);
 }
+
+/// Path: descriptors passed in a message's control data (`SCM_RIGHTS`)
+/// are numbers the kernel looks up when it issues the send: one closed
+/// meanwhile, its number taken by another file, would send that file to
+/// the peer. A message whose control data passes descriptors is refused
+/// (`Error::InvalidArgument`, the message back, nothing submitted); other
+/// control data still goes out.
+#[test]
+fn a_message_passing_descriptors_by_number_is_refused() {
+    let _t = turn();
+    let d = Driver::new(8).unwrap();
+    let (a, b) = UnixStream::pair().unwrap();
+    let a = Rc::new(a);
+    let passed = std::fs::File::open("/dev/null").unwrap();
+    let hdr = core::mem::size_of::<libc::cmsghdr>();
+    let control = |level: i32, ty: i32, data: &[u8]| {
+        // SAFETY: cmsghdr is plain integers; all-zero is valid.
+        let mut c: libc::cmsghdr = unsafe { core::mem::zeroed() };
+        c.cmsg_len = (hdr + data.len()) as _;
+        c.cmsg_level = level;
+        c.cmsg_type = ty;
+        // SAFETY: the header's bytes, read as bytes.
+        let mut bytes = unsafe { core::slice::from_raw_parts((&raw const c).cast::<u8>(), hdr) }.to_vec();
+        bytes.extend_from_slice(data);
+        bytes.resize(bytes.len().next_multiple_of(core::mem::size_of::<usize>()), 0);
+        bytes
+    };
+    let fd_bytes = passed.as_raw_fd().to_ne_bytes();
+    // SCM_RIGHTS first, or after another control message.
+    let mut second = control(libc::SOL_SOCKET, libc::SCM_CREDENTIALS, &[0; 12]);
+    second.extend(control(libc::SOL_SOCKET, libc::SCM_RIGHTS, &fd_bytes));
+    for c in [control(libc::SOL_SOCKET, libc::SCM_RIGHTS, &fd_bytes), second] {
+        let msg = ring_core::ops::Msg::new(vec![b"x".to_vec()]).control(c.clone());
+        let (r, back) = run(&d, d.sendmsg(&a, msg, 0));
+        let e = r.expect_err("refused");
+        let typed = e.get_ref().and_then(|e| e.downcast_ref::<ring_core::Error>());
+        assert!(matches!(typed, Some(ring_core::Error::InvalidArgument(_))), "{e}");
+        assert_eq!(back.control, c, "the message comes back");
+    }
+    assert_eq!(d.stats().started, 0, "nothing was submitted");
+    // A message without descriptors is sent.
+    let (r, _) = run(&d, d.sendmsg(&a, ring_core::ops::Msg::new(vec![b"y".to_vec()]), 0));
+    assert_eq!(r.unwrap(), 1);
+    let mut got = [0u8; 1];
+    (&b).read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"y");
+}
