@@ -450,10 +450,13 @@ pub struct FilesUpdate {
     reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
 }
 
-// SAFETY: the SQE points at `self.raw`'s heap array, only read. Each
-// number in it is kept open by the `SharedFd` beside it until the
-// terminal completion; the kernel takes its own reference to each file,
-// so the descriptors may be closed afterwards.
+// SAFETY: the SQE points at `self.raw`'s heap array, owned by `self` and
+// read by nothing else while `self` is in the table: the kernel reads it,
+// and with `IORING_FILE_INDEX_ALLOC` as the offset also writes the slots it
+// picked into it (`io_files_update_with_index_alloc`). Each number in it is
+// kept open by the `SharedFd` beside it until the terminal completion; the
+// kernel takes its own reference to each file, so the descriptors may be
+// closed afterwards.
 unsafe impl Operation for FilesUpdate {
     /// How many slots were updated, and the descriptors.
     type Output = (io::Result<usize>, Vec<Option<SharedFd>>);
