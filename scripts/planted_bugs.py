@@ -36,6 +36,12 @@ SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
 DRIVER_RS = "ring-core/src/driver/mod.rs"
+BAD_INPUT = ("adversarial bad input",
+             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
+NAMED = ("adversarial typed handles",
+         ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "operations_named_by_typed_handles"], {})
+CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
+TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/cqueue.rs"
@@ -125,6 +131,18 @@ PLANTS = [
     ("files_update replaces a direct descriptor's slot", "ring-core/src/ops/fs2.rs",
      "        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)",
      "        (first < u64::from(end) && u64::from(start) < last && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
+    ("fixed_fd_install installs a direct descriptor's slot named by a bare number", "ring-core/src/ops/fs2.rs",
+     "        (start <= self.slot && self.slot < end).then_some(libc::EBUSY)",
+     "        (start <= self.slot && self.slot < end && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
+    ("a P_PIDFD wait takes a bare pidfd number", "ring-core/src/ops/misc2.rs",
+     "        self.bare_pidfd().then_some(libc::EINVAL)", "        None", True, [DESCRIPTORS]),
+    ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ops/misc2.rs",
+     "pidfd: Some(pidfd.shared_fd()) })",
+     "pidfd: Some(unsafe { SharedFd::borrow_raw(pidfd.shared_fd().raw()) }) })", True, [DESCRIPTORS]),
+    ("sendmsg passes descriptors by number in its control data", "ring-core/src/ops/net.rs",
+     "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return true;",
+     "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return false;", True,
+     [DESCRIPTORS]),
     ("a buffer ring accepted by another ring", "ring-core/src/register/buf_ring.rs",
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
@@ -271,6 +289,45 @@ PLANTS = [
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
+    # Bad input, operations named by handles, completions with chosen user_data.
+    ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ops/fixed_vec.rs",
+     "    if segments.len() > IOV_MAX {\n        return Some(Error::TooLong { what: \"segment count\", len: segments.len(), max: IOV_MAX });\n    }",
+     "    assert!(segments.len() <= IOV_MAX, \"at most IOV_MAX (1024) segments\");", True, [BAD_INPUT]),
+    ("readv_fixed takes a segment outside the registered buffer", "ring-core/src/ops/fixed_vec.rs",
+     "    if segments.iter().any(|s| s.start > s.end || s.end > cap) {",
+     "    if false {", True, [BAD_INPUT]),
+    ("readv/writev allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/rw.rs",
+     "    if count > IOV_MAX {", "    if false {", True, [BAD_INPUT]),
+    ("sendmsg/recvmsg allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/net.rs",
+     "    (n > IOV_MAX).then_some(libc::E2BIG)", "    (n > IOV_MAX && false).then_some(libc::E2BIG)", True, [BAD_INPUT]),
+    ("socket_cmd sets any option (a value with a pointer the kernel follows)", "ring-core/src/ops/net.rs",
+     "            SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {",
+     "            SocketCmd::SetOpt { .. } if false => {", True, [BAD_INPUT]),
+    ("AlignedBuf reports an allocation failure as a bad argument", "ring-core/src/buf/aligned.rs",
+     ".ok_or(Error::OutOfMemory { what: \"aligned buffer\", bytes: size })?;",
+     ".ok_or(Error::InvalidArgument(\"buffer length is zero or too large\"))?;", True, [BAD_INPUT]),
+    ("Timespec::new wraps seconds above i64::MAX into a negative time", "ring-core/src/types.rs",
+     "        let sec = if sec > i64::MAX as u64 { i64::MAX } else { sec as i64 };",
+     "        let sec = sec as i64;", True, [BAD_INPUT]),
+    ("a poll target of another driver is accepted", "ring-core/src/driver/mod.rs",
+     "        if target.ring != self.shared.ring {", "        if false {", True, [NAMED]),
+    ("a poll target whose poll ended is accepted", "ring-core/src/driver/mod.rs",
+     "        if inner.t.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
+     [NAMED]),
+    ("a poll removal starts after its poll ended", "ring-core/src/driver/mod.rs",
+     "            if !self.t.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
+    ("a poll target names its entry by generation only (no serial)", "ring-core/src/driver/slot.rs",
+     ".is_some_and(|s| s.named && s.serial == serial && matches!(",
+     ".is_some_and(|s| s.named && matches!(", True, [CORE_UNIT]),
+    ("an entry keeps the nameable mark of its previous operation", "ring-core/src/driver/slot.rs",
+     "        slot.named = named;", "        slot.named |= named;", True, [CORE_UNIT]),
+    ("an update asks for a multishot poll on a single-shot one", "ring-core/src/ops/net.rs",
+     "            b = b.new_events(ev).multi(self.target.multishot);",
+     "            b = b.new_events(ev).multi(true);", True, [CORE_UNIT]),
+    ("tagged file registration is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+     "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
+    ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+     "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -84,7 +84,7 @@ pub use kernel::{Kernel, Linux};
 pub use objects::fs::File;
 pub use ownership::driver::op::{Cancelled, MultiOp, Op};
 pub use ownership::driver::Driver;
-pub use ownership::operation::{Multishot, Operation};
+pub use ownership::operation::{Multishot, Operation, PollOperation, PollTarget};
 pub use ownership::shared_fd::{AsSharedFd, At, SharedFd};
 pub use raw::cqueue::{CompletionQueue, Cqe};
 pub use raw::enter::{Timeout, Wait};

@@ -45,6 +45,21 @@ pub unsafe trait Operation: 'static {
     #[doc(hidden)]
     const MULTISHOT: bool = false;
 
+    /// Whether a [`PollTarget`] may name this operation (the polls; see
+    /// [`PollOperation`]). Set by ring-core's own polls only.
+    #[doc(hidden)]
+    const NAMEABLE: bool = false;
+
+    /// The operation of this driver that this one acts on, if it acts on
+    /// one (a poll removal or update). The driver starts it only while that
+    /// operation is in flight, and refuses it otherwise (it completes with
+    /// `ENOENT` without reaching the kernel). Set by ring-core's own
+    /// operations only.
+    #[doc(hidden)]
+    fn names(&self) -> Option<PollTarget> {
+        None
+    }
+
     /// Builds the SQE from `self` at its final address. `user_data` is
     /// overwritten by the driver. Runs inside the driver, with its state
     /// borrowed: it must not call back into it (a call that does is refused
@@ -127,6 +142,10 @@ pub unsafe trait Multishot: 'static {
     /// What each completion becomes.
     type Item;
 
+    /// As [`Operation::NAMEABLE`].
+    #[doc(hidden)]
+    const NAMEABLE: bool = false;
+
     /// Builds the SQE from `self` at its final address.
     fn prepare(&mut self) -> io_uring_sqe;
 
@@ -155,6 +174,7 @@ pub(crate) struct Streaming<T>(pub(crate) T);
 unsafe impl<T: Multishot> Operation for Streaming<T> {
     type Output = T;
     const MULTISHOT: bool = true;
+    const NAMEABLE: bool = T::NAMEABLE;
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.0.prepare()
@@ -174,3 +194,50 @@ unsafe impl<T: Multishot> Operation for Streaming<T> {
         drop(self.0.item(cqe));
     }
 }
+
+/// Names one poll operation of one driver, for
+/// [`Driver::poll_remove`](crate::Driver::poll_remove) and
+/// [`Driver::poll_update`](crate::Driver::poll_update); from
+/// [`Op::poll_target`](crate::ownership::driver::op::Op::poll_target) or
+/// [`MultiOp::poll_target`](crate::ownership::driver::op::MultiOp::poll_target).
+///
+/// The kernel names a request by its `user_data` only, and a number names
+/// different operations over time (an entry is reused) and on different
+/// rings (every driver numbers its entries alike): a removal given a bare
+/// number, taken from another driver or made up, would remove whichever
+/// poll of this driver has that number now. A `PollTarget` records the
+/// driver's ring ([`RingId`]), the entry and its generation, and the serial
+/// of the start that put the poll there (never reused, unlike a generation,
+/// which wraps); the driver acts on it only while that very poll is in
+/// flight. Another driver's target is refused with
+/// [`Error::ForeignResource`](crate::Error::ForeignResource), a target
+/// whose poll has ended with [`Error::Ended`](crate::Error::Ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollTarget {
+    pub(crate) ring: RingId,
+    pub(crate) index: u32,
+    pub(crate) generation: u32,
+    pub(crate) serial: u64,
+    pub(crate) multishot: bool,
+}
+
+impl PollTarget {
+    /// The ring of the driver the poll belongs to.
+    pub fn ring_id(&self) -> RingId {
+        self.ring
+    }
+
+    /// Whether the poll is multishot ([`Driver::poll_multishot`](crate::Driver::poll_multishot)).
+    pub fn is_multishot(&self) -> bool {
+        self.multishot
+    }
+}
+
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
+/// The operations a [`PollTarget`] can name: ring-core's polls,
+/// [`PollAdd`](crate::ownership::ops::PollAdd) and [`PollMulti`](crate::ownership::ops::PollMulti).
+/// Sealed.
+pub trait PollOperation: sealed::Sealed {}

@@ -20,7 +20,7 @@
 
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::{Collect, Driver, Shared, Start, StreamPoll};
-use crate::ownership::operation::{Multishot, Operation, Streaming};
+use crate::ownership::operation::{Multishot, Operation, PollOperation, PollTarget, Streaming};
 use crate::raw::cqueue::Cqe;
 use core::future::Future;
 use core::pin::Pin;
@@ -86,8 +86,11 @@ impl<T: Operation, K: Kernel> Op<T, K> {
         CancelOp { op: self }
     }
 
-    /// The `user_data` of the operation once submitted (for cancelling it
-    /// from another operation).
+    /// The `user_data` of the operation once submitted: the number its
+    /// completions carry, for tracing. No safe API takes it back: a number
+    /// names an operation only on its own ring and only until the entry is
+    /// reused (use [`poll_target`](Op::poll_target) to name a poll to
+    /// [`Driver::poll_remove`](crate::Driver::poll_remove)).
     pub fn user_data(&self) -> Option<u64> {
         match self.state {
             OpState::Submitted { index, generation } => Some(crate::ownership::driver::slot::encode(index, generation)),
@@ -260,6 +263,20 @@ impl<T: Operation, K: Kernel> Op<T, K> {
     }
 }
 
+impl<T: Operation + PollOperation, K: Kernel> Op<T, K> {
+    /// A handle that names this poll, and only this poll, to
+    /// [`Driver::poll_remove`](crate::Driver::poll_remove) and
+    /// [`Driver::poll_update`](crate::Driver::poll_update) of this driver.
+    /// `None` until the poll was submitted (its first poll), once it has
+    /// completed, and when called from inside the driver.
+    pub fn poll_target(&self) -> Option<PollTarget> {
+        match self.state {
+            OpState::Submitted { index, generation } => self.shared.poll_target(index, generation),
+            _ => None,
+        }
+    }
+}
+
 /// The future returned by [`Op::cancel`].
 #[must_use = "a cancellation does nothing until polled"]
 pub struct CancelOp<T: Operation, K: Kernel = Linux> {
@@ -409,6 +426,17 @@ impl<T: Multishot, K: Kernel> Drop for MultiOp<T, K> {
             OpState::Submitted { index, generation } => self.shared.orphan(index, generation),
             OpState::Waiting { ticket, .. } => self.shared.forget_ticket(ticket),
             OpState::Finished => {}
+        }
+    }
+}
+
+impl<T: Multishot + PollOperation, K: Kernel> MultiOp<T, K> {
+    /// As [`Op::poll_target`], for a multishot poll
+    /// ([`Driver::poll_multishot`](crate::Driver::poll_multishot)).
+    pub fn poll_target(&self) -> Option<PollTarget> {
+        match self.state {
+            OpState::Submitted { index, generation } => self.shared.poll_target(index, generation),
+            _ => None,
         }
     }
 }

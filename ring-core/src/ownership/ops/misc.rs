@@ -180,6 +180,7 @@ pub struct PollMulti {
 unsafe impl Multishot for PollMulti {
     /// The `revents` mask of each readiness event.
     type Item = io::Result<u32>;
+    const NAMEABLE: bool = true;
 
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();
@@ -232,3 +233,6 @@ unsafe impl<B: IoBuf> Operation for SendZc<B> {
         (res(&result).map(|n| n as usize), self.buf)
     }
 }
+
+impl crate::ownership::operation::sealed::Sealed for PollMulti {}
+impl crate::ownership::operation::PollOperation for PollMulti {}
