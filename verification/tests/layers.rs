@@ -51,7 +51,14 @@ const CRATES: &[(&str, bool)] = &[
 
 /// Circles known to be there, each a sorted list of files, which the test
 /// tolerates until they are taken apart. Empty when the house has none.
-const KNOWN_CIRCLES: &[&[&str]] = &[];
+const KNOWN_CIRCLES: &[&[&str]] = &[&[
+    // The driver, until it is split by the state each part owns.
+    "ring-core/src/ownership/driver/chain.rs",
+    "ring-core/src/ownership/driver/mod.rs",
+    "ring-core/src/ownership/driver/op.rs",
+    "ring-core/src/ownership/driver/slot.rs",
+    "ring-core/src/ownership/driver/storage.rs",
+]];
 
 /// One source file as a module of its crate.
 struct Module {
@@ -642,7 +649,8 @@ fn every_path_names_the_defining_module_and_no_file_imports_in_a_circle() {
         }
         for circle in circles(&edges) {
             let files: Vec<String> = circle.iter().map(|p| file_of(&c, p)).collect();
-            if KNOWN_CIRCLES.iter().any(|k| k.iter().map(|s| s.to_string()).collect::<Vec<_>>() == files) {
+            let set: BTreeSet<&str> = files.iter().map(String::as_str).collect();
+            if KNOWN_CIRCLES.iter().any(|k| k.iter().copied().collect::<BTreeSet<_>>() == set) {
                 continue;
             }
             let ties: Vec<String> = edges
