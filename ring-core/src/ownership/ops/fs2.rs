@@ -81,7 +81,7 @@ unsafe impl Operation for MkdirAt {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::MkDirAt::new(self.dir.raw(), self.path.as_ptr()).mode(self.mode as libc::mode_t).build().into_sqe()
+        opcode::MkdirAt::new(self.dir.raw(), self.path.as_ptr()).mode(self.mode as libc::mode_t).build().into_sqe()
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {

@@ -1,4 +1,4 @@
-//! The file system: opening, closing, status, names (rename, unlink,
+//! The file system: opening and closing, status, names (rename, unlink,
 //! mkdir, symlink, link), extended attributes, pipes, and the registered
 //! file table (files update, fixed-fd install).
 
@@ -54,6 +54,38 @@ opcode! {
 }
 
 opcode! {
+    /// Opens a file with an `open_how`, like `openat2(2)`:
+    /// `io_uring_prep_openat2(3)` / `io_uring_prep_openat2_direct(3)`.
+    /// Linux 5.6 (direct descriptors 5.15).
+    ///
+    /// Required: the directory descriptor (a plain descriptor), the
+    /// NUL-terminated path and the `open_how`. Both must stay valid until
+    /// submission (until the completion is always safe).
+    pub struct OpenAt2 {
+        dirfd: RawFd,
+        path: *const c_char,
+        how: *const open_how,
+        ;;
+        /// A direct descriptor slot or `IORING_FILE_INDEX_ALLOC`, as for
+        /// [`OpenAt::file_index`]; default: none.
+        file_index: Option<u32> [u32] = None,
+    }
+
+    pub const CODE = IORING_OP_OPENAT2;
+
+    /// Builds the entry.
+    pub fn build(self) -> Entry {
+        let OpenAt2 { dirfd, path, how, file_index: slot } = self;
+        let mut sqe = sqe(Self::CODE, dirfd);
+        sqe.set_addr(ptr(path));
+        sqe.set_off(ptr(how));
+        sqe.len = core::mem::size_of::<open_how>() as u32;
+        sqe.set_file_index(file_index(slot));
+        Entry::from_sqe(sqe)
+    }
+}
+
+opcode! {
     /// Closes a file descriptor, or frees a direct descriptor slot:
     /// `io_uring_prep_close(3)` / `io_uring_prep_close_direct(3)`.
     /// Linux 5.6 (direct descriptors 5.15).
@@ -79,38 +111,6 @@ opcode! {
                 s
             }
         };
-        Entry::from_sqe(sqe)
-    }
-}
-
-opcode! {
-    /// Replaces entries of the registered file table from within the ring,
-    /// like `IORING_REGISTER_FILES_UPDATE`: `io_uring_prep_files_update(3)`.
-    /// Linux 5.6.
-    ///
-    /// Required: an array of `len` descriptors (-1 clears a slot,
-    /// `IORING_REGISTER_FILES_SKIP` leaves it) and its length. The array
-    /// must stay valid until the completion: the kernel reads it when the
-    /// operation runs and, with offset `IORING_FILE_INDEX_ALLOC`, writes
-    /// the allocated slots back into it. The result is the number of
-    /// slots updated.
-    pub struct FilesUpdate {
-        fds: *const RawFd,
-        len: u32,
-        ;;
-        /// The first slot to update; default 0.
-        offset: i32 = 0,
-    }
-
-    pub const CODE = IORING_OP_FILES_UPDATE;
-
-    /// Builds the entry.
-    pub fn build(self) -> Entry {
-        let FilesUpdate { fds, len, offset } = self;
-        let mut sqe = sqe(Self::CODE, -1);
-        sqe.set_addr(ptr(fds));
-        sqe.len = len;
-        sqe.set_off(offset as u32 as u64);
         Entry::from_sqe(sqe)
     }
 }
@@ -146,38 +146,6 @@ opcode! {
         sqe.set_off(ptr(statxbuf));
         sqe.len = mask;
         sqe.set_statx_flags(flags as u32);
-        Entry::from_sqe(sqe)
-    }
-}
-
-opcode! {
-    /// Opens a file with an `open_how`, like `openat2(2)`:
-    /// `io_uring_prep_openat2(3)` / `io_uring_prep_openat2_direct(3)`.
-    /// Linux 5.6 (direct descriptors 5.15).
-    ///
-    /// Required: the directory descriptor (a plain descriptor), the
-    /// NUL-terminated path and the `open_how`. Both must stay valid until
-    /// submission (until the completion is always safe).
-    pub struct OpenAt2 {
-        dirfd: RawFd,
-        path: *const c_char,
-        how: *const open_how,
-        ;;
-        /// A direct descriptor slot or `IORING_FILE_INDEX_ALLOC`, as for
-        /// [`OpenAt::file_index`]; default: none.
-        file_index: Option<u32> [u32] = None,
-    }
-
-    pub const CODE = IORING_OP_OPENAT2;
-
-    /// Builds the entry.
-    pub fn build(self) -> Entry {
-        let OpenAt2 { dirfd, path, how, file_index: slot } = self;
-        let mut sqe = sqe(Self::CODE, dirfd);
-        sqe.set_addr(ptr(path));
-        sqe.set_off(ptr(how));
-        sqe.len = core::mem::size_of::<open_how>() as u32;
-        sqe.set_file_index(file_index(slot));
         Entry::from_sqe(sqe)
     }
 }
@@ -244,7 +212,7 @@ opcode! {
     ///
     /// Required: the directory descriptor and the path, which must stay
     /// valid until submission.
-    pub struct MkDirAt {
+    pub struct MkdirAt {
         dirfd: RawFd,
         path: *const c_char,
         ;;
@@ -256,7 +224,7 @@ opcode! {
 
     /// Builds the entry.
     pub fn build(self) -> Entry {
-        let MkDirAt { dirfd, path, mode } = self;
+        let MkdirAt { dirfd, path, mode } = self;
         let mut sqe = sqe(Self::CODE, dirfd);
         sqe.set_addr(ptr(path));
         sqe.len = mode;
@@ -443,6 +411,38 @@ opcode! {
 }
 
 opcode! {
+    /// Replaces entries of the registered file table from within the ring,
+    /// like `IORING_REGISTER_FILES_UPDATE`: `io_uring_prep_files_update(3)`.
+    /// Linux 5.6.
+    ///
+    /// Required: an array of `len` descriptors (-1 clears a slot,
+    /// `IORING_REGISTER_FILES_SKIP` leaves it) and its length. The array
+    /// must stay valid until the completion: the kernel reads it when the
+    /// operation runs and, with offset `IORING_FILE_INDEX_ALLOC`, writes
+    /// the allocated slots back into it. The result is the number of
+    /// slots updated.
+    pub struct FilesUpdate {
+        fds: *const RawFd,
+        len: u32,
+        ;;
+        /// The first slot to update; default 0.
+        offset: i32 = 0,
+    }
+
+    pub const CODE = IORING_OP_FILES_UPDATE;
+
+    /// Builds the entry.
+    pub fn build(self) -> Entry {
+        let FilesUpdate { fds, len, offset } = self;
+        let mut sqe = sqe(Self::CODE, -1);
+        sqe.set_addr(ptr(fds));
+        sqe.len = len;
+        sqe.set_off(offset as u32 as u64);
+        Entry::from_sqe(sqe)
+    }
+}
+
+opcode! {
     /// Installs a direct descriptor (a registered file) as an ordinary file
     /// descriptor of the process: `io_uring_prep_fixed_fd_install(3)`.
     /// Linux 6.8.
@@ -499,3 +499,8 @@ opcode! {
         Entry::from_sqe(sqe)
     }
 }
+
+/// The earlier name of [`MkdirAt`], spelled as the other `*At` builders
+/// and as `ops::MkdirAt` are.
+#[deprecated(note = "renamed `MkdirAt`")]
+pub type MkDirAt = MkdirAt;

@@ -45,6 +45,17 @@
 //!   copied them. Keeping them alive until the completion is always
 //!   correct and is what the ownership layer does.
 //!
+//! # Families
+//!
+//! The builders are filed by family, under the same file names as the safe
+//! operations of [`crate::ownership::ops`], and every opcode has the same
+//! type name in both: `rw` (reads and writes), `file` (sync, allocate,
+//! advise, truncate, splice, tee), `fs` (open, close, statx, names,
+//! extended attributes, pipes, the file table), `net` (sockets), `poll`
+//! (poll and epoll), `time` (timeouts and cancellation), `process`
+//! (waitid, futexes, madvise), `msg_ring`, `cmd` (`uring_cmd`),
+//! `provide_buffers` and `nop`. All are re-exported here.
+//!
 //! Each builder's documentation names the liburing function and man page
 //! it corresponds to, so the kernel's own documentation can be looked up.
 //! Field placements were cross-checked against liburing's `io_uring_prep_*`
@@ -172,15 +183,29 @@ macro_rules! opcode {
     };
 }
 
+mod cmd;
+mod file;
 mod fs;
-mod misc;
+mod msg_ring;
 mod net;
+mod nop;
+mod poll;
+mod process;
+mod provide_buffers;
 mod rw;
+mod time;
 
+pub use cmd::*;
+pub use file::*;
 pub use fs::*;
-pub use misc::*;
+pub use msg_ring::*;
 pub use net::*;
+pub use nop::*;
+pub use poll::*;
+pub use process::*;
+pub use provide_buffers::*;
 pub use rw::*;
+pub use time::*;
 
 /// A zeroed SQE with `opcode` and `fd` set.
 #[inline(always)]
@@ -273,7 +298,7 @@ pub const ALL_CODES: [u8; 65] = [
     Shutdown::CODE,
     RenameAt::CODE,
     UnlinkAt::CODE,
-    MkDirAt::CODE,
+    MkdirAt::CODE,
     SymlinkAt::CODE,
     LinkAt::CODE,
     MsgRing::CODE,

@@ -1,11 +1,9 @@
-//! Sockets and epoll: creating, binding, listening, connecting,
-//! accepting, sending, receiving (copying and zero-copy), shutting down,
-//! and the epoll control and wait operations.
+//! Sockets: creating, binding, listening, connecting, accepting, sending
+//! and receiving (copying and zero-copy), shutting down.
 
 use super::{file_index, ptr, sqe, sqe_on};
 use crate::raw::types::{Entry, Target};
 use ring_sys::*;
-use std::os::fd::RawFd;
 
 /// `ioprio` bits as the 16-bit SQE field holds them; every
 /// `IORING_RECVSEND_*`/`IORING_ACCEPT_*` flag fits in 16 bits.
@@ -15,82 +13,80 @@ const fn prio(flag: u32) -> u16 {
 }
 
 opcode! {
-    /// Sends a message, like `sendmsg(2)`: `io_uring_prep_sendmsg(3)`. Linux 5.3.
+    /// Creates a socket, like `socket(2)`: `io_uring_prep_socket(3)`,
+    /// `io_uring_prep_socket_direct(3)` and
+    /// `io_uring_prep_socket_direct_alloc(3)`. Linux 5.19.
     ///
-    /// Required: the socket and the `msghdr`. The `msghdr`, its address,
-    /// iovec array, buffers and control data must stay valid until the
-    /// completion. The result is the number of bytes sent.
-    pub struct SendMsg {
-        fd: Target [impl Into<Target>],
-        msg: *const libc::msghdr,
+    /// Required: domain, type (with `SOCK_NONBLOCK`/`SOCK_CLOEXEC` OR-ed in
+    /// as for the system call; `SOCK_CLOEXEC` is invalid with a direct
+    /// slot) and protocol. Points at no memory. The result is the new
+    /// descriptor or the direct slot.
+    pub struct Socket {
+        domain: i32,
+        socket_type: i32,
+        protocol: i32,
         ;;
-        /// `MSG_*` flags; default 0.
-        flags: u32 = 0,
-        /// `IORING_RECVSEND_*` flags (for example `IORING_RECVSEND_POLL_FIRST`); default 0.
-        ioprio: u16 = 0,
+        /// Create the socket in a direct descriptor slot, or
+        /// `IORING_FILE_INDEX_ALLOC`; default: an ordinary descriptor.
+        file_index: Option<u32> [u32] = None,
     }
 
-    pub const CODE = IORING_OP_SENDMSG;
+    pub const CODE = IORING_OP_SOCKET;
 
     /// Builds the entry.
     pub fn build(self) -> Entry {
-        let SendMsg { fd, msg, flags, ioprio } = self;
-        let mut sqe = sqe_on(Self::CODE, fd);
-        sqe.set_addr(ptr(msg));
-        // One message; the kernel takes the real lengths from the msghdr.
-        sqe.len = 1;
-        sqe.set_msg_flags(flags);
-        sqe.ioprio = ioprio;
+        let Socket { domain, socket_type, protocol, file_index: slot } = self;
+        let mut sqe = sqe(Self::CODE, domain);
+        sqe.set_off(socket_type as u32 as u64);
+        sqe.len = protocol as u32;
+        sqe.set_file_index(file_index(slot));
         Entry::from_sqe(sqe)
     }
 }
 
 opcode! {
-    /// Receives a message, like `recvmsg(2)`: `io_uring_prep_recvmsg(3)`
-    /// and, with [`multishot`](Self::multishot),
-    /// `io_uring_prep_recvmsg_multishot(3)`. Linux 5.3 (multishot 6.0).
+    /// Binds a socket to an address, like `bind(2)`: `io_uring_prep_bind(3)`.
+    /// Linux 6.11.
     ///
-    /// Required: the socket and the `msghdr`. The `msghdr` and everything
-    /// it points to must stay valid until the (final) completion; the
-    /// kernel writes the name, control data and lengths back into it.
-    ///
-    /// In multishot mode each completion's buffer starts with an
-    /// [`io_uring_recvmsg_out`] header followed by the name, the control
-    /// data and the payload, sized by the `msghdr`'s `msg_namelen` and
-    /// `msg_controllen`.
-    pub struct RecvMsg {
+    /// Required: the socket, the address and its length. The address must
+    /// stay valid until the completion.
+    pub struct Bind {
         fd: Target [impl Into<Target>],
-        msg: *mut libc::msghdr,
+        addr: *const libc::sockaddr,
+        addrlen: libc::socklen_t,
         ;;
-        /// `MSG_*` flags; default 0.
-        flags: u32 = 0,
-        /// Other `IORING_RECVSEND_*` flags; default 0.
-        ioprio: u16 = 0,
-        /// The provided-buffer group, used with `SqeFlags::BUFFER_SELECT`
-        /// (which multishot sets); default 0.
-        buf_group: u16 = 0,
-        /// Keep receiving, one completion per message with
-        /// `IORING_CQE_F_MORE`, into buffers of `buf_group` (the builder
-        /// then sets `IOSQE_BUFFER_SELECT`, which multishot requires);
-        /// default false.
-        multishot: bool = false,
     }
 
-    pub const CODE = IORING_OP_RECVMSG;
+    pub const CODE = IORING_OP_BIND;
 
     /// Builds the entry.
     pub fn build(self) -> Entry {
-        let RecvMsg { fd, msg, flags, ioprio, buf_group, multishot } = self;
+        let Bind { fd, addr, addrlen } = self;
         let mut sqe = sqe_on(Self::CODE, fd);
-        sqe.set_addr(ptr(msg));
-        sqe.len = 1;
-        sqe.set_msg_flags(flags);
-        sqe.ioprio = ioprio;
-        sqe.set_buf_group(buf_group);
-        if multishot {
-            sqe.ioprio |= prio(IORING_RECV_MULTISHOT);
-            sqe.flags |= IOSQE_BUFFER_SELECT;
-        }
+        sqe.set_addr(ptr(addr));
+        sqe.set_off(u64::from(addrlen));
+        Entry::from_sqe(sqe)
+    }
+}
+
+opcode! {
+    /// Marks a socket as accepting connections, like `listen(2)`:
+    /// `io_uring_prep_listen(3)`. Linux 6.11.
+    ///
+    /// Required: the socket and the backlog. Points at no memory.
+    pub struct Listen {
+        fd: Target [impl Into<Target>],
+        backlog: i32,
+        ;;
+    }
+
+    pub const CODE = IORING_OP_LISTEN;
+
+    /// Builds the entry.
+    pub fn build(self) -> Entry {
+        let Listen { fd, backlog } = self;
+        let mut sqe = sqe_on(Self::CODE, fd);
+        sqe.len = backlog as u32;
         Entry::from_sqe(sqe)
     }
 }
@@ -275,85 +271,82 @@ opcode! {
 }
 
 opcode! {
-    /// Changes an epoll interest list, like `epoll_ctl(2)`:
-    /// `io_uring_prep_epoll_ctl(3)`. Linux 5.6.
+    /// Sends a message, like `sendmsg(2)`: `io_uring_prep_sendmsg(3)`. Linux 5.3.
     ///
-    /// Required: the epoll descriptor (a plain descriptor: the kernel
-    /// looks it up itself), the descriptor to add, change or remove, the
-    /// `EPOLL_CTL_*` operation, and the event (null for `EPOLL_CTL_DEL`).
-    /// The event must stay valid until submission.
-    pub struct EpollCtl {
-        epfd: RawFd,
-        fd: RawFd,
-        op: i32,
-        event: *const libc::epoll_event,
-        ;;
-    }
-
-    pub const CODE = IORING_OP_EPOLL_CTL;
-
-    /// Builds the entry.
-    pub fn build(self) -> Entry {
-        let EpollCtl { epfd, fd, op, event } = self;
-        let mut sqe = sqe(Self::CODE, epfd);
-        sqe.set_addr(ptr(event));
-        sqe.len = op as u32;
-        sqe.set_off(fd as u32 as u64);
-        Entry::from_sqe(sqe)
-    }
-}
-
-opcode! {
-    /// Shuts down part of a full-duplex connection, like `shutdown(2)`:
-    /// `io_uring_prep_shutdown(3)`. Linux 5.11.
-    ///
-    /// Required: the socket and `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
-    /// Points at no memory.
-    pub struct Shutdown {
+    /// Required: the socket and the `msghdr`. The `msghdr`, its address,
+    /// iovec array, buffers and control data must stay valid until the
+    /// completion. The result is the number of bytes sent.
+    pub struct SendMsg {
         fd: Target [impl Into<Target>],
-        how: i32,
+        msg: *const libc::msghdr,
         ;;
+        /// `MSG_*` flags; default 0.
+        flags: u32 = 0,
+        /// `IORING_RECVSEND_*` flags (for example `IORING_RECVSEND_POLL_FIRST`); default 0.
+        ioprio: u16 = 0,
     }
 
-    pub const CODE = IORING_OP_SHUTDOWN;
+    pub const CODE = IORING_OP_SENDMSG;
 
     /// Builds the entry.
     pub fn build(self) -> Entry {
-        let Shutdown { fd, how } = self;
+        let SendMsg { fd, msg, flags, ioprio } = self;
         let mut sqe = sqe_on(Self::CODE, fd);
-        sqe.len = how as u32;
+        sqe.set_addr(ptr(msg));
+        // One message; the kernel takes the real lengths from the msghdr.
+        sqe.len = 1;
+        sqe.set_msg_flags(flags);
+        sqe.ioprio = ioprio;
         Entry::from_sqe(sqe)
     }
 }
 
 opcode! {
-    /// Creates a socket, like `socket(2)`: `io_uring_prep_socket(3)`,
-    /// `io_uring_prep_socket_direct(3)` and
-    /// `io_uring_prep_socket_direct_alloc(3)`. Linux 5.19.
+    /// Receives a message, like `recvmsg(2)`: `io_uring_prep_recvmsg(3)`
+    /// and, with [`multishot`](Self::multishot),
+    /// `io_uring_prep_recvmsg_multishot(3)`. Linux 5.3 (multishot 6.0).
     ///
-    /// Required: domain, type (with `SOCK_NONBLOCK`/`SOCK_CLOEXEC` OR-ed in
-    /// as for the system call; `SOCK_CLOEXEC` is invalid with a direct
-    /// slot) and protocol. Points at no memory. The result is the new
-    /// descriptor or the direct slot.
-    pub struct Socket {
-        domain: i32,
-        socket_type: i32,
-        protocol: i32,
+    /// Required: the socket and the `msghdr`. The `msghdr` and everything
+    /// it points to must stay valid until the (final) completion; the
+    /// kernel writes the name, control data and lengths back into it.
+    ///
+    /// In multishot mode each completion's buffer starts with an
+    /// [`io_uring_recvmsg_out`] header followed by the name, the control
+    /// data and the payload, sized by the `msghdr`'s `msg_namelen` and
+    /// `msg_controllen`.
+    pub struct RecvMsg {
+        fd: Target [impl Into<Target>],
+        msg: *mut libc::msghdr,
         ;;
-        /// Create the socket in a direct descriptor slot, or
-        /// `IORING_FILE_INDEX_ALLOC`; default: an ordinary descriptor.
-        file_index: Option<u32> [u32] = None,
+        /// `MSG_*` flags; default 0.
+        flags: u32 = 0,
+        /// Other `IORING_RECVSEND_*` flags; default 0.
+        ioprio: u16 = 0,
+        /// The provided-buffer group, used with `SqeFlags::BUFFER_SELECT`
+        /// (which multishot sets); default 0.
+        buf_group: u16 = 0,
+        /// Keep receiving, one completion per message with
+        /// `IORING_CQE_F_MORE`, into buffers of `buf_group` (the builder
+        /// then sets `IOSQE_BUFFER_SELECT`, which multishot requires);
+        /// default false.
+        multishot: bool = false,
     }
 
-    pub const CODE = IORING_OP_SOCKET;
+    pub const CODE = IORING_OP_RECVMSG;
 
     /// Builds the entry.
     pub fn build(self) -> Entry {
-        let Socket { domain, socket_type, protocol, file_index: slot } = self;
-        let mut sqe = sqe(Self::CODE, domain);
-        sqe.set_off(socket_type as u32 as u64);
-        sqe.len = protocol as u32;
-        sqe.set_file_index(file_index(slot));
+        let RecvMsg { fd, msg, flags, ioprio, buf_group, multishot } = self;
+        let mut sqe = sqe_on(Self::CODE, fd);
+        sqe.set_addr(ptr(msg));
+        sqe.len = 1;
+        sqe.set_msg_flags(flags);
+        sqe.ioprio = ioprio;
+        sqe.set_buf_group(buf_group);
+        if multishot {
+            sqe.ioprio |= prio(IORING_RECV_MULTISHOT);
+            sqe.flags |= IOSQE_BUFFER_SELECT;
+        }
         Entry::from_sqe(sqe)
     }
 }
@@ -437,53 +430,6 @@ opcode! {
 }
 
 opcode! {
-    /// Binds a socket to an address, like `bind(2)`: `io_uring_prep_bind(3)`.
-    /// Linux 6.11.
-    ///
-    /// Required: the socket, the address and its length. The address must
-    /// stay valid until the completion.
-    pub struct Bind {
-        fd: Target [impl Into<Target>],
-        addr: *const libc::sockaddr,
-        addrlen: libc::socklen_t,
-        ;;
-    }
-
-    pub const CODE = IORING_OP_BIND;
-
-    /// Builds the entry.
-    pub fn build(self) -> Entry {
-        let Bind { fd, addr, addrlen } = self;
-        let mut sqe = sqe_on(Self::CODE, fd);
-        sqe.set_addr(ptr(addr));
-        sqe.set_off(u64::from(addrlen));
-        Entry::from_sqe(sqe)
-    }
-}
-
-opcode! {
-    /// Marks a socket as accepting connections, like `listen(2)`:
-    /// `io_uring_prep_listen(3)`. Linux 6.11.
-    ///
-    /// Required: the socket and the backlog. Points at no memory.
-    pub struct Listen {
-        fd: Target [impl Into<Target>],
-        backlog: i32,
-        ;;
-    }
-
-    pub const CODE = IORING_OP_LISTEN;
-
-    /// Builds the entry.
-    pub fn build(self) -> Entry {
-        let Listen { fd, backlog } = self;
-        let mut sqe = sqe_on(Self::CODE, fd);
-        sqe.len = backlog as u32;
-        Entry::from_sqe(sqe)
-    }
-}
-
-opcode! {
     /// Receives into a zero-copy receive area (zcrx) registered with
     /// `IORING_REGISTER_ZCRX_IFQ`; liburing has no prep helper (its tests
     /// build the SQE by hand). Linux 6.15.
@@ -520,27 +466,24 @@ opcode! {
 }
 
 opcode! {
-    /// Waits for epoll events, like `epoll_wait(2)` with a zero timeout
-    /// once an event is ready: `io_uring_prep_epoll_wait(3)`. Linux 6.15.
+    /// Shuts down part of a full-duplex connection, like `shutdown(2)`:
+    /// `io_uring_prep_shutdown(3)`. Linux 5.11.
     ///
-    /// Required: the epoll descriptor, the event array and its capacity.
-    /// The array must stay valid and unaliased until the completion. The
-    /// result is the number of events stored.
-    pub struct EpollWait {
+    /// Required: the socket and `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
+    /// Points at no memory.
+    pub struct Shutdown {
         fd: Target [impl Into<Target>],
-        events: *mut libc::epoll_event,
-        max_events: u32,
+        how: i32,
         ;;
     }
 
-    pub const CODE = IORING_OP_EPOLL_WAIT;
+    pub const CODE = IORING_OP_SHUTDOWN;
 
     /// Builds the entry.
     pub fn build(self) -> Entry {
-        let EpollWait { fd, events, max_events } = self;
+        let Shutdown { fd, how } = self;
         let mut sqe = sqe_on(Self::CODE, fd);
-        sqe.set_addr(ptr(events));
-        sqe.len = max_events;
+        sqe.len = how as u32;
         Entry::from_sqe(sqe)
     }
 }

@@ -62,7 +62,7 @@ fn every_builder_sets_its_opcode() {
         Shutdown::new(1, 0).build().opcode,
         RenameAt::new(1, p(0), 1, p(0)).build().opcode,
         UnlinkAt::new(1, p(0)).build().opcode,
-        MkDirAt::new(1, p(0)).build().opcode,
+        MkdirAt::new(1, p(0)).build().opcode,
         SymlinkAt::new(p(0), 1, p(0)).build().opcode,
         LinkAt::new(1, p(0), 1, p(0)).build().opcode,
         MsgRing::new(1, 0, 0).build().opcode,
@@ -177,7 +177,7 @@ fn fs_family() {
     let e = SymlinkAt::new(p(0), 3, p(8)).build();
     assert_eq!((e.fd, e.addr(), e.off()), (3, P as u64, P as u64 + 8));
     // mkdirat: mode in len; unlinkat: unlink_flags.
-    assert_eq!(MkDirAt::new(1, p(0)).mode(0o700).build().len, 0o700);
+    assert_eq!(MkdirAt::new(1, p(0)).mode(0o700).build().len, 0o700);
     let e = UnlinkAt::new(1, p(0)).flags(libc::AT_REMOVEDIR).build();
     assert_eq!(e.unlink_flags(), libc::AT_REMOVEDIR as u32);
     // xattr: name in addr, value in off, path in addr3, size in len.
