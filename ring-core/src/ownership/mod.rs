@@ -23,3 +23,4 @@ pub mod operation;
 pub mod ops;
 pub mod pool;
 pub mod shared_fd;
+pub(crate) mod socket;

@@ -14,7 +14,6 @@
 //!
 //! Buffers are owned and given back with the result, as everywhere in the
 //! ownership layer: `let (res, buf) = stream.read(buf).await;`.
-#![allow(unsafe_code)]
 
 mod resolve;
 mod stream_io;
@@ -35,6 +34,7 @@ use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::ops::{Bind, Connect, Listen, Recv, Send, SendZc, Shutdown, SockAddr};
 use crate::ownership::shared_fd::SharedFd;
+use crate::ownership::socket;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
@@ -66,7 +66,7 @@ impl<K: Kernel> Sock<K> {
         let fd = if driver.require(ring_sys::IORING_OP_SOCKET).is_ok() {
             driver.socket(domain, ty, 0).await?
         } else {
-            sys_socket(domain, ty)?
+            socket::socket(domain, ty)?
         };
         Ok(Sock::new(driver, fd))
     }
@@ -76,9 +76,7 @@ impl<K: Kernel> Sock<K> {
         if self.driver.require(ring_sys::IORING_OP_BIND).is_ok() {
             self.driver.op(Bind { fd: self.fd(), addr }).await
         } else {
-            // SAFETY: the address is a valid sockaddr of `len` bytes, read
-            // during the call only.
-            cvt(unsafe { libc::bind(self.raw(), addr.as_ptr(), addr.len() as libc::socklen_t) })
+            socket::bind(self.fd.as_fd(), &addr)
         }
     }
 
@@ -87,8 +85,7 @@ impl<K: Kernel> Sock<K> {
         if self.driver.require(ring_sys::IORING_OP_LISTEN).is_ok() {
             self.driver.op(Listen { fd: self.fd(), backlog }).await
         } else {
-            // SAFETY: no memory is passed.
-            cvt(unsafe { libc::listen(self.raw(), backlog) })
+            socket::listen(self.fd.as_fd(), backlog)
         }
     }
 
@@ -135,35 +132,15 @@ impl<K: Kernel> Sock<K> {
     }
 
     pub(crate) fn local_addr(&self) -> io::Result<SockAddr> {
-        let mut a = SockAddr::empty();
-        let mut len = a.len() as libc::socklen_t;
-        // SAFETY: `a` has room for `len` bytes; the kernel writes the
-        // address and its length during the call.
-        cvt(unsafe { libc::getsockname(self.raw(), a.as_mut_ptr(), &mut len) })?;
-        a.set_len(len);
-        Ok(a)
+        socket::local_addr(self.fd.as_fd())
     }
 
     pub(crate) fn peer_addr(&self) -> io::Result<SockAddr> {
-        let mut a = SockAddr::empty();
-        let mut len = a.len() as libc::socklen_t;
-        // SAFETY: as for getsockname.
-        cvt(unsafe { libc::getpeername(self.raw(), a.as_mut_ptr(), &mut len) })?;
-        a.set_len(len);
-        Ok(a)
+        socket::peer_addr(self.fd.as_fd())
     }
 
     pub(crate) fn set_opt(&self, level: i32, name: i32, value: i32) -> io::Result<()> {
-        // SAFETY: the option value is a live int, read during the call.
-        cvt(unsafe {
-            libc::setsockopt(
-                self.raw(),
-                level,
-                name,
-                (&raw const value).cast(),
-                core::mem::size_of::<i32>() as libc::socklen_t,
-            )
-        })
+        socket::set_int_option(self.fd.as_fd(), level, name, value)
     }
 
     /// Gives the descriptor back if no operation naming it is in flight
@@ -198,25 +175,6 @@ impl<K: Kernel> Sock<K> {
             .get_or_insert_with(|| Box::new(PollIo::new(Access::Socket, crate::objects::io::engine::DEFAULT_BUFFER)));
         (io, Target { fd: &self.fd, driver: &self.driver })
     }
-}
-
-pub(crate) fn cvt(r: i32) -> io::Result<()> {
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
-pub(crate) fn sys_socket(domain: i32, ty: i32) -> io::Result<OwnedFd> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: socket has no memory effects.
-    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: a fresh descriptor that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 pub(crate) fn inet_addr(a: &SockAddr) -> io::Result<std::net::SocketAddr> {

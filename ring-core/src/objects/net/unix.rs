@@ -1,5 +1,4 @@
 //! Unix-domain stream sockets over the ring.
-#![allow(unsafe_code)]
 
 use super::{fd_traits, Sock};
 use crate::kernel::{Kernel, Linux};
@@ -7,8 +6,8 @@ use crate::ownership::buf::{IoBuf, IoBufMut};
 use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::ops::{Accept, Recv, Send, SockAddr};
+use crate::ownership::socket;
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
 
 /// A listening Unix-domain stream socket.
@@ -60,13 +59,7 @@ impl<K: Kernel> UnixStream<K> {
 
     /// A connected pair (`socketpair(2)`, a plain system call).
     pub fn pair(driver: &Driver<K>) -> io::Result<(Self, Self)> {
-        let mut fds = [0; 2];
-        // SAFETY: socketpair writes two descriptors into the array.
-        super::cvt(unsafe {
-            libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr())
-        })?;
-        // SAFETY: two fresh descriptors that nothing else owns.
-        let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (a, b) = socket::unix_stream_pair()?;
         Ok((UnixStream { inner: Sock::new(driver, a) }, UnixStream { inner: Sock::new(driver, b) }))
     }
 
