@@ -4,6 +4,8 @@ suites that should catch each; prints a table (planted change, expected,
 suite that caught it, time). Changes that are NOT bugs must pass every suite.
 
 Usage: scripts/planted-bugs.sh [--only NAME ...]
+       scripts/planted-bugs.sh --check   (runs nothing: every plant's text is
+                                          in its file, every suite's test exists)
 
 Each plant is an exact text substitution in one file; if the text is not
 found (the code moved), the plant is reported as STALE and the script fails,
@@ -35,7 +37,7 @@ REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "re
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
-DRIVER_RS = "ring-core/src/driver/mod.rs"
+DRIVER_RS = "ring-core/src/ownership/driver/mod.rs"
 BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
 NAMED = ("adversarial typed handles",
@@ -44,9 +46,8 @@ CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
 ORDER = "ring-core/src/order.rs"
-CQ = "ring-core/src/cqueue.rs"
-SQ = "ring-core/src/squeue.rs"
-RESIZE = "ring-core/src/register/resize.rs"
+CQ = "ring-core/src/raw/cqueue.rs"
+SQ = "ring-core/src/raw/squeue.rs"
 PLANTS = [
     # name, file, old, new, is_bug, suites
     ("SQ tail store Release -> Relaxed (SQPOLL)", ORDER,
@@ -71,96 +72,96 @@ PLANTS = [
     ("executor park fence SeqCst -> AcqRel (cross-thread wake-up)", ORDER,
      "pub const PARK_FENCE: Ordering = Ordering::SeqCst;",
      "pub const PARK_FENCE: Ordering = Ordering::AcqRel;", True, [loom("h_cross_thread", "loom_handle")]),
-    ("CQ head released before the entry is read", "ring-core/src/cqueue.rs",
+    ("CQ head released before the entry is read", "ring-core/src/raw/cqueue.rs",
      "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };",
      "            self.head_word().store(self.head.wrapping_add(1), order::CQ_HEAD_STORE);\n"
      "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };", True, [loom("c_cqe_read_before_head")]),
-    ("CQ head released before the entry is read (for_each, the driver's reaping loop)", "ring-core/src/cqueue.rs",
+    ("CQ head released before the entry is read (for_each, the driver's reaping loop)", "ring-core/src/raw/cqueue.rs",
      "            let cqe = unsafe { self.read_unit(self.head & self.mask) };\n            self.release_to(self.head.wrapping_add(1));",
      "            self.release_to(self.head.wrapping_add(1));\n"
      "            let cqe = unsafe { self.read_unit(self.head.wrapping_sub(1) & self.mask) };", True,
      [loom("c_cqe_read_before_head_released_for_each")]),
-    ("to_submit counts only newly published entries (lost on EBUSY / short submit)", "ring-core/src/submit.rs",
+    ("to_submit counts only newly published entries (lost on EBUSY / short submit)", "ring-core/src/raw/enter.rs",
      "        let to_submit = self.sq.publish();",
      "        let to_submit = self.sq.unpublished();\n        self.sq.publish();", True, [SIM, PROP]),
-    ("index arithmetic without wrap-around", "ring-core/src/squeue.rs",
+    ("index arithmetic without wrap-around", "ring-core/src/raw/squeue.rs",
      "        self.local_tail.wrapping_sub(self.cached_head)",
      "        self.local_tail - self.cached_head", True, [SIM]),
-    ("buffer freed when its future is dropped", "ring-core/src/driver/mod.rs",
+    ("buffer freed when its future is dropped", "ring-core/src/ownership/driver/mod.rs",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
      "                if let Some(s) = self.t.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [PROP, DRIVER]),
-    ("entries reused without a generation check", "ring-core/src/driver/slot.rs",
+    ("entries reused without a generation check", "ring-core/src/ownership/driver/slot.rs",
      "(slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))",
      "(slot.phase != Phase::Free).then_some((index, slot))", True, [DRIVER, PROP]),
-    ("teardown frees while operations are in flight", "ring-core/src/driver/mod.rs",
+    ("teardown frees while operations are in flight", "ring-core/src/ownership/driver/mod.rs",
      "            self.leaked = true;",
      "            let _ = &self.leaked;", True, [DRIVER]),
-    ("cancellations submitted without a CQ credit", "ring-core/src/driver/mod.rs",
+    ("cancellations submitted without a CQ credit", "ring-core/src/ownership/driver/mod.rs",
      "        while self.t.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
-    ("an operation keeps only its descriptor's number (an Rc handle is not held)", "ring-core/src/shared_fd.rs",
+    ("an operation keeps only its descriptor's number (an Rc handle is not held)", "ring-core/src/ownership/shared_fd.rs",
      "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
      "        SharedFd::from(self.clone())",
      "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
      "        unsafe { SharedFd::borrow_raw(self.as_fd().as_raw_fd()) }", True, [DESCRIPTORS]),
-    ("a ring may remove a registered-ring index it did not register", "ring-core/src/register/ring_fds.rs",
+    ("a ring may remove a registered-ring index it did not register", "ring-core/src/raw/register/ring_fds.rs",
      "        if indices.iter().any(|&i| owner(table, i) != Some(self.id)) {",
      "        if false && indices.iter().any(|&i| owner(table, i) != Some(self.id)) {", True, [ADVERSARIAL, SIM_RINGS]),
-    ("a dropped ring leaves the registered-ring indices it registered", "ring-core/src/ring.rs",
+    ("a dropped ring leaves the registered-ring indices it registered", "ring-core/src/raw/ring.rs",
      "        for index in mine {\n            self.unregister_index(index);",
      "        for index in mine {\n            let _ = index;", True, [ADVERSARIAL, SIM_RINGS]),
-    ("a ring takes over an index recorded for another ring", "ring-core/src/register/ring_fds.rs",
+    ("a ring takes over an index recorded for another ring", "ring-core/src/raw/ring_id.rs",
      "                Some(x) => x.ring == ring,",
      "                Some(_) => true,", True, [REGISTER]),
-    ("memory released through the registered index", "ring-core/src/ring.rs",
+    ("memory released through the registered index", "ring-core/src/raw/ring.rs",
      "            Some(i) if self.fd < 0 => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),",
      "            Some(i) => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),", True, [REGISTER]),
-    ("a buffer pool accepted by another driver", "ring-core/src/pool.rs",
-     "        crate::ops::foreign(Some(self.ring), ring)",
-     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
-    ("a file table or direct descriptor accepted by another driver", "ring-core/src/fixed_files.rs",
-     "        crate::ops::foreign(Some(self.ring), ring)",
-     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
-    ("a registered-buffer lease accepted by another driver", "ring-core/src/fixed.rs",
-     "        crate::ops::foreign(self.inner.ring.get(), ring)",
-     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
-    ("a registered-buffer table unregistered through another driver", "ring-core/src/fixed.rs",
-     "            Some(_) => Err(FixedError::Register(crate::Error::ForeignResource { what: \"registered buffer table\" })),",
+    ("a buffer pool accepted by another driver", "ring-core/src/ownership/pool.rs",
+     "        crate::ownership::ops::foreign(Some(self.ring), ring)",
+     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a file table or direct descriptor accepted by another driver", "ring-core/src/ownership/fixed_files.rs",
+     "        crate::ownership::ops::foreign(Some(self.ring), ring)",
+     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a registered-buffer lease accepted by another driver", "ring-core/src/ownership/fixed_buffers.rs",
+     "        crate::ownership::ops::foreign(self.inner.ring.get(), ring)",
+     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a registered-buffer table unregistered through another driver", "ring-core/src/ownership/fixed_buffers.rs",
+     "            Some(_) => Err(FixedError::Register(Error::ForeignResource { what: \"registered buffer table\" })),",
      "            Some(_) => Ok(()),", True, [ADVERSARIAL]),
-    ("files_update replaces a direct descriptor's slot", "ring-core/src/ops/fs2.rs",
+    ("files_update replaces a direct descriptor's slot", "ring-core/src/ownership/ops/fs2.rs",
      "        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)",
      "        (first < u64::from(end) && u64::from(start) < last && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
-    ("fixed_fd_install installs a direct descriptor's slot named by a bare number", "ring-core/src/ops/fs2.rs",
+    ("fixed_fd_install installs a direct descriptor's slot named by a bare number", "ring-core/src/ownership/ops/fs2.rs",
      "        (start <= self.slot && self.slot < end).then_some(libc::EBUSY)",
      "        (start <= self.slot && self.slot < end && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
-    ("a P_PIDFD wait takes a bare pidfd number", "ring-core/src/ops/misc2.rs",
+    ("a P_PIDFD wait takes a bare pidfd number", "ring-core/src/ownership/ops/misc2.rs",
      "        self.bare_pidfd().then_some(libc::EINVAL)", "        None", True, [DESCRIPTORS]),
-    ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ops/misc2.rs",
+    ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ownership/ops/misc2.rs",
      "pidfd: Some(pidfd.shared_fd()) })",
      "pidfd: Some(unsafe { SharedFd::borrow_raw(pidfd.shared_fd().raw()) }) })", True, [DESCRIPTORS]),
-    ("sendmsg passes descriptors by number in its control data", "ring-core/src/ops/net.rs",
+    ("sendmsg passes descriptors by number in its control data", "ring-core/src/ownership/ops/net.rs",
      "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return true;",
      "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return false;", True,
      [DESCRIPTORS]),
-    ("a buffer ring accepted by another ring", "ring-core/src/register/buf_ring.rs",
+    ("a buffer ring accepted by another ring", "ring-core/src/raw/register/buf_ring.rs",
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
     # Foreign code: wakers, destructors and hooks may panic or call back.
-    ("waker cloned inside the driver's borrow, before the claim is recorded", "ring-core/src/driver/mod.rs",
+    ("waker cloned inside the driver's borrow, before the claim is recorded", "ring-core/src/ownership/driver/mod.rs",
      "        match self.t.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
      "        match Some(self.t.wakers.register_owned(cx.waker().clone(), &mut self.t.retired)) {\n"
      "            Some(w) => slot.waker = w,", True, [ADVERSARIAL, PROP]),
-    ("a panicking wake skips the other wakers of the turn", "ring-core/src/driver/mod.rs",
+    ("a panicking wake skips the other wakers of the turn", "ring-core/src/ownership/driver/mod.rs",
      "            caught.run(|| w.wake_by_ref());",
      "            w.wake_by_ref();", True, [ADVERSARIAL]),
-    ("an orphan's panicking destructor skips the other orphans", "ring-core/src/driver/mod.rs",
+    ("an orphan's panicking destructor skips the other orphans", "ring-core/src/ownership/driver/mod.rs",
      "        for f in finishers {\n            caught.run(f);\n        }",
      "        for f in finishers {\n            f();\n        }", True, [ADVERSARIAL]),
-    ("a join handle is not woken when its task ends", "ring-core/src/executor/task.rs",
+    ("a join handle is not woken when its task ends", "ring-core/src/runtime/executor/task.rs",
      "        if let Some(w) = waker {\n            w.wake();\n        }\n    }\n}",
      "        drop(waker);\n    }\n}", True, [ADVERSARIAL]),
-    ("provide_buffers allocates before checking its sizes", "ring-core/src/ops/misc2.rs",
+    ("provide_buffers allocates before checking its sizes", "ring-core/src/ownership/ops/misc2.rs",
      "        let mut mem: Vec<u8> = Error::try_vec(\"provided buffer group\", total)?;\n        mem.resize(total, 0);",
      "        let mem = vec![0u8; len.saturating_mul(usize::from(nbufs))];", True, [ADVERSARIAL]),
     # One row per ring access path the loom models run as shipped
@@ -240,13 +241,13 @@ PLANTS = [
     ("push128 on a mixed ring checks room for the entry but not the filler", SQ,
      "        let need = if at_end { 3 } else { 2 };", "        let need = 2;", True,
      [loom("sq_mixed_push128_waits", "loom_sq_paths")]),
-    ("resize copies only the first half of a 128-byte SQE again", RESIZE,
-     "            for unit in 0..2 {\n                // SAFETY: both units",
-     "            for unit in 0..1 {\n                // SAFETY: both units", True,
+    ("resize copies only the first half of a 128-byte SQE again", SQ,
+     "        for unit in 0..2 {\n            // SAFETY: both units are inside their SQE arrays",
+     "        for unit in 0..1 {\n            // SAFETY: both units are inside their SQE arrays", True,
      [loom("resize", "loom_resize")]),
-    ("resize copies only the first half of a 32-byte CQE again", RESIZE,
-     "            for unit in 0..2 {\n                // SAFETY: as above, for 32-byte CQEs",
-     "            for unit in 0..1 {\n                // SAFETY: as above, for 32-byte CQEs", True,
+    ("resize copies only the first half of a 32-byte CQE again", CQ,
+     "        for unit in 0..2 {\n            // SAFETY: both units are inside their CQE arrays",
+     "        for unit in 0..1 {\n            // SAFETY: both units are inside their CQE arrays", True,
      [loom("resize", "loom_resize")]),
     # Early releases of operations with more than one completion, and
     # routing paths that ignore the generation, caught by the
@@ -281,52 +282,52 @@ PLANTS = [
      [("regressions", ["cargo", "test", "-q", "-p", "verification", "--test", "regressions"], {}), COMPLETION]),
     # The SQE-builder target (verification::sqe_builders): an argument a
     # builder drops, and one it truncates.
-    ("a builder drops an argument (Readv's buffer group)", "ring-core/src/opcode/rw.rs",
+    ("a builder drops an argument (Readv's buffer group)", "ring-core/src/raw/opcode/rw.rs",
      "        let Readv { fd, iovec, len, offset, ioprio, rw_flags, buf_group } = self;",
      "        let Readv { fd, iovec, len, offset, ioprio, rw_flags, buf_group: _ } = self;\n        let buf_group = 0;", True,
      [SQE_BUILDERS]),
-    ("a builder truncates an argument (Madvise's 64-bit length into sqe.len)", "ring-core/src/opcode/misc.rs",
+    ("a builder truncates an argument (Madvise's 64-bit length into sqe.len)", "ring-core/src/raw/opcode/process.rs",
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
     # Bad input, operations named by handles, completions with chosen user_data.
-    ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ops/fixed_vec.rs",
+    ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ownership/ops/fixed_vec.rs",
      "    if segments.len() > IOV_MAX {\n        return Some(Error::TooLong { what: \"segment count\", len: segments.len(), max: IOV_MAX });\n    }",
      "    assert!(segments.len() <= IOV_MAX, \"at most IOV_MAX (1024) segments\");", True, [BAD_INPUT]),
-    ("readv_fixed takes a segment outside the registered buffer", "ring-core/src/ops/fixed_vec.rs",
+    ("readv_fixed takes a segment outside the registered buffer", "ring-core/src/ownership/ops/fixed_vec.rs",
      "    if segments.iter().any(|s| s.start > s.end || s.end > cap) {",
      "    if false {", True, [BAD_INPUT]),
-    ("readv/writev allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/rw.rs",
+    ("readv/writev allocate and submit more than IOV_MAX iovecs", "ring-core/src/ownership/ops/rw.rs",
      "    if count > IOV_MAX {", "    if false {", True, [BAD_INPUT]),
-    ("sendmsg/recvmsg allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/net.rs",
+    ("sendmsg/recvmsg allocate and submit more than IOV_MAX iovecs", "ring-core/src/ownership/ops/net.rs",
      "    (n > IOV_MAX).then_some(libc::E2BIG)", "    (n > IOV_MAX && false).then_some(libc::E2BIG)", True, [BAD_INPUT]),
-    ("socket_cmd sets any option (a value with a pointer the kernel follows)", "ring-core/src/ops/net.rs",
+    ("socket_cmd sets any option (a value with a pointer the kernel follows)", "ring-core/src/ownership/ops/net.rs",
      "            SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {",
      "            SocketCmd::SetOpt { .. } if false => {", True, [BAD_INPUT]),
-    ("AlignedBuf reports an allocation failure as a bad argument", "ring-core/src/buf/aligned.rs",
+    ("AlignedBuf reports an allocation failure as a bad argument", "ring-core/src/ownership/buf/aligned.rs",
      ".ok_or(Error::OutOfMemory { what: \"aligned buffer\", bytes: size })?;",
      ".ok_or(Error::InvalidArgument(\"buffer length is zero or too large\"))?;", True, [BAD_INPUT]),
-    ("Timespec::new wraps seconds above i64::MAX into a negative time", "ring-core/src/types.rs",
+    ("Timespec::new wraps seconds above i64::MAX into a negative time", "ring-core/src/raw/types.rs",
      "        let sec = if sec > i64::MAX as u64 { i64::MAX } else { sec as i64 };",
      "        let sec = sec as i64;", True, [BAD_INPUT]),
-    ("a poll target of another driver is accepted", "ring-core/src/driver/mod.rs",
+    ("a poll target of another driver is accepted", "ring-core/src/ownership/driver/mod.rs",
      "        if target.ring != self.shared.ring {", "        if false {", True, [NAMED]),
-    ("a poll target whose poll ended is accepted", "ring-core/src/driver/mod.rs",
+    ("a poll target whose poll ended is accepted", "ring-core/src/ownership/driver/mod.rs",
      "        if inner.t.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
      [NAMED]),
-    ("a poll removal starts after its poll ended", "ring-core/src/driver/mod.rs",
+    ("a poll removal starts after its poll ended", "ring-core/src/ownership/driver/mod.rs",
      "            if !self.t.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
-    ("a poll target names its entry by generation only (no serial)", "ring-core/src/driver/slot.rs",
+    ("a poll target names its entry by generation only (no serial)", "ring-core/src/ownership/driver/slot.rs",
      ".is_some_and(|s| s.named && s.serial == serial && matches!(",
      ".is_some_and(|s| s.named && matches!(", True, [CORE_UNIT]),
-    ("an entry keeps the nameable mark of its previous operation", "ring-core/src/driver/slot.rs",
+    ("an entry keeps the nameable mark of its previous operation", "ring-core/src/ownership/driver/slot.rs",
      "        slot.named = named;", "        slot.named |= named;", True, [CORE_UNIT]),
-    ("an update asks for a multishot poll on a single-shot one", "ring-core/src/ops/net.rs",
+    ("an update asks for a multishot poll on a single-shot one", "ring-core/src/ownership/ops/net.rs",
      "            b = b.new_events(ev).multi(self.target.multishot);",
      "            b = b.new_events(ev).multi(true);", True, [CORE_UNIT]),
-    ("tagged file registration is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+    ("tagged file registration is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
-    ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+    ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
@@ -335,9 +336,9 @@ PLANTS = [
     ("SQ tail store Relaxed without SQPOLL (not a bug: the syscall orders it)", ORDER,
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Release;",
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", False, [loom("f_sq_tail_without_sqpoll"), SIM]),
-    ("resize's loads of the new ring words Relaxed (not a bug: the register call orders them)", RESIZE,
-     "unsafe { (new_sq.head.as_ref().load(order::SQ_HEAD_LOAD), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
-     "unsafe { (new_sq.head.as_ref().load(crate::sync::Ordering::Relaxed), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
+    ("resize's loads of the new ring words Relaxed (not a bug: the register call orders them)", SQ,
+     "unsafe { (new.head.as_ref().load(order::SQ_HEAD_LOAD), new.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
+     "unsafe { (new.head.as_ref().load(crate::sync::Ordering::Relaxed), new.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
      False, [loom("resize", "loom_resize")]),
 ]
 
@@ -406,7 +407,38 @@ def run_suite(suite):
         return "no-test", time.time() - t, out
     return ("pass" if r.returncode == 0 else "fail"), time.time() - t, out
 
+def check():
+    """Every plant applies to the tree as it is (its text is found in its
+    file), and every suite names test targets and packages that exist."""
+    problems = []
+    names = set()
+    for name, path, old, new, is_bug, suites in PLANTS:
+        if name in names:
+            problems.append(f"{name}: two rows of this name")
+        names.add(name)
+        full = os.path.join(ROOT, path)
+        if not os.path.exists(full):
+            problems.append(f"{name}: no file {path}")
+            continue
+        if old not in open(full).read():
+            problems.append(f"{name}: its text is not in {path} (the code moved: update the row)")
+        for label, cmd, _env in suites:
+            pkg = cmd[cmd.index("-p") + 1] if "-p" in cmd else None
+            crate = {"ring-core": "ring-core", "verification": "verification", "ring-sys": "ring-sys"}.get(pkg)
+            for i, w in enumerate(cmd):
+                if w == "--test" and crate:
+                    t = cmd[i + 1]
+                    if not (os.path.exists(os.path.join(ROOT, crate, "tests", t + ".rs"))
+                            or os.path.exists(os.path.join(ROOT, crate, "tests", t, "main.rs"))):
+                        problems.append(f"{name}: suite {label} names a test target {crate}/tests/{t} that does not exist")
+    for p in problems:
+        print(p)
+    print(f"{len(PLANTS)} plants checked, {len(problems)} problems")
+    sys.exit(1 if problems else 0)
+
 def main():
+    if "--check" in sys.argv:
+        check()
     only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else None
     sync_scratch()
     rows, ok = [], True

@@ -31,6 +31,7 @@
 //! to no ring, and operations refuse its leases the same way.
 #![allow(unsafe_code)]
 
+use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::buf::AlignedBuf;
 use crate::ownership::driver::op::Op;
@@ -61,7 +62,7 @@ pub enum FixedError {
         index: u16,
     },
     /// The kernel or the registration layer refused.
-    Register(crate::error::Error),
+    Register(Error),
 }
 
 impl core::fmt::Display for FixedError {
@@ -126,18 +127,14 @@ impl core::fmt::Debug for FixedBuffers {
 /// `len` bytes are allocated (and zeroed) for nothing.
 fn check_sizes(count: usize, len: usize) -> Result<(), FixedError> {
     if count > MAX_BUFFERS {
-        return Err(FixedError::Register(crate::error::Error::TooLong {
+        return Err(FixedError::Register(Error::TooLong {
             what: "registered buffer count",
             len: count,
             max: MAX_BUFFERS,
         }));
     }
     if len > MAX_BUFFER_LEN {
-        return Err(FixedError::Register(crate::error::Error::TooLong {
-            what: "registered buffer",
-            len,
-            max: MAX_BUFFER_LEN,
-        }));
+        return Err(FixedError::Register(Error::TooLong { what: "registered buffer", len, max: MAX_BUFFER_LEN }));
     }
     Ok(())
 }
@@ -177,7 +174,7 @@ impl FixedBuffers {
         match r {
             Some(Ok(())) => {}
             Some(Err(e)) => return Err(FixedError::Register(e)),
-            None => return Err(FixedError::Register(crate::error::Error::NotConfigured("the driver is shut down"))),
+            None => return Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
         }
         let weak = Rc::downgrade(&driver.shared);
         Ok(FixedBuffers {
@@ -199,10 +196,8 @@ impl FixedBuffers {
     fn check_ring<K: Kernel>(&self, driver: &Driver<K>) -> Result<(), FixedError> {
         match self.inner.ring.get() {
             Some(r) if r == driver.ring_id() => Ok(()),
-            Some(_) => {
-                Err(FixedError::Register(crate::error::Error::ForeignResource { what: "registered buffer table" }))
-            }
-            None => Err(FixedError::Register(crate::error::Error::NotConfigured("the buffer table was unregistered"))),
+            Some(_) => Err(FixedError::Register(Error::ForeignResource { what: "registered buffer table" })),
+            None => Err(FixedError::Register(Error::NotConfigured("the buffer table was unregistered"))),
         }
     }
 
@@ -252,7 +247,7 @@ impl FixedBuffers {
                 Ok(())
             }
             Some(Err(e)) => Err(FixedError::Register(e)),
-            None => Err(FixedError::Register(crate::error::Error::NotConfigured("the driver is shut down"))),
+            None => Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
         }
     }
 
@@ -287,7 +282,7 @@ impl FixedBuffers {
                 Ok(())
             }
             Some(Err(e)) => Err(FixedError::Register(e)),
-            None => Err(FixedError::Register(crate::error::Error::NotConfigured("the driver is shut down"))),
+            None => Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
         }
     }
 

@@ -342,6 +342,41 @@ impl CompletionQueue {
     }
 }
 
+/// Copies the outstanding 32-byte CQEs again, whole, from the CQ of a ring
+/// before a resize to the CQ after it: kernels without a later upstream fix
+/// copy only the first 16 bytes of each (see [`crate::raw::register`]'s
+/// resize). Every entry is copied one 16-byte unit at a time through the
+/// `sync` cells, like every other access to the entries, so the loom model
+/// of a resize runs this code.
+///
+/// # Safety
+///
+/// Both pointers describe live CQs of a ring set up with
+/// `IORING_SETUP_CQE32` (two 16-byte units per slot), in distinct memory,
+/// that nothing else accesses during the call; `new` holds the head and
+/// tail the kernel carried over.
+#[doc(hidden)]
+pub unsafe fn recopy_big_cqes(old: &CqPointers, new: &CqPointers) {
+    // SAFETY: live ring words per this function's contract.
+    let (head, tail) =
+        unsafe { (new.head.as_ref().load(order::CQ_HEAD_LOAD), new.tail.as_ref().load(order::CQ_TAIL_LOAD)) };
+    let mut pos = head;
+    while pos != tail {
+        let from = ((pos & (old.entries - 1)) as usize) << 1;
+        let to = ((pos & (new.entries - 1)) as usize) << 1;
+        for unit in 0..2 {
+            // SAFETY: both units are inside their CQE arrays (`entries`
+            // slots of two 16-byte units each), the arrays are distinct
+            // mappings, and nothing else accesses them now.
+            unsafe {
+                let v = (*old.cqes.as_ptr().add(from + unit)).with(|p| p.read());
+                (*new.cqes.as_ptr().add(to + unit)).with_mut(|p| p.write(v));
+            }
+        }
+        pos = pos.wrapping_add(1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Cqe;

@@ -11,7 +11,7 @@
 //! [`Probe::register_op_supported`]).
 #![allow(unsafe_code)]
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kernel::Kernel;
 use crate::names::opcode_name;
 use crate::raw::ring::Ring;
@@ -98,7 +98,7 @@ impl Probe {
         if self.supported(op) {
             Ok(())
         } else {
-            Err(crate::error::Error::UnsupportedOpcode { opcode: op, name: opcode_name(op) })
+            Err(Error::UnsupportedOpcode { opcode: op, name: opcode_name(op) })
         }
     }
 

@@ -15,6 +15,7 @@
 //! entry that is reserved but never written is never published (2.3).
 #![allow(unsafe_code)]
 
+use crate::error::Error;
 use crate::order;
 use crate::raw::layout::SqPointers;
 use crate::sync::{AtomicU32, UnsafeCell};
@@ -32,9 +33,9 @@ impl core::fmt::Display for SqFull {
 
 impl std::error::Error for SqFull {}
 
-impl From<SqFull> for crate::error::Error {
+impl From<SqFull> for Error {
     fn from(_: SqFull) -> Self {
-        crate::error::Error::SubmissionQueueFull
+        Error::SubmissionQueueFull
     }
 }
 
@@ -611,6 +612,43 @@ fn split128(sqe: &io_uring_sqe128) -> [io_uring_sqe; 2] {
     // padding requirements beyond alignment 8, the same layout as two
     // consecutive `io_uring_sqe`; every bit pattern of an SQE is valid.
     unsafe { core::mem::transmute_copy::<io_uring_sqe128, [io_uring_sqe; 2]>(sqe) }
+}
+
+/// Copies the outstanding 128-byte SQEs again, whole, from the SQ of a ring
+/// before a resize to the SQ after it: kernels without a later upstream
+/// fix copy only the first 64 bytes of each (see
+/// [`crate::raw::register`]'s resize). Every entry is copied one 64-byte
+/// unit at a time through the `sync` cells, like every other access to the
+/// entries, so the loom model of a resize runs this code.
+///
+/// # Safety
+///
+/// Both pointers describe live SQs of a ring set up with
+/// `IORING_SETUP_SQE128` (two 64-byte units per slot), in distinct memory,
+/// that nothing else accesses during the call; `new` holds the head and
+/// tail the kernel carried over.
+#[doc(hidden)]
+pub unsafe fn recopy_big_sqes(old: &SqPointers, new: &SqPointers) {
+    // Acquire and relaxed as in the queues: the kernel wrote these words
+    // before the register call returned, which already orders them.
+    // SAFETY: live ring words per this function's contract.
+    let (head, tail) =
+        unsafe { (new.head.as_ref().load(order::SQ_HEAD_LOAD), new.tail.as_ref().load(order::SQ_TAIL_LOAD)) };
+    let mut pos = head;
+    while pos != tail {
+        let from = ((pos & (old.entries - 1)) as usize) << 1;
+        let to = ((pos & (new.entries - 1)) as usize) << 1;
+        for unit in 0..2 {
+            // SAFETY: both units are inside their SQE arrays (`entries`
+            // slots of two 64-byte units each), the arrays are distinct
+            // mappings, and nothing else accesses them now.
+            unsafe {
+                let v = (*old.sqes.as_ptr().add(from + unit)).with(|p| p.read());
+                (*new.sqes.as_ptr().add(to + unit)).with_mut(|p| p.write(v));
+            }
+        }
+        pos = pos.wrapping_add(1);
+    }
 }
 
 // The SQE array is addressed as `UnsafeCell<io_uring_sqe>` units; in

@@ -3,6 +3,7 @@
 //! `read_to_end_at` and poll-based engine.
 
 use super::{cstring, File, Metadata};
+use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::objects::io::engine::{Access, PollIo, Target};
 use crate::objects::io::traits::{engine_traits, HasEngine, PollSeek};
@@ -45,8 +46,7 @@ pub async fn read<K: Kernel>(driver: &Driver<K>, path: impl AsRef<Path>) -> io::
     let len = f.metadata().await?.len();
     let mut buf = Vec::new();
     let hint = usize::try_from(len).unwrap_or(usize::MAX);
-    buf.try_reserve_exact(hint)
-        .map_err(|_| crate::error::Error::OutOfMemory { what: "file's contents", bytes: hint })?;
+    buf.try_reserve_exact(hint).map_err(|_| Error::OutOfMemory { what: "file's contents", bytes: hint })?;
     let (r, buf) = f.read_to_end_at(buf, 0, usize::MAX).await;
     r?;
     f.close().await?;
@@ -110,8 +110,7 @@ pub async fn copy<K: Kernel>(driver: &Driver<K>, from: impl AsRef<Path>, to: imp
     let mut copied = copy_pipelined(&src, &dst, len).await?;
     // Whatever lies past the measured length, one chunk at a time.
     let mut buf = Vec::new();
-    buf.try_reserve_exact(COPY_CHUNK)
-        .map_err(|_| crate::error::Error::OutOfMemory { what: "copy buffer", bytes: COPY_CHUNK })?;
+    buf.try_reserve_exact(COPY_CHUNK).map_err(|_| Error::OutOfMemory { what: "copy buffer", bytes: COPY_CHUNK })?;
     loop {
         let (r, b) = src.read_at(buf, copied).await;
         let n = r?;
@@ -147,7 +146,7 @@ async fn copy_pipelined<K: Kernel>(src: &File<K>, dst: &File<K>, len: u64) -> io
             let mut buf = spare.pop().unwrap_or_default();
             buf.clear();
             if buf.try_reserve_exact(want).is_err() {
-                return Poll::Ready(Err(crate::error::Error::OutOfMemory { what: "copy buffer", bytes: want }.into()));
+                return Poll::Ready(Err(Error::OutOfMemory { what: "copy buffer", bytes: want }.into()));
             }
             flying.push(Box::pin(async move {
                 // Read the chunk whole (a short read is continued); a

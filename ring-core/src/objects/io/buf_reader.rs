@@ -4,6 +4,7 @@
 
 use super::limit::limit_exceeded;
 use super::{PollBufRead, PollRead};
+use crate::error::Error;
 use core::future::poll_fn;
 use core::task::{ready, Context, Poll, Waker};
 use std::io;
@@ -294,7 +295,7 @@ impl<R: PollBufRead> BufReader<R> {
                 None => (avail.len(), false),
             };
             if out.try_reserve(take).is_err() {
-                return Poll::Ready(Err(crate::error::Error::OutOfMemory { what: "line", bytes: take }.into()));
+                return Poll::Ready(Err(Error::OutOfMemory { what: "line", bytes: take }.into()));
             }
             out.extend_from_slice(&avail[..take]);
             <Self as PollBufRead>::consume(self, take);
@@ -323,9 +324,7 @@ impl<R: PollBufRead> BufReader<R> {
             }
             let (len, take) = (avail.len(), avail.len().min(limit - *n));
             if out.try_reserve(take).is_err() {
-                return Poll::Ready(Err(
-                    crate::error::Error::OutOfMemory { what: "read_to_end buffer", bytes: take }.into()
-                ));
+                return Poll::Ready(Err(Error::OutOfMemory { what: "read_to_end buffer", bytes: take }.into()));
             }
             out.extend_from_slice(&avail[..take]);
             <Self as PollBufRead>::consume(self, take);
@@ -352,9 +351,7 @@ impl<R: PollBufRead> BufReader<R> {
             Poll::Ready(Ok(())) => match String::from_utf8(partial) {
                 Ok(line) => {
                     if buf.try_reserve(line.len()).is_err() {
-                        return Poll::Ready(Err(
-                            crate::error::Error::OutOfMemory { what: "line", bytes: line.len() }.into()
-                        ));
+                        return Poll::Ready(Err(Error::OutOfMemory { what: "line", bytes: line.len() }.into()));
                     }
                     buf.push_str(&line);
                     Poll::Ready(Ok(line.len()))

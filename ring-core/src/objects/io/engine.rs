@@ -14,6 +14,7 @@
 //! completed, so a panic inside a poll (a waker's `clone`, say) leaves the
 //! operation where the next poll finds it.
 
+use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::buf::{IoBuf, Slice};
 use crate::ownership::driver::op::Op;
@@ -439,5 +440,5 @@ impl<K: Kernel> PollIo<K> {
 }
 
 fn out_of_memory(n: usize) -> io::Error {
-    crate::error::Error::OutOfMemory { what: "poll-based I/O buffer", bytes: n }.into()
+    Error::OutOfMemory { what: "poll-based I/O buffer", bytes: n }.into()
 }

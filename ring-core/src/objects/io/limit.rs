@@ -1,6 +1,7 @@
 //! Reading to the end with a limit: [`LimitExceeded`], and the
 //! owned-buffer loop shared by the sockets' and files' `read_to_end`.
 
+use crate::error::Error;
 use crate::ownership::buf::{IoBuf, Slice};
 use core::fmt;
 use core::future::Future;
@@ -59,7 +60,7 @@ pub(crate) fn limit_exceeded(limit: usize) -> io::Error {
 }
 
 fn no_memory(n: usize) -> io::Error {
-    crate::error::Error::OutOfMemory { what: "read_to_end buffer", bytes: n }.into()
+    Error::OutOfMemory { what: "read_to_end buffer", bytes: n }.into()
 }
 
 /// The smallest growth of the buffer.

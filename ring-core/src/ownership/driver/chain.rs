@@ -23,6 +23,7 @@
 #![allow(unsafe_code)]
 
 use super::{orphan_hook, Driver, OrphanHook, Shared};
+use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::driver::op::{Op, OpState};
 use crate::ownership::driver::storage::Storage;
@@ -205,9 +206,9 @@ impl<K: Kernel> Chain<K> {
             // Members are published as 64-byte entries by one tail store; a
             // 128-byte member would need the mixed-ring filler rules inside
             // a chain, which the kernel does not promise to honour.
-            Some(crate::error::Error::InvalidArgument("a 128-byte operation cannot be a chain member"))
+            Some(Error::InvalidArgument("a 128-byte operation cannot be a chain member"))
         } else if self.members.iter().any(|m| m.value.is_none()) {
-            Some(crate::error::Error::InvalidArgument("a member of the chain was taken back"))
+            Some(Error::InvalidArgument("a member of the chain was taken back"))
         } else {
             None
         };
@@ -231,7 +232,7 @@ pub struct StartChain<K: Kernel> {
     chain: Option<Chain<K>>,
     ticket: Option<u64>,
     /// Why the chain cannot start at all, if it cannot.
-    refused: Option<crate::error::Error>,
+    refused: Option<Error>,
 }
 
 impl<K: Kernel> Unpin for StartChain<K> {}
@@ -248,7 +249,7 @@ impl<K: Kernel> Future for StartChain<K> {
                 hard: self.hard,
                 has_128: false,
             };
-            let error = crate::error::Error::InvalidArgument("chain polled after it started");
+            let error = Error::InvalidArgument("chain polled after it started");
             return Poll::Ready(Err(ChainRefused { error, chain }));
         };
         if let Some(error) = self.refused.take() {
@@ -263,12 +264,9 @@ impl<K: Kernel> Future for StartChain<K> {
             let ticket = self.ticket.take();
             self.shared.forget_ticket(ticket);
             let error = if errno == libc::EXDEV {
-                crate::error::Error::ForeignResource { what: "resource named by a chain member" }
+                Error::ForeignResource { what: "resource named by a chain member" }
             } else {
-                crate::error::Error::Syscall {
-                    call: crate::error::Call::Other("chain start"),
-                    errno: ring_sys::Errno::new(errno),
-                }
+                Error::Syscall { call: crate::error::Call::Other("chain start"), errno: ring_sys::Errno::new(errno) }
             };
             return Poll::Ready(Err(ChainRefused { error, chain }));
         }
@@ -342,7 +340,7 @@ pub(crate) enum ChainStart {
     /// It cannot start (driver shut down, longer than the SQ, or no room in
     /// the SQ after submitting); nothing reached the kernel, and the members
     /// keep their values.
-    Failed(crate::error::Error, Vec<Member>),
+    Failed(Error, Vec<Member>),
 }
 
 /// A chain that could not start, given back whole: none of its members
@@ -350,13 +348,13 @@ pub(crate) enum ChainStart {
 /// back with [`take`](ChainRefused::take), or the chain started again with
 /// [`into_chain`](ChainRefused::into_chain). Dropping it drops the values.
 pub struct ChainRefused<K: Kernel> {
-    error: crate::error::Error,
+    error: Error,
     chain: Chain<K>,
 }
 
 impl<K: Kernel> ChainRefused<K> {
     /// Why the chain could not start.
-    pub fn error(&self) -> &crate::error::Error {
+    pub fn error(&self) -> &Error {
         &self.error
     }
 
@@ -371,7 +369,7 @@ impl<K: Kernel> ChainRefused<K> {
     }
 
     /// The reason, dropping the members' values.
-    pub fn into_error(self) -> crate::error::Error {
+    pub fn into_error(self) -> Error {
         self.error
     }
 }
@@ -394,7 +392,7 @@ impl<K: Kernel> std::error::Error for ChainRefused<K> {
     }
 }
 
-impl<K: Kernel> From<ChainRefused<K>> for crate::error::Error {
+impl<K: Kernel> From<ChainRefused<K>> for Error {
     fn from(r: ChainRefused<K>) -> Self {
         r.error
     }

@@ -507,7 +507,7 @@ unsafe impl Operation for UringCmd128 {
 impl<K: Kernel> Driver<K> {
     /// What the kernel behind this driver supports.
     pub fn probe(&self) -> crate::error::Result<Probe> {
-        self.ring_mut(|r| Probe::new(r)).unwrap_or(Err(crate::error::Error::NotConfigured("the driver was shut down")))
+        self.ring_mut(|r| Probe::new(r)).unwrap_or(Err(Error::NotConfigured("the driver was shut down")))
     }
 
     /// `Err(UnsupportedOpcode)` if the kernel lacks `opcode` (an

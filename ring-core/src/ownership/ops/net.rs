@@ -6,6 +6,7 @@
 #![allow(unsafe_code)]
 
 use super::{res, IOV_MAX};
+use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::buf::{IoBuf, IoBufMut};
 use crate::ownership::driver::op::{MultiOp, Op};
@@ -433,7 +434,7 @@ fn too_many_buffers(n: usize) -> Option<i32> {
 
 /// The typed error of such a message, given back with it.
 fn too_many_buffers_error(n: usize) -> io::Error {
-    crate::error::Error::TooLong { what: "message buffer count", len: n, max: IOV_MAX }.into()
+    Error::TooLong { what: "message buffer count", len: n, max: IOV_MAX }.into()
 }
 
 /// Whether control data `control` passes descriptors (`SCM_RIGHTS`), walked
@@ -550,8 +551,7 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
             return (Err(too_many_buffers_error(self.msg.bufs.len())), self.msg);
         }
         if passes_descriptors(&self.msg.control) {
-            let e =
-                crate::error::Error::InvalidArgument("SCM_RIGHTS names descriptors by number, looked up only at issue");
+            let e = Error::InvalidArgument("SCM_RIGHTS names descriptors by number, looked up only at issue");
             return (Err(e.into()), self.msg);
         }
         (res(&result).map(|n| n as usize), self.msg)
@@ -1054,7 +1054,7 @@ impl<K: Kernel> Driver<K> {
     /// submitted for either). If the poll ends between this call and the
     /// removal's start, the removal completes with `ENOENT` without
     /// reaching the kernel, as the kernel would answer.
-    pub fn poll_remove(&self, target: PollTarget) -> Result<Op<PollRemove, K>, crate::error::Error> {
+    pub fn poll_remove(&self, target: PollTarget) -> Result<Op<PollRemove, K>, Error> {
         self.check_poll_target(&target)?;
         Ok(self.op(PollRemove { target, new_events: None }))
     }
@@ -1063,7 +1063,7 @@ impl<K: Kernel> Driver<K> {
     /// (`IORING_POLL_UPDATE_EVENTS`, 5.13). A single-shot poll stays
     /// single-shot and a multishot poll multishot. Refused as
     /// [`poll_remove`](Self::poll_remove) refuses.
-    pub fn poll_update(&self, target: PollTarget, events: u32) -> Result<Op<PollRemove, K>, crate::error::Error> {
+    pub fn poll_update(&self, target: PollTarget, events: u32) -> Result<Op<PollRemove, K>, Error> {
         self.check_poll_target(&target)?;
         Ok(self.op(PollRemove { target, new_events: Some(events) }))
     }
@@ -1089,19 +1089,11 @@ impl<K: Kernel> Driver<K> {
     /// what the kernel accepts ([`EP_MAX_EVENTS`]) it is
     /// [`crate::Error::TooLong`], and a buffer the allocator refuses is
     /// [`crate::Error::OutOfMemory`].
-    pub fn epoll_wait(
-        &self,
-        epfd: &impl AsSharedFd,
-        max_events: usize,
-    ) -> Result<Op<EpollWait, K>, crate::error::Error> {
+    pub fn epoll_wait(&self, epfd: &impl AsSharedFd, max_events: usize) -> Result<Op<EpollWait, K>, Error> {
         if max_events > EP_MAX_EVENTS {
-            return Err(crate::error::Error::TooLong {
-                what: "epoll event count",
-                len: max_events,
-                max: EP_MAX_EVENTS,
-            });
+            return Err(Error::TooLong { what: "epoll event count", len: max_events, max: EP_MAX_EVENTS });
         }
-        let events = crate::error::Error::try_vec("epoll event buffer", max_events.max(1))?;
+        let events = Error::try_vec("epoll event buffer", max_events.max(1))?;
         Ok(self.op(EpollWait { epfd: epfd.shared_fd(), events }))
     }
 
@@ -1125,13 +1117,13 @@ impl<K: Kernel> Driver<K> {
     pub fn socket_cmd(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
         match &cmd {
             SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {
-                return Err(crate::error::Error::InvalidArgument(
+                return Err(Error::InvalidArgument(
                     "setsockopt of an option not known to carry plain data (see PLAIN_SOCKOPTS and socket_cmd_unchecked)",
                 )
                 .into());
             }
             SocketCmd::GetOpt { level, .. } if *level != libc::SOL_SOCKET => {
-                return Err(crate::error::Error::InvalidArgument(
+                return Err(Error::InvalidArgument(
                     "getsockopt through uring_cmd is answered at SOL_SOCKET only (see socket_cmd_unchecked)",
                 )
                 .into());

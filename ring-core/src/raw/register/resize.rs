@@ -29,11 +29,11 @@
 
 use crate::error::{Error, Result};
 use crate::kernel::Kernel;
-use crate::raw::cqueue::CompletionQueue;
+use crate::raw::cqueue::{recopy_big_cqes, CompletionQueue};
 use crate::raw::layout;
 use crate::raw::memory::{self, NoMmapMemory, MAX_CQ, MAX_SQ};
 use crate::raw::ring::Ring;
-use crate::raw::squeue::SubmissionQueue;
+use crate::raw::squeue::{recopy_big_sqes, SubmissionQueue};
 use ring_sys::*;
 
 /// The setup flags a resized ring inherits (the kernel's `COPY_FLAGS`);
@@ -197,13 +197,11 @@ impl<K: Kernel> Ring<K> {
 }
 
 /// Copies the outstanding 128-byte SQEs and 32-byte CQEs again, whole,
-/// from the old rings to the new ones (see the module documentation).
-///
-/// Every entry is copied one 64-byte (SQ) or 16-byte (CQ) unit at a time
-/// through the `sync` cells, like every other access to ring entries, so
-/// the verification crate's loom model of a resize
-/// (`verification/tests/loom_resize.rs`) runs this very code. Exposed for
-/// that model only.
+/// from the old rings to the new ones (see the module documentation). The
+/// copying is the queues' own ([`crate::raw::squeue::recopy_big_sqes`],
+/// [`crate::raw::cqueue::recopy_big_cqes`]): only they touch ring words
+/// and entries. Exposed for the verification crate's loom model of a
+/// resize (`verification/tests/loom_resize.rs`), which runs this very code.
 ///
 /// # Safety
 ///
@@ -221,45 +219,12 @@ pub unsafe fn recopy_big_entries(
     new_sq: &layout::SqPointers,
     new_cq: &layout::CqPointers,
 ) {
-    use crate::order;
     if flags & IORING_SETUP_SQE128 != 0 {
-        // Acquire and relaxed as in the queues: the kernel wrote these words
-        // before the register call returned, which already orders them.
-        // SAFETY: live ring words per this function's contract.
-        let (head, tail) =
-            unsafe { (new_sq.head.as_ref().load(order::SQ_HEAD_LOAD), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };
-        let mut pos = head;
-        while pos != tail {
-            let from = ((pos & (old_sq.entries - 1)) as usize) << 1;
-            let to = ((pos & (new_sq.entries - 1)) as usize) << 1;
-            for unit in 0..2 {
-                // SAFETY: both units are inside their SQE arrays (`entries`
-                // slots of two 64-byte units each), the arrays are distinct
-                // mappings, and nothing else accesses them now.
-                unsafe {
-                    let v = (*old_sq.sqes.as_ptr().add(from + unit)).with(|p| p.read());
-                    (*new_sq.sqes.as_ptr().add(to + unit)).with_mut(|p| p.write(v));
-                }
-            }
-            pos = pos.wrapping_add(1);
-        }
+        // SAFETY: this function's contract, for the SQ (128-byte SQEs).
+        unsafe { recopy_big_sqes(old_sq, new_sq) };
     }
     if flags & IORING_SETUP_CQE32 != 0 {
-        // SAFETY: live ring words per this function's contract.
-        let (head, tail) =
-            unsafe { (new_cq.head.as_ref().load(order::CQ_HEAD_LOAD), new_cq.tail.as_ref().load(order::CQ_TAIL_LOAD)) };
-        let mut pos = head;
-        while pos != tail {
-            let from = ((pos & (old_cq.entries - 1)) as usize) << 1;
-            let to = ((pos & (new_cq.entries - 1)) as usize) << 1;
-            for unit in 0..2 {
-                // SAFETY: as above, for 32-byte CQEs (two 16-byte units).
-                unsafe {
-                    let v = (*old_cq.cqes.as_ptr().add(from + unit)).with(|p| p.read());
-                    (*new_cq.cqes.as_ptr().add(to + unit)).with_mut(|p| p.write(v));
-                }
-            }
-            pos = pos.wrapping_add(1);
-        }
+        // SAFETY: this function's contract, for the CQ (32-byte CQEs).
+        unsafe { recopy_big_cqes(old_cq, new_cq) };
     }
 }
