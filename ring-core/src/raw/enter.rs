@@ -22,7 +22,7 @@
 
 use crate::error::{Call, Error, Result};
 use crate::kernel::Kernel;
-use crate::raw::layout::Region;
+use crate::raw::layout::RingRegion;
 use crate::raw::memory::RegWaitRegion;
 use crate::raw::ring::Ring;
 use core::ffi::c_void;
@@ -239,7 +239,7 @@ impl<K: Kernel> Ring<K> {
         // equal to that bound, the last slot's, to 0: a wait on the last slot
         // runs with slot 0's arguments (measured on 6.18: a 200 ms wait on
         // slot 63 ended after slot 0's 5 ms; on a fresh ring it never ended).
-        let region = RegWaitRegion { region: Region { base, len }, slots: (len / size) as u32 - 1 };
+        let region = RegWaitRegion { region: RingRegion { base, len }, slots: (len / size) as u32 - 1 };
         let desc = io_uring_region_desc {
             user_addr: ptr as u64,
             size: len as u64,
@@ -303,7 +303,7 @@ impl<K: Kernel> Ring<K> {
 
 #[cfg(test)]
 mod tests {
-    use crate::raw::layout::Region;
+    use crate::raw::layout::RingRegion;
     use crate::raw::memory::RegWaitRegion;
     use core::ptr::NonNull;
 
@@ -334,7 +334,7 @@ mod tests {
         assert_ne!(ptr, libc::MAP_FAILED);
         let base = NonNull::new(ptr.cast::<u8>()).unwrap();
         assert!(mapped(base.as_ptr(), page));
-        RegWaitRegion { region: Region { base, len: page }, slots: 64 }.release();
+        RegWaitRegion { region: RingRegion { base, len: page }, slots: 64 }.release();
         assert!(!mapped(base.as_ptr(), page), "release left the wait region mapped");
     }
 }

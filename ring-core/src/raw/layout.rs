@@ -76,16 +76,22 @@ pub struct CqPointers {
     pub entries: u32,
 }
 
-/// A region of ring memory: its base and length in bytes.
+/// A region of ring memory: its base and length in bytes. (Not to be
+/// confused with [`crate::ownership::buf::Region`], a heap region that
+/// operations share.)
 #[derive(Debug, Clone, Copy)]
-pub struct Region {
+pub struct RingRegion {
     /// First byte.
     pub base: NonNull<u8>,
     /// Length in bytes.
     pub len: usize,
 }
 
-impl Region {
+/// The earlier name of [`RingRegion`].
+#[deprecated(note = "renamed `RingRegion` (`buf::Region` is another thing)")]
+pub type Region = RingRegion;
+
+impl RingRegion {
     /// A pointer to a `T` at byte `offset`, if `T` fits inside the region
     /// there and the address is aligned for `T`.
     fn field<T>(&self, offset: u32, count: usize, what: &'static str) -> Result<NonNull<T>> {
@@ -164,7 +170,12 @@ pub fn sqes_len(p: &io_uring_params) -> usize {
 /// (or a stand-in honouring [`crate::Kernel`]'s contract), and must stay
 /// mapped for as long as the returned pointers are used. The kernel must
 /// already have written `ring_mask` and `ring_entries` in them.
-pub unsafe fn pointers(p: &io_uring_params, sq: Region, cq: Region, sqes: Region) -> Result<(SqPointers, CqPointers)> {
+pub unsafe fn pointers(
+    p: &io_uring_params,
+    sq: RingRegion,
+    cq: RingRegion,
+    sqes: RingRegion,
+) -> Result<(SqPointers, CqPointers)> {
     let sq_entries_word: NonNull<u32> = sq.field(p.sq_off.ring_entries, 1, "sq_off.ring_entries")?;
     let cq_entries_word: NonNull<u32> = cq.field(p.cq_off.ring_entries, 1, "cq_off.ring_entries")?;
     // SAFETY: in bounds and aligned (checked above); the kernel wrote these

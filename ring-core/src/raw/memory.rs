@@ -11,7 +11,7 @@
 
 use crate::error::{Call, Error, Result};
 use crate::kernel::Kernel;
-use crate::raw::layout::{self, Region};
+use crate::raw::layout::{self, RingRegion};
 use core::ptr::NonNull;
 use ring_sys::{io_uring_params, Errno};
 use std::os::fd::RawFd;
@@ -22,25 +22,25 @@ pub(crate) enum RingMemory {
     /// Regions the kernel allocated and we mapped; unmapped on drop.
     Mapped {
         /// The SQ ring region (and the CQ ring with single mmap).
-        rings: Region,
+        rings: RingRegion,
         /// The CQ ring region when it is a separate mapping.
-        cq: Option<Region>,
+        cq: Option<RingRegion>,
         /// The SQE array region.
-        sqes: Region,
+        sqes: RingRegion,
     },
     /// Anonymous memory ring-core allocated for `NO_MMAP`; unmapped on drop.
     Owned {
         /// The SQE array.
-        sqes: Region,
+        sqes: RingRegion,
         /// Both rings.
-        rings: Region,
+        rings: RingRegion,
     },
     /// Memory the caller lent for `NO_MMAP`; the caller frees it.
     Lent {
         /// The SQE array.
-        sqes: Region,
+        sqes: RingRegion,
         /// Both rings.
-        rings: Region,
+        rings: RingRegion,
     },
 }
 
@@ -123,7 +123,7 @@ fn anon_map(len: usize, huge: bool) -> Result<NonNull<u8>> {
     NonNull::new(ptr.cast()).ok_or(Error::syscall(Call::Mmap, Errno::new(libc::ENOMEM)))
 }
 
-fn anon_unmap(r: Region) {
+fn anon_unmap(r: RingRegion) {
     // SAFETY: `r` is a mapping `anon_map` returned, unmapped once.
     unsafe { libc::munmap(r.base.as_ptr().cast(), r.len) };
 }
@@ -141,11 +141,11 @@ pub(crate) fn prepare_no_mmap(entries: u32, p: &mut io_uring_params, how: NoMmap
     let rings_need = round_up(rings_need, page);
     let memory = match how {
         NoMmapMemory::Allocate => {
-            let alloc = |need: usize| -> Result<Region> {
+            let alloc = |need: usize| -> Result<RingRegion> {
                 if need <= page {
-                    Ok(Region { base: anon_map(page, false)?, len: page })
+                    Ok(RingRegion { base: anon_map(page, false)?, len: page })
                 } else if need <= HUGE_PAGE {
-                    Ok(Region { base: anon_map(HUGE_PAGE, true)?, len: HUGE_PAGE })
+                    Ok(RingRegion { base: anon_map(HUGE_PAGE, true)?, len: HUGE_PAGE })
                 } else {
                     Err(Error::TooLong { what: "NO_MMAP ring region", len: need, max: HUGE_PAGE })
                 }
@@ -176,8 +176,8 @@ pub(crate) fn prepare_no_mmap(entries: u32, p: &mut io_uring_params, how: NoMmap
                 });
             }
             RingMemory::Lent {
-                sqes: Region { base: sqes, len: sqes_len },
-                rings: Region { base: rings, len: rings_len },
+                sqes: RingRegion { base: sqes, len: sqes_len },
+                rings: RingRegion { base: rings, len: rings_len },
             }
         }
     };
@@ -189,9 +189,9 @@ pub(crate) fn prepare_no_mmap(entries: u32, p: &mut io_uring_params, how: NoMmap
 
 /// Maps the regions of a ring the kernel allocated.
 pub(crate) fn map<K: Kernel>(kernel: &K, fd: RawFd, p: &io_uring_params) -> Result<RingMemory> {
-    let map = |off: u64, len: usize| -> Result<Region> {
+    let map = |off: u64, len: usize| -> Result<RingRegion> {
         let base = kernel.map(fd, off, len).map_err(|e| Error::syscall(Call::Mmap, e))?;
-        Ok(Region { base, len })
+        Ok(RingRegion { base, len })
     };
     let sq_len = layout::sq_ring_len(p);
     let cq_len = layout::cq_ring_len(p);
@@ -227,7 +227,7 @@ pub(crate) fn map<K: Kernel>(kernel: &K, fd: RawFd, p: &io_uring_params) -> Resu
 }
 
 impl RingMemory {
-    fn no_mmap_regions(&self) -> (Region, Region) {
+    fn no_mmap_regions(&self) -> (RingRegion, RingRegion) {
         match *self {
             RingMemory::Owned { sqes, rings } | RingMemory::Lent { sqes, rings } => (sqes, rings),
             RingMemory::Mapped { rings, sqes, .. } => (sqes, rings),
@@ -235,7 +235,7 @@ impl RingMemory {
     }
 
     /// The (SQ ring, CQ ring, SQEs) regions.
-    pub(crate) fn regions(&self) -> (Region, Region, Region) {
+    pub(crate) fn regions(&self) -> (RingRegion, RingRegion, RingRegion) {
         match *self {
             RingMemory::Mapped { rings, cq, sqes } => (rings, cq.unwrap_or(rings), sqes),
             RingMemory::Owned { sqes, rings } | RingMemory::Lent { sqes, rings } => (rings, rings, sqes),
@@ -272,7 +272,7 @@ impl RingMemory {
 /// The memory of registered wait descriptors (`IORING_ENTER_EXT_ARG_REG`).
 #[derive(Debug)]
 pub(crate) struct RegWaitRegion {
-    pub(crate) region: Region,
+    pub(crate) region: RingRegion,
     /// How many wait descriptors the region holds.
     pub(crate) slots: u32,
 }
