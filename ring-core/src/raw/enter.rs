@@ -12,12 +12,14 @@
 //!   consumed everything (bug class 3.3). An error from enter therefore
 //!   loses nothing: the entries stay published and the next enter submits them.
 //! - Under SQPOLL the wake-up check runs on every path that published
-//!   something, waiting or not (3.2), after a full fence (1.1).
+//!   something, waiting or not (bug class 3.2), after a full fence (bug
+//!   class 1.1).
 //! - `IORING_SQ_CQ_OVERFLOW` or `IORING_SQ_TASKRUN` set means the next
-//!   enter carries GETEVENTS, even if the caller did not ask to wait (3.1).
+//!   enter carries GETEVENTS, even if the caller did not ask to wait (bug
+//!   class 3.1).
 //! - Errors come back typed: EINTR, EAGAIN and EBUSY are transient
 //!   ([`Error::is_transient`]); EBADR, a completion lost for lack of
-//!   memory, is [`Error::CompletionLost`] (3.4, 3.5).
+//!   memory, is [`Error::CompletionLost`] (bug classes 3.4 and 3.5).
 #![allow(unsafe_code)]
 
 use crate::error::{Call, Error, Result};

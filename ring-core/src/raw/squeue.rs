@@ -12,7 +12,8 @@
 //! [`SubmissionQueue::publish`] stores the shared tail with release
 //! ordering. This is what makes a linked chain atomic: all its entries are
 //! written before a single tail store covers them (bug class 2.4), and an
-//! entry that is reserved but never written is never published (2.3).
+//! entry that is reserved but never written is never published (bug class
+//! 2.3).
 #![allow(unsafe_code)]
 
 use crate::error::Error;

@@ -57,7 +57,6 @@
 //! [`Error::MemlockLimit`]: crate::error::Error::MemlockLimit
 //! [`Error::Syscall`]: crate::error::Error::Syscall
 //! [`Call::Register`]: crate::error::Call::Register
-#![allow(unsafe_code)]
 
 mod bpf;
 mod buf_ring;
