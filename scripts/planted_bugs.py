@@ -329,6 +329,11 @@ PLANTS = [
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
     ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
+    ("a collected operation's waker is not kept as the most recent (an allocation per operation when tasks take turns)",
+     "ring-core/src/ownership/driver/wakers.rs",
+     "        let previous = core::mem::replace(&mut self.last, index);\n        if previous == index {",
+     "        let previous = index;\n        if previous == self.last {", True,
+     [("allocations", ["cargo", "test", "-q", "-p", "ring-core", "--test", "allocations"], {})]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

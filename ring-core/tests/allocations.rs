@@ -83,6 +83,79 @@ fn nops_reads_and_writes_allocate_nothing_in_steady_state() {
     assert_eq!(counts, 0, "300 operations in steady state allocated {counts} times");
 }
 
+/// Tasks taking turns allocate nothing either. Each of four spawned tasks
+/// starts an operation, awaits it, and starts the next, so consecutive
+/// operations belong to different tasks and each task's waker is not the
+/// one most recently registered when its next operation starts: the
+/// driver's table of wakers must find it without storing it anew (which
+/// allocated a shared cell per operation). The window opens once every
+/// task is past its warm-up and closes when the first task ends, so that
+/// spawning and finishing are outside it.
+#[test]
+fn tasks_taking_turns_allocate_nothing_in_steady_state() {
+    const TASKS: usize = 4;
+    const WARM: u32 = 16;
+    const COUNTED: u32 = 100;
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    let fd = Rc::new(tempfile("turns"));
+    // Tasks past their warm-up; the allocation count when the last of them
+    // got there; the count when the first ended its counted rounds.
+    let warm = Rc::new(Cell::new(0usize));
+    let window: Rc<Cell<Option<(u64, Option<u64>)>>> = Rc::new(Cell::new(None));
+    let ops = Rc::new(Cell::new(0u64));
+    let handles: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (d, fd, warm, window, ops) = (d.clone(), fd.clone(), warm.clone(), window.clone(), ops.clone());
+            rt.spawn(async move {
+                let mut buf = Vec::with_capacity(4096);
+                let mut data = vec![3u8; 512];
+                let mut counted = 0u32;
+                let mut round = 0u32;
+                loop {
+                    d.nop().await.unwrap();
+                    let (r, b) = d.op(Write::new(&fd, data, 0)).await;
+                    assert_eq!(r.unwrap(), 512);
+                    data = b;
+                    let (r, b) = d.op(Read::new(&fd, buf, 0)).await;
+                    assert_eq!(r.unwrap(), 512);
+                    buf = b;
+                    buf.clear();
+                    round += 1;
+                    if round == WARM {
+                        warm.set(warm.get() + 1);
+                        if warm.get() == TASKS {
+                            window.set(Some((allocations(), None)));
+                        }
+                    }
+                    if let Some((start, None)) = window.get() {
+                        if round > WARM {
+                            counted += 1;
+                            ops.set(ops.get() + 3);
+                            if counted == COUNTED {
+                                window.set(Some((start, Some(allocations()))));
+                            }
+                        }
+                    }
+                    if matches!(window.get(), Some((_, Some(_)))) {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    rt.block_on(async {
+        for h in handles {
+            h.await.unwrap();
+        }
+    })
+    .unwrap();
+    let Some((start, Some(end))) = window.get() else { panic!("the window never closed") };
+    let counts = end - start;
+    assert!(ops.get() >= u64::from(COUNTED) * 3);
+    assert_eq!(counts, 0, "{} operations of {TASKS} tasks taking turns allocated {counts} times", ops.get());
+}
+
 /// Reads and writes through every kind of descriptor handle an operation
 /// can hold (the crate's `File`, which owns its `SharedFd`; an `Arc`; a
 /// `SharedFd` made by hand) allocate nothing either: holding the

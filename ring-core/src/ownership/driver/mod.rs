@@ -1211,11 +1211,12 @@ impl<K: Kernel> Drop for Shared<K> {
 }
 
 impl Table {
-    /// Returns entry `index` to the free list and unregisters its waker.
+    /// Returns entry `index` to the free list and releases its waker (kept
+    /// as the most recent one: see `Wakers::release`).
     #[inline(always)]
     fn free_entry(&mut self, index: u32) {
         let w = self.slots.release(index);
-        if let Some(w) = self.wakers.unregister(w) {
+        if let Some(w) = self.wakers.release(w) {
             self.retired.push(w);
         }
     }

@@ -16,6 +16,13 @@
 //! marks its entry's waker as due; the driver wakes each due waker once per
 //! turn, however many of its operations completed.
 //!
+//! The most recent waker is also the one whose operation was last
+//! collected ([`release`](Wakers::release)): when many tasks take turns,
+//! each one collecting its operation and starting the next in the same
+//! poll, the next registration then matches it and needs neither a clone
+//! nor a new entry, so that steady state allocates nothing however the
+//! tasks interleave.
+//!
 //! Wakers are foreign code: cloning, waking or dropping one may panic or
 //! call back into the driver. This table never runs any of it. It never
 //! clones a waker: the driver clones outside its borrow and hands the clone
@@ -179,10 +186,52 @@ impl Wakers {
         if index == self.last {
             return None;
         }
+        self.free_if_idle(index)
+    }
+
+    /// Removes the user of waker `index` whose operation ended and was
+    /// collected (`NO_WAKER` is ignored). As [`unregister`](Self::unregister),
+    /// except that a waker losing its last user here becomes the most
+    /// recent one, and is kept: the task that collects an operation is the
+    /// one most likely to start the next, in the same poll (a connection's
+    /// task reads, then writes, then reads again). When many tasks take
+    /// turns, the most recently *registered* waker is another task's by
+    /// then, and without this each operation would clone its task's waker
+    /// and store it anew (an allocation for its shared cell). The waker
+    /// this one replaces as the most recent, if nobody uses it, is
+    /// returned, to be dropped outside the driver's borrow.
+    #[inline]
+    #[must_use = "drop the waker outside the driver's borrow"]
+    pub(crate) fn release(&mut self, index: u32) -> Option<Retired> {
+        let e = self.entries.get_mut(index as usize)?;
+        debug_assert!(e.users > 0, "releasing a waker nobody uses");
+        e.users -= 1;
+        if e.users > 0 {
+            return None;
+        }
+        e.due = false;
+        let previous = core::mem::replace(&mut self.last, index);
+        if previous == index {
+            return None;
+        }
+        self.free_if_idle(previous)
+    }
+
+    /// Frees waker entry `index` if it holds a waker nobody uses, and
+    /// returns the waker (to be dropped outside the driver's borrow). The
+    /// caller makes sure `index` is not the most recent one any more.
+    #[inline]
+    fn free_if_idle(&mut self, index: u32) -> Option<Retired> {
+        let e = self.entries.get_mut(index as usize)?;
+        if e.users > 0 {
+            return None;
+        }
+        let w = e.waker.take()?;
+        e.vtable = core::ptr::null();
+        e.due = false;
         e.next_free = self.free_head;
         self.free_head = index;
-        e.vtable = core::ptr::null();
-        e.waker.take()
+        Some(w)
     }
 
     /// Lets go of the most recent waker if nobody uses it any more. Called
@@ -192,16 +241,10 @@ impl Wakers {
     /// the driver, which would otherwise be kept alive by its own table.
     pub(crate) fn release_idle(&mut self, retired: &mut Vec<Retired>) {
         let last = self.last;
-        if let Some(e) = self.entries.get_mut(last as usize) {
-            if e.users == 0 {
-                if let Some(w) = e.waker.take() {
-                    retired.push(w);
-                }
-                e.vtable = core::ptr::null();
-                e.due = false;
-                e.next_free = self.free_head;
-                self.free_head = last;
-                self.last = NO_WAKER;
+        if self.entries.get(last as usize).is_some_and(|e| e.users == 0) {
+            self.last = NO_WAKER;
+            if let Some(w) = self.free_if_idle(last) {
+                retired.push(w);
             }
         }
     }
@@ -314,6 +357,32 @@ mod tests {
         retired.clear();
         assert_eq!(Arc::strong_count(&c), 2);
         assert!(retired.is_empty());
+    }
+
+    #[test]
+    fn a_collected_operations_waker_is_kept_for_its_tasks_next_operation() {
+        let (ca, cb) = (Arc::new(Count(AtomicUsize::new(0))), Arc::new(Count(AtomicUsize::new(0))));
+        let (wa, wb) = (Waker::from(ca.clone()), Waker::from(cb.clone()));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        let a = register(&mut t, &wa, &mut retired);
+        let b = register(&mut t, &wb, &mut retired);
+        // Task a collects its operation: b is the most recent registration,
+        // yet a's waker stays, and a's next operation needs no clone.
+        assert!(t.release(a).is_none(), "b is in use: nothing to retire");
+        assert_eq!(t.register_same(&wa), Some(a));
+        assert_eq!(Arc::strong_count(&ca), 3, "no clone made");
+        // b collects, and a's operation is still in flight: nothing retired.
+        assert!(t.release(b).is_none());
+        assert_eq!(t.register_same(&wb), Some(b));
+        // a collects and starts nothing: the turn lets its waker go.
+        assert!(t.release(b).is_none());
+        assert!(t.release(a).is_some(), "b became idle when a took its place");
+        t.release_idle(&mut retired);
+        assert_eq!(retired.len(), 1);
+        retired.clear();
+        assert_eq!(Arc::strong_count(&ca), 2);
+        assert_eq!(Arc::strong_count(&cb), 2);
     }
 
     #[test]
