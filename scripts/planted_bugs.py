@@ -334,6 +334,10 @@ PLANTS = [
      "        let previous = core::mem::replace(&mut self.last, index);\n        if previous == index {",
      "        let previous = index;\n        if previous == self.last {", True,
      [("allocations", ["cargo", "test", "-q", "-p", "ring-core", "--test", "allocations"], {})]),
+    ("defer_taskrun without TASKRUN_FLAG (a busy runtime never runs deferred completions)", "ring-core/src/raw/setup.rs",
+     "self.flag(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG)",
+     "self.flag(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)", True,
+     [("setup_flags", ["cargo", "test", "-q", "-p", "ring-core", "--test", "setup_flags"], {})]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -185,9 +185,20 @@ impl Builder {
     }
 
     /// `IORING_SETUP_DEFER_TASKRUN` (6.1): run completion work only when the
-    /// application asks for events; implies [`single_issuer`](Self::single_issuer).
+    /// application asks for events; implies [`single_issuer`](Self::single_issuer)
+    /// and [`taskrun_flag`](Self::taskrun_flag).
+    ///
+    /// The kernel runs deferred work (a socket's data, a timer's expiry, any
+    /// completion that is not posted inline) only when the ring is entered
+    /// with `IORING_ENTER_GETEVENTS`. A program that is never idle enters
+    /// only to submit, and would not see those completions until it ran out
+    /// of other work: a timer of one second fired after five in a loop kept
+    /// busy by page-cache reads. With TASKRUN_FLAG the kernel sets
+    /// `IORING_SQ_TASKRUN` while such work waits, and [`Ring::submit`]
+    /// then adds GETEVENTS (and enters even with nothing to submit), so
+    /// every submit runs it.
     pub fn defer_taskrun(self) -> Self {
-        self.flag(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
+        self.flag(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG)
     }
 
     /// `IORING_SETUP_NO_MMAP` (6.5) with memory ring-core allocates: a page
