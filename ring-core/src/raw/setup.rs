@@ -201,6 +201,16 @@ impl Builder {
         self.flag(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG)
     }
 
+    /// Clears `IORING_SETUP_TASKRUN_FLAG` (set by
+    /// [`defer_taskrun`](Self::defer_taskrun)), for a program that enters
+    /// with `IORING_ENTER_GETEVENTS` by itself often enough (for example
+    /// [`Ring::get_events`] before every reap) and would rather the kernel
+    /// did not update the SQ flags word each time it queues deferred work.
+    pub fn no_taskrun_flag(mut self) -> Self {
+        self.params.flags &= !IORING_SETUP_TASKRUN_FLAG;
+        self
+    }
+
     /// `IORING_SETUP_NO_MMAP` (6.5) with memory ring-core allocates: a page
     /// per region when it fits, else a 2 MiB huge page.
     pub fn no_mmap(mut self) -> Self {
@@ -346,6 +356,26 @@ impl Builder {
     /// Sets up the ring on the running kernel.
     pub fn build(self) -> Result<Ring<Linux>> {
         self.build_on(Linux)
+    }
+
+    /// The ring [`Runtime::new`](crate::Runtime::new) and
+    /// [`Driver::new`](crate::Driver::new) run on: set up for one thread
+    /// ([`defer_taskrun`](Self::defer_taskrun): DEFER_TASKRUN, SINGLE_ISSUER
+    /// and TASKRUN_FLAG) where the kernel has it (6.1), else a plain ring.
+    ///
+    /// Both types stay on the thread that made them, which is what
+    /// SINGLE_ISSUER asks, and they enter the kernel with GETEVENTS whenever
+    /// they wait or the kernel flags deferred work, which is what
+    /// DEFER_TASKRUN needs. The kernel then runs a completion's work
+    /// (a socket's data copied out, a timer's expiry) in batches when the
+    /// runtime enters, instead of interrupting it for each one: about a
+    /// quarter less CPU per request for an echo or HTTP server (see
+    /// `docs/benchmarks.md`).
+    pub(crate) fn build_one_thread(entries: u32) -> Result<Ring<Linux>> {
+        match Builder::new(entries).defer_taskrun().build() {
+            Err(Error::UnsupportedSetupFlag { .. }) => Builder::new(entries).build(),
+            r => r,
+        }
     }
 
     /// Sets up the ring on `kernel` (the real one, or a simulated one).
