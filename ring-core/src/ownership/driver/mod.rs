@@ -60,6 +60,7 @@ use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::operation::{Multishot, Operation, Streaming};
 use crate::raw::cqueue::Cqe;
+use crate::raw::probe::Probe;
 use crate::raw::ring::Ring;
 use crate::raw::ring_id::RingId;
 pub use chain::{Chain, ChainRefused, Link, StartChain, Started};
@@ -668,6 +669,22 @@ impl<K: Kernel> Driver<K> {
     /// [`teardown_report`](Self::teardown_report) for the real one.
     pub fn shutdown(&self) -> TeardownReport {
         self.shared.teardown(true)
+    }
+}
+
+impl<K: Kernel> Driver<K> {
+    /// What the kernel behind this driver supports.
+    pub fn probe(&self) -> crate::error::Result<Probe> {
+        self.ring_mut(|r| Probe::new(r)).unwrap_or(Err(Error::NotConfigured("the driver was shut down")))
+    }
+
+    /// `Err(UnsupportedOpcode)` if the kernel lacks `opcode` (an
+    /// `IORING_OP_*` value): check before relying on an operation newer
+    /// than the oldest kernel you support. An unsupported operation that
+    /// is submitted anyway completes with the kernel's `EINVAL` or
+    /// `EOPNOTSUPP`.
+    pub fn require(&self, opcode: u8) -> crate::error::Result<()> {
+        self.probe()?.require(opcode)
     }
 }
 
