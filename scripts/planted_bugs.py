@@ -37,7 +37,6 @@ REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "re
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
-DRIVER_RS = "ring-core/src/ownership/driver/mod.rs"
 BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
 NAMED = ("adversarial typed handles",
@@ -87,18 +86,18 @@ PLANTS = [
     ("index arithmetic without wrap-around", "ring-core/src/raw/squeue.rs",
      "        self.local_tail.wrapping_sub(self.cached_head)",
      "        self.local_tail - self.cached_head", True, [SIM]),
-    ("buffer freed when its future is dropped", "ring-core/src/ownership/driver/mod.rs",
+    ("buffer freed when its future is dropped", "ring-core/src/ownership/driver/cancel.rs",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
-     "                if let Some(s) = self.t.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [PROP, DRIVER]),
+     "                if let Some(s) = self.table.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [PROP, DRIVER]),
     ("entries reused without a generation check", "ring-core/src/ownership/driver/slot.rs",
      "(slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))",
      "(slot.phase != Phase::Free).then_some((index, slot))", True, [DRIVER, PROP]),
-    ("teardown frees while operations are in flight", "ring-core/src/ownership/driver/mod.rs",
+    ("teardown frees while operations are in flight", "ring-core/src/ownership/driver/teardown.rs",
      "            self.leaked = true;",
      "            let _ = &self.leaked;", True, [DRIVER]),
-    ("cancellations submitted without a CQ credit", "ring-core/src/ownership/driver/mod.rs",
-     "        while self.t.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
+    ("cancellations submitted without a CQ credit", "ring-core/src/ownership/driver/cancel.rs",
+     "        while self.table.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
     ("an operation keeps only its descriptor's number (an Rc handle is not held)", "ring-core/src/ownership/shared_fd.rs",
      "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
@@ -148,14 +147,14 @@ PLANTS = [
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
     # Foreign code: wakers, destructors and hooks may panic or call back.
-    ("waker cloned inside the driver's borrow, before the claim is recorded", "ring-core/src/ownership/driver/mod.rs",
-     "        match self.t.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
-     "        match Some(self.t.wakers.register_owned(cx.waker().clone(), &mut self.t.retired)) {\n"
+    ("waker cloned inside the driver's borrow, before the claim is recorded", "ring-core/src/ownership/driver/admission.rs",
+     "        match self.table.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
+     "        match Some(self.table.wakers.register_owned(cx.waker().clone(), &mut self.table.retired)) {\n"
      "            Some(w) => slot.waker = w,", True, [ADVERSARIAL, PROP]),
-    ("a panicking wake skips the other wakers of the turn", "ring-core/src/ownership/driver/mod.rs",
+    ("a panicking wake skips the other wakers of the turn", "ring-core/src/ownership/driver/side_work.rs",
      "            caught.run(|| w.wake_by_ref());",
      "            w.wake_by_ref();", True, [ADVERSARIAL]),
-    ("an orphan's panicking destructor skips the other orphans", "ring-core/src/ownership/driver/mod.rs",
+    ("an orphan's panicking destructor skips the other orphans", "ring-core/src/ownership/driver/side_work.rs",
      "        for f in finishers {\n            caught.run(f);\n        }",
      "        for f in finishers {\n            f();\n        }", True, [ADVERSARIAL]),
     ("a join handle is not woken when its task ends", "ring-core/src/runtime/executor/task.rs",
@@ -252,24 +251,24 @@ PLANTS = [
     # Early releases of operations with more than one completion, and
     # routing paths that ignore the generation, caught by the
     # completion-stream target's corpus and cases (verification::cqe_stream).
-    ("an orphaned zero-copy send released at its result, before its notification", DRIVER_RS,
+    ("an orphaned zero-copy send released at its result, before its notification", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && !slot.multishot);", True,
      [COMPLETION]),
-    ("an orphaned multishot stream released at its next item, while the kernel holds a buffer of its pool", DRIVER_RS,
+    ("an orphaned multishot stream released at its next item, while the kernel holds a buffer of its pool", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
      [COMPLETION]),
-    ("a single completion routed without its generation (the fast path)", DRIVER_RS,
+    ("a single completion routed without its generation (the fast path)", "ring-core/src/ownership/driver/routing.rs",
      "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
      "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
      "                Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
      "                _ => cqe.user_data,\n            };\n"
      "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
      [COMPLETION]),
-    ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", DRIVER_RS,
+    ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
      "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
      "            Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
@@ -310,13 +309,13 @@ PLANTS = [
     ("Timespec::new wraps seconds above i64::MAX into a negative time", "ring-core/src/raw/types.rs",
      "        let sec = if sec > i64::MAX as u64 { i64::MAX } else { sec as i64 };",
      "        let sec = sec as i64;", True, [BAD_INPUT]),
-    ("a poll target of another driver is accepted", "ring-core/src/ownership/driver/mod.rs",
+    ("a poll target of another driver is accepted", "ring-core/src/ownership/driver/handle.rs",
      "        if target.ring != self.shared.ring {", "        if false {", True, [NAMED]),
-    ("a poll target whose poll ended is accepted", "ring-core/src/ownership/driver/mod.rs",
-     "        if inner.t.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
+    ("a poll target whose poll ended is accepted", "ring-core/src/ownership/driver/handle.rs",
+     "        if inner.table.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
      [NAMED]),
-    ("a poll removal starts after its poll ended", "ring-core/src/ownership/driver/mod.rs",
-     "            if !self.t.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
+    ("a poll removal starts after its poll ended", "ring-core/src/ownership/driver/admission.rs",
+     "            if !self.table.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
     ("a poll target names its entry by generation only (no serial)", "ring-core/src/ownership/driver/slot.rs",
      ".is_some_and(|s| s.named && s.serial == serial && matches!(",
      ".is_some_and(|s| s.named && matches!(", True, [CORE_UNIT]),
