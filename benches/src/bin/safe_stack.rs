@@ -6,13 +6,16 @@
 //! alive for every operation naming it.
 //!
 //! Usage (the comparison script passes these; see docs/benchmarks.md):
-//! - `safe_stack read --qd N [--direct] [--variant plain|defer|best]
+//! - `safe_stack read --qd N [--direct] [--variant plain|nodefer|defer|best]
 //!   [--seconds S] [--warmup S] [--file PATH]`: 4 KiB random reads, `N`
 //!   tasks each keeping one read in flight through `File::read_at`.
-//!   `defer`: the ring is set up with SINGLE_ISSUER, DEFER_TASKRUN,
-//!   COOP_TASKRUN and TASKRUN_FLAG. `best`: the same ring, and each task reads into its
-//!   lease of a registered `FixedBuffers` table with `Driver::read_fixed`.
-//! - `safe_stack echo|http [--port P] [--variant plain|defer]`: the
+//!   `plain`: `Runtime::new` (which sets the ring up with SINGLE_ISSUER,
+//!   DEFER_TASKRUN and TASKRUN_FLAG where the kernel has them); `nodefer`:
+//!   a ring with no setup flag; `defer`: SINGLE_ISSUER, DEFER_TASKRUN,
+//!   COOP_TASKRUN and TASKRUN_FLAG. `best`: the `defer` ring, and each task
+//!   reads into its lease of a registered `FixedBuffers` table with
+//!   `Driver::read_fixed`.
+//! - `safe_stack echo|http [--port P] [--variant plain|nodefer|defer]`: the
 //!   servers (multishot accept through `TcpListener::incoming`), controlled
 //!   through standard input (`bench_harness::control`).
 
@@ -30,15 +33,20 @@ static ALLOC: CountingAlloc = CountingAlloc;
 
 const STACK: &str = "ring-core";
 
-fn runtime(entries: u32, defer: bool) -> Runtime {
-    let mut b = Builder::new(entries);
-    if defer {
-        // TASKRUN_FLAG makes the kernel say (IORING_SQ_TASKRUN) when
-        // deferred work waits, which the ring checks before each submit-only
-        // enter; without it, a timer's completion waits until the runtime
-        // next blocks, which never happens while reads complete inline.
-        b = b.single_issuer().defer_taskrun().coop_taskrun().taskrun_flag();
-    }
+fn runtime(entries: u32, variant: &str) -> Runtime {
+    let b = match variant {
+        // What a user gets: `Runtime::new` (DEFER_TASKRUN, SINGLE_ISSUER
+        // and TASKRUN_FLAG where the kernel has them).
+        "plain" => return Runtime::new(entries).expect("runtime"),
+        // The ring as it was set up before that default: no setup flag.
+        "nodefer" => Builder::new(entries),
+        // `defer_taskrun` implies TASKRUN_FLAG, which makes the kernel say
+        // (IORING_SQ_TASKRUN) when deferred work waits; the ring checks it
+        // before each submit-only enter. Without it a timer's completion
+        // waits until the runtime next blocks, which never happens while
+        // reads complete inline.
+        _ => Builder::new(entries).defer_taskrun().coop_taskrun(),
+    };
     Runtime::with_ring(b.build().expect("io_uring setup"), Batch::default()).expect("runtime")
 }
 
@@ -68,18 +76,17 @@ fn read(args: &Args) {
     let qd = args.num("--qd", 32).max(1);
     let direct = args.flag("--direct");
     let variant = args.string("--variant", "plain");
-    let (defer, fixed) = match variant.as_str() {
-        "plain" => (false, false),
-        "defer" => (true, false),
-        "best" => (true, true),
-        other => panic!("--variant expects plain, defer or best, got {other}"),
+    let fixed = match variant.as_str() {
+        "plain" | "nodefer" | "defer" => false,
+        "best" => true,
+        other => panic!("--variant expects plain, nodefer, defer or best, got {other}"),
     };
     let warmup = args.secs("--warmup", 1.0);
     let seconds = args.secs("--seconds", 5.0);
     let path = bench_harness::file_arg(args);
     let _keep = bench_harness::prepare_file(&path, direct).expect("the read file");
 
-    let rt = runtime((qd as u32).next_power_of_two().max(256), defer);
+    let rt = runtime((qd as u32).next_power_of_two().max(256), &variant);
     let d = rt.driver().clone();
     let sp = rt.spawner();
     let record = rt
@@ -184,13 +191,11 @@ async fn http(s: TcpStream) -> std::io::Result<()> {
 fn serve(args: &Args, is_http: bool) {
     let addr = bench_harness::listen_addr(args, 7878);
     let variant = args.string("--variant", "plain");
-    let defer = match variant.as_str() {
-        "plain" => false,
-        "defer" => true,
-        other => panic!("--variant expects plain or defer, got {other}"),
-    };
+    if !matches!(variant.as_str(), "plain" | "nodefer" | "defer") {
+        panic!("--variant expects plain, nodefer or defer, got {variant}");
+    }
     control::spawn(Record::new(STACK, &variant, if is_http { "http" } else { "echo" }), args);
-    let rt = runtime(4096, defer);
+    let rt = runtime(4096, &variant);
     let d = rt.driver().clone();
     let sp = rt.spawner();
     rt.block_on(async move {
