@@ -337,6 +337,11 @@ PLANTS = [
      "self.flag(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG)",
      "self.flag(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)", True,
      [("setup_flags", ["cargo", "test", "-q", "-p", "ring-core", "--test", "setup_flags"], {})]),
+    ("the waker cache is not consulted (an allocation per operation when tasks with a stream in flight take turns)",
+     "ring-core/src/ownership/driver/wakers.rs",
+     "        let i = self.cache[cache_slot(w.data())];",
+     "        let i = NO_WAKER;\n        let _ = cache_slot(w.data());", True,
+     [("allocations", ["cargo", "test", "-q", "-p", "ring-core", "--test", "allocations"], {})]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -24,6 +24,8 @@ use ring_core::buf::AlignedBuf;
 use ring_core::driver::Batch;
 use ring_core::fixed::FixedBuffers;
 use ring_core::net::{TcpListener, TcpStream};
+use ring_core::pool::BufferPool;
+use ring_core::register::BufRingConfig;
 use ring_core::{Builder, Runtime};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -188,16 +190,63 @@ async fn http(s: TcpStream) -> std::io::Result<()> {
     }
 }
 
+/// The echo and HTTP connection with a multishot receive into buffers of
+/// a pool the connections share (`--variant multishot`): each received
+/// chunk is copied out of its pool buffer (as a `read` into the caller's
+/// buffer would), and the buffer goes back to the kernel at once.
+async fn serve_multishot(
+    d: ring_core::Driver,
+    s: TcpStream,
+    pool: Rc<BufferPool>,
+    is_http: bool,
+) -> std::io::Result<()> {
+    let mut conn = HttpConn::new();
+    let mut input = Vec::with_capacity(4096);
+    let mut out = Vec::with_capacity(4096);
+    loop {
+        let mut stream = d.recv_pool_multishot(&s, &pool, 0);
+        while let Some(item) = stream.next().await {
+            let buf = match item {
+                Ok(buf) => buf,
+                // The pool ran dry: the data waits in the socket; re-arm.
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => break,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                return Ok(());
+            }
+            input.extend_from_slice(&buf);
+            drop(buf);
+            if is_http {
+                conn.feed_into(&input, &mut out);
+            } else {
+                bench_harness::add_bytes(input.len() as u64);
+                out.extend_from_slice(&input);
+            }
+            input.clear();
+            if !out.is_empty() {
+                let (r, mut o) = s.write_all(out).await;
+                r?;
+                o.clear();
+                out = o;
+            }
+        }
+    }
+}
+
 fn serve(args: &Args, is_http: bool) {
     let addr = bench_harness::listen_addr(args, 7878);
     let variant = args.string("--variant", "plain");
-    if !matches!(variant.as_str(), "plain" | "nodefer" | "defer") {
-        panic!("--variant expects plain, nodefer or defer, got {variant}");
+    if !matches!(variant.as_str(), "plain" | "nodefer" | "defer" | "multishot") {
+        panic!("--variant expects plain, nodefer, defer or multishot, got {variant}");
     }
     control::spawn(Record::new(STACK, &variant, if is_http { "http" } else { "echo" }), args);
     let rt = runtime(4096, &variant);
     let d = rt.driver().clone();
     let sp = rt.spawner();
+    let pool = (variant == "multishot").then(|| {
+        Rc::new(BufferPool::new(&d, BufRingConfig::new(1, 4096).buffers(4096, 4096)).expect("the receive pool"))
+    });
     rt.block_on(async move {
         let listener = TcpListener::bind(&d, addr).await.expect("bind");
         trace_window();
@@ -213,6 +262,13 @@ fn serve(args: &Args, is_http: bool) {
                     }
                 };
                 let _ = s.set_nodelay(true);
+                if let Some(pool) = &pool {
+                    let (d, pool) = (d.clone(), pool.clone());
+                    drop(sp.spawn(async move {
+                        let _ = serve_multishot(d, s, pool, is_http).await;
+                    }));
+                    continue;
+                }
                 drop(sp.spawn(async move {
                     let _ = if is_http { http(s).await } else { echo(s).await };
                 }));

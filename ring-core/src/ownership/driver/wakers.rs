@@ -74,6 +74,24 @@ pub(crate) struct Wakers {
     last: u32,
     /// Wakers with a completion to report, in the order they became due.
     due: Vec<u32>,
+    /// The entry most recently stored or used for a waker whose data pointer
+    /// falls in each slot: how a waker other than the most recent one is
+    /// found (a task with a stream in flight, whose other operations
+    /// interleave with other tasks'), without a clone. A stale or colliding
+    /// slot only costs the clone the table would make without it.
+    cache: [u32; CACHE_SLOTS],
+}
+
+/// Slots of [`Wakers::cache`]: a power of two, above the number of tasks
+/// with operations in flight that a runtime usually has (connections).
+const CACHE_SLOTS: usize = 256;
+
+/// The cache slot of a waker's data pointer (a task's address: the low bits
+/// are alignment, the next ones spread tasks apart).
+#[inline(always)]
+fn cache_slot(data: *const ()) -> usize {
+    let a = data as usize;
+    ((a >> 4) ^ (a >> 12)) & (CACHE_SLOTS - 1)
 }
 
 /// A waker the table let go of, to be dropped once the driver's state is no
@@ -82,7 +100,13 @@ pub(crate) type Retired = Rc<Waker>;
 
 impl Wakers {
     pub(crate) fn new() -> Self {
-        Wakers { entries: Vec::new(), free_head: NO_WAKER, last: NO_WAKER, due: Vec::new() }
+        Wakers {
+            entries: Vec::new(),
+            free_head: NO_WAKER,
+            last: NO_WAKER,
+            due: Vec::new(),
+            cache: [NO_WAKER; CACHE_SLOTS],
+        }
     }
 
     /// Registers one more user of the most recently registered waker if `w`
@@ -91,10 +115,26 @@ impl Wakers {
     /// borrow, then hands to [`register_owned`](Self::register_owned)).
     #[inline]
     pub(crate) fn register_same(&mut self, w: &Waker) -> Option<u32> {
-        let e = self.entries.get_mut(self.last as usize)?;
+        if let Some(e) = self.entries.get_mut(self.last as usize) {
+            if e.wakes_like(w) {
+                e.users += 1;
+                return Some(self.last);
+            }
+        }
+        self.register_cached(w)
+    }
+
+    /// [`register_same`](Self::register_same) for a waker other than the
+    /// most recent one: the entry the cache names for `w`'s data pointer,
+    /// if it still holds a waker that wakes like `w` (a freed entry holds
+    /// none, and a reused one is compared like any other).
+    #[inline(never)]
+    fn register_cached(&mut self, w: &Waker) -> Option<u32> {
+        let i = self.cache[cache_slot(w.data())];
+        let e = self.entries.get_mut(i as usize)?;
         if e.wakes_like(w) {
             e.users += 1;
-            return Some(self.last);
+            return Some(i);
         }
         None
     }
@@ -132,6 +172,9 @@ impl Wakers {
             (self.entries.len() - 1) as u32
         };
         self.last = index;
+        if let Some(e) = self.entries.get(index as usize) {
+            self.cache[cache_slot(e.data)] = index;
+        }
         index
     }
 
@@ -191,25 +234,28 @@ impl Wakers {
 
     /// Removes the user of waker `index` whose operation ended and was
     /// collected (`NO_WAKER` is ignored). As [`unregister`](Self::unregister),
-    /// except that a waker losing its last user here becomes the most
-    /// recent one, and is kept: the task that collects an operation is the
-    /// one most likely to start the next, in the same poll (a connection's
-    /// task reads, then writes, then reads again). When many tasks take
-    /// turns, the most recently *registered* waker is another task's by
-    /// then, and without this each operation would clone its task's waker
-    /// and store it anew (an allocation for its shared cell). The waker
-    /// this one replaces as the most recent, if nobody uses it, is
-    /// returned, to be dropped outside the driver's borrow.
+    /// except that the waker becomes the most recent one, and is kept even
+    /// if that was its last user: the task that collects an operation is
+    /// the one most likely to start the next, in the same poll (a
+    /// connection's task reads, then writes, then reads again). When many
+    /// tasks take turns, the most recently *registered* waker is another
+    /// task's by then, and without this each operation would clone its
+    /// task's waker and store it anew (an allocation for its shared cell),
+    /// whether the task had no other operation in flight or kept one (a
+    /// multishot receive) that still uses the waker. The waker this one
+    /// replaces as the most recent, if nobody uses it, is returned, to be
+    /// dropped outside the driver's borrow.
     #[inline]
     #[must_use = "drop the waker outside the driver's borrow"]
     pub(crate) fn release(&mut self, index: u32) -> Option<Retired> {
         let e = self.entries.get_mut(index as usize)?;
         debug_assert!(e.users > 0, "releasing a waker nobody uses");
         e.users -= 1;
-        if e.users > 0 {
-            return None;
+        if e.users == 0 {
+            // Its due mark (if any) goes: nobody is left to wake.
+            e.due = false;
         }
-        e.due = false;
+        self.cache[cache_slot(e.data)] = index;
         let previous = core::mem::replace(&mut self.last, index);
         if previous == index {
             return None;
@@ -383,6 +429,24 @@ mod tests {
         retired.clear();
         assert_eq!(Arc::strong_count(&ca), 2);
         assert_eq!(Arc::strong_count(&cb), 2);
+    }
+
+    #[test]
+    fn a_waker_still_used_by_a_stream_is_found_for_its_tasks_next_operation() {
+        let (wa, wb) =
+            (Waker::from(Arc::new(Count(AtomicUsize::new(0)))), Waker::from(Arc::new(Count(AtomicUsize::new(0)))));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        // Task a keeps a stream in flight and starts an operation; task b
+        // registers after it.
+        let stream = register(&mut t, &wa, &mut retired);
+        assert_eq!(t.register_same(&wa), Some(stream));
+        register(&mut t, &wb, &mut retired);
+        // a collects its operation; the stream still uses the waker, and a's
+        // next operation finds it without a clone or a second entry.
+        assert!(t.release(stream).is_none());
+        assert_eq!(t.register_same(&wa), Some(stream));
+        assert_eq!(t.entries.iter().filter(|e| e.waker.is_some()).count(), 2);
     }
 
     #[test]
