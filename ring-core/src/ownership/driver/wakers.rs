@@ -255,11 +255,11 @@ impl Wakers {
             // Its due mark (if any) goes: nobody is left to wake.
             e.due = false;
         }
-        self.cache[cache_slot(e.data)] = index;
-        let previous = core::mem::replace(&mut self.last, index);
-        if previous == index {
+        if index == self.last {
             return None;
         }
+        self.cache[cache_slot(e.data)] = index;
+        let previous = core::mem::replace(&mut self.last, index);
         self.free_if_idle(previous)
     }
 
