@@ -18,6 +18,8 @@
 pub mod adapters;
 pub mod buf;
 pub mod builder;
+pub mod channel;
+pub mod compat;
 pub mod cqueue;
 pub mod driver;
 pub mod error;
@@ -40,10 +42,14 @@ pub mod pool;
 pub mod probe;
 pub mod register;
 pub mod ring;
+pub mod select;
+pub mod semaphore;
 pub mod shared_fd;
 pub mod squeue;
 pub mod submit;
 pub mod sync;
+pub mod task;
+pub mod time;
 pub mod types;
 
 pub use builder::Builder;

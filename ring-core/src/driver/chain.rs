@@ -131,17 +131,23 @@ impl<K: Kernel> Driver<K> {
     /// kernel cancels the rest with `-ECANCELED`. With
     /// [`Chain::hard`], the rest run even after a failed result.
     pub fn chain(&self) -> Chain<K> {
+        Chain::new(self.shared.clone())
+    }
+}
+
+impl<K: Kernel> Chain<K> {
+    /// An empty chain on the driver of `shared` (for ring-core's own
+    /// futures, which hold the shared state rather than a `Driver`).
+    pub(crate) fn new(shared: Rc<Shared<K>>) -> Self {
         Chain {
             id: CHAIN_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            shared: self.shared.clone(),
+            shared,
             members: Vec::new(),
             hard: false,
             has_128: false,
         }
     }
-}
 
-impl<K: Kernel> Chain<K> {
     /// Appends `op` to the chain.
     pub fn push<T: Operation>(&mut self, op: T) -> Link<T> {
         let position = self.members.len();
@@ -249,6 +255,7 @@ impl<K: Kernel> Future for StartChain<K> {
         if let Some(error) = self.refused.take() {
             return Poll::Ready(Err(ChainRefused { error, chain }));
         }
+        self.shared.attend.check();
         // A member that may not start on this ring (it names a resource of
         // another) refuses the whole chain, before anything reaches the
         // kernel.

@@ -277,6 +277,9 @@ pub(crate) struct Inner<K: Kernel> {
     /// The strategy never submits before the driver parks, so it need not
     /// be asked after every SQE.
     submit_at_park_only: bool,
+    /// External loops driving this driver ([`crate::compat::ExternalLoop`]);
+    /// while there is one, every SQE is submitted as it is written.
+    external: u32,
     /// Wakers to call once the borrow of `Inner` is released (besides the
     /// due ones in `t.wakers`): waiters for a credit.
     to_wake: Vec<Waker>,
@@ -412,6 +415,12 @@ pub(crate) struct Shared<K: Kernel> {
     /// table registered with the ring, if one is: its slots belong to
     /// direct descriptors, and `files_update` may not replace them.
     pub(crate) reserved_files: Rc<Cell<Option<(u32, u32)>>>,
+    /// Who drives this driver, and how operations started while nothing
+    /// does are detected (see `crate::compat`).
+    pub(crate) attend: crate::compat::Attendance,
+    /// Whether the kernel has `IORING_OP_LINK_TIMEOUT` (probed once, by the
+    /// first operation given a deadline).
+    pub(crate) link_timeouts: Cell<Option<bool>>,
 }
 
 /// The safe io_uring driver. Cheap to clone (a reference-counted handle);
@@ -471,6 +480,7 @@ impl<K: Kernel> Driver<K> {
             next_ticket: 0,
             cancel_backlog: VecDeque::new(),
             submit_at_park_only: strategy.submits_only_at_park(),
+            external: 0,
             strategy: Box::new(strategy),
             to_wake: Vec::new(),
             woken_at_teardown: Vec::new(),
@@ -489,6 +499,8 @@ impl<K: Kernel> Driver<K> {
                 panicked: Cell::new(None),
                 ring: id,
                 reserved_files: Rc::new(Cell::new(None)),
+                attend: crate::compat::Attendance::default(),
+                link_timeouts: Cell::new(None),
             }),
         }
     }
@@ -701,6 +713,44 @@ impl<K: Kernel> Shared<K> {
         inner.ring.as_mut().map(f)
     }
 
+    /// Whether the kernel can put a linked timeout on an operation (probed
+    /// once; `false` if the probe fails or the driver is shut down, which
+    /// only costs the explicit-cancel path).
+    pub(crate) fn has_link_timeouts(&self) -> bool {
+        if let Some(known) = self.link_timeouts.get() {
+            return known;
+        }
+        let Some(probe) = self.try_with_ring_mut(|r| crate::Probe::new(r)) else { return false };
+        let known = probe.is_ok_and(|p| p.supported(ring_sys::IORING_OP_LINK_TIMEOUT));
+        self.link_timeouts.set(Some(known));
+        known
+    }
+
+    /// Marks the driver as driven (a runtime's `block_on` runs it).
+    pub(crate) fn mark_driven(&self) {
+        self.attend.mark();
+    }
+
+    /// Registers (or unregisters) an external loop: while one exists, every
+    /// SQE is submitted as it is written. Only an operation's own `prepare`
+    /// runs inside the driver's borrow (no safe foreign code does), so the
+    /// state is always free here in practice; if it is not, nothing
+    /// changes (the driver keeps its strategy, which is always correct).
+    pub(crate) fn set_external_loop(&self, on: bool) {
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            if on {
+                inner.external += 1;
+            } else {
+                inner.external = inner.external.saturating_sub(1);
+            }
+            inner.submit_at_park_only = inner.external == 0 && inner.strategy.submits_only_at_park();
+            if on {
+                // What was written before the loop came is submitted now.
+                inner.maybe_submit();
+            }
+        }
+    }
+
     /// Whether [`run_side_work`](Self::run_side_work) has anything to do.
     #[inline]
     fn has_side_work(&self) -> bool {
@@ -850,6 +900,7 @@ impl<K: Kernel> Shared<K> {
     /// recorded its claim.
     #[inline]
     pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
+        self.attend.check();
         // A constant `None` for operations that name no ring-bound
         // resource; one comparison of ring ids for those that do.
         if let Some(errno) = op.refuse(self.ring) {
@@ -1099,6 +1150,7 @@ impl<K: Kernel> Shared<K> {
     /// foreign code the driver ran (here, or kept from earlier) is re-raised
     /// once everything else ran.
     fn turn(&self, wait: bool, timeout: Option<Duration>) -> io::Result<()> {
+        self.attend.mark();
         self.run_deferred();
         let r = match self.inner.try_borrow_mut() {
             Ok(mut inner) => inner.turn(wait, timeout),
@@ -1783,7 +1835,7 @@ impl<K: Kernel> Inner<K> {
     fn maybe_submit(&mut self) {
         let Some(ring) = self.ring.as_mut() else { return };
         let unsubmitted = ring.sq.len();
-        if self.strategy.submit_now(unsubmitted) {
+        if self.external > 0 || self.strategy.submit_now(unsubmitted) {
             self.t.stats.enters += 1;
             if let Err(e) = ring.submit() {
                 // The entries stay published; the next turn submits them.
