@@ -113,15 +113,21 @@ impl<A: Future + Unpin, B: Future + Unpin> Future for Race<A, B> {
     type Output = Either<(A::Output, B), (A, B::Output)>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Polled after it resolved: stays pending.
-        let Some((mut a, mut b)) = self.both.take() else { return Poll::Pending };
-        if let Poll::Ready(out) = Pin::new(&mut a).poll(cx) {
-            return Poll::Ready(Either::Left((out, b)));
+        // Polled after it resolved: stays pending. Both are polled where
+        // they lie, so a poll that unwinds loses neither.
+        let Some((a, b)) = self.both.as_mut() else { return Poll::Pending };
+        if let Poll::Ready(out) = Pin::new(a).poll(cx) {
+            return match self.both.take() {
+                Some((_, b)) => Poll::Ready(Either::Left((out, b))),
+                None => Poll::Pending,
+            };
         }
-        if let Poll::Ready(out) = Pin::new(&mut b).poll(cx) {
-            return Poll::Ready(Either::Right((a, out)));
+        if let Poll::Ready(out) = Pin::new(b).poll(cx) {
+            return match self.both.take() {
+                Some((a, _)) => Poll::Ready(Either::Right((a, out))),
+                None => Poll::Pending,
+            };
         }
-        self.both = Some((a, b));
         Poll::Pending
     }
 }
@@ -137,17 +143,25 @@ impl<A: Future + Unpin, B: Future + Unpin, C: Future + Unpin> Future for Race3<A
     type Output = Either3<(A::Output, B, C), (A, B::Output, C), (A, B, C::Output)>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some((mut a, mut b, mut c)) = self.all.take() else { return Poll::Pending };
-        if let Poll::Ready(out) = Pin::new(&mut a).poll(cx) {
-            return Poll::Ready(Either3::First((out, b, c)));
+        let Some((a, b, c)) = self.all.as_mut() else { return Poll::Pending };
+        if let Poll::Ready(out) = Pin::new(a).poll(cx) {
+            return match self.all.take() {
+                Some((_, b, c)) => Poll::Ready(Either3::First((out, b, c))),
+                None => Poll::Pending,
+            };
         }
-        if let Poll::Ready(out) = Pin::new(&mut b).poll(cx) {
-            return Poll::Ready(Either3::Second((a, out, c)));
+        if let Poll::Ready(out) = Pin::new(b).poll(cx) {
+            return match self.all.take() {
+                Some((a, _, c)) => Poll::Ready(Either3::Second((a, out, c))),
+                None => Poll::Pending,
+            };
         }
-        if let Poll::Ready(out) = Pin::new(&mut c).poll(cx) {
-            return Poll::Ready(Either3::Third((a, b, out)));
+        if let Poll::Ready(out) = Pin::new(c).poll(cx) {
+            return match self.all.take() {
+                Some((a, b, _)) => Poll::Ready(Either3::Third((a, b, out))),
+                None => Poll::Pending,
+            };
         }
-        self.all = Some((a, b, c));
         Poll::Pending
     }
 }

@@ -73,17 +73,21 @@ impl<T> Sender<T> {
     /// ```
     pub fn send(mut self, v: T) -> Result<(), T> {
         let Some(inner) = self.inner.take() else { return Err(v) };
-        if inner.rx_closed.get() {
-            return Err(v);
-        }
-        inner.value.set(Some(v));
+        let result = if inner.rx_closed.get() {
+            Err(v)
+        } else {
+            inner.value.set(Some(v));
+            Ok(())
+        };
+        // Either way the sender is done: a receiver still polled after
+        // closing learns it.
         inner.tx_done.set(true);
         let w = inner.rx_waker.take();
         drop(inner);
         if let Some(w) = w {
             w.wake();
         }
-        Ok(())
+        result
     }
 
     /// Whether the receiver is gone or closed (a send would fail).

@@ -34,7 +34,7 @@ pub mod tokio;
 use crate::driver::Driver;
 use crate::executor::context;
 use crate::kernel::{Kernel, Linux};
-use core::cell::Cell;
+use core::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
@@ -45,6 +45,10 @@ pub(crate) struct Attendance {
     /// Set for good once anything drives the driver: a turn (`park`,
     /// `poll`), a runtime's `block_on`, an external loop.
     driven: Cell<bool>,
+    /// The eventfds of the external loops, signalled when the driver is
+    /// torn down (no completion would signal them again), so that a loop
+    /// waiting on one turns once more and sees the driver gone.
+    loops: RefCell<Vec<Rc<OwnedFd>>>,
 }
 
 /// Whether the note was printed in this process.
@@ -69,6 +73,31 @@ impl Attendance {
     pub(crate) fn check(&self) {
         if !self.driven.get() {
             Self::undriven();
+        }
+    }
+
+    fn add_loop(&self, efd: &Rc<OwnedFd>) {
+        self.loops.borrow_mut().push(efd.clone());
+    }
+
+    fn remove_loop(&self, efd: &Rc<OwnedFd>) {
+        let removed: Vec<_> = {
+            let mut loops = self.loops.borrow_mut();
+            let (gone, kept) = core::mem::take(&mut *loops).into_iter().partition(|l| Rc::ptr_eq(l, efd));
+            *loops = kept;
+            gone
+        };
+        drop(removed);
+    }
+
+    /// At teardown: signals every external loop's eventfd.
+    pub(crate) fn torn_down(&self) {
+        let Ok(loops) = self.loops.try_borrow() else { return };
+        for efd in loops.iter() {
+            let one = 1u64;
+            // SAFETY: writes 8 bytes from a live u64 to an eventfd the
+            // loop's `Rc` keeps open.
+            unsafe { libc::write(efd.as_raw_fd(), (&raw const one).cast(), 8) };
         }
     }
 
@@ -122,7 +151,7 @@ impl Attendance {
 /// ```
 pub struct ExternalLoop<K: Kernel = Linux> {
     driver: Driver<K>,
-    efd: OwnedFd,
+    efd: Rc<OwnedFd>,
     _current: Option<context::Guard>,
 }
 
@@ -140,11 +169,14 @@ impl<K: Kernel + 'static> ExternalLoop<K> {
         let raw = efd.as_raw_fd();
         match driver.ring_mut(|ring| ring.register_eventfd(raw)) {
             Some(Ok(())) => {}
-            Some(Err(e)) => return Err(e.into()),
+            // The kernel's answer as is (`EBUSY`: the ring has an eventfd).
+            Some(Err(e)) => return Err(e.errno().map_or_else(|| e.into(), |n| io::Error::from_raw_os_error(n.raw()))),
             None => return Err(io::Error::from_raw_os_error(libc::ECANCELED)),
         }
+        let efd = Rc::new(efd);
         driver.shared.set_external_loop(true);
         driver.shared.attend.mark();
+        driver.shared.attend.add_loop(&efd);
         let current = context::enter(context::Entry { spawner: None, driver: Rc::new(driver.clone()), blocking: None });
         Ok(ExternalLoop { driver: driver.clone(), efd, _current: Some(current) })
     }
@@ -184,6 +216,7 @@ impl<K: Kernel> Drop for ExternalLoop<K> {
         // own reference anyway); nothing to do if the driver is shut down.
         let _ = self.driver.ring_mut(|ring| ring.unregister_eventfd());
         self.driver.shared.set_external_loop(false);
+        self.driver.shared.attend.remove_loop(&self.efd);
     }
 }
 

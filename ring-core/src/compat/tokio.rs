@@ -87,15 +87,19 @@ impl<K: Kernel + 'static> Future for Drive<K> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
-            match core::mem::replace(&mut self.state, State::Done) {
+            let afd = match &mut self.state {
                 State::Done => return Poll::Ready(Ok(())),
-                State::Failed(e) => return Poll::Ready(Err(e)),
-                State::Ready(ext) => {
+                State::Failed(_) => {
+                    let State::Failed(e) = core::mem::replace(&mut self.state, State::Done) else { continue };
+                    return Poll::Ready(Err(e));
+                }
+                State::Ready(_) => {
                     if ::tokio::runtime::Handle::try_current().is_err() {
                         return Poll::Ready(Err(io::Error::other(
                             "ring_core::compat::tokio::drive must be polled inside a tokio runtime",
                         )));
                     }
+                    let State::Ready(ext) = core::mem::replace(&mut self.state, State::Done) else { continue };
                     // tokio panics if its runtime has no I/O driver (built
                     // without `enable_io`); that is turned into an error here.
                     let registered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
@@ -116,46 +120,45 @@ impl<K: Kernel + 'static> Future for Drive<K> {
                             )))
                         }
                     }
+                    continue;
                 }
-                State::Running(afd) => {
-                    // Turn first (submit, reap, wake), then wait for the
-                    // next completion's signal. Readiness is cleared
-                    // before the turn that follows it, so a completion
-                    // posted after the turn's read of the eventfd signals
-                    // it again.
-                    let ext = &afd.get_ref().0;
-                    if let Err(e) = ext.turn() {
-                        return Poll::Ready(Err(e));
+                State::Running(afd) => afd,
+            };
+            // Turn first (submit, reap, wake), then wait for the next
+            // completion's signal. Readiness is cleared before the turn that
+            // follows it, so a completion posted after the turn's read of
+            // the eventfd signals it again. The loop stays in place if the
+            // turn re-raises a panic of foreign code (a waker).
+            let ext = &afd.get_ref().0;
+            let step = match ext.turn() {
+                Err(e) => Err(e),
+                Ok(()) if ext.driver().teardown_report().is_some() => Ok(true),
+                Ok(()) => match afd.poll_read_ready(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(mut guard)) => {
+                        guard.clear_ready();
+                        Ok(false)
                     }
-                    if ext.driver().teardown_report().is_some() {
-                        return Poll::Ready(Ok(()));
-                    }
-                    let polled = afd.poll_read_ready(cx);
-                    let result = match polled {
-                        Poll::Pending => None,
-                        Poll::Ready(Ok(mut guard)) => {
-                            guard.clear_ready();
-                            Some(Ok(()))
-                        }
-                        Poll::Ready(Err(e)) => Some(Err(e)),
-                    };
-                    match result {
-                        None => {
-                            self.state = State::Running(afd);
-                            return Poll::Pending;
-                        }
-                        Some(Ok(())) => {
-                            // Readable: turn again at the next poll, after
-                            // the tasks already woken have run (a busy ring
-                            // does not starve them).
-                            self.state = State::Running(afd);
-                            cx.waker().wake_by_ref();
-                            return Poll::Pending;
-                        }
-                        Some(Err(e)) => return Poll::Ready(Err(e)),
-                    }
+                    Poll::Ready(Err(e)) => Err(e),
+                },
+            };
+            return match step {
+                // Readable: turn again at the next poll, after the tasks
+                // already woken have run (a busy ring does not starve them).
+                Ok(false) => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
                 }
-            }
+                // Shut down: nothing left to drive.
+                Ok(true) => {
+                    self.state = State::Done;
+                    Poll::Ready(Ok(()))
+                }
+                Err(e) => {
+                    self.state = State::Done;
+                    Poll::Ready(Err(e))
+                }
+            };
         }
     }
 }

@@ -891,6 +891,7 @@ impl<K: Kernel> Shared<K> {
         if teardown && !inner.closed {
             let report = inner.teardown(self.deadline.get());
             self.last_teardown.set(Some(report));
+            self.attend.torn_down();
         }
     }
 
@@ -1179,6 +1180,8 @@ impl<K: Kernel> Shared<K> {
             }
         };
         self.last_teardown.set(Some(report));
+        // External loops wait for a signal no completion will give now.
+        self.attend.torn_down();
         if explicit {
             self.settle();
         } else {

@@ -257,24 +257,24 @@ impl<T: Operation, K: Kernel> Future for WithDeadline<T, K> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        // Every future the state holds is polled where it lies: a poll that
+        // unwinds (a waker's `clone` panicking inside the driver) leaves the
+        // claims in place, and the next poll goes on from there.
         loop {
-            match core::mem::replace(&mut this.state, State::Done) {
-                State::Init(op, at) => this.state = this.begin(op, at),
-                State::Plain(mut op) => {
-                    return match Pin::new(&mut op).poll(cx) {
-                        Poll::Ready(out) => Poll::Ready(Timed::Completed(out)),
-                        Poll::Pending => {
-                            this.state = State::Plain(op);
-                            Poll::Pending
-                        }
-                    };
+            match &mut this.state {
+                State::Init(..) => {
+                    let State::Init(op, at) = core::mem::replace(&mut this.state, State::Done) else { continue };
+                    this.state = this.begin(op, at);
                 }
-                State::Starting { mut start, op, timer, at } => match Pin::new(&mut start).poll(cx) {
-                    Poll::Pending => {
-                        this.state = State::Starting { start, op, timer, at };
-                        return Poll::Pending;
-                    }
+                State::Plain(op) => {
+                    let Poll::Ready(out) = Pin::new(op).poll(cx) else { return Poll::Pending };
+                    this.state = State::Done;
+                    return Poll::Ready(Timed::Completed(out));
+                }
+                State::Starting { start, op, timer, at } => match Pin::new(start).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(mut started)) => {
+                        let (op, timer) = (*op, *timer);
                         this.state =
                             State::Linked { op: started.take(op), out: None, timer: started.take(timer), fired: None };
                     }
@@ -282,8 +282,10 @@ impl<T: Operation, K: Kernel> Future for WithDeadline<T, K> {
                         // The ring cannot take the chain (a 128-byte
                         // operation, an SQ too small, ...): nothing reached
                         // the kernel; the operation races a timer instead.
+                        let (op, at) = (*op, *at);
                         let Some(Raw(value)) = refused.take(op) else {
                             // Not reached: the chain gives back what it took.
+                            this.state = State::Done;
                             return Poll::Pending;
                         };
                         drop(refused);
@@ -292,11 +294,11 @@ impl<T: Operation, K: Kernel> Future for WithDeadline<T, K> {
                         this.state = State::Racing { op, timer };
                     }
                 },
-                State::Linked { mut op, mut out, mut timer, mut fired } => {
+                State::Linked { op, out, timer, fired } => {
                     if let Some(o) = op.as_mut() {
                         if let Poll::Ready(v) = Pin::new(o).poll(cx) {
-                            out = Some(v);
-                            op = None;
+                            *out = Some(v);
+                            *op = None;
                         }
                     }
                     if let Some(t) = timer.as_mut() {
@@ -305,46 +307,41 @@ impl<T: Operation, K: Kernel> Future for WithDeadline<T, K> {
                             // the kernel disarmed the timer. Anything else
                             // (`-ETIME`, or the outcome of its attempt to
                             // cancel the operation) means it fired.
-                            fired = Some(res != -libc::ECANCELED);
-                            timer = None;
+                            *fired = Some(res != -libc::ECANCELED);
+                            *timer = None;
                         }
                     }
-                    match (out, fired) {
-                        (Some((v, res)), Some(fired)) => {
-                            return Poll::Ready(if fired && is_cancellation(res) {
-                                Timed::TimedOut(v)
-                            } else {
-                                Timed::Completed(v)
-                            });
-                        }
-                        (out, fired) => {
-                            this.state = State::Linked { op, out, timer, fired };
-                            return Poll::Pending;
-                        }
+                    if out.is_none() || fired.is_none() {
+                        return Poll::Pending;
                     }
+                    let State::Linked { out: Some((v, res)), fired: Some(fired), .. } =
+                        core::mem::replace(&mut this.state, State::Done)
+                    else {
+                        return Poll::Pending;
+                    };
+                    return Poll::Ready(if fired && is_cancellation(res) {
+                        Timed::TimedOut(v)
+                    } else {
+                        Timed::Completed(v)
+                    });
                 }
-                State::Racing { mut op, mut timer } => {
-                    if let Poll::Ready(v) = Pin::new(&mut op).poll(cx) {
+                State::Racing { op, timer } => {
+                    if let Poll::Ready(v) = Pin::new(op).poll(cx) {
                         // The timer is dropped (orphaned: the driver
                         // cancels it).
+                        this.state = State::Done;
                         return Poll::Ready(Timed::Completed(v));
                     }
-                    match Pin::new(&mut timer).poll(cx) {
-                        Poll::Ready(_) => this.state = State::Cancelling(op.cancel()),
-                        Poll::Pending => {
-                            this.state = State::Racing { op, timer };
-                            return Poll::Pending;
-                        }
+                    if Pin::new(timer).poll(cx).is_pending() {
+                        return Poll::Pending;
                     }
+                    let State::Racing { op, .. } = core::mem::replace(&mut this.state, State::Done) else { continue };
+                    this.state = State::Cancelling(op.cancel());
                 }
-                State::Cancelling(mut c) => {
-                    return match Pin::new(&mut c).poll(cx) {
-                        Poll::Ready(out) => Poll::Ready(out.into()),
-                        Poll::Pending => {
-                            this.state = State::Cancelling(c);
-                            Poll::Pending
-                        }
-                    };
+                State::Cancelling(c) => {
+                    let Poll::Ready(out) = Pin::new(c).poll(cx) else { return Poll::Pending };
+                    this.state = State::Done;
+                    return Poll::Ready(out.into());
                 }
                 // Polled after it resolved: stays pending.
                 State::Done => return Poll::Pending,

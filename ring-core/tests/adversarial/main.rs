@@ -4,10 +4,12 @@
 //!
 //! Run with `cargo test -p ring-core --test adversarial`.
 
+mod deadlines_lose_no_buffer;
 mod descriptors_outlive_their_operations;
 mod hostile;
 mod hostile_wakers;
 mod join_handles;
+mod permits_and_channels_survive_foreign_code;
 mod poll_readers_never_lend_their_buffers;
 mod registered_ring_index;
 mod resources_bound_to_their_ring;
