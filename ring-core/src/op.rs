@@ -188,6 +188,43 @@ impl<T: Operation, K: Kernel> Op<T, K> {
         CancelOp { op: self }
     }
 
+    /// The operation's value, if it has not been polled yet (so it never
+    /// reached the kernel); otherwise the future back. For putting an
+    /// operation built by a [`Driver`] method into a linked chain
+    /// ([`crate::driver::Chain::push`]), which keeps the checks the method
+    /// made.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// rt.block_on(async move {
+    ///     let mut chain = d.chain();
+    ///     let nop = chain.push(d.nop().into_operation().expect("not polled yet"));
+    ///     let timer = chain.push(ring_core::ops::LinkTimeout::new(Duration::from_secs(1)));
+    ///     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+    ///     started.take(nop).unwrap().await?;
+    ///     assert!(!started.take(timer).unwrap().await?, "the nop finished first");
+    ///     Ok::<(), std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn into_operation(mut self) -> Result<T, Self> {
+        match core::mem::replace(&mut self.state, OpState::Finished) {
+            OpState::Waiting { op, ticket } if !self.cancel => {
+                // Its place in the queue for a credit, if it had one, is
+                // given up; the future is dropped as finished.
+                self.shared.forget_ticket(ticket);
+                Ok(op)
+            }
+            other => {
+                self.state = other;
+                Err(self)
+            }
+        }
+    }
+
     /// The `user_data` of the operation once submitted (for cancelling it
     /// from another operation).
     pub fn user_data(&self) -> Option<u64> {

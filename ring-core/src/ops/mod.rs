@@ -14,6 +14,7 @@
 //! request (see [`crate::shared_fd`]).
 
 mod bufsel;
+mod constructors;
 mod direct;
 mod fixed_vec;
 mod fs;
