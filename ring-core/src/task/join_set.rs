@@ -198,6 +198,31 @@ impl<T: 'static> JoinSet<T> {
         JoinNext { set: self }
     }
 
+    /// The outcome of a task that has finished, if one has, without
+    /// waiting (`None` also when the set is empty).
+    ///
+    /// ```
+    /// use ring_core::task::JoinSet;
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     set.spawn(async { 1 });
+    ///     assert!(set.try_join_next().is_none(), "not run yet");
+    ///     ring_core::task::yield_now().await;
+    ///     assert_eq!(set.try_join_next().unwrap().unwrap(), 1);
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        loop {
+            let index = self.ready.lock().unwrap_or_else(|e| e.into_inner()).queue.pop_front()?;
+            if let Some(out) = self.poll_member(index) {
+                return Some(out);
+            }
+        }
+    }
+
     /// [`join_next`](Self::join_next) as a poll function.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         loop {
