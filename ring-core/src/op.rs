@@ -175,6 +175,17 @@ pub struct Op<T: Operation, K: Kernel = Linux> {
 
 impl<T: Operation, K: Kernel> Unpin for Op<T, K> {}
 
+impl<T: Operation, K: Kernel> core::fmt::Debug for Op<T, K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = match self.state {
+            OpState::Waiting { .. } => "not started",
+            OpState::Submitted { .. } => "in flight",
+            OpState::Finished => "finished",
+        };
+        f.debug_struct("Op").field("operation", &core::any::type_name::<T>()).field("state", &state).finish()
+    }
+}
+
 impl<T: Operation, K: Kernel> Op<T, K> {
     pub(crate) fn new(driver: &Driver<K>, op: T) -> Self {
         Op { shared: driver.shared.clone(), state: OpState::Waiting { op, ticket: None }, cancel: false }

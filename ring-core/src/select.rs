@@ -24,9 +24,9 @@
 //! let buf = rt.block_on(async move {
 //!     let read = d.recv(&a, Vec::with_capacity(512), 0);
 //!     match race(read, d.sleep(Duration::from_millis(10))).await {
-//!         Either::Left(((res, buf), _timer)) => { res?; Ok(buf) }
+//!         Either::Left(((res, buf), _timer)) => res.map(|_| buf),
 //!         // The timer won: cancel the read and take its buffer back.
-//!         Either::Right((read, _)) => Ok(read.cancel().await.into_inner().1),
+//!         Either::Right((read, _)) => Ok::<_, std::io::Error>(read.cancel().await.into_inner().1),
 //!     }
 //! })?;
 //! let buf: Vec<u8> = buf?;
@@ -82,7 +82,7 @@ where
 ///     let fast = d.sleep(Duration::from_millis(1));
 ///     let never = std::future::pending::<()>();
 ///     match race3(slow, fast, never).await {
-///         Either3::Second((_, slow, _)) => {
+///         Either3::Second((slow, _, _)) => {
 ///             // The loser's kernel timer is cancelled explicitly.
 ///             assert!(slow.cancel().await.was_cancelled());
 ///             2

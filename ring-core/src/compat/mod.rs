@@ -1,14 +1,14 @@
 //! Driving a ring from another event loop: an [`ExternalLoop`] gives the
 //! loop a descriptor to wait on ([`fd`](ExternalLoop::fd)) and a
 //! non-blocking [`turn`](ExternalLoop::turn) to call when it is readable;
-//! with the `tokio` feature, [`tokio::drive`] does both inside a tokio
+//! with the `tokio` feature, `compat::tokio::drive` does both inside a tokio
 //! runtime. Guides: [`crate::guide::tokio`], [`crate::guide::epoll`].
 //!
 //! # Who drives a driver
 //!
 //! An operation makes progress only while something enters the ring for
 //! its driver: [`Runtime::block_on`](crate::Runtime::block_on), an
-//! [`ExternalLoop`] (or [`tokio::drive`]), or a loop of the caller's own
+//! [`ExternalLoop`] (or `compat::tokio::drive`), or a loop of the caller's own
 //! calling [`Driver::park`] / [`Driver::poll`]. An operation awaited under
 //! another executor with none of these (`#[tokio::main]` with a bare
 //! `Driver`) would wait forever, since nobody reaps its completion.

@@ -508,6 +508,8 @@ unsafe impl Operation for FixedFdInstall {
     }
 }
 
+/// File-system calls, extended attributes, advice, pipes and the file
+/// table.
 impl<K: Kernel> Driver<K> {
     /// `renameat2(2)` (`IORING_OP_RENAMEAT`, 5.11); each path is relative
     /// to its directory ([`At::CWD`] or `&dir`, kept open until the

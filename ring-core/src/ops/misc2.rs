@@ -474,6 +474,8 @@ unsafe impl Operation for UringCmd128 {
     }
 }
 
+/// Probing, processes, futexes, messages between rings, device commands
+/// and legacy provided buffers.
 impl<K: Kernel> Driver<K> {
     /// What the kernel behind this driver supports.
     pub fn probe(&self) -> crate::Result<Probe> {

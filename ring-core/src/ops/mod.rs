@@ -86,6 +86,8 @@ use core::time::Duration;
 use std::ffi::CString;
 use std::os::fd::OwnedFd;
 
+/// Reading and writing, opening and closing files, timers, multishot
+/// readiness and zero-copy sends.
 impl<K: Kernel> Driver<K> {
     /// `IORING_OP_NOP`: completes with 0.
     pub fn nop(&self) -> Op<Nop, K> {

@@ -13,7 +13,7 @@
 //! running on the calling thread when they are first polled (not when they
 //! are created): the runtime in [`Runtime::block_on`](crate::Runtime::block_on),
 //! or a driver driven by an external loop ([`crate::compat::ExternalLoop`],
-//! [`crate::compat::tokio::drive`]). The `_in` constructors
+//! `compat::tokio::drive`, feature `tokio`). The `_in` constructors
 //! ([`Sleep::new_in`], [`Timeout::new_in`], [`Interval::new_in`]) name the
 //! driver instead, for loops of one's own.
 //!
