@@ -133,7 +133,7 @@ impl<K: Kernel> Ring<K> {
     /// Returns how many requests were canceled without waiting (for `all`
     /// and `any`; 0 or 1 otherwise, and 0 after a wait). Nothing to cancel
     /// is an error with ENOENT; a timeout, ETIME.
-    pub fn cancel_sync(&self, what: &CancelBuilder, timeout: Option<Duration>) -> Result<u32> {
+    pub fn cancel_sync(&self, what: &CancelBuilder, timeout: Option<Duration>) -> Result<u32, crate::Error> {
         if what.flags & IORING_ASYNC_CANCEL_FD != 0 && what.flags & IORING_ASYNC_CANCEL_FD_FIXED == 0 && what.fd < 0 {
             return Err(Error::BadFd(what.fd));
         }
