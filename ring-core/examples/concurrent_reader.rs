@@ -177,7 +177,7 @@ mod tests {
         let rt = Runtime::new(64).unwrap();
         let d = rt.driver().clone();
         let (outcomes, peak) = rt.block_on(read_all(&d, paths, 3, Duration::from_millis(200))).unwrap();
-        assert!(peak <= 3 && peak >= 1, "peak {peak}");
+        assert!((1..=3).contains(&peak), "peak {peak}");
         assert!(matches!(outcomes[7], Outcome::TimedOut), "{:?}", outcomes[7]);
         assert!(matches!(outcomes[21], Outcome::Failed(ref e) if e.kind() == io::ErrorKind::NotFound));
         for (i, o) in outcomes.iter().enumerate().filter(|(i, _)| *i != 7 && *i != 21) {
