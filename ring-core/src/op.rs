@@ -194,6 +194,25 @@ impl<T: Operation, K: Kernel> Op<T, K> {
     /// Asks the kernel to cancel the operation and resolves to its output
     /// together with whether it ran or was cancelled. Cancelling an
     /// operation that already completed returns the completed result.
+    /// Unlike dropping the future (which orphans the operation: the driver
+    /// cancels it and drops its buffers once the kernel is done), this
+    /// gives the buffers back.
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Waker};
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let mut recv = d.recv(&std::rc::Rc::new(a), Vec::with_capacity(64), 0);
+    /// // In the kernel, waiting for data that never comes.
+    /// assert!(std::pin::Pin::new(&mut recv).poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    /// let c = rt.block_on(recv.cancel())?;
+    /// assert!(c.was_cancelled());
+    /// assert_eq!(c.into_inner().1.capacity(), 64, "the buffer came back");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn cancel(mut self) -> CancelOp<T, K> {
         self.cancel = true;
         CancelOp { op: self }

@@ -131,6 +131,30 @@ impl<K: Kernel> Driver<K> {
     /// and if one fails (a negative result, or a short read or write) the
     /// kernel cancels the rest with `-ECANCELED`. With
     /// [`Chain::hard`], the rest run even after a failed result.
+    ///
+    /// ```
+    /// use ring_core::ops::{Nop, Write};
+    ///
+    /// let rt = ring_core::Runtime::new(16)?;
+    /// let d = rt.driver().clone();
+    /// let (rx, tx) = std::os::unix::net::UnixStream::pair()?;
+    /// let tx = std::rc::Rc::new(tx);
+    /// rt.block_on(async move {
+    ///     let mut chain = d.chain();
+    ///     let first = chain.push(Write::new(&tx, b"one ", ring_core::ops::CURRENT_POSITION));
+    ///     let second = chain.push(Write::new(&tx, b"two", ring_core::ops::CURRENT_POSITION));
+    ///     let last = chain.push(Nop);
+    ///     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+    ///     started.take(first).unwrap().await.0?;
+    ///     started.take(second).unwrap().await.0?;
+    ///     started.take(last).unwrap().await?;
+    ///     Ok::<(), std::io::Error>(())
+    /// })??;
+    /// let mut got = [0u8; 7];
+    /// std::io::Read::read_exact(&mut &rx, &mut got)?;
+    /// assert_eq!(&got, b"one two");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn chain(&self) -> Chain<K> {
         Chain::new(self.shared.clone())
     }

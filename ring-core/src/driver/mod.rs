@@ -577,13 +577,34 @@ impl<K: Kernel> Driver<K> {
 
     /// Submits what is written, waits until at least one completion
     /// arrives (or `timeout` passes), and dispatches every completion.
-    /// Returns immediately if nothing is in flight.
+    /// Returns immediately if nothing is in flight. For a loop of one's own
+    /// ([`Runtime::block_on`](crate::Runtime::block_on) does this).
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let d = ring_core::Driver::new(8)?;
+    /// let mut nop = std::pin::pin!(d.nop());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// while nop.as_mut().poll(&mut cx).is_pending() {
+    ///     d.park(None)?;
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn park(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.shared.park(timeout)
     }
 
     /// Submits what is written and dispatches completions that are ready,
-    /// without blocking.
+    /// without blocking (see [`compat::ExternalLoop::turn`](crate::compat::ExternalLoop::turn)
+    /// for other event loops).
+    ///
+    /// ```
+    /// let d = ring_core::Driver::new(8)?;
+    /// d.poll()?; // nothing in flight: returns at once
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn poll(&self) -> io::Result<()> {
         self.shared.turn(false, None)
     }
