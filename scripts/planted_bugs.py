@@ -37,8 +37,20 @@ SYNC = ("sync_channels", ["cargo", "test", "-q", "-p", "ring-core", "--test", "s
 DEADLINES = ("adversarial deadlines",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_lose_no_buffer"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
+COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
+SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
+DRIVER_RS = "ring-core/src/driver/mod.rs"
+BAD_INPUT = ("adversarial bad input",
+             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
+NAMED = ("adversarial typed handles",
+         ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "operations_named_by_typed_handles"], {})
+CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
+TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
 ORDER = "ring-core/src/order.rs"
+CQ = "ring-core/src/cqueue.rs"
+SQ = "ring-core/src/squeue.rs"
+RESIZE = "ring-core/src/register/resize.rs"
 PLANTS = [
     # name, file, old, new, is_bug, suites
     ("SQ tail store Release -> Relaxed (SQPOLL)", ORDER,
@@ -123,6 +135,18 @@ PLANTS = [
     ("files_update replaces a direct descriptor's slot", "ring-core/src/ops/fs2.rs",
      "        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)",
      "        (first < u64::from(end) && u64::from(start) < last && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
+    ("fixed_fd_install installs a direct descriptor's slot named by a bare number", "ring-core/src/ops/fs2.rs",
+     "        (start <= self.slot && self.slot < end).then_some(libc::EBUSY)",
+     "        (start <= self.slot && self.slot < end && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
+    ("a P_PIDFD wait takes a bare pidfd number", "ring-core/src/ops/misc2.rs",
+     "        self.bare_pidfd().then_some(libc::EINVAL)", "        None", True, [DESCRIPTORS]),
+    ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ops/misc2.rs",
+     "pidfd: Some(pidfd.shared_fd()) })",
+     "pidfd: Some(unsafe { SharedFd::borrow_raw(pidfd.shared_fd().raw()) }) })", True, [DESCRIPTORS]),
+    ("sendmsg passes descriptors by number in its control data", "ring-core/src/ops/net.rs",
+     "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return true;",
+     "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return false;", True,
+     [DESCRIPTORS]),
     ("a buffer ring accepted by another ring", "ring-core/src/register/buf_ring.rs",
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
@@ -143,6 +167,171 @@ PLANTS = [
     ("provide_buffers allocates before checking its sizes", "ring-core/src/ops/misc2.rs",
      "        let mut mem: Vec<u8> = Error::try_vec(\"provided buffer group\", total)?;\n        mem.resize(total, 0);",
      "        let mem = vec![0u8; len.saturating_mul(usize::from(nbufs))];", True, [ADVERSARIAL]),
+    # One row per ring access path the loom models run as shipped
+    # (verification/tests/loom_{cq,sq}_paths.rs, loom_resize.rs): each
+    # weakens or reorders one path's access in place, as a bug in that path
+    # alone would, rather than the shared constant in order.rs.
+    ("CQ tail acquire relaxed on the drain path", CQ,
+     "        let tail = self.sync_tail();\n        let n = tail.wrapping_sub(self.head);",
+     "        self.cached_tail = self.tail_word().load(crate::sync::Ordering::Relaxed);\n"
+     "        let tail = self.cached_tail;\n        let n = tail.wrapping_sub(self.head);", True,
+     [loom("cq_drain", "loom_cq_paths")]),
+    ("CQ tail acquire relaxed on the for_each path", CQ,
+     "        let tail = self.sync_tail();\n        while self.head != tail {",
+     "        self.cached_tail = self.tail_word().load(crate::sync::Ordering::Relaxed);\n"
+     "        let tail = self.cached_tail;\n        while self.head != tail {", True,
+     [loom("c_cqe_read_before_head_released_for_each")]),
+    ("CQ tail acquire relaxed on the pop path (16-byte, 32-byte and mixed entries)", CQ,
+     "            if self.head == self.cached_tail && self.sync_tail() == self.head {",
+     "            if self.head == self.cached_tail && {\n"
+     "                self.cached_tail = self.tail_word().load(crate::sync::Ordering::Relaxed);\n"
+     "                self.cached_tail\n            } == self.head\n            {", True,
+     [loom("cq_mixed_skip", "loom_cq_paths"), loom("cq_cqe32", "loom_cq_paths")]),
+    ("CQ tail acquire relaxed on the ready path", CQ,
+     "        self.sync_tail().wrapping_sub(self.head)\n    }",
+     "        self.cached_tail = self.tail_word().load(crate::sync::Ordering::Relaxed);\n"
+     "        self.cached_tail.wrapping_sub(self.head)\n    }", True,
+     [loom("cq_ready", "loom_cq_paths")]),
+    ("CQ head released before the entries are read (drain, a few ready)", CQ,
+     "            let mut head = self.head;\n            while head != tail {",
+     "            let mut head = self.head;\n            self.release_to(tail);\n            while head != tail {", True,
+     [loom("cq_drain_few", "loom_cq_paths")]),
+    ("CQ head released before the entries are read (drain, two runs)", CQ,
+     "        unsafe { self.read_run(start, first, &mut f) };",
+     "        self.release_to(tail);\n        unsafe { self.read_run(start, first, &mut f) };", True,
+     [loom("cq_drain_runs", "loom_cq_paths")]),
+    ("CQ head released before a 32-byte entry's second half is read (CQE32)", CQ,
+     "            if self.unit_shift == 1 {\n                // SAFETY: as above; the second half of a 32-byte slot.\n",
+     "            if self.unit_shift == 1 {\n"
+     "                self.head_word().store(self.head.wrapping_add(1), order::CQ_HEAD_STORE);\n"
+     "                // SAFETY: as above; the second half of a 32-byte slot.\n", True,
+     [loom("cq_cqe32", "loom_cq_paths")]),
+    ("CQ head released before a 32-byte entry's second half is read (mixed ring)", CQ,
+     "                    // SAFETY: `pos + 1 <= mask` and inside `[head, tail)`.\n",
+     "                    self.head_word().store(self.head.wrapping_add(2), order::CQ_HEAD_STORE);\n"
+     "                    // SAFETY: `pos + 1 <= mask` and inside `[head, tail)`.\n", True,
+     [loom("cq_mixed_big_entry", "loom_cq_paths")]),
+    ("drain reads a mixed ring as 16-byte entries", CQ,
+     "    pub fn drain(&mut self, mut f: impl FnMut(Cqe)) -> u32 {\n        if self.unit_shift == 1 || self.mixed {",
+     "    pub fn drain(&mut self, mut f: impl FnMut(Cqe)) -> u32 {\n        if self.unit_shift == 1 {", True,
+     [loom("cq_mixed_through_drain", "loom_cq_paths")]),
+    ("SQ head acquire relaxed on the push_with path (the driver's single operations)", SQ,
+     "    pub unsafe fn push_with(&mut self, build: impl FnOnce() -> io_uring_sqe) -> Result<(), SqFull> {\n"
+     "        if !self.space_for(1) {",
+     "    pub unsafe fn push_with(&mut self, build: impl FnOnce() -> io_uring_sqe) -> Result<(), SqFull> {\n"
+     "        self.cached_head = self.head_word().load(crate::sync::Ordering::Relaxed);\n"
+     "        if self.ptr.entries - self.len() < 1 {", True,
+     [loom("sq_push_with", "loom_sq_paths")]),
+    ("SQ head acquire relaxed on the publish path (its count refreshes the cached head)", SQ,
+     "        self.sync_head();\n        self.len()\n",
+     "        self.cached_head = self.head_word().load(crate::sync::Ordering::Relaxed);\n        self.len()\n", True,
+     [loom("b_sq_slot_reused"), loom("sq_push_with", "loom_sq_paths")]),
+    ("a linked chain published member by member (push_all)", SQ,
+     "            unsafe { self.write_unit(slot << self.unit_shift, sqe) };\n"
+     "            self.local_tail = self.local_tail.wrapping_add(1);\n        }\n        Ok(())",
+     "            unsafe { self.write_unit(slot << self.unit_shift, sqe) };\n"
+     "            self.local_tail = self.local_tail.wrapping_add(1);\n"
+     "            self.tail_word().store(self.local_tail, order::SQ_TAIL_STORE);\n        }\n        Ok(())", True,
+     [loom("sq_push_all_chain", "loom_sq_paths")]),
+    ("push on an SQE128 ring leaves the slot's second half", SQ,
+     "            // SAFETY: the same free slot's second unit.\n"
+     "            unsafe { self.write_unit((slot << 1) + 1, &io_uring_sqe::default()) };",
+     "            let _ = slot;", True,
+     [loom("sq_sqe128", "loom_sq_paths")]),
+    ("fill on an SQE128 ring leaves the slot's second half", SQ,
+     "        if self.sqe128 {\n", "        if false && self.sqe128 {\n", True,
+     [loom("sq_sqe128", "loom_sq_paths")]),
+    ("push128 on a mixed ring checks room for the entry but not the filler", SQ,
+     "        let need = if at_end { 3 } else { 2 };", "        let need = 2;", True,
+     [loom("sq_mixed_push128_waits", "loom_sq_paths")]),
+    ("resize copies only the first half of a 128-byte SQE again", RESIZE,
+     "            for unit in 0..2 {\n                // SAFETY: both units",
+     "            for unit in 0..1 {\n                // SAFETY: both units", True,
+     [loom("resize", "loom_resize")]),
+    ("resize copies only the first half of a 32-byte CQE again", RESIZE,
+     "            for unit in 0..2 {\n                // SAFETY: as above, for 32-byte CQEs",
+     "            for unit in 0..1 {\n                // SAFETY: as above, for 32-byte CQEs", True,
+     [loom("resize", "loom_resize")]),
+    # Early releases of operations with more than one completion, and
+    # routing paths that ignore the generation, caught by the
+    # completion-stream target's corpus and cases (verification::cqe_stream).
+    ("an orphaned zero-copy send released at its result, before its notification", DRIVER_RS,
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
+     "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && !slot.multishot);", True,
+     [COMPLETION]),
+    ("an orphaned multishot stream released at its next item, while the kernel holds a buffer of its pool", DRIVER_RS,
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
+     "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
+     [COMPLETION]),
+    ("a single completion routed without its generation (the fast path)", DRIVER_RS,
+     "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
+     "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "                Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
+     "                _ => cqe.user_data,\n            };\n"
+     "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
+     [COMPLETION]),
+    ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", DRIVER_RS,
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
+     "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "            Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
+     "            _ => cqe.user_data,\n        };\n"
+     "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
+     [COMPLETION]),
+    ("a mixed CQ's 32-byte filler skipped as 16 bytes (its second half read as a completion)", CQ,
+     "                    self.release_to(self.head.wrapping_add(if is_big { 2 } else { 1 }));",
+     "                    self.release_to(self.head.wrapping_add(1));", True,
+     [("regressions", ["cargo", "test", "-q", "-p", "verification", "--test", "regressions"], {}), COMPLETION]),
+    # The SQE-builder target (verification::sqe_builders): an argument a
+    # builder drops, and one it truncates.
+    ("a builder drops an argument (Readv's buffer group)", "ring-core/src/opcode/rw.rs",
+     "        let Readv { fd, iovec, len, offset, ioprio, rw_flags, buf_group } = self;",
+     "        let Readv { fd, iovec, len, offset, ioprio, rw_flags, buf_group: _ } = self;\n        let buf_group = 0;", True,
+     [SQE_BUILDERS]),
+    ("a builder truncates an argument (Madvise's 64-bit length into sqe.len)", "ring-core/src/opcode/misc.rs",
+     "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
+     "        sqe.len = len as u32;", True,
+     [SQE_BUILDERS]),
+    # Bad input, operations named by handles, completions with chosen user_data.
+    ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ops/fixed_vec.rs",
+     "    if segments.len() > IOV_MAX {\n        return Some(Error::TooLong { what: \"segment count\", len: segments.len(), max: IOV_MAX });\n    }",
+     "    assert!(segments.len() <= IOV_MAX, \"at most IOV_MAX (1024) segments\");", True, [BAD_INPUT]),
+    ("readv_fixed takes a segment outside the registered buffer", "ring-core/src/ops/fixed_vec.rs",
+     "    if segments.iter().any(|s| s.start > s.end || s.end > cap) {",
+     "    if false {", True, [BAD_INPUT]),
+    ("readv/writev allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/rw.rs",
+     "    if count > IOV_MAX {", "    if false {", True, [BAD_INPUT]),
+    ("sendmsg/recvmsg allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/net.rs",
+     "    (n > IOV_MAX).then_some(libc::E2BIG)", "    (n > IOV_MAX && false).then_some(libc::E2BIG)", True, [BAD_INPUT]),
+    ("socket_cmd sets any option (a value with a pointer the kernel follows)", "ring-core/src/ops/net.rs",
+     "            SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {",
+     "            SocketCmd::SetOpt { .. } if false => {", True, [BAD_INPUT]),
+    ("AlignedBuf reports an allocation failure as a bad argument", "ring-core/src/buf/aligned.rs",
+     ".ok_or(Error::OutOfMemory { what: \"aligned buffer\", bytes: size })?;",
+     ".ok_or(Error::InvalidArgument(\"buffer length is zero or too large\"))?;", True, [BAD_INPUT]),
+    ("Timespec::new wraps seconds above i64::MAX into a negative time", "ring-core/src/types.rs",
+     "        let sec = if sec > i64::MAX as u64 { i64::MAX } else { sec as i64 };",
+     "        let sec = sec as i64;", True, [BAD_INPUT]),
+    ("a poll target of another driver is accepted", "ring-core/src/driver/mod.rs",
+     "        if target.ring != self.shared.ring {", "        if false {", True, [NAMED]),
+    ("a poll target whose poll ended is accepted", "ring-core/src/driver/mod.rs",
+     "        if inner.t.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
+     [NAMED]),
+    ("a poll removal starts after its poll ended", "ring-core/src/driver/mod.rs",
+     "            if !self.t.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
+    ("a poll target names its entry by generation only (no serial)", "ring-core/src/driver/slot.rs",
+     ".is_some_and(|s| s.named && s.serial == serial && matches!(",
+     ".is_some_and(|s| s.named && matches!(", True, [CORE_UNIT]),
+    ("an entry keeps the nameable mark of its previous operation", "ring-core/src/driver/slot.rs",
+     "        slot.named = named;", "        slot.named |= named;", True, [CORE_UNIT]),
+    ("an update asks for a multishot poll on a single-shot one", "ring-core/src/ops/net.rs",
+     "            b = b.new_events(ev).multi(self.target.multishot);",
+     "            b = b.new_events(ev).multi(true);", True, [CORE_UNIT]),
+    ("tagged file registration is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+     "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
+    ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+     "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
     ("buffer freed when a deadline, an abort or a dropped JoinSet drops its operation", "ring-core/src/driver/mod.rs",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
@@ -170,6 +359,10 @@ PLANTS = [
     ("SQ tail store Relaxed without SQPOLL (not a bug: the syscall orders it)", ORDER,
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Release;",
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", False, [loom("f_sq_tail_without_sqpoll"), SIM]),
+    ("resize's loads of the new ring words Relaxed (not a bug: the register call orders them)", RESIZE,
+     "unsafe { (new_sq.head.as_ref().load(order::SQ_HEAD_LOAD), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
+     "unsafe { (new_sq.head.as_ref().load(crate::sync::Ordering::Relaxed), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
+     False, [loom("resize", "loom_resize")]),
 ]
 
 # The commit under test, fixed when the run starts: a commit made while the

@@ -12,6 +12,21 @@
 #      build's tests above have them all off
 #   4. ring-sys and ring-core again with system calls through libc::syscall
 #   5. the loom models of the shipped queue code (--cfg ring_loom), bounded
+#   6. the benchmarks build (not run): the peers' workspace (benches/peers,
+#      its own Cargo.lock) is formatted, linted and built, and the liburing
+#      programs are compiled; ring-core's own benchmark binaries were built
+#      by stages 1 and 2 (they are in the main workspace). Running them is
+#      scripts/bench-compare.sh (docs/benchmarks.md)
+#
+# Stage 2 includes the smoke run of every fuzz target: each target's body
+# runs as a plain test over the seeds checked in under fuzz/seeds/ and a
+# few hundred generated inputs (verification/tests/completion_stream.rs,
+# sqe_builders.rs, fuzz_bodies.rs; the scenario target's body is
+# prop_driver's), and verification/tests/coverage.rs checks that every ring
+# access site and ownership transition in ring-core has its row in
+# verification/coverage/. libFuzzer itself is not built here (its build
+# takes 3 to 10 minutes on 2 shared cores); RING_FUZZ_SMOKE=1 adds a
+# five-second libFuzzer run of every target (scripts/fuzz.sh 5) at the end.
 #
 # Budget: about 10-15 minutes on 2 cores from a cold cache; CI allows 60.
 set -euo pipefail
@@ -64,5 +79,24 @@ stage "loom models"
 LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}" \
 RUSTFLAGS="--cfg ring_loom" CARGO_TARGET_DIR=target/loom \
   cargo test --locked -p verification --release --test 'loom_*'
+
+stage "benchmarks build (not run)"
+PEERS=benches/peers/Cargo.toml
+cargo fmt --manifest-path "$PEERS" --all -- --check
+cargo clippy --manifest-path "$PEERS" --workspace --all-targets --locked -- -D warnings
+cargo build --manifest-path "$PEERS" --workspace --locked
+if [ -f /usr/include/liburing.h ]; then
+  mkdir -p target/bench/c
+  cc -O2 -Wall -Wextra -Werror -o target/bench/c/liburing_nop benches/c/liburing_nop.c -luring
+  cc -O2 -Wall -Wextra -Werror -o target/bench/c/liburing_read benches/c/liburing_read.c -luring
+else
+  echo "liburing.h is not installed: the liburing programs are not compiled" \
+    "(scripts/bench-compare.sh build installs Debian's liburing-dev)"
+fi
+
+if [ -n "${RING_FUZZ_SMOKE:-}" ]; then
+  stage "libFuzzer smoke run (RING_FUZZ_SMOKE)"
+  ./scripts/fuzz.sh 5
+fi
 
 stage "all stages passed"

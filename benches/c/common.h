@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 static const char *arg_value(int argc, char **argv, const char *name)
 {
@@ -46,13 +47,31 @@ static double now_sec(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void report(const char *stack, const char *variant, const char *workload,
-		   uint64_t batch, uint64_t ops, double secs)
+/* User plus system CPU time of the process so far (getrusage), as the
+ * Rust binaries measure it (bench_harness::cpu_time). */
+static double cpu_sec(void)
 {
-	printf("RESULT\tstack=%s\tsyscall=liburing\tvariant=%s\tworkload=%s\tbatch=%llu\tops=%llu\tns_per_op=%.2f\tops_per_sec=%.0f\n",
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* The RESULT line; `cpu` is the CPU time over the window (negative: not
+ * measured). C programs have no counting allocator: they allocate nothing
+ * in their timed loops, which is visible in the source. */
+static void report_cpu(const char *stack, const char *variant, const char *workload,
+		       uint64_t batch, uint64_t ops, double secs, double cpu)
+{
+	printf("RESULT\tstack=%s\tsyscall=liburing\tvariant=%s\tworkload=%s\tbatch=%llu\tops=%llu\tns_per_op=%.2f\tops_per_sec=%.0f",
 	       stack, variant, workload, (unsigned long long)batch,
 	       (unsigned long long)ops, secs * 1e9 / (double)ops, (double)ops / secs);
+	if (cpu >= 0)
+		printf("\tcpu_us_per_op=%.4f\tsecs=%.4f", cpu * 1e6 / (double)ops, secs);
+	printf("\n");
+	fflush(stdout);
 }
+
 
 static const char *variant_name(int defer, int regfd)
 {

@@ -89,14 +89,16 @@ int main(int argc, char **argv)
 	uint64_t rounds = ops / batch + (ops % batch != 0);
 	if (!rounds)
 		rounds = 1;
+	double c0 = cpu_sec();
 	double t0 = now_sec();
 	uint64_t sum = run(&ring, batch, rounds);
 	double secs = now_sec() - t0;
+	double cpu = cpu_sec() - c0;
 	if (sum != expected_sum(batch, rounds)) {
 		fprintf(stderr, "completions missing or failed\n");
 		return 1;
 	}
-	report("liburing", variant_name(defer, regfd), "nop", batch, rounds * batch, secs);
+	report_cpu("liburing", variant_name(defer, regfd), "nop", batch, rounds * batch, secs, cpu);
 	io_uring_queue_exit(&ring);
 	return 0;
 }

@@ -83,6 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (_, name, since) in ENTER_FLAGS {
         println!("  {name:<32} {since}");
     }
+    print_degradations(&ring, &probe);
 
     // 2. A NOP through the raw rings.
     let mut sqe = io_uring_sqe::default();
@@ -125,6 +126,82 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     print!("READ (safe): {} bytes: {}", res?, String::from_utf8_lossy(&buf));
     std::fs::remove_file(&path)?;
     Ok(())
+}
+
+/// What this kernel lacks that ring-core would use, and what it does
+/// instead. Every line comes from asking the running kernel (a setup flag it
+/// refused, a feature bit, the opcode and register probes, or a behaviour
+/// tried on a private ring), never from its version number.
+fn print_degradations(ring: &ring_core::Ring, probe: &Probe) {
+    println!("\n== what this kernel lacks, and how ring-core degrades ==");
+    let mut lacking = 0;
+    let mut show = |has: bool, what: &str, with: &str, without: &str| {
+        if has {
+            println!("  {what}: supported, {with}");
+        } else {
+            lacking += 1;
+            println!("  {what}: not supported, {without}");
+        }
+    };
+    show(
+        ring.setup_flags() & IORING_SETUP_NO_SQARRAY != 0,
+        "IORING_SETUP_NO_SQARRAY",
+        "the SQ has no index array",
+        "using the SQ array",
+    );
+    show(
+        ring.registered_index().is_some(),
+        "IORING_REGISTER_RING_FDS",
+        "enter calls name the ring by its registered index",
+        "every enter call looks the ring descriptor up",
+    );
+    show(
+        ring.has_feature(IORING_FEAT_REG_REG_RING),
+        "IORING_FEAT_REG_REG_RING",
+        "register calls use the registered index too",
+        "register calls use the ring descriptor",
+    );
+    show(
+        ring.has_feature(IORING_FEAT_EXT_ARG),
+        "IORING_FEAT_EXT_ARG",
+        "waits can have timeouts",
+        "a wait with a timeout fails with Error::NotConfigured",
+    );
+    let (nreg, exact) = probe.register_ops();
+    show(
+        exact,
+        "register-operation probe",
+        &format!("the kernel says it knows {nreg} register opcodes"),
+        &format!("{nreg} register opcodes inferred from the opcode count"),
+    );
+    show(
+        probe.supported(IORING_OP_SOCKET),
+        "IORING_OP_SOCKET",
+        "sockets are created through the ring",
+        "sockets are created with socket(2)",
+    );
+    show(
+        probe.supported(IORING_OP_BIND) && probe.supported(IORING_OP_LISTEN),
+        "IORING_OP_BIND and IORING_OP_LISTEN",
+        "bind and listen go through the ring",
+        "bind(2) and listen(2) are called directly",
+    );
+    show(
+        probe.register_op_supported(IORING_REGISTER_MEM_REGION),
+        "IORING_REGISTER_MEM_REGION",
+        "Builder::registered_waits can register wait arguments",
+        "Builder::registered_waits fails with Error::UnsupportedRegister; waits pass their arguments each time",
+    );
+    match ring.sync_cancel_combines_user_data() {
+        Ok(honoured) => show(
+            honoured,
+            "sync cancel by user data and another criterion",
+            "cancel_sync matches both",
+            "cancel_sync refuses the combination with Error::Unsupported rather than cancel more than asked",
+        ),
+        Err(e) => show(false, "IORING_REGISTER_SYNC_CANCEL", "", &format!("cancel_sync fails: {e}")),
+    }
+    println!("  ({lacking} of the above missing on this kernel)");
 }
 
 fn unsafe_utsname() -> libc::utsname {

@@ -434,9 +434,22 @@ impl Builder {
                             p.cq_entries = 2;
                             *bit
                         }
-                        // These need memory or another ring to test alone;
-                        // their rules were checked by `validate`.
-                        IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY | IORING_SETUP_ATTACH_WQ => continue,
+                        // These need ring memory to test: a one-entry ring
+                        // on memory allocated for the probe (with NO_MMAP,
+                        // which REGISTERED_FD_ONLY needs).
+                        IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY => {
+                            let extra = *bit & IORING_SETUP_REGISTERED_FD_ONLY;
+                            match probe_no_mmap(kernel, extra) {
+                                Err(e) if e.raw() == libc::EINVAL => {
+                                    return Error::UnsupportedSetupFlag { flag: name, errno: e }
+                                }
+                                _ => continue,
+                            }
+                        }
+                        // This needs another ring to test alone; its rule
+                        // (a descriptor that can be one) was checked by
+                        // `validate`.
+                        IORING_SETUP_ATTACH_WQ => continue,
                         _ => *bit,
                     };
                     p.sq_thread_cpu = self.params.sq_thread_cpu;
@@ -453,4 +466,41 @@ impl Builder {
             _ => Error::syscall(Call::Setup, errno),
         }
     }
+}
+
+/// Sets up a one-entry `IORING_SETUP_NO_MMAP` ring (with `extra` flags) on
+/// memory allocated for it and releases it at once: whether `kernel` knows
+/// the flags. `Err` carries the setup errno (ENOMEM when the memory could
+/// not even be allocated, which blames no flag).
+fn probe_no_mmap<K: Kernel>(kernel: &K, extra: u32) -> core::result::Result<(), Errno> {
+    let mut p = io_uring_params::default();
+    p.flags = IORING_SETUP_NO_MMAP | extra;
+    let Ok(memory) = memory::prepare_no_mmap(1, &mut p, NoMmapMemory::Allocate) else {
+        return Err(Errno::new(libc::ENOMEM));
+    };
+    let r = kernel.setup(1, &mut p);
+    if let Ok(fd) = r {
+        if extra & IORING_SETUP_REGISTERED_FD_ONLY != 0 {
+            // The ring has no descriptor, only this index in the task's
+            // registered-ring table; dropping the registration releases it.
+            let up = io_uring_rsrc_update { offset: fd as u32, resv: 0, data: 0 };
+            // SAFETY: one valid io_uring_rsrc_update, read during the call.
+            let _ = unsafe {
+                kernel.register(
+                    fd as u32,
+                    IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING,
+                    (&raw const up).cast(),
+                    1,
+                )
+            };
+        } else {
+            kernel.close(fd);
+        }
+    }
+    // SAFETY: nothing uses the memory any more; a kernel that set the ring
+    // up holds its own references to the pages until its teardown ends,
+    // and the mappings are anonymous, so unmapping them cannot hand the
+    // pages to anything else meanwhile.
+    unsafe { memory.release(kernel) };
+    r.map(drop)
 }

@@ -188,17 +188,23 @@ impl CompletionQueue {
                 // SAFETY: as above; the second half of a 32-byte slot.
                 big = unsafe { self.read_big((pos << 1) + 1) };
             } else if self.mixed {
+                let is_big = cqe.flags & ring_sys::IORING_CQE_F_32 != 0;
+                // The kernel never lets a 32-byte entry straddle the end of
+                // the ring (it posts a SKIP filler instead), so the second
+                // half is the next unit; checked anyway.
+                if is_big && (pos == self.mask || self.cached_tail.wrapping_sub(self.head) < 2) {
+                    return None;
+                }
                 if cqe.flags & ring_sys::IORING_CQE_F_SKIP != 0 {
-                    self.release_to(self.head.wrapping_add(1));
+                    // A filler is skipped whole: the kernel's own are 16
+                    // bytes, but one posted through `IORING_OP_MSG_RING`
+                    // with `IORING_MSG_RING_FLAGS_PASS` carries the flags it
+                    // was given, and with `IORING_CQE_F_32` among them it is
+                    // a 32-byte entry whose second half is no completion.
+                    self.release_to(self.head.wrapping_add(if is_big { 2 } else { 1 }));
                     continue;
                 }
-                if cqe.flags & ring_sys::IORING_CQE_F_32 != 0 {
-                    // The kernel never lets a 32-byte entry straddle the end
-                    // of the ring (it posts a SKIP filler instead), so the
-                    // second half is the next unit; checked anyway.
-                    if pos == self.mask || self.cached_tail.wrapping_sub(self.head) < 2 {
-                        return None;
-                    }
+                if is_big {
                     // SAFETY: `pos + 1 <= mask` and inside `[head, tail)`.
                     big = unsafe { self.read_big(pos + 1) };
                     units = 2;

@@ -80,6 +80,16 @@ pub enum Error {
         /// What the kernel said.
         errno: Errno,
     },
+    /// The running kernel cannot do what was asked, as a probe of its
+    /// behaviour showed (it accepts the request but would not honour it, or
+    /// refuses it), where no opcode, register operation or setup flag names
+    /// the gap.
+    Unsupported {
+        /// What was asked for.
+        what: &'static str,
+        /// What the kernel lacks, in words.
+        reason: &'static str,
+    },
     /// The ring was set up without a feature or mode this call needs.
     NotConfigured(&'static str),
     /// A buffer or count larger than the kernel accepts in the field it goes in.
@@ -119,6 +129,14 @@ pub enum Error {
         /// What kind of resource.
         what: &'static str,
     },
+    /// A handle named an operation that has already ended (its terminal
+    /// completion was seen), so there is nothing left to act on; nothing
+    /// was done. The kernel answers the same request with `ENOENT`, this
+    /// variant's errno.
+    Ended {
+        /// What kind of operation.
+        what: &'static str,
+    },
     /// The kernel dropped a completion (`EBADR` from `io_uring_enter`): the
     /// CQ overflowed on a kernel without `IORING_FEAT_NODROP` or it could
     /// not allocate the overflow entry.
@@ -148,8 +166,9 @@ impl Error {
             Error::SubmissionQueueFull => Some(Errno::new(libc::EBUSY)),
             Error::Reentrant => Some(Errno::new(libc::EDEADLK)),
             Error::ForeignResource { .. } => Some(Errno::new(libc::EXDEV)),
+            Error::Ended { .. } => Some(Errno::new(libc::ENOENT)),
             Error::BadFd(_) => Some(Errno::new(libc::EBADF)),
-            Error::UnsupportedOpcode { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
+            Error::UnsupportedOpcode { .. } | Error::Unsupported { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
             Error::TooLong { .. } => Some(Errno::new(libc::E2BIG)),
             Error::OutOfMemory { .. } => Some(Errno::new(libc::ENOMEM)),
             _ => Some(Errno::new(libc::EINVAL)),
@@ -214,6 +233,7 @@ impl fmt::Display for Error {
                 "register operation {} ({opcode}) is not supported on this kernel ({errno})",
                 crate::probe::register_op_name(*opcode)
             ),
+            Error::Unsupported { what, reason } => write!(f, "{what} is not supported: {reason}"),
             Error::NotConfigured(what) => write!(f, "the ring was not set up for this: {what}"),
             Error::TooLong { what, len, max } => {
                 write!(f, "{what} of length {len} is longer than the kernel accepts ({max})")
@@ -224,6 +244,7 @@ impl fmt::Display for Error {
             Error::SubmissionQueueFull => write!(f, "the submission queue is full"),
             Error::Reentrant => write!(f, "called from inside the driver, while it was running other code"),
             Error::ForeignResource { what } => write!(f, "the {what} belongs to another ring"),
+            Error::Ended { what } => write!(f, "the {what} named has already ended"),
             Error::CompletionLost => write!(
                 f,
                 "the kernel dropped a completion (EBADR): the completion queue overflowed without IORING_FEAT_NODROP"

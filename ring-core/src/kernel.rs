@@ -154,3 +154,46 @@ unsafe impl Kernel for Linux {
         unsafe { libc::close(fd) };
     }
 }
+
+// SAFETY: every method forwards to `K`, which honours the contract; a
+// reference adds nothing. This lets ring-core set up a short-lived ring on
+// the same kernel as an existing one (a behaviour probe) without owning it.
+unsafe impl<K: Kernel + ?Sized> Kernel for &K {
+    #[inline]
+    fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
+        (**self).setup(entries, params)
+    }
+
+    #[inline(always)]
+    unsafe fn enter(
+        &self,
+        fd: c_uint,
+        to_submit: u32,
+        min_complete: u32,
+        flags: u32,
+        arg: *const c_void,
+        argsz: usize,
+    ) -> Result<u32, Errno> {
+        // SAFETY: forwarded contract.
+        unsafe { (**self).enter(fd, to_submit, min_complete, flags, arg, argsz) }
+    }
+
+    #[inline]
+    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
+        // SAFETY: forwarded contract.
+        unsafe { (**self).register(fd, opcode, arg, nr_args) }
+    }
+
+    fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
+        (**self).map(fd, offset, len)
+    }
+
+    unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
+        // SAFETY: forwarded contract.
+        unsafe { (**self).unmap(ptr, len) }
+    }
+
+    fn close(&self, fd: RawFd) {
+        (**self).close(fd)
+    }
+}

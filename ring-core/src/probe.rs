@@ -3,10 +3,12 @@
 //!
 //! Opcodes come from `IORING_REGISTER_PROBE` (5.6), which reports each
 //! opcode the kernel knows with `IO_URING_OP_SUPPORTED`. Features come from
-//! the ring's `io_uring_params.features`. Register operations have no probe
-//! before `IORING_REGISTER_QUERY` (6.18); on older kernels support is
-//! inferred from the highest opcode the kernel reports, which identifies its
-//! release series (see [`Probe::register_op_supported`]).
+//! the ring's `io_uring_params.features`. Register operations are asked
+//! with `IORING_REGISTER_QUERY` (6.18); on older kernels one harmless
+//! ring-less call per operation shows which ones the kernel knows, and only
+//! where even that cannot tell (kernels before 5.18) is support inferred
+//! from the highest opcode the kernel reports (see
+//! [`Probe::register_op_supported`]).
 
 use crate::error::Result;
 use crate::kernel::Kernel;
@@ -179,11 +181,11 @@ pub struct Probe {
     supported: [bool; 256],
     /// The ring's feature flags.
     features: u32,
-    /// How many register opcodes the kernel knows, if it said so
-    /// (`IORING_REGISTER_QUERY`), else inferred.
+    /// How many register opcodes the kernel knows: its own word
+    /// (`IORING_REGISTER_QUERY`, or one call per operation), else inferred.
     register_ops: u32,
     /// Whether `register_ops` came from the kernel (true) or was inferred.
-    register_ops_queried: bool,
+    register_ops_exact: bool,
     /// Supported setup flags, if the kernel said so.
     setup_flags: Option<u64>,
 }
@@ -226,13 +228,16 @@ impl Probe {
             supported,
             features: ring.features(),
             register_ops: inferred_register_ops(ops_known),
-            register_ops_queried: false,
+            register_ops_exact: false,
             setup_flags: None,
         };
         if let Some(q) = query_opcodes(ring) {
             probe.register_ops = q.nr_register_opcodes;
-            probe.register_ops_queried = true;
+            probe.register_ops_exact = true;
             probe.setup_flags = Some(q.ring_setup_flags);
+        } else if let Some(n) = crate::register::count_register_ops(ring.kernel()) {
+            probe.register_ops = n;
+            probe.register_ops_exact = true;
         }
         Ok(probe)
     }
@@ -274,21 +279,24 @@ impl Probe {
     /// Whether the kernel supports register operation `op`.
     ///
     /// With `IORING_REGISTER_QUERY` (6.18) the kernel says how many register
-    /// opcodes it knows. Before that, there is no probe; the count is
-    /// inferred from the opcode probe, since each kernel series added
-    /// opcodes and register operations together (for example, a kernel whose
-    /// last opcode is `IORING_OP_PIPE` is 6.16 to 6.18 and knows register
-    /// operations up to `IORING_REGISTER_MEM_REGION`). A backported kernel
-    /// can make the inference wrong; calling the operation and reading its
-    /// error is the final word.
+    /// opcodes it knows. Before that, one call per operation with a
+    /// descriptor nobody has open asks it: the kernel refuses an opcode it
+    /// does not know (EINVAL) before it looks at the descriptor (EBADF), so
+    /// the answer is exact and no ring is touched. Kernels before 5.18 look
+    /// at the descriptor first; for them the count is inferred from the
+    /// opcode probe, since each kernel series added opcodes and register
+    /// operations together, and a backported kernel can make that inference
+    /// wrong (calling the operation and reading its error is then the final
+    /// word). [`register_ops`](Self::register_ops) says which it was.
     pub fn register_op_supported(&self, op: u32) -> bool {
         op < self.register_ops
     }
 
     /// How many register opcodes the kernel knows, and whether the kernel
-    /// said so (`true`) or it was inferred (`false`).
+    /// said so (`true`: asked with `IORING_REGISTER_QUERY` or one call per
+    /// operation) or it was inferred from the opcode count (`false`).
     pub fn register_ops(&self) -> (u32, bool) {
-        (self.register_ops, self.register_ops_queried)
+        (self.register_ops, self.register_ops_exact)
     }
 
     /// The setup flags the kernel accepts, if it could say (6.18+).

@@ -75,6 +75,10 @@ pub struct Ring<K: Kernel = Linux> {
     pub(crate) memory: RingMemory,
     /// Memory for `IORING_ENTER_EXT_ARG_REG` waits, if registered.
     pub(crate) reg_wait: Option<crate::submit::RegWaitRegion>,
+    /// What a probe found about sync cancelation by user data combined
+    /// with another criterion (see `register/cancel.rs`): 0 not asked yet,
+    /// 1 honoured, 2 not.
+    pub(crate) cancel_user_data: core::cell::Cell<u8>,
     pub(crate) kernel: K,
 }
 
@@ -195,6 +199,7 @@ impl<K: Kernel> Ring<K> {
             params,
             memory,
             reg_wait: None,
+            cancel_user_data: core::cell::Cell::new(0),
             kernel,
         })
     }

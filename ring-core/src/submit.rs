@@ -211,7 +211,7 @@ impl<K: Kernel> Ring<K> {
     /// (`IORING_REGISTER_ENABLE_RINGS`, 5.10).
     pub fn enable(&mut self) -> Result<(), crate::Error> {
         // SAFETY: ENABLE_RINGS takes no argument.
-        unsafe { self.register_raw(IORING_REGISTER_ENABLE_RINGS, core::ptr::null(), 0) }?;
+        unsafe { self.register_typed(IORING_REGISTER_ENABLE_RINGS, core::ptr::null(), 0) }?;
         Ok(())
     }
 
@@ -267,7 +267,9 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `reg` points to a valid region descriptor naming memory we own, which stays mapped until the ring is
         // dropped. The kernel pins the pages, so unmapping our view at drop cannot let it write into memory that is
         // reused.
-        match unsafe { self.register_raw(IORING_REGISTER_MEM_REGION, (&raw const reg).cast(), 1) } {
+        // Through the register classifier: a kernel before 6.13 does not
+        // know IORING_REGISTER_MEM_REGION, and says so with a bare EINVAL.
+        match unsafe { self.register_typed(IORING_REGISTER_MEM_REGION, (&raw const reg).cast(), 1) } {
             Ok(_) => {
                 self.reg_wait = Some(region);
                 Ok(())

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+mod caps;
 mod support;
 use support::*;
 
@@ -63,8 +64,11 @@ fn a_queued_cancellation_of_an_orphan_that_completed_on_its_own_is_not_sent() {
     // Dropping the read orphans it; its cancellation waits for a credit.
     drop(read);
     assert_eq!(d.stats().cancels, 0, "no credit for the cancellation yet");
-    // The read completes by itself, and the orphan is freed.
+    // The read completes by itself, and the orphan is freed. Its
+    // completion must be in the CQ before the NOPs free a credit (see
+    // `caps::wait_drained`).
     write_all(&w, b"data");
+    caps::wait_drained(&r);
     park_until(&d, || d.stats().orphans_reaped == 1);
     for mut n in nops {
         park_until(&d, || poll_with(&mut n, &noop).is_ready());

@@ -228,8 +228,14 @@ fn a_dropped_ring_gives_its_registered_slot_back() {
             let ring = ring_core::Ring::new(2).expect("ring");
             assert_eq!(ring.registered_index(), Some(index), "ring {i} got another slot, or none");
         }
-        let only = ring_core::Builder::new(2).registered_fd_only().build();
-        assert!(only.is_ok(), "a REGISTERED_FD_ONLY ring after 40 dropped rings: {:?}", only.err());
+        match ring_core::Builder::new(2).registered_fd_only().build() {
+            Ok(_) => {}
+            // A kernel without the flag (6.1) names it; that is no leak.
+            Err(e @ ring_core::Error::UnsupportedSetupFlag { .. }) => {
+                println!("skipping the REGISTERED_FD_ONLY half: {e}");
+            }
+            Err(e) => panic!("a REGISTERED_FD_ONLY ring after 40 dropped rings: {e:?}"),
+        }
     })
     .join()
     .unwrap();

@@ -8,6 +8,9 @@
 //! - [`alloc`]: [`alloc::TrackingAlloc`], a global allocator that records
 //!   live blocks, so the simulator can report an access to freed memory
 //!   without Miri (and reach user memory with the right provenance under it).
+//! - [`scenario`] and [`cqe_stream`]: interpreters of random cases (user
+//!   actions, kernel behaviour, injected completions) against the shipped
+//!   driver, shared by the property tests and the fuzz targets.
 //!
 //! The loom models of the shipped queue code live in `tests/loom_*.rs` and
 //! run with `--cfg ring_loom`; see `docs/verification.md`.
@@ -15,9 +18,15 @@
 
 pub mod alloc;
 #[cfg(not(ring_loom))]
+pub mod cqe_stream;
+#[cfg(not(ring_loom))]
+pub mod fuzz_bodies;
+#[cfg(not(ring_loom))]
 pub mod hostile;
 #[cfg(not(ring_loom))]
 pub mod scenario;
 pub mod sim;
+#[cfg(not(ring_loom))]
+pub mod sqe_builders;
 
 pub use sim::{Chaos, EnterFault, SimConfig, SimKernel};

@@ -14,6 +14,9 @@ use io_uring::{cqueue, opcode, squeue, IoUring, SubmissionQueue, Submitter};
 use std::hint::black_box;
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+
 /// Runs `rounds` rounds of `batch` NOPs and returns the sum of the
 /// completions' `user_data` and results, as `raw_nop` does.
 #[inline(never)]
@@ -78,9 +81,11 @@ fn main() {
     let w = rounds(warmup, u64::from(batch));
     assert_eq!(run(&submitter, &mut sq, &mut cq, batch, w), expected_sum(batch, w));
     let n = rounds(ops, u64::from(batch));
+    let (c0, a0) = (benches::cpu_time(), benches::allocations());
     let start = Instant::now();
     let sum = black_box(run(&submitter, &mut sq, &mut cq, batch, n));
     let elapsed = start.elapsed();
+    let (cpu, allocs) = (benches::cpu_time() - c0, benches::allocations() - a0);
     assert_eq!(sum, expected_sum(batch, n), "every NOP completed once, with 0");
 
     let variant = match (defer, regfd) {
@@ -97,7 +102,8 @@ fn main() {
         batch: u64::from(batch),
         ops: n * u64::from(batch),
         elapsed,
-        allocs: None,
+        allocs: Some(allocs),
+        cpu: Some(cpu),
     }
     .print();
 }

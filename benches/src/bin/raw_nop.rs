@@ -19,6 +19,9 @@ use ring_core::{Builder, Ring};
 use std::hint::black_box;
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sq {
     Fill,
@@ -119,9 +122,11 @@ fn main() {
     let w = rounds(warmup, u64::from(batch));
     assert_eq!(run(&mut ring, batch, w, sq, reap), expected_sum(batch, w));
     let n = rounds(ops, u64::from(batch));
+    let (c0, a0) = (benches::cpu_time(), benches::allocations());
     let start = Instant::now();
     let sum = black_box(run(&mut ring, batch, n, sq, reap));
     let elapsed = start.elapsed();
+    let (cpu, allocs) = (benches::cpu_time() - c0, benches::allocations() - a0);
     assert_eq!(sum, expected_sum(batch, n), "every NOP completed once, with 0");
 
     let variant = match (defer, regfd) {
@@ -145,7 +150,8 @@ fn main() {
         batch: u64::from(batch),
         ops: n * u64::from(batch),
         elapsed,
-        allocs: None,
+        allocs: Some(allocs),
+        cpu: Some(cpu),
     }
     .print();
 }

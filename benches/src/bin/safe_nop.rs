@@ -152,7 +152,7 @@ fn main() {
     let rt = Runtime::with_ring(builder.build().expect("io_uring setup"), Batch::default()).expect("runtime");
     let d = rt.driver().clone();
 
-    let (elapsed, timed_ops, allocs): (Duration, u64, u64) = match workload.as_str() {
+    let (elapsed, timed_ops, allocs, cpu): (Duration, u64, u64, Duration) = match workload.as_str() {
         "nop" => {
             let mut slots: Vec<Option<Op<Nop>>> = (0..batch).map(|_| None).collect();
             rt.block_on(async {
@@ -160,12 +160,14 @@ fn main() {
                 let n = benches::rounds(ops, batch);
                 trace_allocations(trace > 0, trace);
                 let a0 = allocations();
+                let c0 = benches::cpu_time();
                 let start = Instant::now();
                 nop_rounds(&d, &mut slots, n).await;
                 let elapsed = start.elapsed();
+                let cpu = benches::cpu_time() - c0;
                 let a1 = allocations();
                 trace_allocations(false, 0);
-                (elapsed, n * batch, a1 - a0)
+                (elapsed, n * batch, a1 - a0, cpu)
             })
             .expect("block_on")
         }
@@ -203,12 +205,14 @@ fn main() {
                 io_pipeline(&d, &file, write, &mut slots, &mut bufs, &mut offsets, warmup).await;
                 trace_allocations(trace > 0, trace);
                 let a0 = allocations();
+                let c0 = benches::cpu_time();
                 let start = Instant::now();
                 io_pipeline(&d, &file, write, &mut slots, &mut bufs, &mut offsets, ops).await;
                 let elapsed = start.elapsed();
+                let cpu = benches::cpu_time() - c0;
                 let a1 = allocations();
                 trace_allocations(false, 0);
-                (elapsed, ops, a1 - a0)
+                (elapsed, ops, a1 - a0, cpu)
             })
             .expect("block_on")
         }
@@ -230,6 +234,7 @@ fn main() {
         ops: timed_ops,
         elapsed,
         allocs: Some(allocs),
+        cpu: Some(cpu),
     }
     .print();
     // The whole process's count shows the allocator is counting: setup

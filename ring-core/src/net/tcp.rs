@@ -218,7 +218,9 @@ impl<K: Kernel> TcpStream<K> {
     }
 
     /// Zero-copy send (`IORING_OP_SEND_ZC`, 6.0); the buffer comes back
-    /// after the kernel's notification that it no longer reads it.
+    /// after the kernel's notification that it no longer reads it. Over
+    /// loopback that notification may wait for the peer's read (see
+    /// [`Driver::send_zc`](crate::Driver::send_zc)).
     pub fn send_zc<B: IoBuf>(&self, buf: B) -> Op<SendZc<B>, K> {
         self.inner.send_zc(buf)
     }

@@ -32,7 +32,10 @@ opcode! {
         /// Open into this direct descriptor slot instead of the process's
         /// table; `IORING_FILE_INDEX_ALLOC` lets the kernel pick a free
         /// slot and return it as the result. `O_CLOEXEC` is invalid with a
-        /// slot. Default: none.
+        /// slot. Default: none. The ABI cannot express slot
+        /// `u32::MAX - 1` (the kernel reads slot `n` as `n + 1`, and
+        /// `u32::MAX` is `IORING_FILE_INDEX_ALLOC`): it is sent as
+        /// `IORING_FILE_INDEX_ALLOC`; no file table has that many slots.
         file_index: Option<u32> [u32] = None,
     }
 

@@ -477,7 +477,8 @@ opcode! {
         /// `.0` into the target ring's slot `.1` (or
         /// `IORING_FILE_INDEX_ALLOC`). The target's completion carries
         /// `user_data` and, as its result, 0 or the allocated slot;
-        /// `result` is not sent (the kernel wants 0 there). Default: none.
+        /// `result` and `cqe_flags` are not sent (the kernel wants 0 in
+        /// `len`, and passes no flags with a file). Default: none.
         send_fd: Option<(u32, u32)> [(u32, u32)] = None,
     }
 

@@ -208,7 +208,10 @@ fn ptr<T>(p: *const T) -> u64 {
 
 /// Encodes a direct-descriptor slot for `sqe.file_index`: the kernel
 /// reads slot `n` as `n + 1` (0 meaning "no slot"), except for
-/// `IORING_FILE_INDEX_ALLOC`, which it takes as is.
+/// `IORING_FILE_INDEX_ALLOC`, which it takes as is. Slot `u32::MAX - 1`
+/// therefore has no encoding of its own (it would read as
+/// `IORING_FILE_INDEX_ALLOC`); no registered file table is that large (the
+/// kernel's limit is 1 << 20 slots), so it never names a slot.
 #[inline(always)]
 fn file_index(slot: Option<u32>) -> u32 {
     match slot {

@@ -42,7 +42,7 @@ pub use misc2::{
 };
 pub use net::{
     Accept, AcceptMulti, Bind, Connect, EpollCtl, EpollWait, Listen, Msg, PollAdd, PollRemove, Recv, RecvMsg, Send,
-    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS,
+    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS, PLAIN_SOCKOPTS,
 };
 pub use rw::{Read, ReadV, Write, WriteV};
 
@@ -54,6 +54,11 @@ use std::io;
 /// submitted with this length, and the result is a short count, as with
 /// `read(2)`.
 pub const MAX_RW_COUNT: usize = 0x7fff_f000;
+
+/// The most buffers (iovecs) one vectored request carries (`UIO_MAXIOV`;
+/// the kernel refuses more with `EINVAL`). The vectored operations check
+/// their count against it before allocating anything for it.
+pub const IOV_MAX: usize = 1024;
 
 /// The kernel's result as `io::Result<u32>`, negating the errno once.
 pub(crate) fn res(cqe: &Cqe) -> io::Result<u32> {
@@ -357,6 +362,11 @@ impl<K: Kernel> Driver<K> {
     /// Zero-copy send of `buf` on socket `fd` (`IORING_OP_SEND_ZC`, 6.0).
     /// The buffer is returned only after the kernel's notification that it
     /// no longer uses it, even if the send failed or was cancelled.
+    ///
+    /// When the receiver is on this machine (loopback), some kernels (6.1)
+    /// notify only once the receiver has read the data: awaiting the send
+    /// before reading, on the same task, then never ends. Read from
+    /// another task or thread (see `docs/zero-copy.md`).
     pub fn send_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<SendZc<B>, K> {
         self.op(SendZc { fd: fd.shared_fd(), buf, flags })
     }

@@ -109,13 +109,20 @@ impl<K: Kernel> Ring<K> {
     }
 
     /// Registers `iovecs` with a tag each (`IORING_REGISTER_BUFFERS2`, Linux
-    /// 5.13). When a buffer with a non-zero tag leaves the table (update,
-    /// unregistration, ring teardown) and the kernel has dropped its last
-    /// reference, the kernel posts a CQE whose `user_data` is the tag.
+    /// 5.13). When a buffer with a non-zero tag is replaced or emptied by an
+    /// update and the kernel has dropped its last reference, the kernel
+    /// posts a CQE whose `user_data` is the tag. Unregistering the whole
+    /// table posts the tags on some kernels only (6.18 does; 6.1 and 6.12
+    /// post nothing then), so do not wait for a tag after
+    /// [`unregister_buffers`](Self::unregister_buffers): empty the slots
+    /// with an update first where the tags matter.
     ///
     /// # Safety
     ///
-    /// As for [`register_buffers`](Self::register_buffers).
+    /// As for [`register_buffers`](Self::register_buffers); and, as for
+    /// [`register_files_tags`](Self::register_files_tags), no tag may be the
+    /// `user_data` of an operation a [`crate::Driver`] driving this ring has
+    /// in flight when the kernel posts it.
     pub unsafe fn register_buffers_tags(&self, iovecs: &[libc::iovec], tags: &[u64]) -> Result<(), crate::Error> {
         check_iovecs(iovecs)?;
         check_tags(tags, iovecs.len(), |i| iovecs[i].iov_base.is_null())?;
@@ -172,7 +179,8 @@ impl<K: Kernel> Ring<K> {
     /// The new buffers are registered: as for
     /// [`register_buffers`](Self::register_buffers). The buffers they
     /// replace stay in use by requests already issued with them, until
-    /// those complete.
+    /// those complete. Tags follow the rule of
+    /// [`register_buffers_tags`](Self::register_buffers_tags).
     pub unsafe fn update_buffers(
         &self,
         offset: u32,

@@ -11,7 +11,7 @@ use crate::kernel::Kernel;
 use crate::ring::Ring;
 use core::time::Duration;
 use ring_sys::*;
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// Which requests to cancel: the match criteria of
 /// `IORING_REGISTER_SYNC_CANCEL` (and of `IORING_OP_ASYNC_CANCEL`).
@@ -133,12 +133,85 @@ impl<K: Kernel> Ring<K> {
     /// Returns how many requests were canceled without waiting (for `all`
     /// and `any`; 0 or 1 otherwise, and 0 after a wait). Nothing to cancel
     /// is an error with ENOENT; a timeout, ETIME.
+    ///
+    /// The user data combined with another criterion
+    /// ([`and_user_data`](CancelBuilder::and_user_data) after
+    /// [`fd`](CancelBuilder::fd), for example) needs a kernel that honours
+    /// it (6.6). Some older kernels accept the flag in a sync cancel and
+    /// ignore it, which would cancel more than was asked (6.1 cancels every
+    /// request on the descriptor); so the first such call on a ring probes
+    /// the kernel's behaviour on a private ring, and where the criterion is
+    /// not honoured the call fails with [`Error::Unsupported`] and cancels
+    /// nothing.
     pub fn cancel_sync(&self, what: &CancelBuilder, timeout: Option<Duration>) -> Result<u32, crate::Error> {
         if what.flags & IORING_ASYNC_CANCEL_FD != 0 && what.flags & IORING_ASYNC_CANCEL_FD_FIXED == 0 && what.fd < 0 {
             return Err(Error::BadFd(what.fd));
         }
+        if what.flags() & IORING_ASYNC_CANCEL_USERDATA != 0 && !self.sync_cancel_combines_user_data()? {
+            return Err(Error::Unsupported {
+                what: "sync cancelation by user data combined with another criterion",
+                reason: "this kernel ignores IORING_ASYNC_CANCEL_USERDATA in IORING_REGISTER_SYNC_CANCEL (it needs Linux 6.6)",
+            });
+        }
         let reg = what.to_raw(timeout);
         // SAFETY: `reg` is read during the call.
         unsafe { self.register_typed(IORING_REGISTER_SYNC_CANCEL, (&raw const reg).cast(), 1) }
+    }
+
+    /// Whether this kernel's sync cancel honours the user data as one
+    /// criterion among others (`IORING_ASYNC_CANCEL_USERDATA` with a
+    /// descriptor or opcode), as [`cancel_sync`](Self::cancel_sync) needs.
+    /// Found by trying it on a private ring, once per ring: a sync cancel of
+    /// "the requests on this pipe with another user data" while one request
+    /// waits on the pipe must find nothing.
+    pub fn sync_cancel_combines_user_data(&self) -> Result<bool, crate::Error> {
+        match self.cancel_user_data.get() {
+            1 => Ok(true),
+            2 => Ok(false),
+            _ => {
+                let yes = user_data_criterion_honoured(&self.kernel)?;
+                self.cancel_user_data.set(if yes { 1 } else { 2 });
+                Ok(yes)
+            }
+        }
+    }
+}
+
+/// Probes whether `kernel` honours `IORING_ASYNC_CANCEL_USERDATA` next to
+/// `IORING_ASYNC_CANCEL_FD` in a sync cancel, harmlessly: on a private
+/// one-entry ring, a poll on a private pipe with user data 1 is armed, and
+/// a sync cancel of "every request on that pipe whose user data is 2" is
+/// asked. A kernel that honours the user data cancels nothing (and counts
+/// 0); one that ignores it cancels the poll (6.1 does, and counts it); one
+/// that refuses the flag says EINVAL. Nothing outside the private ring and
+/// pipe is touched, and dropping them ends the poll if it is still armed.
+pub(crate) fn user_data_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool, crate::Error> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into the array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        // SAFETY: errno is thread-local and was just set by pipe2.
+        let errno = ring_sys::Errno::new(unsafe { *libc::__errno_location() });
+        return Err(Error::Syscall { call: crate::error::Call::Other("pipe2"), errno });
+    }
+    // SAFETY: two fresh descriptors that nothing else owns.
+    let (r, _w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // Declared after the pipe, so dropped before it: the ring's teardown
+    // ends the poll while the pipe is still open.
+    let mut ring = crate::Builder::new(1).no_sqarray(false).register_ring_fd(false).build_on(kernel)?;
+    let poll = crate::opcode::PollAdd::new(r.as_raw_fd(), libc::POLLIN as u32).build().user_data(1);
+    // SAFETY: a poll carries no pointer, and the pipe outlives the request
+    // (the ring is dropped first, see above).
+    unsafe { ring.sq().push(&poll) }.map_err(|_| Error::SubmissionQueueFull)?;
+    ring.submit()?;
+    let reg = CancelBuilder::fd(r.as_raw_fd()).and_user_data(2).all().to_raw(Some(Duration::from_secs(1)));
+    // SAFETY: `reg` is read during the call.
+    match unsafe { ring.register_typed(IORING_REGISTER_SYNC_CANCEL, (&raw const reg).cast(), 1) } {
+        // "All" counts what it canceled: none. (ENOENT, nothing found, is
+        // how a single cancel says it.)
+        Ok(0) => Ok(true),
+        Err(e) if e.errno().is_some_and(|e| e.raw() == libc::ENOENT) => Ok(true),
+        Ok(_) => Ok(false),
+        Err(Error::Syscall { errno, .. }) if errno.raw() == libc::EINVAL => Ok(false),
+        Err(e) => Err(e),
     }
 }

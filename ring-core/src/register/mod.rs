@@ -11,8 +11,13 @@
 //! - [`Error::UnsupportedRegister`] when this kernel does not know the
 //!   operation: it answered `EINVAL` or `EOPNOTSUPP` and the operation lies
 //!   beyond the register opcodes it knows (asked with
-//!   `IORING_REGISTER_QUERY` on 6.18 and later, inferred from the opcode
-//!   probe before, see [`crate::probe::Probe::register_op_supported`]);
+//!   `IORING_REGISTER_QUERY` on 6.18 and later, with one harmless ring-less
+//!   call per operation before, see
+//!   [`crate::probe::Probe::register_op_supported`]). The ring-less
+//!   operations (`send_msg_ring_sync_fd`, `register_task_restrictions`,
+//!   `register_task_bpf_filter`) are typed the same way without a ring,
+//!   and also when a kernel without their ring-less form took the -1 for a
+//!   descriptor (`EBADF`);
 //! - [`Error::MemlockLimit`] when pinning memory failed for
 //!   `RLIMIT_MEMLOCK`;
 //! - [`Error::Syscall`] with [`Call::Register`] and the errno otherwise.
@@ -74,6 +79,8 @@ pub use msg_ring::send_msg_ring_sync_fd;
 pub use napi::{Napi, NapiTracking};
 pub use query::{query_kernel, QueryResult};
 pub use region::MemRegion;
+#[doc(hidden)]
+pub use resize::recopy_big_entries;
 pub use restrictions::{register_task_restrictions, Restriction};
 pub use ring_fds::MAX_REGISTERED_RINGS;
 pub use zcrx::{ZcrxArea, ZcrxIfq, ZcrxIfqConfig, ZcrxRefill};
@@ -188,7 +195,25 @@ pub(crate) unsafe fn register_blind<K: Kernel>(
 ) -> Result<u32, crate::Error> {
     // SAFETY: forwarded contract; fd -1 names no ring.
     let r = unsafe { kernel.register(BLIND_FD, opcode, arg, nr_args) };
-    r.map_err(|e| classify(opcode, e, needs_ops, || register_ops_known::<K>(kernel, None)))
+    r.map_err(|e| classify_blind(opcode, e, needs_ops, || register_ops_exact(kernel)))
+}
+
+/// Types the failure of a ring-less call. A kernel without the ring-less
+/// form of an operation it knows takes the -1 for a descriptor and answers
+/// EBADF (task restrictions before 7.0, for example), which no ring-less
+/// call can mean otherwise when the kernel is too old for it; so EBADF
+/// counts like EINVAL and EOPNOTSUPP when the kernel knows fewer than
+/// `needs_ops` register opcodes.
+fn classify_blind(opcode: u32, e: Errno, needs_ops: u32, known: impl FnOnce() -> Option<u32>) -> Error {
+    if e.raw() == libc::EBADF {
+        if let Some(n) = known() {
+            if n < needs_ops {
+                return Error::UnsupportedRegister { opcode, errno: e };
+            }
+        }
+        return Error::Syscall { call: Call::Register(opcode), errno: e };
+    }
+    classify(opcode, e, needs_ops, known)
 }
 
 /// Types a register failure: `EINVAL` or `EOPNOTSUPP` from a kernel that
@@ -218,15 +243,63 @@ pub(crate) fn memlock_error(opcode: u32, errno: Errno) -> Error {
     }
 }
 
-/// How many register opcodes the kernel knows: its own answer to
-/// `IO_URING_QUERY_OPCODES` (6.18 and later), else the inference from the
-/// opcode probe of `ring`, else unknown.
+/// How many register opcodes the kernel knows: its own word when it can
+/// give one ([`register_ops_exact`]), else the inference from the opcode
+/// probe of `ring`, else unknown.
 pub(crate) fn register_ops_known<K: Kernel>(kernel: &K, ring: Option<&Ring<K>>) -> Option<u32> {
-    if let Some(q) = query::query_opcodes(kernel) {
-        return Some(q.nr_register_opcodes);
+    if let Some(n) = register_ops_exact(kernel) {
+        return Some(n);
     }
     let probe = crate::probe::Probe::new(ring?).ok()?;
     Some(probe.register_ops().0)
+}
+
+/// How many register opcodes the kernel knows, in the kernel's own words:
+/// its answer to `IO_URING_QUERY_OPCODES` (6.18 and later), else what one
+/// harmless call per operation shows ([`count_register_ops`]); `None` when
+/// neither can tell. Needs no ring.
+pub(crate) fn register_ops_exact<K: Kernel>(kernel: &K) -> Option<u32> {
+    match query::query_opcodes(kernel) {
+        Some(q) => Some(q.nr_register_opcodes),
+        None => count_register_ops(kernel),
+    }
+}
+
+/// A descriptor number no process can have open: the kernel caps
+/// descriptors at `fs.nr_open`, which is at most 2^30 - 8 or so, far below
+/// `i32::MAX`. It is not -1, which asks for a ring-less ("blind") call.
+const CLOSED_FD: c_uint = i32::MAX as c_uint;
+
+/// An opcode no kernel knows (register opcodes are numbered densely from 0
+/// and number a few dozen).
+const UNKNOWN_REGISTER_OP: u32 = 0xffff;
+
+/// Counts the register opcodes the kernel knows without a ring and without
+/// touching anything: `io_uring_register(CLOSED_FD, op, NULL, 0)` for each
+/// opcode in turn. The kernel checks `opcode >= IORING_REGISTER_LAST`
+/// (EINVAL) before it looks the descriptor up (EBADF) —
+/// `SYSCALL_DEFINE4(io_uring_register)` in io_uring/register.c, since
+/// 5.18 —, so EBADF means "known" and EINVAL "unknown", and no ring is
+/// ever reached. Kernels that look the descriptor up first answer EBADF to
+/// everything; the call with an opcode nobody knows tells those apart, and
+/// for them (and for anything else unexpected) the answer is `None`.
+pub(crate) fn count_register_ops<K: Kernel>(kernel: &K) -> Option<u32> {
+    // SAFETY: with a null argument and no descriptor behind CLOSED_FD the
+    // kernel reads and writes no user memory; it fails before any
+    // operation runs.
+    let knows = |op: u32| match unsafe { kernel.register(CLOSED_FD, op, core::ptr::null(), 0) } {
+        Err(e) if e.raw() == libc::EBADF => Some(true),
+        Err(e) if e.raw() == libc::EINVAL => Some(false),
+        _ => None,
+    };
+    if knows(UNKNOWN_REGISTER_OP)? {
+        return None;
+    }
+    let mut n = 0;
+    while n < UNKNOWN_REGISTER_OP && knows(n)? {
+        n += 1;
+    }
+    Some(n)
 }
 
 /// The system page size.

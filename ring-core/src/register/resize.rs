@@ -198,12 +198,22 @@ impl<K: Kernel> Ring<K> {
 /// Copies the outstanding 128-byte SQEs and 32-byte CQEs again, whole,
 /// from the old rings to the new ones (see the module documentation).
 ///
+/// Every entry is copied one 64-byte (SQ) or 16-byte (CQ) unit at a time
+/// through the `sync` cells, like every other access to ring entries, so
+/// the verification crate's loom model of a resize
+/// (`verification/tests/loom_resize.rs`) runs this very code. Exposed for
+/// that model only.
+///
 /// # Safety
 ///
 /// Both sets of pointers describe live rings that nothing else accesses
-/// during the call; the new rings hold the head and tail the kernel
-/// carried over.
-unsafe fn recopy_big_entries(
+/// during the call (the kernel has finished the resize and, with
+/// `DEFER_TASKRUN`, touches neither ring until the next enter); the new
+/// rings hold the head and tail the kernel carried over; the SQE arrays
+/// hold two units per slot when `flags` has `IORING_SETUP_SQE128`, the CQE
+/// arrays two per slot with `IORING_SETUP_CQE32`.
+#[doc(hidden)]
+pub unsafe fn recopy_big_entries(
     flags: u32,
     old_sq: &layout::SqPointers,
     old_cq: &layout::CqPointers,
@@ -212,6 +222,8 @@ unsafe fn recopy_big_entries(
 ) {
     use crate::order;
     if flags & IORING_SETUP_SQE128 != 0 {
+        // Acquire and relaxed as in the queues: the kernel wrote these words
+        // before the register call returned, which already orders them.
         // SAFETY: live ring words per this function's contract.
         let (head, tail) =
             unsafe { (new_sq.head.as_ref().load(order::SQ_HEAD_LOAD), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };
@@ -219,16 +231,15 @@ unsafe fn recopy_big_entries(
         while pos != tail {
             let from = ((pos & (old_sq.entries - 1)) as usize) << 1;
             let to = ((pos & (new_sq.entries - 1)) as usize) << 1;
-            // SAFETY: both slots are inside their SQE arrays (`entries`
-            // slots of two 64-byte units each), the arrays are distinct
-            // mappings, and nothing else accesses them now.
-            unsafe {
-                core::ptr::copy_nonoverlapping(
-                    old_sq.sqes.as_ptr().add(from).cast::<u8>(),
-                    new_sq.sqes.as_ptr().add(to).cast::<u8>(),
-                    128,
-                )
-            };
+            for unit in 0..2 {
+                // SAFETY: both units are inside their SQE arrays (`entries`
+                // slots of two 64-byte units each), the arrays are distinct
+                // mappings, and nothing else accesses them now.
+                unsafe {
+                    let v = (*old_sq.sqes.as_ptr().add(from + unit)).with(|p| p.read());
+                    (*new_sq.sqes.as_ptr().add(to + unit)).with_mut(|p| p.write(v));
+                }
+            }
             pos = pos.wrapping_add(1);
         }
     }
@@ -240,14 +251,13 @@ unsafe fn recopy_big_entries(
         while pos != tail {
             let from = ((pos & (old_cq.entries - 1)) as usize) << 1;
             let to = ((pos & (new_cq.entries - 1)) as usize) << 1;
-            // SAFETY: as above, for 32-byte CQEs (two 16-byte units).
-            unsafe {
-                core::ptr::copy_nonoverlapping(
-                    old_cq.cqes.as_ptr().add(from).cast::<u8>(),
-                    new_cq.cqes.as_ptr().add(to).cast::<u8>(),
-                    32,
-                )
-            };
+            for unit in 0..2 {
+                // SAFETY: as above, for 32-byte CQEs (two 16-byte units).
+                unsafe {
+                    let v = (*old_cq.cqes.as_ptr().add(from + unit)).with(|p| p.read());
+                    (*new_cq.cqes.as_ptr().add(to + unit)).with_mut(|p| p.write(v));
+                }
+            }
             pos = pos.wrapping_add(1);
         }
     }

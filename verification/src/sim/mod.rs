@@ -36,6 +36,13 @@
 //!   SQPOLL what it published) that ends inside a chain is reported
 //!   ([`SimKernel::split_chains`]): chains do not span submission
 //!   boundaries, so such a chain runs as two.
+//! - **Provided buffers** (`pbuf`): rings in application memory
+//!   (`IORING_REGISTER_PBUF_RING`), selected by `IORING_OP_READ` with
+//!   `IOSQE_BUFFER_SELECT` and by `IORING_OP_READ_MULTISHOT` on pipes; a
+//!   buffer written after its group was unregistered is a violation.
+//! - **Injected completions** ([`SimKernel::inject_cqe`]): any completion
+//!   posted into a ring's CQ, as another ring's `MSG_RING` or a stale or
+//!   forged completion would be.
 //! - **Faults** ([`Chaos`], [`EnterFault`]): held completions released in
 //!   any order, short reads and writes, failed and short enters, a CQ that
 //!   overflows, multishot streams that end early, zero-copy notifications
@@ -68,6 +75,7 @@ pub mod chaos;
 mod mem;
 pub use mem::WordLayout;
 pub(crate) mod ops;
+mod pbuf;
 mod state;
 mod user;
 
@@ -533,6 +541,68 @@ impl SimKernel {
 
     // ---- the system calls ----
 
+    /// Posts a completion that no request of this ring produced into ring
+    /// `ring`'s CQ, as another ring's `IORING_OP_MSG_RING` does (which,
+    /// with `IORING_MSG_RING_FLAGS_PASS`, passes any flags), or a stale or
+    /// forged completion would: any `user_data`, result and flags. It goes
+    /// where the kernel would put it: the CQ, the overflow list when the CQ
+    /// is full, or the task work of a `DEFER_TASKRUN` ring outside a wait.
+    ///
+    /// The entry's size follows the kernel's rules: on a `CQE32` ring every
+    /// entry carries `big` (zeros without it); on a `CQE_MIXED` ring an
+    /// entry with `big` or with `IORING_CQE_F_32` in `flags` is a 32-byte
+    /// one (`IORING_CQE_F_32` set, the second half zeroed without `big`,
+    /// and a `IORING_CQE_F_SKIP` filler first where it would straddle the
+    /// end of the ring); elsewhere `big` is dropped.
+    /// Returns false if `ring` is no open ring.
+    pub fn inject_cqe(&self, ring: RawFd, user_data: u64, res: i32, flags: u32, big: Option<[u64; 2]>) -> bool {
+        let mut st = self.lock();
+        let Some(r) = st.rings.get_mut(&ring).filter(|r| !r.closed && r.mem.is_some()) else { return false };
+        let (mixed, cqe32) = (r.flags & IORING_SETUP_CQE_MIXED != 0, r.flags & IORING_SETUP_CQE32 != 0);
+        // On a mixed ring the kernel makes an entry 32 bytes when its flags
+        // say so (`io_fill_cqe_aux`: a message's passed flags decide), with
+        // its second half zeroed if nothing fills it.
+        let big = if mixed && flags & IORING_CQE_F_32 != 0 {
+            Some(big.unwrap_or([0; 2]))
+        } else if mixed || cqe32 {
+            big
+        } else {
+            None
+        };
+        let p = state::Post { user_data, res, flags, big };
+        st.injected += 1;
+        st.changes += 1;
+        let r = st.rings.get_mut(&ring).expect("checked");
+        if r.flags & IORING_SETUP_DEFER_TASKRUN != 0 && !r.in_wait {
+            r.task_work.push_back(p);
+            if r.flags & IORING_SETUP_TASKRUN_FLAG != 0 {
+                if let Some(m) = &r.mem {
+                    m.sq_flags().fetch_or(IORING_SQ_TASKRUN, core::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        } else {
+            st.post_now(ring, p);
+        }
+        drop(st);
+        self.shared.cv.notify_all();
+        true
+    }
+
+    /// How many completions [`inject_cqe`](Self::inject_cqe) posted.
+    pub fn injected(&self) -> u64 {
+        self.lock().injected
+    }
+
+    /// The descriptors of the rings that are open.
+    pub fn ring_fds(&self) -> Vec<RawFd> {
+        self.lock().rings.iter().filter(|(_, r)| !r.closed).map(|(fd, _)| *fd).collect()
+    }
+
+    /// The provided-buffer groups registered with ring `ring`.
+    pub fn buffer_groups(&self, ring: RawFd) -> Vec<u16> {
+        self.lock().pbufs.keys().filter(|(r, _)| *r == ring).map(|(_, g)| *g).collect()
+    }
+
     fn setup_inner(&self, entries: u32, p: &mut io_uring_params) -> Result<RawFd, i32> {
         const SUPPORTED: u32 = IORING_SETUP_SQPOLL
             | IORING_SETUP_SQ_AFF
@@ -927,6 +997,8 @@ impl SimKernel {
                 }
                 Ok(nr_args)
             }
+            IORING_REGISTER_PBUF_RING => st.register_pbuf(ring, arg, nr_args),
+            IORING_UNREGISTER_PBUF_RING => st.unregister_pbuf(ring, arg, nr_args),
             IORING_REGISTER_ENABLE_RINGS => {
                 let r = st.rings.get_mut(&ring).expect("checked");
                 if !r.disabled {

@@ -8,6 +8,7 @@
 //! *held*; they are read or written when the operation runs, through the
 //! raw pointers, so that a buffer freed too early is caught.
 
+use super::pbuf::Selected;
 use super::state::{Obj, Post, Req, SimState};
 use super::user::{Access, MemRange, Who};
 use ring_sys::*;
@@ -41,6 +42,12 @@ pub(crate) enum Kind {
     Close { fd: RawFd },
     /// `IORING_OP_STATX`: the path was copied; `buf` is written.
     Statx { dirfd: RawFd, path: Vec<u8>, flags: u32, buf: u64 },
+    /// `IORING_OP_READ` with `IOSQE_BUFFER_SELECT` (`multi`: false) and
+    /// `IORING_OP_READ_MULTISHOT` (`multi`: true): reads into a buffer
+    /// taken from provided-buffer group `group` (see `pbuf.rs`), at most
+    /// `len` bytes (0: the buffer's length). `sel` is the buffer taken and
+    /// not yet written.
+    ReadSel { fd: RawFd, group: u16, len: u32, off: u64, multi: bool, sel: Option<Selected> },
     /// Failed at submission (unknown opcode, bad argument): completes with
     /// this error, and stops the batch unless it links on.
     Fail(i32),
@@ -65,6 +72,14 @@ impl Kind {
     /// A zero-copy send whose result is out and whose notification is held.
     pub fn notif_waiting(&self) -> bool {
         matches!(self, Kind::SendZc { sent: Some(_), notif: false, .. })
+    }
+
+    /// The provided buffer the request holds, if any.
+    pub fn selected(&self) -> Option<Selected> {
+        match self {
+            Kind::ReadSel { sel, .. } => *sel,
+            _ => None,
+        }
     }
 
     pub fn allow_notif(&mut self) {
@@ -92,6 +107,7 @@ pub fn opcode_name(op: u8) -> &'static str {
         IORING_OP_SEND => "SEND",
         IORING_OP_SEND_ZC => "SEND_ZC",
         IORING_OP_NOP128 => "NOP128",
+        IORING_OP_READ_MULTISHOT => "READ_MULTISHOT",
         _ => "unmodelled opcode",
     }
 }
@@ -135,9 +151,23 @@ impl SimState {
         if sqe.flags & !KNOWN_FLAGS != 0 {
             return Err(-libc::EINVAL);
         }
-        if sqe.flags & (IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT) != 0 {
-            // No registered files or provided buffers are modelled.
+        if sqe.flags & IOSQE_FIXED_FILE != 0 {
+            // No registered files are modelled.
             return Err(-libc::EBADF);
+        }
+        let select = sqe.flags & IOSQE_BUFFER_SELECT != 0;
+        if select || sqe.opcode == IORING_OP_READ_MULTISHOT {
+            // Provided buffers: plain and multishot reads only (see `pbuf.rs`).
+            let multi = match sqe.opcode {
+                IORING_OP_READ => false,
+                IORING_OP_READ_MULTISHOT => true,
+                _ => return Err(-libc::EOPNOTSUPP),
+            };
+            if !select {
+                return Err(-libc::EINVAL);
+            }
+            let (group, len, off) = (sqe.buf_group(), sqe.len, sqe.off());
+            return Ok(Kind::ReadSel { fd: sqe.fd, group, len, off, multi, sel: None });
         }
         let ring_flags = self.rings.get(&ring).map_or(0, |r| r.flags);
         let kind = match sqe.opcode {
@@ -312,6 +342,7 @@ impl SimState {
                 Some((done(res), res < 0 || res as usize != len))
             }
             Kind::SendZc { .. } => self.run_send_zc(who, &mut req),
+            Kind::ReadSel { .. } => self.run_read_sel(who, &mut req),
             Kind::Openat { path, flags } => {
                 let (path, flags) = (path.clone(), *flags);
                 let res = self.openat(&path, flags);
@@ -541,6 +572,94 @@ impl SimState {
         Some((Post { user_data: 0, res: 0, flags: IORING_CQE_F_NOTIF, big: None }, false))
     }
 
+    /// A request that reads into a provided buffer takes one when it
+    /// becomes active (and a multishot one after each completion), and
+    /// holds it until it writes it (see `pbuf.rs`).
+    pub(crate) fn preselect(&mut self, id: u64) {
+        let Some(req) = self.reqs.get(&id) else { return };
+        let Kind::ReadSel { group, sel: None, .. } = req.kind else { return };
+        let ring = req.ring;
+        let taken = self.select_buffer(ring, group);
+        if let Some(Req { kind: Kind::ReadSel { sel, .. }, .. }) = self.reqs.get_mut(&id) {
+            *sel = taken;
+        }
+    }
+
+    /// A read into a provided buffer, plain or multishot: from a model
+    /// file (plain only), or a pipe (blocks while it is empty and open).
+    /// A multishot read posts an item (`F_MORE`, the buffer's id) for each
+    /// chunk and takes the next buffer; it ends at end of file (0), when
+    /// the group has no buffer left (`-ENOBUFS`), or on an error.
+    fn run_read_sel(&mut self, who: Who, req: &mut Req) -> Option<(Post, bool)> {
+        let done = |res: i32| Post { user_data: 0, res, flags: 0, big: None };
+        let ring = req.ring;
+        loop {
+            let Kind::ReadSel { fd, group, len, off, multi, sel } = &mut req.kind else { unreachable!() };
+            let (fd, group, len, off, multi) = (*fd, *group, *len, *off, *multi);
+            let data: Vec<u8> = match self.objs.get(&fd) {
+                None => return Some((done(-libc::EBADF), true)),
+                Some(Obj::File { .. }) if multi => return Some((done(-libc::EBADFD), true)),
+                Some(&Obj::File { inode, pos }) => {
+                    let at = if off == u64::MAX { pos } else { off } as usize;
+                    let d = &self.inodes[inode];
+                    d.get(at..).unwrap_or(&[]).to_vec()
+                }
+                Some(&Obj::PipeR(p)) => {
+                    let pipe = &self.pipes[p];
+                    if pipe.buf.is_empty() {
+                        if pipe.writer_open {
+                            return None;
+                        }
+                        // End of file: the buffer taken (if any) comes back
+                        // with the terminal completion (`finish`).
+                        return Some((done(0), false));
+                    }
+                    pipe.buf.iter().copied().collect()
+                }
+                Some(_) => return Some((done(-libc::EINVAL), true)),
+            };
+            if sel.is_none() {
+                *sel = self.select_buffer(ring, group);
+            }
+            let Some(s) = *sel else {
+                return Some((done(-libc::ENOBUFS), true));
+            };
+            let mut want = s.len as usize;
+            if len > 0 {
+                want = want.min(len as usize);
+            }
+            if want > 1 && self.rng.chance(self.chaos.short_io) {
+                want = 1 + self.rng.below(want as u64 - 1) as usize;
+            }
+            let chunk = &data[..data.len().min(want)];
+            let n = match self.write_selected(who, ring, s, chunk) {
+                Ok(n) => n,
+                Err(e) => return Some((done(e), true)),
+            };
+            match self.objs.get_mut(&fd) {
+                Some(Obj::File { pos, .. }) if off == u64::MAX => *pos += n as u64,
+                Some(&mut Obj::PipeR(p)) => {
+                    self.pipes[p].buf.drain(..n);
+                }
+                _ => {}
+            }
+            if !multi {
+                return Some((done(n as i32), false));
+            }
+            // A multishot item: the buffer goes out with it, and the next
+            // one is taken now.
+            self.post(
+                ring,
+                Post { user_data: req.user_data, res: n as i32, flags: IORING_CQE_F_MORE | s.cqe_flags(), big: None },
+                true,
+            );
+            let next = self.select_buffer(ring, group);
+            if let Kind::ReadSel { sel, .. } = &mut req.kind {
+                *sel = next;
+            }
+        }
+    }
+
     /// `ASYNC_CANCEL`: finds the targets and cancels them, or (chaos)
     /// lets them win the race and complete with their real result.
     fn run_cancel(&mut self, ring: RawFd, key: u64, fd: RawFd, flags: u32) -> i32 {
@@ -650,7 +769,8 @@ fn req_fd(k: &Kind) -> Option<RawFd> {
         | Kind::Poll { fd, .. }
         | Kind::SendZc { fd, .. }
         | Kind::Send { fd, .. }
-        | Kind::Close { fd } => Some(*fd),
+        | Kind::Close { fd }
+        | Kind::ReadSel { fd, .. } => Some(*fd),
         _ => None,
     }
 }

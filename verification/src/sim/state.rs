@@ -4,6 +4,7 @@
 use super::chaos::{Chaos, EnterFault, Rng};
 use super::mem::RingMem;
 use super::ops::Kind;
+use super::pbuf::PBuf;
 use super::user::MemRange;
 use super::{SimConfig, SimStats};
 use core::sync::atomic::{fence, Ordering};
@@ -145,6 +146,12 @@ pub(crate) struct SimState {
     pub stats: SimStats,
     /// Bumped on every observable change, so `settle` knows when to stop.
     pub changes: u64,
+    /// Registered provided-buffer rings, by ring and group.
+    pub pbufs: BTreeMap<(RawFd, u16), PBuf>,
+    /// The last provided-buffer registration's number.
+    pub pbuf_epoch: u64,
+    /// Completions injected with `SimKernel::inject_cqe`.
+    pub injected: u64,
 }
 
 /// The lowest descriptor the simulator hands out.
@@ -174,6 +181,9 @@ impl SimState {
             posted: HashMap::new(),
             stats: SimStats::default(),
             changes: 0,
+            pbufs: BTreeMap::new(),
+            pbuf_epoch: 0,
+            injected: 0,
         }
     }
 
@@ -227,7 +237,7 @@ impl SimState {
     }
 
     /// Posts into the CQ, or parks or drops on overflow.
-    fn post_now(&mut self, ring: RawFd, p: Post) {
+    pub(crate) fn post_now(&mut self, ring: RawFd, p: Post) {
         let drop_it = self.rng.chance(self.chaos.drop_overflow);
         let r = self.rings.get_mut(&ring).expect("caller checked");
         if r.overflow.is_empty() && r.write_cqe(p, &mut self.violations) {
@@ -458,12 +468,18 @@ impl SimState {
         let completions = self.rings.get(&req.ring).map_or(0, |r| r.completions);
         req.kind.arm(now, completions);
         req.hold = hold;
+        self.preselect(id);
     }
 
     /// Ends a request: posts its terminal completion (unless
     /// `IOSQE_CQE_SKIP_SUCCESS` applies) and moves its chain on.
     pub fn finish(&mut self, req: Req, mut p: Post, failed: bool) {
         p.user_data = req.user_data;
+        if let Some(sel) = req.kind.selected() {
+            // A buffer the request took is reported with its completion,
+            // whatever the result (`io_put_kbuf`).
+            p.flags |= sel.cqe_flags();
+        }
         let skip = req.flags & IOSQE_CQE_SKIP_SUCCESS != 0 && !failed;
         if !skip {
             let counts = !matches!(req.kind, Kind::Timeout { .. });
@@ -640,6 +656,7 @@ impl SimState {
         for table in self.reg_rings.values_mut() {
             table.retain(|_, f| *f != fd);
         }
+        self.pbufs.retain(|(r, _), _| *r != fd);
     }
 }
 
@@ -672,15 +689,25 @@ impl RingState {
             unsafe { mem.write_cqe(unit, cqe(p.flags), Some(p.big.unwrap_or([0; 2]))) };
             self.cq_tail = self.cq_tail.wrapping_add(1);
         } else if self.flags & IORING_SETUP_CQE_MIXED != 0 && p.big.is_some() {
-            let at_end = self.cq_tail & mask == mask;
-            if free < if at_end { 3 } else { 2 } {
-                return false;
-            }
-            if at_end {
+            let mut free = free;
+            if self.cq_tail & mask == mask {
+                // As `io_cqe_cache_refill`: the filler goes into the last
+                // slot as soon as that slot is free, whether or not the
+                // entry then fits at the start of the ring (if it does not,
+                // it waits in the overflow list and the filler stays).
+                if free == 0 {
+                    return false;
+                }
                 let filler = io_uring_cqe { user_data: 0, res: 0, flags: IORING_CQE_F_SKIP, big_cqe: [] };
                 // SAFETY: the last slot is free (checked above) and in bounds.
                 unsafe { mem.write_cqe(mask as usize, filler, None) };
                 self.cq_tail = self.cq_tail.wrapping_add(1);
+                free -= 1;
+                // Release: the filler is published even if the entry waits.
+                mem.cq_tail().store(self.cq_tail, Ordering::Release);
+            }
+            if free < 2 {
+                return false;
             }
             let unit = (self.cq_tail & mask) as usize;
             // SAFETY: two free consecutive slots, the second not wrapping

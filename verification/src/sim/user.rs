@@ -76,6 +76,14 @@ fn exposed(addr: u64) -> Option<*mut u8> {
     }
 }
 
+/// A pointer to memory the application mapped itself (a provided-buffer
+/// ring and its buffers), which the tracking allocator does not know, from
+/// the address the application exposed; `None` in tracker mode, where
+/// integers must not become pointers.
+pub(crate) fn mapped_ptr(addr: u64) -> Option<*mut u8> {
+    exposed(addr)
+}
+
 /// The pointer to use for a range the tracker found live at `tracked`.
 fn live_ptr(addr: u64, tracked: *mut u8) -> *mut u8 {
     exposed(addr).unwrap_or(tracked)

@@ -1,0 +1,206 @@
+//! The benchmark workloads on tokio-uring, written as its documentation
+//! shows: one task per connection or per read slot, buffers moved into
+//! each operation and back.
+//!
+//! Usage (the comparison script passes these; see docs/benchmarks.md):
+//! - `peer-tokio-uring read --qd N [--direct] [--variant plain|best]
+//!   [--seconds S] [--warmup S] [--file PATH]`: 4 KiB random reads, `N`
+//!   tasks each keeping one read in flight. `best`: the buffers are a
+//!   registered `FixedBufRegistry` read with `read_fixed_at`, and the ring
+//!   is set up with COOP_TASKRUN and SINGLE_ISSUER (tokio-uring has no
+//!   registered files; DEFER_TASKRUN is not used because tokio-uring waits
+//!   for completions through epoll on the ring descriptor).
+//! - `peer-tokio-uring echo|http [--port P]`: the servers, controlled
+//!   through standard input (`bench_harness::control`).
+
+use bench_harness::{
+    control, AlignedBlock, Args, CountingAlloc, HttpConn, Offsets, Record, Snapshot, BLOCK, FILE_SIZE,
+};
+use std::cell::Cell;
+use std::rc::Rc;
+use tokio_uring::buf::fixed::FixedBufRegistry;
+use tokio_uring::buf::{IoBuf, IoBufMut};
+use tokio_uring::net::{TcpListener, TcpStream};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+const STACK: &str = "tokio-uring";
+
+/// A 4 KiB-aligned block (for O_DIRECT and the registered buffers).
+struct Block(AlignedBlock);
+
+// SAFETY: the block is heap memory owned by `self` that does not move
+// while the value lives (moving `Block` moves only the pointer); its
+// initialised length is `init`, never above its capacity.
+unsafe impl IoBuf for Block {
+    fn stable_ptr(&self) -> *const u8 {
+        self.0.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.0.init
+    }
+    fn bytes_total(&self) -> usize {
+        self.0.capacity()
+    }
+}
+
+// SAFETY: as for `IoBuf`; `set_init` records what the kernel wrote.
+unsafe impl IoBufMut for Block {
+    fn stable_mut_ptr(&mut self) -> *mut u8 {
+        self.0.as_mut_ptr()
+    }
+    unsafe fn set_init(&mut self, pos: usize) {
+        if pos > self.0.init {
+            self.0.init = pos.min(self.0.capacity());
+        }
+    }
+}
+
+fn main() {
+    let args = Args::from_env();
+    match args.command() {
+        Some("read") => read(&args),
+        Some("echo") => serve(&args, false),
+        Some("http") => serve(&args, true),
+        _ => {
+            eprintln!("usage: peer-tokio-uring read|echo|http [options]");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn read(args: &Args) {
+    let qd = args.num("--qd", 32).max(1);
+    let direct = args.flag("--direct");
+    let best = args.string("--variant", "plain") == "best";
+    let warmup = args.secs("--warmup", 1.0);
+    let seconds = args.secs("--seconds", 5.0);
+    let path = bench_harness::file_arg(args);
+    let _keep = bench_harness::prepare_file(&path, direct).expect("the read file");
+
+    let mut urb = tokio_uring::uring_builder();
+    if best {
+        urb.setup_coop_taskrun().setup_single_issuer();
+    }
+    let entries = (qd as u32).next_power_of_two().max(256);
+    tokio_uring::builder().entries(entries).uring_builder(&urb).start(async move {
+        let std_file = bench_harness::open_std(&path, direct).expect("open the read file");
+        let file = Rc::new(tokio_uring::fs::File::from_std(std_file));
+        let stop = Rc::new(Cell::new(false));
+        let registry = if best {
+            let r = FixedBufRegistry::new((0..qd).map(|_| Block(AlignedBlock::new())));
+            r.register().expect("register the buffers");
+            Some(r)
+        } else {
+            None
+        };
+        let mut tasks = Vec::new();
+        for i in 0..qd {
+            let (file, stop) = (file.clone(), stop.clone());
+            let mut offsets = Offsets::for_task(FILE_SIZE, i);
+            if let Some(reg) = &registry {
+                let mut buf = reg.check_out(i as usize).expect("one buffer per task");
+                tasks.push(tokio_uring::spawn(async move {
+                    while !stop.get() {
+                        let (r, b) = file.read_fixed_at(buf, offsets.next_offset()).await;
+                        assert_eq!(r.expect("read"), BLOCK as usize);
+                        buf = b;
+                        bench_harness::add_ops(1);
+                    }
+                }));
+            } else if direct {
+                let mut buf = Block(AlignedBlock::new());
+                tasks.push(tokio_uring::spawn(async move {
+                    while !stop.get() {
+                        let (r, b) = file.read_at(buf, offsets.next_offset()).await;
+                        assert_eq!(r.expect("read"), BLOCK as usize);
+                        buf = b;
+                        bench_harness::add_ops(1);
+                    }
+                }));
+            } else {
+                let mut buf = Vec::with_capacity(BLOCK as usize);
+                tasks.push(tokio_uring::spawn(async move {
+                    while !stop.get() {
+                        let (r, mut b) = file.read_at(buf, offsets.next_offset()).await;
+                        assert_eq!(r.expect("read"), BLOCK as usize);
+                        b.clear();
+                        buf = b;
+                        bench_harness::add_ops(1);
+                    }
+                }));
+            }
+        }
+        tokio::time::sleep(warmup).await;
+        let s0 = Snapshot::now();
+        tokio::time::sleep(seconds).await;
+        let m = s0.to(&Snapshot::now());
+        stop.set(true);
+        for t in tasks {
+            t.await.expect("read task");
+        }
+        Record::new(STACK, if best { "best" } else { "plain" }, if direct { "read4k-direct" } else { "read4k" })
+            .field("qd", qd)
+            .window(&m)
+            .print();
+    });
+}
+
+async fn echo(s: TcpStream) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        let (n, b) = s.read(buf).await;
+        let n = n?;
+        if n == 0 {
+            return Ok(());
+        }
+        let (r, mut b) = s.write_all(b).await;
+        r?;
+        bench_harness::add_bytes(n as u64);
+        b.clear();
+        buf = b;
+    }
+}
+
+async fn http(s: TcpStream) -> std::io::Result<()> {
+    let mut conn = HttpConn::new();
+    let mut buf = Vec::with_capacity(4096);
+    let mut out = Vec::with_capacity(4096);
+    loop {
+        let (n, mut b) = s.read(buf).await;
+        if n? == 0 {
+            return Ok(());
+        }
+        conn.feed_into(&b, &mut out);
+        b.clear();
+        buf = b;
+        if !out.is_empty() {
+            let (r, o) = s.write_all(out).await;
+            r?;
+            out = o;
+        }
+    }
+}
+
+fn serve(args: &Args, is_http: bool) {
+    let addr = bench_harness::listen_addr(args, 7878);
+    control::spawn(Record::new(STACK, "plain", if is_http { "http" } else { "echo" }), args);
+    tokio_uring::builder().entries(1024).start(async move {
+        let listener = TcpListener::bind(addr).expect("bind");
+        bench_harness::ready(listener.local_addr().expect("local_addr"));
+        loop {
+            let (s, _) = match listener.accept().await {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("accept: {e}");
+                    continue;
+                }
+            };
+            let _ = s.set_nodelay(true);
+            tokio_uring::spawn(async move {
+                let _ = if is_http { http(s).await } else { echo(s).await };
+            });
+        }
+    });
+}
