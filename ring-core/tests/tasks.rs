@@ -466,3 +466,22 @@ fn a_remote_handle_aborts_the_remote_work_body() {
     assert!(early.join().unwrap_err().is_cancelled());
     assert_eq!(ran.load(Ordering::SeqCst), 0);
 }
+
+/// Limits of zero are raised to one rather than refused: one thread, one
+/// queued job, and the jobs still all run.
+#[test]
+fn zero_blocking_limits_still_run_every_job() {
+    let rt = Runtime::new(8).unwrap();
+    rt.set_blocking_limits(BlockingLimits { max_threads: 0, max_queued: 0, keep_alive: Duration::ZERO });
+    let out = rt
+        .block_on(async {
+            let handles: Vec<_> = (0..5u32).map(|i| task::spawn_blocking(move || i * 2)).collect();
+            let mut out = Vec::new();
+            for h in handles {
+                out.push(h.await.unwrap());
+            }
+            out
+        })
+        .unwrap();
+    assert_eq!(out, [0, 2, 4, 6, 8]);
+}
