@@ -635,6 +635,8 @@ impl<K: Kernel> Driver<K> {
     /// executor is written to the SQ but reaches the kernel only at the next
     /// [`poll`](Self::poll) or [`park`](Self::park); an external loop should
     /// call `poll` before it waits, or build the driver with [`Immediate`].
+    /// [`compat::ExternalLoop`](crate::compat::ExternalLoop) does all of
+    /// this (and resets the eventfd in its `turn`): prefer it.
     pub fn register_eventfd(&self) -> io::Result<std::os::fd::OwnedFd> {
         use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
         // SAFETY: eventfd has no memory effects; a negative result is an error.
