@@ -325,34 +325,39 @@ mod tests {
     use crate::layout::Region;
     use core::ptr::NonNull;
 
-    /// Whether every page of `[addr, addr + len)` is mapped (`mincore(2)`
-    /// fails with ENOMEM on an unmapped page).
-    fn mapped(addr: *mut u8, len: usize) -> bool {
-        let mut residency = [0u8; 1];
-        // SAFETY: mincore only reads the page tables and writes one byte per page into `residency`, which has room
-        // for the single page asked about.
-        unsafe { libc::mincore(addr.cast(), len, residency.as_mut_ptr()) == 0 }
+    /// The name the test gives its memfd, so that `/proc/self/maps` shows
+    /// exactly the test's mapping and nothing another test thread maps into
+    /// the hole after the release.
+    const NAME: &str = "ring-core-wait-region-release-test";
+
+    /// Whether any mapping of the test's memfd is still in this process.
+    fn memfd_mapped() -> bool {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+        maps.lines().any(|line| line.contains(NAME))
     }
 
     #[test]
     fn release_unmaps_the_wait_region() {
         // SAFETY: sysconf has no memory effects.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-        // SAFETY: a fresh anonymous mapping aliases nothing.
+        let name = std::ffi::CString::new(NAME).unwrap();
+        // SAFETY: memfd_create reads the NUL-terminated name and returns a new descriptor.
+        let fd = unsafe { libc::memfd_create(name.as_ptr(), 0) };
+        assert!(fd >= 0);
+        // SAFETY: ftruncate sizes the memfd this test owns.
+        assert_eq!(unsafe { libc::ftruncate(fd, page as libc::off_t) }, 0);
+        // SAFETY: a fresh shared mapping of the test's own memfd aliases nothing. A file-backed mapping is used
+        // (not an anonymous one) because other test threads may map anonymous memory into the hole the release
+        // leaves, which an address-based check would mistake for the region.
         let ptr = unsafe {
-            libc::mmap(
-                core::ptr::null_mut(),
-                page,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
+            libc::mmap(core::ptr::null_mut(), page, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
         };
+        // SAFETY: the mapping holds its own reference to the file; the descriptor is the test's.
+        unsafe { libc::close(fd) };
         assert_ne!(ptr, libc::MAP_FAILED);
         let base = NonNull::new(ptr.cast::<u8>()).unwrap();
-        assert!(mapped(base.as_ptr(), page));
+        assert!(memfd_mapped());
         RegWaitRegion { region: Region { base, len: page }, slots: 64 }.release();
-        assert!(!mapped(base.as_ptr(), page), "release left the wait region mapped");
+        assert!(!memfd_mapped(), "release left the wait region mapped");
     }
 }
