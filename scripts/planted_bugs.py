@@ -271,6 +271,10 @@ PLANTS = [
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
+    ("AIO permits: the waker is cloned after the permits are looked at", "ring-core/src/adapters/aio.rs",
+     "                let waker = cx.waker().clone();\n                if this.sem.available.get() > 0 && this.sem.queue.borrow().is_empty() {",
+     "                let free = this.sem.available.get() > 0 && this.sem.queue.borrow().is_empty();\n"
+     "                let waker = cx.waker().clone();\n                if free {", True, [ADVERSARIAL]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

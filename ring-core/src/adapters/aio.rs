@@ -115,12 +115,24 @@ impl Future for Acquire {
         let this = &mut *self;
         match &this.waiter {
             None => {
+                // The waker is cloned *before* the permits are looked at: the
+                // clone is foreign code, which may release a permit (drop
+                // another operation) or take one. Between the look and the
+                // queueing below no foreign code runs, so a permit released
+                // meanwhile is either seen here as available or handed to
+                // this waiter by `release`; it is never put back as
+                // available behind the back of a waiter about to queue.
+                let waker = cx.waker().clone();
                 if this.sem.available.get() > 0 && this.sem.queue.borrow().is_empty() {
                     this.sem.available.set(this.sem.available.get() - 1);
                     this.done = true;
-                    return Poll::Ready(this.sem.take());
+                    let permit = this.sem.take();
+                    // Foreign code again, run once the permit is ours (a
+                    // panic here releases it as it unwinds).
+                    drop(waker);
+                    return Poll::Ready(permit);
                 }
-                let w = Rc::new(Waiter { granted: Cell::new(false), waker: RefCell::new(Some(cx.waker().clone())) });
+                let w = Rc::new(Waiter { granted: Cell::new(false), waker: RefCell::new(Some(waker)) });
                 this.sem.queue.borrow_mut().push_back(w.clone());
                 this.waiter = Some(w);
                 Poll::Pending
@@ -132,11 +144,26 @@ impl Future for Acquire {
             }
             Some(w) => {
                 // The new waker is cloned, and the old one dropped, with the
-                // waiter's cell not borrowed: both are foreign code, and the
-                // old one's destructor may release a permit to this waiter.
+                // waiter's cell not borrowed: both are foreign code. Either
+                // may release a permit to this waiter, which then wakes (and
+                // takes) the waker stored at that moment, possibly the old
+                // one: so `granted` is looked at again after each of them.
+                let w = w.clone();
                 let new = cx.waker().clone();
+                if w.granted.get() {
+                    this.done = true;
+                    let permit = Permit { sem: this.sem.clone() };
+                    // Dropped once the permit is ours (a panic here releases
+                    // it as it unwinds).
+                    drop(new);
+                    return Poll::Ready(permit);
+                }
                 let old = w.waker.replace(Some(new));
                 drop(old);
+                if w.granted.get() {
+                    this.done = true;
+                    return Poll::Ready(Permit { sem: this.sem.clone() });
+                }
                 Poll::Pending
             }
         }
