@@ -381,7 +381,7 @@ fn tcp_send_zc_and_std_conversions() {
         let addr = l.local_addr().unwrap();
         let s = TcpStream::connect(&d, addr).await.unwrap();
         let (peer, _) = l.accept().unwrap();
-        let peer = TcpStream::from(peer);
+        let peer = TcpStream::try_from(peer).unwrap();
         let raw = peer.as_raw_fd();
         assert!(raw >= 0);
         s.set_nodelay(true).unwrap();

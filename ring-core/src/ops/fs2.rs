@@ -262,9 +262,12 @@ unsafe impl Operation for Fadvise {
 /// The `madvise(2)` advice a safe operation may give. Advice that changes
 /// what memory *means* in a way Rust cannot see (`MADV_REMOVE`,
 /// `MADV_HWPOISON`, `MADV_DONTFORK`, `MADV_WIPEONFORK`, ...) is left out;
-/// the ones here either only hint, or (`DontNeed`, `Free`) replace the
-/// contents of memory the operation owns with zeros, which is a valid
-/// value for bytes.
+/// the ones here either only hint, or (`DontNeed`) replace the contents of
+/// memory the operation owns with zeros before it is handed back, which is
+/// a valid value for bytes. `MADV_FREE` is left out too: after it the
+/// kernel may replace the pages with zeros at any later moment, until they
+/// are next written, so bytes behind a `&[u8]` could change with no write,
+/// which Rust assumes never happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Advice {
     /// `MADV_NORMAL`.
@@ -277,8 +280,6 @@ pub enum Advice {
     WillNeed,
     /// `MADV_DONTNEED`: the pages read as zeros afterwards.
     DontNeed,
-    /// `MADV_FREE`: the pages read as zeros or as their old contents.
-    Free,
     /// `MADV_COLD`.
     Cold,
     /// `MADV_PAGEOUT`.
@@ -293,7 +294,6 @@ impl Advice {
             Advice::Sequential => libc::MADV_SEQUENTIAL,
             Advice::WillNeed => libc::MADV_WILLNEED,
             Advice::DontNeed => libc::MADV_DONTNEED,
-            Advice::Free => libc::MADV_FREE,
             Advice::Cold => libc::MADV_COLD,
             Advice::PageOut => libc::MADV_PAGEOUT,
         }
@@ -390,6 +390,15 @@ unsafe impl Operation for Splice {
                 .build()
                 .into_sqe()
         }
+    }
+
+    /// Refused with `EINVAL` for a flag outside
+    /// [`flags::SPLICE`](super::flags::SPLICE): above all
+    /// `SPLICE_F_FD_IN_FIXED`, which would make the kernel read the input
+    /// number as a slot of the ring's registered file table.
+    #[inline]
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        super::flags::refuse_bits(self.flags, super::flags::SPLICE)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<usize> {

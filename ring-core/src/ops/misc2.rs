@@ -98,6 +98,9 @@ pub struct WaitId {
     id: libc::id_t,
     options: i32,
     info: Box<libc::siginfo_t>,
+    /// For `P_PIDFD`, the pidfd `id` is the number of, held open until the
+    /// operation has ended (see [`Driver::waitid_pidfd`]).
+    pidfd: Option<SharedFd>,
 }
 
 impl core::fmt::Debug for WaitId {
@@ -123,7 +126,20 @@ unsafe impl Operation for WaitId {
     type Output = io::Result<ChildStatus>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        opcode::WaitId::new(self.idtype, self.id, self.options, &raw mut *self.info).build().into_sqe()
+        let id = match &self.pidfd {
+            Some(fd) => fd.raw() as libc::id_t,
+            None => self.id,
+        };
+        opcode::WaitId::new(self.idtype, id, self.options, &raw mut *self.info).build().into_sqe()
+    }
+
+    /// Refused with `EINVAL` for `P_PIDFD` with a bare number: the kernel
+    /// looks the pidfd up when it issues the request, by which time the
+    /// number may name another process's pidfd (see
+    /// [`Driver::waitid_pidfd`], which holds it).
+    #[inline]
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        (self.idtype == libc::P_PIDFD && self.pidfd.is_none()).then_some(libc::EINVAL)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -490,11 +506,24 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `waitid(2)` (`IORING_OP_WAITID`, 6.7): `idtype` is `P_PID`,
-    /// `P_PGID`, `P_ALL` or `P_PIDFD`; `options` include `WEXITED`.
+    /// `P_PGID` or `P_ALL`; `options` include `WEXITED`. `P_PIDFD` names a
+    /// descriptor, which this call would not hold: it completes with
+    /// `EINVAL`; use [`waitid_pidfd`](Self::waitid_pidfd).
     pub fn waitid(&self, idtype: libc::idtype_t, id: libc::id_t, options: i32) -> Op<WaitId, K> {
         // SAFETY: siginfo_t is plain integers; all-zero is valid.
         let info = Box::new(unsafe { core::mem::zeroed::<libc::siginfo_t>() });
-        self.op(WaitId { idtype, id, options, info })
+        self.op(WaitId { idtype, id, options, info, pidfd: None })
+    }
+
+    /// `waitid(P_PIDFD, pidfd, ..)` (`IORING_OP_WAITID`, 6.7): waits for
+    /// the process `pidfd` refers to. The operation holds the descriptor
+    /// until it has ended, so the number cannot be closed and reused for
+    /// another process's pidfd before the kernel looks it up.
+    pub fn waitid_pidfd(&self, pidfd: &impl AsSharedFd, options: i32) -> Op<WaitId, K> {
+        // SAFETY: siginfo_t is plain integers; all-zero is valid.
+        let info = Box::new(unsafe { core::mem::zeroed::<libc::siginfo_t>() });
+        let pidfd = pidfd.shared_fd();
+        self.op(WaitId { idtype: libc::P_PIDFD, id: pidfd.raw() as libc::id_t, options, info, pidfd: Some(pidfd) })
     }
 
     /// Waits until `futex` is woken, if it holds `expected`

@@ -16,6 +16,7 @@
 mod bufsel;
 mod direct;
 mod fixed_vec;
+pub mod flags;
 mod fs;
 mod fs2;
 mod misc;

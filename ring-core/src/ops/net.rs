@@ -4,7 +4,7 @@
 //! event arrays live inside the operation value (at its final address in
 //! the driver's table) or on the heap behind pointers it owns.
 
-use super::res;
+use super::{flags, res};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::cqueue::Cqe;
 use crate::driver::Driver;
@@ -349,6 +349,12 @@ unsafe impl<B: IoBuf> Operation for Send<B> {
             .into_sqe()
     }
 
+    /// Refused with `EINVAL` for a flag outside [`flags::SEND`].
+    #[inline]
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::SEND)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf)
     }
@@ -375,11 +381,20 @@ unsafe impl<B: IoBufMut> Operation for Recv<B> {
             .into_sqe()
     }
 
+    /// Refused with `EINVAL` for a flag outside [`flags::RECV`] (so never
+    /// with `MSG_TRUNC`, whose result counts bytes not written).
+    #[inline]
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::RECV)
+    }
+
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
-            // SAFETY: the kernel wrote the first `n` bytes.
-            unsafe { self.buf.set_init(n) };
+            // SAFETY: the kernel wrote the first `n` bytes, and no more than
+            // the length it was given (the count is clamped to it, so no
+            // result can claim a byte past it).
+            unsafe { self.buf.set_init(n.min(super::rw_len(self.buf.bytes_total()) as usize)) };
         }
         (r, self.buf)
     }
@@ -388,6 +403,25 @@ unsafe impl<B: IoBufMut> Operation for Recv<B> {
 /// Everything a `sendmsg`/`recvmsg` needs, owned: the data buffers, their
 /// iovec array, the peer address and the control (ancillary data) buffer.
 /// The `msghdr` itself is built inside the operation at its final address.
+///
+/// # Descriptors in control messages
+///
+/// An `SCM_RIGHTS` control message names descriptors by number, and the
+/// kernel looks the numbers up when it issues the send, which may be much
+/// later than the call (see `docs/ownership.md`, "Descriptors"). So a send
+/// accepts an `SCM_RIGHTS` message only if the message holds every
+/// descriptor it names: add them with [`Msg::with_fds`], which keeps a
+/// [`SharedFd`] of each until the operation has ended. A send whose control
+/// data names any other number (or is malformed, as the kernel would find
+/// it) completes with `EINVAL` without reaching the kernel. The other
+/// control messages carry no descriptor or pointer and pass unchanged.
+///
+/// A receive takes ownership of the descriptors the kernel installed for
+/// it (`SCM_RIGHTS`, `SCM_PIDFD`), always close-on-exec
+/// (`MSG_CMSG_CLOEXEC` is added): they are in
+/// [`received_fds`](Msg::received_fds) and closed with the message unless
+/// taken with [`take_received_fds`](Msg::take_received_fds). Their numbers
+/// stay readable in `control`.
 #[derive(Debug)]
 pub struct Msg<B> {
     /// The data buffers, in order.
@@ -395,17 +429,22 @@ pub struct Msg<B> {
     /// The peer address: the destination for a send (if set), the source
     /// the kernel filled in after a receive.
     pub addr: Option<SockAddr>,
-    /// Ancillary data: sent as is; for a receive, its capacity is offered
-    /// to the kernel and its length set to what the kernel wrote.
+    /// Ancillary data: sent as is (checked, see above); for a receive, its
+    /// capacity is offered to the kernel and its length set to what the
+    /// kernel used.
     pub control: Vec<u8>,
     /// `msg_flags` after a receive (`MSG_TRUNC`, `MSG_CTRUNC`, ...).
     pub flags: i32,
+    /// The descriptors an `SCM_RIGHTS` message of `control` may name.
+    fds: Vec<SharedFd>,
+    /// The descriptors the kernel installed for received control messages.
+    received: Vec<OwnedFd>,
 }
 
 impl<B> Msg<B> {
     /// A message of `bufs` with no address and no control data.
     pub fn new(bufs: Vec<B>) -> Self {
-        Msg { bufs, addr: None, control: Vec::new(), flags: 0 }
+        Msg { bufs, addr: None, control: Vec::new(), flags: 0, fds: Vec::new(), received: Vec::new() }
     }
 
     /// Sets the destination (for a send) address.
@@ -418,6 +457,153 @@ impl<B> Msg<B> {
     pub fn control(mut self, control: Vec<u8>) -> Self {
         self.control = control;
         self
+    }
+
+    /// Appends an `SCM_RIGHTS` control message passing `fds` to the peer,
+    /// and keeps a [`SharedFd`] of each until the send has ended, so each
+    /// number names the file given here when the kernel issues the send.
+    /// An empty slice adds nothing. (The kernel accepts at most 253
+    /// descriptors in one message: `SCM_MAX_FD`.)
+    pub fn with_fds<F: AsSharedFd>(mut self, fds: &[F]) -> Self {
+        if fds.is_empty() {
+            return self;
+        }
+        let held: Vec<SharedFd> = fds.iter().map(AsSharedFd::shared_fd).collect();
+        // The next header starts at an aligned offset, as the kernel walks
+        // the messages (`CMSG_ALIGN` of each length).
+        let start = cmsg::align(self.control.len());
+        let len = cmsg::DATA + held.len() * core::mem::size_of::<i32>();
+        self.control.resize(start, 0);
+        self.control.extend_from_slice(&len.to_ne_bytes());
+        self.control.extend_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
+        self.control.extend_from_slice(&libc::SCM_RIGHTS.to_ne_bytes());
+        self.control.resize(start + cmsg::DATA, 0);
+        for fd in &held {
+            self.control.extend_from_slice(&fd.raw().to_ne_bytes());
+        }
+        self.control.resize(start + cmsg::align(len), 0);
+        self.fds.extend(held);
+        self
+    }
+
+    /// The descriptors the message holds for its `SCM_RIGHTS` control data.
+    pub fn fds(&self) -> &[SharedFd] {
+        &self.fds
+    }
+
+    /// The descriptors received with the message (by `recvmsg`), owned by
+    /// it until taken: dropping the message closes them.
+    pub fn received_fds(&self) -> &[OwnedFd] {
+        &self.received
+    }
+
+    /// Takes the received descriptors out of the message.
+    pub fn take_received_fds(&mut self) -> Vec<OwnedFd> {
+        core::mem::take(&mut self.received)
+    }
+
+    /// `Some(EINVAL)` unless every descriptor number an `SCM_RIGHTS`
+    /// message of `control` names is held by the message, and the control
+    /// data is well formed as the kernel reads it.
+    fn refuse_control(&self) -> Option<i32> {
+        if self.control.is_empty() {
+            return None;
+        }
+        let mut refused = false;
+        let walked = cmsg::walk(&self.control, |level, ty, data| {
+            if level == libc::SOL_SOCKET && ty == libc::SCM_RIGHTS {
+                refused |= cmsg::ints(data).any(|n| !self.fds.iter().any(|f| f.raw() == n));
+            }
+        });
+        (walked.is_err() || refused).then_some(libc::EINVAL)
+    }
+
+    /// Takes ownership of the descriptors the kernel installed for the
+    /// control data it wrote into `control` (`SCM_RIGHTS`, `SCM_PIDFD`).
+    ///
+    /// # Safety
+    ///
+    /// As for [`adopt_fds`]: `control` holds exactly what the kernel wrote
+    /// for a successful receive, and this is called once for it.
+    unsafe fn adopt_received(&mut self) {
+        // SAFETY: the caller's contract.
+        unsafe { adopt_fds(&self.control, &mut self.received) };
+    }
+}
+
+/// Takes ownership of the descriptors the kernel installed for the control
+/// messages in `control` (`SCM_RIGHTS`, `SCM_PIDFD` at `SOL_SOCKET`),
+/// appending them to `out`.
+///
+/// # Safety
+///
+/// `control` is exactly the control data the kernel wrote for one
+/// successful receive, not yet seen by any code that could have changed it,
+/// and this is called once for it: each number in those messages is then a
+/// descriptor the kernel just installed for this process, owned by no one.
+pub(crate) unsafe fn adopt_fds(control: &[u8], out: &mut Vec<OwnedFd>) {
+    let _ = cmsg::walk(control, |level, ty, data| {
+        if level == libc::SOL_SOCKET && (ty == libc::SCM_RIGHTS || ty == cmsg::SCM_PIDFD) {
+            for n in cmsg::ints(data).filter(|&n| n >= 0) {
+                // SAFETY: the kernel installed this descriptor for this
+                // receive (the caller's contract), and nothing owns it yet.
+                out.push(unsafe { OwnedFd::from_raw_fd(n) });
+            }
+        }
+    });
+}
+
+/// Control messages as the kernel lays them out and walks them
+/// (`struct cmsghdr`, `CMSG_ALIGN`, `for_each_cmsghdr`), read from bytes
+/// with no alignment.
+mod cmsg {
+    const WORD: usize = core::mem::size_of::<usize>();
+    /// `sizeof(struct cmsghdr)`: a `size_t` length, then two `int`s.
+    pub(super) const HDR: usize = WORD + 2 * core::mem::size_of::<i32>();
+    /// Where the data starts: `CMSG_DATA`, `CMSG_ALIGN(sizeof(struct cmsghdr))`.
+    pub(super) const DATA: usize = align(HDR);
+    /// `SCM_PIDFD` (Linux 6.5): a pidfd installed for a received message.
+    pub(super) const SCM_PIDFD: i32 = 4;
+
+    /// `CMSG_ALIGN`: rounded up to the size of a `long`.
+    pub(super) const fn align(n: usize) -> usize {
+        n.saturating_add(WORD - 1) & !(WORD - 1)
+    }
+
+    fn read<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+        let mut out = [0u8; N];
+        out.copy_from_slice(&b[at..at + N]);
+        out
+    }
+
+    /// Calls `f(level, type, data)` for each message, in the kernel's
+    /// order; `Err` where the kernel finds a malformed message
+    /// (`CMSG_OK` fails: shorter than its header or longer than what is
+    /// left), which it refuses with `EINVAL`.
+    pub(super) fn walk(b: &[u8], mut f: impl FnMut(i32, i32, &[u8])) -> Result<(), ()> {
+        let mut at = 0usize;
+        while b.len() - at >= HDR {
+            let len = usize::from_ne_bytes(read(b, at));
+            let level = i32::from_ne_bytes(read(b, at + WORD));
+            let ty = i32::from_ne_bytes(read(b, at + WORD + 4));
+            if len < HDR || len > b.len() - at {
+                return Err(());
+            }
+            f(level, ty, &b[(at + DATA).min(at + len)..at + len]);
+            // The kernel stops once the next header would not fit.
+            let next = at.saturating_add(align(len));
+            if next >= b.len() || b.len() - next < HDR {
+                break;
+            }
+            at = next;
+        }
+        Ok(())
+    }
+
+    /// The `int`s of a message's data (a partial last one is ignored, as
+    /// the kernel ignores it).
+    pub(super) fn ints(data: &[u8]) -> impl Iterator<Item = i32> + '_ {
+        data.chunks_exact(4).map(|c| i32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
     }
 }
 
@@ -489,6 +675,14 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
         }
     }
 
+    /// Refused with `EINVAL`: a flag outside [`flags::SEND`] (for the
+    /// zero-copy form [`flags::SEND_ZC`]), or control data naming a
+    /// descriptor the message does not hold (see [`Msg`]).
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        let allowed = if self.zc { flags::SEND_ZC } else { flags::SEND };
+        flags::refuse_msg(self.flags, allowed).or_else(|| self.msg.refuse_control())
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.msg)
     }
@@ -538,15 +732,28 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
         p.hdr.msg_iovlen = p.iovecs.len() as _;
         p.hdr.msg_name = self.name.as_mut_ptr().cast();
         p.hdr.msg_namelen = self.name.len;
+        // The kernel counts the padding after each control message in the
+        // length it reports without writing it (`put_cmsg` advances by
+        // `CMSG_SPACE`, writes `CMSG_LEN`): the capacity is zeroed first so
+        // that every byte the reported length covers is initialised.
+        let cap = self.msg.control.capacity();
         self.msg.control.clear();
-        if self.msg.control.capacity() == 0 {
+        self.msg.control.resize(cap, 0);
+        if cap == 0 {
             p.hdr.msg_control = core::ptr::null_mut();
             p.hdr.msg_controllen = 0;
         } else {
             p.hdr.msg_control = self.msg.control.as_mut_ptr().cast();
-            p.hdr.msg_controllen = self.msg.control.capacity() as _;
+            p.hdr.msg_controllen = cap as _;
         }
-        opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(self.flags as u32).build().into_sqe()
+        // Received descriptors never leak into a child process.
+        let flags = self.flags | libc::MSG_CMSG_CLOEXEC;
+        opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(flags as u32).build().into_sqe()
+    }
+
+    /// Refused with `EINVAL` for a flag outside [`flags::RECV`].
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::RECV)
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -561,15 +768,25 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
             }
             // `msg_controllen` is `size_t` on glibc and `socklen_t` on musl.
             #[allow(clippy::unnecessary_cast)]
-            let clen = (self.parts.hdr.msg_controllen as usize).min(self.msg.control.capacity());
-            // SAFETY: the kernel wrote `msg_controllen` bytes of control
-            // data into the capacity it was offered.
-            unsafe { self.msg.control.set_len(clen) };
+            let clen = (self.parts.hdr.msg_controllen as usize).min(self.msg.control.len());
+            self.msg.control.truncate(clen);
+            // SAFETY: `control` holds what the kernel wrote for this
+            // successful receive (the rest of it, zeroed by `prepare`, was
+            // just cut off), and this completion is handled once.
+            unsafe { self.msg.adopt_received() };
             self.name.len = self.parts.hdr.msg_namelen.min(core::mem::size_of::<libc::sockaddr_storage>() as u32);
             self.msg.addr = (self.name.len > 0).then_some(self.name);
             self.msg.flags = self.parts.hdr.msg_flags;
+        } else {
+            self.msg.control.clear();
         }
         (r, self.msg)
+    }
+
+    fn orphaned(self, result: Cqe, last: Cqe) {
+        // Descriptors received after the owner left are closed with the
+        // message, not leaked into the process's table.
+        drop(self.complete(result, last));
     }
 }
 
@@ -714,7 +931,9 @@ pub enum SocketCmd {
     InQueue,
     /// `SIOCOUTQ`: bytes queued for sending, not yet acknowledged.
     OutQueue,
-    /// `getsockopt(level, name)` into a buffer of this capacity.
+    /// `getsockopt(level, name)` into a buffer of this capacity (the
+    /// options of [`flags::getsockopt_allowed`](super::flags::getsockopt_allowed);
+    /// others complete with `EINVAL`).
     GetOpt {
         /// `SOL_SOCKET`, `IPPROTO_TCP`, ...
         level: i32,
@@ -723,7 +942,9 @@ pub enum SocketCmd {
         /// Receives the option's value; its capacity is offered.
         value: Vec<u8>,
     },
-    /// `setsockopt(level, name, value)`.
+    /// `setsockopt(level, name, value)` (the options of
+    /// [`flags::setsockopt_allowed`](super::flags::setsockopt_allowed), whose
+    /// values are plain data; others complete with `EINVAL`).
     SetOpt {
         /// `SOL_SOCKET`, `IPPROTO_TCP`, ...
         level: i32,
@@ -773,6 +994,20 @@ unsafe impl Operation for SocketCmdOp {
             }
         };
         b.build().into_sqe()
+    }
+
+    /// Refused with `EINVAL` for an option outside
+    /// [`flags::setsockopt_allowed`] / [`flags::getsockopt_allowed`]: some
+    /// options read pointers or descriptor numbers out of their value, hand
+    /// memory to the kernel for the socket's life, or write more than the
+    /// length they are given.
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        let allowed = match &self.cmd {
+            SocketCmd::InQueue | SocketCmd::OutQueue => true,
+            SocketCmd::GetOpt { level, name, .. } => flags::getsockopt_allowed(*level, *name),
+            SocketCmd::SetOpt { level, name, .. } => flags::setsockopt_allowed(*level, *name),
+        };
+        (!allowed).then_some(libc::EINVAL)
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -937,6 +1172,10 @@ unsafe impl<B: IoBuf> Operation for SendMsgZcOp<B> {
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.0.prepare()
+    }
+
+    fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
+        self.0.refuse(ring)
     }
 
     fn complete(self, result: Cqe, last: Cqe) -> Self::Output {

@@ -6,11 +6,13 @@
 
 #[path = "../caps/mod.rs"]
 mod caps;
+mod caller_flags_are_checked;
 mod descriptors_outlive_their_operations;
 mod hostile;
 mod hostile_wakers;
 mod join_handles;
 mod poll_readers_never_lend_their_buffers;
+mod received_counts_never_overstate;
 mod registered_ring_index;
 mod resources_bound_to_their_ring;
 mod sizes_checked_before_allocation;
