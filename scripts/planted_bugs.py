@@ -37,6 +37,7 @@ COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "v
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
 DRIVER_RS = "ring-core/src/driver/mod.rs"
 
+POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/cqueue.rs"
 SQ = "ring-core/src/squeue.rs"
@@ -275,6 +276,37 @@ PLANTS = [
      "                let waker = cx.waker().clone();\n                if this.sem.available.get() > 0 && this.sem.queue.borrow().is_empty() {",
      "                let free = this.sem.available.get() > 0 && this.sem.queue.borrow().is_empty();\n"
      "                let waker = cx.waker().clone();\n                if free {", True, [ADVERSARIAL]),
+    # Caller flags and counts: no flag changes the file, the memory's lifetime or the meaning of a count.
+    ("splice and tee accept SPLICE_F_FD_IN_FIXED from the caller", "ring-core/src/ops/flags.rs",
+     "pub const SPLICE: u32 = libc::SPLICE_F_MOVE",
+     "pub const SPLICE: u32 = (1 << 31) | libc::SPLICE_F_MOVE", True, [ADVERSARIAL]),
+    ("plain sends accept MSG_ZEROCOPY", "ring-core/src/ops/flags.rs",
+     "pub const SEND: i32 = libc::MSG_DONTWAIT",
+     "pub const SEND: i32 = libc::MSG_ZEROCOPY | libc::MSG_DONTWAIT", True, [ADVERSARIAL]),
+    ("receives (and bundles) accept MSG_TRUNC", "ring-core/src/ops/flags.rs",
+     "pub const RECV: i32 = libc::MSG_DONTWAIT",
+     "pub const RECV: i32 = libc::MSG_TRUNC | libc::MSG_DONTWAIT", True, [ADVERSARIAL]),
+    ("Slice::set_init forwards a count past the slice's end", "ring-core/src/buf/slice.rs",
+     "        let n = n.min(self.end - self.begin);",
+     "        let n = n;", True, [ADVERSARIAL]),
+    ("recvmsg hands back control padding the kernel never wrote", "ring-core/src/ops/net.rs",
+     "        self.msg.control.resize(cap, 0);",
+     "        unsafe { self.msg.control.set_len(cap) };", True, [ADVERSARIAL]),
+    ("a bundle's walk follows a stale successor past the newest push", "ring-core/src/pool.rs",
+     "            let follows = next < self.count\n                && Some(bid) != st.last_pushed",
+     "            let follows = next < self.count\n                || Some(bid) != st.last_pushed", True, [POOL_UNIT]),
+    ("sendmsg passes SCM_RIGHTS numbers the message does not hold", "ring-core/src/ops/net.rs",
+     "        (walked.is_err() || refused).then_some(libc::EINVAL)",
+     "        (false && (walked.is_err() || refused)).then_some(libc::EINVAL)", True, [ADVERSARIAL]),
+    ("socket_cmd passes every socket option", "ring-core/src/ops/net.rs",
+     "        (!allowed).then_some(libc::EINVAL)",
+     "        (!allowed && false).then_some(libc::EINVAL)", True, [ADVERSARIAL]),
+    ("waitid accepts a pidfd as a bare number", "ring-core/src/ops/misc2.rs",
+     "        (self.idtype == libc::P_PIDFD && self.pidfd.is_none()).then_some(libc::EINVAL)",
+     "        (false && self.pidfd.is_none()).then_some(libc::EINVAL)", True, [ADVERSARIAL]),
+    ("converting a std stream outside a runtime panics", "ring-core/src/net/tcp.rs",
+     "            None => Err(NoRuntime { value: s }),",
+     "            None => panic!(\"TcpStream::from outside a Runtime: {s:?}\"),", True, [ADVERSARIAL]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -7,6 +7,7 @@
 #[path = "../caps/mod.rs"]
 mod caps;
 mod caller_flags_are_checked;
+mod control_messages_hold_their_descriptors;
 mod descriptors_outlive_their_operations;
 mod hostile;
 mod hostile_wakers;
@@ -16,4 +17,5 @@ mod received_counts_never_overstate;
 mod registered_ring_index;
 mod resources_bound_to_their_ring;
 mod sizes_checked_before_allocation;
+mod std_sockets_convert_without_panicking;
 mod wait_queues_survive_hostile_wakers;
