@@ -349,7 +349,8 @@ impl RecvMsgBuf {
     }
 
     /// The payload (truncated to the buffer if `MSG_TRUNC` is in
-    /// [`flags`](Self::flags)).
+    /// [`flags`](Self::flags): the kernel sets it in the message's flags
+    /// when the datagram did not fit; as a receive flag it is refused).
     pub fn payload(&self) -> &[u8] {
         let start = core::mem::size_of::<io_uring_recvmsg_out>() + self.name_area + self.control_area;
         &self.buf[start..]

@@ -620,7 +620,9 @@ impl<K: Kernel> Driver<K> {
 
     /// `splice(2)` (`IORING_OP_SPLICE`, 5.7): moves up to `len` bytes; one
     /// side must be a pipe. `None` offsets use the file position (and must
-    /// be `None` for a pipe).
+    /// be `None` for a pipe). `flags` outside
+    /// [`flags::SPLICE`](super::flags::SPLICE) (above all
+    /// `SPLICE_F_FD_IN_FIXED`) complete with `EINVAL`.
     pub fn splice(
         &self,
         fd_in: &impl AsSharedFd,
@@ -642,7 +644,8 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `tee(2)` (`IORING_OP_TEE`, 5.8): duplicates up to `len` bytes from
-    /// one pipe into another without consuming them.
+    /// one pipe into another without consuming them. `flags` as for
+    /// [`splice`](Self::splice).
     pub fn tee(&self, fd_in: &impl AsSharedFd, fd_out: &impl AsSharedFd, len: u32, flags: u32) -> Op<Splice, K> {
         let (fd_in, fd_out) = (fd_in.shared_fd(), fd_out.shared_fd());
         self.op(Splice { fd_in, off_in: None, fd_out, off_out: None, len, flags, tee: true })

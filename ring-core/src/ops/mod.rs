@@ -205,7 +205,8 @@ impl<K: Kernel> Driver<K> {
 
     /// Zero-copy send of `buf` on socket `fd` (`IORING_OP_SEND_ZC`, 6.0).
     /// The buffer is returned only after the kernel's notification that it
-    /// no longer uses it, even if the send failed or was cancelled.
+    /// no longer uses it, even if the send failed or was cancelled. `flags`
+    /// outside [`flags::SEND_ZC`] complete with `EINVAL`.
     ///
     /// When the receiver is on this machine (loopback), some kernels (6.1)
     /// notify only once the receiver has read the data: awaiting the send

@@ -1058,31 +1058,41 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `send(2)` of `buf`'s initialised bytes (`IORING_OP_SEND`, 5.6).
+    /// `flags` outside [`flags::SEND`] (such as `MSG_ZEROCOPY`: use
+    /// [`send_zc`](Self::send_zc)) complete with `EINVAL`.
     pub fn send<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Send<B>, K> {
         self.op(Send { fd: fd.shared_fd(), buf, flags })
     }
 
     /// `recv(2)` into `buf`'s capacity (`IORING_OP_RECV`, 5.6); the
-    /// buffer's first `n` bytes are then initialised.
+    /// buffer's first `n` bytes are then initialised. `flags` outside
+    /// [`flags::RECV`] (such as `MSG_TRUNC`) complete with `EINVAL`.
     pub fn recv<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Recv<B>, K> {
         self.op(Recv { fd: fd.shared_fd(), buf, flags })
     }
 
     /// `sendmsg(2)` (`IORING_OP_SENDMSG`, 5.3) of an owned message.
+    /// `flags` outside [`flags::SEND`], or control data naming a
+    /// descriptor the message does not hold (see [`Msg`]), complete with
+    /// `EINVAL`.
     pub fn sendmsg<B: IoBuf>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<SendMsg<B>, K> {
         self.op(SendMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), flags, zc: false })
     }
 
     /// Zero-copy `sendmsg(2)` (`IORING_OP_SENDMSG_ZC`, 6.1). The message
     /// comes back only after the kernel's notification that it no longer
-    /// reads the buffers.
+    /// reads the buffers. Flags and control data as for
+    /// [`sendmsg`](Self::sendmsg), with [`flags::SEND_ZC`].
     pub fn sendmsg_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<SendMsgZcOp<B>, K> {
         self.op(SendMsgZcOp(SendMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), flags, zc: true }))
     }
 
     /// `recvmsg(2)` (`IORING_OP_RECVMSG`, 5.3) into an owned message: the
     /// buffers are filled in order, `addr` is set to the source address and
-    /// `control` to the ancillary data received (up to its capacity).
+    /// `control` to the ancillary data received (up to its capacity); the
+    /// message owns the descriptors received (see [`Msg`]). `flags`
+    /// outside [`flags::RECV`] complete with `EINVAL`; `MSG_CMSG_CLOEXEC`
+    /// is always added.
     pub fn recvmsg<B: IoBufMut>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<RecvMsg<B>, K> {
         self.op(RecvMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), name: SockAddr::empty(), flags })
     }
