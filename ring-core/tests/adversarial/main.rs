@@ -4,9 +4,9 @@
 //!
 //! Run with `cargo test -p ring-core --test adversarial`.
 
+mod caller_flags_are_checked;
 #[path = "../caps/mod.rs"]
 mod caps;
-mod caller_flags_are_checked;
 mod control_messages_hold_their_descriptors;
 mod descriptors_outlive_their_operations;
 mod hostile;
