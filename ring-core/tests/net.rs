@@ -453,7 +453,7 @@ fn a_zero_copy_send_over_loopback_may_wait_for_the_receiver() {
         }
         let l = std::net::TcpListener::bind(localhost()).unwrap();
         let s = TcpStream::connect(&d, l.local_addr().unwrap()).await.unwrap();
-        let peer = TcpStream::from(l.accept().unwrap().0);
+        let peer = TcpStream::try_from(l.accept().unwrap().0).unwrap();
         let rd = d.clone();
         let reader = spawner
             .spawn(async move {

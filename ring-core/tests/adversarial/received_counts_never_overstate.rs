@@ -127,7 +127,7 @@ fn a_bundle_never_claims_buffers_the_kernel_still_owns() {
             let before: Vec<Vec<u8>> = first.iter().map(|b| b.to_vec()).collect();
             datagram(&tx, to, b'B', 300);
             let second = finish(&d, &mut Box::pin(stream.next()));
-            let changed = first.iter().zip(&before).filter(|(b, s)| &b[..] != &s[..]).count();
+            let changed = first.iter().zip(&before).filter(|(b, s)| b[..] != s[..]).count();
             assert_eq!(changed, 0, "the kernel wrote the next datagram into {changed} PoolBufs still held");
             drop(second);
             panic!("a bundle receive with MSG_TRUNC was not refused");
@@ -158,7 +158,7 @@ fn a_bundle_never_claims_buffers_the_kernel_still_owns() {
     let total: usize = second.iter().map(|b| b.len()).sum();
     assert!(total > 0 && total <= 300, "{total} bytes");
     assert!(second.iter().all(|b| b.iter().all(|&c| c == b'B')));
-    let changed = first.iter().zip(&before).filter(|(b, s)| &b[..] != &s[..]).count();
+    let changed = first.iter().zip(&before).filter(|(b, s)| b[..] != s[..]).count();
     assert_eq!(changed, 0, "the kernel wrote the second datagram into {changed} buffers of the first");
     let held: std::collections::HashSet<u16> = first.iter().chain(&second).map(|b| b.bid()).collect();
     assert_eq!(held.len(), first.len() + second.len(), "two live PoolBufs over one buffer");

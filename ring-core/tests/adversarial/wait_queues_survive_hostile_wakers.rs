@@ -82,7 +82,7 @@ fn a_permit_released_by_the_waiters_own_clone_is_not_lost() {
     h.clone.off();
     assert!(holder.borrow().is_none(), "the clone ran and released the permit");
     let c: Fut = Box::pin(ctx.read(file, 0, AlignedBuf::new(4096).unwrap()));
-    let mut futs = vec![b, c];
+    let mut futs = [b, c];
     let finished = first.is_ready() || all_finish(&d, &mut futs[..1]);
     assert!(finished, "the caller whose clone released the permit waits forever ({} waiting)", ctx.waiting());
     assert!(all_finish(&d, &mut futs[1..]), "a later caller waits forever ({} waiting)", ctx.waiting());
