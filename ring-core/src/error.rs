@@ -129,6 +129,14 @@ pub enum Error {
         /// What kind of resource.
         what: &'static str,
     },
+    /// A handle named an operation that has already ended (its terminal
+    /// completion was seen), so there is nothing left to act on; nothing
+    /// was done. The kernel answers the same request with `ENOENT`, this
+    /// variant's errno.
+    Ended {
+        /// What kind of operation.
+        what: &'static str,
+    },
     /// The kernel dropped a completion (`EBADR` from `io_uring_enter`): the
     /// CQ overflowed on a kernel without `IORING_FEAT_NODROP` or it could
     /// not allocate the overflow entry.
@@ -158,6 +166,7 @@ impl Error {
             Error::SubmissionQueueFull => Some(Errno::new(libc::EBUSY)),
             Error::Reentrant => Some(Errno::new(libc::EDEADLK)),
             Error::ForeignResource { .. } => Some(Errno::new(libc::EXDEV)),
+            Error::Ended { .. } => Some(Errno::new(libc::ENOENT)),
             Error::BadFd(_) => Some(Errno::new(libc::EBADF)),
             Error::UnsupportedOpcode { .. } | Error::Unsupported { .. } => Some(Errno::new(libc::EOPNOTSUPP)),
             Error::TooLong { .. } => Some(Errno::new(libc::E2BIG)),
@@ -235,6 +244,7 @@ impl fmt::Display for Error {
             Error::SubmissionQueueFull => write!(f, "the submission queue is full"),
             Error::Reentrant => write!(f, "called from inside the driver, while it was running other code"),
             Error::ForeignResource { what } => write!(f, "the {what} belongs to another ring"),
+            Error::Ended { what } => write!(f, "the {what} named has already ended"),
             Error::CompletionLost => write!(
                 f,
                 "the kernel dropped a completion (EBADR): the completion queue overflowed without IORING_FEAT_NODROP"

@@ -157,8 +157,7 @@ impl FixedBuffers {
         check_sizes(usize::from(count), len)?;
         let mut slots = Vec::with_capacity(usize::from(count));
         for _ in 0..count {
-            let mem = AlignedBuf::new(len)
-                .ok_or(FixedError::Register(crate::Error::InvalidArgument("buffer length is zero or too large")))?;
+            let mem = AlignedBuf::new(len).map_err(FixedError::Register)?;
             slots.push(Slot { mem, leased: Cell::new(false) });
         }
         let iovecs: Vec<libc::iovec> = slots
@@ -269,8 +268,7 @@ impl FixedBuffers {
             return Err(FixedError::Leased { index });
         }
         check_sizes(1, len)?;
-        let mut mem = AlignedBuf::new(len)
-            .ok_or(FixedError::Register(crate::Error::InvalidArgument("buffer length is zero or too large")))?;
+        let mut mem = AlignedBuf::new(len).map_err(FixedError::Register)?;
         let iov = [libc::iovec { iov_base: mem.as_mut_slice().as_mut_ptr().cast(), iov_len: mem.as_slice().len() }];
         let r = driver.ring_mut(|ring| {
             // SAFETY: `mem` moves into the slot below and is kept as the

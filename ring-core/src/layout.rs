@@ -132,18 +132,21 @@ pub fn sq_ring_len(p: &io_uring_params) -> usize {
         // NO_SQARRAY) covers in full.
         0
     } else {
-        p.sq_off.array as usize + p.sq_entries as usize * core::mem::size_of::<u32>()
+        // Saturating: the offsets come from the caller's (or the kernel's)
+        // parameters, and on a 32-bit target the sum could overflow; a
+        // saturated length is refused where the region is checked.
+        (p.sq_off.array as usize).saturating_add((p.sq_entries as usize).saturating_mul(core::mem::size_of::<u32>()))
     }
 }
 
 /// The byte length of the CQ ring region the kernel describes in `p`.
 pub fn cq_ring_len(p: &io_uring_params) -> usize {
-    p.cq_off.cqes as usize + p.cq_entries as usize * cqe_size(p.flags)
+    (p.cq_off.cqes as usize).saturating_add((p.cq_entries as usize).saturating_mul(cqe_size(p.flags)))
 }
 
 /// The byte length of the SQE region.
 pub fn sqes_len(p: &io_uring_params) -> usize {
-    p.sq_entries as usize * sqe_size(p.flags)
+    (p.sq_entries as usize).saturating_mul(sqe_size(p.flags))
 }
 
 /// Builds the typed pointers for a ring from its three regions (the SQ and

@@ -53,7 +53,7 @@ pub use error::{Error, Result};
 pub use executor::{JoinHandle, Runtime};
 pub use fs::File;
 pub use kernel::{Kernel, Linux};
-pub use op::{Cancelled, MultiOp, Multishot, Op, Operation};
+pub use op::{Cancelled, MultiOp, Multishot, Op, Operation, PollOperation, PollTarget};
 pub use probe::Probe;
 pub use ring::{Ring, RingId};
 pub use shared_fd::{AsSharedFd, At, SharedFd};

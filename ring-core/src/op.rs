@@ -62,6 +62,21 @@ pub unsafe trait Operation: 'static {
     #[doc(hidden)]
     const MULTISHOT: bool = false;
 
+    /// Whether a [`PollTarget`] may name this operation (the polls; see
+    /// [`PollOperation`]). Set by ring-core's own polls only.
+    #[doc(hidden)]
+    const NAMEABLE: bool = false;
+
+    /// The operation of this driver that this one acts on, if it acts on
+    /// one (a poll removal or update). The driver starts it only while that
+    /// operation is in flight, and refuses it otherwise (it completes with
+    /// `ENOENT` without reaching the kernel). Set by ring-core's own
+    /// operations only.
+    #[doc(hidden)]
+    fn names(&self) -> Option<PollTarget> {
+        None
+    }
+
     /// Builds the SQE from `self` at its final address. `user_data` is
     /// overwritten by the driver. Runs inside the driver, with its state
     /// borrowed: it must not call back into it (a call that does is refused
@@ -188,8 +203,11 @@ impl<T: Operation, K: Kernel> Op<T, K> {
         CancelOp { op: self }
     }
 
-    /// The `user_data` of the operation once submitted (for cancelling it
-    /// from another operation).
+    /// The `user_data` of the operation once submitted: the number its
+    /// completions carry, for tracing. No safe API takes it back: a number
+    /// names an operation only on its own ring and only until the entry is
+    /// reused (use [`poll_target`](Op::poll_target) to name a poll to
+    /// [`Driver::poll_remove`](crate::Driver::poll_remove)).
     pub fn user_data(&self) -> Option<u64> {
         match self.state {
             OpState::Submitted { index, generation } => Some(crate::driver::slot::encode(index, generation)),
@@ -362,6 +380,20 @@ impl<T: Operation, K: Kernel> Op<T, K> {
     }
 }
 
+impl<T: Operation + PollOperation, K: Kernel> Op<T, K> {
+    /// A handle that names this poll, and only this poll, to
+    /// [`Driver::poll_remove`](crate::Driver::poll_remove) and
+    /// [`Driver::poll_update`](crate::Driver::poll_update) of this driver.
+    /// `None` until the poll was submitted (its first poll), once it has
+    /// completed, and when called from inside the driver.
+    pub fn poll_target(&self) -> Option<PollTarget> {
+        match self.state {
+            OpState::Submitted { index, generation } => self.shared.poll_target(index, generation),
+            _ => None,
+        }
+    }
+}
+
 /// The future returned by [`Op::cancel`].
 #[must_use = "a cancellation does nothing until polled"]
 pub struct CancelOp<T: Operation, K: Kernel = Linux> {
@@ -398,6 +430,10 @@ pub unsafe trait Multishot: 'static {
     /// What each completion becomes.
     type Item;
 
+    /// As [`Operation::NAMEABLE`].
+    #[doc(hidden)]
+    const NAMEABLE: bool = false;
+
     /// Builds the SQE from `self` at its final address.
     fn prepare(&mut self) -> io_uring_sqe;
 
@@ -426,6 +462,7 @@ pub(crate) struct Streaming<T>(pub(crate) T);
 unsafe impl<T: Multishot> Operation for Streaming<T> {
     type Output = T;
     const MULTISHOT: bool = true;
+    const NAMEABLE: bool = T::NAMEABLE;
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.0.prepare()
@@ -577,6 +614,17 @@ impl<T: Multishot, K: Kernel> Drop for MultiOp<T, K> {
     }
 }
 
+impl<T: Multishot + PollOperation, K: Kernel> MultiOp<T, K> {
+    /// As [`Op::poll_target`], for a multishot poll
+    /// ([`Driver::poll_multishot`](crate::Driver::poll_multishot)).
+    pub fn poll_target(&self) -> Option<PollTarget> {
+        match self.state {
+            OpState::Submitted { index, generation } => self.shared.poll_target(index, generation),
+            _ => None,
+        }
+    }
+}
+
 /// The future returned by [`MultiOp::next`].
 pub struct Next<'a, T: Multishot, K: Kernel = Linux> {
     stream: &'a mut MultiOp<T, K>,
@@ -598,3 +646,59 @@ pub(crate) enum StreamPoll<I, T> {
     End(T),
     Pending,
 }
+
+/// Names one poll operation of one driver, for
+/// [`Driver::poll_remove`](crate::Driver::poll_remove) and
+/// [`Driver::poll_update`](crate::Driver::poll_update); from
+/// [`Op::poll_target`] or [`MultiOp::poll_target`].
+///
+/// The kernel names a request by its `user_data` only, and a number names
+/// different operations over time (an entry is reused) and on different
+/// rings (every driver numbers its entries alike): a removal given a bare
+/// number, taken from another driver or made up, would remove whichever
+/// poll of this driver has that number now. A `PollTarget` records the
+/// driver's ring ([`RingId`]), the entry and its generation, and the serial
+/// of the start that put the poll there (never reused, unlike a generation,
+/// which wraps); the driver acts on it only while that very poll is in
+/// flight. Another driver's target is refused with
+/// [`Error::ForeignResource`](crate::Error::ForeignResource), a target
+/// whose poll has ended with [`Error::Ended`](crate::Error::Ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollTarget {
+    pub(crate) ring: RingId,
+    pub(crate) index: u32,
+    pub(crate) generation: u32,
+    pub(crate) serial: u64,
+    pub(crate) multishot: bool,
+}
+
+impl PollTarget {
+    /// The ring of the driver the poll belongs to.
+    pub fn ring_id(&self) -> RingId {
+        self.ring
+    }
+
+    /// Whether the poll is multishot ([`Driver::poll_multishot`](crate::Driver::poll_multishot)).
+    pub fn is_multishot(&self) -> bool {
+        self.multishot
+    }
+
+    /// The poll's `user_data` (what the kernel's removal names).
+    pub(crate) fn user_data(&self) -> u64 {
+        crate::driver::slot::encode(self.index, self.generation)
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The operations a [`PollTarget`] can name: ring-core's polls,
+/// [`PollAdd`](crate::ops::PollAdd) and [`PollMulti`](crate::ops::PollMulti).
+/// Sealed.
+pub trait PollOperation: sealed::Sealed {}
+
+impl sealed::Sealed for crate::ops::PollAdd {}
+impl PollOperation for crate::ops::PollAdd {}
+impl sealed::Sealed for crate::ops::PollMulti {}
+impl PollOperation for crate::ops::PollMulti {}

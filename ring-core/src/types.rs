@@ -420,9 +420,14 @@ pub struct Timespec(__kernel_timespec);
 impl Timespec {
     /// A time of `sec` seconds and `nsec` nanoseconds (`nsec` should be
     /// below one billion; the kernel rejects larger values with `EINVAL`).
+    /// Seconds beyond what the kernel's signed field holds are clamped to
+    /// its largest value (a time that never comes), as
+    /// `From<Duration>` clamps them, rather than wrapped into a negative
+    /// time the kernel would refuse.
     #[inline]
     pub const fn new(sec: u64, nsec: u32) -> Self {
-        Timespec(__kernel_timespec { tv_sec: sec as i64, tv_nsec: nsec as i64 })
+        let sec = if sec > i64::MAX as u64 { i64::MAX } else { sec as i64 };
+        Timespec(__kernel_timespec { tv_sec: sec, tv_nsec: nsec as i64 })
     }
 
     /// Whole seconds.

@@ -239,11 +239,12 @@ fn a_static_slice_of_a_slice_points_inside_it() {
 
 #[test]
 fn aligned_buffers_refuse_bad_sizes_and_report_their_layout() {
-    assert!(AlignedBuf::new(0).is_none());
-    assert!(AlignedBuf::with_alignment(0, 4096).is_none());
-    assert!(AlignedBuf::with_alignment(0, 64).is_none());
-    assert!(AlignedBuf::with_alignment(64, 48).is_none());
-    assert!(AlignedBuf::with_alignment(usize::MAX - 10, 4096).is_none());
+    use ring_core::Error;
+    assert!(matches!(AlignedBuf::new(0), Err(Error::InvalidArgument(_))));
+    assert!(matches!(AlignedBuf::with_alignment(0, 4096), Err(Error::InvalidArgument(_))));
+    assert!(matches!(AlignedBuf::with_alignment(0, 64), Err(Error::InvalidArgument(_))));
+    assert!(matches!(AlignedBuf::with_alignment(64, 48), Err(Error::InvalidArgument(_))));
+    assert!(matches!(AlignedBuf::with_alignment(usize::MAX - 10, 4096), Err(Error::TooLong { .. })));
 
     let mut a = AlignedBuf::with_alignment(100, 64).unwrap();
     assert_eq!((a.alignment(), a.bytes_total(), a.bytes_init()), (64, 128, 128));

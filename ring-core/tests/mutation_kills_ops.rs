@@ -334,9 +334,10 @@ fn a_refused_direct_connect_reports_the_error() {
 
 // ---- fixed_vec.rs ----
 
-/// Kills `fixed_vec.rs:26:5: replace check_segments with ()`: segments
-/// past the registered buffer, or more than 1024 of them, are refused
-/// (with a panic) before anything reaches the kernel, for reads and writes.
+/// Kills `fixed_vec.rs: replace check_segments -> Option<Error> with None`:
+/// segments past the registered buffer, or more than 1024 of them, are
+/// refused with a typed error before anything reaches the kernel, for reads
+/// and writes, and the lease and segments come back.
 #[test]
 fn vectored_fixed_io_refuses_segments_outside_the_buffer_or_too_many() {
     let rt = Runtime::new(32).unwrap();
@@ -351,15 +352,19 @@ fn vectored_fixed_io_refuses_segments_outside_the_buffer_or_too_many() {
     for (what, segs) in cases {
         for write in [false, true] {
             let buf = table.lease(0).unwrap();
-            let segs = segs.clone();
-            let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                if write {
-                    drop(d.writev_fixed(&w, buf, segs, 0));
-                } else {
-                    drop(d.readv_fixed(&r, buf, segs, 0));
-                }
-            }));
-            assert!(refused.is_err(), "{what} (write: {write}) is refused");
+            let (res, back, segs_back) = if write {
+                rt.block_on(d.writev_fixed(&w, buf, segs.clone(), 0)).unwrap()
+            } else {
+                rt.block_on(d.readv_fixed(&r, buf, segs.clone(), 0)).unwrap()
+            };
+            let e = res.expect_err(what);
+            let typed = e.get_ref().and_then(|e| e.downcast_ref::<ring_core::Error>());
+            assert!(
+                matches!(typed, Some(ring_core::Error::TooLong { .. } | ring_core::Error::InvalidArgument(_))),
+                "{what} (write: {write}) is refused with a typed error: {e:?}"
+            );
+            assert_eq!((back.index(), segs_back), (0, segs.clone()), "the lease and segments come back");
+            assert_eq!(d.stats().started, 0, "nothing reached the kernel");
         }
     }
     // Segments inside the buffer are accepted (the operation is built).
@@ -782,9 +787,9 @@ fn an_orphaned_fixed_fd_install_that_completed_closes_its_descriptor() {
     let path = path.canonicalize().unwrap();
     let direct = rt.block_on(d.openat_direct(&files, At::CWD, cpath(&path), libc::O_RDONLY, 0)).unwrap().unwrap();
     assert_eq!(fds_naming(&path), 0, "a direct descriptor is not in the process's table");
-    finish_unobserved(&d, d.fixed_fd_install(direct.slot()));
+    finish_unobserved(&d, d.fixed_fd_install_direct(&direct));
     assert_eq!(fds_naming(&path), 0, "the orphan's installed descriptor was closed");
-    let fd = rt.block_on(d.fixed_fd_install(direct.slot())).unwrap().unwrap();
+    let fd = rt.block_on(d.fixed_fd_install_direct(&direct)).unwrap().unwrap();
     assert_eq!(fds_naming(&path), 1);
     drop((fd, direct));
     std::fs::remove_file(path).unwrap();

@@ -13,7 +13,7 @@ use ring_core::op::Cancelled;
 use ring_core::ops::{Futex, Msg, SockAddr};
 use ring_core::{Driver, Runtime};
 use std::future::Future;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -641,8 +641,21 @@ fn removing_a_poll_that_does_not_exist_fails() {
     if !supported(&d, ring_core::sys::IORING_OP_POLL_REMOVE, "poll_remove") {
         return;
     }
-    // Index u32::MAX: no entry ever has it.
-    assert_errno(rt.block_on(d.poll_remove(u64::from(u32::MAX) | (7 << 32))).unwrap(), libc::ENOENT);
+    // A poll the kernel completed (its descriptor became ready) before the
+    // removal reached it, but whose completion the driver has not reaped
+    // yet: the target is still in flight for the driver, so the removal
+    // starts, and the kernel answers that it has no such poll.
+    let (r, w) = std::os::unix::net::UnixStream::pair().unwrap();
+    let r = Rc::new(r);
+    let mut poll = d.poll_add(&r, libc::POLLIN as u32);
+    assert!(poll_once(&mut poll).0.is_pending());
+    d.poll().unwrap();
+    let target = poll.poll_target().expect("submitted");
+    (&w).write_all(b"x").unwrap();
+    let mut remove = d.poll_remove(target).unwrap();
+    assert!(poll_once(&mut remove).0.is_pending(), "started: the driver has not seen the poll end");
+    assert_errno(rt.block_on(remove).unwrap(), libc::ENOENT);
+    assert_eq!(rt.block_on(poll).unwrap().unwrap() & libc::POLLIN as u32, libc::POLLIN as u32);
 }
 
 /// Kills `net.rs:666:9: replace <impl Operation for EpollCtl>::complete ->

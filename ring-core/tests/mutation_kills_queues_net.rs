@@ -394,7 +394,11 @@ fn a_submit_under_sqpoll_with_the_thread_awake_makes_no_system_call() {
         sqe.user_data = i;
         // SAFETY: a NOP carries no pointer.
         unsafe { ring.sq().push(&sqe) }.unwrap();
-        assert_eq!(ring.submit().unwrap(), 1);
+        // At least this one waits for the poll thread; the previous one may
+        // still count, although its completion was reaped: the poll thread
+        // stores the SQ head once its batch is submitted, after the batch's
+        // inline completions were posted.
+        assert!(ring.submit().unwrap() >= 1);
         let asleep_after = ring.sq().flags() & IORING_SQ_NEED_WAKEUP != 0;
         let enters = log.flags.borrow().clone();
         // Reap it (the poll thread submits on its own).

@@ -1200,7 +1200,8 @@ fn file_updates_are_checked_for_length_and_descriptors() {
     let e = ring.update_files(0, &skips[..MAX_FILES]).unwrap_err();
     assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}");
     assert_eq!(ring.update_files(0, &[-5]).unwrap_err(), Error::BadFd(-5));
-    assert_eq!(ring.update_files_tags(0, &[-5], &[0]).unwrap_err(), Error::BadFd(-5));
+    // SAFETY: a raw ring no Driver drives: no tag can impersonate an operation.
+    assert_eq!(unsafe { ring.update_files_tags(0, &[-5], &[0]) }.unwrap_err(), Error::BadFd(-5));
     ring.unregister_files().unwrap();
     assert_eq!(ring.register_files(&[IORING_REGISTER_FILES_SKIP]).unwrap_err(), Error::BadFd(-2));
 }
@@ -1235,7 +1236,8 @@ fn tagged_file_updates_fill_the_slots_they_name_and_post_their_tags() {
     ring.register_files_sparse(4).unwrap();
     let (r1, w1) = pipe();
     let (r2, w2) = pipe();
-    assert_eq!(ring.update_files_tags(1, &[r1.as_raw_fd(), r2.as_raw_fd()], &[71, 72]).unwrap(), 2);
+    // SAFETY: a raw ring no Driver drives: no tag can impersonate an operation.
+    assert_eq!(unsafe { ring.update_files_tags(1, &[r1.as_raw_fd(), r2.as_raw_fd()], &[71, 72]) }.unwrap(), 2);
     // SAFETY: writes from live arrays.
     unsafe {
         assert_eq!(libc::write(w1.as_raw_fd(), b"one".as_ptr().cast(), 3), 3);
@@ -1243,10 +1245,12 @@ fn tagged_file_updates_fill_the_slots_they_name_and_post_their_tags() {
     }
     assert_eq!(read_slot(&mut ring, 1, 1), b"one");
     assert_eq!(read_slot(&mut ring, 2, 2), b"two!");
-    assert!(matches!(ring.update_files_tags(3, &[-1], &[9]), Err(Error::InvalidArgument(_))));
+    // SAFETY: a raw ring no Driver drives: no tag can impersonate an operation.
+    assert!(matches!(unsafe { ring.update_files_tags(3, &[-1], &[9]) }, Err(Error::InvalidArgument(_))));
     // Descriptor 0 with a tag is a valid update; emptying slots 1..4 then
     // releases all three tagged files.
-    assert_eq!(ring.update_files_tags(3, &[0], &[73]).unwrap(), 1);
+    // SAFETY: a raw ring no Driver drives: no tag can impersonate an operation.
+    assert_eq!(unsafe { ring.update_files_tags(3, &[0], &[73]) }.unwrap(), 1);
     assert_eq!(ring.update_files(1, &[-1, -1, -1]).unwrap(), 3);
     ring.get_events().unwrap();
     assert_eq!(reap(&mut ring, 3), [(71, 0), (72, 0), (73, 0)]);

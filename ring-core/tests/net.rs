@@ -326,8 +326,8 @@ fn poll_and_epoll_see_readiness() {
         let waker = std::task::Waker::noop();
         let mut cx = std::task::Context::from_waker(waker);
         assert!(std::pin::Pin::new(&mut pending).poll(&mut cx).is_pending());
-        let ud = pending.user_data().unwrap();
-        d.poll_remove(ud).await.unwrap();
+        let target = pending.poll_target().unwrap();
+        d.poll_remove(target).unwrap().await.unwrap();
         let r = pending.await;
         assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
         drop(c);

@@ -373,7 +373,8 @@ fn fixed_files_read_update_and_tags() {
     assert_eq!(&buf[..6], b"second");
 
     // FILES_UPDATE2 with a tag, then replace: the tag comes back as a CQE.
-    assert_eq!(ring.update_files_tags(0, &[r2.as_raw_fd()], &[55]).unwrap(), 1);
+    // SAFETY: a raw ring no Driver drives: no tag can impersonate an operation.
+    assert_eq!(unsafe { ring.update_files_tags(0, &[r2.as_raw_fd()], &[55]) }.unwrap(), 1);
     assert_eq!(ring.update_files(0, &[-1]).unwrap(), 1);
     ring.get_events().unwrap();
     assert_eq!(next_cqe(&mut ring).user_data, 55);
@@ -385,12 +386,14 @@ fn fixed_files_read_update_and_tags() {
 
     // Tagged registration (the tag after unregistration as for buffers,
     // see `sparse_buffers_update_and_tags`), checked input.
-    ring.register_files_tags(&[r1.as_raw_fd()], &[66]).unwrap();
+    // SAFETY: a raw ring no Driver drives: no tag can impersonate an operation.
+    unsafe { ring.register_files_tags(&[r1.as_raw_fd()], &[66]) }.unwrap();
     ring.unregister_files().unwrap();
     ring.get_events().unwrap();
     tag_after_unregistration(&mut ring, 66);
     assert!(matches!(ring.register_files(&[-5]), Err(Error::BadFd(-5))));
-    assert!(matches!(ring.register_files_tags(&[-1], &[3]), Err(Error::InvalidArgument(_))));
+    // SAFETY: a raw ring no Driver drives: no tag can impersonate an operation.
+    assert!(matches!(unsafe { ring.register_files_tags(&[-1], &[3]) }, Err(Error::InvalidArgument(_))));
     assert!(matches!(ring.register_files(&[]), Err(Error::InvalidArgument(_))));
     let e = ring.register_files_sparse(MAX_FILES as u32 + 1).unwrap_err();
     assert!(matches!(e, Error::TooLong { .. }), "{e:?}");

@@ -1,6 +1,7 @@
 //! Page-aligned buffers for `O_DIRECT` I/O.
 
 use super::{IoBuf, IoBufMut};
+use crate::error::{Error, Result};
 use std::alloc::{self, Layout};
 use std::ptr::NonNull;
 
@@ -21,22 +22,37 @@ unsafe impl Sync for AlignedBuf {}
 
 impl AlignedBuf {
     /// A zeroed buffer of `len` bytes rounded up to a multiple of 4096,
-    /// aligned to 4096. `None` if `len` is zero or too large.
-    pub fn new(len: usize) -> Option<Self> {
+    /// aligned to 4096.
+    ///
+    /// A zero `len` is [`Error::InvalidArgument`]; a `len` whose rounded
+    /// size does not fit a Rust allocation is [`Error::TooLong`]; a size
+    /// the allocator refuses is [`Error::OutOfMemory`]. Never a panic or
+    /// an abort.
+    pub fn new(len: usize) -> Result<Self> {
         Self::with_alignment(len, 4096)
     }
 
     /// A zeroed buffer of `len` bytes rounded up to a multiple of `align`
-    /// (a power of two), aligned to `align`.
-    pub fn with_alignment(len: usize, align: usize) -> Option<Self> {
-        if len == 0 || !align.is_power_of_two() {
-            return None;
+    /// (a power of two), aligned to `align`. The errors are those of
+    /// [`new`](Self::new), and [`Error::InvalidArgument`] for an `align`
+    /// that is not a power of two.
+    pub fn with_alignment(len: usize, align: usize) -> Result<Self> {
+        if len == 0 {
+            return Err(Error::InvalidArgument("an aligned buffer needs a length above zero"));
         }
-        let size = len.checked_next_multiple_of(align)?;
-        let layout = Layout::from_size_align(size, align).ok()?;
-        // SAFETY: the layout has non-zero size.
-        let ptr = NonNull::new(unsafe { alloc::alloc_zeroed(layout) })?;
-        Some(AlignedBuf { ptr, layout, init: size })
+        if !align.is_power_of_two() {
+            return Err(Error::InvalidArgument("an aligned buffer's alignment must be a power of two"));
+        }
+        // The largest size a layout of this alignment accepts: `isize::MAX`
+        // rounded down to the alignment.
+        let max = (isize::MAX as usize) & !(align - 1);
+        let too_long = Error::TooLong { what: "aligned buffer", len, max };
+        let size = len.checked_next_multiple_of(align).ok_or(too_long.clone())?;
+        let layout = Layout::from_size_align(size, align).map_err(|_| too_long)?;
+        // SAFETY: the layout has a non-zero size.
+        let ptr = NonNull::new(unsafe { alloc::alloc_zeroed(layout) })
+            .ok_or(Error::OutOfMemory { what: "aligned buffer", bytes: size })?;
+        Ok(AlignedBuf { ptr, layout, init: size })
     }
 
     /// The bytes.

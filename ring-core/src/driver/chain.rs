@@ -51,6 +51,8 @@ pub(crate) struct Member {
     pub(crate) refuse: fn(&dyn Any, crate::ring::RingId) -> Option<i32>,
     pub(crate) cqes: u32,
     pub(crate) multishot: bool,
+    /// [`Operation::NAMEABLE`].
+    pub(crate) nameable: bool,
 }
 
 /// # Safety
@@ -155,6 +157,7 @@ impl<K: Kernel> Chain<K> {
             refuse: refuse::<T>,
             cqes: T::CQES.max(1),
             multishot: T::MULTISHOT,
+            nameable: T::NAMEABLE,
         });
         Link { chain: self.id, position, _t: PhantomData }
     }

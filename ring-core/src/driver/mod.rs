@@ -26,6 +26,14 @@
 //!    a panic in one does not skip the others, and is re-raised where no
 //!    outcome is held (see `docs/ownership.md`, "Foreign code").
 //!
+//! Two more, checked by the adversarial suite: an operation that acts on
+//! another (a poll removal or update) names it by a
+//! [`PollTarget`](crate::op::PollTarget) and starts only while that very
+//! operation is in flight (`Operation::names`, asked in `Inner::start`);
+//! and no update makes a single-shot poll multishot, so the credits of
+//! invariant 3 hold (see `docs/ownership.md`, "Operations named by
+//! handles").
+//!
 //! # Teardown policy
 //!
 //! When the last [`Driver`] handle is dropped, the driver cancels every
@@ -300,6 +308,9 @@ struct Table {
     credits: u32,
     /// The driver's own requests in the kernel (each holds one credit).
     internal: u32,
+    /// The serial of the last operation a [`crate::op::PollTarget`] may
+    /// name (see `Slot::serial`).
+    serials: u64,
     /// The distinct wakers of the operations in flight.
     wakers: Wakers,
     /// Orphans' `orphaned` calls, run outside the borrow.
@@ -451,7 +462,10 @@ impl<K: Kernel> Driver<K> {
     /// into the ring before (with the raw layer's `unsafe` push) must have
     /// completed by now; that is part of the push's contract (the memory
     /// they use must stay valid until their completion, which this driver
-    /// will never report).
+    /// will never report). Completions the kernel posts later with a
+    /// `user_data` chosen before (the tags of registered files and buffers,
+    /// [`Ring::register_files_tags`]) are the `unsafe` registration's
+    /// contract too: they must not name the driver's entries.
     pub fn with_ring(mut ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
         while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
@@ -462,6 +476,7 @@ impl<K: Kernel> Driver<K> {
                 storage: Some(Storage::new(cq as usize)),
                 credits: cq,
                 internal: 0,
+                serials: 0,
                 wakers: Wakers::new(),
                 finishers: Vec::new(),
                 retired: Vec::new(),
@@ -568,6 +583,21 @@ impl<K: Kernel> Driver<K> {
             Some(Ok(_)) => Ok(fd),
             Some(Err(e)) => Err(e.into()),
             None => Err(io::Error::from_raw_os_error(libc::ECANCELED)),
+        }
+    }
+
+    /// Checks that `target` names a poll of this driver that is still in
+    /// flight: the only operation a removal or update built from it may act
+    /// on (see [`crate::op::PollTarget`]).
+    pub(crate) fn check_poll_target(&self, target: &crate::op::PollTarget) -> Result<(), Error> {
+        if target.ring != self.shared.ring {
+            return Err(Error::ForeignResource { what: "poll operation (a poll target of another driver)" });
+        }
+        let mut inner = self.shared.inner.try_borrow_mut().map_err(|_| Error::Reentrant)?;
+        if inner.t.slots.names(target.index, target.generation, target.serial) {
+            Ok(())
+        } else {
+            Err(Error::Ended { what: "poll operation" })
         }
     }
 
@@ -987,6 +1017,22 @@ impl<K: Kernel> Shared<K> {
         self.settle_quietly();
     }
 
+    /// The [`crate::op::PollTarget`] of the poll a future holds entry
+    /// `index` at `generation` for; `None` if the entry holds no poll that
+    /// is still in the kernel, or if called from inside the driver.
+    pub(crate) fn poll_target(&self, index: u32, generation: u32) -> Option<crate::op::PollTarget> {
+        let mut inner = self.inner.try_borrow_mut().ok()?;
+        let slot = inner.t.slots.get(index, generation)?;
+        let live = slot.named && matches!(slot.phase, Phase::InFlight | Phase::Orphaned);
+        live.then_some(crate::op::PollTarget {
+            ring: self.ring,
+            index,
+            generation,
+            serial: slot.serial,
+            multishot: slot.multishot,
+        })
+    }
+
     /// An operation that refused this driver's ring: it never reaches the
     /// kernel, and gives up its place in the queue if it had one.
     #[cold]
@@ -1355,6 +1401,13 @@ impl<K: Kernel> Inner<K> {
     /// operation's own `is_128` and `prepare`.
     #[inline]
     fn start<T: Operation>(&mut self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
+        // A constant `None` for every operation but a poll removal or
+        // update, which may start only while the poll it names is in flight.
+        if let Some(t) = op.names() {
+            if !self.t.slots.names(t.index, t.generation, t.serial) {
+                return self.refuse_ended(op, ticket);
+            }
+        }
         let need = T::CQES.max(1);
         // The common case in one test: open, nobody queued, a credit and an
         // entry free, and this is not a returning waiter.
@@ -1376,7 +1429,7 @@ impl<K: Kernel> Inner<K> {
             // Not reached: the storage exists until teardown, which sets `closed`.
             return Start::Closed(op);
         };
-        let Some((index, generation)) = self.t.slots.alloc(need, T::MULTISHOT) else {
+        let Some((index, generation)) = self.t.slots.alloc(need, T::MULTISHOT, T::NAMEABLE) else {
             unreachable!("a free entry exists (checked above)")
         };
         // SAFETY: the entry was free, so its cell is empty and unused; the
@@ -1439,6 +1492,10 @@ impl<K: Kernel> Inner<K> {
     fn started<T: Operation>(&mut self, index: u32, generation: u32, need: u32, cx: &mut Context<'_>) -> Start<T> {
         self.t.credits -= need;
         self.t.stats.started += 1;
+        if T::NAMEABLE {
+            self.t.serials += 1;
+            self.t.slots.at(index).serial = self.t.serials;
+        }
         let slot = self.t.slots.at(index);
         // The hooks of an entry are only ever called while it holds the
         // operation they were stored for (and they check the stored type), so
@@ -1506,7 +1563,7 @@ impl<K: Kernel> Inner<K> {
             // The ring cannot carry it: it never reaches the kernel.
             return Start::Refused(op, libc::EINVAL);
         }
-        let Some((index, generation)) = self.t.slots.alloc(need, T::MULTISHOT) else {
+        let Some((index, generation)) = self.t.slots.alloc(need, T::MULTISHOT, T::NAMEABLE) else {
             unreachable!("a free entry exists (checked by the caller)")
         };
         let storage = self.t.storage.as_ref().expect("storage exists until teardown");
@@ -1600,6 +1657,20 @@ impl<K: Kernel> Inner<K> {
         self.waiters.remove(i).and_then(|(_, w)| w)
     }
 
+    /// Refuses an operation that names a poll no longer in flight: it never
+    /// reaches the kernel, completes with `ENOENT` (the kernel's answer for
+    /// a poll that has ended), and gives up its place in the queue.
+    #[cold]
+    #[inline(never)]
+    fn refuse_ended<T: Operation>(&mut self, op: T, ticket: Option<u64>) -> Start<T> {
+        if let Some(t) = ticket {
+            if let Some(w) = self.remove_waiter(t) {
+                self.t.retired.push(Rc::new(w));
+            }
+        }
+        Start::Refused(op, libc::ENOENT)
+    }
+
     /// Undoes a start whose SQE could not be written (the SQ stayed full):
     /// the kernel never saw it. The operation goes back to its future, first
     /// in the queue.
@@ -1664,12 +1735,16 @@ impl<K: Kernel> Inner<K> {
         let mut entries = Vec::with_capacity(n as usize);
         for m in &mut members {
             let (index, generation) =
-                self.t.slots.alloc(m.cqes, m.multishot).expect("room for every member (checked above)");
+                self.t.slots.alloc(m.cqes, m.multishot, m.nameable).expect("room for every member (checked above)");
             let value = m.value.take().expect("a chain with a member taken back is refused by `Chain::start`");
             // SAFETY: the entry was just allocated, so its cell is empty and
             // unused, and the table and the storage have the same length;
             // `value` is the member's own type (`Chain::push` stored both).
             unsafe { (m.put)(storage, index as usize, value) };
+            if m.nameable {
+                self.t.serials += 1;
+                self.t.slots.at(index).serial = self.t.serials;
+            }
             let slot = self.t.slots.at(index);
             slot.orphan_hook = Some(m.hook);
             slot.cqe_hook = None;

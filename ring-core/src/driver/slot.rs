@@ -76,6 +76,9 @@ pub(crate) struct Slot {
     pub(crate) cancel_wanted: bool,
     /// A cancellation request is in the kernel.
     pub(crate) cancel_sent: bool,
+    /// Whether the operation can be named by a [`crate::op::PollTarget`]
+    /// (a poll), and `serial` says which start it was.
+    pub(crate) named: bool,
     /// Takes the operation's value out of its cell and packages its
     /// `orphaned` call, once the operation has ended without an owner. Set
     /// when the operation starts, for its type (the table is type-erased).
@@ -96,6 +99,11 @@ pub(crate) struct Slot {
     /// Where an orphaned multishot operation's completions go; set for
     /// multishot operations only.
     pub(crate) cqe_hook: Option<CqeHook>,
+    /// Which start of the driver put the operation here, when `named`: a
+    /// number never reused (unlike the generation, which wraps after 2^32
+    /// reuses of the entry), so that a [`crate::op::PollTarget`] kept past
+    /// its operation's end can never name a later one.
+    pub(crate) serial: u64,
 }
 
 impl Slot {
@@ -113,8 +121,10 @@ impl Slot {
             credits: 0,
             cancel_wanted: false,
             cancel_sent: false,
+            named: false,
             orphan_hook: None,
             cqe_hook: None,
+            serial: 0,
         }
     }
 }
@@ -147,9 +157,11 @@ impl Slots {
     }
 
     /// Takes a free entry for an operation that holds `credits` CQ credits;
-    /// returns its index and new generation.
+    /// returns its index and new generation. `named` says whether a
+    /// [`crate::op::PollTarget`] may name the operation (its serial is then
+    /// set by the caller).
     #[inline]
-    pub(crate) fn alloc(&mut self, credits: u32, multishot: bool) -> Option<(u32, u32)> {
+    pub(crate) fn alloc(&mut self, credits: u32, multishot: bool, named: bool) -> Option<(u32, u32)> {
         let index = self.free_head;
         if index == NONE {
             return None;
@@ -165,6 +177,7 @@ impl Slots {
         slot.credits = credits;
         slot.cancel_wanted = false;
         slot.cancel_sent = false;
+        slot.named = named;
         if multishot {
             if let Some(q) = slot.stream.as_mut() {
                 q.clear();
@@ -206,6 +219,16 @@ impl Slots {
         (slot.generation == generation && slot.phase != Phase::Free).then_some(slot)
     }
 
+    /// Whether `target` names the operation in entry `index` at
+    /// `generation`, started with serial `serial`, and the kernel may still
+    /// have it (in flight, or orphaned and not ended): the only operation a
+    /// poll removal or update built from the target may act on.
+    #[inline]
+    pub(crate) fn names(&mut self, index: u32, generation: u32, serial: u64) -> bool {
+        self.get(index, generation)
+            .is_some_and(|s| s.named && s.serial == serial && matches!(s.phase, Phase::InFlight | Phase::Orphaned))
+    }
+
     /// Entry `index`, which the caller knows to be live (just allocated).
     #[inline]
     pub(crate) fn at(&mut self, index: u32) -> &mut Slot {
@@ -230,5 +253,31 @@ mod tests {
         assert_eq!(decode(WAKE), (u32::MAX, 1));
         assert_eq!(encode(u32::MAX, 1), WAKE);
         assert_eq!(decode(encode(7, 9)), (7, 9));
+    }
+
+    /// A poll target names its poll by entry, generation and serial: after
+    /// 2^32 reuses of the entry the generation comes back, and only the
+    /// serial tells the poll that holds the entry then from the one the
+    /// target named.
+    #[test]
+    fn a_target_names_its_poll_even_after_the_generation_wrapped() {
+        let mut t = Slots::new(1);
+        let (i, g) = t.alloc(1, false, true).unwrap();
+        t.at(i).serial = 1;
+        assert!(t.names(i, g, 1));
+        let _ = t.release(i);
+        assert!(!t.names(i, g, 1), "ended");
+        // 2^32 reuses later, in one step: the entry is back at generation `g`.
+        t.at(i).generation = g.wrapping_sub(1);
+        let (j, h) = t.alloc(1, false, true).unwrap();
+        assert_eq!((j, h), (i, g));
+        t.at(j).serial = 2;
+        assert!(!t.names(i, g, 1), "another poll holds the entry at the same generation");
+        assert!(t.names(j, h, 2));
+        // An operation no target may name is never named.
+        let _ = t.release(j);
+        t.at(j).generation = g.wrapping_sub(1);
+        let _ = t.alloc(1, false, false).unwrap();
+        assert!(!t.names(i, g, 2));
     }
 }

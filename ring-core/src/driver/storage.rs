@@ -92,6 +92,10 @@ impl Storage {
     }
 
     fn cell(&self, index: usize) -> *mut Cell {
+        // Cannot fire from safe code: every index comes from the driver's
+        // table, which has exactly as many entries as there are cells, never
+        // from a caller. The check keeps a driver bug from becoming an
+        // access outside the allocation.
         assert!(index < self.len, "storage index out of range");
         // SAFETY: `index < len`, inside the allocation.
         unsafe { self.cell_unchecked(index) }

@@ -8,9 +8,10 @@
 //! (`FixedBuffers::unregister`/`replace` refuse while it exists), and being
 //! exclusive it keeps Rust code away from the bytes the kernel writes.
 
-use super::res;
+use super::{res, IOV_MAX};
 use crate::cqueue::Cqe;
 use crate::driver::Driver;
+use crate::error::Error;
 use crate::fixed::FixedBuf;
 use crate::kernel::Kernel;
 use crate::op::{Op, Operation};
@@ -22,11 +23,29 @@ use ring_sys::io_uring_sqe;
 use std::io;
 
 /// Checks that every segment lies inside a buffer of `cap` bytes, and that
-/// there are not more than `IOV_MAX` of them.
-fn check_segments(segments: &[Range<usize>], cap: usize) {
-    assert!(segments.len() <= 1024, "at most IOV_MAX (1024) segments");
-    for s in segments {
-        assert!(s.start <= s.end && s.end <= cap, "segment {s:?} lies outside the registered buffer ({cap} bytes)");
+/// there are not more than [`IOV_MAX`] of them: the error the operation
+/// completes with otherwise (see [`Operation::refuse`]).
+fn check_segments(segments: &[Range<usize>], cap: usize) -> Option<Error> {
+    if segments.len() > IOV_MAX {
+        return Some(Error::TooLong { what: "segment count", len: segments.len(), max: IOV_MAX });
+    }
+    if segments.iter().any(|s| s.start > s.end || s.end > cap) {
+        return Some(Error::InvalidArgument("a segment lies outside the registered buffer (or ends before it starts)"));
+    }
+    None
+}
+
+/// The refusal of an operation whose segments were refused: the typed
+/// error's errno (the error itself is the operation's result).
+fn refusal(invalid: &Option<Error>) -> Option<i32> {
+    invalid.as_ref().map(|e| e.errno().map_or(libc::EINVAL, |e| e.raw()))
+}
+
+/// The result: the typed error of refused segments, or the kernel's.
+fn result(invalid: Option<Error>, cqe: &Cqe) -> io::Result<usize> {
+    match invalid {
+        Some(e) => Err(e.into()),
+        None => res(cqe).map(|n| n as usize),
     }
 }
 
@@ -34,8 +53,10 @@ fn check_segments(segments: &[Range<usize>], cap: usize) {
 fn iovecs(base: *mut u8, segments: &[Range<usize>], out: &mut Vec<libc::iovec>) {
     out.clear();
     for s in segments {
-        // `s` lies inside the buffer (checked at construction), so the
-        // address stays within its allocation.
+        // `s` lies inside the buffer (checked at construction; an operation
+        // whose segments did not is refused before `prepare`), so the
+        // address stays within its allocation. The capacity was reserved at
+        // construction: no allocation here.
         out.push(libc::iovec { iov_base: base.wrapping_add(s.start).cast(), iov_len: s.end - s.start });
     }
 }
@@ -58,10 +79,13 @@ pub struct ReadvFixed {
     segments: Vec<Range<usize>>,
     iovecs: Vec<libc::iovec>,
     offset: u64,
+    /// Why the segments were refused, if they were: the operation then never
+    /// reaches the kernel (`refuse`) and completes with this error.
+    invalid: Option<Error>,
 }
 
 // SAFETY: the SQE points at `self.iovecs` (heap, owned by `self`), each of which points inside the leased slot's memory
-// (segments were checked against its capacity); the lease, owned by `self`, keeps the slot registered and its memory
+// (segments were checked against its capacity, and an operation whose segments were not is refused before `prepare`); the lease, owned by `self`, keeps the slot registered and its memory
 // alive, and nothing else can reach those bytes while `self` is in the table.
 unsafe impl Operation for ReadvFixed {
     /// The byte count, the lease (its length unchanged) and the segments
@@ -78,11 +102,11 @@ unsafe impl Operation for ReadvFixed {
     }
 
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.buf.refuse(ring)
+        refusal(&self.invalid).or_else(|| self.buf.refuse(ring))
     }
 
-    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
-        (res(&result).map(|n| n as usize), self.buf, self.segments)
+    fn complete(self, cqe: Cqe, _: Cqe) -> Self::Output {
+        (result(self.invalid, &cqe), self.buf, self.segments)
     }
 }
 
@@ -95,6 +119,8 @@ pub struct WritevFixed {
     segments: Vec<Range<usize>>,
     iovecs: Vec<libc::iovec>,
     offset: u64,
+    /// As for [`ReadvFixed`].
+    invalid: Option<Error>,
 }
 
 // SAFETY: as for `ReadvFixed`; the kernel only reads the segments.
@@ -112,11 +138,11 @@ unsafe impl Operation for WritevFixed {
     }
 
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.buf.refuse(ring)
+        refusal(&self.invalid).or_else(|| self.buf.refuse(ring))
     }
 
-    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
-        (res(&result).map(|n| n as usize), self.buf, self.segments)
+    fn complete(self, cqe: Cqe, _: Cqe) -> Self::Output {
+        (result(self.invalid, &cqe), self.buf, self.segments)
     }
 }
 
@@ -125,10 +151,12 @@ impl<K: Kernel> Driver<K> {
     /// the leased registered buffer `buf`, in order
     /// (`IORING_OP_READV_FIXED`, 6.15).
     ///
-    /// # Panics
-    ///
-    /// If a segment reaches past the buffer's capacity, or there are more
-    /// than 1024 segments.
+    /// Segments are checked here, before anything is allocated or reaches
+    /// the kernel: more than [`IOV_MAX`] of them, or one reaching past the
+    /// buffer's capacity (or ending before it starts), and the operation
+    /// completes at its first poll, without reaching the kernel, with the
+    /// typed error ([`Error::TooLong`], [`Error::InvalidArgument`], inside
+    /// the `io::Error`) and the lease and segments back.
     pub fn readv_fixed(
         &self,
         fd: &impl AsSharedFd,
@@ -136,16 +164,15 @@ impl<K: Kernel> Driver<K> {
         segments: Vec<Range<usize>>,
         offset: u64,
     ) -> Op<ReadvFixed, K> {
-        check_segments(&segments, buf.capacity());
-        self.op(ReadvFixed { fd: fd.shared_fd(), buf, segments, iovecs: Vec::new(), offset })
+        let invalid = check_segments(&segments, buf.capacity());
+        let iovecs = Vec::with_capacity(if invalid.is_some() { 0 } else { segments.len() });
+        self.op(ReadvFixed { fd: fd.shared_fd(), buf, segments, iovecs, offset, invalid })
     }
 
     /// Gather write to `fd` at `offset` from `segments` of the leased
     /// registered buffer `buf`, in order (`IORING_OP_WRITEV_FIXED`, 6.15).
-    ///
-    /// # Panics
-    ///
-    /// As for [`readv_fixed`](Self::readv_fixed).
+    /// Segments are checked as [`readv_fixed`](Self::readv_fixed) checks
+    /// them.
     pub fn writev_fixed(
         &self,
         fd: &impl AsSharedFd,
@@ -153,7 +180,8 @@ impl<K: Kernel> Driver<K> {
         segments: Vec<Range<usize>>,
         offset: u64,
     ) -> Op<WritevFixed, K> {
-        check_segments(&segments, buf.capacity());
-        self.op(WritevFixed { fd: fd.shared_fd(), buf, segments, iovecs: Vec::new(), offset })
+        let invalid = check_segments(&segments, buf.capacity());
+        let iovecs = Vec::with_capacity(if invalid.is_some() { 0 } else { segments.len() });
+        self.op(WritevFixed { fd: fd.shared_fd(), buf, segments, iovecs, offset, invalid })
     }
 }

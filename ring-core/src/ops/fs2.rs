@@ -459,10 +459,13 @@ pub struct FilesUpdate {
     reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
 }
 
-// SAFETY: the SQE points at `self.raw`'s heap array, only read. Each
-// number in it is kept open by the `SharedFd` beside it until the
-// terminal completion; the kernel takes its own reference to each file,
-// so the descriptors may be closed afterwards.
+// SAFETY: the SQE points at `self.raw`'s heap array, owned by `self` and
+// read by nothing else while `self` is in the table: the kernel reads it,
+// and with `IORING_FILE_INDEX_ALLOC` as the offset also writes the slots it
+// picked into it (`io_files_update_with_index_alloc`). Each number in it is
+// kept open by the `SharedFd` beside it until the terminal completion; the
+// kernel takes its own reference to each file, so the descriptors may be
+// closed afterwards.
 unsafe impl Operation for FilesUpdate {
     /// How many slots were updated, and the descriptors.
     type Output = (io::Result<usize>, Vec<Option<SharedFd>>);
@@ -498,6 +501,13 @@ unsafe impl Operation for FilesUpdate {
 pub struct FixedFdInstall {
     slot: u32,
     flags: u32,
+    /// The direct descriptor named, when the slot was named by one: held
+    /// until the terminal completion, so the slot keeps its file.
+    fd: Option<crate::fixed_files::FixedFd>,
+    /// As for [`FilesUpdate`]: the slots a registered `FixedFiles` table
+    /// hands to its direct descriptors, which a bare slot number may not
+    /// name.
+    reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
 }
 
 // SAFETY: the SQE carries no pointer.
@@ -506,6 +516,20 @@ unsafe impl Operation for FixedFdInstall {
 
     fn prepare(&mut self) -> io_uring_sqe {
         opcode::FixedFdInstall::new(self.slot).flags(self.flags).build().into_sqe()
+    }
+
+    /// A direct descriptor of another ring is refused with `EXDEV`; a bare
+    /// slot number inside a registered `FixedFiles` table's allocation
+    /// range with `EBUSY`: that slot belongs to a direct descriptor, and a
+    /// number kept past its descriptor's close would name the next file put
+    /// there (name it by its [`FixedFd`](crate::fixed_files::FixedFd)
+    /// instead, [`Driver::fixed_fd_install_direct`]).
+    fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
+        if let Some(fd) = &self.fd {
+            return fd.refuse(ring);
+        }
+        let (start, end) = self.reserved.get()?;
+        (start <= self.slot && self.slot < end).then_some(libc::EBUSY)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<OwnedFd> {
@@ -670,9 +694,24 @@ impl<K: Kernel> Driver<K> {
         self.op(FilesUpdate { files, raw, offset, reserved: self.shared.reserved_files.clone() })
     }
 
-    /// Installs direct descriptor `slot` as a normal, close-on-exec one
-    /// (`IORING_OP_FIXED_FD_INSTALL`, 6.8).
+    /// Installs the file in registered slot `slot` as a normal,
+    /// close-on-exec descriptor (`IORING_OP_FIXED_FD_INSTALL`, 6.8), for the
+    /// slots the caller manages itself (filled with
+    /// [`files_update`](Self::files_update)). A slot of a registered
+    /// [`crate::fixed_files::FixedFiles`] table's allocation range belongs
+    /// to a direct descriptor: the operation completes with `EBUSY` without
+    /// reaching the kernel; use
+    /// [`fixed_fd_install_direct`](Self::fixed_fd_install_direct).
     pub fn fixed_fd_install(&self, slot: u32) -> Op<FixedFdInstall, K> {
-        self.op(FixedFdInstall { slot, flags: 0 })
+        self.op(FixedFdInstall { slot, flags: 0, fd: None, reserved: self.shared.reserved_files.clone() })
+    }
+
+    /// Installs the file of direct descriptor `fd` as a normal,
+    /// close-on-exec descriptor (`IORING_OP_FIXED_FD_INSTALL`, 6.8). The
+    /// operation holds `fd` (so its slot keeps its file) until it has
+    /// ended; a direct descriptor of another ring completes with `EXDEV`.
+    pub fn fixed_fd_install_direct(&self, fd: &crate::fixed_files::FixedFd) -> Op<FixedFdInstall, K> {
+        let reserved = self.shared.reserved_files.clone();
+        self.op(FixedFdInstall { slot: fd.slot(), flags: 0, fd: Some(fd.clone()), reserved })
     }
 }

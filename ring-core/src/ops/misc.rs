@@ -179,6 +179,7 @@ pub struct PollMulti {
 unsafe impl Multishot for PollMulti {
     /// The `revents` mask of each readiness event.
     type Item = io::Result<u32>;
+    const NAMEABLE: bool = true;
 
     fn prepare(&mut self) -> io_uring_sqe {
         let mut sqe = io_uring_sqe::default();

@@ -40,6 +40,7 @@ impl<T, R: 'static> KeepAlive<T, R> {
 unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
     type Output = T::Output;
     const CQES: u32 = T::CQES;
+    const NAMEABLE: bool = T::NAMEABLE;
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.op.prepare()
@@ -47,6 +48,10 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
 
     fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
         self.op.refuse(ring)
+    }
+
+    fn names(&self) -> Option<crate::op::PollTarget> {
+        self.op.names()
     }
 
     // The entry size is `T`'s: without these two, a 128-byte operation
@@ -77,6 +82,7 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
 // SAFETY: forwards `T`'s contract, as above.
 unsafe impl<T: Multishot, R: 'static> Multishot for KeepAlive<T, R> {
     type Item = T::Item;
+    const NAMEABLE: bool = T::NAMEABLE;
 
     fn prepare(&mut self) -> io_uring_sqe {
         self.op.prepare()
@@ -98,14 +104,22 @@ pub struct WaitId {
     id: libc::id_t,
     options: i32,
     info: Box<libc::siginfo_t>,
-    /// For `P_PIDFD`, the pidfd `id` is the number of, held open until the
-    /// operation has ended (see [`Driver::waitid_pidfd`]).
+    /// The pidfd of a `P_PIDFD` wait, held until the terminal completion:
+    /// the kernel looks the number up when it issues the request, and a
+    /// closed pidfd's number may by then name another child's.
     pidfd: Option<SharedFd>,
 }
 
 impl core::fmt::Debug for WaitId {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("WaitId").field("id", &self.id).field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl WaitId {
+    /// Whether this is a `P_PIDFD` wait whose pidfd is a bare number.
+    fn bare_pidfd(&self) -> bool {
+        self.idtype == libc::P_PIDFD && self.pidfd.is_none()
     }
 }
 
@@ -126,23 +140,21 @@ unsafe impl Operation for WaitId {
     type Output = io::Result<ChildStatus>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let id = match &self.pidfd {
-            Some(fd) => fd.raw() as libc::id_t,
-            None => self.id,
-        };
+        let id = self.pidfd.as_ref().map_or(self.id, |fd| fd.raw() as libc::id_t);
         opcode::WaitId::new(self.idtype, id, self.options, &raw mut *self.info).build().into_sqe()
     }
 
-    /// Refused with `EINVAL` for `P_PIDFD` with a bare number: the kernel
-    /// looks the pidfd up when it issues the request, by which time the
-    /// number may name another process's pidfd (see
-    /// [`Driver::waitid_pidfd`], which holds it).
-    #[inline]
+    /// A `P_PIDFD` wait given a bare number (through
+    /// [`Driver::waitid`]) is refused with `EINVAL`: the number names
+    /// whichever pidfd has it when the kernel issues the request.
     fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
-        (self.idtype == libc::P_PIDFD && self.pidfd.is_none()).then_some(libc::EINVAL)
+        self.bare_pidfd().then_some(libc::EINVAL)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        if self.bare_pidfd() {
+            return Err(Error::InvalidArgument("a P_PIDFD wait names its pidfd with waitid_pidfd").into());
+        }
         res(&result)?;
         let i = &*self.info;
         // SAFETY: for SIGCHLD information (what waitid fills in) the pid
@@ -506,24 +518,25 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `waitid(2)` (`IORING_OP_WAITID`, 6.7): `idtype` is `P_PID`,
-    /// `P_PGID` or `P_ALL`; `options` include `WEXITED`. `P_PIDFD` names a
-    /// descriptor, which this call would not hold: it completes with
-    /// `EINVAL`; use [`waitid_pidfd`](Self::waitid_pidfd).
+    /// `P_PGID` or `P_ALL`; `options` include `WEXITED`. A `P_PIDFD` wait
+    /// names a descriptor, which the kernel looks up only when it issues the
+    /// request, so it takes the pidfd itself:
+    /// [`waitid_pidfd`](Self::waitid_pidfd). Given `P_PIDFD` here, the
+    /// operation completes with [`Error::InvalidArgument`] without reaching
+    /// the kernel.
     pub fn waitid(&self, idtype: libc::idtype_t, id: libc::id_t, options: i32) -> Op<WaitId, K> {
         // SAFETY: siginfo_t is plain integers; all-zero is valid.
         let info = Box::new(unsafe { core::mem::zeroed::<libc::siginfo_t>() });
         self.op(WaitId { idtype, id, options, info, pidfd: None })
     }
 
-    /// `waitid(P_PIDFD, pidfd, ..)` (`IORING_OP_WAITID`, 6.7): waits for
-    /// the process `pidfd` refers to. The operation holds the descriptor
-    /// until it has ended, so the number cannot be closed and reused for
-    /// another process's pidfd before the kernel looks it up.
+    /// `waitid(P_PIDFD, pidfd, ..)` (`IORING_OP_WAITID`, 6.7): waits for the
+    /// child `pidfd` refers to. The operation holds the pidfd open until it
+    /// has ended, so its number cannot name another child's meanwhile.
     pub fn waitid_pidfd(&self, pidfd: &impl AsSharedFd, options: i32) -> Op<WaitId, K> {
         // SAFETY: siginfo_t is plain integers; all-zero is valid.
         let info = Box::new(unsafe { core::mem::zeroed::<libc::siginfo_t>() });
-        let pidfd = pidfd.shared_fd();
-        self.op(WaitId { idtype: libc::P_PIDFD, id: pidfd.raw() as libc::id_t, options, info, pidfd: Some(pidfd) })
+        self.op(WaitId { idtype: libc::P_PIDFD, id: 0, options, info, pidfd: Some(pidfd.shared_fd()) })
     }
 
     /// Waits until `futex` is woken, if it holds `expected`

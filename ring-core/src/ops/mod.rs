@@ -42,7 +42,8 @@ pub use misc2::{
 };
 pub use net::{
     Accept, AcceptMulti, Bind, Connect, EpollCtl, EpollWait, Listen, Msg, PollAdd, PollRemove, Recv, RecvMsg, Send,
-    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS,
+    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS, PLAIN_GETSOCKOPTS,
+    PLAIN_SOCKOPTS,
 };
 pub use rw::{Read, ReadV, Write, WriteV};
 
@@ -54,6 +55,11 @@ use std::io;
 /// submitted with this length, and the result is a short count, as with
 /// `read(2)`.
 pub const MAX_RW_COUNT: usize = 0x7fff_f000;
+
+/// The most buffers (iovecs) one vectored request carries (`UIO_MAXIOV`;
+/// the kernel refuses more with `EINVAL`). The vectored operations check
+/// their count against it before allocating anything for it.
+pub const IOV_MAX: usize = 1024;
 
 /// The kernel's result as `io::Result<u32>`, negating the errno once.
 pub(crate) fn res(cqe: &Cqe) -> io::Result<u32> {

@@ -4,13 +4,14 @@
 //! event arrays live inside the operation value (at its final address in
 //! the driver's table) or on the heap behind pointers it owns.
 
-use super::{flags, res};
+use super::{flags, res, IOV_MAX};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::cqueue::Cqe;
 use crate::driver::Driver;
 use crate::kernel::Kernel;
-use crate::op::{MultiOp, Multishot, Op, Operation};
+use crate::op::{MultiOp, Multishot, Op, Operation, PollTarget};
 use crate::opcode;
+use crate::ring::RingId;
 use crate::shared_fd::{AsSharedFd, SharedFd};
 use ring_sys::io_uring_sqe;
 use std::io;
@@ -607,6 +608,18 @@ mod cmsg {
     }
 }
 
+/// The refusal of a message with more buffers than one request carries
+/// (the kernel would answer `EMSGSIZE`): it never reaches the kernel, and
+/// nothing is allocated for its iovecs.
+fn too_many_buffers(n: usize) -> Option<i32> {
+    (n > IOV_MAX).then_some(libc::E2BIG)
+}
+
+/// The typed error of such a message, given back with it.
+fn too_many_buffers_error(n: usize) -> io::Error {
+    crate::Error::TooLong { what: "message buffer count", len: n, max: IOV_MAX }.into()
+}
+
 /// The owned `msghdr` and iovec array of a message operation.
 pub(crate) struct MsgParts {
     hdr: libc::msghdr,
@@ -675,15 +688,31 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
         }
     }
 
-    /// Refused with `EINVAL`: a flag outside [`flags::SEND`] (for the
-    /// zero-copy form [`flags::SEND_ZC`]), or control data naming a
-    /// descriptor the message does not hold (see [`Msg`]).
-    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+    /// More than [`IOV_MAX`] buffers are refused with
+    /// [`crate::Error::TooLong`]; a flag outside [`flags::SEND`] (for the
+    /// zero-copy form [`flags::SEND_ZC`]) with `EINVAL`; control data
+    /// naming a descriptor the message does not hold (see [`Msg`]), or that
+    /// the kernel would find malformed, with
+    /// [`crate::Error::InvalidArgument`]: the kernel looks those numbers up
+    /// when it issues the send, when they may name other files. The message
+    /// is given back.
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
         let allowed = if self.zc { flags::SEND_ZC } else { flags::SEND };
-        flags::refuse_msg(self.flags, allowed).or_else(|| self.msg.refuse_control())
+        too_many_buffers(self.msg.bufs.len())
+            .or_else(|| flags::refuse_msg(self.flags, allowed))
+            .or_else(|| self.msg.refuse_control())
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        if too_many_buffers(self.msg.bufs.len()).is_some() {
+            return (Err(too_many_buffers_error(self.msg.bufs.len())), self.msg);
+        }
+        if self.msg.refuse_control().is_some() {
+            let e = crate::Error::InvalidArgument(
+                "SCM_RIGHTS names a descriptor the message does not hold (pass descriptors with Msg::with_fds)",
+            );
+            return (Err(e.into()), self.msg);
+        }
         (res(&result).map(|n| n as usize), self.msg)
     }
 }
@@ -751,12 +780,16 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
         opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(flags as u32).build().into_sqe()
     }
 
-    /// Refused with `EINVAL` for a flag outside [`flags::RECV`].
-    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
-        flags::refuse_msg(self.flags, flags::RECV)
+    /// As for [`SendMsg`]: more than [`IOV_MAX`] buffers are refused; a
+    /// flag outside [`flags::RECV`] with `EINVAL`.
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        too_many_buffers(self.msg.bufs.len()).or_else(|| flags::refuse_msg(self.flags, flags::RECV))
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
+        if too_many_buffers(self.msg.bufs.len()).is_some() {
+            return (Err(too_many_buffers_error(self.msg.bufs.len())), self.msg);
+        }
         let r = res(&result).map(|n| n as usize);
         if let Ok(mut n) = r {
             for b in &mut self.msg.bufs {
@@ -821,6 +854,7 @@ pub struct PollAdd {
 unsafe impl Operation for PollAdd {
     /// The `revents` mask.
     type Output = io::Result<u32>;
+    const NAMEABLE: bool = true;
 
     fn prepare(&mut self) -> io_uring_sqe {
         opcode::PollAdd::new(self.fd.raw(), self.events).build().into_sqe()
@@ -833,11 +867,19 @@ unsafe impl Operation for PollAdd {
 
 /// Removes or updates a poll (`IORING_OP_POLL_REMOVE`, 5.1; updates 5.13);
 /// see [`Driver::poll_remove`] and [`Driver::poll_update`].
+///
+/// It names its poll by a [`PollTarget`], never by a bare number, and the
+/// driver starts it only while that poll is in flight (see
+/// [`Operation::names`]): between that check and the moment the kernel
+/// looks the poll up, the poll's entry cannot come back to the same
+/// generation, since the removal is issued at the next submission, ahead
+/// of every operation started after it. It has no public constructor on
+/// purpose: as a chain member it would be issued only once the members
+/// before it had ended, arbitrarily late.
 #[derive(Debug)]
 pub struct PollRemove {
-    target: u64,
+    target: PollTarget,
     new_events: Option<u32>,
-    multi: bool,
 }
 
 // SAFETY: the SQE carries no pointer (the target is a `user_data` value).
@@ -845,11 +887,26 @@ unsafe impl Operation for PollRemove {
     type Output = io::Result<()>;
 
     fn prepare(&mut self) -> io_uring_sqe {
-        let mut b = opcode::PollRemove::new(self.target);
+        let mut b = opcode::PollRemove::new(self.target.user_data());
         if let Some(ev) = self.new_events {
-            b = b.new_events(ev).multi(self.multi);
+            // The kernel keeps a poll's behaviour flags on an update (a
+            // single-shot poll stays single-shot: `io_poll_remove` replaces
+            // only the low 16 event bits); `IORING_POLL_ADD_MULTI` is asked
+            // for only for a poll that is multishot already, so no update
+            // can make a poll post more completions than it holds credits.
+            b = b.new_events(ev).multi(self.target.multishot);
         }
         b.build().into_sqe()
+    }
+
+    /// Another driver's poll is refused with `EXDEV` (its number names
+    /// some other operation here, or none).
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        (self.target.ring != ring).then_some(libc::EXDEV)
+    }
+
+    fn names(&self) -> Option<PollTarget> {
+        Some(self.target)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
@@ -931,9 +988,9 @@ pub enum SocketCmd {
     InQueue,
     /// `SIOCOUTQ`: bytes queued for sending, not yet acknowledged.
     OutQueue,
-    /// `getsockopt(level, name)` into a buffer of this capacity (the
-    /// options of [`flags::getsockopt_allowed`](super::flags::getsockopt_allowed);
-    /// others complete with `EINVAL`).
+    /// `getsockopt(level, name)` into a buffer of this capacity
+    /// ([`Driver::socket_cmd`] reads the `SOL_SOCKET` options of
+    /// [`PLAIN_GETSOCKOPTS`]).
     GetOpt {
         /// `SOL_SOCKET`, `IPPROTO_TCP`, ...
         level: i32,
@@ -942,9 +999,8 @@ pub enum SocketCmd {
         /// Receives the option's value; its capacity is offered.
         value: Vec<u8>,
     },
-    /// `setsockopt(level, name, value)` (the options of
-    /// [`flags::setsockopt_allowed`](super::flags::setsockopt_allowed), whose
-    /// values are plain data; others complete with `EINVAL`).
+    /// `setsockopt(level, name, value)` ([`Driver::socket_cmd`] sets the
+    /// options of [`PLAIN_SOCKOPTS`], whose values are plain data).
     SetOpt {
         /// `SOL_SOCKET`, `IPPROTO_TCP`, ...
         level: i32,
@@ -954,6 +1010,133 @@ pub enum SocketCmd {
         value: Vec<u8>,
     },
 }
+
+/// The socket options whose value is plain data, as `(level, name)`: no
+/// pointer the kernel follows, no descriptor number it looks up. The only
+/// options [`Driver::socket_cmd`] sets (others need
+/// [`Driver::socket_cmd_unchecked`]).
+pub const PLAIN_SOCKOPTS: &[(i32, i32)] = &[
+    (libc::SOL_SOCKET, libc::SO_DEBUG),
+    (libc::SOL_SOCKET, libc::SO_REUSEADDR),
+    (libc::SOL_SOCKET, libc::SO_REUSEPORT),
+    (libc::SOL_SOCKET, libc::SO_DONTROUTE),
+    (libc::SOL_SOCKET, libc::SO_BROADCAST),
+    (libc::SOL_SOCKET, libc::SO_SNDBUF),
+    (libc::SOL_SOCKET, libc::SO_RCVBUF),
+    (libc::SOL_SOCKET, libc::SO_SNDBUFFORCE),
+    (libc::SOL_SOCKET, libc::SO_RCVBUFFORCE),
+    (libc::SOL_SOCKET, libc::SO_KEEPALIVE),
+    (libc::SOL_SOCKET, libc::SO_OOBINLINE),
+    (libc::SOL_SOCKET, libc::SO_NO_CHECK),
+    (libc::SOL_SOCKET, libc::SO_PRIORITY),
+    (libc::SOL_SOCKET, libc::SO_LINGER),
+    (libc::SOL_SOCKET, libc::SO_PASSCRED),
+    (libc::SOL_SOCKET, libc::SO_RCVLOWAT),
+    (libc::SOL_SOCKET, libc::SO_RCVTIMEO),
+    (libc::SOL_SOCKET, libc::SO_SNDTIMEO),
+    (libc::SOL_SOCKET, libc::SO_TIMESTAMP),
+    (libc::SOL_SOCKET, libc::SO_TIMESTAMPNS),
+    (libc::SOL_SOCKET, libc::SO_MARK),
+    (libc::SOL_SOCKET, libc::SO_RXQ_OVFL),
+    (libc::SOL_SOCKET, libc::SO_PEEK_OFF),
+    (libc::SOL_SOCKET, libc::SO_BUSY_POLL),
+    (libc::SOL_SOCKET, libc::SO_INCOMING_CPU),
+    (libc::SOL_SOCKET, libc::SO_ZEROCOPY),
+    (libc::SOL_SOCKET, libc::SO_BINDTODEVICE),
+    (libc::SOL_SOCKET, libc::SO_MAX_PACING_RATE),
+    (libc::IPPROTO_TCP, libc::TCP_NODELAY),
+    (libc::IPPROTO_TCP, libc::TCP_MAXSEG),
+    (libc::IPPROTO_TCP, libc::TCP_CORK),
+    (libc::IPPROTO_TCP, libc::TCP_KEEPIDLE),
+    (libc::IPPROTO_TCP, libc::TCP_KEEPINTVL),
+    (libc::IPPROTO_TCP, libc::TCP_KEEPCNT),
+    (libc::IPPROTO_TCP, libc::TCP_SYNCNT),
+    (libc::IPPROTO_TCP, libc::TCP_LINGER2),
+    (libc::IPPROTO_TCP, libc::TCP_DEFER_ACCEPT),
+    (libc::IPPROTO_TCP, libc::TCP_WINDOW_CLAMP),
+    (libc::IPPROTO_TCP, libc::TCP_QUICKACK),
+    (libc::IPPROTO_TCP, libc::TCP_CONGESTION),
+    (libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT),
+    (libc::IPPROTO_TCP, libc::TCP_NOTSENT_LOWAT),
+    (libc::IPPROTO_TCP, libc::TCP_FASTOPEN),
+    (libc::IPPROTO_TCP, libc::TCP_FASTOPEN_CONNECT),
+    (libc::IPPROTO_IP, libc::IP_TOS),
+    (libc::IPPROTO_IP, libc::IP_TTL),
+    (libc::IPPROTO_IP, libc::IP_RECVERR),
+    (libc::IPPROTO_IP, libc::IP_MTU_DISCOVER),
+    (libc::IPPROTO_IP, libc::IP_MULTICAST_TTL),
+    (libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP),
+    (libc::IPPROTO_IP, libc::IP_MULTICAST_IF),
+    (libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP),
+    (libc::IPPROTO_IP, libc::IP_DROP_MEMBERSHIP),
+    (libc::IPPROTO_IP, libc::IP_FREEBIND),
+    (libc::IPPROTO_IP, libc::IP_TRANSPARENT),
+    (libc::IPPROTO_IP, libc::IP_PKTINFO),
+    (libc::IPPROTO_IP, libc::IP_RECVTOS),
+    (libc::IPPROTO_IP, libc::IP_RECVTTL),
+    (libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT),
+    (libc::IPPROTO_IPV6, libc::IPV6_V6ONLY),
+    (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS),
+    (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS),
+    (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP),
+    (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF),
+    (libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP),
+    (libc::IPPROTO_IPV6, libc::IPV6_DROP_MEMBERSHIP),
+    (libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO),
+    (libc::IPPROTO_IPV6, libc::IPV6_TCLASS),
+    (libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS),
+    (libc::IPPROTO_IPV6, libc::IPV6_RECVERR),
+    (libc::IPPROTO_IPV6, libc::IPV6_MTU_DISCOVER),
+    (libc::IPPROTO_UDP, libc::UDP_CORK),
+    (libc::IPPROTO_UDP, libc::UDP_SEGMENT),
+    (libc::IPPROTO_UDP, libc::UDP_GRO),
+];
+
+/// The `SOL_SOCKET` options [`Driver::socket_cmd`] reads (getsockopt, the
+/// only level the kernel answers through `uring_cmd`): those whose value the
+/// kernel writes within the length it is given. `SO_GET_FILTER` is not
+/// here: the kernel reads its length as a count of 8-byte filter
+/// instructions, not bytes, and writes up to eight times the buffer's
+/// capacity. Others need [`Driver::socket_cmd_unchecked`].
+pub const PLAIN_GETSOCKOPTS: &[i32] = &[
+    libc::SO_TYPE,
+    libc::SO_ERROR,
+    libc::SO_DOMAIN,
+    libc::SO_PROTOCOL,
+    libc::SO_ACCEPTCONN,
+    libc::SO_REUSEADDR,
+    libc::SO_REUSEPORT,
+    libc::SO_KEEPALIVE,
+    libc::SO_DONTROUTE,
+    libc::SO_BROADCAST,
+    libc::SO_LINGER,
+    libc::SO_OOBINLINE,
+    libc::SO_SNDBUF,
+    libc::SO_RCVBUF,
+    libc::SO_RCVLOWAT,
+    libc::SO_SNDLOWAT,
+    libc::SO_RCVTIMEO,
+    libc::SO_SNDTIMEO,
+    libc::SO_PRIORITY,
+    libc::SO_MARK,
+    libc::SO_TIMESTAMP,
+    libc::SO_TIMESTAMPNS,
+    libc::SO_TIMESTAMPING,
+    libc::SO_PASSCRED,
+    libc::SO_PEERCRED,
+    libc::SO_PEERNAME,
+    libc::SO_BINDTODEVICE,
+    libc::SO_BINDTOIFINDEX,
+    libc::SO_BUSY_POLL,
+    libc::SO_INCOMING_CPU,
+    libc::SO_INCOMING_NAPI_ID,
+    libc::SO_COOKIE,
+    libc::SO_ZEROCOPY,
+    libc::SO_TXTIME,
+    libc::SO_RXQ_OVFL,
+    libc::SO_PEEK_OFF,
+    libc::SO_MAX_PACING_RATE,
+];
 
 /// A socket `IORING_OP_URING_CMD`; see [`Driver::socket_cmd`].
 ///
@@ -973,6 +1156,8 @@ pub struct SocketCmdOp {
 // SAFETY: the descriptor is held open by `self` and is a socket (fstat-checked at creation; an open descriptor keeps naming
 // the same file), so the socket `uring_cmd` handler reads the command. SIOCINQ/SIOCOUTQ carry no pointer; the sockopt variants point at `value`'s heap memory, owned by `self`:
 // getsockopt offers its capacity (kernel-written, reachable by nothing else meanwhile), setsockopt its length (only read).
+// The option's value holds no pointer the kernel follows and no descriptor number: `Driver::socket_cmd` lets through only
+// `PLAIN_SOCKOPTS` and `SOL_SOCKET` reads, and `Driver::socket_cmd_unchecked`'s caller promises it.
 unsafe impl Operation for SocketCmdOp {
     /// The command's result (a byte count, or the option's length for
     /// getsockopt) and the command with its (filled) buffer.
@@ -994,20 +1179,6 @@ unsafe impl Operation for SocketCmdOp {
             }
         };
         b.build().into_sqe()
-    }
-
-    /// Refused with `EINVAL` for an option outside
-    /// [`flags::setsockopt_allowed`] / [`flags::getsockopt_allowed`]: some
-    /// options read pointers or descriptor numbers out of their value, hand
-    /// memory to the kernel for the socket's life, or write more than the
-    /// length they are given.
-    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
-        let allowed = match &self.cmd {
-            SocketCmd::InQueue | SocketCmd::OutQueue => true,
-            SocketCmd::GetOpt { level, name, .. } => flags::getsockopt_allowed(*level, *name),
-            SocketCmd::SetOpt { level, name, .. } => flags::setsockopt_allowed(*level, *name),
-        };
-        (!allowed).then_some(libc::EINVAL)
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -1109,16 +1280,28 @@ impl<K: Kernel> Driver<K> {
         self.op(PollAdd { fd: fd.shared_fd(), events })
     }
 
-    /// Removes the poll whose `user_data` is `target` (see
-    /// [`Op::user_data`]) (`IORING_OP_POLL_REMOVE`, 5.1).
-    pub fn poll_remove(&self, target: u64) -> Op<PollRemove, K> {
-        self.op(PollRemove { target, new_events: None, multi: false })
+    /// Removes the poll `target` names (`IORING_OP_POLL_REMOVE`, 5.1): it
+    /// completes with `ECANCELED`. Take the target from the poll's future
+    /// ([`Op::poll_target`], [`MultiOp::poll_target`]).
+    ///
+    /// A target of another driver is refused with
+    /// [`Error::ForeignResource`](crate::Error::ForeignResource), one whose
+    /// poll has ended with [`Error::Ended`](crate::Error::Ended) (nothing is
+    /// submitted for either). If the poll ends between this call and the
+    /// removal's start, the removal completes with `ENOENT` without
+    /// reaching the kernel, as the kernel would answer.
+    pub fn poll_remove(&self, target: PollTarget) -> Result<Op<PollRemove, K>, crate::Error> {
+        self.check_poll_target(&target)?;
+        Ok(self.op(PollRemove { target, new_events: None }))
     }
 
-    /// Changes the events of the poll whose `user_data` is `target`
-    /// (`IORING_POLL_UPDATE_EVENTS`, 5.13); `multi` keeps it multishot.
-    pub fn poll_update(&self, target: u64, events: u32, multi: bool) -> Op<PollRemove, K> {
-        self.op(PollRemove { target, new_events: Some(events), multi })
+    /// Changes the events the poll `target` names waits for
+    /// (`IORING_POLL_UPDATE_EVENTS`, 5.13). A single-shot poll stays
+    /// single-shot and a multishot poll multishot. Refused as
+    /// [`poll_remove`](Self::poll_remove) refuses.
+    pub fn poll_update(&self, target: PollTarget, events: u32) -> Result<Op<PollRemove, K>, crate::Error> {
+        self.check_poll_target(&target)?;
+        Ok(self.op(PollRemove { target, new_events: Some(events) }))
     }
 
     /// `epoll_ctl(2)` (`IORING_OP_EPOLL_CTL`, 5.6): `op` is
@@ -1154,7 +1337,58 @@ impl<K: Kernel> Driver<K> {
     /// `SIOCOUTQ`, getsockopt or setsockopt. The operation holds the
     /// descriptor open (see [`SocketCmdOp`] for why); fails with `ENOTSOCK`
     /// if `fd` is not a socket, before anything is submitted.
+    ///
+    /// Some socket options carry more than data in their value: a pointer
+    /// the kernel follows (`SO_ATTACH_FILTER`'s program, the counters
+    /// netfilter's `IPT_SO_SET_REPLACE` writes back), or a descriptor
+    /// number it looks up (`SO_ATTACH_BPF`). Given through safe code, such
+    /// a value would let the kernel read or write memory Rust freed or lent
+    /// elsewhere. So a setsockopt is accepted only for the options on
+    /// [`PLAIN_SOCKOPTS`], whose values are plain data, and a getsockopt only
+    /// at `SOL_SOCKET` (the one level the kernel answers through
+    /// `uring_cmd`) for the options of [`PLAIN_GETSOCKOPTS`], which the
+    /// kernel writes within the length it is given (`SO_GET_FILTER` would
+    /// write up to eight times the buffer); anything else fails with
+    /// [`crate::Error::InvalidArgument`] (inside the `io::Error`) before
+    /// anything is submitted. [`socket_cmd_unchecked`](Self::socket_cmd_unchecked)
+    /// takes any option.
     pub fn socket_cmd(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
+        match &cmd {
+            SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {
+                return Err(crate::Error::InvalidArgument(
+                    "setsockopt of an option not known to carry plain data (see PLAIN_SOCKOPTS and socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            SocketCmd::GetOpt { level, .. } if *level != libc::SOL_SOCKET => {
+                return Err(crate::Error::InvalidArgument(
+                    "getsockopt through uring_cmd is answered at SOL_SOCKET only (see socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            SocketCmd::GetOpt { name, .. } if !PLAIN_GETSOCKOPTS.contains(name) => {
+                return Err(crate::Error::InvalidArgument(
+                    "getsockopt of an option not known to write within its length (see PLAIN_GETSOCKOPTS and \
+                     socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            _ => {}
+        }
+        // SAFETY: the option, if any, carries plain data (checked above).
+        unsafe { self.socket_cmd_unchecked(fd, cmd) }
+    }
+
+    /// [`socket_cmd`](Self::socket_cmd) for any socket option.
+    ///
+    /// # Safety
+    ///
+    /// For a setsockopt or getsockopt, the option's value must make the
+    /// kernel read or write no memory other than the value itself (no
+    /// pointer inside it that the option follows) and name no descriptor
+    /// by number (the kernel would look it up when it issues the request,
+    /// when the number may name another file).
+    pub unsafe fn socket_cmd_unchecked(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
         let fd = fd.shared_fd();
         // SAFETY: fstat writes one `stat` into the zeroed value during the call.
         let mut st = unsafe { core::mem::zeroed::<libc::stat>() };
@@ -1184,11 +1418,38 @@ unsafe impl<B: IoBuf> Operation for SendMsgZcOp<B> {
         self.0.prepare()
     }
 
-    fn refuse(&self, ring: crate::ring::RingId) -> Option<i32> {
+    fn refuse(&self, ring: RingId) -> Option<i32> {
         self.0.refuse(ring)
     }
 
     fn complete(self, result: Cqe, last: Cqe) -> Self::Output {
         self.0.complete(result, last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(multishot: bool) -> PollTarget {
+        let ring = crate::Ring::new(2).unwrap().id();
+        PollTarget { ring, index: 3, generation: 7, serial: 1, multishot }
+    }
+
+    /// An update asks the kernel for a multishot poll only when the poll is
+    /// multishot already: a single-shot poll holds one completion's credit,
+    /// and a kernel that turned it multishot would post more.
+    #[test]
+    fn an_update_keeps_a_single_shot_poll_single_shot() {
+        for multishot in [false, true] {
+            let mut op = PollRemove { target: target(multishot), new_events: Some(libc::POLLIN as u32) };
+            let sqe = op.prepare();
+            assert_eq!(sqe.addr(), crate::driver::slot::encode(3, 7));
+            assert_eq!(sqe.len & ring_sys::IORING_POLL_ADD_MULTI != 0, multishot);
+            assert!(sqe.len & ring_sys::IORING_POLL_UPDATE_EVENTS != 0);
+            assert_eq!(sqe.len & ring_sys::IORING_POLL_UPDATE_USER_DATA, 0, "never changes the poll's number");
+        }
+        let mut remove = PollRemove { target: target(false), new_events: None };
+        assert_eq!(remove.prepare().len, 0);
     }
 }

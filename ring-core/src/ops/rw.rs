@@ -2,9 +2,10 @@
 //! [`SharedFd`] of the descriptor it names, so the descriptor stays open
 //! until the operation has ended (see [`crate::shared_fd`]).
 
-use super::{res, rw_len};
+use super::{res, rw_len, IOV_MAX};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::cqueue::Cqe;
+use crate::error::Error;
 use crate::op::Operation;
 use crate::shared_fd::{AsSharedFd, SharedFd};
 use ring_sys::*;
@@ -109,14 +110,34 @@ pub struct ReadV<B> {
     bufs: Vec<B>,
     iovecs: Vec<libc::iovec>,
     offset: u64,
+    /// More buffers than one request carries: the operation never reaches
+    /// the kernel (`refuse`) and completes with this error.
+    too_many: Option<Error>,
+}
+
+/// Checks a vectored request's buffer count before its iovec array is
+/// allocated: more than [`IOV_MAX`] is refused (the kernel would answer
+/// `EINVAL`), and nothing is allocated for it.
+fn iovec_array(count: usize) -> (Vec<libc::iovec>, Option<Error>) {
+    if count > IOV_MAX {
+        return (Vec::new(), Some(Error::TooLong { what: "iovec count", len: count, max: IOV_MAX }));
+    }
+    (Vec::with_capacity(count), None)
+}
+
+/// The refusal errno of an operation with too many buffers.
+fn refusal(too_many: &Option<Error>) -> Option<i32> {
+    too_many.as_ref().map(|e| e.errno().map_or(libc::EINVAL, |e| e.raw()))
 }
 
 impl<B: IoBufMut> ReadV<B> {
     /// A read from `fd` filling `bufs` in order; the operation keeps `fd`
-    /// open until it has ended.
+    /// open until it has ended. More than [`IOV_MAX`](super::IOV_MAX)
+    /// buffers complete at the first poll, without reaching the kernel,
+    /// with [`Error::TooLong`] (inside the `io::Error`) and the buffers.
     pub fn new(fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Self {
-        let iovecs = Vec::with_capacity(bufs.len());
-        ReadV { fd: fd.shared_fd(), bufs, iovecs, offset }
+        let (iovecs, too_many) = iovec_array(bufs.len());
+        ReadV { fd: fd.shared_fd(), bufs, iovecs, offset, too_many }
     }
 }
 
@@ -135,14 +156,20 @@ unsafe impl<B: IoBufMut> Operation for ReadV<B> {
         sqe.opcode = IORING_OP_READV;
         sqe.fd = self.fd.raw();
         sqe.set_addr(self.iovecs.as_ptr() as u64);
-        // More iovecs than UIO_MAXIOV (1024) make the kernel answer EINVAL,
-        // which comes back as the result.
-        sqe.len = self.iovecs.len().min(u32::MAX as usize) as u32;
+        // At most `IOV_MAX` iovecs: more are refused before `prepare`.
+        sqe.len = self.iovecs.len().min(IOV_MAX) as u32;
         sqe.set_off(self.offset);
         sqe
     }
 
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        refusal(&self.too_many)
+    }
+
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
+        if let Some(e) = self.too_many.take() {
+            return (Err(e.into()), self.bufs);
+        }
         let r = res(&result).map(|n| n as usize);
         if let Ok(mut n) = r {
             for b in &mut self.bufs {
@@ -164,14 +191,17 @@ pub struct WriteV<B> {
     bufs: Vec<B>,
     iovecs: Vec<libc::iovec>,
     offset: u64,
+    /// As for [`ReadV`].
+    too_many: Option<Error>,
 }
 
 impl<B: IoBuf> WriteV<B> {
     /// A write to `fd` of every buffer's initialised bytes, in order; the
-    /// operation keeps `fd` open until it has ended.
+    /// operation keeps `fd` open until it has ended. The buffer count is
+    /// checked as [`ReadV::new`] checks it.
     pub fn new(fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Self {
-        let iovecs = Vec::with_capacity(bufs.len());
-        WriteV { fd: fd.shared_fd(), bufs, iovecs, offset }
+        let (iovecs, too_many) = iovec_array(bufs.len());
+        WriteV { fd: fd.shared_fd(), bufs, iovecs, offset, too_many }
     }
 }
 
@@ -188,12 +218,19 @@ unsafe impl<B: IoBuf> Operation for WriteV<B> {
         sqe.opcode = IORING_OP_WRITEV;
         sqe.fd = self.fd.raw();
         sqe.set_addr(self.iovecs.as_ptr() as u64);
-        sqe.len = self.iovecs.len().min(u32::MAX as usize) as u32;
+        sqe.len = self.iovecs.len().min(IOV_MAX) as u32;
         sqe.set_off(self.offset);
         sqe
     }
 
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        refusal(&self.too_many)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        if let Some(e) = self.too_many {
+            return (Err(e.into()), self.bufs);
+        }
         (res(&result).map(|n| n as usize), self.bufs)
     }
 }

@@ -119,7 +119,10 @@ impl<K: Kernel> Ring<K> {
     ///
     /// # Safety
     ///
-    /// As for [`register_buffers`](Self::register_buffers).
+    /// As for [`register_buffers`](Self::register_buffers); and, as for
+    /// [`register_files_tags`](Self::register_files_tags), no tag may be the
+    /// `user_data` of an operation a [`crate::Driver`] driving this ring has
+    /// in flight when the kernel posts it.
     pub unsafe fn register_buffers_tags(&self, iovecs: &[libc::iovec], tags: &[u64]) -> Result<()> {
         check_iovecs(iovecs)?;
         check_tags(tags, iovecs.len(), |i| iovecs[i].iov_base.is_null())?;
@@ -176,7 +179,8 @@ impl<K: Kernel> Ring<K> {
     /// The new buffers are registered: as for
     /// [`register_buffers`](Self::register_buffers). The buffers they
     /// replace stay in use by requests already issued with them, until
-    /// those complete.
+    /// those complete. Tags follow the rule of
+    /// [`register_buffers_tags`](Self::register_buffers_tags).
     pub unsafe fn update_buffers(&self, offset: u32, iovecs: &[libc::iovec], tags: Option<&[u64]>) -> Result<u32> {
         check_iovecs(iovecs)?;
         if offset.checked_add(iovecs.len() as u32).is_none() {

@@ -10,7 +10,10 @@
 //! (`sqe.file_index`), and with `IORING_FILE_INDEX_ALLOC` the kernel picks a
 //! free slot inside the allocation range.
 //!
-//! None of this keeps application memory, so every method here is safe.
+//! None of this keeps application memory, so every method here is safe,
+//! except the two that attach tags: a tag is a completion the kernel posts
+//! later with a `user_data` the caller chose, which could impersonate an
+//! operation of a [`crate::Driver`] driving the ring.
 
 use super::buffers::check_tags;
 use crate::error::{Error, Result};
@@ -91,14 +94,34 @@ impl<K: Kernel> Ring<K> {
     }
 
     /// Registers `fds` with a tag each (`IORING_REGISTER_FILES2`, Linux
-    /// 5.13). When a file with a non-zero tag is replaced or removed by an
-    /// update and the kernel drops its last reference, the kernel posts a
-    /// CQE whose `user_data` is the tag. Unregistering the whole table posts
-    /// the tags on some kernels only (6.18 does; 6.1 and 6.12 post nothing
-    /// then), so do not wait for a tag after
-    /// [`unregister_files`](Self::unregister_files). Empty slots (-1) cannot
-    /// carry a tag.
-    pub fn register_files_tags(&self, fds: &[RawFd], tags: &[u64]) -> Result<()> {
+    /// 5.13). When a file with a non-zero tag leaves its slot and the kernel
+    /// drops its last reference, the kernel posts a CQE whose `user_data`
+    /// is the tag. Unregistering the whole table posts the tags on some
+    /// kernels only (6.18 does; 6.1 and 6.12 post nothing then), so do not
+    /// wait for a tag after [`unregister_files`](Self::unregister_files).
+    /// Empty slots (-1) cannot carry a tag.
+    ///
+    /// # Safety
+    ///
+    /// A tag is a completion posted later with a `user_data` the caller
+    /// chose, which can impersonate an operation's: if this ring is (or is
+    /// later handed to) a [`crate::Driver`], a file leaving its slot (an
+    /// update, a direct descriptor opened or closed over it, a
+    /// `files_update`) would end the driver's operation of that `user_data`
+    /// early and hand back memory the kernel is still using. The caller
+    /// promises that no tag is the `user_data` of an operation a `Driver`
+    /// has in flight on this ring when the kernel posts it: the ring is
+    /// never driven by a `Driver`, or every tag has index `u32::MAX` in its
+    /// low 32 bits and a value of 2 or more in its high 32 bits, which no
+    /// entry and no tag of the driver's own ever has (see
+    /// [`crate::Op::user_data`]).
+    ///
+    /// ```compile_fail
+    /// // Safe code cannot choose a completion's `user_data`.
+    /// let ring = ring_core::Ring::new(4).unwrap();
+    /// let _ = ring.register_files_tags(&[0], &[1 << 32]);
+    /// ```
+    pub unsafe fn register_files_tags(&self, fds: &[RawFd], tags: &[u64]) -> Result<()> {
         check_table_size(fds.len())?;
         check_fds(fds, false)?;
         check_tags(tags, fds.len(), |i| fds[i] == -1)?;
@@ -153,7 +176,18 @@ impl<K: Kernel> Ring<K> {
     /// As [`update_files`](Self::update_files), with a tag for each new file
     /// (`IORING_REGISTER_FILES_UPDATE2`, Linux 5.13). Slots set to -1 or
     /// skipped cannot carry a tag.
-    pub fn update_files_tags(&self, offset: u32, fds: &[RawFd], tags: &[u64]) -> Result<u32> {
+    ///
+    /// # Safety
+    ///
+    /// As for [`register_files_tags`](Self::register_files_tags): no tag may
+    /// impersonate an operation of a [`crate::Driver`] driving this ring.
+    ///
+    /// ```compile_fail
+    /// // Safe code cannot choose a completion's `user_data`.
+    /// let ring = ring_core::Ring::new(4).unwrap();
+    /// let _ = ring.update_files_tags(0, &[0], &[1 << 32]);
+    /// ```
+    pub unsafe fn update_files_tags(&self, offset: u32, fds: &[RawFd], tags: &[u64]) -> Result<u32> {
         check_update(offset, fds)?;
         check_tags(tags, fds.len(), |i| fds[i] < 0)?;
         let up = io_uring_rsrc_update2 {

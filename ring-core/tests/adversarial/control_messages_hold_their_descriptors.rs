@@ -46,8 +46,11 @@ fn rights(fds: &[RawFd]) -> Vec<u8> {
     cmsg(libc::SOL_SOCKET, libc::SCM_RIGHTS, &fds.iter().flat_map(|f| f.to_ne_bytes()).collect::<Vec<u8>>())
 }
 
+/// Whether `r` is a refusal: `EINVAL`, raw or as a typed
+/// `ring_core::Error::InvalidArgument` (both of kind `InvalidInput`).
 fn einval<T>(r: &std::io::Result<T>) -> bool {
-    matches!(r, Err(e) if e.raw_os_error() == Some(libc::EINVAL))
+    matches!(r, Err(e) if e.raw_os_error() == Some(libc::EINVAL)
+        || (e.raw_os_error().is_none() && e.kind() == std::io::ErrorKind::InvalidInput))
 }
 
 /// Receives one message on `rx` and returns where its descriptors point.

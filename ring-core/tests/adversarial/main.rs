@@ -4,14 +4,17 @@
 //!
 //! Run with `cargo test -p ring-core --test adversarial`.
 
+mod bad_input_is_a_typed_error;
 mod caller_flags_are_checked;
 #[path = "../caps/mod.rs"]
 mod caps;
+mod completions_posted_only_by_operations;
 mod control_messages_hold_their_descriptors;
 mod descriptors_outlive_their_operations;
 mod hostile;
 mod hostile_wakers;
 mod join_handles;
+mod operations_named_by_typed_handles;
 mod poll_readers_never_lend_their_buffers;
 mod received_counts_never_overstate;
 mod registered_ring_index;

@@ -27,8 +27,11 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::time::Duration;
 
+/// Whether `r` is a refusal: `EINVAL`, raw or as a typed
+/// `ring_core::Error::InvalidArgument` (both of kind `InvalidInput`).
 fn einval<T>(r: &std::io::Result<T>) -> bool {
-    matches!(r, Err(e) if e.raw_os_error() == Some(libc::EINVAL))
+    matches!(r, Err(e) if e.raw_os_error() == Some(libc::EINVAL)
+        || (e.raw_os_error().is_none() && e.kind() == std::io::ErrorKind::InvalidInput))
 }
 
 /// Rule: an 8-byte slice of a `Vec` never marks more than its 8 bytes

@@ -280,6 +280,41 @@ fn files_update_cannot_replace_a_direct_descriptors_slot() {
     assert_eq!(r.unwrap(), 1);
 }
 
+/// Rule: a bare slot number cannot turn a direct descriptor's slot into a
+/// process descriptor: `fixed_fd_install(slot)` on a slot of a registered
+/// `FixedFiles` table's allocation range is refused (`EBUSY`, without
+/// reaching the kernel), since a number kept past its descriptor's close
+/// names the next file opened into the slot. The descriptor itself names
+/// its file (`fixed_fd_install_direct`), on its own ring only.
+#[test]
+fn a_bare_slot_number_cannot_install_a_direct_descriptors_file() {
+    let a = Driver::new(16).unwrap();
+    if a.require(ring_core::sys::IORING_OP_FIXED_FD_INSTALL).is_err() {
+        println!("SKIP: IORING_OP_FIXED_FD_INSTALL (6.8) is not supported");
+        return;
+    }
+    let files = FixedFiles::new(&a, 8, 0..4).unwrap();
+    let fa = TempFile::new("install-a", b"AAAA");
+    let fb = TempFile::new("install-b", b"BBBB");
+    let da = wait(&a, a.openat_direct(&files, At::CWD, fa.cpath(), libc::O_RDONLY, 0)).unwrap();
+    let slot = da.slot();
+    // The number, kept while its descriptor is closed and the slot reused.
+    drop(da);
+    let db = wait(&a, a.openat_direct(&files, At::CWD, fb.cpath(), libc::O_RDONLY, 0)).unwrap();
+    assert_eq!(db.slot(), slot, "the kernel reused the slot");
+    let r = wait(&a, a.fixed_fd_install(slot));
+    assert!(matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EBUSY)), "{r:?}");
+    // Named by its descriptor, the slot's file is installed.
+    let fd = std::rc::Rc::new(wait(&a, a.fixed_fd_install_direct(&db)).unwrap());
+    let (r, buf) = wait(&a, a.read_at(&fd, Vec::with_capacity(8), 0));
+    assert_eq!((r.unwrap(), &buf[..]), (4, &b"BBBB"[..]));
+    // Another driver refuses the descriptor.
+    let b = Driver::new(16).unwrap();
+    let _files_b = FixedFiles::new(&b, 8, 0..4).unwrap();
+    let r = wait(&b, b.fixed_fd_install_direct(&db));
+    assert!(is_exdev(&r), "{r:?}");
+}
+
 // ---- registered buffers ----
 
 /// Rule: a registered buffer table and its leases belong to the ring they

@@ -105,13 +105,19 @@ fn a_region_too_large_is_a_typed_error() {
 }
 
 /// Rule: an aligned buffer too large, or with a bad alignment, is refused
-/// without panicking.
+/// with a typed error that says which, without panicking or aborting.
 #[test]
 fn an_aligned_buffer_too_large_is_refused() {
-    assert!(AlignedBuf::new(usize::MAX).is_none());
-    assert!(AlignedBuf::new(HUGE).is_none());
-    assert!(AlignedBuf::with_alignment(64, 3).is_none());
-    assert!(AlignedBuf::with_alignment(64, 1 << 62).is_none());
+    match AlignedBuf::new(usize::MAX) {
+        Err(Error::TooLong { len, .. }) => assert_eq!(len, usize::MAX),
+        other => panic!("expected TooLong, got {other:?}"),
+    }
+    assert!(matches!(AlignedBuf::new(HUGE), Err(Error::OutOfMemory { bytes: HUGE, .. })));
+    assert!(matches!(AlignedBuf::new(0), Err(Error::InvalidArgument(_))));
+    assert!(matches!(AlignedBuf::with_alignment(64, 3), Err(Error::InvalidArgument(_))));
+    assert!(matches!(AlignedBuf::with_alignment(64, 1 << 62), Err(Error::OutOfMemory { .. })));
+    assert!(matches!(AlignedBuf::with_alignment(64, 1 << 63), Err(Error::TooLong { .. })));
+    assert_eq!(AlignedBuf::new(1).unwrap().as_slice().len(), 4096);
 }
 
 /// Rule: a registered buffer table's count and length are checked against
