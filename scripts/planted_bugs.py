@@ -32,6 +32,10 @@ DESCRIPTORS = ("adversarial descriptors",
                {})
 ADVERSARIAL = ("adversarial", ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial"], {})
 REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "register"], {})
+TASKS = ("tasks", ["cargo", "test", "-q", "-p", "ring-core", "--test", "tasks"], {})
+SYNC = ("sync_channels", ["cargo", "test", "-q", "-p", "ring-core", "--test", "sync_channels"], {})
+DEADLINES = ("adversarial deadlines",
+             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_lose_no_buffer"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
@@ -286,10 +290,9 @@ PLANTS = [
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
-    ("AIO permits: the waker is cloned after the permits are looked at", "ring-core/src/adapters/aio.rs",
-     "                let waker = cx.waker().clone();\n                if this.sem.available.get() > 0 && this.sem.queue.borrow().is_empty() {",
-     "                let free = this.sem.available.get() > 0 && this.sem.queue.borrow().is_empty();\n"
-     "                let waker = cx.waker().clone();\n                if free {", True, [ADVERSARIAL]),
+    ("permits: a waiter polled with a new waker is not looked at again after the clone", "ring-core/src/semaphore.rs",
+     "        // Granted or closed while the clone ran.\n        self.check(&w)",
+     "        // Granted or closed while the clone ran.\n        let _ = &w;\n        Poll::Pending", True, [ADVERSARIAL]),
     # Caller flags and counts: no flag changes the file, the memory's lifetime or the meaning of a count.
     ("splice and tee accept SPLICE_F_FD_IN_FIXED from the caller", "ring-core/src/ops/flags.rs",
      "pub const SPLICE: u32 = libc::SPLICE_F_MOVE",
@@ -357,6 +360,26 @@ PLANTS = [
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
     ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
+    ("buffer freed when a deadline, an abort or a dropped JoinSet drops its operation", "ring-core/src/driver/mod.rs",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
+     "                if let Some(s) = self.t.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [DEADLINES]),
+    ("an aborted task is polled on", "ring-core/src/executor/task.rs",
+     "        if self.abort.is_aborted() {\n            return Poll::Ready(None);\n        }",
+     "", True, [TASKS]),
+    ("a dropped JoinSet leaves its tasks running", "ring-core/src/task/join_set.rs",
+     "    fn drop(&mut self) {\n        for m in self.members.iter().flatten() {\n            m.handle.abort();\n        }",
+     "    fn drop(&mut self) {", True, [TASKS]),
+    ("a dropped acquire keeps the permits granted to it", "ring-core/src/semaphore.rs",
+     "        if w.granted.get() {\n            sem.release(w.need);\n            return;\n        }",
+     "        if w.granted.get() {\n            return;\n        }", True, [SYNC, ADVERSARIAL]),
+    ("a channel wakes its receiver with its queue borrowed", "ring-core/src/channel/mpsc.rs",
+     "        self.queue.borrow_mut().push_back(v);\n        if let Some(w) = self.rx_waker.take() {\n            w.wake();\n        }",
+     "        let mut q = self.queue.borrow_mut();\n        q.push_back(v);\n"
+     "        if let Some(w) = self.rx_waker.take() {\n            w.wake();\n        }\n        drop(q);", True, [ADVERSARIAL]),
+    ("a blocking job's panic is not caught on its thread", "ring-core/src/task/blocking.rs",
+     "    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {\n        Ok(v) => sender.send(v),\n        Err(p) => sender.panicked(p),\n    }",
+     "    sender.send(f())", True, [ADVERSARIAL]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

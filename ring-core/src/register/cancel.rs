@@ -143,7 +143,7 @@ impl<K: Kernel> Ring<K> {
     /// the kernel's behaviour on a private ring, and where the criterion is
     /// not honoured the call fails with [`Error::Unsupported`] and cancels
     /// nothing.
-    pub fn cancel_sync(&self, what: &CancelBuilder, timeout: Option<Duration>) -> Result<u32> {
+    pub fn cancel_sync(&self, what: &CancelBuilder, timeout: Option<Duration>) -> Result<u32, crate::Error> {
         if what.flags & IORING_ASYNC_CANCEL_FD != 0 && what.flags & IORING_ASYNC_CANCEL_FD_FIXED == 0 && what.fd < 0 {
             return Err(Error::BadFd(what.fd));
         }
@@ -164,7 +164,7 @@ impl<K: Kernel> Ring<K> {
     /// Found by trying it on a private ring, once per ring: a sync cancel of
     /// "the requests on this pipe with another user data" while one request
     /// waits on the pipe must find nothing.
-    pub fn sync_cancel_combines_user_data(&self) -> Result<bool> {
+    pub fn sync_cancel_combines_user_data(&self) -> Result<bool, crate::Error> {
         match self.cancel_user_data.get() {
             1 => Ok(true),
             2 => Ok(false),
@@ -185,7 +185,7 @@ impl<K: Kernel> Ring<K> {
 /// 0); one that ignores it cancels the poll (6.1 does, and counts it); one
 /// that refuses the flag says EINVAL. Nothing outside the private ring and
 /// pipe is touched, and dropping them ends the poll if it is still armed.
-pub(crate) fn user_data_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool> {
+pub(crate) fn user_data_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool, crate::Error> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {

@@ -38,7 +38,7 @@ pub struct Napi {
 }
 
 impl Napi {
-    fn to_raw(self) -> Result<io_uring_napi> {
+    fn to_raw(self) -> Result<io_uring_napi, crate::Error> {
         let us = u32::try_from(self.busy_poll_timeout.as_micros())
             .map_err(|_| Error::InvalidArgument("the busy-poll timeout must fit in u32 microseconds"))?;
         let op_param = match self.tracking {
@@ -75,7 +75,7 @@ impl<K: Kernel> Ring<K> {
     /// Turns NAPI busy polling on with `napi` and returns the previous
     /// settings (`IORING_REGISTER_NAPI`, Linux 6.9; tracking modes 6.13).
     /// Rings set up with `IORING_SETUP_IOPOLL` cannot have it.
-    pub fn register_napi(&self, napi: &Napi) -> Result<Napi> {
+    pub fn register_napi(&self, napi: &Napi) -> Result<Napi, crate::Error> {
         let mut raw = napi.to_raw()?;
         self.napi_call(IORING_REGISTER_NAPI, &mut raw)?;
         Ok(Napi::from_raw(&raw))
@@ -83,7 +83,7 @@ impl<K: Kernel> Ring<K> {
 
     /// Turns NAPI busy polling off and returns the settings it had
     /// (`IORING_UNREGISTER_NAPI`, Linux 6.9).
-    pub fn unregister_napi(&self) -> Result<Napi> {
+    pub fn unregister_napi(&self) -> Result<Napi, crate::Error> {
         let mut raw = io_uring_napi::default();
         self.napi_call(IORING_UNREGISTER_NAPI, &mut raw)?;
         Ok(Napi::from_raw(&raw))
@@ -91,19 +91,19 @@ impl<K: Kernel> Ring<K> {
 
     /// Adds NAPI id `id` to the polled list of a ring in
     /// [`NapiTracking::Static`] mode (`IO_URING_NAPI_STATIC_ADD_ID`, 6.13).
-    pub fn napi_add_static_id(&self, id: u32) -> Result<()> {
+    pub fn napi_add_static_id(&self, id: u32) -> Result<(), crate::Error> {
         let mut raw = io_uring_napi { opcode: IO_URING_NAPI_STATIC_ADD_ID, op_param: id, ..Default::default() };
         self.napi_call(IORING_REGISTER_NAPI, &mut raw)
     }
 
     /// Removes NAPI id `id` from the polled list
     /// (`IO_URING_NAPI_STATIC_DEL_ID`, 6.13).
-    pub fn napi_del_static_id(&self, id: u32) -> Result<()> {
+    pub fn napi_del_static_id(&self, id: u32) -> Result<(), crate::Error> {
         let mut raw = io_uring_napi { opcode: IO_URING_NAPI_STATIC_DEL_ID, op_param: id, ..Default::default() };
         self.napi_call(IORING_REGISTER_NAPI, &mut raw)
     }
 
-    fn napi_call(&self, op: u32, raw: &mut io_uring_napi) -> Result<()> {
+    fn napi_call(&self, op: u32, raw: &mut io_uring_napi) -> Result<(), crate::Error> {
         // SAFETY: one io_uring_napi, read and written (the previous
         // settings) during the call.
         let r = unsafe { self.register_typed(op, (raw as *mut io_uring_napi).cast(), 1) };
