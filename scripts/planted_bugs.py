@@ -47,6 +47,7 @@ NAMED = ("adversarial typed handles",
 CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
+POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/cqueue.rs"
 SQ = "ring-core/src/squeue.rs"
@@ -143,10 +144,6 @@ PLANTS = [
     ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ops/misc2.rs",
      "pidfd: Some(pidfd.shared_fd()) })",
      "pidfd: Some(unsafe { SharedFd::borrow_raw(pidfd.shared_fd().raw()) }) })", True, [DESCRIPTORS]),
-    ("sendmsg passes descriptors by number in its control data", "ring-core/src/ops/net.rs",
-     "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return true;",
-     "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return false;", True,
-     [DESCRIPTORS]),
     ("a buffer ring accepted by another ring", "ring-core/src/register/buf_ring.rs",
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
@@ -293,6 +290,37 @@ PLANTS = [
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
+    ("permits: a waiter polled with a new waker is not looked at again after the clone", "ring-core/src/semaphore.rs",
+     "        // Granted or closed while the clone ran.\n        self.check(&w)",
+     "        // Granted or closed while the clone ran.\n        let _ = &w;\n        Poll::Pending", True, [ADVERSARIAL]),
+    # Caller flags and counts: no flag changes the file, the memory's lifetime or the meaning of a count.
+    ("splice and tee accept SPLICE_F_FD_IN_FIXED from the caller", "ring-core/src/ops/flags.rs",
+     "pub const SPLICE: u32 = libc::SPLICE_F_MOVE",
+     "pub const SPLICE: u32 = (1 << 31) | libc::SPLICE_F_MOVE", True, [ADVERSARIAL]),
+    ("plain sends accept MSG_ZEROCOPY", "ring-core/src/ops/flags.rs",
+     "pub const SEND: i32 = libc::MSG_DONTWAIT",
+     "pub const SEND: i32 = libc::MSG_ZEROCOPY | libc::MSG_DONTWAIT", True, [ADVERSARIAL]),
+    ("receives (and bundles) accept MSG_TRUNC", "ring-core/src/ops/flags.rs",
+     "pub const RECV: i32 = libc::MSG_DONTWAIT",
+     "pub const RECV: i32 = libc::MSG_TRUNC | libc::MSG_DONTWAIT", True, [ADVERSARIAL]),
+    ("Slice::set_init forwards a count past the slice's end", "ring-core/src/buf/slice.rs",
+     "        let n = n.min(self.end - self.begin);",
+     "        let n = n;", True, [ADVERSARIAL]),
+    ("recvmsg hands back control padding the kernel never wrote", "ring-core/src/ops/net.rs",
+     "        self.msg.control.resize(cap, 0);",
+     "        unsafe { self.msg.control.set_len(cap) };", True, [ADVERSARIAL]),
+    ("a bundle's walk follows a stale successor past the newest push", "ring-core/src/pool.rs",
+     "            let follows = next < self.count\n                && Some(bid) != st.last_pushed",
+     "            let follows = next < self.count\n                || Some(bid) != st.last_pushed", True, [POOL_UNIT]),
+    ("sendmsg passes SCM_RIGHTS numbers the message does not hold", "ring-core/src/ops/net.rs",
+     "        (walked.is_err() || refused).then_some(libc::EINVAL)",
+     "        (false && (walked.is_err() || refused)).then_some(libc::EINVAL)", True, [ADVERSARIAL]),
+    ("socket_cmd reads SO_GET_FILTER (the kernel writes up to eight times the buffer)", "ring-core/src/ops/net.rs",
+     "            SocketCmd::GetOpt { name, .. } if !PLAIN_GETSOCKOPTS.contains(name) => {",
+     "            SocketCmd::GetOpt { name, .. } if false && !PLAIN_GETSOCKOPTS.contains(name) => {", True, [ADVERSARIAL]),
+    ("converting a std stream outside a runtime panics", "ring-core/src/net/tcp.rs",
+     "            None => Err(NoRuntime { value: s }),",
+     "            None => panic!(\"TcpStream::from outside a Runtime: {s:?}\"),", True, [ADVERSARIAL]),
     # Bad input, operations named by handles, completions with chosen user_data.
     ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ops/fixed_vec.rs",
      "    if segments.len() > IOV_MAX {\n        return Some(Error::TooLong { what: \"segment count\", len: segments.len(), max: IOV_MAX });\n    }",

@@ -466,8 +466,10 @@ unsafe impl Operation for SendZcFixed {
         sqe
     }
 
+    /// Refused with `EXDEV` for another ring's lease, `EINVAL` for a flag
+    /// outside [`flags::SEND_ZC`](crate::ops::flags::SEND_ZC).
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.buf.refuse(ring)
+        self.buf.refuse(ring).or_else(|| crate::ops::flags::refuse_msg(self.flags, crate::ops::flags::SEND_ZC))
     }
 
     fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {

@@ -381,7 +381,7 @@ fn tcp_send_zc_and_std_conversions() {
         let addr = l.local_addr().unwrap();
         let s = TcpStream::connect(&d, addr).await.unwrap();
         let (peer, _) = l.accept().unwrap();
-        let peer = TcpStream::from(peer);
+        let peer = TcpStream::try_from(peer).unwrap();
         let raw = peer.as_raw_fd();
         assert!(raw >= 0);
         s.set_nodelay(true).unwrap();
@@ -453,7 +453,7 @@ fn a_zero_copy_send_over_loopback_may_wait_for_the_receiver() {
         }
         let l = std::net::TcpListener::bind(localhost()).unwrap();
         let s = TcpStream::connect(&d, l.local_addr().unwrap()).await.unwrap();
-        let peer = TcpStream::from(l.accept().unwrap().0);
+        let peer = TcpStream::try_from(l.accept().unwrap().0).unwrap();
         let rd = d.clone();
         let reader = spawner
             .try_spawn(async move {

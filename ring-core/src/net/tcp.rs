@@ -251,30 +251,67 @@ impl<K: Kernel> TcpStream<K> {
     }
 }
 
-impl From<std::net::TcpStream> for TcpStream<Linux> {
+impl TryFrom<std::net::TcpStream> for TcpStream<Linux> {
+    type Error = NoRuntime<std::net::TcpStream>;
+
     /// Wraps the stream with the driver of the runtime running on this
-    /// thread.
-    ///
-    /// # Panics
-    ///
-    /// Outside [`Runtime::block_on`](crate::Runtime::block_on), where there
-    /// is no current driver; use [`TcpStream::from_std`] there.
-    fn from(s: std::net::TcpStream) -> Self {
-        let d = crate::executor::current_driver().expect("TcpStream::from outside a Runtime: use from_std");
-        TcpStream::from_std(&d, s)
+    /// thread; outside [`Runtime::block_on`](crate::Runtime::block_on),
+    /// where there is none, the stream comes back in the error (use
+    /// [`TcpStream::from_std`] with a driver there).
+    fn try_from(s: std::net::TcpStream) -> Result<Self, Self::Error> {
+        match crate::executor::current_driver() {
+            Some(d) => Ok(TcpStream::from_std(&d, s)),
+            None => Err(NoRuntime { value: s }),
+        }
     }
 }
 
-impl From<std::net::TcpListener> for TcpListener<Linux> {
-    /// Wraps the listener with the current runtime's driver.
-    ///
-    /// # Panics
-    ///
-    /// Outside [`Runtime::block_on`](crate::Runtime::block_on); use
-    /// [`TcpListener::from_std`] there.
-    fn from(l: std::net::TcpListener) -> Self {
-        let d = crate::executor::current_driver().expect("TcpListener::from outside a Runtime: use from_std");
-        TcpListener::from_std(&d, l)
+impl TryFrom<std::net::TcpListener> for TcpListener<Linux> {
+    type Error = NoRuntime<std::net::TcpListener>;
+
+    /// Wraps the listener with the current runtime's driver; outside
+    /// [`Runtime::block_on`](crate::Runtime::block_on) the listener comes
+    /// back in the error (use [`TcpListener::from_std`] there).
+    fn try_from(l: std::net::TcpListener) -> Result<Self, Self::Error> {
+        match crate::executor::current_driver() {
+            Some(d) => Ok(TcpListener::from_std(&d, l)),
+            None => Err(NoRuntime { value: l }),
+        }
+    }
+}
+
+/// The error of wrapping a std socket with the current runtime's driver
+/// (`TryFrom<std::net::TcpStream>`, `TryFrom<std::net::TcpListener>`)
+/// outside [`Runtime::block_on`](crate::Runtime::block_on), where there is
+/// no current driver. Holds the socket, unchanged.
+pub struct NoRuntime<T> {
+    value: T,
+}
+
+impl<T> NoRuntime<T> {
+    /// The socket that was not wrapped.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> core::fmt::Debug for NoRuntime<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NoRuntime").finish_non_exhaustive()
+    }
+}
+
+impl<T> core::fmt::Display for NoRuntime<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("no runtime is running on this thread (outside Runtime::block_on): wrap the socket with from_std")
+    }
+}
+
+impl<T> std::error::Error for NoRuntime<T> {}
+
+impl<T> From<NoRuntime<T>> for io::Error {
+    fn from(e: NoRuntime<T>) -> io::Error {
+        io::Error::other(e.to_string())
     }
 }
 

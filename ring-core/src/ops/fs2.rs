@@ -262,9 +262,12 @@ unsafe impl Operation for Fadvise {
 /// The `madvise(2)` advice a safe operation may give. Advice that changes
 /// what memory *means* in a way Rust cannot see (`MADV_REMOVE`,
 /// `MADV_HWPOISON`, `MADV_DONTFORK`, `MADV_WIPEONFORK`, ...) is left out;
-/// the ones here either only hint, or (`DontNeed`, `Free`) replace the
-/// contents of memory the operation owns with zeros, which is a valid
-/// value for bytes.
+/// the ones here either only hint, or (`DontNeed`) replace the contents of
+/// memory the operation owns with zeros before it is handed back, which is
+/// a valid value for bytes. `MADV_FREE` is left out too: after it the
+/// kernel may replace the pages with zeros at any later moment, until they
+/// are next written, so bytes behind a `&[u8]` could change with no write,
+/// which Rust assumes never happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Advice {
     /// `MADV_NORMAL`.
@@ -277,8 +280,6 @@ pub enum Advice {
     WillNeed,
     /// `MADV_DONTNEED`: the pages read as zeros afterwards.
     DontNeed,
-    /// `MADV_FREE`: the pages read as zeros or as their old contents.
-    Free,
     /// `MADV_COLD`.
     Cold,
     /// `MADV_PAGEOUT`.
@@ -293,7 +294,6 @@ impl Advice {
             Advice::Sequential => libc::MADV_SEQUENTIAL,
             Advice::WillNeed => libc::MADV_WILLNEED,
             Advice::DontNeed => libc::MADV_DONTNEED,
-            Advice::Free => libc::MADV_FREE,
             Advice::Cold => libc::MADV_COLD,
             Advice::PageOut => libc::MADV_PAGEOUT,
         }
@@ -390,6 +390,15 @@ unsafe impl Operation for Splice {
                 .build()
                 .into_sqe()
         }
+    }
+
+    /// Refused with `EINVAL` for a flag outside
+    /// [`flags::SPLICE`](super::flags::SPLICE): above all
+    /// `SPLICE_F_FD_IN_FIXED`, which would make the kernel read the input
+    /// number as a slot of the ring's registered file table.
+    #[inline]
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        super::flags::refuse_bits(self.flags, super::flags::SPLICE)
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<usize> {
@@ -637,7 +646,9 @@ impl<K: Kernel> Driver<K> {
 
     /// `splice(2)` (`IORING_OP_SPLICE`, 5.7): moves up to `len` bytes; one
     /// side must be a pipe. `None` offsets use the file position (and must
-    /// be `None` for a pipe).
+    /// be `None` for a pipe). `flags` outside
+    /// [`flags::SPLICE`](super::flags::SPLICE) (above all
+    /// `SPLICE_F_FD_IN_FIXED`) complete with `EINVAL`.
     pub fn splice(
         &self,
         fd_in: &impl AsSharedFd,
@@ -659,7 +670,8 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `tee(2)` (`IORING_OP_TEE`, 5.8): duplicates up to `len` bytes from
-    /// one pipe into another without consuming them.
+    /// one pipe into another without consuming them. `flags` as for
+    /// [`splice`](Self::splice).
     pub fn tee(&self, fd_in: &impl AsSharedFd, fd_out: &impl AsSharedFd, len: u32, flags: u32) -> Op<Splice, K> {
         let (fd_in, fd_out) = (fd_in.shared_fd(), fd_out.shared_fd());
         self.op(Splice { fd_in, off_in: None, fd_out, off_out: None, len, flags, tee: true })

@@ -237,6 +237,12 @@ unsafe impl<B: IoBuf> Operation for SendZc<B> {
         sqe
     }
 
+    /// Refused with `EINVAL` for a flag outside
+    /// [`flags::SEND_ZC`](super::flags::SEND_ZC).
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        super::flags::refuse_msg(self.flags, super::flags::SEND_ZC)
+    }
+
     fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf)
     }

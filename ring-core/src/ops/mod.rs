@@ -17,6 +17,7 @@ mod bufsel;
 mod constructors;
 mod direct;
 mod fixed_vec;
+pub mod flags;
 mod fs;
 mod fs2;
 mod misc;
@@ -42,7 +43,8 @@ pub use misc2::{
 };
 pub use net::{
     Accept, AcceptMulti, Bind, Connect, EpollCtl, EpollWait, Listen, Msg, PollAdd, PollRemove, Recv, RecvMsg, Send,
-    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS, PLAIN_SOCKOPTS,
+    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS, PLAIN_GETSOCKOPTS,
+    PLAIN_SOCKOPTS,
 };
 pub use rw::{Read, ReadV, Write, WriteV};
 
@@ -361,7 +363,8 @@ impl<K: Kernel> Driver<K> {
 
     /// Zero-copy send of `buf` on socket `fd` (`IORING_OP_SEND_ZC`, 6.0).
     /// The buffer is returned only after the kernel's notification that it
-    /// no longer uses it, even if the send failed or was cancelled.
+    /// no longer uses it, even if the send failed or was cancelled. `flags`
+    /// outside [`flags::SEND_ZC`] complete with `EINVAL`.
     ///
     /// When the receiver is on this machine (loopback), some kernels (6.1)
     /// notify only once the receiver has read the data: awaiting the send

@@ -4,7 +4,7 @@
 //! event arrays live inside the operation value (at its final address in
 //! the driver's table) or on the heap behind pointers it owns.
 
-use super::{res, IOV_MAX};
+use super::{flags, res, IOV_MAX};
 use crate::buf::{IoBuf, IoBufMut};
 use crate::cqueue::Cqe;
 use crate::driver::Driver;
@@ -350,6 +350,12 @@ unsafe impl<B: IoBuf> Operation for Send<B> {
             .into_sqe()
     }
 
+    /// Refused with `EINVAL` for a flag outside [`flags::SEND`].
+    #[inline]
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::SEND)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf)
     }
@@ -376,11 +382,20 @@ unsafe impl<B: IoBufMut> Operation for Recv<B> {
             .into_sqe()
     }
 
+    /// Refused with `EINVAL` for a flag outside [`flags::RECV`] (so never
+    /// with `MSG_TRUNC`, whose result counts bytes not written).
+    #[inline]
+    fn refuse(&self, _ring: crate::ring::RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::RECV)
+    }
+
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
-            // SAFETY: the kernel wrote the first `n` bytes.
-            unsafe { self.buf.set_init(n) };
+            // SAFETY: the kernel wrote the first `n` bytes, and no more than
+            // the length it was given (the count is clamped to it, so no
+            // result can claim a byte past it).
+            unsafe { self.buf.set_init(n.min(super::rw_len(self.buf.bytes_total()) as usize)) };
         }
         (r, self.buf)
     }
@@ -389,6 +404,25 @@ unsafe impl<B: IoBufMut> Operation for Recv<B> {
 /// Everything a `sendmsg`/`recvmsg` needs, owned: the data buffers, their
 /// iovec array, the peer address and the control (ancillary data) buffer.
 /// The `msghdr` itself is built inside the operation at its final address.
+///
+/// # Descriptors in control messages
+///
+/// An `SCM_RIGHTS` control message names descriptors by number, and the
+/// kernel looks the numbers up when it issues the send, which may be much
+/// later than the call (see `docs/ownership.md`, "Descriptors"). So a send
+/// accepts an `SCM_RIGHTS` message only if the message holds every
+/// descriptor it names: add them with [`Msg::with_fds`], which keeps a
+/// [`SharedFd`] of each until the operation has ended. A send whose control
+/// data names any other number (or is malformed, as the kernel would find
+/// it) completes with `EINVAL` without reaching the kernel. The other
+/// control messages carry no descriptor or pointer and pass unchanged.
+///
+/// A receive takes ownership of the descriptors the kernel installed for
+/// it (`SCM_RIGHTS`, `SCM_PIDFD`), always close-on-exec
+/// (`MSG_CMSG_CLOEXEC` is added): they are in
+/// [`received_fds`](Msg::received_fds) and closed with the message unless
+/// taken with [`take_received_fds`](Msg::take_received_fds). Their numbers
+/// stay readable in `control`.
 #[derive(Debug)]
 pub struct Msg<B> {
     /// The data buffers, in order.
@@ -396,17 +430,22 @@ pub struct Msg<B> {
     /// The peer address: the destination for a send (if set), the source
     /// the kernel filled in after a receive.
     pub addr: Option<SockAddr>,
-    /// Ancillary data: sent as is; for a receive, its capacity is offered
-    /// to the kernel and its length set to what the kernel wrote.
+    /// Ancillary data: sent as is (checked, see above); for a receive, its
+    /// capacity is offered to the kernel and its length set to what the
+    /// kernel used.
     pub control: Vec<u8>,
     /// `msg_flags` after a receive (`MSG_TRUNC`, `MSG_CTRUNC`, ...).
     pub flags: i32,
+    /// The descriptors an `SCM_RIGHTS` message of `control` may name.
+    fds: Vec<SharedFd>,
+    /// The descriptors the kernel installed for received control messages.
+    received: Vec<OwnedFd>,
 }
 
 impl<B> Msg<B> {
     /// A message of `bufs` with no address and no control data.
     pub fn new(bufs: Vec<B>) -> Self {
-        Msg { bufs, addr: None, control: Vec::new(), flags: 0 }
+        Msg { bufs, addr: None, control: Vec::new(), flags: 0, fds: Vec::new(), received: Vec::new() }
     }
 
     /// Sets the destination (for a send) address.
@@ -420,6 +459,153 @@ impl<B> Msg<B> {
         self.control = control;
         self
     }
+
+    /// Appends an `SCM_RIGHTS` control message passing `fds` to the peer,
+    /// and keeps a [`SharedFd`] of each until the send has ended, so each
+    /// number names the file given here when the kernel issues the send.
+    /// An empty slice adds nothing. (The kernel accepts at most 253
+    /// descriptors in one message: `SCM_MAX_FD`.)
+    pub fn with_fds<F: AsSharedFd>(mut self, fds: &[F]) -> Self {
+        if fds.is_empty() {
+            return self;
+        }
+        let held: Vec<SharedFd> = fds.iter().map(AsSharedFd::shared_fd).collect();
+        // The next header starts at an aligned offset, as the kernel walks
+        // the messages (`CMSG_ALIGN` of each length).
+        let start = cmsg::align(self.control.len());
+        let len = cmsg::DATA + held.len() * core::mem::size_of::<i32>();
+        self.control.resize(start, 0);
+        self.control.extend_from_slice(&len.to_ne_bytes());
+        self.control.extend_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
+        self.control.extend_from_slice(&libc::SCM_RIGHTS.to_ne_bytes());
+        self.control.resize(start + cmsg::DATA, 0);
+        for fd in &held {
+            self.control.extend_from_slice(&fd.raw().to_ne_bytes());
+        }
+        self.control.resize(start + cmsg::align(len), 0);
+        self.fds.extend(held);
+        self
+    }
+
+    /// The descriptors the message holds for its `SCM_RIGHTS` control data.
+    pub fn fds(&self) -> &[SharedFd] {
+        &self.fds
+    }
+
+    /// The descriptors received with the message (by `recvmsg`), owned by
+    /// it until taken: dropping the message closes them.
+    pub fn received_fds(&self) -> &[OwnedFd] {
+        &self.received
+    }
+
+    /// Takes the received descriptors out of the message.
+    pub fn take_received_fds(&mut self) -> Vec<OwnedFd> {
+        core::mem::take(&mut self.received)
+    }
+
+    /// `Some(EINVAL)` unless every descriptor number an `SCM_RIGHTS`
+    /// message of `control` names is held by the message, and the control
+    /// data is well formed as the kernel reads it.
+    fn refuse_control(&self) -> Option<i32> {
+        if self.control.is_empty() {
+            return None;
+        }
+        let mut refused = false;
+        let walked = cmsg::walk(&self.control, |level, ty, data| {
+            if level == libc::SOL_SOCKET && ty == libc::SCM_RIGHTS {
+                refused |= cmsg::ints(data).any(|n| !self.fds.iter().any(|f| f.raw() == n));
+            }
+        });
+        (walked.is_err() || refused).then_some(libc::EINVAL)
+    }
+
+    /// Takes ownership of the descriptors the kernel installed for the
+    /// control data it wrote into `control` (`SCM_RIGHTS`, `SCM_PIDFD`).
+    ///
+    /// # Safety
+    ///
+    /// As for [`adopt_fds`]: `control` holds exactly what the kernel wrote
+    /// for a successful receive, and this is called once for it.
+    unsafe fn adopt_received(&mut self) {
+        // SAFETY: the caller's contract.
+        unsafe { adopt_fds(&self.control, &mut self.received) };
+    }
+}
+
+/// Takes ownership of the descriptors the kernel installed for the control
+/// messages in `control` (`SCM_RIGHTS`, `SCM_PIDFD` at `SOL_SOCKET`),
+/// appending them to `out`.
+///
+/// # Safety
+///
+/// `control` is exactly the control data the kernel wrote for one
+/// successful receive, not yet seen by any code that could have changed it,
+/// and this is called once for it: each number in those messages is then a
+/// descriptor the kernel just installed for this process, owned by no one.
+pub(crate) unsafe fn adopt_fds(control: &[u8], out: &mut Vec<OwnedFd>) {
+    let _ = cmsg::walk(control, |level, ty, data| {
+        if level == libc::SOL_SOCKET && (ty == libc::SCM_RIGHTS || ty == cmsg::SCM_PIDFD) {
+            for n in cmsg::ints(data).filter(|&n| n >= 0) {
+                // SAFETY: the kernel installed this descriptor for this
+                // receive (the caller's contract), and nothing owns it yet.
+                out.push(unsafe { OwnedFd::from_raw_fd(n) });
+            }
+        }
+    });
+}
+
+/// Control messages as the kernel lays them out and walks them
+/// (`struct cmsghdr`, `CMSG_ALIGN`, `for_each_cmsghdr`), read from bytes
+/// with no alignment.
+mod cmsg {
+    const WORD: usize = core::mem::size_of::<usize>();
+    /// `sizeof(struct cmsghdr)`: a `size_t` length, then two `int`s.
+    pub(super) const HDR: usize = WORD + 2 * core::mem::size_of::<i32>();
+    /// Where the data starts: `CMSG_DATA`, `CMSG_ALIGN(sizeof(struct cmsghdr))`.
+    pub(super) const DATA: usize = align(HDR);
+    /// `SCM_PIDFD` (Linux 6.5): a pidfd installed for a received message.
+    pub(super) const SCM_PIDFD: i32 = 4;
+
+    /// `CMSG_ALIGN`: rounded up to the size of a `long`.
+    pub(super) const fn align(n: usize) -> usize {
+        n.saturating_add(WORD - 1) & !(WORD - 1)
+    }
+
+    fn read<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+        let mut out = [0u8; N];
+        out.copy_from_slice(&b[at..at + N]);
+        out
+    }
+
+    /// Calls `f(level, type, data)` for each message, in the kernel's
+    /// order; `Err` where the kernel finds a malformed message
+    /// (`CMSG_OK` fails: shorter than its header or longer than what is
+    /// left), which it refuses with `EINVAL`.
+    pub(super) fn walk(b: &[u8], mut f: impl FnMut(i32, i32, &[u8])) -> Result<(), ()> {
+        let mut at = 0usize;
+        while b.len() - at >= HDR {
+            let len = usize::from_ne_bytes(read(b, at));
+            let level = i32::from_ne_bytes(read(b, at + WORD));
+            let ty = i32::from_ne_bytes(read(b, at + WORD + 4));
+            if len < HDR || len > b.len() - at {
+                return Err(());
+            }
+            f(level, ty, &b[(at + DATA).min(at + len)..at + len]);
+            // The kernel stops once the next header would not fit.
+            let next = at.saturating_add(align(len));
+            if next >= b.len() || b.len() - next < HDR {
+                break;
+            }
+            at = next;
+        }
+        Ok(())
+    }
+
+    /// The `int`s of a message's data (a partial last one is ignored, as
+    /// the kernel ignores it).
+    pub(super) fn ints(data: &[u8]) -> impl Iterator<Item = i32> + '_ {
+        data.chunks_exact(4).map(|c| i32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+    }
 }
 
 /// The refusal of a message with more buffers than one request carries
@@ -432,38 +618,6 @@ fn too_many_buffers(n: usize) -> Option<i32> {
 /// The typed error of such a message, given back with it.
 fn too_many_buffers_error(n: usize) -> io::Error {
     crate::Error::TooLong { what: "message buffer count", len: n, max: IOV_MAX }.into()
-}
-
-/// Whether control data `control` passes descriptors (`SCM_RIGHTS`), walked
-/// as the kernel walks it (`for_each_cmsghdr`, `__cmsg_nxthdr`): a header
-/// is read while one fits, and the next starts `CMSG_ALIGN(cmsg_len)` bytes
-/// later. The numbers in such a message are looked up when the kernel
-/// issues the send, and a descriptor closed meanwhile, its number taken by
-/// another file, would send that file to the peer.
-fn passes_descriptors(control: &[u8]) -> bool {
-    let hdr = core::mem::size_of::<libc::cmsghdr>();
-    let align = core::mem::size_of::<usize>();
-    let mut at = 0usize;
-    while control.len().saturating_sub(at) >= hdr {
-        // SAFETY: `hdr` bytes from `at` lie inside `control`; the header may
-        // be unaligned there, hence `read_unaligned`.
-        let c = unsafe { control.as_ptr().add(at).cast::<libc::cmsghdr>().read_unaligned() };
-        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {
-            return true;
-        }
-        // `cmsg_len` is `size_t` on glibc and `socklen_t` on musl.
-        #[allow(clippy::unnecessary_cast)]
-        let len = c.cmsg_len as usize;
-        if len < hdr {
-            // The kernel refuses the message (`CMSG_OK`) at this header.
-            return false;
-        }
-        match len.checked_next_multiple_of(align).and_then(|l| at.checked_add(l)) {
-            Some(next) => at = next,
-            None => return false,
-        }
-    }
-    false
 }
 
 /// The owned `msghdr` and iovec array of a message operation.
@@ -535,20 +689,28 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
     }
 
     /// More than [`IOV_MAX`] buffers are refused with
-    /// [`crate::Error::TooLong`], and control data passing descriptors by
-    /// number (`SCM_RIGHTS`) with [`crate::Error::InvalidArgument`], the
-    /// message given back: the kernel looks those numbers up when it issues
-    /// the send, when they may name other files.
+    /// [`crate::Error::TooLong`]; a flag outside [`flags::SEND`] (for the
+    /// zero-copy form [`flags::SEND_ZC`]) with `EINVAL`; control data
+    /// naming a descriptor the message does not hold (see [`Msg`]), or that
+    /// the kernel would find malformed, with
+    /// [`crate::Error::InvalidArgument`]: the kernel looks those numbers up
+    /// when it issues the send, when they may name other files. The message
+    /// is given back.
     fn refuse(&self, _ring: RingId) -> Option<i32> {
-        too_many_buffers(self.msg.bufs.len()).or_else(|| passes_descriptors(&self.msg.control).then_some(libc::EINVAL))
+        let allowed = if self.zc { flags::SEND_ZC } else { flags::SEND };
+        too_many_buffers(self.msg.bufs.len())
+            .or_else(|| flags::refuse_msg(self.flags, allowed))
+            .or_else(|| self.msg.refuse_control())
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         if too_many_buffers(self.msg.bufs.len()).is_some() {
             return (Err(too_many_buffers_error(self.msg.bufs.len())), self.msg);
         }
-        if passes_descriptors(&self.msg.control) {
-            let e = crate::Error::InvalidArgument("SCM_RIGHTS names descriptors by number, looked up only at issue");
+        if self.msg.refuse_control().is_some() {
+            let e = crate::Error::InvalidArgument(
+                "SCM_RIGHTS names a descriptor the message does not hold (pass descriptors with Msg::with_fds)",
+            );
             return (Err(e.into()), self.msg);
         }
         (res(&result).map(|n| n as usize), self.msg)
@@ -599,20 +761,29 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
         p.hdr.msg_iovlen = p.iovecs.len() as _;
         p.hdr.msg_name = self.name.as_mut_ptr().cast();
         p.hdr.msg_namelen = self.name.len;
+        // The kernel counts the padding after each control message in the
+        // length it reports without writing it (`put_cmsg` advances by
+        // `CMSG_SPACE`, writes `CMSG_LEN`): the capacity is zeroed first so
+        // that every byte the reported length covers is initialised.
+        let cap = self.msg.control.capacity();
         self.msg.control.clear();
-        if self.msg.control.capacity() == 0 {
+        self.msg.control.resize(cap, 0);
+        if cap == 0 {
             p.hdr.msg_control = core::ptr::null_mut();
             p.hdr.msg_controllen = 0;
         } else {
             p.hdr.msg_control = self.msg.control.as_mut_ptr().cast();
-            p.hdr.msg_controllen = self.msg.control.capacity() as _;
+            p.hdr.msg_controllen = cap as _;
         }
-        opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(self.flags as u32).build().into_sqe()
+        // Received descriptors never leak into a child process.
+        let flags = self.flags | libc::MSG_CMSG_CLOEXEC;
+        opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(flags as u32).build().into_sqe()
     }
 
-    /// As for [`SendMsg`]: more than [`IOV_MAX`] buffers are refused.
+    /// As for [`SendMsg`]: more than [`IOV_MAX`] buffers are refused; a
+    /// flag outside [`flags::RECV`] with `EINVAL`.
     fn refuse(&self, _ring: RingId) -> Option<i32> {
-        too_many_buffers(self.msg.bufs.len())
+        too_many_buffers(self.msg.bufs.len()).or_else(|| flags::refuse_msg(self.flags, flags::RECV))
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -630,15 +801,25 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
             }
             // `msg_controllen` is `size_t` on glibc and `socklen_t` on musl.
             #[allow(clippy::unnecessary_cast)]
-            let clen = (self.parts.hdr.msg_controllen as usize).min(self.msg.control.capacity());
-            // SAFETY: the kernel wrote `msg_controllen` bytes of control
-            // data into the capacity it was offered.
-            unsafe { self.msg.control.set_len(clen) };
+            let clen = (self.parts.hdr.msg_controllen as usize).min(self.msg.control.len());
+            self.msg.control.truncate(clen);
+            // SAFETY: `control` holds what the kernel wrote for this
+            // successful receive (the rest of it, zeroed by `prepare`, was
+            // just cut off), and this completion is handled once.
+            unsafe { self.msg.adopt_received() };
             self.name.len = self.parts.hdr.msg_namelen.min(core::mem::size_of::<libc::sockaddr_storage>() as u32);
             self.msg.addr = (self.name.len > 0).then_some(self.name);
             self.msg.flags = self.parts.hdr.msg_flags;
+        } else {
+            self.msg.control.clear();
         }
         (r, self.msg)
+    }
+
+    fn orphaned(self, result: Cqe, last: Cqe) {
+        // Descriptors received after the owner left are closed with the
+        // message, not leaked into the process's table.
+        drop(self.complete(result, last));
     }
 }
 
@@ -807,7 +988,9 @@ pub enum SocketCmd {
     InQueue,
     /// `SIOCOUTQ`: bytes queued for sending, not yet acknowledged.
     OutQueue,
-    /// `getsockopt(level, name)` into a buffer of this capacity.
+    /// `getsockopt(level, name)` into a buffer of this capacity
+    /// ([`Driver::socket_cmd`] reads the `SOL_SOCKET` options of
+    /// [`PLAIN_GETSOCKOPTS`]).
     GetOpt {
         /// `SOL_SOCKET`, `IPPROTO_TCP`, ...
         level: i32,
@@ -816,7 +999,8 @@ pub enum SocketCmd {
         /// Receives the option's value; its capacity is offered.
         value: Vec<u8>,
     },
-    /// `setsockopt(level, name, value)`.
+    /// `setsockopt(level, name, value)` ([`Driver::socket_cmd`] sets the
+    /// options of [`PLAIN_SOCKOPTS`], whose values are plain data).
     SetOpt {
         /// `SOL_SOCKET`, `IPPROTO_TCP`, ...
         level: i32,
@@ -906,6 +1090,52 @@ pub const PLAIN_SOCKOPTS: &[(i32, i32)] = &[
     (libc::IPPROTO_UDP, libc::UDP_CORK),
     (libc::IPPROTO_UDP, libc::UDP_SEGMENT),
     (libc::IPPROTO_UDP, libc::UDP_GRO),
+];
+
+/// The `SOL_SOCKET` options [`Driver::socket_cmd`] reads (getsockopt, the
+/// only level the kernel answers through `uring_cmd`): those whose value the
+/// kernel writes within the length it is given. `SO_GET_FILTER` is not
+/// here: the kernel reads its length as a count of 8-byte filter
+/// instructions, not bytes, and writes up to eight times the buffer's
+/// capacity. Others need [`Driver::socket_cmd_unchecked`].
+pub const PLAIN_GETSOCKOPTS: &[i32] = &[
+    libc::SO_TYPE,
+    libc::SO_ERROR,
+    libc::SO_DOMAIN,
+    libc::SO_PROTOCOL,
+    libc::SO_ACCEPTCONN,
+    libc::SO_REUSEADDR,
+    libc::SO_REUSEPORT,
+    libc::SO_KEEPALIVE,
+    libc::SO_DONTROUTE,
+    libc::SO_BROADCAST,
+    libc::SO_LINGER,
+    libc::SO_OOBINLINE,
+    libc::SO_SNDBUF,
+    libc::SO_RCVBUF,
+    libc::SO_RCVLOWAT,
+    libc::SO_SNDLOWAT,
+    libc::SO_RCVTIMEO,
+    libc::SO_SNDTIMEO,
+    libc::SO_PRIORITY,
+    libc::SO_MARK,
+    libc::SO_TIMESTAMP,
+    libc::SO_TIMESTAMPNS,
+    libc::SO_TIMESTAMPING,
+    libc::SO_PASSCRED,
+    libc::SO_PEERCRED,
+    libc::SO_PEERNAME,
+    libc::SO_BINDTODEVICE,
+    libc::SO_BINDTOIFINDEX,
+    libc::SO_BUSY_POLL,
+    libc::SO_INCOMING_CPU,
+    libc::SO_INCOMING_NAPI_ID,
+    libc::SO_COOKIE,
+    libc::SO_ZEROCOPY,
+    libc::SO_TXTIME,
+    libc::SO_RXQ_OVFL,
+    libc::SO_PEEK_OFF,
+    libc::SO_MAX_PACING_RATE,
 ];
 
 /// A socket `IORING_OP_URING_CMD`; see [`Driver::socket_cmd`].
@@ -1000,31 +1230,41 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `send(2)` of `buf`'s initialised bytes (`IORING_OP_SEND`, 5.6).
+    /// `flags` outside [`flags::SEND`] (such as `MSG_ZEROCOPY`: use
+    /// [`send_zc`](Self::send_zc)) complete with `EINVAL`.
     pub fn send<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Send<B>, K> {
         self.op(Send { fd: fd.shared_fd(), buf, flags })
     }
 
     /// `recv(2)` into `buf`'s capacity (`IORING_OP_RECV`, 5.6); the
-    /// buffer's first `n` bytes are then initialised.
+    /// buffer's first `n` bytes are then initialised. `flags` outside
+    /// [`flags::RECV`] (such as `MSG_TRUNC`) complete with `EINVAL`.
     pub fn recv<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Recv<B>, K> {
         self.op(Recv { fd: fd.shared_fd(), buf, flags })
     }
 
     /// `sendmsg(2)` (`IORING_OP_SENDMSG`, 5.3) of an owned message.
+    /// `flags` outside [`flags::SEND`], or control data naming a
+    /// descriptor the message does not hold (see [`Msg`]), complete with
+    /// `EINVAL`.
     pub fn sendmsg<B: IoBuf>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<SendMsg<B>, K> {
         self.op(SendMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), flags, zc: false })
     }
 
     /// Zero-copy `sendmsg(2)` (`IORING_OP_SENDMSG_ZC`, 6.1). The message
     /// comes back only after the kernel's notification that it no longer
-    /// reads the buffers.
+    /// reads the buffers. Flags and control data as for
+    /// [`sendmsg`](Self::sendmsg), with [`flags::SEND_ZC`].
     pub fn sendmsg_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<SendMsgZcOp<B>, K> {
         self.op(SendMsgZcOp(SendMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), flags, zc: true }))
     }
 
     /// `recvmsg(2)` (`IORING_OP_RECVMSG`, 5.3) into an owned message: the
     /// buffers are filled in order, `addr` is set to the source address and
-    /// `control` to the ancillary data received (up to its capacity).
+    /// `control` to the ancillary data received (up to its capacity); the
+    /// message owns the descriptors received (see [`Msg`]). `flags`
+    /// outside [`flags::RECV`] complete with `EINVAL`; `MSG_CMSG_CLOEXEC`
+    /// is always added.
     pub fn recvmsg<B: IoBufMut>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<RecvMsg<B>, K> {
         self.op(RecvMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), name: SockAddr::empty(), flags })
     }
@@ -1107,7 +1347,9 @@ impl<K: Kernel> Driver<K> {
     /// elsewhere. So a setsockopt is accepted only for the options on
     /// [`PLAIN_SOCKOPTS`], whose values are plain data, and a getsockopt only
     /// at `SOL_SOCKET` (the one level the kernel answers through
-    /// `uring_cmd`, which writes only the value); anything else fails with
+    /// `uring_cmd`) for the options of [`PLAIN_GETSOCKOPTS`], which the
+    /// kernel writes within the length it is given (`SO_GET_FILTER` would
+    /// write up to eight times the buffer); anything else fails with
     /// [`crate::Error::InvalidArgument`] (inside the `io::Error`) before
     /// anything is submitted. [`socket_cmd_unchecked`](Self::socket_cmd_unchecked)
     /// takes any option.
@@ -1122,6 +1364,13 @@ impl<K: Kernel> Driver<K> {
             SocketCmd::GetOpt { level, .. } if *level != libc::SOL_SOCKET => {
                 return Err(crate::Error::InvalidArgument(
                     "getsockopt through uring_cmd is answered at SOL_SOCKET only (see socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            SocketCmd::GetOpt { name, .. } if !PLAIN_GETSOCKOPTS.contains(name) => {
+                return Err(crate::Error::InvalidArgument(
+                    "getsockopt of an option not known to write within its length (see PLAIN_GETSOCKOPTS and \
+                     socket_cmd_unchecked)",
                 )
                 .into());
             }

@@ -52,8 +52,10 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
-            // SAFETY: the kernel wrote `n <= len <= bytes_total` bytes.
-            unsafe { self.buf.set_init(n) };
+            // SAFETY: the kernel wrote `n` bytes, at most the length it was
+            // given; the count is clamped to that length anyway, so no
+            // result can claim a byte past it.
+            unsafe { self.buf.set_init(n.min(rw_len(self.buf.bytes_total()) as usize)) };
         }
         (r, self.buf)
     }
