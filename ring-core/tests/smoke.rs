@@ -220,7 +220,7 @@ fn a_dropped_ring_gives_its_registered_slot_back() {
     std::thread::spawn(|| {
         let first = ring_core::Ring::new(2).expect("ring");
         let Some(index) = first.registered_index() else {
-            println!("skipping: this kernel does not register ring descriptors (5.18)");
+            println!("skipping: a ring set up here got no registered index (IORING_REGISTER_RING_FDS, added in 5.18)");
             return;
         };
         drop(first);
