@@ -329,25 +329,53 @@ mod tests {
         unsafe { libc::mincore(addr.cast(), len, residency.as_mut_ptr()) == 0 }
     }
 
+    /// The check runs in a forked child: in this multi-threaded test
+    /// process another test can map a page of its own at the freed address
+    /// between the release and the check, which would make a released page
+    /// look mapped. The child has one thread and makes system calls only
+    /// (no allocation, no panic) before it exits with the verdict.
     #[test]
     fn release_unmaps_the_wait_region() {
         // SAFETY: sysconf has no memory effects.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-        // SAFETY: a fresh anonymous mapping aliases nothing.
-        let ptr = unsafe {
-            libc::mmap(
-                core::ptr::null_mut(),
-                page,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        assert_ne!(ptr, libc::MAP_FAILED);
-        let base = NonNull::new(ptr.cast::<u8>()).unwrap();
-        assert!(mapped(base.as_ptr(), page));
-        RegWaitRegion { region: Region { base, len: page }, slots: 64 }.release();
-        assert!(!mapped(base.as_ptr(), page), "release left the wait region mapped");
+        // SAFETY: fork has no memory effects on this process; the child
+        // below makes system calls only and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            // SAFETY: a fresh anonymous mapping aliases nothing.
+            let ptr = unsafe {
+                libc::mmap(
+                    core::ptr::null_mut(),
+                    page,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                )
+            };
+            let verdict = match NonNull::new(ptr.cast::<u8>()) {
+                Some(base) if ptr != libc::MAP_FAILED && mapped(base.as_ptr(), page) => {
+                    RegWaitRegion { region: Region { base, len: page }, slots: 64 }.release();
+                    if mapped(base.as_ptr(), page) {
+                        1
+                    } else {
+                        0
+                    }
+                }
+                _ => 2,
+            };
+            // SAFETY: ends the child without running anything of the parent's.
+            unsafe { libc::_exit(verdict) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child forked above; writes one int.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status), "the child died: status {status:#x}");
+        match libc::WEXITSTATUS(status) {
+            0 => {}
+            1 => panic!("release left the wait region mapped"),
+            code => panic!("the child could not map a page to release (exit {code})"),
+        }
     }
 }
