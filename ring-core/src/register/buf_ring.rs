@@ -551,14 +551,14 @@ impl<K: Kernel> Ring<K> {
         }
         if flags & IOU_PBUF_RING_MMAP != 0 && matches!(self.buf_ring_flag_supported(IOU_PBUF_RING_MMAP), Ok(false)) {
             return Error::Unsupported {
-                what: "provided-buffer rings in kernel memory (IOU_PBUF_RING_MMAP)",
+                what: "a provided-buffer ring in kernel memory (IOU_PBUF_RING_MMAP)",
                 reason: "a private ring refused a one-entry buffer ring with IOU_PBUF_RING_MMAP: this kernel \
                          does not allocate buffer rings (added in Linux 6.4)",
             };
         }
         if flags & IOU_PBUF_RING_INC != 0 && matches!(self.buf_ring_flag_supported(IOU_PBUF_RING_INC), Ok(false)) {
             return Error::Unsupported {
-                what: "incremental provided-buffer rings (IOU_PBUF_RING_INC)",
+                what: "an incremental provided-buffer ring (IOU_PBUF_RING_INC)",
                 reason: "a private ring refused a one-entry buffer ring with IOU_PBUF_RING_INC: this kernel \
                          does not consume buffers incrementally (added in Linux 6.12)",
             };

@@ -144,7 +144,7 @@ impl<K: Kernel> Ring<K> {
     fn napi_tracking_refusal(&self, e: Error) -> Error {
         if super::is_register_einval(&e) && matches!(self.napi_has_tracking_modes(), Ok(false)) {
             return Error::Unsupported {
-                what: "NAPI static tracking and static ids",
+                what: "NAPI static tracking",
                 reason: "static tracking registered on a private ring was refused: this kernel's NAPI registration \
                          takes no tracking mode (added in Linux 6.13)",
             };
