@@ -32,6 +32,10 @@ DESCRIPTORS = ("adversarial descriptors",
                {})
 ADVERSARIAL = ("adversarial", ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial"], {})
 REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "register"], {})
+TASKS = ("tasks", ["cargo", "test", "-q", "-p", "ring-core", "--test", "tasks"], {})
+SYNC = ("sync_channels", ["cargo", "test", "-q", "-p", "ring-core", "--test", "sync_channels"], {})
+DEADLINES = ("adversarial deadlines",
+             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_lose_no_buffer"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
@@ -328,6 +332,26 @@ PLANTS = [
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
     ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
+    ("buffer freed when a deadline, an abort or a dropped JoinSet drops its operation", "ring-core/src/driver/mod.rs",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
+     "                if let Some(s) = self.t.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [DEADLINES]),
+    ("an aborted task is polled on", "ring-core/src/executor/task.rs",
+     "        if self.abort.is_aborted() {\n            return Poll::Ready(None);\n        }",
+     "", True, [TASKS]),
+    ("a dropped JoinSet leaves its tasks running", "ring-core/src/task/join_set.rs",
+     "    fn drop(&mut self) {\n        for m in self.members.iter().flatten() {\n            m.handle.abort();\n        }",
+     "    fn drop(&mut self) {", True, [TASKS]),
+    ("a dropped acquire keeps the permits granted to it", "ring-core/src/semaphore.rs",
+     "        if w.granted.get() {\n            sem.release(w.need);\n            return;\n        }",
+     "        if w.granted.get() {\n            return;\n        }", True, [SYNC, ADVERSARIAL]),
+    ("a channel wakes its receiver with its queue borrowed", "ring-core/src/channel/mpsc.rs",
+     "        self.queue.borrow_mut().push_back(v);\n        if let Some(w) = self.rx_waker.take() {\n            w.wake();\n        }",
+     "        let mut q = self.queue.borrow_mut();\n        q.push_back(v);\n"
+     "        if let Some(w) = self.rx_waker.take() {\n            w.wake();\n        }\n        drop(q);", True, [ADVERSARIAL]),
+    ("a blocking job's panic is not caught on its thread", "ring-core/src/task/blocking.rs",
+     "    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {\n        Ok(v) => sender.send(v),\n        Err(p) => sender.panicked(p),\n    }",
+     "    sender.send(f())", True, [ADVERSARIAL]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -106,7 +106,7 @@ pub const MAX_SQ: u32 = 32768;
 /// `IORING_MAX_CQ_ENTRIES`.
 pub const MAX_CQ: u32 = 2 * MAX_SQ;
 
-fn anon_map(len: usize, huge: bool) -> Result<NonNull<u8>> {
+fn anon_map(len: usize, huge: bool) -> Result<NonNull<u8>, crate::Error> {
     let mut flags = libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE;
     if huge {
         flags |= libc::MAP_HUGETLB | libc::MAP_HUGE_2MB;
@@ -128,7 +128,11 @@ fn anon_unmap(r: Region) {
 
 /// Allocates the regions for a `NO_MMAP` ring and stores their addresses
 /// in `p` (`sq_off.user_addr` for the SQEs, `cq_off.user_addr` for the rings).
-pub(crate) fn prepare_no_mmap(entries: u32, p: &mut io_uring_params, how: NoMmapMemory) -> Result<RingMemory> {
+pub(crate) fn prepare_no_mmap(
+    entries: u32,
+    p: &mut io_uring_params,
+    how: NoMmapMemory,
+) -> Result<RingMemory, crate::Error> {
     let (sq, cq) = ring_sizes(entries, p);
     let page = page_size();
     let sqes_need = round_up(sq as usize * layout::sqe_size(p.flags), page);
@@ -139,7 +143,7 @@ pub(crate) fn prepare_no_mmap(entries: u32, p: &mut io_uring_params, how: NoMmap
     let rings_need = round_up(rings_need, page);
     let memory = match how {
         NoMmapMemory::Allocate => {
-            let alloc = |need: usize| -> Result<Region> {
+            let alloc = |need: usize| -> Result<Region, crate::Error> {
                 if need <= page {
                     Ok(Region { base: anon_map(page, false)?, len: page })
                 } else if need <= HUGE_PAGE {
@@ -186,8 +190,8 @@ pub(crate) fn prepare_no_mmap(entries: u32, p: &mut io_uring_params, how: NoMmap
 }
 
 /// Maps the regions of a ring the kernel allocated.
-pub(crate) fn map<K: Kernel>(kernel: &K, fd: RawFd, p: &io_uring_params) -> Result<RingMemory> {
-    let map = |off: u64, len: usize| -> Result<Region> {
+pub(crate) fn map<K: Kernel>(kernel: &K, fd: RawFd, p: &io_uring_params) -> Result<RingMemory, crate::Error> {
+    let map = |off: u64, len: usize| -> Result<Region, crate::Error> {
         let base = kernel.map(fd, off, len).map_err(|e| Error::syscall(Call::Mmap, e))?;
         Ok(Region { base, len })
     };

@@ -133,7 +133,7 @@ impl BufferPool {
     /// Fails as [`crate::Ring::register_buf_ring`] does (for example with
     /// `EEXIST` if the group id is taken), or with
     /// [`Error::NotConfigured`] if the driver is shut down.
-    pub fn new<K: Kernel + 'static>(driver: &Driver<K>, config: BufRingConfig) -> Result<Self> {
+    pub fn new<K: Kernel + 'static>(driver: &Driver<K>, config: BufRingConfig) -> Result<Self, crate::Error> {
         if config.buf_count == 0 || config.buf_len == 0 {
             return Err(Error::InvalidArgument("a buffer pool needs at least one non-empty buffer"));
         }

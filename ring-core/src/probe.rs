@@ -203,7 +203,7 @@ impl core::fmt::Debug for Probe {
 
 impl Probe {
     /// Probes the kernel behind `ring`.
-    pub fn new<K: Kernel>(ring: &Ring<K>) -> Result<Probe> {
+    pub fn new<K: Kernel>(ring: &Ring<K>) -> Result<Probe, crate::Error> {
         // io_uring_probe (16 bytes) followed by 256 io_uring_probe_op (8 bytes each).
         let mut buf = [0u64; 2 + 256];
         // SAFETY: `buf` is a zeroed, 8-aligned buffer of an io_uring_probe
@@ -248,7 +248,7 @@ impl Probe {
     }
 
     /// Returns `Err(UnsupportedOpcode)` naming `op` if the kernel lacks it.
-    pub fn require(&self, op: u8) -> Result<()> {
+    pub fn require(&self, op: u8) -> Result<(), crate::Error> {
         if self.supported(op) {
             Ok(())
         } else {

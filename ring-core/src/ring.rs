@@ -97,7 +97,7 @@ impl<K: Kernel> core::fmt::Debug for Ring<K> {
 impl Ring<Linux> {
     /// A ring with `entries` SQ entries and default settings on the running
     /// kernel. See [`crate::Builder`] for everything else.
-    pub fn new(entries: u32) -> Result<Self> {
+    pub fn new(entries: u32) -> Result<Self, crate::Error> {
         crate::Builder::new(entries).build()
     }
 }
@@ -110,7 +110,7 @@ impl<K: Kernel> Ring<K> {
         fd: RawFd,
         params: io_uring_params,
         no_mmap: Option<RingMemory>,
-    ) -> Result<Self> {
+    ) -> Result<Self, crate::Error> {
         let registered_fd_only = params.flags & ring_sys::IORING_SETUP_REGISTERED_FD_ONLY != 0;
         let close = |kernel: &K| {
             if !registered_fd_only {
@@ -309,7 +309,7 @@ impl<K: Kernel> Ring<K> {
     /// As for [`ring_sys::syscall::io_uring_register`]: `arg` must point to
     /// what `opcode` expects, with `nr_args` elements, and memory a
     /// registration keeps must outlive it.
-    pub unsafe fn register_raw(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
+    pub unsafe fn register_raw(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, crate::Error> {
         let (fd, bit) = self.register_target();
         // SAFETY: forwarded contract; `fd` is this ring's descriptor or index.
         unsafe { self.kernel.register(fd, opcode | bit, arg, nr_args) }.map_err(|e| register_error(opcode, e))
@@ -319,7 +319,7 @@ impl<K: Kernel> Ring<K> {
     /// (`IORING_REGISTER_RING_FDS`, Linux 5.18) so that every later enter
     /// and register call can skip the descriptor lookup. The builder does
     /// this by default; returns whether it worked.
-    pub fn register_ring_fd(&mut self) -> Result<bool> {
+    pub fn register_ring_fd(&mut self) -> Result<bool, crate::Error> {
         if self.registered_index.is_some() {
             return Ok(true);
         }

@@ -86,7 +86,7 @@ impl<K: Kernel> Ring<K> {
     ///
     /// This is the single path every submit and wait goes through.
     #[inline(always)]
-    fn enter(&mut self, want: u32, mut flags: u32, arg: *const c_void, argsz: usize) -> Result<u32> {
+    fn enter(&mut self, want: u32, mut flags: u32, arg: *const c_void, argsz: usize) -> Result<u32, crate::Error> {
         let sqpoll = self.params.flags & IORING_SETUP_SQPOLL != 0;
         let to_submit = self.sq.publish();
         if sqpoll && to_submit > 0 && self.sq.needs_wakeup() {
@@ -111,7 +111,7 @@ impl<K: Kernel> Ring<K> {
     /// Submits published and written SQEs; returns how many the kernel
     /// consumed (under SQPOLL: how many were waiting for the poll thread).
     #[inline]
-    pub fn submit(&mut self) -> Result<u32> {
+    pub fn submit(&mut self) -> Result<u32, crate::Error> {
         self.enter(0, 0, core::ptr::null(), 0)
     }
 
@@ -123,20 +123,20 @@ impl<K: Kernel> Ring<K> {
     /// slots, not completions: a 32-byte completion counts as two, so the
     /// wait can end with fewer than `want` completions ready.
     #[inline]
-    pub fn submit_and_wait(&mut self, want: u32) -> Result<u32> {
+    pub fn submit_and_wait(&mut self, want: u32) -> Result<u32, crate::Error> {
         self.enter(want, 0, core::ptr::null(), 0)
     }
 
     /// Submits, then waits for `want` completions or until `timeout` passes,
     /// whichever is first. Needs `IORING_FEAT_EXT_ARG` (5.11).
-    pub fn submit_and_wait_timeout(&mut self, want: u32, timeout: Duration) -> Result<u32> {
+    pub fn submit_and_wait_timeout(&mut self, want: u32, timeout: Duration) -> Result<u32, crate::Error> {
         self.submit_with(&Wait { want, timeout: Some(Timeout::Relative(timeout)), ..Wait::default() })
     }
 
     /// Submits and waits as `wait` says (timeouts, minimum wait, signal
     /// mask, no-iowait), using `IORING_ENTER_EXT_ARG`. A timeout that
     /// expires with nothing submitted returns `Ok(0)`.
-    pub fn submit_with(&mut self, wait: &Wait<'_>) -> Result<u32> {
+    pub fn submit_with(&mut self, wait: &Wait<'_>) -> Result<u32, crate::Error> {
         let mut flags = 0;
         let needs_ext = wait.timeout.is_some() || wait.min_wait.is_some();
         if wait.no_iowait {
@@ -193,14 +193,14 @@ impl<K: Kernel> Ring<K> {
     /// Enters with `IORING_ENTER_GETEVENTS` and no wait: flushes completions
     /// the kernel parked on overflow and runs deferred task work
     /// (`DEFER_TASKRUN`), so that they appear in the CQ.
-    pub fn get_events(&mut self) -> Result<u32> {
+    pub fn get_events(&mut self) -> Result<u32, crate::Error> {
         self.enter(0, IORING_ENTER_GETEVENTS, core::ptr::null(), 0)
     }
 
     /// Under SQPOLL, waits until the poll thread has made room in a full SQ
     /// (`IORING_ENTER_SQ_WAIT`, 5.10). Without SQPOLL, submits instead:
     /// that consumes the whole SQ.
-    pub fn sq_wait(&mut self) -> Result<u32> {
+    pub fn sq_wait(&mut self) -> Result<u32, crate::Error> {
         if self.params.flags & IORING_SETUP_SQPOLL == 0 {
             return self.submit();
         }
@@ -209,7 +209,7 @@ impl<K: Kernel> Ring<K> {
 
     /// Enables a ring set up with `IORING_SETUP_R_DISABLED`
     /// (`IORING_REGISTER_ENABLE_RINGS`, 5.10).
-    pub fn enable(&mut self) -> Result<()> {
+    pub fn enable(&mut self) -> Result<(), crate::Error> {
         // SAFETY: ENABLE_RINGS takes no argument.
         unsafe { self.register_typed(IORING_REGISTER_ENABLE_RINGS, core::ptr::null(), 0) }?;
         Ok(())
@@ -218,7 +218,7 @@ impl<K: Kernel> Ring<K> {
     /// Registers `slots` wait descriptors for [`submit_and_wait_registered`](Self::submit_and_wait_registered).
     /// The ring must still be disabled (`IORING_SETUP_R_DISABLED`); the
     /// builder's [`registered_waits`](crate::Builder::registered_waits) arranges that.
-    pub fn register_wait_region(&mut self, slots: u32) -> Result<()> {
+    pub fn register_wait_region(&mut self, slots: u32) -> Result<(), crate::Error> {
         if self.reg_wait.is_some() {
             return Err(Error::InvalidArgument("a wait region is already registered"));
         }
@@ -284,7 +284,12 @@ impl<K: Kernel> Ring<K> {
     /// Submits and waits using registered wait descriptor `slot`
     /// (`IORING_ENTER_EXT_ARG_REG`, 6.13), which saves the kernel copying
     /// the wait arguments in on every call.
-    pub fn submit_and_wait_registered(&mut self, want: u32, slot: u32, timeout: Option<Duration>) -> Result<u32> {
+    pub fn submit_and_wait_registered(
+        &mut self,
+        want: u32,
+        slot: u32,
+        timeout: Option<Duration>,
+    ) -> Result<u32, crate::Error> {
         let Some(rw) = &self.reg_wait else {
             return Err(Error::NotConfigured("no registered wait region (Builder::registered_waits)"));
         };

@@ -146,6 +146,7 @@ unsafe impl Operation for WritevFixed {
     }
 }
 
+/// Vectored I/O on registered buffers.
 impl<K: Kernel> Driver<K> {
     /// Scatter read from `fd` at `offset` into `segments` (byte ranges) of
     /// the leased registered buffer `buf`, in order

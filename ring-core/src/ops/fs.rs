@@ -145,7 +145,8 @@ pub struct Close {
 }
 
 impl Close {
-    pub(crate) fn new(fd: OwnedFd) -> Self {
+    /// Closes `fd` (see [`crate::Driver::close`]).
+    pub fn new(fd: OwnedFd) -> Self {
         Close { fd: Some(fd) }
     }
 
@@ -195,7 +196,8 @@ impl core::fmt::Debug for Statx {
 }
 
 impl Statx {
-    pub(crate) fn new(dirfd: At, path: CString, flags: i32, mask: u32) -> Self {
+    /// `statx` of `path` relative to `dirfd` (see [`crate::Driver::statx`]).
+    pub fn new(dirfd: At, path: CString, flags: i32, mask: u32) -> Self {
         // SAFETY: statx is plain integers; all-zero is a valid value.
         let buf = Box::new(unsafe { core::mem::zeroed::<libc::statx>() });
         Statx { dirfd, path, flags, mask, buf }

@@ -240,10 +240,10 @@ unsafe impl Operation for GetXattr {
 /// `posix_fadvise(2)` (`IORING_OP_FADVISE`, 5.6); see [`Driver::fadvise`].
 #[derive(Debug)]
 pub struct Fadvise {
-    fd: SharedFd,
-    offset: u64,
-    len: u64,
-    advice: i32,
+    pub(crate) fd: SharedFd,
+    pub(crate) offset: u64,
+    pub(crate) len: u64,
+    pub(crate) advice: i32,
 }
 
 // SAFETY: the SQE carries no pointer.
@@ -339,10 +339,10 @@ unsafe impl Operation for Madvise {
 /// [`Driver::sync_file_range`].
 #[derive(Debug)]
 pub struct SyncFileRange {
-    fd: SharedFd,
-    offset: u64,
-    len: u32,
-    flags: u32,
+    pub(crate) fd: SharedFd,
+    pub(crate) offset: u64,
+    pub(crate) len: u32,
+    pub(crate) flags: u32,
 }
 
 // SAFETY: the SQE carries no pointer.
@@ -362,13 +362,13 @@ unsafe impl Operation for SyncFileRange {
 /// 5.8); see [`Driver::splice`] and [`Driver::tee`].
 #[derive(Debug)]
 pub struct Splice {
-    fd_in: SharedFd,
-    off_in: Option<u64>,
-    fd_out: SharedFd,
-    off_out: Option<u64>,
-    len: u32,
-    flags: u32,
-    tee: bool,
+    pub(crate) fd_in: SharedFd,
+    pub(crate) off_in: Option<u64>,
+    pub(crate) fd_out: SharedFd,
+    pub(crate) off_out: Option<u64>,
+    pub(crate) len: u32,
+    pub(crate) flags: u32,
+    pub(crate) tee: bool,
 }
 
 fn off(o: Option<u64>) -> i64 {
@@ -532,6 +532,8 @@ unsafe impl Operation for FixedFdInstall {
     }
 }
 
+/// File-system calls, extended attributes, advice, pipes and the file
+/// table.
 impl<K: Kernel> Driver<K> {
     /// `renameat2(2)` (`IORING_OP_RENAMEAT`, 5.11); each path is relative
     /// to its directory ([`At::CWD`] or `&dir`, kept open until the

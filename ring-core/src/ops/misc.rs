@@ -100,9 +100,18 @@ pub struct LinkTimeout {
 }
 
 impl LinkTimeout {
-    /// Times out the previous chain member after `d`.
+    /// Times out the previous chain member `d` after the kernel issues it.
     pub fn new(d: Duration) -> Self {
         LinkTimeout { ts: timespec(d), flags: 0 }
+    }
+
+    /// Times out the previous chain member at `deadline` on
+    /// `CLOCK_MONOTONIC` (`IORING_TIMEOUT_ABS`, accepted for linked
+    /// timeouts since they were added in 5.5): a deadline already passed
+    /// fires as soon as the member is issued. See
+    /// [`crate::time::monotonic`] for an `Instant`'s value on that clock.
+    pub fn at(deadline: Duration) -> Self {
+        LinkTimeout { ts: timespec(deadline), flags: IORING_TIMEOUT_ABS }
     }
 }
 

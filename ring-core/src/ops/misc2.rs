@@ -502,9 +502,11 @@ unsafe impl Operation for UringCmd128 {
     }
 }
 
+/// Probing, processes, futexes, messages between rings, device commands
+/// and legacy provided buffers.
 impl<K: Kernel> Driver<K> {
     /// What the kernel behind this driver supports.
-    pub fn probe(&self) -> crate::Result<Probe> {
+    pub fn probe(&self) -> crate::Result<Probe, crate::Error> {
         self.ring_mut(|r| Probe::new(r)).unwrap_or(Err(crate::Error::NotConfigured("the driver was shut down")))
     }
 
@@ -513,7 +515,7 @@ impl<K: Kernel> Driver<K> {
     /// than the oldest kernel you support. An unsupported operation that
     /// is submitted anyway completes with the kernel's `EINVAL` or
     /// `EOPNOTSUPP`.
-    pub fn require(&self, opcode: u8) -> crate::Result<()> {
+    pub fn require(&self, opcode: u8) -> crate::Result<(), crate::Error> {
         self.probe()?.require(opcode)
     }
 

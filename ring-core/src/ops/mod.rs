@@ -14,6 +14,7 @@
 //! request (see [`crate::shared_fd`]).
 
 mod bufsel;
+mod constructors;
 mod direct;
 mod fixed_vec;
 mod fs;
@@ -90,8 +91,17 @@ use core::time::Duration;
 use std::ffi::CString;
 use std::os::fd::OwnedFd;
 
+/// Reading and writing, opening and closing files, timers, multishot
+/// readiness and zero-copy sends.
 impl<K: Kernel> Driver<K> {
     /// `IORING_OP_NOP`: completes with 0.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(d.nop())??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn nop(&self) -> Op<Nop, K> {
         self.op(Nop)
     }
@@ -99,37 +109,111 @@ impl<K: Kernel> Driver<K> {
     /// Reads into `buf` from `fd` at `offset` (`IORING_OP_READ`, 5.6).
     /// Resolves to the byte count and the buffer, whose first `n` bytes
     /// are then initialised.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let file = std::rc::Rc::new(std::fs::File::open("/proc/self/stat")?);
+    /// let (n, buf) = rt.block_on(d.read_at(&file, Vec::with_capacity(512), 0))?;
+    /// assert_eq!(n?, buf.len());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn read_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Read<B>, K> {
         self.op(Read::new(fd, buf, offset))
     }
 
     /// Reads at the file's current position, advancing it.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let (rx, tx) = std::os::unix::net::UnixStream::pair()?;
+    /// std::io::Write::write_all(&mut &tx, b"ping")?;
+    /// let (n, buf) = rt.block_on(d.read(&std::rc::Rc::new(rx), Vec::with_capacity(16)))?;
+    /// assert_eq!(&buf[..n?], b"ping");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn read<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Read<B>, K> {
         self.op(Read::new(fd, buf, CURRENT_POSITION))
     }
 
     /// Writes the initialised bytes of `buf` to `fd` at `offset`
     /// (`IORING_OP_WRITE`, 5.6).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let file = std::rc::Rc::new(tempfile()?);
+    /// let (n, _buf) = rt.block_on(d.write_at(&file, b"hello".to_vec(), 0))?;
+    /// assert_eq!(n?, 5);
+    /// # fn tempfile() -> std::io::Result<std::fs::File> {
+    /// #     let p = std::env::temp_dir().join(format!("ring-doc-write-at-{}", std::process::id()));
+    /// #     let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&p)?;
+    /// #     std::fs::remove_file(p)?;
+    /// #     Ok(f)
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn write_at<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Write<B>, K> {
         self.op(Write::new(fd, buf, offset))
     }
 
     /// Writes at the file's current position, advancing it.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let (rx, tx) = std::os::unix::net::UnixStream::pair()?;
+    /// let (n, _buf) = rt.block_on(d.write(&std::rc::Rc::new(tx), b"pong"))?;
+    /// assert_eq!(n?, 4);
+    /// # drop(rx);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn write<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Write<B>, K> {
         self.op(Write::new(fd, buf, CURRENT_POSITION))
     }
 
     /// Scatter read into `bufs` (`IORING_OP_READV`, 5.1).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let file = std::rc::Rc::new(std::fs::File::open("/proc/self/stat")?);
+    /// let bufs = vec![Vec::with_capacity(4), Vec::with_capacity(64)];
+    /// let (n, bufs) = rt.block_on(d.readv_at(&file, bufs, 0))?;
+    /// assert_eq!(n?, bufs[0].len() + bufs[1].len());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn readv_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<ReadV<B>, K> {
         self.op(ReadV::new(fd, bufs, offset))
     }
 
     /// Gather write from `bufs` (`IORING_OP_WRITEV`, 5.1).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let (rx, tx) = std::os::unix::net::UnixStream::pair()?;
+    /// let (n, _) = rt.block_on(d.writev_at(&std::rc::Rc::new(tx), vec![b"ab".to_vec(), b"cd".to_vec()], ring_core::ops::CURRENT_POSITION))?;
+    /// assert_eq!(n?, 4);
+    /// # drop(rx);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn writev_at<B: IoBuf>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<WriteV<B>, K> {
         self.op(WriteV::new(fd, bufs, offset))
     }
 
     /// `fsync(2)` (`IORING_OP_FSYNC`, 5.1).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let path = std::env::temp_dir().join(format!("ring-doc-fsync-{}", std::process::id()));
+    /// let file = std::rc::Rc::new(std::fs::File::create(&path)?);
+    /// rt.block_on(d.fsync(&file))??;
+    /// # std::fs::remove_file(path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn fsync(&self, fd: &impl AsSharedFd) -> Op<Fsync, K> {
         self.op(Fsync { fd: fd.shared_fd(), flags: 0 })
     }
@@ -145,6 +229,16 @@ impl<K: Kernel> Driver<K> {
     /// `O_CLOEXEC` is always added, as the standard library adds it. If the
     /// future is dropped and the open still succeeds, the driver closes the
     /// new descriptor.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/proc/self/stat").unwrap();
+    /// let fd = rt.block_on(d.openat(At::CWD, path, libc::O_RDONLY, 0))??;
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn openat(&self, dir: impl Into<At>, path: CString, flags: i32, mode: u32) -> Op<OpenAt, K> {
         self.op(OpenAt { dirfd: dir.into(), path, flags, mode })
     }
@@ -162,12 +256,30 @@ impl<K: Kernel> Driver<K> {
 
     /// Closes `fd` (`IORING_OP_CLOSE`, 5.6). The descriptor is consumed, so
     /// no other code can use it while the close is in flight.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let fd = std::os::fd::OwnedFd::from(std::fs::File::open("/proc/self/stat")?);
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn close(&self, fd: OwnedFd) -> Op<Close, K> {
         self.op(Close::new(fd))
     }
 
     /// `statx(2)` (`IORING_OP_STATX`, 5.6) of `path` relative to `dir`
     /// (with `AT_EMPTY_PATH` and an empty path: of `dir` itself).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/").unwrap();
+    /// let st = rt.block_on(d.statx(At::CWD, path, 0, libc::STATX_TYPE))??;
+    /// assert_eq!(u32::from(st.stx_mode) & libc::S_IFMT, libc::S_IFDIR);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn statx(&self, dir: impl Into<At>, path: CString, flags: i32, mask: u32) -> Op<Statx, K> {
         self.op(Statx::new(dir.into(), path, flags, mask))
     }
@@ -179,11 +291,27 @@ impl<K: Kernel> Driver<K> {
 
     /// Completes after `d` (`IORING_OP_TIMEOUT`, 5.4), a timer kept by the
     /// kernel: the executor parks in the ring until it fires.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let fired = rt.block_on(d.sleep(std::time::Duration::from_millis(1)))??;
+    /// assert!(fired);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn sleep(&self, d: Duration) -> Op<TimeoutOp, K> {
         self.op(TimeoutOp::relative(d))
     }
 
     /// Completes at `at` on `CLOCK_MONOTONIC` (`IORING_TIMEOUT_ABS`).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let at = ring_core::time::monotonic(std::time::Instant::now() + std::time::Duration::from_millis(1));
+    /// assert!(rt.block_on(d.sleep_until(at))??);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn sleep_until(&self, at: Duration) -> Op<TimeoutOp, K> {
         self.op(TimeoutOp::absolute(at))
     }
@@ -191,12 +319,36 @@ impl<K: Kernel> Driver<K> {
     /// Completes after `d`, or once `count` other completions have been
     /// posted, whichever is first (`IORING_OP_TIMEOUT` with a count).
     /// Resolves to `Ok(true)` if the time ran out, `Ok(false)` on the count.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// // Fires on time: nothing else completes meanwhile.
+    /// assert!(rt.block_on(d.timeout(std::time::Duration::from_millis(1), 100))??);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn timeout(&self, d: Duration, count: u32) -> Op<TimeoutOp, K> {
         self.op(TimeoutOp::relative(d).with_count(count))
     }
 
     /// A stream of ticks every `interval` (`IORING_TIMEOUT_MULTISHOT`,
     /// 6.4); `count` ticks, or forever with 0.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(async {
+    ///     let mut ticks = d.ticks(std::time::Duration::from_millis(1), 3);
+    ///     let mut n = 0;
+    ///     while let Some(t) = ticks.next().await {
+    ///         t?;
+    ///         n += 1;
+    ///     }
+    ///     assert_eq!(n, 3);
+    ///     Ok::<(), std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn ticks(&self, interval: Duration, count: u32) -> MultiOp<TimeoutStream, K> {
         MultiOp::new(self, TimeoutStream::new(interval, count))
     }

@@ -962,6 +962,7 @@ unsafe impl Operation for SocketCmdOp {
     }
 }
 
+/// Sockets, readiness (poll and epoll) and socket commands.
 impl<K: Kernel> Driver<K> {
     /// `socket(2)` (`IORING_OP_SOCKET`, 5.19); the descriptor is
     /// close-on-exec. If the future is dropped and the socket is still

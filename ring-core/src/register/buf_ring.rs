@@ -229,7 +229,7 @@ impl BufRing {
     ///
     /// Fails if `bid` is not an owned buffer or is already with the kernel,
     /// so no buffer is ever in the ring twice.
-    pub fn push(&mut self, bid: u16) -> Result<()> {
+    pub fn push(&mut self, bid: u16) -> Result<(), crate::Error> {
         if bid >= self.buf_count {
             return Err(Error::InvalidArgument("not an owned buffer id of this ring"));
         }
@@ -259,7 +259,7 @@ impl BufRing {
     /// unregistered and the requests using it have completed. The ring must
     /// have room: at most `entries` buffers may be in it at once, counting
     /// owned ones.
-    pub unsafe fn push_raw(&mut self, bid: u16, addr: NonNull<u8>, len: u32) -> Result<()> {
+    pub unsafe fn push_raw(&mut self, bid: u16, addr: NonNull<u8>, len: u32) -> Result<(), crate::Error> {
         if bid < self.buf_count {
             return Err(Error::InvalidArgument("raw buffer ids must not overlap the owned ones"));
         }
@@ -282,7 +282,7 @@ impl BufRing {
 
     /// [`push`](Self::push) then [`publish`](Self::publish): gives a buffer
     /// taken back with [`take`](Self::take) to the kernel again.
-    pub fn recycle(&mut self, bid: u16) -> Result<()> {
+    pub fn recycle(&mut self, bid: u16) -> Result<(), crate::Error> {
         self.push(bid)?;
         self.publish();
         Ok(())
@@ -301,7 +301,7 @@ impl BufRing {
     /// that completion yet. Calling it for a buffer that is still in the
     /// ring would let the kernel write into memory the returned slice
     /// covers.
-    pub unsafe fn take(&mut self, bid: u16) -> Result<&mut [u8]> {
+    pub unsafe fn take(&mut self, bid: u16) -> Result<&mut [u8], crate::Error> {
         if !self.is_with_kernel(bid) {
             return Err(Error::InvalidArgument("the buffer is not with the kernel"));
         }
@@ -323,7 +323,7 @@ impl BufRing {
     /// `range` of buffer `bid` (each consumed part of an incremental buffer
     /// is written once), and the buffer has not been pushed again since, so
     /// the kernel does not write those bytes while the slice lives.
-    pub unsafe fn read(&self, bid: u16, range: core::ops::Range<usize>) -> Result<&[u8]> {
+    pub unsafe fn read(&self, bid: u16, range: core::ops::Range<usize>) -> Result<&[u8], crate::Error> {
         let ptr = self.buf_ptr(bid).ok_or(Error::InvalidArgument("not an owned buffer id of this ring"))?;
         if range.start > range.end || range.end > self.buf_len as usize {
             return Err(Error::InvalidArgument("range outside the buffer"));
@@ -358,7 +358,7 @@ impl<K: Kernel> Ring<K> {
     /// kernel-allocated memory 6.4, incremental consumption 6.12).
     ///
     /// See [`BufRing`] for how it is used and released.
-    pub fn register_buf_ring(&self, config: BufRingConfig) -> Result<BufRing> {
+    pub fn register_buf_ring(&self, config: BufRingConfig) -> Result<BufRing, crate::Error> {
         let entries = config.entries;
         if entries == 0 || !entries.is_power_of_two() {
             return Err(Error::InvalidArgument("buffer ring entries must be a power of two"));
@@ -460,7 +460,7 @@ impl<K: Kernel> Ring<K> {
     /// this ring's group of the same id is left alone), or the kernel
     /// refuses, the error is returned and `buf_ring` is dropped, which leaks
     /// its memory (see [`BufRing`]).
-    pub fn unregister_buf_ring(&self, buf_ring: BufRing) -> Result<()> {
+    pub fn unregister_buf_ring(&self, buf_ring: BufRing) -> Result<(), crate::Error> {
         if buf_ring.owner != self.id {
             return Err(Error::ForeignResource { what: "buffer ring" });
         }
@@ -505,7 +505,7 @@ impl<K: Kernel> Ring<K> {
         entries: u32,
         bgid: u16,
         flags: u16,
-    ) -> Result<()> {
+    ) -> Result<(), crate::Error> {
         if entries == 0 || !entries.is_power_of_two() || entries > u32::from(MAX_BUF_RING_ENTRIES) {
             return Err(Error::InvalidArgument("buffer ring entries must be a power of two of at most 32768"));
         }
@@ -530,7 +530,7 @@ impl<K: Kernel> Ring<K> {
     /// [`IOU_PBUF_RING_INC`], 6.12): found by registering a one-entry ring
     /// with that flag alone on a private ring, once per ring. Any other
     /// flag is [`Error::InvalidArgument`].
-    pub fn buf_ring_flag_supported(&self, flag: u16) -> Result<bool> {
+    pub fn buf_ring_flag_supported(&self, flag: u16) -> Result<bool, crate::Error> {
         let behaviour = match flag {
             IOU_PBUF_RING_MMAP => super::Behaviour::BufRingMapped,
             IOU_PBUF_RING_INC => super::Behaviour::BufRingIncremental,
@@ -570,7 +570,7 @@ impl<K: Kernel> Ring<K> {
     /// (`IORING_UNREGISTER_PBUF_RING`, Linux 5.19). The kernel stops handing
     /// out its buffers; freeing a [`BufRing`]'s memory is
     /// [`unregister_buf_ring`](Self::unregister_buf_ring)'s job.
-    pub fn unregister_buf_group(&self, bgid: u16) -> Result<()> {
+    pub fn unregister_buf_group(&self, bgid: u16) -> Result<(), crate::Error> {
         let reg = io_uring_buf_reg { bgid, ..Default::default() };
         // SAFETY: `reg` is read during the call. Through the descriptor:
         // `unregister_buf_ring` frees the memory on the strength of the
@@ -583,7 +583,7 @@ impl<K: Kernel> Ring<K> {
     /// position of the next buffer it will take (`IORING_REGISTER_PBUF_STATUS`,
     /// Linux 6.8). Entries from the head up to the published tail are still
     /// available to the kernel.
-    pub fn buf_ring_head(&self, bgid: u16) -> Result<u16> {
+    pub fn buf_ring_head(&self, bgid: u16) -> Result<u16, crate::Error> {
         let mut st = io_uring_buf_status { buf_group: u32::from(bgid), ..Default::default() };
         // SAFETY: one io_uring_buf_status, read and written during the call.
         unsafe { self.register_typed(IORING_REGISTER_PBUF_STATUS, (&raw mut st).cast_const().cast(), 1) }?;

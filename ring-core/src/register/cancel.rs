@@ -143,7 +143,7 @@ impl<K: Kernel> Ring<K> {
     /// the kernel's behaviour on a private ring, and where the criterion is
     /// not honoured the call fails with [`Error::Unsupported`] and cancels
     /// nothing.
-    pub fn cancel_sync(&self, what: &CancelBuilder, timeout: Option<Duration>) -> Result<u32> {
+    pub fn cancel_sync(&self, what: &CancelBuilder, timeout: Option<Duration>) -> Result<u32, crate::Error> {
         if what.flags & IORING_ASYNC_CANCEL_FD != 0 && what.flags & IORING_ASYNC_CANCEL_FD_FIXED == 0 && what.fd < 0 {
             return Err(Error::BadFd(what.fd));
         }
@@ -172,7 +172,7 @@ impl<K: Kernel> Ring<K> {
     /// Found by trying it on a private ring, once per ring: a sync cancel of
     /// "the requests on this pipe with another user data" while one request
     /// waits on the pipe must find nothing.
-    pub fn sync_cancel_combines_user_data(&self) -> Result<bool> {
+    pub fn sync_cancel_combines_user_data(&self) -> Result<bool, crate::Error> {
         self.probed.get_or_probe(super::Behaviour::CancelUserData, || user_data_criterion_honoured(&self.kernel))
     }
 
@@ -182,7 +182,7 @@ impl<K: Kernel> Ring<K> {
     /// [`and_opcode`](CancelBuilder::and_opcode). Found by trying it on a
     /// private ring, once per ring: a sync cancel of "every read" while a
     /// poll waits must find nothing. Kernels before 6.6 refuse the flag.
-    pub fn sync_cancel_matches_opcode(&self) -> Result<bool> {
+    pub fn sync_cancel_matches_opcode(&self) -> Result<bool, crate::Error> {
         self.probed.get_or_probe(super::Behaviour::CancelOpcode, || opcode_criterion_honoured(&self.kernel))
     }
 }

@@ -104,7 +104,12 @@ impl<K: Kernel> Ring<K> {
     /// As for [`Ring::register_raw`]: `arg` points to what `opcode`
     /// expects, with `nr_args` as the kernel reads it, and memory a
     /// registration keeps outlives the registration.
-    pub(crate) unsafe fn register_typed(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
+    pub(crate) unsafe fn register_typed(
+        &self,
+        opcode: u32,
+        arg: *const c_void,
+        nr_args: u32,
+    ) -> Result<u32, crate::Error> {
         // SAFETY: forwarded contract.
         unsafe { self.register_to(self.register_target(), opcode, arg, nr_args) }
     }
@@ -116,7 +121,12 @@ impl<K: Kernel> Ring<K> {
     /// # Safety
     ///
     /// As for [`register_typed`](Self::register_typed).
-    pub(crate) unsafe fn register_releasing(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
+    pub(crate) unsafe fn register_releasing(
+        &self,
+        opcode: u32,
+        arg: *const c_void,
+        nr_args: u32,
+    ) -> Result<u32, crate::Error> {
         // SAFETY: forwarded contract.
         unsafe { self.register_to(self.release_target(), opcode, arg, nr_args) }
     }
@@ -125,7 +135,13 @@ impl<K: Kernel> Ring<K> {
     ///
     /// As for [`register_typed`](Self::register_typed); `target` is this
     /// ring's descriptor or registered index and the bit that says which.
-    unsafe fn register_to(&self, target: (c_uint, u32), opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
+    unsafe fn register_to(
+        &self,
+        target: (c_uint, u32),
+        opcode: u32,
+        arg: *const c_void,
+        nr_args: u32,
+    ) -> Result<u32, crate::Error> {
         let (fd, bit) = target;
         // SAFETY: forwarded contract; `fd` is this ring's descriptor or
         // registered index, and `bit` says which.
@@ -146,7 +162,12 @@ impl<K: Kernel> Ring<K> {
     /// # Safety
     ///
     /// As for [`register_typed`](Self::register_typed).
-    pub(crate) unsafe fn register_pinning(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
+    pub(crate) unsafe fn register_pinning(
+        &self,
+        opcode: u32,
+        arg: *const c_void,
+        nr_args: u32,
+    ) -> Result<u32, crate::Error> {
         // SAFETY: forwarded contract.
         match unsafe { self.register_typed(opcode, arg, nr_args) } {
             Err(Error::Syscall { errno, .. }) if errno.raw() == libc::ENOMEM => Err(memlock_error(opcode, errno)),
@@ -171,7 +192,7 @@ pub(crate) unsafe fn register_blind<K: Kernel>(
     arg: *const c_void,
     nr_args: u32,
     needs_ops: u32,
-) -> Result<u32> {
+) -> Result<u32, crate::Error> {
     // SAFETY: forwarded contract; fd -1 names no ring.
     let r = unsafe { kernel.register(BLIND_FD, opcode, arg, nr_args) };
     r.map_err(|e| classify_blind(opcode, e, needs_ops, || register_ops_exact(kernel)))
@@ -370,7 +391,7 @@ pub(crate) struct AnonMap {
 
 impl AnonMap {
     /// Maps `len` bytes (rounded up to whole pages) of zeroed memory.
-    pub(crate) fn new(len: usize, what: &'static str) -> Result<AnonMap> {
+    pub(crate) fn new(len: usize, what: &'static str) -> Result<AnonMap, crate::Error> {
         let page = page_size();
         let len =
             len.max(1).checked_next_multiple_of(page).ok_or(Error::TooLong { what, len, max: isize::MAX as usize })?;
@@ -414,7 +435,7 @@ impl Drop for AnonMap {
 impl<K: Kernel> Ring<K> {
     /// What this kernel supports: opcodes (`IORING_REGISTER_PROBE`, Linux
     /// 5.6), features, and register operations (see [`crate::Probe`]).
-    pub fn probe(&self) -> Result<crate::Probe> {
+    pub fn probe(&self) -> Result<crate::Probe, crate::Error> {
         crate::Probe::new(self)
     }
 }

@@ -29,7 +29,7 @@ pub unsafe fn send_msg_ring_sync_fd<K: Kernel>(
     user_data: u64,
     res: i32,
     cqe_flags: Option<u32>,
-) -> Result<()> {
+) -> Result<(), crate::Error> {
     if target < 0 {
         return Err(Error::BadFd(target));
     }
@@ -71,7 +71,12 @@ impl<K: Kernel> Ring<K> {
     /// As for [`send_msg_ring_sync_fd`]: this ring must not be (and must not
     /// later be handed to) a [`crate::Driver`] while the completion could
     /// impersonate one of its operations.
-    pub unsafe fn send_msg_ring_sync(&self, user_data: u64, res: i32, cqe_flags: Option<u32>) -> Result<()> {
+    pub unsafe fn send_msg_ring_sync(
+        &self,
+        user_data: u64,
+        res: i32,
+        cqe_flags: Option<u32>,
+    ) -> Result<(), crate::Error> {
         let Some(fd) = self.fd() else {
             return Err(Error::NotConfigured(
                 "a ring without a descriptor cannot be named by IORING_REGISTER_SEND_MSG_RING",

@@ -41,7 +41,7 @@ pub struct Napi {
 }
 
 impl Napi {
-    fn to_raw(self) -> Result<io_uring_napi> {
+    fn to_raw(self) -> Result<io_uring_napi, crate::Error> {
         let us = u32::try_from(self.busy_poll_timeout.as_micros())
             .map_err(|_| Error::InvalidArgument("the busy-poll timeout must fit in u32 microseconds"))?;
         let op_param = match self.tracking {
@@ -93,7 +93,7 @@ impl<K: Kernel> Ring<K> {
     /// [`Error::Unsupported`], found by trying static tracking on a private
     /// ring once per ring; a kernel without NAPI busy polling at all gives
     /// [`Error::UnsupportedRegister`].
-    pub fn register_napi(&self, napi: &Napi) -> Result<Napi> {
+    pub fn register_napi(&self, napi: &Napi) -> Result<Napi, crate::Error> {
         let mut raw = napi.to_raw()?;
         match self.napi_call(IORING_REGISTER_NAPI, &mut raw) {
             Err(e) if napi.tracking != NapiTracking::Dynamic => Err(self.napi_tracking_refusal(e)),
@@ -103,7 +103,7 @@ impl<K: Kernel> Ring<K> {
 
     /// Turns NAPI busy polling off and returns the settings it had
     /// (`IORING_UNREGISTER_NAPI`, Linux 6.9).
-    pub fn unregister_napi(&self) -> Result<Napi> {
+    pub fn unregister_napi(&self) -> Result<Napi, crate::Error> {
         let mut raw = io_uring_napi::default();
         self.napi_call(IORING_UNREGISTER_NAPI, &mut raw)?;
         Ok(Napi::from_raw(&raw))
@@ -113,7 +113,7 @@ impl<K: Kernel> Ring<K> {
     /// [`NapiTracking::Static`] mode (`IO_URING_NAPI_STATIC_ADD_ID`, 6.13).
     /// On a kernel without tracking modes: [`Error::Unsupported`], as for
     /// [`register_napi`](Self::register_napi).
-    pub fn napi_add_static_id(&self, id: u32) -> Result<()> {
+    pub fn napi_add_static_id(&self, id: u32) -> Result<(), crate::Error> {
         let mut raw = io_uring_napi { opcode: IO_URING_NAPI_STATIC_ADD_ID, op_param: id, ..Default::default() };
         self.napi_call(IORING_REGISTER_NAPI, &mut raw).map_err(|e| self.napi_tracking_refusal(e))
     }
@@ -122,7 +122,7 @@ impl<K: Kernel> Ring<K> {
     /// (`IO_URING_NAPI_STATIC_DEL_ID`, 6.13). On a kernel without tracking
     /// modes: [`Error::Unsupported`], as for
     /// [`register_napi`](Self::register_napi).
-    pub fn napi_del_static_id(&self, id: u32) -> Result<()> {
+    pub fn napi_del_static_id(&self, id: u32) -> Result<(), crate::Error> {
         let mut raw = io_uring_napi { opcode: IO_URING_NAPI_STATIC_DEL_ID, op_param: id, ..Default::default() };
         self.napi_call(IORING_REGISTER_NAPI, &mut raw).map_err(|e| self.napi_tracking_refusal(e))
     }
@@ -132,7 +132,7 @@ impl<K: Kernel> Ring<K> {
     /// with [`NapiTracking::Static`] needs: found by registering static
     /// tracking on a private ring, once per ring. A kernel without NAPI busy
     /// polling gives [`Error::UnsupportedRegister`].
-    pub fn napi_has_tracking_modes(&self) -> Result<bool> {
+    pub fn napi_has_tracking_modes(&self) -> Result<bool, crate::Error> {
         self.probed.get_or_probe(super::Behaviour::NapiTracking, || tracking_modes(&self.kernel))
     }
 
@@ -152,7 +152,7 @@ impl<K: Kernel> Ring<K> {
         e
     }
 
-    fn napi_call(&self, op: u32, raw: &mut io_uring_napi) -> Result<()> {
+    fn napi_call(&self, op: u32, raw: &mut io_uring_napi) -> Result<(), crate::Error> {
         // SAFETY: one io_uring_napi, read and written (the previous
         // settings) during the call.
         let r = unsafe { self.register_typed(op, (raw as *mut io_uring_napi).cast(), 1) };

@@ -8,11 +8,13 @@ mod bad_input_is_a_typed_error;
 #[path = "../caps/mod.rs"]
 mod caps;
 mod completions_posted_only_by_operations;
+mod deadlines_lose_no_buffer;
 mod descriptors_outlive_their_operations;
 mod hostile;
 mod hostile_wakers;
 mod join_handles;
 mod operations_named_by_typed_handles;
+mod permits_and_channels_survive_foreign_code;
 mod poll_readers_never_lend_their_buffers;
 mod registered_ring_index;
 mod resources_bound_to_their_ring;
