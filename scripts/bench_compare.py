@@ -72,6 +72,7 @@ def server_stacks():
     return [
         ("ring-core", "plain", [f"{BIN}/safe_stack", "{mode}", "--variant", "plain"]),
         ("ring-core", "nodefer", [f"{BIN}/safe_stack", "{mode}", "--variant", "nodefer"]),
+        ("ring-core", "multishot", [f"{BIN}/safe_stack", "{mode}", "--variant", "multishot"]),
         ("tokio-uring", "plain", [f"{PEERS}/peer-tokio-uring", "{mode}"]),
         ("monoio", "plain", [f"{PEERS}/peer-monoio", "{mode}"]),
         ("monoio", "best", [f"{PEERS}/peer-monoio", "{mode}", "--variant", "best"]),

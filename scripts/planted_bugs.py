@@ -394,6 +394,11 @@ PLANTS = [
      "        let i = self.cache[cache_slot(w.data())];",
      "        let i = NO_WAKER;\n        let _ = cache_slot(w.data());", True,
      [("allocations", ["cargo", "test", "-q", "-p", "ring-core", "--test", "allocations"], {})]),
+    ("a stream's item does not make its task's waker the most recent (allocations when tasks answering their streams collide in the waker cache)",
+     "ring-core/src/ownership/driver/collect.rs",
+     "                if let Some(old) = self.table.wakers.touch(waker) {",
+     "                if let Some(old) = None::<crate::ownership::driver::wakers::Retired>.filter(|_| waker == 0) {", True,
+     [("allocations", ["cargo", "test", "-q", "-p", "ring-core", "--test", "allocations"], {})]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -107,6 +107,81 @@ fn tasks_taking_turns_with_an_operation_kept_in_flight_allocate_nothing() {
     assert_eq!(counts, 0, "{ops} operations of tasks taking turns allocated {counts} times");
 }
 
+/// Tasks that each take an item from a stream of their own (a multishot
+/// poll on a socket, as a connection takes what its multishot receive
+/// brought) and then start an operation, taking turns. There are more
+/// tasks than the waker table's cache has slots, so tasks whose wakers fall
+/// in the same slot evict each other there: the item itself must make its
+/// task's waker the one the next operation finds (1 to 2 allocations per
+/// round without that).
+#[test]
+fn tasks_answering_their_streams_allocate_nothing() {
+    use std::io::{Read as _, Write as _};
+    const TASKS: usize = 320;
+    const WARM: u32 = 4;
+    const COUNTED: u32 = 8;
+    let rt = Runtime::new(1024).unwrap();
+    let d = rt.driver().clone();
+    let warm = Rc::new(Cell::new(0usize));
+    let window: Rc<Cell<Window>> = Rc::new(Cell::new(None));
+    let ops = Rc::new(Cell::new(0u64));
+    let handles: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (d, warm, window, ops) = (d.clone(), warm.clone(), window.clone(), ops.clone());
+            rt.spawn(async move {
+                let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+                mine.set_nonblocking(true).unwrap();
+                let mine = Rc::new(mine);
+                let mut stream = d.poll_multishot(&mine, libc::POLLIN as u32);
+                let mut byte = [0u8; 1];
+                let mut counted = 0u32;
+                let mut round = 0u32;
+                loop {
+                    peer.write_all(&[1]).unwrap();
+                    let events = stream.next().await.expect("the poll goes on").unwrap();
+                    assert_ne!(events & libc::POLLIN as u32, 0);
+                    assert_eq!((&*mine).read(&mut byte).unwrap(), 1);
+                    d.nop().await.unwrap();
+                    round += 1;
+                    if round == WARM {
+                        warm.set(warm.get() + 1);
+                        if warm.get() == TASKS {
+                            window.set(Some((allocations(), None)));
+                        }
+                    }
+                    if let Some((start, None)) = window.get() {
+                        if round > WARM {
+                            counted += 1;
+                            ops.set(ops.get() + 2);
+                            if counted == COUNTED {
+                                window.set(Some((start, Some(allocations()))));
+                            }
+                        }
+                    }
+                    if matches!(window.get(), Some((_, Some(_)))) {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    rt.block_on(async {
+        for h in handles {
+            h.await.unwrap();
+        }
+    })
+    .unwrap();
+    let Some((start, Some(end))) = window.get() else { panic!("the window never closed") };
+    assert!(ops.get() >= u64::from(COUNTED) * 2);
+    assert_eq!(
+        end - start,
+        0,
+        "{} operations of tasks answering their streams allocated {} times",
+        ops.get(),
+        end - start
+    );
+}
+
 /// The allocation count when the window opened, and when it closed.
 type Window = Option<(u64, Option<u64>)>;
 

@@ -263,6 +263,30 @@ impl Wakers {
         self.free_if_idle(previous)
     }
 
+    /// Makes waker `index` the most recent one, as [`release`](Self::release)
+    /// does for a collected operation, without removing a user: a stream
+    /// delivered an item to its task, which is the one likeliest to start
+    /// an operation next, in the same poll (a connection's task answers
+    /// what its multishot receive brought). Otherwise that operation finds
+    /// another task's waker as the most recent and depends on the cache,
+    /// where tasks whose data pointers collide evict each other, so each
+    /// such operation cloned its task's waker into a new `Rc`. The waker
+    /// this one replaces as the most recent, if nobody uses it, is
+    /// returned, to be dropped outside the driver's borrow.
+    #[inline]
+    #[must_use = "drop the waker outside the driver's borrow"]
+    pub(crate) fn touch(&mut self, index: u32) -> Option<Retired> {
+        if index == self.last {
+            return None;
+        }
+        // A free entry (no waker) is never made the most recent.
+        let e = self.entries.get(index as usize).filter(|e| e.waker.is_some())?;
+        let slot = cache_slot(e.data);
+        let previous = core::mem::replace(&mut self.last, index);
+        self.cache[slot] = index;
+        self.free_if_idle(previous)
+    }
+
     /// Frees waker entry `index` if it holds a waker nobody uses, and
     /// returns the waker (to be dropped outside the driver's borrow). The
     /// caller makes sure `index` is not the most recent one any more.
@@ -447,6 +471,44 @@ mod tests {
         assert!(t.release(stream).is_none());
         assert_eq!(t.register_same(&wa), Some(stream));
         assert_eq!(t.entries.iter().filter(|e| e.waker.is_some()).count(), 2);
+    }
+
+    #[test]
+    fn a_streams_item_makes_its_tasks_waker_the_one_found_first() {
+        let (wa, wb) =
+            (Waker::from(Arc::new(Count(AtomicUsize::new(0)))), Waker::from(Arc::new(Count(AtomicUsize::new(0)))));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        // Task a's stream is in flight; task b registered after it, and a's
+        // cache slot now names another entry (a collision).
+        let stream = register(&mut t, &wa, &mut retired);
+        let other = register(&mut t, &wb, &mut retired);
+        t.cache[cache_slot(wa.data())] = other;
+        assert_eq!(t.register_same(&wa), None, "without the item, a's next operation needs a clone");
+        // The stream hands a its item: a's next operation finds its waker.
+        assert!(t.touch(stream).is_none(), "b's waker is still used");
+        assert_eq!(t.register_same(&wa), Some(stream));
+        assert_eq!(t.entries[stream as usize].users, 2);
+        // Touching the most recent waker, or none, changes nothing.
+        assert!(t.touch(stream).is_none());
+        assert!(t.touch(NO_WAKER).is_none());
+        assert_eq!(t.last, stream);
+    }
+
+    #[test]
+    fn a_touch_hands_out_the_idle_waker_it_replaces() {
+        let (wa, wb) =
+            (Waker::from(Arc::new(Count(AtomicUsize::new(0)))), Waker::from(Arc::new(Count(AtomicUsize::new(0)))));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        let stream = register(&mut t, &wa, &mut retired);
+        // b's operation is collected: its waker is kept as the most recent
+        // with no user left.
+        let b = register(&mut t, &wb, &mut retired);
+        assert!(t.release(b).is_none());
+        let idle = t.touch(stream).expect("b's idle waker is handed out");
+        assert!(idle.will_wake(&wb));
+        assert!(t.entries[b as usize].waker.is_none(), "b's entry is free");
     }
 
     #[test]
