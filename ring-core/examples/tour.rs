@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo run --release -p ring-core --example tour`.
 
-use ring_core::probe::{ENTER_FLAGS, FEATURES, OPCODES, REGISTER_OPS};
+use ring_core::names::{ENTER_FLAGS, FEATURES, OPCODES, REGISTER_OPS};
 use ring_core::sys::*;
 use ring_core::{Builder, Probe, Runtime};
 use std::io::Write;
