@@ -41,6 +41,8 @@ BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
 NAMED = ("adversarial typed handles",
          ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "operations_named_by_typed_handles"], {})
+STRATEGY = ("adversarial strategy",
+            ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "submit_strategy_is_foreign_code"], {})
 CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
@@ -328,6 +330,25 @@ PLANTS = [
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
     ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
+    ("the submit strategy's panic is not contained (it leaves a driver call or a destructor)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        let strategy = &mut self.strategy;\n"
+     "        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.submit_now(unsubmitted))) {\n"
+     "            Ok(now) => now,\n"
+     "            Err(p) => self.strategy_panicked(p),\n"
+     "        }",
+     "        self.strategy.submit_now(unsubmitted)", True, [STRATEGY]),
+    ("teardown asks the submit strategy (foreign code in a destructor's path)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "if self.closed || self.strategy_failed {", "if self.strategy_failed {", True, [STRATEGY]),
+    ("a driver call from inside the driver says 'shut down' instead of Reentrant",
+     "ring-core/src/ownership/driver/shared.rs",
+     ".map_err(|_| Error::Reentrant)?;", ".map_err(|_| Error::NotConfigured(\"the driver is shut down\"))?;", True,
+     [STRATEGY]),
+    ("the state's drop trusts `closed` (teardown began) instead of the entries' phases",
+     "ring-core/src/ownership/driver/teardown.rs",
+     "        self.ring.is_none()\n    }\n\n    /// Whether the kernel may still use the table's memory, read from the\n    /// entries themselves: one still in the kernel (in flight or orphaned)\n    /// means it may, whatever else happened on the way here.\n    pub(super) fn kernel_may_use_table(&mut self) -> bool {\n        self.leaked || self.table.slots.iter_mut().any(|(_, s)| matches!(s.phase, Phase::InFlight | Phase::Orphaned))",
+     "        self.closed\n    }\n\n    /// Whether the kernel may still use the table's memory, read from the\n    /// entries themselves: one still in the kernel (in flight or orphaned)\n    /// means it may, whatever else happened on the way here.\n    pub(super) fn kernel_may_use_table(&mut self) -> bool {\n        self.leaked", True, [CORE_UNIT]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

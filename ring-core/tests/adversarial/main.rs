@@ -17,3 +17,4 @@ mod poll_readers_never_lend_their_buffers;
 mod registered_ring_index;
 mod resources_bound_to_their_ring;
 mod sizes_checked_before_allocation;
+mod submit_strategy_is_foreign_code;

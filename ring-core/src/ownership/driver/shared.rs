@@ -66,6 +66,17 @@ impl<K: Kernel> Shared<K> {
         inner.ring.as_mut().map(f)
     }
 
+    /// Runs `f` with the ring, or says why it cannot: [`Error::Reentrant`]
+    /// if the driver's state is borrowed (the caller is foreign code the
+    /// driver is running: a strategy, a waker, a destructor), or
+    /// [`Error::NotConfigured`] if the driver is shut down. For the safe
+    /// calls that register or unregister a resource, whose error must say
+    /// which of the two it was.
+    pub(crate) fn ring_call<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Result<R, Error> {
+        let mut inner = self.inner.try_borrow_mut().map_err(|_| Error::Reentrant)?;
+        inner.ring.as_mut().map(f).ok_or(Error::NotConfigured("the driver is shut down"))
+    }
+
     /// Work deferred while `inner` was borrowed.
     #[inline]
     pub(super) fn run_deferred(&self) {
@@ -87,7 +98,7 @@ impl<K: Kernel> Shared<K> {
                 Deferred::Teardown => teardown = true,
             }
         }
-        if teardown && !inner.closed {
+        if teardown && !inner.torn_down() {
             let report = inner.teardown(self.deadline.get());
             self.last_teardown.set(Some(report));
         }
