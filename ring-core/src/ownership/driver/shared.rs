@@ -112,7 +112,7 @@ impl<K: Kernel> Shared<K> {
     pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
         // A constant `None` for operations that name no ring-bound
         // resource; one comparison of ring ids for those that do.
-        if let Some(errno) = op.refuse(self.ring) {
+        if let Some(errno) = op.refuse(self.ring).or_else(|| self.refuse_slots(op.bare_file_slots())) {
             return self.refuse_start(op, ticket, errno);
         }
         // If the operation's own code panics, the value it was built from is
@@ -124,6 +124,18 @@ impl<K: Kernel> Shared<K> {
         };
         core::mem::forget(unwinding);
         r
+    }
+
+    /// `EBUSY` if `slots` (an operation's [`Operation::bare_file_slots`])
+    /// meet the allocation range of the `FixedFiles` table registered with
+    /// this driver's ring: the check is made against the driver the
+    /// operation starts on, whichever driver built it.
+    #[inline]
+    pub(crate) fn refuse_slots(&self, slots: Option<(u32, u32)>) -> Option<i32> {
+        let (first, count) = slots?;
+        let (start, end) = self.reserved_files.get()?;
+        let last = u64::from(first) + u64::from(count);
+        (count > 0 && u64::from(first) < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)
     }
 
     /// An operation that refused this driver's ring: it never reaches the
