@@ -369,6 +369,9 @@ PLANTS = [
      "p @ Outcome::Pending(_) if own_thread => {", "p @ Outcome::Pending(_) if false => {", True,
      [("adversarial join handles",
        ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "join_handles"], {})]),
+    ("SQ_REWIND reaches setup (the crate's queue would have the kernel reissue stale entries)", "ring-core/src/raw/setup.rs",
+     "        if has(IORING_SETUP_SQ_REWIND) {\n            // The kernel ignores",
+     "        if false {\n            // The kernel ignores", True, [BAD_INPUT]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",
