@@ -45,6 +45,8 @@ STRATEGY = ("adversarial strategy",
             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "submit_strategy_is_foreign_code"], {})
 STATE = ("adversarial driver state",
          ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "checked_on_the_driver_they_start_on"], {})
+COUNTS = ("adversarial foreign counts",
+          ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "foreign_counts_are_checked"], {})
 CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
@@ -372,6 +374,12 @@ PLANTS = [
     ("SQ_REWIND reaches setup (the crate's queue would have the kernel reissue stale entries)", "ring-core/src/raw/setup.rs",
      "        if has(IORING_SETUP_SQ_REWIND) {\n            // The kernel ignores",
      "        if false {\n            // The kernel ignores", True, [BAD_INPUT]),
+    ("copy trusts a writer's count past the chunk it was given", "ring-core/src/objects/io/copy.rs",
+     "Ok(n) => match super::traits::checked_count(n, chunk.len(), \"writer\") {",
+     "Ok(n) => match Ok::<usize, io::Error>(n) {", True, [COUNTS]),
+    ("BufReader passes on a reader's count past the buffer", "ring-core/src/objects/io/buf_reader.rs",
+     "self.inner.poll_read(cx, buf).map(|r| r.and_then(|n| super::traits::checked_count(n, len, \"reader\")))",
+     "self.inner.poll_read(cx, buf)", True, [COUNTS]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

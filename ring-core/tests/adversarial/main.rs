@@ -9,6 +9,7 @@ mod bad_input_is_a_typed_error;
 mod caps;
 mod completions_posted_only_by_operations;
 mod descriptors_outlive_their_operations;
+mod foreign_counts_are_checked;
 mod hostile;
 mod hostile_wakers;
 mod join_handles;

@@ -86,10 +86,7 @@ impl StateChecks {
 
 /// [`StateChecks`] of a member's value.
 pub(super) fn state_checks<T: Operation>(value: &dyn Any) -> StateChecks {
-    value
-        .downcast_ref::<T>()
-        .map(|v| StateChecks { names: v.names(), slots: v.bare_file_slots() })
-        .unwrap_or_default()
+    value.downcast_ref::<T>().map(|v| StateChecks { names: v.names(), slots: v.bare_file_slots() }).unwrap_or_default()
 }
 
 /// # Safety
