@@ -46,6 +46,14 @@ pub(crate) struct Inner<K: Kernel> {
     /// The strategy never submits before the driver parks, so it need not
     /// be asked after every SQE.
     pub(super) submit_at_park_only: bool,
+    /// The strategy's own answer to `submits_only_at_park`, asked once when
+    /// the driver was built (`submit_at_park_only` also depends on
+    /// external loops).
+    pub(super) strategy_parks_only: bool,
+    /// External loops driving this driver
+    /// ([`crate::runtime::compat::ExternalLoop`]); while there is one,
+    /// every SQE is submitted as it is written.
+    pub(super) external: u32,
     /// Wakers to call once the borrow of `Inner` is released (besides the
     /// due ones in `table.wakers`): waiters for a credit.
     pub(super) to_wake: Vec<Waker>,

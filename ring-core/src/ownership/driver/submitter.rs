@@ -186,7 +186,7 @@ impl<K: Kernel> Inner<K> {
     pub(super) fn maybe_submit(&mut self) {
         let Some(ring) = self.ring.as_ref() else { return };
         let unsubmitted = ring.sq.len();
-        if self.ask_strategy(unsubmitted) {
+        if self.external > 0 || self.ask_strategy(unsubmitted) {
             let Some(ring) = self.ring.as_mut() else { return };
             self.table.stats.enters += 1;
             if let Err(e) = ring.submit() {
