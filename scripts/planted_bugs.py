@@ -432,6 +432,12 @@ PLANTS = [
     ("a blocking job's panic is not caught on its thread", "ring-core/src/runtime/task/blocking.rs",
      "    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {\n        Ok(v) => sender.send(v),\n        Err(p) => sender.panicked(p),\n    }",
      "    sender.send(f())", True, [ADVERSARIAL]),
+    ("the timed wrapper drops its operation's file-slot check", "ring-core/src/ownership/deadline.rs",
+     "    fn bare_file_slots(&self) -> Option<(u32, u32)> {\n        self.0.bare_file_slots()\n    }",
+     "    fn bare_file_slots(&self) -> Option<(u32, u32)> {\n        None\n    }", True, [STATE]),
+    ("the timed wrapper drops its operation's poll target check", "ring-core/src/ownership/deadline.rs",
+     "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        self.0.names()\n    }",
+     "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        None\n    }", True, [STATE]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

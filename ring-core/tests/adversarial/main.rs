@@ -8,6 +8,7 @@ mod bad_input_is_a_typed_error;
 mod caller_flags_are_checked;
 #[path = "../caps/mod.rs"]
 mod caps;
+mod checked_on_the_driver_they_start_on;
 mod completions_posted_only_by_operations;
 mod control_messages_hold_their_descriptors;
 mod deadlines_lose_no_buffer;
