@@ -170,3 +170,48 @@ fn a_strategy_calling_back_into_the_driver_gets_reentrant() {
     let fixed = FixedBuffers::new(&d, 1, 4096);
     assert!(fixed.is_ok(), "the same call works from outside: {:?}", fixed.err());
 }
+
+/// The strategy's own destructor is foreign code too: dropping the driver
+/// while the thread unwinds (a task panicked with its driver) runs it
+/// caught, so a panic there never aborts; dropped outside an unwind, its
+/// panic comes out once, after the read in flight was reaped, and the
+/// kernel wrote into nothing that was freed.
+#[test]
+fn a_strategy_whose_drop_panics_never_aborts_teardown() {
+    struct PanicsOnDrop;
+    impl SubmitStrategy for PanicsOnDrop {
+        fn submit_now(&mut self, _: u32) -> bool {
+            true
+        }
+    }
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("hostile strategy drop");
+        }
+    }
+    // Dropped while unwinding: a panic out of the destructor would abort.
+    let d = Driver::with_ring(Ring::new(8).unwrap(), PanicsOnDrop);
+    let (rx, _tx) = UnixStream::pair().unwrap();
+    let rx = Rc::new(rx);
+    let mut op = d.read(&rx, Vec::with_capacity(N));
+    assert!(poll(&mut op, Waker::noop()).is_pending());
+    d.poll().unwrap();
+    drop(op);
+    assert!(panics(move || {
+        let _d = d;
+        panic!("the task panics holding its driver");
+    }));
+    assert_eq!(Rc::strong_count(&rx), 1, "teardown reaped the read and let go of its descriptor");
+
+    // Dropped outside an unwind: the panic comes out, after teardown.
+    let d = Driver::with_ring(Ring::new(8).unwrap(), PanicsOnDrop);
+    let (rx, tx) = UnixStream::pair().unwrap();
+    let rx = Rc::new(rx);
+    let mut op = d.read(&rx, Vec::with_capacity(N));
+    assert!(poll(&mut op, Waker::noop()).is_pending());
+    d.poll().unwrap();
+    drop(op);
+    assert!(panics(move || drop(d)), "the strategy's drop panic was lost");
+    assert_eq!(Rc::strong_count(&rx), 1, "teardown reaped the read and let go of its descriptor");
+    assert_eq!(canaries_hit(&rx, tx), 0, "the kernel wrote into memory the driver's table freed");
+}
