@@ -149,16 +149,21 @@ fn a_panicking_destructor_of_an_aborted_task_reaches_its_handle_body() {
 
 #[test]
 fn detach_lets_the_task_run_on() {
+    // The detached task reports on a channel after it was suspended once; a
+    // detach that cancelled it would drop the sender unsent. Waiting on the
+    // channel, not on a timer, keeps the test independent of speed.
     let rt = Runtime::new(8).unwrap();
     let ran = Rc::new(Cell::new(false));
     let r = ran.clone();
     rt.block_on(async move {
+        let (tx, rx) = ring_core::channel::oneshot::channel::<()>();
         task::spawn(async move {
             task::yield_now().await;
             r.set(true);
+            let _ = tx.send(());
         })
         .detach();
-        ring_core::time::sleep(Duration::from_millis(1)).await;
+        rx.await.expect("the detached task was dropped before it finished");
     })
     .unwrap();
     assert!(ran.get());
@@ -295,7 +300,15 @@ fn join_set_detach_all_lets_the_tasks_run() {
         set.detach_all();
         assert!(set.is_empty());
         drop(set);
-        ring_core::time::sleep(Duration::from_millis(1)).await;
+        // Yield until the tasks have finished rather than sleep a guessed
+        // time: tasks the drop had aborted would never count, and the bound
+        // turns that into a failure.
+        for _ in 0..1000 {
+            if n2.get() == 3 {
+                break;
+            }
+            task::yield_now().await;
+        }
     })
     .unwrap();
     assert_eq!(n.get(), 3);
