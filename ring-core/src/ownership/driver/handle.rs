@@ -84,10 +84,11 @@ impl<K: Kernel> Clone for Driver<K> {
 }
 
 impl Driver<Linux> {
-    /// A driver on a new ring of `entries` entries with default settings
+    /// A driver on a new ring of `entries` entries, set up for one thread
+    /// where the kernel has it (see [`Runtime::new`](crate::Runtime::new)),
     /// and the [`Batch`] strategy.
     pub fn new(entries: u32) -> io::Result<Self> {
-        Ok(Driver::with_ring(crate::raw::setup::Builder::new(entries).build()?, Batch::default()))
+        Ok(Driver::with_ring(crate::raw::setup::Builder::build_one_thread(entries)?, Batch::default()))
     }
 }
 
