@@ -71,7 +71,8 @@ pub struct Chain<K: Kernel> {
     has_128: bool,
 }
 
-/// Linked chains.
+/// # Linked chains
+///
 impl<K: Kernel> Driver<K> {
     /// Starts building a linked chain: its members run one after another,
     /// and if one fails (a negative result, or a short read or write) the

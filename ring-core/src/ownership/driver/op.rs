@@ -524,6 +524,39 @@ impl<T: Multishot, K: Kernel> Future for Next<'_, T, K> {
     }
 }
 
+/// # Any operation
+///
+/// An [`Operation`] value (see [`crate::ops`], whose values have public
+/// constructors) as a future, and the `unsafe` escape hatch for an entry
+/// the crate has no operation for.
+///
+/// ```
+/// use ring_core::ops::Recv;
+/// use std::io::Write;
+/// use std::os::unix::net::UnixStream;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, b) = UnixStream::pair()?;
+/// (&a).write_all(b"hi")?;
+/// let b = Rc::new(b);
+/// let (n, buf) = rt.block_on(d.op(Recv::new(&b, Vec::with_capacity(8), 0)))?;
+/// assert_eq!(&buf[..n?], b"hi");
+///
+/// // A raw entry with the value that keeps its memory alive: a NOP here.
+/// // SAFETY: the entry touches no memory.
+/// let raw = unsafe {
+///     d.submit_raw((), |_| {
+///         let mut sqe = ring_core::sys::io_uring_sqe::default();
+///         sqe.opcode = ring_core::sys::IORING_OP_NOP;
+///         sqe
+///     })
+/// };
+/// let (cqe, ()) = rt.block_on(raw)?;
+/// assert_eq!(cqe.result(), Ok(0));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// Starts `op` as a future. The operation is submitted on first poll.
     pub fn op<T: Operation>(&self, op: T) -> Op<T, K> {

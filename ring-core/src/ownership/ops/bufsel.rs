@@ -370,7 +370,8 @@ impl RecvMsgBuf {
     }
 }
 
-/// Reads and receives into provided buffers ([`crate::pool`]).
+/// # Reads and receives into provided buffers ([`crate::pool`])
+///
 impl<K: Kernel> Driver<K> {
     /// Reads once from `fd` at `offset` into a buffer the kernel picks
     /// from `pool` (`IORING_OP_READ` with `IOSQE_BUFFER_SELECT`, 5.7 for

@@ -375,7 +375,8 @@ unsafe impl Operation for ConnectDirect {
     }
 }
 
-/// Direct descriptors ([`crate::fixed_files`]).
+/// # Direct descriptors ([`crate::fixed_files`])
+///
 impl<K: Kernel> Driver<K> {
     /// Opens `path` (relative to `dir`: [`At::CWD`], or an open directory
     /// the operation keeps open until it has ended)

@@ -220,7 +220,8 @@ fn off(o: Option<u64>) -> i64 {
     o.map_or(-1, |o| o as i64)
 }
 
-/// Syncing, allocating, advising, truncating, splicing.
+/// # Syncing, allocating, advising, truncating, splicing
+///
 impl<K: Kernel> Driver<K> {
     /// `fsync(2)` (`IORING_OP_FSYNC`, 5.1).
     ///

@@ -255,7 +255,8 @@ unsafe impl Operation for WritevFixed {
     }
 }
 
-/// I/O on registered buffers ([`crate::fixed`]).
+/// # I/O on registered buffers ([`crate::fixed`])
+///
 impl<K: Kernel> Driver<K> {
     /// Reads into the leased registered buffer `buf` (up to its capacity)
     /// from `fd` at `offset` (`IORING_OP_READ_FIXED`, 5.1). The lease

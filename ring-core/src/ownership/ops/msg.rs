@@ -463,7 +463,8 @@ unsafe impl<B: IoBuf> Operation for SendMsgZc<B> {
     }
 }
 
-/// Messages (`sendmsg`, `recvmsg`).
+/// # Messages (`sendmsg`, `recvmsg`)
+///
 impl<K: Kernel> Driver<K> {
     /// `sendmsg(2)` (`IORING_OP_SENDMSG`, 5.3) of an owned message.
     /// `flags` outside [`flags::SEND`], or control data naming a

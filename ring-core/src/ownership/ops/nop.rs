@@ -54,7 +54,8 @@ unsafe impl Operation for Nop128 {
     }
 }
 
-/// No-ops.
+/// # No-ops
+///
 impl<K: Kernel> Driver<K> {
     /// `IORING_OP_NOP`: completes with 0.
     ///

@@ -96,7 +96,8 @@ unsafe impl Operation for GetXattr {
     }
 }
 
-/// Extended attributes.
+/// # Extended attributes
+///
 impl<K: Kernel> Driver<K> {
     /// `fsetxattr(2)` (`IORING_OP_FSETXATTR`, 5.19); `flags` are
     /// `XATTR_CREATE`/`XATTR_REPLACE`.
