@@ -42,7 +42,7 @@ use super::msg::MsgParts;
 use super::net::SockAddr;
 use super::{
     Accept, Bind, Connect, EpollCtl, EpollWait, Fadvise, Fallocate, Fsync, Ftruncate, Listen, Msg, OpenAt, OpenAt2,
-    PollAdd, Recv, RecvMsg, Send, SendMsg, Shutdown, Splice, SyncFileRange, EP_MAX_EVENTS,
+    PollAdd, PollMulti, Recv, RecvMsg, Send, SendMsg, Shutdown, Splice, SyncFileRange, EP_MAX_EVENTS,
 };
 use crate::error::Error;
 use crate::ownership::buf::{IoBuf, IoBufMut};
@@ -236,5 +236,15 @@ impl EpollWait {
         }
         let events = Error::try_vec("epoll event buffer", max_events.max(1))?;
         Ok(EpollWait { epfd: epfd.shared_fd(), events })
+    }
+}
+
+impl PollMulti {
+    /// A multishot poll of `fd` for `events` (see
+    /// [`Driver::poll_multishot`](crate::Driver::poll_multishot)), for
+    /// [`Driver::multishot_keep`](crate::Driver::multishot_keep) (a
+    /// multishot operation is not a chain member).
+    pub fn new(fd: &impl AsSharedFd, events: u32) -> Self {
+        PollMulti { fd: fd.shared_fd(), events }
     }
 }

@@ -238,7 +238,7 @@ impl<K: Kernel> Driver<K> {
     /// A stream of readiness events on `fd` (`IORING_OP_POLL_ADD` with
     /// `IORING_POLL_ADD_MULTI`, 5.13), each the `revents` mask.
     pub fn poll_multishot(&self, fd: &impl AsSharedFd, events: u32) -> MultiOp<PollMulti, K> {
-        MultiOp::new(self, PollMulti { fd: fd.shared_fd(), events })
+        MultiOp::new(self, PollMulti::new(fd, events))
     }
 
     /// A single-shot poll (`IORING_OP_POLL_ADD`, 5.1): resolves to the
