@@ -367,6 +367,41 @@ unsafe impl Operation for SocketCmdOp {
 
 /// # Device and socket commands (`uring_cmd`)
 ///
+/// ```
+/// use ring_core::ops::SocketCmd;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let s = Rc::new(std::net::TcpListener::bind("127.0.0.1:0")?);
+/// rt.block_on(async {
+///     // Socket commands since 6.7.
+///     if d.require(ring_core::sys::IORING_OP_URING_CMD).is_err() {
+///         return Ok(());
+///     }
+///     let set = SocketCmd::SetOpt {
+///         level: libc::SOL_SOCKET,
+///         name: libc::SO_KEEPALIVE,
+///         value: 1i32.to_ne_bytes().to_vec(),
+///     };
+///     let (r, _) = d.socket_cmd(&s, set)?.await;
+///     if let Err(e) = r {
+///         println!("skipping: socket commands refused: {e}");
+///         return Ok(());
+///     }
+///     let get = SocketCmd::GetOpt { level: libc::SOL_SOCKET, name: libc::SO_KEEPALIVE, value: Vec::with_capacity(4) };
+///     let (n, cmd) = d.socket_cmd(&s, get)?.await;
+///     assert_eq!(n?, 4);
+///     let SocketCmd::GetOpt { value, .. } = cmd else { unreachable!() };
+///     assert_eq!(value, 1i32.to_ne_bytes());
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// [`socket_cmd_unchecked`](Self::socket_cmd_unchecked),
+/// [`uring_cmd`](Self::uring_cmd) and [`uring_cmd128`](Self::uring_cmd128)
+/// are `unsafe`: the command's meaning is the file's.
 impl<K: Kernel> Driver<K> {
     /// A raw `IORING_OP_URING_CMD` (5.19) on `fd`: the 16 inline command
     /// bytes `cmd`, and `payload` (its capacity) in `addr`/`optlen`. For
