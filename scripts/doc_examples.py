@@ -10,9 +10,11 @@ implementations (documented by their trait) are not items a user calls.
 
 An item has an example when its own doc comment holds a Rust code block
 (text, ignore and compile_fail blocks are not examples), or when a shared
-example calls it: a Rust code block in the doc comment of its impl block,
-its type or its module that names it (`.name(`, `::name(`, `name(` for a
-free function, the type's name for a type).
+example calls it: a Rust code block in the doc comment of its type, of any
+of its type's impl blocks, of its module, or of another type of its module
+(or that type's impl blocks) whose example names its type, that names it
+(`.name(`, `::name(`, `name(` for a free function, the type's name for a
+type).
 
 The items where an example makes no sense are listed with the reason in
 scripts/doc_examples_allow.txt (one path a line, `#` and the reason after
@@ -112,11 +114,33 @@ def collect(d):
             return
         seen_mods.add(mod["id"])
         mblocks = code_blocks(mod.get("docs"))
+        # The examples of the module's own items (types and their impl
+        # blocks) are shared with the other items of the module that they
+        # name: a `FixedBuffers` example that names `FixedBuf` shows it.
+        sibling = []
         for cid in mod["inner"]["module"]["items"]:
             it = get(cid)
             if it is None or it["crate_id"] != 0:
                 continue
-            visit(it, mpath, mblocks)
+            if kind(it) == "use" and it["inner"]["use"].get("id") is not None and not it["inner"]["use"]["is_glob"]:
+                it = get(it["inner"]["use"]["id"]) or it
+            sibling += item_blocks(it)
+        for cid in mod["inner"]["module"]["items"]:
+            it = get(cid)
+            if it is None or it["crate_id"] != 0:
+                continue
+            visit(it, mpath, mblocks + sibling)
+
+    def item_blocks(it):
+        k = kind(it)
+        if k not in ("struct", "enum", "union", "trait", "type_alias"):
+            return []
+        out = code_blocks(it.get("docs"))
+        for iid in it["inner"][k].get("impls", []) if k != "trait" and k != "type_alias" else []:
+            imp = get(iid)
+            if imp is not None and imp["crate_id"] == 0 and imp["inner"]["impl"]["trait"] is None:
+                out += code_blocks(imp.get("docs"))
+        return out
 
     def visit(it, mpath, mblocks):
         k = kind(it)
@@ -150,6 +174,7 @@ def collect(d):
                     if f and kind(f) == "function":
                         add_fn(f, tpath, shared)
             else:
+                shared = shared + item_blocks(it)
                 for iid in it["inner"][k].get("impls", []):
                     imp = get(iid)
                     if imp is None or imp["crate_id"] != 0:

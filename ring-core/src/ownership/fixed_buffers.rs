@@ -110,14 +110,14 @@ impl Drop for FixedInner {
 /// replaced while a lease is out.
 ///
 /// ```
-/// use ring_core::fixed::{FixedBuffers, FixedError};
+/// use ring_core::fixed::{FixedBuf, FixedBuffers, FixedError};
 ///
 /// let d = ring_core::Driver::new(8)?;
 /// let table = FixedBuffers::new(&d, 2, 4096)?;
 /// assert_eq!((table.len(), table.is_empty()), (2, false));
 /// assert_eq!(table.ring_id(), Some(d.ring_id()));
 ///
-/// let mut buf = table.lease(0)?;
+/// let mut buf: FixedBuf = table.lease(0)?;
 /// assert_eq!((buf.index(), buf.capacity(), buf.ring_id()), (0, 4096, Some(d.ring_id())));
 /// buf[..5].copy_from_slice(b"hello");
 /// buf.set_len(5); // a write sends these 5 bytes

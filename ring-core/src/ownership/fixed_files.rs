@@ -144,7 +144,7 @@ impl Drop for FilesInner {
 /// table: creating a second one on the same driver fails with `EBUSY`.
 ///
 /// ```
-/// use ring_core::fixed_files::FixedFiles;
+/// use ring_core::fixed_files::{FixedFd, FixedFiles};
 ///
 /// let rt = ring_core::Runtime::new(8)?;
 /// let d = rt.driver().clone();
@@ -154,7 +154,7 @@ impl Drop for FilesInner {
 ///     return Ok(());
 /// };
 /// assert_eq!((files.size(), files.alloc_range(), files.ring_id()), (16, 0..8, d.ring_id()));
-/// let fd = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0))??;
+/// let fd: FixedFd = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0))??;
 /// assert!(files.alloc_range().contains(&fd.slot()));
 /// assert_eq!((files.occupied(), fd.ring_id()), (1, d.ring_id()));
 /// let _target = fd.target(); // for the raw builders (`Target::Fixed`)

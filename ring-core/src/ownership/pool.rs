@@ -75,7 +75,7 @@ type Release = Box<dyn FnOnce(BufRing)>;
 /// clone (a reference-counted handle). See the [module docs](self).
 ///
 /// ```
-/// use ring_core::pool::BufferPool;
+/// use ring_core::pool::{BufferPool, PoolBuf};
 /// use ring_core::register::BufRingConfig;
 /// use std::io::Write;
 /// use std::rc::Rc;
@@ -91,7 +91,7 @@ type Release = Box<dyn FnOnce(BufRing)>;
 /// let (a, b) = std::os::unix::net::UnixStream::pair()?;
 /// (&a).write_all(b"pooled")?;
 /// let b = Rc::new(b);
-/// let buf = rt.block_on(d.recv_pool(&b, &pool, 0))??;
+/// let buf: PoolBuf = rt.block_on(d.recv_pool(&b, &pool, 0))??;
 /// assert_eq!(&buf[..], b"pooled");
 /// assert_eq!(buf.to_vec(), b"pooled");
 /// let (_bid, _offset) = (buf.bid(), buf.offset());

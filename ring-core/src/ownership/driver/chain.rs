@@ -64,7 +64,9 @@ static CHAIN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::n
 /// A chain being put together; see [`Driver::chain`].
 ///
 /// ```
+/// use ring_core::driver::{Chain, ChainRefused, Link, StartChain, Started};
 /// use ring_core::ops::{Fsync, Write};
+/// use ring_core::Linux;
 /// use std::rc::Rc;
 ///
 /// let rt = ring_core::Runtime::new(4)?;
@@ -73,12 +75,13 @@ static CHAIN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::n
 /// let file = Rc::new(std::fs::File::create(&path)?);
 /// rt.block_on(async {
 ///     // A write, then an fsync that runs only if the write succeeded.
-///     let mut chain = d.chain();
+///     let mut chain: Chain<Linux> = d.chain();
 ///     assert!(chain.is_empty());
-///     let write = chain.push(Write::new(&file, b"data".to_vec(), 0));
+///     let write: Link<Write<Vec<u8>>> = chain.push(Write::new(&file, b"data".to_vec(), 0));
 ///     let sync = chain.push(Fsync::new(&file));
 ///     assert_eq!(chain.len(), 2);
-///     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+///     let start: StartChain<Linux> = chain.start();
+///     let mut started: Started<Linux> = start.await.map_err(ring_core::Error::from)?;
 ///     let (n, _buf) = started.take(write).expect("its own link").await;
 ///     assert_eq!(n?, 4);
 ///     started.take(sync).expect("its own link").await?;
@@ -87,7 +90,7 @@ static CHAIN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::n
 ///     // it comes back whole, each value taken back by its link.
 ///     let mut chain = d.chain().hard();
 ///     let links: Vec<_> = (0..5).map(|_| chain.push(Fsync::new(&file))).collect();
-///     let mut refused = chain.start().await.err().expect("too long");
+///     let mut refused: ChainRefused<Linux> = chain.start().await.err().expect("too long");
 ///     println!("refused: {}", refused.error());
 ///     let _value: Fsync = refused.take(links[0]).expect("given back");
 ///     let mut chain = refused.into_chain();
