@@ -83,6 +83,13 @@ impl<K: Kernel> Clone for Driver<K> {
     }
 }
 
+/// # A driver on a new ring
+///
+/// ```
+/// let d = ring_core::Driver::new(32)?;
+/// assert_eq!(d.in_flight(), 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl Driver<Linux> {
     /// A driver on a new ring of `entries` entries with default settings
     /// and the [`Batch`] strategy.
