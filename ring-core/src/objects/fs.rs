@@ -55,6 +55,8 @@ pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
 ///     r?;
 ///     let (n, _) = f.writev_at(vec![b"!".to_vec(), b"?".to_vec()], 11).await;
 ///     assert_eq!(n?, 2);
+///     let (n, _) = f.write_at(b"H".to_vec(), 0).await;
+///     assert_eq!(n?, 1);
 ///     f.sync_data().await?;
 ///     f.set_len(12).await?;
 ///     f.sync_all().await?;
@@ -63,13 +65,13 @@ pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
 ///
 ///     let f = File::open(&d, &path).await?;
 ///     let (n, buf) = f.read_at(Vec::with_capacity(64), 0).await;
-///     assert_eq!(&buf[..n?], b"hello, ring!");
+///     assert_eq!(&buf[..n?], b"Hello, ring!");
 ///     let (r, buf) = f.read_exact_at(vec![0u8; 4], 7).await;
 ///     r?;
 ///     assert_eq!(buf, b"ring");
 ///     let (n, bufs) = f.readv_at(vec![Vec::with_capacity(5), Vec::with_capacity(7)], 0).await;
 ///     assert_eq!(n?, 12);
-///     assert_eq!(bufs[0], b"hello");
+///     assert_eq!(bufs[0], b"Hello");
 ///
 ///     // Descriptors from elsewhere, and open flags of one's own.
 ///     let _std = File::from_std(&d, std::fs::File::open(&path)?);
