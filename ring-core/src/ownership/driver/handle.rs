@@ -373,6 +373,8 @@ impl<K: Kernel> Driver<K> {
 /// # Probing the kernel
 ///
 /// Refuse early, with a typed error, what the running kernel lacks.
+/// [`with_ring_mut`](Self::with_ring_mut) (`unsafe`) reaches the raw ring
+/// under the driver for what no method covers.
 ///
 /// ```
 /// let d = ring_core::Driver::new(8)?;
@@ -382,6 +384,9 @@ impl<K: Kernel> Driver<K> {
 /// if let Err(e) = d.require(ring_core::sys::IORING_OP_EPOLL_WAIT) {
 ///     println!("no epoll_wait here (6.15): {e}");
 /// }
+/// // SAFETY: only reads the ring's parameters; no entry is written.
+/// let sq_entries = unsafe { d.with_ring_mut(|ring| ring.params().sq_entries) };
+/// assert_eq!(sq_entries, Some(8));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 impl<K: Kernel> Driver<K> {
