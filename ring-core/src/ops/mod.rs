@@ -20,6 +20,7 @@ mod fixed_vec;
 pub mod flags;
 mod fs;
 mod fs2;
+mod mem;
 mod misc;
 mod misc2;
 mod net;
@@ -36,6 +37,7 @@ pub use fs2::{
     Advice, Fadvise, FilesUpdate, FixedFdInstall, Ftruncate, GetXattr, LinkAt, Madvise, MkdirAt, Pipe, RenameAt,
     SetXattr, Splice, SymlinkAt, SyncFileRange, UnlinkAt, XattrTarget, XATTR_SIZE_MAX,
 };
+pub use mem::{ReadMem, WriteMem};
 pub use misc::{LinkTimeout, Nop, PollMulti, SendZc, TimeoutOp, TimeoutStream};
 pub use misc2::{
     BufferGroup, ChildStatus, Futex, FutexOp, FutexWaitV, KeepAlive, MsgRing, Nop128, ProvideBuffers, RemoveBuffers,
