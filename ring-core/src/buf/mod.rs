@@ -21,14 +21,21 @@
 //! [`Driver::write_mem_at`](crate::Driver::write_mem_at), as crosvm's
 //! `BackingMemory` and `MemRegion`. [`MmapMemory`] is a mapping this
 //! crate makes and owns.
+//!
+//! [`BufResultExt::into_buf_result`] turns any operation's
+//! `(io::Result<T>, B)` into a [`BufResult`], whose error ([`BufError`])
+//! carries the buffer, so `?` propagates both (tokio-linux-aio's
+//! `AioError`).
 
 mod aligned;
 mod backing;
+mod result;
 mod shared;
 mod slice;
 
 pub use aligned::AlignedBuf;
 pub use backing::{BackingMemory, MemRegion, MemRegions, MemSlice, MmapMemory};
+pub use result::{BufError, BufResult, BufResultExt};
 pub use shared::{Region, SharedRegion};
 pub use slice::Slice;
 

@@ -25,6 +25,7 @@ mod misc;
 mod misc2;
 mod net;
 mod rw;
+mod write_sync;
 
 pub use bufsel::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
 pub use direct::{
@@ -49,6 +50,7 @@ pub use net::{
     PLAIN_SOCKOPTS,
 };
 pub use rw::{Read, ReadV, Write, WriteV};
+pub use write_sync::{SyncLevel, SyncMethod, WriteSync};
 
 use crate::cqueue::Cqe;
 use std::io;
