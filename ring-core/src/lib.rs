@@ -77,6 +77,7 @@ pub mod channel;
 pub mod compat;
 pub mod cqueue;
 pub mod driver;
+pub mod dyn_driver;
 pub mod error;
 pub mod executor;
 pub mod fixed;
