@@ -92,6 +92,7 @@ pub(crate) mod memory;
 pub mod net;
 pub use memory::NoMmapMemory;
 pub mod op;
+pub mod per_core;
 pub mod opcode;
 pub mod ops;
 pub mod order;
