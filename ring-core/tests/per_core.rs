@@ -138,7 +138,8 @@ fn cores_pin_to_cpus_and_share_one_io_wq() {
                 // SAFETY: reads the set only.
                 let n = unsafe { libc::CPU_COUNT(&set) };
                 // Blocking work goes to the (shared) io-wq.
-                let path = std::env::temp_dir().join(format!("ring-per-core-wq-{}-{}", std::process::id(), core.index()));
+                let path =
+                    std::env::temp_dir().join(format!("ring-per-core-wq-{}-{}", std::process::id(), core.index()));
                 let ok = ring_core::fs::write(core.driver(), &path, b"wq").await.is_ok();
                 let _ = std::fs::remove_file(path);
                 cpus.lock().unwrap().push((core.index(), n, ok));
