@@ -245,7 +245,7 @@ fn shutdown_with_work_in_flight_and_a_core_whose_ring_is_full() {
 fn msg_ring_supported() -> bool {
     ring_core::Ring::new(2)
         .and_then(|r| r.probe())
-        .map(|p| p.supported(ring_core::sys::IORING_OP_MSG_RING as u8))
+        .map(|p| p.supported(ring_core::sys::IORING_OP_MSG_RING))
         .unwrap_or(false)
 }
 
