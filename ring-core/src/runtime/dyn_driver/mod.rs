@@ -13,7 +13,7 @@
 //!
 //! [`Driver`](crate::ownership::driver::Driver) implements [`DynDriver`] (the local form: its
 //! objects are `!Send` and live on the driver's thread), and
-//! [`Handle`](crate::Handle) implements [`SendDriver`] (the `Send + Sync`
+//! [`Handle`](crate::runtime::handle::Handle) implements [`SendDriver`] (the `Send + Sync`
 //! form: every object is `Send`, and each poll hands the work to the
 //! runtime's thread).
 //!
@@ -232,7 +232,7 @@ pub trait DynDriver {
 }
 
 /// The `Send + Sync` form of [`DynDriver`] (`Arc<dyn SendDriver>`),
-/// implemented by [`Handle`](crate::Handle): any thread makes objects and
+/// implemented by [`Handle`](crate::runtime::handle::Handle): any thread makes objects and
 /// polls them; the operations run on the runtime's thread.
 pub trait SendDriver: Send + Sync {
     /// A timer with no deadline yet.
