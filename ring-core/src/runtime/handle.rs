@@ -21,12 +21,12 @@ use crate::ownership::driver::{Driver, WAKE_USER_DATA};
 use crate::raw::ring::Ring;
 pub use crate::runtime::executor::task::JoinError;
 use crate::runtime::executor::task::{CatchUnwind, Spawner, WakeQueue};
+use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
