@@ -161,7 +161,7 @@ PLANTS = [
     ("an orphan's panicking destructor skips the other orphans", "ring-core/src/ownership/driver/side_work.rs",
      "        for f in finishers {\n            caught.run(f);\n        }",
      "        for f in finishers {\n            f();\n        }", True, [ADVERSARIAL]),
-    ("a join handle is not woken when its task ends", "ring-core/src/runtime/executor/task.rs",
+    ("a join handle is not woken when its task ends", "ring-core/src/runtime/executor/task/join.rs",
      "        if let Some(w) = waker {\n            w.wake();\n        }\n    }\n}",
      "        drop(waker);\n    }\n}", True, [ADVERSARIAL]),
     ("provide_buffers allocates before checking its sizes", "ring-core/src/ownership/ops/provide_buffers.rs",
@@ -367,7 +367,7 @@ PLANTS = [
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
      "                if let Some(s) = self.table.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [DEADLINES]),
-    ("an aborted task is polled on", "ring-core/src/runtime/executor/task.rs",
+    ("an aborted task is polled on", "ring-core/src/runtime/executor/task/abort.rs",
      "        if self.abort.is_aborted() {\n            return Poll::Ready(None);\n        }",
      "", True, [TASKS]),
     ("a dropped JoinSet leaves its tasks running", "ring-core/src/runtime/task/join_set.rs",
@@ -385,7 +385,7 @@ PLANTS = [
      "    sender.send(f())", True, [ADVERSARIAL]),
     # Atomics only through ring-core's sync module (the loom switch): one
     # taken straight from std escapes the loom models, and clippy refuses it.
-    ("the executor takes an atomic from std, past the loom switch", "ring-core/src/runtime/executor/task.rs",
+    ("the executor takes an atomic from std, past the loom switch", "ring-core/src/runtime/executor/task/wake.rs",
      "use crate::sync::{AtomicBool, AtomicUsize, Ordering};",
      "use crate::sync::{AtomicUsize, Ordering};\nuse std::sync::atomic::AtomicBool;", True, [CLIPPY]),
     # Changes that are not bugs: every suite must still pass.
