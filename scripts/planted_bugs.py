@@ -54,7 +54,9 @@ CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--al
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/raw/cqueue.rs"
-SQ = "ring-core/src/raw/squeue.rs"
+SQ = "ring-core/src/raw/squeue/mod.rs"
+SQ_BATCH = "ring-core/src/raw/squeue/batch.rs"
+SQ_RESIZE = "ring-core/src/raw/squeue/resize.rs"
 PLANTS = [
     # name, file, old, new, is_bug, suites
     ("SQ tail store Release -> Relaxed (SQPOLL)", ORDER,
@@ -91,7 +93,7 @@ PLANTS = [
     ("to_submit counts only newly published entries (lost on EBUSY / short submit)", "ring-core/src/raw/enter.rs",
      "        let to_submit = self.sq.publish();",
      "        let to_submit = self.sq.unpublished();\n        self.sq.publish();", True, [SIM, PROP]),
-    ("index arithmetic without wrap-around", "ring-core/src/raw/squeue.rs",
+    ("index arithmetic without wrap-around", SQ,
      "        self.local_tail.wrapping_sub(self.cached_head)",
      "        self.local_tail - self.cached_head", True, [SIM]),
     ("buffer freed when its future is dropped", "ring-core/src/ownership/driver/cancel.rs",
@@ -238,13 +240,13 @@ PLANTS = [
      "            unsafe { self.write_unit((slot << 1) + 1, &io_uring_sqe::default()) };",
      "            let _ = slot;", True,
      [loom("sq_sqe128", "loom_sq_paths")]),
-    ("fill on an SQE128 ring leaves the slot's second half", SQ,
+    ("fill on an SQE128 ring leaves the slot's second half", SQ_BATCH,
      "        if self.sqe128 {\n", "        if false && self.sqe128 {\n", True,
      [loom("sq_sqe128", "loom_sq_paths")]),
     ("push128 on a mixed ring checks room for the entry but not the filler", SQ,
      "        let need = if at_end { 3 } else { 2 };", "        let need = 2;", True,
      [loom("sq_mixed_push128_waits", "loom_sq_paths")]),
-    ("resize copies only the first half of a 128-byte SQE again", SQ,
+    ("resize copies only the first half of a 128-byte SQE again", SQ_RESIZE,
      "        for unit in 0..2 {\n            // SAFETY: both units are inside their SQE arrays",
      "        for unit in 0..1 {\n            // SAFETY: both units are inside their SQE arrays", True,
      [loom("resize", "loom_resize")]),
@@ -395,7 +397,7 @@ PLANTS = [
     ("SQ tail store Relaxed without SQPOLL (not a bug: the syscall orders it)", ORDER,
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Release;",
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", False, [loom("f_sq_tail_without_sqpoll"), SIM]),
-    ("resize's loads of the new ring words Relaxed (not a bug: the register call orders them)", SQ,
+    ("resize's loads of the new ring words Relaxed (not a bug: the register call orders them)", SQ_RESIZE,
      "unsafe { (new.head.as_ref().load(order::SQ_HEAD_LOAD), new.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
      "unsafe { (new.head.as_ref().load(crate::sync::Ordering::Relaxed), new.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
      False, [loom("resize", "loom_resize")]),

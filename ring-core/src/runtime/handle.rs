@@ -259,7 +259,7 @@ struct RemoteState<T> {
     /// starts.
     aborted: AtomicBool,
     /// The task running the work on its runtime, once spawned, to abort it.
-    task: Mutex<Option<crate::runtime::executor::AbortHandle>>,
+    task: Mutex<Option<crate::runtime::executor::task::AbortHandle>>,
 }
 
 /// Sends the outcome; if dropped unsent (the job or task was dropped), the

@@ -13,7 +13,7 @@
 //! handles report a cancellation). Every waker is woken, and every job
 //! dropped, with the pool's lock released.
 
-use crate::runtime::executor::JoinError;
+use crate::runtime::executor::task::JoinError;
 use crate::runtime::handle::{pair, RemoteJoinHandle, Sender};
 use crate::sync::{AtomicBool, Ordering};
 use core::future::Future;
