@@ -149,7 +149,7 @@ PLANTS = [
     ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ownership/ops/process.rs",
      "pidfd: Some(pidfd.shared_fd()) })",
      "pidfd: Some(unsafe { SharedFd::borrow_raw(pidfd.shared_fd().raw()) }) })", True, [DESCRIPTORS]),
-    ("a buffer ring accepted by another ring", "ring-core/src/raw/register/buf_ring.rs",
+    ("a buffer ring accepted by another ring", "ring-core/src/raw/register/buf_ring/registration.rs",
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
     # Foreign code: wakers, destructors and hooks may panic or call back.
@@ -295,7 +295,7 @@ PLANTS = [
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
-    ("permits: a waiter polled with a new waker is not looked at again after the clone", "ring-core/src/objects/semaphore.rs",
+    ("permits: a waiter polled with a new waker is not looked at again after the clone", "ring-core/src/objects/semaphore/acquire.rs",
      "        // Granted or closed while the clone ran.\n        self.check(&w)",
      "        // Granted or closed while the clone ran.\n        let _ = &w;\n        Poll::Pending", True, [ADVERSARIAL]),
     # Caller flags and counts: no flag changes the file, the memory's lifetime or the meaning of a count.
@@ -375,7 +375,7 @@ PLANTS = [
     ("a dropped JoinSet leaves its tasks running", "ring-core/src/runtime/task/join_set.rs",
      "    fn drop(&mut self) {\n        for m in self.members.iter().flatten() {\n            m.handle.abort();\n        }",
      "    fn drop(&mut self) {", True, [TASKS]),
-    ("a dropped acquire keeps the permits granted to it", "ring-core/src/objects/semaphore.rs",
+    ("a dropped acquire keeps the permits granted to it", "ring-core/src/objects/semaphore/acquire.rs",
      "        if w.granted.get() {\n            sem.release(w.need);\n            return;\n        }",
      "        if w.granted.get() {\n            return;\n        }", True, [SYNC, ADVERSARIAL]),
     ("a channel wakes its receiver with its queue borrowed", "ring-core/src/runtime/channel/mpsc.rs",
