@@ -16,7 +16,9 @@
 //!   it. Each ring site names the loom models that run it as shipped
 //!   (`file::test`, checked to exist) and the planted bugs
 //!   (`scripts/planted_bugs.py` rows, checked to exist and to run one of
-//!   those models) that show a model catches a weakening there.
+//!   those models) that show a model catches a weakening there; and a site
+//!   of kind `ring` must be in one of the files that alone touch ring words
+//!   (`RING_FILES`: the queues and the buffer-ring writer).
 //! - `verification/coverage/ownership.md`: every place an operation's
 //!   memory or a resource is released, handed back, recycled or leaked
 //!   (the driver storage's `take`/`take_unchecked`/`clear`/`free`/`leak`,
@@ -505,6 +507,16 @@ fn list(cell: &str) -> Vec<String> {
     cell.split(';').map(|s| s.trim().trim_matches('`').to_string()).filter(|s| !s.is_empty() && s != "-").collect()
 }
 
+/// The only files that read or write shared ring words and entries (the
+/// queues, the resize's entry copies included, and the buffer-ring writer);
+/// the order.rs fence functions are called from them.
+const RING_FILES: &[&str] = &[
+    "ring-core/src/raw/squeue/",
+    "ring-core/src/raw/cqueue.rs",
+    "ring-core/src/raw/register/buf_ring_writer.rs",
+    "ring-core/src/order.rs",
+];
+
 #[test]
 fn every_ring_access_site_has_a_model_and_a_plant() {
     let found = keyed(&access_sites());
@@ -517,6 +529,17 @@ fn every_ring_access_site_has_a_model_and_a_plant() {
     for r in &rows {
         let (kind, models, plant_cell, note) = (&r.cells[0], list(&r.cells[1]), list(&r.cells[2]), &r.cells[3]);
         let at = format!("{}:{}: `{}`", path.display(), r.line, r.key);
+        // ARCHITECTURE.md: only the queues and the buffer-ring writer touch
+        // shared ring words and entries.
+        if let Some(site) = found.get(&r.key) {
+            if kind == "ring" && !RING_FILES.iter().any(|f| site.file.starts_with(f)) {
+                problems.push(format!(
+                    "{at}: a ring site in {}, outside the files that alone touch ring words ({})",
+                    site.file,
+                    RING_FILES.join(", ")
+                ));
+            }
+        }
         match kind.as_str() {
             "ring" | "shared" => {
                 if models.is_empty() {
