@@ -7,7 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::sync::Arc;
 
-/// Stops a task from anywhere: see [`JoinHandle::abort`]. `Send + Sync +
+/// Stops a task from anywhere: see [`JoinHandle::abort`](super::JoinHandle::abort). `Send + Sync +
 /// Clone`; aborting a task that finished does nothing.
 ///
 /// ```
@@ -40,7 +40,7 @@ impl AbortHandle {
         AbortHandle { inner: Arc::new(AbortInner { aborted: AtomicBool::new(false), task }) }
     }
 
-    /// Asks for the task to be dropped (see [`JoinHandle::abort`]).
+    /// Asks for the task to be dropped (see [`JoinHandle::abort`](super::JoinHandle::abort)).
     pub fn abort(&self) {
         // Pairs with the load in `is_aborted`, made by the runtime's thread
         // before each poll of the task: the wake-up below queues the task,
