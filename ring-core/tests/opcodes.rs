@@ -17,9 +17,9 @@
 #![allow(clippy::disallowed_types)]
 
 mod caps;
-mod common;
+mod support;
 
-use common::*;
+use support::rings::*;
 use ring_core::opcode::*;
 use ring_core::sys::*;
 use ring_core::types::{Fixed, Timespec};

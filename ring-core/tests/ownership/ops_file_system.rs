@@ -1,19 +1,8 @@
-//! Tests written to kill survivors of the eleventh cargo-mutants pass over
-//! `ring-core/src/ops`, part 1: `bufsel.rs`, `direct.rs`, `fixed_vec.rs`,
-//! `fs.rs` and `fs2.rs`. Each test names the mutants it kills (as
-//! `file:line:col` of the pass's snapshot); each kill was checked by
-//! planting the mutant by hand.
-//!
-//! Several mutants replace an `orphaned` hook with `()`. The hook runs when
-//! an operation's future is dropped after its completion arrived but before
-//! the output was collected; [`finish_unobserved`] brings an operation to
-//! exactly that point, so the completion (with the descriptor, slot or
-//! buffer it created) reaches the hook deterministically, not a
-//! cancellation.
-
-// An application of the library: ring-core's rule that atomics come from
-// its `sync` module (ring-core/clippy.toml) is for the library's own code.
-#![allow(clippy::disallowed_types)]
+//! File-system operations and vectored fixed I/O: the kernel's refusals
+//! reach the caller, flags asked for (close-on-exec, non-blocking) are
+//! kept, and an operation dropped after it completed (its `orphaned` hook,
+//! reached deterministically by `finish_unobserved`) closes the descriptor
+//! it created, and never one it did not.
 
 use ring_core::fixed::FixedBuffers;
 use ring_core::fixed_files::FixedFiles;
@@ -29,9 +18,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
-
-mod support;
-use support::{finish_unobserved, run_to_completion_unobserved};
+use crate::support;
+use crate::support::{finish_unobserved, run_to_completion_unobserved};
 
 /// Whether the kernel has `op`; prints why the test skips if not.
 fn supported(d: &Driver, op: u8, test: &str) -> bool {
@@ -74,270 +62,6 @@ fn fds_naming(path: &Path) -> usize {
     n
 }
 
-// ---- bufsel.rs ----
-
-/// Kills `bufsel.rs:88:9: replace <impl Operation for ReadPool>::orphaned
-/// with ()`: a pool read whose future is dropped after it completed must
-/// still give its buffer back. With one buffer in the pool, the next read
-/// fails with ENOBUFS if it was not.
-#[test]
-fn an_orphaned_pool_read_that_completed_gives_its_buffer_back() {
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    if !supported(&d, IORING_OP_READ, "orphaned pool read") {
-        return;
-    }
-    let pool = BufferPool::new(&d, BufRingConfig::new(101, 1).buffers(1, 32)).unwrap();
-    let (r, w) = pipe();
-    support::write_all(&w, b"first");
-    finish_unobserved(&d, d.read_pool(&r, &pool, u64::MAX));
-    assert_eq!(pool.recycled(), 1, "the orphan's buffer was recycled");
-    support::write_all(&w, b"second");
-    let buf = rt.block_on(d.read_pool(&r, &pool, u64::MAX)).unwrap().expect("the only buffer is back");
-    assert_eq!(&buf[..], b"second");
-}
-
-/// Kills `bufsel.rs:117:9: replace <impl Operation for RecvPool>::orphaned
-/// with ()`, as above for a receive.
-#[test]
-fn an_orphaned_pool_receive_that_completed_gives_its_buffer_back() {
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    if !supported(&d, IORING_OP_RECV, "orphaned pool receive") {
-        return;
-    }
-    let pool = BufferPool::new(&d, BufRingConfig::new(102, 1).buffers(1, 32)).unwrap();
-    let (mut peer, sock) = tcp_pair();
-    let sock = Rc::new(sock);
-    peer.write_all(b"first").unwrap();
-    finish_unobserved(&d, d.recv_pool(&sock, &pool, 0));
-    assert_eq!(pool.recycled(), 1, "the orphan's buffer was recycled");
-    peer.write_all(b"second").unwrap();
-    let buf = rt.block_on(d.recv_pool(&sock, &pool, 0)).unwrap().expect("the only buffer is back");
-    assert_eq!(&buf[..], b"second");
-}
-
-/// The control message a receiving socket with `IP_RECVTTL` gets for a
-/// datagram sent with TTL `ttl`: a `cmsghdr` (`IPPROTO_IP`, `IP_TTL`) and
-/// the TTL as an `int`, padded to `CMSG_SPACE(4)`.
-fn ttl_cmsg(ttl: i32) -> Vec<u8> {
-    let mut v = Vec::new();
-    // SAFETY: CMSG_LEN and CMSG_SPACE only compute sizes.
-    let (len, space) = unsafe { (libc::CMSG_LEN(4) as usize, libc::CMSG_SPACE(4) as usize) };
-    v.extend_from_slice(&len.to_ne_bytes());
-    v.extend_from_slice(&libc::IPPROTO_IP.to_ne_bytes());
-    v.extend_from_slice(&libc::IP_TTL.to_ne_bytes());
-    v.extend_from_slice(&ttl.to_ne_bytes());
-    v.resize(space, 0);
-    v
-}
-
-/// Kills the survivors in `RecvMsgBuf` (bufsel.rs) with a multishot
-/// `recvmsg` whose name area (32 bytes) is larger than the header (16) and
-/// whose control area (64 bytes) is larger than both together, receiving
-/// datagrams with a TTL control message of known contents:
-///
-/// - 250:22 `<` replaced by `==` or `<=` in `parse`: a datagram of zero
-///   bytes fills exactly header + name + control, which is a valid
-///   message, not EINVAL.
-/// - 250:28 `+` replaced by `-` (`hdr - name_area` underflows), 250:40 `+`
-///   replaced by `-` (`hdr + name_area - control_area` underflows) or by
-///   `*` (16 + 32 * 64 is more than the buffer: EINVAL) in `parse`.
-/// - 263:9 `header` returning a default header (its lengths are checked).
-/// - 274:9 `control` returning an empty slice, `[0]` or `[1]`; 274:66 `+`
-///   replaced by `-` or `*` (the control area's start) and 275:32 `+`
-///   replaced by `-` or `*` (its end): the control bytes are compared.
-/// - 281:83 `+` replaced by `-` in `payload` (the payload's start).
-/// - 287:9 `flags` returning 0: a datagram larger than the room left gives
-///   `MSG_TRUNC`.
-#[test]
-fn recvmsg_multishot_parses_name_control_and_payload_areas_of_known_sizes() {
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    // Multishot recvmsg came with Linux 6.0, as did IORING_OP_SEND_ZC,
-    // which the probe can see.
-    if !supported(&d, IORING_OP_RECVMSG, "recvmsg multishot") || !supported(&d, IORING_OP_SEND_ZC, "ditto (6.0)") {
-        return;
-    }
-    let pool = BufferPool::new(&d, BufRingConfig::new(103, 4).buffers(4, 256)).unwrap();
-    let rx = Rc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
-    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
-    tx.set_ttl(77).unwrap();
-    let on: libc::c_int = 1;
-    // SAFETY: setsockopt reads one int from a live local during the call.
-    let r = unsafe {
-        libc::setsockopt(
-            rx.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_RECVTTL,
-            (&raw const on).cast(),
-            core::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(r, 0, "IP_RECVTTL: {}", std::io::Error::last_os_error());
-    let (name_area, control_area) = (32u32, 64u32);
-    let hdr = core::mem::size_of::<io_uring_recvmsg_out>();
-    assert_eq!(hdr, 16);
-    let room = 256 - hdr - name_area as usize - control_area as usize;
-    let cmsg = ttl_cmsg(77);
-    let to = rx.local_addr().unwrap();
-    let from_port = tx.local_addr().unwrap().port();
-    let big: Vec<u8> = (0..room as u32 + 50).map(|i| i as u8).collect();
-    rt.block_on(async {
-        let mut stream = d.recvmsg_pool_multishot(&rx, &pool, name_area, control_area, 0);
-        for msg in [b"hello".as_slice(), &big, b""] {
-            tx.send_to(msg, to).unwrap();
-            let m = match stream.next().await {
-                Some(Ok(m)) => m,
-                other => panic!("message of {} bytes: {other:?}", msg.len()),
-            };
-            let h = m.header();
-            assert_eq!(h.namelen as usize, core::mem::size_of::<libc::sockaddr_in>(), "header: name length");
-            assert_eq!(h.controllen as usize, cmsg.len(), "header: control length");
-            assert_eq!(h.payloadlen as usize, msg.len().min(room), "header: payload length (as copied)");
-            assert_eq!(m.name().len(), core::mem::size_of::<libc::sockaddr_in>());
-            // SAFETY: the name area holds the sender's sockaddr_in.
-            let sin = unsafe { m.name().as_ptr().cast::<libc::sockaddr_in>().read_unaligned() };
-            assert_eq!(u16::from_be(sin.sin_port), from_port);
-            assert_eq!(m.control(), &cmsg[..], "the TTL control message");
-            if msg.len() <= room {
-                assert_eq!(m.payload(), msg);
-                assert_eq!(m.flags() & libc::MSG_TRUNC as u32, 0);
-            } else {
-                assert_eq!(m.payload(), &msg[..room], "truncated to the buffer");
-                assert_ne!(m.flags() & libc::MSG_TRUNC as u32, 0, "MSG_TRUNC in the message's flags");
-            }
-        }
-        // (On 6.18 the datagram of zero bytes also ended the stream; if it
-        // did not, dropping the stream cancels it.)
-        drop(stream);
-    })
-    .unwrap();
-    rt.block_on(d.sleep(Duration::from_millis(2))).unwrap().unwrap();
-    assert_eq!(pool.with_kernel(), 4);
-}
-
-// ---- direct.rs ----
-
-/// Kills `direct.rs:98:27: replace match guard len as usize >=
-/// core::mem::size_of::<libc::sockaddr_in6>() with false in socket_addr`:
-/// a direct accept on an IPv6 listener reports the peer's IPv6 address.
-#[test]
-fn a_direct_accept_reports_an_ipv6_peer() {
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    if !supported(&d, IORING_OP_ACCEPT, "direct accept over IPv6") {
-        return;
-    }
-    let listener = match TcpListener::bind("[::1]:0") {
-        Ok(l) => Rc::new(l),
-        Err(e) => {
-            println!("SKIP direct accept over IPv6: no IPv6 loopback ({e})");
-            return;
-        }
-    };
-    let files = FixedFiles::new(&d, 4, 0..4).unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (conn, peer) = rt.block_on(d.accept_direct(&listener, &files)).unwrap().unwrap();
-    assert_eq!(peer, Some(client.local_addr().unwrap()), "the peer's address, IPv6");
-    drop(conn);
-}
-
-/// Kills `direct.rs:136:9: replace <impl Operation for AcceptDirect>::orphaned
-/// with ()`: a direct accept whose future is dropped after it completed
-/// empties its slot, which closes the connection and frees the slot for
-/// the next allocation (one allocatable slot).
-#[test]
-fn an_orphaned_direct_accept_that_completed_empties_its_slot() {
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    if !supported(&d, IORING_OP_ACCEPT, "orphaned direct accept") || !supported(&d, IORING_OP_SOCKET, "ditto") {
-        return;
-    }
-    let files = FixedFiles::new(&d, 4, 0..1).unwrap();
-    let listener = Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
-    let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    finish_unobserved(&d, d.accept_direct(&listener, &files));
-    let sock = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_STREAM, 0)).unwrap();
-    assert_eq!(sock.expect("the only slot is free again").slot(), 0);
-    client.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-    let mut rest = [0u8; 1];
-    assert_eq!(client.read(&mut rest).unwrap(), 0, "the accepted connection was closed");
-}
-
-/// Kills `direct.rs:167:9: replace <impl Operation for SocketDirect>::orphaned
-/// with ()`: a direct socket whose future is dropped after it completed
-/// gives its slot back (one allocatable slot).
-#[test]
-fn an_orphaned_direct_socket_that_completed_empties_its_slot() {
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    if !supported(&d, IORING_OP_SOCKET, "orphaned direct socket") {
-        return;
-    }
-    let files = FixedFiles::new(&d, 4, 2..3).unwrap();
-    finish_unobserved(&d, d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0));
-    assert_eq!(files.occupied(), 0);
-    let again = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0)).unwrap();
-    assert_eq!(again.expect("the only slot is free again").slot(), 2);
-}
-
-/// Kills `direct.rs:198:9: replace <impl Operation for CloseDirect>::orphaned
-/// with ()`: an explicit close whose future is dropped after it completed
-/// records that the kernel emptied the slot. Without that, dropping the
-/// handle it held empties the slot a second time, and by then the slot
-/// holds another file: opened after the close, before the drop.
-#[test]
-fn an_orphaned_direct_close_does_not_empty_the_slot_again() {
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    if !supported(&d, IORING_OP_CLOSE, "orphaned direct close") || !supported(&d, IORING_OP_OPENAT, "ditto") {
-        return;
-    }
-    let files = FixedFiles::new(&d, 4, 0..1).unwrap();
-    let path = temp_path("close-direct");
-    let flags = libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC;
-    let first = rt.block_on(d.openat_direct(&files, At::CWD, cpath(&path), flags, 0o600)).unwrap().unwrap();
-    assert_eq!(first.slot(), 0);
-    let mut close = d.close_direct(first).expect("the only holder");
-    run_to_completion_unobserved(&d, &mut close);
-    // The kernel closed slot 0; a new file takes it.
-    let second = rt.block_on(d.openat_direct(&files, At::CWD, cpath(&path), libc::O_RDWR, 0)).unwrap().unwrap();
-    assert_eq!(second.slot(), 0);
-    drop(close);
-    d.poll().unwrap();
-    assert_eq!(files.occupied(), 1, "the new file still occupies the slot");
-    let (n, _) = rt.block_on(d.write_direct(&second, b"still open".to_vec(), 0)).unwrap();
-    assert_eq!(n.expect("the slot still holds the new file"), 10);
-    drop(second);
-    assert_eq!(std::fs::read(&path).unwrap(), b"still open");
-    std::fs::remove_file(path).unwrap();
-}
-
-/// Kills `direct.rs:326:9: replace <impl Operation for ConnectDirect>::complete
-/// -> io::Result<()> with Ok(())`: connecting a direct socket to a port
-/// nobody listens on fails with ECONNREFUSED.
-#[test]
-fn a_refused_direct_connect_reports_the_error() {
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    if !supported(&d, IORING_OP_SOCKET, "refused direct connect") || !supported(&d, IORING_OP_CONNECT, "ditto") {
-        return;
-    }
-    let files = FixedFiles::new(&d, 4, 0..4).unwrap();
-    // A port that was just free and now has no listener.
-    let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let r = rt
-        .block_on(async {
-            let sock = d.socket_direct(&files, libc::AF_INET, libc::SOCK_STREAM, 0).await.unwrap();
-            d.connect_direct(&sock, addr).await
-        })
-        .unwrap();
-    assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::ECONNREFUSED));
-}
-
-// ---- fixed_vec.rs ----
-
 /// Kills `fixed_vec.rs: replace check_segments -> Option<Error> with None`:
 /// segments past the registered buffer, or more than 1024 of them, are
 /// refused with a typed error before anything reaches the kernel, for reads
@@ -375,8 +99,6 @@ fn vectored_fixed_io_refuses_segments_outside_the_buffer_or_too_many() {
     drop(d.readv_fixed(&r, table.lease(0).unwrap(), vec![0..4096, 0..0], 0));
     drop(d.writev_fixed(&w, table.lease(0).unwrap(), (0..1024).map(|i| i..i + 1).collect(), 0));
 }
-
-// ---- fs.rs ----
 
 /// Kills `fs.rs:24:9: replace <impl Operation for Fsync>::prepare ->
 /// io_uring_sqe with Default::default()` (a NOP, which succeeds) and
@@ -569,8 +291,6 @@ fn an_orphaned_close_does_not_close_the_number_again() {
     drop(replacement);
 }
 
-// ---- fs2.rs ----
-
 /// `path` spelled relative to the working directory.
 fn relative_to_cwd(path: &Path) -> PathBuf {
     let cwd = std::env::current_dir().unwrap();
@@ -746,8 +466,8 @@ fn open_fds() -> usize {
 /// (other tests' threads open descriptors at any time).
 #[test]
 fn an_orphaned_pipe_that_completed_closes_both_ends() {
-    const CHILD: &str = "RING_CORE_MUTATION_KILLS_OPS_CHILD";
-    const NAME: &str = "an_orphaned_pipe_that_completed_closes_both_ends";
+    const CHILD: &str = "RING_CORE_OPS_FILE_SYSTEM_CHILD";
+    const NAME: &str = "ops_file_system::an_orphaned_pipe_that_completed_closes_both_ends";
     if std::env::var_os(CHILD).is_none() {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", NAME, "--test-threads=1", "--nocapture"])

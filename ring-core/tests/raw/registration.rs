@@ -1,13 +1,10 @@
-//! Tests written to kill survivors of the eleventh cargo-mutants pass over
-//! `ring-core/src/raw/register/`.
-//!
-//! Most of them run against this machine's kernel and check what a
-//! registration does (or what its typed refusal says). Where the kernel's
-//! answer cannot tell a wrong argument from a right one (an operation this
-//! kernel lacks, or one that needs hardware), the ring is built on [`Spy`],
-//! a [`Kernel`] that forwards every call to [`Linux`] unchanged and keeps a
-//! copy of the argument of each `io_uring_register(2)` call, so the test
-//! checks the bytes that would reach the kernel.
+//! Register operations: what each registration hands the kernel (seen by
+//! [`Spy`], a kernel that forwards to [`Linux`] and keeps a copy of each
+//! `io_uring_register(2)` argument, where the kernel's answer cannot tell a
+//! wrong argument from a right one), their limits, and their typed refusals:
+//! BPF filters, synchronous cancellation, buffer rings, registered ring
+//! descriptors, restrictions, zero-copy receive, NAPI, resizing, file and
+//! buffer tables, clocks, queries and memory regions.
 
 use core::cell::RefCell;
 use core::ffi::{c_uint, c_void};
@@ -17,10 +14,7 @@ use ring_core::sys::*;
 use ring_core::{Builder, Error, Kernel, Linux, Ring};
 use std::os::fd::RawFd;
 use std::rc::Rc;
-
-mod caps;
-
-// ---- the recording kernel ----
+use crate::caps;
 
 /// One `io_uring_register(2)` call as [`Spy`] saw it.
 #[derive(Debug, Clone)]
@@ -176,8 +170,6 @@ fn ret_insn(k: u32) -> libc::sock_filter {
     libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k }
 }
 
-// ---- bpf.rs ----
-
 /// Kills, in `BpfFilter::to_raw`: the whole function returning a default
 /// structure, the deletion of each of the fields `opcode`, `flags`,
 /// `filter_len`, `pdu_size` and `filter_ptr`, and `|` replaced by `&`
@@ -230,8 +222,6 @@ fn a_bpf_program_of_4096_instructions_is_allowed_and_one_more_is_too_long() {
     let e = ring.register_bpf_filter(&BpfFilter { program: &prog, ..f }).unwrap_err();
     assert_eq!(e, Error::TooLong { what: "BPF program", len: 4097, max: 4096 });
 }
-
-// ---- cancel.rs ----
 
 fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     use std::os::fd::FromRawFd;
@@ -504,8 +494,6 @@ fn cancel_sync_refuses_only_negative_plain_descriptors_itself() {
     assert!(matches!(ring.cancel_sync(&CancelBuilder::fd(-1), None), Err(Error::BadFd(-1))));
 }
 
-// ---- buf_ring.rs ----
-
 /// Kills the constant mutants of `BufRing::bgid`, `entries`, `buf_count`,
 /// `buf_len` (0 and 1 each) and `is_incremental` (`true`, and `&` replaced
 /// by `|`): a registered ring reports what it was configured with.
@@ -684,8 +672,6 @@ fn the_id_past_the_owned_buffers_is_never_with_the_kernel() {
     ring.unregister_buf_ring(br).unwrap();
 }
 
-// ---- ring_fds.rs ----
-
 /// `io_uring_enter(2)` through registered-ring index `index`, submitting
 /// up to `to_submit` entries: how many it submitted.
 fn enter_index(index: u32, to_submit: u32) -> Result<u32, Errno> {
@@ -792,8 +778,6 @@ fn a_registered_fd_only_ring_keeps_its_index() {
     assert_eq!(reap(&mut ring, 1), [(9, 0)]);
 }
 
-// ---- restrictions.rs ----
-
 /// Kills the two `*` mutants of `MAX_RESTRICTIONS` (`4 * 38 + 65` and
 /// `4 + 38 * 65` instead of `4 + 38 + 65`), `>` replaced by `>=` or `==` in
 /// the length check, and `check` replaced by `Ok(())`: 107 restrictions
@@ -845,8 +829,6 @@ fn restrictions_after_enable_are_refused_as_not_configured() {
     let e = ring.register_restrictions(&[Restriction::SqeOp(IORING_OP_NOP)]).unwrap_err();
     assert_eq!(e, Error::NotConfigured("restrictions must be registered before the ring is enabled"));
 }
-
-// ---- zcrx.rs ----
 
 /// Kills every mutant of `check_user_mem` (`Ok(())`, each `||` replaced by
 /// `&&`, `==`/`!=` swapped, each `%` replaced by `/` or `+`): whole,
@@ -912,8 +894,6 @@ fn zcrx_control_blocks_name_the_instance_and_the_operation() {
     assert_eq!((c.zcrx_id, c.op), (0x5678, ZCRX_CTRL_EXPORT));
     assert_eq!(spy.last(IORING_REGISTER_ZCRX_CTRL).nr_args, 0);
 }
-
-// ---- napi.rs ----
 
 /// A NAPI id the kernel accepts as one (`napi_id_valid`: above `NR_CPUS`);
 /// static tracking does not check that a device has it.
@@ -1018,8 +998,6 @@ fn napi_tracking_modes_are_typed_where_the_kernel_lacks_them() {
         Err(e) => panic!("static NAPI tracking: not a typed error for a missing mode: {e:?}"),
     }
 }
-
-// ---- resize.rs ----
 
 fn nop_sqe(user_data: u64) -> io_uring_sqe {
     let mut s = io_uring_sqe::zeroed();
@@ -1225,8 +1203,6 @@ fn a_kernel_mapped_buffer_ring_needs_a_ring_descriptor() {
     ring.unregister_buf_ring(br).unwrap();
 }
 
-// ---- files.rs ----
-
 /// The soft `RLIMIT_NOFILE` of this process, if finite.
 fn nofile() -> Option<usize> {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
@@ -1379,8 +1355,6 @@ fn rings_without_descriptors_tell_their_buffer_rings_apart_by_index() {
     a.unregister_buf_group(18).unwrap();
 }
 
-// ---- buf_ring_writer.rs ----
-
 /// Kills `BufRingWriter::tail` and `BufRingWriter::capacity` returning 0
 /// or 1: a writer over an 8-entry ring reports 8, and its private tail
 /// moves with each entry written, across the `u16` wrap, while the shared
@@ -1419,8 +1393,6 @@ fn a_buffer_ring_writer_reports_its_capacity_and_private_tail() {
     assert_eq!(shared(), 2);
 }
 
-// ---- buffers.rs ----
-
 /// Kills `>` replaced by `>=` in `check_iovecs`' count check, in its length
 /// check, and in `register_buffers_sparse`'s count check: a table of
 /// exactly `MAX_BUFFERS` entries (empty slots) is registered, as is a
@@ -1454,8 +1426,6 @@ fn buffer_tables_of_the_maximum_size_and_buffers_of_the_maximum_length_reach_the
     let e = unsafe { ring.register_buffers(&[huge]) }.unwrap_err();
     assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}");
 }
-
-// ---- error typing (mod.rs, bpf.rs, napi.rs) ----
 
 /// Kills `<` replaced by `<=` in `classify`: `IORING_REGISTER_QUERY` (35)
 /// is the last register opcode this 6.18 kernel knows (it knows 36), so a
@@ -1552,8 +1522,6 @@ fn napi_refused_with_eopnotsupp_is_unsupported() {
     let e = ring.napi_add_static_id(NAPI_ID).unwrap_err();
     assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_NAPI, .. }), "{e:?}");
 }
-
-// ---- clock.rs, eventfd.rs, iowq.rs, query.rs, region.rs ----
 
 /// Kills `register_clock` replaced by `Ok(())` (this machine has never
 /// been suspended, so the boot-time and monotonic clocks agree and no wait
