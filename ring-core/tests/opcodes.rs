@@ -19,7 +19,6 @@
 mod caps;
 mod support;
 
-use support::rings::*;
 use ring_core::opcode::*;
 use ring_core::sys::*;
 use ring_core::types::{Fixed, Timespec};
@@ -31,6 +30,7 @@ use std::os::unix::fs::MetadataExt;
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::rings::*;
 
 const ECANCELED: i32 = -libc::ECANCELED;
 

@@ -2,23 +2,15 @@
 //! flight until the test writes: permits handed out in order and counted,
 //! sync results, and byte and pending-operation counts.
 
-use core::ffi::{c_uint, c_void};
-use core::ptr::NonNull;
 use ring_core::adapters::{AioContext, Uring, DEFAULT_BUFFER};
 use ring_core::buf::AlignedBuf;
-use ring_core::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
-use ring_core::opcode::Nop;
-use ring_core::sys::*;
-use ring_core::{Builder, Cqe, Driver, Kernel, Linux, Ring, Runtime};
+use ring_core::{Driver, Kernel, Runtime};
 use std::cell::RefCell;
-use std::future::{poll_fn, Future};
-use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::future::Future;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::pin::pin;
 use std::rc::Rc;
-use std::task::Poll;
-use std::time::{Duration, Instant};
-use crate::caps;
+use std::time::Duration;
 
 /// A pipe: (read end, write end).
 fn pipe() -> (OwnedFd, OwnedFd) {

@@ -2,22 +2,10 @@
 //! at an error and continue after a short write, its descriptor and
 //! metadata, and `close`.
 
-use core::cell::Cell;
-use core::ffi::{c_uint, c_void};
-use core::ptr::NonNull;
-use core::time::Duration;
-use ring_core::builder::{setup_flag_name, SETUP_FLAGS};
-use ring_core::error::Call;
 use ring_core::fs::File;
-use ring_core::opcode::{Nop, PollAdd, PollRemove, UringCmd};
-use ring_core::sys::*;
-use ring_core::types::Timespec;
-use ring_core::{Builder, Entry, Entry128, Error, Kernel, Linux, Ring, Runtime, SqeFlags};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use ring_core::Runtime;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::rc::Rc;
-use crate::caps;
-use crate::support;
 
 /// A file in a fresh directory, removed at the end.
 struct TempFile(PathBuf);

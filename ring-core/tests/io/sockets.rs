@@ -5,14 +5,13 @@
 //! that forwards to `Linux` but sees each SQE and can hide opcodes from the
 //! probe.
 
+use crate::caps;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
-use ring_core::adapters::{AioContext, Uring, DEFAULT_BUFFER};
-use ring_core::buf::AlignedBuf;
 use ring_core::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 use ring_core::opcode::Nop;
 use ring_core::sys::*;
-use ring_core::{Builder, Cqe, Driver, Kernel, Linux, Ring, Runtime};
+use ring_core::{Builder, Driver, Kernel, Linux, Runtime};
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
@@ -20,8 +19,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
-use std::time::{Duration, Instant};
-use crate::caps;
+use std::time::Duration;
 
 /// What [`Spy`] saw and what it should change.
 #[derive(Default)]

@@ -4,6 +4,8 @@
 //! round trip. Memory is counted by a global allocator that counts this
 //! thread's allocations and held bytes.
 
+use crate::caps;
+use crate::support::*;
 use ring_core::sys::{io_uring_sqe, IORING_OP_NOP, IORING_OP_WRITE, IORING_SETUP_IOPOLL, IORING_SETUP_SQE128};
 use ring_core::{Builder, Cancelled, Cqe, Driver, Op, Operation};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -13,13 +15,6 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-use crate::caps;
-use crate::support;
-use crate::support::*;
-use ring_core::pool::BufferPool;
-use ring_core::register::BufRingConfig;
-use ring_core::Runtime;
-use std::sync::{Arc, Mutex};
 #[allow(unused_imports)]
 
 /// The system allocator, counting this thread's allocations and the bytes

@@ -2,6 +2,8 @@
 //! and when, seen by polling futures by hand with wakers that count their
 //! wake-ups.
 
+use crate::caps;
+use crate::support::*;
 use ring_core::{Driver, Error, Runtime};
 use std::cell::Cell;
 use std::future::Future;
@@ -11,9 +13,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-use crate::caps;
-use crate::support;
-use crate::support::*;
 
 fn woken(c: &Count) -> usize {
     c.0.load(Ordering::SeqCst)

@@ -3,18 +3,15 @@
 //! Most tests use `Raw`, an operation built from one SQE whose output is
 //! the completion's `res`.
 
-use ring_core::sys::{io_uring_sqe, IORING_OP_NOP, IORING_OP_WRITE, IORING_SETUP_IOPOLL, IORING_SETUP_SQE128};
-use ring_core::{Builder, Cancelled, Cqe, Driver, Op, Operation};
-use std::alloc::{GlobalAlloc, Layout, System};
+use crate::caps;
+use crate::support::*;
+use ring_core::sys::{io_uring_sqe, IORING_OP_NOP};
+use ring_core::{Builder, Cancelled, Cqe, Driver, Operation};
 use std::future::Future;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-use crate::caps;
-use crate::support;
-use crate::support::*;
 
 /// Polls `f` once with `w`.
 fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
@@ -74,30 +71,6 @@ fn readable_within(fd: &OwnedFd, ms: i32) -> bool {
     // SAFETY: one valid pollfd.
     let n = unsafe { libc::poll(&mut p, 1, ms) };
     n == 1 && p.revents & libc::POLLIN != 0
-}
-
-fn woken(c: &Count) -> usize {
-    c.0.load(Ordering::SeqCst)
-}
-
-/// A NOP that reserves two completion credits, as a zero-copy send does
-/// (it posts one completion; the driver returns both credits at it).
-struct TwoCredits;
-
-// SAFETY: a NOP carries no pointer.
-unsafe impl Operation for TwoCredits {
-    type Output = i32;
-    const CQES: u32 = 2;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = IORING_OP_NOP;
-        sqe
-    }
-
-    fn complete(self, result: Cqe, _: Cqe) -> i32 {
-        result.res
-    }
 }
 
 /// An opcode no kernel has: its request fails with `-EINVAL`.

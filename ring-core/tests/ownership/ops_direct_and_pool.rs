@@ -3,7 +3,8 @@
 //! buffer back or empties its slot, direct accepts and connects report
 //! peers and errors, and a multishot `recvmsg` parses its areas.
 
-use ring_core::fixed::FixedBuffers;
+use crate::support;
+use crate::support::{finish_unobserved, run_to_completion_unobserved};
 use ring_core::fixed_files::FixedFiles;
 use ring_core::pool::BufferPool;
 use ring_core::register::BufRingConfig;
@@ -12,13 +13,11 @@ use ring_core::{At, Driver, Runtime};
 use std::ffi::CString;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
-use crate::support;
-use crate::support::{finish_unobserved, run_to_completion_unobserved};
 
 /// Whether the kernel has `op`; prints why the test skips if not.
 fn supported(d: &Driver, op: u8, test: &str) -> bool {
@@ -48,17 +47,6 @@ fn tcp_pair() -> (TcpStream, TcpStream) {
     let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
     let (b, _) = l.accept().unwrap();
     (a, b)
-}
-
-/// How many of this process's descriptors name `path`.
-fn fds_naming(path: &Path) -> usize {
-    let mut n = 0;
-    for e in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
-        if std::fs::read_link(e.path()).is_ok_and(|t| t == path) {
-            n += 1;
-        }
-    }
-    n
 }
 
 /// Kills `bufsel.rs:88:9: replace <impl Operation for ReadPool>::orphaned

@@ -4,22 +4,18 @@
 //! reached deterministically by `finish_unobserved`) closes the descriptor
 //! it created, and never one it did not.
 
+use crate::support;
+use crate::support::{finish_unobserved, run_to_completion_unobserved};
 use ring_core::fixed::FixedBuffers;
 use ring_core::fixed_files::FixedFiles;
-use ring_core::pool::BufferPool;
-use ring_core::register::BufRingConfig;
 use ring_core::sys::*;
 use ring_core::{At, Driver, Runtime};
 use std::ffi::CString;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::time::Duration;
-use crate::support;
-use crate::support::{finish_unobserved, run_to_completion_unobserved};
 
 /// Whether the kernel has `op`; prints why the test skips if not.
 fn supported(d: &Driver, op: u8, test: &str) -> bool {
@@ -42,13 +38,6 @@ fn cpath(p: &Path) -> CString {
 
 fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
     support::pipe()
-}
-
-fn tcp_pair() -> (TcpStream, TcpStream) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
 }
 
 /// How many of this process's descriptors name `path`.

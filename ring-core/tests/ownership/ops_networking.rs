@@ -5,20 +5,17 @@
 //! `complete` with `-ECANCELED` (`cancelled_before_submission`), so a
 //! completion that ignored the result would turn that error into success.
 
-use ring_core::op::Cancelled;
-use ring_core::ops::{Futex, Msg, SockAddr};
+use crate::support;
+use crate::support::{counter, finish_unobserved};
+use ring_core::ops::{Msg, SockAddr};
 use ring_core::{Driver, Runtime};
 use std::future::Future;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
-use crate::caps;
-use crate::support;
-use crate::support::{counter, finish_unobserved};
+use std::time::Duration;
 
 /// Whether the kernel has `op`; prints why the test skips if not.
 fn supported(d: &Driver, op: u8, test: &str) -> bool {
@@ -36,26 +33,6 @@ fn poll_once<F: Future + Unpin>(f: &mut F) -> (Poll<F::Output>, std::sync::Arc<s
     let (count, waker) = counter();
     let p = Pin::new(f).poll(&mut Context::from_waker(&waker));
     (p, count)
-}
-
-/// The output of an operation cancelled before it was ever polled: it never
-/// reaches the kernel and completes as cancelled, through its `complete`
-/// with `-ECANCELED`.
-fn cancelled_before_submission<T>(rt: &Runtime, op: ring_core::Op<T>) -> T::Output
-where
-    T: ring_core::op::Operation,
-{
-    match rt.block_on(op.cancel()).unwrap() {
-        Cancelled::Cancelled(out) => out,
-        Cancelled::Completed(_) => panic!("an operation cancelled before submission cannot have run"),
-    }
-}
-
-/// Waits (up to five seconds) until `fd` is readable.
-fn wait_readable(fd: &impl AsRawFd) {
-    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    // SAFETY: polls one valid pollfd for the duration of the call.
-    assert_eq!(unsafe { libc::poll(&mut p, 1, 5000) }, 1, "readable within five seconds");
 }
 
 /// Asserts that `r` is the error `errno`.

@@ -4,20 +4,20 @@
 //! operation cancelled before its first poll completes through its own
 //! `complete` with `-ECANCELED` (`cancelled_before_submission`).
 
+use crate::caps;
+use crate::support;
+use crate::support::{counter, finish_unobserved};
 use ring_core::op::Cancelled;
-use ring_core::ops::{Futex, Msg, SockAddr};
+use ring_core::ops::Futex;
 use ring_core::{Driver, Runtime};
 use std::future::Future;
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use crate::caps;
-use crate::support;
-use crate::support::{counter, finish_unobserved};
 
 /// Whether the kernel has `op`; prints why the test skips if not.
 fn supported(d: &Driver, op: u8, test: &str) -> bool {

@@ -3,127 +3,14 @@
 //! timespecs, the NOP and poll builders' fields, and the real kernel's
 //! `close`.
 
-use core::cell::Cell;
-use core::ffi::{c_uint, c_void};
-use core::ptr::NonNull;
+use crate::support;
 use core::time::Duration;
-use ring_core::builder::{setup_flag_name, SETUP_FLAGS};
 use ring_core::error::Call;
-use ring_core::fs::File;
 use ring_core::opcode::{Nop, PollAdd, PollRemove, UringCmd};
 use ring_core::sys::*;
 use ring_core::types::Timespec;
-use ring_core::{Builder, Entry, Entry128, Error, Kernel, Linux, Ring, Runtime, SqeFlags};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::path::PathBuf;
-use std::rc::Rc;
-use crate::caps;
-use crate::support;
-
-/// A kernel that refuses what it is told to and passes everything else to
-/// the running one.
-#[derive(Default)]
-struct Picky {
-    /// Setup flags answered with an errno (the first rule that matches wins),
-    /// as a kernel without them would answer.
-    refuse: Vec<(u32, i32)>,
-    /// Flags that need a partner flag: without it, setup fails with EINVAL.
-    needs: Vec<(u32, u32)>,
-    /// Flags accepted without passing them on (this kernel does not have
-    /// them), so that a newer kernel's rules can be played.
-    strip: u32,
-    /// The errno for the first setup call, the builder's own, whatever its flags.
-    first: Option<i32>,
-    /// How many setup calls were made (shared, to be read after the kernel
-    /// went into a builder).
-    setups: Rc<Cell<u32>>,
-}
-
-impl Picky {
-    fn refusing(bit: u32, errno: i32) -> Self {
-        Picky { refuse: vec![(bit, errno)], ..Picky::default() }
-    }
-
-    fn failing_first(errno: i32) -> Self {
-        Picky { first: Some(errno), ..Picky::default() }
-    }
-}
-
-// SAFETY: every call that reaches the kernel is forwarded unchanged to
-// `Linux`; the others fail before anything is created.
-unsafe impl Kernel for Picky {
-    fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
-        let n = self.setups.get();
-        self.setups.set(n + 1);
-        if n == 0 {
-            if let Some(e) = self.first {
-                return Err(Errno::new(e));
-            }
-        }
-        for &(bit, errno) in &self.refuse {
-            if params.flags & bit != 0 {
-                return Err(Errno::new(errno));
-            }
-        }
-        for &(bit, partner) in &self.needs {
-            if params.flags & bit != 0 && params.flags & partner == 0 {
-                return Err(Errno::new(libc::EINVAL));
-            }
-        }
-        let asked = params.flags;
-        params.flags &= !self.strip;
-        let r = Linux.setup(entries, params);
-        params.flags = asked;
-        r
-    }
-
-    unsafe fn enter(
-        &self,
-        fd: c_uint,
-        to_submit: u32,
-        min_complete: u32,
-        flags: u32,
-        arg: *const c_void,
-        argsz: usize,
-    ) -> Result<u32, Errno> {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.enter(fd, to_submit, min_complete, flags, arg, argsz) }
-    }
-
-    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.register(fd, opcode, arg, nr_args) }
-    }
-
-    fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
-        Linux.map(fd, offset, len)
-    }
-
-    unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.unmap(ptr, len) }
-    }
-
-    fn close(&self, fd: RawFd) {
-        Linux.close(fd)
-    }
-}
-
-/// A NOP goes round trip on `ring`.
-fn nop<K: Kernel>(ring: &mut Ring<K>, user_data: u64) {
-    let mut sqe = io_uring_sqe::default();
-    sqe.opcode = IORING_OP_NOP;
-    sqe.user_data = user_data;
-    // SAFETY: a NOP carries no pointer.
-    unsafe { ring.sq().push(&sqe) }.unwrap();
-    ring.submit_and_wait(1).unwrap();
-    let c = ring.cq().pop().expect("a completion after waiting for one");
-    assert_eq!((c.user_data, c.res), (user_data, 0));
-}
-
-fn einval() -> Errno {
-    Errno::new(libc::EINVAL)
-}
+use ring_core::{Builder, Entry, Entry128, Error, Kernel, Linux, Ring, SqeFlags};
+use std::os::fd::AsRawFd;
 
 /// Every variant of [`Error`] the crate can return, with the errno its
 /// `errno()` must report.

@@ -6,21 +6,13 @@
 
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
-use ring_core::adapters::{AioContext, Uring, DEFAULT_BUFFER};
-use ring_core::buf::AlignedBuf;
-use ring_core::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 use ring_core::opcode::Nop;
 use ring_core::sys::*;
-use ring_core::{Builder, Cqe, Driver, Kernel, Linux, Ring, Runtime};
+use ring_core::{Builder, Cqe, Kernel, Linux, Ring};
 use std::cell::RefCell;
-use std::future::{poll_fn, Future};
-use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::pin::pin;
+use std::os::fd::RawFd;
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
-use crate::caps;
 
 /// Builds a ring, or prints why the test skips.
 fn build(what: &str, b: Builder) -> Option<Ring> {

@@ -6,6 +6,7 @@
 //! descriptors, restrictions, zero-copy receive, NAPI, resizing, file and
 //! buffer tables, clocks, queries and memory regions.
 
+use crate::caps;
 use core::cell::RefCell;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
@@ -14,7 +15,6 @@ use ring_core::sys::*;
 use ring_core::{Builder, Error, Kernel, Linux, Ring};
 use std::os::fd::RawFd;
 use std::rc::Rc;
-use crate::caps;
 
 /// One `io_uring_register(2)` call as [`Spy`] saw it.
 #[derive(Debug, Clone)]

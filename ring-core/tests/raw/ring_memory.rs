@@ -3,23 +3,17 @@
 //! the ring's descriptor and registered index, size clamps, and what the
 //! probe reports.
 
+use crate::caps;
+#[allow(unused_imports)]
+use crate::support::*;
 use core::ptr::NonNull;
 use core::time::Duration;
 use ring_core::layout::{cq_ring_len, cqe_size, sq_ring_len, sqe_size, sqes_len};
 use ring_core::sys::*;
-use ring_core::{Builder, Error, Ring, Timeout, Wait};
-use std::time::Instant;
-use crate::caps;
-use ring_core::pool::BufferPool;
-use ring_core::register::BufRingConfig;
-use ring_core::Runtime;
+use ring_core::{Builder, Ring};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use crate::support;
-#[allow(unused_imports)]
-use crate::support::*;
 
 /// Pushes a NOP carrying `user_data`.
 fn push_nop(ring: &mut Ring, user_data: u64) {
@@ -30,44 +24,11 @@ fn push_nop(ring: &mut Ring, user_data: u64) {
     unsafe { ring.sq().push(&sqe) }.unwrap();
 }
 
-/// Pushes a relative timeout of `ts`, completing with -ETIME.
-///
-/// # Safety
-///
-/// `ts` must stay valid until the kernel has consumed the entry (it copies
-/// the timespec at submission).
-unsafe fn push_timer(ring: &mut Ring, ts: &__kernel_timespec, user_data: u64) {
-    let mut sqe = io_uring_sqe::default();
-    sqe.opcode = IORING_OP_TIMEOUT;
-    sqe.fd = -1;
-    sqe.set_addr(core::ptr::from_ref(ts) as u64);
-    sqe.len = 1;
-    sqe.user_data = user_data;
-    // SAFETY: per this function's contract `ts` outlives the kernel's read.
-    unsafe { ring.sq().push(&sqe) }.unwrap();
-}
-
 /// The `user_data` of every completion ready now.
 fn reap(ring: &mut Ring) -> Vec<u64> {
     let mut v: Vec<u64> = std::iter::from_fn(|| ring.cq().pop()).map(|c| c.user_data).collect();
     v.sort_unstable();
     v
-}
-
-/// Waits until the SQPOLL thread has gone to sleep (NEED_WAKEUP set).
-fn wait_until_asleep(ring: &mut Ring) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !ring.sq().needs_wakeup() {
-        assert!(Instant::now() < deadline, "the SQPOLL thread never went to sleep");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-fn errno_of(e: &Error) -> Option<i32> {
-    match e {
-        Error::Syscall { errno, .. } => Some(errno.raw()),
-        _ => None,
-    }
 }
 
 fn page() -> usize {
@@ -140,85 +101,6 @@ fn no_mmap_ring_fits_in_exactly_the_memory_it_needs() {
     }
     ring.submit_and_wait(64).unwrap();
     assert_eq!(reap(&mut ring), (0..64).collect::<Vec<_>>());
-}
-
-/// A one-shot slot another thread fills, waking whoever waits on it.
-#[derive(Clone, Default)]
-struct Slot(Arc<Mutex<(Option<u32>, Option<Waker>)>>);
-
-impl Slot {
-    fn fill(&self, v: u32) {
-        let mut g = self.0.lock().unwrap();
-        g.0 = Some(v);
-        if let Some(w) = g.1.take() {
-            w.wake();
-        }
-    }
-}
-
-impl Future for Slot {
-    type Output = u32;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-        let mut g = self.0.lock().unwrap();
-        match g.0 {
-            Some(v) => Poll::Ready(v),
-            None => {
-                g.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-/// The `flags:` field of `/proc/self/fdinfo/<fd>` of every eventfd this
-/// process has open.
-fn eventfd_flags() -> Vec<(i32, u32)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
-        let Ok(fd) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(target) = std::fs::read_link(e.path()) else { continue };
-        if target.to_string_lossy() != "anon_inode:[eventfd]" {
-            continue;
-        }
-        let Ok(info) = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")) else { continue };
-        if let Some(flags) = info.lines().find_map(|l| l.strip_prefix("flags:")) {
-            out.push((fd, u32::from_str_radix(flags.trim(), 8).unwrap()));
-        }
-    }
-    out
-}
-
-/// Runs three NOPs through `rt`'s `block_on`.
-fn settle_with_nops(rt: &Runtime) {
-    let d = rt.driver().clone();
-    rt.block_on(async move {
-        for _ in 0..3 {
-            d.nop().await.unwrap();
-        }
-    })
-    .unwrap();
-}
-
-/// The calling thread's id, for [`wait_until_parked`].
-fn thread_id() -> i32 {
-    // SAFETY: gettid has no memory effects.
-    unsafe { libc::gettid() }
-}
-
-/// Waits (up to 5 s) until thread `tid` of this process is blocked in
-/// `io_uring_enter`, as `/proc` reports it: a runtime parked in its ring.
-/// Returns whether it saw that.
-fn wait_until_parked(tid: i32) -> bool {
-    let path = format!("/proc/self/task/{tid}/syscall");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while std::time::Instant::now() < deadline {
-        let s = std::fs::read_to_string(&path).unwrap_or_default();
-        if s.split_whitespace().next().and_then(|n| n.parse::<libc::c_long>().ok()) == Some(libc::SYS_io_uring_enter) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    false
 }
 
 /// What `/proc/self/fd/<fd>` points to.

@@ -4,22 +4,16 @@
 //! forwards to [`Linux`] but answers chosen setup calls with an errno, the
 //! way an older or locked-down kernel would).
 
+use crate::caps;
 use core::cell::Cell;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
-use core::time::Duration;
 use ring_core::builder::{setup_flag_name, SETUP_FLAGS};
 use ring_core::error::Call;
-use ring_core::fs::File;
-use ring_core::opcode::{Nop, PollAdd, PollRemove, UringCmd};
 use ring_core::sys::*;
-use ring_core::types::Timespec;
-use ring_core::{Builder, Entry, Entry128, Error, Kernel, Linux, Ring, Runtime, SqeFlags};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::path::PathBuf;
+use ring_core::{Builder, Error, Kernel, Linux, Ring};
+use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
-use crate::caps;
-use crate::support;
 
 /// A kernel that refuses what it is told to and passes everything else to
 /// the running one.

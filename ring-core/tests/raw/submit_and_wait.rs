@@ -3,13 +3,11 @@
 //! and their errors, the registered wait region's size limit, and `sq_wait`
 //! with and without SQPOLL.
 
-use core::ptr::NonNull;
+use crate::caps;
 use core::time::Duration;
-use ring_core::layout::{cq_ring_len, cqe_size, sq_ring_len, sqe_size, sqes_len};
 use ring_core::sys::*;
 use ring_core::{Builder, Error, Ring, Timeout, Wait};
 use std::time::Instant;
-use crate::caps;
 
 /// Pushes a NOP carrying `user_data`.
 fn push_nop(ring: &mut Ring, user_data: u64) {
@@ -63,24 +61,6 @@ fn errno_of(e: &Error) -> Option<i32> {
 fn page() -> usize {
     // SAFETY: sysconf has no memory effects.
     unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
-}
-
-/// An anonymous mapping the test leaks on purpose (memory a ring may keep
-/// pinned must never be reused).
-fn leaked_pages(n: usize) -> NonNull<u8> {
-    // SAFETY: a fresh anonymous mapping aliases nothing.
-    let p = unsafe {
-        libc::mmap(
-            core::ptr::null_mut(),
-            n * page(),
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-            -1,
-            0,
-        )
-    };
-    assert_ne!(p, libc::MAP_FAILED);
-    NonNull::new(p.cast()).unwrap()
 }
 
 #[test]
