@@ -99,12 +99,9 @@ fn wait_until_parked(tid: i32) -> bool {
     false
 }
 
-/// Kills `EFD_CLOEXEC | EFD_NONBLOCK` turned into `&` in
-/// `Runtime::with_ring` (executor/mod.rs 71:63), which creates the
-/// runtime's eventfd with neither flag (the `^` mutant is equivalent: the
-/// bits are disjoint). Every eventfd ring-core creates has both flags, so
-/// the test checks them on every eventfd of the process (other tests of
-/// this binary may have runtimes open at the same time).
+/// Every eventfd ring-core creates has both flags, so the test checks them on
+/// every eventfd of the process (other tests of this binary may have runtimes
+/// open at the same time).
 #[test]
 fn the_runtimes_eventfd_is_close_on_exec_and_non_blocking() {
     let rt = Runtime::new(4).unwrap();
@@ -117,18 +114,12 @@ fn the_runtimes_eventfd_is_close_on_exec_and_non_blocking() {
     drop(rt);
 }
 
-/// Kills the mutants that make `block_on` spin instead of parking while it
-/// waits for another thread: `spawn_waker_task` replaced by `()`
-/// (executor/mod.rs 89:9; with no eventfd read in flight, `park` finds
-/// nothing in flight and returns at once), `ran > 0` turned into `ran == 0`
-/// or `ran >= 0` (175:20), and `Remote::has_jobs` returning `true` or with
-/// its `!` deleted (handle.rs 44:9), which report a job where there is
-/// none. The other thread fills the slot once `/proc` shows the runtime's
-/// thread blocked in `io_uring_enter`; a runtime that parks makes a handful
-/// of turns before that (one park, ended by the eventfd write), a spinning
-/// one never blocks and makes thousands of turns in the 5 s the other
-/// thread waits for it. Without the waker task the runtime does block, on
-/// the 5 s timer that bounds the test, and that timer ends it with `None`.
+/// The other thread fills the slot once `/proc` shows the runtime's thread
+/// blocked in `io_uring_enter`; a runtime that parks makes a handful of turns
+/// before that (one park, ended by the eventfd write), a spinning one never
+/// blocks and makes thousands of turns in the 5 s the other thread waits for
+/// it. Without the waker task the runtime does block, on the 5 s timer that
+/// bounds the test, and that timer ends it with `None`.
 #[test]
 fn a_runtime_waiting_for_another_thread_parks_instead_of_spinning() {
     let rt = Runtime::new(8).unwrap();
@@ -150,13 +141,12 @@ fn a_runtime_waiting_for_another_thread_parks_instead_of_spinning() {
     assert!(turns <= 10, "{turns} driver turns while waiting for one wake-up");
 }
 
-/// Kills `RestoreRunning::drop` replaced by `()` (executor/mod.rs 161:17).
-/// A runtime `b` run to completion inside runtime `a`'s `block_on` must
-/// hand the thread's "runtime running here" marker back to `a`. With the
-/// mutant it stays `b`'s, so the wake-ups `a`'s driver makes on its own
-/// thread while `a` is parked look like cross-thread ones and each writes
-/// `a`'s eventfd, whose read then completes: `a` sees more completions
-/// than the three NOPs it ran.
+/// A runtime `b` run to completion inside runtime `a`'s `block_on` must hand
+/// the thread's "runtime running here" marker back to `a`. With a faulty
+/// version it stays `b`'s, so the wake-ups `a`'s driver makes on its own thread
+/// while `a` is parked look like cross-thread ones and each writes `a`'s
+/// eventfd, whose read then completes: `a` sees more completions than the three
+/// NOPs it ran.
 #[test]
 fn a_nested_runtime_hands_the_thread_back_to_the_outer_one() {
     let a = Runtime::new(8).unwrap();
@@ -181,8 +171,7 @@ fn a_nested_runtime_hands_the_thread_back_to_the_outer_one() {
     assert_eq!(da.stats().completed - before, 3, "three NOPs and no eventfd read completed");
 }
 
-/// Kills `current_spawner` returning `None` (executor/mod.rs 197:5): inside
-/// `block_on` the running runtime's spawner is there and spawns onto it.
+/// Inside `block_on` the running runtime's spawner is there and spawns onto it.
 #[test]
 fn the_current_spawner_is_there_inside_block_on_and_spawns_onto_the_runtime() {
     assert!(ring_core::executor::current_spawner().is_none(), "no runtime runs here yet");
@@ -198,13 +187,10 @@ fn the_current_spawner_is_there_inside_block_on_and_spawns_onto_the_runtime() {
     assert!(ring_core::executor::current_spawner().is_none(), "block_on put the old value back");
 }
 
-/// Kills `Runtime::drop` replaced by `()` and `Remote::close` replaced by
-/// `()`, and the `Display` of a cancelled `JoinError` replaced by an empty
-/// one. A job queued before the runtime is dropped and never run, and a job
-/// handed over after, both resolve at once to a cancelled `JoinError`; with
-/// either of the first two mutants the first stays pending for good (the
-/// queue keeps it), and with the first the second is accepted and never
-/// runs.
+/// A job queued before the runtime is dropped and never run, and a job handed
+/// over after, both resolve at once to a cancelled `JoinError`; with either of
+/// the first two faulty versions the first stays pending for good (the queue
+/// keeps it), and with the first the second is accepted and never runs.
 #[test]
 fn a_dropped_runtime_drops_the_jobs_it_never_ran_and_refuses_new_ones() {
     let rt = Runtime::new(8).unwrap();
@@ -238,15 +224,12 @@ async fn within<F: Future + Unpin>(d: &ring_core::Driver, limit: Duration, mut f
     .await
 }
 
-/// Kills `&&` turned into `||` (handle.rs 152:62) and the `!` deleted
-/// (153:12) in `Handle::spawn_via_msg_ring`. Another thread hands a job
-/// over once the runtime is parked (blocked in `io_uring_enter`, as `/proc`
-/// shows); only the `MSG_RING` completion can end
-/// that park. With `||` the message is pushed but never submitted, and the
-/// job is still waiting when the runtime's 5 s timer fires. With the `!`
-/// deleted the handle writes the eventfd as well, so the runtime's eventfd
-/// read completes: one completion more than the three NOPs run after the
-/// job (the job itself starts no operation).
+/// Another thread hands a job over once the runtime is parked (blocked in
+/// `io_uring_enter`, as `/proc` shows); only the `MSG_RING` completion can end
+/// that park. A message pushed but not submitted would leave the job waiting
+/// until the runtime's 5 s timer fires; a handle that also wrote the eventfd
+/// would complete the runtime's eventfd read: one completion more than the
+/// three NOPs run after the job (the job itself starts no operation).
 #[test]
 fn a_job_handed_over_by_msg_ring_wakes_the_parked_runtime_by_that_message_alone() {
     if !caps::opcode(ring_core::sys::IORING_OP_MSG_RING, "IORING_OP_MSG_RING") {
@@ -275,10 +258,8 @@ fn a_job_handed_over_by_msg_ring_wakes_the_parked_runtime_by_that_message_alone(
     assert_eq!(d.stats().completed - before, 3, "three NOPs and no eventfd read completed");
 }
 
-/// Kills `JoinHandle::is_finished` returning a constant and the `Display`
-/// of `JoinError` replaced by an empty one: a task is unfinished until it
-/// has run to its end, and a task that panics ends its handle with a
-/// `JoinError` that says so and carries the panic.
+/// A task is unfinished until it has run to its end, and a task that panics
+/// ends its handle with a `JoinError` that says so and carries the panic.
 #[test]
 fn a_join_handle_tells_when_its_task_finished_or_panicked() {
     let rt = Runtime::new(8).unwrap();
@@ -320,14 +301,6 @@ async fn yield_now() {
     .await
 }
 
-/// Kills the mutants of the round budget of `Scheduler::run_ready`
-/// (executor/task.rs): `tasks * 2` turned into `tasks + 2` (177:55), `ran <
-/// budget` into `<=` (178:19), `ran += 1` into `*=` (187:17, under which a
-/// task that keeps waking itself is polled forever and the driver is never
-/// turned), and `Scheduler::finish` replaced by `()` (212:9), under which a
-/// finished task keeps its slot and the next task does not reuse it, so the
-/// table, and with it the budget, grows.
-///
 /// A round polls woken tasks up to twice the size of the task table, then
 /// the runtime turns the driver (`stats().enters` goes up by one) before the
 /// next round. Two tasks run to their end first; two idle tasks and a task
@@ -361,13 +334,11 @@ fn a_task_that_keeps_waking_itself_gets_twice_the_task_count_polls_per_round() {
     assert!(polls[1..polls.len() - 1].iter().all(|&n| n == 8), "8 polls per round: {polls:?}");
 }
 
-/// Kills `Scheduler::clear` replaced by `()` (executor/task.rs 218:9). A
-/// dropped runtime drops its tasks' futures first, while the runtime is
-/// still whole (its field order then drops the scheduler, and the driver
-/// last). Without `clear` the futures go only when the scheduler itself is
-/// dropped, and a future's destructor then finds the runtime gone: a spawn
-/// from it fails (`RuntimeGone`) instead of being accepted (and dropped with the
-/// rest).
+/// A dropped runtime drops its tasks' futures first, while the runtime is still
+/// whole (its field order then drops the scheduler, and the driver last).
+/// Without `clear` the futures go only when the scheduler itself is dropped,
+/// and a future's destructor then finds the runtime gone: a spawn from it fails
+/// (`RuntimeGone`) instead of being accepted (and dropped with the rest).
 #[test]
 fn a_runtime_drops_its_tasks_while_it_is_still_whole() {
     struct Guard(ring_core::executor::Spawner, std::rc::Rc<std::cell::Cell<Option<bool>>>);
@@ -426,15 +397,10 @@ fn allow_one_more_descriptor() {
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) }, 0);
 }
 
-/// Kills `efd < 0` turned into `efd == 0` in `Runtime::with_ring`
-/// (executor/mod.rs 72:16) and `raw < 0` turned into `raw == 0` in
-/// `Driver::register_eventfd` (driver/mod.rs 365:16); the `<=` mutants of
-/// both are equivalent, since eventfd never returns descriptor 0 while
-/// standard input is open. In a child process whose descriptor limit leaves
-/// room for a ring's descriptor and no more, the eventfd fails with
-/// `EMFILE`, which must come back as the error; with the mutants the
-/// failed `-1` is taken for a descriptor and `OwnedFd::from_raw_fd(-1)`
-/// panics.
+/// In a child process whose descriptor limit leaves room for a ring's
+/// descriptor and no more, the eventfd fails with `EMFILE`, which must come
+/// back as the error; with the faulty versions the failed `-1` is taken for a
+/// descriptor and `OwnedFd::from_raw_fd(-1)` panics.
 #[test]
 fn a_runtime_or_driver_that_cannot_get_an_eventfd_reports_emfile() {
     if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {
@@ -450,10 +416,7 @@ fn a_runtime_or_driver_that_cannot_get_an_eventfd_reports_emfile() {
     assert_eq!(e.raw_os_error(), Some(libc::EMFILE), "{e}");
 }
 
-/// Kills the accessors of `BufferPool` returning constants (`bgid`,
-/// `buffers`, `buf_len` returning 0 or 1, `is_incremental` returning
-/// `true` or `false`; pool.rs 173:9 to 188:9) and its `Debug` replaced by
-/// an empty one (81:9): no test read them back.
+/// No test read them back.
 #[test]
 fn a_pool_reports_its_group_size_and_mode() {
     let rt = Runtime::new(8).unwrap();
@@ -476,17 +439,15 @@ fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
     (a, b)
 }
 
-/// Kills the three mutants of `cqe.flags & IORING_CQE_F_BUF_MORE != 0` in
-/// `PoolInner::take` (pool.rs 218:85 `==`, 218:61 `|` and `^`). On an
-/// incremental ring a buffer goes back to the pool only when a completion
-/// without `BUF_MORE` used it up. Four 20-byte messages into 64-byte
-/// buffers give parts 0..20, 20..40 and 40..60 (with `BUF_MORE`) and then
-/// 60..64 (without): while that last part is held one buffer is out of the
-/// kernel's hands, and dropping it recycles the buffer. With any of the
-/// mutants `BUF_MORE` reads as set on the last part (or clear on the
-/// others, which do not reach the end), so the buffer is never returned
-/// or recycled. The existing incremental test only counted `with_kernel`
-/// at the end, which comes out the same either way.
+/// On an incremental ring a buffer goes back to the pool only when a completion
+/// without `BUF_MORE` used it up. Four 20-byte messages into 64-byte buffers
+/// give parts 0..20, 20..40 and 40..60 (with `BUF_MORE`) and then 60..64
+/// (without): while that last part is held one buffer is out of the kernel's
+/// hands, and dropping it recycles the buffer. With any of the faulty versions
+/// `BUF_MORE` reads as set on the last part (or clear on the others, which do
+/// not reach the end), so the buffer is never returned or recycled. The
+/// existing incremental test only counted `with_kernel` at the end, which comes
+/// out the same either way.
 #[test]
 fn a_used_up_incremental_buffer_is_recycled_once_its_parts_are_dropped() {
     use std::io::Write;
@@ -525,11 +486,9 @@ fn a_used_up_incremental_buffer_is_recycled_once_its_parts_are_dropped() {
     .unwrap();
 }
 
-/// Kills the constant mutants of `PoolBuf::bid` (pool.rs 348:9),
-/// `PoolBuf::to_vec` (359:9), `AsRef` (395:9), `DerefMut` (389:9) and
-/// `Debug` (401:9). Three reads through a pool of four buffers get ids 0, 1
-/// and 2, in ring order; each buffer's bytes are read through every view,
-/// and written through `DerefMut`.
+/// Three reads through a pool of four buffers get ids 0, 1 and 2, in ring
+/// order; each buffer's bytes are read through every view, and written through
+/// `DerefMut`.
 #[test]
 fn pool_buffers_report_their_id_and_bytes_through_every_view() {
     let rt = Runtime::new(8).unwrap();
@@ -557,13 +516,11 @@ fn pool_buffers_report_their_id_and_bytes_through_every_view() {
     assert_eq!(pool.with_kernel(), 3, "the other two went back when dropped");
 }
 
-/// Kills `ParkGate::end_park` replaced by `()` (executor/gate.rs 46:9):
-/// the runtime then counts as parked for good after its first park, and a
-/// wake-up from another thread while it is running writes its eventfd,
-/// whose read completes for nothing. Here the main future, on its first
-/// poll, has another thread wake it and waits for that thread to finish,
-/// so the wake-up certainly comes while the runtime is running; it must
-/// not cost a completion.
+/// The runtime then counts as parked for good after its first park, and a
+/// wake-up from another thread while it is running writes its eventfd, whose
+/// read completes for nothing. Here the main future, on its first poll, has
+/// another thread wake it and waits for that thread to finish, so the wake-up
+/// certainly comes while the runtime is running; it must not cost a completion.
 #[test]
 fn a_wake_up_from_another_thread_while_the_runtime_runs_writes_no_eventfd() {
     let rt = Runtime::new(8).unwrap();

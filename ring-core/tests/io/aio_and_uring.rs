@@ -33,19 +33,12 @@ async fn settle<K: Kernel>(d: &Driver<K>) {
     d.sleep(Duration::from_millis(20)).await.ok();
 }
 
-// The AioContext's semaphore, step by step: capacity 2, reads of empty
-// pipes (each stays in flight until its pipe gets data). Kills
-// `aio.rs:123:24: replace match guard w.granted.get() with true in
-// <impl Future for Acquire>::poll`, `aio.rs:138:9: replace <impl Drop for
-// Acquire>::drop with ()`, `aio.rs:146:56: delete ! in <impl Drop for
-// Acquire>::drop`, `aio.rs:161:9: replace <impl Debug for AioContext<K>>::fmt
-// with Ok(Default::default())`, `aio.rs:193:9: replace
-// AioContext<K>::in_flight -> usize with 0` and `aio.rs:203:9: replace
-// AioContext<K>::waiting -> usize with 0`: each count is checked after
-// every step, the permits go to the waiters in order, a waiter
-// dropped while queued leaves the queue, a waiter polled again before its
-// turn keeps waiting, and a permit granted to a waiter that is dropped
-// before it takes it comes back.
+// The AioContext's semaphore, step by step: capacity 2, reads of empty pipes
+// (each stays in flight until its pipe gets data). Each count is checked after
+// every step, the permits go to the waiters in order, a waiter dropped while
+// queued leaves the queue, a waiter polled again before its turn keeps waiting,
+// and a permit granted to a waiter that is dropped before it takes it comes
+// back.
 #[test]
 fn aio_context_hands_out_permits_in_order_and_counts_them() {
     let rt = Runtime::new(64).unwrap();
@@ -143,11 +136,8 @@ fn path_only() -> Rc<std::fs::File> {
     Rc::new(std::fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH).open("/").unwrap())
 }
 
-// Kills `aio.rs:238:9: replace AioContext<K>::sync -> io::Result<()> with
-// Ok(())` and `aio.rs:245:9: replace AioContext<K>::datasync ->
-// io::Result<()> with Ok(())`: the fsync's result is returned (EBADF for a
-// descriptor the kernel refuses for I/O), and each holds a permit until it
-// completes.
+// The fsync's result is returned (EBADF for a descriptor the kernel refuses for
+// I/O), and each holds a permit until it completes.
 #[test]
 fn aio_context_sync_and_datasync_return_the_kernel_result() {
     let rt = Runtime::new(32).unwrap();
@@ -167,16 +157,11 @@ fn aio_context_sync_and_datasync_return_the_kernel_result() {
     std::fs::remove_file(path).unwrap();
 }
 
-// `Uring` over a pipe, with every count checked. Kills `uring.rs:52:38:
-// replace * with +` (DEFAULT_BUFFER 1088: one read or write then moves at
-// most that much), `uring.rs:75:9: replace <impl Debug for Uring<T, K>>::fmt
-// with Ok(Default::default())` and `uring.rs:119:9: replace
-// Uring<T, K>::has_pending -> bool with true`. It checks the buffer size,
-// the `Debug` form, `buffered` and `has_pending` before, during and after a
-// read abandoned
-// mid-flight, reads and writes of empty slices (which start nothing),
-// counts bounded by the capacity, and `read_exact`/`write_all` across
-// several internal transfers.
+// `Uring` over a pipe, with every count checked. It checks the buffer size, the
+// `Debug` form, `buffered` and `has_pending` before, during and after a read
+// abandoned mid-flight, reads and writes of empty slices (which start nothing),
+// counts bounded by the capacity, and `read_exact`/`write_all` across several
+// internal transfers.
 #[test]
 fn uring_counts_every_byte_and_every_pending_operation() {
     assert_eq!(DEFAULT_BUFFER, 64 * 1024);

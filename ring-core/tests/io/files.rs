@@ -24,13 +24,10 @@ impl Drop for TempFile {
     }
 }
 
-/// Kills the `Interrupted` guard of `File::read_exact_at` replaced by
-/// `true` or with `==` replaced by `!=`, which retry a real error forever:
-/// a read the kernel refuses (EBADF) fails at once. It also checks that
-/// reading from an offset fills the buffer from there, and that a read
-/// that meets the end of the file after a short first read fails with
-/// `UnexpectedEof` and keeps the bytes it got (the loop's other mutants
-/// were caught by `file_round_trip_through_the_ring`).
+/// A read the kernel refuses (EBADF) fails at once. It also checks that reading
+/// from an offset fills the buffer from there, and that a read that meets the
+/// end of the file after a short first read fails with `UnexpectedEof` and
+/// keeps the bytes it got.
 #[test]
 fn read_exact_at_fills_from_its_offset_and_stops_at_the_end_or_an_error() {
     let tmp = TempFile::new("read-exact", b"0123456789ab");
@@ -55,11 +52,8 @@ fn read_exact_at_fills_from_its_offset_and_stops_at_the_end_or_an_error() {
     .unwrap();
 }
 
-/// Kills `File::write_all_at` with `pos + done` replaced by `pos * done`
-/// (the first write goes to offset 0) and its `Interrupted` guard replaced
-/// by `true` or with `==` replaced by `!=` (a real error retried forever):
-/// the bytes land at the offset asked for, an empty write writes nothing
-/// and succeeds, and a write the kernel refuses (EBADF) fails at once.
+/// The bytes land at the offset asked for, an empty write writes nothing and
+/// succeeds, and a write the kernel refuses (EBADF) fails at once.
 #[test]
 fn write_all_at_writes_at_its_offset_and_stops_at_an_error() {
     let tmp = TempFile::new("write-all", b"..........");
@@ -79,14 +73,11 @@ fn write_all_at_writes_at_its_offset_and_stops_at_an_error() {
     assert_eq!(std::fs::read(&tmp.0).unwrap(), b"....abc...");
 }
 
-/// Kills `File::close` returning `Ok(())` (the descriptor is then closed
-/// by dropping it, and a failing close would go unreported), `as_raw_fd`
-/// returning 0, and the `Debug` of `File` writing nothing: the descriptor
-/// is the one wrapped, `close` closes it as one operation of the ring (the
-/// driver counts it as started), and `Debug` names it. It also reads the
-/// file's size through `metadata`. (The descriptor is moved to a number far above what the tests
-/// open, so that no other thread is handed it between the close and the
-/// check.)
+/// The descriptor is the one wrapped, `close` closes it as one operation of the
+/// ring (the driver counts it as started), and `Debug` names it. It also reads
+/// the file's size through `metadata`. (The descriptor is moved to a number far
+/// above what the tests open, so that no other thread is handed it between the
+/// close and the check.)
 #[test]
 fn a_file_reports_its_descriptor_and_metadata_and_close_closes_it() {
     let tmp = TempFile::new("close", b"twelve bytes");
@@ -116,12 +107,11 @@ fn a_file_reports_its_descriptor_and_metadata_and_close_closes_it() {
     assert_eq!((rc, std::io::Error::last_os_error().raw_os_error()), (-1, Some(libc::EBADF)));
 }
 
-/// Kills `File::write_all_at` with `pos + done` replaced by `pos - done`:
-/// after a short write, the rest goes after the part written. A short
-/// write is made with `RLIMIT_FSIZE`: a write that crosses the limit stops
-/// at it, and the next write fails with `EFBIG` (`SIGXFSZ` is ignored for
-/// the test). The mutant writes the rest before the part written instead,
-/// where the limit lets it through, and succeeds.
+/// After a short write, the rest goes after the part written. A short write is
+/// made with `RLIMIT_FSIZE`: a write that crosses the limit stops at it, and
+/// the next write fails with `EFBIG` (`SIGXFSZ` is ignored for the test). A
+/// faulty version writes the rest before the part written instead, where the
+/// limit lets it through, and succeeds.
 #[test]
 fn write_all_at_continues_after_a_short_write_where_it_stopped() {
     let tmp = TempFile::new("short-write", b"");

@@ -239,10 +239,8 @@ async fn tcp_pair<K: Kernel>(d: &Driver<K>) -> (TcpStream<K>, TcpStream<K>) {
     (c, s)
 }
 
-// Kills `net/mod.rs:111:27: replace match guard e.kind() ==
-// io::ErrorKind::Interrupted with false in Sock<K>::write_all`: a send that
-// fails with EINTR is retried, not reported. The `Spy` kernel turns the
-// first SEND of `write_all` into a NOP failing with -EINTR; every byte must
+// A send that fails with EINTR is retried, not reported. The `Spy` kernel turns
+// the first SEND of `write_all` into a NOP failing with -EINTR; every byte must
 // still arrive, for a TCP stream and a Unix stream.
 #[test]
 fn write_all_retries_a_send_interrupted_by_a_signal() {
@@ -281,12 +279,10 @@ fn write_all_retries_a_send_interrupted_by_a_signal() {
     .unwrap();
 }
 
-// Kills `net/mod.rs:111:27: replace match guard e.kind() ==
-// io::ErrorKind::Interrupted with true in Sock<K>::write_all` and
-// `net/mod.rs:111:36: replace == with !=` there: an error other than EINTR ends
-// `write_all` with that error. Writing to a stream whose peer is gone
-// fails with EPIPE (MSG_NOSIGNAL, so no signal); with the mutant it is
-// retried for ever, which the deadline turns into a failure.
+// An error other than EINTR ends `write_all` with that error. Writing to a
+// stream whose peer is gone fails with EPIPE (MSG_NOSIGNAL, so no signal); with
+// a faulty version it is retried for ever, which the deadline turns into a
+// failure.
 #[test]
 fn write_all_to_a_closed_peer_reports_broken_pipe() {
     let rt = Runtime::new(32).unwrap();
@@ -302,10 +298,8 @@ fn write_all_to_a_closed_peer_reports_broken_pipe() {
     .unwrap();
 }
 
-// Kills `net/mod.rs:148:9: replace Sock<K>::set_opt -> io::Result<()> with
-// Ok(())` and `net/tcp.rs:169:9: replace TcpStream<K>::set_nodelay ->
-// io::Result<()> with Ok(())`: `TcpListener::bind` sets SO_REUSEADDR and `set_nodelay` sets and
-// clears TCP_NODELAY, as `getsockopt` sees.
+// `TcpListener::bind` sets SO_REUSEADDR and `set_nodelay` sets and clears
+// TCP_NODELAY, as `getsockopt` sees.
 #[test]
 fn socket_options_reach_the_socket() {
     let rt = Runtime::new(32).unwrap();
@@ -323,11 +317,9 @@ fn socket_options_reach_the_socket() {
     .unwrap();
 }
 
-// Kills `net/mod.rs:179:5: replace cvt -> io::Result<()> with Ok(())` and
-// `net/mod.rs:179:10: replace < with >` in `cvt`: `getpeername` on a socket
-// that is not connected fails with ENOTCONN, and `peer_addr` must say so
-// (with either mutant the failure is ignored and the empty address comes
-// back as InvalidData instead).
+// `getpeername` on a socket that is not connected fails with ENOTCONN, and
+// `peer_addr` must say so (with either faulty version the failure is ignored
+// and the empty address comes back as InvalidData instead).
 #[test]
 fn peer_addr_of_an_unconnected_socket_is_enotconn() {
     let rt = Runtime::new(32).unwrap();
@@ -342,8 +334,7 @@ fn peer_addr_of_an_unconnected_socket_is_enotconn() {
     assert_eq!(s.local_addr().unwrap(), "0.0.0.0:0".parse::<SocketAddr>().unwrap());
 }
 
-// Kills `net/tcp.rs:80:9: replace <impl Debug for Incoming<K>>::fmt ->
-// core::fmt::Result with Ok(Default::default())`.
+/// `Incoming` has a `Debug` form that names it.
 #[test]
 fn incoming_has_a_debug_form() {
     let rt = Runtime::new(32).unwrap();
@@ -356,12 +347,9 @@ fn incoming_has_a_debug_form() {
     .unwrap();
 }
 
-// Kills `net/mod.rs:166:9: replace Sock<K>::close -> io::Result<()> with
-// Ok(())` and the same replacement in `TcpListener::close` (tcp.rs:68:9),
-// `TcpStream::close` (tcp.rs:184:9), `UdpSocket::close` (udp.rs:91:9) and
-// `UnixStream::close` (unix.rs:100:9): `close` closes the descriptor through the ring
-// (IORING_OP_CLOSE, which the `Spy` kernel sees), not by dropping it. Each
-// socket type's `close` is checked, and that the descriptor is closed after.
+// `close` closes the descriptor through the ring (IORING_OP_CLOSE, which the
+// `Spy` kernel sees), not by dropping it. Each socket type's `close` is
+// checked, and that the descriptor is closed after.
 #[test]
 fn close_goes_through_the_ring() {
     let spy = Spy::default();
@@ -406,10 +394,8 @@ fn close_goes_through_the_ring() {
     .unwrap();
 }
 
-// Kills `net/mod.rs:189:47: replace | with & in sys_socket` and
-// `net/mod.rs:190:11: replace < with > in sys_socket`: with IORING_OP_SOCKET
-// (and BIND and LISTEN) hidden from the probe, as on a kernel before 5.19,
-// sockets are made with socket(2), close-on-exec, and work.
+// With IORING_OP_SOCKET (and BIND and LISTEN) hidden from the probe, as on a
+// kernel before 5.19, sockets are made with socket(2), close-on-exec, and work.
 #[test]
 fn sockets_without_the_socket_opcode_use_the_system_call() {
     let spy = Spy::hiding(&[IORING_OP_SOCKET, IORING_OP_BIND, IORING_OP_LISTEN]);
@@ -436,13 +422,11 @@ fn sockets_without_the_socket_opcode_use_the_system_call() {
     assert_eq!(spy.saw(IORING_OP_SOCKET), 0, "no SOCKET entry was submitted");
 }
 
-// Kills `net/mod.rs:190:11: replace < with == in sys_socket` and `replace <
-// with <=`: only a negative result of socket(2) is an error; 0 is a
-// descriptor like any other, and it is the one socket(2) returns when
-// standard input is closed. The test runs itself again as a child process
-// (so closing descriptor 0 touches no other test), with SOCKET hidden from
-// the probe; the child closes descriptor 0 and binds a UDP socket, which
-// must get descriptor 0 and work.
+// Only a negative result of socket(2) is an error; 0 is a descriptor like any
+// other, and it is the one socket(2) returns when standard input is closed. The
+// test runs itself again as a child process (so closing descriptor 0 touches no
+// other test), with SOCKET hidden from the probe; the child closes descriptor 0
+// and binds a UDP socket, which must get descriptor 0 and work.
 #[test]
 fn a_socket_made_by_the_system_call_may_be_descriptor_0() {
     const CHILD: &str = "RING_CORE_SOCKETS_FD0_CHILD";
@@ -478,9 +462,8 @@ fn a_socket_made_by_the_system_call_may_be_descriptor_0() {
     assert!(out.status.success() && text.contains("CHILD OK"), "the child failed:\n{text}");
 }
 
-// Kills `net/unix.rs:95:9: replace UnixStream<K>::shutdown -> io::Result<()>
-// with Ok(())`: after `shutdown(Write)` the peer reads end of file, and
-// after `shutdown(Read)` this end's own read returns 0 at once.
+// After `shutdown(Write)` the peer reads end of file, and after
+// `shutdown(Read)` this end's own read returns 0 at once.
 #[test]
 fn unix_stream_shutdown_reaches_the_socket() {
     let rt = Runtime::new(32).unwrap();

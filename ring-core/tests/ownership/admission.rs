@@ -826,10 +826,7 @@ fn fd_flags(fd: &impl std::os::fd::AsRawFd) -> (i32, i32) {
     unsafe { (libc::fcntl(fd.as_raw_fd(), libc::F_GETFD), libc::fcntl(fd.as_raw_fd(), libc::F_GETFL)) }
 }
 
-/// Kills `EFD_CLOEXEC | EFD_NONBLOCK` turned into `&` in
-/// `Driver::register_eventfd` (driver/mod.rs 364:63), which creates the
-/// eventfd with neither flag (`^` would be equivalent: the bits are
-/// disjoint).
+/// The bits are disjoint).
 #[test]
 fn the_registered_eventfd_is_close_on_exec_and_non_blocking() {
     let d = ring_core::Driver::new(4).unwrap();
@@ -839,12 +836,11 @@ fn the_registered_eventfd_is_close_on_exec_and_non_blocking() {
     assert_ne!(status & libc::O_NONBLOCK, 0, "non-blocking");
 }
 
-/// Kills `in_use < len` turned into `==` or `<=` in the fast test of
-/// `Inner::start` (driver/mod.rs 810:68). Operations that completed but
-/// whose futures have not collected their output hold their entries while
-/// their credits are back: with every entry held so, a new operation has
-/// credits but no entry, and must wait for one. Under either mutant it
-/// takes the fast path and finds no free entry (`unreachable!`).
+/// Operations that completed but whose futures have not collected their output
+/// hold their entries while their credits are back: with every entry held so, a
+/// new operation has credits but no entry, and must wait for one. Under either
+/// faulty version it takes the fast path and finds no free entry
+/// (`unreachable!`).
 #[test]
 fn an_operation_waits_for_an_entry_when_only_credits_are_free() {
     let d = ring_core::Driver::new(4).unwrap();
@@ -879,15 +875,12 @@ fn an_operation_waits_for_an_entry_when_only_credits_are_free() {
     assert!(done, "the waiting NOP ran once an entry was free");
 }
 
-/// Kills `||` turned into `&&` (driver/mod.rs 811:44) and the `!` deleted
-/// (811:47) in `ticket.is_some() || !self.waiters.is_empty()`, the test of
-/// `Inner::start` that sends a newcomer to the queue while others wait.
-/// Every credit and entry is taken by a blocked pipe read, and NOPs `a1`
-/// and `a2` wait, in that order. One read completes and is collected: its
-/// credit and entry are `a1`'s, which is woken and leaves the queue, while
-/// `a2` stays. A NOP `b` polled before `a1` runs again must queue behind
-/// `a2` and leave the credit alone; under either mutant `b` takes the fast
-/// path and the credit with it.
+/// Every credit and entry is taken by a blocked pipe read, and NOPs `a1` and
+/// `a2` wait, in that order. One read completes and is collected: its credit
+/// and entry are `a1`'s, which is woken and leaves the queue, while `a2` stays.
+/// A NOP `b` polled before `a1` runs again must queue behind `a2` and leave the
+/// credit alone; under either faulty version `b` takes the fast path and the
+/// credit with it.
 #[test]
 fn a_newcomer_does_not_take_the_credit_of_a_woken_waiter() {
     let d = ring_core::Driver::new(4).unwrap();
@@ -926,14 +919,12 @@ fn a_newcomer_does_not_take_the_credit_of_a_woken_waiter() {
     drop((a1, a2, b, reads));
 }
 
-/// Kills `need > self.t.slots.len()` turned into `>=` in
-/// `start_contended` (driver/mod.rs 958:17): an operation that needs as
-/// many completions as the CQ holds (a zero-copy send, which posts two, on
-/// a CQ of two) fits and must run once a read holding the other credit
-/// completes; the mutant refuses it with `EINVAL`, as it should only refuse
-/// one that needs more (the existing test covers a CQ of one). The check
-/// is on the slow path, which the send takes because the read holds a
-/// credit.
+/// An operation that needs as many completions as the CQ holds (a zero-copy
+/// send, which posts two, on a CQ of two) fits and must run once a read holding
+/// the other credit completes; a faulty version refuses it with `EINVAL`, as it
+/// should only refuse one that needs more (the existing test covers a CQ of
+/// one). The check is on the slow path, which the send takes because the read
+/// holds a credit.
 #[test]
 fn an_operation_needing_exactly_the_cqs_completions_runs() {
     if !caps::opcode(ring_core::sys::IORING_OP_SEND_ZC, "IORING_OP_SEND_ZC") {

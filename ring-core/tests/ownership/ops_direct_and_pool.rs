@@ -49,10 +49,9 @@ fn tcp_pair() -> (TcpStream, TcpStream) {
     (a, b)
 }
 
-/// Kills `bufsel.rs:88:9: replace <impl Operation for ReadPool>::orphaned
-/// with ()`: a pool read whose future is dropped after it completed must
-/// still give its buffer back. With one buffer in the pool, the next read
-/// fails with ENOBUFS if it was not.
+/// A pool read whose future is dropped after it completed must still give its
+/// buffer back. With one buffer in the pool, the next read fails with ENOBUFS
+/// if it was not.
 #[test]
 fn an_orphaned_pool_read_that_completed_gives_its_buffer_back() {
     let rt = Runtime::new(32).unwrap();
@@ -70,8 +69,8 @@ fn an_orphaned_pool_read_that_completed_gives_its_buffer_back() {
     assert_eq!(&buf[..], b"second");
 }
 
-/// Kills `bufsel.rs:117:9: replace <impl Operation for RecvPool>::orphaned
-/// with ()`, as above for a receive.
+/// As above, for a receive: a pool receive whose future is dropped after
+/// it completed gives its buffer back.
 #[test]
 fn an_orphaned_pool_receive_that_completed_gives_its_buffer_back() {
     let rt = Runtime::new(32).unwrap();
@@ -105,24 +104,11 @@ fn ttl_cmsg(ttl: i32) -> Vec<u8> {
     v
 }
 
-/// Kills the survivors in `RecvMsgBuf` (bufsel.rs) with a multishot
-/// `recvmsg` whose name area (32 bytes) is larger than the header (16) and
-/// whose control area (64 bytes) is larger than both together, receiving
-/// datagrams with a TTL control message of known contents:
-///
-/// - 250:22 `<` replaced by `==` or `<=` in `parse`: a datagram of zero
-///   bytes fills exactly header + name + control, which is a valid
-///   message, not EINVAL.
-/// - 250:28 `+` replaced by `-` (`hdr - name_area` underflows), 250:40 `+`
-///   replaced by `-` (`hdr + name_area - control_area` underflows) or by
-///   `*` (16 + 32 * 64 is more than the buffer: EINVAL) in `parse`.
-/// - 263:9 `header` returning a default header (its lengths are checked).
-/// - 274:9 `control` returning an empty slice, `[0]` or `[1]`; 274:66 `+`
-///   replaced by `-` or `*` (the control area's start) and 275:32 `+`
-///   replaced by `-` or `*` (its end): the control bytes are compared.
-/// - 281:83 `+` replaced by `-` in `payload` (the payload's start).
-/// - 287:9 `flags` returning 0: a datagram larger than the room left gives
-///   `MSG_TRUNC`.
+/// A multishot `recvmsg` into provided buffers parses its areas at their
+/// sizes: a datagram of zero bytes fills exactly header + name + control,
+/// which is a valid message, not EINVAL; the header's lengths, the control
+/// bytes and the payload's start are checked; and a datagram larger than
+/// the room left gives `MSG_TRUNC`.
 #[test]
 fn recvmsg_multishot_parses_name_control_and_payload_areas_of_known_sizes() {
     let rt = Runtime::new(32).unwrap();
@@ -190,9 +176,7 @@ fn recvmsg_multishot_parses_name_control_and_payload_areas_of_known_sizes() {
     assert_eq!(pool.with_kernel(), 4);
 }
 
-/// Kills `direct.rs:98:27: replace match guard len as usize >=
-/// core::mem::size_of::<libc::sockaddr_in6>() with false in socket_addr`:
-/// a direct accept on an IPv6 listener reports the peer's IPv6 address.
+/// A direct accept on an IPv6 listener reports the peer's IPv6 address.
 #[test]
 fn a_direct_accept_reports_an_ipv6_peer() {
     let rt = Runtime::new(32).unwrap();
@@ -214,10 +198,9 @@ fn a_direct_accept_reports_an_ipv6_peer() {
     drop(conn);
 }
 
-/// Kills `direct.rs:136:9: replace <impl Operation for AcceptDirect>::orphaned
-/// with ()`: a direct accept whose future is dropped after it completed
-/// empties its slot, which closes the connection and frees the slot for
-/// the next allocation (one allocatable slot).
+/// A direct accept whose future is dropped after it completed empties its slot,
+/// which closes the connection and frees the slot for the next allocation (one
+/// allocatable slot).
 #[test]
 fn an_orphaned_direct_accept_that_completed_empties_its_slot() {
     let rt = Runtime::new(32).unwrap();
@@ -236,9 +219,8 @@ fn an_orphaned_direct_accept_that_completed_empties_its_slot() {
     assert_eq!(client.read(&mut rest).unwrap(), 0, "the accepted connection was closed");
 }
 
-/// Kills `direct.rs:167:9: replace <impl Operation for SocketDirect>::orphaned
-/// with ()`: a direct socket whose future is dropped after it completed
-/// gives its slot back (one allocatable slot).
+/// A direct socket whose future is dropped after it completed gives its slot
+/// back (one allocatable slot).
 #[test]
 fn an_orphaned_direct_socket_that_completed_empties_its_slot() {
     let rt = Runtime::new(32).unwrap();
@@ -253,11 +235,10 @@ fn an_orphaned_direct_socket_that_completed_empties_its_slot() {
     assert_eq!(again.expect("the only slot is free again").slot(), 2);
 }
 
-/// Kills `direct.rs:198:9: replace <impl Operation for CloseDirect>::orphaned
-/// with ()`: an explicit close whose future is dropped after it completed
-/// records that the kernel emptied the slot. Without that, dropping the
-/// handle it held empties the slot a second time, and by then the slot
-/// holds another file: opened after the close, before the drop.
+/// An explicit close whose future is dropped after it completed records that
+/// the kernel emptied the slot. Without that, dropping the handle it held
+/// empties the slot a second time, and by then the slot holds another file:
+/// opened after the close, before the drop.
 #[test]
 fn an_orphaned_direct_close_does_not_empty_the_slot_again() {
     let rt = Runtime::new(32).unwrap();
@@ -285,9 +266,8 @@ fn an_orphaned_direct_close_does_not_empty_the_slot_again() {
     std::fs::remove_file(path).unwrap();
 }
 
-/// Kills `direct.rs:326:9: replace <impl Operation for ConnectDirect>::complete
-/// -> io::Result<()> with Ok(())`: connecting a direct socket to a port
-/// nobody listens on fails with ECONNREFUSED.
+/// Connecting a direct socket to a port nobody listens on fails with
+/// ECONNREFUSED.
 #[test]
 fn a_refused_direct_connect_reports_the_error() {
     let rt = Runtime::new(32).unwrap();

@@ -51,10 +51,9 @@ fn fds_naming(path: &Path) -> usize {
     n
 }
 
-/// Kills `fixed_vec.rs: replace check_segments -> Option<Error> with None`:
-/// segments past the registered buffer, or more than 1024 of them, are
-/// refused with a typed error before anything reaches the kernel, for reads
-/// and writes, and the lease and segments come back.
+/// Segments past the registered buffer, or more than 1024 of them, are refused
+/// with a typed error before anything reaches the kernel, for reads and writes,
+/// and the lease and segments come back.
 #[test]
 fn vectored_fixed_io_refuses_segments_outside_the_buffer_or_too_many() {
     let rt = Runtime::new(32).unwrap();
@@ -89,11 +88,8 @@ fn vectored_fixed_io_refuses_segments_outside_the_buffer_or_too_many() {
     drop(d.writev_fixed(&w, table.lease(0).unwrap(), (0..1024).map(|i| i..i + 1).collect(), 0));
 }
 
-/// Kills `fs.rs:24:9: replace <impl Operation for Fsync>::prepare ->
-/// io_uring_sqe with Default::default()` (a NOP, which succeeds) and
-/// `fs.rs:32:9: replace <impl Operation for Fsync>::complete ->
-/// io::Result<()> with Ok(())`: `fsync` and `fdatasync` of a pipe fail with
-/// EINVAL, and succeed on a file.
+/// `fsync` and `fdatasync` reach the kernel as themselves and report its
+/// answer: on a pipe they fail with EINVAL, on a file they succeed.
 #[test]
 fn fsync_of_a_pipe_fails_with_einval() {
     let rt = Runtime::new(32).unwrap();
@@ -114,10 +110,8 @@ fn fsync_of_a_pipe_fails_with_einval() {
     std::fs::remove_file(path).unwrap();
 }
 
-/// Kills `fs.rs:50:9: replace <impl Operation for Fallocate>::prepare ->
-/// io_uring_sqe with Default::default()` (a NOP: the file keeps its size)
-/// and `fs.rs:60:9: replace <impl Operation for Fallocate>::complete ->
-/// io::Result<()> with Ok(())` (fallocate of a pipe fails with ESPIPE).
+/// `fallocate` reaches the kernel as itself and reports its answer: the
+/// file grows to the size asked for, and a pipe is refused with ESPIPE.
 #[test]
 fn fallocate_grows_a_file_and_refuses_a_pipe() {
     let rt = Runtime::new(32).unwrap();
@@ -146,9 +140,8 @@ fn cloexec(fd: &impl AsRawFd) -> bool {
     f & libc::FD_CLOEXEC != 0
 }
 
-/// Kills `fs.rs:92:46: replace | with ^ in <impl Operation for
-/// OpenAt>::prepare`: `openat` always opens close-on-exec, also when the
-/// caller asked for `O_CLOEXEC` itself (`^` would clear it).
+/// `openat` always opens close-on-exec, also when the caller asked for
+/// `O_CLOEXEC` itself (`^` would clear it).
 #[test]
 fn openat_is_close_on_exec_whether_or_not_asked() {
     let rt = Runtime::new(32).unwrap();
@@ -166,9 +159,8 @@ fn openat_is_close_on_exec_whether_or_not_asked() {
     .unwrap();
 }
 
-/// Kills `fs.rs:102:9: replace <impl Operation for OpenAt>::orphaned with
-/// ()`: a file opened by an `openat` whose future was dropped after it
-/// completed is closed (no descriptor of this process names it).
+/// A file opened by an `openat` whose future was dropped after it completed is
+/// closed (no descriptor of this process names it).
 #[test]
 fn an_orphaned_openat_that_completed_closes_its_descriptor() {
     let rt = Runtime::new(32).unwrap();
@@ -188,9 +180,8 @@ fn an_orphaned_openat_that_completed_closes_its_descriptor() {
     std::fs::remove_file(path).unwrap();
 }
 
-/// Kills `fs.rs:120:9: replace <impl Operation for OpenAt2>::prepare ->
-/// io_uring_sqe with Default::default()`: the descriptor `openat2` returns
-/// is the named file (a NOP would hand back descriptor 0).
+/// The descriptor `openat2` returns is the named file (a NOP would hand back
+/// descriptor 0).
 #[test]
 fn openat2_opens_the_named_file() {
     let rt = Runtime::new(32).unwrap();
@@ -201,7 +192,8 @@ fn openat2_opens_the_named_file() {
     let path = temp_path("openat2");
     std::fs::write(&path, b"openat2").unwrap();
     let how = open_how { flags: libc::O_RDONLY as u64, mode: 0, resolve: 0 };
-    // Kept as a number until checked: the mutant's descriptor 0 is not ours to close.
+    // Kept as a number until checked: a faulty version's descriptor 0 is not
+    // ours to close.
     let fd = rt.block_on(d.openat2(At::CWD, cpath(&path), how)).unwrap().unwrap().into_raw_fd();
     // SAFETY: fstat writes one `stat` into the live local.
     let mut st: libc::stat = unsafe { core::mem::zeroed() };
@@ -215,8 +207,8 @@ fn openat2_opens_the_named_file() {
     std::fs::remove_file(path).unwrap();
 }
 
-/// Kills `fs.rs:134:9: replace <impl Operation for OpenAt2>::orphaned with
-/// ()`, as for `openat` above.
+/// As for `openat` above: a file opened by an `openat2` whose future was
+/// dropped after it completed is closed.
 #[test]
 fn an_orphaned_openat2_that_completed_closes_its_descriptor() {
     let rt = Runtime::new(32).unwrap();
@@ -246,10 +238,9 @@ fn dup_high(fd: &impl AsRawFd, min: i32) -> OwnedFd {
     unsafe { OwnedFd::from_raw_fd(n) }
 }
 
-/// Kills `fs.rs:177:9: replace <impl Operation for Close>::orphaned with
-/// ()`: a close whose future is dropped after the kernel closed the
-/// descriptor must not close it again, since by then the number may name
-/// another file (here one put there on purpose, with `dup2`).
+/// A close whose future is dropped after the kernel closed the descriptor must
+/// not close it again, since by then the number may name another file (here one
+/// put there on purpose, with `dup2`).
 #[test]
 fn an_orphaned_close_does_not_close_the_number_again() {
     let rt = Runtime::new(32).unwrap();
@@ -290,8 +281,7 @@ fn relative_to_cwd(path: &Path) -> PathBuf {
     rel.join(path.strip_prefix("/").unwrap())
 }
 
-/// Kills `fs2.rs:21:5: replace dir -> RawFd with Default::default()`: with
-/// no directory descriptor, relative paths resolve against the working
+/// With no directory descriptor, relative paths resolve against the working
 /// directory (`AT_FDCWD`), not against descriptor 0.
 #[test]
 fn relative_paths_without_a_directory_resolve_against_the_working_directory() {
@@ -314,10 +304,7 @@ fn relative_paths_without_a_directory_resolve_against_the_working_directory() {
     std::fs::remove_dir(&base).unwrap();
 }
 
-/// Kills `fs2.rs:47:9` (`RenameAt::complete`), `fs2.rs:89:9`
-/// (`MkdirAt::complete`), `fs2.rs:110:9` (`SymlinkAt::complete`) and
-/// `fs2.rs:136:9` (`LinkAt::complete`), each replaced by `Ok(())`: the
-/// kernel's refusals come back as errors.
+/// The kernel's refusals come back as errors.
 #[test]
 fn directory_operations_report_the_kernels_refusals() {
     let rt = Runtime::new(32).unwrap();
@@ -352,10 +339,7 @@ fn directory_operations_report_the_kernels_refusals() {
     std::fs::remove_dir_all(&base).unwrap();
 }
 
-/// Kills `fs2.rs:156:9` (`Ftruncate::complete` replaced by `Ok(())`),
-/// `fs2.rs:252:9` (`Fadvise::prepare` replaced by a NOP) and `fs2.rs:256:9`
-/// (`Fadvise::complete` replaced by `Ok(())`): truncating a pipe fails with
-/// EINVAL, advice on a pipe with ESPIPE.
+/// Truncating a pipe fails with EINVAL, advice on a pipe with ESPIPE.
 #[test]
 fn ftruncate_and_fadvise_of_a_pipe_fail() {
     let rt = Runtime::new(32).unwrap();
@@ -373,8 +357,6 @@ fn ftruncate_and_fadvise_of_a_pipe_fail() {
     .unwrap();
 }
 
-/// Kills `fs2.rs:351:9` (`SyncFileRange::prepare` replaced by a NOP) and
-/// `fs2.rs:355:9` (`SyncFileRange::complete` replaced by `Ok(())`):
 /// `sync_file_range` of a pipe fails with ESPIPE.
 #[test]
 fn sync_file_range_of_a_pipe_fails_with_espipe() {
@@ -388,8 +370,8 @@ fn sync_file_range_of_a_pipe_fails_with_espipe() {
     assert_eq!(e.raw_os_error(), Some(libc::ESPIPE));
 }
 
-/// Kills `fs2.rs:373:5: replace off -> i64 with -1`: a splice with explicit
-/// offsets reads and writes the files there, not at their positions (0).
+/// A splice with explicit offsets reads and writes the files there, not at
+/// their positions (0).
 #[test]
 fn splice_honours_explicit_offsets_on_both_sides() {
     let rt = Runtime::new(32).unwrap();
@@ -421,10 +403,8 @@ fn nonblocking(fd: &impl AsRawFd) -> bool {
     f & libc::O_NONBLOCK != 0
 }
 
-/// Kills `fs2.rs:422:64: replace | with &` and `replace | with ^ in <impl
-/// Operation for Pipe>::prepare`: both ends of a pipe are close-on-exec
-/// whatever the flags (also when `O_CLOEXEC` is passed), and the other
-/// flags are kept.
+/// Both ends of a pipe are close-on-exec whatever the flags (also when
+/// `O_CLOEXEC` is passed), and the other flags are kept.
 #[test]
 fn pipe_ends_are_close_on_exec_and_keep_the_flags_asked_for() {
     let rt = Runtime::new(32).unwrap();
@@ -448,11 +428,10 @@ fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
-/// Kills `fs2.rs:431:9: replace <impl Operation for Pipe>::orphaned with
-/// ()`: a pipe created by an operation whose future was dropped after it
-/// completed has both ends closed. A pipe has no name to look for, so the
-/// test counts descriptors, in a child process that runs this test alone
-/// (other tests' threads open descriptors at any time).
+/// A pipe created by an operation whose future was dropped after it completed
+/// has both ends closed. A pipe has no name to look for, so the test counts
+/// descriptors, in a child process that runs this test alone (other tests'
+/// threads open descriptors at any time).
 #[test]
 fn an_orphaned_pipe_that_completed_closes_both_ends() {
     const CHILD: &str = "RING_CORE_OPS_FILE_SYSTEM_CHILD";
@@ -482,9 +461,8 @@ fn an_orphaned_pipe_that_completed_closes_both_ends() {
     drop(ends);
 }
 
-/// Kills `fs2.rs:481:9: replace <impl Operation for FixedFdInstall>::orphaned
-/// with ()`: a descriptor installed from a direct slot by an operation
-/// whose future was dropped after it completed is closed.
+/// A descriptor installed from a direct slot by an operation whose future was
+/// dropped after it completed is closed.
 #[test]
 fn an_orphaned_fixed_fd_install_that_completed_closes_its_descriptor() {
     let rt = Runtime::new(32).unwrap();

@@ -66,8 +66,7 @@ fn assert_errno<T: std::fmt::Debug>(r: std::io::Result<T>, errno: i32) {
     }
 }
 
-/// Kills `misc.rs:29:9: replace <impl Operation for Nop>::complete ->
-/// io::Result<()> with Ok(())`: a NOP that ended as cancelled reports it.
+/// A NOP that ended as cancelled reports it.
 #[test]
 fn a_nop_cancelled_before_submission_reports_ecanceled() {
     let rt = Runtime::new(8).unwrap();
@@ -76,9 +75,8 @@ fn a_nop_cancelled_before_submission_reports_ecanceled() {
     rt.block_on(d.nop()).unwrap().unwrap();
 }
 
-/// Kills `misc.rs:80:9: replace <impl Operation for Timeout>::complete ->
-/// io::Result<bool> with Ok(true)`: a timeout ended by its completion count
-/// resolves to `Ok(false)`, and one cancelled to an error.
+/// A timeout ended by its completion count resolves to `Ok(false)`, and one
+/// cancelled to an error.
 #[test]
 fn a_counted_timeout_reports_the_count_and_a_cancelled_one_the_error() {
     let rt = Runtime::new(8).unwrap();
@@ -92,9 +90,8 @@ fn a_counted_timeout_reports_the_count_and_a_cancelled_one_the_error() {
     assert_errno(cancelled_before_submission(&rt, d.sleep(Duration::from_secs(10))), libc::ECANCELED);
 }
 
-/// Kills `misc.rs:163:9: replace <impl Multishot for TimeoutStream>::item ->
-/// Option<io::Result<()>> with Some(Ok(()))`: a tick stream cancelled in the
-/// kernel ends with the cancellation as an error, not as a tick.
+/// A tick stream cancelled in the kernel ends with the cancellation as an
+/// error, not as a tick.
 #[test]
 fn a_cancelled_tick_stream_ends_with_ecanceled() {
     if !caps::multishot_timeouts("a_cancelled_tick_stream_ends_with_ecanceled") {
@@ -110,9 +107,8 @@ fn a_cancelled_tick_stream_ends_with_ecanceled() {
     assert!(rt.block_on(ticks.next()).unwrap().is_none(), "the stream ended");
 }
 
-/// Kills `misc.rs:193:9: replace <impl Multishot for PollMulti>::item ->
-/// Option<io::Result<u32>> with Some(Ok(1))`: the item is the kernel's
-/// `revents` mask (`POLLOUT` here, not `POLLIN`, which is 1).
+/// The item is the kernel's `revents` mask (`POLLOUT` here, not `POLLIN`, which
+/// is 1).
 #[test]
 fn a_multishot_poll_item_is_the_revents_mask() {
     let rt = Runtime::new(8).unwrap();
@@ -123,10 +119,9 @@ fn a_multishot_poll_item_is_the_revents_mask() {
     assert_eq!(ev, libc::POLLOUT as u32);
 }
 
-/// Kills `misc2.rs:52:9: replace <impl Operation for KeepAlive<T, R>>::orphaned
-/// with ()`: an accept through `TcpListener` (an `Accept` kept alive with
-/// the listener's descriptor) whose future is dropped after it completed
-/// must close the connection it accepted, so the peer sees end of file.
+/// An accept through `TcpListener` (an `Accept` kept alive with the listener's
+/// descriptor) whose future is dropped after it completed must close the
+/// connection it accepted, so the peer sees end of file.
 #[test]
 fn an_orphaned_listener_accept_that_completed_closes_the_connection() {
     let rt = Runtime::new(8).unwrap();
@@ -142,10 +137,7 @@ fn an_orphaned_listener_accept_that_completed_closes_the_connection() {
     assert_eq!(n, 0);
 }
 
-/// Kills `misc2.rs:133:9: replace Futex::word -> &AtomicU32 with
-/// Box::leak(Box::new(Default::default()))` and `misc2.rs:138:9: replace
-/// Futex::load -> u32 with 0` (and `with 1`): the word is the shared one,
-/// and `load`/`store` read and write it.
+/// The word is the shared one, and `load`/`store` read and write it.
 #[test]
 fn a_futex_word_load_and_store_see_the_same_value() {
     let f = Futex::new(7);
@@ -158,10 +150,8 @@ fn a_futex_word_load_and_store_see_the_same_value() {
     assert_eq!(f.load(), 11);
 }
 
-/// Kills `misc2.rs:205:9: replace <impl Operation for FutexWaitV>::complete
-/// -> io::Result<usize> with Ok(1)`: a vectored wait resolves to the index
-/// of the futex that was woken (0 here), and fails with `EAGAIN` at once if
-/// a futex does not hold the value it must.
+/// A vectored wait resolves to the index of the futex that was woken (0 here),
+/// and fails with `EAGAIN` at once if a futex does not hold the value it must.
 #[test]
 fn a_futex_waitv_reports_the_index_woken_and_a_value_mismatch() {
     let rt = Runtime::new(8).unwrap();
@@ -185,9 +175,7 @@ fn a_futex_waitv_reports_the_index_woken_and_a_value_mismatch() {
     assert_eq!(rt.block_on(wait).unwrap().unwrap(), 0, "futex 0 was woken");
 }
 
-/// Kills `misc2.rs:234:9: replace <impl Operation for MsgRing>::complete ->
-/// io::Result<()> with Ok(())`: a message to a descriptor that is not a
-/// ring fails with `EBADFD`.
+/// A message to a descriptor that is not a ring fails with `EBADFD`.
 #[test]
 fn a_msg_ring_to_a_pipe_fails_with_ebadfd() {
     let rt = Runtime::new(8).unwrap();
@@ -202,8 +190,6 @@ fn a_msg_ring_to_a_pipe_fails_with_ebadfd() {
     assert_errno(rt.block_on(op).unwrap(), libc::EBADFD);
 }
 
-/// Kills `misc2.rs:256:9: replace <impl Operation for UringCmd>::prepare ->
-/// io_uring_sqe with Default::default()` (a NOP, which completes with 0):
 /// `SIOCINQ` through a raw command reports the bytes queued on a socket.
 #[test]
 fn a_raw_uring_cmd_siocinq_reports_the_bytes_queued() {
@@ -231,8 +217,7 @@ fn a_raw_uring_cmd_siocinq_reports_the_bytes_queued() {
     }
 }
 
-/// Kills `misc2.rs:304:9: replace BufferGroup::buf_len -> usize with 0`: a
-/// provided group reports the size it was given for each buffer.
+/// A provided group reports the size it was given for each buffer.
 #[test]
 fn a_provided_buffer_group_reports_its_buffer_size() {
     let rt = Runtime::new(8).unwrap();
@@ -245,11 +230,9 @@ fn a_provided_buffer_group_reports_its_buffer_size() {
     assert_eq!(rt.block_on(d.remove_buffers(3, 91)).unwrap().unwrap(), 3);
 }
 
-/// Kills `misc2.rs:381:9: replace <impl Operation for Nop128>::prepare ->
-/// io_uring_sqe with Default::default()` (a plain NOP, which succeeds) on
-/// kernels without `IORING_OP_NOP128` (before 6.19): on a ring with 128-byte
-/// entries, `nop128` reaches the kernel, which refuses the opcode. On a
-/// kernel with the opcode, both succeed and the test only checks that.
+/// On a ring with 128-byte entries, `nop128` reaches the kernel, which refuses
+/// the opcode. On a kernel with the opcode, both succeed and the test only
+/// checks that.
 #[test]
 fn nop128_on_a_128_byte_ring_reaches_the_kernel_as_nop128() {
     let ring = match ring_core::Builder::new(8).sqe128().build() {
@@ -269,10 +252,9 @@ fn nop128_on_a_128_byte_ring_reaches_the_kernel_as_nop128() {
     }
 }
 
-/// Kills `misc2.rs:421:9: replace <impl Operation for UringCmd128>::is_128 ->
-/// bool with false`: on a ring with 64-byte entries a 128-byte command is
-/// refused on its first poll with `EINVAL`, without reaching the kernel
-/// (the mutant submits it, and the future is still pending).
+/// On a ring with 64-byte entries a 128-byte command is refused on its first
+/// poll with `EINVAL`, without reaching the kernel (a faulty version submits
+/// it, and the future is still pending).
 #[test]
 fn uring_cmd128_on_a_64_byte_ring_is_refused_on_its_first_poll() {
     let d = Driver::new(8).unwrap();
@@ -287,11 +269,9 @@ fn uring_cmd128_on_a_64_byte_ring_is_refused_on_its_first_poll() {
     assert_eq!(d.stats().started, 0);
 }
 
-/// Kills `misc2.rs:425:9: replace <impl Operation for UringCmd128>::prepare128
-/// -> ring_sys::io_uring_sqe128 with Default::default()` (a NOP in a 128-byte
-/// entry, which succeeds): on a ring with 128-byte entries the command
-/// reaches the kernel as `IORING_OP_URING_CMD128` and fails, because the
-/// kernel lacks the opcode (before 6.19) or a pipe has no `uring_cmd`.
+/// On a ring with 128-byte entries the command reaches the kernel as
+/// `IORING_OP_URING_CMD128` and fails, because the kernel lacks the opcode
+/// (before 6.19) or a pipe has no `uring_cmd`.
 #[test]
 fn uring_cmd128_on_a_128_byte_ring_reaches_the_kernel_as_uring_cmd128() {
     let ring = match ring_core::Builder::new(8).sqe128().build() {
@@ -316,9 +296,8 @@ fn uring_cmd128_on_a_128_byte_ring_reaches_the_kernel_as_uring_cmd128() {
     }
 }
 
-/// Kills `misc2.rs:456:9: replace Driver<K>::require -> crate::Result<()>
-/// with Ok(())`: `require` agrees with the probe, refuses an opcode no
-/// kernel has, and fails on a driver that was shut down.
+/// `require` agrees with the probe, refuses an opcode no kernel has, and fails
+/// on a driver that was shut down.
 #[test]
 fn require_agrees_with_the_probe_and_refuses_unknown_opcodes() {
     let d = Driver::new(8).unwrap();
@@ -335,9 +314,8 @@ fn require_agrees_with_the_probe_and_refuses_unknown_opcodes() {
     assert!(d.require(ring_core::sys::IORING_OP_NOP).is_err(), "no probe after shutdown");
 }
 
-/// Kills `rw.rs:146:19: replace -= with += in <impl Operation for
-/// Readv<B>>::complete`: a scatter read that fills the first buffer and
-/// part of the second marks exactly the bytes each received.
+/// A scatter read that fills the first buffer and part of the second marks
+/// exactly the bytes each received.
 #[test]
 fn a_scatter_read_marks_the_bytes_each_buffer_received() {
     let rt = Runtime::new(8).unwrap();

@@ -69,10 +69,9 @@ fn has_nop_cqe32(ring: &mut Ring) -> bool {
     true
 }
 
-// Kills `cqueue.rs:189:51: replace << with >> in CompletionQueue::pop`: on a
-// CQE32 ring the second half of slot `pos` is unit `2 * pos + 1`; with the
-// mutant, the slots after the first read another slot's unit. The existing
-// CQE32 test posts one big completion, at slot 0, where both agree.
+// On a CQE32 ring the second half of slot `pos` is unit `2 * pos + 1`; with a
+// faulty version, the slots after the first read another slot's unit. The
+// existing CQE32 test posts one big completion, at slot 0, where both agree.
 #[test]
 fn cqe32_ring_reads_the_second_half_of_every_slot() {
     let Some(mut ring) = build("CQE32", Builder::new(4).cqe32()) else { return };
@@ -90,16 +89,10 @@ fn cqe32_ring_reads_the_second_half_of_every_slot() {
     }
 }
 
-// Kills, on a CQE_MIXED ring, the mutants of the 32-byte path of
-// `CompletionQueue::pop`:
-// - `cqueue.rs:199:28: replace == with !=` (every 32-byte entry not at the
-//   ring's last unit is refused: `pop` returns `None`),
-// - `cqueue.rs:199:85: replace < with ==` and `with <=` (a 32-byte entry
-//   that is the last one ready is refused),
-// - `cqueue.rs:199:85: replace < with >` (a 32-byte entry followed by
-//   others is refused),
-// - `cqueue.rs:203:54: replace + with -` and `with *` (the second half read
-//   from the wrong unit: the words differ, or `pos - 1` underflows at 0).
+// On a CQE_MIXED ring, `CompletionQueue::pop` takes every 32-byte entry
+// wherever it sits (not only at the ring's last unit, also when it is the
+// last one ready or is followed by others) and reads its second half from
+// the unit after it.
 // Entries are checked one by one, with 16-byte ones in between so the big
 // ones sit at odd and even units, and the ring wraps several times (the
 // kernel then posts SKIP fillers, which `pop` passes over). The CQ has 16
@@ -142,12 +135,8 @@ fn mixed_ring_pops_every_32_byte_completion_with_its_own_words() {
     assert!(fillers > 0, "the test meant to make the kernel post SKIP fillers");
 }
 
-// Kills `cqueue.rs:223:33: replace || with &&` and `cqueue.rs:223:28:
-// replace == with !=` in `CompletionQueue::for_each` (a CQE32 or mixed
-// ring sent down the 16-byte path, which reads the wrong units), and
-// `cqueue.rs:225:19: replace += with -=` and `with *=` (the count the
-// entry-by-entry path returns). Run on a CQE32 ring and on a mixed one,
-// over several wraps, checking each entry and the count.
+// Run on a CQE32 ring and on a mixed one, over several wraps, checking each
+// entry and the count.
 #[test]
 fn for_each_reads_32_byte_and_mixed_rings_entry_by_entry() {
     for mixed in [false, true] {
@@ -182,13 +171,12 @@ fn for_each_reads_32_byte_and_mixed_rings_entry_by_entry() {
     }
 }
 
-// Kills `squeue.rs:441:9: replace SubmissionQueue::dropped -> u32 with 0`.
-// The kernel counts an SQE as dropped when the SQ index array names a slot
-// past the end of the SQE array (`io_get_sqe`); that needs no memory
-// pressure, unlike the CQ overflow counter. The test maps the SQ ring a
-// second time, writes an invalid index into the array slot the next push
-// will use, and submits a NOP: the kernel consumes the position without
-// running anything, and `dropped` must say so.
+// The kernel counts an SQE as dropped when the SQ index array names a slot past
+// the end of the SQE array (`io_get_sqe`); that needs no memory pressure,
+// unlike the CQ overflow counter. The test maps the SQ ring a second time,
+// writes an invalid index into the array slot the next push will use, and
+// submits a NOP: the kernel consumes the position without running anything, and
+// `dropped` must say so.
 #[test]
 fn an_invalid_sq_array_index_is_counted_as_dropped() {
     let Some(mut ring) = build("SQ array", Builder::new(4).no_sqarray(false)) else { return };
@@ -238,8 +226,7 @@ fn an_invalid_sq_array_index_is_counted_as_dropped() {
     assert_eq!(ring.sq().dropped(), 1);
 }
 
-// Kills `squeue.rs:533:16: replace - with + in SqBatch<'_>::filled`: a
-// batch committed with fewer entries than it reserved counts, commits and
+// A batch committed with fewer entries than it reserved counts, commits and
 // publishes only the filled ones.
 #[test]
 fn a_partly_filled_batch_commits_only_its_filled_entries() {
@@ -267,12 +254,11 @@ fn a_partly_filled_batch_commits_only_its_filled_entries() {
     }
 }
 
-// Kills `squeue.rs:580:54: replace + with *` and `squeue.rs:580:59: replace
-// << with >>` in `SqBatch::fill`: on an SQE128 ring the unit cleared after
-// `f` ran must be the slot's second half; with either mutant, filling slot 0
-// clears the entry `f` just wrote (the kernel then runs a NOP with
-// `user_data` 0). The first batch is a single entry at slot 0, so the
-// mutants fail before a later slot could be written out of bounds.
+// On an SQE128 ring the unit cleared after `f` ran must be the slot's second
+// half; with either faulty version, filling slot 0 clears the entry `f` just
+// wrote (the kernel then runs a NOP with `user_data` 0). The first batch is a
+// single entry at slot 0, so the faulty versions fail before a later slot could
+// be written out of bounds.
 #[test]
 fn batch_fill_on_an_sqe128_ring_keeps_the_entry_it_wrote() {
     let Some(mut ring) = build("SQE128", Builder::new(4).sqe128()) else { return };
@@ -341,10 +327,8 @@ unsafe impl Kernel for EnterLog {
     }
 }
 
-// Kills `squeue.rs:419:9: replace SubmissionQueue::needs_wakeup -> bool with
-// true` and `squeue.rs:420:22: replace & with |` (which makes it true too).
-// Under SQPOLL, a submit while the poll thread is awake is only the tail
-// store: no system call. With either mutant every such submit enters the
+// Under SQPOLL, a submit while the poll thread is awake is only the tail store:
+// no system call. With either faulty version every such submit enters the
 // kernel with IORING_ENTER_SQ_WAKEUP, which the `Kernel` seam sees. The poll
 // thread idles for 10 s before sleeping, so it is awake throughout; the test
 // checks NEED_WAKEUP around each submit anyway and retries if it was set.

@@ -108,13 +108,9 @@ fn fd_target(fd: i32) -> String {
     std::fs::read_link(format!("/proc/self/fd/{fd}")).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// Kills `Ring`'s `Debug` replaced by an empty one (ring.rs 46:9) and
-/// `Ring::features` returning 0 or 1 (169:9), and pins down the accessors
-/// whose mutants the existing suites caught (`fd`, `setup_flags`,
-/// `registered_index`, `has_feature`): three rings built on a fresh thread
-/// get registered indexes 0, 1 and 2 (the table of registered rings is per
-/// thread), each has an io_uring descriptor, and the flags, features and
-/// `Debug` are the kernel's.
+/// Three rings built on a fresh thread get registered indexes 0, 1 and 2 (the
+/// table of registered rings is per thread), each has an io_uring descriptor,
+/// and the flags, features and `Debug` are the kernel's.
 #[test]
 fn a_ring_reports_its_descriptor_index_flags_and_features() {
     if !caps::ring_fds("IORING_REGISTER_RING_FDS") {
@@ -156,9 +152,8 @@ fn a_ring_reports_its_descriptor_index_flags_and_features() {
     .unwrap();
 }
 
-/// Kills `Ring::register_ring_fd` returning `Ok(true)` or `Ok(false)`
-/// without registering (ring.rs 237:9): a ring built without the
-/// registration gets an index when asked, and keeps working through it.
+/// A ring built without the registration gets an index when asked, and keeps
+/// working through it.
 #[test]
 fn registering_a_rings_descriptor_later_gives_it_an_index() {
     if !caps::ring_fds("IORING_REGISTER_RING_FDS") {
@@ -183,14 +178,11 @@ fn io_uring_fds() -> usize {
         .count()
 }
 
-/// Kills `Ring::drop` replaced by `()` (ring.rs 271:9) and `self.fd >= 0`
-/// turned into `<` in it (275:20): a dropped ring closes its descriptor.
-/// Counted in a child process, where no other test opens rings meanwhile.
-/// Also kills `UNREGISTER_RING_FDS | USE_REGISTERED_RING` turned into `&`
-/// (285:58; `^` is equivalent, the bits are disjoint): a ring set up with
-/// `REGISTERED_FD_ONLY` exists only as an index in its thread's table of
-/// 16 registered rings, and dropping it must unregister it, or the 17th
-/// such ring on the thread fails with `EBUSY`.
+/// A dropped ring closes its descriptor. Counted in a child process, where no
+/// other test opens rings meanwhile. A ring set up with `REGISTERED_FD_ONLY`
+/// exists only as an index in its thread's table of 16 registered rings, and
+/// dropping it must unregister it, or the 17th such ring on the thread fails
+/// with `EBUSY`.
 #[test]
 fn a_dropped_ring_closes_its_descriptor_and_gives_back_its_index() {
     if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {
@@ -224,21 +216,14 @@ fn huge_pages_reserved() -> bool {
     std::fs::read_to_string("/proc/sys/vm/nr_hugepages").map(|s| s.trim() != "0").unwrap_or(true)
 }
 
-/// Kills the mutants of the region sizes of a `NO_MMAP` ring that
-/// ring-core allocates (memory.rs): `HUGE_PAGE = 2 * 1024 * 1024` with
-/// either `*` turned into `+` or `/` (66:28, 66:35), `round_up` returning 0
-/// or 1 or with `*` turned into `/` (83:5, 83:20), the SQE array's size
-/// with `*` turned into `+` or `/` (134:42), the `CQSIZE` test of
-/// `ring_sizes` with `!=` turned into `==` or `&` into `|` or `^` (93:29,
-/// 93:61), and the huge-page flags of `anon_map` with `|=` turned into `&=`
-/// or `|` into `&` (112:15, 112:36). A region larger than a page takes a 2
-/// MiB huge page; with none reserved, `mmap` fails with `ENOMEM`, and that
-/// is the error `build` must return for a 2 MiB SQE array (16384 entries
-/// of 128 bytes), an 8 KiB one (64 entries of 128 bytes), a CQ of 256
-/// entries (set with `cq_size`) and a CQ of 128 32-byte entries. Under the mutants the region is sized as one page (the
+/// A region larger than a page takes a 2 MiB huge page; with none reserved,
+/// `mmap` fails with `ENOMEM`, and that is the error `build` must return for a
+/// 2 MiB SQE array (16384 entries of 128 bytes), an 8 KiB one (64 entries of
+/// 128 bytes), a CQ of 256 entries (set with `cq_size`) and a CQ of 128 32-byte
+/// entries. Under the faulty versions the region is sized as one page (the
 /// kernel then refuses the setup, or worse), too large for a huge page
-/// (`TooLong`), or mapped with flags that fail with `EINVAL` or take
-/// ordinary pages. Skipped where huge pages are reserved.
+/// (`TooLong`), or mapped with flags that fail with `EINVAL` or take ordinary
+/// pages. Skipped where huge pages are reserved.
 #[test]
 fn a_no_mmap_region_larger_than_a_page_takes_a_huge_page() {
     if !caps::setup(ring_core::Builder::new(4).no_mmap(), "IORING_SETUP_NO_MMAP") {
@@ -266,26 +251,17 @@ fn a_no_mmap_region_larger_than_a_page_takes_a_huge_page() {
     ring_core::Builder::new(32).no_mmap().build().unwrap();
 }
 
-/// Kills `flags & IORING_SETUP_CLAMP != 0` with `!=` turned into `==` in
-/// `ring_sizes` (memory.rs 88:56), which `Builder` uses to check a `cq_size`
-/// against the SQ size: with `CLAMP`, 65536 SQ entries are clamped to
-/// 32768, so a CQ of 32768 is large enough; the mutant compares it with the
-/// unclamped 65536 and refuses the ring.
+/// With `CLAMP`, 65536 SQ entries are clamped to 32768, so a CQ of 32768 is
+/// large enough; a faulty version compares it with the unclamped 65536 and
+/// refuses the ring.
 #[test]
 fn a_clamped_sq_is_compared_with_the_cq_at_its_clamped_size() {
     let ring = ring_core::Builder::new(65536).clamp().cq_size(32768).build().unwrap();
     assert_eq!((ring.params().sq_entries, ring.params().cq_entries), (32768, 32768));
 }
 
-/// Kills the constant and operator mutants of `Probe`'s accessors
-/// (`require`, `supported_count`, `features`, `has_feature`,
-/// `register_ops`, `setup_flags`: probe.rs 247:9 to 296:9), its `Debug`
-/// (193:9), `opcode_name` and `register_op_name` (164:5, 169:5, 169:17,
-/// 169:19), and, where the kernel answers `IORING_REGISTER_QUERY` (6.18),
-/// `query_opcodes` returning `None`, leaving out the result's address or
-/// size, or with its result test replaced by `false` or `<` (326:5, 329:9,
-/// 331:9, 339:18, 339:29): every answer is checked against the kernel's own
-/// (the opcode probe, the ring's features) or against a boundary.
+/// Every answer is checked against the kernel's own (the opcode probe, the
+/// ring's features) or against a boundary.
 #[test]
 fn a_probe_reports_what_the_kernel_said() {
     if !caps::opcode(ring_core::sys::IORING_OP_MSG_RING, "opcodes up to IORING_OP_MSG_RING") {
@@ -367,17 +343,13 @@ impl Drop for Mapping {
     }
 }
 
-/// Kills the size checks of memory lent for a `NO_MMAP` ring
-/// (`prepare_no_mmap`, memory.rs): `sqes_len < sqes_need` and `rings_len <
-/// rings_need` with `<` turned into `==`, `>` or `<=` (162:25, 169:26), and
-/// the SQ array's share of the ring region (136:16, 136:52, 137:20,
-/// 137:35). A ring of 1024 SQEs with an SQ array (`no_sqarray(false)`) and
-/// 2048 CQEs needs 16 pages of SQEs and 10 pages of rings (1024 bytes of
-/// header, 32768 of CQEs and 4096 of SQ array, rounded up). Lent exactly
-/// that, it builds and runs a NOP; lent a page less of either, it is
-/// refused with `TooLong` naming the region. The mappings are a page
-/// larger than what is lent, so a mutant that lets the kernel use more
-/// than was lent stays inside memory the test owns.
+/// A ring of 1024 SQEs with an SQ array (`no_sqarray(false)`) and 2048 CQEs
+/// needs 16 pages of SQEs and 10 pages of rings (1024 bytes of header, 32768 of
+/// CQEs and 4096 of SQ array, rounded up). Lent exactly that, it builds and
+/// runs a NOP; lent a page less of either, it is refused with `TooLong` naming
+/// the region. The mappings are a page larger than what is lent, so a faulty
+/// version that lets the kernel use more than was lent stays inside memory the
+/// test owns.
 #[test]
 fn memory_lent_to_a_no_mmap_ring_is_checked_against_the_rings_size() {
     if !caps::setup(ring_core::Builder::new(4).no_mmap(), "IORING_SETUP_NO_MMAP") {
@@ -408,9 +380,8 @@ fn memory_lent_to_a_no_mmap_ring_is_checked_against_the_rings_size() {
     a_nop_round_trips(ring);
 }
 
-/// Kills `MAX_CQ = 2 * MAX_SQ` with `*` turned into `+` (memory.rs
-/// 107:27): a CQ of exactly `IORING_MAX_CQ_ENTRIES` (65536) is allowed,
-/// one more entry is not.
+/// A CQ of exactly `IORING_MAX_CQ_ENTRIES` (65536) is allowed, one more entry
+/// is not.
 #[test]
 fn a_cq_of_the_kernels_maximum_size_is_allowed() {
     let ring = ring_core::Builder::new(4).cq_size(65536).build().unwrap();
@@ -427,11 +398,10 @@ fn address_space_pages() -> usize {
     s.split_whitespace().next().unwrap().parse().unwrap()
 }
 
-/// Kills `anon_unmap` replaced by `()` (memory.rs 126:5): the memory
-/// ring-core allocates for a `NO_MMAP` ring is unmapped when the ring is
-/// dropped. In a child process (so that no other test maps or unmaps
-/// meanwhile), 64 rings of two one-page regions each are built and
-/// dropped; the address space must not grow by their 128 pages.
+/// The memory ring-core allocates for a `NO_MMAP` ring is unmapped when the
+/// ring is dropped. In a child process (so that no other test maps or unmaps
+/// meanwhile), 64 rings of two one-page regions each are built and dropped; the
+/// address space must not grow by their 128 pages.
 #[test]
 fn a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated() {
     if !caps::setup(ring_core::Builder::new(4).no_mmap(), "IORING_SETUP_NO_MMAP") {
@@ -450,11 +420,8 @@ fn a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated() {
     assert!(grown < 32, "the address space grew by {grown} pages");
 }
 
-/// Kills the three mutants of `flags & IORING_SETUP_SQE_MIXED != 0` in
-/// `Ring::from_setup` (ring.rs 113:27 `|` and `^`, 113:62 `==`), which
-/// tell the SQ it is mixed-size on a ring that is not: a 128-byte entry
-/// must be refused (`SqFull`) on a ring with neither `SQE128` nor
-/// `SQE_MIXED`, where the mutants write it into two slots.
+/// A 128-byte entry must be refused (`SqFull`) on a ring with neither `SQE128`
+/// nor `SQE_MIXED`, where the faulty versions write it into two slots.
 #[test]
 fn a_plain_ring_refuses_a_128_byte_entry() {
     let mut ring = ring_core::Ring::new(4).unwrap();
@@ -466,10 +433,9 @@ fn a_plain_ring_refuses_a_128_byte_entry() {
     assert!(ring.sq().is_empty());
 }
 
-/// Kills the guard of `Ring::register_target` replaced by `false`
-/// (ring.rs 211:24): a `REGISTERED_FD_ONLY` ring has no descriptor, so its
-/// `io_uring_register` calls must go through its registered index; the
-/// mutant sends them to descriptor -1. A probe is such a call.
+/// A `REGISTERED_FD_ONLY` ring has no descriptor, so its `io_uring_register`
+/// calls must go through its registered index; a faulty version sends them to
+/// descriptor -1. A probe is such a call.
 #[test]
 fn a_ring_without_a_descriptor_registers_through_its_index() {
     if !caps::setup(ring_core::Builder::new(4).registered_fd_only(), "IORING_SETUP_REGISTERED_FD_ONLY") {

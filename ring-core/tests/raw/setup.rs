@@ -120,9 +120,8 @@ fn einval() -> Errno {
     Errno::new(libc::EINVAL)
 }
 
-/// Kills the three mutants of `setup_flag_name` (returning `""` or
-/// `"xyzzy"`, and `==` replaced by `!=` in its search): every flag of the
-/// table is named by its own entry, and a bit outside it says so.
+/// Every flag of the table is named by its own entry, and a bit outside it says
+/// so.
 #[test]
 fn every_setup_flag_is_named_by_its_table_entry_and_an_unknown_bit_says_so() {
     for (bit, name, _) in SETUP_FLAGS {
@@ -131,11 +130,8 @@ fn every_setup_flag_is_named_by_its_table_entry_and_an_unknown_bit_says_so() {
     assert_eq!(setup_flag_name(1 << 30), "unknown IORING_SETUP_* bit");
 }
 
-/// Kills `Builder::params` returning a leaked default and `Builder::flag`
-/// with `|=` replaced by `&=`: the parameters the builder will pass carry
-/// every flag and field its methods set, accumulated. (`|` replaced by `^`
-/// in `hybrid_iopoll` and `defer_taskrun` is equivalent: the two bits ORed
-/// there are distinct, so XOR gives the same word.)
+/// The parameters the builder will pass carry every flag and field its methods
+/// set, accumulated.
 #[test]
 fn the_builder_parameters_carry_every_flag_and_field_its_methods_set() {
     let wq = Ring::new(4).unwrap();
@@ -168,13 +164,9 @@ fn the_builder_parameters_carry_every_flag_and_field_its_methods_set() {
     );
 }
 
-/// Kills five mutants of the size checks in `Builder::validate`:
-/// `entries > MAX_SQ` and `cq > MAX_CQ` with `>` replaced by `>=`, the
-/// latter also by `==`, and in `cq == 0 || (!clamp && cq > MAX_CQ)` the
-/// `||` replaced by `&&` and the `!` deleted. The largest sizes are
-/// accepted, one more is refused with the typed error naming the ring, a
-/// zero CQ is refused with or without CLAMP, CLAMP lets an oversized CQ
-/// through, and a CQ exactly as large as the SQ is allowed.
+/// The largest sizes are accepted, one more is refused with the typed error
+/// naming the ring, a zero CQ is refused with or without CLAMP, CLAMP lets an
+/// oversized CQ through, and a CQ exactly as large as the SQ is allowed.
 #[test]
 fn ring_sizes_are_accepted_up_to_the_kernel_maximum_and_refused_past_it() {
     let ring = Builder::new(32768).build().unwrap();
@@ -231,15 +223,9 @@ fn conflict(b: Builder) -> &'static str {
     }
 }
 
-/// Kills the SQPOLL rule of `Builder::validate` with the mask
-/// `COOP_TASKRUN | TASKRUN_FLAG | DEFER_TASKRUN` broken by `&` in its first
-/// `|` (it then holds DEFER_TASKRUN alone, and SQPOLL with COOP_TASKRUN
-/// comes back as the kernel's bare EINVAL). It also checks every other
-/// documented rule: each combination is refused before the kernel sees it,
-/// with the error naming the flag that cannot be used, and each combination
-/// the rule allows builds. (Those rules' other mutants were already caught
-/// by the setup-flag tests; `|` replaced by `^` in these masks is
-/// equivalent, the bits being distinct.)
+/// It also checks every other documented rule: each combination is refused
+/// before the kernel sees it, with the error naming the flag that cannot be
+/// used, and each combination the rule allows builds.
 #[test]
 fn each_rule_between_setup_flags_is_refused_naming_the_flag() {
     assert_eq!(conflict(Builder::new(8).sqpoll_cpu(0)), "IORING_SETUP_SQ_AFF");
@@ -282,10 +268,9 @@ impl AsRawFd for RawNumber {
     }
 }
 
-/// Kills the `wq_fd < 0` check in `Builder::validate` with `<` replaced by
-/// `==` or `<=`: a negative descriptor is refused as a bad descriptor
-/// before setup, descriptor 0 is not (the kernel decides about it), and a
-/// real ring's descriptor works.
+/// A negative descriptor is refused as a bad descriptor before setup,
+/// descriptor 0 is not (the kernel decides about it), and a real ring's
+/// descriptor works.
 #[test]
 fn attach_wq_refuses_a_negative_descriptor_and_passes_any_other_to_the_kernel() {
     assert_eq!(Builder::new(8).attach_wq(&RawNumber(-1)).build().unwrap_err(), Error::BadFd(-1));
@@ -303,11 +288,11 @@ fn attach_wq_refuses_a_negative_descriptor_and_passes_any_other_to_the_kernel() 
     nop(&mut second, 3);
 }
 
-/// Checks `user_disabled` in `Builder::build_on` from the other side than
-/// the setup-flag tests: a ring the caller asked to start disabled stays
-/// disabled after the builder registered its wait region (submitting fails
-/// with EBADFD), and works once the caller enables it. (Its mutants were
-/// all caught by the existing suites in this pass; this pins the case
+/// Checks `user_disabled` in `Builder::build_on` from the other side than the
+/// setup-flag tests: a ring the caller asked to start disabled stays disabled
+/// after the builder registered its wait region (submitting fails with EBADFD),
+/// and works once the caller enables it. (Its faulty versions were all caught
+/// by the existing suites in this pass; this pins the case
 /// `registered_wait_descriptors` does not build.)
 #[test]
 fn a_ring_asked_for_disabled_stays_disabled_after_its_wait_region_is_registered() {
@@ -331,15 +316,7 @@ fn a_ring_asked_for_disabled_stays_disabled_after_its_wait_region_is_registered(
     assert_eq!(ring.cq().pop().unwrap().user_data, 4);
 }
 
-/// Kills the mutants of `Builder::explain` that decide which flag a setup
-/// EINVAL is blamed on: `flags & bit == 0` with `==` replaced by `!=` or
-/// `&` by `|` or `^` (the wrong flags probed), the probe's guard
-/// `e.raw() == EINVAL` replaced by `false` or `!=`, the deleted EINVAL
-/// arm, and the partner flags of SQ_AFF, TASKRUN_FLAG, DEFER_TASKRUN,
-/// and HYBRID_IOPOLL combined with `&` instead of `|` (the probe
-/// then asks for no flag at all and succeeds). A kernel that lacks one flag
-/// gets that flag named, whichever it is. (`|` replaced by `^` there is
-/// equivalent: the bits are distinct.)
+/// A kernel that lacks one flag gets that flag named, whichever it is.
 #[test]
 fn a_setup_flag_the_kernel_lacks_is_named_in_the_error() {
     let cases: [(u32, &str, Builder); 14] = [
@@ -365,16 +342,13 @@ fn a_setup_flag_the_kernel_lacks_is_named_in_the_error() {
     }
 }
 
-/// Kills the deleted match arms of `Builder::explain` for SQ_AFF,
-/// TASKRUN_FLAG, DEFER_TASKRUN, HYBRID_IOPOLL, CQSIZE, the
-/// flags it probes on memory of its own (NO_MMAP, REGISTERED_FD_ONLY) and
-/// the one it does not probe (ATTACH_WQ): without its arm such a flag is
-/// probed alone, which any kernel refuses (it needs a partner flag, a CQ
-/// size, memory or another ring), so an EINVAL that no single flag causes
-/// would be blamed on it. Here the first setup fails with EINVAL and every
-/// probe of a flag with what it needs succeeds, so the error stays the
-/// plain setup errno. (SQ_REWIND never reaches setup: the builder refuses
-/// it.) A flag the running kernel lacks is skipped: its probe names it, as it should.
+/// Without its arm such a flag is probed alone, which any kernel refuses (it
+/// needs a partner flag, a CQ size, memory or another ring), so an EINVAL that
+/// no single flag causes would be blamed on it. Here the first setup fails with
+/// EINVAL and every probe of a flag with what it needs succeeds, so the error
+/// stays the plain setup errno. (SQ_REWIND never reaches setup: the builder
+/// refuses it.) A flag the running kernel lacks is skipped: its probe names it,
+/// as it should.
 #[test]
 fn an_einval_no_single_flag_explains_stays_the_setup_errno() {
     let wq = Ring::new(4).unwrap();
@@ -401,10 +375,9 @@ fn an_einval_no_single_flag_explains_stays_the_setup_errno() {
     }
 }
 
-/// Kills the probe guard `e.raw() == EINVAL` in `Builder::explain`
-/// replaced by `true` or by `!=`: a probe that fails for another reason
-/// (here ENOMEM for CQE32, probed first) does not name its flag, and the
-/// search goes on to the flag that is really missing.
+/// A probe that fails for another reason (here ENOMEM for CQE32, probed first)
+/// does not name its flag, and the search goes on to the flag that is really
+/// missing.
 #[test]
 fn a_probe_failing_for_another_reason_does_not_name_its_flag() {
     let k = Picky {
@@ -415,15 +388,8 @@ fn a_probe_failing_for_another_reason_does_not_name_its_flag() {
     assert_eq!(e, Error::UnsupportedSetupFlag { flag: "IORING_SETUP_SQPOLL", errno: einval() });
 }
 
-/// Kills the deleted `ENOSYS | EPERM` and `ENOMEM` arms of
-/// `Builder::explain`, and in the ENOMEM arm `getrlimit(..) == 0` with `==`
-/// replaced by `!=` and `rlim_cur != RLIM_INFINITY` with `!=` replaced by
-/// `==`: each errno becomes its own error, ENOMEM names the memlock limit
-/// while there is one, and any other errno is the plain setup errno. Where
-/// the process may lift the limit it also checks that without a limit
-/// ENOMEM stays the setup errno, which kills the `&&` between the two
-/// replaced by `||`; this machine's container lacks CAP_SYS_RESOURCE, so
-/// there that case is skipped and that mutant lives.
+/// Each errno becomes its own error, ENOMEM names the memlock limit while there
+/// is one, and any other errno is the plain setup errno.
 #[test]
 fn setup_errnos_become_their_own_errors() {
     for errno in [libc::ENOSYS, libc::EPERM] {
@@ -457,10 +423,8 @@ fn setup_errnos_become_their_own_errors() {
     assert!(set(saved.rlim_cur, saved.rlim_max));
 }
 
-/// Kills the guard of the second fallback arm of `Builder::build_on`
-/// (`self.no_sqarray.is_none()` replaced by `false` or `true`): on a kernel
-/// without NO_SQARRAY (before 6.6) the default builder falls back to the SQ
-/// index array and the ring works, while a builder that asked for
+/// On a kernel without NO_SQARRAY (before 6.6) the default builder falls back
+/// to the SQ index array and the ring works, while a builder that asked for
 /// NO_SQARRAY fails naming it.
 #[test]
 fn the_default_builder_falls_back_to_the_sq_array_on_a_kernel_without_no_sqarray() {
@@ -474,13 +438,10 @@ fn the_default_builder_falls_back_to_the_sq_array_on_a_kernel_without_no_sqarray
     assert_eq!(e, Error::UnsupportedSetupFlag { flag: "IORING_SETUP_NO_SQARRAY", errno: einval() });
 }
 
-/// Kills the mutants of the first fallback arm of `Builder::build_on`
-/// (its guard `errno == EINVAL && no_sqarray.is_none()` replaced by `true`
-/// or `false`, `&&` by `||`, `==` by `!=`): an EINVAL the builder cannot
-/// blame on any flag (here an unknown bit) is retried once without the
-/// default NO_SQARRAY, and not retried when NO_SQARRAY was asked for or
-/// refused, or when the errno is another. The retry shows only in the
-/// number of setup calls, counted by the kernel: the builder's call, one
+/// An EINVAL the builder cannot blame on any flag (here an unknown bit) is
+/// retried once without the default NO_SQARRAY, and not retried when NO_SQARRAY
+/// was asked for or refused, or when the errno is another. The retry shows only
+/// in the number of setup calls, counted by the kernel: the builder's call, one
 /// probe per known flag set, and the retry with its own probes.
 #[test]
 fn an_einval_no_flag_explains_is_retried_once_only_without_an_explicit_no_sqarray() {
