@@ -15,7 +15,6 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-#[allow(unused_imports)]
 
 /// The system allocator, counting this thread's allocations and the bytes
 /// it holds (tests run on threads of their own, so each test sees only its

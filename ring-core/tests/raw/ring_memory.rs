@@ -4,8 +4,7 @@
 //! probe reports.
 
 use crate::caps;
-#[allow(unused_imports)]
-use crate::support::*;
+use crate::support::counter;
 use core::ptr::NonNull;
 use core::time::Duration;
 use ring_core::layout::{cq_ring_len, cqe_size, sq_ring_len, sqe_size, sqes_len};
