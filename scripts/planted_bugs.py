@@ -71,7 +71,8 @@ PLANTS = [
      "pub const BUF_RING_TAIL_STORE: Ordering = Ordering::Relaxed;", True, [loom("g_buf_ring")]),
     ("executor park fence SeqCst -> AcqRel (cross-thread wake-up)", ORDER,
      "pub const PARK_FENCE: Ordering = Ordering::SeqCst;",
-     "pub const PARK_FENCE: Ordering = Ordering::AcqRel;", True, [loom("h_cross_thread", "loom_handle")]),
+     "pub const PARK_FENCE: Ordering = Ordering::AcqRel;", True,
+     [loom("h_cross_thread", "loom_handle"), loom("runtime_", "loom_runtime")]),
     ("CQ head released before the entry is read", "ring-core/src/raw/cqueue.rs",
      "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };",
      "            self.head_word().store(self.head.wrapping_add(1), order::CQ_HEAD_STORE);\n"
@@ -329,6 +330,29 @@ PLANTS = [
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
     ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
+    # The runtime's park and wake-up protocol as shipped
+    # (verification/tests/loom_runtime.rs: WakeQueue, the wakers, the
+    # handles' job queue, Scheduler::run_ready and executor::may_block).
+    ("the executor looks for work before it announces that it parks", "ring-core/src/runtime/executor/mod.rs",
+     "    queue.gate.announce_park();\n    !(queue.has_work() || remote.has_jobs() || main.is_woken())",
+     "    let idle = !(queue.has_work() || remote.has_jobs() || main.is_woken());\n"
+     "    queue.gate.announce_park();\n    idle", True,
+     [loom("runtime_", "loom_runtime")]),
+    ("a waker on another thread never signals a parked runtime", "ring-core/src/runtime/executor/task.rs",
+     "        if self.gate.needs_signal() {", "        if false && self.gate.needs_signal() {", True,
+     [loom("runtime_", "loom_runtime")]),
+    ("the park looks at woken tasks only (jobs from handles ignored)", "ring-core/src/runtime/executor/mod.rs",
+     "    !(queue.has_work() || remote.has_jobs() || main.is_woken())",
+     "    !(queue.has_work() || main.is_woken())", True,
+     [loom("runtime_handle", "loom_runtime")]),
+    ("a task's queued flag cleared by a plain store (a waker's writes not acquired)", "ring-core/src/runtime/executor/task.rs",
+     "            task.waker.queued.swap(false, Ordering::AcqRel);",
+     "            task.waker.queued.store(false, Ordering::SeqCst);", True,
+     [loom("runtime_task_woken_during", "loom_runtime")]),
+    ("a task's queued flag cleared after its poll (a wake-up during the poll lost)", "ring-core/src/runtime/executor/task.rs",
+     "            task.waker.queued.swap(false, Ordering::AcqRel);\n            let waker = Waker::from(task.waker.clone());\n            let mut cx = Context::from_waker(&waker);\n            let Ok(mut slot) = task.future.try_borrow_mut() else {\n                busy.push(task.waker.clone());\n                continue;\n            };\n            let Some(fut) = slot.as_mut() else { continue };\n            ran += 1;\n            let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));\n",
+     "            let waker = Waker::from(task.waker.clone());\n            let mut cx = Context::from_waker(&waker);\n            let Ok(mut slot) = task.future.try_borrow_mut() else {\n                busy.push(task.waker.clone());\n                continue;\n            };\n            let Some(fut) = slot.as_mut() else { continue };\n            ran += 1;\n            let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));\n            task.waker.queued.store(false, Ordering::SeqCst);\n", True,
+     [loom("runtime_task_woken_during", "loom_runtime")]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

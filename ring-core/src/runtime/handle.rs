@@ -26,8 +26,10 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+// Atomics and locks from the `sync` shim, so that the loom model of the
+// park protocol (`verification/tests/loom_runtime.rs`) runs them as shipped.
+use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
+use std::sync::Arc;
 
 type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
 
@@ -73,18 +75,23 @@ impl<K: Kernel> Remote<K> {
     /// panics and reports them through its handle).
     pub(crate) fn run_jobs(&self, driver: &Driver<K>, spawner: &Spawner) -> usize {
         let mut n = 0;
-        while self.has_jobs() {
-            let job = {
-                let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-                let job = jobs.pop_front();
-                self.queued.store(jobs.len(), Ordering::Relaxed);
-                job
-            };
-            let Some(job) = job else { break };
+        while let Some(job) = self.pop_job() {
             job(driver, spawner);
             n += 1;
         }
         n
+    }
+
+    /// The oldest queued job, if any (the lock is taken only if the count
+    /// says there is one).
+    pub(crate) fn pop_job(&self) -> Option<Job<K>> {
+        if !self.has_jobs() {
+            return None;
+        }
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let job = jobs.pop_front();
+        self.queued.store(jobs.len(), Ordering::Relaxed);
+        job
     }
 
     pub(crate) fn close(&self) {

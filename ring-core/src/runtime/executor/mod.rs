@@ -13,6 +13,9 @@
 #![allow(unsafe_code)]
 
 pub mod gate;
+#[cfg(ring_loom)]
+#[doc(hidden)]
+pub mod model;
 pub(crate) mod task;
 
 use crate::kernel::{Kernel, Linux};
@@ -26,7 +29,6 @@ use std::cell::RefCell;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 pub use task::{JoinError, JoinHandle, Spawner};
 use task::{Scheduler, WakeQueue};
@@ -98,14 +100,12 @@ impl<K: Kernel + 'static> Runtime<K> {
     /// threads end a parked wait.
     fn spawn_waker_task(&self, efd: Arc<OwnedFd>) {
         let driver = self.driver.clone();
-        let queue = self.scheduler.queue.clone();
         let fut = async move {
             let mut buf = vec![0u8; 8];
             loop {
                 let (r, b) = driver.read(&efd, buf).await;
                 buf = b;
                 buf.clear();
-                queue.eventfd_armed.store(true, Ordering::SeqCst);
                 match r {
                     Ok(_) => {}
                     // The driver is shutting down.
@@ -114,7 +114,6 @@ impl<K: Kernel + 'static> Runtime<K> {
                 }
             }
         };
-        self.scheduler.queue.eventfd_armed.store(true, Ordering::SeqCst);
         drop(self.scheduler.spawn_local(fut, true));
     }
 
@@ -174,32 +173,41 @@ impl<K: Kernel + 'static> Runtime<K> {
             }
         }
         let _restore_running = RestoreRunning(prev_running);
-        main.woken.store(true, Ordering::SeqCst);
+        main.set();
         loop {
-            if main.woken.swap(false, Ordering::SeqCst) {
+            if main.take() {
                 if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
                     return Ok(out);
                 }
             }
             let spawner = self.spawner();
             let ran = self.remote.run_jobs(&self.driver, &spawner) + self.scheduler.run_ready();
-            if ran > 0 || main.woken.load(Ordering::SeqCst) {
+            if ran > 0 || main.is_woken() {
                 // Let completions that are already there in before running
                 // more, without blocking.
                 self.driver.poll()?;
                 continue;
             }
-            // Nothing runnable: park, unless a wake-up slipped in. The flag
-            // store, the fence and the queue check pair with the waker's
-            // queue push, fence and flag load (see `WakeQueue::wake`).
+            // Nothing runnable: park, unless a wake-up slipped in.
             let q = &self.scheduler.queue;
-            q.gate.announce_park();
-            let must_run = q.has_work() || self.remote.has_jobs() || main.woken.load(Ordering::SeqCst);
-            let r = if must_run { self.driver.poll() } else { self.driver.park(None) };
+            let r = if may_block(q, &self.remote, &main) { self.driver.park(None) } else { self.driver.poll() };
             q.gate.end_park();
             r?;
         }
     }
+}
+
+/// The runtime's last look for work before it blocks in the ring: whether
+/// it may block. It announces the park first and looks after (the flag
+/// store, the fence and the looks pair with a waker's queue push, fence and
+/// flag load, `WakeQueue::notify`): a look made before the announcement
+/// could miss work queued by another thread that, not yet seeing "parked",
+/// does not signal either. The caller ends the park (`ParkGate::end_park`)
+/// whatever this returns. `verification/tests/loom_runtime.rs` runs this
+/// function as shipped against wakers and handles on other threads.
+pub(crate) fn may_block<K: Kernel>(queue: &WakeQueue, remote: &Remote<K>, main: &task::MainWaker) -> bool {
+    queue.gate.announce_park();
+    !(queue.has_work() || remote.has_jobs() || main.is_woken())
 }
 
 /// The spawner of the runtime running on this thread, if any (inside

@@ -9,8 +9,12 @@ use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+// The wakers are `std::task::Wake`, which needs std's `Arc`; the words and
+// locks inside it come from the `sync` shim, so that the verification
+// crate's loom model (`verification/tests/loom_runtime.rs`) runs this
+// code as it ships.
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
+use std::sync::Arc;
 use std::task::Wake;
 
 thread_local! {
@@ -30,8 +34,6 @@ pub(crate) struct WakeQueue {
     queued: AtomicUsize,
     /// Set while the runtime is (about to be) blocked in the ring.
     pub(crate) gate: super::gate::ParkGate,
-    /// Whether the eventfd read is in flight (a write will end the park).
-    pub(crate) eventfd_armed: AtomicBool,
     eventfd: Arc<OwnedFd>,
 }
 
@@ -41,7 +43,6 @@ impl WakeQueue {
             ready: Mutex::new(VecDeque::new()),
             queued: AtomicUsize::new(0),
             gate: super::gate::ParkGate::new(),
-            eventfd_armed: AtomicBool::new(false),
             eventfd,
         }
     }
@@ -116,8 +117,25 @@ impl Wake for TaskWaker {
 
 /// The waker of the future passed to `block_on`.
 pub(crate) struct MainWaker {
-    pub(crate) woken: AtomicBool,
+    woken: AtomicBool,
     queue: Arc<WakeQueue>,
+}
+
+impl MainWaker {
+    /// Marks the main future as woken (before its first poll).
+    pub(crate) fn set(&self) {
+        self.woken.store(true, Ordering::SeqCst);
+    }
+
+    /// Consumes a wake-up: whether the main future is to be polled.
+    pub(crate) fn take(&self) -> bool {
+        self.woken.swap(false, Ordering::SeqCst)
+    }
+
+    /// Whether a wake-up is waiting (the runtime's looks before parking).
+    pub(crate) fn is_woken(&self) -> bool {
+        self.woken.load(Ordering::SeqCst)
+    }
 }
 
 impl Wake for MainWaker {
@@ -165,6 +183,15 @@ impl Scheduler {
         F: Future + 'static,
         F::Output: 'static,
     {
+        self.spawn_with_id(fut, internal).1
+    }
+
+    /// As [`spawn_local`](Self::spawn_local), and the task's id.
+    pub(crate) fn spawn_with_id<F>(&self, fut: F, internal: bool) -> (usize, JoinHandle<F::Output>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         let state = Rc::new(RefCell::new(JoinState { result: None, waker: None }));
         let mut completer = Completer { state: Some(state.clone()) };
         // The task's panic is caught here, where its handle can be told, and
@@ -191,7 +218,13 @@ impl Scheduler {
         let task = Rc::new(Task { future: RefCell::new(Some(Box::pin(wrapped))), waker, internal });
         self.tasks.borrow_mut()[id] = Some(task);
         self.queue.push(id);
-        JoinHandle { state }
+        (id, JoinHandle { state })
+    }
+
+    /// The waker of task `id`, if it is there (for the loom model).
+    #[cfg(ring_loom)]
+    pub(crate) fn waker_of(&self, id: usize) -> Option<Waker> {
+        self.tasks.borrow().get(id).cloned().flatten().map(|t| Waker::from(t.waker.clone()))
     }
 
     /// Polls every woken task once; returns how many ran.
@@ -214,7 +247,13 @@ impl Scheduler {
             let Some(id) = self.queue.pop() else { break };
             let task = self.tasks.borrow().get(id).cloned().flatten();
             let Some(task) = task else { continue };
-            task.waker.queued.store(false, Ordering::SeqCst);
+            // A swap, not a store: a waker on another thread that found the
+            // task still queued did not queue it again, and relies on this
+            // poll to see what it published before waking. The swap reads
+            // its `swap(true)` (or a later value) and so acquires its
+            // writes; a plain store would not (`loom_runtime::
+            // runtime_task_woken_during_its_poll_runs_again`).
+            task.waker.queued.swap(false, Ordering::AcqRel);
             let waker = Waker::from(task.waker.clone());
             let mut cx = Context::from_waker(&waker);
             let Ok(mut slot) = task.future.try_borrow_mut() else {
