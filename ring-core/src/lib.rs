@@ -65,10 +65,19 @@ pub mod runtime;
 // The façade: the module paths ring-core had before its layers were
 // folders, each still reachable from the root.
 pub use objects::{adapters, fs, io, net};
-pub use ownership::{buf, driver, fixed_buffers as fixed, fixed_files, ops, pool, shared_fd};
+pub use ownership::{buf, driver, fixed_files, ops, pool, shared_fd};
 pub use raw::{cqueue, layout, opcode, probe, register, ring, ring_id, squeue, types};
 pub use raw::{enter as submit, setup as builder};
 pub use runtime::{executor, handle};
+
+/// Registered buffers and the operations that use them, where they were
+/// before the operations joined the other safe operations in
+/// [`ownership::ops`] (the table and its leases are
+/// [`ownership::fixed_buffers`]).
+pub mod fixed {
+    pub use crate::ownership::fixed_buffers::*;
+    pub use crate::ownership::ops::{ReadFixed, SendZcFixed, WriteFixed};
+}
 
 /// The operation contract and its futures, where they were before the
 /// contract ([`ownership::operation`]) and the futures

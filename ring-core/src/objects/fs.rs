@@ -25,7 +25,7 @@ use crate::objects::io::engine::{PollIo, Target};
 use crate::ownership::buf::{IoBuf, IoBufMut};
 use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
-use crate::ownership::ops::{Fsync, Ftruncate, Read, ReadV, Statx, Write, WriteV};
+use crate::ownership::ops::{Fsync, Ftruncate, Read, Readv, Statx, Write, Writev};
 use crate::ownership::shared_fd::{AsSharedFd, At, SharedFd};
 use std::ffi::CString;
 use std::io;
@@ -95,13 +95,13 @@ impl<K: Kernel> File<K> {
     }
 
     /// Scatter read at `pos`.
-    pub fn readv_at<B: IoBufMut>(&self, bufs: Vec<B>, pos: u64) -> Op<ReadV<B>, K> {
-        self.driver.op(ReadV::new(&self.fd, bufs, pos))
+    pub fn readv_at<B: IoBufMut>(&self, bufs: Vec<B>, pos: u64) -> Op<Readv<B>, K> {
+        self.driver.op(Readv::new(&self.fd, bufs, pos))
     }
 
     /// Gather write at `pos`.
-    pub fn writev_at<B: IoBuf>(&self, bufs: Vec<B>, pos: u64) -> Op<WriteV<B>, K> {
-        self.driver.op(WriteV::new(&self.fd, bufs, pos))
+    pub fn writev_at<B: IoBuf>(&self, bufs: Vec<B>, pos: u64) -> Op<Writev<B>, K> {
+        self.driver.op(Writev::new(&self.fd, bufs, pos))
     }
 
     /// Fills all of `buf`'s capacity from `pos` on, or fails with

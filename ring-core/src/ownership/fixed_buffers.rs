@@ -34,18 +34,11 @@
 use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::buf::AlignedBuf;
-use crate::ownership::driver::op::Op;
 use crate::ownership::driver::{Driver, Shared};
-use crate::ownership::operation::Operation;
-use crate::ownership::ops::res;
-use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
-use crate::raw::cqueue::Cqe;
 use crate::raw::register::{MAX_BUFFERS, MAX_BUFFER_LEN};
 use crate::raw::ring_id::RingId;
 use core::cell::{Cell, RefCell};
 use core::ops::{Deref, DerefMut};
-use ring_sys::*;
-use std::io;
 use std::rc::{Rc, Weak};
 
 /// Why a registered-buffer table refused a change.
@@ -297,10 +290,10 @@ impl FixedBuffers {
 /// value and give it back with their output.
 pub struct FixedBuf {
     inner: Rc<FixedInner>,
-    index: u16,
-    ptr: *mut u8,
-    cap: usize,
-    len: usize,
+    pub(crate) index: u16,
+    pub(crate) ptr: *mut u8,
+    pub(crate) cap: usize,
+    pub(crate) len: usize,
 }
 
 impl FixedBuf {
@@ -362,137 +355,5 @@ impl Drop for FixedBuf {
         if let Some(slot) = self.inner.slots.borrow().get(usize::from(self.index)) {
             slot.leased.set(false);
         }
-    }
-}
-
-/// `IORING_OP_READ_FIXED` into a leased registered buffer; see
-/// [`Driver::read_fixed`].
-#[derive(Debug)]
-pub struct ReadFixed {
-    fd: SharedFd,
-    buf: FixedBuf,
-    offset: u64,
-}
-
-// SAFETY: the SQE names the leased slot by index and its memory by address;
-// the lease (owned by `self`) keeps the slot registered and the memory
-// alive, and makes `self` its only user until the terminal completion.
-unsafe impl Operation for ReadFixed {
-    type Output = (io::Result<usize>, FixedBuf);
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = IORING_OP_READ_FIXED;
-        sqe.fd = self.fd.raw();
-        sqe.set_addr(self.buf.ptr as u64);
-        sqe.len = crate::ownership::ops::rw_len(self.buf.cap);
-        sqe.set_off(self.offset);
-        sqe.set_buf_index(self.buf.index);
-        sqe
-    }
-
-    fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.buf.refuse(ring)
-    }
-
-    fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
-        let r = res(&result).map(|n| n as usize);
-        if let Ok(n) = r {
-            self.buf.set_len(n);
-        }
-        (r, self.buf)
-    }
-}
-
-/// `IORING_OP_WRITE_FIXED` from a leased registered buffer; see
-/// [`Driver::write_fixed`].
-#[derive(Debug)]
-pub struct WriteFixed {
-    fd: SharedFd,
-    buf: FixedBuf,
-    offset: u64,
-}
-
-// SAFETY: as for `ReadFixed`; the kernel only reads `len` bytes.
-unsafe impl Operation for WriteFixed {
-    type Output = (io::Result<usize>, FixedBuf);
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = IORING_OP_WRITE_FIXED;
-        sqe.fd = self.fd.raw();
-        sqe.set_addr(self.buf.ptr as u64);
-        sqe.len = crate::ownership::ops::rw_len(self.buf.len);
-        sqe.set_off(self.offset);
-        sqe.set_buf_index(self.buf.index);
-        sqe
-    }
-
-    fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.buf.refuse(ring)
-    }
-
-    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
-        (res(&result).map(|n| n as usize), self.buf)
-    }
-}
-
-/// A zero-copy send from a leased registered buffer (`IORING_OP_SEND_ZC`
-/// with `IORING_RECVSEND_FIXED_BUF`); see [`Driver::send_zc_fixed`].
-#[derive(Debug)]
-pub struct SendZcFixed {
-    fd: SharedFd,
-    buf: FixedBuf,
-    flags: i32,
-}
-
-// SAFETY: as for `WriteFixed`; the kernel reads the buffer until the
-// notification, which is the terminal completion (CQES = 2), so the lease
-// stays in the table until then.
-unsafe impl Operation for SendZcFixed {
-    type Output = (io::Result<usize>, FixedBuf);
-    const CQES: u32 = 2;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = IORING_OP_SEND_ZC;
-        sqe.fd = self.fd.raw();
-        sqe.ioprio = IORING_RECVSEND_FIXED_BUF as u16;
-        sqe.set_addr(self.buf.ptr as u64);
-        sqe.len = crate::ownership::ops::rw_len(self.buf.len);
-        sqe.set_msg_flags(self.flags as u32);
-        sqe.set_buf_index(self.buf.index);
-        sqe
-    }
-
-    fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.buf.refuse(ring)
-    }
-
-    fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {
-        (res(&result).map(|n| n as usize), self.buf)
-    }
-}
-
-impl<K: Kernel> Driver<K> {
-    /// Reads into the leased registered buffer `buf` (up to its capacity)
-    /// from `fd` at `offset` (`IORING_OP_READ_FIXED`, 5.1). The lease
-    /// comes back with its length set to the count read.
-    pub fn read_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, offset: u64) -> Op<ReadFixed, K> {
-        self.op(ReadFixed { fd: fd.shared_fd(), buf, offset })
-    }
-
-    /// Writes the first `buf.len()` bytes of the leased registered buffer
-    /// to `fd` at `offset` (`IORING_OP_WRITE_FIXED`, 5.1).
-    pub fn write_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, offset: u64) -> Op<WriteFixed, K> {
-        self.op(WriteFixed { fd: fd.shared_fd(), buf, offset })
-    }
-
-    /// Zero-copy send of the first `buf.len()` bytes of a leased registered
-    /// buffer on socket `fd` (`IORING_OP_SEND_ZC` with
-    /// `IORING_RECVSEND_FIXED_BUF`, 6.0). The lease comes back only after
-    /// the kernel's notification, even if the send failed or was cancelled.
-    pub fn send_zc_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, flags: i32) -> Op<SendZcFixed, K> {
-        self.op(SendZcFixed { fd: fd.shared_fd(), buf, flags })
     }
 }

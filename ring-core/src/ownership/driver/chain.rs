@@ -20,79 +20,20 @@
 //! all-or-nothing reason: every value moves into its table cell first
 //! (which runs no operation code), then each member's `prepare` builds its
 //! SQE; if one panics, a guard drops every value and frees every entry.
-#![allow(unsafe_code)]
 
-use super::{orphan_hook, Driver, OrphanHook, Shared};
 use crate::error::Error;
 use crate::kernel::Kernel;
+use crate::ownership::driver::chain_start::{prepare, put, refuse, take, ChainStart, Member};
+use crate::ownership::driver::handle::Driver;
+use crate::ownership::driver::hooks::orphan_hook;
 use crate::ownership::driver::op::{Op, OpState};
-use crate::ownership::driver::storage::Storage;
+use crate::ownership::driver::shared::{Shared, Unwinding};
 use crate::ownership::operation::Operation;
-use core::any::Any;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use ring_sys::io_uring_sqe;
 use std::rc::Rc;
-
-/// What starting one member needs, with the member's type erased.
-pub(crate) struct Member {
-    /// The operation, until it is placed in the table (`None` once taken
-    /// back by its owner from a refused chain).
-    pub(crate) value: Option<Box<dyn Any>>,
-    /// Moves the value into cell `index` (no operation code runs).
-    pub(crate) put: unsafe fn(&Storage, usize, Box<dyn Any>),
-    /// Builds the SQE from the value in cell `index` (the operation's
-    /// `prepare`, which may panic).
-    pub(crate) prepare: unsafe fn(&Storage, usize) -> io_uring_sqe,
-    /// Takes the value back out of cell `index`, for a chain that could not
-    /// be pushed after all.
-    pub(crate) take: unsafe fn(&Storage, usize) -> Option<Box<dyn Any>>,
-    pub(crate) hook: OrphanHook,
-    /// The operation's [`Operation::refuse`], asked before the chain starts.
-    pub(crate) refuse: fn(&dyn Any, crate::raw::ring_id::RingId) -> Option<i32>,
-    pub(crate) cqes: u32,
-    pub(crate) multishot: bool,
-    /// [`Operation::NAMEABLE`].
-    pub(crate) nameable: bool,
-}
-
-/// # Safety
-///
-/// Cell `index` must be empty and not in use, `index` below the number of
-/// cells, and `value` a `Box<T>`.
-unsafe fn put<T: Operation>(storage: &Storage, index: usize, value: Box<dyn Any>) {
-    let value = value.downcast::<T>().unwrap_or_else(|_| unreachable!("a member's value has its member's type"));
-    // SAFETY: per the contract.
-    unsafe { storage.put(index, *value) };
-}
-
-/// # Safety
-///
-/// Cell `index` must hold the `T` just put there, which nothing else uses.
-unsafe fn prepare<T: Operation>(storage: &Storage, index: usize) -> io_uring_sqe {
-    // SAFETY: per the contract the cell holds a `T`, at its final address.
-    match unsafe { storage.get::<T>(index) } {
-        // SAFETY: the pointer is to the live value, used by nothing else.
-        Some(ptr) => unsafe { (*ptr).prepare() },
-        None => unreachable!("the member was just put in its cell"),
-    }
-}
-
-/// [`Operation::refuse`] of a member's value (`None` for a value of another
-/// type, which a member never holds).
-fn refuse<T: Operation>(value: &dyn Any, ring: crate::raw::ring_id::RingId) -> Option<i32> {
-    value.downcast_ref::<T>()?.refuse(ring)
-}
-
-/// # Safety
-///
-/// Cell `index` must hold a `T` whose SQE was never published.
-unsafe fn take<T: Operation>(storage: &Storage, index: usize) -> Option<Box<dyn Any>> {
-    // SAFETY: per the contract, the kernel never saw the value.
-    unsafe { storage.take::<T>(index) }.map(|v| Box::new(v) as Box<dyn Any>)
-}
 
 /// Identifies a member of a [`Chain`] and its type, to take its future from
 /// the [`Started`] chain (or its value back from a [`ChainRefused`]).
@@ -275,7 +216,7 @@ impl<K: Kernel> Future for StartChain<K> {
         let shared = self.shared.clone();
         // As for a single operation: if a member's `prepare` panics, the
         // values are dropped as the panic leaves, with the state not borrowed.
-        let unwinding = super::Unwinding(&shared);
+        let unwinding = Unwinding(&shared);
         let r = match shared.inner.try_borrow_mut() {
             Ok(mut inner) => inner.start_chain(members, chain.hard, ticket),
             Err(_) => {
@@ -329,18 +270,6 @@ impl<K: Kernel> Drop for StartChain<K> {
             self.shared.forget_ticket(self.ticket);
         }
     }
-}
-
-/// What happened when a chain tried to start.
-pub(crate) enum ChainStart {
-    /// Every member is in the kernel at these (index, generation) pairs.
-    Entries(Vec<(u32, u32)>),
-    /// No room for all of it yet; it waits with this ticket.
-    Wait(Vec<Member>, u64),
-    /// It cannot start (driver shut down, longer than the SQ, or no room in
-    /// the SQ after submitting); nothing reached the kernel, and the members
-    /// keep their values.
-    Failed(Error, Vec<Member>),
 }
 
 /// A chain that could not start, given back whole: none of its members

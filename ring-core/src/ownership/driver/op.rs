@@ -19,7 +19,10 @@
 #![allow(unsafe_code)]
 
 use crate::kernel::{Kernel, Linux};
-use crate::ownership::driver::{Collect, Driver, Shared, Start, StreamPoll};
+use crate::ownership::driver::admission::Start;
+use crate::ownership::driver::collect::{Collect, StreamPoll};
+use crate::ownership::driver::handle::Driver;
+use crate::ownership::driver::shared::Shared;
 use crate::ownership::operation::{Multishot, Operation, PollOperation, PollTarget, Streaming};
 use crate::raw::cqueue::Cqe;
 use core::future::Future;

@@ -7,8 +7,8 @@
 //! duplicate, the tail of a multishot request) is recognised as stale and
 //! can never reach the entry's new owner (bug class 3.9).
 
+use super::hooks::{CqeHook, OrphanHook};
 use super::wakers::NO_WAKER;
-use super::{CqeHook, OrphanHook};
 use crate::raw::cqueue::Cqe;
 use std::collections::VecDeque;
 

@@ -232,7 +232,7 @@ impl Storage {
     /// # Safety
     ///
     /// The kernel must be done with every value (no operation in flight).
-    pub(crate) unsafe fn free(self, caught: &mut super::Caught) {
+    pub(crate) unsafe fn free(self, caught: &mut super::caught::Caught) {
         for i in 0..self.len {
             // SAFETY: per the contract. A destructor that panics leaves its
             // cell empty (`clear` empties it before dropping), so nothing is

@@ -12,41 +12,66 @@
 //! until its terminal completion, so the descriptor cannot be closed, and
 //! its number reused by another file, while the kernel may still issue the
 //! request (see [`crate::ownership::shared_fd`]).
+//!
+//! The files are the families of [`crate::raw::opcode`], under the same
+//! names, and each operation has the type name of its opcode's builder:
+//! `rw`, `file`, `fs`, `xattr`, `net`, `msg`, `poll`, `time`, `process`,
+//! `msg_ring`, `cmd`, `provide_buffers` and `nop`. Three more hold the
+//! variants that take a registered resource: `fixed` (registered
+//! buffers), `direct` (direct descriptors) and `bufsel` (buffers selected
+//! from a pool); `keep_alive` ties any value to an operation.
+//!
+//! [`Driver`]: crate::ownership::driver::Driver
+//! [`Op`]: crate::ownership::driver::op::Op
+//! [`MultiOp`]: crate::ownership::driver::op::MultiOp
+//! [`AsSharedFd`]: crate::ownership::shared_fd::AsSharedFd
+//! [`At`]: crate::ownership::shared_fd::At
+#![allow(unsafe_code)]
 
 mod bufsel;
+mod cmd;
 mod direct;
-mod fixed_vec;
+mod file;
+mod fixed;
 mod fs;
-mod fs2;
-mod misc;
-mod misc2;
+mod keep_alive;
+mod msg;
+mod msg_ring;
 mod net;
+mod nop;
+mod poll;
+mod process;
+mod provide_buffers;
 mod rw;
+mod time;
+mod xattr;
 
 pub use bufsel::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
+pub use cmd::{SocketCmd, SocketCmdOp, UringCmd, UringCmd128, PLAIN_SOCKOPTS};
 pub use direct::{
     AcceptDirect, CloseDirect, ConnectDirect, OpenAtDirect, ReadDirect, RecvDirect, SendDirect, SocketDirect,
     WriteDirect,
 };
-pub use fixed_vec::{ReadvFixed, WritevFixed};
-pub use fs::{Close, Fallocate, Fsync, OpenAt, OpenAt2, Statx};
-pub use fs2::{
-    Advice, Fadvise, FilesUpdate, FixedFdInstall, Ftruncate, GetXattr, LinkAt, Madvise, MkdirAt, Pipe, RenameAt,
-    SetXattr, Splice, SymlinkAt, SyncFileRange, UnlinkAt, XattrTarget, XATTR_SIZE_MAX,
+pub use file::{Advice, Fadvise, Fallocate, Fsync, Ftruncate, Splice, SyncFileRange};
+pub use fixed::{ReadFixed, ReadvFixed, SendZcFixed, WriteFixed, WritevFixed};
+pub use fs::{
+    Close, FilesUpdate, FixedFdInstall, LinkAt, MkdirAt, OpenAt, OpenAt2, Pipe, RenameAt, Statx, SymlinkAt, UnlinkAt,
 };
-pub use misc::{LinkTimeout, Nop, PollMulti, SendZc, TimeoutOp, TimeoutStream};
-pub use misc2::{
-    BufferGroup, ChildStatus, Futex, FutexOp, FutexWaitV, KeepAlive, MsgRing, Nop128, ProvideBuffers, RemoveBuffers,
-    UringCmd, UringCmd128, WaitId,
-};
-pub use net::{
-    Accept, AcceptMulti, Bind, Connect, EpollCtl, EpollWait, Listen, Msg, PollAdd, PollRemove, Recv, RecvMsg, Send,
-    SendMsg, SendMsgZcOp, Shutdown, SockAddr, Socket, SocketCmd, SocketCmdOp, EP_MAX_EVENTS, PLAIN_SOCKOPTS,
-};
-pub use rw::{Read, ReadV, Write, WriteV};
+pub use keep_alive::KeepAlive;
+pub use msg::{Msg, RecvMsg, SendMsg, SendMsgZc};
+pub use msg_ring::MsgRing;
+pub use net::{Accept, AcceptMulti, Bind, Connect, Listen, Recv, Send, SendZc, Shutdown, SockAddr, Socket};
+pub use nop::{Nop, Nop128};
+pub use poll::{EpollCtl, EpollWait, PollAdd, PollMulti, PollRemove, EP_MAX_EVENTS};
+pub use process::{ChildStatus, Futex, FutexWait, FutexWaitV, FutexWake, Madvise, WaitId};
+pub use provide_buffers::{BufferGroup, ProvideBuffers, RemoveBuffers};
+pub use rw::{Read, Readv, Write, Writev};
+pub use time::{LinkTimeout, Timeout, TimeoutStream};
+pub use xattr::{GetXattr, SetXattr, XattrTarget, XATTR_SIZE_MAX};
 
 use crate::raw::cqueue::Cqe;
 use std::io;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 /// The largest byte count one read or write transfers (`MAX_RW_COUNT` in
 /// the kernel: `INT_MAX` rounded down to a page). Longer buffers are
@@ -81,141 +106,26 @@ pub(crate) fn rw_len(len: usize) -> u32 {
 /// where the kernel supports it (`IORING_FEAT_RW_CUR_POS`, 5.6).
 pub const CURRENT_POSITION: u64 = u64::MAX;
 
-use crate::kernel::Kernel;
-use crate::ownership::buf::{IoBuf, IoBufMut};
-use crate::ownership::driver::op::{MultiOp, Op};
-use crate::ownership::driver::Driver;
-use crate::ownership::shared_fd::{AsSharedFd, At};
-use core::time::Duration;
-use std::ffi::CString;
-use std::os::fd::OwnedFd;
-
-impl<K: Kernel> Driver<K> {
-    /// `IORING_OP_NOP`: completes with 0.
-    pub fn nop(&self) -> Op<Nop, K> {
-        self.op(Nop)
-    }
-
-    /// Reads into `buf` from `fd` at `offset` (`IORING_OP_READ`, 5.6).
-    /// Resolves to the byte count and the buffer, whose first `n` bytes
-    /// are then initialised.
-    pub fn read_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Read<B>, K> {
-        self.op(Read::new(fd, buf, offset))
-    }
-
-    /// Reads at the file's current position, advancing it.
-    pub fn read<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Read<B>, K> {
-        self.op(Read::new(fd, buf, CURRENT_POSITION))
-    }
-
-    /// Writes the initialised bytes of `buf` to `fd` at `offset`
-    /// (`IORING_OP_WRITE`, 5.6).
-    pub fn write_at<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Write<B>, K> {
-        self.op(Write::new(fd, buf, offset))
-    }
-
-    /// Writes at the file's current position, advancing it.
-    pub fn write<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Write<B>, K> {
-        self.op(Write::new(fd, buf, CURRENT_POSITION))
-    }
-
-    /// Scatter read into `bufs` (`IORING_OP_READV`, 5.1).
-    pub fn readv_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<ReadV<B>, K> {
-        self.op(ReadV::new(fd, bufs, offset))
-    }
-
-    /// Gather write from `bufs` (`IORING_OP_WRITEV`, 5.1).
-    pub fn writev_at<B: IoBuf>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<WriteV<B>, K> {
-        self.op(WriteV::new(fd, bufs, offset))
-    }
-
-    /// `fsync(2)` (`IORING_OP_FSYNC`, 5.1).
-    pub fn fsync(&self, fd: &impl AsSharedFd) -> Op<Fsync, K> {
-        self.op(Fsync { fd: fd.shared_fd(), flags: 0 })
-    }
-
-    /// `fdatasync(2)` (`IORING_OP_FSYNC` with `IORING_FSYNC_DATASYNC`).
-    pub fn fdatasync(&self, fd: &impl AsSharedFd) -> Op<Fsync, K> {
-        self.op(Fsync { fd: fd.shared_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC })
-    }
-
-    /// `openat(2)` (`IORING_OP_OPENAT`, 5.6) of `path` relative to `dir`:
-    /// [`At::CWD`] for the working directory, or `&d` for an open
-    /// directory `d`, which the operation keeps open until it has ended.
-    /// `O_CLOEXEC` is always added, as the standard library adds it. If the
-    /// future is dropped and the open still succeeds, the driver closes the
-    /// new descriptor.
-    pub fn openat(&self, dir: impl Into<At>, path: CString, flags: i32, mode: u32) -> Op<OpenAt, K> {
-        self.op(OpenAt { dirfd: dir.into(), path, flags, mode })
-    }
-
-    /// `openat2(2)` (`IORING_OP_OPENAT2`, 5.6) with a full `open_how`.
-    /// `O_CLOEXEC` is added to `how.flags`, as [`openat`](Self::openat)
-    /// adds it, so that no descriptor this crate opens leaks into a child
-    /// process; clear the flag on the descriptor afterwards if a child
-    /// should inherit it. If the future is dropped and the open still
-    /// succeeds, the driver closes the new descriptor.
-    pub fn openat2(&self, dir: impl Into<At>, path: CString, mut how: ring_sys::open_how) -> Op<OpenAt2, K> {
-        how.flags |= libc::O_CLOEXEC as u64;
-        self.op(OpenAt2 { dirfd: dir.into(), path, how })
-    }
-
-    /// Closes `fd` (`IORING_OP_CLOSE`, 5.6). The descriptor is consumed, so
-    /// no other code can use it while the close is in flight.
-    pub fn close(&self, fd: OwnedFd) -> Op<Close, K> {
-        self.op(Close::new(fd))
-    }
-
-    /// `statx(2)` (`IORING_OP_STATX`, 5.6) of `path` relative to `dir`
-    /// (with `AT_EMPTY_PATH` and an empty path: of `dir` itself).
-    pub fn statx(&self, dir: impl Into<At>, path: CString, flags: i32, mask: u32) -> Op<Statx, K> {
-        self.op(Statx::new(dir.into(), path, flags, mask))
-    }
-
-    /// `fallocate(2)` (`IORING_OP_FALLOCATE`, 5.6).
-    pub fn fallocate(&self, fd: &impl AsSharedFd, mode: i32, offset: u64, len: u64) -> Op<Fallocate, K> {
-        self.op(Fallocate { fd: fd.shared_fd(), mode, offset, len })
-    }
-
-    /// Completes after `d` (`IORING_OP_TIMEOUT`, 5.4), a timer kept by the
-    /// kernel: the executor parks in the ring until it fires.
-    pub fn sleep(&self, d: Duration) -> Op<TimeoutOp, K> {
-        self.op(TimeoutOp::relative(d))
-    }
-
-    /// Completes at `at` on `CLOCK_MONOTONIC` (`IORING_TIMEOUT_ABS`).
-    pub fn sleep_until(&self, at: Duration) -> Op<TimeoutOp, K> {
-        self.op(TimeoutOp::absolute(at))
-    }
-
-    /// Completes after `d`, or once `count` other completions have been
-    /// posted, whichever is first (`IORING_OP_TIMEOUT` with a count).
-    /// Resolves to `Ok(true)` if the time ran out, `Ok(false)` on the count.
-    pub fn timeout(&self, d: Duration, count: u32) -> Op<TimeoutOp, K> {
-        self.op(TimeoutOp::relative(d).with_count(count))
-    }
-
-    /// A stream of ticks every `interval` (`IORING_TIMEOUT_MULTISHOT`,
-    /// 6.4); `count` ticks, or forever with 0.
-    pub fn ticks(&self, interval: Duration, count: u32) -> MultiOp<TimeoutStream, K> {
-        MultiOp::new(self, TimeoutStream::new(interval, count))
-    }
-
-    /// A stream of readiness events on `fd` (`IORING_OP_POLL_ADD` with
-    /// `IORING_POLL_ADD_MULTI`, 5.13), each the `revents` mask.
-    pub fn poll_multishot(&self, fd: &impl AsSharedFd, events: u32) -> MultiOp<PollMulti, K> {
-        MultiOp::new(self, PollMulti { fd: fd.shared_fd(), events })
-    }
-
-    /// Zero-copy send of `buf` on socket `fd` (`IORING_OP_SEND_ZC`, 6.0).
-    /// The buffer is returned only after the kernel's notification that it
-    /// no longer uses it, even if the send failed or was cancelled.
-    ///
-    /// When the receiver is on this machine (loopback), some kernels (6.1)
-    /// notify only once the receiver has read the data: awaiting the send
-    /// before reading, on the same task, then never ends. Read from
-    /// another task or thread (see `docs/zero-copy.md`).
-    pub fn send_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<SendZc<B>, K> {
-        self.op(SendZc { fd: fd.shared_fd(), buf, flags })
-    }
+/// Wraps a non-negative descriptor result as an `OwnedFd`.
+pub(crate) fn owned_fd(result: &Cqe) -> io::Result<OwnedFd> {
+    let fd = res(result)?;
+    // SAFETY: the kernel just created this descriptor for us; nothing else
+    // owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
+
+/// The earlier name of [`Readv`], spelled as `opcode::Readv` is.
+#[deprecated(note = "renamed `Readv`, as the raw builder `opcode::Readv`")]
+pub type ReadV<B> = Readv<B>;
+
+/// The earlier name of [`Writev`], spelled as `opcode::Writev` is.
+#[deprecated(note = "renamed `Writev`, as the raw builder `opcode::Writev`")]
+pub type WriteV<B> = Writev<B>;
+
+/// The earlier name of [`Timeout`], spelled as `opcode::Timeout` is.
+#[deprecated(note = "renamed `Timeout`, as the raw builder `opcode::Timeout`")]
+pub type TimeoutOp = Timeout;
+
+/// The earlier name of [`SendMsgZc`], spelled as `opcode::SendMsgZc` is.
+#[deprecated(note = "renamed `SendMsgZc`, as the raw builder `opcode::SendMsgZc`")]
+pub type SendMsgZcOp<B> = SendMsgZc<B>;

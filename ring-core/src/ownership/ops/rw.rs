@@ -1,12 +1,15 @@
-//! Reads and writes with owned buffers. Each operation holds a
-//! [`SharedFd`] of the descriptor it names, so the descriptor stays open
-//! until the operation has ended (see [`crate::ownership::shared_fd`]).
+//! Reads and writes with owned buffers: plain and vectored. Each operation
+//! holds a [`SharedFd`] of the descriptor it names, so the descriptor stays
+//! open until the operation has ended (see [`crate::ownership::shared_fd`]).
 #![allow(unsafe_code)]
 
-use super::{res, rw_len, IOV_MAX};
 use crate::error::Error;
+use crate::kernel::Kernel;
 use crate::ownership::buf::{IoBuf, IoBufMut};
+use crate::ownership::driver::op::Op;
+use crate::ownership::driver::Driver;
 use crate::ownership::operation::Operation;
+use crate::ownership::ops::{res, rw_len, CURRENT_POSITION, IOV_MAX};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use ring_sys::*;
@@ -104,7 +107,7 @@ unsafe impl<B: IoBuf> Operation for Write<B> {
 
 /// A scatter read; see [`crate::Driver::readv_at`].
 #[derive(Debug)]
-pub struct ReadV<B> {
+pub struct Readv<B> {
     fd: SharedFd,
     bufs: Vec<B>,
     iovecs: Vec<libc::iovec>,
@@ -114,36 +117,21 @@ pub struct ReadV<B> {
     too_many: Option<Error>,
 }
 
-/// Checks a vectored request's buffer count before its iovec array is
-/// allocated: more than [`IOV_MAX`] is refused (the kernel would answer
-/// `EINVAL`), and nothing is allocated for it.
-fn iovec_array(count: usize) -> (Vec<libc::iovec>, Option<Error>) {
-    if count > IOV_MAX {
-        return (Vec::new(), Some(Error::TooLong { what: "iovec count", len: count, max: IOV_MAX }));
-    }
-    (Vec::with_capacity(count), None)
-}
-
-/// The refusal errno of an operation with too many buffers.
-fn refusal(too_many: &Option<Error>) -> Option<i32> {
-    too_many.as_ref().map(|e| e.errno().map_or(libc::EINVAL, |e| e.raw()))
-}
-
-impl<B: IoBufMut> ReadV<B> {
+impl<B: IoBufMut> Readv<B> {
     /// A read from `fd` filling `bufs` in order; the operation keeps `fd`
     /// open until it has ended. More than [`IOV_MAX`](super::IOV_MAX)
     /// buffers complete at the first poll, without reaching the kernel,
     /// with [`Error::TooLong`] (inside the `io::Error`) and the buffers.
     pub fn new(fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Self {
         let (iovecs, too_many) = iovec_array(bufs.len());
-        ReadV { fd: fd.shared_fd(), bufs, iovecs, offset, too_many }
+        Readv { fd: fd.shared_fd(), bufs, iovecs, offset, too_many }
     }
 }
 
 // SAFETY: the iovec array is owned by `self` (its heap allocation does not
 // move once built here) and each entry points at one of `self.bufs`'
 // stable memories, `bytes_total` long.
-unsafe impl<B: IoBufMut> Operation for ReadV<B> {
+unsafe impl<B: IoBufMut> Operation for Readv<B> {
     type Output = (io::Result<usize>, Vec<B>);
 
     fn prepare(&mut self) -> io_uring_sqe {
@@ -185,27 +173,27 @@ unsafe impl<B: IoBufMut> Operation for ReadV<B> {
 
 /// A gather write; see [`crate::Driver::writev_at`].
 #[derive(Debug)]
-pub struct WriteV<B> {
+pub struct Writev<B> {
     fd: SharedFd,
     bufs: Vec<B>,
     iovecs: Vec<libc::iovec>,
     offset: u64,
-    /// As for [`ReadV`].
+    /// As for [`Readv`].
     too_many: Option<Error>,
 }
 
-impl<B: IoBuf> WriteV<B> {
+impl<B: IoBuf> Writev<B> {
     /// A write to `fd` of every buffer's initialised bytes, in order; the
     /// operation keeps `fd` open until it has ended. The buffer count is
-    /// checked as [`ReadV::new`] checks it.
+    /// checked as [`Readv::new`] checks it.
     pub fn new(fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Self {
         let (iovecs, too_many) = iovec_array(bufs.len());
-        WriteV { fd: fd.shared_fd(), bufs, iovecs, offset, too_many }
+        Writev { fd: fd.shared_fd(), bufs, iovecs, offset, too_many }
     }
 }
 
-// SAFETY: as for ReadV; the kernel only reads the buffers.
-unsafe impl<B: IoBuf> Operation for WriteV<B> {
+// SAFETY: as for Readv; the kernel only reads the buffers.
+unsafe impl<B: IoBuf> Operation for Writev<B> {
     type Output = (io::Result<usize>, Vec<B>);
 
     fn prepare(&mut self) -> io_uring_sqe {
@@ -231,5 +219,55 @@ unsafe impl<B: IoBuf> Operation for WriteV<B> {
             return (Err(e.into()), self.bufs);
         }
         (res(&result).map(|n| n as usize), self.bufs)
+    }
+}
+
+/// Checks a vectored request's buffer count before its iovec array is
+/// allocated: more than [`IOV_MAX`] is refused (the kernel would answer
+/// `EINVAL`), and nothing is allocated for it.
+fn iovec_array(count: usize) -> (Vec<libc::iovec>, Option<Error>) {
+    if count > IOV_MAX {
+        return (Vec::new(), Some(Error::TooLong { what: "iovec count", len: count, max: IOV_MAX }));
+    }
+    (Vec::with_capacity(count), None)
+}
+
+/// The refusal errno of an operation with too many buffers.
+fn refusal(too_many: &Option<Error>) -> Option<i32> {
+    too_many.as_ref().map(|e| e.errno().map_or(libc::EINVAL, |e| e.raw()))
+}
+
+impl<K: Kernel> Driver<K> {
+    /// Reads into `buf` from `fd` at `offset` (`IORING_OP_READ`, 5.6).
+    /// Resolves to the byte count and the buffer, whose first `n` bytes
+    /// are then initialised.
+    pub fn read_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Read<B>, K> {
+        self.op(Read::new(fd, buf, offset))
+    }
+
+    /// Reads at the file's current position, advancing it.
+    pub fn read<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Read<B>, K> {
+        self.op(Read::new(fd, buf, CURRENT_POSITION))
+    }
+
+    /// Writes the initialised bytes of `buf` to `fd` at `offset`
+    /// (`IORING_OP_WRITE`, 5.6).
+    pub fn write_at<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Write<B>, K> {
+        self.op(Write::new(fd, buf, offset))
+    }
+
+    /// Writes at the file's current position, advancing it.
+    pub fn write<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Write<B>, K> {
+        self.op(Write::new(fd, buf, CURRENT_POSITION))
+    }
+
+    /// Scatter read into `bufs` (`IORING_OP_READV`, 5.1).
+    pub fn readv_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<Readv<B>, K> {
+        self.op(Readv::new(fd, bufs, offset))
+    }
+
+    /// Gather write from `bufs` (`IORING_OP_WRITEV`, 5.1).
+    pub fn writev_at<B: IoBuf>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<Writev<B>, K> {
+        self.op(Writev::new(fd, bufs, offset))
     }
 }

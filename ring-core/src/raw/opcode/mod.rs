@@ -51,7 +51,8 @@
 //! operations of [`crate::ownership::ops`], and every opcode has the same
 //! type name in both: `rw` (reads and writes), `file` (sync, allocate,
 //! advise, truncate, splice, tee), `fs` (open, close, statx, names,
-//! extended attributes, pipes, the file table), `net` (sockets), `poll`
+//! pipes, the file table), `xattr` (extended attributes), `net`
+//! (sockets), `msg` (`sendmsg` and `recvmsg`), `poll`
 //! (poll and epoll), `time` (timeouts and cancellation), `process`
 //! (waitid, futexes, madvise), `msg_ring`, `cmd` (`uring_cmd`),
 //! `provide_buffers` and `nop`. All are re-exported here.
@@ -186,6 +187,7 @@ macro_rules! opcode {
 mod cmd;
 mod file;
 mod fs;
+mod msg;
 mod msg_ring;
 mod net;
 mod nop;
@@ -194,10 +196,12 @@ mod process;
 mod provide_buffers;
 mod rw;
 mod time;
+mod xattr;
 
 pub use cmd::*;
 pub use file::*;
 pub use fs::*;
+pub use msg::*;
 pub use msg_ring::*;
 pub use net::*;
 pub use nop::*;
@@ -206,6 +210,7 @@ pub use process::*;
 pub use provide_buffers::*;
 pub use rw::*;
 pub use time::*;
+pub use xattr::*;
 
 /// A zeroed SQE with `opcode` and `fd` set.
 #[inline(always)]
@@ -244,6 +249,13 @@ fn file_index(slot: Option<u32>) -> u32 {
         Some(ring_sys::IORING_FILE_INDEX_ALLOC) => ring_sys::IORING_FILE_INDEX_ALLOC,
         Some(n) => n.wrapping_add(1),
     }
+}
+
+/// `ioprio` bits as the 16-bit SQE field holds them; every
+/// `IORING_RECVSEND_*`/`IORING_ACCEPT_*` flag fits in 16 bits.
+#[inline(always)]
+const fn prio(flag: u32) -> u16 {
+    flag as u16
 }
 
 /// The 32-bit poll mask as the kernel reads it from `poll32_events`: on

@@ -1,28 +1,133 @@
-//! Vectored reads and writes inside one registered buffer
-//! (`IORING_OP_READV_FIXED` / `IORING_OP_WRITEV_FIXED`, Linux 6.15).
-//!
-//! The operation takes the [`FixedBuf`] lease by value together with the
-//! segments (byte ranges of that buffer) and builds its iovec array, on
-//! the heap and owned by the operation, in `prepare`. The lease keeps the
-//! slot registered and its memory alive until the terminal completion
-//! (`FixedBuffers::unregister`/`replace` refuse while it exists), and being
-//! exclusive it keeps Rust code away from the bytes the kernel writes.
+//! Operations on registered buffers ([`FixedBuf`] leases of a
+//! [`crate::ownership::fixed_buffers::FixedBuffers`] table): reads and
+//! writes of one buffer, zero-copy sends, and vectored reads and writes
+//! inside one registered buffer (`IORING_OP_READV_FIXED` /
+//! `IORING_OP_WRITEV_FIXED`, Linux 6.15).
 #![allow(unsafe_code)]
 
-use super::{res, IOV_MAX};
 use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::fixed_buffers::FixedBuf;
 use crate::ownership::operation::Operation;
+use crate::ownership::ops::{res, IOV_MAX};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
 use crate::raw::ring_id::RingId;
 use core::ops::Range;
-use ring_sys::io_uring_sqe;
+use ring_sys::*;
 use std::io;
+
+/// `IORING_OP_READ_FIXED` into a leased registered buffer; see
+/// [`Driver::read_fixed`].
+#[derive(Debug)]
+pub struct ReadFixed {
+    fd: SharedFd,
+    buf: FixedBuf,
+    offset: u64,
+}
+
+// SAFETY: the SQE names the leased slot by index and its memory by address;
+// the lease (owned by `self`) keeps the slot registered and the memory
+// alive, and makes `self` its only user until the terminal completion.
+unsafe impl Operation for ReadFixed {
+    type Output = (io::Result<usize>, FixedBuf);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_READ_FIXED;
+        sqe.fd = self.fd.raw();
+        sqe.set_addr(self.buf.ptr as u64);
+        sqe.len = crate::ownership::ops::rw_len(self.buf.cap);
+        sqe.set_off(self.offset);
+        sqe.set_buf_index(self.buf.index);
+        sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
+    }
+
+    fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
+        let r = res(&result).map(|n| n as usize);
+        if let Ok(n) = r {
+            self.buf.set_len(n);
+        }
+        (r, self.buf)
+    }
+}
+
+/// `IORING_OP_WRITE_FIXED` from a leased registered buffer; see
+/// [`Driver::write_fixed`].
+#[derive(Debug)]
+pub struct WriteFixed {
+    fd: SharedFd,
+    buf: FixedBuf,
+    offset: u64,
+}
+
+// SAFETY: as for `ReadFixed`; the kernel only reads `len` bytes.
+unsafe impl Operation for WriteFixed {
+    type Output = (io::Result<usize>, FixedBuf);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_WRITE_FIXED;
+        sqe.fd = self.fd.raw();
+        sqe.set_addr(self.buf.ptr as u64);
+        sqe.len = crate::ownership::ops::rw_len(self.buf.len);
+        sqe.set_off(self.offset);
+        sqe.set_buf_index(self.buf.index);
+        sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.buf)
+    }
+}
+
+/// A zero-copy send from a leased registered buffer (`IORING_OP_SEND_ZC`
+/// with `IORING_RECVSEND_FIXED_BUF`); see [`Driver::send_zc_fixed`].
+#[derive(Debug)]
+pub struct SendZcFixed {
+    fd: SharedFd,
+    buf: FixedBuf,
+    flags: i32,
+}
+
+// SAFETY: as for `WriteFixed`; the kernel reads the buffer until the
+// notification, which is the terminal completion (CQES = 2), so the lease
+// stays in the table until then.
+unsafe impl Operation for SendZcFixed {
+    type Output = (io::Result<usize>, FixedBuf);
+    const CQES: u32 = 2;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_SEND_ZC;
+        sqe.fd = self.fd.raw();
+        sqe.ioprio = IORING_RECVSEND_FIXED_BUF as u16;
+        sqe.set_addr(self.buf.ptr as u64);
+        sqe.len = crate::ownership::ops::rw_len(self.buf.len);
+        sqe.set_msg_flags(self.flags as u32);
+        sqe.set_buf_index(self.buf.index);
+        sqe
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.buf.refuse(ring)
+    }
+
+    fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.buf)
+    }
+}
 
 /// Checks that every segment lies inside a buffer of `cap` bytes, and that
 /// there are not more than [`IOV_MAX`] of them: the error the operation
@@ -149,6 +254,27 @@ unsafe impl Operation for WritevFixed {
 }
 
 impl<K: Kernel> Driver<K> {
+    /// Reads into the leased registered buffer `buf` (up to its capacity)
+    /// from `fd` at `offset` (`IORING_OP_READ_FIXED`, 5.1). The lease
+    /// comes back with its length set to the count read.
+    pub fn read_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, offset: u64) -> Op<ReadFixed, K> {
+        self.op(ReadFixed { fd: fd.shared_fd(), buf, offset })
+    }
+
+    /// Writes the first `buf.len()` bytes of the leased registered buffer
+    /// to `fd` at `offset` (`IORING_OP_WRITE_FIXED`, 5.1).
+    pub fn write_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, offset: u64) -> Op<WriteFixed, K> {
+        self.op(WriteFixed { fd: fd.shared_fd(), buf, offset })
+    }
+
+    /// Zero-copy send of the first `buf.len()` bytes of a leased registered
+    /// buffer on socket `fd` (`IORING_OP_SEND_ZC` with
+    /// `IORING_RECVSEND_FIXED_BUF`, 6.0). The lease comes back only after
+    /// the kernel's notification, even if the send failed or was cancelled.
+    pub fn send_zc_fixed(&self, fd: &impl AsSharedFd, buf: FixedBuf, flags: i32) -> Op<SendZcFixed, K> {
+        self.op(SendZcFixed { fd: fd.shared_fd(), buf, flags })
+    }
+
     /// Scatter read from `fd` at `offset` into `segments` (byte ranges) of
     /// the leased registered buffer `buf`, in order
     /// (`IORING_OP_READV_FIXED`, 6.15).

@@ -1,35 +1,16 @@
-//! NOP, timers, multishot poll and zero-copy send.
+//! Timeouts: sleeping on the ring's clock, a deadline linked to another
+//! operation, and a stream of ticks.
 #![allow(unsafe_code)]
 
-use super::res;
-use crate::ownership::buf::IoBuf;
+use crate::kernel::Kernel;
+use crate::ownership::driver::op::{MultiOp, Op};
+use crate::ownership::driver::Driver;
 use crate::ownership::operation::{Multishot, Operation};
-use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
+use crate::ownership::ops::res;
 use crate::raw::cqueue::Cqe;
 use core::time::Duration;
 use ring_sys::*;
 use std::io;
-
-/// `IORING_OP_NOP`; see [`crate::Driver::nop`].
-#[derive(Debug)]
-pub struct Nop;
-
-// SAFETY: the SQE carries no pointer.
-unsafe impl Operation for Nop {
-    type Output = io::Result<()>;
-
-    #[inline]
-    fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = IORING_OP_NOP;
-        sqe
-    }
-
-    #[inline]
-    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
-        res(&result).map(drop)
-    }
-}
 
 fn timespec(d: Duration) -> __kernel_timespec {
     __kernel_timespec { tv_sec: d.as_secs().min(i64::MAX as u64) as i64, tv_nsec: i64::from(d.subsec_nanos()) }
@@ -37,21 +18,21 @@ fn timespec(d: Duration) -> __kernel_timespec {
 
 /// A kernel timer; see [`crate::Driver::sleep`] and [`crate::Driver::timeout`].
 #[derive(Debug)]
-pub struct TimeoutOp {
+pub struct Timeout {
     ts: __kernel_timespec,
     flags: u32,
     count: u32,
 }
 
-impl TimeoutOp {
+impl Timeout {
     /// Fires `d` from now.
     pub fn relative(d: Duration) -> Self {
-        TimeoutOp { ts: timespec(d), flags: 0, count: 0 }
+        Timeout { ts: timespec(d), flags: 0, count: 0 }
     }
 
     /// Fires at `at` on `CLOCK_MONOTONIC`.
     pub fn absolute(at: Duration) -> Self {
-        TimeoutOp { ts: timespec(at), flags: IORING_TIMEOUT_ABS, count: 0 }
+        Timeout { ts: timespec(at), flags: IORING_TIMEOUT_ABS, count: 0 }
     }
 
     /// Also completes once `count` other completions were posted.
@@ -62,7 +43,7 @@ impl TimeoutOp {
 }
 
 // SAFETY: the SQE points at `self.ts`, inside `self` at its final address.
-unsafe impl Operation for TimeoutOp {
+unsafe impl Operation for Timeout {
     /// `Ok(true)` when the time ran out, `Ok(false)` when the count was reached.
     type Output = io::Result<bool>;
 
@@ -169,70 +150,28 @@ unsafe impl Multishot for TimeoutStream {
     }
 }
 
-/// A multishot poll; see [`crate::Driver::poll_multishot`].
-#[derive(Debug)]
-pub struct PollMulti {
-    pub(crate) fd: SharedFd,
-    pub(crate) events: u32,
-}
-
-// SAFETY: the SQE carries no pointer.
-unsafe impl Multishot for PollMulti {
-    /// The `revents` mask of each readiness event.
-    type Item = io::Result<u32>;
-    const NAMEABLE: bool = true;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = IORING_OP_POLL_ADD;
-        sqe.fd = self.fd.raw();
-        sqe.len = IORING_POLL_ADD_MULTI;
-        sqe.set_poll32_events(self.events);
-        sqe
+impl<K: Kernel> Driver<K> {
+    /// Completes after `d` (`IORING_OP_TIMEOUT`, 5.4), a timer kept by the
+    /// kernel: the executor parks in the ring until it fires.
+    pub fn sleep(&self, d: Duration) -> Op<Timeout, K> {
+        self.op(Timeout::relative(d))
     }
 
-    fn item(&mut self, cqe: Cqe) -> Option<io::Result<u32>> {
-        Some(res(&cqe))
-    }
-}
-
-/// A zero-copy send; see [`crate::Driver::send_zc`].
-#[derive(Debug)]
-pub struct SendZc<B> {
-    pub(crate) fd: SharedFd,
-    pub(crate) buf: B,
-    pub(crate) flags: i32,
-}
-
-impl<B: IoBuf> SendZc<B> {
-    /// A zero-copy send of `buf`'s initialised bytes on socket `fd`,
-    /// which the operation keeps open until it has ended.
-    pub fn new(fd: &impl AsSharedFd, buf: B, flags: i32) -> Self {
-        SendZc { fd: fd.shared_fd(), buf, flags }
-    }
-}
-
-// SAFETY: the SQE points at `self.buf`'s stable memory, which the kernel
-// reads until it posts the notification; the driver keeps `self` until
-// that terminal completion (CQES = 2: the result has IORING_CQE_F_MORE).
-unsafe impl<B: IoBuf> Operation for SendZc<B> {
-    type Output = (io::Result<usize>, B);
-    const CQES: u32 = 2;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = IORING_OP_SEND_ZC;
-        sqe.fd = self.fd.raw();
-        sqe.set_addr(self.buf.stable_ptr() as u64);
-        sqe.len = super::rw_len(self.buf.bytes_init());
-        sqe.set_msg_flags(self.flags as u32);
-        sqe
+    /// Completes at `at` on `CLOCK_MONOTONIC` (`IORING_TIMEOUT_ABS`).
+    pub fn sleep_until(&self, at: Duration) -> Op<Timeout, K> {
+        self.op(Timeout::absolute(at))
     }
 
-    fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {
-        (res(&result).map(|n| n as usize), self.buf)
+    /// Completes after `d`, or once `count` other completions have been
+    /// posted, whichever is first (`IORING_OP_TIMEOUT` with a count).
+    /// Resolves to `Ok(true)` if the time ran out, `Ok(false)` on the count.
+    pub fn timeout(&self, d: Duration, count: u32) -> Op<Timeout, K> {
+        self.op(Timeout::relative(d).with_count(count))
+    }
+
+    /// A stream of ticks every `interval` (`IORING_TIMEOUT_MULTISHOT`,
+    /// 6.4); `count` ticks, or forever with 0.
+    pub fn ticks(&self, interval: Duration, count: u32) -> MultiOp<TimeoutStream, K> {
+        MultiOp::new(self, TimeoutStream::new(interval, count))
     }
 }
-
-impl crate::ownership::operation::sealed::Sealed for PollMulti {}
-impl crate::ownership::operation::PollOperation for PollMulti {}
