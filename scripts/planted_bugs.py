@@ -36,6 +36,7 @@ ADVERSARIAL = ("adversarial", ["cargo", "test", "-q", "-p", "ring-core", "--test
 REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "register"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
+SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
 BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
@@ -329,6 +330,11 @@ PLANTS = [
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
     ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
+    ("cancellations wait for a credit that only their targets can return (two streams on a CQ of two)",
+     "ring-core/src/ownership/driver/cancel.rs",
+     "        if self.table.credits == 0 && !self.cancel_backlog.is_empty() {\n            self.cancel_without_credit();",
+     "        if self.table.credits == 0 && !self.cancel_backlog.is_empty() {\n            let _ = 0;", True,
+     [SIM_DRIVER, DRIVER]),
     # The runtime's park and wake-up protocol as shipped
     # (verification/tests/loom_runtime.rs: WakeQueue, the wakers, the
     # handles' job queue, Scheduler::run_ready and executor::may_block).

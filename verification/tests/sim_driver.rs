@@ -173,3 +173,78 @@ fn a_transient_failure_while_pushing_a_cancellation_is_counted_and_retried() {
         assert_eq!(run(&d, nop).map_err(|e| e.raw_os_error()), Ok(()));
     }
 }
+
+/// A handle on descriptor `fd` of the simulated kernel.
+fn sim_fd(fd: std::os::fd::RawFd) -> ring_core::SharedFd {
+    // SAFETY: `fd` names an object of the simulated kernel that this test
+    // never closes; the handle only reaches operations on that kernel, and
+    // dropping it closes nothing.
+    unsafe { ring_core::SharedFd::borrow_raw(fd) }
+}
+
+/// On a CQ of two, two multishot streams hold both CQ credits. Dropping
+/// them must still end them: their cancellations cannot wait for a credit
+/// (none comes back until a stream ends, and a stream ends only when it is
+/// cancelled), so the driver cancels them from the register call
+/// (`IORING_REGISTER_SYNC_CANCEL`), which posts no completion of its own.
+#[test]
+fn dropped_streams_holding_every_credit_are_still_cancelled() {
+    let sim = SimKernel::new(SimConfig::default());
+    let ring = Builder::new(1).cq_size(2).build_on(sim.clone()).unwrap();
+    assert_eq!(ring.params().cq_entries, 2);
+    let d = Driver::with_ring(ring, Batch::default());
+    let (a, b) = (sim_fd(sim.add_pollable()), sim_fd(sim.add_pollable()));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut s1 = d.poll_multishot(&a, libc::POLLIN as u32);
+    let mut s2 = d.poll_multishot(&b, libc::POLLIN as u32);
+    assert!(s1.poll_next(&mut cx).is_pending());
+    assert!(s2.poll_next(&mut cx).is_pending());
+    d.poll().unwrap();
+    assert_eq!(d.credits(), 0, "the two streams hold both credits");
+    drop(s1);
+    drop(s2);
+    for _ in 0..20 {
+        if d.in_flight() == 0 {
+            break;
+        }
+        d.park(Some(Duration::from_millis(1))).unwrap();
+    }
+    assert_eq!(d.in_flight(), 0, "the dropped streams were never cancelled: {:?}", d.stats());
+    assert_eq!(d.stats().orphans_reaped, 2);
+    assert_eq!(d.credits(), 2);
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+}
+
+/// On a kernel without `IORING_REGISTER_SYNC_CANCEL` (before 6.0), a
+/// cancellation with no credit free waits in the backlog and is sent as an
+/// `IORING_OP_ASYNC_CANCEL` as soon as a completion returns a credit.
+#[test]
+fn without_sync_cancel_a_queued_cancellation_is_sent_once_a_credit_returns() {
+    let sim = SimKernel::new(SimConfig { sync_cancel: false, ..SimConfig::default() });
+    let ring = Builder::new(1).cq_size(2).build_on(sim.clone()).unwrap();
+    let d = Driver::with_ring(ring, Batch::default());
+    let (r, w) = sim.add_pipe();
+    let a = sim_fd(sim.add_pollable());
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut stream = d.poll_multishot(&a, libc::POLLIN as u32);
+    assert!(stream.poll_next(&mut cx).is_pending());
+    let mut read = d.read(&sim_fd(r), Vec::<u8>::with_capacity(4));
+    assert!(Pin::new(&mut read).poll(&mut cx).is_pending());
+    d.poll().unwrap();
+    assert_eq!(d.credits(), 0);
+    drop(stream);
+    d.poll().unwrap();
+    assert_eq!(d.stats().cancels, 0, "no credit, and no register call to cancel with");
+    // The read completes and returns its credit: the cancellation goes.
+    sim.pipe_write(w, b"data");
+    let (n, _) = run(&d, &mut read);
+    assert_eq!(n.unwrap(), 4);
+    for _ in 0..20 {
+        if d.in_flight() == 0 {
+            break;
+        }
+        d.park(Some(Duration::from_millis(1))).unwrap();
+    }
+    assert_eq!(d.stats().cancels, 1);
+    assert_eq!((d.in_flight(), d.stats().orphans_reaped), (0, 1));
+}

@@ -906,6 +906,38 @@ impl SimKernel {
                 }
                 Ok(nr_args)
             }
+            IORING_REGISTER_SYNC_CANCEL => {
+                // `io_sync_cancel`: one argument, known flags, zero padding;
+                // the targets are cancelled as `IORING_OP_ASYNC_CANCEL`
+                // would, and the call posts no completion of its own.
+                if !st.cfg.sync_cancel || arg.is_null() || nr_args != 1 {
+                    return Err(libc::EINVAL);
+                }
+                // SAFETY: the caller passes one valid io_uring_sync_cancel_reg
+                // for the call's duration (`Kernel::register`'s contract).
+                let reg = unsafe { arg.cast::<io_uring_sync_cancel_reg>().read() };
+                let known = IORING_ASYNC_CANCEL_ALL
+                    | IORING_ASYNC_CANCEL_FD
+                    | IORING_ASYNC_CANCEL_ANY
+                    | IORING_ASYNC_CANCEL_USERDATA;
+                if reg.flags & !known != 0 || reg.pad != [0; 7] || reg.pad2 != [0; 3] {
+                    return Err(libc::EINVAL);
+                }
+                match st.run_cancel(ring, reg.addr, reg.fd, reg.flags) {
+                    n if n >= 0 => Ok(n as u32),
+                    // A target that was already completing: the kernel waits
+                    // for it up to the timeout; here it has finished by now,
+                    // so only a zero timeout reports the wait as expired.
+                    e if e == -libc::EALREADY => {
+                        if reg.timeout.tv_sec == 0 && reg.timeout.tv_nsec == 0 {
+                            Err(libc::ETIME)
+                        } else {
+                            Ok(0)
+                        }
+                    }
+                    e => Err(-e),
+                }
+            }
             IORING_REGISTER_PBUF_RING => st.register_pbuf(ring, arg, nr_args),
             IORING_UNREGISTER_PBUF_RING => st.unregister_pbuf(ring, arg, nr_args),
             IORING_REGISTER_ENABLE_RINGS => {
