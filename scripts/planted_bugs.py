@@ -37,6 +37,7 @@ REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "re
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
+ROUTING = ("routing_generations", ["cargo", "test", "-q", "-p", "verification", "--test", "routing_generations"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
 BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
@@ -266,17 +267,38 @@ PLANTS = [
     ("a single completion routed without its generation (the fast path)", "ring-core/src/ownership/driver/routing.rs",
      "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
      "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
-     "                Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
+     "                Some((i, s)) if s.phase != Phase::Free => crate::ownership::driver::slot::encode(i, s.generation),\n"
      "                _ => cqe.user_data,\n            };\n"
      "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
-     [COMPLETION]),
+     [ROUTING, COMPLETION]),
     ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
      "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
-     "            Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
+     "            Some((i, s)) if s.phase != Phase::Free => crate::ownership::driver::slot::encode(i, s.generation),\n"
      "            _ => cqe.user_data,\n        };\n"
      "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
-     [COMPLETION]),
+     [ROUTING, COMPLETION]),
+    ("a stream's completion routed without its generation (live streams only)", "ring-core/src/ownership/driver/routing.rs",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
+     "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "            Some((i, s)) if s.phase == Phase::InFlight && s.multishot => crate::ownership::driver::slot::encode(i, s.generation),\n"
+     "            _ => cqe.user_data,\n        };\n"
+     "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
+     [ROUTING]),
+    ("an orphan's completion routed without its generation (orphans only)", "ring-core/src/ownership/driver/routing.rs",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
+     "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "            Some((i, s)) if s.phase == Phase::Orphaned => crate::ownership::driver::slot::encode(i, s.generation),\n"
+     "            _ => cqe.user_data,\n        };\n"
+     "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
+     [ROUTING]),
+    ("a single-shot completion off the fast path routed without its generation (zero-copy result and notification)", "ring-core/src/ownership/driver/routing.rs",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
+     "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "            Some((i, s)) if s.phase == Phase::InFlight && !s.multishot => crate::ownership::driver::slot::encode(i, s.generation),\n"
+     "            _ => cqe.user_data,\n        };\n"
+     "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
+     [ROUTING]),
     ("a mixed CQ's 32-byte filler skipped as 16 bytes (its second half read as a completion)", CQ,
      "                    self.release_to(self.head.wrapping_add(if is_big { 2 } else { 1 }));",
      "                    self.release_to(self.head.wrapping_add(1));", True,
