@@ -37,6 +37,7 @@ REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "re
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
+CHAIN_SPY = ("sim_driver chains", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver", "chains_become"], {})
 ROUTING = ("routing_generations", ["cargo", "test", "-q", "-p", "verification", "--test", "routing_generations"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
 BAD_INPUT = ("adversarial bad input",
@@ -231,7 +232,11 @@ PLANTS = [
      "            unsafe { self.write_unit(slot << self.unit_shift, sqe) };\n"
      "            self.local_tail = self.local_tail.wrapping_add(1);\n"
      "            self.tail_word().store(self.local_tail, order::SQ_TAIL_STORE);\n        }\n        Ok(())", True,
-     [loom("sq_push_all_chain", "loom_sq_paths")]),
+     [loom("sq_push_all_chain", "loom_sq_paths"), CHAIN_SPY]),
+    ("the driver publishes a linked chain member by member", "ring-core/src/ownership/driver/chain_start.rs",
+     "                if unsafe { ring.sq().push_all(&sqes) }.is_ok() {",
+     "                if sqes.iter().all(|s| unsafe { ring.sq().push(s) }.is_ok() && { ring.sq().publish(); true }) {", True,
+     [CHAIN_SPY]),
     ("push on an SQE128 ring leaves the slot's second half", SQ,
      "            // SAFETY: the same free slot's second unit.\n"
      "            unsafe { self.write_unit((slot << 1) + 1, &io_uring_sqe::default()) };",

@@ -248,3 +248,69 @@ fn without_sync_cancel_a_queued_cancellation_is_sent_once_a_credit_returns() {
     assert_eq!(d.stats().cancels, 1);
     assert_eq!((d.in_flight(), d.stats().orphans_reaped), (0, 1));
 }
+
+/// A linked chain becomes visible to the kernel all at once: while the
+/// driver starts chains of three NOPs, another thread reads the SQ tail as
+/// the kernel would, as fast as it can, and every tail it sees must end a
+/// chain (a multiple of three from the start). A driver (or `push_all`)
+/// that published members one by one would show a tail inside a chain
+/// whenever the reader looked between two members; the loom model
+/// `loom_sq_paths::sq_push_all_chain_published_whole` checks every
+/// interleaving of the queue itself, and this test checks the driver's use
+/// of it on real threads (it catches such a driver with high probability,
+/// not certainty: the reader must be running at the moment).
+#[test]
+fn chains_become_visible_to_the_kernel_whole() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let sim = SimKernel::new(SimConfig::default());
+    let ring = Builder::new(4).build_on(sim.clone()).unwrap();
+    let fd = sim.ring_fds()[0];
+    let d = Driver::with_ring(ring, ring_core::driver::Immediate);
+    let base = sim.sq_tail(fd).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    // The address as a number, to cross to the reader thread.
+    let tail = sim.sq_tail_ptr(fd).unwrap() as usize;
+    let reader = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut inside, mut reads) = (Vec::new(), 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                // SAFETY: the ring stays mapped until the driver is dropped,
+                // after this thread is joined; the word is only ever
+                // accessed atomically.
+                let t = unsafe { (*(tail as *const std::sync::atomic::AtomicU32)).load(Ordering::Acquire) };
+                reads += 1;
+                if t.wrapping_sub(base) % 3 != 0 && inside.len() < 8 {
+                    inside.push(t.wrapping_sub(base));
+                }
+            }
+            (inside, reads)
+        })
+    };
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..10_000 {
+        let mut c = d.chain();
+        let links = [c.push(ring_core::ops::Nop), c.push(ring_core::ops::Nop), c.push(ring_core::ops::Nop)];
+        let mut start = c.start();
+        let mut started = loop {
+            match Pin::new(&mut start).poll(&mut cx) {
+                Poll::Ready(Ok(s)) => break s,
+                Poll::Ready(Err(e)) => panic!("the chain was refused: {e}"),
+                Poll::Pending => d.poll().unwrap(),
+            }
+        };
+        for link in links {
+            let op = started.take(link).expect("own link");
+            run(&d, op).unwrap();
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (inside, reads) = reader.join().unwrap();
+    assert!(inside.is_empty(), "the kernel saw the SQ tail inside a chain (offsets from the start: {inside:?})");
+    assert!(reads > 0);
+    if std::env::var_os("CHAIN_READS").is_some() {
+        eprintln!("{reads} reads of the tail");
+    }
+    assert!(sim.split_chains().is_empty(), "{:?}", sim.split_chains());
+}

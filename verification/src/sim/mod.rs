@@ -367,6 +367,28 @@ impl SimKernel {
 
     // ---- inspection ----
 
+    /// Where ring `ring`'s SQ tail word lives, for a test thread that reads
+    /// it as the kernel would (an acquire load) as fast as it can, without
+    /// the simulator's lock. The word stays valid until the ring is
+    /// unmapped (its driver or `Ring` dropped): the reader must stop
+    /// before that.
+    pub fn sq_tail_ptr(&self, ring: RawFd) -> Option<*const std::sync::atomic::AtomicU32> {
+        let st = self.lock();
+        let r = st.rings.get(&ring).filter(|r| !r.closed)?;
+        Some(core::ptr::from_ref(r.mem.as_ref()?.sq_tail()))
+    }
+
+    /// The SQ tail of ring `ring` as the kernel would read it now (an
+    /// acquire load, as the SQPOLL thread's and `io_submit_sqes`' are), or
+    /// `None` if the ring is closed or unmapped. A test may call it from
+    /// another thread while the application writes entries, to see every
+    /// tail the application ever makes visible.
+    pub fn sq_tail(&self, ring: RawFd) -> Option<u32> {
+        let st = self.lock();
+        let r = st.rings.get(&ring).filter(|r| !r.closed)?;
+        Some(r.mem.as_ref()?.sq_tail().load(std::sync::atomic::Ordering::Acquire))
+    }
+
     /// Every request in flight, in submission order.
     pub fn inflight(&self) -> Vec<Inflight> {
         self.lock()
