@@ -289,7 +289,9 @@ fn chains_become_visible_to_the_kernel_whole() {
         })
     };
     let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..10_000 {
+    // Under Miri (which interprets every access) a few chains show that the
+    // code is free of undefined behaviour; the catching needs many.
+    for _ in 0..if cfg!(miri) { 20 } else { 10_000 } {
         let mut c = d.chain();
         let links = [c.push(ring_core::ops::Nop), c.push(ring_core::ops::Nop), c.push(ring_core::ops::Nop)];
         let mut start = c.start();
