@@ -37,6 +37,12 @@ REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "re
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
+PROP_ZC = ("prop_driver zero-copy phases",
+           ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "zero_copy_sends"], {})
+PROP_POOL = ("prop_driver orphaned pool streams",
+             ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "pool_streams"], {})
+PROP_FOREIGN = ("prop_driver two drivers",
+                ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "resources_are_never"], {})
 CHAIN_SPY = ("sim_driver chains", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver", "chains_become"], {})
 ROUTING = ("routing_generations", ["cargo", "test", "-q", "-p", "verification", "--test", "routing_generations"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
@@ -122,7 +128,7 @@ PLANTS = [
      "            Some(i) => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),", True, [REGISTER]),
     ("a buffer pool accepted by another driver", "ring-core/src/ownership/pool.rs",
      "        crate::ownership::ops::foreign(Some(self.ring), ring)",
-     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [PROP_FOREIGN, ADVERSARIAL]),
     ("a file table or direct descriptor accepted by another driver", "ring-core/src/ownership/fixed_files.rs",
      "        crate::ownership::ops::foreign(Some(self.ring), ring)",
      "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
@@ -263,12 +269,12 @@ PLANTS = [
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && !slot.multishot);", True,
-     [COMPLETION]),
+     [PROP_ZC, COMPLETION]),
     ("an orphaned multishot stream released at its next item, while the kernel holds a buffer of its pool", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
-     [COMPLETION]),
+     [PROP_POOL, COMPLETION]),
     ("a single completion routed without its generation (the fast path)", "ring-core/src/ownership/driver/routing.rs",
      "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
      "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
