@@ -43,6 +43,7 @@ PROP_POOL = ("prop_driver orphaned pool streams",
              ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "pool_streams"], {})
 PROP_FOREIGN = ("prop_driver two drivers",
                 ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "resources_are_never"], {})
+SAFE_PREPARE = ("safe_prepare", ["cargo", "test", "-q", "-p", "verification", "--test", "safe_prepare"], {})
 CHAIN_SPY = ("sim_driver chains", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver", "chains_become"], {})
 ROUTING = ("routing_generations", ["cargo", "test", "-q", "-p", "verification", "--test", "routing_generations"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
@@ -324,6 +325,14 @@ PLANTS = [
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
+    # The safe-prepare target (verification::safe_prepare): an entry that
+    # names more memory than its operation owns.
+    ("a write sends its buffer's capacity, not its initialised bytes", "ring-core/src/ownership/ops/rw.rs",
+     "        sqe.len = rw_len(self.buf.bytes_init());", "        sqe.len = rw_len(self.buf.bytes_total());", True,
+     [SAFE_PREPARE]),
+    ("a vectored read claims every iovec past IOV_MAX", "ring-core/src/ownership/ops/rw.rs",
+     "        sqe.len = self.iovecs.len().min(IOV_MAX) as u32;", "        sqe.len = self.iovecs.len() as u32;", True,
+     [SAFE_PREPARE]),
     # Bad input, operations named by handles, completions with chosen user_data.
     ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ownership/ops/fixed.rs",
      "    if segments.len() > IOV_MAX {\n        return Some(Error::TooLong { what: \"segment count\", len: segments.len(), max: IOV_MAX });\n    }",

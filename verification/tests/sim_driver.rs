@@ -269,17 +269,21 @@ fn chains_become_visible_to_the_kernel_whole() {
     let d = Driver::with_ring(ring, ring_core::driver::Immediate);
     let base = sim.sq_tail(fd).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    // The address as a number, to cross to the reader thread.
-    let tail = sim.sq_tail_ptr(fd).unwrap() as usize;
+    /// The tail word's address, sent to the reader thread.
+    struct Tail(*const std::sync::atomic::AtomicU32);
+    // SAFETY: the pointer names an atomic word, which any thread may load.
+    unsafe impl Send for Tail {}
+    let tail = Tail(sim.sq_tail_ptr(fd).unwrap());
     let reader = {
         let stop = stop.clone();
         std::thread::spawn(move || {
+            let tail = tail;
             let (mut inside, mut reads) = (Vec::new(), 0u64);
             while !stop.load(Ordering::Relaxed) {
                 // SAFETY: the ring stays mapped until the driver is dropped,
                 // after this thread is joined; the word is only ever
                 // accessed atomically.
-                let t = unsafe { (*(tail as *const std::sync::atomic::AtomicU32)).load(Ordering::Acquire) };
+                let t = unsafe { (*tail.0).load(Ordering::Acquire) };
                 reads += 1;
                 if t.wrapping_sub(base) % 3 != 0 && inside.len() < 8 {
                     inside.push(t.wrapping_sub(base));
