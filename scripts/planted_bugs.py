@@ -34,6 +34,10 @@ DESCRIPTORS = ("adversarial descriptors",
                {})
 ADVERSARIAL = ("adversarial", ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial"], {})
 REGISTER = ("register", ["cargo", "test", "-q", "-p", "ring-core", "--test", "register"], {})
+TASKS = ("tasks", ["cargo", "test", "-q", "-p", "ring-core", "--test", "tasks"], {})
+SYNC = ("sync_channels", ["cargo", "test", "-q", "-p", "ring-core", "--test", "sync_channels"], {})
+DEADLINES = ("adversarial deadlines",
+             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_lose_no_buffer"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
@@ -54,6 +58,7 @@ NAMED = ("adversarial typed handles",
 CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
+POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/raw/cqueue.rs"
 SQ = "ring-core/src/raw/squeue.rs"
@@ -150,10 +155,6 @@ PLANTS = [
     ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ownership/ops/process.rs",
      "pidfd: Some(pidfd.shared_fd()) })",
      "pidfd: Some(unsafe { SharedFd::borrow_raw(pidfd.shared_fd().raw()) }) })", True, [DESCRIPTORS]),
-    ("sendmsg passes descriptors by number in its control data", "ring-core/src/ownership/ops/msg.rs",
-     "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return true;",
-     "        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {\n            return false;", True,
-     [DESCRIPTORS]),
     ("a buffer ring accepted by another ring", "ring-core/src/raw/register/buf_ring.rs",
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
@@ -333,6 +334,37 @@ PLANTS = [
     ("a vectored read claims every iovec past IOV_MAX", "ring-core/src/ownership/ops/rw.rs",
      "        sqe.len = self.iovecs.len().min(IOV_MAX) as u32;", "        sqe.len = self.iovecs.len() as u32;", True,
      [SAFE_PREPARE]),
+    ("permits: a waiter polled with a new waker is not looked at again after the clone", "ring-core/src/objects/semaphore.rs",
+     "        // Granted or closed while the clone ran.\n        self.check(&w)",
+     "        // Granted or closed while the clone ran.\n        let _ = &w;\n        Poll::Pending", True, [ADVERSARIAL]),
+    # Caller flags and counts: no flag changes the file, the memory's lifetime or the meaning of a count.
+    ("splice and tee accept SPLICE_F_FD_IN_FIXED from the caller", "ring-core/src/ownership/ops/flags.rs",
+     "pub const SPLICE: u32 = libc::SPLICE_F_MOVE",
+     "pub const SPLICE: u32 = (1 << 31) | libc::SPLICE_F_MOVE", True, [ADVERSARIAL]),
+    ("plain sends accept MSG_ZEROCOPY", "ring-core/src/ownership/ops/flags.rs",
+     "pub const SEND: i32 = libc::MSG_DONTWAIT",
+     "pub const SEND: i32 = libc::MSG_ZEROCOPY | libc::MSG_DONTWAIT", True, [ADVERSARIAL]),
+    ("receives (and bundles) accept MSG_TRUNC", "ring-core/src/ownership/ops/flags.rs",
+     "pub const RECV: i32 = libc::MSG_DONTWAIT",
+     "pub const RECV: i32 = libc::MSG_TRUNC | libc::MSG_DONTWAIT", True, [ADVERSARIAL]),
+    ("Slice::set_init forwards a count past the slice's end", "ring-core/src/ownership/buf/slice.rs",
+     "        let n = n.min(self.end - self.begin);",
+     "        let n = n;", True, [ADVERSARIAL]),
+    ("recvmsg hands back control padding the kernel never wrote", "ring-core/src/ownership/ops/msg.rs",
+     "        self.msg.control.resize(cap, 0);",
+     "        unsafe { self.msg.control.set_len(cap) };", True, [ADVERSARIAL]),
+    ("a bundle's walk follows a stale successor past the newest push", "ring-core/src/ownership/pool.rs",
+     "            let follows = next < self.count\n                && Some(bid) != st.last_pushed",
+     "            let follows = next < self.count\n                || Some(bid) != st.last_pushed", True, [POOL_UNIT]),
+    ("sendmsg passes SCM_RIGHTS numbers the message does not hold", "ring-core/src/ownership/ops/msg.rs",
+     "        (walked.is_err() || refused).then_some(libc::EINVAL)",
+     "        (false && (walked.is_err() || refused)).then_some(libc::EINVAL)", True, [ADVERSARIAL]),
+    ("socket_cmd reads SO_GET_FILTER (the kernel writes up to eight times the buffer)", "ring-core/src/ownership/ops/cmd.rs",
+     "            SocketCmd::GetOpt { name, .. } if !PLAIN_GETSOCKOPTS.contains(name) => {",
+     "            SocketCmd::GetOpt { name, .. } if false && !PLAIN_GETSOCKOPTS.contains(name) => {", True, [ADVERSARIAL]),
+    ("converting a std stream outside a runtime panics", "ring-core/src/runtime/from_std.rs",
+     "            None => Err(NoRuntime::new(s)),",
+     "            None => panic!(\"TcpStream::from outside a Runtime: {s:?}\"),", True, [ADVERSARIAL]),
     # Bad input, operations named by handles, completions with chosen user_data.
     ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ownership/ops/fixed.rs",
      "    if segments.len() > IOV_MAX {\n        return Some(Error::TooLong { what: \"segment count\", len: segments.len(), max: IOV_MAX });\n    }",
@@ -400,6 +432,26 @@ PLANTS = [
      "            task.waker.queued.swap(false, Ordering::AcqRel);\n            let waker = Waker::from(task.waker.clone());\n            let mut cx = Context::from_waker(&waker);\n            let Ok(mut slot) = task.future.try_borrow_mut() else {\n                busy.push(task.waker.clone());\n                continue;\n            };\n            let Some(fut) = slot.as_mut() else { continue };\n            ran += 1;\n            let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));\n",
      "            let waker = Waker::from(task.waker.clone());\n            let mut cx = Context::from_waker(&waker);\n            let Ok(mut slot) = task.future.try_borrow_mut() else {\n                busy.push(task.waker.clone());\n                continue;\n            };\n            let Some(fut) = slot.as_mut() else { continue };\n            ran += 1;\n            let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));\n            task.waker.queued.store(false, Ordering::SeqCst);\n", True,
      [loom("runtime_task_woken_during", "loom_runtime")]),
+    ("buffer freed when a deadline, an abort or a dropped JoinSet drops its operation", "ring-core/src/ownership/driver/cancel.rs",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
+     "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
+     "                if let Some(s) = self.table.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [DEADLINES]),
+    ("an aborted task is polled on", "ring-core/src/runtime/executor/task.rs",
+     "        if self.abort.is_aborted() {\n            return Poll::Ready(None);\n        }",
+     "", True, [TASKS]),
+    ("a dropped JoinSet leaves its tasks running", "ring-core/src/runtime/task/join_set.rs",
+     "    fn drop(&mut self) {\n        for m in self.members.iter().flatten() {\n            m.handle.abort();\n        }",
+     "    fn drop(&mut self) {", True, [TASKS]),
+    ("a dropped acquire keeps the permits granted to it", "ring-core/src/objects/semaphore.rs",
+     "        if w.granted.get() {\n            sem.release(w.need);\n            return;\n        }",
+     "        if w.granted.get() {\n            return;\n        }", True, [SYNC, ADVERSARIAL]),
+    ("a channel wakes its receiver with its queue borrowed", "ring-core/src/runtime/channel/mpsc.rs",
+     "        self.queue.borrow_mut().push_back(v);\n        if let Some(w) = self.rx_waker.take() {\n            w.wake();\n        }",
+     "        let mut q = self.queue.borrow_mut();\n        q.push_back(v);\n"
+     "        if let Some(w) = self.rx_waker.take() {\n            w.wake();\n        }\n        drop(q);", True, [ADVERSARIAL]),
+    ("a blocking job's panic is not caught on its thread", "ring-core/src/runtime/task/blocking.rs",
+     "    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {\n        Ok(v) => sender.send(v),\n        Err(p) => sender.panicked(p),\n    }",
+     "    sender.send(f())", True, [ADVERSARIAL]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

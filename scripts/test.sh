@@ -7,8 +7,9 @@
 #   2. every crate's tests on the real kernel and the simulated kernel,
 #      with system calls through inline assembly (the default)
 #   3. ring-core with every optional feature (futures-io, futures-core,
-#      tokio: the ecosystem's traits on the poll-based I/O), its clippy, docs
-#      and tests; the default build's tests above have them all off
+#      tokio: the ecosystem's traits on the poll-based I/O, and driving a
+#      ring from tokio), its clippy, docs, tests and doctests; the default
+#      build's tests above have them all off
 #   4. ring-sys and ring-core again with system calls through libc::syscall
 #   5. the loom models of the shipped queue code (--cfg ring_loom), bounded
 #   6. the benchmarks build (not run): the peers' workspace (benches/peers,
@@ -68,9 +69,11 @@ for feature in futures-io futures-core tokio; do
 done
 cargo clippy -p ring-core --all-targets --all-features --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -p ring-core --no-deps --all-features --locked
-# Every target but the doctests, which the default run above has already
-# run and which no feature changes.
+# Every target (the examples' own tests included), then the doctests again:
+# the examples of `compat::tokio` and of the tokio guide page run only with
+# the `tokio` feature.
 cargo test -p ring-core --all-features --all-targets --locked
+cargo test -p ring-core --all-features --doc --locked
 
 stage "tests (libc::syscall path)"
 cargo test --locked -p ring-sys -p ring-core --features ring-core/libc-syscall

@@ -12,6 +12,18 @@ use ring_core::{fs, Runtime};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Copies `src` to `dst` through the ring and makes the copy durable;
+/// returns the byte count.
+fn copy(rt: &Runtime, src: &PathBuf, dst: &PathBuf) -> std::io::Result<u64> {
+    let d = rt.driver().clone();
+    rt.block_on(async {
+        let len = fs::copy(&d, src, dst).await?;
+        // Durable before we report it: the copy's bytes are on the device.
+        fs::File::open_with(&d, dst, libc::O_WRONLY, 0).await?.sync_all().await?;
+        Ok::<_, std::io::Error>(len)
+    })?
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (src, dst, generated) = match args.as_slice() {
@@ -27,12 +39,7 @@ fn main() -> std::io::Result<()> {
     let rt = Runtime::new(256)?;
     let d = rt.driver().clone();
     let start = Instant::now();
-    let len = rt.block_on(async {
-        let len = fs::copy(&d, &src, &dst).await?;
-        // Durable before we report it: the copy's bytes are on the device.
-        fs::File::open_with(&d, &dst, libc::O_WRONLY, 0).await?.sync_all().await?;
-        Ok::<_, std::io::Error>(len)
-    })??;
+    let len = copy(&rt, &src, &dst)?;
     let secs = start.elapsed().as_secs_f64();
     println!("copied {len} bytes in {secs:.3} s ({:.0} MiB/s)", len as f64 / secs / 1048576.0);
     if generated {
@@ -44,4 +51,21 @@ fn main() -> std::io::Result<()> {
         std::fs::remove_file(dst)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn copies_a_file_byte_for_byte() {
+        let dir = std::env::temp_dir();
+        let src = dir.join(format!("ring-cp-test-src-{}", std::process::id()));
+        let dst = dir.join(format!("ring-cp-test-dst-{}", std::process::id()));
+        let data: Vec<u8> = (0..3 * 1024 * 1024 + 17u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&src, &data).unwrap();
+        let rt = super::Runtime::new(64).unwrap();
+        assert_eq!(super::copy(&rt, &src, &dst).unwrap(), data.len() as u64);
+        assert_eq!(std::fs::read(&dst).unwrap(), data);
+        std::fs::remove_file(src).unwrap();
+        std::fs::remove_file(dst).unwrap();
+    }
 }

@@ -17,38 +17,34 @@ fn main() -> std::io::Result<()> {
     let rounds: usize = args.get(2).map_or(1000, |s| s.parse().expect("ROUNDS"));
     let rt = Runtime::new(1024)?;
     let d = rt.driver().clone();
-    let sp = rt.spawner();
     let start = Instant::now();
     rt.block_on(async move {
         let mut tasks = Vec::new();
         for c in 0..clients {
             let d = d.clone();
-            tasks.push(
-                sp.spawn(async move {
-                    let s = TcpStream::connect(&d, std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?;
-                    s.set_nodelay(true)?;
-                    let mut buf = Vec::with_capacity(512);
-                    for r in 0..rounds {
-                        let msg = format!("client {c} round {r}\n").into_bytes();
-                        let (res, msg) = s.write_all(msg).await;
-                        res?;
-                        let mut got = 0;
-                        while got < msg.len() {
-                            buf.clear();
-                            let (n, b) = s.read(buf).await;
-                            let n = n?;
-                            if n == 0 {
-                                return Err(std::io::Error::other("server closed early"));
-                            }
-                            assert_eq!(&b[..], &msg[got..got + n], "echo differs");
-                            got += n;
-                            buf = b;
+            tasks.push(ring_core::task::spawn(async move {
+                let s = TcpStream::connect(&d, std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?;
+                s.set_nodelay(true)?;
+                let mut buf = Vec::with_capacity(512);
+                for r in 0..rounds {
+                    let msg = format!("client {c} round {r}\n").into_bytes();
+                    let (res, msg) = s.write_all(msg).await;
+                    res?;
+                    let mut got = 0;
+                    while got < msg.len() {
+                        buf.clear();
+                        let (n, b) = s.read(buf).await;
+                        let n = n?;
+                        if n == 0 {
+                            return Err(std::io::Error::other("server closed early"));
                         }
+                        assert_eq!(&b[..], &msg[got..got + n], "echo differs");
+                        got += n;
+                        buf = b;
                     }
-                    s.close().await
-                })
-                .expect("runtime running"),
-            );
+                }
+                s.close().await
+            }));
         }
         for t in tasks {
             t.await.map_err(|_| std::io::Error::other("client task failed"))??;

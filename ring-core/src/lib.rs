@@ -2,6 +2,60 @@
 //! opcode, registration and probing, a safe ownership layer, I/O objects
 //! and a small runtime.
 //!
+//! # Quick start
+//!
+//! A [`Runtime`] runs futures on the current thread and parks in the ring
+//! when nothing is ready. Operations take their buffers by value and give
+//! them back with the result, so the kernel never writes into memory you
+//! still hold (or freed): see [`Op`].
+//!
+//! ```
+//! use ring_core::{fs, task, time, Runtime};
+//! use std::time::Duration;
+//!
+//! let rt = Runtime::new(256)?;
+//! let d = rt.driver().clone();
+//! let path = std::env::temp_dir().join("ring-core-quick-start");
+//! rt.block_on(async move {
+//!     // std-like helpers, all through the ring.
+//!     fs::write(&d, &path, b"hello, ring").await?;
+//!     assert_eq!(fs::read(&d, &path).await?, b"hello, ring");
+//!
+//!     // Operations on your own buffers: the buffer moves in and comes back.
+//!     let file = fs::File::open(&d, &path).await?;
+//!     let (n, buf) = file.read_at(Vec::with_capacity(4096), 0).await;
+//!     assert_eq!(&buf[..n?], b"hello, ring");
+//!
+//!     // A deadline on one operation: its buffer comes back either way.
+//!     let (n, _buf) = file.read_at(buf, 7).with_timeout(Duration::from_secs(1)).await.into_inner();
+//!     assert_eq!(n?, 4);
+//!
+//!     // Tasks and timers.
+//!     let t = task::spawn(async {
+//!         time::sleep(Duration::from_millis(1)).await;
+//!         7
+//!     });
+//!     assert_eq!(t.await.unwrap(), 7);
+//!     file.close().await?;
+//!     std::fs::remove_file(&path)
+//! })??;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Where to go next:
+//!
+//! - [`guide`]: a page per task ([first programs](guide::programs),
+//!   [timeouts and cancellation](guide::timeouts),
+//!   [limits and backpressure](guide::limits), [from tokio](guide::tokio),
+//!   [from epoll](guide::epoll), [from threads](guide::threads)).
+//! - [`Driver`]: every operation, grouped by family in its documentation.
+//! - [`task`], [`time`], [`select`], [`semaphore`], [`channel`]: tasks,
+//!   timers and deadlines, races, limits, channels.
+//! - [`fs`], [`net`], [`io`]: files and sockets, poll-based I/O and the
+//!   ecosystem's traits (optional features `futures-io`, `futures-core`,
+//!   `tokio`).
+//! - [`compat`]: driving a ring from another event loop.
+//!
 //! # The map
 //!
 //! The modules are layers, listed here (and in the source) from the
@@ -28,13 +82,18 @@
 //!    descriptors held open by the operations that name them
 //!    ([`SharedFd`]). No sequence of safe calls, panics, drops or
 //!    `mem::forget` can let the kernel touch freed memory.
+//!    Deadlines on operations ([`Op::with_timeout`]) live here too.
 //! 4. **The I/O objects** ([`objects`]): [`File`] and the file-system
 //!    helpers ([`fs`]), sockets ([`net`]), poll-based I/O and the
 //!    ecosystem's traits ([`io`]), adapters for other I/O objects
-//!    ([`adapters`]). Written on the ownership layer alone, with no
-//!    `unsafe` code.
+//!    ([`adapters`]), and the [`semaphore`] that bounds work in flight.
+//!    Written on the ownership layer alone, with no `unsafe` code.
 //! 5. **The runtime** ([`runtime`]): an executor that parks in the ring
-//!    ([`Runtime`]), and a [`Handle`](handle::Handle) for other threads.
+//!    ([`Runtime`]), tasks ([`task`]), timers ([`time`]), races
+//!    ([`select`]), [`channel`]s, driving a ring from another event loop
+//!    ([`compat`]), and a [`Handle`](handle::Handle) for other threads.
+//!
+//! The [`guide`] sits above them all: documentation only.
 //!
 //! `unsafe` code is opted into file by file (`#![allow(unsafe_code)]` at
 //! the top of each file that has any), so `grep -l 'allow(unsafe_code)'`
@@ -62,13 +121,16 @@ pub mod objects;
 // 5. The runtime.
 pub mod runtime;
 
+// Above them all: the guide (documentation only).
+pub mod guide;
+
 // The façade: the module paths ring-core had before its layers were
 // folders, each still reachable from the root.
-pub use objects::{adapters, fs, io, net};
+pub use objects::{adapters, fs, io, net, semaphore};
 pub use ownership::{buf, driver, fixed_files, ops, pool, shared_fd};
 pub use raw::{cqueue, layout, opcode, probe, register, ring, ring_id, squeue, types};
 pub use raw::{enter as submit, setup as builder};
-pub use runtime::{executor, handle};
+pub use runtime::{channel, compat, executor, handle, select, task, time};
 
 /// Registered buffers and the operations that use them, where they were
 /// before the operations joined the other safe operations in

@@ -57,7 +57,7 @@ fn open_write_read_and_close_a_direct_descriptor() {
         assert_eq!(&buf[..], b"direct descriptor");
         // An explicit close is refused while another holder exists.
         let other = fd.clone();
-        let fd = d.close_direct(fd).err().expect("refused: a clone holds the slot");
+        let fd = d.close_direct(fd).expect_err("refused: a clone holds the slot");
         drop(other);
         d.close_direct(fd).expect("sole holder").await.unwrap();
         assert_eq!(files.occupied(), 0);

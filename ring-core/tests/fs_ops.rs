@@ -233,7 +233,7 @@ fn futex_wake_wakes_a_waiter_and_waitv() {
         let e = d.futex_wait(&f, 1).await.unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));
         let (d2, f2) = (d.clone(), f.clone());
-        let waiter = sp.spawn(async move { d2.futex_wait(&f2, 0).await }).unwrap();
+        let waiter = sp.try_spawn(async move { d2.futex_wait(&f2, 0).await }).unwrap();
         // Let the waiter reach the kernel, then wake it.
         let mut woke = 0;
         for _ in 0..100 {
@@ -250,7 +250,7 @@ fn futex_wake_wakes_a_waiter_and_waitv() {
         // waitv: waiting on two, woken through the second.
         let (a, b) = (Futex::new(5), Futex::new(6));
         let (d3, a2, b2) = (d.clone(), a.clone(), b.clone());
-        let w = sp.spawn(async move { d3.futex_waitv(&[(a2, 5), (b2, 6)]).await }).unwrap();
+        let w = sp.try_spawn(async move { d3.futex_waitv(&[(a2, 5), (b2, 6)]).await }).unwrap();
         let mut woke = 0;
         for _ in 0..100 {
             d.sleep(Duration::from_millis(2)).await.unwrap();

@@ -193,7 +193,7 @@ fn the_current_spawner_is_there_inside_block_on_and_spawns_onto_the_runtime() {
     let v = rt
         .block_on(async {
             let s = ring_core::executor::current_spawner().expect("inside block_on");
-            let j = s.spawn(async { 41 + 1 }).expect("the runtime is alive");
+            let j = s.try_spawn(async { 41 + 1 }).expect("the runtime is alive");
             j.await.unwrap()
         })
         .unwrap();
@@ -222,7 +222,7 @@ fn a_dropped_runtime_drops_the_jobs_it_never_ran_and_refuses_new_ones() {
     assert!(late.is_finished_hint(), "a job for a dropped runtime is refused");
     let e = late.join().unwrap_err();
     assert!(e.is_cancelled(), "{e:?}");
-    assert_eq!(e.to_string(), "the task was dropped before it finished (its runtime is gone)");
+    assert_eq!(e.to_string(), "the task was cancelled before it finished (aborted, or dropped with its runtime)");
     assert!(e.into_panic().is_none());
 }
 
@@ -369,14 +369,14 @@ fn a_task_that_keeps_waking_itself_gets_twice_the_task_count_polls_per_round() {
 /// still whole (its field order then drops the scheduler, and the driver
 /// last). Without `clear` the futures go only when the scheduler itself is
 /// dropped, and a future's destructor then finds the runtime gone: a spawn
-/// from it returns `None` instead of being accepted (and dropped with the
+/// from it fails (`RuntimeGone`) instead of being accepted (and dropped with the
 /// rest).
 #[test]
 fn a_runtime_drops_its_tasks_while_it_is_still_whole() {
     struct Guard(ring_core::executor::Spawner, std::rc::Rc<std::cell::Cell<Option<bool>>>);
     impl Drop for Guard {
         fn drop(&mut self) {
-            self.1.set(Some(self.0.spawn(async {}).is_some()));
+            self.1.set(Some(self.0.try_spawn(async {}).is_ok()));
         }
     }
     let rt = Runtime::new(8).unwrap();

@@ -17,7 +17,8 @@
 //!   and a file never depends on a file of a higher layer: the kernel seam
 //!   (`error.rs`, `kernel.rs`, `names.rs`, `order.rs`, `sync.rs`) below the
 //!   raw layer (`raw/`), below the ownership layer (`ownership/`), below the
-//!   I/O objects (`objects/`), below the runtime (`runtime/`).
+//!   I/O objects (`objects/`), below the runtime (`runtime/`), below the
+//!   guide (`guide/`, documentation only).
 //!
 //! Run with `LAYERS_PRINT=1` (and `--nocapture`) to print every file's
 //! dependencies.
@@ -37,6 +38,7 @@ const RING_CORE_LAYERS: &[(&[&str], &str)] = &[
     (&["ownership/"], "the ownership layer"),
     (&["objects/"], "the I/O objects"),
     (&["runtime/"], "the runtime"),
+    (&["guide/"], "the guide (documentation only)"),
 ];
 
 /// The crates whose graphs are checked: the source folder and, for

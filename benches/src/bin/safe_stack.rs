@@ -128,7 +128,7 @@ fn read(args: &Args) {
                         }
                     })
                 };
-                tasks.push(task.expect("the runtime is running"));
+                tasks.push(task);
             }
             d.sleep(warmup).await.expect("sleep");
             trace_window();

@@ -14,3 +14,4 @@ pub mod adapters;
 pub mod fs;
 pub mod io;
 pub mod net;
+pub mod semaphore;

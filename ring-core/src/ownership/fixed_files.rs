@@ -171,7 +171,11 @@ impl FixedFiles {
     /// and restricts the slots the kernel allocates for direct descriptors
     /// to `alloc` (`IORING_REGISTER_FILE_ALLOC_RANGE`, 6.0). Slots outside
     /// the range stay free for the caller's own use.
-    pub fn new<K: Kernel + 'static>(driver: &Driver<K>, size: u32, alloc: Range<u32>) -> Result<Self> {
+    pub fn new<K: Kernel + 'static>(
+        driver: &Driver<K>,
+        size: u32,
+        alloc: Range<u32>,
+    ) -> Result<Self, crate::error::Error> {
         if alloc.start >= alloc.end || alloc.end > size {
             return Err(Error::InvalidArgument("the allocation range must be a non-empty part of the table"));
         }

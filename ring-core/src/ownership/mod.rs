@@ -16,6 +16,7 @@
 //! already at rest in the driver's table.
 
 pub mod buf;
+pub mod deadline;
 pub mod driver;
 pub mod fixed_buffers;
 pub mod fixed_files;

@@ -105,6 +105,13 @@ struct State {
     next_pushed: Vec<u16>,
     /// The id pushed last.
     last_pushed: Option<u16>,
+    /// The sequence number of each id's latest push (the ring position it
+    /// was pushed at, counting every push): a bundle's buffers are
+    /// consecutive pushes, so a successor whose number does not follow is
+    /// a stale record (the id was pushed again since), and the walk stops.
+    push_seq: Vec<u32>,
+    /// The number the next push gets.
+    next_seq: u32,
     /// Buffers pushed back into the ring after their first push.
     recycled: u64,
 }
@@ -134,7 +141,7 @@ impl BufferPool {
     /// Fails as [`crate::Ring::register_buf_ring`] does (for example with
     /// `EEXIST` if the group id is taken), or with
     /// [`Error::NotConfigured`] if the driver is shut down.
-    pub fn new<K: Kernel + 'static>(driver: &Driver<K>, config: BufRingConfig) -> Result<Self> {
+    pub fn new<K: Kernel + 'static>(driver: &Driver<K>, config: BufRingConfig) -> Result<Self, crate::error::Error> {
         if config.buf_count == 0 || config.buf_len == 0 {
             return Err(Error::InvalidArgument("a buffer pool needs at least one non-empty buffer"));
         }
@@ -162,6 +169,8 @@ impl BufferPool {
                     offset: vec![0; n],
                     next_pushed,
                     last_pushed: Some(config.buf_count - 1),
+                    push_seq: (0..u32::from(config.buf_count)).collect(),
+                    next_seq: u32::from(config.buf_count),
                     recycled: 0,
                 }),
                 base,
@@ -254,6 +263,14 @@ impl PoolInner {
         }
         let mut st = self.state.borrow_mut();
         let i = usize::from(bid);
+        if st.returned[i] {
+            // The buffer is not with the kernel (a completion returned it and
+            // it was not pushed again): a second report of it cannot come
+            // from the kernel, and a view of it could alias a live one or
+            // put it in the ring twice when dropped.
+            debug_assert!(false, "a completion reported buffer {bid}, which the kernel does not have");
+            return None;
+        }
         let start = if self.incremental { st.offset[i].min(self.buf_len) } else { 0 };
         let len = n.min(self.buf_len - start);
         let returned = if self.incremental {
@@ -274,29 +291,55 @@ impl PoolInner {
     /// consecutive ring entries starting with the reported id) into its
     /// buffers, in order. Must be called at most once per completion.
     ///
-    /// The ids after the first are found in `next_pushed`: the ring order is
-    /// the push order, and an id's successor is recorded when the next push
-    /// happens, and is overwritten only when the id is pushed again, which
-    /// requires it to have been returned, that is, this completion to have
-    /// been processed. A bundle completion of zero bytes consumed no buffer
-    /// (the kernel commits `io_bundle_nbufs(.., 0) == 0` entries even though
-    /// it sets `IORING_CQE_F_BUFFER`), so it yields none.
+    /// The kernel fills the buffers it took in ring order, each to its end
+    /// (on an incremental ring, from where the previous completions left
+    /// it) except the last, and commits as many as it filled
+    /// (`io_bundle_nbufs`, `io_kbuf_inc_commit`); the walk does the same
+    /// along the push order. The ids after the first are found in
+    /// `next_pushed`: the ring order is the push order, and an id's
+    /// successor is recorded when the next push happens, and is overwritten
+    /// only when the id is pushed again, which requires it to have been
+    /// returned, that is, this completion to have been processed.
+    ///
+    /// The count must not be able to overstate what was placed: the
+    /// operations refuse `MSG_TRUNC` (see [`crate::ops::flags::RECV`]),
+    /// with which the kernel reports a datagram's full length. Should a
+    /// count still run past what the kernel can have taken, the walk stops
+    /// there rather than hand out a buffer the kernel still owns: at the
+    /// newest push (a successor whose push number does not follow is not
+    /// in the ring after this one) and at a buffer already returned.
+    /// A bundle completion of zero bytes consumed no buffer (the kernel
+    /// commits `io_bundle_nbufs(.., 0) == 0` entries even though it sets
+    /// `IORING_CQE_F_BUFFER`), so it yields none.
     pub(crate) fn take_bundle(self: &Rc<Self>, cqe: &Cqe) -> Vec<PoolBuf> {
         let Some(mut bid) = cqe.buffer_id() else { return Vec::new() };
         if cqe.res <= 0 {
             return Vec::new();
         }
-        if self.incremental {
-            // The kernel does not combine bundles with incremental rings.
-            return self.take(cqe).into_iter().collect();
-        }
+        let more = cqe.flags & IORING_CQE_F_BUF_MORE != 0;
         let mut left = cqe.res as u32;
         let mut out = Vec::new();
-        while left > 0 && bid < self.count {
-            let len = left.min(self.buf_len);
-            out.extend(self.take_one(bid, len, false));
-            left -= len;
-            bid = self.state.borrow().next_pushed[usize::from(bid)];
+        while bid < self.count {
+            let start =
+                if self.incremental { self.state.borrow().offset[usize::from(bid)].min(self.buf_len) } else { 0 };
+            let room = self.buf_len - start;
+            let last = left <= room;
+            let Some(buf) = self.take_one(bid, left.min(room), last && more) else { break };
+            out.push(buf);
+            if last {
+                break;
+            }
+            left -= room;
+            let st = self.state.borrow();
+            let next = st.next_pushed[usize::from(bid)];
+            let follows = next < self.count
+                && Some(bid) != st.last_pushed
+                && st.push_seq[usize::from(next)] == st.push_seq[usize::from(bid)].wrapping_add(1)
+                && !st.returned[usize::from(next)];
+            if !follows {
+                break;
+            }
+            bid = next;
         }
         out
     }
@@ -333,6 +376,8 @@ impl PoolInner {
                 st.next_pushed[usize::from(last)] = bid;
             }
             st.last_pushed = Some(bid);
+            st.push_seq[i] = st.next_seq;
+            st.next_seq = st.next_seq.wrapping_add(1);
             st.recycled += 1;
         }
     }
@@ -426,5 +471,52 @@ impl core::fmt::Debug for PoolBuf {
 impl Drop for PoolBuf {
     fn drop(&mut self) {
         self.pool.release(self.bid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ring_sys::{IORING_CQE_BUFFER_SHIFT, IORING_CQE_F_BUFFER};
+
+    /// A completion that reports `res` bytes starting with buffer `bid`,
+    /// made up: no operation runs, the pool's bookkeeping is what is tested.
+    fn reported(bid: u16, res: i32) -> Cqe {
+        Cqe { res, flags: IORING_CQE_F_BUFFER | (u32::from(bid) << IORING_CQE_BUFFER_SHIFT), ..Cqe::default() }
+    }
+
+    /// A bundle whose count runs past the newest push never wraps around
+    /// onto a buffer it already handed out (or one the kernel still has):
+    /// the walk stops at the last buffer pushed. After buffer 0 was
+    /// recycled, the ring order is 1, 2, 3, 0, and the successor recorded
+    /// for 0 (1, from the first round) is stale.
+    #[test]
+    fn a_bundle_walk_stops_at_the_newest_push() {
+        let d = Driver::new(4).unwrap();
+        let pool = BufferPool::new(&d, BufRingConfig::new(41, 4).buffers(4, 64)).unwrap();
+        let p = &pool.inner;
+        drop(p.take(&reported(0, 10)).unwrap());
+        assert_eq!(pool.recycled(), 1);
+        let bufs = p.take_bundle(&reported(1, 64 * 10));
+        let ids: Vec<u16> = bufs.iter().map(PoolBuf::bid).collect();
+        assert_eq!(ids, [1, 2, 3, 0], "the walk follows the ring order and stops at the newest push");
+        drop(bufs);
+        assert_eq!(pool.recycled(), 5);
+    }
+
+    /// A bundle takes consecutive buffers once each; a count running past
+    /// the last buffer ever pushed stops there; every buffer goes back once.
+    #[test]
+    fn a_buffer_is_handed_out_once_per_push() {
+        let d = Driver::new(4).unwrap();
+        let pool = BufferPool::new(&d, BufRingConfig::new(42, 4).buffers(4, 64)).unwrap();
+        let p = &pool.inner;
+        let first = p.take_bundle(&reported(0, 64 * 2));
+        assert_eq!(first.iter().map(PoolBuf::bid).collect::<Vec<_>>(), [0, 1]);
+        let second = p.take_bundle(&reported(2, 64 * 4));
+        assert_eq!(second.iter().map(PoolBuf::bid).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(pool.with_kernel(), 0);
+        drop((first, second));
+        assert_eq!(pool.with_kernel(), 4);
     }
 }

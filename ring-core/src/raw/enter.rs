@@ -75,7 +75,13 @@ impl<K: Kernel> Ring<K> {
     ///
     /// This is the single path every submit and wait goes through.
     #[inline(always)]
-    fn enter(&mut self, want: u32, mut flags: u32, arg: *const c_void, argsz: usize) -> Result<u32> {
+    fn enter(
+        &mut self,
+        want: u32,
+        mut flags: u32,
+        arg: *const c_void,
+        argsz: usize,
+    ) -> Result<u32, crate::error::Error> {
         let sqpoll = self.params.flags & IORING_SETUP_SQPOLL != 0;
         let to_submit = self.sq.publish();
         if sqpoll && to_submit > 0 && self.sq.needs_wakeup() {
@@ -100,7 +106,7 @@ impl<K: Kernel> Ring<K> {
     /// Submits published and written SQEs; returns how many the kernel
     /// consumed (under SQPOLL: how many were waiting for the poll thread).
     #[inline]
-    pub fn submit(&mut self) -> Result<u32> {
+    pub fn submit(&mut self) -> Result<u32, crate::error::Error> {
         self.enter(0, 0, core::ptr::null(), 0)
     }
 
@@ -112,20 +118,20 @@ impl<K: Kernel> Ring<K> {
     /// slots, not completions: a 32-byte completion counts as two, so the
     /// wait can end with fewer than `want` completions ready.
     #[inline]
-    pub fn submit_and_wait(&mut self, want: u32) -> Result<u32> {
+    pub fn submit_and_wait(&mut self, want: u32) -> Result<u32, crate::error::Error> {
         self.enter(want, 0, core::ptr::null(), 0)
     }
 
     /// Submits, then waits for `want` completions or until `timeout` passes,
     /// whichever is first. Needs `IORING_FEAT_EXT_ARG` (5.11).
-    pub fn submit_and_wait_timeout(&mut self, want: u32, timeout: Duration) -> Result<u32> {
+    pub fn submit_and_wait_timeout(&mut self, want: u32, timeout: Duration) -> Result<u32, crate::error::Error> {
         self.submit_with(&Wait { want, timeout: Some(Timeout::Relative(timeout)), ..Wait::default() })
     }
 
     /// Submits and waits as `wait` says (timeouts, minimum wait, signal
     /// mask, no-iowait), using `IORING_ENTER_EXT_ARG`. A timeout that
     /// expires with nothing submitted returns `Ok(0)`.
-    pub fn submit_with(&mut self, wait: &Wait<'_>) -> Result<u32> {
+    pub fn submit_with(&mut self, wait: &Wait<'_>) -> Result<u32, crate::error::Error> {
         let mut flags = 0;
         let needs_ext = wait.timeout.is_some() || wait.min_wait.is_some();
         if wait.no_iowait {
@@ -182,14 +188,14 @@ impl<K: Kernel> Ring<K> {
     /// Enters with `IORING_ENTER_GETEVENTS` and no wait: flushes completions
     /// the kernel parked on overflow and runs deferred task work
     /// (`DEFER_TASKRUN`), so that they appear in the CQ.
-    pub fn get_events(&mut self) -> Result<u32> {
+    pub fn get_events(&mut self) -> Result<u32, crate::error::Error> {
         self.enter(0, IORING_ENTER_GETEVENTS, core::ptr::null(), 0)
     }
 
     /// Under SQPOLL, waits until the poll thread has made room in a full SQ
     /// (`IORING_ENTER_SQ_WAIT`, 5.10). Without SQPOLL, submits instead:
     /// that consumes the whole SQ.
-    pub fn sq_wait(&mut self) -> Result<u32> {
+    pub fn sq_wait(&mut self) -> Result<u32, crate::error::Error> {
         if self.params.flags & IORING_SETUP_SQPOLL == 0 {
             return self.submit();
         }
@@ -198,7 +204,7 @@ impl<K: Kernel> Ring<K> {
 
     /// Enables a ring set up with `IORING_SETUP_R_DISABLED`
     /// (`IORING_REGISTER_ENABLE_RINGS`, 5.10).
-    pub fn enable(&mut self) -> Result<()> {
+    pub fn enable(&mut self) -> Result<(), crate::error::Error> {
         // SAFETY: ENABLE_RINGS takes no argument.
         unsafe { self.register_typed(IORING_REGISTER_ENABLE_RINGS, core::ptr::null(), 0) }?;
         Ok(())
@@ -207,7 +213,7 @@ impl<K: Kernel> Ring<K> {
     /// Registers `slots` wait descriptors for [`submit_and_wait_registered`](Self::submit_and_wait_registered).
     /// The ring must still be disabled (`IORING_SETUP_R_DISABLED`); the
     /// builder's [`registered_waits`](crate::Builder::registered_waits) arranges that.
-    pub fn register_wait_region(&mut self, slots: u32) -> Result<()> {
+    pub fn register_wait_region(&mut self, slots: u32) -> Result<(), crate::error::Error> {
         if self.reg_wait.is_some() {
             return Err(Error::InvalidArgument("a wait region is already registered"));
         }
@@ -273,7 +279,12 @@ impl<K: Kernel> Ring<K> {
     /// Submits and waits using registered wait descriptor `slot`
     /// (`IORING_ENTER_EXT_ARG_REG`, 6.13), which saves the kernel copying
     /// the wait arguments in on every call.
-    pub fn submit_and_wait_registered(&mut self, want: u32, slot: u32, timeout: Option<Duration>) -> Result<u32> {
+    pub fn submit_and_wait_registered(
+        &mut self,
+        want: u32,
+        slot: u32,
+        timeout: Option<Duration>,
+    ) -> Result<u32, crate::error::Error> {
         let Some(rw) = &self.reg_wait else {
             return Err(Error::NotConfigured("no registered wait region (Builder::registered_waits)"));
         };
@@ -309,34 +320,39 @@ mod tests {
     use crate::raw::memory::RegWaitRegion;
     use core::ptr::NonNull;
 
-    /// Whether every page of `[addr, addr + len)` is mapped (`mincore(2)`
-    /// fails with ENOMEM on an unmapped page).
-    fn mapped(addr: *mut u8, len: usize) -> bool {
-        let mut residency = [0u8; 1];
-        // SAFETY: mincore only reads the page tables and writes one byte per page into `residency`, which has room
-        // for the single page asked about.
-        unsafe { libc::mincore(addr.cast(), len, residency.as_mut_ptr()) == 0 }
+    /// The name the test gives its memfd, so that `/proc/self/maps` shows
+    /// exactly the test's mapping and nothing another test thread maps into
+    /// the hole after the release.
+    const NAME: &str = "ring-core-wait-region-release-test";
+
+    /// Whether any mapping of the test's memfd is still in this process.
+    fn memfd_mapped() -> bool {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+        maps.lines().any(|line| line.contains(NAME))
     }
 
     #[test]
     fn release_unmaps_the_wait_region() {
         // SAFETY: sysconf has no memory effects.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-        // SAFETY: a fresh anonymous mapping aliases nothing.
+        let name = std::ffi::CString::new(NAME).unwrap();
+        // SAFETY: memfd_create reads the NUL-terminated name and returns a new descriptor.
+        let fd = unsafe { libc::memfd_create(name.as_ptr(), 0) };
+        assert!(fd >= 0);
+        // SAFETY: ftruncate sizes the memfd this test owns.
+        assert_eq!(unsafe { libc::ftruncate(fd, page as libc::off_t) }, 0);
+        // SAFETY: a fresh shared mapping of the test's own memfd aliases nothing. A file-backed mapping is used
+        // (not an anonymous one) because other test threads may map anonymous memory into the hole the release
+        // leaves, which an address-based check would mistake for the region.
         let ptr = unsafe {
-            libc::mmap(
-                core::ptr::null_mut(),
-                page,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
+            libc::mmap(core::ptr::null_mut(), page, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
         };
+        // SAFETY: the mapping holds its own reference to the file; the descriptor is the test's.
+        unsafe { libc::close(fd) };
         assert_ne!(ptr, libc::MAP_FAILED);
         let base = NonNull::new(ptr.cast::<u8>()).unwrap();
-        assert!(mapped(base.as_ptr(), page));
+        assert!(memfd_mapped());
         RegWaitRegion { region: RingRegion { base, len: page }, slots: 64 }.release();
-        assert!(!mapped(base.as_ptr(), page), "release left the wait region mapped");
+        assert!(!memfd_mapped(), "release left the wait region mapped");
     }
 }

@@ -94,7 +94,7 @@ pub type Region = RingRegion;
 impl RingRegion {
     /// A pointer to a `T` at byte `offset`, if `T` fits inside the region
     /// there and the address is aligned for `T`.
-    fn field<T>(&self, offset: u32, count: usize, what: &'static str) -> Result<NonNull<T>> {
+    fn field<T>(&self, offset: u32, count: usize, what: &'static str) -> Result<NonNull<T>, crate::error::Error> {
         let offset = offset as usize;
         let size = core::mem::size_of::<T>().checked_mul(count);
         let end = size.and_then(|s| offset.checked_add(s));

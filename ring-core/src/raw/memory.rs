@@ -108,7 +108,7 @@ pub const MAX_SQ: u32 = 32768;
 /// `IORING_MAX_CQ_ENTRIES`.
 pub const MAX_CQ: u32 = 2 * MAX_SQ;
 
-fn anon_map(len: usize, huge: bool) -> Result<NonNull<u8>> {
+fn anon_map(len: usize, huge: bool) -> Result<NonNull<u8>, crate::error::Error> {
     // Shared, so that a forked child does not get a copy-on-write copy of
     // memory the kernel reads and writes for the parent's ring. Miri (which
     // runs the simulated-kernel suites, where nothing forks) supports only
@@ -138,7 +138,11 @@ fn anon_unmap(r: RingRegion) {
 
 /// Allocates the regions for a `NO_MMAP` ring and stores their addresses
 /// in `p` (`sq_off.user_addr` for the SQEs, `cq_off.user_addr` for the rings).
-pub(crate) fn prepare_no_mmap(entries: u32, p: &mut io_uring_params, how: NoMmapMemory) -> Result<RingMemory> {
+pub(crate) fn prepare_no_mmap(
+    entries: u32,
+    p: &mut io_uring_params,
+    how: NoMmapMemory,
+) -> Result<RingMemory, crate::error::Error> {
     let (sq, cq) = ring_sizes(entries, p);
     let page = page_size();
     let sqes_need = round_up(sq as usize * layout::sqe_size(p.flags), page);

@@ -52,10 +52,9 @@ pub struct Ring<K: Kernel = Linux> {
     pub(crate) memory: RingMemory,
     /// Memory for `IORING_ENTER_EXT_ARG_REG` waits, if registered.
     pub(crate) reg_wait: Option<RegWaitRegion>,
-    /// What a probe found about sync cancelation by user data combined
-    /// with another criterion (see `register/cancel.rs`): 0 not asked yet,
-    /// 1 honoured, 2 not.
-    pub(crate) cancel_user_data: core::cell::Cell<u8>,
+    /// What probes of the kernel's behaviour found, each asked at most once
+    /// per ring (see `register::behaviour::Probed`).
+    pub(crate) probed: crate::raw::register::behaviour::Probed,
     pub(crate) kernel: K,
 }
 
@@ -80,7 +79,7 @@ impl<K: Kernel> Ring<K> {
         fd: RawFd,
         params: io_uring_params,
         no_mmap: Option<RingMemory>,
-    ) -> Result<Self> {
+    ) -> Result<Self, crate::error::Error> {
         let registered_fd_only = params.flags & ring_sys::IORING_SETUP_REGISTERED_FD_ONLY != 0;
         let close = |kernel: &K| {
             if !registered_fd_only {
@@ -168,7 +167,7 @@ impl<K: Kernel> Ring<K> {
             params,
             memory,
             reg_wait: None,
-            cancel_user_data: core::cell::Cell::new(0),
+            probed: crate::raw::register::behaviour::Probed::default(),
             kernel,
         })
     }
@@ -279,7 +278,12 @@ impl<K: Kernel> Ring<K> {
     /// As for [`ring_sys::syscall::io_uring_register`]: `arg` must point to
     /// what `opcode` expects, with `nr_args` elements, and memory a
     /// registration keeps must outlive it.
-    pub unsafe fn register_raw(&self, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32> {
+    pub unsafe fn register_raw(
+        &self,
+        opcode: u32,
+        arg: *const c_void,
+        nr_args: u32,
+    ) -> Result<u32, crate::error::Error> {
         let (fd, bit) = self.register_target();
         // SAFETY: forwarded contract; `fd` is this ring's descriptor or index.
         unsafe { self.kernel.register(fd, opcode | bit, arg, nr_args) }.map_err(|e| register_error(opcode, e))
@@ -289,7 +293,7 @@ impl<K: Kernel> Ring<K> {
     /// (`IORING_REGISTER_RING_FDS`, Linux 5.18) so that every later enter
     /// and register call can skip the descriptor lookup. The builder does
     /// this by default; returns whether it worked.
-    pub fn register_ring_fd(&mut self) -> Result<bool> {
+    pub fn register_ring_fd(&mut self) -> Result<bool, crate::error::Error> {
         if self.registered_index.is_some() {
             return Ok(true);
         }

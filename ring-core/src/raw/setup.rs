@@ -273,7 +273,7 @@ impl Builder {
 
     /// Checks the documented rules between flags, so that a conflict comes
     /// back as an error that names it rather than a bare EINVAL.
-    fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<(), crate::error::Error> {
         let f = self.params.flags;
         let has = |x: u32| f & x != 0;
         let conflict = |flag, reason| Err(Error::SetupFlagConflict { flag, reason });
@@ -333,12 +333,12 @@ impl Builder {
     }
 
     /// Sets up the ring on the running kernel.
-    pub fn build(self) -> Result<Ring<Linux>> {
+    pub fn build(self) -> Result<Ring<Linux>, crate::error::Error> {
         self.build_on(Linux)
     }
 
     /// Sets up the ring on `kernel` (the real one, or a simulated one).
-    pub fn build_on<K: Kernel>(mut self, kernel: K) -> Result<Ring<K>> {
+    pub fn build_on<K: Kernel>(mut self, kernel: K) -> Result<Ring<K>, crate::error::Error> {
         self.validate()?;
         let user_disabled = self.params.flags & IORING_SETUP_R_DISABLED != 0;
         if self.reg_wait_slots > 0 {

@@ -1,34 +1,37 @@
 //! Std sockets wrapped with the driver of the runtime running on this
-//! thread. The conversions belong to the runtime: the sockets themselves
+//! thread (`TryFrom`; outside a runtime the socket comes back in a
+//! `NoRuntime`). The conversions belong to the runtime: the sockets themselves
 //! (`crate::objects::net`) know only the driver they are given.
 
 use crate::kernel::Linux;
-use crate::objects::net::{TcpListener, TcpStream};
+use crate::objects::net::{NoRuntime, TcpListener, TcpStream};
 use crate::runtime::executor::current_driver;
 
-impl From<std::net::TcpStream> for TcpStream<Linux> {
+impl TryFrom<std::net::TcpStream> for TcpStream<Linux> {
+    type Error = NoRuntime<std::net::TcpStream>;
+
     /// Wraps the stream with the driver of the runtime running on this
-    /// thread.
-    ///
-    /// # Panics
-    ///
-    /// Outside [`Runtime::block_on`](crate::Runtime::block_on), where there
-    /// is no current driver; use [`TcpStream::from_std`] there.
-    fn from(s: std::net::TcpStream) -> Self {
-        let d = current_driver().expect("TcpStream::from outside a Runtime: use from_std");
-        TcpStream::from_std(&d, s)
+    /// thread; outside [`Runtime::block_on`](crate::Runtime::block_on),
+    /// where there is none, the stream comes back in the error (use
+    /// [`TcpStream::from_std`] with a driver there).
+    fn try_from(s: std::net::TcpStream) -> Result<Self, Self::Error> {
+        match current_driver() {
+            Some(d) => Ok(TcpStream::from_std(&d, s)),
+            None => Err(NoRuntime::new(s)),
+        }
     }
 }
 
-impl From<std::net::TcpListener> for TcpListener<Linux> {
-    /// Wraps the listener with the current runtime's driver.
-    ///
-    /// # Panics
-    ///
-    /// Outside [`Runtime::block_on`](crate::Runtime::block_on); use
-    /// [`TcpListener::from_std`] there.
-    fn from(l: std::net::TcpListener) -> Self {
-        let d = current_driver().expect("TcpListener::from outside a Runtime: use from_std");
-        TcpListener::from_std(&d, l)
+impl TryFrom<std::net::TcpListener> for TcpListener<Linux> {
+    type Error = NoRuntime<std::net::TcpListener>;
+
+    /// Wraps the listener with the current runtime's driver; outside
+    /// [`Runtime::block_on`](crate::Runtime::block_on) the listener comes
+    /// back in the error (use [`TcpListener::from_std`] there).
+    fn try_from(l: std::net::TcpListener) -> Result<Self, Self::Error> {
+        match current_driver() {
+            Some(d) => Ok(TcpListener::from_std(&d, l)),
+            None => Err(NoRuntime::new(l)),
+        }
     }
 }

@@ -28,7 +28,7 @@ use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
 // Atomics and locks from the `sync` shim, so that the loom model of the
 // park protocol (`verification/tests/loom_runtime.rs`) runs them as shipped.
-use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 use std::sync::Arc;
 
 type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
@@ -203,9 +203,13 @@ impl<K: Kernel + 'static> Handle<K> {
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
-        let state = Arc::new(RemoteState { slot: Mutex::new(Outcome::Pending(None)), cv: Condvar::new() });
-        let sender = Sender { state: state.clone() };
+        let (sender, join) = pair();
         let job: Job<K> = Box::new(move |driver: &Driver<K>, spawner: &Spawner| {
+            if sender.is_aborted() {
+                // Aborted before it ran: dropping the sender reports the
+                // cancellation.
+                return;
+            }
             // The closure and its future are the caller's code: a panic in
             // either goes to the handle, not to the runtime's thread.
             let driver = driver.clone();
@@ -213,7 +217,8 @@ impl<K: Kernel + 'static> Handle<K> {
                 Ok(fut) => fut,
                 Err(p) => return sender.finish(Outcome::Failed(JoinError::panic(p))),
             };
-            let _ = spawner.spawn(async move {
+            let state = sender.state.clone();
+            let task = spawner.spawn(async move {
                 let mut fut = CatchUnwind::new(fut);
                 match (&mut fut).await {
                     Ok(out) => sender.send(out),
@@ -222,9 +227,28 @@ impl<K: Kernel + 'static> Handle<K> {
                 // Dropped once the outcome is sent (see `spawn_local`).
                 drop(fut);
             });
+            // From here an abort of the remote handle aborts the task (at
+            // once if it came while the task was being spawned).
+            let abort = task.abort_handle();
+            *state.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());
+            if state.aborted.load(Ordering::SeqCst) {
+                abort.abort();
+            }
         });
-        (job, RemoteJoinHandle { state })
+        (job, join)
     }
+}
+
+/// A sender and the handle it reports to, for work that runs elsewhere (a
+/// job on a runtime, a blocking job on a pool thread).
+pub(crate) fn pair<T>() -> (Sender<T>, RemoteJoinHandle<T>) {
+    let state = Arc::new(RemoteState {
+        slot: Mutex::new(Outcome::Pending(None)),
+        cv: Condvar::new(),
+        aborted: AtomicBool::new(false),
+        task: Mutex::new(None),
+    });
+    (Sender { state: state.clone() }, RemoteJoinHandle { state })
 }
 
 enum Outcome<T> {
@@ -238,17 +262,32 @@ enum Outcome<T> {
 struct RemoteState<T> {
     slot: Mutex<Outcome<T>>,
     cv: Condvar,
+    /// Set by [`RemoteJoinHandle::abort`]; the work checks it before it
+    /// starts.
+    aborted: AtomicBool,
+    /// The task running the work on its runtime, once spawned, to abort it.
+    task: Mutex<Option<crate::runtime::executor::AbortHandle>>,
 }
 
 /// Sends the outcome; if dropped unsent (the job or task was dropped), the
 /// receiver sees a cancelled [`JoinError`].
-struct Sender<T> {
+pub(crate) struct Sender<T> {
     state: Arc<RemoteState<T>>,
 }
 
 impl<T> Sender<T> {
-    fn send(self, value: T) {
+    pub(crate) fn send(self, value: T) {
         self.finish(Outcome::Ready(value));
+    }
+
+    /// Reports a panic of the work, with its payload.
+    pub(crate) fn panicked(self, payload: Box<dyn core::any::Any + Send>) {
+        self.finish(Outcome::Failed(JoinError::panic(payload)));
+    }
+
+    /// Whether the handle asked for the work to be abandoned.
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.state.aborted.load(Ordering::SeqCst)
     }
 
     /// Stores the outcome (once: a later one is dropped), then wakes the
@@ -302,6 +341,44 @@ pub struct RemoteJoinHandle<T> {
 }
 
 impl<T> RemoteJoinHandle<T> {
+    /// Cancels the remote work: a job that has not started yet never runs,
+    /// and a task already running on the runtime is aborted (see
+    /// [`JoinHandle::abort`](crate::JoinHandle::abort): its future is
+    /// dropped in the runtime's next round, its operations orphaned, never
+    /// freed early). The handle then resolves to a cancelled
+    /// [`JoinError`], unless the work had already finished. A blocking job
+    /// ([`crate::task::spawn_blocking`]) already running on its thread
+    /// cannot be stopped: it finishes and its output is dropped.
+    ///
+    /// ```
+    /// use ring_core::Runtime;
+    /// use std::time::Duration;
+    ///
+    /// let rt = Runtime::new(8)?;
+    /// let handle = rt.handle();
+    /// let job = std::thread::spawn(move || {
+    ///     let job = handle.spawn(|d| async move { d.sleep(Duration::from_secs(3600)).await });
+    ///     job.abort();
+    ///     job.join()
+    /// });
+    /// rt.block_on(async {
+    ///     while !job.is_finished() {
+    ///         ring_core::time::sleep(Duration::from_millis(1)).await;
+    ///     }
+    /// })?;
+    /// assert!(job.join().unwrap().unwrap_err().is_cancelled());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn abort(&self) {
+        self.state.aborted.store(true, Ordering::SeqCst);
+        let task = self.state.task.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        // Woken with the lock released (the wake-up is foreign code when the
+        // task's runtime wakes it from here).
+        if let Some(t) = task {
+            t.abort();
+        }
+    }
+
     /// Whether the outcome is there, so that [`join`](Self::join) would not
     /// block.
     pub fn is_finished_hint(&self) -> bool {

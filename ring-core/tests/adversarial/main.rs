@@ -5,15 +5,22 @@
 //! Run with `cargo test -p ring-core --test adversarial`.
 
 mod bad_input_is_a_typed_error;
+mod caller_flags_are_checked;
 #[path = "../caps/mod.rs"]
 mod caps;
 mod completions_posted_only_by_operations;
+mod control_messages_hold_their_descriptors;
+mod deadlines_lose_no_buffer;
 mod descriptors_outlive_their_operations;
 mod hostile;
 mod hostile_wakers;
 mod join_handles;
 mod operations_named_by_typed_handles;
+mod permits_and_channels_survive_foreign_code;
 mod poll_readers_never_lend_their_buffers;
+mod received_counts_never_overstate;
 mod registered_ring_index;
 mod resources_bound_to_their_ring;
 mod sizes_checked_before_allocation;
+mod std_sockets_convert_without_panicking;
+mod wait_queues_survive_hostile_wakers;

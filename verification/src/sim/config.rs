@@ -18,12 +18,12 @@ pub struct SimConfig {
     /// Whether `IORING_SETUP_NO_SQARRAY` is accepted (a 6.6 kernel).
     pub no_sqarray: bool,
     /// Under SQPOLL, run the poll thread as a real thread rather than
-    /// only when the test calls [`SimKernel::sqpoll_step`] (or a wait needs it).
+    /// only when the test calls [`SimKernel::sqpoll_step`](crate::sim::SimKernel::sqpoll_step) (or a wait needs it).
     pub sqpoll_thread: bool,
     /// How many empty turns the SQPOLL thread takes before it sleeps.
     pub sqpoll_idle_steps: u32,
     /// Whether a wait that cannot be satisfied moves the virtual clock to
-    /// the next deadline (otherwise only [`SimKernel::advance`] moves it).
+    /// the next deadline (otherwise only [`SimKernel::advance`](crate::sim::SimKernel::advance) moves it).
     pub auto_advance: bool,
     /// Whether `IORING_REGISTER_RING_FDS` works (5.18).
     pub register_ring_fds: bool,

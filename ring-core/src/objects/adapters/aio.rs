@@ -28,150 +28,30 @@
 //! reused under a request.
 
 use crate::kernel::{Kernel, Linux};
+use crate::objects::semaphore::{OwnedPermit, Semaphore};
 use crate::ownership::buf::AlignedBuf;
 use crate::ownership::driver::Driver;
 use crate::ownership::ops::{Fsync, KeepAlive, Read, Write};
 use crate::ownership::shared_fd::AsSharedFd;
-use core::cell::{Cell, RefCell};
-use core::future::Future;
-use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
-use std::collections::VecDeque;
+use core::cell::Cell;
 use std::io;
 use std::rc::Rc;
-
-/// One queued caller of [`Semaphore::acquire`].
-struct Waiter {
-    /// Set when a released permit was handed to this waiter.
-    granted: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
-}
-
-/// A counting semaphore with FIFO hand-off, single-threaded.
-struct Semaphore {
-    capacity: usize,
-    available: Cell<usize>,
-    held: Cell<usize>,
-    peak: Cell<usize>,
-    queue: RefCell<VecDeque<Rc<Waiter>>>,
-}
-
-impl Semaphore {
-    fn take(self: &Rc<Self>) -> Permit {
-        let held = self.held.get() + 1;
-        debug_assert!(held <= self.capacity, "the capacity is never exceeded");
-        self.held.set(held);
-        self.peak.set(self.peak.get().max(held));
-        Permit { sem: self.clone() }
-    }
-
-    fn release(&self) {
-        self.held.set(self.held.get() - 1);
-        let next = self.queue.borrow_mut().pop_front();
-        match next {
-            Some(w) => {
-                // Hand the permit straight to the oldest waiter: it counts as
-                // held from now on, so nobody else can take it meanwhile.
-                let held = self.held.get() + 1;
-                self.held.set(held);
-                self.peak.set(self.peak.get().max(held));
-                w.granted.set(true);
-                let waker = w.waker.take();
-                if let Some(waker) = waker {
-                    // Foreign code, run with nothing borrowed; this runs in
-                    // a permit's destructor, where a panic must not escape
-                    // while the thread is already unwinding.
-                    wake_in_drop(waker);
-                }
-            }
-            None => self.available.set(self.available.get() + 1),
-        }
-    }
-}
-
-/// A unit of the context's capacity, held by an operation until its value
-/// is dropped (after the kernel's completion).
-struct Permit {
-    sem: Rc<Semaphore>,
-}
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        self.sem.release();
-    }
-}
-
-/// The future of a permit.
-struct Acquire {
-    sem: Rc<Semaphore>,
-    waiter: Option<Rc<Waiter>>,
-    done: bool,
-}
-
-impl Future for Acquire {
-    type Output = Permit;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit> {
-        let this = &mut *self;
-        match &this.waiter {
-            None => {
-                if this.sem.available.get() > 0 && this.sem.queue.borrow().is_empty() {
-                    this.sem.available.set(this.sem.available.get() - 1);
-                    this.done = true;
-                    return Poll::Ready(this.sem.take());
-                }
-                let w = Rc::new(Waiter { granted: Cell::new(false), waker: RefCell::new(Some(cx.waker().clone())) });
-                this.sem.queue.borrow_mut().push_back(w.clone());
-                this.waiter = Some(w);
-                Poll::Pending
-            }
-            Some(w) if w.granted.get() => {
-                this.done = true;
-                // `release` already counted the permit as held.
-                Poll::Ready(Permit { sem: this.sem.clone() })
-            }
-            Some(w) => {
-                // The new waker is cloned, and the old one dropped, with the
-                // waiter's cell not borrowed: both are foreign code, and the
-                // old one's destructor may release a permit to this waiter.
-                let new = cx.waker().clone();
-                let old = w.waker.replace(Some(new));
-                drop(old);
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Drop for Acquire {
-    fn drop(&mut self) {
-        if self.done {
-            return;
-        }
-        if let Some(w) = self.waiter.take() {
-            if w.granted.get() {
-                // Granted but never taken: pass it on to the next waiter.
-                drop(Permit { sem: self.sem.clone() });
-            } else {
-                self.sem.queue.borrow_mut().retain(|x| !Rc::ptr_eq(x, &w));
-            }
-        }
-    }
-}
 
 /// A bounded context for (typically `O_DIRECT`) file I/O; see the
 /// [module docs](self).
 pub struct AioContext<K: Kernel = Linux> {
     driver: Driver<K>,
     sem: Rc<Semaphore>,
+    capacity: usize,
+    peak: Cell<usize>,
 }
 
 impl<K: Kernel> core::fmt::Debug for AioContext<K> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("AioContext")
-            .field("capacity", &self.sem.capacity)
-            .field("in_flight", &self.sem.held.get())
-            .field("waiting", &self.sem.queue.borrow().len())
+            .field("capacity", &self.capacity)
+            .field("in_flight", &self.in_flight())
+            .field("waiting", &self.waiting())
             .finish()
     }
 }
@@ -181,40 +61,40 @@ impl<K: Kernel> AioContext<K> {
     /// least 1) in flight.
     pub fn new(driver: &Driver<K>, capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        AioContext {
-            driver: driver.clone(),
-            sem: Rc::new(Semaphore {
-                capacity,
-                available: Cell::new(capacity),
-                held: Cell::new(0),
-                peak: Cell::new(0),
-                queue: RefCell::new(VecDeque::new()),
-            }),
-        }
+        AioContext { driver: driver.clone(), sem: Rc::new(Semaphore::new(capacity)), capacity, peak: Cell::new(0) }
     }
 
     /// The most operations in flight at once.
     pub fn capacity(&self) -> usize {
-        self.sem.capacity
+        self.capacity
     }
 
-    /// Operations holding a permit now (submitted or about to be).
+    /// Operations holding a permit now (submitted or about to be; a permit
+    /// granted to a waiter that has not taken it yet counts).
     pub fn in_flight(&self) -> usize {
-        self.sem.held.get()
+        self.capacity - self.sem.available_permits()
     }
 
     /// The most permits ever held at once (never above the capacity).
     pub fn peak(&self) -> usize {
-        self.sem.peak.get()
+        self.peak.get()
     }
 
     /// Callers waiting for a permit.
     pub fn waiting(&self) -> usize {
-        self.sem.queue.borrow().len()
+        self.sem.waiting()
     }
 
-    fn acquire(&self) -> Acquire {
-        Acquire { sem: self.sem.clone(), waiter: None, done: false }
+    /// A permit, held by the operation it is moved into.
+    async fn acquire(&self) -> OwnedPermit {
+        let permit = match self.sem.acquire_owned().await {
+            Ok(p) => p,
+            // Not reached: the context never closes its semaphore, and asks
+            // for one permit at a time.
+            Err(_) => std::future::pending().await,
+        };
+        self.peak.set(self.peak.get().max(self.in_flight()));
+        permit
     }
 
     /// Reads `buf.len()` bytes at `offset` (for `O_DIRECT`, a multiple of
@@ -245,18 +125,5 @@ impl<K: Kernel> AioContext<K> {
         let permit = self.acquire().await;
         let op = Fsync { fd: file.shared_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC };
         self.driver.op(KeepAlive::new(op, permit)).await
-    }
-}
-
-/// Wakes `w` from a destructor: a panic of the waker is re-raised, unless
-/// the thread is already unwinding (a second panic would abort), in which
-/// case it is leaked.
-fn wake_in_drop(w: core::task::Waker) {
-    if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || w.wake())) {
-        if std::thread::panicking() {
-            core::mem::forget(p);
-        } else {
-            std::panic::resume_unwind(p);
-        }
     }
 }

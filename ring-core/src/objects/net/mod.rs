@@ -23,7 +23,7 @@ mod unix;
 
 pub(crate) use resolve::each_addr;
 
-pub use tcp::{Incoming, TcpListener, TcpStream};
+pub use tcp::{Incoming, NoRuntime, TcpListener, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixListener, UnixStream};
 

@@ -251,6 +251,48 @@ impl<K: Kernel> TcpStream<K> {
     }
 }
 
+/// The error of wrapping a std socket with the current runtime's driver
+/// (`TryFrom<std::net::TcpStream>`, `TryFrom<std::net::TcpListener>`)
+/// outside [`Runtime::block_on`](crate::Runtime::block_on), where there is
+/// no current driver. Holds the socket, unchanged.
+pub struct NoRuntime<T> {
+    value: T,
+}
+
+impl<T> NoRuntime<T> {
+    /// The error for `value`, a socket that could not be wrapped.
+    pub(crate) fn new(value: T) -> Self {
+        NoRuntime { value }
+    }
+}
+
+impl<T> NoRuntime<T> {
+    /// The socket that was not wrapped.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> core::fmt::Debug for NoRuntime<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NoRuntime").finish_non_exhaustive()
+    }
+}
+
+impl<T> core::fmt::Display for NoRuntime<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("no runtime is running on this thread (outside Runtime::block_on): wrap the socket with from_std")
+    }
+}
+
+impl<T> std::error::Error for NoRuntime<T> {}
+
+impl<T> From<NoRuntime<T>> for io::Error {
+    fn from(e: NoRuntime<T>) -> io::Error {
+        io::Error::other(e.to_string())
+    }
+}
+
 impl<K: Kernel> TryFrom<TcpStream<K>> for std::net::TcpStream {
     type Error = TcpStream<K>;
 

@@ -29,7 +29,7 @@ impl AlignedBuf {
     /// size does not fit a Rust allocation is [`Error::TooLong`]; a size
     /// the allocator refuses is [`Error::OutOfMemory`]. Never a panic or
     /// an abort.
-    pub fn new(len: usize) -> Result<Self> {
+    pub fn new(len: usize) -> Result<Self, crate::error::Error> {
         Self::with_alignment(len, 4096)
     }
 
@@ -37,7 +37,7 @@ impl AlignedBuf {
     /// (a power of two), aligned to `align`. The errors are those of
     /// [`new`](Self::new), and [`Error::InvalidArgument`] for an `align`
     /// that is not a power of two.
-    pub fn with_alignment(len: usize, align: usize) -> Result<Self> {
+    pub fn with_alignment(len: usize, align: usize) -> Result<Self, crate::error::Error> {
         if len == 0 {
             return Err(Error::InvalidArgument("an aligned buffer needs a length above zero"));
         }

@@ -66,12 +66,15 @@ pub unsafe trait IoBufMut: IoBuf {
     /// A pointer to the first byte, for writing.
     fn stable_mut_ptr(&mut self) -> *mut u8;
 
-    /// Records that the kernel initialised the first `n` bytes (`n` is at
-    /// most `bytes_total`). Called with the result of a read.
+    /// Records that the kernel initialised the first `n` bytes. Called with
+    /// the result of a read, clamped by the operation to the length it gave
+    /// the kernel (so at most `bytes_total`); an implementation clamps `n`
+    /// to `bytes_total` all the same, so that no count can mark a byte
+    /// outside the buffer initialised.
     ///
     /// # Safety
     ///
-    /// The first `n` bytes must have been written.
+    /// The first `n` bytes (at most `bytes_total`) must have been written.
     unsafe fn set_init(&mut self, n: usize);
 }
 

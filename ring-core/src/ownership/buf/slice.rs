@@ -81,9 +81,14 @@ unsafe impl<B: IoBufMut> IoBufMut for Slice<B> {
         // between were never written, so the kernel's `n` bytes cannot be
         // recorded without claiming those too: they are left unrecorded
         // (the caller still has the byte count from the result).
+        // The count is clamped to the slice: a count past its end (a result
+        // that overstates, whatever its cause) would otherwise make the
+        // inner buffer claim bytes after the slice that nobody wrote.
+        let n = n.min(self.end - self.begin);
         if self.buf.bytes_init() >= self.begin {
             // SAFETY: bytes `..begin` were initialised already (checked just
-            // above) and the caller guarantees `begin..begin + n` were written.
+            // above) and the caller guarantees `begin..begin + n` were
+            // written, with `begin + n <= end <= bytes_total`.
             unsafe { self.buf.set_init(self.begin + n) }
         }
     }

@@ -71,23 +71,54 @@ pub struct Chain<K: Kernel> {
     has_128: bool,
 }
 
+/// Linked chains.
 impl<K: Kernel> Driver<K> {
     /// Starts building a linked chain: its members run one after another,
     /// and if one fails (a negative result, or a short read or write) the
     /// kernel cancels the rest with `-ECANCELED`. With
     /// [`Chain::hard`], the rest run even after a failed result.
+    ///
+    /// ```
+    /// use ring_core::ops::{Nop, Write};
+    ///
+    /// let rt = ring_core::Runtime::new(16)?;
+    /// let d = rt.driver().clone();
+    /// let (rx, tx) = std::os::unix::net::UnixStream::pair()?;
+    /// let tx = std::rc::Rc::new(tx);
+    /// rt.block_on(async move {
+    ///     let mut chain = d.chain();
+    ///     let first = chain.push(Write::new(&tx, b"one ", ring_core::ops::CURRENT_POSITION));
+    ///     let second = chain.push(Write::new(&tx, b"two", ring_core::ops::CURRENT_POSITION));
+    ///     let last = chain.push(Nop);
+    ///     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+    ///     started.take(first).unwrap().await.0?;
+    ///     started.take(second).unwrap().await.0?;
+    ///     started.take(last).unwrap().await?;
+    ///     Ok::<(), std::io::Error>(())
+    /// })??;
+    /// let mut got = [0u8; 7];
+    /// std::io::Read::read_exact(&mut &rx, &mut got)?;
+    /// assert_eq!(&got, b"one two");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn chain(&self) -> Chain<K> {
+        Chain::new(self.shared.clone())
+    }
+}
+
+impl<K: Kernel> Chain<K> {
+    /// An empty chain on the driver of `shared` (for ring-core's own
+    /// futures, which hold the shared state rather than a `Driver`).
+    pub(crate) fn new(shared: Rc<Shared<K>>) -> Self {
         Chain {
             id: CHAIN_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            shared: self.shared.clone(),
+            shared,
             members: Vec::new(),
             hard: false,
             has_128: false,
         }
     }
-}
 
-impl<K: Kernel> Chain<K> {
     /// Appends `op` to the chain.
     pub fn push<T: Operation>(&mut self, op: T) -> Link<T> {
         let position = self.members.len();
@@ -196,6 +227,7 @@ impl<K: Kernel> Future for StartChain<K> {
         if let Some(error) = self.refused.take() {
             return Poll::Ready(Err(ChainRefused { error, chain }));
         }
+        self.shared.attend.check();
         // A member that may not start on this ring (it names a resource of
         // another) refuses the whole chain, before anything reaches the
         // kernel.

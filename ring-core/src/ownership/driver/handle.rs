@@ -7,6 +7,7 @@
 
 use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
+use crate::ownership::driver::attendance::Attendance;
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::reports::Stats;
 use crate::ownership::driver::reports::TeardownReport;
@@ -31,6 +32,42 @@ use std::rc::Rc;
 /// `Send`: its ring's registered index names the ring only in the table of
 /// the thread that registered it.
 ///
+/// Most programs get one from a [`Runtime`](crate::Runtime)
+/// ([`Runtime::driver`](crate::Runtime::driver)), which also drives it.
+/// Each operation method returns an [`Op`](crate::Op) future (or a [`MultiOp`](crate::MultiOp)
+/// stream) that owns its buffers until the kernel is done with them and
+/// gives them back with the result.
+///
+/// ```
+/// let rt = ring_core::Runtime::new(64)?;
+/// let d = rt.driver().clone();
+/// let file = std::rc::Rc::new(std::fs::File::open("/proc/self/stat")?);
+/// let (n, buf) = rt.block_on(d.read_at(&file, Vec::with_capacity(256), 0))?;
+/// assert_eq!(n?, buf.len());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Methods by family
+///
+/// | family | methods |
+/// |---|---|
+/// | setting up, driving, inspecting | [`new`](Self::new), [`with_ring`](Self::with_ring), [`park`](Self::park), [`poll`](Self::poll), [`shutdown`](Self::shutdown), [`set_teardown_deadline`](Self::set_teardown_deadline), [`teardown_report`](Self::teardown_report), [`in_flight`](Self::in_flight), [`credits`](Self::credits), [`stats`](Self::stats), [`ring_id`](Self::ring_id), [`has_feature`](Self::has_feature), [`setup_flags`](Self::setup_flags), [`probe`](Self::probe), [`require`](Self::require), [`register_eventfd`](Self::register_eventfd) (or [`compat::ExternalLoop`](crate::compat::ExternalLoop)) |
+/// | any operation, chains | [`op`](Self::op) (an [`Operation`](crate::Operation) value, see [`crate::ops`]), [`multishot_keep`](Self::multishot_keep), [`chain`](Self::chain), [`Op::with_timeout`](crate::Op::with_timeout), [`Op::cancel`](crate::Op::cancel), [`nop`](Self::nop) |
+/// | reading and writing | [`read_at`](Self::read_at), [`read`](Self::read), [`write_at`](Self::write_at), [`write`](Self::write), [`readv_at`](Self::readv_at), [`writev_at`](Self::writev_at) |
+/// | files and directories | [`openat`](Self::openat), [`openat2`](Self::openat2), [`close`](Self::close), [`statx`](Self::statx), [`fsync`](Self::fsync), [`fdatasync`](Self::fdatasync), [`fallocate`](Self::fallocate), [`ftruncate`](Self::ftruncate), [`fadvise`](Self::fadvise), [`madvise`](Self::madvise), [`sync_file_range`](Self::sync_file_range), [`renameat`](Self::renameat), [`unlinkat`](Self::unlinkat), [`mkdirat`](Self::mkdirat), [`symlinkat`](Self::symlinkat), [`linkat`](Self::linkat), [`setxattr`](Self::setxattr), [`fsetxattr`](Self::fsetxattr), [`getxattr`](Self::getxattr), [`fgetxattr`](Self::fgetxattr) (and [`crate::fs`]) |
+/// | pipes | [`pipe`](Self::pipe), [`splice`](Self::splice), [`tee`](Self::tee) |
+/// | sockets | [`socket`](Self::socket), [`bind`](Self::bind), [`listen`](Self::listen), [`accept`](Self::accept), [`accept_multishot`](Self::accept_multishot), [`connect`](Self::connect), [`send`](Self::send), [`recv`](Self::recv), [`sendmsg`](Self::sendmsg), [`recvmsg`](Self::recvmsg), [`shutdown_socket`](Self::shutdown_socket), [`socket_cmd`](Self::socket_cmd) (and [`crate::net`]) |
+/// | zero-copy sends | [`send_zc`](Self::send_zc), [`sendmsg_zc`](Self::sendmsg_zc), [`send_zc_fixed`](Self::send_zc_fixed) |
+/// | readiness | [`poll_add`](Self::poll_add), [`poll_multishot`](Self::poll_multishot), [`poll_remove`](Self::poll_remove), [`poll_update`](Self::poll_update), [`epoll_ctl`](Self::epoll_ctl), [`epoll_wait`](Self::epoll_wait) |
+/// | timers | [`sleep`](Self::sleep), [`sleep_until`](Self::sleep_until), [`timeout`](Self::timeout), [`ticks`](Self::ticks) (and [`crate::time`]) |
+/// | provided buffers | [`read_pool`](Self::read_pool), [`recv_pool`](Self::recv_pool), [`recv_pool_multishot`](Self::recv_pool_multishot), [`recv_bundle_multishot`](Self::recv_bundle_multishot), [`read_pool_multishot`](Self::read_pool_multishot), [`recvmsg_pool_multishot`](Self::recvmsg_pool_multishot), [`provide_buffers`](Self::provide_buffers), [`remove_buffers`](Self::remove_buffers) (and [`crate::pool`]) |
+/// | registered buffers | [`read_fixed`](Self::read_fixed), [`write_fixed`](Self::write_fixed), [`readv_fixed`](Self::readv_fixed), [`writev_fixed`](Self::writev_fixed) (and [`crate::fixed`]) |
+/// | direct descriptors | [`openat_direct`](Self::openat_direct), [`accept_direct`](Self::accept_direct), [`socket_direct`](Self::socket_direct), [`close_direct`](Self::close_direct), [`read_direct`](Self::read_direct), [`write_direct`](Self::write_direct), [`send_direct`](Self::send_direct), [`recv_direct`](Self::recv_direct), [`connect_direct`](Self::connect_direct), [`files_update`](Self::files_update), [`fixed_fd_install`](Self::fixed_fd_install) (and [`crate::fixed_files`]) |
+/// | processes and futexes | [`waitid`](Self::waitid), [`futex_wait`](Self::futex_wait), [`futex_wake`](Self::futex_wake), [`futex_waitv`](Self::futex_waitv) |
+/// | 128-byte entries, commands | [`nop128`](Self::nop128), [`uring_cmd`](Self::uring_cmd), [`uring_cmd128`](Self::uring_cmd128) |
+/// | between rings | [`msg_ring`](Self::msg_ring), [`msg_ring_fd`](Self::msg_ring_fd) (`unsafe`; for work, see [`crate::handle`]) |
+/// | escape hatches (`unsafe`) | [`submit_raw`](Self::submit_raw), [`with_ring_mut`](Self::with_ring_mut) |
+///
 /// ```compile_fail
 /// fn send<T: Send>(_: T) {}
 /// send(ring_core::Driver::new(4).unwrap());
@@ -54,6 +91,8 @@ impl Driver<Linux> {
     }
 }
 
+/// Setting up, driving and inspecting the driver (see ["Methods by
+/// family"](Driver#methods-by-family) for the operations).
 impl<K: Kernel> Driver<K> {
     /// A driver on `ring`, submitting as `strategy` decides.
     ///
@@ -87,6 +126,7 @@ impl<K: Kernel> Driver<K> {
             next_ticket: 0,
             cancel_backlog: VecDeque::new(),
             submit_at_park_only: strategy.submits_only_at_park(),
+            external: 0,
             strategy: Box::new(strategy),
             to_wake: Vec::new(),
             woken_at_teardown: Vec::new(),
@@ -106,19 +146,42 @@ impl<K: Kernel> Driver<K> {
                 panicked: Cell::new(None),
                 ring: id,
                 reserved_files: Rc::new(Cell::new(None)),
+                attend: Attendance::default(),
+                link_timeouts: Cell::new(None),
             }),
         }
     }
 
     /// Submits what is written, waits until at least one completion
     /// arrives (or `timeout` passes), and dispatches every completion.
-    /// Returns immediately if nothing is in flight.
+    /// Returns immediately if nothing is in flight. For a loop of one's own
+    /// ([`Runtime::block_on`](crate::Runtime::block_on) does this).
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let d = ring_core::Driver::new(8)?;
+    /// let mut nop = std::pin::pin!(d.nop());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// while nop.as_mut().poll(&mut cx).is_pending() {
+    ///     d.park(None)?;
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn park(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.shared.park(timeout)
     }
 
     /// Submits what is written and dispatches completions that are ready,
-    /// without blocking.
+    /// without blocking (see [`compat::ExternalLoop::turn`](crate::compat::ExternalLoop::turn)
+    /// for other event loops).
+    ///
+    /// ```
+    /// let d = ring_core::Driver::new(8)?;
+    /// d.poll()?; // nothing in flight: returns at once
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn poll(&self) -> io::Result<()> {
         self.shared.turn(false, None)
     }
@@ -134,6 +197,8 @@ impl<K: Kernel> Driver<K> {
     /// executor is written to the SQ but reaches the kernel only at the next
     /// [`poll`](Self::poll) or [`park`](Self::park); an external loop should
     /// call `poll` before it waits, or build the driver with [`Immediate`](crate::ownership::driver::strategy::Immediate).
+    /// [`compat::ExternalLoop`](crate::runtime::compat::ExternalLoop) does all of
+    /// this (and resets the eventfd in its `turn`): prefer it.
     pub fn register_eventfd(&self) -> io::Result<std::os::fd::OwnedFd> {
         use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
         // SAFETY: eventfd has no memory effects; a negative result is an error.

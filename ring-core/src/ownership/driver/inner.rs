@@ -37,6 +37,10 @@ pub(crate) struct Inner<K: Kernel> {
     /// The strategy never submits before the driver parks, so it need not
     /// be asked after every SQE.
     pub(super) submit_at_park_only: bool,
+    /// External loops driving this driver
+    /// ([`crate::runtime::compat::ExternalLoop`]); while there is one,
+    /// every SQE is submitted as it is written.
+    pub(super) external: u32,
     /// Wakers to call once the borrow of `Inner` is released (besides the
     /// due ones in `table.wakers`): waiters for a credit.
     pub(super) to_wake: Vec<Waker>,

@@ -56,7 +56,7 @@
 //!   `strategy.rs` (when to submit), `reports.rs` ([`Stats`],
 //!   [`TeardownReport`]).
 //! - The shared state and the discipline of its `RefCell` (invariant 5):
-//!   `shared.rs`; the foreign code left for after the borrow,
+//!   `shared.rs`; who drives the driver, `attendance.rs`; the foreign code left for after the borrow,
 //!   `side_work.rs`; each foreign call caught, `caught.rs`.
 //! - The state behind the `RefCell`, `inner.rs`, composed of the ring and
 //!   the table (`table.rs`: the entries of `slot.rs`, the cells of
@@ -71,6 +71,7 @@
 //! [`MultiOp`]: op::MultiOp
 
 mod admission;
+mod attendance;
 mod cancel;
 mod caught;
 mod chain;

@@ -76,6 +76,17 @@ pub struct Op<T: Operation, K: Kernel = Linux> {
 
 impl<T: Operation, K: Kernel> Unpin for Op<T, K> {}
 
+impl<T: Operation, K: Kernel> core::fmt::Debug for Op<T, K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = match self.state {
+            OpState::Waiting { .. } => "not started",
+            OpState::Submitted { .. } => "in flight",
+            OpState::Finished => "finished",
+        };
+        f.debug_struct("Op").field("operation", &core::any::type_name::<T>()).field("state", &state).finish()
+    }
+}
+
 impl<T: Operation, K: Kernel> Op<T, K> {
     pub(crate) fn new(driver: &Driver<K>, op: T) -> Self {
         Op { shared: driver.shared.clone(), state: OpState::Waiting { op, ticket: None }, cancel: false }
@@ -84,9 +95,65 @@ impl<T: Operation, K: Kernel> Op<T, K> {
     /// Asks the kernel to cancel the operation and resolves to its output
     /// together with whether it ran or was cancelled. Cancelling an
     /// operation that already completed returns the completed result.
+    /// Unlike dropping the future (which orphans the operation: the driver
+    /// cancels it and drops its buffers once the kernel is done), this
+    /// gives the buffers back.
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Waker};
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let mut recv = d.recv(&std::rc::Rc::new(a), Vec::with_capacity(64), 0);
+    /// // In the kernel, waiting for data that never comes.
+    /// assert!(std::pin::Pin::new(&mut recv).poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    /// let c = rt.block_on(recv.cancel())?;
+    /// assert!(c.was_cancelled());
+    /// assert_eq!(c.into_inner().1.capacity(), 64, "the buffer came back");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn cancel(mut self) -> CancelOp<T, K> {
         self.cancel = true;
         CancelOp { op: self }
+    }
+
+    /// The operation's value, if it has not been polled yet (so it never
+    /// reached the kernel); otherwise the future back. For putting an
+    /// operation built by a [`Driver`] method into a linked chain
+    /// ([`crate::driver::Chain::push`]), which keeps the checks the method
+    /// made.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// rt.block_on(async move {
+    ///     let mut chain = d.chain();
+    ///     let nop = chain.push(d.nop().into_operation().expect("not polled yet"));
+    ///     let timer = chain.push(ring_core::ops::LinkTimeout::new(Duration::from_secs(1)));
+    ///     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+    ///     started.take(nop).unwrap().await?;
+    ///     assert!(!started.take(timer).unwrap().await?, "the nop finished first");
+    ///     Ok::<(), std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn into_operation(mut self) -> Result<T, Self> {
+        match core::mem::replace(&mut self.state, OpState::Finished) {
+            OpState::Waiting { op, ticket } if !self.cancel => {
+                // Its place in the queue for a credit, if it had one, is
+                // given up; the future is dropped as finished.
+                self.shared.forget_ticket(ticket);
+                Ok(op)
+            }
+            other => {
+                self.state = other;
+                Err(self)
+            }
+        }
     }
 
     /// The `user_data` of the operation once submitted: the number its

@@ -8,11 +8,13 @@
 use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::driver::admission::Start;
+use crate::ownership::driver::attendance::Attendance;
 use crate::ownership::driver::caught::{Caught, Payload};
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::reports::TeardownReport;
 use crate::ownership::driver::slot::Phase;
 use crate::ownership::operation::Operation;
+use crate::raw::probe::Probe;
 use crate::raw::ring::Ring;
 use crate::raw::ring_id::RingId;
 use core::cell::{Cell, RefCell};
@@ -53,6 +55,12 @@ pub(crate) struct Shared<K: Kernel> {
     /// table registered with the ring, if one is: its slots belong to
     /// direct descriptors, and `files_update` may not replace them.
     pub(crate) reserved_files: Rc<Cell<Option<(u32, u32)>>>,
+    /// Who drives this driver, and how operations started while nothing
+    /// does are detected (see `attendance.rs`).
+    pub(crate) attend: Attendance,
+    /// Whether the kernel has `IORING_OP_LINK_TIMEOUT` (probed once, by the
+    /// first operation given a deadline).
+    pub(crate) link_timeouts: Cell<Option<bool>>,
 }
 
 impl<K: Kernel> Shared<K> {
@@ -64,6 +72,44 @@ impl<K: Kernel> Shared<K> {
     pub(crate) fn try_with_ring_mut<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Option<R> {
         let mut inner = self.inner.try_borrow_mut().ok()?;
         inner.ring.as_mut().map(f)
+    }
+
+    /// Whether the kernel can put a linked timeout on an operation (probed
+    /// once; `false` if the probe fails or the driver is shut down, which
+    /// only costs the explicit-cancel path).
+    pub(crate) fn has_link_timeouts(&self) -> bool {
+        if let Some(known) = self.link_timeouts.get() {
+            return known;
+        }
+        let Some(probe) = self.try_with_ring_mut(|r| Probe::new(r)) else { return false };
+        let known = probe.is_ok_and(|p| p.supported(ring_sys::IORING_OP_LINK_TIMEOUT));
+        self.link_timeouts.set(Some(known));
+        known
+    }
+
+    /// Marks the driver as driven (a runtime's `block_on` runs it).
+    pub(crate) fn mark_driven(&self) {
+        self.attend.mark();
+    }
+
+    /// Registers (or unregisters) an external loop: while one exists, every
+    /// SQE is submitted as it is written. Only an operation's own `prepare`
+    /// runs inside the driver's borrow (no safe foreign code does), so the
+    /// state is always free here in practice; if it is not, nothing
+    /// changes (the driver keeps its strategy, which is always correct).
+    pub(crate) fn set_external_loop(&self, on: bool) {
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            if on {
+                inner.external += 1;
+            } else {
+                inner.external = inner.external.saturating_sub(1);
+            }
+            inner.submit_at_park_only = inner.external == 0 && inner.strategy.submits_only_at_park();
+            if on {
+                // What was written before the loop came is submitted now.
+                inner.maybe_submit();
+            }
+        }
     }
 
     /// Work deferred while `inner` was borrowed.
@@ -90,6 +136,7 @@ impl<K: Kernel> Shared<K> {
         if teardown && !inner.closed {
             let report = inner.teardown(self.deadline.get());
             self.last_teardown.set(Some(report));
+            self.attend.torn_down();
         }
     }
 
@@ -99,6 +146,7 @@ impl<K: Kernel> Shared<K> {
     /// recorded its claim.
     #[inline]
     pub(crate) fn start<T: Operation>(&self, op: T, ticket: Option<u64>, cx: &mut Context<'_>) -> Start<T> {
+        self.attend.check();
         // A constant `None` for operations that name no ring-bound
         // resource; one comparison of ring ids for those that do.
         if let Some(errno) = op.refuse(self.ring) {
@@ -239,6 +287,7 @@ impl<K: Kernel> Shared<K> {
     /// foreign code the driver ran (here, or kept from earlier) is re-raised
     /// once everything else ran.
     pub(super) fn turn(&self, wait: bool, timeout: Option<Duration>) -> io::Result<()> {
+        self.attend.mark();
         self.run_deferred();
         let r = match self.inner.try_borrow_mut() {
             Ok(mut inner) => inner.turn(wait, timeout),

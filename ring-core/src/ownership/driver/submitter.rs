@@ -186,7 +186,7 @@ impl<K: Kernel> Inner<K> {
     pub(super) fn maybe_submit(&mut self) {
         let Some(ring) = self.ring.as_mut() else { return };
         let unsubmitted = ring.sq.len();
-        if self.strategy.submit_now(unsubmitted) {
+        if self.external > 0 || self.strategy.submit_now(unsubmitted) {
             self.table.stats.enters += 1;
             if let Err(e) = ring.submit() {
                 // The entries stay published; the next turn submits them.

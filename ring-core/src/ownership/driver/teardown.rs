@@ -33,6 +33,8 @@ impl<K: Kernel> Shared<K> {
             }
         };
         self.last_teardown.set(Some(report));
+        // External loops wait for a signal no completion will give now.
+        self.attend.torn_down();
         if explicit {
             self.settle();
         } else {

@@ -122,8 +122,11 @@ unsafe impl Operation for RecvPool {
         sqe
     }
 
+    /// Refused with `EXDEV` for another ring's pool, `EINVAL` for a flag
+    /// outside [`flags::RECV`](super::flags::RECV): with `MSG_TRUNC` the
+    /// result would count bytes no buffer received.
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.pool.refuse(ring)
+        self.pool.refuse(ring).or_else(|| super::flags::refuse_msg(self.flags, super::flags::RECV))
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -157,8 +160,11 @@ unsafe impl Multishot for RecvPoolMulti {
         sqe
     }
 
+    /// Refused with `EXDEV` for another ring's pool, `EINVAL` for a flag
+    /// outside [`flags::RECV`](super::flags::RECV): with `MSG_TRUNC` the
+    /// result would count bytes no buffer received.
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.pool.refuse(ring)
+        self.pool.refuse(ring).or_else(|| super::flags::refuse_msg(self.flags, super::flags::RECV))
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
@@ -187,8 +193,11 @@ unsafe impl Multishot for RecvBundleMulti {
         sqe
     }
 
+    /// Refused with `EXDEV` for another ring's pool, `EINVAL` for a flag
+    /// outside [`flags::RECV`](super::flags::RECV): with `MSG_TRUNC` the
+    /// result would count bytes no buffer received.
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.pool.refuse(ring)
+        self.pool.refuse(ring).or_else(|| super::flags::refuse_msg(self.flags, super::flags::RECV))
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
@@ -248,12 +257,16 @@ unsafe impl Multishot for RecvMsgPoolMulti {
         sqe.ioprio = IORING_RECV_MULTISHOT as u16;
         sqe.set_addr((&raw const *self.msg) as u64);
         sqe.len = 1;
-        sqe.set_msg_flags(self.flags as u32);
+        // Received descriptors never leak into a child process.
+        sqe.set_msg_flags((self.flags | libc::MSG_CMSG_CLOEXEC) as u32);
         sqe
     }
 
+    /// Refused with `EXDEV` for another ring's pool, `EINVAL` for a flag
+    /// outside [`flags::RECV`](super::flags::RECV): with `MSG_TRUNC` the
+    /// result would count bytes no buffer received.
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.pool.refuse(ring)
+        self.pool.refuse(ring).or_else(|| super::flags::refuse_msg(self.flags, super::flags::RECV))
     }
 
     fn item(&mut self, cqe: Cqe) -> Option<Self::Item> {
@@ -261,23 +274,35 @@ unsafe impl Multishot for RecvMsgPoolMulti {
             Ok(b) => b,
             Err(e) => return Some(Err(e)),
         };
-        Some(RecvMsgBuf::parse(buf, self.msg.msg_namelen, self.msg.msg_controllen as u32))
+        // SAFETY: `buf` was made from this completion just above; the
+        // control data in it is what the kernel wrote for the message.
+        Some(unsafe { RecvMsgBuf::parse(buf, self.msg.msg_namelen, self.msg.msg_controllen as u32) })
     }
 }
 
 /// One message of a multishot `recvmsg`: the buffer, laid out as the kernel
 /// writes it (an `io_uring_recvmsg_out` header, the name area, the control
 /// area, then the payload).
+///
+/// Descriptors the kernel installed for the message's control data
+/// (`SCM_RIGHTS`, `SCM_PIDFD`; always close-on-exec) are owned by it: see
+/// [`received_fds`](Self::received_fds). Their numbers stay readable in
+/// [`control`](Self::control).
 #[derive(Debug)]
 pub struct RecvMsgBuf {
     buf: PoolBuf,
     out: io_uring_recvmsg_out,
     name_area: usize,
     control_area: usize,
+    fds: Vec<std::os::fd::OwnedFd>,
 }
 
 impl RecvMsgBuf {
-    fn parse(buf: PoolBuf, name_area: u32, control_area: u32) -> io::Result<Self> {
+    /// # Safety
+    ///
+    /// `buf` was made from the message's completion and not handed out yet,
+    /// so its control area holds what the kernel wrote for this message.
+    unsafe fn parse(buf: PoolBuf, name_area: u32, control_area: u32) -> io::Result<Self> {
         let hdr = core::mem::size_of::<io_uring_recvmsg_out>();
         let (name_area, control_area) = (name_area as usize, control_area as usize);
         if buf.len() < hdr + name_area + control_area {
@@ -288,7 +313,24 @@ impl RecvMsgBuf {
         // SAFETY: the buffer holds at least `hdr` initialised bytes (checked);
         // the header may be unaligned, hence `read_unaligned`.
         let out = unsafe { buf.as_ptr().cast::<io_uring_recvmsg_out>().read_unaligned() };
-        Ok(RecvMsgBuf { buf, out, name_area, control_area })
+        let mut msg = RecvMsgBuf { buf, out, name_area, control_area, fds: Vec::new() };
+        let mut fds = Vec::new();
+        // SAFETY: the control area is what the kernel wrote for this message
+        // (the caller's contract); this runs once per completion.
+        unsafe { super::msg::adopt_fds(msg.control(), &mut fds) };
+        msg.fds = fds;
+        Ok(msg)
+    }
+
+    /// The descriptors received with the message, owned by it until taken:
+    /// dropping the message closes them.
+    pub fn received_fds(&self) -> &[std::os::fd::OwnedFd] {
+        &self.fds
+    }
+
+    /// Takes the received descriptors out of the message.
+    pub fn take_received_fds(&mut self) -> Vec<std::os::fd::OwnedFd> {
+        core::mem::take(&mut self.fds)
     }
 
     /// The header the kernel wrote.
@@ -309,7 +351,8 @@ impl RecvMsgBuf {
     }
 
     /// The payload (truncated to the buffer if `MSG_TRUNC` is in
-    /// [`flags`](Self::flags)).
+    /// [`flags`](Self::flags): the kernel sets it in the message's flags
+    /// when the datagram did not fit; as a receive flag it is refused).
     pub fn payload(&self) -> &[u8] {
         let start = core::mem::size_of::<io_uring_recvmsg_out>() + self.name_area + self.control_area;
         &self.buf[start..]
@@ -320,12 +363,14 @@ impl RecvMsgBuf {
         self.out.flags
     }
 
-    /// The whole buffer.
+    /// The whole buffer (the received descriptors, if any, are closed
+    /// unless taken first).
     pub fn into_buf(self) -> PoolBuf {
         self.buf
     }
 }
 
+/// Reads and receives into provided buffers ([`crate::pool`]).
 impl<K: Kernel> Driver<K> {
     /// Reads once from `fd` at `offset` into a buffer the kernel picks
     /// from `pool` (`IORING_OP_READ` with `IOSQE_BUFFER_SELECT`, 5.7 for

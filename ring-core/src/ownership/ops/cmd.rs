@@ -103,7 +103,9 @@ pub enum SocketCmd {
     InQueue,
     /// `SIOCOUTQ`: bytes queued for sending, not yet acknowledged.
     OutQueue,
-    /// `getsockopt(level, name)` into a buffer of this capacity.
+    /// `getsockopt(level, name)` into a buffer of this capacity
+    /// ([`Driver::socket_cmd`] reads the `SOL_SOCKET` options of
+    /// [`PLAIN_GETSOCKOPTS`]).
     GetOpt {
         /// `SOL_SOCKET`, `IPPROTO_TCP`, ...
         level: i32,
@@ -112,7 +114,8 @@ pub enum SocketCmd {
         /// Receives the option's value; its capacity is offered.
         value: Vec<u8>,
     },
-    /// `setsockopt(level, name, value)`.
+    /// `setsockopt(level, name, value)` ([`Driver::socket_cmd`] sets the
+    /// options of [`PLAIN_SOCKOPTS`], whose values are plain data).
     SetOpt {
         /// `SOL_SOCKET`, `IPPROTO_TCP`, ...
         level: i32,
@@ -204,6 +207,52 @@ pub const PLAIN_SOCKOPTS: &[(i32, i32)] = &[
     (libc::IPPROTO_UDP, libc::UDP_GRO),
 ];
 
+/// The `SOL_SOCKET` options [`Driver::socket_cmd`] reads (getsockopt, the
+/// only level the kernel answers through `uring_cmd`): those whose value the
+/// kernel writes within the length it is given. `SO_GET_FILTER` is not
+/// here: the kernel reads its length as a count of 8-byte filter
+/// instructions, not bytes, and writes up to eight times the buffer's
+/// capacity. Others need [`Driver::socket_cmd_unchecked`].
+pub const PLAIN_GETSOCKOPTS: &[i32] = &[
+    libc::SO_TYPE,
+    libc::SO_ERROR,
+    libc::SO_DOMAIN,
+    libc::SO_PROTOCOL,
+    libc::SO_ACCEPTCONN,
+    libc::SO_REUSEADDR,
+    libc::SO_REUSEPORT,
+    libc::SO_KEEPALIVE,
+    libc::SO_DONTROUTE,
+    libc::SO_BROADCAST,
+    libc::SO_LINGER,
+    libc::SO_OOBINLINE,
+    libc::SO_SNDBUF,
+    libc::SO_RCVBUF,
+    libc::SO_RCVLOWAT,
+    libc::SO_SNDLOWAT,
+    libc::SO_RCVTIMEO,
+    libc::SO_SNDTIMEO,
+    libc::SO_PRIORITY,
+    libc::SO_MARK,
+    libc::SO_TIMESTAMP,
+    libc::SO_TIMESTAMPNS,
+    libc::SO_TIMESTAMPING,
+    libc::SO_PASSCRED,
+    libc::SO_PEERCRED,
+    libc::SO_PEERNAME,
+    libc::SO_BINDTODEVICE,
+    libc::SO_BINDTOIFINDEX,
+    libc::SO_BUSY_POLL,
+    libc::SO_INCOMING_CPU,
+    libc::SO_INCOMING_NAPI_ID,
+    libc::SO_COOKIE,
+    libc::SO_ZEROCOPY,
+    libc::SO_TXTIME,
+    libc::SO_RXQ_OVFL,
+    libc::SO_PEEK_OFF,
+    libc::SO_MAX_PACING_RATE,
+];
+
 /// A socket `IORING_OP_URING_CMD`; see [`Driver::socket_cmd`].
 ///
 /// The operation holds the socket's descriptor (a [`SharedFd`]), checked
@@ -258,6 +307,7 @@ unsafe impl Operation for SocketCmdOp {
     }
 }
 
+/// Device and socket commands (`uring_cmd`).
 impl<K: Kernel> Driver<K> {
     /// A raw `IORING_OP_URING_CMD` (5.19) on `fd`: the 16 inline command
     /// bytes `cmd`, and `payload` (its capacity) in `addr`/`optlen`. For
@@ -312,7 +362,9 @@ impl<K: Kernel> Driver<K> {
     /// elsewhere. So a setsockopt is accepted only for the options on
     /// [`PLAIN_SOCKOPTS`], whose values are plain data, and a getsockopt only
     /// at `SOL_SOCKET` (the one level the kernel answers through
-    /// `uring_cmd`, which writes only the value); anything else fails with
+    /// `uring_cmd`) for the options of [`PLAIN_GETSOCKOPTS`], which the
+    /// kernel writes within the length it is given (`SO_GET_FILTER` would
+    /// write up to eight times the buffer); anything else fails with
     /// [`crate::Error::InvalidArgument`] (inside the `io::Error`) before
     /// anything is submitted. [`socket_cmd_unchecked`](Self::socket_cmd_unchecked)
     /// takes any option.
@@ -327,6 +379,13 @@ impl<K: Kernel> Driver<K> {
             SocketCmd::GetOpt { level, .. } if *level != libc::SOL_SOCKET => {
                 return Err(Error::InvalidArgument(
                     "getsockopt through uring_cmd is answered at SOL_SOCKET only (see socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            SocketCmd::GetOpt { name, .. } if !PLAIN_GETSOCKOPTS.contains(name) => {
+                return Err(crate::error::Error::InvalidArgument(
+                    "getsockopt of an option not known to write within its length (see PLAIN_GETSOCKOPTS and \
+                     socket_cmd_unchecked)",
                 )
                 .into());
             }

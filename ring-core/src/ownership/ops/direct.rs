@@ -248,8 +248,9 @@ unsafe impl<B: IoBufMut> Operation for ReadDirect<B> {
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
-            // SAFETY: the kernel wrote the first `n` bytes.
-            unsafe { self.buf.set_init(n) };
+            // SAFETY: the kernel wrote the first `n` bytes, at most the
+            // length it was given (clamped to it all the same).
+            unsafe { self.buf.set_init(n.min(super::rw_len(self.buf.bytes_total()) as usize)) };
         }
         (r, self.buf)
     }
@@ -299,8 +300,10 @@ unsafe impl<B: IoBuf> Operation for SendDirect<B> {
         opcode::Send::new(Fixed(self.fd.slot()), self.buf.stable_ptr(), len).flags(self.flags as u32).build().into_sqe()
     }
 
+    /// Refused with `EXDEV` for another ring's slot, `EINVAL` for a flag
+    /// outside [`flags::SEND`](super::flags::SEND).
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.fd.refuse(ring)
+        self.fd.refuse(ring).or_else(|| super::flags::refuse_msg(self.flags, super::flags::SEND))
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -328,15 +331,18 @@ unsafe impl<B: IoBufMut> Operation for RecvDirect<B> {
             .into_sqe()
     }
 
+    /// Refused with `EXDEV` for another ring's slot, `EINVAL` for a flag
+    /// outside [`flags::RECV`](super::flags::RECV).
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.fd.refuse(ring)
+        self.fd.refuse(ring).or_else(|| super::flags::refuse_msg(self.flags, super::flags::RECV))
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
-            // SAFETY: the kernel wrote the first `n` bytes.
-            unsafe { self.buf.set_init(n) };
+            // SAFETY: the kernel wrote the first `n` bytes, at most the
+            // length it was given (clamped to it all the same).
+            unsafe { self.buf.set_init(n.min(super::rw_len(self.buf.bytes_total()) as usize)) };
         }
         (r, self.buf)
     }
@@ -369,6 +375,7 @@ unsafe impl Operation for ConnectDirect {
     }
 }
 
+/// Direct descriptors ([`crate::fixed_files`]).
 impl<K: Kernel> Driver<K> {
     /// Opens `path` (relative to `dir`: [`At::CWD`], or an open directory
     /// the operation keeps open until it has ended)

@@ -89,10 +89,10 @@ unsafe impl Operation for Ftruncate {
 /// `posix_fadvise(2)` (`IORING_OP_FADVISE`, 5.6); see [`Driver::fadvise`].
 #[derive(Debug)]
 pub struct Fadvise {
-    fd: SharedFd,
-    offset: u64,
-    len: u64,
-    advice: i32,
+    pub(crate) fd: SharedFd,
+    pub(crate) offset: u64,
+    pub(crate) len: u64,
+    pub(crate) advice: i32,
 }
 
 // SAFETY: the SQE carries no pointer.
@@ -111,9 +111,12 @@ unsafe impl Operation for Fadvise {
 /// The `madvise(2)` advice a safe operation may give. Advice that changes
 /// what memory *means* in a way Rust cannot see (`MADV_REMOVE`,
 /// `MADV_HWPOISON`, `MADV_DONTFORK`, `MADV_WIPEONFORK`, ...) is left out;
-/// the ones here either only hint, or (`DontNeed`, `Free`) replace the
-/// contents of memory the operation owns with zeros, which is a valid
-/// value for bytes.
+/// the ones here either only hint, or (`DontNeed`) replace the contents of
+/// memory the operation owns with zeros before it is handed back, which is
+/// a valid value for bytes. `MADV_FREE` is left out too: after it the
+/// kernel may replace the pages with zeros at any later moment, until they
+/// are next written, so bytes behind a `&[u8]` could change with no write,
+/// which Rust assumes never happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Advice {
     /// `MADV_NORMAL`.
@@ -126,8 +129,6 @@ pub enum Advice {
     WillNeed,
     /// `MADV_DONTNEED`: the pages read as zeros afterwards.
     DontNeed,
-    /// `MADV_FREE`: the pages read as zeros or as their old contents.
-    Free,
     /// `MADV_COLD`.
     Cold,
     /// `MADV_PAGEOUT`.
@@ -142,7 +143,6 @@ impl Advice {
             Advice::Sequential => libc::MADV_SEQUENTIAL,
             Advice::WillNeed => libc::MADV_WILLNEED,
             Advice::DontNeed => libc::MADV_DONTNEED,
-            Advice::Free => libc::MADV_FREE,
             Advice::Cold => libc::MADV_COLD,
             Advice::PageOut => libc::MADV_PAGEOUT,
         }
@@ -153,10 +153,10 @@ impl Advice {
 /// [`Driver::sync_file_range`].
 #[derive(Debug)]
 pub struct SyncFileRange {
-    fd: SharedFd,
-    offset: u64,
-    len: u32,
-    flags: u32,
+    pub(crate) fd: SharedFd,
+    pub(crate) offset: u64,
+    pub(crate) len: u32,
+    pub(crate) flags: u32,
 }
 
 // SAFETY: the SQE carries no pointer.
@@ -176,13 +176,13 @@ unsafe impl Operation for SyncFileRange {
 /// 5.8); see [`Driver::splice`] and [`Driver::tee`].
 #[derive(Debug)]
 pub struct Splice {
-    fd_in: SharedFd,
-    off_in: Option<u64>,
-    fd_out: SharedFd,
-    off_out: Option<u64>,
-    len: u32,
-    flags: u32,
-    tee: bool,
+    pub(crate) fd_in: SharedFd,
+    pub(crate) off_in: Option<u64>,
+    pub(crate) fd_out: SharedFd,
+    pub(crate) off_out: Option<u64>,
+    pub(crate) len: u32,
+    pub(crate) flags: u32,
+    pub(crate) tee: bool,
 }
 
 // SAFETY: the SQE carries no pointer (the data moves between files inside
@@ -202,6 +202,15 @@ unsafe impl Operation for Splice {
         }
     }
 
+    /// Refused with `EINVAL` for a flag outside
+    /// [`flags::SPLICE`](super::flags::SPLICE): above all
+    /// `SPLICE_F_FD_IN_FIXED`, which would make the kernel read the input
+    /// number as a slot of the ring's registered file table.
+    #[inline]
+    fn refuse(&self, _ring: crate::raw::ring_id::RingId) -> Option<i32> {
+        super::flags::refuse_bits(self.flags, super::flags::SPLICE)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<usize> {
         res(&result).map(|n| n as usize)
     }
@@ -211,8 +220,19 @@ fn off(o: Option<u64>) -> i64 {
     o.map_or(-1, |o| o as i64)
 }
 
+/// Syncing, allocating, advising, truncating, splicing.
 impl<K: Kernel> Driver<K> {
     /// `fsync(2)` (`IORING_OP_FSYNC`, 5.1).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let path = std::env::temp_dir().join(format!("ring-doc-fsync-{}", std::process::id()));
+    /// let file = std::rc::Rc::new(std::fs::File::create(&path)?);
+    /// rt.block_on(d.fsync(&file))??;
+    /// # std::fs::remove_file(path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn fsync(&self, fd: &impl AsSharedFd) -> Op<Fsync, K> {
         self.op(Fsync { fd: fd.shared_fd(), flags: 0 })
     }
@@ -246,7 +266,9 @@ impl<K: Kernel> Driver<K> {
 
     /// `splice(2)` (`IORING_OP_SPLICE`, 5.7): moves up to `len` bytes; one
     /// side must be a pipe. `None` offsets use the file position (and must
-    /// be `None` for a pipe).
+    /// be `None` for a pipe). `flags` outside
+    /// [`flags::SPLICE`](super::flags::SPLICE) (above all
+    /// `SPLICE_F_FD_IN_FIXED`) complete with `EINVAL`.
     pub fn splice(
         &self,
         fd_in: &impl AsSharedFd,
@@ -268,7 +290,8 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `tee(2)` (`IORING_OP_TEE`, 5.8): duplicates up to `len` bytes from
-    /// one pipe into another without consuming them.
+    /// one pipe into another without consuming them. `flags` as for
+    /// [`splice`](Self::splice).
     pub fn tee(&self, fd_in: &impl AsSharedFd, fd_out: &impl AsSharedFd, len: u32, flags: u32) -> Op<Splice, K> {
         let (fd_in, fd_out) = (fd_in.shared_fd(), fd_out.shared_fd());
         self.op(Splice { fd_in, off_in: None, fd_out, off_out: None, len, flags, tee: true })

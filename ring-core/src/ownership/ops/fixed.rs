@@ -11,7 +11,7 @@ use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::fixed_buffers::FixedBuf;
 use crate::ownership::operation::Operation;
-use crate::ownership::ops::{res, IOV_MAX};
+use crate::ownership::ops::{flags, res, IOV_MAX};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
@@ -120,8 +120,10 @@ unsafe impl Operation for SendZcFixed {
         sqe
     }
 
+    /// Refused with `EXDEV` for another ring's lease, `EINVAL` for a flag
+    /// outside [`flags::SEND_ZC`](crate::ownership::ops::flags::SEND_ZC).
     fn refuse(&self, ring: RingId) -> Option<i32> {
-        self.buf.refuse(ring)
+        self.buf.refuse(ring).or_else(|| flags::refuse_msg(self.flags, flags::SEND_ZC))
     }
 
     fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {
@@ -253,6 +255,7 @@ unsafe impl Operation for WritevFixed {
     }
 }
 
+/// I/O on registered buffers ([`crate::fixed`]).
 impl<K: Kernel> Driver<K> {
     /// Reads into the leased registered buffer `buf` (up to its capacity)
     /// from `fd` at `offset` (`IORING_OP_READ_FIXED`, 5.1). The lease

@@ -92,7 +92,8 @@ pub struct Close {
 }
 
 impl Close {
-    pub(crate) fn new(fd: OwnedFd) -> Self {
+    /// Closes `fd` (see [`crate::Driver::close`]).
+    pub fn new(fd: OwnedFd) -> Self {
         Close { fd: Some(fd) }
     }
 
@@ -142,7 +143,8 @@ impl core::fmt::Debug for Statx {
 }
 
 impl Statx {
-    pub(crate) fn new(dirfd: At, path: CString, flags: i32, mask: u32) -> Self {
+    /// `statx` of `path` relative to `dirfd` (see [`crate::Driver::statx`]).
+    pub fn new(dirfd: At, path: CString, flags: i32, mask: u32) -> Self {
         // SAFETY: statx is plain integers; all-zero is a valid value.
         let buf = Box::new(unsafe { core::mem::zeroed::<libc::statx>() });
         Statx { dirfd, path, flags, mask, buf }
@@ -421,6 +423,7 @@ unsafe impl Operation for FixedFdInstall {
     }
 }
 
+/// Opening, closing, `statx`, names in directories, pipes and the file table.
 impl<K: Kernel> Driver<K> {
     /// `openat(2)` (`IORING_OP_OPENAT`, 5.6) of `path` relative to `dir`:
     /// [`At::CWD`] for the working directory, or `&d` for an open
@@ -428,6 +431,26 @@ impl<K: Kernel> Driver<K> {
     /// `O_CLOEXEC` is always added, as the standard library adds it. If the
     /// future is dropped and the open still succeeds, the driver closes the
     /// new descriptor.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/proc/self/stat").unwrap();
+    /// let fd = rt.block_on(d.openat(At::CWD, path, libc::O_RDONLY, 0))??;
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/proc/self/stat").unwrap();
+    /// let fd = rt.block_on(d.openat(At::CWD, path, libc::O_RDONLY, 0))??;
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn openat(&self, dir: impl Into<At>, path: CString, flags: i32, mode: u32) -> Op<OpenAt, K> {
         self.op(OpenAt { dirfd: dir.into(), path, flags, mode })
     }
@@ -445,12 +468,48 @@ impl<K: Kernel> Driver<K> {
 
     /// Closes `fd` (`IORING_OP_CLOSE`, 5.6). The descriptor is consumed, so
     /// no other code can use it while the close is in flight.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let fd = std::os::fd::OwnedFd::from(std::fs::File::open("/proc/self/stat")?);
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let fd = std::os::fd::OwnedFd::from(std::fs::File::open("/proc/self/stat")?);
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn close(&self, fd: OwnedFd) -> Op<Close, K> {
         self.op(Close::new(fd))
     }
 
     /// `statx(2)` (`IORING_OP_STATX`, 5.6) of `path` relative to `dir`
     /// (with `AT_EMPTY_PATH` and an empty path: of `dir` itself).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/").unwrap();
+    /// let st = rt.block_on(d.statx(At::CWD, path, 0, libc::STATX_TYPE))??;
+    /// assert_eq!(u32::from(st.stx_mode) & libc::S_IFMT, libc::S_IFDIR);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/").unwrap();
+    /// let st = rt.block_on(d.statx(At::CWD, path, 0, libc::STATX_TYPE))??;
+    /// assert_eq!(u32::from(st.stx_mode) & libc::S_IFMT, libc::S_IFDIR);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn statx(&self, dir: impl Into<At>, path: CString, flags: i32, mask: u32) -> Op<Statx, K> {
         self.op(Statx::new(dir.into(), path, flags, mask))
     }

@@ -91,6 +91,7 @@ unsafe impl<T: Multishot, R: 'static> Multishot for KeepAlive<T, R> {
     }
 }
 
+/// Keeping values alive with an operation.
 impl<K: Kernel> Driver<K> {
     /// A stream of `op`'s items, keeping `keep` alive until it ends.
     pub fn multishot_keep<T: Multishot, R: 'static>(&self, op: T, keep: R) -> MultiOp<KeepAlive<T, R>, K> {

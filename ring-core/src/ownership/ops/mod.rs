@@ -30,9 +30,11 @@
 
 mod bufsel;
 mod cmd;
+mod constructors;
 mod direct;
 mod file;
 mod fixed;
+pub mod flags;
 mod fs;
 mod keep_alive;
 mod msg;
@@ -47,7 +49,7 @@ mod time;
 mod xattr;
 
 pub use bufsel::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
-pub use cmd::{SocketCmd, SocketCmdOp, UringCmd, UringCmd128, PLAIN_SOCKOPTS};
+pub use cmd::{SocketCmd, SocketCmdOp, UringCmd, UringCmd128, PLAIN_GETSOCKOPTS, PLAIN_SOCKOPTS};
 pub use direct::{
     AcceptDirect, CloseDirect, ConnectDirect, OpenAtDirect, ReadDirect, RecvDirect, SendDirect, SocketDirect,
     WriteDirect,

@@ -8,17 +8,37 @@ use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::operation::Operation;
 use crate::ownership::ops::net::SockAddr;
-use crate::ownership::ops::{res, IOV_MAX};
+use crate::ownership::ops::{flags, res, IOV_MAX};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
 use crate::raw::ring_id::RingId;
 use ring_sys::*;
 use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
 
 /// Everything a `sendmsg`/`recvmsg` needs, owned: the data buffers, their
 /// iovec array, the peer address and the control (ancillary data) buffer.
 /// The `msghdr` itself is built inside the operation at its final address.
+///
+/// # Descriptors in control messages
+///
+/// An `SCM_RIGHTS` control message names descriptors by number, and the
+/// kernel looks the numbers up when it issues the send, which may be much
+/// later than the call (see `docs/ownership.md`, "Descriptors"). So a send
+/// accepts an `SCM_RIGHTS` message only if the message holds every
+/// descriptor it names: add them with [`Msg::with_fds`], which keeps a
+/// [`SharedFd`] of each until the operation has ended. A send whose control
+/// data names any other number (or is malformed, as the kernel would find
+/// it) completes with `EINVAL` without reaching the kernel. The other
+/// control messages carry no descriptor or pointer and pass unchanged.
+///
+/// A receive takes ownership of the descriptors the kernel installed for
+/// it (`SCM_RIGHTS`, `SCM_PIDFD`), always close-on-exec
+/// (`MSG_CMSG_CLOEXEC` is added): they are in
+/// [`received_fds`](Msg::received_fds) and closed with the message unless
+/// taken with [`take_received_fds`](Msg::take_received_fds). Their numbers
+/// stay readable in `control`.
 #[derive(Debug)]
 pub struct Msg<B> {
     /// The data buffers, in order.
@@ -26,17 +46,22 @@ pub struct Msg<B> {
     /// The peer address: the destination for a send (if set), the source
     /// the kernel filled in after a receive.
     pub addr: Option<SockAddr>,
-    /// Ancillary data: sent as is; for a receive, its capacity is offered
-    /// to the kernel and its length set to what the kernel wrote.
+    /// Ancillary data: sent as is (checked, see above); for a receive, its
+    /// capacity is offered to the kernel and its length set to what the
+    /// kernel used.
     pub control: Vec<u8>,
     /// `msg_flags` after a receive (`MSG_TRUNC`, `MSG_CTRUNC`, ...).
     pub flags: i32,
+    /// The descriptors an `SCM_RIGHTS` message of `control` may name.
+    fds: Vec<SharedFd>,
+    /// The descriptors the kernel installed for received control messages.
+    received: Vec<OwnedFd>,
 }
 
 impl<B> Msg<B> {
     /// A message of `bufs` with no address and no control data.
     pub fn new(bufs: Vec<B>) -> Self {
-        Msg { bufs, addr: None, control: Vec::new(), flags: 0 }
+        Msg { bufs, addr: None, control: Vec::new(), flags: 0, fds: Vec::new(), received: Vec::new() }
     }
 
     /// Sets the destination (for a send) address.
@@ -50,6 +75,153 @@ impl<B> Msg<B> {
         self.control = control;
         self
     }
+
+    /// Appends an `SCM_RIGHTS` control message passing `fds` to the peer,
+    /// and keeps a [`SharedFd`] of each until the send has ended, so each
+    /// number names the file given here when the kernel issues the send.
+    /// An empty slice adds nothing. (The kernel accepts at most 253
+    /// descriptors in one message: `SCM_MAX_FD`.)
+    pub fn with_fds<F: AsSharedFd>(mut self, fds: &[F]) -> Self {
+        if fds.is_empty() {
+            return self;
+        }
+        let held: Vec<SharedFd> = fds.iter().map(AsSharedFd::shared_fd).collect();
+        // The next header starts at an aligned offset, as the kernel walks
+        // the messages (`CMSG_ALIGN` of each length).
+        let start = cmsg::align(self.control.len());
+        let len = cmsg::DATA + held.len() * core::mem::size_of::<i32>();
+        self.control.resize(start, 0);
+        self.control.extend_from_slice(&len.to_ne_bytes());
+        self.control.extend_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
+        self.control.extend_from_slice(&libc::SCM_RIGHTS.to_ne_bytes());
+        self.control.resize(start + cmsg::DATA, 0);
+        for fd in &held {
+            self.control.extend_from_slice(&fd.raw().to_ne_bytes());
+        }
+        self.control.resize(start + cmsg::align(len), 0);
+        self.fds.extend(held);
+        self
+    }
+
+    /// The descriptors the message holds for its `SCM_RIGHTS` control data.
+    pub fn fds(&self) -> &[SharedFd] {
+        &self.fds
+    }
+
+    /// The descriptors received with the message (by `recvmsg`), owned by
+    /// it until taken: dropping the message closes them.
+    pub fn received_fds(&self) -> &[OwnedFd] {
+        &self.received
+    }
+
+    /// Takes the received descriptors out of the message.
+    pub fn take_received_fds(&mut self) -> Vec<OwnedFd> {
+        core::mem::take(&mut self.received)
+    }
+
+    /// `Some(EINVAL)` unless every descriptor number an `SCM_RIGHTS`
+    /// message of `control` names is held by the message, and the control
+    /// data is well formed as the kernel reads it.
+    fn refuse_control(&self) -> Option<i32> {
+        if self.control.is_empty() {
+            return None;
+        }
+        let mut refused = false;
+        let walked = cmsg::walk(&self.control, |level, ty, data| {
+            if level == libc::SOL_SOCKET && ty == libc::SCM_RIGHTS {
+                refused |= cmsg::ints(data).any(|n| !self.fds.iter().any(|f| f.raw() == n));
+            }
+        });
+        (walked.is_err() || refused).then_some(libc::EINVAL)
+    }
+
+    /// Takes ownership of the descriptors the kernel installed for the
+    /// control data it wrote into `control` (`SCM_RIGHTS`, `SCM_PIDFD`).
+    ///
+    /// # Safety
+    ///
+    /// As for [`adopt_fds`]: `control` holds exactly what the kernel wrote
+    /// for a successful receive, and this is called once for it.
+    unsafe fn adopt_received(&mut self) {
+        // SAFETY: the caller's contract.
+        unsafe { adopt_fds(&self.control, &mut self.received) };
+    }
+}
+
+/// Takes ownership of the descriptors the kernel installed for the control
+/// messages in `control` (`SCM_RIGHTS`, `SCM_PIDFD` at `SOL_SOCKET`),
+/// appending them to `out`.
+///
+/// # Safety
+///
+/// `control` is exactly the control data the kernel wrote for one
+/// successful receive, not yet seen by any code that could have changed it,
+/// and this is called once for it: each number in those messages is then a
+/// descriptor the kernel just installed for this process, owned by no one.
+pub(crate) unsafe fn adopt_fds(control: &[u8], out: &mut Vec<OwnedFd>) {
+    let _ = cmsg::walk(control, |level, ty, data| {
+        if level == libc::SOL_SOCKET && (ty == libc::SCM_RIGHTS || ty == cmsg::SCM_PIDFD) {
+            for n in cmsg::ints(data).filter(|&n| n >= 0) {
+                // SAFETY: the kernel installed this descriptor for this
+                // receive (the caller's contract), and nothing owns it yet.
+                out.push(unsafe { OwnedFd::from_raw_fd(n) });
+            }
+        }
+    });
+}
+
+/// Control messages as the kernel lays them out and walks them
+/// (`struct cmsghdr`, `CMSG_ALIGN`, `for_each_cmsghdr`), read from bytes
+/// with no alignment.
+mod cmsg {
+    const WORD: usize = core::mem::size_of::<usize>();
+    /// `sizeof(struct cmsghdr)`: a `size_t` length, then two `int`s.
+    pub(super) const HDR: usize = WORD + 2 * core::mem::size_of::<i32>();
+    /// Where the data starts: `CMSG_DATA`, `CMSG_ALIGN(sizeof(struct cmsghdr))`.
+    pub(super) const DATA: usize = align(HDR);
+    /// `SCM_PIDFD` (Linux 6.5): a pidfd installed for a received message.
+    pub(super) const SCM_PIDFD: i32 = 4;
+
+    /// `CMSG_ALIGN`: rounded up to the size of a `long`.
+    pub(super) const fn align(n: usize) -> usize {
+        n.saturating_add(WORD - 1) & !(WORD - 1)
+    }
+
+    fn read<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+        let mut out = [0u8; N];
+        out.copy_from_slice(&b[at..at + N]);
+        out
+    }
+
+    /// Calls `f(level, type, data)` for each message, in the kernel's
+    /// order; `Err` where the kernel finds a malformed message
+    /// (`CMSG_OK` fails: shorter than its header or longer than what is
+    /// left), which it refuses with `EINVAL`.
+    pub(super) fn walk(b: &[u8], mut f: impl FnMut(i32, i32, &[u8])) -> Result<(), ()> {
+        let mut at = 0usize;
+        while b.len() - at >= HDR {
+            let len = usize::from_ne_bytes(read(b, at));
+            let level = i32::from_ne_bytes(read(b, at + WORD));
+            let ty = i32::from_ne_bytes(read(b, at + WORD + 4));
+            if len < HDR || len > b.len() - at {
+                return Err(());
+            }
+            f(level, ty, &b[(at + DATA).min(at + len)..at + len]);
+            // The kernel stops once the next header would not fit.
+            let next = at.saturating_add(align(len));
+            if next >= b.len() || b.len() - next < HDR {
+                break;
+            }
+            at = next;
+        }
+        Ok(())
+    }
+
+    /// The `int`s of a message's data (a partial last one is ignored, as
+    /// the kernel ignores it).
+    pub(super) fn ints(data: &[u8]) -> impl Iterator<Item = i32> + '_ {
+        data.chunks_exact(4).map(|c| i32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+    }
 }
 
 /// The refusal of a message with more buffers than one request carries
@@ -62,38 +234,6 @@ fn too_many_buffers(n: usize) -> Option<i32> {
 /// The typed error of such a message, given back with it.
 fn too_many_buffers_error(n: usize) -> io::Error {
     Error::TooLong { what: "message buffer count", len: n, max: IOV_MAX }.into()
-}
-
-/// Whether control data `control` passes descriptors (`SCM_RIGHTS`), walked
-/// as the kernel walks it (`for_each_cmsghdr`, `__cmsg_nxthdr`): a header
-/// is read while one fits, and the next starts `CMSG_ALIGN(cmsg_len)` bytes
-/// later. The numbers in such a message are looked up when the kernel
-/// issues the send, and a descriptor closed meanwhile, its number taken by
-/// another file, would send that file to the peer.
-fn passes_descriptors(control: &[u8]) -> bool {
-    let hdr = core::mem::size_of::<libc::cmsghdr>();
-    let align = core::mem::size_of::<usize>();
-    let mut at = 0usize;
-    while control.len().saturating_sub(at) >= hdr {
-        // SAFETY: `hdr` bytes from `at` lie inside `control`; the header may
-        // be unaligned there, hence `read_unaligned`.
-        let c = unsafe { control.as_ptr().add(at).cast::<libc::cmsghdr>().read_unaligned() };
-        if c.cmsg_level == libc::SOL_SOCKET && c.cmsg_type == libc::SCM_RIGHTS {
-            return true;
-        }
-        // `cmsg_len` is `size_t` on glibc and `socklen_t` on musl.
-        #[allow(clippy::unnecessary_cast)]
-        let len = c.cmsg_len as usize;
-        if len < hdr {
-            // The kernel refuses the message (`CMSG_OK`) at this header.
-            return false;
-        }
-        match len.checked_next_multiple_of(align).and_then(|l| at.checked_add(l)) {
-            Some(next) => at = next,
-            None => return false,
-        }
-    }
-    false
 }
 
 /// The owned `msghdr` and iovec array of a message operation.
@@ -165,20 +305,28 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
     }
 
     /// More than [`IOV_MAX`] buffers are refused with
-    /// [`crate::Error::TooLong`], and control data passing descriptors by
-    /// number (`SCM_RIGHTS`) with [`crate::Error::InvalidArgument`], the
-    /// message given back: the kernel looks those numbers up when it issues
-    /// the send, when they may name other files.
+    /// [`crate::Error::TooLong`]; a flag outside [`flags::SEND`] (for the
+    /// zero-copy form [`flags::SEND_ZC`]) with `EINVAL`; control data
+    /// naming a descriptor the message does not hold (see [`Msg`]), or that
+    /// the kernel would find malformed, with
+    /// [`crate::Error::InvalidArgument`]: the kernel looks those numbers up
+    /// when it issues the send, when they may name other files. The message
+    /// is given back.
     fn refuse(&self, _ring: RingId) -> Option<i32> {
-        too_many_buffers(self.msg.bufs.len()).or_else(|| passes_descriptors(&self.msg.control).then_some(libc::EINVAL))
+        let allowed = if self.zc { flags::SEND_ZC } else { flags::SEND };
+        too_many_buffers(self.msg.bufs.len())
+            .or_else(|| flags::refuse_msg(self.flags, allowed))
+            .or_else(|| self.msg.refuse_control())
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         if too_many_buffers(self.msg.bufs.len()).is_some() {
             return (Err(too_many_buffers_error(self.msg.bufs.len())), self.msg);
         }
-        if passes_descriptors(&self.msg.control) {
-            let e = Error::InvalidArgument("SCM_RIGHTS names descriptors by number, looked up only at issue");
+        if self.msg.refuse_control().is_some() {
+            let e = Error::InvalidArgument(
+                "SCM_RIGHTS names a descriptor the message does not hold (pass descriptors with Msg::with_fds)",
+            );
             return (Err(e.into()), self.msg);
         }
         (res(&result).map(|n| n as usize), self.msg)
@@ -229,20 +377,29 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
         p.hdr.msg_iovlen = p.iovecs.len() as _;
         p.hdr.msg_name = self.name.as_mut_ptr().cast();
         p.hdr.msg_namelen = self.name.len;
+        // The kernel counts the padding after each control message in the
+        // length it reports without writing it (`put_cmsg` advances by
+        // `CMSG_SPACE`, writes `CMSG_LEN`): the capacity is zeroed first so
+        // that every byte the reported length covers is initialised.
+        let cap = self.msg.control.capacity();
         self.msg.control.clear();
-        if self.msg.control.capacity() == 0 {
+        self.msg.control.resize(cap, 0);
+        if cap == 0 {
             p.hdr.msg_control = core::ptr::null_mut();
             p.hdr.msg_controllen = 0;
         } else {
             p.hdr.msg_control = self.msg.control.as_mut_ptr().cast();
-            p.hdr.msg_controllen = self.msg.control.capacity() as _;
+            p.hdr.msg_controllen = cap as _;
         }
-        opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(self.flags as u32).build().into_sqe()
+        // Received descriptors never leak into a child process.
+        let flags = self.flags | libc::MSG_CMSG_CLOEXEC;
+        opcode::RecvMsg::new(self.fd.raw(), &raw mut p.hdr).flags(flags as u32).build().into_sqe()
     }
 
-    /// As for [`SendMsg`]: more than [`IOV_MAX`] buffers are refused.
+    /// As for [`SendMsg`]: more than [`IOV_MAX`] buffers are refused; a
+    /// flag outside [`flags::RECV`] with `EINVAL`.
     fn refuse(&self, _ring: RingId) -> Option<i32> {
-        too_many_buffers(self.msg.bufs.len())
+        too_many_buffers(self.msg.bufs.len()).or_else(|| flags::refuse_msg(self.flags, flags::RECV))
     }
 
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
@@ -260,15 +417,25 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
             }
             // `msg_controllen` is `size_t` on glibc and `socklen_t` on musl.
             #[allow(clippy::unnecessary_cast)]
-            let clen = (self.parts.hdr.msg_controllen as usize).min(self.msg.control.capacity());
-            // SAFETY: the kernel wrote `msg_controllen` bytes of control
-            // data into the capacity it was offered.
-            unsafe { self.msg.control.set_len(clen) };
+            let clen = (self.parts.hdr.msg_controllen as usize).min(self.msg.control.len());
+            self.msg.control.truncate(clen);
+            // SAFETY: `control` holds what the kernel wrote for this
+            // successful receive (the rest of it, zeroed by `prepare`, was
+            // just cut off), and this completion is handled once.
+            unsafe { self.msg.adopt_received() };
             self.name.len = self.parts.hdr.msg_namelen.min(core::mem::size_of::<libc::sockaddr_storage>() as u32);
             self.msg.addr = (self.name.len > 0).then_some(self.name);
             self.msg.flags = self.parts.hdr.msg_flags;
+        } else {
+            self.msg.control.clear();
         }
         (r, self.msg)
+    }
+
+    fn orphaned(self, result: Cqe, last: Cqe) {
+        // Descriptors received after the owner left are closed with the
+        // message, not leaked into the process's table.
+        drop(self.complete(result, last));
     }
 }
 
@@ -296,22 +463,30 @@ unsafe impl<B: IoBuf> Operation for SendMsgZc<B> {
     }
 }
 
+/// Messages (`sendmsg`, `recvmsg`).
 impl<K: Kernel> Driver<K> {
     /// `sendmsg(2)` (`IORING_OP_SENDMSG`, 5.3) of an owned message.
+    /// `flags` outside [`flags::SEND`], or control data naming a
+    /// descriptor the message does not hold (see [`Msg`]), complete with
+    /// `EINVAL`.
     pub fn sendmsg<B: IoBuf>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<SendMsg<B>, K> {
         self.op(SendMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), flags, zc: false })
     }
 
     /// Zero-copy `sendmsg(2)` (`IORING_OP_SENDMSG_ZC`, 6.1). The message
     /// comes back only after the kernel's notification that it no longer
-    /// reads the buffers.
+    /// reads the buffers. Flags and control data as for
+    /// [`sendmsg`](Self::sendmsg), with [`flags::SEND_ZC`].
     pub fn sendmsg_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<SendMsgZc<B>, K> {
         self.op(SendMsgZc(SendMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), flags, zc: true }))
     }
 
     /// `recvmsg(2)` (`IORING_OP_RECVMSG`, 5.3) into an owned message: the
     /// buffers are filled in order, `addr` is set to the source address and
-    /// `control` to the ancillary data received (up to its capacity).
+    /// `control` to the ancillary data received (up to its capacity); the
+    /// message owns the descriptors received (see [`Msg`]). `flags`
+    /// outside [`flags::RECV`] complete with `EINVAL`; `MSG_CMSG_CLOEXEC`
+    /// is always added.
     pub fn recvmsg<B: IoBufMut>(&self, fd: &impl AsSharedFd, msg: Msg<B>, flags: i32) -> Op<RecvMsg<B>, K> {
         self.op(RecvMsg { fd: fd.shared_fd(), msg, parts: MsgParts::new(), name: SockAddr::empty(), flags })
     }

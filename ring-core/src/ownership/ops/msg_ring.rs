@@ -42,6 +42,7 @@ unsafe impl Operation for MsgRing {
     }
 }
 
+/// Messages between rings.
 impl<K: Kernel> Driver<K> {
     /// Posts a completion with `result` and `user_data` on the ring whose
     /// descriptor is `ring_fd` (`IORING_OP_MSG_RING`, 5.18).

@@ -9,10 +9,11 @@ use crate::ownership::buf::{IoBuf, IoBufMut};
 use crate::ownership::driver::op::{MultiOp, Op};
 use crate::ownership::driver::Driver;
 use crate::ownership::operation::{Multishot, Operation};
-use crate::ownership::ops::{owned_fd, res};
+use crate::ownership::ops::{flags, owned_fd, res};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
+use crate::raw::ring_id::RingId;
 use ring_sys::*;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -342,6 +343,12 @@ unsafe impl<B: IoBuf> Operation for Send<B> {
             .into_sqe()
     }
 
+    /// Refused with `EINVAL` for a flag outside [`flags::SEND`].
+    #[inline]
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::SEND)
+    }
+
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf)
     }
@@ -368,11 +375,20 @@ unsafe impl<B: IoBufMut> Operation for Recv<B> {
             .into_sqe()
     }
 
+    /// Refused with `EINVAL` for a flag outside [`flags::RECV`] (so never
+    /// with `MSG_TRUNC`, whose result counts bytes not written).
+    #[inline]
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::RECV)
+    }
+
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
-            // SAFETY: the kernel wrote the first `n` bytes.
-            unsafe { self.buf.set_init(n) };
+            // SAFETY: the kernel wrote the first `n` bytes, and no more than
+            // the length it was given (the count is clamped to it, so no
+            // result can claim a byte past it).
+            unsafe { self.buf.set_init(n.min(super::rw_len(self.buf.bytes_total()) as usize)) };
         }
         (r, self.buf)
     }
@@ -431,11 +447,18 @@ unsafe impl<B: IoBuf> Operation for SendZc<B> {
         sqe
     }
 
+    /// Refused with `EINVAL` for a flag outside
+    /// [`flags::SEND_ZC`](super::flags::SEND_ZC).
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::SEND_ZC)
+    }
+
     fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {
         (res(&result).map(|n| n as usize), self.buf)
     }
 }
 
+/// Sockets.
 impl<K: Kernel> Driver<K> {
     /// `socket(2)` (`IORING_OP_SOCKET`, 5.19); the descriptor is
     /// close-on-exec. If the future is dropped and the socket is still
@@ -473,12 +496,15 @@ impl<K: Kernel> Driver<K> {
     }
 
     /// `send(2)` of `buf`'s initialised bytes (`IORING_OP_SEND`, 5.6).
+    /// `flags` outside [`flags::SEND`] (such as `MSG_ZEROCOPY`: use
+    /// [`send_zc`](Self::send_zc)) complete with `EINVAL`.
     pub fn send<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Send<B>, K> {
         self.op(Send { fd: fd.shared_fd(), buf, flags })
     }
 
     /// `recv(2)` into `buf`'s capacity (`IORING_OP_RECV`, 5.6); the
-    /// buffer's first `n` bytes are then initialised.
+    /// buffer's first `n` bytes are then initialised. `flags` outside
+    /// [`flags::RECV`] (such as `MSG_TRUNC`) complete with `EINVAL`.
     pub fn recv<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Recv<B>, K> {
         self.op(Recv { fd: fd.shared_fd(), buf, flags })
     }
@@ -491,7 +517,8 @@ impl<K: Kernel> Driver<K> {
 
     /// Zero-copy send of `buf` on socket `fd` (`IORING_OP_SEND_ZC`, 6.0).
     /// The buffer is returned only after the kernel's notification that it
-    /// no longer uses it, even if the send failed or was cancelled.
+    /// no longer uses it, even if the send failed or was cancelled. `flags`
+    /// outside [`flags::SEND_ZC`] complete with `EINVAL`.
     ///
     /// When the receiver is on this machine (loopback), some kernels (6.1)
     /// notify only once the receiver has read the data: awaiting the send

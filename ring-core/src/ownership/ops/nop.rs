@@ -54,8 +54,16 @@ unsafe impl Operation for Nop128 {
     }
 }
 
+/// No-ops.
 impl<K: Kernel> Driver<K> {
     /// `IORING_OP_NOP`: completes with 0.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(d.nop())??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn nop(&self) -> Op<Nop, K> {
         self.op(Nop)
     }

@@ -188,6 +188,7 @@ unsafe impl Operation for EpollWait {
     }
 }
 
+/// Readiness: poll and epoll.
 impl<K: Kernel> Driver<K> {
     /// A stream of readiness events on `fd` (`IORING_OP_POLL_ADD` with
     /// `IORING_POLL_ADD_MULTI`, 5.13), each the `revents` mask.

@@ -239,6 +239,7 @@ unsafe impl Operation for FutexWaitV {
 /// The most futexes one `futex_waitv` waits on.
 const FUTEX_WAITV_MAX: usize = ring_sys::FUTEX_WAITV_MAX as usize;
 
+/// Processes, futexes and memory advice.
 impl<K: Kernel> Driver<K> {
     /// `madvise(2)` of the whole of `buf` (`IORING_OP_MADVISE`, 5.6); see
     /// [`Madvise`] for why the operation takes an owned, page-aligned

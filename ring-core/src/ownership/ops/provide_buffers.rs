@@ -119,6 +119,7 @@ unsafe impl Operation for RemoveBuffers {
     }
 }
 
+/// Legacy provided buffers.
 impl<K: Kernel> Driver<K> {
     /// Gives the kernel `nbufs` buffers of `len` bytes each as group
     /// `bgid`, with ids from `bid` (`IORING_OP_PROVIDE_BUFFERS`, 5.7). The

@@ -56,8 +56,10 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
     fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
         let r = res(&result).map(|n| n as usize);
         if let Ok(n) = r {
-            // SAFETY: the kernel wrote `n <= len <= bytes_total` bytes.
-            unsafe { self.buf.set_init(n) };
+            // SAFETY: the kernel wrote `n` bytes, at most the length it was
+            // given; the count is clamped to that length anyway, so no
+            // result can claim a byte past it.
+            unsafe { self.buf.set_init(n.min(rw_len(self.buf.bytes_total()) as usize)) };
         }
         (r, self.buf)
     }
@@ -237,36 +239,101 @@ fn refusal(too_many: &Option<Error>) -> Option<i32> {
     too_many.as_ref().map(|e| e.errno().map_or(libc::EINVAL, |e| e.raw()))
 }
 
+/// Reading and writing.
 impl<K: Kernel> Driver<K> {
     /// Reads into `buf` from `fd` at `offset` (`IORING_OP_READ`, 5.6).
     /// Resolves to the byte count and the buffer, whose first `n` bytes
     /// are then initialised.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let file = std::rc::Rc::new(std::fs::File::open("/proc/self/stat")?);
+    /// let (n, buf) = rt.block_on(d.read_at(&file, Vec::with_capacity(512), 0))?;
+    /// assert_eq!(n?, buf.len());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn read_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Read<B>, K> {
         self.op(Read::new(fd, buf, offset))
     }
 
     /// Reads at the file's current position, advancing it.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let (rx, tx) = std::os::unix::net::UnixStream::pair()?;
+    /// std::io::Write::write_all(&mut &tx, b"ping")?;
+    /// let (n, buf) = rt.block_on(d.read(&std::rc::Rc::new(rx), Vec::with_capacity(16)))?;
+    /// assert_eq!(&buf[..n?], b"ping");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn read<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Read<B>, K> {
         self.op(Read::new(fd, buf, CURRENT_POSITION))
     }
 
     /// Writes the initialised bytes of `buf` to `fd` at `offset`
     /// (`IORING_OP_WRITE`, 5.6).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let file = std::rc::Rc::new(tempfile()?);
+    /// let (n, _buf) = rt.block_on(d.write_at(&file, b"hello".to_vec(), 0))?;
+    /// assert_eq!(n?, 5);
+    /// # fn tempfile() -> std::io::Result<std::fs::File> {
+    /// #     let p = std::env::temp_dir().join(format!("ring-doc-write-at-{}", std::process::id()));
+    /// #     let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&p)?;
+    /// #     std::fs::remove_file(p)?;
+    /// #     Ok(f)
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn write_at<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, offset: u64) -> Op<Write<B>, K> {
         self.op(Write::new(fd, buf, offset))
     }
 
     /// Writes at the file's current position, advancing it.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let (rx, tx) = std::os::unix::net::UnixStream::pair()?;
+    /// let (n, _buf) = rt.block_on(d.write(&std::rc::Rc::new(tx), b"pong"))?;
+    /// assert_eq!(n?, 4);
+    /// # drop(rx);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn write<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B) -> Op<Write<B>, K> {
         self.op(Write::new(fd, buf, CURRENT_POSITION))
     }
 
     /// Scatter read into `bufs` (`IORING_OP_READV`, 5.1).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let file = std::rc::Rc::new(std::fs::File::open("/proc/self/stat")?);
+    /// let bufs = vec![Vec::with_capacity(4), Vec::with_capacity(64)];
+    /// let (n, bufs) = rt.block_on(d.readv_at(&file, bufs, 0))?;
+    /// assert_eq!(n?, bufs[0].len() + bufs[1].len());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn readv_at<B: IoBufMut>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<Readv<B>, K> {
         self.op(Readv::new(fd, bufs, offset))
     }
 
     /// Gather write from `bufs` (`IORING_OP_WRITEV`, 5.1).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let (rx, tx) = std::os::unix::net::UnixStream::pair()?;
+    /// let (n, _) = rt.block_on(d.writev_at(&std::rc::Rc::new(tx), vec![b"ab".to_vec(), b"cd".to_vec()], ring_core::ops::CURRENT_POSITION))?;
+    /// assert_eq!(n?, 4);
+    /// # drop(rx);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn writev_at<B: IoBuf>(&self, fd: &impl AsSharedFd, bufs: Vec<B>, offset: u64) -> Op<Writev<B>, K> {
         self.op(Writev::new(fd, bufs, offset))
     }

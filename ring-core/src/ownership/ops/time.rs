@@ -82,9 +82,18 @@ pub struct LinkTimeout {
 }
 
 impl LinkTimeout {
-    /// Times out the previous chain member after `d`.
+    /// Times out the previous chain member `d` after the kernel issues it.
     pub fn new(d: Duration) -> Self {
         LinkTimeout { ts: timespec(d), flags: 0 }
+    }
+
+    /// Times out the previous chain member at `deadline` on
+    /// `CLOCK_MONOTONIC` (`IORING_TIMEOUT_ABS`, accepted for linked
+    /// timeouts since they were added in 5.5): a deadline already passed
+    /// fires as soon as the member is issued. See
+    /// [`crate::time::monotonic`] for an `Instant`'s value on that clock.
+    pub fn at(deadline: Duration) -> Self {
+        LinkTimeout { ts: timespec(deadline), flags: IORING_TIMEOUT_ABS }
     }
 }
 
@@ -150,14 +159,31 @@ unsafe impl Multishot for TimeoutStream {
     }
 }
 
+/// Timers and timeouts.
 impl<K: Kernel> Driver<K> {
     /// Completes after `d` (`IORING_OP_TIMEOUT`, 5.4), a timer kept by the
     /// kernel: the executor parks in the ring until it fires.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let fired = rt.block_on(d.sleep(std::time::Duration::from_millis(1)))??;
+    /// assert!(fired);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn sleep(&self, d: Duration) -> Op<Timeout, K> {
         self.op(Timeout::relative(d))
     }
 
     /// Completes at `at` on `CLOCK_MONOTONIC` (`IORING_TIMEOUT_ABS`).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let at = ring_core::time::monotonic(std::time::Instant::now() + std::time::Duration::from_millis(1));
+    /// assert!(rt.block_on(d.sleep_until(at))??);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn sleep_until(&self, at: Duration) -> Op<Timeout, K> {
         self.op(Timeout::absolute(at))
     }
@@ -165,12 +191,36 @@ impl<K: Kernel> Driver<K> {
     /// Completes after `d`, or once `count` other completions have been
     /// posted, whichever is first (`IORING_OP_TIMEOUT` with a count).
     /// Resolves to `Ok(true)` if the time ran out, `Ok(false)` on the count.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// // Fires on time: nothing else completes meanwhile.
+    /// assert!(rt.block_on(d.timeout(std::time::Duration::from_millis(1), 100))??);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn timeout(&self, d: Duration, count: u32) -> Op<Timeout, K> {
         self.op(Timeout::relative(d).with_count(count))
     }
 
     /// A stream of ticks every `interval` (`IORING_TIMEOUT_MULTISHOT`,
     /// 6.4); `count` ticks, or forever with 0.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(async {
+    ///     let mut ticks = d.ticks(std::time::Duration::from_millis(1), 3);
+    ///     let mut n = 0;
+    ///     while let Some(t) = ticks.next().await {
+    ///         t?;
+    ///         n += 1;
+    ///     }
+    ///     assert_eq!(n, 3);
+    ///     Ok::<(), std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn ticks(&self, interval: Duration, count: u32) -> MultiOp<TimeoutStream, K> {
         MultiOp::new(self, TimeoutStream::new(interval, count))
     }

@@ -96,6 +96,7 @@ unsafe impl Operation for GetXattr {
     }
 }
 
+/// Extended attributes.
 impl<K: Kernel> Driver<K> {
     /// `fsetxattr(2)` (`IORING_OP_FSETXATTR`, 5.19); `flags` are
     /// `XATTR_CREATE`/`XATTR_REPLACE`.

@@ -37,7 +37,7 @@ pub struct BpfFilter<'a> {
 }
 
 impl BpfFilter<'_> {
-    fn to_raw(self) -> Result<io_uring_bpf> {
+    fn to_raw(self) -> Result<io_uring_bpf, crate::error::Error> {
         if self.program.is_empty() {
             return Err(Error::InvalidArgument("an empty BPF program"));
         }
@@ -68,7 +68,7 @@ const BPF_KERNEL_OPS: u32 = IORING_REGISTER_BPF_FILTER + 1;
 impl<K: Kernel> Ring<K> {
     /// Attaches `filter` to this ring (`IORING_REGISTER_BPF_FILTER`, Linux
     /// 7.0). Older kernels answer with [`Error::UnsupportedRegister`].
-    pub fn register_bpf_filter(&self, filter: &BpfFilter<'_>) -> Result<()> {
+    pub fn register_bpf_filter(&self, filter: &BpfFilter<'_>) -> Result<(), crate::error::Error> {
         let raw = filter.to_raw()?;
         // SAFETY: `raw` and the program it points to are read (the program
         // copied) during the call.
@@ -81,7 +81,7 @@ impl<K: Kernel> Ring<K> {
 /// later) creates from now on runs it (`IORING_REGISTER_BPF_FILTER` with fd
 /// -1, Linux 7.0). Like seccomp, it needs `PR_SET_NO_NEW_PRIVS` or
 /// `CAP_SYS_ADMIN`, and it cannot be undone.
-pub fn register_task_bpf_filter<K: Kernel>(kernel: &K, filter: &BpfFilter<'_>) -> Result<()> {
+pub fn register_task_bpf_filter<K: Kernel>(kernel: &K, filter: &BpfFilter<'_>) -> Result<(), crate::error::Error> {
     let raw = filter.to_raw()?;
     // SAFETY: `raw` and the program it points to are read during the call.
     unsafe { register_blind(kernel, IORING_REGISTER_BPF_FILTER, (&raw const raw).cast(), 1, BPF_KERNEL_OPS) }?;

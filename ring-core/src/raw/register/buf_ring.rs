@@ -231,7 +231,7 @@ impl BufRing {
     ///
     /// Fails if `bid` is not an owned buffer or is already with the kernel,
     /// so no buffer is ever in the ring twice.
-    pub fn push(&mut self, bid: u16) -> Result<()> {
+    pub fn push(&mut self, bid: u16) -> Result<(), crate::error::Error> {
         if bid >= self.buf_count {
             return Err(Error::InvalidArgument("not an owned buffer id of this ring"));
         }
@@ -261,7 +261,7 @@ impl BufRing {
     /// unregistered and the requests using it have completed. The ring must
     /// have room: at most `entries` buffers may be in it at once, counting
     /// owned ones.
-    pub unsafe fn push_raw(&mut self, bid: u16, addr: NonNull<u8>, len: u32) -> Result<()> {
+    pub unsafe fn push_raw(&mut self, bid: u16, addr: NonNull<u8>, len: u32) -> Result<(), crate::error::Error> {
         if bid < self.buf_count {
             return Err(Error::InvalidArgument("raw buffer ids must not overlap the owned ones"));
         }
@@ -284,7 +284,7 @@ impl BufRing {
 
     /// [`push`](Self::push) then [`publish`](Self::publish): gives a buffer
     /// taken back with [`take`](Self::take) to the kernel again.
-    pub fn recycle(&mut self, bid: u16) -> Result<()> {
+    pub fn recycle(&mut self, bid: u16) -> Result<(), crate::error::Error> {
         self.push(bid)?;
         self.publish();
         Ok(())
@@ -303,7 +303,7 @@ impl BufRing {
     /// that completion yet. Calling it for a buffer that is still in the
     /// ring would let the kernel write into memory the returned slice
     /// covers.
-    pub unsafe fn take(&mut self, bid: u16) -> Result<&mut [u8]> {
+    pub unsafe fn take(&mut self, bid: u16) -> Result<&mut [u8], crate::error::Error> {
         if !self.is_with_kernel(bid) {
             return Err(Error::InvalidArgument("the buffer is not with the kernel"));
         }
@@ -325,7 +325,7 @@ impl BufRing {
     /// `range` of buffer `bid` (each consumed part of an incremental buffer
     /// is written once), and the buffer has not been pushed again since, so
     /// the kernel does not write those bytes while the slice lives.
-    pub unsafe fn read(&self, bid: u16, range: core::ops::Range<usize>) -> Result<&[u8]> {
+    pub unsafe fn read(&self, bid: u16, range: core::ops::Range<usize>) -> Result<&[u8], crate::error::Error> {
         let ptr = self.buf_ptr(bid).ok_or(Error::InvalidArgument("not an owned buffer id of this ring"))?;
         if range.start > range.end || range.end > self.buf_len as usize {
             return Err(Error::InvalidArgument("range outside the buffer"));
@@ -360,7 +360,7 @@ impl<K: Kernel> Ring<K> {
     /// kernel-allocated memory 6.4, incremental consumption 6.12).
     ///
     /// See [`BufRing`] for how it is used and released.
-    pub fn register_buf_ring(&self, config: BufRingConfig) -> Result<BufRing> {
+    pub fn register_buf_ring(&self, config: BufRingConfig) -> Result<BufRing, crate::error::Error> {
         let entries = config.entries;
         if entries == 0 || !entries.is_power_of_two() {
             return Err(Error::InvalidArgument("buffer ring entries must be a power of two"));
@@ -411,7 +411,8 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `reg` is read during the call. The ring memory it names
         // (if any) is a fresh page-aligned mapping that the BufRing built
         // below owns and frees only after unregistering it.
-        unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }?;
+        unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }
+            .map_err(|e| self.buf_ring_refusal(reg.flags, e))?;
         // From here on the kernel holds the group; every early return must
         // unregister it before the memory is freed.
         let ring = match user_ring {
@@ -461,7 +462,7 @@ impl<K: Kernel> Ring<K> {
     /// this ring's group of the same id is left alone), or the kernel
     /// refuses, the error is returned and `buf_ring` is dropped, which leaks
     /// its memory (see [`BufRing`]).
-    pub fn unregister_buf_ring(&self, buf_ring: BufRing) -> Result<()> {
+    pub fn unregister_buf_ring(&self, buf_ring: BufRing) -> Result<(), crate::error::Error> {
         if buf_ring.owner != self.id {
             return Err(Error::ForeignResource { what: "buffer ring" });
         }
@@ -506,7 +507,7 @@ impl<K: Kernel> Ring<K> {
         entries: u32,
         bgid: u16,
         flags: u16,
-    ) -> Result<()> {
+    ) -> Result<(), crate::error::Error> {
         if entries == 0 || !entries.is_power_of_two() || entries > u32::from(MAX_BUF_RING_ENTRIES) {
             return Err(Error::InvalidArgument("buffer ring entries must be a power of two of at most 32768"));
         }
@@ -521,15 +522,57 @@ impl<K: Kernel> Ring<K> {
             io_uring_buf_reg { ring_addr: ring_addr as u64, ring_entries: entries, bgid, flags, ..Default::default() };
         // SAFETY: `reg` is read during the call; the memory it names is kept
         // per this function's contract.
-        unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }?;
+        unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }
+            .map_err(|e| self.buf_ring_refusal(flags, e))?;
         Ok(())
+    }
+
+    /// Whether this kernel takes provided-buffer rings with the
+    /// `IOU_PBUF_RING_*` flag `flag` ([`IOU_PBUF_RING_MMAP`], 6.4, or
+    /// [`IOU_PBUF_RING_INC`], 6.12): found by registering a one-entry ring
+    /// with that flag alone on a private ring, once per ring. Any other
+    /// flag is [`Error::InvalidArgument`].
+    pub fn buf_ring_flag_supported(&self, flag: u16) -> Result<bool, crate::error::Error> {
+        let behaviour = match flag {
+            IOU_PBUF_RING_MMAP => super::behaviour::Behaviour::BufRingMapped,
+            IOU_PBUF_RING_INC => super::behaviour::Behaviour::BufRingIncremental,
+            _ => return Err(Error::InvalidArgument("not an IOU_PBUF_RING_* flag")),
+        };
+        self.probed.get_or_probe(behaviour, || flag_accepted(&self.kernel, flag))
+    }
+
+    /// Types `e`, a failed registration of a provided-buffer ring with
+    /// `flags`: a kernel that does not know a flag answers a plain EINVAL
+    /// (it reads the flags as padding before 6.4, and refuses unknown bits
+    /// since), as it does for arguments it refuses, so the probe of each
+    /// flag asked for decides. A flag the kernel lacks becomes
+    /// [`Error::Unsupported`]; otherwise, or if no probe can run, `e` stays.
+    fn buf_ring_refusal(&self, flags: u16, e: Error) -> Error {
+        if !super::behaviour::is_register_einval(&e) {
+            return e;
+        }
+        if flags & IOU_PBUF_RING_MMAP != 0 && matches!(self.buf_ring_flag_supported(IOU_PBUF_RING_MMAP), Ok(false)) {
+            return Error::Unsupported {
+                what: "a provided-buffer ring in kernel memory (IOU_PBUF_RING_MMAP)",
+                reason: "a private ring refused a one-entry buffer ring with IOU_PBUF_RING_MMAP: this kernel \
+                         does not allocate buffer rings (added in Linux 6.4)",
+            };
+        }
+        if flags & IOU_PBUF_RING_INC != 0 && matches!(self.buf_ring_flag_supported(IOU_PBUF_RING_INC), Ok(false)) {
+            return Error::Unsupported {
+                what: "an incremental provided-buffer ring (IOU_PBUF_RING_INC)",
+                reason: "a private ring refused a one-entry buffer ring with IOU_PBUF_RING_INC: this kernel \
+                         does not consume buffers incrementally (added in Linux 6.12)",
+            };
+        }
+        e
     }
 
     /// Unregisters the provided-buffer ring of group `bgid`
     /// (`IORING_UNREGISTER_PBUF_RING`, Linux 5.19). The kernel stops handing
     /// out its buffers; freeing a [`BufRing`]'s memory is
     /// [`unregister_buf_ring`](Self::unregister_buf_ring)'s job.
-    pub fn unregister_buf_group(&self, bgid: u16) -> Result<()> {
+    pub fn unregister_buf_group(&self, bgid: u16) -> Result<(), crate::error::Error> {
         let reg = io_uring_buf_reg { bgid, ..Default::default() };
         // SAFETY: `reg` is read during the call. Through the descriptor:
         // `unregister_buf_ring` frees the memory on the strength of the
@@ -542,10 +585,38 @@ impl<K: Kernel> Ring<K> {
     /// position of the next buffer it will take (`IORING_REGISTER_PBUF_STATUS`,
     /// Linux 6.8). Entries from the head up to the published tail are still
     /// available to the kernel.
-    pub fn buf_ring_head(&self, bgid: u16) -> Result<u16> {
+    pub fn buf_ring_head(&self, bgid: u16) -> Result<u16, crate::error::Error> {
         let mut st = io_uring_buf_status { buf_group: u32::from(bgid), ..Default::default() };
         // SAFETY: one io_uring_buf_status, read and written during the call.
         unsafe { self.register_typed(IORING_REGISTER_PBUF_STATUS, (&raw mut st).cast_const().cast(), 1) }?;
         Ok(st.head as u16)
+    }
+}
+
+/// Probes whether `kernel` takes a provided-buffer ring with the
+/// `IOU_PBUF_RING_*` flag `flag` and no other, harmlessly: a one-entry ring
+/// for group 0 is registered on a private ring, which is dropped at once
+/// (the group goes with it). With [`IOU_PBUF_RING_MMAP`] the kernel
+/// allocates the ring memory; otherwise it is a private page, unmapped only
+/// after the private ring is gone. A kernel that does not know the flag
+/// answers EINVAL.
+pub(crate) fn flag_accepted<K: Kernel>(kernel: &K, flag: u16) -> Result<bool> {
+    let user = if flag & IOU_PBUF_RING_MMAP == 0 { Some(AnonMap::new(1, "probe buffer ring")?) } else { None };
+    // Declared after the memory, so dropped before it.
+    let ring = super::probe_ring::probe_ring(kernel)?;
+    let reg = io_uring_buf_reg {
+        ring_addr: user.as_ref().map_or(0, |m| m.ptr.as_ptr() as u64),
+        ring_entries: 1,
+        bgid: 0,
+        flags: flag,
+        ..Default::default()
+    };
+    // SAFETY: `reg` is read during the call; the page it names (if any)
+    // stays mapped until the private ring, and with it the registration,
+    // is gone (`ring` is dropped before `user`).
+    match unsafe { ring.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) } {
+        Ok(_) => Ok(true),
+        Err(e) if super::behaviour::is_register_einval(&e) => Ok(false),
+        Err(e) => Err(e),
     }
 }

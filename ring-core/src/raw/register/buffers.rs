@@ -42,7 +42,7 @@ pub struct CloneBuffers {
 
 /// Checks a buffer table before the kernel sees it: the count, each
 /// length, and the empty-slot rule (a null base must come with length 0).
-fn check_iovecs(iovecs: &[libc::iovec]) -> Result<()> {
+fn check_iovecs(iovecs: &[libc::iovec]) -> Result<(), crate::error::Error> {
     if iovecs.is_empty() {
         return Err(Error::InvalidArgument("no buffers given"));
     }
@@ -71,7 +71,11 @@ fn check_iovecs(iovecs: &[libc::iovec]) -> Result<()> {
 
 /// Checks a tag array against its buffer or file table: one tag per entry,
 /// and no tag on an empty slot (the kernel would refuse it with EINVAL).
-pub(super) fn check_tags(tags: &[u64], entries: usize, empty: impl Fn(usize) -> bool) -> Result<()> {
+pub(super) fn check_tags(
+    tags: &[u64],
+    entries: usize,
+    empty: impl Fn(usize) -> bool,
+) -> Result<(), crate::error::Error> {
     if tags.len() != entries {
         return Err(Error::InvalidArgument("there must be exactly one tag per entry"));
     }
@@ -100,7 +104,7 @@ impl<K: Kernel> Ring<K> {
     /// an anonymous `mmap` that is `munmap`ed only loses the application's
     /// view: the pages stay pinned and are not reused until the kernel lets
     /// them go.
-    pub unsafe fn register_buffers(&self, iovecs: &[libc::iovec]) -> Result<()> {
+    pub unsafe fn register_buffers(&self, iovecs: &[libc::iovec]) -> Result<(), crate::error::Error> {
         check_iovecs(iovecs)?;
         // SAFETY: `iovecs` is a live array of `len` iovecs that the kernel
         // reads during the call; the buffers they name are kept per this
@@ -124,7 +128,11 @@ impl<K: Kernel> Ring<K> {
     /// [`register_files_tags`](Self::register_files_tags), no tag may be the
     /// `user_data` of an operation a [`crate::Driver`] driving this ring has
     /// in flight when the kernel posts it.
-    pub unsafe fn register_buffers_tags(&self, iovecs: &[libc::iovec], tags: &[u64]) -> Result<()> {
+    pub unsafe fn register_buffers_tags(
+        &self,
+        iovecs: &[libc::iovec],
+        tags: &[u64],
+    ) -> Result<(), crate::error::Error> {
         check_iovecs(iovecs)?;
         check_tags(tags, iovecs.len(), |i| iovecs[i].iov_base.is_null())?;
         let reg = io_uring_rsrc_register {
@@ -149,7 +157,7 @@ impl<K: Kernel> Ring<K> {
     /// Registers a table of `nr` empty buffer slots
     /// (`IORING_REGISTER_BUFFERS2` with `IORING_RSRC_REGISTER_SPARSE`, Linux
     /// 5.19), to be filled with [`update_buffers`](Self::update_buffers).
-    pub fn register_buffers_sparse(&self, nr: u32) -> Result<()> {
+    pub fn register_buffers_sparse(&self, nr: u32) -> Result<(), crate::error::Error> {
         if nr == 0 {
             return Err(Error::InvalidArgument("a sparse buffer table needs at least one slot"));
         }
@@ -182,7 +190,12 @@ impl<K: Kernel> Ring<K> {
     /// replace stay in use by requests already issued with them, until
     /// those complete. Tags follow the rule of
     /// [`register_buffers_tags`](Self::register_buffers_tags).
-    pub unsafe fn update_buffers(&self, offset: u32, iovecs: &[libc::iovec], tags: Option<&[u64]>) -> Result<u32> {
+    pub unsafe fn update_buffers(
+        &self,
+        offset: u32,
+        iovecs: &[libc::iovec],
+        tags: Option<&[u64]>,
+    ) -> Result<u32, crate::error::Error> {
         check_iovecs(iovecs)?;
         if offset.checked_add(iovecs.len() as u32).is_none() {
             return Err(Error::InvalidArgument("buffer update range overflows"));
@@ -219,7 +232,7 @@ impl<K: Kernel> Ring<K> {
     /// Unregisters every buffer (`IORING_UNREGISTER_BUFFERS`, Linux 5.1).
     /// Requests already issued with a fixed buffer keep it until they
     /// complete; the kernel unpins each buffer after its last user.
-    pub fn unregister_buffers(&self) -> Result<()> {
+    pub fn unregister_buffers(&self) -> Result<(), crate::error::Error> {
         // SAFETY: UNREGISTER_BUFFERS takes no argument.
         unsafe { self.register_releasing(IORING_UNREGISTER_BUFFERS, core::ptr::null::<c_void>(), 0) }?;
         Ok(())
@@ -237,7 +250,11 @@ impl<K: Kernel> Ring<K> {
     /// contract under which they were registered with `src` (see
     /// [`register_buffers`](Self::register_buffers)) now lasts until they
     /// are also unregistered from this ring, or this ring is dropped.
-    pub unsafe fn clone_buffers_from<K2: Kernel>(&self, src: &Ring<K2>, how: CloneBuffers) -> Result<()> {
+    pub unsafe fn clone_buffers_from<K2: Kernel>(
+        &self,
+        src: &Ring<K2>,
+        how: CloneBuffers,
+    ) -> Result<(), crate::error::Error> {
         if how.count == 0 && (how.src_offset != 0 || how.dst_offset != 0) {
             return Err(Error::InvalidArgument("cloning at an offset needs an explicit count"));
         }

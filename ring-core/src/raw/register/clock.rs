@@ -31,7 +31,7 @@ impl<K: Kernel> Ring<K> {
     /// minimum wait time (`IORING_REGISTER_CLOCK`, Linux 6.12). Timeout
     /// requests (`IORING_OP_TIMEOUT`) choose their clock per request and are
     /// not affected.
-    pub fn register_clock(&self, clock: Clock) -> Result<()> {
+    pub fn register_clock(&self, clock: Clock) -> Result<(), crate::error::Error> {
         let reg = io_uring_clock_register { clockid: clock.id() as u32, __resv: [0; 3] };
         // SAFETY: `reg` is read during the call; this operation takes
         // `nr_args` 0.

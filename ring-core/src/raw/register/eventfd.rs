@@ -18,18 +18,18 @@ impl<K: Kernel> Ring<K> {
     /// Registers `fd`, an eventfd, to be signalled whenever the kernel posts
     /// completions (`IORING_REGISTER_EVENTFD`, Linux 5.2). A ring has at most
     /// one (EBUSY otherwise).
-    pub fn register_eventfd(&self, fd: RawFd) -> Result<()> {
+    pub fn register_eventfd(&self, fd: RawFd) -> Result<(), crate::error::Error> {
         self.eventfd(IORING_REGISTER_EVENTFD, fd)
     }
 
     /// Registers `fd` to be signalled only for completions posted from the
     /// kernel's async workers (io-wq), not for those that complete inline
     /// or through task work (`IORING_REGISTER_EVENTFD_ASYNC`, Linux 5.6).
-    pub fn register_eventfd_async(&self, fd: RawFd) -> Result<()> {
+    pub fn register_eventfd_async(&self, fd: RawFd) -> Result<(), crate::error::Error> {
         self.eventfd(IORING_REGISTER_EVENTFD_ASYNC, fd)
     }
 
-    fn eventfd(&self, op: u32, fd: RawFd) -> Result<()> {
+    fn eventfd(&self, op: u32, fd: RawFd) -> Result<(), crate::error::Error> {
         if fd < 0 {
             return Err(Error::BadFd(fd));
         }
@@ -41,7 +41,7 @@ impl<K: Kernel> Ring<K> {
 
     /// Unregisters the eventfd (`IORING_UNREGISTER_EVENTFD`, Linux 5.2);
     /// ENXIO if there was none.
-    pub fn unregister_eventfd(&self) -> Result<()> {
+    pub fn unregister_eventfd(&self) -> Result<(), crate::error::Error> {
         // SAFETY: UNREGISTER_EVENTFD takes no argument.
         unsafe { self.register_typed(IORING_UNREGISTER_EVENTFD, core::ptr::null(), 0) }?;
         Ok(())

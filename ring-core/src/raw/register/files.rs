@@ -41,7 +41,7 @@ fn nofile_limit() -> usize {
 }
 
 /// Checks a table size against both limits.
-fn check_table_size(n: usize) -> Result<()> {
+fn check_table_size(n: usize) -> Result<(), crate::error::Error> {
     if n == 0 {
         return Err(Error::InvalidArgument("a file table needs at least one slot"));
     }
@@ -57,7 +57,7 @@ fn check_table_size(n: usize) -> Result<()> {
 
 /// Checks descriptors: -1 is an empty slot, `IORING_REGISTER_FILES_SKIP`
 /// (-2) leaves a slot as it is (updates only), anything else negative is bad.
-fn check_fds(fds: &[RawFd], allow_skip: bool) -> Result<()> {
+fn check_fds(fds: &[RawFd], allow_skip: bool) -> Result<(), crate::error::Error> {
     for &fd in fds {
         let ok = fd >= -1 || (allow_skip && fd == IORING_REGISTER_FILES_SKIP);
         if !ok {
@@ -68,7 +68,7 @@ fn check_fds(fds: &[RawFd], allow_skip: bool) -> Result<()> {
 }
 
 /// Checks an update of `n` slots from `offset`.
-fn check_update(offset: u32, fds: &[RawFd]) -> Result<()> {
+fn check_update(offset: u32, fds: &[RawFd]) -> Result<(), crate::error::Error> {
     if fds.is_empty() {
         return Err(Error::InvalidArgument("no descriptors given"));
     }
@@ -85,7 +85,7 @@ impl<K: Kernel> Ring<K> {
     /// Registers `fds` as the ring's file table (`IORING_REGISTER_FILES`,
     /// Linux 5.1); -1 leaves a slot empty (5.12). A ring holds one table at
     /// a time; it also becomes the direct-descriptor allocation range.
-    pub fn register_files(&self, fds: &[RawFd]) -> Result<()> {
+    pub fn register_files(&self, fds: &[RawFd]) -> Result<(), crate::error::Error> {
         check_table_size(fds.len())?;
         check_fds(fds, false)?;
         // SAFETY: `fds` is a live array of `len` descriptors, read during
@@ -122,7 +122,7 @@ impl<K: Kernel> Ring<K> {
     /// let ring = ring_core::Ring::new(4).unwrap();
     /// let _ = ring.register_files_tags(&[0], &[1 << 32]);
     /// ```
-    pub unsafe fn register_files_tags(&self, fds: &[RawFd], tags: &[u64]) -> Result<()> {
+    pub unsafe fn register_files_tags(&self, fds: &[RawFd], tags: &[u64]) -> Result<(), crate::error::Error> {
         check_table_size(fds.len())?;
         check_fds(fds, false)?;
         check_tags(tags, fds.len(), |i| fds[i] == -1)?;
@@ -147,7 +147,7 @@ impl<K: Kernel> Ring<K> {
     /// Registers a table of `nr` empty file slots (`IORING_REGISTER_FILES2`
     /// with `IORING_RSRC_REGISTER_SPARSE`, Linux 5.19), for direct
     /// descriptors or later updates.
-    pub fn register_files_sparse(&self, nr: u32) -> Result<()> {
+    pub fn register_files_sparse(&self, nr: u32) -> Result<(), crate::error::Error> {
         check_table_size(nr as usize)?;
         let reg = io_uring_rsrc_register { nr, flags: IORING_RSRC_REGISTER_SPARSE, ..Default::default() };
         // SAFETY: a sparse registration names no memory; `reg` is read
@@ -166,7 +166,7 @@ impl<K: Kernel> Ring<K> {
     /// (`IORING_REGISTER_FILES_UPDATE`, Linux 5.5): -1 empties a slot and
     /// `IORING_REGISTER_FILES_SKIP` leaves it. Returns how many slots were
     /// processed; the kernel stops at the first descriptor it cannot take.
-    pub fn update_files(&self, offset: u32, fds: &[RawFd]) -> Result<u32> {
+    pub fn update_files(&self, offset: u32, fds: &[RawFd]) -> Result<u32, crate::error::Error> {
         check_update(offset, fds)?;
         let up = io_uring_files_update { offset, resv: 0, fds: fds.as_ptr() as u64 };
         // SAFETY: `up` names a live array of `nr_args` descriptors, read
@@ -188,7 +188,12 @@ impl<K: Kernel> Ring<K> {
     /// let ring = ring_core::Ring::new(4).unwrap();
     /// let _ = ring.update_files_tags(0, &[0], &[1 << 32]);
     /// ```
-    pub unsafe fn update_files_tags(&self, offset: u32, fds: &[RawFd], tags: &[u64]) -> Result<u32> {
+    pub unsafe fn update_files_tags(
+        &self,
+        offset: u32,
+        fds: &[RawFd],
+        tags: &[u64],
+    ) -> Result<u32, crate::error::Error> {
         check_update(offset, fds)?;
         check_tags(tags, fds.len(), |i| fds[i] < 0)?;
         let up = io_uring_rsrc_update2 {
@@ -212,7 +217,7 @@ impl<K: Kernel> Ring<K> {
     /// Unregisters the file table (`IORING_UNREGISTER_FILES`, Linux 5.1).
     /// Requests already issued with a fixed file keep their reference until
     /// they complete.
-    pub fn unregister_files(&self) -> Result<()> {
+    pub fn unregister_files(&self) -> Result<(), crate::error::Error> {
         // SAFETY: UNREGISTER_FILES takes no argument.
         unsafe { self.register_releasing(IORING_UNREGISTER_FILES, core::ptr::null::<c_void>(), 0) }?;
         Ok(())
@@ -221,7 +226,7 @@ impl<K: Kernel> Ring<K> {
     /// Restricts the slots the kernel picks for `IORING_FILE_INDEX_ALLOC`
     /// to `offset..offset + len` (`IORING_REGISTER_FILE_ALLOC_RANGE`, Linux
     /// 6.0). The range must lie inside the registered file table.
-    pub fn register_file_alloc_range(&self, offset: u32, len: u32) -> Result<()> {
+    pub fn register_file_alloc_range(&self, offset: u32, len: u32) -> Result<(), crate::error::Error> {
         if offset.checked_add(len).is_none() {
             return Err(Error::InvalidArgument("file allocation range overflows"));
         }

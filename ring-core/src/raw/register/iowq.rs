@@ -31,7 +31,7 @@ const MAX_WORKERS_LIMIT: u32 = i32::MAX as u32;
 impl<K: Kernel> Ring<K> {
     /// Restricts the io-wq workers to the CPUs in `cpus`
     /// (`IORING_REGISTER_IOWQ_AFF`, Linux 5.14).
-    pub fn register_iowq_aff(&self, cpus: &libc::cpu_set_t) -> Result<()> {
+    pub fn register_iowq_aff(&self, cpus: &libc::cpu_set_t) -> Result<(), crate::error::Error> {
         let size = core::mem::size_of::<libc::cpu_set_t>() as u32;
         // SAFETY: `cpus` is a live cpu_set_t of `size` bytes (the kernel
         // reads at most that many, as `nr_args` says), read during the call.
@@ -41,7 +41,7 @@ impl<K: Kernel> Ring<K> {
 
     /// Lets the io-wq workers run on every CPU of the task again
     /// (`IORING_UNREGISTER_IOWQ_AFF`, Linux 5.14).
-    pub fn unregister_iowq_aff(&self) -> Result<()> {
+    pub fn unregister_iowq_aff(&self) -> Result<(), crate::error::Error> {
         // SAFETY: UNREGISTER_IOWQ_AFF takes no argument.
         unsafe { self.register_typed(IORING_UNREGISTER_IOWQ_AFF, core::ptr::null(), 0) }?;
         Ok(())
@@ -50,7 +50,7 @@ impl<K: Kernel> Ring<K> {
     /// The current io-wq worker limits (`IORING_REGISTER_IOWQ_MAX_WORKERS`
     /// with both values 0, which changes nothing; Linux 5.15). Both read 0
     /// while the calling thread has no worker pool yet.
-    pub fn iowq_max_workers(&self) -> Result<IowqMaxWorkers> {
+    pub fn iowq_max_workers(&self) -> Result<IowqMaxWorkers, crate::error::Error> {
         self.max_workers([0, 0])
     }
 
@@ -58,7 +58,11 @@ impl<K: Kernel> Ring<K> {
     /// ones (`IORING_REGISTER_IOWQ_MAX_WORKERS`, Linux 5.15). A limit must
     /// be at least 1 (0 is the kernel's "unchanged", spelt `None` here) and
     /// at most `i32::MAX`.
-    pub fn set_iowq_max_workers(&self, bounded: Option<u32>, unbounded: Option<u32>) -> Result<IowqMaxWorkers> {
+    pub fn set_iowq_max_workers(
+        &self,
+        bounded: Option<u32>,
+        unbounded: Option<u32>,
+    ) -> Result<IowqMaxWorkers, crate::error::Error> {
         for v in [bounded, unbounded].into_iter().flatten() {
             if v == 0 {
                 return Err(Error::InvalidArgument("a worker limit of 0 means \"unchanged\": pass None"));
@@ -70,7 +74,7 @@ impl<K: Kernel> Ring<K> {
         self.max_workers([bounded.unwrap_or(0), unbounded.unwrap_or(0)])
     }
 
-    fn max_workers(&self, mut values: [u32; 2]) -> Result<IowqMaxWorkers> {
+    fn max_workers(&self, mut values: [u32; 2]) -> Result<IowqMaxWorkers, crate::error::Error> {
         // SAFETY: two `u32`s, read and written during the call, as
         // `nr_args = 2` says.
         unsafe { self.register_typed(IORING_REGISTER_IOWQ_MAX_WORKERS, values.as_mut_ptr().cast(), 2) }?;

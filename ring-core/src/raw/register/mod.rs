@@ -58,6 +58,7 @@
 //! [`Error::Syscall`]: crate::error::Error::Syscall
 //! [`Call::Register`]: crate::error::Call::Register
 
+pub(crate) mod behaviour;
 mod bpf;
 mod buf_ring;
 mod buf_ring_writer;
@@ -71,6 +72,7 @@ mod iowq;
 mod msg_ring;
 mod napi;
 mod personality;
+mod probe_ring;
 mod query;
 mod region;
 mod resize;

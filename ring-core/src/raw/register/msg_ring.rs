@@ -30,7 +30,7 @@ pub unsafe fn send_msg_ring_sync_fd<K: Kernel>(
     user_data: u64,
     res: i32,
     cqe_flags: Option<u32>,
-) -> Result<()> {
+) -> Result<(), crate::error::Error> {
     if target < 0 {
         return Err(Error::BadFd(target));
     }
@@ -72,7 +72,12 @@ impl<K: Kernel> Ring<K> {
     /// As for [`send_msg_ring_sync_fd`]: this ring must not be (and must not
     /// later be handed to) a [`crate::Driver`] while the completion could
     /// impersonate one of its operations.
-    pub unsafe fn send_msg_ring_sync(&self, user_data: u64, res: i32, cqe_flags: Option<u32>) -> Result<()> {
+    pub unsafe fn send_msg_ring_sync(
+        &self,
+        user_data: u64,
+        res: i32,
+        cqe_flags: Option<u32>,
+    ) -> Result<(), crate::error::Error> {
         let Some(fd) = self.fd() else {
             return Err(Error::NotConfigured(
                 "a ring without a descriptor cannot be named by IORING_REGISTER_SEND_MSG_RING",

@@ -45,7 +45,9 @@ fn header<T>(op: u32, data: &mut T) -> io_uring_query_hdr {
 }
 
 /// Runs the full query chain with `call` doing the system call.
-fn run(call: impl FnOnce(*const c_void) -> Result<u32>) -> Result<QueryResult> {
+fn run(
+    call: impl FnOnce(*const c_void) -> Result<u32, crate::error::Error>,
+) -> Result<QueryResult, crate::error::Error> {
     let mut c = Box::new(Chain {
         opcodes: io_uring_query_opcode::default(),
         zcrx: io_uring_query_zcrx::default(),
@@ -74,7 +76,7 @@ fn run(call: impl FnOnce(*const c_void) -> Result<u32>) -> Result<QueryResult> {
 /// Asks the kernel behind `kernel` every query this crate knows, without a
 /// ring (`IORING_REGISTER_QUERY` with fd -1, Linux 6.18). On older kernels
 /// the operation itself is missing: [`crate::Error::UnsupportedRegister`].
-pub fn query_kernel<K: Kernel>(kernel: &K) -> Result<QueryResult> {
+pub fn query_kernel<K: Kernel>(kernel: &K) -> Result<QueryResult, crate::error::Error> {
     run(|arg| {
         // SAFETY: `arg` is the head of a chain of live headers whose data
         // buffers have the sizes they state; all are read and written only
@@ -86,7 +88,7 @@ pub fn query_kernel<K: Kernel>(kernel: &K) -> Result<QueryResult> {
 impl<K: Kernel> Ring<K> {
     /// Asks the kernel every query this crate knows
     /// (`IORING_REGISTER_QUERY`, Linux 6.18), through this ring.
-    pub fn query(&self) -> Result<QueryResult> {
+    pub fn query(&self) -> Result<QueryResult, crate::error::Error> {
         run(|arg| {
             // SAFETY: as in `query_kernel`; the ring only routes the call.
             unsafe { self.register_typed(IORING_REGISTER_QUERY, arg, 0) }

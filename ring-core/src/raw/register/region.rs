@@ -66,7 +66,11 @@ impl<K: Kernel> Ring<K> {
     /// pins them for its whole life. (An anonymous mapping may be unmapped
     /// earlier, since pinned pages are never reused; heap memory may not be
     /// freed.)
-    pub unsafe fn register_mem_region(&self, desc: &mut io_uring_region_desc, flags: u64) -> Result<()> {
+    pub unsafe fn register_mem_region(
+        &self,
+        desc: &mut io_uring_region_desc,
+        flags: u64,
+    ) -> Result<(), crate::error::Error> {
         if flags & !IORING_MEM_REGION_REG_WAIT_ARG != 0 {
             return Err(Error::InvalidArgument("unknown IORING_MEM_REGION_* flag"));
         }
@@ -105,7 +109,7 @@ impl<K: Kernel> Ring<K> {
     /// (`IORING_REGISTER_MEM_REGION` with `IORING_MEM_REGION_TYPE_USER`,
     /// Linux 6.13). See [`register_mem_region`](Self::register_mem_region)
     /// for the rules and [`MemRegion`] for ownership.
-    pub fn register_mem_region_owned(&self, len: usize, flags: u64) -> Result<MemRegion> {
+    pub fn register_mem_region_owned(&self, len: usize, flags: u64) -> Result<MemRegion, crate::error::Error> {
         let map = AnonMap::new(len, "memory region")?;
         let mut desc = io_uring_region_desc {
             user_addr: map.ptr.as_ptr() as u64,

@@ -62,7 +62,7 @@ impl<K: Kernel> Ring<K> {
     /// out-of-memory `mmap`), the error is returned and the ring cannot be
     /// used any more: its queues still point at the old, retired rings. Drop
     /// it.
-    pub fn resize_rings(&mut self, sq_entries: u32, cq_entries: Option<u32>) -> Result<()> {
+    pub fn resize_rings(&mut self, sq_entries: u32, cq_entries: Option<u32>) -> Result<(), crate::error::Error> {
         let flags = self.params.flags;
         if flags & IORING_SETUP_DEFER_TASKRUN == 0 {
             return Err(Error::NotConfigured("resizing needs a ring set up with IORING_SETUP_DEFER_TASKRUN"));

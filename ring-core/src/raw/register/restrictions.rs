@@ -63,7 +63,7 @@ impl Restriction {
 /// every kernel up to the ABI this crate describes.
 const MAX_RESTRICTIONS: usize = IORING_RESTRICTION_LAST as usize + IORING_REGISTER_LAST as usize + 65;
 
-fn check(list: &[Restriction]) -> Result<()> {
+fn check(list: &[Restriction]) -> Result<(), crate::error::Error> {
     if list.len() > MAX_RESTRICTIONS {
         return Err(Error::TooLong { what: "restriction count", len: list.len(), max: MAX_RESTRICTIONS });
     }
@@ -82,7 +82,7 @@ impl<K: Kernel> Ring<K> {
     ///
     /// Allow the register operations the ring's later use needs: with a
     /// registered index, even probing is a register call.
-    pub fn register_restrictions(&self, list: &[Restriction]) -> Result<()> {
+    pub fn register_restrictions(&self, list: &[Restriction]) -> Result<(), crate::error::Error> {
         if self.params.flags & IORING_SETUP_R_DISABLED == 0 {
             return Err(Error::NotConfigured("restrictions need a ring set up with IORING_SETUP_R_DISABLED"));
         }
@@ -106,7 +106,7 @@ impl<K: Kernel> Ring<K> {
 /// `PR_SET_NO_NEW_PRIVS` or `CAP_SYS_ADMIN`. Rings that exist already are
 /// not affected. There is no way back, so tests and libraries should only
 /// call it on purpose.
-pub fn register_task_restrictions<K: Kernel>(kernel: &K, list: &[Restriction]) -> Result<()> {
+pub fn register_task_restrictions<K: Kernel>(kernel: &K, list: &[Restriction]) -> Result<(), crate::error::Error> {
     check(list)?;
     let nr_res = u16::try_from(list.len()).map_err(|_| Error::TooLong {
         what: "restriction count",

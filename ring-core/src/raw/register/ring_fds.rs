@@ -52,7 +52,7 @@ impl<K: Kernel> Ring<K> {
     /// descriptor. A ring set up with `IORING_SETUP_REGISTERED_FD_ONLY` has
     /// nothing but its index and cannot do this. A ring with no index is
     /// left as it is.
-    pub fn unregister_ring_fd(&mut self) -> Result<()> {
+    pub fn unregister_ring_fd(&mut self) -> Result<(), crate::error::Error> {
         let Some(index) = self.registered_index else {
             return Ok(());
         };
@@ -80,7 +80,7 @@ impl<K: Kernel> Ring<K> {
     /// returns the indices. The kernel stops at the first descriptor it
     /// cannot register (not a ring, table full) and returns the indices of
     /// the ones before it; if it registered none, the error is returned.
-    pub fn register_ring_fds(&self, fds: &[RawFd]) -> Result<Vec<u32>> {
+    pub fn register_ring_fds(&self, fds: &[RawFd]) -> Result<Vec<u32>, crate::error::Error> {
         if fds.is_empty() {
             return Err(Error::InvalidArgument("no ring descriptors given"));
         }
@@ -124,7 +124,7 @@ impl<K: Kernel> Ring<K> {
     /// index is refused too: use
     /// [`unregister_ring_fd`](Self::unregister_ring_fd), which also stops
     /// the ring from using it.
-    pub fn unregister_ring_fds(&self, indices: &[u32]) -> Result<u32> {
+    pub fn unregister_ring_fds(&self, indices: &[u32]) -> Result<u32, crate::error::Error> {
         if indices.is_empty() {
             return Err(Error::InvalidArgument("no ring indices given"));
         }

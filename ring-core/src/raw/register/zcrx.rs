@@ -93,7 +93,7 @@ pub struct ZcrxIfq {
     pub refill_mmap_offset: u64,
 }
 
-fn check_user_mem(addr: NonNull<u8>, len: usize, what: &'static str) -> Result<()> {
+fn check_user_mem(addr: NonNull<u8>, len: usize, what: &'static str) -> Result<(), crate::error::Error> {
     let page = page_size();
     if len == 0 || len % page != 0 || (addr.as_ptr() as usize) % page != 0 {
         return Err(Error::InvalidArgument(what));
@@ -113,7 +113,7 @@ impl<K: Kernel> Ring<K> {
     /// for other data, until the ring is dropped: the device writes packet
     /// data into the area and the kernel reads the refill ring for the
     /// ring's whole life. A dma-buf must stay as the kernel imported it.
-    pub unsafe fn register_zcrx_ifq(&self, config: &ZcrxIfqConfig) -> Result<ZcrxIfq> {
+    pub unsafe fn register_zcrx_ifq(&self, config: &ZcrxIfqConfig) -> Result<ZcrxIfq, crate::error::Error> {
         let flags = self.params.flags;
         if flags & IORING_SETUP_DEFER_TASKRUN == 0 || flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED) == 0 {
             return Err(Error::NotConfigured(
@@ -181,7 +181,7 @@ impl<K: Kernel> Ring<K> {
     /// Makes the kernel consume the refill ring of zcrx instance `zcrx_id`
     /// now (`IORING_REGISTER_ZCRX_CTRL` with `ZCRX_CTRL_FLUSH_RQ`, Linux
     /// 6.19).
-    pub fn zcrx_flush_rq(&self, zcrx_id: u32) -> Result<()> {
+    pub fn zcrx_flush_rq(&self, zcrx_id: u32) -> Result<(), crate::error::Error> {
         let mut ctrl = zcrx_ctrl { zcrx_id, op: ZCRX_CTRL_FLUSH_RQ, ..Default::default() };
         self.zcrx_ctrl(&mut ctrl).map(drop)
     }
@@ -189,7 +189,7 @@ impl<K: Kernel> Ring<K> {
     /// Exports zcrx instance `zcrx_id` as a descriptor that other rings can
     /// import with `ZCRX_REG_IMPORT` (`IORING_REGISTER_ZCRX_CTRL` with
     /// `ZCRX_CTRL_EXPORT`, Linux 6.19).
-    pub fn zcrx_export(&self, zcrx_id: u32) -> Result<OwnedFd> {
+    pub fn zcrx_export(&self, zcrx_id: u32) -> Result<OwnedFd, crate::error::Error> {
         let mut ctrl = zcrx_ctrl { zcrx_id, op: ZCRX_CTRL_EXPORT, ..Default::default() };
         let ret = self.zcrx_ctrl(&mut ctrl)?;
         // The descriptor is the call's result on some kernels and written
@@ -205,7 +205,7 @@ impl<K: Kernel> Ring<K> {
         Ok(unsafe { OwnedFd::from_raw_fd(fd) })
     }
 
-    fn zcrx_ctrl(&self, ctrl: &mut zcrx_ctrl) -> Result<u32> {
+    fn zcrx_ctrl(&self, ctrl: &mut zcrx_ctrl) -> Result<u32, crate::error::Error> {
         // SAFETY: one zcrx_ctrl, read and written during the call, which
         // takes `nr_args` 0.
         unsafe { self.register_typed(IORING_REGISTER_ZCRX_CTRL, (ctrl as *mut zcrx_ctrl).cast_const().cast(), 0) }

@@ -12,6 +12,7 @@
 //! parked `io_uring_enter` returns.
 #![allow(unsafe_code)]
 
+pub(crate) mod context;
 pub mod gate;
 #[cfg(ring_loom)]
 #[doc(hidden)]
@@ -22,36 +23,53 @@ use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::{Batch, Driver, SubmitStrategy};
 use crate::raw::ring::Ring;
 use crate::runtime::handle::{Handle, Remote};
+use crate::runtime::task::blocking::{BlockingJoinHandle, BlockingLimits, BlockingPool};
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll};
-use std::cell::RefCell;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::sync::Arc;
-pub use task::{JoinError, JoinHandle, Spawner};
+pub use task::{AbortHandle, JoinError, JoinHandle, SpawnError, Spawner};
 use task::{Scheduler, WakeQueue};
 
 /// The executor and its driver.
+///
+/// ```
+/// use ring_core::Runtime;
+/// use std::time::Duration;
+///
+/// let rt = Runtime::new(64)?;
+/// let out = rt.block_on(async {
+///     let task = ring_core::task::spawn(async { 1 + 1 });
+///     ring_core::time::sleep(Duration::from_millis(1)).await;
+///     task.await.unwrap()
+/// })?;
+/// assert_eq!(out, 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Runtime<K: Kernel = Linux> {
     // Field order is drop order: tasks (and their operations) go first, so
     // their entries are orphaned before the driver's teardown runs.
     scheduler: Rc<Scheduler>,
     remote: Arc<Remote<K>>,
+    blocking: Arc<BlockingPool>,
     driver: Driver<K>,
 }
 
 impl Runtime<Linux> {
     /// A runtime on a new ring of `entries` entries, batching submissions
     /// until it parks.
+    ///
+    /// ```
+    /// let rt = ring_core::Runtime::new(256)?;
+    /// assert_eq!(rt.block_on(async { 7 })?, 7);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(entries: u32) -> io::Result<Self> {
         Runtime::with_ring(crate::raw::setup::Builder::new(entries).build()?, Batch::default())
     }
-}
-
-thread_local! {
-    static CURRENT: RefCell<Option<(Spawner, Rc<dyn core::any::Any>)>> = const { RefCell::new(None) };
 }
 
 impl<K: Kernel + 'static> Runtime<K> {
@@ -91,7 +109,7 @@ impl<K: Kernel + 'static> Runtime<K> {
         });
         let remote = Arc::new(Remote::new(queue.clone(), ring_fd));
         let scheduler = Rc::new(Scheduler::new(queue));
-        let rt = Runtime { scheduler, remote, driver };
+        let rt = Runtime { scheduler, remote, blocking: Arc::new(BlockingPool::new()), driver };
         rt.spawn_waker_task(efd);
         Ok(rt)
     }
@@ -118,28 +136,97 @@ impl<K: Kernel + 'static> Runtime<K> {
     }
 
     /// The driver, for starting operations.
+    ///
+    /// ```
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// rt.block_on(async move { d.nop().await })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn driver(&self) -> &Driver<K> {
         &self.driver
     }
 
     /// A `Send + Sync` handle through which other threads hand work to this
-    /// runtime.
+    /// runtime (see [`crate::guide::threads`]).
+    ///
+    /// ```
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let handle = rt.handle();
+    /// let t = std::thread::spawn(move || handle.spawn(|d| async move { d.nop().await.is_ok() }).join());
+    /// rt.block_on(async {
+    ///     while !t.is_finished() {
+    ///         ring_core::task::yield_now().await;
+    ///     }
+    /// })?;
+    /// assert!(t.join().unwrap().unwrap());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn handle(&self) -> Handle<K> {
         Handle::new(self.remote.clone())
     }
 
     /// A handle that spawns tasks onto this runtime (from its thread).
+    ///
+    /// ```
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let task = rt.spawner().spawn(async { 3 });
+    /// assert_eq!(rt.block_on(task)?.unwrap(), 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn spawner(&self) -> Spawner {
         Spawner { scheduler: Rc::downgrade(&self.scheduler) }
     }
 
     /// Spawns a task; it runs while the runtime is in [`block_on`](Self::block_on).
+    /// Inside `block_on`, [`crate::task::spawn`] does the same without a
+    /// reference to the runtime.
+    ///
+    /// ```
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let task = rt.spawn(async { "done" });
+    /// assert_eq!(rt.block_on(task)?.unwrap(), "done");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn spawn<F>(&self, fut: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         self.scheduler.spawn_local(fut, false)
+    }
+
+    /// Runs `f` on the runtime's pool of blocking threads (see
+    /// [`crate::task::spawn_blocking`], which does the same from inside
+    /// `block_on`, for the limits).
+    ///
+    /// ```
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let job = rt.spawn_blocking(|| std::fs::metadata("/").map(|m| m.is_dir()));
+    /// assert!(rt.block_on(job)?.unwrap()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spawn_blocking<F, T>(&self, f: F) -> BlockingJoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        BlockingPool::spawn(&self.blocking, f)
+    }
+
+    /// Sets the limits of the runtime's pool of blocking threads (see
+    /// [`BlockingLimits`] for the defaults). Threads already running beyond a
+    /// lowered `max_threads` finish their job and exit.
+    ///
+    /// ```
+    /// use ring_core::task::BlockingLimits;
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// rt.set_blocking_limits(BlockingLimits { max_threads: 2, max_queued: 16, ..BlockingLimits::default() });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn set_blocking_limits(&self, limits: BlockingLimits) {
+        self.blocking.set_limits(limits);
     }
 
     /// Runs `fut` to completion on this thread, running spawned tasks and
@@ -152,16 +239,14 @@ impl<K: Kernel + 'static> Runtime<K> {
         let main = task::main_waker(&self.scheduler.queue);
         let waker = main.clone().into();
         let mut cx = Context::from_waker(&waker);
-        let prev = CURRENT
-            .with(|c| c.borrow_mut().replace((self.spawner(), Rc::new(self.driver.clone()) as Rc<dyn core::any::Any>)));
-        struct Restore(Option<(Spawner, Rc<dyn core::any::Any>)>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                let prev = self.0.take();
-                CURRENT.with(|c| *c.borrow_mut() = prev);
-            }
-        }
-        let _restore = Restore(prev);
+        // The free functions (`task::spawn`, `time::sleep`, ...) find this
+        // runtime through the thread's context while `block_on` runs.
+        let _context = context::enter(context::Entry {
+            spawner: Some(self.spawner()),
+            driver: Rc::new(self.driver.clone()),
+            blocking: Some(self.blocking.clone()),
+        });
+        self.driver.shared.mark_driven();
         // Marks this thread as running the runtime, so that wake-ups made on
         // it skip the eventfd (see `WakeQueue::notify`).
         let prev_running = task::RUNNING.with(|r| r.replace(Arc::as_ptr(&self.scheduler.queue)));
@@ -212,16 +297,31 @@ pub(crate) fn may_block<K: Kernel>(queue: &WakeQueue, remote: &Remote<K>, main: 
 
 /// The spawner of the runtime running on this thread, if any (inside
 /// [`Runtime::block_on`]).
+///
+/// ```
+/// assert!(ring_core::executor::current_spawner().is_none());
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async { assert!(ring_core::executor::current_spawner().is_some()) })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn current_spawner() -> Option<Spawner> {
-    CURRENT.with(|c| c.borrow().as_ref().map(|(s, _)| s.clone()))
+    context::current_runtime().and_then(|e| e.spawner)
 }
 
-/// The driver of the runtime running on this thread, if any and if it is
-/// on the real kernel.
+/// The driver of the loop running on this thread, if any and if it is on
+/// the real kernel: the runtime in [`Runtime::block_on`], or a driver
+/// driven by an external loop ([`crate::compat`]).
+///
+/// ```
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let d = ring_core::executor::current_driver().expect("inside block_on");
+///     d.nop().await
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn current_driver() -> Option<Driver<Linux>> {
-    CURRENT.with(|c| {
-        c.borrow().as_ref().and_then(|(_, d)| d.clone().downcast::<Driver<Linux>>().ok()).map(|d| (*d).clone())
-    })
+    context::current_driver()
 }
 
 impl<K: Kernel> Drop for Runtime<K> {
@@ -230,6 +330,7 @@ impl<K: Kernel> Drop for Runtime<K> {
         // which the driver's teardown (when `driver` drops next) cancels and
         // waits for. Jobs from other threads that never ran are refused.
         self.remote.close();
+        self.blocking.close();
         self.scheduler.clear();
     }
 }

@@ -194,18 +194,6 @@ impl Scheduler {
     {
         let state = Rc::new(RefCell::new(JoinState { result: None, waker: None }));
         let mut completer = Completer { state: Some(state.clone()) };
-        // The task's panic is caught here, where its handle can be told, and
-        // whatever way the task ends (output, panic, or dropped unfinished
-        // with the runtime) its handle is given the outcome and woken.
-        let wrapped = async move {
-            let mut fut = CatchUnwind::new(fut);
-            let out = (&mut fut).await;
-            completer.complete(out.map_err(JoinError::panic));
-            // The task's future is dropped only now, once its outcome is
-            // delivered: a destructor that panics cannot take the output
-            // with it (that panic is re-raised by `run_ready`).
-            drop(fut);
-        };
         let id = match self.free.borrow_mut().pop() {
             Some(id) => id,
             None => {
@@ -215,10 +203,41 @@ impl Scheduler {
             }
         };
         let waker = Arc::new(TaskWaker { id, queued: AtomicBool::new(true), queue: self.queue.clone() });
+        let abort = AbortHandle::new(Waker::from(waker.clone()));
+        let flag = abort.clone();
+        // The task's panic is caught here, where its handle can be told, and
+        // whatever way the task ends (output, panic, abort, or dropped
+        // unfinished with the runtime) its handle is given the outcome and
+        // woken.
+        let wrapped = async move {
+            let mut fut = CatchUnwind::new(fut);
+            match (Abortable { fut: &mut fut, abort: &flag }).await {
+                Some(out) => {
+                    completer.complete(out.map_err(JoinError::panic));
+                    // The task's future is dropped only now, once its
+                    // outcome is delivered: a destructor that panics cannot
+                    // take the output with it (that panic is re-raised by
+                    // `run_ready`).
+                    drop(fut);
+                }
+                None => {
+                    // Aborted: the future goes first (its operations are
+                    // orphaned, their buffers kept by the driver), so that a
+                    // handle that reports the cancellation never outlives
+                    // the work. A destructor that panics is reported
+                    // through the handle instead.
+                    let dropped = catch_unwind(AssertUnwindSafe(move || drop(fut)));
+                    completer.complete(Err(match dropped {
+                        Ok(()) => JoinError::cancelled(),
+                        Err(p) => JoinError::panic(p),
+                    }));
+                }
+            }
+        };
         let task = Rc::new(Task { future: RefCell::new(Some(Box::pin(wrapped))), waker, internal });
         self.tasks.borrow_mut()[id] = Some(task);
         self.queue.push(id);
-        (id, JoinHandle { state })
+        (id, JoinHandle { state, abort })
     }
 
     /// The waker of task `id`, if it is there (for the loom model).
@@ -380,10 +399,23 @@ impl<F: Future> Future for CatchUnwind<F> {
     }
 }
 
-/// Why a task (or a job handed to a runtime from another thread) did not
-/// produce its output: it panicked, or it was dropped unfinished (its
-/// runtime was dropped first). See [`is_panic`](Self::is_panic) and
-/// [`into_panic`](Self::into_panic).
+/// Why a task (or a job handed to a runtime from another thread, or a
+/// blocking job) did not produce its output: it panicked, or it was
+/// cancelled (aborted with [`JoinHandle::abort`], or dropped unfinished
+/// because its runtime was dropped first). See [`is_panic`](Self::is_panic)
+/// and [`into_panic`](Self::into_panic).
+///
+/// ```
+/// use ring_core::Runtime;
+///
+/// let rt = Runtime::new(8)?;
+/// let err = rt.block_on(async {
+///     ring_core::task::spawn(async { panic!("boom") }).await.unwrap_err()
+/// })?;
+/// assert!(err.is_panic());
+/// assert_eq!(err.panic_message(), Some("boom"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct JoinError {
     repr: Repr,
 }
@@ -407,8 +439,8 @@ impl JoinError {
         matches!(self.repr, Repr::Panic(_))
     }
 
-    /// Whether the task was dropped before it finished (its runtime was
-    /// dropped, or never ran it).
+    /// Whether the task was cancelled before it finished: aborted (see
+    /// [`JoinHandle::abort`]), or dropped unfinished with its runtime.
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }
@@ -448,7 +480,9 @@ impl core::fmt::Debug for JoinError {
 impl core::fmt::Display for JoinError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match &self.repr {
-            Repr::Cancelled => f.write_str("the task was dropped before it finished (its runtime is gone)"),
+            Repr::Cancelled => {
+                f.write_str("the task was cancelled before it finished (aborted, or dropped with its runtime)")
+            }
             Repr::Panic(_) => match self.panic_message() {
                 Some(m) => write!(f, "the task panicked: {m}"),
                 None => f.write_str("the task panicked"),
@@ -507,16 +541,92 @@ impl<T> Drop for Completer<T> {
 }
 
 /// Waits for a spawned task's outcome: its output, or a [`JoinError`] if it
-/// panicked (with the panic's payload) or was dropped unfinished. Awaiting
-/// it is woken in every case. Dropping it detaches the task, which runs on.
+/// panicked (with the panic's payload), was aborted, or was dropped
+/// unfinished. Awaiting it is woken in every case.
+///
+/// Dropping the handle **detaches** the task, which runs on (as
+/// [`detach`](Self::detach) says explicitly); [`abort`](Self::abort) stops
+/// it.
+///
+/// ```
+/// use ring_core::Runtime;
+///
+/// let rt = Runtime::new(8)?;
+/// let n = rt.block_on(async {
+///     let task = ring_core::task::spawn(async { 40 + 2 });
+///     task.await
+/// })?;
+/// assert_eq!(n.unwrap(), 42);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct JoinHandle<T> {
     state: Rc<RefCell<JoinState<T>>>,
+    abort: AbortHandle,
 }
 
 impl<T> JoinHandle<T> {
     /// Whether the task has finished (its outcome is waiting here).
     pub fn is_finished(&self) -> bool {
         self.state.try_borrow().is_ok_and(|s| s.result.is_some())
+    }
+
+    /// Stops the task: its future is dropped the next time the runtime
+    /// would poll it (at once, in the runtime's next round), and the
+    /// handle resolves to a cancelled [`JoinError`]. Operations the task
+    /// had in flight are orphaned, not freed: the driver keeps their
+    /// buffers until the kernel is done with them, and cancels them. A task
+    /// that already finished keeps its outcome.
+    ///
+    /// ```
+    /// use ring_core::Runtime;
+    /// use std::time::Duration;
+    ///
+    /// let rt = Runtime::new(8)?;
+    /// rt.block_on(async {
+    ///     let task = ring_core::task::spawn(ring_core::time::sleep(Duration::from_secs(3600)));
+    ///     task.abort();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn abort(&self) {
+        self.abort.abort();
+    }
+
+    /// A handle that can abort the task from anywhere (it is `Send +
+    /// Sync`), without waiting for it.
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.abort.clone()
+    }
+
+    /// Lets the task run on without anyone waiting for its outcome (the
+    /// same as dropping the handle, said explicitly).
+    ///
+    /// ```
+    /// use ring_core::Runtime;
+    ///
+    /// let rt = Runtime::new(8)?;
+    /// rt.block_on(async {
+    ///     ring_core::task::spawn(async { println!("runs on its own") }).detach();
+    ///     ring_core::task::yield_now().await;
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn detach(self) {}
+
+    /// A handle that already holds `outcome` (a task that could not be
+    /// spawned).
+    pub(crate) fn ready(outcome: Result<T, JoinError>) -> Self {
+        JoinHandle {
+            state: Rc::new(RefCell::new(JoinState { result: Some(outcome), waker: None })),
+            abort: AbortHandle::new(Waker::noop().clone()),
+        }
+    }
+}
+
+impl<T> core::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("JoinHandle").field("finished", &self.is_finished()).finish_non_exhaustive()
     }
 }
 
@@ -554,19 +664,170 @@ impl<T> Future for JoinHandle<T> {
     }
 }
 
-/// Spawns tasks onto a runtime from its own thread.
+/// Stops a task from anywhere: see [`JoinHandle::abort`]. `Send + Sync +
+/// Clone`; aborting a task that finished does nothing.
+///
+/// ```
+/// use ring_core::Runtime;
+/// use std::time::Duration;
+///
+/// let rt = Runtime::new(8)?;
+/// rt.block_on(async {
+///     let task = ring_core::task::spawn(ring_core::time::sleep(Duration::from_secs(3600)));
+///     let abort = task.abort_handle();
+///     std::thread::spawn(move || abort.abort()).join().unwrap();
+///     assert!(task.await.unwrap_err().is_cancelled());
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct AbortHandle {
+    inner: Arc<AbortInner>,
+}
+
+struct AbortInner {
+    aborted: AtomicBool,
+    /// The task's waker: an abort wakes the task so that its runtime drops
+    /// it in its next round.
+    task: Waker,
+}
+
+impl AbortHandle {
+    pub(crate) fn new(task: Waker) -> Self {
+        AbortHandle { inner: Arc::new(AbortInner { aborted: AtomicBool::new(false), task }) }
+    }
+
+    /// Asks for the task to be dropped (see [`JoinHandle::abort`]).
+    pub fn abort(&self) {
+        // Pairs with the load in `is_aborted`, made by the runtime's thread
+        // before each poll of the task: the wake-up below queues the task,
+        // and the queue's lock orders this store before that poll.
+        self.inner.aborted.store(true, Ordering::SeqCst);
+        self.inner.task.wake_by_ref();
+    }
+
+    /// Whether [`abort`](Self::abort) was called.
+    pub fn is_aborted(&self) -> bool {
+        self.inner.aborted.load(Ordering::SeqCst)
+    }
+}
+
+impl core::fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AbortHandle").field("aborted", &self.is_aborted()).finish()
+    }
+}
+
+/// Polls a task's future unless its task was aborted (then resolves to
+/// `None` without polling it).
+struct Abortable<'a, F> {
+    fut: &'a mut F,
+    abort: &'a AbortHandle,
+}
+
+impl<F: Future + Unpin> Future for Abortable<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.abort.is_aborted() {
+            return Poll::Ready(None);
+        }
+        Pin::new(&mut *self.fut).poll(cx).map(Some)
+    }
+}
+
+/// Why a task could not be spawned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpawnError {
+    /// No ring-core runtime runs on this thread: the call was made outside
+    /// [`Runtime::block_on`](crate::Runtime::block_on) (an external loop
+    /// such as tokio has its own `spawn_local`).
+    NoRuntime,
+    /// The runtime this spawner belongs to was dropped.
+    RuntimeGone,
+}
+
+impl core::fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SpawnError::NoRuntime => f.write_str(
+                "no ring_core runtime on this thread: spawn from inside Runtime::block_on, or use Runtime::spawn",
+            ),
+            SpawnError::RuntimeGone => f.write_str("the runtime was dropped"),
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+/// Spawns tasks onto a runtime from its own thread (it is not `Send`).
+///
+/// ```
+/// use ring_core::Runtime;
+///
+/// let rt = Runtime::new(8)?;
+/// let spawner = rt.spawner();
+/// let task = spawner.spawn(async { 7 });
+/// assert_eq!(rt.block_on(task)?.unwrap(), 7);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Spawner {
     pub(crate) scheduler: Weak<Scheduler>,
 }
 
 impl Spawner {
-    /// Spawns `fut`; `None` if the runtime is gone.
-    pub fn spawn<F>(&self, fut: F) -> Option<JoinHandle<F::Output>>
+    /// Spawns `fut` onto the runtime; it runs while the runtime is in
+    /// `block_on`. If the runtime was dropped, the future is dropped and the
+    /// handle reports a cancelled [`JoinError`] (see
+    /// [`try_spawn`](Self::try_spawn) to tell beforehand).
+    pub fn spawn<F>(&self, fut: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.scheduler.upgrade().map(|s| s.spawn_local(fut, false))
+        match self.scheduler.upgrade() {
+            Some(s) => s.spawn_local(fut, false),
+            None => {
+                drop(fut);
+                JoinHandle::ready(Err(JoinError::cancelled()))
+            }
+        }
+    }
+
+    /// Spawns `fut`, or fails with [`SpawnError::RuntimeGone`] (dropping
+    /// `fut`) if the runtime was dropped.
+    ///
+    /// ```
+    /// use ring_core::task::SpawnError;
+    /// use ring_core::Runtime;
+    ///
+    /// let rt = Runtime::new(8)?;
+    /// let spawner = rt.spawner();
+    /// drop(rt);
+    /// assert_eq!(spawner.try_spawn(async {}).unwrap_err(), SpawnError::RuntimeGone);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn try_spawn<F>(&self, fut: F) -> Result<JoinHandle<F::Output>, SpawnError>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        match self.scheduler.upgrade() {
+            Some(s) => Ok(s.spawn_local(fut, false)),
+            None => Err(SpawnError::RuntimeGone),
+        }
+    }
+
+    /// Whether the runtime is still there.
+    pub fn is_alive(&self) -> bool {
+        self.scheduler.strong_count() > 0
+    }
+}
+
+impl core::fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Spawner").field("alive", &self.is_alive()).finish()
     }
 }
