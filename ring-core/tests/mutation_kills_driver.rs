@@ -1,6 +1,6 @@
 //! Tests written for the cargo-mutants survivors in `driver/slot.rs`,
-//! `driver/chain.rs` and `driver/wakers.rs` (docs/verification.md,
-//! section 6, fourth pass). Each one pins down a behaviour of the driver's
+//! `driver/chain.rs` and `driver/wakers.rs` (verification/MUTATIONS.md,
+//! fourth pass). Each one pins down a behaviour of the driver's
 //! table, chains or shared wakers that the other suites did not look at.
 //! Futures are polled by hand here, with wakers that count their wake-ups,
 //! so that a test sees exactly which task the driver wakes and when.

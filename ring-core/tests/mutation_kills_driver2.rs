@@ -1,6 +1,6 @@
 //! Tests written for the cargo-mutants survivors in `driver/mod.rs`,
 //! `driver/storage.rs`, `driver/strategy.rs` and `op.rs`
-//! (docs/verification.md, section 6, fifth pass). Each one pins down a
+//! (verification/MUTATIONS.md, fifth pass). Each one pins down a
 //! behaviour of the driver or the `Op` future that the other suites did not
 //! look at. Most use a small operation of their own, built from a raw SQE,
 //! whose output is the completion's `res`, so that a test sees exactly what

@@ -139,3 +139,66 @@ fn runtime_task_woken_during_its_poll_runs_again() {
         let _ = polls;
     });
 }
+
+/// A task that never finishes and notes when its future is dropped.
+struct Forever(Arc<AtomicBool>);
+
+impl Future for Forever {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+impl Drop for Forever {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A task aborted from another thread (`AbortHandle::abort`) while the
+/// runtime polls it and parks: the abort either comes before the poll
+/// that looks at it or wakes the task again, so the next round drops it.
+#[test]
+fn runtime_task_aborted_from_another_thread_while_parking() {
+    model(|| {
+        let m = ParkModel::new();
+        let dropped = Arc::new(AtomicBool::new(false));
+        let abort = m.spawn_abortable(Forever(dropped.clone()));
+        let other = thread::spawn(move || abort.abort());
+        // The round that polls the task races with the abort; the task may
+        // be dropped in it, leaving nothing to do (so the runtime may
+        // block unsignalled, unlike in `runtime_parks`).
+        m.run_ready();
+        let blocked = m.may_block();
+        other.join().unwrap();
+        m.end_park();
+        if blocked && !m.signalled() {
+            assert!(!m.has_work(), "the runtime blocked in the ring with work queued and nobody signalled it");
+        }
+        m.run_ready();
+        assert!(dropped.load(Ordering::Relaxed), "an aborted task was never dropped");
+    });
+}
+
+/// A job's handle aborted (`RemoteJoinHandle::abort`) while the runtime
+/// runs the job, which spawns its task and hands it to the handle
+/// (`RemoteState::attach`): the task is never spawned, or it is aborted.
+#[test]
+fn runtime_remote_abort_races_the_job_that_spawns_its_task() {
+    model(|| {
+        let m = ParkModel::new();
+        let (job, handle) = m.remote_pair();
+        let dropped = Arc::new(AtomicBool::new(false));
+        let other = thread::spawn(move || {
+            handle.abort();
+            handle
+        });
+        let started = m.run_remote_job(job, Forever(dropped.clone()));
+        m.run_ready();
+        let handle = other.join().unwrap();
+        m.run_ready();
+        assert!(!started || dropped.load(Ordering::Relaxed), "an abort of the job's handle was lost");
+        assert!(handle.join().unwrap_err().is_cancelled());
+    });
+}

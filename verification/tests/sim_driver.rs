@@ -67,7 +67,7 @@ fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
 // provoked on the real kernel at will; the simulator fails the enters it is
 // scripted to. In each case below the driver must count the failure, keep
 // every operation (the entries stay published), and go on. These tests kill
-// the cargo-mutants survivors of `docs/verification.md`'s fifth pass in the
+// the cargo-mutants survivors of `verification/MUTATIONS.md`'s fifth pass in the
 // transient-error handling (ring-core's own suites cannot reach them), as
 // checked by planting each mutant by hand.
 

@@ -227,13 +227,7 @@ impl<K: Kernel + 'static> Handle<K> {
                 // Dropped once the outcome is sent (see `spawn_local`).
                 drop(fut);
             });
-            // From here an abort of the remote handle aborts the task (at
-            // once if it came while the task was being spawned).
-            let abort = task.abort_handle();
-            *state.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());
-            if state.aborted.load(Ordering::SeqCst) {
-                abort.abort();
-            }
+            state.attach(task.abort_handle());
         });
         (job, join)
     }
@@ -259,7 +253,7 @@ enum Outcome<T> {
     Taken,
 }
 
-struct RemoteState<T> {
+pub(crate) struct RemoteState<T> {
     slot: Mutex<Outcome<T>>,
     cv: Condvar,
     /// Set by [`RemoteJoinHandle::abort`]; the work checks it before it
@@ -269,10 +263,26 @@ struct RemoteState<T> {
     task: Mutex<Option<crate::runtime::executor::AbortHandle>>,
 }
 
+impl<T> RemoteState<T> {
+    /// Hands the task running the work to its handle: from here an abort of
+    /// the handle aborts the task, at once if it came while the task was
+    /// being spawned. The task is published under the lock before the flag
+    /// is looked at, and `RemoteJoinHandle::abort` sets the flag before it
+    /// takes the lock, so one of the two sees the other
+    /// (`verification/tests/loom_runtime.rs`,
+    /// `runtime_remote_abort_races_the_job_that_spawns_its_task`).
+    pub(crate) fn attach(&self, abort: crate::runtime::executor::AbortHandle) {
+        *self.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());
+        if self.aborted.load(Ordering::SeqCst) {
+            abort.abort();
+        }
+    }
+}
+
 /// Sends the outcome; if dropped unsent (the job or task was dropped), the
 /// receiver sees a cancelled [`JoinError`].
 pub(crate) struct Sender<T> {
-    state: Arc<RemoteState<T>>,
+    pub(crate) state: Arc<RemoteState<T>>,
 }
 
 impl<T> Sender<T> {

@@ -10,9 +10,9 @@
 //! eventfd read that tells it whether a waker signalled.
 #![allow(unsafe_code)]
 
-use super::task::{main_waker, MainWaker, Scheduler, WakeQueue};
+use super::task::{main_waker, AbortHandle, MainWaker, Scheduler, WakeQueue};
 use crate::kernel::Linux;
-use crate::runtime::handle::{Handle, Remote};
+use crate::runtime::handle::{pair, Handle, Remote, RemoteJoinHandle, Sender};
 use core::future::Future;
 use core::task::Waker;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -56,6 +56,42 @@ impl ParkModel {
         let (id, handle) = self.scheduler.spawn_with_id(fut, false);
         drop(handle);
         self.scheduler.waker_of(id).expect("the task just spawned is there")
+    }
+
+    /// Spawns `fut` as a task (queued) and returns its abort handle, as
+    /// `JoinHandle::abort_handle` gives it out; the join handle is dropped
+    /// (the task detached).
+    pub fn spawn_abortable(&self, fut: impl Future<Output = ()> + 'static) -> AbortHandle {
+        self.scheduler.spawn_local(fut, false).abort_handle()
+    }
+
+    /// The two ends of a job handed over by a `Handle`, as `Handle::spawn`
+    /// makes them: what the job holds, and the caller's handle.
+    pub fn remote_pair(&self) -> (RemoteJob, RemoteJoinHandle<()>) {
+        let (sender, join) = pair();
+        (RemoteJob(sender), join)
+    }
+
+    /// What a job does on the runtime's thread once a round takes it, as
+    /// `Handle::job` does it (without the driver): it gives up if its
+    /// handle was aborted (`Sender::is_aborted`), else spawns the task and
+    /// hands it to its handle (`RemoteState::attach`). Whether the task was
+    /// spawned.
+    pub fn run_remote_job(&self, job: RemoteJob, fut: impl Future<Output = ()> + 'static) -> bool {
+        let sender = job.0;
+        if sender.is_aborted() {
+            return false;
+        }
+        let state = sender.state.clone();
+        let task = self.scheduler.spawn_local(
+            async move {
+                fut.await;
+                sender.send(());
+            },
+            false,
+        );
+        state.attach(task.abort_handle());
+        true
     }
 
     /// The main future's waker (what `block_on` polls its future with).
@@ -118,6 +154,9 @@ impl ParkModel {
         n == 8 && v > 0
     }
 }
+
+/// The job's end of a remote job (see [`ParkModel::remote_pair`]).
+pub struct RemoteJob(Sender<()>);
 
 impl Drop for ParkModel {
     fn drop(&mut self) {
