@@ -104,6 +104,32 @@ impl Drop for FixedInner {
 }
 
 /// A registered buffer table owning its memory; see the [module docs](self).
+///
+/// A slot is leased ([`FixedBuf`]) to one operation at a time and comes
+/// back with its result; the table cannot be unregistered or a slot
+/// replaced while a lease is out.
+///
+/// ```
+/// use ring_core::fixed::{FixedBuf, FixedBuffers, FixedError};
+///
+/// let d = ring_core::Driver::new(8)?;
+/// let table = FixedBuffers::new(&d, 2, 4096)?;
+/// assert_eq!((table.len(), table.is_empty()), (2, false));
+/// assert_eq!(table.ring_id(), Some(d.ring_id()));
+///
+/// let mut buf: FixedBuf = table.lease(0)?;
+/// assert_eq!((buf.index(), buf.capacity(), buf.ring_id()), (0, 4096, Some(d.ring_id())));
+/// buf[..5].copy_from_slice(b"hello");
+/// buf.set_len(5); // a write sends these 5 bytes
+/// assert!(table.is_leased(0));
+/// assert!(matches!(table.lease(0), Err(FixedError::Leased { .. })));
+/// assert!(matches!(table.replace(&d, 0, 8192), Err(FixedError::Leased { .. })));
+/// drop(buf);
+///
+/// table.replace(&d, 1, 8192)?; // fresh memory for slot 1
+/// table.unregister(&d)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct FixedBuffers {
     inner: Rc<FixedInner>,
@@ -159,15 +185,14 @@ impl FixedBuffers {
                 iov_len: s.mem.as_slice().len(),
             })
             .collect();
-        let r = driver.ring_mut(|ring| {
+        let r = driver.ring_call(|ring| {
             // SAFETY: the buffers are heap allocations owned by the `FixedInner` built below, freed only after the
             // table was unregistered and no request uses it (see the module docs), and leaked otherwise.
             unsafe { ring.register_buffers(&iovecs) }
         });
         match r {
-            Some(Ok(())) => {}
-            Some(Err(e)) => return Err(FixedError::Register(e)),
-            None => return Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
+            Ok(Ok(())) => {}
+            Ok(Err(e)) | Err(e) => return Err(FixedError::Register(e)),
         }
         let weak = Rc::downgrade(&driver.shared);
         Ok(FixedBuffers {
@@ -233,14 +258,13 @@ impl FixedBuffers {
         if let Some(index) = self.first_leased(0..self.len()) {
             return Err(FixedError::Leased { index });
         }
-        match driver.ring_mut(|r| r.unregister_buffers()) {
-            Some(Ok(())) => {
+        match driver.ring_call(|r| r.unregister_buffers()) {
+            Ok(Ok(())) => {
                 self.inner.unregistered.set(true);
                 self.inner.ring.set(None);
                 Ok(())
             }
-            Some(Err(e)) => Err(FixedError::Register(e)),
-            None => Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
+            Ok(Err(e)) | Err(e) => Err(FixedError::Register(e)),
         }
     }
 
@@ -262,20 +286,19 @@ impl FixedBuffers {
         check_sizes(1, len)?;
         let mut mem = AlignedBuf::new(len).map_err(FixedError::Register)?;
         let iov = [libc::iovec { iov_base: mem.as_mut_slice().as_mut_ptr().cast(), iov_len: mem.as_slice().len() }];
-        let r = driver.ring_mut(|ring| {
+        let r = driver.ring_call(|ring| {
             // SAFETY: `mem` moves into the slot below and is kept as the
             // table's memory is (see `new`).
             unsafe { ring.update_buffers(u32::from(index), &iov, None) }
         });
         match r {
-            Some(Ok(_)) => {
+            Ok(Ok(_)) => {
                 let mut slots = self.inner.slots.borrow_mut();
                 let old = core::mem::replace(&mut slots[usize::from(index)].mem, mem);
                 core::mem::forget(old);
                 Ok(())
             }
-            Some(Err(e)) => Err(FixedError::Register(e)),
-            None => Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
+            Ok(Err(e)) | Err(e) => Err(FixedError::Register(e)),
         }
     }
 

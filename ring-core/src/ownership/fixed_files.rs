@@ -142,6 +142,31 @@ impl Drop for FilesInner {
 ///
 /// Cheap to clone (a reference-counted handle). A ring has one file
 /// table: creating a second one on the same driver fails with `EBUSY`.
+///
+/// ```
+/// use ring_core::fixed_files::{FixedFd, FixedFiles};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// // 16 slots; the kernel hands out 0..8 as direct descriptors.
+/// let Ok(files) = FixedFiles::new(&d, 16, 0..8) else {
+///     println!("skipping: no file allocation range (6.0) here");
+///     return Ok(());
+/// };
+/// assert_eq!((files.size(), files.alloc_range(), files.ring_id()), (16, 0..8, d.ring_id()));
+/// let fd: FixedFd = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0))??;
+/// assert!(files.alloc_range().contains(&fd.slot()));
+/// assert_eq!((files.occupied(), fd.ring_id()), (1, d.ring_id()));
+/// let _target = fd.target(); // for the raw builders (`Target::Fixed`)
+/// assert!(fd.is_unique());
+/// let again = fd.clone();
+/// assert!(!fd.is_unique());
+/// assert_eq!(again.files().size(), 16);
+/// drop((fd, again)); // the last handle empties the slot
+/// files.flush_pending();
+/// assert_eq!((files.occupied(), files.pending_closes()), (0, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct FixedFiles {
     pub(crate) inner: Rc<FilesInner>,
@@ -179,7 +204,7 @@ impl FixedFiles {
         if alloc.start >= alloc.end || alloc.end > size {
             return Err(Error::InvalidArgument("the allocation range must be a non-empty part of the table"));
         }
-        let r = driver.ring_mut(|ring| {
+        let r = driver.ring_call(|ring| {
             ring.register_files_sparse(size)?;
             if let Err(e) = ring.register_file_alloc_range(alloc.start, alloc.end - alloc.start) {
                 let _ = ring.unregister_files();
@@ -188,9 +213,8 @@ impl FixedFiles {
             Ok(())
         });
         match r {
-            Some(Ok(())) => {}
-            Some(Err(e)) => return Err(e),
-            None => return Err(Error::NotConfigured("the driver is shut down")),
+            Ok(Ok(())) => {}
+            Ok(Err(e)) | Err(e) => return Err(e),
         }
         let clear_weak = Rc::downgrade(&driver.shared);
         let release_weak = clear_weak.clone();

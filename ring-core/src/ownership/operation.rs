@@ -60,6 +60,21 @@ pub unsafe trait Operation: 'static {
         None
     }
 
+    /// The slots of the ring's registered file table that this operation
+    /// replaces or names by their bare numbers, as `(first, count)`, if it
+    /// does (a `files_update` at an offset, a `fixed_fd_install` of a slot
+    /// number). The driver it starts on refuses it (`EBUSY`, without
+    /// reaching the kernel) if any of them belongs to the allocation range
+    /// of the `FixedFiles` table registered with that driver's ring: those
+    /// slots belong to direct descriptors. Like [`names`](Operation::names),
+    /// a check against the state of the driver the operation starts on,
+    /// never against the one that built it. Set by ring-core's own
+    /// operations only.
+    #[doc(hidden)]
+    fn bare_file_slots(&self) -> Option<(u32, u32)> {
+        None
+    }
+
     /// Builds the SQE from `self` at its final address. `user_data` is
     /// overwritten by the driver. Runs inside the driver, with its state
     /// borrowed: it must not call back into it (a call that does is refused
@@ -212,6 +227,30 @@ unsafe impl<T: Multishot> Operation for Streaming<T> {
 /// flight. Another driver's target is refused with
 /// [`Error::ForeignResource`](crate::Error::ForeignResource), a target
 /// whose poll has ended with [`Error::Ended`](crate::Error::Ended).
+///
+/// ```
+/// use ring_core::PollTarget;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// let a = Rc::new(a);
+/// rt.block_on(async {
+///     let mut events = d.poll_multishot(&a, libc::POLLIN as u32);
+///     // Submitted at its first poll.
+///     std::future::poll_fn(|cx| {
+///         let _ = events.poll_next(cx);
+///         std::task::Poll::Ready(())
+///     })
+///     .await;
+///     let target: PollTarget = events.poll_target().expect("in flight");
+///     assert!(target.is_multishot() && target.ring_id() == d.ring_id());
+///     d.poll_remove(target)?.await?;
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollTarget {
     pub(crate) ring: RingId,

@@ -23,7 +23,7 @@
 
 use crate::error::Error;
 use crate::kernel::Kernel;
-use crate::ownership::driver::chain_start::{prepare, put, refuse, take, ChainStart, Member};
+use crate::ownership::driver::chain_start::{prepare, put, refuse, state_checks, take, ChainStart, Member};
 use crate::ownership::driver::handle::Driver;
 use crate::ownership::driver::hooks::orphan_hook;
 use crate::ownership::driver::op::{Op, OpState};
@@ -62,6 +62,52 @@ impl<T> Copy for Link<T> {}
 static CHAIN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A chain being put together; see [`Driver::chain`].
+///
+/// ```
+/// use ring_core::driver::{Chain, ChainRefused, Link, StartChain, Started};
+/// use ring_core::ops::{Fsync, Write};
+/// use ring_core::Linux;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(4)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-chain-{}", std::process::id()));
+/// let file = Rc::new(std::fs::File::create(&path)?);
+/// rt.block_on(async {
+///     // A write, then an fsync that runs only if the write succeeded.
+///     let mut chain: Chain<Linux> = d.chain();
+///     assert!(chain.is_empty());
+///     let write: Link<Write<Vec<u8>>> = chain.push(Write::new(&file, b"data".to_vec(), 0));
+///     let sync = chain.push(Fsync::new(&file));
+///     assert_eq!(chain.len(), 2);
+///     let start: StartChain<Linux> = chain.start();
+///     let mut started: Started<Linux> = start.await.map_err(ring_core::Error::from)?;
+///     let (n, _buf) = started.take(write).expect("its own link").await;
+///     assert_eq!(n?, 4);
+///     started.take(sync).expect("its own link").await?;
+///
+///     // A chain longer than the SQ (4 entries) never reaches the kernel:
+///     // it comes back whole, each value taken back by its link.
+///     let mut chain = d.chain().hard();
+///     let links: Vec<_> = (0..5).map(|_| chain.push(Fsync::new(&file))).collect();
+///     let mut refused: ChainRefused<Linux> = chain.start().await.err().expect("too long");
+///     println!("refused: {}", refused.error());
+///     let _value: Fsync = refused.take(links[0]).expect("given back");
+///     let mut chain = refused.into_chain();
+///     assert!(chain.take_back(links[1]).is_some());
+///     // `into_error` keeps only the reason.
+///     let mut chain2 = d.chain();
+///     for _ in 0..5 {
+///         chain2.push(Fsync::new(&file));
+///     }
+///     let e = chain2.start().await.err().expect("too long").into_error();
+///     assert!(matches!(e, ring_core::Error::TooLong { .. }), "{e:?}");
+///     drop(chain);
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Chain<K: Kernel> {
     id: u64,
     shared: Rc<Shared<K>>,
@@ -71,7 +117,8 @@ pub struct Chain<K: Kernel> {
     has_128: bool,
 }
 
-/// Linked chains.
+/// # Linked chains
+///
 impl<K: Kernel> Driver<K> {
     /// Starts building a linked chain: its members run one after another,
     /// and if one fails (a negative result, or a short read or write) the
@@ -130,6 +177,7 @@ impl<K: Kernel> Chain<K> {
             take: take::<T>,
             hook: orphan_hook::<T>,
             refuse: refuse::<T>,
+            state_checks: state_checks::<T>,
             cqes: T::CQES.max(1),
             multishot: T::MULTISHOT,
             nameable: T::NAMEABLE,
@@ -231,16 +279,34 @@ impl<K: Kernel> Future for StartChain<K> {
         // A member that may not start on this ring (it names a resource of
         // another) refuses the whole chain, before anything reaches the
         // kernel.
+        //
+        // A check against the driver's own state (the poll a removal
+        // names, the file slots an update replaces) holds only until that
+        // state changes, and a member after the first is issued only when
+        // the one before it ends, which may be long after the chain started
+        // (the poll ended and its entry reused, a file table registered and
+        // a direct descriptor opened into the slot). Such operations may be
+        // a chain's first member, issued at submission as a single
+        // operation is, and checked here and in `start_chain` against the
+        // driver the chain starts on; later members are refused.
         let ring = self.shared.ring;
-        let refusal = chain.members.iter().find_map(|m| m.value.as_deref().and_then(|v| (m.refuse)(v, ring)));
-        if let Some(errno) = refusal {
+        let refusal = chain.members.iter().enumerate().find_map(|(i, m)| {
+            let v = m.value.as_deref()?;
+            if let Some(errno) = (m.refuse)(v, ring) {
+                return Some(member_refusal(errno));
+            }
+            let checks = (m.state_checks)(v);
+            if i > 0 && checks.any() {
+                return Some(Error::InvalidArgument(
+                    "a poll removal or update, or a file-table update or install by slot number, may only be a \
+                     chain's first member (its check of the driver's state would be stale when a later member is issued)",
+                ));
+            }
+            self.shared.refuse_slots(checks.slots).map(member_refusal)
+        });
+        if let Some(error) = refusal {
             let ticket = self.ticket.take();
             self.shared.forget_ticket(ticket);
-            let error = if errno == libc::EXDEV {
-                Error::ForeignResource { what: "resource named by a chain member" }
-            } else {
-                Error::Syscall { call: crate::error::Call::Other("chain start"), errno: ring_sys::Errno::new(errno) }
-            };
             return Poll::Ready(Err(ChainRefused { error, chain }));
         }
         let ticket = self.ticket.take();
@@ -301,6 +367,15 @@ impl<K: Kernel> Drop for StartChain<K> {
         if self.chain.is_some() {
             self.shared.forget_ticket(self.ticket);
         }
+    }
+}
+
+/// The error of a chain refused because of a member's errno.
+fn member_refusal(errno: i32) -> Error {
+    if errno == libc::EXDEV {
+        Error::ForeignResource { what: "resource named by a chain member" }
+    } else {
+        Error::Syscall { call: crate::error::Call::Other("chain start"), errno: ring_sys::Errno::new(errno) }
     }
 }
 

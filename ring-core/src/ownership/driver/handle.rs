@@ -83,16 +83,63 @@ impl<K: Kernel> Clone for Driver<K> {
     }
 }
 
+/// # A driver on a new ring
+///
+/// ```
+/// let d = ring_core::Driver::new(32)?;
+/// assert_eq!(d.in_flight(), 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl Driver<Linux> {
-    /// A driver on a new ring of `entries` entries with default settings
+    /// A driver on a new ring of `entries` entries, set up for one thread
+    /// where the kernel has it (see [`Runtime::new`](crate::Runtime::new)),
     /// and the [`Batch`] strategy.
     pub fn new(entries: u32) -> io::Result<Self> {
-        Ok(Driver::with_ring(crate::raw::setup::Builder::new(entries).build()?, Batch::default()))
+        Ok(Driver::with_ring(crate::raw::setup::Builder::build_one_thread(entries)?, Batch::default()))
     }
 }
 
-/// Setting up, driving and inspecting the driver (see ["Methods by
-/// family"](Driver#methods-by-family) for the operations).
+/// # Setting up, driving and inspecting
+///
+/// The driver itself (see ["Methods by family"](Driver#methods-by-family)
+/// for the operations): made on a ring of one's own, turned by hand when no
+/// [`Runtime`](crate::Runtime) turns it, its counters, what the kernel
+/// behind it supports, and its teardown.
+///
+/// ```
+/// use ring_core::driver::Batch;
+/// use ring_core::{Builder, Driver};
+/// use std::time::Duration;
+///
+/// let d = Driver::with_ring(Builder::new(16).build()?, Batch::default());
+/// // For an event loop of one's own: readable when completions arrive
+/// // (`compat::ExternalLoop` wraps this).
+/// let _eventfd = d.register_eventfd()?;
+/// // What the kernel supports: refuse early, with a typed error.
+/// let _single_mmap = d.has_feature(ring_core::sys::IORING_FEAT_SINGLE_MMAP);
+/// let _flags = d.setup_flags();
+/// let _id = d.ring_id();
+///
+/// // Turned by hand: start an operation, then park until it completes.
+/// let mut nop = std::pin::pin!(d.nop());
+/// let waker = std::task::Waker::noop();
+/// let mut cx = std::task::Context::from_waker(waker);
+/// assert!(nop.as_mut().poll(&mut cx).is_pending());
+/// assert_eq!(d.in_flight(), 1);
+/// while nop.as_mut().poll(&mut cx).is_pending() {
+///     d.park(Some(Duration::from_millis(100)))?;
+/// }
+/// assert_eq!(d.in_flight(), 0);
+/// assert!(d.credits() > 0);
+/// assert!(d.stats().started >= 1);
+///
+/// // Teardown waits this long for operations still in flight.
+/// d.set_teardown_deadline(Duration::from_secs(1));
+/// let report = d.shutdown();
+/// assert_eq!(d.teardown_report(), Some(report));
+/// # use std::future::Future;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// A driver on `ring`, submitting as `strategy` decides.
     ///
@@ -110,6 +157,9 @@ impl<K: Kernel> Driver<K> {
         while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
         let id = ring.id;
+        // Asked once, here, before the driver exists (a panic leaves
+        // nothing behind); never again inside the driver's borrow.
+        let parks_only = strategy.submits_only_at_park();
         let inner = Inner {
             table: Table {
                 slots: Slots::new(cq),
@@ -125,9 +175,12 @@ impl<K: Kernel> Driver<K> {
             waiters: VecDeque::new(),
             next_ticket: 0,
             cancel_backlog: VecDeque::new(),
-            submit_at_park_only: strategy.submits_only_at_park(),
+            submit_at_park_only: parks_only,
+            strategy_parks_only: parks_only,
             external: 0,
             strategy: Box::new(strategy),
+            strategy_failed: false,
+            strategy_panic: None,
             to_wake: Vec::new(),
             woken_at_teardown: Vec::new(),
             wake_buf: Vec::new(),
@@ -209,15 +262,14 @@ impl<K: Kernel> Driver<K> {
         // SAFETY: a fresh descriptor we own.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         let as_int: i32 = fd.as_raw_fd();
-        let r = self.ring_mut(|ring| {
+        let r = self.ring_call(|ring| {
             // SAFETY: REGISTER_EVENTFD reads one int during the call; the
             // kernel takes its own reference to the eventfd.
             unsafe { ring.register_raw(IORING_REGISTER_EVENTFD, (&raw const as_int).cast(), 1) }
         });
         match r {
-            Some(Ok(_)) => Ok(fd),
-            Some(Err(e)) => Err(e.into()),
-            None => Err(io::Error::from_raw_os_error(libc::ECANCELED)),
+            Ok(Ok(_)) => Ok(fd),
+            Ok(Err(e)) | Err(e) => Err(e.into()),
         }
     }
 
@@ -296,6 +348,12 @@ impl<K: Kernel> Driver<K> {
         self.shared.try_with_ring_mut(f)
     }
 
+    /// [`ring_mut`](Self::ring_mut) with the reason it could not run: the
+    /// driver busy running foreign code ([`Error::Reentrant`]) or shut down.
+    pub(crate) fn ring_call<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Result<R, Error> {
+        self.shared.ring_call(f)
+    }
+
     /// Whether the kernel reported `feature` (an `IORING_FEAT_*` bit);
     /// false after teardown.
     pub fn has_feature(&self, feature: u32) -> bool {
@@ -325,10 +383,29 @@ impl<K: Kernel> Driver<K> {
     }
 }
 
+/// # Probing the kernel
+///
+/// Refuse early, with a typed error, what the running kernel lacks.
+/// [`with_ring_mut`](Self::with_ring_mut) (`unsafe`) reaches the raw ring
+/// under the driver for what no method covers.
+///
+/// ```
+/// let d = ring_core::Driver::new(8)?;
+/// let probe = d.probe()?;
+/// assert!(probe.supported(ring_core::sys::IORING_OP_NOP));
+/// d.require(ring_core::sys::IORING_OP_NOP)?;
+/// if let Err(e) = d.require(ring_core::sys::IORING_OP_EPOLL_WAIT) {
+///     println!("no epoll_wait here (6.15): {e}");
+/// }
+/// // SAFETY: only reads the ring's parameters; no entry is written.
+/// let sq_entries = unsafe { d.with_ring_mut(|ring| ring.params().sq_entries) };
+/// assert_eq!(sq_entries, Some(8));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// What the kernel behind this driver supports.
     pub fn probe(&self) -> crate::error::Result<Probe> {
-        self.ring_mut(|r| Probe::new(r)).unwrap_or(Err(Error::NotConfigured("the driver was shut down")))
+        self.ring_call(|r| Probe::new(r))?
     }
 
     /// `Err(UnsupportedOpcode)` if the kernel lacks `opcode` (an

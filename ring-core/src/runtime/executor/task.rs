@@ -423,6 +423,8 @@ pub struct JoinError {
 enum Repr {
     Cancelled,
     Panic(Payload),
+    /// A blocking join on the thread that must run the job.
+    OwnThread,
 }
 
 impl JoinError {
@@ -432,6 +434,19 @@ impl JoinError {
 
     pub(crate) fn panic(payload: Payload) -> Self {
         JoinError { repr: Repr::Panic(payload) }
+    }
+
+    pub(crate) fn own_thread() -> Self {
+        JoinError { repr: Repr::OwnThread }
+    }
+
+    /// Whether a blocking [`RemoteJoinHandle::join`](crate::handle::RemoteJoinHandle::join)
+    /// was called on the runtime's own thread before the job finished: only
+    /// that thread runs the job, so blocking it would never end. The job is
+    /// not affected (it still runs, its output is dropped); await the handle
+    /// instead, which lets the runtime run it.
+    pub fn is_own_runtime_thread(&self) -> bool {
+        matches!(self.repr, Repr::OwnThread)
     }
 
     /// Whether the task panicked.
@@ -450,7 +465,7 @@ impl JoinError {
     pub fn into_panic(self) -> Option<Payload> {
         match self.repr {
             Repr::Panic(p) => Some(p),
-            Repr::Cancelled => None,
+            Repr::Cancelled | Repr::OwnThread => None,
         }
     }
 
@@ -460,7 +475,7 @@ impl JoinError {
             Repr::Panic(p) => {
                 p.downcast_ref::<&'static str>().copied().or_else(|| p.downcast_ref::<String>().map(String::as_str))
             }
-            Repr::Cancelled => None,
+            Repr::Cancelled | Repr::OwnThread => None,
         }
     }
 }
@@ -469,6 +484,7 @@ impl core::fmt::Debug for JoinError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("JoinError::Cancelled"),
+            Repr::OwnThread => f.write_str("JoinError::OwnRuntimeThread"),
             Repr::Panic(_) => match self.panic_message() {
                 Some(m) => write!(f, "JoinError::Panic({m:?})"),
                 None => f.write_str("JoinError::Panic(..)"),
@@ -483,6 +499,9 @@ impl core::fmt::Display for JoinError {
             Repr::Cancelled => {
                 f.write_str("the task was cancelled before it finished (aborted, or dropped with its runtime)")
             }
+            Repr::OwnThread => f.write_str(
+                "a blocking join on the runtime's own thread, which must run the job: it would never finish (await the handle instead)",
+            ),
             Repr::Panic(_) => match self.panic_message() {
                 Some(m) => write!(f, "the task panicked: {m}"),
                 None => f.write_str("the task panicked"),
@@ -737,6 +756,36 @@ impl<F: Future + Unpin> Future for Abortable<'_, F> {
 }
 
 /// Why a task could not be spawned.
+///
+/// ```
+/// use ring_core::driver::Immediate;
+/// use ring_core::executor::{AbortHandle, JoinError, JoinHandle, SpawnError, Spawner};
+/// use ring_core::{Builder, Runtime};
+///
+/// // Outside `block_on` there is no runtime to spawn on.
+/// assert_eq!(ring_core::task::try_spawn(async {}).err(), Some(SpawnError::NoRuntime));
+///
+/// // A runtime on a ring of one's own, submitting every entry at once.
+/// let rt = Runtime::with_ring(Builder::new(16).build()?, Immediate)?;
+/// let spawner: Spawner = rt.spawner();
+/// assert!(spawner.is_alive());
+/// rt.block_on(async {
+///     let task: JoinHandle<()> = ring_core::task::spawn(std::future::pending());
+///     let abort: AbortHandle = task.abort_handle();
+///     assert!(!task.is_finished() && !abort.is_aborted());
+///     abort.abort();
+///     let e: JoinError = task.await.unwrap_err();
+///     assert!(e.is_cancelled() && abort.is_aborted());
+///
+///     let boom = ring_core::task::spawn(async { panic!("boom") });
+///     let payload = boom.await.unwrap_err().into_panic().expect("a panic");
+///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+/// })?;
+/// drop(rt);
+/// assert!(!spawner.is_alive());
+/// assert_eq!(spawner.try_spawn(async {}).err(), Some(SpawnError::RuntimeGone));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpawnError {

@@ -135,7 +135,7 @@ impl BlockingPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (sender, join) = pair();
+        let (sender, join) = pair(None);
         let job: Job = Box::new(move || run(sender, f));
         let mut handle = BlockingJoinHandle { pool: pool.clone(), pending: None, join };
         match pool.admit(job, None) {
@@ -297,6 +297,27 @@ struct Pending {
 /// let rt = ring_core::Runtime::new(8)?;
 /// let r = rt.block_on(async { ring_core::task::spawn_blocking(|| panic!("in a pool thread")).await })?;
 /// assert_eq!(r.unwrap_err().panic_message(), Some("in a pool thread"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let quick = ring_core::task::spawn_blocking(|| 1 + 1);
+///     assert_eq!(quick.await.unwrap(), 2);
+///     // Aborting before it runs: it never runs (a running closure is not
+///     // interrupted; its result is dropped). One that finished already
+///     // (a busy machine may get there first) keeps its result.
+///     let mut slow = ring_core::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(10)));
+///     let done_first = slow.is_finished();
+///     slow.abort();
+///     match slow.await {
+///         Err(e) => assert!(e.is_cancelled()),
+///         Ok(()) => println!("it had finished first (is_finished said {done_first})"),
+///     }
+/// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct BlockingJoinHandle<T> {
