@@ -68,7 +68,10 @@ impl ParkModel {
     /// The two ends of a job handed over by a `Handle`, as `Handle::spawn`
     /// makes them: what the job holds, and the caller's handle.
     pub fn remote_pair(&self) -> (RemoteJob, RemoteJoinHandle<()>) {
-        let (sender, join) = pair();
+        // No runner thread to refuse a blocking join on: loom's threads
+        // share one OS thread, and the model joins only once the outcome
+        // is in.
+        let (sender, join) = pair(None);
         (RemoteJob(sender), join)
     }
 
