@@ -344,7 +344,7 @@ impl<T> RemoteState<T> {
     /// takes the lock, so one of the two sees the other
     /// (`verification/tests/loom_runtime.rs`,
     /// `runtime_remote_abort_races_the_job_that_spawns_its_task`).
-    pub(crate) fn attach(&self, abort: crate::runtime::executor::AbortHandle) {
+    pub(crate) fn attach(&self, abort: crate::runtime::executor::task::AbortHandle) {
         *self.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());
         if self.aborted.load(Ordering::SeqCst) {
             abort.abort();
