@@ -372,6 +372,23 @@ fn safe_layer() -> Res<()> {
     show("after the read:");
     println!("(the runtime keeps one read of its wake-up eventfd in flight, holding one credit)");
 
+    // The driver writes each operation's `user_data` itself: the table
+    // entry's index in the low 32 bits, its generation in the high 32. The
+    // escape hatch `submit_raw` hands the raw completion back, so the tour
+    // can print it; the same entry, reused, has a new generation.
+    for round in 0..2 {
+        // SAFETY: a NOP makes the kernel touch no memory, and posts one
+        // completion.
+        let nop = unsafe { d.submit_raw((), |_| *opcode::Nop::new().build()) };
+        let (cqe, ()) = rt.block_on(nop)?;
+        println!(
+            "raw NOP {round}: user_data {:#018x} = entry {} generation {}",
+            cqe.user_data,
+            cqe.user_data as u32,
+            cqe.user_data >> 32
+        );
+    }
+
     // A read from an empty pipe stays in the kernel until it is cancelled.
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
