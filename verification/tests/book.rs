@@ -208,6 +208,28 @@ fn check_tag(root: &Path, planted: &str, kind: &str, body: &str) -> Option<Strin
     }
 }
 
+/// Whether a code span looks like a commit hash (7 to 40 hex digits, with
+/// both a digit and a letter, as abbreviated hashes nearly always have).
+fn is_commit_hash(span: &str) -> bool {
+    (7..=40).contains(&span.len())
+        && span.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        && span.chars().any(|c| c.is_ascii_digit())
+        && span.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Whether a line carries a calendar date (`2026-11-22`): work-log
+/// wording, which belongs in the journals, not in a chapter.
+fn has_date(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.windows(10).any(|w| {
+        w[..4].iter().all(u8::is_ascii_digit)
+            && w[4] == b'-'
+            && w[5..7].iter().all(u8::is_ascii_digit)
+            && w[7] == b'-'
+            && w[8..].iter().all(u8::is_ascii_digit)
+    })
+}
+
 /// Inline code spans of a line.
 fn code_spans(line: &str) -> Vec<&str> {
     line.split('`').skip(1).step_by(2).collect()
@@ -313,9 +335,19 @@ fn every_tag_link_and_path_in_the_book_resolves() {
     }
     for ch in &chapters {
         let text = fs::read_to_string(root.join("docs").join(ch)).unwrap_or_default();
-        let has_tag = prose_lines(&text).iter().any(|(_, l)| !tags(l).is_empty());
-        if !has_tag {
+        let lines = prose_lines(&text);
+        if !lines.iter().any(|(_, l)| !tags(l).is_empty()) {
             problems.push(format!("docs/{ch}: a chapter with no claim tag"));
+        }
+        // A chapter keeps the current truth: the history of how it was
+        // reached (commits, dated rounds) belongs in the journals.
+        for (n, line) in &lines {
+            if code_spans(line).iter().any(|s| is_commit_hash(s)) {
+                problems.push(format!("docs/{ch}:{n}: a commit hash in a chapter"));
+            }
+            if has_date(line) {
+                problems.push(format!("docs/{ch}:{n}: a date in a chapter"));
+            }
         }
     }
     if tagged == 0 {
@@ -348,4 +380,6 @@ fn the_checker_reads_tags_links_and_anchors() {
     assert!(check_tag(&root, "", "man", "io_uring_enter(2)").is_none());
     assert!(check_tag(&root, "", "test", "ring-core/tests/nope.rs::x").is_some());
     assert!(check_tag(&root, "(\"row\"", "planted", "row").is_none());
+    assert!(is_commit_hash("b1d0fcd") && !is_commit_hash("deadbeef") && !is_commit_hash("1234567"));
+    assert!(has_date("measured 2026-11-22 on") && !has_date("6.18 and 6.1"));
 }
