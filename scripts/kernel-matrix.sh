@@ -7,7 +7,9 @@
 #
 # What it does:
 #   1. builds the test binaries of ring-sys, ring-core and benches and the
-#      examples on the host (`cargo test --no-run --message-format=json`);
+#      examples on the host (`cargo test --no-run --message-format=json`),
+#      and again with every ring-core feature the test binaries whose tests
+#      need them (KMATRIX_FEATURE_TARGETS);
 #   2. runs them on the host's kernel directly;
 #   3. for each Debian kernel: downloads its linux-image package with
 #      `apt-get download` and unpacks it with `dpkg-deb -x` (nothing is
@@ -37,6 +39,11 @@
 #                     (default: what linux-image-amd64 and
 #                     linux-image-6.12-amd64 depend on)
 #   KMATRIX_NO_BUILD=1  reuse the binary list of the previous run
+#   KMATRIX_FEATURE_TARGETS  the ring-core targets (KIND:NAME, KIND test
+#                     or example) built and run with --all-features instead
+#                     of the default features (default "test:ecosystem_traits
+#                     test:external_loops example:tokio_bridge"; labelled
+#                     ring-core+all-features/KIND:NAME); empty for none
 #   KMATRIX_ONLY      an extended regular expression: run only the programs
 #                     whose label (for example ring-core/test:register)
 #                     matches it
@@ -73,32 +80,61 @@ if [[ -z ${KMATRIX_NO_BUILD:-} || ! -s $binlist ]]; then
   say "building the test binaries"
   cargo test --no-run --locked --message-format=json -p ring-sys -p ring-core -p benches \
     >"$dir/build.json"
-  # One artifact per line; keep the test harness binaries and the tour.
+  # The test binaries whose code depends on ring-core's optional features
+  # (the ecosystem traits, tokio's drive of an external loop, the tokio
+  # example), built again with every feature on; the default-feature binary
+  # of the same target, if any, is replaced by this one (it holds a subset
+  # of the tests, or none).
+  feature_targets=(${KMATRIX_FEATURE_TARGETS-test:ecosystem_traits test:external_loops example:tokio_bridge})
+  : >"$dir/build-features.json"
+  if [[ ${#feature_targets[@]} -gt 0 ]]; then
+    say "building ${feature_targets[*]} with every ring-core feature"
+    local_args=()
+    for t in "${feature_targets[@]}"; do local_args+=("--${t%%:*}" "${t#*:}"); done
+    cargo test --no-run --locked --message-format=json -p ring-core --all-features "${local_args[@]}" \
+      >"$dir/build-features.json"
+  fi
   : >"$binlist.tmp"
   rm -rf "$dir/bin"
   mkdir -p "$dir/bin"
-  while IFS= read -r line; do
-    exe=$(sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' <<<"$line")
-    [[ -n $exe ]] || continue
-    kind=$(sed -n 's/.*"target":{"kind":\["\([^"]*\)".*/\1/p' <<<"$line")
-    name=$(sed -n 's/.*"target":{[^}]*"name":"\([^"]*\)".*/\1/p' <<<"$line")
-    is_test=$(sed -n 's/.*"profile":{[^}]*"test":\([a-z]*\).*/\1/p' <<<"$line")
-    manifest=$(sed -n 's/.*"manifest_path":"\([^"]*\)".*/\1/p' <<<"$line")
-    pkgdir=$(dirname "$manifest")
-    pkg=$(basename "$pkgdir")
-    if [[ $is_test == true ]]; then
-      if [[ $kind == lib ]]; then label="$pkg/lib"; else label="$pkg/$kind:$name"; fi
-    elif [[ $kind == example && $name == tour ]]; then
-      label="example:tour"
-    else
-      continue
-    fi
-    # A snapshot (a hard link where the file system allows, else a copy),
-    # so that building again while a guest runs does not change what it runs.
-    snap=$dir/bin/$(basename "$exe")
-    ln -f "$exe" "$snap" 2>/dev/null || cp -f "$exe" "$snap"
-    printf '%s\t%s\t%s\n' "$label" "$pkgdir" "$snap" >>"$binlist.tmp"
-  done < <(grep '"reason":"compiler-artifact"' "$dir/build.json")
+  # One artifact per line; keeps the test harness binaries and the tour.
+  # $2 is appended to the package in the label; $3 is "skip" to leave out
+  # the feature targets, "only" to keep nothing else.
+  collect() {
+    local line exe kind name is_test manifest pkgdir pkg label snap listed t
+    while IFS= read -r line; do
+      exe=$(sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' <<<"$line")
+      [[ -n $exe ]] || continue
+      kind=$(sed -n 's/.*"target":{"kind":\["\([^"]*\)".*/\1/p' <<<"$line")
+      name=$(sed -n 's/.*"target":{[^}]*"name":"\([^"]*\)".*/\1/p' <<<"$line")
+      is_test=$(sed -n 's/.*"profile":{[^}]*"test":\([a-z]*\).*/\1/p' <<<"$line")
+      manifest=$(sed -n 's/.*"manifest_path":"\([^"]*\)".*/\1/p' <<<"$line")
+      pkgdir=$(dirname "$manifest")
+      pkg=$(basename "$pkgdir")
+      listed=no
+      if [[ $pkg == ring-core ]]; then
+        for t in "${feature_targets[@]}"; do [[ $t == "$kind:$name" ]] && listed=yes; done
+      fi
+      if [[ $3 == skip && $listed == yes ]] || [[ $3 == only && $listed == no ]]; then continue; fi
+      pkg=$pkg$2
+      if [[ $is_test == true ]]; then
+        if [[ $kind == lib ]]; then label="$pkg/lib"; else label="$pkg/$kind:$name"; fi
+      elif [[ $kind == example && $name == tour && -z $2 ]]; then
+        label="example:tour"
+      else
+        continue
+      fi
+      # A snapshot (a hard link where the file system allows, else a copy),
+      # so that building again while a guest runs does not change what it runs.
+      snap=$dir/bin/$(basename "$exe")
+      ln -f "$exe" "$snap" 2>/dev/null || cp -f "$exe" "$snap"
+      printf '%s\t%s\t%s\n' "$label" "$pkgdir" "$snap" >>"$binlist.tmp"
+    done < <(grep '"reason":"compiler-artifact"' "$1")
+  }
+  collect "$dir/build.json" "" skip
+  if [[ ${#feature_targets[@]} -gt 0 ]]; then
+    collect "$dir/build-features.json" "+all-features" only
+  fi
   # The tour last, the rest by label.
   { grep -v '^example:tour' "$binlist.tmp" | sort; grep '^example:tour' "$binlist.tmp"; } >"$binlist"
   rm -f "$binlist.tmp"

@@ -525,6 +525,35 @@ fn print_degradations(ring: &Ring, probe: &Probe) {
         ),
         Err(e) => show(false, "IORING_REGISTER_SYNC_CANCEL", "", &format!("cancel_sync fails: {e}")),
     }
+    if let Ok(honoured) = ring.sync_cancel_matches_opcode() {
+        show(
+            honoured,
+            "sync cancel by opcode (IORING_ASYNC_CANCEL_OP)",
+            "CancelBuilder::opcode works in cancel_sync",
+            "cancel_sync by opcode fails with Error::Unsupported",
+        );
+    }
+    for (flag, what, with) in [
+        (
+            IOU_PBUF_RING_MMAP,
+            "buffer rings in kernel memory (IOU_PBUF_RING_MMAP)",
+            "BufRingConfig::kernel_mapped works",
+        ),
+        (IOU_PBUF_RING_INC, "incremental buffer rings (IOU_PBUF_RING_INC)", "BufRingConfig::incremental works"),
+    ] {
+        if let Ok(has) = ring.buf_ring_flag_supported(flag) {
+            show(has, what, with, "registering such a buffer ring fails with Error::Unsupported");
+        }
+    }
+    match ring.napi_has_tracking_modes() {
+        Ok(has) => show(
+            has,
+            "NAPI tracking modes",
+            "static tracking and static NAPI ids can be registered",
+            "only dynamic tracking: static tracking and ids fail with Error::Unsupported",
+        ),
+        Err(e) => show(false, "NAPI busy polling", "", &format!("register_napi fails: {e}")),
+    }
     println!("  ({lacking} of the above missing on this kernel)");
 }
 

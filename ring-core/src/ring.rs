@@ -75,10 +75,9 @@ pub struct Ring<K: Kernel = Linux> {
     pub(crate) memory: RingMemory,
     /// Memory for `IORING_ENTER_EXT_ARG_REG` waits, if registered.
     pub(crate) reg_wait: Option<crate::submit::RegWaitRegion>,
-    /// What a probe found about sync cancelation by user data combined
-    /// with another criterion (see `register/cancel.rs`): 0 not asked yet,
-    /// 1 honoured, 2 not.
-    pub(crate) cancel_user_data: core::cell::Cell<u8>,
+    /// What probes of the kernel's behaviour found, each asked at most once
+    /// per ring (see `register::Probed`).
+    pub(crate) probed: crate::register::Probed,
     pub(crate) kernel: K,
 }
 
@@ -199,7 +198,7 @@ impl<K: Kernel> Ring<K> {
             params,
             memory,
             reg_wait: None,
-            cancel_user_data: core::cell::Cell::new(0),
+            probed: crate::register::Probed::default(),
             kernel,
         })
     }

@@ -937,7 +937,7 @@ fn a_nop_names_no_file_and_asks_for_task_work_when_told() {
     let c = ring.cq().pop().unwrap();
     assert_eq!(c.user_data, 31);
     if c.res == -libc::EINVAL {
-        println!("skipping the kernel half: this kernel has no IORING_NOP_TW (6.17)");
+        println!("skipping the kernel half: the kernel refused a NOP with IORING_NOP_TW (EINVAL; added in 6.17)");
     } else {
         assert_eq!(c.res, 5);
     }

@@ -232,7 +232,11 @@ fn a_raw_uring_cmd_siocinq_reports_the_bytes_queued() {
     let (r, _) = rt.block_on(op).unwrap();
     match r {
         Ok(n) => assert_eq!(n, 5),
-        Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => println!("SKIP raw SIOCINQ: {e} (kernel before 6.7)"),
+        Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => {
+            println!(
+                "SKIP raw SIOCINQ: the kernel refused uring_cmd on a socket: {e} (socket commands were added in 6.7)"
+            )
+        }
         Err(e) => panic!("SIOCINQ: {e}"),
     }
 }

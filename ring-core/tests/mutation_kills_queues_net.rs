@@ -85,7 +85,7 @@ fn has_nop_cqe32(ring: &mut Ring) -> bool {
     push_big_nop(ring, 0);
     let c = pop_exactly(ring, 1).pop().unwrap();
     if c.res == -libc::EINVAL {
-        println!("SKIP: IORING_NOP_CQE32 needs Linux 6.18");
+        println!("SKIP: the kernel refused a NOP with IORING_NOP_CQE32 (EINVAL; added in 6.18)");
         return false;
     }
     assert_eq!((c.res, c.big), (0, words(0)));

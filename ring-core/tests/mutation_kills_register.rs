@@ -437,6 +437,40 @@ fn user_data_combined_with_a_descriptor_cancels_only_that_request() {
     }
 }
 
+/// A sync cancel by opcode on a kernel without the criterion (6.1 refuses
+/// `IORING_ASYNC_CANCEL_OP` with a bare EINVAL) is the typed
+/// `Error::Unsupported` the crate documents, found by the crate's probe,
+/// and cancels nothing; where the kernel has it, the poll goes and only
+/// it. Either way the answer agrees with `sync_cancel_matches_opcode`.
+#[test]
+fn sync_cancel_by_opcode_is_typed_where_the_kernel_lacks_it() {
+    use std::os::fd::AsRawFd;
+    let mut ring = Ring::new(8).unwrap();
+    let (r, _w) = pipe();
+    pending_read(&mut ring, r.as_raw_fd(), false, 1);
+    pending_poll(&mut ring, r.as_raw_fd(), 2);
+    ring.submit().unwrap();
+    match ring.cancel_sync(&CancelBuilder::opcode(IORING_OP_POLL_ADD).all(), SECOND) {
+        Ok(n) => {
+            assert_eq!(ring.sync_cancel_matches_opcode(), Ok(true));
+            assert_eq!(n, 1, "cancelled {n} requests where the one poll was asked");
+            assert_eq!(reap(&mut ring, 1), [(2, -libc::ECANCELED)]);
+            assert_eq!(ring.cancel_sync(&CancelBuilder::any(), SECOND).unwrap(), 1);
+            assert_eq!(reap(&mut ring, 1), [(1, -libc::ECANCELED)]);
+        }
+        Err(e @ Error::Unsupported { .. }) => {
+            assert_eq!(ring.sync_cancel_matches_opcode(), Ok(false));
+            caps::skip("sync_cancel_by_opcode_is_typed_where_the_kernel_lacks_it (the kernel half)", &e);
+            // Refused as a whole: the read and the poll are both still there.
+            assert_eq!(ring.cancel_sync(&CancelBuilder::any().all(), SECOND).unwrap(), 2);
+            let mut got = reap(&mut ring, 2);
+            got.sort_unstable();
+            assert_eq!(got, [(1, -libc::ECANCELED), (2, -libc::ECANCELED)]);
+        }
+        Err(e) => panic!("cancel_sync by opcode: not the typed error for a missing criterion: {e:?}"),
+    }
+}
+
 /// Kills the two `delete -` mutants of `CancelBuilder::to_raw` (no timeout
 /// is `{-1, -1}`, "wait as long as it takes", not one second or one
 /// nanosecond) and the deletion of its `addr`, `fd`, `flags`, `timeout`
@@ -488,7 +522,10 @@ fn a_buffer_ring_reports_its_configuration() {
             assert_eq!((br.bgid(), br.entries(), br.buf_count(), br.buf_len()), (6, 4, 2, 64));
             ring.unregister_buf_ring(br).unwrap();
         }
-        Err(e) => println!("incremental rings not checked: {e} (needs Linux 6.12)"),
+        Err(e) => {
+            assert!(caps::is_unsupported(&e), "{e:?}");
+            println!("skipping the incremental half: {e}");
+        }
     }
 }
 
@@ -944,6 +981,44 @@ fn static_napi_ids_are_added_and_deleted_once() {
     ring.unregister_napi().unwrap();
 }
 
+/// Static tracking on a kernel whose NAPI registration takes no tracking
+/// mode (6.9 to 6.12 read the mode's field as reserved and answer a bare
+/// EINVAL) is the typed `Error::Unsupported`, as are the static-id
+/// operations; inactive tracking, which no kernel registers, is refused
+/// before the call on every kernel. Where the kernel has the modes, static
+/// tracking is registered. A kernel without NAPI busy polling at all says
+/// so with `UnsupportedRegister`.
+#[test]
+fn napi_tracking_modes_are_typed_where_the_kernel_lacks_them() {
+    let ring = Ring::new(4).unwrap();
+    let inactive = Napi {
+        busy_poll_timeout: core::time::Duration::ZERO,
+        prefer_busy_poll: false,
+        tracking: NapiTracking::Inactive,
+    };
+    let e = ring.register_napi(&inactive).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+    let stat = Napi { tracking: NapiTracking::Static, ..inactive };
+    match ring.register_napi(&stat) {
+        Ok(_) => {
+            assert_eq!(ring.napi_has_tracking_modes(), Ok(true));
+            ring.napi_add_static_id(NAPI_ID).unwrap();
+            ring.unregister_napi().unwrap();
+        }
+        Err(e @ Error::Unsupported { .. }) => {
+            assert_eq!(ring.napi_has_tracking_modes(), Ok(false));
+            caps::skip("napi_tracking_modes_are_typed_where_the_kernel_lacks_them (static tracking)", &e);
+            for e in [ring.napi_add_static_id(NAPI_ID).unwrap_err(), ring.napi_del_static_id(NAPI_ID).unwrap_err()] {
+                assert!(matches!(e, Error::Unsupported { .. }), "a static id without tracking modes: {e:?}");
+            }
+        }
+        Err(e @ Error::UnsupportedRegister { .. }) => {
+            caps::skip("napi_tracking_modes_are_typed_where_the_kernel_lacks_them", &e);
+        }
+        Err(e) => panic!("static NAPI tracking: not a typed error for a missing mode: {e:?}"),
+    }
+}
+
 // ---- resize.rs ----
 
 fn nop_sqe(user_data: u64) -> io_uring_sqe {
@@ -958,7 +1033,7 @@ fn resizes() -> bool {
     let ring = Ring::new(4).unwrap();
     let ok = ring.probe().unwrap().register_op_supported(IORING_REGISTER_RESIZE_RINGS);
     if !ok {
-        println!("skipping: IORING_REGISTER_RESIZE_RINGS needs Linux 6.13");
+        println!("skipping: the register probe finds no IORING_REGISTER_RESIZE_RINGS here (added in 6.13)");
     }
     ok
 }
@@ -1074,7 +1149,7 @@ fn a_resized_ring_keeps_its_entry_size_modes() {
     mixed.submit_and_wait(2).unwrap();
     let a = mixed.cq().pop().expect("the 32-byte completion");
     if a.res == -libc::EINVAL {
-        println!("skipping the CQE_MIXED half: IORING_NOP_CQE32 needs Linux 6.18");
+        println!("skipping the CQE_MIXED half: the kernel refused a NOP with IORING_NOP_CQE32 (EINVAL; added in 6.18)");
         return;
     }
     assert_eq!((a.user_data, a.res, a.big), (7, 0, words));
@@ -1415,7 +1490,9 @@ fn a_task_bpf_filter_on_a_kernel_that_knows_37_register_opcodes_is_unsupported()
     let spy = Spy::failing(IORING_REGISTER_BPF_FILTER, libc::EINVAL, true);
     spy.0.borrow_mut().ops_known = Some(37);
     if query_kernel(&spy).is_err() {
-        println!("skipping: no IORING_REGISTER_QUERY to answer through (needs Linux 6.18)");
+        println!(
+            "skipping: the kernel does not answer IORING_REGISTER_QUERY, which the test plays through (added in 6.18)"
+        );
         return;
     }
     let prog = [ret_insn(1)];
@@ -1485,7 +1562,7 @@ fn napi_refused_with_eopnotsupp_is_unsupported() {
 fn register_clock_hands_the_clock_id_to_the_kernel() {
     let (ring, spy) = spy_ring(IORING_REGISTER_CLOCK, core::mem::size_of::<io_uring_clock_register>());
     if !ring.probe().unwrap().register_op_supported(IORING_REGISTER_CLOCK) {
-        println!("skipping: IORING_REGISTER_CLOCK needs Linux 6.12");
+        println!("skipping: the register probe finds no IORING_REGISTER_CLOCK here (added in 6.12)");
         return;
     }
     for (clock, id) in [(Clock::Boottime, libc::CLOCK_BOOTTIME), (Clock::Monotonic, libc::CLOCK_MONOTONIC)] {
@@ -1547,7 +1624,7 @@ fn an_iowq_worker_limit_of_i32_max_is_accepted() {
 fn queries_the_kernel_does_not_know_come_back_unanswered() {
     let ring = Ring::new(4).unwrap();
     if !ring.probe().unwrap().register_op_supported(IORING_REGISTER_QUERY) {
-        println!("skipping: IORING_REGISTER_QUERY needs Linux 6.18");
+        println!("skipping: the register probe finds no IORING_REGISTER_QUERY here (added in 6.18)");
         return;
     }
     let q = ring.query().unwrap();
@@ -1567,7 +1644,7 @@ fn queries_the_kernel_does_not_know_come_back_unanswered() {
 fn a_memory_region_is_not_empty() {
     let ring = Ring::new(4).unwrap();
     if !ring.probe().unwrap().register_op_supported(IORING_REGISTER_MEM_REGION) {
-        println!("skipping: IORING_REGISTER_MEM_REGION needs Linux 6.13");
+        println!("skipping: the register probe finds no IORING_REGISTER_MEM_REGION here (added in 6.13)");
         return;
     }
     let region = ring.register_mem_region_owned(1, 0).unwrap();

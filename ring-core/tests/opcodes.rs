@@ -45,7 +45,7 @@ fn op00_nop() {
     unsafe { ring.sq().push(&Nop::new().inject_result(-libc::EIO).build().user_data(8)) }.unwrap();
     let c = one(&mut ring);
     if c.res == -libc::EINVAL {
-        println!("SKIP op00_nop flags: IORING_NOP_INJECT_RESULT needs Linux 6.10");
+        println!("SKIP op00_nop flags: the kernel refused a NOP with IORING_NOP_INJECT_RESULT (EINVAL; added in 6.10)");
         return;
     }
     assert_eq!((c.user_data, c.res), (8, -libc::EIO));
@@ -59,7 +59,7 @@ fn op00_nop() {
     unsafe { ring.sq().push(&Nop::new().file(1_000_000).build().user_data(10)) }.unwrap();
     let v = sorted(&mut ring, 2);
     if v[0].res == -libc::EINVAL {
-        println!("SKIP op00_nop file: IORING_NOP_FILE needs Linux 6.13");
+        println!("SKIP op00_nop file: the kernel refused a NOP with IORING_NOP_FILE (EINVAL; added in 6.13)");
     } else {
         assert_eq!((v[0].res, v[1].res), (0, -libc::EBADF));
     }
@@ -70,7 +70,7 @@ fn op00_nop() {
     unsafe { big.sq().push(&Nop::new().cqe32([0x1111, 0x2222]).build().user_data(11)) }.unwrap();
     let c = one(&mut big);
     if c.res == -libc::EINVAL {
-        println!("SKIP op00_nop cqe32: IORING_NOP_CQE32 needs Linux 6.18");
+        println!("SKIP op00_nop cqe32: the kernel refused a NOP with IORING_NOP_CQE32 (EINVAL; added in 6.18)");
     } else {
         assert_eq!((c.res, c.big), (0, [0x1111, 0x2222]));
     }
@@ -905,7 +905,7 @@ fn op27_recv() {
 
     // Bundle (6.10): one receive fills several consecutive buffers.
     if !ring.has_feature(IORING_FEAT_RECVSEND_BUNDLE) {
-        println!("SKIP op27_recv bundle: needs IORING_FEAT_RECVSEND_BUNDLE (6.10)");
+        println!("SKIP op27_recv bundle: the ring's features lack IORING_FEAT_RECVSEND_BUNDLE (added in 6.10)");
         return;
     }
     let (a, b) = tcp_pair();
@@ -1189,7 +1189,7 @@ fn op40_msg_ring() {
         let c = one(&mut b);
         assert_eq!((c.user_data, c.flags), (0xdef, 0x100));
     } else {
-        println!("SKIP op40_msg_ring flags: IORING_MSG_RING_FLAGS_PASS needs Linux 6.3 ({r})");
+        println!("SKIP op40_msg_ring flags: the kernel refused IORING_MSG_RING_FLAGS_PASS ({r}; added in 6.3)");
     }
 
     // Passing a registered file (6.0): B reads the file through the slot.
@@ -1351,7 +1351,7 @@ fn op46_uring_cmd() {
     unsafe { ring.sq().push(&UringCmd::siocinq(raw(&b)).build()) }.unwrap();
     let res = one(&mut ring).res;
     if res == -libc::EOPNOTSUPP || res == -libc::EINVAL {
-        println!("SKIP op46_uring_cmd: socket commands need Linux 6.7 ({res})");
+        println!("SKIP op46_uring_cmd: the kernel refused SIOCINQ through uring_cmd on a socket ({res}; socket commands were added in 6.7)");
         return;
     }
     assert_eq!(res, 5, "five bytes wait in the receive queue");
@@ -1785,7 +1785,7 @@ fn op62_pipe() {
 #[test]
 fn op63_nop128() {
     let r = ring();
-    if !supported(&r, IORING_OP_NOP128, "op63_nop128 (Linux 6.19)") {
+    if !supported(&r, IORING_OP_NOP128, "op63_nop128 (added in 6.19)") {
         return;
     }
     let mut ring = Builder::new(8).sqe_mixed().build().expect("SQE_MIXED ring");
@@ -1805,7 +1805,7 @@ fn op63_nop128() {
 #[test]
 fn op64_uring_cmd128() {
     let r = ring();
-    if !supported(&r, IORING_OP_URING_CMD128, "op64_uring_cmd128 (Linux 6.19)") {
+    if !supported(&r, IORING_OP_URING_CMD128, "op64_uring_cmd128 (added in 6.19)") {
         return;
     }
     let (a, b) = tcp_pair();

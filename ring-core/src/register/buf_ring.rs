@@ -409,7 +409,8 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: `reg` is read during the call. The ring memory it names
         // (if any) is a fresh page-aligned mapping that the BufRing built
         // below owns and frees only after unregistering it.
-        unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }?;
+        unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }
+            .map_err(|e| self.buf_ring_refusal(reg.flags, e))?;
         // From here on the kernel holds the group; every early return must
         // unregister it before the memory is freed.
         let ring = match user_ring {
@@ -519,8 +520,50 @@ impl<K: Kernel> Ring<K> {
             io_uring_buf_reg { ring_addr: ring_addr as u64, ring_entries: entries, bgid, flags, ..Default::default() };
         // SAFETY: `reg` is read during the call; the memory it names is kept
         // per this function's contract.
-        unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }?;
+        unsafe { self.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) }
+            .map_err(|e| self.buf_ring_refusal(flags, e))?;
         Ok(())
+    }
+
+    /// Whether this kernel takes provided-buffer rings with the
+    /// `IOU_PBUF_RING_*` flag `flag` ([`IOU_PBUF_RING_MMAP`], 6.4, or
+    /// [`IOU_PBUF_RING_INC`], 6.12): found by registering a one-entry ring
+    /// with that flag alone on a private ring, once per ring. Any other
+    /// flag is [`Error::InvalidArgument`].
+    pub fn buf_ring_flag_supported(&self, flag: u16) -> Result<bool, crate::Error> {
+        let behaviour = match flag {
+            IOU_PBUF_RING_MMAP => super::Behaviour::BufRingMapped,
+            IOU_PBUF_RING_INC => super::Behaviour::BufRingIncremental,
+            _ => return Err(Error::InvalidArgument("not an IOU_PBUF_RING_* flag")),
+        };
+        self.probed.get_or_probe(behaviour, || flag_accepted(&self.kernel, flag))
+    }
+
+    /// Types `e`, a failed registration of a provided-buffer ring with
+    /// `flags`: a kernel that does not know a flag answers a plain EINVAL
+    /// (it reads the flags as padding before 6.4, and refuses unknown bits
+    /// since), as it does for arguments it refuses, so the probe of each
+    /// flag asked for decides. A flag the kernel lacks becomes
+    /// [`Error::Unsupported`]; otherwise, or if no probe can run, `e` stays.
+    fn buf_ring_refusal(&self, flags: u16, e: Error) -> Error {
+        if !super::is_register_einval(&e) {
+            return e;
+        }
+        if flags & IOU_PBUF_RING_MMAP != 0 && matches!(self.buf_ring_flag_supported(IOU_PBUF_RING_MMAP), Ok(false)) {
+            return Error::Unsupported {
+                what: "a provided-buffer ring in kernel memory (IOU_PBUF_RING_MMAP)",
+                reason: "a private ring refused a one-entry buffer ring with IOU_PBUF_RING_MMAP: this kernel \
+                         does not allocate buffer rings (added in Linux 6.4)",
+            };
+        }
+        if flags & IOU_PBUF_RING_INC != 0 && matches!(self.buf_ring_flag_supported(IOU_PBUF_RING_INC), Ok(false)) {
+            return Error::Unsupported {
+                what: "an incremental provided-buffer ring (IOU_PBUF_RING_INC)",
+                reason: "a private ring refused a one-entry buffer ring with IOU_PBUF_RING_INC: this kernel \
+                         does not consume buffers incrementally (added in Linux 6.12)",
+            };
+        }
+        e
     }
 
     /// Unregisters the provided-buffer ring of group `bgid`
@@ -545,5 +588,33 @@ impl<K: Kernel> Ring<K> {
         // SAFETY: one io_uring_buf_status, read and written during the call.
         unsafe { self.register_typed(IORING_REGISTER_PBUF_STATUS, (&raw mut st).cast_const().cast(), 1) }?;
         Ok(st.head as u16)
+    }
+}
+
+/// Probes whether `kernel` takes a provided-buffer ring with the
+/// `IOU_PBUF_RING_*` flag `flag` and no other, harmlessly: a one-entry ring
+/// for group 0 is registered on a private ring, which is dropped at once
+/// (the group goes with it). With [`IOU_PBUF_RING_MMAP`] the kernel
+/// allocates the ring memory; otherwise it is a private page, unmapped only
+/// after the private ring is gone. A kernel that does not know the flag
+/// answers EINVAL.
+pub(crate) fn flag_accepted<K: Kernel>(kernel: &K, flag: u16) -> Result<bool> {
+    let user = if flag & IOU_PBUF_RING_MMAP == 0 { Some(AnonMap::new(1, "probe buffer ring")?) } else { None };
+    // Declared after the memory, so dropped before it.
+    let ring = super::probe_ring(kernel)?;
+    let reg = io_uring_buf_reg {
+        ring_addr: user.as_ref().map_or(0, |m| m.ptr.as_ptr() as u64),
+        ring_entries: 1,
+        bgid: 0,
+        flags: flag,
+        ..Default::default()
+    };
+    // SAFETY: `reg` is read during the call; the page it names (if any)
+    // stays mapped until the private ring, and with it the registration,
+    // is gone (`ring` is dropped before `user`).
+    match unsafe { ring.register_pinning(IORING_REGISTER_PBUF_RING, (&raw const reg).cast(), 1) } {
+        Ok(_) => Ok(true),
+        Err(e) if super::is_register_einval(&e) => Ok(false),
+        Err(e) => Err(e),
     }
 }

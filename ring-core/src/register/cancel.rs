@@ -150,7 +150,15 @@ impl<K: Kernel> Ring<K> {
         if what.flags() & IORING_ASYNC_CANCEL_USERDATA != 0 && !self.sync_cancel_combines_user_data()? {
             return Err(Error::Unsupported {
                 what: "sync cancelation by user data combined with another criterion",
-                reason: "this kernel ignores IORING_ASYNC_CANCEL_USERDATA in IORING_REGISTER_SYNC_CANCEL (it needs Linux 6.6)",
+                reason: "a sync cancel on a private ring showed that this kernel ignores IORING_ASYNC_CANCEL_USERDATA \
+                         in IORING_REGISTER_SYNC_CANCEL (honoured since Linux 6.6)",
+            });
+        }
+        if what.flags() & IORING_ASYNC_CANCEL_OP != 0 && !self.sync_cancel_matches_opcode()? {
+            return Err(Error::Unsupported {
+                what: "sync cancelation by opcode",
+                reason: "a sync cancel on a private ring showed that this kernel refuses or ignores \
+                         IORING_ASYNC_CANCEL_OP in IORING_REGISTER_SYNC_CANCEL (added in Linux 6.6)",
             });
         }
         let reg = what.to_raw(timeout);
@@ -165,15 +173,17 @@ impl<K: Kernel> Ring<K> {
     /// "the requests on this pipe with another user data" while one request
     /// waits on the pipe must find nothing.
     pub fn sync_cancel_combines_user_data(&self) -> Result<bool, crate::Error> {
-        match self.cancel_user_data.get() {
-            1 => Ok(true),
-            2 => Ok(false),
-            _ => {
-                let yes = user_data_criterion_honoured(&self.kernel)?;
-                self.cancel_user_data.set(if yes { 1 } else { 2 });
-                Ok(yes)
-            }
-        }
+        self.probed.get_or_probe(super::Behaviour::CancelUserData, || user_data_criterion_honoured(&self.kernel))
+    }
+
+    /// Whether this kernel's sync cancel honours the opcode criterion
+    /// (`IORING_ASYNC_CANCEL_OP`), as [`cancel_sync`](Self::cancel_sync)
+    /// needs for [`CancelBuilder::opcode`] and
+    /// [`and_opcode`](CancelBuilder::and_opcode). Found by trying it on a
+    /// private ring, once per ring: a sync cancel of "every read" while a
+    /// poll waits must find nothing. Kernels before 6.6 refuse the flag.
+    pub fn sync_cancel_matches_opcode(&self) -> Result<bool, crate::Error> {
+        self.probed.get_or_probe(super::Behaviour::CancelOpcode, || opcode_criterion_honoured(&self.kernel))
     }
 }
 
@@ -185,7 +195,27 @@ impl<K: Kernel> Ring<K> {
 /// 0); one that ignores it cancels the poll (6.1 does, and counts it); one
 /// that refuses the flag says EINVAL. Nothing outside the private ring and
 /// pipe is touched, and dropping them ends the poll if it is still armed.
-pub(crate) fn user_data_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool, crate::Error> {
+pub(crate) fn user_data_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool> {
+    finds_nothing_beside_a_poll(kernel, |pipe| CancelBuilder::fd(pipe).and_user_data(2).all())
+}
+
+/// Probes whether `kernel` honours `IORING_ASYNC_CANCEL_OP` in a sync
+/// cancel, harmlessly, as [`user_data_criterion_honoured`] does: with a
+/// poll (user data 1) armed on a private pipe, "every read" must cancel
+/// nothing. A kernel that honours the opcode finds nothing; one that
+/// refuses the flag (before 6.6: it is not among the flags it knows, and
+/// the opcode lies in what it reads as padding) says EINVAL; one that
+/// ignored it would cancel the poll.
+pub(crate) fn opcode_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool> {
+    finds_nothing_beside_a_poll(kernel, |_| CancelBuilder::opcode(IORING_OP_READ).all())
+}
+
+/// Arms a poll with user data 1 on a private pipe on a private ring and
+/// asks a sync cancel for what `ask(read end of the pipe)` describes, which
+/// must not match the poll. Whether the kernel found nothing (`true`), or
+/// cancelled the poll or refused the request with EINVAL (`false`): the
+/// criterion is honoured only in the first case.
+fn finds_nothing_beside_a_poll<K: Kernel>(kernel: &K, ask: impl FnOnce(RawFd) -> CancelBuilder) -> Result<bool> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -197,13 +227,13 @@ pub(crate) fn user_data_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool
     let (r, _w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     // Declared after the pipe, so dropped before it: the ring's teardown
     // ends the poll while the pipe is still open.
-    let mut ring = crate::Builder::new(1).no_sqarray(false).register_ring_fd(false).build_on(kernel)?;
+    let mut ring = super::probe_ring(kernel)?;
     let poll = crate::opcode::PollAdd::new(r.as_raw_fd(), libc::POLLIN as u32).build().user_data(1);
     // SAFETY: a poll carries no pointer, and the pipe outlives the request
     // (the ring is dropped first, see above).
     unsafe { ring.sq().push(&poll) }.map_err(|_| Error::SubmissionQueueFull)?;
     ring.submit()?;
-    let reg = CancelBuilder::fd(r.as_raw_fd()).and_user_data(2).all().to_raw(Some(Duration::from_secs(1)));
+    let reg = ask(r.as_raw_fd()).to_raw(Some(Duration::from_secs(1)));
     // SAFETY: `reg` is read during the call.
     match unsafe { ring.register_typed(IORING_REGISTER_SYNC_CANCEL, (&raw const reg).cast(), 1) } {
         // "All" counts what it canceled: none. (ENOENT, nothing found, is
@@ -211,7 +241,7 @@ pub(crate) fn user_data_criterion_honoured<K: Kernel>(kernel: &K) -> Result<bool
         Ok(0) => Ok(true),
         Err(e) if e.errno().is_some_and(|e| e.raw() == libc::ENOENT) => Ok(true),
         Ok(_) => Ok(false),
-        Err(Error::Syscall { errno, .. }) if errno.raw() == libc::EINVAL => Ok(false),
+        Err(e) if super::is_register_einval(&e) => Ok(false),
         Err(e) => Err(e),
     }
 }

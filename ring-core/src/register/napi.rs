@@ -23,6 +23,9 @@ pub enum NapiTracking {
     /// (`IO_URING_NAPI_TRACKING_STATIC`, 6.13).
     Static,
     /// None: busy polling is off (`IO_URING_NAPI_TRACKING_INACTIVE`, 6.13).
+    /// The kernel reports this mode (after [`Ring::unregister_napi`], or
+    /// before any registration) but takes no registration in it:
+    /// [`Ring::register_napi`] refuses it with [`Error::InvalidArgument`].
     Inactive,
 }
 
@@ -44,7 +47,14 @@ impl Napi {
         let op_param = match self.tracking {
             NapiTracking::Dynamic => IO_URING_NAPI_TRACKING_DYNAMIC,
             NapiTracking::Static => IO_URING_NAPI_TRACKING_STATIC,
-            NapiTracking::Inactive => IO_URING_NAPI_TRACKING_INACTIVE,
+            // `io_napi_register_napi` takes dynamic and static tracking
+            // only and answers EINVAL to anything else; busy polling is
+            // turned off by unregistering.
+            NapiTracking::Inactive => {
+                return Err(Error::InvalidArgument(
+                    "NAPI tracking cannot be registered as inactive: unregister_napi turns busy polling off",
+                ))
+            }
         };
         Ok(io_uring_napi {
             busy_poll_to: us,
@@ -75,10 +85,20 @@ impl<K: Kernel> Ring<K> {
     /// Turns NAPI busy polling on with `napi` and returns the previous
     /// settings (`IORING_REGISTER_NAPI`, Linux 6.9; tracking modes 6.13).
     /// Rings set up with `IORING_SETUP_IOPOLL` cannot have it.
+    ///
+    /// [`NapiTracking::Inactive`] is refused with
+    /// [`Error::InvalidArgument`] (see there). [`NapiTracking::Static`] on a
+    /// kernel that has NAPI busy polling but no tracking modes (it reads
+    /// the mode's field as reserved and answers EINVAL) fails with
+    /// [`Error::Unsupported`], found by trying static tracking on a private
+    /// ring once per ring; a kernel without NAPI busy polling at all gives
+    /// [`Error::UnsupportedRegister`].
     pub fn register_napi(&self, napi: &Napi) -> Result<Napi, crate::Error> {
         let mut raw = napi.to_raw()?;
-        self.napi_call(IORING_REGISTER_NAPI, &mut raw)?;
-        Ok(Napi::from_raw(&raw))
+        match self.napi_call(IORING_REGISTER_NAPI, &mut raw) {
+            Err(e) if napi.tracking != NapiTracking::Dynamic => Err(self.napi_tracking_refusal(e)),
+            r => r.map(|()| Napi::from_raw(&raw)),
+        }
     }
 
     /// Turns NAPI busy polling off and returns the settings it had
@@ -91,16 +111,45 @@ impl<K: Kernel> Ring<K> {
 
     /// Adds NAPI id `id` to the polled list of a ring in
     /// [`NapiTracking::Static`] mode (`IO_URING_NAPI_STATIC_ADD_ID`, 6.13).
+    /// On a kernel without tracking modes: [`Error::Unsupported`], as for
+    /// [`register_napi`](Self::register_napi).
     pub fn napi_add_static_id(&self, id: u32) -> Result<(), crate::Error> {
         let mut raw = io_uring_napi { opcode: IO_URING_NAPI_STATIC_ADD_ID, op_param: id, ..Default::default() };
-        self.napi_call(IORING_REGISTER_NAPI, &mut raw)
+        self.napi_call(IORING_REGISTER_NAPI, &mut raw).map_err(|e| self.napi_tracking_refusal(e))
     }
 
     /// Removes NAPI id `id` from the polled list
-    /// (`IO_URING_NAPI_STATIC_DEL_ID`, 6.13).
+    /// (`IO_URING_NAPI_STATIC_DEL_ID`, 6.13). On a kernel without tracking
+    /// modes: [`Error::Unsupported`], as for
+    /// [`register_napi`](Self::register_napi).
     pub fn napi_del_static_id(&self, id: u32) -> Result<(), crate::Error> {
         let mut raw = io_uring_napi { opcode: IO_URING_NAPI_STATIC_DEL_ID, op_param: id, ..Default::default() };
-        self.napi_call(IORING_REGISTER_NAPI, &mut raw)
+        self.napi_call(IORING_REGISTER_NAPI, &mut raw).map_err(|e| self.napi_tracking_refusal(e))
+    }
+
+    /// Whether this kernel's NAPI registration takes a tracking mode (and
+    /// the static-id operations), as [`register_napi`](Self::register_napi)
+    /// with [`NapiTracking::Static`] needs: found by registering static
+    /// tracking on a private ring, once per ring. A kernel without NAPI busy
+    /// polling gives [`Error::UnsupportedRegister`].
+    pub fn napi_has_tracking_modes(&self) -> Result<bool, crate::Error> {
+        self.probed.get_or_probe(super::Behaviour::NapiTracking, || tracking_modes(&self.kernel))
+    }
+
+    /// Types `e`, the failure of a NAPI call that needs tracking modes: the
+    /// plain EINVAL of a kernel without them becomes [`Error::Unsupported`].
+    /// The same EINVAL also answers, on kernels with them, a static id on a
+    /// ring not in static mode or an id that is not a NAPI id, so the probe
+    /// decides; if it cannot run, `e` stays as it was.
+    fn napi_tracking_refusal(&self, e: Error) -> Error {
+        if super::is_register_einval(&e) && matches!(self.napi_has_tracking_modes(), Ok(false)) {
+            return Error::Unsupported {
+                what: "NAPI static tracking",
+                reason: "static tracking registered on a private ring was refused: this kernel's NAPI registration \
+                         takes no tracking mode (added in Linux 6.13)",
+            };
+        }
+        e
     }
 
     fn napi_call(&self, op: u32, raw: &mut io_uring_napi) -> Result<(), crate::Error> {
@@ -116,5 +165,22 @@ impl<K: Kernel> Ring<K> {
             }
             r => r.map(drop),
         }
+    }
+}
+
+/// Probes whether `kernel`'s NAPI registration takes a tracking mode,
+/// harmlessly: static tracking with no id and no busy-poll time is
+/// registered on a private ring, which is dropped at once (its NAPI
+/// settings go with it). A kernel with tracking modes accepts it; one
+/// without reads the mode's field as reserved and answers EINVAL
+/// (`io_register_napi` before 6.13).
+pub(crate) fn tracking_modes<K: Kernel>(kernel: &K) -> Result<bool> {
+    let ring = super::probe_ring(kernel)?;
+    let mut raw =
+        Napi { busy_poll_timeout: Duration::ZERO, prefer_busy_poll: false, tracking: NapiTracking::Static }.to_raw()?;
+    match ring.napi_call(IORING_REGISTER_NAPI, &mut raw) {
+        Ok(()) => Ok(true),
+        Err(e) if super::is_register_einval(&e) => Ok(false),
+        Err(e) => Err(e),
     }
 }

@@ -125,8 +125,8 @@ fn show(bytes: &[u8]) -> String {
 /// A pipe made through the ring (`IORING_OP_PIPE`): the read and write
 /// ends, or `None` (with the reason printed) on a kernel without it.
 fn pipe(d: &Driver, test: &str) -> Option<(Rc<std::fs::File>, Rc<std::fs::File>)> {
-    if d.require(ring_core::sys::IORING_OP_PIPE).is_err() {
-        println!("SKIP {test}: IORING_OP_PIPE needs Linux 6.16");
+    if let Err(e) = d.require(ring_core::sys::IORING_OP_PIPE) {
+        println!("SKIP {test}: {e} (the opcode probe; added in 6.16)");
         return None;
     }
     let (r, w) = run(d, d.pipe(0)).unwrap();
@@ -251,8 +251,8 @@ fn a_truncate_whose_handle_went_before_its_first_poll_truncates_the_named_file()
     let (named_path, other_path) = (scratch("trunc-named"), scratch("trunc-other"));
     let _c = Cleanup(vec![named_path.clone(), other_path.clone()]);
     let d = Driver::new(16).unwrap();
-    if d.require(ring_core::sys::IORING_OP_FTRUNCATE).is_err() {
-        println!("SKIP truncate test: IORING_OP_FTRUNCATE needs Linux 6.9");
+    if let Err(e) = d.require(ring_core::sys::IORING_OP_FTRUNCATE) {
+        println!("SKIP truncate test: {e} (the opcode probe; added in 6.9)");
         return;
     }
     let full = d.credits();
@@ -387,8 +387,8 @@ fn an_unlinkat_forgotten_before_the_park_removes_from_the_named_directory() {
         std::fs::write(dir.join("x"), b"x").unwrap();
     }
     let d = Driver::new(16).unwrap();
-    if d.require(ring_core::sys::IORING_OP_UNLINKAT).is_err() {
-        println!("SKIP unlinkat test: IORING_OP_UNLINKAT needs Linux 5.11");
+    if let Err(e) = d.require(ring_core::sys::IORING_OP_UNLINKAT) {
+        println!("SKIP unlinkat test: {e} (the opcode probe; added in 5.11)");
         return;
     }
     let full = d.credits();
@@ -697,8 +697,8 @@ fn pidfd_open(pid: u32) -> OwnedFd {
 fn a_pidfd_wait_whose_handle_was_dropped_reaps_the_named_child() {
     let _t = turn();
     let d = Driver::new(8).unwrap();
-    if d.require(ring_core::sys::IORING_OP_WAITID).is_err() {
-        println!("SKIP: IORING_OP_WAITID needs Linux 6.7");
+    if let Err(e) = d.require(ring_core::sys::IORING_OP_WAITID) {
+        println!("SKIP: {e} (the opcode probe; added in 6.7)");
         return;
     }
     let mut named = std::process::Command::new("sh").args(["-c", "exit 3"]).spawn().unwrap();

@@ -289,8 +289,8 @@ fn files_update_cannot_replace_a_direct_descriptors_slot() {
 #[test]
 fn a_bare_slot_number_cannot_install_a_direct_descriptors_file() {
     let a = Driver::new(16).unwrap();
-    if a.require(ring_core::sys::IORING_OP_FIXED_FD_INSTALL).is_err() {
-        println!("SKIP: IORING_OP_FIXED_FD_INSTALL (6.8) is not supported");
+    if let Err(e) = a.require(ring_core::sys::IORING_OP_FIXED_FD_INSTALL) {
+        println!("SKIP: {e} (the opcode probe; added in 6.8)");
         return;
     }
     let files = FixedFiles::new(&a, 8, 0..4).unwrap();

@@ -241,7 +241,8 @@ pub fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
 
 /// Provided-buffer rings whose memory the kernel allocates
 /// (`IOU_PBUF_RING_MMAP`): one registered and unregistered on a private
-/// ring. Kernels without them refuse the flag.
+/// ring. Kernels without them refuse the flag, which the crate types as
+/// `Error::Unsupported`.
 pub fn kernel_mapped_buf_rings(test: &str) -> bool {
     let ring = Ring::new(4).expect("io_uring setup");
     let cfg = ring_core::register::BufRingConfig::new(1, 4).buffers(1, 64).kernel_mapped();
@@ -251,6 +252,8 @@ pub fn kernel_mapped_buf_rings(test: &str) -> bool {
             true
         }
         Err(e) => {
+            // The crate types a kernel without them; anything else is a failure.
+            assert!(is_unsupported(&e), "a kernel-mapped buffer ring was refused with an untyped error: {e:?}");
             skip(test, format_args!("no kernel-mapped buffer rings here ({e})"));
             false
         }
@@ -289,7 +292,7 @@ pub fn ring_fds(test: &str) -> bool {
 
 /// Incremental provided-buffer rings (`IOU_PBUF_RING_INC`): one registered
 /// and unregistered on a private ring. Kernels without them refuse the
-/// flag.
+/// flag, which the crate types as `Error::Unsupported`.
 pub fn incremental_buf_rings(test: &str) -> bool {
     let ring = Ring::new(4).expect("io_uring setup");
     let cfg = ring_core::register::BufRingConfig::new(1, 4).buffers(1, 64).incremental();
@@ -299,6 +302,8 @@ pub fn incremental_buf_rings(test: &str) -> bool {
             true
         }
         Err(e) => {
+            // The crate types a kernel without them; anything else is a failure.
+            assert!(is_unsupported(&e), "a incremental buffer ring was refused with an untyped error: {e:?}");
             skip(test, format_args!("no incremental buffer rings here ({e})"));
             false
         }
