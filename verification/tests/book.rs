@@ -356,6 +356,28 @@ fn every_tag_link_and_path_in_the_book_resolves() {
     assert!(problems.is_empty(), "{} problem(s) in the book:\n{}", problems.len(), problems.join("\n"));
 }
 
+/// Chapter 1 shows the tour's output: every step heading it shows is one
+/// the tour prints, and every step the tour prints is shown, so the
+/// chapter cannot drift from the program.
+#[test]
+fn chapter_one_shows_the_tour_as_it_is() {
+    let root = root();
+    let chapter = fs::read_to_string(root.join("docs/io_uring.md")).expect("docs/io_uring.md");
+    let tour = fs::read_to_string(root.join("ring-core/examples/tour.rs")).expect("the tour");
+    let step = |l: &str| l.starts_with("-- ") && l.ends_with(" --");
+    let shown: Vec<&str> = chapter.lines().filter(|l| step(l)).collect();
+    let printed: Vec<&str> = tour
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let inner = l.strip_prefix("println!(\"\\n")?.strip_suffix("\");")?;
+            step(inner).then_some(inner)
+        })
+        .collect();
+    assert!(printed.len() >= 8, "the tour's steps were not found: {printed:?}");
+    assert_eq!(shown, printed, "docs/io_uring.md shows other steps than the tour prints");
+}
+
 /// The checker's own parts, on inputs whose answers are known.
 #[test]
 fn the_checker_reads_tags_links_and_anchors() {
