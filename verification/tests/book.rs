@@ -378,6 +378,48 @@ fn chapter_one_shows_the_tour_as_it_is() {
     assert_eq!(shown, printed, "docs/io_uring.md shows other steps than the tour prints");
 }
 
+/// Every ordering constant in `ring-core/src/order.rs` names, in its
+/// documentation, the loom model that runs it (`loom_file::test`, checked
+/// to exist), or says why no model can fail on it.
+#[test]
+fn every_ordering_constant_names_its_loom_model() {
+    let root = root();
+    let order = fs::read_to_string(root.join("ring-core/src/order.rs")).expect("ring-core/src/order.rs");
+    let mut doc = String::new();
+    let mut problems = Vec::new();
+    let mut constants = 0;
+    for line in order.lines() {
+        let t = line.trim_start();
+        if let Some(d) = t.strip_prefix("///") {
+            doc.push_str(d);
+            doc.push(' ');
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("pub const ") {
+            if rest.contains(": Ordering") {
+                constants += 1;
+                let name = rest.split(':').next().unwrap_or(rest);
+                let models: Vec<&str> = code_spans(&doc).into_iter().filter(|s| s.starts_with("loom_")).collect();
+                if models.is_empty() && !doc.contains("No model can fail on it") {
+                    problems.push(format!("{name}: names no loom model"));
+                }
+                for m in models {
+                    let body = match m.split_once("::") {
+                        Some((file, test)) => format!("verification/tests/{file}.rs::{test}"),
+                        None => m.to_string(),
+                    };
+                    if let Some(p) = check_fn_ref(&root, &body, true) {
+                        problems.push(format!("{name}: {p}"));
+                    }
+                }
+            }
+        }
+        doc.clear();
+    }
+    assert!(constants >= 10, "too few ordering constants found: {constants}");
+    assert!(problems.is_empty(), "ring-core/src/order.rs:\n{}", problems.join("\n"));
+}
+
 /// The checker's own parts, on inputs whose answers are known.
 #[test]
 fn the_checker_reads_tags_links_and_anchors() {
