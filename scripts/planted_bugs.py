@@ -4,6 +4,8 @@ suites that should catch each; prints a table (planted change, expected,
 suite that caught it, time). Changes that are NOT bugs must pass every suite.
 
 Usage: scripts/planted-bugs.sh [--only NAME ...]
+       scripts/planted-bugs.sh --check   (runs nothing: every plant's text is
+                                          in its file, every suite's test exists)
 
 Each plant is an exact text substitution in one file; if the text is not
 found (the code moved), the plant is reported as STALE and the script fails,
@@ -39,7 +41,6 @@ DEADLINES = ("adversarial deadlines",
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
-DRIVER_RS = "ring-core/src/driver/mod.rs"
 BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
 NAMED = ("adversarial typed handles",
@@ -49,9 +50,8 @@ TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-
 
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
-CQ = "ring-core/src/cqueue.rs"
-SQ = "ring-core/src/squeue.rs"
-RESIZE = "ring-core/src/register/resize.rs"
+CQ = "ring-core/src/raw/cqueue.rs"
+SQ = "ring-core/src/raw/squeue.rs"
 PLANTS = [
     # name, file, old, new, is_bug, suites
     ("SQ tail store Release -> Relaxed (SQPOLL)", ORDER,
@@ -76,92 +76,92 @@ PLANTS = [
     ("executor park fence SeqCst -> AcqRel (cross-thread wake-up)", ORDER,
      "pub const PARK_FENCE: Ordering = Ordering::SeqCst;",
      "pub const PARK_FENCE: Ordering = Ordering::AcqRel;", True, [loom("h_cross_thread", "loom_handle")]),
-    ("CQ head released before the entry is read", "ring-core/src/cqueue.rs",
+    ("CQ head released before the entry is read", "ring-core/src/raw/cqueue.rs",
      "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };",
      "            self.head_word().store(self.head.wrapping_add(1), order::CQ_HEAD_STORE);\n"
      "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };", True, [loom("c_cqe_read_before_head")]),
-    ("CQ head released before the entry is read (for_each, the driver's reaping loop)", "ring-core/src/cqueue.rs",
+    ("CQ head released before the entry is read (for_each, the driver's reaping loop)", "ring-core/src/raw/cqueue.rs",
      "            let cqe = unsafe { self.read_unit(self.head & self.mask) };\n            self.release_to(self.head.wrapping_add(1));",
      "            self.release_to(self.head.wrapping_add(1));\n"
      "            let cqe = unsafe { self.read_unit(self.head.wrapping_sub(1) & self.mask) };", True,
      [loom("c_cqe_read_before_head_released_for_each")]),
-    ("to_submit counts only newly published entries (lost on EBUSY / short submit)", "ring-core/src/submit.rs",
+    ("to_submit counts only newly published entries (lost on EBUSY / short submit)", "ring-core/src/raw/enter.rs",
      "        let to_submit = self.sq.publish();",
      "        let to_submit = self.sq.unpublished();\n        self.sq.publish();", True, [SIM, PROP]),
-    ("index arithmetic without wrap-around", "ring-core/src/squeue.rs",
+    ("index arithmetic without wrap-around", "ring-core/src/raw/squeue.rs",
      "        self.local_tail.wrapping_sub(self.cached_head)",
      "        self.local_tail - self.cached_head", True, [SIM]),
-    ("buffer freed when its future is dropped", "ring-core/src/driver/mod.rs",
+    ("buffer freed when its future is dropped", "ring-core/src/ownership/driver/cancel.rs",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
-     "                if let Some(s) = self.t.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [PROP, DRIVER]),
-    ("entries reused without a generation check", "ring-core/src/driver/slot.rs",
+     "                if let Some(s) = self.table.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [PROP, DRIVER]),
+    ("entries reused without a generation check", "ring-core/src/ownership/driver/slot.rs",
      "(slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))",
      "(slot.phase != Phase::Free).then_some((index, slot))", True, [DRIVER, PROP]),
-    ("teardown frees while operations are in flight", "ring-core/src/driver/mod.rs",
+    ("teardown frees while operations are in flight", "ring-core/src/ownership/driver/teardown.rs",
      "            self.leaked = true;",
      "            let _ = &self.leaked;", True, [DRIVER]),
-    ("cancellations submitted without a CQ credit", "ring-core/src/driver/mod.rs",
-     "        while self.t.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
+    ("cancellations submitted without a CQ credit", "ring-core/src/ownership/driver/cancel.rs",
+     "        while self.table.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
-    ("an operation keeps only its descriptor's number (an Rc handle is not held)", "ring-core/src/shared_fd.rs",
+    ("an operation keeps only its descriptor's number (an Rc handle is not held)", "ring-core/src/ownership/shared_fd.rs",
      "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
      "        SharedFd::from(self.clone())",
      "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
      "        unsafe { SharedFd::borrow_raw(self.as_fd().as_raw_fd()) }", True, [DESCRIPTORS]),
-    ("a ring may remove a registered-ring index it did not register", "ring-core/src/register/ring_fds.rs",
+    ("a ring may remove a registered-ring index it did not register", "ring-core/src/raw/register/ring_fds.rs",
      "        if indices.iter().any(|&i| owner(table, i) != Some(self.id)) {",
      "        if false && indices.iter().any(|&i| owner(table, i) != Some(self.id)) {", True, [ADVERSARIAL, SIM_RINGS]),
-    ("a dropped ring leaves the registered-ring indices it registered", "ring-core/src/ring.rs",
+    ("a dropped ring leaves the registered-ring indices it registered", "ring-core/src/raw/ring.rs",
      "        for index in mine {\n            self.unregister_index(index);",
      "        for index in mine {\n            let _ = index;", True, [ADVERSARIAL, SIM_RINGS]),
-    ("a ring takes over an index recorded for another ring", "ring-core/src/register/ring_fds.rs",
+    ("a ring takes over an index recorded for another ring", "ring-core/src/raw/ring_id.rs",
      "                Some(x) => x.ring == ring,",
      "                Some(_) => true,", True, [REGISTER]),
-    ("memory released through the registered index", "ring-core/src/ring.rs",
+    ("memory released through the registered index", "ring-core/src/raw/ring.rs",
      "            Some(i) if self.fd < 0 => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),",
      "            Some(i) => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),", True, [REGISTER]),
-    ("a buffer pool accepted by another driver", "ring-core/src/pool.rs",
-     "        crate::ops::foreign(Some(self.ring), ring)",
-     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
-    ("a file table or direct descriptor accepted by another driver", "ring-core/src/fixed_files.rs",
-     "        crate::ops::foreign(Some(self.ring), ring)",
-     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
-    ("a registered-buffer lease accepted by another driver", "ring-core/src/fixed.rs",
-     "        crate::ops::foreign(self.inner.ring.get(), ring)",
-     "        crate::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
-    ("a registered-buffer table unregistered through another driver", "ring-core/src/fixed.rs",
-     "            Some(_) => Err(FixedError::Register(crate::Error::ForeignResource { what: \"registered buffer table\" })),",
+    ("a buffer pool accepted by another driver", "ring-core/src/ownership/pool.rs",
+     "        crate::ownership::ops::foreign(Some(self.ring), ring)",
+     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a file table or direct descriptor accepted by another driver", "ring-core/src/ownership/fixed_files.rs",
+     "        crate::ownership::ops::foreign(Some(self.ring), ring)",
+     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a registered-buffer lease accepted by another driver", "ring-core/src/ownership/fixed_buffers.rs",
+     "        crate::ownership::ops::foreign(self.inner.ring.get(), ring)",
+     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+    ("a registered-buffer table unregistered through another driver", "ring-core/src/ownership/fixed_buffers.rs",
+     "            Some(_) => Err(FixedError::Register(Error::ForeignResource { what: \"registered buffer table\" })),",
      "            Some(_) => Ok(()),", True, [ADVERSARIAL]),
-    ("files_update replaces a direct descriptor's slot", "ring-core/src/ops/fs2.rs",
+    ("files_update replaces a direct descriptor's slot", "ring-core/src/ownership/ops/fs.rs",
      "        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)",
      "        (first < u64::from(end) && u64::from(start) < last && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
-    ("fixed_fd_install installs a direct descriptor's slot named by a bare number", "ring-core/src/ops/fs2.rs",
+    ("fixed_fd_install installs a direct descriptor's slot named by a bare number", "ring-core/src/ownership/ops/fs.rs",
      "        (start <= self.slot && self.slot < end).then_some(libc::EBUSY)",
      "        (start <= self.slot && self.slot < end && false).then_some(libc::EBUSY)", True, [ADVERSARIAL]),
-    ("a P_PIDFD wait takes a bare pidfd number", "ring-core/src/ops/misc2.rs",
+    ("a P_PIDFD wait takes a bare pidfd number", "ring-core/src/ownership/ops/process.rs",
      "        self.bare_pidfd().then_some(libc::EINVAL)", "        None", True, [DESCRIPTORS]),
-    ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ops/misc2.rs",
+    ("a pidfd wait keeps only its pidfd's number", "ring-core/src/ownership/ops/process.rs",
      "pidfd: Some(pidfd.shared_fd()) })",
      "pidfd: Some(unsafe { SharedFd::borrow_raw(pidfd.shared_fd().raw()) }) })", True, [DESCRIPTORS]),
-    ("a buffer ring accepted by another ring", "ring-core/src/register/buf_ring.rs",
+    ("a buffer ring accepted by another ring", "ring-core/src/raw/register/buf_ring.rs",
      "        if buf_ring.owner != self.id {",
      "        if false {", True, [ADVERSARIAL]),
     # Foreign code: wakers, destructors and hooks may panic or call back.
-    ("waker cloned inside the driver's borrow, before the claim is recorded", "ring-core/src/driver/mod.rs",
-     "        match self.t.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
-     "        match Some(self.t.wakers.register_owned(cx.waker().clone(), &mut self.t.retired)) {\n"
+    ("waker cloned inside the driver's borrow, before the claim is recorded", "ring-core/src/ownership/driver/admission.rs",
+     "        match self.table.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
+     "        match Some(self.table.wakers.register_owned(cx.waker().clone(), &mut self.table.retired)) {\n"
      "            Some(w) => slot.waker = w,", True, [ADVERSARIAL, PROP]),
-    ("a panicking wake skips the other wakers of the turn", "ring-core/src/driver/mod.rs",
+    ("a panicking wake skips the other wakers of the turn", "ring-core/src/ownership/driver/side_work.rs",
      "            caught.run(|| w.wake_by_ref());",
      "            w.wake_by_ref();", True, [ADVERSARIAL]),
-    ("an orphan's panicking destructor skips the other orphans", "ring-core/src/driver/mod.rs",
+    ("an orphan's panicking destructor skips the other orphans", "ring-core/src/ownership/driver/side_work.rs",
      "        for f in finishers {\n            caught.run(f);\n        }",
      "        for f in finishers {\n            f();\n        }", True, [ADVERSARIAL]),
-    ("a join handle is not woken when its task ends", "ring-core/src/executor/task.rs",
+    ("a join handle is not woken when its task ends", "ring-core/src/runtime/executor/task.rs",
      "        if let Some(w) = waker {\n            w.wake();\n        }\n    }\n}",
      "        drop(waker);\n    }\n}", True, [ADVERSARIAL]),
-    ("provide_buffers allocates before checking its sizes", "ring-core/src/ops/misc2.rs",
+    ("provide_buffers allocates before checking its sizes", "ring-core/src/ownership/ops/provide_buffers.rs",
      "        let mut mem: Vec<u8> = Error::try_vec(\"provided buffer group\", total)?;\n        mem.resize(total, 0);",
      "        let mem = vec![0u8; len.saturating_mul(usize::from(nbufs))];", True, [ADVERSARIAL]),
     # One row per ring access path the loom models run as shipped
@@ -241,35 +241,35 @@ PLANTS = [
     ("push128 on a mixed ring checks room for the entry but not the filler", SQ,
      "        let need = if at_end { 3 } else { 2 };", "        let need = 2;", True,
      [loom("sq_mixed_push128_waits", "loom_sq_paths")]),
-    ("resize copies only the first half of a 128-byte SQE again", RESIZE,
-     "            for unit in 0..2 {\n                // SAFETY: both units",
-     "            for unit in 0..1 {\n                // SAFETY: both units", True,
+    ("resize copies only the first half of a 128-byte SQE again", SQ,
+     "        for unit in 0..2 {\n            // SAFETY: both units are inside their SQE arrays",
+     "        for unit in 0..1 {\n            // SAFETY: both units are inside their SQE arrays", True,
      [loom("resize", "loom_resize")]),
-    ("resize copies only the first half of a 32-byte CQE again", RESIZE,
-     "            for unit in 0..2 {\n                // SAFETY: as above, for 32-byte CQEs",
-     "            for unit in 0..1 {\n                // SAFETY: as above, for 32-byte CQEs", True,
+    ("resize copies only the first half of a 32-byte CQE again", CQ,
+     "        for unit in 0..2 {\n            // SAFETY: both units are inside their CQE arrays",
+     "        for unit in 0..1 {\n            // SAFETY: both units are inside their CQE arrays", True,
      [loom("resize", "loom_resize")]),
     # Early releases of operations with more than one completion, and
     # routing paths that ignore the generation, caught by the
     # completion-stream target's corpus and cases (verification::cqe_stream).
-    ("an orphaned zero-copy send released at its result, before its notification", DRIVER_RS,
+    ("an orphaned zero-copy send released at its result, before its notification", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && !slot.multishot);", True,
      [COMPLETION]),
-    ("an orphaned multishot stream released at its next item, while the kernel holds a buffer of its pool", DRIVER_RS,
+    ("an orphaned multishot stream released at its next item, while the kernel holds a buffer of its pool", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
      [COMPLETION]),
-    ("a single completion routed without its generation (the fast path)", DRIVER_RS,
+    ("a single completion routed without its generation (the fast path)", "ring-core/src/ownership/driver/routing.rs",
      "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
      "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
      "                Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
      "                _ => cqe.user_data,\n            };\n"
      "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
      [COMPLETION]),
-    ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", DRIVER_RS,
+    ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
      "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
      "            Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
@@ -282,102 +282,102 @@ PLANTS = [
      [("regressions", ["cargo", "test", "-q", "-p", "verification", "--test", "regressions"], {}), COMPLETION]),
     # The SQE-builder target (verification::sqe_builders): an argument a
     # builder drops, and one it truncates.
-    ("a builder drops an argument (Readv's buffer group)", "ring-core/src/opcode/rw.rs",
+    ("a builder drops an argument (Readv's buffer group)", "ring-core/src/raw/opcode/rw.rs",
      "        let Readv { fd, iovec, len, offset, ioprio, rw_flags, buf_group } = self;",
      "        let Readv { fd, iovec, len, offset, ioprio, rw_flags, buf_group: _ } = self;\n        let buf_group = 0;", True,
      [SQE_BUILDERS]),
-    ("a builder truncates an argument (Madvise's 64-bit length into sqe.len)", "ring-core/src/opcode/misc.rs",
+    ("a builder truncates an argument (Madvise's 64-bit length into sqe.len)", "ring-core/src/raw/opcode/process.rs",
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
-    ("permits: a waiter polled with a new waker is not looked at again after the clone", "ring-core/src/semaphore.rs",
+    ("permits: a waiter polled with a new waker is not looked at again after the clone", "ring-core/src/objects/semaphore.rs",
      "        // Granted or closed while the clone ran.\n        self.check(&w)",
      "        // Granted or closed while the clone ran.\n        let _ = &w;\n        Poll::Pending", True, [ADVERSARIAL]),
     # Caller flags and counts: no flag changes the file, the memory's lifetime or the meaning of a count.
-    ("splice and tee accept SPLICE_F_FD_IN_FIXED from the caller", "ring-core/src/ops/flags.rs",
+    ("splice and tee accept SPLICE_F_FD_IN_FIXED from the caller", "ring-core/src/ownership/ops/flags.rs",
      "pub const SPLICE: u32 = libc::SPLICE_F_MOVE",
      "pub const SPLICE: u32 = (1 << 31) | libc::SPLICE_F_MOVE", True, [ADVERSARIAL]),
-    ("plain sends accept MSG_ZEROCOPY", "ring-core/src/ops/flags.rs",
+    ("plain sends accept MSG_ZEROCOPY", "ring-core/src/ownership/ops/flags.rs",
      "pub const SEND: i32 = libc::MSG_DONTWAIT",
      "pub const SEND: i32 = libc::MSG_ZEROCOPY | libc::MSG_DONTWAIT", True, [ADVERSARIAL]),
-    ("receives (and bundles) accept MSG_TRUNC", "ring-core/src/ops/flags.rs",
+    ("receives (and bundles) accept MSG_TRUNC", "ring-core/src/ownership/ops/flags.rs",
      "pub const RECV: i32 = libc::MSG_DONTWAIT",
      "pub const RECV: i32 = libc::MSG_TRUNC | libc::MSG_DONTWAIT", True, [ADVERSARIAL]),
-    ("Slice::set_init forwards a count past the slice's end", "ring-core/src/buf/slice.rs",
+    ("Slice::set_init forwards a count past the slice's end", "ring-core/src/ownership/buf/slice.rs",
      "        let n = n.min(self.end - self.begin);",
      "        let n = n;", True, [ADVERSARIAL]),
-    ("recvmsg hands back control padding the kernel never wrote", "ring-core/src/ops/net.rs",
+    ("recvmsg hands back control padding the kernel never wrote", "ring-core/src/ownership/ops/msg.rs",
      "        self.msg.control.resize(cap, 0);",
      "        unsafe { self.msg.control.set_len(cap) };", True, [ADVERSARIAL]),
-    ("a bundle's walk follows a stale successor past the newest push", "ring-core/src/pool.rs",
+    ("a bundle's walk follows a stale successor past the newest push", "ring-core/src/ownership/pool.rs",
      "            let follows = next < self.count\n                && Some(bid) != st.last_pushed",
      "            let follows = next < self.count\n                || Some(bid) != st.last_pushed", True, [POOL_UNIT]),
-    ("sendmsg passes SCM_RIGHTS numbers the message does not hold", "ring-core/src/ops/net.rs",
+    ("sendmsg passes SCM_RIGHTS numbers the message does not hold", "ring-core/src/ownership/ops/msg.rs",
      "        (walked.is_err() || refused).then_some(libc::EINVAL)",
      "        (false && (walked.is_err() || refused)).then_some(libc::EINVAL)", True, [ADVERSARIAL]),
-    ("socket_cmd reads SO_GET_FILTER (the kernel writes up to eight times the buffer)", "ring-core/src/ops/net.rs",
+    ("socket_cmd reads SO_GET_FILTER (the kernel writes up to eight times the buffer)", "ring-core/src/ownership/ops/cmd.rs",
      "            SocketCmd::GetOpt { name, .. } if !PLAIN_GETSOCKOPTS.contains(name) => {",
      "            SocketCmd::GetOpt { name, .. } if false && !PLAIN_GETSOCKOPTS.contains(name) => {", True, [ADVERSARIAL]),
-    ("converting a std stream outside a runtime panics", "ring-core/src/net/tcp.rs",
-     "            None => Err(NoRuntime { value: s }),",
+    ("converting a std stream outside a runtime panics", "ring-core/src/runtime/from_std.rs",
+     "            None => Err(NoRuntime::new(s)),",
      "            None => panic!(\"TcpStream::from outside a Runtime: {s:?}\"),", True, [ADVERSARIAL]),
     # Bad input, operations named by handles, completions with chosen user_data.
-    ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ops/fixed_vec.rs",
+    ("readv_fixed panics on more than IOV_MAX segments (the assert it had)", "ring-core/src/ownership/ops/fixed.rs",
      "    if segments.len() > IOV_MAX {\n        return Some(Error::TooLong { what: \"segment count\", len: segments.len(), max: IOV_MAX });\n    }",
      "    assert!(segments.len() <= IOV_MAX, \"at most IOV_MAX (1024) segments\");", True, [BAD_INPUT]),
-    ("readv_fixed takes a segment outside the registered buffer", "ring-core/src/ops/fixed_vec.rs",
+    ("readv_fixed takes a segment outside the registered buffer", "ring-core/src/ownership/ops/fixed.rs",
      "    if segments.iter().any(|s| s.start > s.end || s.end > cap) {",
      "    if false {", True, [BAD_INPUT]),
-    ("readv/writev allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/rw.rs",
+    ("readv/writev allocate and submit more than IOV_MAX iovecs", "ring-core/src/ownership/ops/rw.rs",
      "    if count > IOV_MAX {", "    if false {", True, [BAD_INPUT]),
-    ("sendmsg/recvmsg allocate and submit more than IOV_MAX iovecs", "ring-core/src/ops/net.rs",
+    ("sendmsg/recvmsg allocate and submit more than IOV_MAX iovecs", "ring-core/src/ownership/ops/msg.rs",
      "    (n > IOV_MAX).then_some(libc::E2BIG)", "    (n > IOV_MAX && false).then_some(libc::E2BIG)", True, [BAD_INPUT]),
-    ("socket_cmd sets any option (a value with a pointer the kernel follows)", "ring-core/src/ops/net.rs",
+    ("socket_cmd sets any option (a value with a pointer the kernel follows)", "ring-core/src/ownership/ops/cmd.rs",
      "            SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {",
      "            SocketCmd::SetOpt { .. } if false => {", True, [BAD_INPUT]),
-    ("AlignedBuf reports an allocation failure as a bad argument", "ring-core/src/buf/aligned.rs",
+    ("AlignedBuf reports an allocation failure as a bad argument", "ring-core/src/ownership/buf/aligned.rs",
      ".ok_or(Error::OutOfMemory { what: \"aligned buffer\", bytes: size })?;",
      ".ok_or(Error::InvalidArgument(\"buffer length is zero or too large\"))?;", True, [BAD_INPUT]),
-    ("Timespec::new wraps seconds above i64::MAX into a negative time", "ring-core/src/types.rs",
+    ("Timespec::new wraps seconds above i64::MAX into a negative time", "ring-core/src/raw/types.rs",
      "        let sec = if sec > i64::MAX as u64 { i64::MAX } else { sec as i64 };",
      "        let sec = sec as i64;", True, [BAD_INPUT]),
-    ("a poll target of another driver is accepted", "ring-core/src/driver/mod.rs",
+    ("a poll target of another driver is accepted", "ring-core/src/ownership/driver/handle.rs",
      "        if target.ring != self.shared.ring {", "        if false {", True, [NAMED]),
-    ("a poll target whose poll ended is accepted", "ring-core/src/driver/mod.rs",
-     "        if inner.t.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
+    ("a poll target whose poll ended is accepted", "ring-core/src/ownership/driver/handle.rs",
+     "        if inner.table.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
      [NAMED]),
-    ("a poll removal starts after its poll ended", "ring-core/src/driver/mod.rs",
-     "            if !self.t.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
-    ("a poll target names its entry by generation only (no serial)", "ring-core/src/driver/slot.rs",
+    ("a poll removal starts after its poll ended", "ring-core/src/ownership/driver/admission.rs",
+     "            if !self.table.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
+    ("a poll target names its entry by generation only (no serial)", "ring-core/src/ownership/driver/slot.rs",
      ".is_some_and(|s| s.named && s.serial == serial && matches!(",
      ".is_some_and(|s| s.named && matches!(", True, [CORE_UNIT]),
-    ("an entry keeps the nameable mark of its previous operation", "ring-core/src/driver/slot.rs",
+    ("an entry keeps the nameable mark of its previous operation", "ring-core/src/ownership/driver/slot.rs",
      "        slot.named = named;", "        slot.named |= named;", True, [CORE_UNIT]),
-    ("an update asks for a multishot poll on a single-shot one", "ring-core/src/ops/net.rs",
+    ("an update asks for a multishot poll on a single-shot one", "ring-core/src/ownership/ops/poll.rs",
      "            b = b.new_events(ev).multi(self.target.multishot);",
      "            b = b.new_events(ev).multi(true);", True, [CORE_UNIT]),
-    ("tagged file registration is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+    ("tagged file registration is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
-    ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/register/files.rs",
+    ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
-    ("buffer freed when a deadline, an abort or a dropped JoinSet drops its operation", "ring-core/src/driver/mod.rs",
+    ("buffer freed when a deadline, an abort or a dropped JoinSet drops its operation", "ring-core/src/ownership/driver/cancel.rs",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n",
      "            Phase::InFlight => {\n                slot.phase = Phase::Orphaned;\n"
-     "                if let Some(s) = self.t.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [DEADLINES]),
-    ("an aborted task is polled on", "ring-core/src/executor/task.rs",
+     "                if let Some(s) = self.table.storage.as_ref() { unsafe { s.clear(index as usize) }; }\n", True, [DEADLINES]),
+    ("an aborted task is polled on", "ring-core/src/runtime/executor/task.rs",
      "        if self.abort.is_aborted() {\n            return Poll::Ready(None);\n        }",
      "", True, [TASKS]),
-    ("a dropped JoinSet leaves its tasks running", "ring-core/src/task/join_set.rs",
+    ("a dropped JoinSet leaves its tasks running", "ring-core/src/runtime/task/join_set.rs",
      "    fn drop(&mut self) {\n        for m in self.members.iter().flatten() {\n            m.handle.abort();\n        }",
      "    fn drop(&mut self) {", True, [TASKS]),
-    ("a dropped acquire keeps the permits granted to it", "ring-core/src/semaphore.rs",
+    ("a dropped acquire keeps the permits granted to it", "ring-core/src/objects/semaphore.rs",
      "        if w.granted.get() {\n            sem.release(w.need);\n            return;\n        }",
      "        if w.granted.get() {\n            return;\n        }", True, [SYNC, ADVERSARIAL]),
-    ("a channel wakes its receiver with its queue borrowed", "ring-core/src/channel/mpsc.rs",
+    ("a channel wakes its receiver with its queue borrowed", "ring-core/src/runtime/channel/mpsc.rs",
      "        self.queue.borrow_mut().push_back(v);\n        if let Some(w) = self.rx_waker.take() {\n            w.wake();\n        }",
      "        let mut q = self.queue.borrow_mut();\n        q.push_back(v);\n"
      "        if let Some(w) = self.rx_waker.take() {\n            w.wake();\n        }\n        drop(q);", True, [ADVERSARIAL]),
-    ("a blocking job's panic is not caught on its thread", "ring-core/src/task/blocking.rs",
+    ("a blocking job's panic is not caught on its thread", "ring-core/src/runtime/task/blocking.rs",
      "    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {\n        Ok(v) => sender.send(v),\n        Err(p) => sender.panicked(p),\n    }",
      "    sender.send(f())", True, [ADVERSARIAL]),
     # Changes that are not bugs: every suite must still pass.
@@ -387,9 +387,9 @@ PLANTS = [
     ("SQ tail store Relaxed without SQPOLL (not a bug: the syscall orders it)", ORDER,
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Release;",
      "pub const SQ_TAIL_STORE: Ordering = Ordering::Relaxed;", False, [loom("f_sq_tail_without_sqpoll"), SIM]),
-    ("resize's loads of the new ring words Relaxed (not a bug: the register call orders them)", RESIZE,
-     "unsafe { (new_sq.head.as_ref().load(order::SQ_HEAD_LOAD), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
-     "unsafe { (new_sq.head.as_ref().load(crate::sync::Ordering::Relaxed), new_sq.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
+    ("resize's loads of the new ring words Relaxed (not a bug: the register call orders them)", SQ,
+     "unsafe { (new.head.as_ref().load(order::SQ_HEAD_LOAD), new.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
+     "unsafe { (new.head.as_ref().load(crate::sync::Ordering::Relaxed), new.tail.as_ref().load(order::SQ_TAIL_LOAD)) };",
      False, [loom("resize", "loom_resize")]),
 ]
 
@@ -458,7 +458,38 @@ def run_suite(suite):
         return "no-test", time.time() - t, out
     return ("pass" if r.returncode == 0 else "fail"), time.time() - t, out
 
+def check():
+    """Every plant applies to the tree as it is (its text is found in its
+    file), and every suite names test targets and packages that exist."""
+    problems = []
+    names = set()
+    for name, path, old, new, is_bug, suites in PLANTS:
+        if name in names:
+            problems.append(f"{name}: two rows of this name")
+        names.add(name)
+        full = os.path.join(ROOT, path)
+        if not os.path.exists(full):
+            problems.append(f"{name}: no file {path}")
+            continue
+        if old not in open(full).read():
+            problems.append(f"{name}: its text is not in {path} (the code moved: update the row)")
+        for label, cmd, _env in suites:
+            pkg = cmd[cmd.index("-p") + 1] if "-p" in cmd else None
+            crate = {"ring-core": "ring-core", "verification": "verification", "ring-sys": "ring-sys"}.get(pkg)
+            for i, w in enumerate(cmd):
+                if w == "--test" and crate:
+                    t = cmd[i + 1]
+                    if not (os.path.exists(os.path.join(ROOT, crate, "tests", t + ".rs"))
+                            or os.path.exists(os.path.join(ROOT, crate, "tests", t, "main.rs"))):
+                        problems.append(f"{name}: suite {label} names a test target {crate}/tests/{t} that does not exist")
+    for p in problems:
+        print(p)
+    print(f"{len(PLANTS)} plants checked, {len(problems)} problems")
+    sys.exit(1 if problems else 0)
+
 def main():
+    if "--check" in sys.argv:
+        check()
     only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else None
     sync_scratch()
     rows, ok = [], True

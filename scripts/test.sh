@@ -43,6 +43,9 @@ fi
 stage "format"
 cargo fmt --all -- --check
 
+stage "planted bugs apply (nothing run: every plant's text is in its file)"
+python3 scripts/planted_bugs.py --check
+
 stage "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

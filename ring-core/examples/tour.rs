@@ -12,7 +12,7 @@
 //! Every step that needs a newer kernel than the one running says so and
 //! is skipped; nothing is decided by the kernel's version number.
 
-use ring_core::probe::{ENTER_FLAGS, FEATURES, OPCODES, REGISTER_OPS};
+use ring_core::names::{ENTER_FLAGS, FEATURES, OPCODES, REGISTER_OPS};
 use ring_core::sys::*;
 use ring_core::{opcode, Builder, Cqe, Probe, Ring, Runtime, SqeFlags};
 use std::future::Future;

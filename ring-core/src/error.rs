@@ -231,7 +231,7 @@ impl fmt::Display for Error {
             Error::UnsupportedRegister { opcode, errno } => write!(
                 f,
                 "register operation {} ({opcode}) is not supported on this kernel ({errno})",
-                crate::probe::register_op_name(*opcode)
+                crate::names::register_op_name(*opcode)
             ),
             Error::Unsupported { what, reason } => write!(f, "{what} is not supported: {reason}"),
             Error::NotConfigured(what) => write!(f, "the ring was not set up for this: {what}"),

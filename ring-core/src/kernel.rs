@@ -7,6 +7,7 @@
 //! nothing. The verification crate's simulated kernel implements the same
 //! trait on ordinary memory, and then the same [`crate::Ring`] and the same
 //! ownership layer run on top of it unchanged.
+#![allow(unsafe_code)]
 
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
@@ -99,7 +100,7 @@ unsafe impl Kernel for Linux {
     fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
         // SAFETY: `params` is a valid, exclusive io_uring_params for the
         // call. With NO_MMAP its user_addr fields were set by the ring
-        // builder to memory that outlives the ring (see `crate::memory`).
+        // builder to memory that outlives the ring (see `crate::raw::memory`).
         unsafe { ring_sys::syscall::io_uring_setup(entries, params) }
     }
 

@@ -149,7 +149,7 @@ pub fn sqpoll_wakeup_fence() {
 pub const SQPOLL_FENCE: Ordering = Ordering::SeqCst;
 
 /// The full barrier of the executor's park hand-off
-/// ([`crate::executor::gate::ParkGate`]): between the runtime's "parked"
+/// ([`crate::runtime::executor::gate::ParkGate`]): between the runtime's "parked"
 /// store and its last look for work, and between a waker's publication of
 /// work and its look at "parked". Must be `SeqCst`, for the same
 /// store-buffering reason as [`SQPOLL_FENCE`].

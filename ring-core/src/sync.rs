@@ -5,14 +5,15 @@
 //! transparent wrapper with loom's closure-based API, so it costs nothing.
 //! When the crate is compiled with `--cfg ring_loom` (only the
 //! verification crate's loom models do that) they are loom's types, and
-//! the very same queue code in [`crate::squeue`] and [`crate::cqueue`] is
+//! the very same queue code in [`crate::raw::squeue`] and [`crate::raw::cqueue`] is
 //! model-checked against a simulated kernel thread.
 //!
 //! Loom's atomics cannot overlay memory the kernel mapped (they have a
 //! different representation), which is why the queues reach the shared
-//! words through typed pointers ([`crate::layout::SqPointers`], [`crate::layout::CqPointers`]) rather
+//! words through typed pointers ([`crate::raw::layout::SqPointers`], [`crate::raw::layout::CqPointers`]) rather
 //! than through byte offsets: a real ring builds those pointers from the
 //! mmap'd region, a loom model from loom-allocated words.
+#![allow(unsafe_code)]
 
 #[cfg(not(ring_loom))]
 pub use core::sync::atomic::{fence, AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};

@@ -84,7 +84,7 @@ fn a_nop_cancelled_before_submission_reports_ecanceled() {
     rt.block_on(d.nop()).unwrap().unwrap();
 }
 
-/// Kills `misc.rs:80:9: replace <impl Operation for TimeoutOp>::complete ->
+/// Kills `misc.rs:80:9: replace <impl Operation for Timeout>::complete ->
 /// io::Result<bool> with Ok(true)`: a timeout ended by its completion count
 /// resolves to `Ok(false)`, and one cancelled to an error.
 #[test]
@@ -686,7 +686,7 @@ fn an_epoll_ctl_delete_of_an_unwatched_descriptor_fails() {
 // ---- rw.rs ----
 
 /// Kills `rw.rs:146:19: replace -= with += in <impl Operation for
-/// ReadV<B>>::complete`: a scatter read that fills the first buffer and
+/// Readv<B>>::complete`: a scatter read that fills the first buffer and
 /// part of the second marks exactly the bytes each received.
 #[test]
 fn a_scatter_read_marks_the_bytes_each_buffer_received() {

@@ -1,5 +1,5 @@
 //! Tests written to kill survivors of the eleventh cargo-mutants pass over
-//! `ring-core/src/register/`.
+//! `ring-core/src/raw/register/`.
 //!
 //! Most of them run against this machine's kernel and check what a
 //! registration does (or what its typed refusal says). Where the kernel's

@@ -952,7 +952,8 @@ fn a_probe_reports_what_the_kernel_said() {
     if !caps::opcode(ring_core::sys::IORING_OP_MSG_RING, "opcodes up to IORING_OP_MSG_RING") {
         return;
     }
-    use ring_core::probe::{opcode_name, register_op_name, Probe};
+    use ring_core::names::{opcode_name, register_op_name};
+    use ring_core::probe::Probe;
     use ring_core::sys::{
         IORING_FEAT_NODROP, IORING_FEAT_SINGLE_MMAP, IORING_OP_NOP, IORING_OP_READ, IORING_REGISTER_PROBE,
         IORING_REGISTER_USE_REGISTERED_RING,

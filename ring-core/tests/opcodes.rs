@@ -1130,7 +1130,7 @@ fn op37_mkdirat() {
     let p = d.c();
     let mut ring = ring();
     // SAFETY: the path outlives the completion.
-    unsafe { ring.sq().push(&MkDirAt::new(libc::AT_FDCWD, p.as_ptr()).mode(0o700).build()) }.unwrap();
+    unsafe { ring.sq().push(&MkdirAt::new(libc::AT_FDCWD, p.as_ptr()).mode(0o700).build()) }.unwrap();
     assert_eq!(one(&mut ring).res, 0);
     let m = std::fs::metadata(d.path()).unwrap();
     assert!(m.is_dir());

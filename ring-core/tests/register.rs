@@ -144,7 +144,7 @@ fn supports(ring: &Ring, op: u32, what: &str) -> bool {
     if !ok {
         println!(
             "skipping {what}: this kernel does not know {} (knows {:?} register opcodes)",
-            ring_core::probe::register_op_name(op),
+            ring_core::names::register_op_name(op),
             probe.register_ops()
         );
     }

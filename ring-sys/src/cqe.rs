@@ -59,7 +59,7 @@ pub const IORING_CQE_F_32: u32 = 1 << 15;
 /// `cqe.flags` of a `SOCKET_URING_OP_TX_TIMESTAMP` completion: the
 /// timestamp came from the hardware (bit `IORING_TIMESTAMP_HW_SHIFT`);
 /// Linux 6.17.
-pub const IORING_CQE_F_TSTAMP_HW: u32 = 1 << crate::IORING_TIMESTAMP_HW_SHIFT;
+pub const IORING_CQE_F_TSTAMP_HW: u32 = 1 << crate::op_flags::IORING_TIMESTAMP_HW_SHIFT;
 
 /// The shift of the buffer ID in `cqe.flags` when `IORING_CQE_F_BUFFER` is
 /// set: `bid = flags >> IORING_CQE_BUFFER_SHIFT`; Linux 5.7.

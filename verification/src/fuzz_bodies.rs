@@ -6,7 +6,7 @@
 
 use crate::sim::{Chaos, SimConfig, SimKernel};
 use core::ptr::NonNull;
-use ring_core::layout::{pointers, Region};
+use ring_core::layout::{pointers, RingRegion};
 use ring_core::Builder;
 use ring_sys::*;
 use std::collections::HashMap;
@@ -89,12 +89,12 @@ pub fn ring_layout(data: &[u8]) {
             unsafe { mem.as_mut_ptr().cast::<u8>().add(off as usize).cast::<u32>().write(val) };
         }
     }
-    let region = |v: &mut Vec<u64>| Region { base: NonNull::new(v.as_mut_ptr().cast()).unwrap(), len: v.len() * 8 };
+    let region = |v: &mut Vec<u64>| RingRegion { base: NonNull::new(v.as_mut_ptr().cast()).unwrap(), len: v.len() * 8 };
     let (rs, rc, re) = (region(&mut sq), region(&mut cq), region(&mut sqes));
     // SAFETY: the regions are live Vecs, valid for reads and writes, which
     // outlive every use of the returned pointers (none here beyond checks).
     if let Ok((s, c)) = unsafe { pointers(&p, rs, rc, re) } {
-        let inside = |ptr: *const u8, r: &Region, size: usize| {
+        let inside = |ptr: *const u8, r: &RingRegion, size: usize| {
             let a = ptr as usize;
             let b = r.base.as_ptr() as usize;
             a >= b && a + size <= b + r.len

@@ -42,7 +42,7 @@ use crate::sim::{Chaos, SimConfig, SimKernel};
 use ring_core::buf::{IoBuf, IoBufMut};
 use ring_core::driver::{Batch, ChainRefused, StartChain, Started};
 use ring_core::op::CancelOp;
-use ring_core::ops::{Nop, Read, SendZc, TimeoutOp, Write};
+use ring_core::ops::{Nop, Read, SendZc, Timeout, Write};
 use ring_core::{Builder, Cancelled, Driver, MultiOp, Op, SharedFd};
 use std::cell::RefCell;
 use std::future::Future;
@@ -813,7 +813,7 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
                     }
                     Kind::Sleep { ms } => Box::new(OneShot {
                         id,
-                        op: d.op(TimeoutOp::relative(Duration::from_millis(u64::from(ms)))),
+                        op: d.op(Timeout::relative(Duration::from_millis(u64::from(ms)))),
                         judge: judge_sleep,
                     }),
                     Kind::Poll => {
@@ -1030,7 +1030,7 @@ fn start_chain(w: &mut World, spec: ChainSpec) -> Box<dyn Live> {
                 })
             }
             Member::Sleep { ms } => {
-                let link = chain.push(TimeoutOp::relative(Duration::from_millis(u64::from(ms))));
+                let link = chain.push(Timeout::relative(Duration::from_millis(u64::from(ms))));
                 backers.push(Box::new(move |r| r.take(link).is_some()));
                 Box::new(move |s| {
                     Box::new(OneShot { id, op: s.take(link).expect("own link"), judge: judge_member_sleep })

@@ -551,7 +551,7 @@ builders! {
     OpenAt2 { new(dirfd: RawFd, path: *const c_char, how: *const open_how) set(file_index: u32) -> Entry }
     RenameAt { new(olddirfd: RawFd, oldpath: *const c_char, newdirfd: RawFd, newpath: *const c_char) set(flags: u32) -> Entry }
     UnlinkAt { new(dirfd: RawFd, path: *const c_char) set(flags: i32) -> Entry }
-    MkDirAt { new(dirfd: RawFd, path: *const c_char) set(mode: libc::mode_t) -> Entry }
+    MkdirAt { new(dirfd: RawFd, path: *const c_char) set(mode: libc::mode_t) -> Entry }
     SymlinkAt { new(target: *const c_char, newdirfd: RawFd, linkpath: *const c_char) set() -> Entry }
     LinkAt { new(olddirfd: RawFd, oldpath: *const c_char, newdirfd: RawFd, newpath: *const c_char) set(flags: i32) -> Entry }
     FSetXattr { new(fd: Target, name: *const c_char, value: *const c_void, len: u32) set(flags: i32) -> Entry }

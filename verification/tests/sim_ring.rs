@@ -1,7 +1,7 @@
 //! The raw ring (`ring_core::Ring`, `SubmissionQueue`, `CompletionQueue`)
 //! running unchanged on the simulated kernel.
 //!
-//! Each test names the bug class of `bug-classes.md` it guards. Counts are
+//! Each test names the bug class of `docs/bug-classes.md` it guards. Counts are
 //! smaller under Miri, which runs this file through `scripts/miri.sh`.
 #![cfg(not(ring_loom))]
 

@@ -11,7 +11,7 @@ use crate::resources_bound_to_their_ring::{pipe, wait};
 use ring_core::buf::{AlignedBuf, IoBuf, Region, SharedRegion};
 use ring_core::fixed::{FixedBuffers, FixedError};
 use ring_core::fixed_files::FixedFiles;
-use ring_core::ops::{Msg, ReadV, WriteV, IOV_MAX};
+use ring_core::ops::{Msg, Readv, Writev, IOV_MAX};
 use ring_core::register::{BufRingConfig, Restriction, MAX_FILES, MAX_REGISTERED_RINGS};
 use ring_core::types::Timespec;
 use ring_core::{Builder, Driver, Error, Ring};
@@ -83,8 +83,8 @@ fn vectored_io_refuses_too_many_buffers_with_a_typed_error() {
 
     let mut chain = d.chain();
     let nop = chain.push(ring_core::ops::Nop);
-    let read = chain.push(ReadV::new(&r, bufs(), 0));
-    let write = chain.push(WriteV::new(&w, vec![b"x".to_vec()], 0));
+    let read = chain.push(Readv::new(&r, bufs(), 0));
+    let write = chain.push(Writev::new(&w, vec![b"x".to_vec()], 0));
     let mut refused = match wait(&d, chain.start()) {
         Err(refused) => refused,
         Ok(_) => panic!("a chain with a refused member started"),

@@ -11,7 +11,7 @@
 //! waker replaced or let go of.
 
 use crate::hostile::{panics, Hostile};
-use ring_core::ops::{KeepAlive, TimeoutOp};
+use ring_core::ops::{KeepAlive, Timeout};
 use ring_core::{Driver, Op};
 use std::cell::RefCell;
 use std::ffi::CString;
@@ -212,7 +212,7 @@ fn a_clone_when_polled_again_that_completes_the_operation_wakes_the_new_waker() 
 }
 
 /// Starts as many sleeps as there are credits, so the next operation waits.
-fn fill(d: &Driver) -> Vec<Op<TimeoutOp>> {
+fn fill(d: &Driver) -> Vec<Op<Timeout>> {
     let mut fillers = Vec::new();
     while d.credits() > 0 {
         let mut s = d.sleep(Duration::from_millis(20));

@@ -33,7 +33,7 @@ pub fn probe(ring: &Ring) -> Probe {
 pub fn supported(ring: &Ring, op: u8, test: &str) -> bool {
     let ok = probe(ring).supported(op);
     if !ok {
-        println!("SKIP {test}: the kernel does not support {} (probe)", ring_core::probe::opcode_name(op));
+        println!("SKIP {test}: the kernel does not support {} (probe)", ring_core::names::opcode_name(op));
     }
     ok
 }

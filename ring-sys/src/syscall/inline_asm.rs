@@ -8,7 +8,8 @@
 //! - aarch64: number in `x8`, arguments in `x0..x5`, result in `x0`.
 
 use super::nr;
-use crate::{io_uring_params, Errno};
+use crate::errno::Errno;
+use crate::setup::io_uring_params;
 use core::arch::asm;
 use core::ffi::{c_int, c_uint, c_void};
 

@@ -27,10 +27,9 @@
 //! call, and, where the man page says so (registered buffers, provided
 //! buffer rings, regions), for as long as the registration lasts.
 
-use crate::Errno;
+use crate::errno::Errno;
+use crate::setup::io_uring_params;
 use core::ffi::{c_int, c_uint, c_void};
-
-use crate::io_uring_params;
 
 #[cfg(all(not(feature = "libc-syscall"), any(target_arch = "x86_64", target_arch = "aarch64")))]
 use inline_asm as path;
@@ -39,6 +38,7 @@ use via_libc as path;
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub mod inline_asm;
+pub mod nr;
 pub mod via_libc;
 
 /// Which system-call path the crate-level wrappers use in this build.
@@ -48,18 +48,6 @@ pub const PATH: &str = if cfg!(all(not(feature = "libc-syscall"), any(target_arc
 } else {
     "libc::syscall"
 };
-
-/// System-call numbers. io_uring came after the kernel unified syscall
-/// numbering for new calls, so they are the same on every architecture
-/// except alpha (which this crate does not support through inline assembly).
-pub mod nr {
-    /// `io_uring_setup`, Linux 5.1.
-    pub const IO_URING_SETUP: usize = 425;
-    /// `io_uring_enter`, Linux 5.1.
-    pub const IO_URING_ENTER: usize = 426;
-    /// `io_uring_register`, Linux 5.1.
-    pub const IO_URING_REGISTER: usize = 427;
-}
 
 /// `int io_uring_setup(u32 entries, struct io_uring_params *p);`
 ///

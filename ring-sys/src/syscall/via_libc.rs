@@ -4,7 +4,8 @@
 //! and sets `errno` on failure, so each wrapper reads `errno` back and
 //! returns it as [`Errno`].
 
-use crate::{io_uring_params, Errno};
+use crate::errno::Errno;
+use crate::setup::io_uring_params;
 use core::ffi::{c_int, c_long, c_uint, c_void};
 
 /// Reads the calling thread's `errno` after a failed libc call.

@@ -21,43 +21,14 @@
 //! which the tracking allocator does not know; a buffer the tracker knows
 //! as freed is a violation too.
 
-use super::state::SimState;
-use super::user::{mapped_ptr, Who};
+use super::request::{Selected, Who};
+use super::state::{PBuf, SimState};
+use super::user::mapped_ptr;
 use crate::alloc::{self, Lookup};
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicU16, Ordering};
 use ring_sys::*;
 use std::os::fd::RawFd;
-
-/// A registered provided-buffer ring.
-#[derive(Debug)]
-pub(crate) struct PBuf {
-    /// The address of the ring's entries (entry 0's `resv` is the tail).
-    pub addr: u64,
-    pub entries: u32,
-    /// The kernel's head: entries before it were taken.
-    pub head: u16,
-    /// Which registration this is: a group unregistered and registered
-    /// again under the same id is another one.
-    pub epoch: u64,
-}
-
-/// A provided buffer a request took and has not written yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Selected {
-    pub group: u16,
-    pub epoch: u64,
-    pub addr: u64,
-    pub len: u32,
-    pub bid: u16,
-}
-
-impl Selected {
-    /// The CQE flags that report this buffer.
-    pub fn cqe_flags(&self) -> u32 {
-        IORING_CQE_F_BUFFER | (u32::from(self.bid) << IORING_CQE_BUFFER_SHIFT)
-    }
-}
 
 impl SimState {
     /// Reads the argument of a (un)registration.
@@ -153,7 +124,7 @@ impl SimState {
                 "user_data={:#x} op={}: provided buffer {} of group {} [{:#x}, +{n}) written after the group was \
                  unregistered (its memory may be freed)",
                 who.user_data,
-                super::ops::opcode_name(who.opcode),
+                who.opcode_name(),
                 sel.bid,
                 sel.group,
                 sel.addr

@@ -2,11 +2,9 @@
 //! the virtual clock, and the rules for consuming SQEs and posting CQEs.
 
 use super::chaos::{Chaos, EnterFault, Rng};
+use super::config::{SimConfig, SimStats};
 use super::mem::RingMem;
-use super::ops::Kind;
-use super::pbuf::PBuf;
-use super::user::MemRange;
-use super::{SimConfig, SimStats};
+use super::request::{Kind, MemRange};
 use core::sync::atomic::{fence, Ordering};
 use ring_sys::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -111,6 +109,19 @@ impl Req {
     pub fn links_next(&self) -> bool {
         self.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0
     }
+}
+
+/// A registered provided-buffer ring.
+#[derive(Debug)]
+pub(crate) struct PBuf {
+    /// The address of the ring's entries (entry 0's `resv` is the tail).
+    pub addr: u64,
+    pub entries: u32,
+    /// The kernel's head: entries before it were taken.
+    pub head: u16,
+    /// Which registration this is: a group unregistered and registered
+    /// again under the same id is another one.
+    pub epoch: u64,
 }
 
 /// Everything behind a [`super::SimKernel`] handle.

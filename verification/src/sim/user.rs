@@ -13,35 +13,9 @@
 //! tracking allocator recorded (see [`tracker_provenance`]). When the
 //! tracker is not installed there is no liveness check.
 
+use super::request::{MemRange, Who};
 use super::state::SimState;
 use crate::alloc::{self, Lookup};
-
-/// Who is accessing user memory, for violation messages.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Who {
-    pub user_data: u64,
-    pub opcode: u8,
-}
-
-/// Which way the kernel accesses a range of user memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// The kernel reads the range (the source of a write or send).
-    Read,
-    /// The kernel writes the range (the destination of a read).
-    Write,
-}
-
-/// A range of user memory an operation in flight holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemRange {
-    /// The first address.
-    pub addr: u64,
-    /// The length in bytes.
-    pub len: usize,
-    /// Whether the kernel reads or writes it.
-    pub access: Access,
-}
 
 /// Which provenance the simulator uses to reach user memory.
 ///
@@ -91,11 +65,7 @@ fn live_ptr(addr: u64, tracked: *mut u8) -> *mut u8 {
 
 impl SimState {
     fn violation(&mut self, who: Who, what: &str, addr: u64, len: usize, why: &str) {
-        let msg = format!(
-            "user_data={:#x} op={}: {what} [{addr:#x}, +{len}) {why}",
-            who.user_data,
-            super::ops::opcode_name(who.opcode)
-        );
+        let msg = format!("user_data={:#x} op={}: {what} [{addr:#x}, +{len}) {why}", who.user_data, who.opcode_name());
         self.violations.push(msg);
     }
 

@@ -1,0 +1,129 @@
+//! [`AioContext`]: a bounded context for `O_DIRECT` file I/O with
+//! page-aligned buffers, shaped like tokio-linux-aio's `AioContext`
+//! (read, write, sync, datasync), on io_uring.
+//!
+//! # Backpressure
+//!
+//! The context has a fixed capacity: at most that many of its operations
+//! are in flight at once. Each operation first takes a permit from a
+//! counting semaphore; callers that find none wait in FIFO order, each in
+//! its own future (there is no queue of submissions: a waiting call has
+//! not built anything yet, and dropping it simply leaves the queue). A
+//! released permit is handed directly to the first waiter, so a newcomer
+//! cannot overtake the queue.
+//!
+//! The permit is not held by the caller's future but *by the operation*
+//! (inside its value in the driver's table, next to its buffer), so it is
+//! returned when the kernel's completion is seen and the operation value
+//! is dropped, even if the caller's future was dropped or forgotten. The
+//! capacity therefore bounds what the kernel has in flight, not merely the
+//! futures that are still being polled.
+//!
+//! Buffers are [`AlignedBuf`]s (page-aligned address and length, as
+//! `O_DIRECT` requires on most file systems), owned by the operation while
+//! the kernel uses them and returned with the result. The file is passed
+//! as anything [`AsSharedFd`] (an `Rc` of a `std::fs::File`, a
+//! [`crate::File`]); each operation keeps a [`SharedFd`](crate::SharedFd)
+//! of it until its completion, so the descriptor cannot be closed and
+//! reused under a request.
+
+use crate::kernel::{Kernel, Linux};
+use crate::objects::semaphore::{OwnedPermit, Semaphore};
+use crate::ownership::buf::AlignedBuf;
+use crate::ownership::driver::Driver;
+use crate::ownership::ops::{Fsync, KeepAlive, Read, Write};
+use crate::ownership::shared_fd::AsSharedFd;
+use core::cell::Cell;
+use std::io;
+use std::rc::Rc;
+
+/// A bounded context for (typically `O_DIRECT`) file I/O; see the
+/// [module docs](self).
+pub struct AioContext<K: Kernel = Linux> {
+    driver: Driver<K>,
+    sem: Rc<Semaphore>,
+    capacity: usize,
+    peak: Cell<usize>,
+}
+
+impl<K: Kernel> core::fmt::Debug for AioContext<K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AioContext")
+            .field("capacity", &self.capacity)
+            .field("in_flight", &self.in_flight())
+            .field("waiting", &self.waiting())
+            .finish()
+    }
+}
+
+impl<K: Kernel> AioContext<K> {
+    /// A context on `driver` that keeps at most `capacity` operations (at
+    /// least 1) in flight.
+    pub fn new(driver: &Driver<K>, capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        AioContext { driver: driver.clone(), sem: Rc::new(Semaphore::new(capacity)), capacity, peak: Cell::new(0) }
+    }
+
+    /// The most operations in flight at once.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Operations holding a permit now (submitted or about to be; a permit
+    /// granted to a waiter that has not taken it yet counts).
+    pub fn in_flight(&self) -> usize {
+        self.capacity - self.sem.available_permits()
+    }
+
+    /// The most permits ever held at once (never above the capacity).
+    pub fn peak(&self) -> usize {
+        self.peak.get()
+    }
+
+    /// Callers waiting for a permit.
+    pub fn waiting(&self) -> usize {
+        self.sem.waiting()
+    }
+
+    /// A permit, held by the operation it is moved into.
+    async fn acquire(&self) -> OwnedPermit {
+        let permit = match self.sem.acquire_owned().await {
+            Ok(p) => p,
+            // Not reached: the context never closes its semaphore, and asks
+            // for one permit at a time.
+            Err(_) => std::future::pending().await,
+        };
+        self.peak.set(self.peak.get().max(self.in_flight()));
+        permit
+    }
+
+    /// Reads `buf.len()` bytes at `offset` (for `O_DIRECT`, a multiple of
+    /// the device's logical block size) into `buf`; resolves to the count
+    /// and the buffer.
+    pub async fn read(&self, file: &impl AsSharedFd, offset: u64, buf: AlignedBuf) -> (io::Result<usize>, AlignedBuf) {
+        let permit = self.acquire().await;
+        let op = Read::new(file, buf, offset);
+        self.driver.op(KeepAlive::new(op, permit)).await
+    }
+
+    /// Writes all of `buf` at `offset`; resolves to the count and the buffer.
+    pub async fn write(&self, file: &impl AsSharedFd, offset: u64, buf: AlignedBuf) -> (io::Result<usize>, AlignedBuf) {
+        let permit = self.acquire().await;
+        let op = Write::new(file, buf, offset);
+        self.driver.op(KeepAlive::new(op, permit)).await
+    }
+
+    /// `fsync(2)` of `file`, counted against the capacity.
+    pub async fn sync(&self, file: &impl AsSharedFd) -> io::Result<()> {
+        let permit = self.acquire().await;
+        let op = Fsync { fd: file.shared_fd(), flags: 0 };
+        self.driver.op(KeepAlive::new(op, permit)).await
+    }
+
+    /// `fdatasync(2)` of `file`, counted against the capacity.
+    pub async fn datasync(&self, file: &impl AsSharedFd) -> io::Result<()> {
+        let permit = self.acquire().await;
+        let op = Fsync { fd: file.shared_fd(), flags: ring_sys::IORING_FSYNC_DATASYNC };
+        self.driver.op(KeepAlive::new(op, permit)).await
+    }
+}

@@ -1,0 +1,122 @@
+//! The driver's state behind its `RefCell`: the ring (the only way to the SQ
+//! and CQ), the table of operations in flight, the queue of futures waiting
+//! for a credit, the cancellations waiting for one, and the lists of foreign
+//! code left to run once the borrow is released. The parts that act on it
+//! are in the files named for what they do: `admission.rs` (credits and
+//! waiters), `submitter.rs` (writing SQEs), `collect.rs` (handing outputs to
+//! futures), `cancel.rs`, `chain_start.rs` and `teardown.rs`; here is what
+//! they share: one turn of reaping and waiting.
+
+use crate::kernel::Kernel;
+use crate::ownership::driver::strategy::SubmitStrategy;
+use crate::ownership::driver::table::Table;
+use crate::raw::ring::Ring;
+use core::task::Waker;
+use core::time::Duration;
+use ring_sys::IORING_FEAT_EXT_ARG;
+use std::collections::VecDeque;
+use std::io;
+use std::rc::Rc;
+
+/// The driver's state, borrowed by one driver call at a time (see
+/// `shared.rs`).
+pub(crate) struct Inner<K: Kernel> {
+    /// `None` after teardown.
+    pub(super) ring: Option<Ring<K>>,
+    /// The operations in flight; kept apart from the ring so that
+    /// completions can be routed into it while the ring is being read.
+    pub(super) table: Table,
+    /// Futures waiting for a credit or an entry, in arrival order. A
+    /// waiter's waker is `None` until its future has cloned it (outside the
+    /// borrow, see `Shared::settle_wait`).
+    pub(super) waiters: VecDeque<(u64, Option<Waker>)>,
+    pub(super) next_ticket: u64,
+    /// Entries whose cancellation waits for a credit.
+    pub(super) cancel_backlog: VecDeque<(u32, u32)>,
+    pub(super) strategy: Box<dyn SubmitStrategy>,
+    /// The strategy never submits before the driver parks, so it need not
+    /// be asked after every SQE.
+    pub(super) submit_at_park_only: bool,
+    /// External loops driving this driver
+    /// ([`crate::runtime::compat::ExternalLoop`]); while there is one,
+    /// every SQE is submitted as it is written.
+    pub(super) external: u32,
+    /// Wakers to call once the borrow of `Inner` is released (besides the
+    /// due ones in `table.wakers`): waiters for a credit.
+    pub(super) to_wake: Vec<Waker>,
+    /// The table's wakers, taken out at teardown to be woken.
+    pub(super) woken_at_teardown: Vec<Rc<Waker>>,
+    /// Kept between calls so that waking needs no allocation.
+    pub(super) wake_buf: Vec<Rc<Waker>>,
+    /// Whether teardown ran.
+    pub(super) closed: bool,
+    /// Whether the memory of some operation was leaked at teardown.
+    pub(super) leaked: bool,
+}
+
+impl<K: Kernel> Inner<K> {
+    /// Whether `Shared::run_side_work` has anything to do.
+    #[inline]
+    pub(super) fn has_side_work(&self) -> bool {
+        self.table.wakers.any_due()
+            || !self.to_wake.is_empty()
+            || !self.table.finishers.is_empty()
+            || !self.table.retired.is_empty()
+            || !self.woken_at_teardown.is_empty()
+    }
+
+    /// The part of [`has_side_work`](Self::has_side_work) that starting or
+    /// collecting an operation can create: a waker retired (replaced as the
+    /// most recent one, or left by the freed entry) and waiters woken for
+    /// the room it made. Neither marks a waker due nor queues a finisher:
+    /// only reaping does, and every turn that reaps runs the side work
+    /// afterwards (a panic in one waker does not keep the others from being
+    /// woken: `Shared::run_side_work` catches each).
+    #[inline(always)]
+    pub(super) fn has_poll_side_work(&self) -> bool {
+        !self.table.retired.is_empty() || !self.to_wake.is_empty()
+    }
+
+    pub(super) fn reap(&mut self) -> u32 {
+        let Some(ring) = self.ring.as_mut() else { return 0 };
+        let table = &mut self.table;
+        let n = ring.cq.for_each(|cqe| table.dispatch(cqe));
+        if n > 0 {
+            self.flush_cancels();
+            self.wake_first_waiter();
+        }
+        n
+    }
+
+    pub(super) fn turn(&mut self, wait: bool, timeout: Option<Duration>) -> io::Result<()> {
+        if self.ring.is_none() {
+            return Ok(());
+        }
+        self.table.wakers.release_idle(&mut self.table.retired);
+        self.reap();
+        let busy = self.table.slots.in_use() > 0 || self.table.internal > 0;
+        // Wait only if nobody is about to be woken: a completion reaped just
+        // now must reach its owner before the thread blocks.
+        let want = u32::from(wait && busy && self.to_wake.is_empty() && !self.table.wakers.any_due());
+        let ring = self.ring.as_mut().expect("checked above");
+        self.table.stats.enters += 1;
+        let r = match (want, timeout) {
+            (0, _) => ring.submit(),
+            (_, Some(t)) if ring.has_feature(IORING_FEAT_EXT_ARG) => ring.submit_and_wait_timeout(want, t),
+            _ => ring.submit_and_wait(want),
+        };
+        match r {
+            Ok(_) => {}
+            // Interrupted, out of resources, or no room for completions:
+            // nothing is lost (entries stay published), reap and go on.
+            Err(e) if e.is_transient() => self.table.stats.transient_errors += 1,
+            Err(e) => {
+                self.reap();
+                return Err(e.into());
+            }
+        }
+        self.reap();
+        self.wake_first_waiter();
+        Ok(())
+    }
+}

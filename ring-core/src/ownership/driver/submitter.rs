@@ -1,0 +1,199 @@
+//! The submitter: the only part of the driver that writes SQEs and enters the
+//! kernel to submit them. An operation's SQE is built by its `prepare` from
+//! the value at its final address in the table and written straight into the
+//! ring; a full SQ is made room in by submitting (under SQPOLL, by waiting for
+//! the poll thread). A `prepare` that panics leaves nothing behind (see
+//! `UndoStart`). When to submit is the strategy's decision.
+
+#![allow(unsafe_code)]
+
+use crate::error::Error;
+use crate::kernel::Kernel;
+use crate::ownership::driver::admission::Start;
+use crate::ownership::driver::hooks::{drop_later, DropLater, Finisher};
+use crate::ownership::driver::inner::Inner;
+use crate::ownership::driver::slot::{self, Slots};
+use crate::ownership::driver::storage::Storage;
+use crate::ownership::operation::Operation;
+use core::task::Context;
+use ring_sys::*;
+
+/// Undoes a start whose operation code panicked before anything was
+/// published: takes the value out of its cell (to be dropped outside the
+/// borrow) and frees the entry. Forgotten once `prepare` returned, so its
+/// drop runs only while unwinding (and costs the common path nothing).
+struct UndoStart<'a> {
+    storage: &'a Storage,
+    slots: &'a mut Slots,
+    finishers: &'a mut Vec<Finisher>,
+    take: DropLater,
+    index: u32,
+}
+
+impl Drop for UndoStart<'_> {
+    #[cold]
+    fn drop(&mut self) {
+        // SAFETY: alive only between `put` and a successful `prepare` (then
+        // forgotten): the SQE built from the value (if any) was never
+        // published, so the kernel holds no pointer into it.
+        if let Some(f) = unsafe { (self.take)(self.storage, self.index as usize) } {
+            self.finishers.push(f);
+        }
+        // The entry never had a waker; nothing to unregister.
+        let _ = self.slots.release(self.index);
+    }
+}
+
+impl<K: Kernel> Inner<K> {
+    /// Writes the SQE of the operation at `ptr`, in entry `index` at
+    /// `generation`, into the SQ. False, with nothing written and `prepare`
+    /// not called, if the SQ is full (or gone).
+    #[inline(always)]
+    pub(super) fn write_sqe<T: Operation>(&mut self, ptr: *mut T, index: u32, generation: u32) -> bool {
+        let (Some(ring), Some(storage)) = (self.ring.as_mut(), self.table.storage.as_ref()) else { return false };
+        // `prepare` is the operation's own code. If it panics, nothing was
+        // written: the guard takes the value back out of its cell and frees
+        // the entry while unwinding, so the entry is not stranded until
+        // teardown.
+        let undo = UndoStart {
+            storage,
+            slots: &mut self.table.slots,
+            finishers: &mut self.table.finishers,
+            take: drop_later::<T>,
+            index,
+        };
+        let user_data = slot::encode(index, generation);
+        // SAFETY: the SQE is built by `prepare` from the value at its final address in the table, where it stays until
+        // the terminal completion (the Operation contract); `ptr` is that value and nothing else uses it meanwhile.
+        let pushed = unsafe {
+            ring.sq().push_with(|| {
+                let mut sqe = (*ptr).prepare();
+                sqe.user_data = user_data;
+                sqe
+            })
+        };
+        core::mem::forget(undo);
+        pushed.is_ok()
+    }
+
+    /// [`write_sqe`](Self::write_sqe) once more after submitting to make
+    /// room in a full SQ (the value stays in its cell meanwhile: nothing
+    /// built from it was published).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn write_sqe_after_making_room<T: Operation>(
+        &mut self,
+        ptr: *mut T,
+        index: u32,
+        generation: u32,
+    ) -> bool {
+        self.make_sq_room() && self.write_sqe(ptr, index, generation)
+    }
+
+    /// Submits (and, under SQPOLL, waits for the poll thread) until the SQ
+    /// has room for one entry; false if it still has none.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn make_sq_room(&mut self) -> bool {
+        let Some(ring) = self.ring.as_mut() else { return false };
+        for _ in 0..3 {
+            self.table.stats.enters += 1;
+            match ring.sq_wait() {
+                Ok(_) => {}
+                Err(e) if e.is_transient() => self.table.stats.transient_errors += 1,
+                Err(_) => return false,
+            }
+            if ring.sq().space_for(1) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// `start` for an operation that needs a 128-byte entry.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn start_wide<T: Operation>(&mut self, op: T, need: u32, cx: &mut Context<'_>) -> Start<T> {
+        let modes = self.ring.as_ref().map_or(0, |r| r.params.flags) & (IORING_SETUP_SQE128 | IORING_SETUP_SQE_MIXED);
+        if modes == 0 {
+            // The ring cannot carry it: it never reaches the kernel.
+            return Start::Refused(op, libc::EINVAL);
+        }
+        let Some((index, generation)) = self.table.slots.alloc(need, T::MULTISHOT, T::NAMEABLE) else {
+            unreachable!("a free entry exists (checked by the caller)")
+        };
+        let storage = self.table.storage.as_ref().expect("storage exists until teardown");
+        // SAFETY: the entry was free, so its cell is empty and unused; the
+        // table and the storage have the same length.
+        let ptr = unsafe { storage.put(index as usize, op) };
+        // As in `start`: a panicking `prepare128` leaves nothing behind.
+        let mut sqe = {
+            let undo = UndoStart {
+                storage,
+                slots: &mut self.table.slots,
+                finishers: &mut self.table.finishers,
+                take: drop_later::<T>,
+                index,
+            };
+            // SAFETY: `ptr` is the value at its final address; nothing else uses it.
+            let sqe = unsafe { (*ptr).prepare128() };
+            core::mem::forget(undo);
+            sqe
+        };
+        sqe.sqe.user_data = slot::encode(index, generation);
+        if self.push128(&sqe).is_err() {
+            return self.unstart::<T>(index);
+        }
+        self.started::<T>(index, generation, need, cx)
+    }
+
+    /// As [`push`](Self::push), for a 128-byte entry.
+    pub(super) fn push128(&mut self, sqe: &ring_sys::io_uring_sqe128) -> Result<(), Error> {
+        // SAFETY: built by an `Operation::prepare128` from a value now at rest in the table; the Operation contract
+        // keeps its memory valid until the terminal completion.
+        self.push_retrying(|sq| unsafe { sq.push128(sqe) }.is_ok())
+    }
+
+    /// Writes an SQE, submitting (and, under SQPOLL, waiting for room) if
+    /// the SQ is full. Fails only if there is still no room.
+    pub(super) fn push(&mut self, sqe: &io_uring_sqe) -> Result<(), Error> {
+        // SAFETY: every SQE the driver pushes was built by an `Operation::prepare` from a value now at rest in the
+        // table, or is a cancellation carrying only a user_data; the contract keeps the memory valid until completion.
+        self.push_retrying(|sq| unsafe { sq.push(sqe) }.is_ok())
+    }
+
+    /// Calls `try_push` until it finds room, making room in between by
+    /// submitting (`sq_wait`, which under SQPOLL waits for the poll thread).
+    pub(super) fn push_retrying(
+        &mut self,
+        mut try_push: impl FnMut(&mut crate::raw::squeue::SubmissionQueue) -> bool,
+    ) -> Result<(), Error> {
+        let ring = self.ring.as_mut().ok_or(Error::NotConfigured("driver is shut down"))?;
+        for _ in 0..3 {
+            if try_push(ring.sq()) {
+                return Ok(());
+            }
+            self.table.stats.enters += 1;
+            match ring.sq_wait() {
+                Ok(_) => {}
+                Err(e) if e.is_transient() => self.table.stats.transient_errors += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::SubmissionQueueFull)
+    }
+
+    pub(super) fn maybe_submit(&mut self) {
+        let Some(ring) = self.ring.as_mut() else { return };
+        let unsubmitted = ring.sq.len();
+        if self.external > 0 || self.strategy.submit_now(unsubmitted) {
+            self.table.stats.enters += 1;
+            if let Err(e) = ring.submit() {
+                // The entries stay published; the next turn submits them.
+                if e.is_transient() {
+                    self.table.stats.transient_errors += 1;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,599 @@
+//! The file system: opening and closing, status, names (rename, unlink,
+//! mkdir, symlink, link), extended attributes, pipes, and the registered
+//! file table (files update, fixed-fd install). Paths and names are
+//! `CString`s the operation owns.
+#![allow(unsafe_code)]
+
+use crate::kernel::Kernel;
+use crate::ownership::driver::op::Op;
+use crate::ownership::driver::Driver;
+use crate::ownership::operation::Operation;
+use crate::ownership::ops::{owned_fd, res};
+use crate::ownership::shared_fd::{At, SharedFd};
+use crate::raw::cqueue::Cqe;
+use crate::raw::opcode;
+use ring_sys::*;
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd, RawFd};
+
+/// `openat`; see [`crate::Driver::openat`].
+#[derive(Debug)]
+pub struct OpenAt {
+    pub(crate) dirfd: At,
+    pub(crate) path: CString,
+    pub(crate) flags: i32,
+    pub(crate) mode: u32,
+}
+
+// SAFETY: the SQE points at `self.path`'s heap bytes (NUL-terminated),
+// which live as long as `self`.
+unsafe impl Operation for OpenAt {
+    type Output = io::Result<OwnedFd>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_OPENAT;
+        sqe.fd = self.dirfd.raw();
+        sqe.set_addr(self.path.as_ptr() as u64);
+        sqe.len = self.mode;
+        sqe.set_open_flags(self.flags as u32 | libc::O_CLOEXEC as u32);
+        sqe
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<OwnedFd> {
+        owned_fd(&result)
+    }
+
+    fn orphaned(self, result: Cqe, _: Cqe) {
+        // The open succeeded after its owner left: close what it opened.
+        drop(owned_fd(&result));
+    }
+}
+
+/// `openat2`; see [`crate::Driver::openat2`].
+#[derive(Debug)]
+pub struct OpenAt2 {
+    pub(crate) dirfd: At,
+    pub(crate) path: CString,
+    pub(crate) how: open_how,
+}
+
+// SAFETY: the SQE points at `self.path` (heap) and `self.how` (inside
+// `self`, at its final address in the table); both live as long as `self`.
+unsafe impl Operation for OpenAt2 {
+    type Output = io::Result<OwnedFd>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_OPENAT2;
+        sqe.fd = self.dirfd.raw();
+        sqe.set_addr(self.path.as_ptr() as u64);
+        sqe.len = core::mem::size_of::<open_how>() as u32;
+        sqe.set_off((&raw const self.how) as u64);
+        sqe
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<OwnedFd> {
+        owned_fd(&result)
+    }
+
+    fn orphaned(self, result: Cqe, _: Cqe) {
+        drop(owned_fd(&result));
+    }
+}
+
+/// `close`; see [`crate::Driver::close`].
+#[derive(Debug)]
+pub struct Close {
+    /// Held until the kernel has the close; if the operation is dropped
+    /// before it starts, dropping this closes the descriptor instead.
+    fd: Option<OwnedFd>,
+}
+
+impl Close {
+    /// Closes `fd` (see [`crate::Driver::close`]).
+    pub fn new(fd: OwnedFd) -> Self {
+        Close { fd: Some(fd) }
+    }
+
+    /// The kernel closed (or tried to close) the descriptor: do not close it again.
+    fn release(mut self) {
+        if let Some(fd) = self.fd.take() {
+            let _ = fd.into_raw_fd();
+        }
+    }
+}
+
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for Close {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        use std::os::fd::AsRawFd;
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_CLOSE;
+        sqe.fd = self.fd.as_ref().map_or(-1, |f| f.as_raw_fd());
+        sqe
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        self.release();
+        res(&result).map(drop)
+    }
+
+    fn orphaned(self, _: Cqe, _: Cqe) {
+        self.release();
+    }
+}
+
+/// `statx`; see [`crate::Driver::statx`].
+pub struct Statx {
+    dirfd: At,
+    path: CString,
+    flags: i32,
+    mask: u32,
+    buf: Box<libc::statx>,
+}
+
+impl core::fmt::Debug for Statx {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Statx").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Statx {
+    /// `statx` of `path` relative to `dirfd` (see [`crate::Driver::statx`]).
+    pub fn new(dirfd: At, path: CString, flags: i32, mask: u32) -> Self {
+        // SAFETY: statx is plain integers; all-zero is a valid value.
+        let buf = Box::new(unsafe { core::mem::zeroed::<libc::statx>() });
+        Statx { dirfd, path, flags, mask, buf }
+    }
+}
+
+// SAFETY: the SQE points at `self.path` and `self.buf`, both heap memory
+// owned by `self`; the kernel writes only the statx buffer.
+unsafe impl Operation for Statx {
+    type Output = io::Result<libc::statx>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_STATX;
+        sqe.fd = self.dirfd.raw();
+        sqe.set_addr(self.path.as_ptr() as u64);
+        sqe.len = self.mask;
+        sqe.set_off((&raw mut *self.buf) as u64);
+        sqe.set_statx_flags(self.flags as u32);
+        sqe
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<libc::statx> {
+        res(&result).map(|_| *self.buf)
+    }
+}
+
+/// `renameat2(2)` (`IORING_OP_RENAMEAT`, 5.11); see [`Driver::renameat`].
+#[derive(Debug)]
+pub struct RenameAt {
+    olddir: At,
+    old: CString,
+    newdir: At,
+    new: CString,
+    flags: u32,
+}
+
+// SAFETY: the SQE points at the two paths' heap bytes (NUL-terminated),
+// owned by `self`; the kernel only reads them.
+unsafe impl Operation for RenameAt {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::RenameAt::new(self.olddir.raw(), self.old.as_ptr(), self.newdir.raw(), self.new.as_ptr())
+            .flags(self.flags)
+            .build()
+            .into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `unlinkat(2)` (`IORING_OP_UNLINKAT`, 5.11); see [`Driver::unlinkat`].
+#[derive(Debug)]
+pub struct UnlinkAt {
+    dir: At,
+    path: CString,
+    flags: i32,
+}
+
+// SAFETY: the SQE points at `self.path`'s heap bytes, only read.
+unsafe impl Operation for UnlinkAt {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::UnlinkAt::new(self.dir.raw(), self.path.as_ptr()).flags(self.flags).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `mkdirat(2)` (`IORING_OP_MKDIRAT`, 5.15); see [`Driver::mkdirat`].
+#[derive(Debug)]
+pub struct MkdirAt {
+    dir: At,
+    path: CString,
+    mode: u32,
+}
+
+// SAFETY: the SQE points at `self.path`'s heap bytes, only read.
+unsafe impl Operation for MkdirAt {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::MkdirAt::new(self.dir.raw(), self.path.as_ptr()).mode(self.mode as libc::mode_t).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `symlinkat(2)` (`IORING_OP_SYMLINKAT`, 5.15); see [`Driver::symlinkat`].
+#[derive(Debug)]
+pub struct SymlinkAt {
+    target: CString,
+    dir: At,
+    link: CString,
+}
+
+// SAFETY: the SQE points at the two paths' heap bytes, only read.
+unsafe impl Operation for SymlinkAt {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::SymlinkAt::new(self.target.as_ptr(), self.dir.raw(), self.link.as_ptr()).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `linkat(2)` (`IORING_OP_LINKAT`, 5.15); see [`Driver::linkat`].
+#[derive(Debug)]
+pub struct LinkAt {
+    olddir: At,
+    old: CString,
+    newdir: At,
+    new: CString,
+    flags: i32,
+}
+
+// SAFETY: the SQE points at the two paths' heap bytes, only read.
+unsafe impl Operation for LinkAt {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::LinkAt::new(self.olddir.raw(), self.old.as_ptr(), self.newdir.raw(), self.new.as_ptr())
+            .flags(self.flags)
+            .build()
+            .into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `pipe2(2)` (`IORING_OP_PIPE`, 6.16); see [`Driver::pipe`].
+#[derive(Debug)]
+pub struct Pipe {
+    fds: Box<[RawFd; 2]>,
+    flags: u32,
+}
+
+impl Pipe {
+    fn take(&self, result: &Cqe) -> io::Result<(OwnedFd, OwnedFd)> {
+        res(result)?;
+        // SAFETY: on success the kernel wrote two new descriptors that
+        // nothing else owns.
+        Ok(unsafe { (OwnedFd::from_raw_fd(self.fds[0]), OwnedFd::from_raw_fd(self.fds[1])) })
+    }
+}
+
+// SAFETY: the SQE points at `self.fds` (heap, owned, two ints), written
+// by the kernel and reachable by nothing else while `self` is in the table.
+unsafe impl Operation for Pipe {
+    /// The read end and the write end.
+    type Output = io::Result<(OwnedFd, OwnedFd)>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        *self.fds = [-1, -1];
+        opcode::Pipe::new(&raw mut *self.fds).flags(self.flags | libc::O_CLOEXEC as u32).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        self.take(&result)
+    }
+
+    fn orphaned(self, result: Cqe, _: Cqe) {
+        // The pipe was created after its owner left: close both ends.
+        drop(self.take(&result));
+    }
+}
+
+/// Updates the registered-file table (`IORING_OP_FILES_UPDATE`, 5.6)
+/// from owned descriptors; see [`Driver::files_update`].
+#[derive(Debug)]
+pub struct FilesUpdate {
+    /// The descriptors, held open until the kernel has taken its own
+    /// reference to each (when it issues the request, which may be after
+    /// the future was dropped).
+    files: Vec<Option<SharedFd>>,
+    /// Their numbers, `-1` for a slot to clear: the array the SQE names.
+    raw: Vec<RawFd>,
+    offset: i32,
+    /// The driver's record of the slots its direct descriptors own (the
+    /// allocation range of a registered `FixedFiles`), read at start.
+    reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
+}
+
+// SAFETY: the SQE points at `self.raw`'s heap array, owned by `self` and
+// read by nothing else while `self` is in the table: the kernel reads it,
+// and with `IORING_FILE_INDEX_ALLOC` as the offset also writes the slots it
+// picked into it (`io_files_update_with_index_alloc`). Each number in it is
+// kept open by the `SharedFd` beside it until the terminal completion; the
+// kernel takes its own reference to each file, so the descriptors may be
+// closed afterwards.
+unsafe impl Operation for FilesUpdate {
+    /// How many slots were updated, and the descriptors.
+    type Output = (io::Result<usize>, Vec<Option<SharedFd>>);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let len = self.raw.len().min(u32::MAX as usize) as u32;
+        opcode::FilesUpdate::new(self.raw.as_ptr(), len).offset(self.offset).build().into_sqe()
+    }
+
+    /// Refused with `EBUSY` if it would replace or empty a slot of a
+    /// registered `FixedFiles` table's allocation range: those slots belong
+    /// to direct descriptors (`FixedFd`), which would then name another
+    /// file. Letting the kernel pick free slots (`IORING_FILE_INDEX_ALLOC`
+    /// as the offset) touches no occupied slot and is allowed.
+    fn refuse(&self, _ring: crate::raw::ring_id::RingId) -> Option<i32> {
+        let (start, end) = self.reserved.get()?;
+        if self.offset as u32 == ring_sys::IORING_FILE_INDEX_ALLOC || self.raw.is_empty() {
+            return None;
+        }
+        let first = u64::from(self.offset as u32);
+        let last = first + self.raw.len() as u64;
+        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.files)
+    }
+}
+
+/// Installs a direct descriptor as a normal one
+/// (`IORING_OP_FIXED_FD_INSTALL`, 6.8); see [`Driver::fixed_fd_install`].
+#[derive(Debug)]
+pub struct FixedFdInstall {
+    slot: u32,
+    flags: u32,
+    /// The direct descriptor named, when the slot was named by one: held
+    /// until the terminal completion, so the slot keeps its file.
+    fd: Option<crate::ownership::fixed_files::FixedFd>,
+    /// As for [`FilesUpdate`]: the slots a registered `FixedFiles` table
+    /// hands to its direct descriptors, which a bare slot number may not
+    /// name.
+    reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
+}
+
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for FixedFdInstall {
+    type Output = io::Result<OwnedFd>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::FixedFdInstall::new(self.slot).flags(self.flags).build().into_sqe()
+    }
+
+    /// A direct descriptor of another ring is refused with `EXDEV`; a bare
+    /// slot number inside a registered `FixedFiles` table's allocation
+    /// range with `EBUSY`: that slot belongs to a direct descriptor, and a
+    /// number kept past its descriptor's close would name the next file put
+    /// there (name it by its [`FixedFd`](crate::ownership::fixed_files::FixedFd)
+    /// instead, [`Driver::fixed_fd_install_direct`]).
+    fn refuse(&self, ring: crate::raw::ring_id::RingId) -> Option<i32> {
+        if let Some(fd) = &self.fd {
+            return fd.refuse(ring);
+        }
+        let (start, end) = self.reserved.get()?;
+        (start <= self.slot && self.slot < end).then_some(libc::EBUSY)
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<OwnedFd> {
+        owned_fd(&result)
+    }
+
+    fn orphaned(self, result: Cqe, _: Cqe) {
+        drop(owned_fd(&result));
+    }
+}
+
+/// Opening, closing, `statx`, names in directories, pipes and the file table.
+impl<K: Kernel> Driver<K> {
+    /// `openat(2)` (`IORING_OP_OPENAT`, 5.6) of `path` relative to `dir`:
+    /// [`At::CWD`] for the working directory, or `&d` for an open
+    /// directory `d`, which the operation keeps open until it has ended.
+    /// `O_CLOEXEC` is always added, as the standard library adds it. If the
+    /// future is dropped and the open still succeeds, the driver closes the
+    /// new descriptor.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/proc/self/stat").unwrap();
+    /// let fd = rt.block_on(d.openat(At::CWD, path, libc::O_RDONLY, 0))??;
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/proc/self/stat").unwrap();
+    /// let fd = rt.block_on(d.openat(At::CWD, path, libc::O_RDONLY, 0))??;
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn openat(&self, dir: impl Into<At>, path: CString, flags: i32, mode: u32) -> Op<OpenAt, K> {
+        self.op(OpenAt { dirfd: dir.into(), path, flags, mode })
+    }
+
+    /// `openat2(2)` (`IORING_OP_OPENAT2`, 5.6) with a full `open_how`.
+    /// `O_CLOEXEC` is added to `how.flags`, as [`openat`](Self::openat)
+    /// adds it, so that no descriptor this crate opens leaks into a child
+    /// process; clear the flag on the descriptor afterwards if a child
+    /// should inherit it. If the future is dropped and the open still
+    /// succeeds, the driver closes the new descriptor.
+    pub fn openat2(&self, dir: impl Into<At>, path: CString, mut how: ring_sys::open_how) -> Op<OpenAt2, K> {
+        how.flags |= libc::O_CLOEXEC as u64;
+        self.op(OpenAt2 { dirfd: dir.into(), path, how })
+    }
+
+    /// Closes `fd` (`IORING_OP_CLOSE`, 5.6). The descriptor is consumed, so
+    /// no other code can use it while the close is in flight.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let fd = std::os::fd::OwnedFd::from(std::fs::File::open("/proc/self/stat")?);
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// let fd = std::os::fd::OwnedFd::from(std::fs::File::open("/proc/self/stat")?);
+    /// rt.block_on(d.close(fd))??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn close(&self, fd: OwnedFd) -> Op<Close, K> {
+        self.op(Close::new(fd))
+    }
+
+    /// `statx(2)` (`IORING_OP_STATX`, 5.6) of `path` relative to `dir`
+    /// (with `AT_EMPTY_PATH` and an empty path: of `dir` itself).
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/").unwrap();
+    /// let st = rt.block_on(d.statx(At::CWD, path, 0, libc::STATX_TYPE))??;
+    /// assert_eq!(u32::from(st.stx_mode) & libc::S_IFMT, libc::S_IFDIR);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// use ring_core::At;
+    /// let path = std::ffi::CString::new("/").unwrap();
+    /// let st = rt.block_on(d.statx(At::CWD, path, 0, libc::STATX_TYPE))??;
+    /// assert_eq!(u32::from(st.stx_mode) & libc::S_IFMT, libc::S_IFDIR);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn statx(&self, dir: impl Into<At>, path: CString, flags: i32, mask: u32) -> Op<Statx, K> {
+        self.op(Statx::new(dir.into(), path, flags, mask))
+    }
+
+    /// `renameat2(2)` (`IORING_OP_RENAMEAT`, 5.11); each path is relative
+    /// to its directory ([`At::CWD`] or `&dir`, kept open until the
+    /// operation has ended); `flags` are `RENAME_*`.
+    pub fn renameat(
+        &self,
+        olddir: impl Into<At>,
+        old: CString,
+        newdir: impl Into<At>,
+        new: CString,
+        flags: u32,
+    ) -> Op<RenameAt, K> {
+        self.op(RenameAt { olddir: olddir.into(), old, newdir: newdir.into(), new, flags })
+    }
+
+    /// `unlinkat(2)` (`IORING_OP_UNLINKAT`, 5.11); `AT_REMOVEDIR` in
+    /// `flags` removes a directory.
+    pub fn unlinkat(&self, dir: impl Into<At>, path: CString, flags: i32) -> Op<UnlinkAt, K> {
+        self.op(UnlinkAt { dir: dir.into(), path, flags })
+    }
+
+    /// `mkdirat(2)` (`IORING_OP_MKDIRAT`, 5.15).
+    pub fn mkdirat(&self, dir: impl Into<At>, path: CString, mode: u32) -> Op<MkdirAt, K> {
+        self.op(MkdirAt { dir: dir.into(), path, mode })
+    }
+
+    /// `symlinkat(2)` (`IORING_OP_SYMLINKAT`, 5.15): creates `link`
+    /// pointing at `target`.
+    pub fn symlinkat(&self, target: CString, dir: impl Into<At>, link: CString) -> Op<SymlinkAt, K> {
+        self.op(SymlinkAt { target, dir: dir.into(), link })
+    }
+
+    /// `linkat(2)` (`IORING_OP_LINKAT`, 5.15).
+    pub fn linkat(
+        &self,
+        olddir: impl Into<At>,
+        old: CString,
+        newdir: impl Into<At>,
+        new: CString,
+        flags: i32,
+    ) -> Op<LinkAt, K> {
+        self.op(LinkAt { olddir: olddir.into(), old, newdir: newdir.into(), new, flags })
+    }
+
+    /// `pipe2(2)` (`IORING_OP_PIPE`, 6.16): the read and write ends,
+    /// close-on-exec. If the future is dropped and the pipe is still
+    /// created, the driver closes both ends.
+    pub fn pipe(&self, flags: u32) -> Op<Pipe, K> {
+        self.op(Pipe { fds: Box::new([-1, -1]), flags })
+    }
+
+    /// Replaces registered files from slot `offset` on with `files`
+    /// (`IORING_OP_FILES_UPDATE`, 5.6); `None` clears a slot. The
+    /// operation keeps each descriptor open until it has ended, and gives
+    /// them back. While a [`crate::ownership::fixed_files::FixedFiles`] table is
+    /// registered, the slots of its allocation range belong to its direct
+    /// descriptors: an update touching any of them completes with `EBUSY`
+    /// without reaching the kernel.
+    pub fn files_update(&self, files: Vec<Option<SharedFd>>, offset: i32) -> Op<FilesUpdate, K> {
+        let raw = files.iter().map(|f| f.as_ref().map_or(-1, SharedFd::raw)).collect();
+        self.op(FilesUpdate { files, raw, offset, reserved: self.shared.reserved_files.clone() })
+    }
+
+    /// Installs the file in registered slot `slot` as a normal,
+    /// close-on-exec descriptor (`IORING_OP_FIXED_FD_INSTALL`, 6.8), for the
+    /// slots the caller manages itself (filled with
+    /// [`files_update`](Self::files_update)). A slot of a registered
+    /// [`crate::ownership::fixed_files::FixedFiles`] table's allocation range belongs
+    /// to a direct descriptor: the operation completes with `EBUSY` without
+    /// reaching the kernel; use
+    /// [`fixed_fd_install_direct`](Self::fixed_fd_install_direct).
+    pub fn fixed_fd_install(&self, slot: u32) -> Op<FixedFdInstall, K> {
+        self.op(FixedFdInstall { slot, flags: 0, fd: None, reserved: self.shared.reserved_files.clone() })
+    }
+
+    /// Installs the file of direct descriptor `fd` as a normal,
+    /// close-on-exec descriptor (`IORING_OP_FIXED_FD_INSTALL`, 6.8). The
+    /// operation holds `fd` (so its slot keeps its file) until it has
+    /// ended; a direct descriptor of another ring completes with `EXDEV`.
+    pub fn fixed_fd_install_direct(&self, fd: &crate::ownership::fixed_files::FixedFd) -> Op<FixedFdInstall, K> {
+        let reserved = self.shared.reserved_files.clone();
+        self.op(FixedFdInstall { slot: fd.slot(), flags: 0, fd: Some(fd.clone()), reserved })
+    }
+}

@@ -1,0 +1,87 @@
+//! Ring-to-ring messages: a completion or a descriptor sent to another
+//! ring.
+#![allow(unsafe_code)]
+
+use crate::kernel::Kernel;
+use crate::ownership::driver::op::Op;
+use crate::ownership::driver::Driver;
+use crate::ownership::operation::Operation;
+use crate::ownership::ops::res;
+use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
+use crate::raw::cqueue::Cqe;
+use crate::raw::opcode;
+use ring_sys::*;
+use std::io;
+
+/// `IORING_OP_MSG_RING` (5.18): posts a completion on another ring, or
+/// passes it a direct descriptor; see [`Driver::msg_ring`] and
+/// [`Driver::msg_ring_fd`].
+#[derive(Debug)]
+pub struct MsgRing {
+    ring_fd: SharedFd,
+    result: i32,
+    user_data: u64,
+    send_fd: Option<(u32, u32)>,
+}
+
+// SAFETY: the SQE carries no pointer: the data travels in the SQE, and a
+// passed descriptor is a slot in this ring's registered table.
+unsafe impl Operation for MsgRing {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut b = opcode::MsgRing::new(self.ring_fd.raw(), self.result, self.user_data);
+        if let Some(pair) = self.send_fd {
+            b = b.send_fd(pair);
+        }
+        b.build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// Messages between rings.
+impl<K: Kernel> Driver<K> {
+    /// Posts a completion with `result` and `user_data` on the ring whose
+    /// descriptor is `ring_fd` (`IORING_OP_MSG_RING`, 5.18).
+    ///
+    /// # Safety
+    ///
+    /// A completion with a chosen `user_data` can impersonate another
+    /// operation's: if the target ring belongs to a [`Driver`] (this one or
+    /// any other) and `user_data` is one of its operations' (see
+    /// [`crate::Op::user_data`]), that operation would end early and hand
+    /// back memory the kernel is still using. The caller promises that the
+    /// target ring is not driven by a `Driver`, or that `user_data` is not
+    /// the `user_data` of an operation in flight there (for example a value
+    /// with index `u32::MAX`, which no entry ever has).
+    pub unsafe fn msg_ring(&self, ring_fd: &impl AsSharedFd, result: i32, user_data: u64) -> Op<MsgRing, K> {
+        self.op(MsgRing { ring_fd: ring_fd.shared_fd(), result, user_data, send_fd: None })
+    }
+
+    /// Passes this ring's direct descriptor `src_slot` to slot `dst_slot`
+    /// of the ring `ring_fd` (`IORING_MSG_SEND_FD`, 6.0), which gets a
+    /// completion with `user_data`.
+    ///
+    /// # Safety
+    ///
+    /// A completion with a chosen `user_data` can impersonate another
+    /// operation's: if the target ring belongs to a [`Driver`] (this one or
+    /// any other) and `user_data` is one of its operations' (see
+    /// [`crate::Op::user_data`]), that operation would end early and hand
+    /// back memory the kernel is still using. The caller promises that the
+    /// target ring is not driven by a `Driver`, or that `user_data` is not
+    /// the `user_data` of an operation in flight there (for example a value
+    /// with index `u32::MAX`, which no entry ever has).
+    pub unsafe fn msg_ring_fd(
+        &self,
+        ring_fd: &impl AsSharedFd,
+        src_slot: u32,
+        dst_slot: u32,
+        user_data: u64,
+    ) -> Op<MsgRing, K> {
+        self.op(MsgRing { ring_fd: ring_fd.shared_fd(), result: 0, user_data, send_fd: Some((src_slot, dst_slot)) })
+    }
+}

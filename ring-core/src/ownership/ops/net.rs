@@ -1,0 +1,530 @@
+//! Sockets: creating, binding, listening, accepting, connecting, sending
+//! and receiving (copying and zero-copy, plain and with messages), shutting
+//! down. Each operation owns every byte its SQE points to: socket
+//! addresses, `msghdr`s, iovec arrays, control data.
+#![allow(unsafe_code)]
+
+use crate::kernel::Kernel;
+use crate::ownership::buf::{IoBuf, IoBufMut};
+use crate::ownership::driver::op::{MultiOp, Op};
+use crate::ownership::driver::Driver;
+use crate::ownership::operation::{Multishot, Operation};
+use crate::ownership::ops::{flags, owned_fd, res};
+use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
+use crate::raw::cqueue::Cqe;
+use crate::raw::opcode;
+use crate::raw::ring_id::RingId;
+use ring_sys::*;
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// A socket address in kernel form (`sockaddr_storage` and its length),
+/// owned by the operation that hands it to the kernel.
+#[derive(Clone, Copy)]
+pub struct SockAddr {
+    storage: libc::sockaddr_storage,
+    pub(crate) len: libc::socklen_t,
+}
+
+impl core::fmt::Debug for SockAddr {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.as_socket_addr() {
+            Some(a) => write!(f, "SockAddr({a})"),
+            None => write!(f, "SockAddr(family {}, len {})", self.storage.ss_family, self.len),
+        }
+    }
+}
+
+impl SockAddr {
+    /// An empty address with room for any family (for the kernel to fill).
+    pub fn empty() -> Self {
+        // SAFETY: sockaddr_storage is plain integers; all-zero is valid.
+        let storage = unsafe { core::mem::zeroed::<libc::sockaddr_storage>() };
+        SockAddr { storage, len: core::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t }
+    }
+
+    /// The kernel form of an IPv4 or IPv6 address.
+    pub fn from_std(addr: SocketAddr) -> Self {
+        let mut s = SockAddr::empty();
+        match addr {
+            SocketAddr::V4(a) => {
+                let sin = libc::sockaddr_in {
+                    sin_family: libc::AF_INET as libc::sa_family_t,
+                    sin_port: a.port().to_be(),
+                    sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
+                    sin_zero: [0; 8],
+                };
+                // SAFETY: sockaddr_storage is larger than and aligned for
+                // every sockaddr type; we write one sockaddr_in at its start.
+                unsafe { (&raw mut s.storage).cast::<libc::sockaddr_in>().write(sin) };
+                s.len = core::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            }
+            SocketAddr::V6(a) => {
+                let sin6 = libc::sockaddr_in6 {
+                    sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                    sin6_port: a.port().to_be(),
+                    sin6_flowinfo: a.flowinfo().to_be(),
+                    sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+                    sin6_scope_id: a.scope_id(),
+                };
+                // SAFETY: as above, for a sockaddr_in6.
+                unsafe { (&raw mut s.storage).cast::<libc::sockaddr_in6>().write(sin6) };
+                s.len = core::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+            }
+        }
+        s
+    }
+
+    /// A Unix-domain address for `path` (a file-system path; an abstract
+    /// address starts with a NUL byte). Fails if the path does not fit in
+    /// `sun_path`.
+    pub fn unix(path: impl AsRef<Path>) -> io::Result<Self> {
+        let bytes = path.as_ref().as_os_str().as_bytes();
+        let mut s = SockAddr::empty();
+        // SAFETY: sockaddr_un fits in and is aligned for sockaddr_storage.
+        let sun = unsafe { &mut *(&raw mut s.storage).cast::<libc::sockaddr_un>() };
+        if bytes.len() >= sun.sun_path.len() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "path too long for sockaddr_un"));
+        }
+        sun.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        for (d, b) in sun.sun_path.iter_mut().zip(bytes) {
+            *d = *b as libc::c_char;
+        }
+        let base = core::mem::offset_of!(libc::sockaddr_un, sun_path);
+        // A path name is NUL-terminated; an abstract one is its exact length.
+        let extra = usize::from(bytes.first().is_some_and(|&b| b != 0));
+        s.len = (base + bytes.len() + extra) as libc::socklen_t;
+        Ok(s)
+    }
+
+    /// The address family (`AF_INET`, `AF_INET6`, `AF_UNIX`, ...).
+    pub fn family(&self) -> i32 {
+        i32::from(self.storage.ss_family)
+    }
+
+    /// The length the kernel reported (or that was given).
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the address is empty (the kernel reported no address).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The IPv4 or IPv6 address, if it is one.
+    pub fn as_socket_addr(&self) -> Option<SocketAddr> {
+        match self.family() {
+            libc::AF_INET if self.len() >= core::mem::size_of::<libc::sockaddr_in>() => {
+                // SAFETY: the family says the storage holds a sockaddr_in.
+                let sin = unsafe { &*(&raw const self.storage).cast::<libc::sockaddr_in>() };
+                let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
+                Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
+            }
+            libc::AF_INET6 if self.len() >= core::mem::size_of::<libc::sockaddr_in6>() => {
+                // SAFETY: the family says the storage holds a sockaddr_in6.
+                let sin6 = unsafe { &*(&raw const self.storage).cast::<libc::sockaddr_in6>() };
+                let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+                Some(SocketAddr::V6(SocketAddrV6::new(
+                    ip,
+                    u16::from_be(sin6.sin6_port),
+                    u32::from_be(sin6.sin6_flowinfo),
+                    sin6.sin6_scope_id,
+                )))
+            }
+            _ => None,
+        }
+    }
+
+    /// The path bytes of a Unix-domain address (empty for an unnamed one).
+    pub fn unix_path(&self) -> Option<&[u8]> {
+        if self.family() != libc::AF_UNIX {
+            return None;
+        }
+        // SAFETY: the family says the storage holds a sockaddr_un.
+        let sun = unsafe { &*(&raw const self.storage).cast::<libc::sockaddr_un>() };
+        let base = core::mem::offset_of!(libc::sockaddr_un, sun_path);
+        let n = self.len().saturating_sub(base).min(sun.sun_path.len());
+        // SAFETY: c_char and u8 have the same layout; `n` is within sun_path.
+        let bytes = unsafe { core::slice::from_raw_parts(sun.sun_path.as_ptr().cast::<u8>(), n) };
+        Some(bytes.strip_suffix(&[0]).unwrap_or(bytes))
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const libc::sockaddr {
+        (&raw const self.storage).cast()
+    }
+
+    pub(crate) fn set_len(&mut self, len: libc::socklen_t) {
+        self.len = len.min(core::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t);
+    }
+
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut libc::sockaddr {
+        (&raw mut self.storage).cast()
+    }
+}
+
+impl From<SocketAddr> for SockAddr {
+    fn from(a: SocketAddr) -> Self {
+        SockAddr::from_std(a)
+    }
+}
+
+/// `socket(2)` (`IORING_OP_SOCKET`, 5.19); see [`Driver::socket`].
+#[derive(Debug)]
+pub struct Socket {
+    domain: i32,
+    ty: i32,
+    protocol: i32,
+}
+
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for Socket {
+    type Output = io::Result<OwnedFd>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Socket::new(self.domain, self.ty | libc::SOCK_CLOEXEC, self.protocol).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<OwnedFd> {
+        owned_fd(&result)
+    }
+
+    fn orphaned(self, result: Cqe, _: Cqe) {
+        // The socket was created after its owner left: close it.
+        drop(owned_fd(&result));
+    }
+}
+
+/// `bind(2)` (`IORING_OP_BIND`, 6.11); see [`Driver::bind`].
+#[derive(Debug)]
+pub struct Bind {
+    pub(crate) fd: SharedFd,
+    pub(crate) addr: SockAddr,
+}
+
+// SAFETY: the SQE points at `self.addr`, inside `self` at its final
+// address; the kernel only reads it.
+unsafe impl Operation for Bind {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Bind::new(self.fd.raw(), self.addr.as_ptr(), self.addr.len).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `listen(2)` (`IORING_OP_LISTEN`, 6.11); see [`Driver::listen`].
+#[derive(Debug)]
+pub struct Listen {
+    pub(crate) fd: SharedFd,
+    pub(crate) backlog: i32,
+}
+
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for Listen {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Listen::new(self.fd.raw(), self.backlog).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `accept4(2)` (`IORING_OP_ACCEPT`, 5.5); see [`Driver::accept`].
+#[derive(Debug)]
+pub struct Accept {
+    pub(crate) fd: SharedFd,
+    pub(crate) addr: SockAddr,
+    pub(crate) flags: i32,
+}
+
+// SAFETY: the SQE points at `self.addr.storage` and `self.addr.len`, both
+// inside `self` at its final address; the kernel writes them and nothing
+// else can reach them while `self` is in the table.
+unsafe impl Operation for Accept {
+    /// The connected socket and the peer's address.
+    type Output = io::Result<(OwnedFd, SockAddr)>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        self.addr = SockAddr::empty();
+        let len = &raw mut self.addr.len;
+        opcode::Accept::new(self.fd.raw(), self.addr.as_mut_ptr(), len)
+            .flags(self.flags | libc::SOCK_CLOEXEC)
+            .build()
+            .into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        owned_fd(&result).map(|fd| (fd, self.addr))
+    }
+
+    fn orphaned(self, result: Cqe, _: Cqe) {
+        // The connection was accepted after its owner left: close it.
+        drop(owned_fd(&result));
+    }
+}
+
+/// Multishot accept (`IORING_ACCEPT_MULTISHOT`, 5.19); see
+/// [`Driver::accept_multishot`]. Each item is one accepted connection.
+#[derive(Debug)]
+pub struct AcceptMulti {
+    pub(crate) fd: SharedFd,
+    pub(crate) flags: i32,
+}
+
+// SAFETY: the SQE carries no pointer (no address is asked for: a
+// multishot accept cannot give each connection its own address buffer).
+// `item` writes nothing the kernel uses.
+unsafe impl Multishot for AcceptMulti {
+    type Item = io::Result<OwnedFd>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Accept::new(self.fd.raw(), core::ptr::null_mut(), core::ptr::null_mut())
+            .flags(self.flags | libc::SOCK_CLOEXEC)
+            .multishot(true)
+            .build()
+            .into_sqe()
+    }
+
+    fn item(&mut self, cqe: Cqe) -> Option<io::Result<OwnedFd>> {
+        // The descriptor becomes an OwnedFd as soon as it is taken out of
+        // the completion, so an item dropped undelivered closes it.
+        Some(owned_fd(&cqe))
+    }
+}
+
+/// `connect(2)` (`IORING_OP_CONNECT`, 5.5); see [`Driver::connect`].
+#[derive(Debug)]
+pub struct Connect {
+    pub(crate) fd: SharedFd,
+    pub(crate) addr: SockAddr,
+}
+
+// SAFETY: the SQE points at `self.addr`, inside `self` at its final
+// address; the kernel only reads it.
+unsafe impl Operation for Connect {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Connect::new(self.fd.raw(), self.addr.as_ptr(), self.addr.len).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `send(2)` of an owned buffer (`IORING_OP_SEND`, 5.6); see [`Driver::send`].
+#[derive(Debug)]
+pub struct Send<B> {
+    pub(crate) fd: SharedFd,
+    pub(crate) buf: B,
+    pub(crate) flags: i32,
+}
+
+// SAFETY: the SQE points at `self.buf`'s stable memory, `bytes_init` long,
+// which the kernel only reads.
+unsafe impl<B: IoBuf> Operation for Send<B> {
+    type Output = (io::Result<usize>, B);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Send::new(self.fd.raw(), self.buf.stable_ptr(), super::rw_len(self.buf.bytes_init()))
+            .flags(self.flags as u32)
+            .build()
+            .into_sqe()
+    }
+
+    /// Refused with `EINVAL` for a flag outside [`flags::SEND`].
+    #[inline]
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::SEND)
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.buf)
+    }
+}
+
+/// `recv(2)` into an owned buffer (`IORING_OP_RECV`, 5.6); see [`Driver::recv`].
+#[derive(Debug)]
+pub struct Recv<B> {
+    pub(crate) fd: SharedFd,
+    pub(crate) buf: B,
+    pub(crate) flags: i32,
+}
+
+// SAFETY: the SQE points at `self.buf`'s stable memory, `bytes_total`
+// long, which `IoBufMut` guarantees nothing else writes or reads while the
+// buffer is in the table.
+unsafe impl<B: IoBufMut> Operation for Recv<B> {
+    type Output = (io::Result<usize>, B);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Recv::new(self.fd.raw(), self.buf.stable_mut_ptr(), super::rw_len(self.buf.bytes_total()))
+            .flags(self.flags as u32)
+            .build()
+            .into_sqe()
+    }
+
+    /// Refused with `EINVAL` for a flag outside [`flags::RECV`] (so never
+    /// with `MSG_TRUNC`, whose result counts bytes not written).
+    #[inline]
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::RECV)
+    }
+
+    fn complete(mut self, result: Cqe, _: Cqe) -> Self::Output {
+        let r = res(&result).map(|n| n as usize);
+        if let Ok(n) = r {
+            // SAFETY: the kernel wrote the first `n` bytes, and no more than
+            // the length it was given (the count is clamped to it, so no
+            // result can claim a byte past it).
+            unsafe { self.buf.set_init(n.min(super::rw_len(self.buf.bytes_total()) as usize)) };
+        }
+        (r, self.buf)
+    }
+}
+
+/// `shutdown(2)` (`IORING_OP_SHUTDOWN`, 5.11); see [`Driver::shutdown_socket`].
+#[derive(Debug)]
+pub struct Shutdown {
+    pub(crate) fd: SharedFd,
+    pub(crate) how: i32,
+}
+
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for Shutdown {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::Shutdown::new(self.fd.raw(), self.how).build().into_sqe()
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// A zero-copy send; see [`crate::Driver::send_zc`].
+#[derive(Debug)]
+pub struct SendZc<B> {
+    pub(crate) fd: SharedFd,
+    pub(crate) buf: B,
+    pub(crate) flags: i32,
+}
+
+impl<B: IoBuf> SendZc<B> {
+    /// A zero-copy send of `buf`'s initialised bytes on socket `fd`,
+    /// which the operation keeps open until it has ended.
+    pub fn new(fd: &impl AsSharedFd, buf: B, flags: i32) -> Self {
+        SendZc { fd: fd.shared_fd(), buf, flags }
+    }
+}
+
+// SAFETY: the SQE points at `self.buf`'s stable memory, which the kernel
+// reads until it posts the notification; the driver keeps `self` until
+// that terminal completion (CQES = 2: the result has IORING_CQE_F_MORE).
+unsafe impl<B: IoBuf> Operation for SendZc<B> {
+    type Output = (io::Result<usize>, B);
+    const CQES: u32 = 2;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_SEND_ZC;
+        sqe.fd = self.fd.raw();
+        sqe.set_addr(self.buf.stable_ptr() as u64);
+        sqe.len = super::rw_len(self.buf.bytes_init());
+        sqe.set_msg_flags(self.flags as u32);
+        sqe
+    }
+
+    /// Refused with `EINVAL` for a flag outside
+    /// [`flags::SEND_ZC`](super::flags::SEND_ZC).
+    fn refuse(&self, _ring: RingId) -> Option<i32> {
+        flags::refuse_msg(self.flags, flags::SEND_ZC)
+    }
+
+    fn complete(self, result: Cqe, _notif: Cqe) -> Self::Output {
+        (res(&result).map(|n| n as usize), self.buf)
+    }
+}
+
+/// Sockets.
+impl<K: Kernel> Driver<K> {
+    /// `socket(2)` (`IORING_OP_SOCKET`, 5.19); the descriptor is
+    /// close-on-exec. If the future is dropped and the socket is still
+    /// created, the driver closes it.
+    pub fn socket(&self, domain: i32, ty: i32, protocol: i32) -> Op<Socket, K> {
+        self.op(Socket { domain, ty, protocol })
+    }
+
+    /// `bind(2)` (`IORING_OP_BIND`, 6.11).
+    pub fn bind(&self, fd: &impl AsSharedFd, addr: impl Into<SockAddr>) -> Op<Bind, K> {
+        self.op(Bind { fd: fd.shared_fd(), addr: addr.into() })
+    }
+
+    /// `listen(2)` (`IORING_OP_LISTEN`, 6.11).
+    pub fn listen(&self, fd: &impl AsSharedFd, backlog: i32) -> Op<Listen, K> {
+        self.op(Listen { fd: fd.shared_fd(), backlog })
+    }
+
+    /// `accept4(2)` (`IORING_OP_ACCEPT`, 5.5): the connection and the
+    /// peer's address. If the future is dropped and the accept still
+    /// succeeds, the driver closes the accepted descriptor.
+    pub fn accept(&self, fd: &impl AsSharedFd, flags: i32) -> Op<Accept, K> {
+        self.op(Accept { fd: fd.shared_fd(), addr: SockAddr::empty(), flags })
+    }
+
+    /// A stream of accepted connections (`IORING_ACCEPT_MULTISHOT`, 5.19).
+    /// Each item is an `OwnedFd`, so one dropped undelivered is closed.
+    pub fn accept_multishot(&self, fd: &impl AsSharedFd, flags: i32) -> MultiOp<AcceptMulti, K> {
+        MultiOp::new(self, AcceptMulti { fd: fd.shared_fd(), flags })
+    }
+
+    /// `connect(2)` (`IORING_OP_CONNECT`, 5.5).
+    pub fn connect(&self, fd: &impl AsSharedFd, addr: impl Into<SockAddr>) -> Op<Connect, K> {
+        self.op(Connect { fd: fd.shared_fd(), addr: addr.into() })
+    }
+
+    /// `send(2)` of `buf`'s initialised bytes (`IORING_OP_SEND`, 5.6).
+    /// `flags` outside [`flags::SEND`] (such as `MSG_ZEROCOPY`: use
+    /// [`send_zc`](Self::send_zc)) complete with `EINVAL`.
+    pub fn send<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Send<B>, K> {
+        self.op(Send { fd: fd.shared_fd(), buf, flags })
+    }
+
+    /// `recv(2)` into `buf`'s capacity (`IORING_OP_RECV`, 5.6); the
+    /// buffer's first `n` bytes are then initialised. `flags` outside
+    /// [`flags::RECV`] (such as `MSG_TRUNC`) complete with `EINVAL`.
+    pub fn recv<B: IoBufMut>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<Recv<B>, K> {
+        self.op(Recv { fd: fd.shared_fd(), buf, flags })
+    }
+
+    /// `shutdown(2)` (`IORING_OP_SHUTDOWN`, 5.11); `how` is `SHUT_RD`,
+    /// `SHUT_WR` or `SHUT_RDWR`.
+    pub fn shutdown_socket(&self, fd: &impl AsSharedFd, how: i32) -> Op<Shutdown, K> {
+        self.op(Shutdown { fd: fd.shared_fd(), how })
+    }
+
+    /// Zero-copy send of `buf` on socket `fd` (`IORING_OP_SEND_ZC`, 6.0).
+    /// The buffer is returned only after the kernel's notification that it
+    /// no longer uses it, even if the send failed or was cancelled. `flags`
+    /// outside [`flags::SEND_ZC`] complete with `EINVAL`.
+    ///
+    /// When the receiver is on this machine (loopback), some kernels (6.1)
+    /// notify only once the receiver has read the data: awaiting the send
+    /// before reading, on the same task, then never ends. Read from
+    /// another task or thread (see `docs/zero-copy.md`).
+    pub fn send_zc<B: IoBuf>(&self, fd: &impl AsSharedFd, buf: B, flags: i32) -> Op<SendZc<B>, K> {
+        self.op(SendZc { fd: fd.shared_fd(), buf, flags })
+    }
+}

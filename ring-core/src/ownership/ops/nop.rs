@@ -1,0 +1,78 @@
+//! No-ops, in 64- and 128-byte entries.
+#![allow(unsafe_code)]
+
+use crate::kernel::Kernel;
+use crate::ownership::driver::op::Op;
+use crate::ownership::driver::Driver;
+use crate::ownership::operation::Operation;
+use crate::ownership::ops::res;
+use crate::raw::cqueue::Cqe;
+use ring_sys::*;
+use std::io;
+
+/// `IORING_OP_NOP`; see [`crate::Driver::nop`].
+#[derive(Debug)]
+pub struct Nop;
+
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for Nop {
+    type Output = io::Result<()>;
+
+    #[inline]
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = IORING_OP_NOP;
+        sqe
+    }
+
+    #[inline]
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// `IORING_OP_NOP128`; see [`Driver::nop128`].
+#[derive(Debug)]
+pub struct Nop128;
+
+// SAFETY: the SQE carries no pointer.
+unsafe impl Operation for Nop128 {
+    type Output = io::Result<()>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = ring_sys::IORING_OP_NOP128;
+        sqe
+    }
+
+    fn is_128(&self) -> bool {
+        true
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
+        res(&result).map(drop)
+    }
+}
+
+/// No-ops.
+impl<K: Kernel> Driver<K> {
+    /// `IORING_OP_NOP`: completes with 0.
+    ///
+    /// ```
+    /// # let rt = ring_core::Runtime::new(16)?;
+    /// # let d = rt.driver().clone();
+    /// rt.block_on(d.nop())??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn nop(&self) -> Op<Nop, K> {
+        self.op(Nop)
+    }
+
+    /// `IORING_OP_NOP128` (6.19): a NOP in a 128-byte entry, on rings set up
+    /// with `IORING_SETUP_SQE_MIXED` (or `SQE128`). On a ring with neither
+    /// it completes with `EINVAL` without reaching the kernel; on a kernel
+    /// without the opcode, with the kernel's answer (see [`Driver::require`]).
+    pub fn nop128(&self) -> Op<Nop128, K> {
+        self.op(Nop128)
+    }
+}

@@ -1,0 +1,515 @@
+//! Setting up a ring: every `IORING_SETUP_*` flag, checked before the
+//! kernel sees it, and a typed error naming the flag when the kernel says no.
+#![allow(unsafe_code)]
+
+use crate::error::{Call, Error, Result};
+use crate::kernel::{Kernel, Linux};
+use crate::raw::memory::{self, NoMmapMemory, MAX_CQ, MAX_SQ};
+use crate::raw::ring::Ring;
+use core::ptr::NonNull;
+use ring_sys::*;
+use std::os::fd::{AsRawFd, RawFd};
+
+/// Every setup flag with its kernel name and the Linux version that added it.
+pub const SETUP_FLAGS: [(u32, &str, &str); 21] = [
+    (IORING_SETUP_IOPOLL, "IORING_SETUP_IOPOLL", "5.1"),
+    (IORING_SETUP_SQPOLL, "IORING_SETUP_SQPOLL", "5.1"),
+    (IORING_SETUP_SQ_AFF, "IORING_SETUP_SQ_AFF", "5.1"),
+    (IORING_SETUP_CQSIZE, "IORING_SETUP_CQSIZE", "5.5"),
+    (IORING_SETUP_CLAMP, "IORING_SETUP_CLAMP", "5.6"),
+    (IORING_SETUP_ATTACH_WQ, "IORING_SETUP_ATTACH_WQ", "5.6"),
+    (IORING_SETUP_R_DISABLED, "IORING_SETUP_R_DISABLED", "5.10"),
+    (IORING_SETUP_SUBMIT_ALL, "IORING_SETUP_SUBMIT_ALL", "5.18"),
+    (IORING_SETUP_COOP_TASKRUN, "IORING_SETUP_COOP_TASKRUN", "5.19"),
+    (IORING_SETUP_TASKRUN_FLAG, "IORING_SETUP_TASKRUN_FLAG", "5.19"),
+    (IORING_SETUP_SQE128, "IORING_SETUP_SQE128", "5.19"),
+    (IORING_SETUP_CQE32, "IORING_SETUP_CQE32", "5.19"),
+    (IORING_SETUP_SINGLE_ISSUER, "IORING_SETUP_SINGLE_ISSUER", "6.0"),
+    (IORING_SETUP_DEFER_TASKRUN, "IORING_SETUP_DEFER_TASKRUN", "6.1"),
+    (IORING_SETUP_NO_MMAP, "IORING_SETUP_NO_MMAP", "6.5"),
+    (IORING_SETUP_REGISTERED_FD_ONLY, "IORING_SETUP_REGISTERED_FD_ONLY", "6.5"),
+    (IORING_SETUP_NO_SQARRAY, "IORING_SETUP_NO_SQARRAY", "6.6"),
+    (IORING_SETUP_HYBRID_IOPOLL, "IORING_SETUP_HYBRID_IOPOLL", "6.13"),
+    (IORING_SETUP_CQE_MIXED, "IORING_SETUP_CQE_MIXED", "6.18"),
+    (IORING_SETUP_SQE_MIXED, "IORING_SETUP_SQE_MIXED", "6.19"),
+    (IORING_SETUP_SQ_REWIND, "IORING_SETUP_SQ_REWIND", "7.0"),
+];
+
+/// The kernel name of a single setup flag bit.
+pub fn setup_flag_name(flag: u32) -> &'static str {
+    SETUP_FLAGS.iter().find(|(f, _, _)| *f == flag).map_or("unknown IORING_SETUP_* bit", |(_, n, _)| n)
+}
+
+/// Builds a [`Ring`] with any combination of setup flags.
+///
+/// ```no_run
+/// let ring = ring_core::Builder::new(256)
+///     .single_issuer()
+///     .defer_taskrun()
+///     .build()?;
+/// # Ok::<(), ring_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    entries: u32,
+    params: io_uring_params,
+    /// Whether the caller asked for `NO_SQARRAY` explicitly (then it is
+    /// required) or left the default (then it is used where the kernel has it).
+    no_sqarray: Option<bool>,
+    no_mmap: Option<NoMmapMemory>,
+    register_ring_fd: bool,
+    reg_wait_slots: u32,
+}
+
+impl Builder {
+    /// A ring with at least `entries` SQ entries (rounded up to a power of
+    /// two by the kernel) and, unless [`cq_size`](Self::cq_size) says
+    /// otherwise, twice as many CQ entries.
+    pub fn new(entries: u32) -> Self {
+        Builder {
+            entries,
+            params: io_uring_params::default(),
+            no_sqarray: None,
+            no_mmap: None,
+            register_ring_fd: true,
+            reg_wait_slots: 0,
+        }
+    }
+
+    fn flag(mut self, f: u32) -> Self {
+        self.params.flags |= f;
+        self
+    }
+
+    /// `IORING_SETUP_IOPOLL` (5.1): busy-poll for completions of O_DIRECT
+    /// I/O on devices that support polling, instead of waiting for interrupts.
+    pub fn iopoll(self) -> Self {
+        self.flag(IORING_SETUP_IOPOLL)
+    }
+
+    /// `IORING_SETUP_HYBRID_IOPOLL` (6.13): with IOPOLL, sleep for part of
+    /// the expected completion time before polling.
+    pub fn hybrid_iopoll(self) -> Self {
+        self.flag(IORING_SETUP_IOPOLL | IORING_SETUP_HYBRID_IOPOLL)
+    }
+
+    /// `IORING_SETUP_SQPOLL` (5.1): a kernel thread polls the SQ, so
+    /// submitting needs no system call while it is awake. It sleeps after
+    /// `idle_ms` milliseconds without work (the kernel's default when `None`)
+    /// and must then be woken with `IORING_ENTER_SQ_WAKEUP`, which
+    /// [`Ring::submit`] does by itself.
+    pub fn sqpoll(mut self, idle_ms: Option<u32>) -> Self {
+        self.params.sq_thread_idle = idle_ms.unwrap_or(0);
+        self.flag(IORING_SETUP_SQPOLL)
+    }
+
+    /// `IORING_SETUP_SQ_AFF` (5.1): pin the SQPOLL thread to `cpu`.
+    pub fn sqpoll_cpu(mut self, cpu: u32) -> Self {
+        self.params.sq_thread_cpu = cpu;
+        self.flag(IORING_SETUP_SQ_AFF)
+    }
+
+    /// `IORING_SETUP_CQSIZE` (5.5): a CQ of `entries` (at least the SQ size).
+    pub fn cq_size(mut self, entries: u32) -> Self {
+        self.params.cq_entries = entries;
+        self.flag(IORING_SETUP_CQSIZE)
+    }
+
+    /// `IORING_SETUP_CLAMP` (5.6): clamp sizes above the maximum instead of
+    /// failing.
+    pub fn clamp(self) -> Self {
+        self.flag(IORING_SETUP_CLAMP)
+    }
+
+    /// `IORING_SETUP_ATTACH_WQ` (5.6): share the async worker pool of the
+    /// ring `fd`.
+    pub fn attach_wq(mut self, fd: &impl AsRawFd) -> Self {
+        self.params.wq_fd = fd.as_raw_fd() as u32;
+        self.flag(IORING_SETUP_ATTACH_WQ)
+    }
+
+    /// `IORING_SETUP_ATTACH_WQ` with another [`Ring`] of this process.
+    pub fn attach_wq_ring<K: Kernel>(mut self, ring: &Ring<K>) -> Self {
+        self.params.wq_fd = ring.fd as u32;
+        self.flag(IORING_SETUP_ATTACH_WQ)
+    }
+
+    /// `IORING_SETUP_R_DISABLED` (5.10): start disabled, so that
+    /// restrictions can be registered first; enable with
+    /// [`Ring::enable`](crate::Ring::enable).
+    pub fn r_disabled(self) -> Self {
+        self.flag(IORING_SETUP_R_DISABLED)
+    }
+
+    /// `IORING_SETUP_SUBMIT_ALL` (5.18): keep submitting a batch after an
+    /// SQE fails to submit.
+    pub fn submit_all(self) -> Self {
+        self.flag(IORING_SETUP_SUBMIT_ALL)
+    }
+
+    /// `IORING_SETUP_COOP_TASKRUN` (5.19): run completion task work when the
+    /// task enters the kernel anyway, instead of interrupting it.
+    pub fn coop_taskrun(self) -> Self {
+        self.flag(IORING_SETUP_COOP_TASKRUN)
+    }
+
+    /// `IORING_SETUP_TASKRUN_FLAG` (5.19): set `IORING_SQ_TASKRUN` when task
+    /// work is pending (needs COOP_TASKRUN or DEFER_TASKRUN).
+    pub fn taskrun_flag(self) -> Self {
+        self.flag(IORING_SETUP_TASKRUN_FLAG)
+    }
+
+    /// `IORING_SETUP_SQE128` (5.19): 128-byte SQEs (for `URING_CMD`).
+    pub fn sqe128(self) -> Self {
+        self.flag(IORING_SETUP_SQE128)
+    }
+
+    /// `IORING_SETUP_CQE32` (5.19): 32-byte CQEs.
+    pub fn cqe32(self) -> Self {
+        self.flag(IORING_SETUP_CQE32)
+    }
+
+    /// `IORING_SETUP_SQE_MIXED` (6.19): 64- and 128-byte SQEs in one ring.
+    pub fn sqe_mixed(self) -> Self {
+        self.flag(IORING_SETUP_SQE_MIXED)
+    }
+
+    /// `IORING_SETUP_CQE_MIXED` (6.18): 16- and 32-byte CQEs in one ring.
+    pub fn cqe_mixed(self) -> Self {
+        self.flag(IORING_SETUP_CQE_MIXED)
+    }
+
+    /// `IORING_SETUP_SINGLE_ISSUER` (6.0): only one task submits.
+    pub fn single_issuer(self) -> Self {
+        self.flag(IORING_SETUP_SINGLE_ISSUER)
+    }
+
+    /// `IORING_SETUP_DEFER_TASKRUN` (6.1): run completion work only when the
+    /// application asks for events; implies [`single_issuer`](Self::single_issuer).
+    pub fn defer_taskrun(self) -> Self {
+        self.flag(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
+    }
+
+    /// `IORING_SETUP_NO_MMAP` (6.5) with memory ring-core allocates: a page
+    /// per region when it fits, else a 2 MiB huge page.
+    pub fn no_mmap(mut self) -> Self {
+        self.no_mmap = Some(NoMmapMemory::Allocate);
+        self.flag(IORING_SETUP_NO_MMAP)
+    }
+
+    /// `IORING_SETUP_NO_MMAP` with memory the caller lends: `sqes` for the
+    /// SQE array and `rings` for both rings, each page-aligned and, if larger
+    /// than a page, physically contiguous (a huge page).
+    ///
+    /// # Safety
+    ///
+    /// Both regions must be valid for reads and writes, must not be used by
+    /// anything else while the ring exists, and must never be reused for
+    /// other data afterwards without being unmapped first: the kernel pins
+    /// the pages and may write to them until its own teardown of the ring
+    /// completes, which can be after the ring is dropped.
+    pub unsafe fn no_mmap_in(
+        mut self,
+        sqes: NonNull<u8>,
+        sqes_len: usize,
+        rings: NonNull<u8>,
+        rings_len: usize,
+    ) -> Self {
+        self.no_mmap = Some(NoMmapMemory::Lent { sqes, sqes_len, rings, rings_len });
+        self.flag(IORING_SETUP_NO_MMAP)
+    }
+
+    /// `IORING_SETUP_REGISTERED_FD_ONLY` (6.5): the ring gets no file
+    /// descriptor, only an index in its own registered-ring table. Implies
+    /// [`no_mmap`](Self::no_mmap) unless memory was lent already.
+    pub fn registered_fd_only(mut self) -> Self {
+        if self.no_mmap.is_none() {
+            self = self.no_mmap();
+        }
+        self.flag(IORING_SETUP_REGISTERED_FD_ONLY)
+    }
+
+    /// `IORING_SETUP_NO_SQARRAY` (6.6): drop the SQ index array. By default
+    /// the builder uses it where the kernel has it; `false` turns that off,
+    /// `true` makes it required.
+    pub fn no_sqarray(mut self, on: bool) -> Self {
+        self.no_sqarray = Some(on);
+        self
+    }
+
+    /// `IORING_SETUP_SQ_REWIND` (7.0): the kernel reads SQEs from slot 0 on
+    /// every submit and ignores head and tail. Implies `NO_SQARRAY`.
+    pub fn sq_rewind(mut self) -> Self {
+        self.no_sqarray = Some(true);
+        self.flag(IORING_SETUP_SQ_REWIND)
+    }
+
+    /// Whether to register the ring descriptor with itself after setup
+    /// (default: yes, where the kernel supports it, 5.18).
+    pub fn register_ring_fd(mut self, on: bool) -> Self {
+        self.register_ring_fd = on;
+        self
+    }
+
+    /// Registers a region of `slots` wait descriptors
+    /// (`IORING_REGISTER_MEM_REGION` with `IORING_MEM_REGION_REG_WAIT_ARG`,
+    /// 6.13) for [`Ring::submit_and_wait_registered`]. The ring is set up
+    /// disabled for the registration and enabled afterwards (unless
+    /// [`r_disabled`](Self::r_disabled) was asked for).
+    pub fn registered_waits(mut self, slots: u32) -> Self {
+        self.reg_wait_slots = slots;
+        self
+    }
+
+    /// Any raw `IORING_SETUP_*` bits, for flags newer than this builder.
+    pub fn raw_flags(self, flags: u32) -> Self {
+        self.flag(flags)
+    }
+
+    /// The `io_uring_params` that setup will be called with.
+    pub fn params(&self) -> &io_uring_params {
+        &self.params
+    }
+
+    /// Checks the documented rules between flags, so that a conflict comes
+    /// back as an error that names it rather than a bare EINVAL.
+    fn validate(&self) -> Result<(), crate::error::Error> {
+        let f = self.params.flags;
+        let has = |x: u32| f & x != 0;
+        let conflict = |flag, reason| Err(Error::SetupFlagConflict { flag, reason });
+        let clamp = has(IORING_SETUP_CLAMP);
+        if self.entries == 0 || (!clamp && self.entries > MAX_SQ) {
+            return Err(Error::RingSize { which: "sq", requested: self.entries, max: MAX_SQ });
+        }
+        if has(IORING_SETUP_CQSIZE) {
+            let cq = self.params.cq_entries;
+            if cq == 0 || (!clamp && cq > MAX_CQ) {
+                return Err(Error::RingSize { which: "cq", requested: cq, max: MAX_CQ });
+            }
+            let (sq, _) = memory::ring_sizes(self.entries, &self.params);
+            if cq < sq {
+                return conflict("IORING_SETUP_CQSIZE", "the CQ must have at least as many entries as the SQ");
+            }
+        }
+        if has(IORING_SETUP_SQ_AFF) && !has(IORING_SETUP_SQPOLL) {
+            return conflict("IORING_SETUP_SQ_AFF", "needs IORING_SETUP_SQPOLL");
+        }
+        if has(IORING_SETUP_SQPOLL)
+            && has(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN)
+        {
+            return conflict(
+                "IORING_SETUP_SQPOLL",
+                "excludes COOP_TASKRUN, TASKRUN_FLAG and DEFER_TASKRUN (the poll thread runs the task work)",
+            );
+        }
+        if has(IORING_SETUP_TASKRUN_FLAG) && !has(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN) {
+            return conflict("IORING_SETUP_TASKRUN_FLAG", "needs COOP_TASKRUN or DEFER_TASKRUN");
+        }
+        if has(IORING_SETUP_DEFER_TASKRUN) && !has(IORING_SETUP_SINGLE_ISSUER) {
+            return conflict("IORING_SETUP_DEFER_TASKRUN", "needs IORING_SETUP_SINGLE_ISSUER");
+        }
+        if has(IORING_SETUP_HYBRID_IOPOLL) && !has(IORING_SETUP_IOPOLL) {
+            return conflict("IORING_SETUP_HYBRID_IOPOLL", "needs IORING_SETUP_IOPOLL");
+        }
+        if has(IORING_SETUP_REGISTERED_FD_ONLY) && !has(IORING_SETUP_NO_MMAP) {
+            return conflict("IORING_SETUP_REGISTERED_FD_ONLY", "needs IORING_SETUP_NO_MMAP");
+        }
+        if has(IORING_SETUP_SQE128) && has(IORING_SETUP_SQE_MIXED) {
+            return conflict("IORING_SETUP_SQE_MIXED", "excludes IORING_SETUP_SQE128");
+        }
+        if has(IORING_SETUP_CQE32) && has(IORING_SETUP_CQE_MIXED) {
+            return conflict("IORING_SETUP_CQE_MIXED", "excludes IORING_SETUP_CQE32");
+        }
+        if has(IORING_SETUP_SQ_REWIND) && has(IORING_SETUP_SQPOLL) {
+            return conflict("IORING_SETUP_SQ_REWIND", "excludes IORING_SETUP_SQPOLL");
+        }
+        if has(IORING_SETUP_SQ_REWIND) && self.no_sqarray == Some(false) {
+            return conflict("IORING_SETUP_SQ_REWIND", "needs IORING_SETUP_NO_SQARRAY");
+        }
+        if has(IORING_SETUP_ATTACH_WQ) && (self.params.wq_fd as i32) < 0 {
+            return Err(Error::BadFd(self.params.wq_fd as i32));
+        }
+        Ok(())
+    }
+
+    /// Sets up the ring on the running kernel.
+    pub fn build(self) -> Result<Ring<Linux>, crate::error::Error> {
+        self.build_on(Linux)
+    }
+
+    /// Sets up the ring on `kernel` (the real one, or a simulated one).
+    pub fn build_on<K: Kernel>(mut self, kernel: K) -> Result<Ring<K>, crate::error::Error> {
+        self.validate()?;
+        let user_disabled = self.params.flags & IORING_SETUP_R_DISABLED != 0;
+        if self.reg_wait_slots > 0 {
+            self.params.flags |= IORING_SETUP_R_DISABLED;
+        }
+        let try_no_sqarray = self.no_sqarray != Some(false);
+        let mut params = self.params;
+        if try_no_sqarray {
+            params.flags |= IORING_SETUP_NO_SQARRAY;
+        }
+        let (fd, params, memory) = match self.setup(&kernel, params) {
+            Ok(r) => r,
+            // A kernel before 6.6 rejects NO_SQARRAY; if it was only the
+            // default, fall back to the index array.
+            Err(Error::Syscall { call: Call::Setup, errno })
+                if errno.raw() == libc::EINVAL && self.no_sqarray.is_none() =>
+            {
+                self.setup(&kernel, self.params)?
+            }
+            // FIX (found by the verification crate's simulated pre-6.6
+            // kernel, `wraps_past_u32_max_with_separate_mappings`): `setup`
+            // already turned that EINVAL into this error by probing each
+            // flag alone, so the arm above never matched and the default
+            // builder failed on every kernel before 6.6.
+            Err(Error::UnsupportedSetupFlag { flag: "IORING_SETUP_NO_SQARRAY", .. }) if self.no_sqarray.is_none() => {
+                self.setup(&kernel, self.params)?
+            }
+            Err(e) => return Err(e),
+        };
+        let mut ring = Ring::from_setup(kernel, fd, params, memory)?;
+        if self.register_ring_fd {
+            ring.register_ring_fd()?;
+        }
+        if self.reg_wait_slots > 0 {
+            ring.register_wait_region(self.reg_wait_slots)?;
+            if !user_disabled {
+                ring.enable()?;
+            }
+        }
+        Ok(ring)
+    }
+
+    fn setup<K: Kernel>(
+        &self,
+        kernel: &K,
+        mut params: io_uring_params,
+    ) -> Result<(RawFd, io_uring_params, Option<memory::RingMemory>)> {
+        let memory = match self.no_mmap {
+            Some(how) => Some(memory::prepare_no_mmap(self.entries, &mut params, how)?),
+            None => None,
+        };
+        match kernel.setup(self.entries, &mut params) {
+            Ok(fd) => Ok((fd, params, memory)),
+            Err(errno) => {
+                if let Some(m) = memory {
+                    // SAFETY: setup failed, so the kernel holds no reference
+                    // to the memory.
+                    unsafe { m.release(kernel) };
+                }
+                Err(self.explain(kernel, params.flags, errno))
+            }
+        }
+    }
+
+    /// Turns a setup failure into the most precise error we can name.
+    fn explain<K: Kernel>(&self, kernel: &K, flags: u32, errno: Errno) -> Error {
+        match errno.raw() {
+            libc::ENOSYS | libc::EPERM => Error::Unavailable { errno },
+            libc::ENOMEM => {
+                let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+                // SAFETY: getrlimit writes one rlimit.
+                let ok = unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim) } == 0;
+                if ok && lim.rlim_cur != libc::RLIM_INFINITY {
+                    Error::MemlockLimit { limit: lim.rlim_cur, errno }
+                } else {
+                    Error::syscall(Call::Setup, errno)
+                }
+            }
+            libc::EINVAL => {
+                // Find a flag this kernel does not know: try each one alone
+                // (with the flags it cannot go without) on a tiny ring.
+                for (bit, name, _) in SETUP_FLAGS.iter().rev() {
+                    if flags & bit == 0 {
+                        continue;
+                    }
+                    let mut p = io_uring_params::default();
+                    p.flags = match *bit {
+                        IORING_SETUP_SQ_AFF => bit | IORING_SETUP_SQPOLL,
+                        IORING_SETUP_TASKRUN_FLAG => bit | IORING_SETUP_COOP_TASKRUN,
+                        IORING_SETUP_DEFER_TASKRUN => bit | IORING_SETUP_SINGLE_ISSUER,
+                        IORING_SETUP_HYBRID_IOPOLL => bit | IORING_SETUP_IOPOLL,
+                        IORING_SETUP_SQ_REWIND => bit | IORING_SETUP_NO_SQARRAY,
+                        IORING_SETUP_CQSIZE => {
+                            p.cq_entries = 2;
+                            *bit
+                        }
+                        // These need ring memory to test: a one-entry ring
+                        // on memory allocated for the probe (with NO_MMAP,
+                        // which REGISTERED_FD_ONLY needs).
+                        IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY => {
+                            let extra = *bit & IORING_SETUP_REGISTERED_FD_ONLY;
+                            match probe_no_mmap(kernel, extra) {
+                                Err(e) if e.raw() == libc::EINVAL => {
+                                    return Error::UnsupportedSetupFlag { flag: name, errno: e }
+                                }
+                                _ => continue,
+                            }
+                        }
+                        // This needs another ring to test alone; its rule
+                        // (a descriptor that can be one) was checked by
+                        // `validate`.
+                        IORING_SETUP_ATTACH_WQ => continue,
+                        _ => *bit,
+                    };
+                    p.sq_thread_cpu = self.params.sq_thread_cpu;
+                    match kernel.setup(1, &mut p) {
+                        Ok(fd) => kernel.close(fd),
+                        Err(e) if e.raw() == libc::EINVAL => {
+                            return Error::UnsupportedSetupFlag { flag: name, errno: e }
+                        }
+                        Err(_) => {}
+                    }
+                }
+                Error::syscall(Call::Setup, errno)
+            }
+            _ => Error::syscall(Call::Setup, errno),
+        }
+    }
+}
+
+/// Sets up a one-entry `IORING_SETUP_NO_MMAP` ring (with `extra` flags) on
+/// memory allocated for it and releases it at once: whether `kernel` knows
+/// the flags. `Err` carries the setup errno (ENOMEM when the memory could
+/// not even be allocated, which blames no flag).
+fn probe_no_mmap<K: Kernel>(kernel: &K, extra: u32) -> core::result::Result<(), Errno> {
+    let mut p = io_uring_params::default();
+    p.flags = IORING_SETUP_NO_MMAP | extra;
+    let Ok(memory) = memory::prepare_no_mmap(1, &mut p, NoMmapMemory::Allocate) else {
+        return Err(Errno::new(libc::ENOMEM));
+    };
+    let r = kernel.setup(1, &mut p);
+    if let Ok(fd) = r {
+        if extra & IORING_SETUP_REGISTERED_FD_ONLY != 0 {
+            // The ring has no descriptor, only this index in the task's
+            // registered-ring table; dropping the registration releases it.
+            let up = io_uring_rsrc_update { offset: fd as u32, resv: 0, data: 0 };
+            // SAFETY: one valid io_uring_rsrc_update, read during the call.
+            let _ = unsafe {
+                kernel.register(
+                    fd as u32,
+                    IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING,
+                    (&raw const up).cast(),
+                    1,
+                )
+            };
+        } else {
+            kernel.close(fd);
+        }
+    }
+    // SAFETY: nothing uses the memory any more; a kernel that set the ring
+    // up holds its own references to the pages until its teardown ends,
+    // and the mappings are anonymous, so unmapping them cannot hand the
+    // pages to anything else meanwhile.
+    unsafe { memory.release(kernel) };
+    r.map(drop)
+}
+
+impl Ring<Linux> {
+    /// A ring with `entries` SQ entries and default settings on the running
+    /// kernel. See [`crate::Builder`] for everything else.
+    pub fn new(entries: u32) -> Result<Self> {
+        Builder::new(entries).build()
+    }
+}
