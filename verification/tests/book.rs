@@ -10,7 +10,7 @@
 //!   (a `module::name` path is allowed; its last segment is the function);
 //! - `[loom: verification/tests/loom_*.rs::name]`: the same, in a loom file;
 //! - `[planted: row]`: `scripts/planted_bugs.py` has a plant named `row`;
-//! - `[example: name]`: `ring-core/examples/name.rs` exists;
+//! - `[example: name]`: `ring-core/examples/<name>.rs` exists;
 //! - `[kernel: io_uring/file.c symbol]` and `[man: page(n)]`: the kernel's
 //!   own words, checked for form only (the kernel's sources are not here);
 //! - `[measured: command]`: a command whose script or binary source exists.
@@ -442,7 +442,7 @@ fn the_checker_reads_tags_links_and_anchors() {
     assert!(check_tag(&root, "", "kernel", "io_uring/io_uring.c io_submit_sqes").is_none());
     assert!(check_tag(&root, "", "kernel", "io_uring.c").is_some());
     assert!(check_tag(&root, "", "man", "io_uring_enter(2)").is_none());
-    assert!(check_tag(&root, "", "test", "ring-core/tests/nope.rs::x").is_some());
+    assert!(check_tag(&root, "", "test", "ring-core/tests/no-such-file::x").is_some());
     assert!(check_tag(&root, "(\"row\"", "planted", "row").is_none());
     assert!(is_commit_hash("b1d0fcd") && !is_commit_hash("deadbeef") && !is_commit_hash("1234567"));
     assert!(has_date("measured 2026-11-22 on") && !has_date("6.18 and 6.1"));
