@@ -25,7 +25,13 @@ use std::time::Duration;
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> Res<()> {
-    let probe_listing = std::env::args().any(|a| a == "--probe");
+    let mut probe_listing = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--probe" => probe_listing = true,
+            _ => return Err(format!("unknown argument {arg:?}; usage: tour [--probe]").into()),
+        }
+    }
     // A deliberately tiny ring: 4 SQ entries and 8 CQ entries, so that the
     // walk wraps around both rings and overflows the CQ within a few steps.
     let mut ring = Builder::new(4).cq_size(8).build()?;
