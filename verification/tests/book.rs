@@ -7,7 +7,8 @@
 //! `docs/README.md` ("How claims are tagged"):
 //!
 //! - `[test: path/to/file.rs::name]`: the file exists and defines `fn name`
-//!   (a `module::name` path is allowed; its last segment is the function);
+//!   under a test attribute (`#[test]`, `#[tokio::test]`); a `module::name`
+//!   path is allowed, its last segment is the function;
 //! - `[loom: verification/tests/loom_*.rs::name]`: the same, in a loom file;
 //! - `[planted: row]`: `scripts/planted_bugs.py` has a plant named `row`;
 //! - `[example: name]`: `ring-core/examples/<name>.rs` exists;
@@ -145,7 +146,26 @@ fn defines_fn(text: &str, name: &str) -> bool {
     })
 }
 
-/// Checks a `file::name` reference; `None` when it holds.
+/// Whether `text` defines `fn name` as a test: an attribute right above
+/// it is `#[test]` or a runner's own (`#[tokio::test]`), so a helper of the
+/// same file cannot stand in for the test a claim names.
+fn defines_test(text: &str, name: &str) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
+    let is_test_attr =
+        |l: &str| l == "#[test]" || (l.starts_with("#[") && (l.contains("::test]") || l.contains("::test(")));
+    lines.iter().enumerate().any(|(i, l)| {
+        defines_fn(l, name)
+            && lines[..i]
+                .iter()
+                .rev()
+                .map(|l| l.trim())
+                .take_while(|l| l.starts_with('#') || l.starts_with("//"))
+                .any(is_test_attr)
+    })
+}
+
+/// Checks a `file::name` reference (a test, or a loom model); `None` when
+/// it holds.
 fn check_fn_ref(root: &Path, body: &str, loom: bool) -> Option<String> {
     let Some((file, path)) = body.split_once("::") else {
         return Some(format!("`{body}` is not `file::name`"));
@@ -157,6 +177,7 @@ fn check_fn_ref(root: &Path, body: &str, loom: bool) -> Option<String> {
     match fs::read_to_string(root.join(file)) {
         Err(_) => Some(format!("no file `{file}`")),
         Ok(text) if !defines_fn(&text, name) => Some(format!("`{file}` defines no `fn {name}`")),
+        Ok(text) if !defines_test(&text, name) => Some(format!("`{file}`: `fn {name}` is not a test")),
         Ok(_) => None,
     }
 }
@@ -434,6 +455,10 @@ fn the_checker_reads_tags_links_and_anchors() {
     assert!(!anchors("```\n# not\n```\n").contains("not"));
     assert!(defines_fn("fn ab() {}\nfn a() {}", "a"));
     assert!(!defines_fn("fn ab() {}", "a"));
+    assert!(defines_test("#[test]\n/// doc\nfn a() {}", "a"));
+    assert!(defines_test("#[tokio::test]\nasync fn a() {}", "a"));
+    assert!(!defines_test("fn helper() {}\n#[test]\nfn a() { helper() }", "helper"));
+    assert!(!defines_test("#[cfg(not(test))]\nfn a() {}", "a"));
     assert_eq!(repo_path("ring-core/src/order.rs"), Some("ring-core/src/order.rs"));
     assert_eq!(repo_path("ring-core/tests/driver.rs::x"), Some("ring-core/tests/driver.rs"));
     assert_eq!(repo_path("src/{a,b}.rs"), None);
