@@ -48,6 +48,7 @@ NAMED = ("adversarial typed handles",
 CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
+BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/raw/cqueue.rs"
@@ -380,6 +381,16 @@ PLANTS = [
     ("a blocking job's panic is not caught on its thread", "ring-core/src/runtime/task/blocking.rs",
      "    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {\n        Ok(v) => sender.send(v),\n        Err(p) => sender.panicked(p),\n    }",
      "    sender.send(f())", True, [ADVERSARIAL]),
+    # The book's checker (verification/tests/book.rs): a claim's evidence
+    # that does not exist, a helper named as the test, a broken anchor.
+    ("the book tags a claim with a test that does not exist", "docs/ownership.md",
+     "::dropping_a_socket_reader_mid_read_keeps_its_buffer_for_the_kernel]",
+     "::dropping_a_socket_reader_mid_read_keeps_its_buffer]", True, [BOOK]),
+    ("the book tags a claim with a helper, not a test", "docs/multishot.md",
+     "[test: ring-core/tests/net.rs::multishot_accept_200_connections]",
+     "[test: ring-core/tests/net.rs::pattern]", True, [BOOK]),
+    ("the book links to a heading that does not exist", "docs/README.md",
+     "(#how-claims-are-tagged)", "(#how-claims-are-labelled)", True, [BOOK]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",
