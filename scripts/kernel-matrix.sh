@@ -157,7 +157,10 @@ pkg_for() {
     *) die "unknown kernel '$1' (known: host 6.1 6.12)" ;;
   esac
   if [[ -n $var ]]; then echo "$var"; return; fi
-  apt-cache "${apt_opts[@]}" depends "$meta" 2>/dev/null |
+  # apt-cache exits non-zero for a package its lists do not know; that is
+  # an empty answer here (the caller then tries the private lists), not a
+  # failure of the script, so pipefail must not see it.
+  { apt-cache "${apt_opts[@]}" depends "$meta" 2>/dev/null || true; } |
     sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -1
 }
 

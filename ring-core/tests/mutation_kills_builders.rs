@@ -349,13 +349,13 @@ fn a_ring_asked_for_disabled_stays_disabled_after_its_wait_region_is_registered(
 /// `&` by `|` or `^` (the wrong flags probed), the probe's guard
 /// `e.raw() == EINVAL` replaced by `false` or `!=`, the deleted EINVAL
 /// arm, and the partner flags of SQ_AFF, TASKRUN_FLAG, DEFER_TASKRUN,
-/// HYBRID_IOPOLL and SQ_REWIND combined with `&` instead of `|` (the probe
+/// and HYBRID_IOPOLL combined with `&` instead of `|` (the probe
 /// then asks for no flag at all and succeeds). A kernel that lacks one flag
 /// gets that flag named, whichever it is. (`|` replaced by `^` there is
 /// equivalent: the bits are distinct.)
 #[test]
 fn a_setup_flag_the_kernel_lacks_is_named_in_the_error() {
-    let cases: [(u32, &str, Builder); 15] = [
+    let cases: [(u32, &str, Builder); 14] = [
         (IORING_SETUP_SQPOLL, "IORING_SETUP_SQPOLL", Builder::new(8).sqpoll(None)),
         (IORING_SETUP_SQ_AFF, "IORING_SETUP_SQ_AFF", Builder::new(8).sqpoll(None).sqpoll_cpu(0)),
         (IORING_SETUP_TASKRUN_FLAG, "IORING_SETUP_TASKRUN_FLAG", Builder::new(8).coop_taskrun().taskrun_flag()),
@@ -364,7 +364,6 @@ fn a_setup_flag_the_kernel_lacks_is_named_in_the_error() {
         (IORING_SETUP_SINGLE_ISSUER, "IORING_SETUP_SINGLE_ISSUER", Builder::new(8).single_issuer()),
         (IORING_SETUP_HYBRID_IOPOLL, "IORING_SETUP_HYBRID_IOPOLL", Builder::new(8).hybrid_iopoll()),
         (IORING_SETUP_IOPOLL, "IORING_SETUP_IOPOLL", Builder::new(8).iopoll()),
-        (IORING_SETUP_SQ_REWIND, "IORING_SETUP_SQ_REWIND", Builder::new(8).sq_rewind()),
         (IORING_SETUP_CQSIZE, "IORING_SETUP_CQSIZE", Builder::new(8).cq_size(16)),
         (IORING_SETUP_CQE_MIXED, "IORING_SETUP_CQE_MIXED", Builder::new(8).cqe_mixed()),
         (IORING_SETUP_SQE128, "IORING_SETUP_SQE128", Builder::new(8).sqe128().cqe32()),
@@ -380,16 +379,15 @@ fn a_setup_flag_the_kernel_lacks_is_named_in_the_error() {
 }
 
 /// Kills the deleted match arms of `Builder::explain` for SQ_AFF,
-/// TASKRUN_FLAG, DEFER_TASKRUN, HYBRID_IOPOLL, SQ_REWIND, CQSIZE, the
+/// TASKRUN_FLAG, DEFER_TASKRUN, HYBRID_IOPOLL, CQSIZE, the
 /// flags it probes on memory of its own (NO_MMAP, REGISTERED_FD_ONLY) and
 /// the one it does not probe (ATTACH_WQ): without its arm such a flag is
 /// probed alone, which any kernel refuses (it needs a partner flag, a CQ
 /// size, memory or another ring), so an EINVAL that no single flag causes
 /// would be blamed on it. Here the first setup fails with EINVAL and every
 /// probe of a flag with what it needs succeeds, so the error stays the
-/// plain setup errno. (SQ_REWIND is newer than this kernel, so the kernel
-/// plays 7.0's rule for it: accepted only with NO_SQARRAY.) A flag the
-/// running kernel lacks is skipped: its probe names it, as it should.
+/// plain setup errno. (SQ_REWIND never reaches setup: the builder refuses
+/// it.) A flag the running kernel lacks is skipped: its probe names it, as it should.
 #[test]
 fn an_einval_no_single_flag_explains_stays_the_setup_errno() {
     let wq = Ring::new(4).unwrap();
@@ -414,19 +412,6 @@ fn an_einval_no_single_flag_explains_stays_the_setup_errno() {
         let e = b.no_sqarray(false).build_on(Picky::failing_first(libc::EINVAL)).unwrap_err();
         assert_eq!(e, Error::Syscall { call: Call::Setup, errno: einval() }, "{name}");
     }
-    // The probe of SQ_REWIND reaches the running kernel with NO_SQARRAY,
-    // which it must have.
-    if !caps::setup(Builder::new(8).no_sqarray(true), "SQ_REWIND (its probe needs NO_SQARRAY)") {
-        return;
-    }
-    let k = Picky {
-        first: Some(libc::EINVAL),
-        needs: vec![(IORING_SETUP_SQ_REWIND, IORING_SETUP_NO_SQARRAY)],
-        strip: IORING_SETUP_SQ_REWIND,
-        ..Picky::default()
-    };
-    let e = Builder::new(8).sq_rewind().build_on(k).unwrap_err();
-    assert_eq!(e, Error::Syscall { call: Call::Setup, errno: einval() }, "SQ_REWIND");
 }
 
 /// Kills the probe guard `e.raw() == EINVAL` in `Builder::explain`

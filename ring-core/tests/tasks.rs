@@ -149,16 +149,21 @@ fn a_panicking_destructor_of_an_aborted_task_reaches_its_handle_body() {
 
 #[test]
 fn detach_lets_the_task_run_on() {
+    // The detached task reports on a channel after it was suspended once; a
+    // detach that cancelled it would drop the sender unsent. Waiting on the
+    // channel, not on a timer, keeps the test independent of speed.
     let rt = Runtime::new(8).unwrap();
     let ran = Rc::new(Cell::new(false));
     let r = ran.clone();
     rt.block_on(async move {
+        let (tx, rx) = ring_core::channel::oneshot::channel::<()>();
         task::spawn(async move {
             task::yield_now().await;
             r.set(true);
+            let _ = tx.send(());
         })
         .detach();
-        ring_core::time::sleep(Duration::from_millis(1)).await;
+        rx.await.expect("the detached task was dropped before it finished");
     })
     .unwrap();
     assert!(ran.get());
@@ -187,19 +192,35 @@ fn a_panic_reaches_each_kind_of_handle_with_its_payload() {
 
 #[test]
 fn join_set_joins_in_completion_order_and_counts() {
+    // A set that joined in spawn order would wait for a task that is never
+    // released: `within` turns that into a failure instead of a hang.
+    within(30, join_set_joins_in_completion_order_and_counts_body);
+}
+
+fn join_set_joins_in_completion_order_and_counts_body() {
+    // The tasks finish in the order the test releases them, not the order
+    // they were spawned in; releasing by channel rather than by timer keeps
+    // the order the same on a slow or loaded machine.
     let rt = Runtime::new(32).unwrap();
     rt.block_on(async {
         let mut set = JoinSet::new();
         assert!(set.is_empty());
-        for ms in [40u64, 0, 20] {
+        let mut release = Vec::new();
+        for id in [40u64, 0, 20] {
+            let (tx, rx) = ring_core::channel::oneshot::channel::<()>();
+            release.push((id, tx));
             set.spawn(async move {
-                ring_core::time::sleep(Duration::from_millis(ms)).await;
-                ms
+                rx.await.unwrap();
+                id
             });
         }
         assert_eq!(set.len(), 3);
         let mut order = Vec::new();
-        while let Some(r) = set.join_next().await {
+        for wanted in [0u64, 20, 40] {
+            let at = release.iter().position(|(id, _)| *id == wanted).unwrap();
+            let (_, tx) = release.swap_remove(at);
+            tx.send(()).unwrap();
+            let r = set.join_next().await.unwrap();
             order.push(r.unwrap());
             assert_eq!(set.len(), 3 - order.len());
         }
@@ -279,7 +300,15 @@ fn join_set_detach_all_lets_the_tasks_run() {
         set.detach_all();
         assert!(set.is_empty());
         drop(set);
-        ring_core::time::sleep(Duration::from_millis(1)).await;
+        // Yield until the tasks have finished rather than sleep a guessed
+        // time: tasks the drop had aborted would never count, and the bound
+        // turns that into a failure.
+        for _ in 0..1000 {
+            if n2.get() == 3 {
+                break;
+            }
+            task::yield_now().await;
+        }
     })
     .unwrap();
     assert_eq!(n.get(), 3);

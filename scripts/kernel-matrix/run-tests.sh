@@ -45,20 +45,33 @@ uname -r >"$out/kernel"
 # outcome into a skip with that reason.
 parse_log() {
   awk '
-    /^test .* \.\.\. / {
-      line = $0
-      sub(/^test /, "", line)
-      i = index(line, " ... ")
-      name = substr(line, 1, i - 1)
-      res = substr(line, i + 5)
+    function record(name, res) {
       sub(/[ \t\r]+$/, "", res)
-      # A test that passes while another thread writes to stderr can have
-      # that text glued to its "ok" on the same line.
       if (res ~ /^ok/) outcome[name] = "ok"
       else if (res ~ /^FAILED/) outcome[name] = "FAILED"
       else if (res ~ /^ignored/) outcome[name] = "ignored"
-      else next
+      else return 0
       if (!(name in order)) { order[name] = ++n; names[n] = name }
+      return 1
+    }
+    # Another thread writing to stderr while a test runs can split or join
+    # its result line: the text can be glued to its "ok", the result line
+    # can be glued after that text, or the text can sit between the name
+    # and the "ok", which then starts a line of its own. So the result is
+    # found anywhere in a line, and a name without one waits for the next
+    # line that starts with an outcome.
+    match($0, /test [^ \t]+ \.\.\. /) {
+      line = substr($0, RSTART + 5)
+      i = index(line, " ... ")
+      name = substr(line, 1, i - 1)
+      res = substr(line, i + 5)
+      pending = ""
+      if (!record(name, res)) pending = name
+      next
+    }
+    pending != "" && /^(ok|FAILED|ignored)/ {
+      record(pending, $0)
+      pending = ""
       next
     }
     /^---- .* (stdout|stderr) ----$/ {

@@ -97,6 +97,16 @@ unsafe impl<T: Operation> Operation for Raw<T> {
         self.0.refuse(ring)
     }
 
+    // The checks against the state of the driver it starts on: without
+    // these, a timed poll removal or file-table update skipped them.
+    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {
+        self.0.names()
+    }
+
+    fn bare_file_slots(&self) -> Option<(u32, u32)> {
+        self.0.bare_file_slots()
+    }
+
     fn is_128(&self) -> bool {
         self.0.is_128()
     }

@@ -159,15 +159,14 @@ impl FixedBuffers {
                 iov_len: s.mem.as_slice().len(),
             })
             .collect();
-        let r = driver.ring_mut(|ring| {
+        let r = driver.ring_call(|ring| {
             // SAFETY: the buffers are heap allocations owned by the `FixedInner` built below, freed only after the
             // table was unregistered and no request uses it (see the module docs), and leaked otherwise.
             unsafe { ring.register_buffers(&iovecs) }
         });
         match r {
-            Some(Ok(())) => {}
-            Some(Err(e)) => return Err(FixedError::Register(e)),
-            None => return Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
+            Ok(Ok(())) => {}
+            Ok(Err(e)) | Err(e) => return Err(FixedError::Register(e)),
         }
         let weak = Rc::downgrade(&driver.shared);
         Ok(FixedBuffers {
@@ -233,14 +232,13 @@ impl FixedBuffers {
         if let Some(index) = self.first_leased(0..self.len()) {
             return Err(FixedError::Leased { index });
         }
-        match driver.ring_mut(|r| r.unregister_buffers()) {
-            Some(Ok(())) => {
+        match driver.ring_call(|r| r.unregister_buffers()) {
+            Ok(Ok(())) => {
                 self.inner.unregistered.set(true);
                 self.inner.ring.set(None);
                 Ok(())
             }
-            Some(Err(e)) => Err(FixedError::Register(e)),
-            None => Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
+            Ok(Err(e)) | Err(e) => Err(FixedError::Register(e)),
         }
     }
 
@@ -262,20 +260,19 @@ impl FixedBuffers {
         check_sizes(1, len)?;
         let mut mem = AlignedBuf::new(len).map_err(FixedError::Register)?;
         let iov = [libc::iovec { iov_base: mem.as_mut_slice().as_mut_ptr().cast(), iov_len: mem.as_slice().len() }];
-        let r = driver.ring_mut(|ring| {
+        let r = driver.ring_call(|ring| {
             // SAFETY: `mem` moves into the slot below and is kept as the
             // table's memory is (see `new`).
             unsafe { ring.update_buffers(u32::from(index), &iov, None) }
         });
         match r {
-            Some(Ok(_)) => {
+            Ok(Ok(_)) => {
                 let mut slots = self.inner.slots.borrow_mut();
                 let old = core::mem::replace(&mut slots[usize::from(index)].mem, mem);
                 core::mem::forget(old);
                 Ok(())
             }
-            Some(Err(e)) => Err(FixedError::Register(e)),
-            None => Err(FixedError::Register(Error::NotConfigured("the driver is shut down"))),
+            Ok(Err(e)) | Err(e) => Err(FixedError::Register(e)),
         }
     }
 

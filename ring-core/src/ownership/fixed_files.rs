@@ -179,7 +179,7 @@ impl FixedFiles {
         if alloc.start >= alloc.end || alloc.end > size {
             return Err(Error::InvalidArgument("the allocation range must be a non-empty part of the table"));
         }
-        let r = driver.ring_mut(|ring| {
+        let r = driver.ring_call(|ring| {
             ring.register_files_sparse(size)?;
             if let Err(e) = ring.register_file_alloc_range(alloc.start, alloc.end - alloc.start) {
                 let _ = ring.unregister_files();
@@ -188,9 +188,8 @@ impl FixedFiles {
             Ok(())
         });
         match r {
-            Some(Ok(())) => {}
-            Some(Err(e)) => return Err(e),
-            None => return Err(Error::NotConfigured("the driver is shut down")),
+            Ok(Ok(())) => {}
+            Ok(Err(e)) | Err(e) => return Err(e),
         }
         let clear_weak = Rc::downgrade(&driver.shared);
         let release_weak = clear_weak.clone();

@@ -60,6 +60,21 @@ pub unsafe trait Operation: 'static {
         None
     }
 
+    /// The slots of the ring's registered file table that this operation
+    /// replaces or names by their bare numbers, as `(first, count)`, if it
+    /// does (a `files_update` at an offset, a `fixed_fd_install` of a slot
+    /// number). The driver it starts on refuses it (`EBUSY`, without
+    /// reaching the kernel) if any of them belongs to the allocation range
+    /// of the `FixedFiles` table registered with that driver's ring: those
+    /// slots belong to direct descriptors. Like [`names`](Operation::names),
+    /// a check against the state of the driver the operation starts on,
+    /// never against the one that built it. Set by ring-core's own
+    /// operations only.
+    #[doc(hidden)]
+    fn bare_file_slots(&self) -> Option<(u32, u32)> {
+        None
+    }
+
     /// Builds the SQE from `self` at its final address. `user_data` is
     /// overwritten by the driver. Runs inside the driver, with its state
     /// borrowed: it must not call back into it (a call that does is refused

@@ -145,9 +145,7 @@ impl BufferPool {
         if config.buf_count == 0 || config.buf_len == 0 {
             return Err(Error::InvalidArgument("a buffer pool needs at least one non-empty buffer"));
         }
-        let ring = driver
-            .ring_mut(|r| r.register_buf_ring(config))
-            .ok_or(Error::NotConfigured("the driver is shut down"))??;
+        let ring = driver.ring_call(|r| r.register_buf_ring(config))??;
         let base = ring.buf_ptr(0).expect("the ring owns buffers (checked above)");
         let n = usize::from(config.buf_count);
         // The initial pushes were ids 0, 1, ..., in that order.

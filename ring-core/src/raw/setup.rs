@@ -238,7 +238,15 @@ impl Builder {
     }
 
     /// `IORING_SETUP_SQ_REWIND` (7.0): the kernel reads SQEs from slot 0 on
-    /// every submit and ignores head and tail. Implies `NO_SQARRAY`.
+    /// every submit and ignores head and tail, which the application must
+    /// leave at 0 (the uapi header: "Any other value is undefined
+    /// behaviour"). Ring-core's submission queue cannot drive that mode: it
+    /// writes each entry at the tail, publishes the tail and counts from the
+    /// head, so the kernel would read the first entries again at every
+    /// submit, requests whose memory may be gone. [`build`](Self::build)
+    /// therefore refuses the flag (from this method or
+    /// [`raw_flags`](Self::raw_flags)) with [`Error::SetupFlagConflict`]
+    /// before anything reaches the kernel.
     pub fn sq_rewind(mut self) -> Self {
         self.no_sqarray = Some(true);
         self.flag(IORING_SETUP_SQ_REWIND)
@@ -325,6 +333,16 @@ impl Builder {
         }
         if has(IORING_SETUP_SQ_REWIND) && self.no_sqarray == Some(false) {
             return conflict("IORING_SETUP_SQ_REWIND", "needs IORING_SETUP_NO_SQARRAY");
+        }
+        if has(IORING_SETUP_SQ_REWIND) {
+            // The kernel ignores the SQ head and tail in this mode and reads
+            // from slot 0 on every submit; this crate's queue publishes a
+            // tail, so the kernel would submit stale entries again.
+            return conflict(
+                "IORING_SETUP_SQ_REWIND",
+                "ring-core's submission queue publishes a tail, which the kernel ignores in this mode (it reads \
+                 from slot 0 at every submit and would issue stale entries again)",
+            );
         }
         if has(IORING_SETUP_ATTACH_WQ) && (self.params.wq_fd as i32) < 0 {
             return Err(Error::BadFd(self.params.wq_fd as i32));
@@ -430,7 +448,6 @@ impl Builder {
                         IORING_SETUP_TASKRUN_FLAG => bit | IORING_SETUP_COOP_TASKRUN,
                         IORING_SETUP_DEFER_TASKRUN => bit | IORING_SETUP_SINGLE_ISSUER,
                         IORING_SETUP_HYBRID_IOPOLL => bit | IORING_SETUP_IOPOLL,
-                        IORING_SETUP_SQ_REWIND => bit | IORING_SETUP_NO_SQARRAY,
                         IORING_SETUP_CQSIZE => {
                             p.cq_entries = 2;
                             *bit

@@ -52,6 +52,9 @@ pub(crate) struct Remote<K: Kernel> {
     /// exists; a message posted after the runtime is gone lands in a ring
     /// nobody reads.
     ring_fd: Option<std::os::fd::OwnedFd>,
+    /// The thread that runs the jobs (the runtime's: a runtime is not
+    /// `Send`). A blocking join there would wait for itself.
+    thread: std::thread::ThreadId,
 }
 
 impl<K: Kernel> Remote<K> {
@@ -62,6 +65,7 @@ impl<K: Kernel> Remote<K> {
             closed: Mutex::new(false),
             wake,
             ring_fd,
+            thread: std::thread::current().id(),
         }
     }
 
@@ -149,7 +153,7 @@ impl<K: Kernel + 'static> Handle<K> {
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
-        let (job, join) = Self::job(f);
+        let (job, join) = self.job(f);
         if self.remote.push(job).is_ok() {
             self.remote.wake.notify();
         }
@@ -166,7 +170,7 @@ impl<K: Kernel + 'static> Handle<K> {
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
-        let (job, join) = Self::job(f);
+        let (job, join) = self.job(f);
         if self.remote.push(job).is_err() {
             return join;
         }
@@ -190,13 +194,13 @@ impl<K: Kernel + 'static> Handle<K> {
         join
     }
 
-    fn job<F, Fut>(f: F) -> (Job<K>, RemoteJoinHandle<Fut::Output>)
+    fn job<F, Fut>(&self, f: F) -> (Job<K>, RemoteJoinHandle<Fut::Output>)
     where
         F: FnOnce(Driver<K>) -> Fut + Send + 'static,
         Fut: Future + 'static,
         Fut::Output: Send + 'static,
     {
-        let (sender, join) = pair();
+        let (sender, join) = pair(Some(self.remote.thread));
         let job: Job<K> = Box::new(move |driver: &Driver<K>, spawner: &Spawner| {
             if sender.is_aborted() {
                 // Aborted before it ran: dropping the sender reports the
@@ -234,10 +238,11 @@ impl<K: Kernel + 'static> Handle<K> {
 
 /// A sender and the handle it reports to, for work that runs elsewhere (a
 /// job on a runtime, a blocking job on a pool thread).
-pub(crate) fn pair<T>() -> (Sender<T>, RemoteJoinHandle<T>) {
+pub(crate) fn pair<T>(runner: Option<std::thread::ThreadId>) -> (Sender<T>, RemoteJoinHandle<T>) {
     let state = Arc::new(RemoteState {
         slot: Mutex::new(Outcome::Pending(None)),
         cv: Condvar::new(),
+        runner,
         aborted: AtomicBool::new(false),
         task: Mutex::new(None),
     });
@@ -255,6 +260,10 @@ enum Outcome<T> {
 struct RemoteState<T> {
     slot: Mutex<Outcome<T>>,
     cv: Condvar,
+    /// The thread that runs the work if only one can (a runtime's jobs run
+    /// on its own thread, see `Remote::thread`): a blocking join there would
+    /// wait for itself. `None` for work run by other threads.
+    runner: Option<std::thread::ThreadId>,
     /// Set by [`RemoteJoinHandle::abort`]; the work checks it before it
     /// starts.
     aborted: AtomicBool,
@@ -379,13 +388,26 @@ impl<T> RemoteJoinHandle<T> {
     }
 
     /// Blocks the calling thread until the outcome is there.
+    ///
+    /// On the runtime's own thread (inside its `block_on`, in one of its
+    /// tasks, or anywhere else on that thread) the job can only run once
+    /// this call returns, so blocking would never end: if the outcome is not
+    /// there yet, this returns at once with a [`JoinError`] for which
+    /// [`is_own_runtime_thread`](JoinError::is_own_runtime_thread) is true
+    /// (the job still runs; its output is dropped). Await the handle there
+    /// instead.
     pub fn join(self) -> Result<T, JoinError> {
+        let own_thread = self.state.runner == Some(std::thread::current().id());
         let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             match core::mem::replace(&mut *slot, Outcome::Taken) {
                 Outcome::Ready(v) => return Ok(v),
                 Outcome::Failed(e) => return Err(e),
                 Outcome::Taken => return Err(JoinError::cancelled()),
+                p @ Outcome::Pending(_) if own_thread => {
+                    *slot = p;
+                    return Err(JoinError::own_thread());
+                }
                 p @ Outcome::Pending(_) => {
                     *slot = p;
                     slot = self.state.cv.wait(slot).unwrap_or_else(|e| e.into_inner());

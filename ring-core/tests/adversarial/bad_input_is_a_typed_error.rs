@@ -295,3 +295,29 @@ fn socket_options_with_pointers_are_refused() {
         println!("SKIP the plain option: the kernel refused setsockopt through uring_cmd: {e}");
     }
 }
+
+/// `IORING_SETUP_SQ_REWIND` makes the kernel ignore the SQ head and tail
+/// and read from slot 0 at every submit; ring-core's queue publishes a
+/// tail, so it would have the kernel issue stale entries again. The builder
+/// refuses the flag, by its method or as a raw flag, with a typed error
+/// naming it, before anything reaches the kernel. What the running kernel
+/// says of the flag is probed (not assumed by version) and printed.
+#[test]
+fn sq_rewind_is_refused_with_a_typed_error() {
+    use ring_core::kernel::Kernel;
+    for b in [Builder::new(8).sq_rewind(), Builder::new(8).raw_flags(ring_sys::IORING_SETUP_SQ_REWIND)] {
+        match b.build() {
+            Err(Error::SetupFlagConflict { flag, .. }) => assert_eq!(flag, "IORING_SETUP_SQ_REWIND"),
+            other => panic!("SQ_REWIND must be refused before setup, got {:?}", other.map(|_| ())),
+        }
+    }
+    let mut p = ring_sys::io_uring_params::default();
+    p.flags = ring_sys::IORING_SETUP_SQ_REWIND | ring_sys::IORING_SETUP_NO_SQARRAY;
+    match ring_core::Linux.setup(8, &mut p) {
+        // The probe's ring descriptor is left open (taking ownership of a
+        // raw number is `unsafe`, and this suite is safe code only): one
+        // descriptor, on kernels that have the flag.
+        Ok(fd) => println!("this kernel accepts IORING_SETUP_SQ_REWIND (ring {fd}); the builder still refuses it"),
+        Err(e) => println!("this kernel refuses IORING_SETUP_SQ_REWIND: errno {}", e.raw()),
+    }
+}

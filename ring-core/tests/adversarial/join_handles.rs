@@ -423,3 +423,40 @@ fn a_dropped_job_whose_destructor_hands_over_another_does_not_deadlock() {
     });
     assert!(refused, "the job handed over by the destructor was refused at once");
 }
+
+/// A blocking `RemoteJoinHandle::join` on the runtime's own thread (inside
+/// `block_on`, or anywhere else on it) waits for a job only that thread can
+/// run: it returns a typed error at once instead of deadlocking silently.
+/// From another thread it blocks and gets the output.
+#[test]
+fn a_blocking_join_on_the_runtimes_own_thread_is_a_typed_error() {
+    let (inside, outside, other) = within(20, || {
+        let rt = Runtime::new(8).unwrap();
+        let h = rt.handle();
+        let h2 = h.clone();
+        let inside = rt
+            .block_on(async move {
+                let j = h2.spawn(|d: ring_core::Driver| async move { d.nop().await.is_ok() });
+                j.join().map_err(|e| (e.is_own_runtime_thread(), e.to_string()))
+            })
+            .unwrap();
+        let outside = h.spawn(|_| async { 1 }).join().map_err(|e| e.is_own_runtime_thread());
+        // Another thread may block: the runtime runs the job meanwhile.
+        let j = h.spawn(|d: ring_core::Driver| async move { d.nop().await.is_ok() });
+        let waiter = std::thread::spawn(move || j.join().ok());
+        let other = rt
+            .block_on(async move {
+                while !waiter.is_finished() {
+                    yield_now().await;
+                }
+                waiter.join().unwrap()
+            })
+            .unwrap();
+        (inside, outside, other)
+    });
+    let (own, message) = inside.unwrap_err();
+    assert!(own, "inside block_on: {message}");
+    assert!(message.contains("own thread"), "{message}");
+    assert_eq!(outside, Err(true), "outside block_on, on the runtime's thread");
+    assert_eq!(other, Some(true), "from another thread the join gets the output");
+}

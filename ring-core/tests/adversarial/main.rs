@@ -8,10 +8,12 @@ mod bad_input_is_a_typed_error;
 mod caller_flags_are_checked;
 #[path = "../caps/mod.rs"]
 mod caps;
+mod checked_on_the_driver_they_start_on;
 mod completions_posted_only_by_operations;
 mod control_messages_hold_their_descriptors;
 mod deadlines_lose_no_buffer;
 mod descriptors_outlive_their_operations;
+mod foreign_counts_are_checked;
 mod hostile;
 mod hostile_wakers;
 mod join_handles;
@@ -23,4 +25,5 @@ mod registered_ring_index;
 mod resources_bound_to_their_ring;
 mod sizes_checked_before_allocation;
 mod std_sockets_convert_without_panicking;
+mod submit_strategy_is_foreign_code;
 mod wait_queues_survive_hostile_wakers;

@@ -185,6 +185,8 @@ impl<R: PollBufRead> BufReader<R> {
         while !buf.is_empty() {
             match self.read(buf).await {
                 Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                // `read` is this reader's own `poll_read`, which refuses a
+                // count past the buffer (`checked_count`).
                 Ok(n) => buf = &mut buf[n..],
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -371,7 +373,10 @@ impl<R: PollBufRead> PollRead for BufReader<R> {
             self.partial.drain(..n);
             return Poll::Ready(Ok(n));
         }
-        self.inner.poll_read(cx, buf)
+        let len = buf.len();
+        // The inner reader may be any type: a count past the buffer is
+        // refused, not passed on to callers that slice by it.
+        self.inner.poll_read(cx, buf).map(|r| r.and_then(|n| super::traits::checked_count(n, len, "reader")))
     }
 }
 

@@ -11,7 +11,8 @@ use std::io;
 /// The bytes go from the reader's own buffer into the writer's (one copy
 /// in user space, as `std::io::copy` makes); each side keeps one operation
 /// in flight, so reading the next chunk overlaps writing the last. A
-/// failure of either side ends the copy with that error.
+/// failure of either side ends the copy with that error; a writer that
+/// reports more bytes than it was given fails it with `InvalidData`.
 ///
 /// ```
 /// use ring_core::net::UnixStream;
@@ -48,7 +49,10 @@ where
         }
         let n = match ready!(writer.poll_write(cx, chunk)) {
             Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-            Ok(n) => n,
+            Ok(n) => match super::traits::checked_count(n, chunk.len(), "writer") {
+                Ok(n) => n,
+                Err(e) => return Poll::Ready(Err(e)),
+            },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Poll::Ready(Err(e)),
         };

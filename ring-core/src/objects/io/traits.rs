@@ -217,3 +217,19 @@ macro_rules! engine_traits {
 }
 
 pub(crate) use engine_traits;
+
+/// A count reported by a reader or writer this crate did not write (the
+/// traits are public, so any type may implement them): more than the
+/// buffer it was given is not a count of bytes moved, and is refused with
+/// `InvalidData` rather than trusted (it would slice past the buffer, or
+/// count bytes that were never copied).
+pub(crate) fn checked_count(n: usize, len: usize, who: &'static str) -> std::io::Result<usize> {
+    if n <= len {
+        Ok(n)
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the {who} reported {n} bytes for a buffer of {len}"),
+        ))
+    }
+}

@@ -23,7 +23,7 @@
 
 use crate::error::Error;
 use crate::kernel::Kernel;
-use crate::ownership::driver::chain_start::{prepare, put, refuse, take, ChainStart, Member};
+use crate::ownership::driver::chain_start::{prepare, put, refuse, state_checks, take, ChainStart, Member};
 use crate::ownership::driver::handle::Driver;
 use crate::ownership::driver::hooks::orphan_hook;
 use crate::ownership::driver::op::{Op, OpState};
@@ -130,6 +130,7 @@ impl<K: Kernel> Chain<K> {
             take: take::<T>,
             hook: orphan_hook::<T>,
             refuse: refuse::<T>,
+            state_checks: state_checks::<T>,
             cqes: T::CQES.max(1),
             multishot: T::MULTISHOT,
             nameable: T::NAMEABLE,
@@ -231,16 +232,34 @@ impl<K: Kernel> Future for StartChain<K> {
         // A member that may not start on this ring (it names a resource of
         // another) refuses the whole chain, before anything reaches the
         // kernel.
+        //
+        // A check against the driver's own state (the poll a removal
+        // names, the file slots an update replaces) holds only until that
+        // state changes, and a member after the first is issued only when
+        // the one before it ends, which may be long after the chain started
+        // (the poll ended and its entry reused, a file table registered and
+        // a direct descriptor opened into the slot). Such operations may be
+        // a chain's first member, issued at submission as a single
+        // operation is, and checked here and in `start_chain` against the
+        // driver the chain starts on; later members are refused.
         let ring = self.shared.ring;
-        let refusal = chain.members.iter().find_map(|m| m.value.as_deref().and_then(|v| (m.refuse)(v, ring)));
-        if let Some(errno) = refusal {
+        let refusal = chain.members.iter().enumerate().find_map(|(i, m)| {
+            let v = m.value.as_deref()?;
+            if let Some(errno) = (m.refuse)(v, ring) {
+                return Some(member_refusal(errno));
+            }
+            let checks = (m.state_checks)(v);
+            if i > 0 && checks.any() {
+                return Some(Error::InvalidArgument(
+                    "a poll removal or update, or a file-table update or install by slot number, may only be a \
+                     chain's first member (its check of the driver's state would be stale when a later member is issued)",
+                ));
+            }
+            self.shared.refuse_slots(checks.slots).map(member_refusal)
+        });
+        if let Some(error) = refusal {
             let ticket = self.ticket.take();
             self.shared.forget_ticket(ticket);
-            let error = if errno == libc::EXDEV {
-                Error::ForeignResource { what: "resource named by a chain member" }
-            } else {
-                Error::Syscall { call: crate::error::Call::Other("chain start"), errno: ring_sys::Errno::new(errno) }
-            };
             return Poll::Ready(Err(ChainRefused { error, chain }));
         }
         let ticket = self.ticket.take();
@@ -301,6 +320,15 @@ impl<K: Kernel> Drop for StartChain<K> {
         if self.chain.is_some() {
             self.shared.forget_ticket(self.ticket);
         }
+    }
+}
+
+/// The error of a chain refused because of a member's errno.
+fn member_refusal(errno: i32) -> Error {
+    if errno == libc::EXDEV {
+        Error::ForeignResource { what: "resource named by a chain member" }
+    } else {
+        Error::Syscall { call: crate::error::Call::Other("chain start"), errno: ring_sys::Errno::new(errno) }
     }
 }
 

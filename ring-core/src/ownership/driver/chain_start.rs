@@ -33,6 +33,10 @@ pub(crate) struct Member {
     pub(crate) hook: OrphanHook,
     /// The operation's [`Operation::refuse`], asked before the chain starts.
     pub(crate) refuse: fn(&dyn Any, crate::raw::ring_id::RingId) -> Option<i32>,
+    /// The operation's [`Operation::names`] and
+    /// [`Operation::bare_file_slots`]: checks against the state of the
+    /// driver, which may change before a member after the first is issued.
+    pub(crate) state_checks: fn(&dyn Any) -> StateChecks,
     pub(crate) cqes: u32,
     pub(crate) multishot: bool,
     /// [`Operation::NAMEABLE`].
@@ -65,6 +69,24 @@ pub(super) unsafe fn prepare<T: Operation>(storage: &Storage, index: usize) -> i
 /// type, which a member never holds).
 pub(super) fn refuse<T: Operation>(value: &dyn Any, ring: crate::raw::ring_id::RingId) -> Option<i32> {
     value.downcast_ref::<T>()?.refuse(ring)
+}
+
+/// What a member asks of the driver's own state when it starts.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct StateChecks {
+    pub(crate) names: Option<crate::ownership::operation::PollTarget>,
+    pub(crate) slots: Option<(u32, u32)>,
+}
+
+impl StateChecks {
+    pub(crate) fn any(&self) -> bool {
+        self.names.is_some() || self.slots.is_some()
+    }
+}
+
+/// [`StateChecks`] of a member's value.
+pub(super) fn state_checks<T: Operation>(value: &dyn Any) -> StateChecks {
+    value.downcast_ref::<T>().map(|v| StateChecks { names: v.names(), slots: v.bare_file_slots() }).unwrap_or_default()
 }
 
 /// # Safety
@@ -122,6 +144,14 @@ impl<K: Kernel> Inner<K> {
     pub(crate) fn start_chain(&mut self, members: Vec<Member>, hard: bool, ticket: Option<u64>) -> ChainStart {
         if self.closed {
             return ChainStart::Failed(Error::NotConfigured("the driver is shut down"), members);
+        }
+        // The first member is issued when the chain is submitted, as a
+        // single operation is, so its check of the poll it names is made
+        // here as `start` makes it (the others were refused by `Chain`).
+        if let Some(t) = members.first().and_then(|m| m.value.as_deref().and_then(|v| (m.state_checks)(v).names)) {
+            if !self.table.slots.names(t.index, t.generation, t.serial) {
+                return ChainStart::Failed(Error::Ended { what: "poll operation" }, members);
+            }
         }
         let n = members.len() as u32;
         let need: u32 = members.iter().map(|m| m.cqes).sum();

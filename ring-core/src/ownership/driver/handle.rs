@@ -110,6 +110,9 @@ impl<K: Kernel> Driver<K> {
         while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
         let id = ring.id;
+        // Asked once, here, before the driver exists (a panic leaves
+        // nothing behind); never again inside the driver's borrow.
+        let parks_only = strategy.submits_only_at_park();
         let inner = Inner {
             table: Table {
                 slots: Slots::new(cq),
@@ -125,9 +128,12 @@ impl<K: Kernel> Driver<K> {
             waiters: VecDeque::new(),
             next_ticket: 0,
             cancel_backlog: VecDeque::new(),
-            submit_at_park_only: strategy.submits_only_at_park(),
+            submit_at_park_only: parks_only,
+            strategy_parks_only: parks_only,
             external: 0,
             strategy: Box::new(strategy),
+            strategy_failed: false,
+            strategy_panic: None,
             to_wake: Vec::new(),
             woken_at_teardown: Vec::new(),
             wake_buf: Vec::new(),
@@ -208,15 +214,14 @@ impl<K: Kernel> Driver<K> {
         // SAFETY: a fresh descriptor we own.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         let as_int: i32 = fd.as_raw_fd();
-        let r = self.ring_mut(|ring| {
+        let r = self.ring_call(|ring| {
             // SAFETY: REGISTER_EVENTFD reads one int during the call; the
             // kernel takes its own reference to the eventfd.
             unsafe { ring.register_raw(IORING_REGISTER_EVENTFD, (&raw const as_int).cast(), 1) }
         });
         match r {
-            Some(Ok(_)) => Ok(fd),
-            Some(Err(e)) => Err(e.into()),
-            None => Err(io::Error::from_raw_os_error(libc::ECANCELED)),
+            Ok(Ok(_)) => Ok(fd),
+            Ok(Err(e)) | Err(e) => Err(e.into()),
         }
     }
 
@@ -295,6 +300,12 @@ impl<K: Kernel> Driver<K> {
         self.shared.try_with_ring_mut(f)
     }
 
+    /// [`ring_mut`](Self::ring_mut) with the reason it could not run: the
+    /// driver busy running foreign code ([`Error::Reentrant`]) or shut down.
+    pub(crate) fn ring_call<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Result<R, Error> {
+        self.shared.ring_call(f)
+    }
+
     /// Whether the kernel reported `feature` (an `IORING_FEAT_*` bit);
     /// false after teardown.
     pub fn has_feature(&self, feature: u32) -> bool {
@@ -327,7 +338,7 @@ impl<K: Kernel> Driver<K> {
 impl<K: Kernel> Driver<K> {
     /// What the kernel behind this driver supports.
     pub fn probe(&self) -> crate::error::Result<Probe> {
-        self.ring_mut(|r| Probe::new(r)).unwrap_or(Err(Error::NotConfigured("the driver was shut down")))
+        self.ring_call(|r| Probe::new(r))?
     }
 
     /// `Err(UnsupportedOpcode)` if the kernel lacks `opcode` (an

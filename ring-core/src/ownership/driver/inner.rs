@@ -8,6 +8,7 @@
 //! they share: one turn of reaping and waiting.
 
 use crate::kernel::Kernel;
+use crate::ownership::driver::caught::Payload;
 use crate::ownership::driver::strategy::SubmitStrategy;
 use crate::ownership::driver::table::Table;
 use crate::raw::ring::Ring;
@@ -33,10 +34,22 @@ pub(crate) struct Inner<K: Kernel> {
     pub(super) next_ticket: u64,
     /// Entries whose cancellation waits for a credit.
     pub(super) cancel_backlog: VecDeque<(u32, u32)>,
+    /// The caller's strategy: foreign code, asked only through
+    /// `Inner::ask_strategy`, which contains its panics.
     pub(super) strategy: Box<dyn SubmitStrategy>,
+    /// The strategy panicked once: it is not asked again, and everything
+    /// written is submitted at once (the safe answer).
+    pub(super) strategy_failed: bool,
+    /// The strategy's panic, caught inside the borrow and re-raised by the
+    /// side work once the borrow is released and the claims are recorded.
+    pub(super) strategy_panic: Option<Payload>,
     /// The strategy never submits before the driver parks, so it need not
     /// be asked after every SQE.
     pub(super) submit_at_park_only: bool,
+    /// The strategy's own answer to `submits_only_at_park`, asked once when
+    /// the driver was built (`submit_at_park_only` also depends on
+    /// external loops).
+    pub(super) strategy_parks_only: bool,
     /// External loops driving this driver
     /// ([`crate::runtime::compat::ExternalLoop`]); while there is one,
     /// every SQE is submitted as it is written.
@@ -48,7 +61,10 @@ pub(crate) struct Inner<K: Kernel> {
     pub(super) woken_at_teardown: Vec<Rc<Waker>>,
     /// Kept between calls so that waking needs no allocation.
     pub(super) wake_buf: Vec<Rc<Waker>>,
-    /// Whether teardown ran.
+    /// Whether teardown began: no operation starts any more, and the
+    /// strategy is not asked (teardown submits everything itself). Not a
+    /// promise that the kernel is done with the table: `Shared`'s drop
+    /// decides that from the entries' phases.
     pub(super) closed: bool,
     /// Whether the memory of some operation was leaked at teardown.
     pub(super) leaked: bool,
@@ -63,6 +79,7 @@ impl<K: Kernel> Inner<K> {
             || !self.table.finishers.is_empty()
             || !self.table.retired.is_empty()
             || !self.woken_at_teardown.is_empty()
+            || self.strategy_panic.is_some()
     }
 
     /// The part of [`has_side_work`](Self::has_side_work) that starting or
@@ -74,7 +91,7 @@ impl<K: Kernel> Inner<K> {
     /// woken: `Shared::run_side_work` catches each).
     #[inline(always)]
     pub(super) fn has_poll_side_work(&self) -> bool {
-        !self.table.retired.is_empty() || !self.to_wake.is_empty()
+        !self.table.retired.is_empty() || !self.to_wake.is_empty() || self.strategy_panic.is_some()
     }
 
     pub(super) fn reap(&mut self) -> u32 {

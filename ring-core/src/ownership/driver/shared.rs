@@ -74,6 +74,17 @@ impl<K: Kernel> Shared<K> {
         inner.ring.as_mut().map(f)
     }
 
+    /// Runs `f` with the ring, or says why it cannot: [`Error::Reentrant`]
+    /// if the driver's state is borrowed (the caller is foreign code the
+    /// driver is running: a strategy, a waker, a destructor), or
+    /// [`Error::NotConfigured`] if the driver is shut down. For the safe
+    /// calls that register or unregister a resource, whose error must say
+    /// which of the two it was.
+    pub(crate) fn ring_call<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Result<R, Error> {
+        let mut inner = self.inner.try_borrow_mut().map_err(|_| Error::Reentrant)?;
+        inner.ring.as_mut().map(f).ok_or(Error::NotConfigured("the driver is shut down"))
+    }
+
     /// Whether the kernel can put a linked timeout on an operation (probed
     /// once; `false` if the probe fails or the driver is shut down, which
     /// only costs the explicit-cancel path).
@@ -94,9 +105,10 @@ impl<K: Kernel> Shared<K> {
 
     /// Registers (or unregisters) an external loop: while one exists, every
     /// SQE is submitted as it is written. Only an operation's own `prepare`
-    /// runs inside the driver's borrow (no safe foreign code does), so the
-    /// state is always free here in practice; if it is not, nothing
-    /// changes (the driver keeps its strategy, which is always correct).
+    /// runs inside the driver's borrow besides the submit strategy, which is
+    /// contained (`Inner::ask_strategy`), so the state is free here unless a
+    /// strategy calls this; then nothing changes (the driver keeps its
+    /// strategy, which is always correct).
     pub(crate) fn set_external_loop(&self, on: bool) {
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
             if on {
@@ -104,7 +116,7 @@ impl<K: Kernel> Shared<K> {
             } else {
                 inner.external = inner.external.saturating_sub(1);
             }
-            inner.submit_at_park_only = inner.external == 0 && inner.strategy.submits_only_at_park();
+            inner.submit_at_park_only = inner.external == 0 && inner.strategy_parks_only;
             if on {
                 // What was written before the loop came is submitted now.
                 inner.maybe_submit();
@@ -133,7 +145,7 @@ impl<K: Kernel> Shared<K> {
                 Deferred::Teardown => teardown = true,
             }
         }
-        if teardown && !inner.closed {
+        if teardown && !inner.torn_down() {
             let report = inner.teardown(self.deadline.get());
             self.last_teardown.set(Some(report));
             self.attend.torn_down();
@@ -149,7 +161,7 @@ impl<K: Kernel> Shared<K> {
         self.attend.check();
         // A constant `None` for operations that name no ring-bound
         // resource; one comparison of ring ids for those that do.
-        if let Some(errno) = op.refuse(self.ring) {
+        if let Some(errno) = op.refuse(self.ring).or_else(|| self.refuse_slots(op.bare_file_slots())) {
             return self.refuse_start(op, ticket, errno);
         }
         // If the operation's own code panics, the value it was built from is
@@ -161,6 +173,18 @@ impl<K: Kernel> Shared<K> {
         };
         core::mem::forget(unwinding);
         r
+    }
+
+    /// `EBUSY` if `slots` (an operation's [`Operation::bare_file_slots`])
+    /// meet the allocation range of the `FixedFiles` table registered with
+    /// this driver's ring: the check is made against the driver the
+    /// operation starts on, whichever driver built it.
+    #[inline]
+    pub(crate) fn refuse_slots(&self, slots: Option<(u32, u32)>) -> Option<i32> {
+        let (first, count) = slots?;
+        let (start, end) = self.reserved_files.get()?;
+        let last = u64::from(first) + u64::from(count);
+        (count > 0 && u64::from(first) < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)
     }
 
     /// An operation that refused this driver's ring: it never reaches the

@@ -55,6 +55,11 @@ impl<K: Kernel> Shared<K> {
         let (finishers, mut retired, mut wake, mut owned) = {
             let Ok(mut inner) = self.inner.try_borrow_mut() else { return caught };
             let inner = &mut *inner;
+            // A panic of the submit strategy, caught inside the borrow:
+            // raised (or kept) with the others once the borrow is released.
+            if let Some(p) = inner.strategy_panic.take() {
+                caught.keep(p);
+            }
             let mut wake = core::mem::take(&mut inner.wake_buf);
             // The due wakers (one per distinct waker, however many of its
             // operations completed), as counted references: no foreign code

@@ -184,9 +184,10 @@ impl<K: Kernel> Inner<K> {
     }
 
     pub(super) fn maybe_submit(&mut self) {
-        let Some(ring) = self.ring.as_mut() else { return };
+        let Some(ring) = self.ring.as_ref() else { return };
         let unsubmitted = ring.sq.len();
-        if self.external > 0 || self.strategy.submit_now(unsubmitted) {
+        if self.external > 0 || self.ask_strategy(unsubmitted) {
+            let Some(ring) = self.ring.as_mut() else { return };
             self.table.stats.enters += 1;
             if let Err(e) = ring.submit() {
                 // The entries stay published; the next turn submits them.
@@ -195,5 +196,39 @@ impl<K: Kernel> Inner<K> {
                 }
             }
         }
+    }
+
+    /// Asks the caller's strategy whether to submit now. The strategy is
+    /// foreign code run while the state is borrowed, so it is contained
+    /// like a waker: every entry it could disturb is already recorded in
+    /// the table, a panic is caught and kept in `strategy_panic` (re-raised
+    /// by the side work once the borrow is released and the future holds
+    /// its claim), and a strategy that panicked is not asked again:
+    /// everything is submitted at once. A call back into the driver from it
+    /// finds the state borrowed and changes nothing. Teardown never asks it
+    /// (`closed`): it runs in destructors, where a panic could abort.
+    #[inline]
+    fn ask_strategy(&mut self, unsubmitted: u32) -> bool {
+        if self.closed || self.strategy_failed {
+            return true;
+        }
+        let strategy = &mut self.strategy;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.submit_now(unsubmitted))) {
+            Ok(now) => now,
+            Err(p) => self.strategy_panicked(p),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn strategy_panicked(&mut self, p: crate::ownership::driver::caught::Payload) -> bool {
+        self.strategy_failed = true;
+        if self.strategy_panic.is_none() {
+            self.strategy_panic = Some(p);
+        } else {
+            // Dropping a payload is foreign code too: leaked, never dropped here.
+            core::mem::forget(p);
+        }
+        true
     }
 }

@@ -51,9 +51,16 @@ impl<K: Kernel> Drop for Shared<K> {
         // dropping a payload is foreign code too.
         core::mem::forget(self.panicked.take());
         let inner = self.inner.get_mut();
-        if !inner.closed {
+        core::mem::forget(inner.strategy_panic.take());
+        // Teardown runs if it never ran or did not finish (the ring is
+        // still open): whether it began is no answer to whether the kernel
+        // is done with the table.
+        if !inner.torn_down() {
             inner.teardown(deadline);
         }
+        // The foreign code run below cannot change a phase (nothing else
+        // holds the state), so the answer holds until the storage goes.
+        let kernel_owns = inner.kernel_may_use_table();
         // Nothing borrows the state any more (nothing else holds it): the
         // foreign code left (the orphans' finishers, the drops of wakers and
         // of values still stored) runs here directly, each call caught so
@@ -78,13 +85,17 @@ impl<K: Kernel> Drop for Shared<K> {
         for w in owned {
             caught.run(move || drop(w));
         }
+        // The caller's strategy is foreign code too: its drop is caught
+        // like the others (a zero-sized placeholder takes its place).
+        let strategy = core::mem::replace(&mut inner.strategy, Box::new(crate::ownership::driver::strategy::Immediate));
+        caught.run(move || drop(strategy));
         if let Some(storage) = inner.table.storage.take() {
-            if inner.leaked {
+            if kernel_owns {
                 storage.leak();
             } else {
-                // SAFETY: teardown saw every operation's terminal
-                // completion (otherwise `leaked` would be set), so the
-                // kernel uses none of the values any more.
+                // SAFETY: no entry is in flight or orphaned: every operation
+                // that reached the kernel had its terminal completion reaped,
+                // so the kernel uses none of the values any more.
                 unsafe { storage.free(&mut caught) };
             }
         }
@@ -99,9 +110,22 @@ impl<K: Kernel> Drop for Shared<K> {
 }
 
 impl<K: Kernel> Inner<K> {
+    /// Whether teardown finished: the ring is gone. `closed` only says that
+    /// it began; a teardown that did not finish runs again.
+    pub(super) fn torn_down(&self) -> bool {
+        self.ring.is_none()
+    }
+
+    /// Whether the kernel may still use the table's memory, read from the
+    /// entries themselves: one still in the kernel (in flight or orphaned)
+    /// means it may, whatever else happened on the way here.
+    pub(super) fn kernel_may_use_table(&mut self) -> bool {
+        self.leaked || self.table.slots.iter_mut().any(|(_, s)| matches!(s.phase, Phase::InFlight | Phase::Orphaned))
+    }
+
     pub(super) fn teardown(&mut self, deadline: Duration) -> TeardownReport {
         let mut report = TeardownReport::default();
-        if self.closed {
+        if self.torn_down() {
             return report;
         }
         self.closed = true;
@@ -171,5 +195,51 @@ impl<K: Kernel> Inner<K> {
         self.table.wakers.take_all(&mut self.woken_at_teardown);
         self.ring = None;
         report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ownership::driver::handle::Driver;
+    use core::future::Future;
+    use std::io::{Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::net::UnixStream;
+    use std::rc::Rc;
+    use std::task::{Context, Waker};
+    use std::time::Duration;
+
+    /// A teardown that began (`closed` set) but did not finish, with a read
+    /// still in the kernel and the ring kept open by a duplicate of its
+    /// descriptor: the state's drop finishes the teardown or leaks, and
+    /// never frees the read's buffer (checked with canaries).
+    #[test]
+    fn a_teardown_that_did_not_finish_frees_nothing_in_the_kernel() {
+        const N: usize = 4096;
+        let d = Driver::new(8).unwrap();
+        let (rx, mut tx) = UnixStream::pair().unwrap();
+        let rx = Rc::new(rx);
+        let mut read = d.read(&rx, Vec::<u8>::with_capacity(N));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(core::pin::Pin::new(&mut read).poll(&mut cx).is_pending());
+        d.poll().unwrap();
+        let ring_fd = d.shared.inner.borrow().ring.as_ref().and_then(|r| r.fd()).expect("a ring with a descriptor");
+        // SAFETY: dup has no memory effects; the copy is owned below.
+        let dup = unsafe { libc::dup(ring_fd) };
+        assert!(dup >= 0);
+        // SAFETY: a fresh descriptor we own.
+        let keep_ring = unsafe { OwnedFd::from_raw_fd(dup) };
+        // Teardown began and was interrupted before it did anything.
+        d.shared.inner.borrow_mut().closed = true;
+        drop(read);
+        drop(d);
+        let canaries: Vec<Vec<u8>> = (0..256).map(|_| vec![0xCC; N]).collect();
+        tx.write_all(&[0xAB; N]).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let hit = canaries.iter().filter(|c| c.iter().any(|&b| b != 0xCC)).count();
+        rx.set_nonblocking(true).unwrap();
+        let _ = (&*rx).read(&mut [0u8; N]);
+        drop(keep_ring);
+        assert_eq!(hit, 0, "the kernel wrote into memory the table freed");
     }
 }

@@ -336,9 +336,6 @@ pub struct FilesUpdate {
     /// Their numbers, `-1` for a slot to clear: the array the SQE names.
     raw: Vec<RawFd>,
     offset: i32,
-    /// The driver's record of the slots its direct descriptors own (the
-    /// allocation range of a registered `FixedFiles`), read at start.
-    reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
 }
 
 // SAFETY: the SQE points at `self.raw`'s heap array, owned by `self` and
@@ -357,19 +354,17 @@ unsafe impl Operation for FilesUpdate {
         opcode::FilesUpdate::new(self.raw.as_ptr(), len).offset(self.offset).build().into_sqe()
     }
 
-    /// Refused with `EBUSY` if it would replace or empty a slot of a
-    /// registered `FixedFiles` table's allocation range: those slots belong
-    /// to direct descriptors (`FixedFd`), which would then name another
-    /// file. Letting the kernel pick free slots (`IORING_FILE_INDEX_ALLOC`
-    /// as the offset) touches no occupied slot and is allowed.
-    fn refuse(&self, _ring: crate::raw::ring_id::RingId) -> Option<i32> {
-        let (start, end) = self.reserved.get()?;
+    /// The slots it replaces or empties, which the driver it starts on
+    /// checks against its registered `FixedFiles` table's allocation range
+    /// (refused with `EBUSY` if they meet: those slots belong to direct
+    /// descriptors, which would then name another file). Letting the kernel
+    /// pick free slots (`IORING_FILE_INDEX_ALLOC` as the offset) touches no
+    /// occupied slot and names none.
+    fn bare_file_slots(&self) -> Option<(u32, u32)> {
         if self.offset as u32 == ring_sys::IORING_FILE_INDEX_ALLOC || self.raw.is_empty() {
             return None;
         }
-        let first = u64::from(self.offset as u32);
-        let last = first + self.raw.len() as u64;
-        (first < u64::from(end) && u64::from(start) < last).then_some(libc::EBUSY)
+        Some((self.offset as u32, self.raw.len().min(u32::MAX as usize) as u32))
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> Self::Output {
@@ -386,10 +381,6 @@ pub struct FixedFdInstall {
     /// The direct descriptor named, when the slot was named by one: held
     /// until the terminal completion, so the slot keeps its file.
     fd: Option<crate::ownership::fixed_files::FixedFd>,
-    /// As for [`FilesUpdate`]: the slots a registered `FixedFiles` table
-    /// hands to its direct descriptors, which a bare slot number may not
-    /// name.
-    reserved: std::rc::Rc<core::cell::Cell<Option<(u32, u32)>>>,
 }
 
 // SAFETY: the SQE carries no pointer.
@@ -400,18 +391,19 @@ unsafe impl Operation for FixedFdInstall {
         opcode::FixedFdInstall::new(self.slot).flags(self.flags).build().into_sqe()
     }
 
-    /// A direct descriptor of another ring is refused with `EXDEV`; a bare
-    /// slot number inside a registered `FixedFiles` table's allocation
-    /// range with `EBUSY`: that slot belongs to a direct descriptor, and a
-    /// number kept past its descriptor's close would name the next file put
-    /// there (name it by its [`FixedFd`](crate::ownership::fixed_files::FixedFd)
-    /// instead, [`Driver::fixed_fd_install_direct`]).
+    /// A direct descriptor of another ring is refused with `EXDEV`.
     fn refuse(&self, ring: crate::raw::ring_id::RingId) -> Option<i32> {
-        if let Some(fd) = &self.fd {
-            return fd.refuse(ring);
-        }
-        let (start, end) = self.reserved.get()?;
-        (start <= self.slot && self.slot < end).then_some(libc::EBUSY)
+        self.fd.as_ref().and_then(|fd| fd.refuse(ring))
+    }
+
+    /// A bare slot number is checked by the driver it starts on: inside its
+    /// registered `FixedFiles` table's allocation range it is refused with
+    /// `EBUSY`, since that slot belongs to a direct descriptor, and a number
+    /// kept past its descriptor's close would name the next file put there
+    /// (name it by its [`FixedFd`](crate::ownership::fixed_files::FixedFd)
+    /// instead, [`Driver::fixed_fd_install_direct`]).
+    fn bare_file_slots(&self) -> Option<(u32, u32)> {
+        self.fd.is_none().then_some((self.slot, 1))
     }
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<OwnedFd> {
@@ -573,7 +565,7 @@ impl<K: Kernel> Driver<K> {
     /// without reaching the kernel.
     pub fn files_update(&self, files: Vec<Option<SharedFd>>, offset: i32) -> Op<FilesUpdate, K> {
         let raw = files.iter().map(|f| f.as_ref().map_or(-1, SharedFd::raw)).collect();
-        self.op(FilesUpdate { files, raw, offset, reserved: self.shared.reserved_files.clone() })
+        self.op(FilesUpdate { files, raw, offset })
     }
 
     /// Installs the file in registered slot `slot` as a normal,
@@ -585,7 +577,7 @@ impl<K: Kernel> Driver<K> {
     /// reaching the kernel; use
     /// [`fixed_fd_install_direct`](Self::fixed_fd_install_direct).
     pub fn fixed_fd_install(&self, slot: u32) -> Op<FixedFdInstall, K> {
-        self.op(FixedFdInstall { slot, flags: 0, fd: None, reserved: self.shared.reserved_files.clone() })
+        self.op(FixedFdInstall { slot, flags: 0, fd: None })
     }
 
     /// Installs the file of direct descriptor `fd` as a normal,
@@ -593,7 +585,6 @@ impl<K: Kernel> Driver<K> {
     /// operation holds `fd` (so its slot keeps its file) until it has
     /// ended; a direct descriptor of another ring completes with `EXDEV`.
     pub fn fixed_fd_install_direct(&self, fd: &crate::ownership::fixed_files::FixedFd) -> Op<FixedFdInstall, K> {
-        let reserved = self.shared.reserved_files.clone();
-        self.op(FixedFdInstall { slot: fd.slot(), flags: 0, fd: Some(fd.clone()), reserved })
+        self.op(FixedFdInstall { slot: fd.slot(), flags: 0, fd: Some(fd.clone()) })
     }
 }

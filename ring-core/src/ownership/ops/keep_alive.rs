@@ -48,6 +48,10 @@ unsafe impl<T: Operation, R: 'static> Operation for KeepAlive<T, R> {
         self.op.names()
     }
 
+    fn bare_file_slots(&self) -> Option<(u32, u32)> {
+        self.op.bare_file_slots()
+    }
+
     // The entry size is `T`'s: without these two, a 128-byte operation
     // kept alive would be written as a 64-byte entry (refused nowhere, and
     // on a mixed ring the kernel would take the next entry as its second

@@ -384,6 +384,8 @@ pub struct JoinError {
 enum Repr {
     Cancelled,
     Panic(Payload),
+    /// A blocking join on the thread that must run the job.
+    OwnThread,
 }
 
 impl JoinError {
@@ -393,6 +395,19 @@ impl JoinError {
 
     pub(crate) fn panic(payload: Payload) -> Self {
         JoinError { repr: Repr::Panic(payload) }
+    }
+
+    pub(crate) fn own_thread() -> Self {
+        JoinError { repr: Repr::OwnThread }
+    }
+
+    /// Whether a blocking [`RemoteJoinHandle::join`](crate::handle::RemoteJoinHandle::join)
+    /// was called on the runtime's own thread before the job finished: only
+    /// that thread runs the job, so blocking it would never end. The job is
+    /// not affected (it still runs, its output is dropped); await the handle
+    /// instead, which lets the runtime run it.
+    pub fn is_own_runtime_thread(&self) -> bool {
+        matches!(self.repr, Repr::OwnThread)
     }
 
     /// Whether the task panicked.
@@ -411,7 +426,7 @@ impl JoinError {
     pub fn into_panic(self) -> Option<Payload> {
         match self.repr {
             Repr::Panic(p) => Some(p),
-            Repr::Cancelled => None,
+            Repr::Cancelled | Repr::OwnThread => None,
         }
     }
 
@@ -421,7 +436,7 @@ impl JoinError {
             Repr::Panic(p) => {
                 p.downcast_ref::<&'static str>().copied().or_else(|| p.downcast_ref::<String>().map(String::as_str))
             }
-            Repr::Cancelled => None,
+            Repr::Cancelled | Repr::OwnThread => None,
         }
     }
 }
@@ -430,6 +445,7 @@ impl core::fmt::Debug for JoinError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("JoinError::Cancelled"),
+            Repr::OwnThread => f.write_str("JoinError::OwnRuntimeThread"),
             Repr::Panic(_) => match self.panic_message() {
                 Some(m) => write!(f, "JoinError::Panic({m:?})"),
                 None => f.write_str("JoinError::Panic(..)"),
@@ -444,6 +460,9 @@ impl core::fmt::Display for JoinError {
             Repr::Cancelled => {
                 f.write_str("the task was cancelled before it finished (aborted, or dropped with its runtime)")
             }
+            Repr::OwnThread => f.write_str(
+                "a blocking join on the runtime's own thread, which must run the job: it would never finish (await the handle instead)",
+            ),
             Repr::Panic(_) => match self.panic_message() {
                 Some(m) => write!(f, "the task panicked: {m}"),
                 None => f.write_str("the task panicked"),

@@ -135,7 +135,7 @@ impl BlockingPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (sender, join) = pair();
+        let (sender, join) = pair(None);
         let job: Job = Box::new(move || run(sender, f));
         let mut handle = BlockingJoinHandle { pool: pool.clone(), pending: None, join };
         match pool.admit(job, None) {
