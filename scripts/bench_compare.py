@@ -56,7 +56,7 @@ def read_stacks(direct):
         ("tokio", ["plain"]),
     ]
     out = []
-    for v in ["plain", "defer", "best"]:
+    for v in ["plain", "nodefer", "best"]:
         out.append(("ring-core", v, [f"{BIN}/safe_stack", "read", "--qd", "{qd}", "--variant", v] + d + ["{timing}"]))
     for v in ["plain", "best"]:
         out.append(("ring-core raw", v, [f"{BIN}/raw_read", "--stack", "ring-core", "--qd", "{qd}", "--variant", v] + d + ["{ctiming}"]))
@@ -71,7 +71,8 @@ def read_stacks(direct):
 def server_stacks():
     return [
         ("ring-core", "plain", [f"{BIN}/safe_stack", "{mode}", "--variant", "plain"]),
-        ("ring-core", "defer", [f"{BIN}/safe_stack", "{mode}", "--variant", "defer"]),
+        ("ring-core", "nodefer", [f"{BIN}/safe_stack", "{mode}", "--variant", "nodefer"]),
+        ("ring-core", "multishot", [f"{BIN}/safe_stack", "{mode}", "--variant", "multishot"]),
         ("tokio-uring", "plain", [f"{PEERS}/peer-tokio-uring", "{mode}"]),
         ("monoio", "plain", [f"{PEERS}/peer-monoio", "{mode}"]),
         ("monoio", "best", [f"{PEERS}/peer-monoio", "{mode}", "--variant", "best"]),
@@ -581,7 +582,7 @@ def ref_key(groups, wl, param):
 
 STACK_ORDER = ["ring-core", "ring-core raw", "io-uring crate", "liburing", "tokio-uring", "monoio", "compio",
                "glommio", "tokio", "pread"]
-VARIANT_ORDER = ["plain", "regfd", "defer", "best"]
+VARIANT_ORDER = ["plain", "nodefer", "regfd", "defer", "best"]
 
 
 def sort_key(k):

@@ -26,6 +26,29 @@ pub enum Call {
 }
 
 /// Everything that can go wrong in ring-core.
+///
+/// ```
+/// use ring_core::error::{Call, Error, Result};
+///
+/// // Bad input is a typed error, never a panic.
+/// let e: Error = ring_core::buf::AlignedBuf::with_alignment(4096, 3).unwrap_err();
+/// assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+/// assert_eq!(e.errno().map(|e| e.raw()), Some(libc::EINVAL)); // the errno it stands for
+/// assert!(!e.is_transient());
+///
+/// // What the kernel said, and which call said it.
+/// let busy = Error::Syscall { call: Call::Enter, errno: ring_core::sys::Errno::new(libc::EBUSY) };
+/// assert!(busy.is_transient());
+/// assert_eq!(busy.errno().map(|e| e.raw()), Some(libc::EBUSY));
+/// // Into `io::Error` for `?` in I/O code (the typed error inside).
+/// let io: std::io::Error = busy.into();
+/// println!("{io}");
+///
+/// fn ring_of(entries: u32) -> Result<ring_core::Ring> {
+///     ring_core::Ring::new(entries)
+/// }
+/// assert!(ring_of(4).is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {

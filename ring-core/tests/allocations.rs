@@ -9,6 +9,7 @@ use ring_core::ops::{Read, Write};
 use ring_core::{AsSharedFd, Runtime, SharedFd};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -83,6 +84,191 @@ fn nops_reads_and_writes_allocate_nothing_in_steady_state() {
     assert_eq!(counts, 0, "300 operations in steady state allocated {counts} times");
 }
 
+/// Tasks taking turns allocate nothing either. Each of four spawned tasks
+/// starts an operation, awaits it, and starts the next, so consecutive
+/// operations belong to different tasks and each task's waker is not the
+/// one most recently registered when its next operation starts: the
+/// driver's table of wakers must find it without storing it anew (which
+/// allocated a shared cell per operation).
+#[test]
+fn tasks_taking_turns_allocate_nothing_in_steady_state() {
+    let (ops, counts) = tasks_taking_turns(false);
+    assert_eq!(counts, 0, "{ops} operations of tasks taking turns allocated {counts} times");
+}
+
+/// The same with an operation of each task in flight the whole time (a
+/// receive that never completes, as a connection's multishot receive
+/// would be), and a yield after each round, so that the other tasks' turns
+/// come between a task's operations while its waker is used only by the
+/// kept operation: it must still be found for the task's next operation.
+#[test]
+fn tasks_taking_turns_with_an_operation_kept_in_flight_allocate_nothing() {
+    let (ops, counts) = tasks_taking_turns(true);
+    assert_eq!(counts, 0, "{ops} operations of tasks taking turns allocated {counts} times");
+}
+
+/// Tasks that each take an item from a stream of their own (a multishot
+/// poll on a socket, as a connection takes what its multishot receive
+/// brought) and then start an operation, taking turns. There are more
+/// tasks than the waker table's cache has slots, so tasks whose wakers fall
+/// in the same slot evict each other there: the item itself must make its
+/// task's waker the one the next operation finds (1 to 2 allocations per
+/// round without that).
+#[test]
+fn tasks_answering_their_streams_allocate_nothing() {
+    use std::io::{Read as _, Write as _};
+    const TASKS: usize = 320;
+    const WARM: u32 = 4;
+    const COUNTED: u32 = 8;
+    let rt = Runtime::new(1024).unwrap();
+    let d = rt.driver().clone();
+    let warm = Rc::new(Cell::new(0usize));
+    let window: Rc<Cell<Window>> = Rc::new(Cell::new(None));
+    let ops = Rc::new(Cell::new(0u64));
+    let handles: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (d, warm, window, ops) = (d.clone(), warm.clone(), window.clone(), ops.clone());
+            rt.spawn(async move {
+                let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+                mine.set_nonblocking(true).unwrap();
+                let mine = Rc::new(mine);
+                let mut stream = d.poll_multishot(&mine, libc::POLLIN as u32);
+                let mut byte = [0u8; 1];
+                let mut counted = 0u32;
+                let mut round = 0u32;
+                loop {
+                    peer.write_all(&[1]).unwrap();
+                    let events = stream.next().await.expect("the poll goes on").unwrap();
+                    assert_ne!(events & libc::POLLIN as u32, 0);
+                    assert_eq!((&*mine).read(&mut byte).unwrap(), 1);
+                    d.nop().await.unwrap();
+                    round += 1;
+                    if round == WARM {
+                        warm.set(warm.get() + 1);
+                        if warm.get() == TASKS {
+                            window.set(Some((allocations(), None)));
+                        }
+                    }
+                    if let Some((start, None)) = window.get() {
+                        if round > WARM {
+                            counted += 1;
+                            ops.set(ops.get() + 2);
+                            if counted == COUNTED {
+                                window.set(Some((start, Some(allocations()))));
+                            }
+                        }
+                    }
+                    if matches!(window.get(), Some((_, Some(_)))) {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    rt.block_on(async {
+        for h in handles {
+            h.await.unwrap();
+        }
+    })
+    .unwrap();
+    let Some((start, Some(end))) = window.get() else { panic!("the window never closed") };
+    assert!(ops.get() >= u64::from(COUNTED) * 2);
+    assert_eq!(
+        end - start,
+        0,
+        "{} operations of tasks answering their streams allocated {} times",
+        ops.get(),
+        end - start
+    );
+}
+
+/// The allocation count when the window opened, and when it closed.
+type Window = Option<(u64, Option<u64>)>;
+
+/// Runs four tasks taking turns (see above); returns the operations counted
+/// and the allocations among them. The window opens once every task is
+/// past its warm-up and closes when the first task ends, so that spawning,
+/// finishing and the kept operation's start and cancellation are outside it.
+fn tasks_taking_turns(keep_one_in_flight: bool) -> (u64, u64) {
+    const TASKS: usize = 4;
+    const WARM: u32 = 16;
+    const COUNTED: u32 = 100;
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    let fd = Rc::new(tempfile("turns"));
+    // Tasks past their warm-up; the allocation count when the last of them
+    // got there; the count when the first ended its counted rounds.
+    let warm = Rc::new(Cell::new(0usize));
+    let window: Rc<Cell<Window>> = Rc::new(Cell::new(None));
+    let ops = Rc::new(Cell::new(0u64));
+    let handles: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (d, fd, warm, window, ops) = (d.clone(), fd.clone(), warm.clone(), window.clone(), ops.clone());
+            rt.spawn(async move {
+                // A receive on a socket nobody writes to: in flight until the
+                // task ends and drops it.
+                let (quiet, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+                let quiet = Rc::new(quiet);
+                let mut kept = keep_one_in_flight.then(|| d.op(Read::new(&quiet, Vec::with_capacity(8), 0)));
+                if let Some(op) = &mut kept {
+                    std::future::poll_fn(|cx| {
+                        assert!(std::pin::Pin::new(&mut *op).poll(cx).is_pending());
+                        std::task::Poll::Ready(())
+                    })
+                    .await;
+                }
+                let mut buf = Vec::with_capacity(4096);
+                let mut data = vec![3u8; 512];
+                let mut counted = 0u32;
+                let mut round = 0u32;
+                loop {
+                    d.nop().await.unwrap();
+                    let (r, b) = d.op(Write::new(&fd, data, 0)).await;
+                    assert_eq!(r.unwrap(), 512);
+                    data = b;
+                    let (r, b) = d.op(Read::new(&fd, buf, 0)).await;
+                    assert_eq!(r.unwrap(), 512);
+                    buf = b;
+                    buf.clear();
+                    if keep_one_in_flight {
+                        // Let the other tasks run while only the kept
+                        // operation of this one is in flight.
+                        yield_now().await;
+                    }
+                    round += 1;
+                    if round == WARM {
+                        warm.set(warm.get() + 1);
+                        if warm.get() == TASKS {
+                            window.set(Some((allocations(), None)));
+                        }
+                    }
+                    if let Some((start, None)) = window.get() {
+                        if round > WARM {
+                            counted += 1;
+                            ops.set(ops.get() + 3);
+                            if counted == COUNTED {
+                                window.set(Some((start, Some(allocations()))));
+                            }
+                        }
+                    }
+                    if matches!(window.get(), Some((_, Some(_)))) {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    rt.block_on(async {
+        for h in handles {
+            h.await.unwrap();
+        }
+    })
+    .unwrap();
+    let Some((start, Some(end))) = window.get() else { panic!("the window never closed") };
+    assert!(ops.get() >= u64::from(COUNTED) * 3);
+    (ops.get(), end - start)
+}
+
 /// Reads and writes through every kind of descriptor handle an operation
 /// can hold (the crate's `File`, which owns its `SharedFd`; an `Arc`; a
 /// `SharedFd` made by hand) allocate nothing either: holding the
@@ -128,6 +314,21 @@ fn holding_the_descriptor_allocates_nothing_whatever_keeps_it_open() {
         })
         .unwrap();
     assert_eq!(counts, 0, "800 operations in steady state allocated {counts} times");
+}
+
+/// Returns `Pending` once, after waking its task.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
 }
 
 fn tempfile(name: &str) -> std::fs::File {

@@ -107,7 +107,7 @@ fn submit_does_not_run_deferred_task_work_unless_flagged() {
     // Under DEFER_TASKRUN (without TASKRUN_FLAG) an expired timer's
     // completion waits as task work until GETEVENTS. A submit with nothing
     // to submit and no wait must not enter the kernel, so it stays pending.
-    let mut ring = Builder::new(8).defer_taskrun().build().unwrap();
+    let mut ring = Builder::new(8).defer_taskrun().no_taskrun_flag().build().unwrap();
     let ts = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
     // SAFETY: `ts` lives until the end of the test; the kernel copies it at submission.
     unsafe { push_timer(&mut ring, &ts, 7) };

@@ -534,3 +534,75 @@ fn dropped_multishot_accept_closes_undelivered_connections() {
     })
     .unwrap();
 }
+
+/// The readiness and socket-command operations built by their public
+/// constructors run as members of a linked chain, in order: an epoll
+/// registration, a poll, an epoll wait, then a setsockopt and the
+/// getsockopt that reads it back; the constructors refuse what the
+/// `Driver` methods refuse.
+#[test]
+fn readiness_and_socket_commands_are_chain_members() {
+    use ring_core::ops::{EpollCtl, EpollWait, PollAdd, SocketCmdOp, EP_MAX_EVENTS};
+    let rt = Runtime::new(32).unwrap();
+    let d = rt.driver().clone();
+    rt.block_on(async move {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let b = Rc::new(b);
+        use std::io::Write;
+        (&a).write_all(b"x").unwrap();
+        // SAFETY: epoll_create1 has no memory effects.
+        let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        assert!(ep >= 0);
+        // SAFETY: a fresh descriptor we own.
+        let ep = Rc::new(unsafe { OwnedFd::from_raw_fd(ep) });
+        let wait = supported(&d, ring_sys::IORING_OP_EPOLL_WAIT, "epoll_wait as a chain member");
+        let mut chain = d.chain();
+        let ctl = chain.push(EpollCtl::new(&ep, &b, libc::EPOLL_CTL_ADD, libc::EPOLLIN as u32, 42));
+        let poll = chain.push(PollAdd::new(&b, libc::POLLIN as u32));
+        let waited = wait.then(|| chain.push(EpollWait::new(&ep, 8).unwrap()));
+        let mut started = chain.start().await.map_err(ring_core::Error::from).unwrap();
+        started.take(ctl).unwrap().await.unwrap();
+        let rev = started.take(poll).unwrap().await.unwrap();
+        assert!(rev & libc::POLLIN as u32 != 0);
+        if let Some(w) = waited {
+            let evs = started.take(w).unwrap().await.unwrap();
+            assert_eq!(evs.len(), 1);
+            let (events, data) = (evs[0].events, evs[0].u64);
+            assert_eq!(data, 42);
+            assert!(events & libc::EPOLLIN as u32 != 0);
+        }
+        let e = EpollWait::new(&ep, EP_MAX_EVENTS + 1).unwrap_err();
+        assert!(matches!(e, ring_core::Error::TooLong { .. }), "{e:?}");
+
+        // Socket commands: refused before the kernel as the method refuses.
+        let f = Rc::new(std::fs::File::open("/proc/self/stat").unwrap());
+        let e = SocketCmdOp::new(&f, SocketCmd::InQueue).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOTSOCK));
+        let s = Rc::new(std::net::UdpSocket::bind(localhost()).unwrap());
+        let bad = SocketCmd::SetOpt { level: libc::SOL_SOCKET, name: libc::SO_ATTACH_FILTER, value: vec![0; 16] };
+        assert!(SocketCmdOp::new(&s, bad).is_err());
+        if !supported(&d, ring_sys::IORING_OP_URING_CMD, "socket uring_cmd as a chain member") {
+            return;
+        }
+        let set =
+            SocketCmd::SetOpt { level: libc::SOL_SOCKET, name: libc::SO_KEEPALIVE, value: 1i32.to_ne_bytes().to_vec() };
+        let get = SocketCmd::GetOpt { level: libc::SOL_SOCKET, name: libc::SO_KEEPALIVE, value: Vec::with_capacity(4) };
+        let mut chain = d.chain();
+        let set = chain.push(SocketCmdOp::new(&s, set).unwrap());
+        let get = chain.push(SocketCmdOp::new(&s, get).unwrap());
+        let mut started = chain.start().await.map_err(ring_core::Error::from).unwrap();
+        let (r, _) = started.take(set).unwrap().await;
+        let (r2, cmd) = started.take(get).unwrap().await;
+        match r {
+            Ok(_) => {
+                assert_eq!(r2.unwrap(), 4);
+                match cmd {
+                    SocketCmd::GetOpt { value, .. } => assert_eq!(value, 1i32.to_ne_bytes()),
+                    _ => unreachable!(),
+                }
+            }
+            Err(e) => println!("skipping setsockopt via uring_cmd: the kernel refused it: {e}"),
+        }
+    })
+    .unwrap();
+}

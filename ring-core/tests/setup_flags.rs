@@ -283,3 +283,48 @@ fn taskrun_flag_reports_deferred_completions() {
     assert_eq!((c.user_data, c.res), (9, -libc::ETIME));
     assert!(!ring.sq().taskrun());
 }
+
+/// A ring set up with `Builder::defer_taskrun` runs deferred completions at
+/// every submit, not only when the program runs out of work: a runtime kept
+/// busy by operations that complete inline (NOPs here, page-cache reads in
+/// the benchmarks) still sees its timer fire on time. Without TASKRUN_FLAG
+/// the kernel never tells ring-core that deferred work waits, no submit
+/// asks for it, and the timer's completion sits in the deferred list until
+/// the busy loop ends.
+#[test]
+fn defer_taskrun_delivers_deferred_completions_to_a_busy_runtime() {
+    let Some(ring) = build("DEFER_TASKRUN", Builder::new(64).defer_taskrun()) else { return };
+    let rt = ring_core::Runtime::with_ring(ring, ring_core::driver::Batch::default()).unwrap();
+    let d = rt.driver().clone();
+    let fired = std::rc::Rc::new(std::cell::Cell::new(None));
+    let start = Instant::now();
+    let timer = {
+        let (d, fired) = (d.clone(), fired.clone());
+        rt.spawn(async move {
+            d.sleep(Duration::from_millis(50)).await.unwrap();
+            fired.set(Some(start.elapsed()));
+        })
+    };
+    // Busy until the timer fires (or for 3 s): every NOP completes inline
+    // at the submit, and wakes this task again before the runtime would
+    // park, so the runtime never waits for a completion (a wait enters with
+    // GETEVENTS, which runs the deferred work by itself).
+    let busy = {
+        let fired = fired.clone();
+        rt.spawn(async move {
+            while fired.get().is_none() && start.elapsed() < Duration::from_secs(3) {
+                d.nop().await.unwrap();
+            }
+        })
+    };
+    rt.block_on(async {
+        busy.await.unwrap();
+        timer.await.unwrap();
+    })
+    .unwrap();
+    let at = fired.get().unwrap();
+    assert!(
+        at < Duration::from_millis(1500),
+        "a 50 ms timer fired after {at:?} while the runtime was busy: deferred completions were not run"
+    );
+}

@@ -256,12 +256,17 @@ fn code_spans(line: &str) -> Vec<&str> {
     line.split('`').skip(1).step_by(2).collect()
 }
 
-/// Whether a code span is a repository path the checker should resolve.
+/// Whether a code span is a repository path the checker should resolve: a
+/// file (its last segment has an extension) or a folder (a trailing `/`),
+/// as `tidy.rs` reads paths. A label such as the kernel matrix's
+/// `ring-core/lib` (a crate and its test target) is not a path.
 fn repo_path(span: &str) -> Option<&str> {
     const TOP: [&str; 7] = ["ring-core/", "ring-sys/", "verification/", "benches/", "fuzz/", "scripts/", "docs/"];
     let path = span.split("::").next().unwrap_or(span);
     let plain = path.chars().all(|c| c.is_alphanumeric() || "_-./".contains(c));
-    (plain && TOP.iter().any(|t| path.starts_with(t))).then_some(path)
+    let last = path.rsplit('/').next().unwrap_or(path);
+    let shaped = path.ends_with('/') || last.contains('.');
+    (plain && shaped && TOP.iter().any(|t| path.starts_with(t))).then_some(path)
 }
 
 /// Every `[text](target)` link target of a line.
@@ -463,6 +468,8 @@ fn the_checker_reads_tags_links_and_anchors() {
     assert_eq!(repo_path("ring-core/tests/driver.rs::x"), Some("ring-core/tests/driver.rs"));
     assert_eq!(repo_path("src/{a,b}.rs"), None);
     assert_eq!(repo_path("Driver::new"), None);
+    assert_eq!(repo_path("ring-core/lib"), None);
+    assert_eq!(repo_path("ring-core/src/raw/"), Some("ring-core/src/raw/"));
     let root = root();
     assert!(check_tag(&root, "", "kernel", "io_uring/io_uring.c io_submit_sqes").is_none());
     assert!(check_tag(&root, "", "kernel", "io_uring.c").is_some());

@@ -6,13 +6,16 @@
 //! alive for every operation naming it.
 //!
 //! Usage (the comparison script passes these; see docs/benchmarks.md):
-//! - `safe_stack read --qd N [--direct] [--variant plain|defer|best]
+//! - `safe_stack read --qd N [--direct] [--variant plain|nodefer|defer|best]
 //!   [--seconds S] [--warmup S] [--file PATH]`: 4 KiB random reads, `N`
 //!   tasks each keeping one read in flight through `File::read_at`.
-//!   `defer`: the ring is set up with SINGLE_ISSUER, DEFER_TASKRUN,
-//!   COOP_TASKRUN and TASKRUN_FLAG. `best`: the same ring, and each task reads into its
-//!   lease of a registered `FixedBuffers` table with `Driver::read_fixed`.
-//! - `safe_stack echo|http [--port P] [--variant plain|defer]`: the
+//!   `plain`: `Runtime::new` (which sets the ring up with SINGLE_ISSUER,
+//!   DEFER_TASKRUN and TASKRUN_FLAG where the kernel has them); `nodefer`:
+//!   a ring with no setup flag; `defer`: SINGLE_ISSUER, DEFER_TASKRUN,
+//!   COOP_TASKRUN and TASKRUN_FLAG. `best`: the `defer` ring, and each task
+//!   reads into its lease of a registered `FixedBuffers` table with
+//!   `Driver::read_fixed`.
+//! - `safe_stack echo|http [--port P] [--variant plain|nodefer|defer]`: the
 //!   servers (multishot accept through `TcpListener::incoming`), controlled
 //!   through standard input (`bench_harness::control`).
 
@@ -21,6 +24,8 @@ use ring_core::buf::AlignedBuf;
 use ring_core::driver::Batch;
 use ring_core::fixed::FixedBuffers;
 use ring_core::net::{TcpListener, TcpStream};
+use ring_core::pool::BufferPool;
+use ring_core::register::BufRingConfig;
 use ring_core::{Builder, Runtime};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -30,15 +35,20 @@ static ALLOC: CountingAlloc = CountingAlloc;
 
 const STACK: &str = "ring-core";
 
-fn runtime(entries: u32, defer: bool) -> Runtime {
-    let mut b = Builder::new(entries);
-    if defer {
-        // TASKRUN_FLAG makes the kernel say (IORING_SQ_TASKRUN) when
-        // deferred work waits, which the ring checks before each submit-only
-        // enter; without it, a timer's completion waits until the runtime
-        // next blocks, which never happens while reads complete inline.
-        b = b.single_issuer().defer_taskrun().coop_taskrun().taskrun_flag();
-    }
+fn runtime(entries: u32, variant: &str) -> Runtime {
+    let b = match variant {
+        // What a user gets: `Runtime::new` (DEFER_TASKRUN, SINGLE_ISSUER
+        // and TASKRUN_FLAG where the kernel has them).
+        "plain" => return Runtime::new(entries).expect("runtime"),
+        // The ring as it was set up before that default: no setup flag.
+        "nodefer" => Builder::new(entries),
+        // `defer_taskrun` implies TASKRUN_FLAG, which makes the kernel say
+        // (IORING_SQ_TASKRUN) when deferred work waits; the ring checks it
+        // before each submit-only enter. Without it a timer's completion
+        // waits until the runtime next blocks, which never happens while
+        // reads complete inline.
+        _ => Builder::new(entries).defer_taskrun().coop_taskrun(),
+    };
     Runtime::with_ring(b.build().expect("io_uring setup"), Batch::default()).expect("runtime")
 }
 
@@ -68,18 +78,17 @@ fn read(args: &Args) {
     let qd = args.num("--qd", 32).max(1);
     let direct = args.flag("--direct");
     let variant = args.string("--variant", "plain");
-    let (defer, fixed) = match variant.as_str() {
-        "plain" => (false, false),
-        "defer" => (true, false),
-        "best" => (true, true),
-        other => panic!("--variant expects plain, defer or best, got {other}"),
+    let fixed = match variant.as_str() {
+        "plain" | "nodefer" | "defer" => false,
+        "best" => true,
+        other => panic!("--variant expects plain, nodefer, defer or best, got {other}"),
     };
     let warmup = args.secs("--warmup", 1.0);
     let seconds = args.secs("--seconds", 5.0);
     let path = bench_harness::file_arg(args);
     let _keep = bench_harness::prepare_file(&path, direct).expect("the read file");
 
-    let rt = runtime((qd as u32).next_power_of_two().max(256), defer);
+    let rt = runtime((qd as u32).next_power_of_two().max(256), &variant);
     let d = rt.driver().clone();
     let sp = rt.spawner();
     let record = rt
@@ -181,18 +190,63 @@ async fn http(s: TcpStream) -> std::io::Result<()> {
     }
 }
 
+/// The echo and HTTP connection with a multishot receive into buffers of
+/// a pool the connections share (`--variant multishot`): each received
+/// chunk is copied out of its pool buffer (as a `read` into the caller's
+/// buffer would), and the buffer goes back to the kernel at once.
+async fn serve_multishot(
+    d: ring_core::Driver,
+    s: TcpStream,
+    pool: Rc<BufferPool>,
+    is_http: bool,
+) -> std::io::Result<()> {
+    let mut conn = HttpConn::new();
+    let mut input = Vec::with_capacity(4096);
+    let mut out = Vec::with_capacity(4096);
+    loop {
+        let mut stream = d.recv_pool_multishot(&s, &pool, 0);
+        while let Some(item) = stream.next().await {
+            let buf = match item {
+                Ok(buf) => buf,
+                // The pool ran dry: the data waits in the socket; re-arm.
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => break,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                return Ok(());
+            }
+            input.extend_from_slice(&buf);
+            drop(buf);
+            if is_http {
+                conn.feed_into(&input, &mut out);
+            } else {
+                bench_harness::add_bytes(input.len() as u64);
+                out.extend_from_slice(&input);
+            }
+            input.clear();
+            if !out.is_empty() {
+                let (r, mut o) = s.write_all(out).await;
+                r?;
+                o.clear();
+                out = o;
+            }
+        }
+    }
+}
+
 fn serve(args: &Args, is_http: bool) {
     let addr = bench_harness::listen_addr(args, 7878);
     let variant = args.string("--variant", "plain");
-    let defer = match variant.as_str() {
-        "plain" => false,
-        "defer" => true,
-        other => panic!("--variant expects plain or defer, got {other}"),
-    };
+    if !matches!(variant.as_str(), "plain" | "nodefer" | "defer" | "multishot") {
+        panic!("--variant expects plain, nodefer, defer or multishot, got {variant}");
+    }
     control::spawn(Record::new(STACK, &variant, if is_http { "http" } else { "echo" }), args);
-    let rt = runtime(4096, defer);
+    let rt = runtime(4096, &variant);
     let d = rt.driver().clone();
     let sp = rt.spawner();
+    let pool = (variant == "multishot").then(|| {
+        Rc::new(BufferPool::new(&d, BufRingConfig::new(1, 4096).buffers(4096, 4096)).expect("the receive pool"))
+    });
     rt.block_on(async move {
         let listener = TcpListener::bind(&d, addr).await.expect("bind");
         trace_window();
@@ -208,6 +262,13 @@ fn serve(args: &Args, is_http: bool) {
                     }
                 };
                 let _ = s.set_nodelay(true);
+                if let Some(pool) = &pool {
+                    let (d, pool) = (d.clone(), pool.clone());
+                    drop(sp.spawn(async move {
+                        let _ = serve_multishot(d, s, pool, is_http).await;
+                    }));
+                    continue;
+                }
                 drop(sp.spawn(async move {
                     let _ = if is_http { http(s).await } else { echo(s).await };
                 }));

@@ -42,6 +42,46 @@ pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
 ///
 /// A `File` is [`AsSharedFd`], so it can also be passed to any
 /// [`Driver`] method that names a descriptor (`driver.splice(&file, ..)`).
+///
+/// ```
+/// use ring_core::fs::File;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-file-obj-{}", std::process::id()));
+/// rt.block_on(async {
+///     let f = File::create(&d, &path).await?;
+///     let (r, _) = f.write_all_at(b"hello, ring".to_vec(), 0).await;
+///     r?;
+///     let (n, _) = f.writev_at(vec![b"!".to_vec(), b"?".to_vec()], 11).await;
+///     assert_eq!(n?, 2);
+///     let (n, _) = f.write_at(b"H".to_vec(), 0).await;
+///     assert_eq!(n?, 1);
+///     f.sync_data().await?;
+///     f.set_len(12).await?;
+///     f.sync_all().await?;
+///     let _same_driver = f.driver().clone();
+///     f.close().await?;
+///
+///     let f = File::open(&d, &path).await?;
+///     let (n, buf) = f.read_at(Vec::with_capacity(64), 0).await;
+///     assert_eq!(&buf[..n?], b"Hello, ring!");
+///     let (r, buf) = f.read_exact_at(vec![0u8; 4], 7).await;
+///     r?;
+///     assert_eq!(buf, b"ring");
+///     let (n, bufs) = f.readv_at(vec![Vec::with_capacity(5), Vec::with_capacity(7)], 0).await;
+///     assert_eq!(n?, 12);
+///     assert_eq!(bufs[0], b"Hello");
+///
+///     // Descriptors from elsewhere, and open flags of one's own.
+///     let _std = File::from_std(&d, std::fs::File::open(&path)?);
+///     let _fd = File::from_fd(&d, std::fs::File::open(&path)?.into());
+///     let _rw = File::open_with(&d, &path, libc::O_RDWR | libc::O_APPEND, 0).await?;
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct File<K: Kernel = Linux> {
     fd: SharedFd,
     driver: Driver<K>,

@@ -535,6 +535,41 @@ impl core::fmt::Debug for AcquireOwned {
 }
 
 /// Permits borrowed from a [`Semaphore`], given back when dropped.
+///
+/// ```
+/// use ring_core::semaphore::{
+///     Acquire, AcquireError, AcquireOwned, OwnedPermit, Permit, Semaphore, TryAcquireError,
+/// };
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let sem = Rc::new(Semaphore::new(3));
+///     let acquire: Acquire<'_> = sem.acquire_many(2);
+///     let two: Permit<'_> = acquire.await.unwrap();
+///     assert_eq!((two.num_permits(), sem.available_permits()), (2, 1));
+///     assert_eq!(sem.try_acquire_many(2).unwrap_err(), TryAcquireError::NoPermits);
+///     drop(two);
+///
+///     // Owned permits hold the semaphore, for a task to keep.
+///     let owned: AcquireOwned = sem.acquire_many_owned(2);
+///     let p: OwnedPermit = owned.await.unwrap();
+///     assert_eq!((p.num_permits(), p.semaphore().available_permits()), (2, 1));
+///     let one = sem.try_acquire_owned().unwrap();
+///     assert!(sem.try_acquire_many_owned(1).is_err());
+///     assert_eq!(sem.waiting(), 0);
+///     one.forget(); // the permit is not given back
+///     drop(p);
+///     assert_eq!(sem.available_permits(), 2);
+///     sem.try_acquire().unwrap().forget();
+///     assert_eq!(sem.available_permits(), 1);
+///
+///     sem.close();
+///     assert!(sem.is_closed());
+///     assert_eq!(sem.acquire().await.unwrap_err(), AcquireError::Closed);
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "the permit is given back as soon as it is dropped"]
 pub struct Permit<'a> {
     sem: &'a Semaphore,

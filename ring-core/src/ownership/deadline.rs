@@ -169,6 +169,30 @@ enum State<T: Operation, K: Kernel> {
 /// Dropping it before it resolves drops the operation (and the timer) as
 /// dropping an [`Op`] does: they are orphaned, the driver cancels them and
 /// keeps their buffers until the kernel is done.
+///
+/// ```
+/// use ring_core::time::{Timed, WithDeadline};
+/// use ring_core::ops::Recv;
+/// use std::rc::Rc;
+/// use std::time::Duration;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// let a = Rc::new(a);
+/// let timed: WithDeadline<Recv<Vec<u8>>, _> = d.recv(&a, Vec::with_capacity(32), 0).with_timeout(Duration::from_millis(5));
+/// let out: Timed<_> = rt.block_on(timed)?;
+/// assert!(out.timed_out());
+/// // Either way the buffer comes back; `completed` is only for an
+/// // operation that finished on its own.
+/// let (_res, buf) = match out {
+///     Timed::Completed(o) | Timed::TimedOut(o) => o,
+/// };
+/// assert_eq!(buf.capacity(), 32);
+/// let t: Timed<u8> = Timed::Completed(1);
+/// assert_eq!(t.completed(), Some(1));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "an operation does nothing until polled"]
 pub struct WithDeadline<T: Operation, K: Kernel> {
     shared: Rc<Shared<K>>,

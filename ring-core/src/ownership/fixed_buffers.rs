@@ -104,6 +104,32 @@ impl Drop for FixedInner {
 }
 
 /// A registered buffer table owning its memory; see the [module docs](self).
+///
+/// A slot is leased ([`FixedBuf`]) to one operation at a time and comes
+/// back with its result; the table cannot be unregistered or a slot
+/// replaced while a lease is out.
+///
+/// ```
+/// use ring_core::fixed::{FixedBuf, FixedBuffers, FixedError};
+///
+/// let d = ring_core::Driver::new(8)?;
+/// let table = FixedBuffers::new(&d, 2, 4096)?;
+/// assert_eq!((table.len(), table.is_empty()), (2, false));
+/// assert_eq!(table.ring_id(), Some(d.ring_id()));
+///
+/// let mut buf: FixedBuf = table.lease(0)?;
+/// assert_eq!((buf.index(), buf.capacity(), buf.ring_id()), (0, 4096, Some(d.ring_id())));
+/// buf[..5].copy_from_slice(b"hello");
+/// buf.set_len(5); // a write sends these 5 bytes
+/// assert!(table.is_leased(0));
+/// assert!(matches!(table.lease(0), Err(FixedError::Leased { .. })));
+/// assert!(matches!(table.replace(&d, 0, 8192), Err(FixedError::Leased { .. })));
+/// drop(buf);
+///
+/// table.replace(&d, 1, 8192)?; // fresh memory for slot 1
+/// table.unregister(&d)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct FixedBuffers {
     inner: Rc<FixedInner>,

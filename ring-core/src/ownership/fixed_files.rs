@@ -142,6 +142,31 @@ impl Drop for FilesInner {
 ///
 /// Cheap to clone (a reference-counted handle). A ring has one file
 /// table: creating a second one on the same driver fails with `EBUSY`.
+///
+/// ```
+/// use ring_core::fixed_files::{FixedFd, FixedFiles};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// // 16 slots; the kernel hands out 0..8 as direct descriptors.
+/// let Ok(files) = FixedFiles::new(&d, 16, 0..8) else {
+///     println!("skipping: no file allocation range (6.0) here");
+///     return Ok(());
+/// };
+/// assert_eq!((files.size(), files.alloc_range(), files.ring_id()), (16, 0..8, d.ring_id()));
+/// let fd: FixedFd = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0))??;
+/// assert!(files.alloc_range().contains(&fd.slot()));
+/// assert_eq!((files.occupied(), fd.ring_id()), (1, d.ring_id()));
+/// let _target = fd.target(); // for the raw builders (`Target::Fixed`)
+/// assert!(fd.is_unique());
+/// let again = fd.clone();
+/// assert!(!fd.is_unique());
+/// assert_eq!(again.files().size(), 16);
+/// drop((fd, again)); // the last handle empties the slot
+/// files.flush_pending();
+/// assert_eq!((files.occupied(), files.pending_closes()), (0, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct FixedFiles {
     pub(crate) inner: Rc<FilesInner>,

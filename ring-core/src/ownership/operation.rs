@@ -227,6 +227,30 @@ unsafe impl<T: Multishot> Operation for Streaming<T> {
 /// flight. Another driver's target is refused with
 /// [`Error::ForeignResource`](crate::Error::ForeignResource), a target
 /// whose poll has ended with [`Error::Ended`](crate::Error::Ended).
+///
+/// ```
+/// use ring_core::PollTarget;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// let a = Rc::new(a);
+/// rt.block_on(async {
+///     let mut events = d.poll_multishot(&a, libc::POLLIN as u32);
+///     // Submitted at its first poll.
+///     std::future::poll_fn(|cx| {
+///         let _ = events.poll_next(cx);
+///         std::task::Poll::Ready(())
+///     })
+///     .await;
+///     let target: PollTarget = events.poll_target().expect("in flight");
+///     assert!(target.is_multishot() && target.ring_id() == d.ring_id());
+///     d.poll_remove(target)?.await?;
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollTarget {
     pub(crate) ring: RingId,

@@ -73,6 +73,33 @@ type Release = Box<dyn FnOnce(BufRing)>;
 
 /// A pool of provided buffers registered with a [`Driver`]'s ring. Cheap to
 /// clone (a reference-counted handle). See the [module docs](self).
+///
+/// ```
+/// use ring_core::pool::{BufferPool, PoolBuf};
+/// use ring_core::register::BufRingConfig;
+/// use std::io::Write;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// // Group 3: 8 ring entries, 4 buffers of 1 KiB.
+/// let pool = BufferPool::new(&d, BufRingConfig::new(3, 8).buffers(4, 1024))?;
+/// assert_eq!((pool.bgid(), pool.buffers(), pool.buf_len()), (3, 4, 1024));
+/// assert_eq!((pool.ring_id(), pool.is_incremental()), (d.ring_id(), false));
+/// assert_eq!(pool.with_kernel(), 4);
+///
+/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+/// (&a).write_all(b"pooled")?;
+/// let b = Rc::new(b);
+/// let buf: PoolBuf = rt.block_on(d.recv_pool(&b, &pool, 0))??;
+/// assert_eq!(&buf[..], b"pooled");
+/// assert_eq!(buf.to_vec(), b"pooled");
+/// let (_bid, _offset) = (buf.bid(), buf.offset());
+/// assert_eq!(pool.with_kernel(), 3);
+/// drop(buf); // back to the kernel
+/// assert_eq!((pool.with_kernel(), pool.recycled()), (4, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct BufferPool {
     pub(crate) inner: Rc<PoolInner>,

@@ -58,6 +58,37 @@ use std::sync::Arc;
 ///
 /// A `SharedFd` is not `Send` (most handles share an `Rc`): operations run
 /// on their driver's thread.
+///
+/// ```
+/// use ring_core::{AsSharedFd, At, SharedFd};
+/// use std::os::fd::AsFd;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// // Owned: closed with the last clone.
+/// let fd = SharedFd::new(std::fs::File::open("/proc/self/stat")?);
+/// let (n, _) = rt.block_on(d.read_at(&fd, Vec::with_capacity(16), 0))?;
+/// n?;
+/// let _number = fd.raw();
+/// let file = fd.try_into_owned().expect("no clone left");
+/// // From an `Rc` of anything `AsFd`, with no allocation.
+/// let rc = Rc::new(std::fs::File::from(file));
+/// let handle: SharedFd = rc.shared_fd();
+/// assert_eq!(handle.raw(), std::os::fd::AsRawFd::as_raw_fd(&*rc));
+/// // Open for the life of the process: a leaked file.
+/// let leaked: &'static std::fs::File = Box::leak(Box::new(std::fs::File::open("/dev/null")?));
+/// let _null = SharedFd::from_static(leaked.as_fd());
+/// // SAFETY: `rc` keeps the descriptor open longer than `borrowed` lives.
+/// let borrowed = unsafe { SharedFd::borrow_raw(handle.raw()) };
+/// drop(borrowed);
+///
+/// // A directory to resolve paths in, or the current one.
+/// let dir = Rc::new(std::fs::File::open(std::env::temp_dir())?);
+/// let at = At::dir(&dir);
+/// assert!(at.fd().is_some() && At::CWD.fd().is_none());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct SharedFd {
     repr: Repr,

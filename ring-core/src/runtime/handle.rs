@@ -123,6 +123,44 @@ impl<K: Kernel> Remote<K> {
 /// target of [`spawn_via_msg_ring`](Self::spawn_via_msg_ring), so the
 /// kernel keeps the runtime's ring instance (not its memory in this
 /// process) until the last handle is dropped, even after the runtime is.
+///
+/// ```
+/// use ring_core::handle::{Handle, RemoteJoinHandle};
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let handle: Handle = rt.handle();
+/// let worker = std::thread::spawn(move || {
+///     // Runs on the runtime's thread, with its driver.
+///     let job: RemoteJoinHandle<usize> = handle.spawn(|d| async move {
+///         let file = std::rc::Rc::new(std::fs::File::open("/proc/self/stat").unwrap());
+///         let (n, _) = d.read_at(&file, Vec::with_capacity(64), 0).await;
+///         n.unwrap()
+///     });
+///     let _maybe_done = job.is_finished_hint();
+///     job.join().expect("the job ran")
+/// });
+/// // The runtime runs remote jobs while it runs anything.
+/// rt.block_on(async {
+///     while !worker.is_finished() {
+///         ring_core::time::sleep(std::time::Duration::from_millis(1)).await;
+///     }
+/// })?;
+/// assert!(worker.join().unwrap() > 0);
+///
+/// // Woken through a completion posted into its ring from another ring.
+/// let handle = rt.handle();
+/// let worker = std::thread::spawn(move || {
+///     let mut from = ring_core::Ring::new(4).unwrap();
+///     handle.spawn_via_msg_ring(&mut from, |_d| async { 5 }).join()
+/// });
+/// rt.block_on(async {
+///     while !worker.is_finished() {
+///         ring_core::time::sleep(std::time::Duration::from_millis(1)).await;
+///     }
+/// })?;
+/// assert_eq!(worker.join().unwrap().expect("the job ran"), 5);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Handle<K: Kernel = Linux> {
     pub(crate) remote: Arc<Remote<K>>,
     _k: PhantomData<fn() -> K>,

@@ -103,6 +103,23 @@ where
 }
 
 /// The future of [`race`].
+///
+/// ```
+/// use ring_core::select::{race, race3, Either, Either3, Race, Race3};
+/// use std::future::{pending, ready};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let r: Race<_, _> = race(pending::<()>(), ready(2));
+///     match r.await {
+///         Either::Right((_loser, two)) => assert_eq!(two, 2),
+///         Either::Left(_) => unreachable!(),
+///     }
+///     let r3: Race3<_, _, _> = race3(pending::<()>(), pending::<()>(), ready('c'));
+///     assert!(matches!(r3.await, Either3::Third(_)));
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "futures do nothing unless polled"]
 #[derive(Debug)]
 pub struct Race<A, B> {

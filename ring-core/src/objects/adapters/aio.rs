@@ -39,6 +39,35 @@ use std::rc::Rc;
 
 /// A bounded context for (typically `O_DIRECT`) file I/O; see the
 /// [module docs](self).
+///
+/// ```
+/// use ring_core::adapters::aio::AioContext;
+/// use ring_core::buf::AlignedBuf;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-aio-{}", std::process::id()));
+/// let file = Rc::new(std::fs::File::options().read(true).write(true).create(true).truncate(true).open(&path)?);
+/// let aio = AioContext::new(&d, 4); // at most 4 requests in flight
+/// assert_eq!((aio.capacity(), aio.in_flight(), aio.waiting()), (4, 0, 0));
+/// rt.block_on(async {
+///     let mut buf = AlignedBuf::new(4096)?;
+///     buf.as_mut_slice().fill(7);
+///     let (n, _buf) = aio.write(&file, 0, buf).await;
+///     assert_eq!(n?, 4096);
+///     aio.datasync(&file).await?;
+///     aio.sync(&file).await?;
+///     let (n, buf) = aio.read(&file, 0, AlignedBuf::new(4096)?).await;
+///     assert_eq!(n?, 4096);
+///     assert!(buf.as_slice().iter().all(|b| *b == 7));
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })?
+/// .map_err(|e| std::io::Error::other(e.to_string()))?;
+/// assert!(aio.peak() >= 1);
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct AioContext<K: Kernel = Linux> {
     driver: Driver<K>,
     sem: Rc<Semaphore>,

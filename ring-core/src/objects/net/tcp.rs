@@ -11,6 +11,37 @@ use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::OwnedFd;
 
 /// A listening TCP socket.
+///
+/// ```
+/// use ring_core::net::{TcpListener, TcpStream};
+///
+/// let rt = ring_core::Runtime::new(32)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async {
+///     let listener = TcpListener::bind(&d, "127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let _c1 = TcpStream::connect(&d, addr).await?;
+///     let (conn, peer) = listener.accept().await?;
+///     assert_eq!(conn.peer_addr()?, peer);
+///
+///     // Or a stream of connections from one multishot accept.
+///     let mut incoming = listener.incoming();
+///     let _c2 = TcpStream::connect(&d, addr).await?;
+///     let conn = incoming.next().await.expect("a connection")?;
+///     assert_eq!(conn.local_addr()?, addr);
+///     incoming.cancel();
+///     while incoming.next().await.is_some() {}
+///     drop(incoming);
+///
+///     // To and from std's listener.
+///     let std_listener = listener.into_std().expect("no operation holds it");
+///     let listener = TcpListener::from_std(&d, std_listener);
+///     listener.close().await?;
+///     let _from_fd = TcpListener::from_fd(&d, std::net::TcpListener::bind("127.0.0.1:0")?.into());
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct TcpListener<K: Kernel = Linux> {
     inner: Sock<K>,
 }
@@ -87,6 +118,21 @@ impl<K: Kernel> TcpListener<K> {
 }
 
 /// The stream of [`TcpListener::incoming`].
+///
+/// ```
+/// # let rt = ring_core::Runtime::new(8)?;
+/// # let d = rt.driver().clone();
+/// rt.block_on(async {
+///     let listener = ring_core::net::TcpListener::bind(&d, "127.0.0.1:0").await?;
+///     let mut incoming = listener.incoming();
+///     let _client = std::net::TcpStream::connect(listener.local_addr()?)?;
+///     let _conn = incoming.next().await.expect("a connection")?;
+///     incoming.cancel(); // no more accepts; the stream ends
+///     while incoming.next().await.is_some() {}
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Incoming<K: Kernel = Linux> {
     stream: MultiOp<AcceptMulti, K>,
     driver: Driver<K>,
@@ -137,6 +183,58 @@ impl<K: Kernel> Incoming<K> {
 }
 
 /// A connected TCP socket.
+///
+/// ```
+/// use ring_core::net::{TcpListener, TcpStream};
+/// use std::net::Shutdown;
+///
+/// let rt = ring_core::Runtime::new(32)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async {
+///     let listener = TcpListener::bind(&d, "127.0.0.1:0").await?;
+///     let client = TcpStream::connect(&d, listener.local_addr()?).await?;
+///     let (server, _) = listener.accept().await?;
+///     client.set_nodelay(true)?;
+///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
+///     assert_eq!(client.local_addr()?, server.peer_addr()?);
+///
+///     let (r, _) = client.write_all(b"hello".to_vec()).await;
+///     r?;
+///     let (n, buf) = server.read(Vec::with_capacity(16)).await;
+///     assert_eq!(&buf[..n?], b"hello");
+///     // `send`/`recv` are `write`/`read` with the socket calls' names.
+///     let (n, _) = server.send(b"ok".to_vec()).await;
+///     n?;
+///     let (n, buf) = client.recv(Vec::with_capacity(16)).await;
+///     assert_eq!(&buf[..n?], b"ok");
+///     let (n, _) = client.write(b"!".to_vec()).await;
+///     n?;
+///
+///     // A zero-copy send; its buffer returns after the kernel's
+///     // notification, which on loopback may wait for the reader.
+///     let zc = ring_core::task::spawn(async move {
+///         let (n, _) = client.send_zc(vec![1u8; 3]).await;
+///         n.map(|_| client)
+///     });
+///     let (r, buf) = server.read_exact(vec![0u8; 4]).await;
+///     r?;
+///     assert_eq!(buf, [b'!', 1, 1, 1]);
+///     let client = zc.await.expect("the sender ran")?;
+///
+///     client.shutdown(Shutdown::Write).await?;
+///     let (n, _) = server.read(Vec::with_capacity(1)).await;
+///     assert_eq!(n?, 0); // end of stream
+///
+///     // To and from std's socket.
+///     let std_stream = server.into_std().expect("no operation holds it");
+///     let server = TcpStream::from_std(&d, std_stream);
+///     server.close().await?;
+///     client.close().await?;
+///     let _from_fd = TcpStream::from_fd(&d, std::net::TcpStream::connect(listener.local_addr()?)?.into());
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct TcpStream<K: Kernel = Linux> {
     pub(crate) inner: Sock<K>,
 }
@@ -255,6 +353,20 @@ impl<K: Kernel> TcpStream<K> {
 /// (`TryFrom<std::net::TcpStream>`, `TryFrom<std::net::TcpListener>`)
 /// outside [`Runtime::block_on`](crate::Runtime::block_on), where there is
 /// no current driver. Holds the socket, unchanged.
+///
+/// ```
+/// use ring_core::net::TcpListener;
+///
+/// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// // Outside `block_on`: no driver to wrap it with; the socket comes back.
+/// let back = TcpListener::try_from(std_listener).err().expect("no runtime");
+/// let std_listener = back.into_inner();
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let listener = rt.block_on(async { TcpListener::try_from(std_listener) })?.ok().expect("inside block_on");
+/// drop(listener);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct NoRuntime<T> {
     value: T,
 }

@@ -11,6 +11,36 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::OwnedFd;
 
 /// A UDP socket.
+///
+/// ```
+/// use ring_core::net::UdpSocket;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async {
+///     let a = UdpSocket::bind(&d, "127.0.0.1:0").await?;
+///     let b = UdpSocket::bind(&d, "127.0.0.1:0").await?;
+///     let (n, _) = a.send_to(b"to b".to_vec(), b.local_addr()?).await;
+///     assert_eq!(n?, 4);
+///     let (r, buf) = b.recv_from(Vec::with_capacity(16)).await;
+///     let (n, from) = r?;
+///     assert_eq!((&buf[..n], from), (&b"to b"[..], a.local_addr()?));
+///
+///     // Connected: plain send and recv.
+///     b.connect(a.local_addr()?).await?;
+///     let (n, _) = b.send(b"back".to_vec()).await;
+///     n?;
+///     let (n, buf) = a.recv(Vec::with_capacity(16)).await;
+///     assert_eq!(&buf[..n?], b"back");
+///
+///     let std_socket = a.into_std().expect("no operation holds it");
+///     let a = UdpSocket::from_std(&d, std_socket);
+///     a.close().await?;
+///     let _from_fd = UdpSocket::from_fd(&d, std::net::UdpSocket::bind("127.0.0.1:0")?.into());
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct UdpSocket<K: Kernel = Linux> {
     inner: Sock<K>,
 }

@@ -11,6 +11,28 @@ use std::io;
 use std::path::Path;
 
 /// A listening Unix-domain stream socket.
+///
+/// ```
+/// use ring_core::net::{UnixListener, UnixStream};
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-unix-{}", std::process::id()));
+/// rt.block_on(async {
+///     let listener = UnixListener::bind(&d, &path).await?;
+///     let client = UnixStream::connect(&d, &path).await?;
+///     let server = listener.accept().await?;
+///     let (r, _) = client.write_all(b"hi".to_vec()).await;
+///     r?;
+///     let (n, buf) = server.read(Vec::with_capacity(8)).await;
+///     assert_eq!(&buf[..n?], b"hi");
+///     let _also = UnixListener::from_std(&d, std::os::unix::net::UnixListener::bind(path.with_extension("2"))?);
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// std::fs::remove_file(path.with_extension("2"))?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct UnixListener<K: Kernel = Linux> {
     inner: Sock<K>,
 }
@@ -42,6 +64,33 @@ impl<K: Kernel> UnixListener<K> {
 }
 
 /// A connected Unix-domain stream socket.
+///
+/// ```
+/// use ring_core::net::UnixStream;
+/// use std::net::Shutdown;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async {
+///     let (a, b) = UnixStream::pair(&d)?;
+///     let (n, _) = a.write(b"ping".to_vec()).await;
+///     assert_eq!(n?, 4);
+///     let (n, buf) = b.read(Vec::with_capacity(8)).await;
+///     assert_eq!(&buf[..n?], b"ping");
+///     let (r, _) = b.write_all(b"pong".to_vec()).await;
+///     r?;
+///     a.shutdown(Shutdown::Write).await?;
+///     let (r, buf) = a.read_exact(vec![0u8; 4]).await;
+///     r?;
+///     assert_eq!(buf, b"pong");
+///     a.close().await?;
+///     let (c, _d) = std::os::unix::net::UnixStream::pair()?;
+///     let c = UnixStream::from_std(&d, c);
+///     c.close().await?;
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct UnixStream<K: Kernel = Linux> {
     pub(crate) inner: Sock<K>,
 }

@@ -9,6 +9,17 @@ use std::ptr::NonNull;
 /// A zero-initialised heap buffer whose address and length are multiples
 /// of its alignment (4096 by default), as `O_DIRECT` reads and writes
 /// require on most file systems.
+///
+/// ```
+/// use ring_core::buf::AlignedBuf;
+///
+/// let mut buf = AlignedBuf::new(4096)?;
+/// assert_eq!((buf.alignment(), buf.as_slice().len()), (4096, 4096));
+/// buf.as_mut_slice()[0] = 1;
+/// let wide = AlignedBuf::with_alignment(8192, 8192)?;
+/// assert_eq!(wide.as_slice().as_ptr() as usize % 8192, 0);
+/// # Ok::<(), ring_core::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct AlignedBuf {
     ptr: NonNull<u8>,

@@ -91,6 +91,26 @@ impl Region {
 /// `pread`/`pwrite` from several threads on shared memory) gives
 /// unspecified contents but no undefined behaviour, because the region's
 /// bytes are interior-mutable and Rust code reads them only by copy.
+///
+/// ```
+/// use ring_core::buf::{Region, SharedRegion};
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let region = Region::new(8192)?;
+/// assert_eq!((region.len(), region.is_empty()), (8192, false));
+/// let file = Rc::new(std::fs::File::open("/proc/self/stat")?);
+/// // The kernel reads into the second half; Rust reads it by copy.
+/// let half = SharedRegion::new(region.clone(), 4096, 4096).expect("inside the region");
+/// assert_eq!((half.offset(), half.region().len()), (4096, 8192));
+/// let (n, _half) = rt.block_on(d.read_at(&file, half, 0))?;
+/// let n = n?;
+/// let mut out = vec![0u8; n];
+/// assert!(region.read_at(4096, &mut out));
+/// assert!(region.write_at(0, b"mine"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct SharedRegion {
     region: Arc<Region>,

@@ -9,6 +9,24 @@ use core::ops::{Bound, RangeBounds};
 ///
 /// The range is clamped to the buffer's capacity, so a slice can never
 /// reach outside the memory its buffer owns.
+///
+/// ```
+/// use ring_core::buf::{IoBuf, IoBufMut, Slice};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let file = std::rc::Rc::new(std::fs::File::open("/proc/self/stat")?);
+/// // Read into bytes 8..24 of a 64-byte buffer.
+/// let s: Slice<Vec<u8>> = vec![0u8; 64].slice(8..24);
+/// assert_eq!((s.begin(), s.end(), s.get_ref().len()), (8, 24, 64));
+/// assert_eq!((s.bytes_init(), s.bytes_total()), (16, 16));
+/// let (n, s) = rt.block_on(d.read_at(&file, s, 0))?;
+/// assert_eq!(n?, 16);
+/// let whole = s.into_inner();
+/// assert_eq!(whole.len(), 64);
+/// let _p = (whole.stable_ptr(), Vec::<u8>::with_capacity(4).stable_mut_ptr());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Slice<B> {
     buf: B,

@@ -62,6 +62,52 @@ impl<T> Copy for Link<T> {}
 static CHAIN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A chain being put together; see [`Driver::chain`].
+///
+/// ```
+/// use ring_core::driver::{Chain, ChainRefused, Link, StartChain, Started};
+/// use ring_core::ops::{Fsync, Write};
+/// use ring_core::Linux;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(4)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-chain-{}", std::process::id()));
+/// let file = Rc::new(std::fs::File::create(&path)?);
+/// rt.block_on(async {
+///     // A write, then an fsync that runs only if the write succeeded.
+///     let mut chain: Chain<Linux> = d.chain();
+///     assert!(chain.is_empty());
+///     let write: Link<Write<Vec<u8>>> = chain.push(Write::new(&file, b"data".to_vec(), 0));
+///     let sync = chain.push(Fsync::new(&file));
+///     assert_eq!(chain.len(), 2);
+///     let start: StartChain<Linux> = chain.start();
+///     let mut started: Started<Linux> = start.await.map_err(ring_core::Error::from)?;
+///     let (n, _buf) = started.take(write).expect("its own link").await;
+///     assert_eq!(n?, 4);
+///     started.take(sync).expect("its own link").await?;
+///
+///     // A chain longer than the SQ (4 entries) never reaches the kernel:
+///     // it comes back whole, each value taken back by its link.
+///     let mut chain = d.chain().hard();
+///     let links: Vec<_> = (0..5).map(|_| chain.push(Fsync::new(&file))).collect();
+///     let mut refused: ChainRefused<Linux> = chain.start().await.err().expect("too long");
+///     println!("refused: {}", refused.error());
+///     let _value: Fsync = refused.take(links[0]).expect("given back");
+///     let mut chain = refused.into_chain();
+///     assert!(chain.take_back(links[1]).is_some());
+///     // `into_error` keeps only the reason.
+///     let mut chain2 = d.chain();
+///     for _ in 0..5 {
+///         chain2.push(Fsync::new(&file));
+///     }
+///     let e = chain2.start().await.err().expect("too long").into_error();
+///     assert!(matches!(e, ring_core::Error::TooLong { .. }), "{e:?}");
+///     drop(chain);
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Chain<K: Kernel> {
     id: u64,
     shared: Rc<Shared<K>>,
@@ -71,7 +117,8 @@ pub struct Chain<K: Kernel> {
     has_128: bool,
 }
 
-/// Linked chains.
+/// # Linked chains
+///
 impl<K: Kernel> Driver<K> {
     /// Starts building a linked chain: its members run one after another,
     /// and if one fails (a negative result, or a short read or write) the

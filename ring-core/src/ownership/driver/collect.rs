@@ -264,6 +264,12 @@ impl<K: Kernel> Inner<K> {
                 // claim's generation, started by `start::<Streaming<T>>`).
                 let value =
                     unsafe { storage.get::<Streaming<T>>(index as usize) }.expect("entry holds this stream's type");
+                // The task taking the item is the likeliest to start an operation next (see `Wakers::touch`); a
+                // waker let go here is dropped by the driver's next settle or turn.
+                let waker = slot.waker;
+                if let Some(old) = self.table.wakers.touch(waker) {
+                    self.table.retired.push(old);
+                }
                 return StreamStep::Cqe(value, cqe);
             }
             // SAFETY: the terminal completion was seen: the kernel is done with the value.

@@ -83,16 +83,63 @@ impl<K: Kernel> Clone for Driver<K> {
     }
 }
 
+/// # A driver on a new ring
+///
+/// ```
+/// let d = ring_core::Driver::new(32)?;
+/// assert_eq!(d.in_flight(), 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl Driver<Linux> {
-    /// A driver on a new ring of `entries` entries with default settings
+    /// A driver on a new ring of `entries` entries, set up for one thread
+    /// where the kernel has it (see [`Runtime::new`](crate::Runtime::new)),
     /// and the [`Batch`] strategy.
     pub fn new(entries: u32) -> io::Result<Self> {
-        Ok(Driver::with_ring(crate::raw::setup::Builder::new(entries).build()?, Batch::default()))
+        Ok(Driver::with_ring(crate::raw::setup::Builder::build_one_thread(entries)?, Batch::default()))
     }
 }
 
-/// Setting up, driving and inspecting the driver (see ["Methods by
-/// family"](Driver#methods-by-family) for the operations).
+/// # Setting up, driving and inspecting
+///
+/// The driver itself (see ["Methods by family"](Driver#methods-by-family)
+/// for the operations): made on a ring of one's own, turned by hand when no
+/// [`Runtime`](crate::Runtime) turns it, its counters, what the kernel
+/// behind it supports, and its teardown.
+///
+/// ```
+/// use ring_core::driver::Batch;
+/// use ring_core::{Builder, Driver};
+/// use std::time::Duration;
+///
+/// let d = Driver::with_ring(Builder::new(16).build()?, Batch::default());
+/// // For an event loop of one's own: readable when completions arrive
+/// // (`compat::ExternalLoop` wraps this).
+/// let _eventfd = d.register_eventfd()?;
+/// // What the kernel supports: refuse early, with a typed error.
+/// let _single_mmap = d.has_feature(ring_core::sys::IORING_FEAT_SINGLE_MMAP);
+/// let _flags = d.setup_flags();
+/// let _id = d.ring_id();
+///
+/// // Turned by hand: start an operation, then park until it completes.
+/// let mut nop = std::pin::pin!(d.nop());
+/// let waker = std::task::Waker::noop();
+/// let mut cx = std::task::Context::from_waker(waker);
+/// assert!(nop.as_mut().poll(&mut cx).is_pending());
+/// assert_eq!(d.in_flight(), 1);
+/// while nop.as_mut().poll(&mut cx).is_pending() {
+///     d.park(Some(Duration::from_millis(100)))?;
+/// }
+/// assert_eq!(d.in_flight(), 0);
+/// assert!(d.credits() > 0);
+/// assert!(d.stats().started >= 1);
+///
+/// // Teardown waits this long for operations still in flight.
+/// d.set_teardown_deadline(Duration::from_secs(1));
+/// let report = d.shutdown();
+/// assert_eq!(d.teardown_report(), Some(report));
+/// # use std::future::Future;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// A driver on `ring`, submitting as `strategy` decides.
     ///
@@ -335,6 +382,25 @@ impl<K: Kernel> Driver<K> {
     }
 }
 
+/// # Probing the kernel
+///
+/// Refuse early, with a typed error, what the running kernel lacks.
+/// [`with_ring_mut`](Self::with_ring_mut) (`unsafe`) reaches the raw ring
+/// under the driver for what no method covers.
+///
+/// ```
+/// let d = ring_core::Driver::new(8)?;
+/// let probe = d.probe()?;
+/// assert!(probe.supported(ring_core::sys::IORING_OP_NOP));
+/// d.require(ring_core::sys::IORING_OP_NOP)?;
+/// if let Err(e) = d.require(ring_core::sys::IORING_OP_EPOLL_WAIT) {
+///     println!("no epoll_wait here (6.15): {e}");
+/// }
+/// // SAFETY: only reads the ring's parameters; no entry is written.
+/// let sq_entries = unsafe { d.with_ring_mut(|ring| ring.params().sq_entries) };
+/// assert_eq!(sq_entries, Some(8));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// What the kernel behind this driver supports.
     pub fn probe(&self) -> crate::error::Result<Probe> {

@@ -67,6 +67,41 @@ pub(crate) enum OpState<T> {
 
 /// A future of an operation's output. Created by the driver's operation
 /// methods; submits on first poll.
+///
+/// ```
+/// use ring_core::{Cancelled, Op};
+/// use ring_core::op::CancelOp;
+/// use ring_core::ops::{PollAdd, Recv};
+/// use std::rc::Rc;
+/// use std::task::{Context, Waker};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// let a = Rc::new(a);
+/// rt.block_on(async {
+///     // A receive that will not complete: cancel it and get the buffer back.
+///     let mut recv: Op<Recv<Vec<u8>>> = d.recv(&a, Vec::with_capacity(64), 0);
+///     assert_eq!(recv.user_data(), None); // not submitted yet
+///     let mut cx = Context::from_waker(Waker::noop());
+///     assert!(std::pin::Pin::new(&mut recv).poll(&mut cx).is_pending());
+///     assert!(recv.user_data().is_some());
+///     let cancel: CancelOp<Recv<Vec<u8>>> = recv.cancel();
+///     let c: Cancelled<_> = cancel.await;
+///     assert!(c.was_cancelled());
+///     let (_res, buf) = c.into_inner();
+///     assert_eq!(buf.capacity(), 64);
+///
+///     // A poll's future names it for `poll_remove` once submitted.
+///     let mut poll: Op<PollAdd> = d.poll_add(&a, libc::POLLIN as u32);
+///     assert!(std::pin::Pin::new(&mut poll).poll(&mut cx).is_pending());
+///     d.poll_remove(poll.poll_target().expect("submitted"))?.await?;
+///     assert!(poll.await.is_err());
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # use std::future::Future;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "an operation does nothing until polled"]
 pub struct Op<T: Operation, K: Kernel = Linux> {
     pub(crate) shared: Rc<Shared<K>>,
@@ -377,6 +412,40 @@ impl<T: Operation, K: Kernel> Future for CancelOp<T, K> {
 /// which arrives as the last item's error), or because it was cancelled.
 /// Dropping the stream cancels the operation; its memory stays with the
 /// driver until the kernel's last completion.
+///
+/// ```
+/// use ring_core::ops::PollMulti;
+/// use ring_core::MultiOp;
+/// use std::io::Write;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+/// let b = Rc::new(b);
+/// rt.block_on(async {
+///     let mut events: MultiOp<PollMulti> = d.poll_multishot(&b, libc::POLLIN as u32);
+///     (&a).write_all(b"x")?;
+///     let first = events.next().await.expect("an event")?;
+///     assert!(first & libc::POLLIN as u32 != 0);
+///     assert!(events.poll_target().is_some());
+///     events.cancel();
+///     // Or by hand: `poll_next` is what `next` awaits.
+///     std::future::poll_fn(|cx| match events.poll_next(cx) {
+///         std::task::Poll::Ready(Some(_)) => {
+///             cx.waker().wake_by_ref();
+///             std::task::Poll::Pending
+///         }
+///         std::task::Poll::Ready(None) => std::task::Poll::Ready(()),
+///         std::task::Poll::Pending => std::task::Poll::Pending,
+///     })
+///     .await;
+///     // Ended: the operation's value comes back.
+///     let _value: Option<PollMulti> = events.into_inner();
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "a multishot operation does nothing until polled"]
 pub struct MultiOp<T: Multishot, K: Kernel = Linux> {
     shared: Rc<Shared<K>>,
@@ -524,6 +593,39 @@ impl<T: Multishot, K: Kernel> Future for Next<'_, T, K> {
     }
 }
 
+/// # Any operation
+///
+/// An [`Operation`] value (see [`crate::ops`], whose values have public
+/// constructors) as a future, and the `unsafe` escape hatch for an entry
+/// the crate has no operation for.
+///
+/// ```
+/// use ring_core::ops::Recv;
+/// use std::io::Write;
+/// use std::os::unix::net::UnixStream;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, b) = UnixStream::pair()?;
+/// (&a).write_all(b"hi")?;
+/// let b = Rc::new(b);
+/// let (n, buf) = rt.block_on(d.op(Recv::new(&b, Vec::with_capacity(8), 0)))?;
+/// assert_eq!(&buf[..n?], b"hi");
+///
+/// // A raw entry with the value that keeps its memory alive: a NOP here.
+/// // SAFETY: the entry touches no memory.
+/// let raw = unsafe {
+///     d.submit_raw((), |_| {
+///         let mut sqe = ring_core::sys::io_uring_sqe::default();
+///         sqe.opcode = ring_core::sys::IORING_OP_NOP;
+///         sqe
+///     })
+/// };
+/// let (cqe, ()) = rt.block_on(raw)?;
+/// assert_eq!(cqe.result(), Ok(0));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// Starts `op` as a future. The operation is submitted on first poll.
     pub fn op<T: Operation>(&self, op: T) -> Op<T, K> {

@@ -5,6 +5,19 @@
 use core::time::Duration;
 
 /// What happened at teardown.
+///
+/// ```
+/// use ring_core::driver::{Stats, TeardownReport};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(d.nop())??;
+/// let stats: Stats = d.stats();
+/// assert!(stats.started >= 1 && stats.completed >= 1);
+/// let report: TeardownReport = d.shutdown();
+/// assert_eq!(report.leaked, 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TeardownReport {
     /// Operations in flight when teardown began.

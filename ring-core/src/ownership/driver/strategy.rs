@@ -5,6 +5,29 @@
 /// Whatever it decides, everything written is submitted before the driver
 /// waits for completions, so a strategy changes latency and the number of
 /// system calls, never correctness.
+///
+/// ```
+/// use ring_core::driver::{Batch, Immediate, SqPoll, SubmitStrategy};
+/// use ring_core::{Builder, Driver};
+///
+/// // Submit once 8 entries wait, or when the driver parks.
+/// let batched = Driver::with_ring(Builder::new(16).build()?, Batch { max: 8 });
+/// let eager = Driver::with_ring(Builder::new(16).build()?, Immediate);
+/// // `SqPoll` goes with a ring set up with a kernel poll thread
+/// // (`Builder::sqpoll`), which publishing the tail wakes.
+/// let _for_sqpoll_rings = SqPoll;
+///
+/// /// Submits every second entry.
+/// struct Pairs;
+/// impl SubmitStrategy for Pairs {
+///     fn submit_now(&mut self, unsubmitted: u32) -> bool {
+///         unsubmitted >= 2
+///     }
+/// }
+/// let paired = Driver::with_ring(Builder::new(16).build()?, Pairs);
+/// drop((batched, eager, paired));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub trait SubmitStrategy {
     /// Called after an SQE was written; `unsubmitted` entries are now
     /// waiting for the kernel. Return true to submit them now.

@@ -36,11 +36,12 @@ pub(super) struct Table {
 }
 
 impl Table {
-    /// Returns entry `index` to the free list and unregisters its waker.
+    /// Returns entry `index` to the free list and releases its waker.
     #[inline(always)]
     pub(super) fn free_entry(&mut self, index: u32) {
         let w = self.slots.release(index);
-        if let Some(w) = self.wakers.unregister(w) {
+        // Kept as the most recent waker: see `Wakers::release`.
+        if let Some(w) = self.wakers.release(w) {
             self.retired.push(w);
         }
     }

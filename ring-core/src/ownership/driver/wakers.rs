@@ -16,6 +16,13 @@
 //! marks its entry's waker as due; the driver wakes each due waker once per
 //! turn, however many of its operations completed.
 //!
+//! The most recent waker is also the one whose operation was last
+//! collected ([`release`](Wakers::release)): when many tasks take turns,
+//! each one collecting its operation and starting the next in the same
+//! poll, the next registration then matches it and needs neither a clone
+//! nor a new entry, so that steady state allocates nothing however the
+//! tasks interleave.
+//!
 //! Wakers are foreign code: cloning, waking or dropping one may panic or
 //! call back into the driver. This table never runs any of it. It never
 //! clones a waker: the driver clones outside its borrow and hands the clone
@@ -67,6 +74,24 @@ pub(crate) struct Wakers {
     last: u32,
     /// Wakers with a completion to report, in the order they became due.
     due: Vec<u32>,
+    /// The entry most recently stored or used for a waker whose data pointer
+    /// falls in each slot: how a waker other than the most recent one is
+    /// found (a task with a stream in flight, whose other operations
+    /// interleave with other tasks'), without a clone. A stale or colliding
+    /// slot only costs the clone the table would make without it.
+    cache: [u32; CACHE_SLOTS],
+}
+
+/// Slots of [`Wakers::cache`]: a power of two, above the number of tasks
+/// with operations in flight that a runtime usually has (connections).
+const CACHE_SLOTS: usize = 256;
+
+/// The cache slot of a waker's data pointer (a task's address: the low bits
+/// are alignment, the next ones spread tasks apart).
+#[inline(always)]
+fn cache_slot(data: *const ()) -> usize {
+    let a = data as usize;
+    ((a >> 4) ^ (a >> 12)) & (CACHE_SLOTS - 1)
 }
 
 /// A waker the table let go of, to be dropped once the driver's state is no
@@ -75,7 +100,13 @@ pub(crate) type Retired = Rc<Waker>;
 
 impl Wakers {
     pub(crate) fn new() -> Self {
-        Wakers { entries: Vec::new(), free_head: NO_WAKER, last: NO_WAKER, due: Vec::new() }
+        Wakers {
+            entries: Vec::new(),
+            free_head: NO_WAKER,
+            last: NO_WAKER,
+            due: Vec::new(),
+            cache: [NO_WAKER; CACHE_SLOTS],
+        }
     }
 
     /// Registers one more user of the most recently registered waker if `w`
@@ -84,10 +115,26 @@ impl Wakers {
     /// borrow, then hands to [`register_owned`](Self::register_owned)).
     #[inline]
     pub(crate) fn register_same(&mut self, w: &Waker) -> Option<u32> {
-        let e = self.entries.get_mut(self.last as usize)?;
+        if let Some(e) = self.entries.get_mut(self.last as usize) {
+            if e.wakes_like(w) {
+                e.users += 1;
+                return Some(self.last);
+            }
+        }
+        self.register_cached(w)
+    }
+
+    /// [`register_same`](Self::register_same) for a waker other than the
+    /// most recent one: the entry the cache names for `w`'s data pointer,
+    /// if it still holds a waker that wakes like `w` (a freed entry holds
+    /// none, and a reused one is compared like any other).
+    #[inline(never)]
+    fn register_cached(&mut self, w: &Waker) -> Option<u32> {
+        let i = self.cache[cache_slot(w.data())];
+        let e = self.entries.get_mut(i as usize)?;
         if e.wakes_like(w) {
             e.users += 1;
-            return Some(self.last);
+            return Some(i);
         }
         None
     }
@@ -125,6 +172,9 @@ impl Wakers {
             (self.entries.len() - 1) as u32
         };
         self.last = index;
+        if let Some(e) = self.entries.get(index as usize) {
+            self.cache[cache_slot(e.data)] = index;
+        }
         index
     }
 
@@ -179,10 +229,79 @@ impl Wakers {
         if index == self.last {
             return None;
         }
+        self.free_if_idle(index)
+    }
+
+    /// Removes the user of waker `index` whose operation ended and was
+    /// collected (`NO_WAKER` is ignored). As [`unregister`](Self::unregister),
+    /// except that the waker becomes the most recent one, and is kept even
+    /// if that was its last user: the task that collects an operation is
+    /// the one most likely to start the next, in the same poll (a
+    /// connection's task reads, then writes, then reads again). When many
+    /// tasks take turns, the most recently *registered* waker is another
+    /// task's by then, and without this each operation would clone its
+    /// task's waker and store it anew (an allocation for its shared cell),
+    /// whether the task had no other operation in flight or kept one (a
+    /// multishot receive) that still uses the waker. The waker this one
+    /// replaces as the most recent, if nobody uses it, is returned, to be
+    /// dropped outside the driver's borrow.
+    #[inline]
+    #[must_use = "drop the waker outside the driver's borrow"]
+    pub(crate) fn release(&mut self, index: u32) -> Option<Retired> {
+        let e = self.entries.get_mut(index as usize)?;
+        debug_assert!(e.users > 0, "releasing a waker nobody uses");
+        e.users -= 1;
+        if e.users == 0 {
+            // Its due mark (if any) goes: nobody is left to wake.
+            e.due = false;
+        }
+        if index == self.last {
+            return None;
+        }
+        self.cache[cache_slot(e.data)] = index;
+        let previous = core::mem::replace(&mut self.last, index);
+        self.free_if_idle(previous)
+    }
+
+    /// Makes waker `index` the most recent one, as [`release`](Self::release)
+    /// does for a collected operation, without removing a user: a stream
+    /// delivered an item to its task, which is the one likeliest to start
+    /// an operation next, in the same poll (a connection's task answers
+    /// what its multishot receive brought). Otherwise that operation finds
+    /// another task's waker as the most recent and depends on the cache,
+    /// where tasks whose data pointers collide evict each other, so each
+    /// such operation cloned its task's waker into a new `Rc`. The waker
+    /// this one replaces as the most recent, if nobody uses it, is
+    /// returned, to be dropped outside the driver's borrow.
+    #[inline]
+    #[must_use = "drop the waker outside the driver's borrow"]
+    pub(crate) fn touch(&mut self, index: u32) -> Option<Retired> {
+        if index == self.last {
+            return None;
+        }
+        // A free entry (no waker) is never made the most recent.
+        let e = self.entries.get(index as usize).filter(|e| e.waker.is_some())?;
+        let slot = cache_slot(e.data);
+        let previous = core::mem::replace(&mut self.last, index);
+        self.cache[slot] = index;
+        self.free_if_idle(previous)
+    }
+
+    /// Frees waker entry `index` if it holds a waker nobody uses, and
+    /// returns the waker (to be dropped outside the driver's borrow). The
+    /// caller makes sure `index` is not the most recent one any more.
+    #[inline]
+    fn free_if_idle(&mut self, index: u32) -> Option<Retired> {
+        let e = self.entries.get_mut(index as usize)?;
+        if e.users > 0 {
+            return None;
+        }
+        let w = e.waker.take()?;
+        e.vtable = core::ptr::null();
+        e.due = false;
         e.next_free = self.free_head;
         self.free_head = index;
-        e.vtable = core::ptr::null();
-        e.waker.take()
+        Some(w)
     }
 
     /// Lets go of the most recent waker if nobody uses it any more. Called
@@ -192,16 +311,10 @@ impl Wakers {
     /// the driver, which would otherwise be kept alive by its own table.
     pub(crate) fn release_idle(&mut self, retired: &mut Vec<Retired>) {
         let last = self.last;
-        if let Some(e) = self.entries.get_mut(last as usize) {
-            if e.users == 0 {
-                if let Some(w) = e.waker.take() {
-                    retired.push(w);
-                }
-                e.vtable = core::ptr::null();
-                e.due = false;
-                e.next_free = self.free_head;
-                self.free_head = last;
-                self.last = NO_WAKER;
+        if self.entries.get(last as usize).is_some_and(|e| e.users == 0) {
+            self.last = NO_WAKER;
+            if let Some(w) = self.free_if_idle(last) {
+                retired.push(w);
             }
         }
     }
@@ -314,6 +427,88 @@ mod tests {
         retired.clear();
         assert_eq!(Arc::strong_count(&c), 2);
         assert!(retired.is_empty());
+    }
+
+    #[test]
+    fn a_collected_operations_waker_is_kept_for_its_tasks_next_operation() {
+        let (ca, cb) = (Arc::new(Count(AtomicUsize::new(0))), Arc::new(Count(AtomicUsize::new(0))));
+        let (wa, wb) = (Waker::from(ca.clone()), Waker::from(cb.clone()));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        let a = register(&mut t, &wa, &mut retired);
+        let b = register(&mut t, &wb, &mut retired);
+        // Task a collects its operation: b is the most recent registration,
+        // yet a's waker stays, and a's next operation needs no clone.
+        assert!(t.release(a).is_none(), "b is in use: nothing to retire");
+        assert_eq!(t.register_same(&wa), Some(a));
+        assert_eq!(Arc::strong_count(&ca), 3, "no clone made");
+        // b collects, and a's operation is still in flight: nothing retired.
+        assert!(t.release(b).is_none());
+        assert_eq!(t.register_same(&wb), Some(b));
+        // a collects and starts nothing: the turn lets its waker go.
+        assert!(t.release(b).is_none());
+        assert!(t.release(a).is_some(), "b became idle when a took its place");
+        t.release_idle(&mut retired);
+        assert_eq!(retired.len(), 1);
+        retired.clear();
+        assert_eq!(Arc::strong_count(&ca), 2);
+        assert_eq!(Arc::strong_count(&cb), 2);
+    }
+
+    #[test]
+    fn a_waker_still_used_by_a_stream_is_found_for_its_tasks_next_operation() {
+        let (wa, wb) =
+            (Waker::from(Arc::new(Count(AtomicUsize::new(0)))), Waker::from(Arc::new(Count(AtomicUsize::new(0)))));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        // Task a keeps a stream in flight and starts an operation; task b
+        // registers after it.
+        let stream = register(&mut t, &wa, &mut retired);
+        assert_eq!(t.register_same(&wa), Some(stream));
+        register(&mut t, &wb, &mut retired);
+        // a collects its operation; the stream still uses the waker, and a's
+        // next operation finds it without a clone or a second entry.
+        assert!(t.release(stream).is_none());
+        assert_eq!(t.register_same(&wa), Some(stream));
+        assert_eq!(t.entries.iter().filter(|e| e.waker.is_some()).count(), 2);
+    }
+
+    #[test]
+    fn a_streams_item_makes_its_tasks_waker_the_one_found_first() {
+        let (wa, wb) =
+            (Waker::from(Arc::new(Count(AtomicUsize::new(0)))), Waker::from(Arc::new(Count(AtomicUsize::new(0)))));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        // Task a's stream is in flight; task b registered after it, and a's
+        // cache slot now names another entry (a collision).
+        let stream = register(&mut t, &wa, &mut retired);
+        let other = register(&mut t, &wb, &mut retired);
+        t.cache[cache_slot(wa.data())] = other;
+        assert_eq!(t.register_same(&wa), None, "without the item, a's next operation needs a clone");
+        // The stream hands a its item: a's next operation finds its waker.
+        assert!(t.touch(stream).is_none(), "b's waker is still used");
+        assert_eq!(t.register_same(&wa), Some(stream));
+        assert_eq!(t.entries[stream as usize].users, 2);
+        // Touching the most recent waker, or none, changes nothing.
+        assert!(t.touch(stream).is_none());
+        assert!(t.touch(NO_WAKER).is_none());
+        assert_eq!(t.last, stream);
+    }
+
+    #[test]
+    fn a_touch_hands_out_the_idle_waker_it_replaces() {
+        let (wa, wb) =
+            (Waker::from(Arc::new(Count(AtomicUsize::new(0)))), Waker::from(Arc::new(Count(AtomicUsize::new(0)))));
+        let mut t = Wakers::new();
+        let mut retired = Vec::new();
+        let stream = register(&mut t, &wa, &mut retired);
+        // b's operation is collected: its waker is kept as the most recent
+        // with no user left.
+        let b = register(&mut t, &wb, &mut retired);
+        assert!(t.release(b).is_none());
+        let idle = t.touch(stream).expect("b's idle waker is handed out");
+        assert!(idle.will_wake(&wb));
+        assert!(t.entries[b as usize].waker.is_none(), "b's entry is free");
     }
 
     #[test]

@@ -370,7 +370,73 @@ impl RecvMsgBuf {
     }
 }
 
-/// Reads and receives into provided buffers ([`crate::pool`]).
+/// # Reads and receives into provided buffers ([`crate::pool`])
+///
+/// The kernel picks a buffer from a [`BufferPool`] when data arrives, so
+/// a thousand idle sockets hold no buffer; each result is a [`PoolBuf`]
+/// that goes back to the pool when dropped.
+///
+/// ```
+/// use ring_core::pool::BufferPool;
+/// use ring_core::register::BufRingConfig;
+/// use std::io::Write;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let pool = BufferPool::new(&d, BufRingConfig::new(1, 16).buffers(16, 4096))?;
+/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+/// let b = Rc::new(b);
+/// let file = Rc::new(std::fs::File::open("/proc/self/stat")?);
+/// rt.block_on(async {
+///     let buf = d.read_pool(&file, &pool, 0).await?;
+///     assert!(!buf.is_empty());
+///
+///     (&a).write_all(b"one")?;
+///     assert_eq!(&d.recv_pool(&b, &pool, 0).await?[..], b"one");
+///
+///     // One request, a buffer each time data arrives.
+///     let mut stream = d.recv_pool_multishot(&b, &pool, 0);
+///     (&a).write_all(b"two")?;
+///     assert_eq!(&stream.next().await.expect("an item")?[..], b"two");
+///     stream.cancel();
+///     while stream.next().await.is_some() {}
+///
+///     // Bundles: several buffers per completion (6.10).
+///     if d.has_feature(ring_core::sys::IORING_FEAT_RECVSEND_BUNDLE) {
+///         let mut bundles = d.recv_bundle_multishot(&b, &pool, 0);
+///         (&a).write_all(b"three")?;
+///         let bufs = bundles.next().await.expect("an item")?;
+///         let got: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+///         assert_eq!(got, b"three");
+///         bundles.cancel();
+///         while bundles.next().await.is_some() {}
+///     }
+///
+///     // Multishot reads of a pipe or socket (6.7).
+///     if d.require(ring_core::sys::IORING_OP_READ_MULTISHOT).is_ok() {
+///         let mut reads = d.read_pool_multishot(&b, &pool);
+///         (&a).write_all(b"four")?;
+///         assert_eq!(&reads.next().await.expect("an item")?[..], b"four");
+///         reads.cancel();
+///         while reads.next().await.is_some() {}
+///     }
+///
+///     // Datagrams with their source address.
+///     let u = std::net::UdpSocket::bind("127.0.0.1:0")?;
+///     let from = std::net::UdpSocket::bind("127.0.0.1:0")?;
+///     let u = Rc::new(u);
+///     let mut msgs = d.recvmsg_pool_multishot(&u, &pool, 32, 0, 0);
+///     from.send_to(b"five", u.local_addr()?)?;
+///     let msg = msgs.next().await.expect("an item")?;
+///     assert_eq!(msg.payload(), b"five");
+///     assert!(!msg.name().is_empty());
+///     msgs.cancel();
+///     while msgs.next().await.is_some() {}
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// Reads once from `fd` at `offset` into a buffer the kernel picks
     /// from `pool` (`IORING_OP_READ` with `IOSQE_BUFFER_SELECT`, 5.7 for

@@ -268,6 +268,64 @@ pub struct SocketCmdOp {
     cmd: SocketCmd,
 }
 
+impl SocketCmdOp {
+    /// A socket command on `fd`, to start alone or as a chain member (see
+    /// [`Driver::socket_cmd`], which makes one of these): fails with
+    /// `ENOTSOCK` if `fd` is not a socket, and with
+    /// [`Error::InvalidArgument`] (inside the `io::Error`) for a socket
+    /// option outside [`PLAIN_SOCKOPTS`] / [`PLAIN_GETSOCKOPTS`].
+    pub fn new(fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Self> {
+        match &cmd {
+            SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {
+                return Err(Error::InvalidArgument(
+                    "setsockopt of an option not known to carry plain data (see PLAIN_SOCKOPTS and socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            SocketCmd::GetOpt { level, .. } if *level != libc::SOL_SOCKET => {
+                return Err(Error::InvalidArgument(
+                    "getsockopt through uring_cmd is answered at SOL_SOCKET only (see socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            SocketCmd::GetOpt { name, .. } if !PLAIN_GETSOCKOPTS.contains(name) => {
+                return Err(crate::error::Error::InvalidArgument(
+                    "getsockopt of an option not known to write within its length (see PLAIN_GETSOCKOPTS and \
+                     socket_cmd_unchecked)",
+                )
+                .into());
+            }
+            _ => {}
+        }
+        // SAFETY: the option, if any, carries plain data (checked above).
+        unsafe { Self::new_unchecked(fd, cmd) }
+    }
+
+    /// [`new`](Self::new) for any socket option (see
+    /// [`Driver::socket_cmd_unchecked`]).
+    ///
+    /// # Safety
+    ///
+    /// For a setsockopt or getsockopt, the option's value must make the
+    /// kernel read or write no memory other than the value itself (no
+    /// pointer inside it that the option follows) and name no descriptor
+    /// by number (the kernel would look it up when it issues the request,
+    /// when the number may name another file).
+    pub unsafe fn new_unchecked(fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Self> {
+        let fd = fd.shared_fd();
+        // SAFETY: fstat writes one `stat` into the zeroed value during the call.
+        let mut st = unsafe { core::mem::zeroed::<libc::stat>() };
+        // SAFETY: as above; `fd` is open (held by the handle).
+        if unsafe { libc::fstat(fd.raw(), &mut st) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if st.st_mode & libc::S_IFMT != libc::S_IFSOCK {
+            return Err(io::Error::from_raw_os_error(libc::ENOTSOCK));
+        }
+        Ok(SocketCmdOp { fd, cmd })
+    }
+}
+
 // SAFETY: the descriptor is held open by `self` and is a socket (fstat-checked at creation; an open descriptor keeps naming
 // the same file), so the socket `uring_cmd` handler reads the command. SIOCINQ/SIOCOUTQ carry no pointer; the sockopt variants point at `value`'s heap memory, owned by `self`:
 // getsockopt offers its capacity (kernel-written, reachable by nothing else meanwhile), setsockopt its length (only read).
@@ -307,7 +365,43 @@ unsafe impl Operation for SocketCmdOp {
     }
 }
 
-/// Device and socket commands (`uring_cmd`).
+/// # Device and socket commands (`uring_cmd`)
+///
+/// ```
+/// use ring_core::ops::SocketCmd;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let s = Rc::new(std::net::TcpListener::bind("127.0.0.1:0")?);
+/// rt.block_on(async {
+///     // Socket commands since 6.7.
+///     if d.require(ring_core::sys::IORING_OP_URING_CMD).is_err() {
+///         return Ok(());
+///     }
+///     let set = SocketCmd::SetOpt {
+///         level: libc::SOL_SOCKET,
+///         name: libc::SO_KEEPALIVE,
+///         value: 1i32.to_ne_bytes().to_vec(),
+///     };
+///     let (r, _) = d.socket_cmd(&s, set)?.await;
+///     if let Err(e) = r {
+///         println!("skipping: socket commands refused: {e}");
+///         return Ok(());
+///     }
+///     let get = SocketCmd::GetOpt { level: libc::SOL_SOCKET, name: libc::SO_KEEPALIVE, value: Vec::with_capacity(4) };
+///     let (n, cmd) = d.socket_cmd(&s, get)?.await;
+///     assert_eq!(n?, 4);
+///     let SocketCmd::GetOpt { value, .. } = cmd else { unreachable!() };
+///     assert_eq!(value, 1i32.to_ne_bytes());
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// [`socket_cmd_unchecked`](Self::socket_cmd_unchecked),
+/// [`uring_cmd`](Self::uring_cmd) and [`uring_cmd128`](Self::uring_cmd128)
+/// are `unsafe`: the command's meaning is the file's.
 impl<K: Kernel> Driver<K> {
     /// A raw `IORING_OP_URING_CMD` (5.19) on `fd`: the 16 inline command
     /// bytes `cmd`, and `payload` (its capacity) in `addr`/`optlen`. For
@@ -369,30 +463,7 @@ impl<K: Kernel> Driver<K> {
     /// anything is submitted. [`socket_cmd_unchecked`](Self::socket_cmd_unchecked)
     /// takes any option.
     pub fn socket_cmd(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
-        match &cmd {
-            SocketCmd::SetOpt { level, name, .. } if !PLAIN_SOCKOPTS.contains(&(*level, *name)) => {
-                return Err(Error::InvalidArgument(
-                    "setsockopt of an option not known to carry plain data (see PLAIN_SOCKOPTS and socket_cmd_unchecked)",
-                )
-                .into());
-            }
-            SocketCmd::GetOpt { level, .. } if *level != libc::SOL_SOCKET => {
-                return Err(Error::InvalidArgument(
-                    "getsockopt through uring_cmd is answered at SOL_SOCKET only (see socket_cmd_unchecked)",
-                )
-                .into());
-            }
-            SocketCmd::GetOpt { name, .. } if !PLAIN_GETSOCKOPTS.contains(name) => {
-                return Err(crate::error::Error::InvalidArgument(
-                    "getsockopt of an option not known to write within its length (see PLAIN_GETSOCKOPTS and \
-                     socket_cmd_unchecked)",
-                )
-                .into());
-            }
-            _ => {}
-        }
-        // SAFETY: the option, if any, carries plain data (checked above).
-        unsafe { self.socket_cmd_unchecked(fd, cmd) }
+        Ok(self.op(SocketCmdOp::new(fd, cmd)?))
     }
 
     /// [`socket_cmd`](Self::socket_cmd) for any socket option.
@@ -405,16 +476,7 @@ impl<K: Kernel> Driver<K> {
     /// by number (the kernel would look it up when it issues the request,
     /// when the number may name another file).
     pub unsafe fn socket_cmd_unchecked(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
-        let fd = fd.shared_fd();
-        // SAFETY: fstat writes one `stat` into the zeroed value during the call.
-        let mut st = unsafe { core::mem::zeroed::<libc::stat>() };
-        // SAFETY: as above; `fd` is open (held by the handle).
-        if unsafe { libc::fstat(fd.raw(), &mut st) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if st.st_mode & libc::S_IFMT != libc::S_IFSOCK {
-            return Err(io::Error::from_raw_os_error(libc::ENOTSOCK));
-        }
-        Ok(self.op(SocketCmdOp { fd, cmd }))
+        // SAFETY: the caller's promise, passed on.
+        Ok(self.op(unsafe { SocketCmdOp::new_unchecked(fd, cmd) }?))
     }
 }

@@ -4,6 +4,12 @@
 //! the descriptor as [`AsSharedFd`] and holds it until the operation has
 //! ended, as the [`Driver`](crate::Driver) method of the same name does.
 //!
+//! The socket command [`SocketCmdOp::new`](super::SocketCmdOp::new) is with
+//! its checks in the commands' module. A poll removal or update
+//! ([`PollRemove`](super::PollRemove)) has none: it may start only while the
+//! poll it names is in flight, which a chain member issued after the members
+//! before it have ended cannot promise.
+//!
 //! Any other operation can join a chain too: build it with its `Driver`
 //! method and take the value out with [`Op::into_operation`](crate::Op::into_operation)
 //! before it is polled (which keeps the checks the method makes).
@@ -35,9 +41,10 @@
 use super::msg::MsgParts;
 use super::net::SockAddr;
 use super::{
-    Accept, Bind, Connect, Fadvise, Fallocate, Fsync, Ftruncate, Listen, Msg, OpenAt, OpenAt2, Recv, RecvMsg, Send,
-    SendMsg, Shutdown, Splice, SyncFileRange,
+    Accept, Bind, Connect, EpollCtl, EpollWait, Fadvise, Fallocate, Fsync, Ftruncate, Listen, Msg, OpenAt, OpenAt2,
+    PollAdd, PollMulti, Recv, RecvMsg, Send, SendMsg, Shutdown, Splice, SyncFileRange, EP_MAX_EVENTS,
 };
+use crate::error::Error;
 use crate::ownership::buf::{IoBuf, IoBufMut};
 use crate::ownership::shared_fd::{AsSharedFd, At};
 use std::ffi::CString;
@@ -197,5 +204,47 @@ impl OpenAt2 {
     pub fn new(dir: impl Into<At>, path: CString, mut how: ring_sys::open_how) -> Self {
         how.flags |= libc::O_CLOEXEC as u64;
         OpenAt2 { dirfd: dir.into(), path, how }
+    }
+}
+
+impl PollAdd {
+    /// A single-shot poll of `fd` for `events` (see
+    /// [`Driver::poll_add`](crate::Driver::poll_add)).
+    pub fn new(fd: &impl AsSharedFd, events: u32) -> Self {
+        PollAdd { fd: fd.shared_fd(), events }
+    }
+}
+
+impl EpollCtl {
+    /// `epoll_ctl(2)` on epoll instance `epfd` for `fd`, with the event
+    /// mask `events` and `data` as the event's `u64` (see
+    /// [`Driver::epoll_ctl`](crate::Driver::epoll_ctl)).
+    pub fn new(epfd: &impl AsSharedFd, fd: &impl AsSharedFd, op: i32, events: u32, data: u64) -> Self {
+        let event = libc::epoll_event { events, u64: data };
+        EpollCtl { epfd: epfd.shared_fd(), fd: fd.shared_fd(), op, event }
+    }
+}
+
+impl EpollWait {
+    /// `epoll_wait(2)` on `epfd` for up to `max_events` events (see
+    /// [`Driver::epoll_wait`](crate::Driver::epoll_wait)): above
+    /// [`EP_MAX_EVENTS`] it is [`Error::TooLong`], and an event buffer the
+    /// allocator refuses is [`Error::OutOfMemory`].
+    pub fn new(epfd: &impl AsSharedFd, max_events: usize) -> Result<Self, Error> {
+        if max_events > EP_MAX_EVENTS {
+            return Err(Error::TooLong { what: "epoll event count", len: max_events, max: EP_MAX_EVENTS });
+        }
+        let events = Error::try_vec("epoll event buffer", max_events.max(1))?;
+        Ok(EpollWait { epfd: epfd.shared_fd(), events })
+    }
+}
+
+impl PollMulti {
+    /// A multishot poll of `fd` for `events` (see
+    /// [`Driver::poll_multishot`](crate::Driver::poll_multishot)), for
+    /// [`Driver::multishot_keep`](crate::Driver::multishot_keep) (a
+    /// multishot operation is not a chain member).
+    pub fn new(fd: &impl AsSharedFd, events: u32) -> Self {
+        PollMulti { fd: fd.shared_fd(), events }
     }
 }

@@ -375,7 +375,69 @@ unsafe impl Operation for ConnectDirect {
     }
 }
 
-/// Direct descriptors ([`crate::fixed_files`]).
+/// # Direct descriptors ([`crate::fixed_files`])
+///
+/// Opens, accepts and sockets whose descriptor is a slot of the ring's
+/// registered [`FixedFiles`] table, and the I/O on them. Since 6.0 (the
+/// table's allocation range).
+///
+/// ```
+/// use ring_core::fixed_files::FixedFiles;
+/// use ring_core::{At, SharedFd};
+/// use std::ffi::CString;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let files = match FixedFiles::new(&d, 8, 0..6) {
+///     Ok(files) => files,
+///     Err(e) => {
+///         println!("skipping: no file allocation range here: {e}");
+///         return Ok(());
+///     }
+/// };
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-direct-{}", std::process::id()));
+/// let cpath = CString::new(path.to_str().unwrap()).unwrap();
+/// rt.block_on(async {
+///     let f = d.openat_direct(&files, At::CWD, cpath, libc::O_CREAT | libc::O_RDWR, 0o600).await?;
+///     let (n, _) = d.write_direct(&f, b"direct".to_vec(), 0).await;
+///     assert_eq!(n?, 6);
+///     let (n, buf) = d.read_direct(&f, Vec::with_capacity(16), 0).await;
+///     assert_eq!(&buf[..n?], b"direct");
+///     // A normal descriptor for the same file (6.8).
+///     if d.require(ring_core::sys::IORING_OP_FIXED_FD_INSTALL).is_ok() {
+///         let _plain = d.fixed_fd_install_direct(&f).await?;
+///     }
+///     d.close_direct(f).expect("the only handle").await?;
+///
+///     // Sockets: a direct socket connects to a listener that accepts
+///     // into the table.
+///     let listener = Rc::new(std::net::TcpListener::bind("127.0.0.1:0")?);
+///     let addr = listener.local_addr()?;
+///     let s = d.socket_direct(&files, libc::AF_INET, libc::SOCK_STREAM, 0).await?;
+///     let accept = d.accept_direct(&listener, &files);
+///     d.connect_direct(&s, addr).await?;
+///     let (conn, _peer) = accept.await?;
+///     let (n, _) = d.send_direct(&s, b"ping".to_vec(), 0).await;
+///     assert_eq!(n?, 4);
+///     let (n, buf) = d.recv_direct(&conn, Vec::with_capacity(8), 0).await;
+///     assert_eq!(&buf[..n?], b"ping");
+///
+///     // Slots outside the allocation range are the caller's own.
+///     let stdin = SharedFd::new(std::fs::File::open("/dev/null")?);
+///     let (n, _back) = d.files_update(vec![Some(stdin)], 7).await;
+///     assert_eq!(n?, 1);
+///     let (n, _back) = d.files_update(vec![None], 7).await;
+///     assert_eq!(n?, 1);
+///     if d.require(ring_core::sys::IORING_OP_FIXED_FD_INSTALL).is_ok() {
+///         // Slot 7 is empty again: nothing to install.
+///         assert!(d.fixed_fd_install(7).await.is_err());
+///     }
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// Opens `path` (relative to `dir`: [`At::CWD`], or an open directory
     /// the operation keeps open until it has ended)

@@ -220,7 +220,42 @@ fn off(o: Option<u64>) -> i64 {
     o.map_or(-1, |o| o as i64)
 }
 
-/// Syncing, allocating, advising, truncating, splicing.
+/// # Syncing, allocating, advising, truncating, splicing
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-file-{}", std::process::id()));
+/// let file = Rc::new(std::fs::File::options().read(true).write(true).create(true).truncate(true).open(&path)?);
+/// rt.block_on(async {
+///     d.fallocate(&file, 0, 0, 8192).await?;
+///     d.fadvise(&file, 0, 8192, libc::POSIX_FADV_SEQUENTIAL).await?;
+///     let (n, _) = d.write_at(&file, b"hello".to_vec(), 0).await;
+///     n?;
+///     d.sync_file_range(&file, 0, 5, libc::SYNC_FILE_RANGE_WRITE as u32).await?;
+///     d.fdatasync(&file).await?;
+///     d.ftruncate(&file, 5).await?; // 6.9
+///     d.fsync(&file).await?;
+///     assert_eq!(file.metadata()?.len(), 5);
+///
+///     // splice moves bytes between a file and a pipe; tee copies between
+///     // pipes.
+///     let (r1, w1) = std::io::pipe()?;
+///     let (r2, w2) = std::io::pipe()?;
+///     let (r1, w1, r2, w2) = (Rc::new(r1), Rc::new(w1), Rc::new(r2), Rc::new(w2));
+///     assert_eq!(d.splice(&file, Some(0), &w1, None, 5, 0).await?, 5);
+///     assert_eq!(d.tee(&r1, &w2, 5, 0).await?, 5);
+///     let (n, buf) = d.read(&r2, Vec::with_capacity(8)).await;
+///     assert_eq!(&buf[..n?], b"hello");
+///     let (n, buf) = d.read(&r1, Vec::with_capacity(8)).await;
+///     assert_eq!(&buf[..n?], b"hello");
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// `fsync(2)` (`IORING_OP_FSYNC`, 5.1).
     ///

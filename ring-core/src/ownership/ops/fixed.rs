@@ -255,7 +255,61 @@ unsafe impl Operation for WritevFixed {
     }
 }
 
-/// I/O on registered buffers ([`crate::fixed`]).
+/// # I/O on registered buffers ([`crate::fixed`])
+///
+/// Each operation takes a slot leased from a [`FixedBuffers`](crate::fixed::FixedBuffers)
+/// table and gives it back with the result.
+///
+/// ```
+/// use ring_core::fixed::FixedBuffers;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let table = FixedBuffers::new(&d, 2, 4096)?;
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-fixed-{}", std::process::id()));
+/// let file = Rc::new(
+///     std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?,
+/// );
+/// rt.block_on(async {
+///     let mut buf = table.lease(0)?;
+///     buf.fill(b'x');
+///     let (n, _) = d.write_fixed(&file, buf, 0).await;
+///     assert_eq!(n?, 4096);
+///     let (n, buf) = d.read_fixed(&file, table.lease(1)?, 0).await;
+///     assert_eq!(n?, 4096);
+///     assert!(buf.iter().all(|b| *b == b'x'));
+///     drop(buf);
+///
+///     // Scatter and gather within one slot: operations since 6.15.
+///     if d.require(ring_core::sys::IORING_OP_READV_FIXED).is_ok() {
+///         let (n, _, _) = d.writev_fixed(&file, table.lease(0)?, vec![0..10, 100..110], 0).await;
+///         assert_eq!(n?, 20);
+///         let (n, _, _) = d.readv_fixed(&file, table.lease(1)?, vec![0..10, 200..210], 0).await;
+///         assert_eq!(n?, 20);
+///     }
+///
+///     // A zero-copy send from a slot (the lease returns after the
+///     // kernel's notification).
+///     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+///     let a = Rc::new(a);
+///     let mut buf = table.lease(0)?;
+///     buf.set_len(3);
+///     let (n, _) = d.send_zc_fixed(&a, buf, 0).await;
+///     match n {
+///         Ok(n) => {
+///             assert_eq!(n, 3);
+///             let mut got = [0u8; 3];
+///             std::io::Read::read_exact(&mut &b, &mut got)?;
+///         }
+///         // Unix sockets have no zero-copy sends on some kernels.
+///         Err(e) => println!("send_zc_fixed refused: {e}"),
+///     }
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// Reads into the leased registered buffer `buf` (up to its capacity)
     /// from `fd` at `offset` (`IORING_OP_READ_FIXED`, 5.1). The lease

@@ -415,7 +415,59 @@ unsafe impl Operation for FixedFdInstall {
     }
 }
 
-/// Opening, closing, `statx`, names in directories, pipes and the file table.
+/// # Opening, closing, `statx`, names in directories, pipes and the file table
+///
+/// Paths are relative to a directory: [`At::CWD`], or `&dir` for an open
+/// directory, which the operation keeps open until it has ended.
+///
+/// ```
+/// use ring_core::At;
+/// use std::ffi::CString;
+/// use std::rc::Rc;
+///
+/// let c = |s: &str| CString::new(s).unwrap();
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let base = std::env::temp_dir().join(format!("ring-core-doc-fs-{}", std::process::id()));
+/// std::fs::create_dir(&base)?;
+/// let dir = Rc::new(std::fs::File::open(&base)?);
+/// rt.block_on(async {
+///     // mkdirat, symlinkat and linkat are operations since 5.15.
+///     for op in [ring_core::sys::IORING_OP_MKDIRAT, ring_core::sys::IORING_OP_LINKAT] {
+///         if let Err(e) = d.require(op) {
+///             println!("skipping: {e}");
+///             return Ok(());
+///         }
+///     }
+///     d.mkdirat(&dir, c("sub"), 0o755).await?;
+///     let fd = d.openat(&dir, c("sub/a"), libc::O_CREAT | libc::O_WRONLY, 0o644).await?;
+///     d.close(fd).await?;
+///     let mut how = ring_core::sys::open_how::default();
+///     how.flags = libc::O_RDONLY as u64;
+///     let _fd = d.openat2(&dir, c("sub/a"), how).await?;
+///     let st = d.statx(&dir, c("sub/a"), 0, libc::STATX_SIZE).await?;
+///     assert_eq!(st.stx_size, 0);
+///     d.linkat(&dir, c("sub/a"), &dir, c("hard"), 0).await?;
+///     d.symlinkat(c("sub/a"), &dir, c("soft")).await?;
+///     d.renameat(&dir, c("hard"), &dir, c("moved"), 0).await?;
+///     for name in ["moved", "soft", "sub/a"] {
+///         d.unlinkat(&dir, c(name), 0).await?;
+///     }
+///     d.unlinkat(&dir, c("sub"), libc::AT_REMOVEDIR).await?;
+///     // pipe2 is an operation since 6.16.
+///     if d.require(ring_core::sys::IORING_OP_PIPE).is_ok() {
+///         let (rx, tx) = d.pipe(0).await?;
+///         drop((rx, tx));
+///     }
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_dir_all(&base)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// [`files_update`](Self::files_update), [`fixed_fd_install`](Self::fixed_fd_install)
+/// and [`fixed_fd_install_direct`](Self::fixed_fd_install_direct) work on
+/// the ring's file table: see *Direct descriptors*.
 impl<K: Kernel> Driver<K> {
     /// `openat(2)` (`IORING_OP_OPENAT`, 5.6) of `path` relative to `dir`:
     /// [`At::CWD`] for the working directory, or `&d` for an open

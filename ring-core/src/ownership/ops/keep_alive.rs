@@ -95,7 +95,29 @@ unsafe impl<T: Multishot, R: 'static> Multishot for KeepAlive<T, R> {
     }
 }
 
-/// Keeping values alive with an operation.
+/// # Keeping values alive with an operation
+///
+/// ```
+/// use ring_core::ops::PollMulti;
+/// use std::io::Write;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+/// let b = Rc::new(b);
+/// // A readiness stream that also keeps `a` open until it ends.
+/// let a = Rc::new(a);
+/// let mut events = d.multishot_keep(PollMulti::new(&b, libc::POLLIN as u32), a.clone());
+/// (&*a).write_all(b"x")?;
+/// rt.block_on(async {
+///     assert!(events.next().await.expect("an event")? & libc::POLLIN as u32 != 0);
+///     events.cancel();
+///     while events.next().await.is_some() {}
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// A stream of `op`'s items, keeping `keep` alive until it ends.
     pub fn multishot_keep<T: Multishot, R: 'static>(&self, op: T, keep: R) -> MultiOp<KeepAlive<T, R>, K> {

@@ -21,6 +21,123 @@
 //! buffers), `direct` (direct descriptors) and `bufsel` (buffers selected
 //! from a pool); `keep_alive` ties any value to an operation.
 //!
+//! Each value also has a public constructor, so that it can be started with
+//! [`Driver::op`](crate::Driver::op) or as a member of a linked chain
+//! ([`Driver::chain`](crate::Driver::chain)), which the kernel runs in
+//! order:
+//!
+//! ```
+//! use ring_core::ops::{
+//!     Accept, Close, Connect, EpollCtl, EpollWait, Fadvise, Fallocate, Fsync, LinkTimeout, Msg, OpenAt, PollAdd,
+//!     Read, Readv, Recv, RecvMsg, Send, SendMsg, SendZc, Shutdown, SocketCmd, SocketCmdOp, Splice, Statx,
+//!     SyncFileRange, Timeout, Write, Writev,
+//! };
+//! use ring_core::At;
+//! use std::ffi::CString;
+//! use std::os::fd::{FromRawFd, OwnedFd};
+//! use std::rc::Rc;
+//! use std::time::Duration;
+//!
+//! let rt = ring_core::Runtime::new(64)?;
+//! let d = rt.driver().clone();
+//! let path = std::env::temp_dir().join(format!("ring-core-doc-ops-{}", std::process::id()));
+//! let cpath = CString::new(path.to_str().unwrap()).unwrap();
+//! rt.block_on(async {
+//!     // Files: open, then a chain that runs in order.
+//!     let fd = d.op(OpenAt::new(At::CWD, cpath.clone(), libc::O_CREAT | libc::O_RDWR, 0o600)).await?;
+//!     let file = Rc::new(std::fs::File::from(fd));
+//!     let mut chain = d.chain();
+//!     chain.push(Fallocate::new(&file, 0, 0, 4096));
+//!     chain.push(Fadvise::new(&file, 0, 4096, libc::POSIX_FADV_SEQUENTIAL));
+//!     chain.push(Write::new(&file, b"abc".to_vec(), 0));
+//!     chain.push(Writev::new(&file, vec![b"de".to_vec(), b"f".to_vec()], 3));
+//!     chain.push(SyncFileRange::new(&file, 0, 6, 0));
+//!     chain.push(Fsync::data(&file));
+//!     chain.push(Fsync::new(&file));
+//!     let read = chain.push(Read::new(&file, Vec::with_capacity(8), 0));
+//!     let readv = chain.push(Readv::new(&file, vec![Vec::with_capacity(3), Vec::with_capacity(3)], 0));
+//!     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+//!     let (n, buf) = started.take(read).expect("its link").await;
+//!     assert_eq!(n?, 8); // the file is 4096 bytes long (fallocate)
+//!     assert_eq!(&buf[..6], b"abcdef");
+//!     let (n, bufs) = started.take(readv).expect("its link").await;
+//!     assert_eq!((n?, &bufs[1][..]), (6, &b"def"[..]));
+//!     let st = d.op(Statx::new(At::CWD, cpath, 0, libc::STATX_SIZE)).await?;
+//!     assert_eq!(st.stx_size, 4096);
+//!
+//!     // Pipes: splice from the file into a pipe.
+//!     let (rx, tx) = std::io::pipe()?;
+//!     let (rx, tx) = (Rc::new(rx), Rc::new(tx));
+//!     assert_eq!(d.op(Splice::new(&file, Some(0), &tx, None, 3, 0)).await?, 3);
+//!     let (n, buf) = d.read(&rx, Vec::with_capacity(3)).await;
+//!     assert_eq!(&buf[..n?], b"abc");
+//!     drop(file);
+//!     let fd = d.op(OpenAt::new(At::CWD, CString::new(path.to_str().unwrap()).unwrap(), libc::O_RDONLY, 0)).await?;
+//!     d.op(Close::new(fd)).await?;
+//!
+//!     // Sockets: connect and accept in one chain each side.
+//!     let listener = Rc::new(std::net::TcpListener::bind("127.0.0.1:0")?);
+//!     let client = Rc::new(d.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await?);
+//!     let accept = d.op(Accept::new(&listener, 0));
+//!     d.op(Connect::new(&client, listener.local_addr()?)).await?;
+//!     let (server, _peer) = accept.await?;
+//!     let server = Rc::new(server);
+//!     let mut chain = d.chain();
+//!     let one = chain.push(Send::new(&client, b"one".to_vec(), 0));
+//!     let two = chain.push(SendMsg::with_message(&client, Msg::new(vec![b"two".to_vec()]), 0));
+//!     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+//!     assert_eq!(started.take(one).expect("its link").await.0?, 3);
+//!     assert_eq!(started.take(two).expect("its link").await.0?, 3);
+//!     let (n, buf) = d.op(Recv::new(&server, Vec::with_capacity(3), libc::MSG_WAITALL)).await;
+//!     assert_eq!(&buf[..n?], b"one");
+//!     let (n, msg) = d.op(RecvMsg::with_message(&server, Msg::new(vec![Vec::with_capacity(3)]), libc::MSG_WAITALL)).await;
+//!     assert_eq!(&msg.bufs[0][..n?], b"two");
+//!     let zc = ring_core::task::spawn({
+//!         let (d, client) = (d.clone(), client.clone());
+//!         async move { d.op(SendZc::new(&client, b"z".to_vec(), 0)).await.0 }
+//!     });
+//!     let (n, buf) = d.op(Recv::new(&server, Vec::with_capacity(1), 0)).await;
+//!     assert_eq!(&buf[..n?], b"z");
+//!     zc.await.expect("the sender ran")?;
+//!
+//!     // Readiness, with a deadline on a receive that never completes.
+//!     let mut chain = d.chain();
+//!     let recv = chain.push(Recv::new(&client, Vec::with_capacity(8), 0));
+//!     let timer = chain.push(LinkTimeout::new(Duration::from_millis(5)));
+//!     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+//!     let (r, _buf) = started.take(recv).expect("its link").await;
+//!     assert!(r.is_err());
+//!     assert!(started.take(timer).expect("its link").await?);
+//!     // SAFETY: epoll_create1 has no memory effects.
+//!     let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+//!     assert!(ep >= 0);
+//!     // SAFETY: a fresh descriptor, owned here.
+//!     let ep = Rc::new(unsafe { OwnedFd::from_raw_fd(ep) });
+//!     let (n, _) = d.send(&server, b"x".to_vec(), 0).await;
+//!     n?;
+//!     let mut chain = d.chain();
+//!     chain.push(EpollCtl::new(&ep, &client, libc::EPOLL_CTL_ADD, libc::EPOLLIN as u32, 9));
+//!     let ready = chain.push(PollAdd::new(&client, libc::POLLIN as u32));
+//!     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+//!     assert!(started.take(ready).expect("its link").await? & libc::POLLIN as u32 != 0);
+//!     if d.require(ring_core::sys::IORING_OP_EPOLL_WAIT).is_ok() {
+//!         let events = d.op(EpollWait::new(&ep, 4)?).await?;
+//!         assert_eq!(events.len(), 1);
+//!     }
+//!     if d.require(ring_core::sys::IORING_OP_URING_CMD).is_ok() {
+//!         let (n, _) = d.op(SocketCmdOp::new(&client, SocketCmd::InQueue)?).await;
+//!         if let Ok(n) = n {
+//!             assert_eq!(n, 1);
+//!         }
+//!     }
+//!     d.op(Shutdown::new(&client, libc::SHUT_RDWR)).await?;
+//!     assert!(d.op(Timeout::relative(Duration::from_millis(1))).await?);
+//!     Ok::<(), std::io::Error>(())
+//! })??;
+//! std::fs::remove_file(&path)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
 //! [`Driver`]: crate::ownership::driver::Driver
 //! [`Op`]: crate::ownership::driver::op::Op
 //! [`MultiOp`]: crate::ownership::driver::op::MultiOp

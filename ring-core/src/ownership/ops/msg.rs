@@ -463,7 +463,38 @@ unsafe impl<B: IoBuf> Operation for SendMsgZc<B> {
     }
 }
 
-/// Messages (`sendmsg`, `recvmsg`).
+/// # Messages (`sendmsg`, `recvmsg`)
+///
+/// A [`Msg`] owns the data buffers, the address and the control data, and
+/// comes back with the result.
+///
+/// ```
+/// use ring_core::ops::Msg;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let a = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0")?);
+/// let b = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0")?);
+/// let to = b.local_addr()?;
+/// rt.block_on(async {
+///     let msg = Msg::new(vec![b"ab".to_vec(), b"cd".to_vec()]).to(to);
+///     let (n, _msg) = d.sendmsg(&a, msg, 0).await;
+///     assert_eq!(n?, 4);
+///     let (n, msg) = d.recvmsg(&b, Msg::new(vec![Vec::with_capacity(16)]), 0).await;
+///     assert_eq!(&msg.bufs[0][..n?], b"abcd");
+///     assert_eq!(msg.addr.and_then(|a| a.as_socket_addr()), Some(a.local_addr()?));
+///
+///     // Zero-copy: the buffers come back after the kernel's notification.
+///     let (n, _msg) = d.sendmsg_zc(&a, Msg::new(vec![b"zc".to_vec()]).to(to), 0).await;
+///     match n {
+///         Ok(n) => assert_eq!(n, 2),
+///         Err(e) => println!("sendmsg_zc refused: {e}"),
+///     }
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// `sendmsg(2)` (`IORING_OP_SENDMSG`, 5.3) of an owned message.
     /// `flags` outside [`flags::SEND`], or control data naming a

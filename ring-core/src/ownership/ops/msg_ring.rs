@@ -42,7 +42,30 @@ unsafe impl Operation for MsgRing {
     }
 }
 
-/// Messages between rings.
+/// # Messages between rings
+///
+/// A completion posted into another ring; for work handed to another
+/// runtime, [`crate::handle`] is the safe way.
+///
+/// ```
+/// use ring_core::{Ring, SharedFd};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// // A raw ring no `Driver` drives: its completions are ours to read.
+/// let mut target = Ring::new(4)?;
+/// // SAFETY: `target` outlives the handle, which only this call uses.
+/// let fd = unsafe { SharedFd::borrow_raw(target.fd().expect("a ring descriptor")) };
+/// // SAFETY: no `Driver` drives `target`, so no operation's `user_data`
+/// // can be impersonated.
+/// rt.block_on(unsafe { d.msg_ring(&fd, 42, 0xfeed) })??;
+/// let cqe = target.cq().pop().expect("the posted completion");
+/// assert_eq!((cqe.user_data, cqe.res), (0xfeed, 42));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`msg_ring_fd`](Self::msg_ring_fd) passes a direct descriptor the same
+/// way.
 impl<K: Kernel> Driver<K> {
     /// Posts a completion with `result` and `user_data` on the ring whose
     /// descriptor is `ring_fd` (`IORING_OP_MSG_RING`, 5.18).

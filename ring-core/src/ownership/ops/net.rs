@@ -458,7 +458,64 @@ unsafe impl<B: IoBuf> Operation for SendZc<B> {
     }
 }
 
-/// Sockets.
+/// # Sockets
+///
+/// The socket system calls as operations. Most programs use the objects
+/// of [`crate::net`] (`TcpListener`, `TcpStream`, `UdpSocket`,
+/// `UnixStream`), which are built on these; the methods are for sockets
+/// those do not cover. The operation values behind them have constructors
+/// in [`crate::ops`] for linked chains. `sendmsg`, `recvmsg` and
+/// `sendmsg_zc` are under *Messages*.
+///
+/// ```
+/// use std::net::{SocketAddr, TcpListener};
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(64)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async move {
+///     // A client socket made by the ring, connected to std's listener.
+///     let listener = Rc::new(TcpListener::bind("127.0.0.1:0")?);
+///     let client = Rc::new(d.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await?);
+///     d.connect(&client, listener.local_addr()?).await?;
+///     let (server, _peer) = d.accept(&listener, libc::SOCK_CLOEXEC).await?;
+///     let server = Rc::new(server);
+///
+///     let (n, _buf) = d.send(&client, b"ping", 0).await;
+///     assert_eq!(n?, 4);
+///     let (n, buf) = d.recv(&server, Vec::with_capacity(16), 0).await;
+///     assert_eq!(&buf[..n?], b"ping");
+///
+///     // A zero-copy send hands its buffer back after the kernel's
+///     // notification, which on loopback can wait for the reader: read on
+///     // another task.
+///     let reader = {
+///         let (d, server) = (d.clone(), server.clone());
+///         ring_core::task::spawn(async move { d.recv(&server, Vec::with_capacity(16), 0).await })
+///     };
+///     let (n, buf) = d.send_zc(&client, vec![7u8; 3], 0).await;
+///     assert_eq!((n?, buf.len()), (3, 3));
+///     let (n, buf) = reader.await.expect("the reader ran");
+///     assert_eq!(n?, buf.len());
+///
+///     d.shutdown_socket(&client, libc::SHUT_WR).await?;
+///
+///     // `bind` and `listen` are operations since 6.11: probe first.
+///     if d.require(ring_core::sys::IORING_OP_LISTEN).is_ok() {
+///         let fd = d.socket(libc::AF_INET, libc::SOCK_STREAM, 0).await?;
+///         let listener = Rc::new(TcpListener::from(fd));
+///         d.bind(&listener, "127.0.0.1:0".parse::<SocketAddr>().unwrap()).await?;
+///         d.listen(&listener, 16).await?;
+///         // One accept request, a connection each time it completes.
+///         let mut incoming = d.accept_multishot(&listener, 0);
+///         let _c = std::net::TcpStream::connect(listener.local_addr()?)?;
+///         let conn = incoming.next().await.expect("a connection")?;
+///         drop(conn);
+///     }
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// `socket(2)` (`IORING_OP_SOCKET`, 5.19); the descriptor is
     /// close-on-exec. If the future is dropped and the socket is still

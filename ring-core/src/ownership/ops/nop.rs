@@ -54,7 +54,40 @@ unsafe impl Operation for Nop128 {
     }
 }
 
-/// No-ops.
+/// # No-ops
+///
+/// ```
+/// use ring_core::{Builder, Driver};
+///
+/// let d = Driver::new(4)?;
+/// let rt_like = |d: &Driver| -> std::io::Result<()> {
+///     let mut op = std::pin::pin!(d.nop());
+///     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+///     loop {
+///         if let std::task::Poll::Ready(r) = std::future::Future::poll(op.as_mut(), &mut cx) {
+///             return r;
+///         }
+///         d.park(None)?;
+///     }
+/// };
+/// rt_like(&d)?;
+///
+/// // A 128-byte no-op needs a ring of 128-byte entries.
+/// let wide = Driver::with_ring(Builder::new(4).sqe128().build()?, ring_core::driver::Batch::default());
+/// let mut op = std::pin::pin!(wide.nop128());
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// let r = loop {
+///     if let std::task::Poll::Ready(r) = std::future::Future::poll(op.as_mut(), &mut cx) {
+///         break r;
+///     }
+///     wide.park(None)?;
+/// };
+/// match r {
+///     Ok(()) => {}
+///     Err(e) => println!("no 128-byte NOP here: {e}"),
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// `IORING_OP_NOP`: completes with 0.
     ///

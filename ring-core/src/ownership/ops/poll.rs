@@ -49,8 +49,8 @@ impl crate::ownership::operation::PollOperation for PollMulti {}
 /// A single-shot poll (`IORING_OP_POLL_ADD`, 5.1); see [`Driver::poll_add`].
 #[derive(Debug)]
 pub struct PollAdd {
-    fd: SharedFd,
-    events: u32,
+    pub(crate) fd: SharedFd,
+    pub(crate) events: u32,
 }
 
 // SAFETY: the SQE carries no pointer.
@@ -124,10 +124,10 @@ unsafe impl Operation for PollRemove {
 
 /// `epoll_ctl(2)` (`IORING_OP_EPOLL_CTL`, 5.6); see [`Driver::epoll_ctl`].
 pub struct EpollCtl {
-    epfd: SharedFd,
-    fd: SharedFd,
-    op: i32,
-    event: libc::epoll_event,
+    pub(crate) epfd: SharedFd,
+    pub(crate) fd: SharedFd,
+    pub(crate) op: i32,
+    pub(crate) event: libc::epoll_event,
 }
 
 impl core::fmt::Debug for EpollCtl {
@@ -157,8 +157,8 @@ pub const EP_MAX_EVENTS: usize = i32::MAX as usize / core::mem::size_of::<libc::
 /// `epoll_wait(2)` (`IORING_OP_EPOLL_WAIT`, 6.15) into an owned event
 /// array; see [`Driver::epoll_wait`].
 pub struct EpollWait {
-    epfd: SharedFd,
-    events: Vec<libc::epoll_event>,
+    pub(crate) epfd: SharedFd,
+    pub(crate) events: Vec<libc::epoll_event>,
 }
 
 impl core::fmt::Debug for EpollWait {
@@ -188,18 +188,63 @@ unsafe impl Operation for EpollWait {
     }
 }
 
-/// Readiness: poll and epoll.
+/// # Readiness: poll and epoll
+///
+/// ```
+/// use std::io::Write;
+/// use std::os::fd::{FromRawFd, OwnedFd};
+/// use std::os::unix::net::UnixStream;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async move {
+///     let (a, b) = UnixStream::pair()?;
+///     let b = Rc::new(b);
+///     (&a).write_all(b"x")?;
+///     // One readiness event.
+///     let revents = d.poll_add(&b, libc::POLLIN as u32).await?;
+///     assert!(revents & libc::POLLIN as u32 != 0);
+///
+///     // A stream of them, changed and then removed through its target.
+///     let mut events = d.poll_multishot(&b, libc::POLLIN as u32);
+///     assert!(events.next().await.expect("an event")? & libc::POLLIN as u32 != 0);
+///     let target = events.poll_target().expect("in flight");
+///     d.poll_update(target, (libc::POLLIN | libc::POLLHUP) as u32)?.await?;
+///     d.poll_remove(target)?.await?;
+///     while let Some(ev) = events.next().await {
+///         if ev.is_err() {
+///             break; // ECANCELED: removed
+///         }
+///     }
+///
+///     // epoll through the ring; epoll_wait is an operation since 6.15.
+///     // SAFETY: epoll_create1 has no memory effects.
+///     let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+///     assert!(ep >= 0);
+///     // SAFETY: a fresh descriptor, owned here.
+///     let ep = Rc::new(unsafe { OwnedFd::from_raw_fd(ep) });
+///     d.epoll_ctl(&ep, &b, libc::EPOLL_CTL_ADD, libc::EPOLLIN as u32, 7).await?;
+///     if d.require(ring_core::sys::IORING_OP_EPOLL_WAIT).is_ok() {
+///         let ready = d.epoll_wait(&ep, 8)?.await?;
+///         let data = ready[0].u64;
+///         assert_eq!(data, 7);
+///     }
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// A stream of readiness events on `fd` (`IORING_OP_POLL_ADD` with
     /// `IORING_POLL_ADD_MULTI`, 5.13), each the `revents` mask.
     pub fn poll_multishot(&self, fd: &impl AsSharedFd, events: u32) -> MultiOp<PollMulti, K> {
-        MultiOp::new(self, PollMulti { fd: fd.shared_fd(), events })
+        MultiOp::new(self, PollMulti::new(fd, events))
     }
 
     /// A single-shot poll (`IORING_OP_POLL_ADD`, 5.1): resolves to the
     /// `revents` mask once `fd` is ready for `events`.
     pub fn poll_add(&self, fd: &impl AsSharedFd, events: u32) -> Op<PollAdd, K> {
-        self.op(PollAdd { fd: fd.shared_fd(), events })
+        self.op(PollAdd::new(fd, events))
     }
 
     /// Removes the poll `target` names (`IORING_OP_POLL_REMOVE`, 5.1): it
@@ -236,8 +281,7 @@ impl<K: Kernel> Driver<K> {
         events: u32,
         data: u64,
     ) -> Op<EpollCtl, K> {
-        let event = libc::epoll_event { events, u64: data };
-        self.op(EpollCtl { epfd: epfd.shared_fd(), fd: fd.shared_fd(), op, event })
+        self.op(EpollCtl::new(epfd, fd, op, events, data))
     }
 
     /// `epoll_wait(2)` (`IORING_OP_EPOLL_WAIT`, 6.15) for up to
@@ -248,11 +292,7 @@ impl<K: Kernel> Driver<K> {
     /// [`crate::Error::TooLong`], and a buffer the allocator refuses is
     /// [`crate::Error::OutOfMemory`].
     pub fn epoll_wait(&self, epfd: &impl AsSharedFd, max_events: usize) -> Result<Op<EpollWait, K>, Error> {
-        if max_events > EP_MAX_EVENTS {
-            return Err(Error::TooLong { what: "epoll event count", len: max_events, max: EP_MAX_EVENTS });
-        }
-        let events = Error::try_vec("epoll event buffer", max_events.max(1))?;
-        Ok(self.op(EpollWait { epfd: epfd.shared_fd(), events }))
+        Ok(self.op(EpollWait::new(epfd, max_events)?))
     }
 }
 

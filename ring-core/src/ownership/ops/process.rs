@@ -239,7 +239,46 @@ unsafe impl Operation for FutexWaitV {
 /// The most futexes one `futex_waitv` waits on.
 const FUTEX_WAITV_MAX: usize = ring_sys::FUTEX_WAITV_MAX as usize;
 
-/// Processes, futexes and memory advice.
+/// # Processes, futexes and memory advice
+///
+/// ```
+/// use ring_core::buf::AlignedBuf;
+/// use ring_core::ops::{Advice, Futex};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async move {
+///     let (r, _buf) = d.madvise(AlignedBuf::new(8192)?, Advice::WillNeed)?.await;
+///     r?;
+///
+///     // waitid and futexes are operations since 6.7.
+///     if d.require(ring_core::sys::IORING_OP_WAITID).is_err() {
+///         println!("skipping: no waitid or futex operations here");
+///         return Ok(());
+///     }
+///     let child = std::process::Command::new("true").spawn()?;
+///     let st = d.waitid(libc::P_PID, child.id(), libc::WEXITED).await?;
+///     assert_eq!((st.pid as u32, st.status), (child.id(), 0));
+///
+///     let futex = Futex::new(0);
+///     let waiter = ring_core::task::spawn(d.futex_wait(&futex, 0));
+///     ring_core::task::yield_now().await; // the wait is submitted first
+///     futex.store(1);
+///     d.futex_wake(&futex, 1).await?;
+///     match waiter.await.expect("the waiter ran") {
+///         Ok(_) => {}
+///         // The wake came first: the futex no longer held 0.
+///         Err(e) => assert_eq!(e.raw_os_error(), Some(libc::EAGAIN)),
+///     }
+///     // None of these holds its expected value: EAGAIN at once.
+///     let r = d.futex_waitv(&[(Futex::new(5), 4), (futex.clone(), 0)]).await;
+///     assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// [`waitid_pidfd`](Self::waitid_pidfd) waits on a pidfd the same way.
 impl<K: Kernel> Driver<K> {
     /// `madvise(2)` of the whole of `buf` (`IORING_OP_MADVISE`, 5.6); see
     /// [`Madvise`] for why the operation takes an owned, page-aligned

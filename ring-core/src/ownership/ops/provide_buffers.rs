@@ -119,7 +119,22 @@ unsafe impl Operation for RemoveBuffers {
     }
 }
 
-/// Legacy provided buffers.
+/// # Legacy provided buffers
+///
+/// Groups of buffers given to the kernel by an operation (5.7); the
+/// ring-mapped [`BufferPool`](crate::pool::BufferPool) is the modern form.
+///
+/// ```
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async {
+///     let group = d.provide_buffers(512, 4, 9, 0)?.await?;
+///     assert_eq!((group.bgid(), group.count(), group.buf_len()), (9, 4, 512));
+///     assert_eq!(d.remove_buffers(4, 9).await?, 4);
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// Gives the kernel `nbufs` buffers of `len` bytes each as group
     /// `bgid`, with ids from `bid` (`IORING_OP_PROVIDE_BUFFERS`, 5.7). The

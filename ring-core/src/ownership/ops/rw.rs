@@ -239,7 +239,8 @@ fn refusal(too_many: &Option<Error>) -> Option<i32> {
     too_many.as_ref().map(|e| e.errno().map_or(libc::EINVAL, |e| e.raw()))
 }
 
-/// Reading and writing.
+/// # Reading and writing
+///
 impl<K: Kernel> Driver<K> {
     /// Reads into `buf` from `fd` at `offset` (`IORING_OP_READ`, 5.6).
     /// Resolves to the byte count and the buffer, whose first `n` bytes

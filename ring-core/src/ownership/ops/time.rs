@@ -159,7 +159,8 @@ unsafe impl Multishot for TimeoutStream {
     }
 }
 
-/// Timers and timeouts.
+/// # Timers and timeouts
+///
 impl<K: Kernel> Driver<K> {
     /// Completes after `d` (`IORING_OP_TIMEOUT`, 5.4), a timer kept by the
     /// kernel: the executor parks in the ring until it fires.

@@ -96,7 +96,34 @@ unsafe impl Operation for GetXattr {
     }
 }
 
-/// Extended attributes.
+/// # Extended attributes
+///
+/// ```
+/// use std::ffi::CString;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-xattr-{}", std::process::id()));
+/// let file = Rc::new(std::fs::File::create(&path)?);
+/// let cpath = CString::new(path.to_str().unwrap()).unwrap();
+/// let name = CString::new("user.ring").unwrap();
+/// rt.block_on(async {
+///     let (r, _value) = d.fsetxattr(&file, name.clone(), b"one".to_vec(), 0).await;
+///     if let Err(e) = r {
+///         // Not every file system keeps user attributes.
+///         println!("skipping: {e}");
+///         return Ok(());
+///     }
+///     assert_eq!(d.fgetxattr(&file, name.clone(), 64).await?, b"one");
+///     let (r, _value) = d.setxattr(cpath.clone(), name.clone(), b"two".to_vec(), 0).await;
+///     r?;
+///     assert_eq!(d.getxattr(cpath, name, 64).await?, b"two");
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// `fsetxattr(2)` (`IORING_OP_FSETXATTR`, 5.19); `flags` are
     /// `XATTR_CREATE`/`XATTR_REPLACE`.

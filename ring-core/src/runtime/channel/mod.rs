@@ -40,6 +40,25 @@ impl<T> core::fmt::Display for SendError<T> {
 impl<T> std::error::Error for SendError<T> {}
 
 /// Why a `try_send` failed; the value is given back.
+///
+/// ```
+/// use ring_core::channel::{mpsc, SendError, TryRecvError, TrySendError};
+///
+/// let (tx, mut rx) = mpsc::channel::<u8>(1);
+/// tx.try_send(1).unwrap();
+/// let full: TrySendError<u8> = tx.try_send(2).unwrap_err();
+/// assert!(matches!(full, TrySendError::Full(2)));
+/// assert_eq!(full.into_inner(), 2);
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// drop(rx);
+/// assert!(matches!(tx.try_send(3), Err(TrySendError::Closed(3))));
+///
+/// let (utx, rx) = mpsc::unbounded_channel::<u8>();
+/// drop(rx);
+/// let SendError(back) = utx.send(4).unwrap_err();
+/// assert_eq!(back, 4);
+/// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub enum TrySendError<T> {
     /// The channel is full now.

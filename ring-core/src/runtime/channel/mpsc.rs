@@ -126,6 +126,48 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, Receiver<T>) {
 }
 
 /// The sending half of a bounded channel; clone it for more senders.
+///
+/// ```
+/// use ring_core::channel::mpsc::{self, Receiver, Recv, Send, Sender, UnboundedSender};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let (tx, mut rx): (Sender<u32>, Receiver<u32>) = mpsc::channel(2);
+///     assert_eq!(tx.capacity(), 2);
+///     let producer = ring_core::task::spawn({
+///         let tx = tx.clone();
+///         async move {
+///             for i in 0..5 {
+///                 // Waits while the channel is full.
+///                 let send: Send<u32> = tx.send(i);
+///                 send.await.unwrap();
+///             }
+///         }
+///     });
+///     let mut got = Vec::new();
+///     while got.len() < 5 {
+///         let next: Recv<'_, u32> = rx.recv();
+///         got.push(next.await.expect("a sender remains"));
+///     }
+///     producer.await.unwrap();
+///     assert_eq!(got, [0, 1, 2, 3, 4]);
+///     assert!(rx.is_empty() && rx.len() == 0);
+///     let polled = std::future::poll_fn(|cx| {
+///         tx.try_send(9).unwrap();
+///         rx.poll_recv(cx)
+///     })
+///     .await;
+///     assert_eq!(polled, Some(9));
+///     rx.close();
+///     assert!(tx.is_closed());
+///
+///     let (utx, mut rx): (UnboundedSender<u32>, _) = mpsc::unbounded_channel();
+///     utx.send(1).unwrap();
+///     assert!(!utx.is_closed());
+///     assert_eq!(rx.try_recv(), Ok(1));
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Sender<T> {
     chan: Rc<Chan<T>>,
     slots: Rc<Semaphore>,

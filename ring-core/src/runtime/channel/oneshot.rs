@@ -59,6 +59,33 @@ fn register(slot: &Cell<Option<Waker>>, cx: &Context<'_>) {
 }
 
 /// The sending half.
+///
+/// ```
+/// use ring_core::channel::oneshot::{self, Closed, Receiver, RecvError, Sender};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let (tx, rx): (Sender<&str>, Receiver<&str>) = oneshot::channel();
+///     ring_core::task::spawn(async move { tx.send("done").unwrap() });
+///     assert_eq!(rx.await, Ok("done"));
+///
+///     // The sender learns that nobody waits any more.
+///     let (mut tx, mut rx) = oneshot::channel::<u8>();
+///     assert!(!tx.is_closed());
+///     rx.close();
+///     let closed: Closed<'_, u8> = tx.closed();
+///     closed.await;
+///     std::future::poll_fn(|cx| tx.poll_closed(cx)).await;
+///     assert!(tx.is_closed());
+///
+///     // A sender dropped without sending.
+///     let (tx, rx) = oneshot::channel::<u8>();
+///     drop(tx);
+///     let e: RecvError = rx.await.unwrap_err();
+///     println!("{e}");
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Sender<T> {
     inner: Option<Rc<Inner<T>>>,
 }

@@ -88,6 +88,44 @@ pub fn unbounded<T: Send>() -> (Sender<T>, Receiver<T>) {
 }
 
 /// The sending half: `Send + Sync + Clone`, for any thread.
+///
+/// ```
+/// use ring_core::channel::remote::{self, Receiver, Recv, Sender};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let (tx, mut rx): (Sender<u32>, Receiver<u32>) = remote::channel(4);
+/// let producer = std::thread::spawn(move || {
+///     for i in 0..10 {
+///         tx.send(i).unwrap(); // blocks the thread while the channel is full
+///     }
+///     let _ = tx.try_send(10);
+///     tx.is_closed()
+/// });
+/// let sum = rt.block_on(async {
+///     let mut sum = 0;
+///     loop {
+///         let next: Recv<'_, u32> = rx.recv();
+///         match next.await {
+///             Some(v) => sum += v,
+///             None => break sum, // every sender is gone
+///         }
+///     }
+/// })?;
+/// assert!(sum >= 45);
+/// assert!(!producer.join().unwrap());
+///
+/// let (tx, mut rx) = remote::unbounded::<u8>();
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// let polled = rt.block_on(async {
+///     tx.send(2).unwrap();
+///     std::future::poll_fn(|cx| rx.poll_recv(cx)).await
+/// })?;
+/// assert_eq!(polled, Some(2));
+/// rx.close();
+/// assert!(tx.is_closed());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
 }

@@ -125,6 +125,12 @@ impl<K: Kernel + 'static> ExternalLoop<K> {
     }
 
     /// The driver.
+    ///
+    /// ```
+    /// let ext = ring_core::compat::ExternalLoop::new(&ring_core::Driver::new(8)?)?;
+    /// assert_eq!(ext.driver().in_flight(), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn driver(&self) -> &Driver<K> {
         &self.driver
     }

@@ -76,6 +76,22 @@ pub fn drive<K: Kernel + 'static>(driver: &Driver<K>) -> Drive<K> {
 }
 
 /// The future of [`drive`].
+///
+/// ```
+/// use ring_core::compat::tokio::Drive;
+///
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// let local = tokio::task::LocalSet::new();
+/// local.block_on(&rt, async {
+///     let driver = ring_core::Driver::new(16)?;
+///     let drive: Drive = ring_core::compat::tokio::drive(&driver);
+///     let task = tokio::task::spawn_local(drive);
+///     driver.nop().await?;
+///     driver.shutdown(); // the drive future resolves
+///     task.await.expect("the drive task ran")
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "the driver is driven only while this future is polled"]
 pub struct Drive<K: Kernel = Linux> {
     state: State<K>,

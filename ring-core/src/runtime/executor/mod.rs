@@ -58,7 +58,10 @@ pub struct Runtime<K: Kernel = Linux> {
 
 impl Runtime<Linux> {
     /// A runtime on a new ring of `entries` entries, batching submissions
-    /// until it parks.
+    /// until it parks. The ring is set up for one thread (DEFER_TASKRUN,
+    /// SINGLE_ISSUER and TASKRUN_FLAG) where the kernel has it; see
+    /// [`Builder::defer_taskrun`](crate::Builder::defer_taskrun). For
+    /// another setup, build the ring and use [`with_ring`](Self::with_ring).
     ///
     /// ```
     /// let rt = ring_core::Runtime::new(256)?;
@@ -66,7 +69,7 @@ impl Runtime<Linux> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn new(entries: u32) -> io::Result<Self> {
-        Runtime::with_ring(crate::raw::setup::Builder::new(entries).build()?, Batch::default())
+        Runtime::with_ring(crate::raw::setup::Builder::build_one_thread(entries)?, Batch::default())
     }
 }
 

@@ -717,6 +717,36 @@ impl<F: Future + Unpin> Future for Abortable<'_, F> {
 }
 
 /// Why a task could not be spawned.
+///
+/// ```
+/// use ring_core::driver::Immediate;
+/// use ring_core::executor::{AbortHandle, JoinError, JoinHandle, SpawnError, Spawner};
+/// use ring_core::{Builder, Runtime};
+///
+/// // Outside `block_on` there is no runtime to spawn on.
+/// assert_eq!(ring_core::task::try_spawn(async {}).err(), Some(SpawnError::NoRuntime));
+///
+/// // A runtime on a ring of one's own, submitting every entry at once.
+/// let rt = Runtime::with_ring(Builder::new(16).build()?, Immediate)?;
+/// let spawner: Spawner = rt.spawner();
+/// assert!(spawner.is_alive());
+/// rt.block_on(async {
+///     let task: JoinHandle<()> = ring_core::task::spawn(std::future::pending());
+///     let abort: AbortHandle = task.abort_handle();
+///     assert!(!task.is_finished() && !abort.is_aborted());
+///     abort.abort();
+///     let e: JoinError = task.await.unwrap_err();
+///     assert!(e.is_cancelled() && abort.is_aborted());
+///
+///     let boom = ring_core::task::spawn(async { panic!("boom") });
+///     let payload = boom.await.unwrap_err().into_panic().expect("a panic");
+///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+/// })?;
+/// drop(rt);
+/// assert!(!spawner.is_alive());
+/// assert_eq!(spawner.try_spawn(async {}).err(), Some(SpawnError::RuntimeGone));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpawnError {

@@ -299,6 +299,27 @@ struct Pending {
 /// assert_eq!(r.unwrap_err().panic_message(), Some("in a pool thread"));
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let quick = ring_core::task::spawn_blocking(|| 1 + 1);
+///     assert_eq!(quick.await.unwrap(), 2);
+///     // Aborting before it runs: it never runs (a running closure is not
+///     // interrupted; its result is dropped). One that finished already
+///     // (a busy machine may get there first) keeps its result.
+///     let mut slow = ring_core::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(10)));
+///     let done_first = slow.is_finished();
+///     slow.abort();
+///     match slow.await {
+///         Err(e) => assert!(e.is_cancelled()),
+///         Ok(()) => println!("it had finished first (is_finished said {done_first})"),
+///     }
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct BlockingJoinHandle<T> {
     pool: Arc<BlockingPool>,
     pending: Option<Pending>,

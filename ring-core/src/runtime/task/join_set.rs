@@ -329,6 +329,31 @@ impl<T> core::fmt::Debug for JoinSet<T> {
 }
 
 /// The future of [`JoinSet::join_next`].
+///
+/// ```
+/// use ring_core::task::{JoinNext, JoinSet};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let mut set = JoinSet::new();
+///     assert!(set.is_empty());
+///     for i in 0..3 {
+///         set.spawn(async move { i });
+///     }
+///     assert_eq!(set.len(), 3);
+///     let next: JoinNext<'_, i32> = set.join_next();
+///     assert!(next.await.expect("a task").is_ok());
+///     let polled = std::future::poll_fn(|cx| set.poll_join_next(cx)).await;
+///     assert!(polled.expect("a task").is_ok());
+///     // The rest: aborted and waited for, or left running.
+///     set.shutdown().await;
+///     assert!(set.is_empty());
+///     set.spawn(std::future::pending::<i32>());
+///     set.detach_all();
+///     assert!(set.is_empty());
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct JoinNext<'a, T> {
     set: &'a mut JoinSet<T>,

@@ -223,6 +223,27 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future of [`yield_now`].
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let order = rt.block_on(async {
+///     let seen = Rc::new(Cell::new(0));
+///     let other = ring_core::task::spawn({
+///         let seen = seen.clone();
+///         async move { seen.set(1) }
+///     });
+///     let y: ring_core::task::YieldNow = ring_core::task::yield_now();
+///     y.await; // lets the other task run
+///     let got = seen.get();
+///     other.await.unwrap();
+///     got
+/// })?;
+/// assert_eq!(order, 1);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
 pub struct YieldNow {

@@ -85,6 +85,27 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 ///
 /// Takes its driver as [`Sleep`] does (and panics as it does, polled
 /// outside any loop).
+///
+/// ```
+/// use ring_core::time::{interval, Interval, MissedTickBehavior, Tick};
+/// use std::time::{Duration, Instant};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     let mut every: Interval = interval(Duration::from_millis(5));
+///     every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+///     assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Skip);
+///     assert_eq!(every.period(), Duration::from_millis(5));
+///     every.tick().await; // the first tick is at once
+///     let next: Tick<'_> = every.tick();
+///     next.await;
+///     every.reset(); // the next tick a full period from now
+///     let at = std::future::poll_fn(|cx| every.poll_tick(cx)).await;
+///     assert!(at >= start + Duration::from_millis(10));
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     next: Instant,

@@ -59,6 +59,24 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// thread (outside `Runtime::block_on` and external loops): a misuse of
 /// the program's structure, as tokio's timers panic outside a runtime. Use
 /// [`Sleep::new_in`] there.
+///
+/// ```
+/// use ring_core::time::{sleep, Sleep};
+/// use std::time::{Duration, Instant};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let mut s: Sleep = sleep(Duration::from_millis(5));
+///     assert!(!s.is_elapsed());
+///     let deadline = s.deadline().expect("a deadline");
+///     std::future::poll_fn(|cx| s.poll_elapsed(cx)).await;
+///     assert!(s.is_elapsed() && Instant::now() >= deadline);
+///     // Made ready again for a later deadline.
+///     s.reset(Instant::now() + Duration::from_millis(1));
+///     (&mut s).await;
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Sleep {
     /// `None`: never (a deadline past what an `Instant` holds).
@@ -190,6 +208,16 @@ impl core::fmt::Debug for Sleep {
 }
 
 /// The time ran out ([`timeout`]).
+///
+/// ```
+/// use ring_core::time::{timeout, Elapsed};
+/// use std::time::Duration;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let r: Result<(), Elapsed> = rt.block_on(timeout(Duration::from_millis(1), std::future::pending()))?;
+/// assert!(r.is_err());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed(());
 
@@ -251,6 +279,21 @@ pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
 ///
 /// Takes its driver as [`Sleep`] does (and panics as it does, polled
 /// outside any loop).
+///
+/// ```
+/// use ring_core::time::{timeout, Timeout};
+/// use std::time::Duration;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// rt.block_on(async {
+///     let t: Timeout<_> = timeout(Duration::from_secs(5), async { 7 });
+///     assert!(t.get_ref().is_some());
+///     // Taken out again: the inner future, not yet polled.
+///     let inner = t.into_inner().expect("still there");
+///     assert_eq!(timeout(Duration::from_secs(5), inner).await, Ok(7));
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Timeout<F> {
     fut: Option<F>,
