@@ -54,6 +54,9 @@ COUNTS = ("adversarial foreign counts",
 CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib"], {})
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
+PER_CORE = ("per_core", ["cargo", "test", "-q", "-p", "ring-core", "--test", "per_core"], {})
+BACKING = ("backing_memory", ["cargo", "test", "-q", "-p", "ring-core", "--test", "backing_memory"], {})
+
 BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
@@ -109,8 +112,20 @@ PLANTS = [
      "            self.leaked = true;",
      "            let _ = &self.leaked;", True, [DRIVER]),
     ("cancellations submitted without a CQ credit", "ring-core/src/ownership/driver/cancel.rs",
-     "        while self.table.credits > 0 {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
+     "        while self.table.credits > 0 || (self.closed && self.table.internal == 0) {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
+    ("teardown waits for a credit to cancel (every credit held by quiet reads: they leak)",
+     "ring-core/src/ownership/driver/cancel.rs",
+     "        while self.table.credits > 0 || (self.closed && self.table.internal == 0) {",
+     "        while self.table.credits > 0 {", True, [PER_CORE]),
+    ("the runtime parks unbounded while its eventfd read waits for a credit",
+     "ring-core/src/runtime/executor/mod.rs",
+     "let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };",
+     "let bound = None;", True, [PER_CORE]),
+    ("a backing-memory region may end past the memory",
+     "ring-core/src/ownership/buf/backing.rs",
+     "        Some(end) if end <= size => Ok(start),",
+     "        Some(_) => Ok(start),", True, [BACKING]),
     ("an operation keeps only its descriptor's number (an Rc handle is not held)", "ring-core/src/ownership/shared_fd.rs",
      "impl<T: AsFd + 'static> AsSharedFd for Rc<T> {\n    #[inline]\n    fn shared_fd(&self) -> SharedFd {\n"
      "        SharedFd::from(self.clone())",

@@ -136,6 +136,19 @@ pub enum Error {
     BadFd(i32),
     /// An argument out of its documented range.
     InvalidArgument(&'static str),
+    /// A range (an offset and a length) that does not lie inside the memory
+    /// it names: a region of a [`BackingMemory`](crate::buf::BackingMemory)
+    /// past its end, or whose end overflows. Nothing was done with it.
+    OutOfBounds {
+        /// What the range was of ("backing memory region", ...).
+        what: &'static str,
+        /// The range's offset.
+        offset: u64,
+        /// The range's length.
+        len: usize,
+        /// The size of the memory it names.
+        size: usize,
+    },
     /// The submission queue has no free entry.
     SubmissionQueueFull,
     /// A driver call made from inside the driver: from foreign code it was
@@ -264,6 +277,10 @@ impl fmt::Display for Error {
             Error::OutOfMemory { what, bytes } => write!(f, "could not allocate {bytes} bytes for the {what}"),
             Error::BadFd(fd) => write!(f, "bad file descriptor {fd}"),
             Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
+            Error::OutOfBounds { what, offset, len, size } => write!(
+                f,
+                "{what} at offset {offset} of length {len} is not inside the {size} bytes it names"
+            ),
             Error::SubmissionQueueFull => write!(f, "the submission queue is full"),
             Error::Reentrant => write!(f, "called from inside the driver, while it was running other code"),
             Error::ForeignResource { what } => write!(f, "the {what} belongs to another ring"),

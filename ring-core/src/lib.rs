@@ -130,7 +130,7 @@ pub use objects::{adapters, fs, io, net, semaphore};
 pub use ownership::{buf, driver, fixed_files, ops, pool, shared_fd};
 pub use raw::{cqueue, layout, opcode, probe, register, ring, ring_id, squeue, types};
 pub use raw::{enter as submit, setup as builder};
-pub use runtime::{channel, compat, executor, handle, select, task, time};
+pub use runtime::{channel, compat, dyn_driver, executor, handle, per_core, select, task, time};
 
 /// Registered buffers and the operations that use them, where they were
 /// before the operations joined the other safe operations in

@@ -173,3 +173,36 @@ fn a_transient_failure_while_pushing_a_cancellation_is_counted_and_retried() {
         assert_eq!(run(&d, nop).map_err(|e| e.raw_os_error()), Ok(()));
     }
 }
+
+/// A kernel that refuses `RWF_DSYNC`/`RWF_SYNC` (`EOPNOTSUPP`): the AIO
+/// context's first sync write finds out, is redone as a write linked to
+/// an `fsync`, and the context (with its clones) keeps that method.
+#[test]
+fn aio_sync_writes_fall_back_to_a_linked_fsync_where_the_flags_are_refused() {
+    use ring_core::adapters::AioContext;
+    use ring_core::buf::AlignedBuf;
+    use ring_core::ops::{SyncLevel, SyncMethod};
+    for refused in [true, false] {
+        let sim = SimKernel::new(SimConfig { rw_flags_unsupported: refused, ..SimConfig::default() });
+        let ring = Builder::new(8).build_on(sim.clone()).unwrap();
+        let d = Driver::with_ring(ring, Batch::default());
+        let fd = sim.add_file(vec![0u8; 8192]);
+        // SAFETY: the simulated kernel keeps its file open for the whole
+        // test, and the handle only reaches operations on that kernel.
+        let file = unsafe { ring_core::SharedFd::borrow_raw(fd) };
+        let ctx = AioContext::new(&d, 2);
+        let clone = ctx.clone();
+        let mut buf = AlignedBuf::new(4096).unwrap();
+        buf.as_mut_slice().fill(9);
+        let (n, buf) = run(&d, ctx.write_sync(&file, 4096, buf, SyncLevel::Data)).unwrap();
+        assert_eq!(n, 4096);
+        let want = if refused { SyncMethod::FsyncLink } else { SyncMethod::Flags };
+        assert_eq!(clone.sync_method(), Some(want));
+        assert!(sim.file_data(fd).unwrap()[4096..].iter().all(|&b| b == 9));
+        // The next one goes straight to the learnt method.
+        let (n, _) = run(&d, clone.write_sync(&file, 0, buf, SyncLevel::Full)).unwrap();
+        assert_eq!(n, 4096);
+        assert_eq!(ctx.in_flight(), 0);
+        assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    }
+}

@@ -232,6 +232,32 @@ impl<K: Kernel + 'static> Handle<K> {
         join
     }
 
+    /// Queues `f` as [`spawn`](Self::spawn) does, without waking the
+    /// runtime: the caller wakes it (by a `MSG_RING` completion carrying
+    /// [`WAKE_USER_DATA`], or [`wake`](Self::wake)). `false` if the runtime
+    /// is gone (the handle then reports the cancellation).
+    pub(crate) fn spawn_unwoken<F, Fut>(&self, f: F) -> (RemoteJoinHandle<Fut::Output>, bool)
+    where
+        F: FnOnce(Driver<K>) -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let (job, join) = self.job(f);
+        let queued = self.remote.push(job).is_ok();
+        (join, queued)
+    }
+
+    /// Wakes the runtime through its eventfd.
+    pub(crate) fn wake(&self) {
+        self.remote.wake.notify();
+    }
+
+    /// The duplicate of the runtime's ring descriptor the handles share,
+    /// if the ring has one: the target of `MSG_RING` wake-ups.
+    pub(crate) fn ring_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.remote.ring_fd.as_ref().map(std::os::fd::AsFd::as_fd)
+    }
+
     fn job<F, Fut>(&self, f: F) -> (Job<K>, RemoteJoinHandle<Fut::Output>)
     where
         F: FnOnce(Driver<K>) -> Fut + Send + 'static,

@@ -30,6 +30,9 @@ pub struct SimConfig {
     /// How long, in real time, a wait may block on the SQPOLL thread (in
     /// thread mode) before it is declared a stall.
     pub thread_wait: Duration,
+    /// Whether reads and writes that carry `RWF_*` flags are refused with
+    /// `EOPNOTSUPP` (a kernel or file that does not take them).
+    pub rw_flags_unsupported: bool,
 }
 
 /// Every feature the simulator can honour.
@@ -60,6 +63,7 @@ impl Default for SimConfig {
             auto_advance: true,
             register_ring_fds: true,
             thread_wait: Duration::from_secs(10),
+            rw_flags_unsupported: false,
         }
     }
 }

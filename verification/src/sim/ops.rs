@@ -89,6 +89,11 @@ impl SimState {
                 Kind::Nop { res, big }
             }
             IORING_OP_READ | IORING_OP_WRITE => {
+                // A kernel (or file) without the `RWF_*` flags refuses the
+                // request before it starts, as `kiocb_set_rw_flags` does.
+                if self.cfg.rw_flags_unsupported && sqe.rw_flags() != 0 {
+                    return Err(-libc::EOPNOTSUPP);
+                }
                 let write = sqe.opcode == IORING_OP_WRITE;
                 let access = if write { Access::Read } else { Access::Write };
                 held.push(MemRange { addr: sqe.addr(), len: sqe.len as usize, access });

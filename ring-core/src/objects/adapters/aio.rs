@@ -26,19 +26,30 @@
 //! [`crate::File`]); each operation keeps a [`SharedFd`](crate::SharedFd)
 //! of it until its completion, so the descriptor cannot be closed and
 //! reused under a request.
+//!
+//! # Sharing and durability
+//!
+//! The context is `Clone`: every clone shares the driver, the capacity and
+//! its permits, so the tasks that issue I/O each hold one, as with
+//! tokio-linux-aio. [`write_sync`](AioContext::write_sync) writes with a
+//! [`SyncLevel`]: per-write `RWF_DSYNC`/`RWF_SYNC` where the file takes
+//! them, the write linked to an `fsync` where it answers `EOPNOTSUPP`
+//! (learnt once per context and shared by its clones). It returns a
+//! [`BufResult`], whose error carries the buffer, so `?` keeps it.
 
 use crate::kernel::{Kernel, Linux};
 use crate::objects::semaphore::{OwnedPermit, Semaphore};
-use crate::ownership::buf::AlignedBuf;
+use crate::ownership::buf::{AlignedBuf, BufResult, BufResultExt};
 use crate::ownership::driver::Driver;
-use crate::ownership::ops::{Fsync, KeepAlive, Read, Write};
+use crate::ownership::ops::{Fsync, KeepAlive, Read, SyncLevel, SyncMethod, Write, WriteSync};
 use crate::ownership::shared_fd::AsSharedFd;
 use core::cell::Cell;
 use std::io;
 use std::rc::Rc;
 
 /// A bounded context for (typically `O_DIRECT`) file I/O; see the
-/// [module docs](self).
+/// [module docs](self). Clones share the driver, the capacity and its
+/// permits.
 ///
 /// ```
 /// use ring_core::adapters::aio::AioContext;
@@ -72,7 +83,22 @@ pub struct AioContext<K: Kernel = Linux> {
     driver: Driver<K>,
     sem: Rc<Semaphore>,
     capacity: usize,
-    peak: Cell<usize>,
+    peak: Rc<Cell<usize>>,
+    /// How sync writes reach their level: `None` until the first one
+    /// learnt whether the kernel takes the `RWF_*` flags.
+    sync: Rc<Cell<Option<SyncMethod>>>,
+}
+
+impl<K: Kernel> Clone for AioContext<K> {
+    fn clone(&self) -> Self {
+        AioContext {
+            driver: self.driver.clone(),
+            sem: self.sem.clone(),
+            capacity: self.capacity,
+            peak: self.peak.clone(),
+            sync: self.sync.clone(),
+        }
+    }
 }
 
 impl<K: Kernel> core::fmt::Debug for AioContext<K> {
@@ -90,7 +116,13 @@ impl<K: Kernel> AioContext<K> {
     /// least 1) in flight.
     pub fn new(driver: &Driver<K>, capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        AioContext { driver: driver.clone(), sem: Rc::new(Semaphore::new(capacity)), capacity, peak: Cell::new(0) }
+        AioContext {
+            driver: driver.clone(),
+            sem: Rc::new(Semaphore::new(capacity)),
+            capacity,
+            peak: Rc::new(Cell::new(0)),
+            sync: Rc::new(Cell::new(None)),
+        }
     }
 
     /// The most operations in flight at once.
@@ -140,6 +172,71 @@ impl<K: Kernel> AioContext<K> {
         let permit = self.acquire().await;
         let op = Write::new(file, buf, offset);
         self.driver.op(KeepAlive::new(op, permit)).await
+    }
+
+    /// Writes all of `buf` at `offset` and completes once the data are
+    /// durable to `level`; resolves to the count and the buffer, or a
+    /// [`BufError`](crate::ownership::buf::BufError) with the buffer.
+    ///
+    /// [`SyncLevel::Data`] and [`SyncLevel::Full`] are one write with
+    /// `RWF_DSYNC` or `RWF_SYNC` where the file takes them; the first sync
+    /// write the kernel refuses with `EOPNOTSUPP` switches the context
+    /// (and its clones) to a write linked to an `fsync`, and is itself
+    /// redone that way. Either way the operation holds one permit.
+    pub async fn write_sync(
+        &self,
+        file: &impl AsSharedFd,
+        offset: u64,
+        buf: AlignedBuf,
+        level: SyncLevel,
+    ) -> BufResult<usize, AlignedBuf> {
+        let method = if level == SyncLevel::None { Some(SyncMethod::Flags) } else { self.sync.get() };
+        if method != Some(SyncMethod::FsyncLink) {
+            let permit = self.acquire().await;
+            let op = WriteSync::new(file, buf, offset, level);
+            let (r, buf) = self.driver.op(KeepAlive::new(op, permit)).await;
+            match r {
+                Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) && method.is_none() => {
+                    self.sync.set(Some(SyncMethod::FsyncLink));
+                    return self.write_linked(file, offset, buf, level).await.into_buf_result();
+                }
+                r => {
+                    if r.is_ok() && level != SyncLevel::None {
+                        self.sync.set(Some(SyncMethod::Flags));
+                    }
+                    return (r, buf).into_buf_result();
+                }
+            }
+        }
+        self.write_linked(file, offset, buf, level).await.into_buf_result()
+    }
+
+    /// The write and an `fsync` as one linked chain; the `fsync` holds the
+    /// permit, so it is returned at the chain's last completion.
+    async fn write_linked(
+        &self,
+        file: &impl AsSharedFd,
+        offset: u64,
+        buf: AlignedBuf,
+        level: SyncLevel,
+    ) -> (io::Result<usize>, AlignedBuf) {
+        let permit = self.acquire().await;
+        let write = WriteSync::new(file, buf, offset, SyncLevel::None);
+        self.driver.write_then_fsync(write, file.shared_fd(), level, move |f| KeepAlive::new(f, permit)).await
+    }
+
+    /// How sync writes reach their level: `None` until the first sync
+    /// write found out, or as set by [`set_sync_method`](Self::set_sync_method).
+    pub fn sync_method(&self) -> Option<SyncMethod> {
+        self.sync.get()
+    }
+
+    /// Fixes how sync writes reach their level (for this context and its
+    /// clones), instead of finding out at the first one:
+    /// [`SyncMethod::FsyncLink`] for a file system known to refuse the
+    /// flags, or to measure one against the other.
+    pub fn set_sync_method(&self, method: SyncMethod) {
+        self.sync.set(Some(method));
     }
 
     /// `fsync(2)` of `file`, counted against the capacity.

@@ -10,16 +10,33 @@
 //!
 //! Implemented for `Vec<u8>`, `Box<[u8]>`, `&'static [u8]` (read-only),
 //! `&'static mut [u8]`, [`Slice`] (a sub-range of any of them),
-//! [`AlignedBuf`] (page-aligned, for `O_DIRECT`), and [`SharedRegion`] (an
-//! `Arc`-held memory region addressed by offset, as crosvm's
-//! `BackingMemory`).
+//! [`AlignedBuf`] (page-aligned, for `O_DIRECT`), [`SharedRegion`] (an
+//! `Arc`-held memory region addressed by offset), and [`MemSlice`] (one
+//! range of any [`BackingMemory`]).
+//!
+//! Memory the caller owns and shares (guest RAM, a file mapping) signs the
+//! [`BackingMemory`] contract; [`MemRegions`] names a list of its
+//! (offset, length) ranges, bounds checked, for the vectored
+//! [`Driver::read_mem_at`](crate::Driver::read_mem_at) and
+//! [`Driver::write_mem_at`](crate::Driver::write_mem_at), as crosvm's
+//! `BackingMemory` and `MemRegion`. [`MmapMemory`] is a mapping this
+//! crate makes and owns.
+//!
+//! [`BufResultExt::into_buf_result`] turns any operation's
+//! `(io::Result<T>, B)` into a [`BufResult`], whose error ([`BufError`])
+//! carries the buffer, so `?` propagates both (tokio-linux-aio's
+//! `AioError`).
 #![allow(unsafe_code)]
 
 mod aligned;
+mod backing;
+mod result;
 mod shared;
 mod slice;
 
 pub use aligned::AlignedBuf;
+pub use backing::{BackingMemory, MemRegion, MemRegions, MemSlice, MmapMemory};
+pub use result::{BufError, BufResult, BufResultExt};
 pub use shared::{Region, SharedRegion};
 pub use slice::Slice;
 

@@ -45,7 +45,7 @@ impl Region {
         self.mem.is_empty()
     }
 
-    fn base(&self) -> *mut u8 {
+    pub(crate) fn base(&self) -> *mut u8 {
         core::cell::UnsafeCell::raw_get(self.mem.as_ptr())
     }
 

@@ -29,7 +29,14 @@ impl<K: Kernel> Inner<K> {
             // comes here).
             return;
         }
-        while self.table.credits > 0 {
+        // At teardown, when every credit is held by operations that may
+        // never complete by themselves (reads of quiet sockets filling the
+        // CQ's worth of credits), waiting for a credit would wait out the
+        // deadline and leak them all. So teardown sends one cancellation
+        // at a time without a credit: its completion may overflow the CQ,
+        // which the kernel keeps (`IORING_FEAT_NODROP`) until the reap
+        // flushes it, and it returns a credit for the next one.
+        while self.table.credits > 0 || (self.closed && self.table.internal == 0) {
             let Some((index, generation)) = self.cancel_backlog.pop_front() else { break };
             let Some(slot) = self.table.slots.get(index, generation) else { continue };
             if slot.phase == Phase::Done || slot.cancel_sent {
@@ -50,7 +57,9 @@ impl<K: Kernel> Inner<K> {
                 self.cancel_backlog.push_front((index, generation));
                 break;
             }
-            self.table.credits -= 1;
+            // An uncredited teardown cancellation takes nothing here, and
+            // gives a credit back at its completion, as every cancellation does.
+            self.table.credits = self.table.credits.saturating_sub(1);
             self.table.internal += 1;
             self.table.stats.cancels += 1;
         }

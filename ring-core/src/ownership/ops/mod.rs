@@ -19,7 +19,10 @@
 //! `msg_ring`, `cmd`, `provide_buffers` and `nop`. Three more hold the
 //! variants that take a registered resource: `fixed` (registered
 //! buffers), `direct` (direct descriptors) and `bufsel` (buffers selected
-//! from a pool); `keep_alive` ties any value to an operation.
+//! from a pool); `keep_alive` ties any value to an operation. Two more
+//! belong to `rw`: `mem` (vectored reads and writes over regions of a
+//! caller's [`BackingMemory`](crate::ownership::buf::BackingMemory)) and
+//! `write_sync` (a write with a [`SyncLevel`]).
 //!
 //! Each value also has a public constructor, so that it can be started with
 //! [`Driver::op`](crate::Driver::op) or as a member of a linked chain
@@ -154,6 +157,7 @@ mod fixed;
 pub mod flags;
 mod fs;
 mod keep_alive;
+mod mem;
 mod msg;
 mod msg_ring;
 mod net;
@@ -163,6 +167,7 @@ mod process;
 mod provide_buffers;
 mod rw;
 mod time;
+mod write_sync;
 mod xattr;
 
 pub use bufsel::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
@@ -177,6 +182,7 @@ pub use fs::{
     Close, FilesUpdate, FixedFdInstall, LinkAt, MkdirAt, OpenAt, OpenAt2, Pipe, RenameAt, Statx, SymlinkAt, UnlinkAt,
 };
 pub use keep_alive::KeepAlive;
+pub use mem::{ReadMem, WriteMem};
 pub use msg::{Msg, RecvMsg, SendMsg, SendMsgZc};
 pub use msg_ring::MsgRing;
 pub use net::{Accept, AcceptMulti, Bind, Connect, Listen, Recv, Send, SendZc, Shutdown, SockAddr, Socket};
@@ -186,6 +192,7 @@ pub use process::{ChildStatus, Futex, FutexWait, FutexWaitV, FutexWake, Madvise,
 pub use provide_buffers::{BufferGroup, ProvideBuffers, RemoveBuffers};
 pub use rw::{Read, Readv, Write, Writev};
 pub use time::{LinkTimeout, Timeout, TimeoutStream};
+pub use write_sync::{SyncLevel, SyncMethod, WriteSync};
 pub use xattr::{GetXattr, SetXattr, XattrTarget, XATTR_SIZE_MAX};
 
 use crate::raw::cqueue::Cqe;

@@ -123,10 +123,20 @@ impl<K: Kernel + 'static> Runtime<K> {
         let fut = async move {
             let mut buf = vec![0u8; 8];
             loop {
-                let (r, b) = driver.read(&efd, buf).await;
+                let mut read = driver.read(&efd, buf);
+                let (r, b) = core::future::poll_fn(|cx| {
+                    let p = core::pin::Pin::new(&mut read).poll(cx);
+                    // Armed only while the read is in the kernel: a read
+                    // still waiting for a credit (every credit held by
+                    // operations, and others queued for them first) ends
+                    // no park, so the runtime parks with a bound instead
+                    // (see `block_on`).
+                    queue.eventfd_armed.store(p.is_pending() && read.user_data().is_some(), Ordering::SeqCst);
+                    p
+                })
+                .await;
                 buf = b;
                 buf.clear();
-                queue.eventfd_armed.store(true, Ordering::SeqCst);
                 match r {
                     Ok(_) => {}
                     // The driver is shutting down.
@@ -135,7 +145,6 @@ impl<K: Kernel + 'static> Runtime<K> {
                 }
             }
         };
-        self.scheduler.queue.eventfd_armed.store(true, Ordering::SeqCst);
         drop(self.scheduler.spawn_local(fut, true));
     }
 
@@ -283,12 +292,21 @@ impl<K: Kernel + 'static> Runtime<K> {
             let q = &self.scheduler.queue;
             q.gate.announce_park();
             let must_run = q.has_work() || self.remote.has_jobs() || main.woken.load(Ordering::SeqCst);
-            let r = if must_run { self.driver.poll() } else { self.driver.park(None) };
+            // While the eventfd read is not in the kernel, a wake-up from
+            // another thread (a handle's job, a remote waker) would end no
+            // park: the park is bounded then, and the loop looks again.
+            let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };
+            let r = if must_run { self.driver.poll() } else { self.driver.park(bound) };
             q.gate.end_park();
             r?;
         }
     }
 }
+
+/// How long the runtime parks while its eventfd read waits for a credit
+/// (see `block_on`): how late, at worst, it notices a wake-up from another
+/// thread while every credit of its ring is taken.
+const UNARMED_PARK: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// The spawner of the runtime running on this thread, if any (inside
 /// [`Runtime::block_on`]).
