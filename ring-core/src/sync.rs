@@ -14,16 +14,83 @@
 //! than through byte offsets: a real ring builds those pointers from the
 //! mmap'd region, a loom model from loom-allocated words.
 #![allow(unsafe_code)]
+// Every other file of ring-core is kept off `core`'s and `std`'s atomics by
+// clippy (`ring-core/clippy.toml`: `disallowed-types` and
+// `disallowed-methods`), so that no atomic escapes the loom switch below.
+// The atomics are type aliases rather than re-exports: a re-export is the
+// very type clippy refuses, while an alias is a name of its own, so using
+// `crate::sync::AtomicU32` passes and `core::sync::atomic::AtomicU32` does
+// not. `fence` is a function for the same reason.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
-#[cfg(not(ring_loom))]
-pub use core::sync::atomic::{fence, AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+pub use core::sync::atomic::Ordering;
+#[cfg(ring_loom)]
+pub use loom::sync::{Arc, Condvar, Mutex};
 #[cfg(not(ring_loom))]
 pub use std::sync::{Arc, Condvar, Mutex};
 
+#[cfg(not(ring_loom))]
+mod atomics {
+    /// An `AtomicBool`: `core`'s.
+    pub type AtomicBool = core::sync::atomic::AtomicBool;
+    /// An `AtomicU16`: `core`'s.
+    pub type AtomicU16 = core::sync::atomic::AtomicU16;
+    /// An `AtomicU32`: `core`'s.
+    pub type AtomicU32 = core::sync::atomic::AtomicU32;
+    /// An `AtomicU64`: `core`'s.
+    pub type AtomicU64 = core::sync::atomic::AtomicU64;
+    /// An `AtomicUsize`: `core`'s.
+    pub type AtomicUsize = core::sync::atomic::AtomicUsize;
+    pub use core::sync::atomic::fence as fence_impl;
+}
+
 #[cfg(ring_loom)]
-pub use loom::sync::atomic::{fence, AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-#[cfg(ring_loom)]
-pub use loom::sync::{Arc, Condvar, Mutex};
+mod atomics {
+    /// An `AtomicBool`: loom's (a `--cfg ring_loom` build).
+    pub type AtomicBool = loom::sync::atomic::AtomicBool;
+    /// An `AtomicU16`: loom's (a `--cfg ring_loom` build).
+    pub type AtomicU16 = loom::sync::atomic::AtomicU16;
+    /// An `AtomicU32`: loom's (a `--cfg ring_loom` build).
+    pub type AtomicU32 = loom::sync::atomic::AtomicU32;
+    /// An `AtomicU64`: loom's (a `--cfg ring_loom` build).
+    pub type AtomicU64 = loom::sync::atomic::AtomicU64;
+    /// An `AtomicUsize`: loom's (a `--cfg ring_loom` build).
+    pub type AtomicUsize = loom::sync::atomic::AtomicUsize;
+    pub use loom::sync::atomic::fence as fence_impl;
+}
+
+pub use atomics::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, AtomicUsize};
+
+/// A memory fence of `order` (`core`'s, or loom's under `--cfg ring_loom`).
+#[inline(always)]
+pub fn fence(order: Ordering) {
+    atomics::fence_impl(order)
+}
+
+/// Atomics that live in `static`s, which stay `core`'s under loom too.
+///
+/// Loom's atomics cannot be created in a constant, so a `static` cannot
+/// hold one. The words here are process-wide counters and flags that
+/// publish nothing (a ring's or a chain's id, whether a note was printed):
+/// only their own value matters, every access is `Relaxed`, and no model
+/// has anything to check in them.
+pub mod process_wide {
+    /// A process-wide counter (`core`'s type in every build).
+    pub type AtomicU64 = core::sync::atomic::AtomicU64;
+    /// A process-wide flag (`core`'s type in every build).
+    pub type AtomicBool = core::sync::atomic::AtomicBool;
+}
+
+/// Atomics whose address the kernel reads, which stay `core`'s under loom too.
+///
+/// A futex word is compared and keyed by the kernel through its address, so
+/// it must have `u32`'s layout in every build; loom's atomics have another
+/// representation and cannot stand in for it. The futex operations are
+/// checked against the kernel (`ring-core/tests`), not by a loom model.
+pub mod kernel_word {
+    /// A 32-bit word the kernel reads by address (`core`'s type in every build).
+    pub type AtomicU32 = core::sync::atomic::AtomicU32;
+}
 
 #[cfg(ring_loom)]
 pub use loom::cell::UnsafeCell;

@@ -3,6 +3,10 @@
 //! bounds checked with typed errors, and the memory kept alive by the
 //! operation until its terminal completion.
 
+// An application of the library: ring-core's rule that atomics come from
+// its `sync` module (ring-core/clippy.toml) is for the library's own code.
+#![allow(clippy::disallowed_types)]
+
 use ring_core::buf::{BackingMemory, MemRegion, MemRegions, MemSlice, MmapMemory, Region};
 use ring_core::error::Error;
 use ring_core::Runtime;

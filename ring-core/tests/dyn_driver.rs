@@ -3,6 +3,9 @@
 //! `Box<dyn DynDriver>` on the driver's thread and `Arc<dyn SendDriver>`
 //! from other threads.
 
+// The test's own flags are std atomics; the library's go through its sync module.
+#![allow(clippy::disallowed_types)]
+
 use ring_core::dyn_driver::{DynDriver, SendDriver, SendFd, MAX_WAIT_READ};
 use ring_core::{Runtime, SharedFd};
 use std::future::{poll_fn, Future};

@@ -11,6 +11,10 @@
 //! buffer it created) reaches the hook deterministically, not a
 //! cancellation.
 
+// An application of the library: ring-core's rule that atomics come from
+// its `sync` module (ring-core/clippy.toml) is for the library's own code.
+#![allow(clippy::disallowed_types)]
+
 use ring_core::fixed::FixedBuffers;
 use ring_core::fixed_files::FixedFiles;
 use ring_core::pool::BufferPool;

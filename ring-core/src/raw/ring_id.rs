@@ -8,8 +8,9 @@
 //! methods). An id is never reused, so it is what resources and indices
 //! are checked against.
 
+use crate::sync::process_wide::AtomicU64;
+use crate::sync::Ordering;
 use core::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The identity of one ring, unique in the process for its whole life.
 ///

@@ -21,12 +21,12 @@ use crate::ownership::driver::{Driver, WAKE_USER_DATA};
 use crate::raw::ring::Ring;
 pub use crate::runtime::executor::task::JoinError;
 use crate::runtime::executor::task::{CatchUnwind, Spawner, WakeQueue};
+use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
@@ -332,7 +332,7 @@ struct RemoteState<T> {
     /// starts.
     aborted: AtomicBool,
     /// The task running the work on its runtime, once spawned, to abort it.
-    task: Mutex<Option<crate::runtime::executor::AbortHandle>>,
+    task: Mutex<Option<crate::runtime::executor::task::AbortHandle>>,
 }
 
 /// Sends the outcome; if dropped unsent (the job or task was dropped), the

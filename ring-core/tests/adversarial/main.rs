@@ -4,6 +4,10 @@
 //!
 //! Run with `cargo test -p ring-core --test adversarial`.
 
+// An application of the library: ring-core's rule that atomics come from
+// its `sync` module (ring-core/clippy.toml) is for the library's own code.
+#![allow(clippy::disallowed_types)]
+
 mod bad_input_is_a_typed_error;
 mod caller_flags_are_checked;
 #[path = "../caps/mod.rs"]

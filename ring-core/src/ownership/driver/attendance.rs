@@ -23,7 +23,7 @@ pub(crate) struct Attendance {
 }
 
 /// Whether the note was printed in this process.
-static NOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static NOTED: crate::sync::process_wide::AtomicBool = crate::sync::process_wide::AtomicBool::new(false);
 
 /// The note printed when an operation starts on a driver nothing drives.
 pub(crate) const UNDRIVEN_NOTE: &str = "ring_core: an operation was started on a driver that nothing drives \
@@ -75,8 +75,8 @@ impl Attendance {
     #[cold]
     #[inline(never)]
     fn undriven() {
+        use crate::sync::Ordering;
         use std::io::Write;
-        use std::sync::atomic::Ordering;
         if !NOTED.swap(true, Ordering::Relaxed) {
             // Written directly (not `eprintln!`, which panics if standard
             // error fails): a note must never be the reason a program stops.

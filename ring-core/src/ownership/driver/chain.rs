@@ -59,7 +59,7 @@ impl<T> Copy for Link<T> {}
 /// future from its own [`Started`] chain: taking a member of one chain with
 /// the link of another would give an `Op<T>` over an entry holding some
 /// other type, and `T`'s completion code would read the wrong value.
-static CHAIN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+static CHAIN_IDS: crate::sync::process_wide::AtomicU64 = crate::sync::process_wide::AtomicU64::new(1);
 
 /// A chain being put together; see [`Driver::chain`].
 ///
@@ -158,7 +158,7 @@ impl<K: Kernel> Chain<K> {
     /// futures, which hold the shared state rather than a `Driver`).
     pub(crate) fn new(shared: Rc<Shared<K>>) -> Self {
         Chain {
-            id: CHAIN_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            id: CHAIN_IDS.fetch_add(1, crate::sync::Ordering::Relaxed),
             shared,
             members: Vec::new(),
             hard: false,

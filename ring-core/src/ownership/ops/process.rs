@@ -13,9 +13,10 @@ use crate::ownership::ops::res;
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
+use crate::sync::kernel_word::AtomicU32;
+use crate::sync::Ordering;
 use ring_sys::*;
 use std::io;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 /// `madvise(2)` on an [`AlignedBuf`] the operation owns

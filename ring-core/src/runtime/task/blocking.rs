@@ -13,13 +13,13 @@
 //! handles report a cancellation). Every waker is woken, and every job
 //! dropped, with the pool's lock released.
 
-use crate::runtime::executor::JoinError;
+use crate::runtime::executor::task::JoinError;
 use crate::runtime::handle::{pair, RemoteJoinHandle, Sender};
+use crate::sync::{AtomicBool, Ordering};
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
