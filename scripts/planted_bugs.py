@@ -69,6 +69,7 @@ BACKING = ("backing_memory", ["cargo", "test", "-q", "-p", "ring-core", "--test"
 # A lint, not a test: clippy with ring-core/clippy.toml refuses what it names.
 CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--all-targets", "--", "-D", "warnings"], {})
 
+BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/raw/cqueue.rs"
@@ -569,6 +570,16 @@ PLANTS = [
     ("the timed wrapper drops its operation's poll target check", "ring-core/src/ownership/deadline.rs",
      "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        self.0.names()\n    }",
      "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        None\n    }", True, [STATE]),
+    # The book's checker (verification/tests/book.rs): a claim's evidence
+    # that does not exist, a helper named as the test, a broken anchor.
+    ("the book tags a claim with a test that does not exist", "docs/ownership.md",
+     "::dropping_a_socket_reader_mid_read_keeps_its_buffer_for_the_kernel]",
+     "::dropping_a_socket_reader_mid_read_keeps_its_buffer]", True, [BOOK]),
+    ("the book tags a claim with a helper, not a test", "docs/multishot.md",
+     "[test: ring-core/tests/net.rs::multishot_accept_200_connections]",
+     "[test: ring-core/tests/net.rs::pattern]", True, [BOOK]),
+    ("the book links to a heading that does not exist", "docs/README.md",
+     "(#how-claims-are-tagged)", "(#how-claims-are-labelled)", True, [BOOK]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",
