@@ -188,9 +188,9 @@ fn the_current_spawner_is_there_inside_block_on_and_spawns_onto_the_runtime() {
 }
 
 /// A job queued before the runtime is dropped and never run, and a job handed
-/// over after, both resolve at once to a cancelled `JoinError`; with either of
-/// the first two faulty versions the first stays pending for good (the queue
-/// keeps it), and with the first the second is accepted and never runs.
+/// over after, both resolve at once to a cancelled `JoinError`. A runtime
+/// whose drop did not close its job queue would keep the first pending for
+/// good, and would accept the second and never run it.
 #[test]
 fn a_dropped_runtime_drops_the_jobs_it_never_ran_and_refuses_new_ones() {
     let rt = Runtime::new(8).unwrap();
@@ -399,8 +399,8 @@ fn allow_one_more_descriptor() {
 
 /// In a child process whose descriptor limit leaves room for a ring's
 /// descriptor and no more, the eventfd fails with `EMFILE`, which must come
-/// back as the error; with the faulty versions the failed `-1` is taken for a
-/// descriptor and `OwnedFd::from_raw_fd(-1)` panics.
+/// back as the error; a check that took the failed `-1` for a descriptor
+/// would panic in `OwnedFd::from_raw_fd(-1)`.
 #[test]
 fn a_runtime_or_driver_that_cannot_get_an_eventfd_reports_emfile() {
     if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {

@@ -1040,9 +1040,9 @@ fn resize_counts_outstanding_entries_against_the_new_sizes() {
     assert_eq!(reap(&mut ring, 4), (30..34).map(|i| (i, 0)).collect::<Vec<_>>());
 }
 
-/// The `|` and `^` faulty versions of the latter are equivalent: a ring without
-/// mixed completions never posts one flagged 32-byte, so reading it as mixed
-/// changes nothing.
+/// A resized ring keeps its entry-size modes: a ring without mixed entries
+/// still refuses a 128-byte entry after the resize, and a mixed ring still
+/// reads its 32-byte completions.
 #[test]
 fn a_resized_ring_keeps_its_entry_size_modes() {
     if !resizes() {

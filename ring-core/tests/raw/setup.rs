@@ -291,9 +291,8 @@ fn attach_wq_refuses_a_negative_descriptor_and_passes_any_other_to_the_kernel() 
 /// Checks `user_disabled` in `Builder::build_on` from the other side than the
 /// setup-flag tests: a ring the caller asked to start disabled stays disabled
 /// after the builder registered its wait region (submitting fails with EBADFD),
-/// and works once the caller enables it. (Its faulty versions were all caught
-/// by the existing suites in this pass; this pins the case
-/// `registered_wait_descriptors` does not build.)
+/// and works once the caller enables it. This pins the case
+/// `registered_wait_descriptors` does not build.
 #[test]
 fn a_ring_asked_for_disabled_stays_disabled_after_its_wait_region_is_registered() {
     let mut ring = match Builder::new(8).r_disabled().registered_waits(4).build() {
