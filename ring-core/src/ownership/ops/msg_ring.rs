@@ -133,6 +133,31 @@ impl<K: Kernel> Driver<K> {
     /// target ring is not driven by a `Driver`, or that `user_data` is not
     /// the `user_data` of an operation in flight there (for example a value
     /// with index `u32::MAX`, which no entry ever has).
+    ///
+    ///
+    /// ```
+    /// use ring_core::fixed_files::FixedFiles;
+    /// use ring_core::{Ring, SharedFd};
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// // A raw ring no `Driver` drives, with a table of two empty slots.
+    /// let mut target = Ring::new(4)?;
+    /// let (Ok(_files), Ok(())) = (FixedFiles::new(&d, 4, 0..2), target.register_files_sparse(2)) else {
+    ///     println!("skipping: no sparse file tables here");
+    ///     return Ok(());
+    /// };
+    /// // SAFETY: `target` outlives the handle, which only this call uses.
+    /// let fd = unsafe { SharedFd::borrow_raw(target.fd().expect("a ring descriptor")) };
+    /// let file = SharedFd::new(std::fs::File::open("/dev/null")?);
+    /// rt.block_on(d.files_update(vec![Some(file)], 3))?.0?;
+    /// // SAFETY: no `Driver` drives `target`, so no operation's `user_data` can
+    /// // be impersonated.
+    /// rt.block_on(unsafe { d.msg_ring_fd(&fd, 3, 1, 0xf11e) })??;
+    /// let cqe = target.cq().pop().expect("the passed descriptor's completion");
+    /// assert_eq!(cqe.user_data, 0xf11e);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub unsafe fn msg_ring_fd(
         &self,
         ring_fd: &impl AsSharedFd,
