@@ -37,6 +37,98 @@ use std::os::fd::RawFd;
 /// fn send<T: Send>(_: T) {}
 /// send(ring_core::Ring::new(4).unwrap());
 /// ```
+///
+///
+/// A raw ring from set-up to completions, its registrations, and its
+/// introspection:
+///
+/// ```
+/// use ring_core::opcode::{Nop, Read};
+/// use ring_core::register::CancelBuilder;
+/// use ring_core::submit::{Timeout, Wait};
+/// use ring_core::{Builder, Ring};
+/// use std::os::fd::AsRawFd;
+/// use std::time::Duration;
+///
+/// let mut ring = Ring::new(8)?;
+/// assert!(ring.params().sq_entries >= 8 && ring.fd().is_some());
+/// assert_eq!(ring.setup_flags() & ring_core::sys::IORING_SETUP_SQPOLL, 0);
+/// assert_eq!(ring.has_feature(ring_core::sys::IORING_FEAT_NODROP), ring.features() & ring_core::sys::IORING_FEAT_NODROP != 0);
+/// assert!(ring.id().get() > 0);
+/// let _kernel: &ring_core::Linux = ring.kernel();
+/// assert!(ring.probe()?.supported(ring_core::sys::IORING_OP_NOP));
+///
+/// // Entries in, completions out.
+/// let nop = Nop::new().build().user_data(1).into_sqe();
+/// // SAFETY: a NOP touches no memory.
+/// unsafe { ring.sq().push(&nop) }.expect("room");
+/// assert_eq!(ring.submit()?, 1);
+/// ring.submit_and_wait(1)?;
+/// let (_sq, cq) = ring.queues();
+/// assert_eq!(cq.pop().map(|c| c.user_data), Some(1));
+/// // Nothing in flight: each wait ends at its timeout, with nothing.
+/// ring.submit_and_wait_timeout(1, Duration::from_millis(1))?;
+/// let wait = Wait { want: 1, timeout: Some(Timeout::Relative(Duration::from_millis(1))), ..Wait::default() };
+/// ring.submit_with(&wait)?;
+/// assert!(ring.cq().pop().is_none());
+/// assert_eq!(ring.get_events()?, 0);
+/// assert_eq!(ring.sq_wait()?, 0); // room in the SQ already
+/// assert_eq!(ring.cq().ready(), 0);
+///
+/// // The ring's own descriptor registered: `io_uring_enter` by index.
+/// if ring.register_ring_fd()? {
+///     assert!(ring.registered_index().is_some());
+///     ring.unregister_ring_fd()?;
+/// }
+///
+/// // A file table: registered, updated, given back; a sparse one with an
+/// // allocation range for direct descriptors.
+/// let file = std::fs::File::open("/dev/null")?;
+/// ring.register_files(&[file.as_raw_fd(), -1])?;
+/// assert_eq!(ring.update_files(1, &[file.as_raw_fd()])?, 1);
+/// ring.unregister_files()?;
+/// ring.register_files_sparse(8)?;
+/// ring.register_file_alloc_range(0, 4)?;
+/// ring.unregister_files()?;
+///
+/// // Registered buffers, sparse here.
+/// ring.register_buffers_sparse(4)?;
+/// ring.unregister_buffers()?;
+///
+/// // An eventfd signalled on each completion.
+/// // SAFETY: eventfd takes two integers and touches no memory.
+/// let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+/// assert!(efd >= 0);
+/// ring.register_eventfd(efd)?;
+/// ring.unregister_eventfd()?;
+/// ring.register_eventfd_async(efd)?;
+/// ring.unregister_eventfd()?;
+/// // SAFETY: `efd` is ours and used no more.
+/// unsafe { libc::close(efd) };
+///
+/// // Credentials to submit with, and io-wq limits.
+/// let id = ring.register_personality()?;
+/// ring.unregister_personality(id)?;
+/// let limits = ring.iowq_max_workers()?;
+/// ring.set_iowq_max_workers(Some(limits.bounded.max(1)), None)?;
+///
+/// // A read that never completes, cancelled synchronously.
+/// let (r, _w) = std::os::unix::net::UnixStream::pair()?;
+/// let mut out = [0u8; 8];
+/// let read = Read::new(r.as_raw_fd(), out.as_mut_ptr(), 8).offset(u64::MAX).build().user_data(9).into_sqe();
+/// // SAFETY: `out` and `r` outlive the read, which is cancelled and reaped
+/// // below.
+/// unsafe { ring.sq().push(&read) }.expect("room");
+/// ring.submit()?;
+/// assert_eq!(ring.cancel_sync(&CancelBuilder::user_data(9), Some(Duration::from_secs(1)))?, 0);
+/// ring.submit_and_wait(1)?;
+/// assert_eq!(ring.cq().pop().map(|c| c.res), Some(-libc::ECANCELED));
+///
+/// // A ring set up disabled runs nothing until enabled (5.10).
+/// let mut later = Builder::new(4).r_disabled().build()?;
+/// later.enable()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Ring<K: Kernel = Linux> {
     pub(crate) sq: SubmissionQueue,
     pub(crate) cq: CompletionQueue,
