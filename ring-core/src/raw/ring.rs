@@ -129,6 +129,84 @@ use std::os::fd::RawFd;
 /// later.enable()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+///
+/// Registrations that newer kernels add, each tried and its refusal printed
+/// on a kernel without it:
+///
+/// ```
+/// use ring_core::register::{BufRingConfig, Clock, Napi, NapiTracking, Restriction};
+/// use ring_core::{Builder, Ring};
+/// use std::time::Duration;
+///
+/// let report = |what: &str, r: Result<(), ring_core::Error>| {
+///     if let Err(e) = r {
+///         println!("{what}: {e}");
+///     }
+/// };
+/// let mut ring = Ring::new(8)?;
+/// // Provided-buffer rings (5.19), the kernel's head of one (6.8).
+/// let bufs = ring.register_buf_ring(BufRingConfig::new(1, 8).buffers(8, 256))?;
+/// report("buf_ring_head", ring.buf_ring_head(1).map(|head| assert_eq!(head, 0)));
+/// println!("incremental buffer rings: {:?}", ring.buf_ring_flag_supported(ring_core::sys::IOU_PBUF_RING_INC));
+/// ring.unregister_buf_ring(bufs)?;
+/// report("unregister_buf_group", ring.unregister_buf_group(1).map(|_| ()).or(Ok(())));
+/// // Registered buffers, tagged and updated (5.13).
+/// let mut mem = vec![0u8; 4096];
+/// let iov = [libc::iovec { iov_base: mem.as_mut_ptr().cast(), iov_len: mem.len() }];
+/// // SAFETY: `mem` outlives the registration, which is dropped below before
+/// // `mem` is, and nothing else uses it meanwhile.
+/// unsafe {
+///     ring.register_buffers(&iov)?;
+///     ring.unregister_buffers()?;
+///     ring.register_buffers_tags(&iov, &[0])?;
+///     report("update_buffers", ring.update_buffers(0, &iov, None).map(|_| ()));
+/// }
+/// ring.unregister_buffers()?;
+/// // Files with tags (5.13).
+/// let file = std::fs::File::open("/dev/null")?;
+/// let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+/// // SAFETY: no request uses the table, so no tag is posted early.
+/// unsafe {
+///     ring.register_files_tags(&[fd, -1], &[0, 0])?;
+///     ring.update_files_tags(1, &[fd], &[0])?;
+/// }
+/// ring.unregister_files()?;
+/// // The ring's own descriptor in its registered-ring table (5.18).
+/// let indices = ring.register_ring_fds(&[ring.fd().expect("a descriptor")])?;
+/// assert_eq!(ring.unregister_ring_fds(&indices)?, 1);
+/// // io-wq CPU affinity (5.14).
+/// // SAFETY: an all-zero cpu_set_t is an empty set; CPU 0 is within it.
+/// let cpus = unsafe {
+///     let mut cpus: libc::cpu_set_t = std::mem::zeroed();
+///     libc::CPU_SET(0, &mut cpus);
+///     cpus
+/// };
+/// report("register_iowq_aff", ring.register_iowq_aff(&cpus));
+/// report("unregister_iowq_aff", ring.unregister_iowq_aff());
+/// // What the kernel tells about sync cancellation, NAPI and itself.
+/// println!("sync cancel combines user_data: {:?}", ring.sync_cancel_combines_user_data());
+/// println!("sync cancel matches opcode: {:?}", ring.sync_cancel_matches_opcode());
+/// println!("napi tracking modes: {:?}", ring.napi_has_tracking_modes());
+/// report("query", ring.query().map(|_| ()));
+/// report("register_clock", ring.register_clock(Clock::Boottime));
+/// let napi = Napi { busy_poll_timeout: Duration::from_micros(10), prefer_busy_poll: false, tracking: NapiTracking::Static };
+/// if ring.register_napi(&napi).is_ok() {
+///     report("napi_add_static_id", ring.napi_add_static_id(1));
+///     report("napi_del_static_id", ring.napi_del_static_id(1));
+///     ring.unregister_napi()?;
+/// }
+/// // Growing the rings (6.13) and a region of wait arguments (6.13).
+/// let mut resizable = Builder::new(4).defer_taskrun().build()?;
+/// report("resize_rings", resizable.resize_rings(16, Some(32)));
+/// report("register_wait_region", resizable.register_wait_region(2));
+/// report("register_mem_region_owned", ring.register_mem_region_owned(4096, 0).map(|_| ()));
+/// // Restrictions, only on a ring set up disabled.
+/// let mut locked = Builder::new(4).r_disabled().build()?;
+/// locked.register_restrictions(&[Restriction::SqeOp(ring_core::sys::IORING_OP_NOP)])?;
+/// locked.enable()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Ring<K: Kernel = Linux> {
     pub(crate) sq: SubmissionQueue,
     pub(crate) cq: CompletionQueue,
