@@ -186,6 +186,7 @@ impl<K: Kernel> Driver<K> {
             wake_buf: Vec::new(),
             closed: false,
             leaked: false,
+            no_sync_cancel: false,
             ring: Some(ring),
         };
         Driver {

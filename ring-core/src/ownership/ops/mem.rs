@@ -120,7 +120,7 @@ unsafe impl Operation for WriteMem {
     }
 }
 
-/// # Caller's memory ([`crate::buf::BackingMemory`])
+/// # Reading and writing memory the caller owns
 ///
 /// Vectored reads and writes over regions of memory the caller maps and
 /// shares ([`MemRegions`]), kept alive by the operation.
