@@ -67,7 +67,6 @@ impl Cqe {
 
 /// The application's side of a completion ring.
 ///
-///
 /// ```
 /// use ring_core::opcode::Nop;
 /// use ring_core::{Cqe, Ring};

@@ -44,7 +44,6 @@ pub enum Timeout {
 
 /// A wait with everything `io_uring_enter` can be told about it.
 ///
-///
 /// ```
 /// use ring_core::submit::{Timeout, Wait};
 /// use ring_core::Ring;

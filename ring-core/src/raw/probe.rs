@@ -20,7 +20,6 @@ use ring_sys::*;
 
 /// What this kernel supports.
 ///
-///
 /// ```
 /// use ring_core::{Probe, Ring};
 ///

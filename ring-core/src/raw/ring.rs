@@ -38,7 +38,6 @@ use std::os::fd::RawFd;
 /// send(ring_core::Ring::new(4).unwrap());
 /// ```
 ///
-///
 /// A raw ring from set-up to completions, its registrations, and its
 /// introspection:
 ///
@@ -129,7 +128,6 @@ use std::os::fd::RawFd;
 /// later.enable()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-///
 ///
 /// Registrations that newer kernels add, each tried and its refusal printed
 /// on a kernel without it:

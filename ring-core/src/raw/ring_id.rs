@@ -21,7 +21,6 @@ use core::cell::RefCell;
 /// registered-ring index would not do: both are reused once given up, so
 /// they can name another ring later. Ids are never reused.
 ///
-///
 /// ```
 /// let a = ring_core::Ring::new(2)?;
 /// let b = ring_core::Ring::new(2)?;

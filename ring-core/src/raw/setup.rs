@@ -50,7 +50,6 @@ pub fn setup_flag_name(flag: u32) -> &'static str {
 /// # Ok::<(), ring_core::Error>(())
 /// ```
 ///
-///
 /// Every set-up option, each tried on this kernel (a flag it does not
 /// know is an error at `build`, reported here and nothing more):
 ///

@@ -17,7 +17,6 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 /// builder sets `IOSQE_FIXED_FILE` itself (or, for the few opcodes that
 /// name a registered file some other way, the flag that opcode uses).
 ///
-///
 /// The pieces of an entry: its target file, its flags, a timespec it
 /// points to, and the 64- and 128-byte entries themselves.
 ///

@@ -93,7 +93,6 @@ pub unsafe trait IoBufMut: IoBuf {
     ///
     /// The first `n` bytes (at most `bytes_total`) must have been written.
     ///
-    ///
     /// ```
     /// use ring_core::buf::{IoBuf, IoBufMut};
     ///

@@ -662,7 +662,6 @@ impl<K: Kernel> Driver<K> {
 
 /// An operation submitted with [`Driver::submit_raw`].
 ///
-///
 /// ```
 /// use ring_core::driver::op::{Next, RawOp};
 /// use ring_core::ops::TimeoutStream;

@@ -468,7 +468,6 @@ impl<K: Kernel> Driver<K> {
     /// other than `payload`'s allocation (up to its capacity), and posts a
     /// single completion.
     ///
-    ///
     /// ```
     /// use std::rc::Rc;
     ///
@@ -507,7 +506,6 @@ impl<K: Kernel> Driver<K> {
     /// As for [`Driver::uring_cmd`]: for this file and `cmd_op`, the command
     /// makes the kernel read or write no memory other than `payload`'s
     /// allocation (up to its capacity), and posts a single completion.
-    ///
     ///
     /// ```
     /// use ring_core::{Builder, Runtime};
@@ -569,7 +567,6 @@ impl<K: Kernel> Driver<K> {
     /// pointer inside it that the option follows) and name no descriptor
     /// by number (the kernel would look it up when it issues the request,
     /// when the number may name another file).
-    ///
     ///
     /// ```
     /// use ring_core::ops::SocketCmd;

@@ -134,7 +134,6 @@ impl<K: Kernel> Driver<K> {
     /// the `user_data` of an operation in flight there (for example a value
     /// with index `u32::MAX`, which no entry ever has).
     ///
-    ///
     /// ```
     /// use ring_core::fixed_files::FixedFiles;
     /// use ring_core::{Ring, SharedFd};

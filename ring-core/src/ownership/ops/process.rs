@@ -352,7 +352,6 @@ impl<K: Kernel> Driver<K> {
     /// child `pidfd` refers to. The operation holds the pidfd open until it
     /// has ended, so its number cannot name another child's meanwhile.
     ///
-    ///
     /// ```
     /// use std::os::fd::{FromRawFd, OwnedFd};
     /// use std::rc::Rc;

@@ -25,7 +25,6 @@ use std::os::fd::RawFd;
 /// As for [`crate::Driver::msg_ring`]: the completion must not impersonate
 /// an operation in flight on a ring driven by a [`crate::Driver`].
 ///
-///
 /// ```
 /// use ring_core::register::send_msg_ring_sync_fd;
 ///
@@ -90,7 +89,6 @@ impl<K: Kernel> Ring<K> {
     /// As for [`send_msg_ring_sync_fd`]: this ring must not be (and must not
     /// later be handed to) a [`crate::Driver`] while the completion could
     /// impersonate one of its operations.
-    ///
     ///
     /// ```
     /// let mut ring = ring_core::Ring::new(4)?;

@@ -26,7 +26,6 @@ use ring_sys::*;
 /// pinned pages; it only means the application can no longer update the
 /// region.
 ///
-///
 /// ```
 /// use ring_core::register::MemRegion;
 ///

@@ -48,7 +48,6 @@ impl From<SqFull> for Error {
 
 /// The application's side of a submission ring.
 ///
-///
 /// ```
 /// use ring_core::opcode::Nop;
 /// use ring_core::squeue::{SqBatch, SqFull};

@@ -57,7 +57,6 @@ impl JoinError {
     /// not affected (it still runs, its output is dropped); await the handle
     /// instead, which lets the runtime run it.
     ///
-    ///
     /// ```
     /// let rt = ring_core::Runtime::new(8)?;
     /// let handle = rt.handle();
