@@ -50,6 +50,12 @@ use std::os::fd::RawFd;
 /// use std::time::Duration;
 ///
 /// let mut ring = Ring::new(8)?;
+/// // Sync cancellation and file allocation ranges below are Linux 6.0, as
+/// // zero-copy sends are: probe that.
+/// if !ring.probe()?.supported(ring_core::sys::IORING_OP_SEND_ZC) {
+///     println!("skipping: this example needs Linux 6.0");
+///     return Ok(());
+/// }
 /// assert!(ring.params().sq_entries >= 8 && ring.fd().is_some());
 /// assert_eq!(ring.setup_flags() & ring_core::sys::IORING_SETUP_SQPOLL, 0);
 /// assert_eq!(ring.has_feature(ring_core::sys::IORING_FEAT_NODROP), ring.features() & ring_core::sys::IORING_FEAT_NODROP != 0);
@@ -143,6 +149,12 @@ use std::os::fd::RawFd;
 ///     }
 /// };
 /// let mut ring = Ring::new(8)?;
+/// // Provided-buffer rings and ring-fd tables need 5.19 (socket
+/// // operations came with it: probe those).
+/// if !ring.probe()?.supported(ring_core::sys::IORING_OP_SOCKET) {
+///     println!("skipping: this example needs Linux 5.19");
+///     return Ok(());
+/// }
 /// // Provided-buffer rings (5.19), the kernel's head of one (6.8).
 /// let bufs = ring.register_buf_ring(BufRingConfig::new(1, 8).buffers(8, 256))?;
 /// report("buf_ring_head", ring.buf_ring_head(1).map(|head| assert_eq!(head, 0)));

@@ -42,13 +42,14 @@ use std::path::Path;
 /// let rt = ring_core::Runtime::new(16)?;
 /// let d = rt.driver().clone();
 /// rt.block_on(async move {
-///     let socket: Op<Socket> = d.socket(libc::AF_INET, libc::SOCK_STREAM, 0);
-///     let listener = Rc::new(TcpListener::from(socket.await?));
-///     // `bind` and `listen` are operations since 6.11: probe first.
+///     // `bind` and `listen` are operations since 6.11 (`socket` 5.19):
+///     // probe first.
 ///     if d.require(ring_core::sys::IORING_OP_LISTEN).is_err() {
 ///         println!("skipping: no bind or listen operations here");
 ///         return Ok(());
 ///     }
+///     let socket: Op<Socket> = d.socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+///     let listener = Rc::new(TcpListener::from(socket.await?));
 ///     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
 ///     d.op(Bind::new(&listener, any)).await?;
 ///     d.op(Listen::new(&listener, 16)).await?;

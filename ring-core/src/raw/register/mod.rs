@@ -73,6 +73,11 @@
 //! use std::time::Duration;
 //!
 //! let mut ring = Ring::new(8)?;
+//! // Provided-buffer rings are 5.19, as socket operations are: probe those.
+//! if !ring.probe()?.supported(ring_core::sys::IORING_OP_SOCKET) {
+//!     println!("skipping: this example needs Linux 5.19");
+//!     return Ok(());
+//! }
 //! // Four 64-byte buffers in group 5, handed to the kernel (5.19).
 //! let config = BufRingConfig::new(5, 4).buffers(4, 64);
 //! assert_eq!(config.flags(), 0);

@@ -86,11 +86,15 @@ impl From<SqFull> for Error {
 /// assert_eq!((sq.dropped(), sq.flags() & ring_core::sys::IORING_SQ_CQ_OVERFLOW), (0, 0));
 /// ring.submit_and_wait(4)?;
 /// assert_eq!(ring.sq().sync_head(), 4);
-/// // 128-byte entries need a ring of them.
-/// let mut wide = ring_core::Builder::new(2).sqe128().build()?;
-/// let big = ring_core::types::Entry128::from_entry(Nop::new().build()).into_sqe();
-/// // SAFETY: as above.
-/// unsafe { wide.sq().push128(&big) }.expect("room");
+/// // 128-byte entries need a ring of them (5.19).
+/// match ring_core::Builder::new(2).sqe128().build() {
+///     Ok(mut wide) => {
+///         let big = ring_core::types::Entry128::from_entry(Nop::new().build()).into_sqe();
+///         // SAFETY: as above.
+///         unsafe { wide.sq().push128(&big) }.expect("room");
+///     }
+///     Err(e) => println!("no 128-byte entries here: {e}"),
+/// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
