@@ -91,6 +91,7 @@ pub mod strategy;
 mod submitter;
 mod table;
 mod teardown;
+mod user_deadlines;
 mod wakers;
 
 pub use chain::{Chain, ChainRefused, Link, StartChain, Started};
@@ -100,3 +101,4 @@ pub use reports::{Stats, TeardownReport};
 pub(crate) use shared::Shared;
 pub use slot::WAKE as WAKE_USER_DATA;
 pub use strategy::{Batch, Immediate, SqPoll, SubmitStrategy};
+pub(crate) use user_deadlines::UserDeadline;
