@@ -588,6 +588,10 @@ PLANTS = [
     ("a sleep whose timer waits for a credit never ends", "ring-core/src/runtime/time/sleep.rs",
      "            Poll::Pending if timer.never_submitted() => {",
      "            Poll::Pending if timer.never_submitted() && false => {", True, [CREDITLESS]),
+    ("registering a file table does not first submit the entries checked without it",
+     "ring-core/src/ownership/fixed_files.rs",
+     "            ring.submit_all(core::time::Duration::from_secs(1))?;\n",
+     "", True, [STATE]),
     # The book's checker (verification/tests/book.rs): a claim's evidence
     # that does not exist, a helper named as the test, a broken anchor.
     ("the book tags a claim with a test that does not exist", "docs/ownership.md",
