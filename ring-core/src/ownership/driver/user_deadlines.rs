@@ -6,12 +6,8 @@
 //! its future, which then ends the operation itself: nothing of it is in
 //! the kernel, so nothing needs cancelling.
 
-use crate::kernel::Kernel;
-use crate::ownership::driver::caught::Caught;
-use crate::ownership::driver::shared::Shared;
-use core::task::{Context, Waker};
+use core::task::Waker;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use std::time::Instant;
 
 /// The deadlines of futures waiting in user space, earliest first; each
@@ -22,87 +18,37 @@ pub(crate) struct UserDeadlines {
     wakers: BTreeMap<(Instant, u64), Waker>,
 }
 
-impl<K: Kernel> Shared<K> {
-    /// The earliest user-space deadline, if any future keeps one.
-    pub(super) fn earliest_user_deadline(&self) -> Option<Instant> {
-        let d = self.user_deadlines.try_borrow().ok()?;
-        d.wakers.keys().next().map(|(at, _)| *at)
+impl UserDeadlines {
+    /// The earliest deadline kept.
+    pub(super) fn earliest(&self) -> Option<Instant> {
+        self.wakers.keys().next().map(|(at, _)| *at)
     }
 
-    /// Wakes (and forgets) every future whose user-space deadline passed.
-    /// The wakers run outside the borrow; a panic is caught into `caught`.
-    pub(super) fn fire_user_deadlines(&self, caught: &mut Caught) {
-        let due: Vec<Waker> = {
-            let Ok(mut d) = self.user_deadlines.try_borrow_mut() else { return };
-            let Some(&(first, _)) = d.wakers.keys().next() else { return };
-            let now = Instant::now();
-            if first > now {
-                return;
-            }
-            let later = d.wakers.split_off(&(now, u64::MAX));
-            core::mem::replace(&mut d.wakers, later).into_values().collect()
-        };
-        for w in due {
-            caught.run(move || w.wake());
+    /// Takes out the wakers of every deadline not after `now`, for the
+    /// caller to wake outside the borrow.
+    pub(super) fn take_due(&mut self, now: Instant) -> Vec<Waker> {
+        if self.earliest().is_none_or(|first| first > now) {
+            return Vec::new();
         }
-    }
-}
-
-/// One future's user-space deadline, registered with its driver while the
-/// future waits for a credit; removed when dropped or [`clear`](Self::clear)ed.
-pub(crate) struct UserDeadline<K: Kernel> {
-    shared: Rc<Shared<K>>,
-    key: Option<(Instant, u64)>,
-}
-
-impl<K: Kernel> UserDeadline<K> {
-    pub(crate) fn new(shared: Rc<Shared<K>>) -> Self {
-        UserDeadline { shared, key: None }
+        let later = self.wakers.split_off(&(now, u64::MAX));
+        core::mem::replace(&mut self.wakers, later).into_values().collect()
     }
 
-    /// Keeps deadline `at` for the future polled with `cx`: the driver's
-    /// park ends by then, and its turn wakes the future. The waker is
-    /// cloned, and a replaced one dropped, outside the driver's borrow.
-    pub(crate) fn watch(&mut self, at: Instant, cx: &mut Context<'_>) {
-        if let Some(key) = self.key {
-            if key.0 == at {
-                let same = match self.shared.user_deadlines.try_borrow() {
-                    Ok(d) => d.wakers.get(&key).is_some_and(|w| w.will_wake(cx.waker())),
-                    Err(_) => false,
-                };
-                if same {
-                    return;
-                }
-            }
-        }
-        self.clear();
-        let waker = cx.waker().clone();
-        match self.shared.user_deadlines.try_borrow_mut() {
-            Ok(mut d) => {
-                d.serial += 1;
-                let key = (at, d.serial);
-                d.wakers.insert(key, waker);
-                self.key = Some(key);
-            }
-            // Called while the registry is borrowed (not reached: nothing
-            // foreign runs under that borrow); the future polls again.
-            Err(_) => waker.wake(),
-        }
+    /// Keeps `waker` for `at`; returns its key.
+    pub(super) fn insert(&mut self, at: Instant, waker: Waker) -> (Instant, u64) {
+        self.serial += 1;
+        let key = (at, self.serial);
+        self.wakers.insert(key, waker);
+        key
     }
 
-    /// Forgets the deadline (the future no longer waits in user space).
-    pub(crate) fn clear(&mut self) {
-        let Some(key) = self.key.take() else { return };
-        let old = match self.shared.user_deadlines.try_borrow_mut() {
-            Ok(mut d) => d.wakers.remove(&key),
-            Err(_) => None,
-        };
-        drop(old);
+    /// Takes out the waker kept under `key`, for the caller to drop outside the borrow.
+    pub(super) fn remove(&mut self, key: (Instant, u64)) -> Option<Waker> {
+        self.wakers.remove(&key)
     }
-}
 
-impl<K: Kernel> Drop for UserDeadline<K> {
-    fn drop(&mut self) {
-        self.clear();
+    /// Whether `key` is kept with a waker that wakes as `waker` does.
+    pub(super) fn wakes_as(&self, key: (Instant, u64), waker: &Waker) -> bool {
+        self.wakers.get(&key).is_some_and(|w| w.will_wake(waker))
     }
 }
