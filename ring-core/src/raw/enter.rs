@@ -207,7 +207,7 @@ impl<K: Kernel> Ring<K> {
     /// `patience`): for a registration that changes state the queued
     /// entries were checked against, so the kernel issues them first.
     /// `SubmissionQueueFull` if the poll thread did not get to them in time.
-    pub fn submit_all(&mut self, patience: core::time::Duration) -> Result<(), crate::error::Error> {
+    pub(crate) fn submit_all(&mut self, patience: core::time::Duration) -> Result<(), crate::error::Error> {
         let until = std::time::Instant::now() + patience;
         loop {
             match self.submit() {
