@@ -38,6 +38,8 @@ TASKS = ("tasks", ["cargo", "test", "-q", "-p", "ring-core", "--test", "tasks"],
 SYNC = ("sync_channels", ["cargo", "test", "-q", "-p", "ring-core", "--test", "sync_channels"], {})
 DEADLINES = ("adversarial deadlines",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_lose_no_buffer"], {})
+SIM_CREDITLESS = ("sim_driver deadlines without credits",
+                  ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver", "a_deadline_holds"], {})
 CREDITLESS = ("adversarial deadlines without credits",
               ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_hold_without_credits"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
@@ -584,7 +586,7 @@ PLANTS = [
      "                        if true {\n                            this.user.watch(at, cx);", True, [CREDITLESS]),
     ("a racing timer waiting for a credit never fires", "ring-core/src/ownership/deadline.rs",
      "                        if !timer.never_submitted() {",
-     "                        if true {", True, [CREDITLESS]),
+     "                        if true {", True, [CREDITLESS, SIM_CREDITLESS]),
     ("a sleep whose timer waits for a credit never ends", "ring-core/src/runtime/time/sleep.rs",
      "            Poll::Pending if timer.never_submitted() => {",
      "            Poll::Pending if timer.never_submitted() && false => {", True, [CREDITLESS]),
