@@ -215,6 +215,32 @@ impl<K: Kernel> Ring<K> {
         self.enter(0, IORING_ENTER_SQ_WAIT, core::ptr::null(), 0)
     }
 
+    /// Submits every entry written so far and returns once the kernel has
+    /// consumed them all (under SQPOLL, waits for the poll thread, up to
+    /// `patience`): for a registration that changes state the queued
+    /// entries were checked against, so the kernel issues them first.
+    /// `SubmissionQueueFull` if the poll thread did not get to them in time.
+    pub(crate) fn submit_all(&mut self, patience: core::time::Duration) -> Result<(), crate::error::Error> {
+        let until = std::time::Instant::now() + patience;
+        loop {
+            match self.submit() {
+                Ok(_) => {}
+                // Interrupted, or no room for completions yet: the entries
+                // stay published; try again.
+                Err(e) if e.is_transient() => {}
+                Err(e) => return Err(e),
+            }
+            self.sq.sync_head();
+            if self.sq.is_empty() {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= until {
+                return Err(crate::error::Error::SubmissionQueueFull);
+            }
+            std::thread::sleep(core::time::Duration::from_micros(50));
+        }
+    }
+
     /// Enables a ring set up with `IORING_SETUP_R_DISABLED`
     /// (`IORING_REGISTER_ENABLE_RINGS`, 5.10).
     pub fn enable(&mut self) -> Result<(), crate::error::Error> {

@@ -341,6 +341,14 @@ impl<T: Operation, K: Kernel> Future for Op<T, K> {
     }
 }
 
+impl<T: Operation, K: Kernel> Op<T, K> {
+    /// Whether the operation has not reached the kernel (not polled yet,
+    /// or queued for a credit): ending it needs no cancellation.
+    pub(crate) fn never_submitted(&self) -> bool {
+        matches!(self.state, OpState::Waiting { .. })
+    }
+}
+
 impl<T: Operation, K: Kernel> Drop for Op<T, K> {
     #[inline]
     fn drop(&mut self) {
