@@ -43,6 +43,19 @@ pub enum Timeout {
 }
 
 /// A wait with everything `io_uring_enter` can be told about it.
+///
+/// ```
+/// use ring_core::submit::{Timeout, Wait};
+/// use ring_core::Ring;
+/// use std::time::Duration;
+///
+/// let mut ring = Ring::new(2)?;
+/// // One completion, for at most a millisecond: none comes.
+/// let wait = Wait { want: 1, timeout: Some(Timeout::Relative(Duration::from_millis(1))), ..Wait::default() };
+/// ring.submit_with(&wait)?;
+/// assert!(ring.cq().pop().is_none());
+/// # Ok::<(), ring_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Wait<'a> {
     /// How many completions to wait for (0: only submit).
