@@ -14,6 +14,7 @@ use crate::ownership::driver::reports::TeardownReport;
 use crate::ownership::driver::shared::Shared;
 use crate::ownership::driver::slot::Slots;
 use crate::ownership::driver::storage::Storage;
+use crate::ownership::driver::drive::{DefaultDrive, Drive};
 use crate::ownership::driver::strategy::{Batch, SubmitStrategy};
 use crate::ownership::driver::table::Table;
 use crate::ownership::driver::wakers::Wakers;
@@ -153,7 +154,18 @@ impl<K: Kernel> Driver<K> {
     /// `user_data` chosen before (the tags of registered files and buffers,
     /// [`Ring::register_files_tags`]) are the `unsafe` registration's
     /// contract too: they must not name the driver's entries.
-    pub fn with_ring(mut ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
+    pub fn with_ring(ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
+        Driver::with_drive(ring, DefaultDrive::new(strategy))
+    }
+
+    /// A driver on `ring` that enters the kernel as `drive` decides (see
+    /// [`Drive`]): its policy for a full SQ, for submitting and for waiting.
+    /// The driver keeps writing every SQE, owning every operation's memory
+    /// and reaping every completion; `drive` is contained foreign code.
+    /// What [`with_ring`](Self::with_ring) says of completions already in
+    /// the ring holds here too.
+    pub fn with_drive(mut ring: Ring<K>, drive: impl Drive + 'static) -> Self {
+        let strategy = drive;
         while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
         let id = ring.id;

@@ -53,7 +53,8 @@
 //!
 //! - The public face: `handle.rs` ([`Driver`]), `op.rs` (the [`Op`]
 //!   future and the [`MultiOp`] stream), `chain.rs` (linked chains),
-//!   `strategy.rs` (when to submit), `reports.rs` ([`Stats`],
+//!   `strategy.rs` (when to submit), `drive.rs` (how the kernel is
+//!   entered: the pluggable [`Drive`]), `reports.rs` ([`Stats`],
 //!   [`TeardownReport`]).
 //! - The shared state and the discipline of its `RefCell` (invariant 5):
 //!   `shared.rs`; who drives the driver, `attendance.rs`; the foreign code left for after the borrow,
@@ -77,6 +78,7 @@ mod caught;
 mod chain;
 mod chain_start;
 mod collect;
+pub mod drive;
 mod handle;
 mod hooks;
 mod inner;
@@ -99,4 +101,5 @@ pub use op::RawOp;
 pub use reports::{Stats, TeardownReport};
 pub(crate) use shared::Shared;
 pub use slot::WAKE as WAKE_USER_DATA;
+pub use drive::{BusyPoll, DefaultDrive, Drive, Enter};
 pub use strategy::{Batch, Immediate, SqPoll, SubmitStrategy};
