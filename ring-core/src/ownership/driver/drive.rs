@@ -63,7 +63,7 @@ use std::time::Instant;
 ///
 /// for d in [
 ///     Driver::with_drive(Builder::new(8).build()?, Short::default()),
-///     Driver::with_drive(Builder::new(8).build()?, DefaultDrive::default()),
+///     Driver::with_drive(Builder::new(8).build()?, DefaultDrive::new(ring_core::driver::Batch::default())),
 ///     Driver::with_drive(Builder::new(8).build()?, BusyPoll::new(Duration::from_micros(50))),
 /// ] {
 ///     let mut nop = std::pin::pin!(d.nop());

@@ -8,13 +8,13 @@
 use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::attendance::Attendance;
+use crate::ownership::driver::drive::{DefaultDrive, Drive};
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::reports::Stats;
 use crate::ownership::driver::reports::TeardownReport;
 use crate::ownership::driver::shared::Shared;
 use crate::ownership::driver::slot::Slots;
 use crate::ownership::driver::storage::Storage;
-use crate::ownership::driver::drive::{DefaultDrive, Drive};
 use crate::ownership::driver::strategy::{Batch, SubmitStrategy};
 use crate::ownership::driver::table::Table;
 use crate::ownership::driver::wakers::Wakers;

@@ -96,10 +96,10 @@ mod teardown;
 mod wakers;
 
 pub use chain::{Chain, ChainRefused, Link, StartChain, Started};
+pub use drive::{BusyPoll, DefaultDrive, Drive, Enter};
 pub use handle::Driver;
 pub use op::RawOp;
 pub use reports::{Stats, TeardownReport};
 pub(crate) use shared::Shared;
 pub use slot::WAKE as WAKE_USER_DATA;
-pub use drive::{BusyPoll, DefaultDrive, Drive, Enter};
 pub use strategy::{Batch, Immediate, SqPoll, SubmitStrategy};
