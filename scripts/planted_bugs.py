@@ -45,6 +45,8 @@ BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
 NAMED = ("adversarial typed handles",
          ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "operations_named_by_typed_handles"], {})
+DRIVE = ("adversarial drive",
+         ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "drive_is_foreign_code"], {})
 STRATEGY = ("adversarial strategy",
             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "submit_strategy_is_foreign_code"], {})
 STATE = ("adversarial driver state",
@@ -407,6 +409,27 @@ PLANTS = [
      "            Err(p) => self.strategy_panicked(p),\n"
      "        }",
      "        self.strategy.submit_now(unsubmitted)", True, [STRATEGY]),
+    ("the drive's SQ-room answer is not contained (its panic unwinds out of a start)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.poll_ready_sq(free, needed))) {\n"
+     "            Ok(ready) => ready.is_ready(),\n"
+     "            Err(p) => self.strategy_panicked(p),\n"
+     "        }",
+     "        drive.poll_ready_sq(free, needed).is_ready()", True, [DRIVE]),
+    ("the drive's turn is not contained (its panic unwinds out of the driver's borrow)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter))) {",
+     "        let r = match Ok::<_, crate::ownership::driver::caught::Payload>(drive.submit(&mut enter)) {", True,
+     [DRIVE]),
+    ("the drive's completion count is not contained",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.on_completions(n))) {\n"
+     "            self.strategy_panicked(p);\n"
+     "        }",
+     "        drive.on_completions(n);", True, [DRIVE]),
+    ("the driver trusts the drive to submit (what it left written never reaches the kernel)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        if ring.sq.len() > 0 {", "        if ring.sq.len() > u32::MAX - 1 {", True, [DRIVE]),
     ("teardown asks the submit strategy (foreign code in a destructor's path)",
      "ring-core/src/ownership/driver/submitter.rs",
      "if self.closed || self.strategy_failed {", "if self.strategy_failed {", True, [STRATEGY]),
