@@ -429,7 +429,7 @@ PLANTS = [
      "        drive.on_completions(n);", True, [DRIVE]),
     ("the driver trusts the drive to submit (what it left written never reaches the kernel)",
      "ring-core/src/ownership/driver/submitter.rs",
-     "        if ring.sq.len() > 0 {", "        if ring.sq.len() > u32::MAX - 1 {", True, [DRIVE]),
+     "        if !ring.sq.is_empty() {", "        if ring.sq.is_empty() && false {", True, [DRIVE]),
     ("teardown asks the submit strategy (foreign code in a destructor's path)",
      "ring-core/src/ownership/driver/submitter.rs",
      "if self.closed || self.strategy_failed {", "if self.strategy_failed {", True, [STRATEGY]),

@@ -256,7 +256,6 @@ impl<K: Kernel> Inner<K> {
             Ok(r) => r.map(|()| 0),
             Err(p) => {
                 let entered = enter.entered();
-                drop(enter);
                 self.strategy_panicked(p);
                 if entered {
                     Ok(0)
@@ -270,7 +269,7 @@ impl<K: Kernel> Inner<K> {
         // Everything written reaches the kernel at each turn, whatever the
         // drive did (under SQPOLL this only publishes, or wakes the thread).
         let ring = self.ring.as_mut().expect("checked above");
-        if ring.sq.len() > 0 {
+        if !ring.sq.is_empty() {
             if let Err(e) = ring.submit() {
                 if !e.is_transient() {
                     return Err(e);
