@@ -84,6 +84,25 @@ pub trait Drive {
     /// then and this is not asked again for it). Unlike ringbahn's, this
     /// takes no `Context`: no waker of someone else's runs inside the
     /// driver. The default is `Ready`.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    /// use std::task::Poll;
+    ///
+    /// /// Lets an operation that finds the SQ full wait for the next turn
+    /// /// rather than submit early.
+    /// struct Patient;
+    /// impl Drive for Patient {
+    ///     fn poll_ready_sq(&mut self, _free: u32, _needed: u32) -> Poll<()> {
+    ///         Poll::Pending
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, Patient)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # let _ = (Poll::Ready(()), None::<&mut Enter<'_>>, None::<Error>);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn poll_ready_sq(&mut self, free: u32, needed: u32) -> Poll<()> {
         let _ = (free, needed);
         Poll::Ready(())
@@ -93,6 +112,24 @@ pub trait Drive {
     /// waiting for the kernel. Return true to submit them now (the
     /// [`SubmitStrategy`] question). The default is false: submit at the
     /// next turn.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    /// use std::task::Poll;
+    ///
+    /// /// Submits between turns once four entries wait.
+    /// struct Fours;
+    /// impl Drive for Fours {
+    ///     fn submit_now(&mut self, unsubmitted: u32) -> bool {
+    ///         unsubmitted >= 4
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, Fours)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # let _ = (Poll::Ready(()), None::<&mut Enter<'_>>, None::<Error>);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn submit_now(&mut self, unsubmitted: u32) -> bool {
         let _ = unsubmitted;
         false
@@ -101,6 +138,24 @@ pub trait Drive {
     /// Whether [`submit_now`](Drive::submit_now) always returns false, so
     /// that the driver need not ask it after every SQE. Asked once, when
     /// the driver is built. The default is false, which is always correct.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    /// use std::task::Poll;
+    ///
+    /// /// Submits only when the driver turns: not asked after each SQE.
+    /// struct AtPark;
+    /// impl Drive for AtPark {
+    ///     fn submits_only_at_park(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, AtPark)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # let _ = (Poll::Ready(()), None::<&mut Enter<'_>>, None::<Error>);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn submits_only_at_park(&self) -> bool {
         false
     }
@@ -112,12 +167,53 @@ pub trait Drive {
     /// [`Driver::poll`](crate::Driver::poll)), except a transient one
     /// (interrupted, busy), which the driver counts and goes on. The
     /// default is [`Enter::submit_and_wait`].
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    /// use std::task::Poll;
+    ///
+    /// /// Submits, and waits only if nothing is ready yet.
+    /// struct Lazy;
+    /// impl Drive for Lazy {
+    ///     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+    ///         enter.submit()?;
+    ///         if enter.ready() == 0 {
+    ///             enter.submit_and_wait()?;
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, Lazy)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # let _ = (Poll::Ready(()), None::<&mut Enter<'_>>, None::<Error>);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
         enter.submit_and_wait().map(drop)
     }
 
     /// `n` completions (more than zero) were reaped and routed in the turn
     /// that just ran.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    /// use std::task::Poll;
+    ///
+    /// /// Counts completions.
+    /// #[derive(Default)]
+    /// struct Counts(u64);
+    /// impl Drive for Counts {
+    ///     fn on_completions(&mut self, n: u32) {
+    ///         self.0 += u64::from(n);
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, Counts::default())?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # let _ = (Poll::Ready(()), None::<&mut Enter<'_>>, None::<Error>);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn on_completions(&mut self, n: u32) {
         let _ = n;
     }
@@ -178,27 +274,114 @@ impl<'a> Enter<'a> {
 
     /// Whether the driver asked to wait: it is parking, something is in
     /// flight, and nothing reaped earlier is waiting to be woken.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    ///
+    /// struct D;
+    /// impl Drive for D {
+    ///     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+    ///         if !enter.may_wait() {
+    ///             return enter.submit().map(drop);
+    ///         }
+    ///         enter.submit_and_wait().map(drop)
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, D)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn may_wait(&self) -> bool {
         self.may_wait
     }
 
     /// The longest the turn may wait (`None`: until a completion).
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    ///
+    /// struct D;
+    /// impl Drive for D {
+    ///     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+    ///         let _longest: Option<std::time::Duration> = enter.timeout();
+    ///         enter.submit_and_wait().map(drop)
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, D)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }
 
     /// Entries written that the kernel has not consumed yet.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    ///
+    /// struct D;
+    /// impl Drive for D {
+    ///     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+    ///         if enter.unsubmitted() > 0 {
+    ///             enter.submit()?;
+    ///         }
+    ///         enter.submit_and_wait().map(drop)
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, D)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unsubmitted(&self) -> u32 {
         self.ring.unsubmitted()
     }
 
     /// Completions in the CQ, waiting to be reaped by the driver.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    ///
+    /// struct D;
+    /// impl Drive for D {
+    ///     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+    ///         enter.submit()?;
+    ///         if enter.ready() > 0 {
+    ///             return Ok(()); // the driver reaps them
+    ///         }
+    ///         enter.submit_and_wait().map(drop)
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, D)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ready(&mut self) -> u32 {
         self.ring.ready()
     }
 
     /// Submits what is written, without waiting (enters the kernel only if
     /// something needs it); returns how many entries the kernel took.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    ///
+    /// struct D;
+    /// impl Drive for D {
+    ///     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+    ///         let _taken: u32 = enter.submit()?;
+    ///         enter.submit_and_wait().map(drop)
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, D)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn submit(&mut self) -> Result<u32, Error> {
         self.entered = true;
         self.ring.submit()
@@ -206,6 +389,21 @@ impl<'a> Enter<'a> {
 
     /// Submits, then, if [`may_wait`](Self::may_wait), waits for a
     /// completion or the turn's timeout. What the driver does by default.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    ///
+    /// struct D;
+    /// impl Drive for D {
+    ///     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+    ///         enter.submit_and_wait().map(drop)
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, D)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn submit_and_wait(&mut self) -> Result<u32, Error> {
         self.entered = true;
         match (self.may_wait, self.timeout) {
@@ -219,6 +417,21 @@ impl<'a> Enter<'a> {
     /// `limit` (and at most the turn's timeout). Without
     /// `IORING_FEAT_EXT_ARG` (5.11) a bounded wait is not available and this
     /// only submits.
+    ///
+    /// ```
+    /// use ring_core::driver::{Drive, Enter};
+    /// use ring_core::{Builder, Error, Runtime};
+    ///
+    /// struct D;
+    /// impl Drive for D {
+    ///     fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+    ///         enter.submit_and_wait_for(std::time::Duration::from_millis(5)).map(drop)
+    ///     }
+    /// }
+    /// let rt = Runtime::with_drive(Builder::new(8).build()?, D)?;
+    /// let _ = rt.block_on(rt.driver().nop())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn submit_and_wait_for(&mut self, limit: Duration) -> Result<u32, Error> {
         self.entered = true;
         let t = self.timeout.map_or(limit, |t| t.min(limit));
