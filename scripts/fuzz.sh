@@ -15,7 +15,7 @@
 # as the fuzzer finds new paths), started from the checked-in seeds in
 # fuzz/seeds/<target>. An input that fails lands in fuzz/artifacts/<target>/;
 # copy it into fuzz/seeds/<target>/ (the plain tests run every seed, see
-# verification/tests/{completion_stream,sqe_builders,fuzz_bodies}.rs) and
+# verification/tests/{completion_stream,sqe_builders,safe_prepare,fuzz_bodies}.rs) and
 # add a regression test next to the fix.
 #
 # Budget: a cold build of the targets takes about 3 minutes on 2 cores.

@@ -52,7 +52,7 @@ echo "==== Miri setup ===="
 cargo +nightly miri setup
 
 # The suites that run on the simulator. Add later suites here.
-SUITES=(sim_ring sim_driver prop_driver)
+SUITES=(sim_ring sim_driver sim_pbuf sim_registered_rings routing_generations prop_driver)
 
 run_pass() {
   local name=$1 flags=$2 mode=$3

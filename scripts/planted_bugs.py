@@ -40,6 +40,16 @@ DEADLINES = ("adversarial deadlines",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_lose_no_buffer"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
+SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
+PROP_ZC = ("prop_driver zero-copy phases",
+           ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "zero_copy_sends"], {})
+PROP_POOL = ("prop_driver orphaned pool streams",
+             ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "pool_streams"], {})
+PROP_FOREIGN = ("prop_driver two drivers",
+                ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "resources_are_never"], {})
+SAFE_PREPARE = ("safe_prepare", ["cargo", "test", "-q", "-p", "verification", "--test", "safe_prepare"], {})
+CHAIN_SPY = ("sim_driver chains", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver", "chains_become"], {})
+ROUTING = ("routing_generations", ["cargo", "test", "-q", "-p", "verification", "--test", "routing_generations"], {})
 SQE_BUILDERS = ("sqe_builders", ["cargo", "test", "-q", "-p", "verification", "--test", "sqe_builders"], {})
 BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
@@ -61,6 +71,7 @@ BACKING = ("backing_memory", ["cargo", "test", "-q", "-p", "ring-core", "--test"
 # A lint, not a test: clippy with ring-core/clippy.toml refuses what it names.
 CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--all-targets", "--", "-D", "warnings"], {})
 
+BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/raw/cqueue.rs"
@@ -90,7 +101,8 @@ PLANTS = [
      "pub const BUF_RING_TAIL_STORE: Ordering = Ordering::Relaxed;", True, [loom("g_buf_ring")]),
     ("executor park fence SeqCst -> AcqRel (cross-thread wake-up)", ORDER,
      "pub const PARK_FENCE: Ordering = Ordering::SeqCst;",
-     "pub const PARK_FENCE: Ordering = Ordering::AcqRel;", True, [loom("h_cross_thread", "loom_handle")]),
+     "pub const PARK_FENCE: Ordering = Ordering::AcqRel;", True,
+     [loom("h_cross_thread", "loom_handle"), loom("runtime_", "loom_runtime")]),
     ("CQ head released before the entry is read", "ring-core/src/raw/cqueue.rs",
      "            let cqe = unsafe { self.read_unit(pos << self.unit_shift) };",
      "            self.head_word().store(self.head.wrapping_add(1), order::CQ_HEAD_STORE);\n"
@@ -150,7 +162,7 @@ PLANTS = [
      "            Some(i) => (i, ring_sys::IORING_REGISTER_USE_REGISTERED_RING),", True, [REGISTER]),
     ("a buffer pool accepted by another driver", "ring-core/src/ownership/pool.rs",
      "        crate::ownership::ops::foreign(Some(self.ring), ring)",
-     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
+     "        crate::ownership::ops::foreign(Some(ring), ring)", True, [PROP_FOREIGN, ADVERSARIAL]),
     ("a file table or direct descriptor accepted by another driver", "ring-core/src/ownership/fixed_files.rs",
      "        crate::ownership::ops::foreign(Some(self.ring), ring)",
      "        crate::ownership::ops::foreign(Some(ring), ring)", True, [ADVERSARIAL]),
@@ -270,7 +282,11 @@ PLANTS = [
      "            unsafe { self.write_unit(slot << self.unit_shift, sqe) };\n"
      "            self.local_tail = self.local_tail.wrapping_add(1);\n"
      "            self.tail_word().store(self.local_tail, order::SQ_TAIL_STORE);\n        }\n        Ok(())", True,
-     [loom("sq_push_all_chain", "loom_sq_paths")]),
+     [loom("sq_push_all_chain", "loom_sq_paths"), CHAIN_SPY]),
+    ("the driver publishes a linked chain member by member", "ring-core/src/ownership/driver/chain_start.rs",
+     "                if unsafe { ring.sq().push_all(&sqes) }.is_ok() {",
+     "                if sqes.iter().all(|s| unsafe { ring.sq().push(s) }.is_ok() && { ring.sq().publish(); true }) {", True,
+     [CHAIN_SPY]),
     ("push on an SQE128 ring leaves the slot's second half", SQ,
      "            // SAFETY: the same free slot's second unit.\n"
      "            unsafe { self.write_unit((slot << 1) + 1, &io_uring_sqe::default()) };",
@@ -297,26 +313,47 @@ PLANTS = [
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && !slot.multishot);", True,
-     [COMPLETION]),
+     [PROP_ZC, COMPLETION]),
     ("an orphaned multishot stream released at its next item, while the kernel holds a buffer of its pool", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n        let terminal = !cqe.more();",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;\n            return;\n        };\n"
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
-     [COMPLETION]),
+     [PROP_POOL, COMPLETION]),
     ("a single completion routed without its generation (the fast path)", "ring-core/src/ownership/driver/routing.rs",
      "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
      "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
-     "                Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
+     "                Some((i, s)) if s.phase != Phase::Free => crate::ownership::driver::slot::encode(i, s.generation),\n"
      "                _ => cqe.user_data,\n            };\n"
      "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
-     [COMPLETION]),
+     [ROUTING, COMPLETION]),
     ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
      "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
-     "            Some((i, s)) if s.phase != Phase::Free => slot::encode(i, s.generation),\n"
+     "            Some((i, s)) if s.phase != Phase::Free => crate::ownership::driver::slot::encode(i, s.generation),\n"
      "            _ => cqe.user_data,\n        };\n"
      "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
-     [COMPLETION]),
+     [ROUTING, COMPLETION]),
+    ("a stream's completion routed without its generation (live streams only)", "ring-core/src/ownership/driver/routing.rs",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
+     "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "            Some((i, s)) if s.phase == Phase::InFlight && s.multishot => crate::ownership::driver::slot::encode(i, s.generation),\n"
+     "            _ => cqe.user_data,\n        };\n"
+     "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
+     [ROUTING]),
+    ("an orphan's completion routed without its generation (orphans only)", "ring-core/src/ownership/driver/routing.rs",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
+     "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "            Some((i, s)) if s.phase == Phase::Orphaned => crate::ownership::driver::slot::encode(i, s.generation),\n"
+     "            _ => cqe.user_data,\n        };\n"
+     "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
+     [ROUTING]),
+    ("a single-shot completion off the fast path routed without its generation (zero-copy result and notification)", "ring-core/src/ownership/driver/routing.rs",
+     "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
+     "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
+     "            Some((i, s)) if s.phase == Phase::InFlight && !s.multishot => crate::ownership::driver::slot::encode(i, s.generation),\n"
+     "            _ => cqe.user_data,\n        };\n"
+     "        let Some((index, slot)) = self.slots.lookup(ud) else {\n            self.stats.stale += 1;", True,
+     [ROUTING]),
     ("a mixed CQ's 32-byte filler skipped as 16 bytes (its second half read as a completion)", CQ,
      "                    self.release_to(self.head.wrapping_add(if is_big { 2 } else { 1 }));",
      "                    self.release_to(self.head.wrapping_add(1));", True,
@@ -331,6 +368,14 @@ PLANTS = [
      "        match u32::try_from(len) {\n            Ok(l) => sqe.len = l,\n            Err(_) => sqe.set_off(len),\n        }",
      "        sqe.len = len as u32;", True,
      [SQE_BUILDERS]),
+    # The safe-prepare target (verification::safe_prepare): an entry that
+    # names more memory than its operation owns.
+    ("a write sends its buffer's capacity, not its initialised bytes", "ring-core/src/ownership/ops/rw.rs",
+     "        sqe.len = rw_len(self.buf.bytes_init());", "        sqe.len = rw_len(self.buf.bytes_total());", True,
+     [SAFE_PREPARE]),
+    ("a vectored read claims every iovec past IOV_MAX", "ring-core/src/ownership/ops/rw.rs",
+     "        sqe.len = self.iovecs.len().min(IOV_MAX) as u32;", "        sqe.len = self.iovecs.len() as u32;", True,
+     [SAFE_PREPARE]),
     ("permits: a waiter polled with a new waker is not looked at again after the clone", "ring-core/src/objects/semaphore/acquire.rs",
      "        // Granted or closed while the clone ran.\n        self.check(&w)",
      "        // Granted or closed while the clone ran.\n        let _ = &w;\n        Poll::Pending", True, [ADVERSARIAL]),
@@ -401,6 +446,43 @@ PLANTS = [
      "    pub unsafe fn register_files_tags(", "    pub fn register_files_tags(", True, [TAG_DOCS]),
     ("tagged file update is safe (a completion with a chosen user_data)", "ring-core/src/raw/register/files.rs",
      "    pub unsafe fn update_files_tags(", "    pub fn update_files_tags(", True, [TAG_DOCS]),
+    ("cancellations wait for a credit that only their targets can return (two streams on a CQ of two)",
+     "ring-core/src/ownership/driver/cancel.rs",
+     "        if self.table.credits == 0 && !self.cancel_backlog.is_empty() {\n            self.cancel_without_credit();",
+     "        if self.table.credits == 0 && !self.cancel_backlog.is_empty() {\n            let _ = 0;", True,
+     [SIM_DRIVER, DRIVER]),
+    # The runtime's park and wake-up protocol as shipped
+    # (verification/tests/loom_runtime.rs: WakeQueue, the wakers, the
+    # handles' job queue, Scheduler::run_ready and executor::may_block).
+    ("the executor looks for work before it announces that it parks", "ring-core/src/runtime/executor/mod.rs",
+     "    queue.gate.announce_park();\n    !(queue.has_work() || remote.has_jobs() || main.is_woken())",
+     "    let idle = !(queue.has_work() || remote.has_jobs() || main.is_woken());\n"
+     "    queue.gate.announce_park();\n    idle", True,
+     [loom("runtime_", "loom_runtime")]),
+    ("a waker on another thread never signals a parked runtime", "ring-core/src/runtime/executor/task/wake.rs",
+     "        if self.gate.needs_signal() {", "        if false && self.gate.needs_signal() {", True,
+     [loom("runtime_", "loom_runtime")]),
+    ("the park looks at woken tasks only (jobs from handles ignored)", "ring-core/src/runtime/executor/mod.rs",
+     "    !(queue.has_work() || remote.has_jobs() || main.is_woken())",
+     "    !(queue.has_work() || main.is_woken())", True,
+     [loom("runtime_handle", "loom_runtime")]),
+    ("an abort wakes its task before it marks it aborted", "ring-core/src/runtime/executor/task/abort.rs",
+     "        self.inner.aborted.store(true, Ordering::SeqCst);\n        self.inner.task.wake_by_ref();",
+     "        self.inner.task.wake_by_ref();\n        self.inner.aborted.store(true, Ordering::SeqCst);", True,
+     [loom("runtime_task_aborted", "loom_runtime")]),
+    ("a job looks at its handle's abort before it hands over its task", "ring-core/src/runtime/handle.rs",
+     "        *self.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());\n        if self.aborted.load(Ordering::SeqCst) {",
+     "        let aborted = self.aborted.load(Ordering::SeqCst);\n"
+     "        *self.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());\n        if aborted {", True,
+     [loom("runtime_remote_abort", "loom_runtime")]),
+    ("a task's queued flag cleared by a plain store (a waker's writes not acquired)", "ring-core/src/runtime/executor/task/scheduler.rs",
+     "            task.waker.queued.swap(false, Ordering::AcqRel);",
+     "            task.waker.queued.store(false, Ordering::SeqCst);", True,
+     [loom("runtime_task_woken_during", "loom_runtime")]),
+    ("a task's queued flag cleared after its poll (a wake-up during the poll lost)", "ring-core/src/runtime/executor/task/scheduler.rs",
+     "            task.waker.queued.swap(false, Ordering::AcqRel);\n            let waker = Waker::from(task.waker.clone());\n            let mut cx = Context::from_waker(&waker);\n            let Ok(mut slot) = task.future.try_borrow_mut() else {\n                busy.push(task.waker.clone());\n                continue;\n            };\n            let Some(fut) = slot.as_mut() else { continue };\n            ran += 1;\n            let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));\n",
+     "            let waker = Waker::from(task.waker.clone());\n            let mut cx = Context::from_waker(&waker);\n            let Ok(mut slot) = task.future.try_borrow_mut() else {\n                busy.push(task.waker.clone());\n                continue;\n            };\n            let Some(fut) = slot.as_mut() else { continue };\n            ran += 1;\n            let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));\n            task.waker.queued.store(false, Ordering::SeqCst);\n", True,
+     [loom("runtime_task_woken_during", "loom_runtime")]),
     ("the submit strategy's panic is not contained (it leaves a driver call or a destructor)",
      "ring-core/src/ownership/driver/submitter.rs",
      "        let strategy = &mut self.strategy;\n"
@@ -484,8 +566,8 @@ PLANTS = [
     # Atomics only through ring-core's sync module (the loom switch): one
     # taken straight from std escapes the loom models, and clippy refuses it.
     ("the executor takes an atomic from std, past the loom switch", "ring-core/src/runtime/executor/task/wake.rs",
-     "use crate::sync::{AtomicBool, AtomicUsize, Ordering};",
-     "use crate::sync::{AtomicUsize, Ordering};\nuse std::sync::atomic::AtomicBool;", True, [CLIPPY]),
+     "use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};",
+     "use crate::sync::{AtomicUsize, Mutex, Ordering};\nuse std::sync::atomic::AtomicBool;", True, [CLIPPY]),
     ("a collected operation's waker is not kept as the most recent (an allocation per operation when tasks take turns)",
      "ring-core/src/ownership/driver/wakers.rs",
      "        self.cache[cache_slot(e.data)] = index;\n        let previous = core::mem::replace(&mut self.last, index);\n        self.free_if_idle(previous)",
@@ -511,6 +593,16 @@ PLANTS = [
     ("the timed wrapper drops its operation's poll target check", "ring-core/src/ownership/deadline.rs",
      "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        self.0.names()\n    }",
      "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        None\n    }", True, [STATE]),
+    # The book's checker (verification/tests/book.rs): a claim's evidence
+    # that does not exist, a helper named as the test, a broken anchor.
+    ("the book tags a claim with a test that does not exist", "docs/ownership.md",
+     "::dropping_a_socket_reader_mid_read_keeps_its_buffer_for_the_kernel]",
+     "::dropping_a_socket_reader_mid_read_keeps_its_buffer]", True, [BOOK]),
+    ("the book tags a claim with a helper, not a test", "docs/multishot.md",
+     "[test: ring-core/tests/net.rs::multishot_accept_200_connections]",
+     "[test: ring-core/tests/net.rs::pattern]", True, [BOOK]),
+    ("the book links to a heading that does not exist", "docs/README.md",
+     "(#how-claims-are-tagged)", "(#how-claims-are-labelled)", True, [BOOK]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",

@@ -8,7 +8,9 @@
 #      calls has a runnable example, or is listed as needing none or as
 #      work left)
 #   2. every crate's tests on the real kernel and the simulated kernel,
-#      with system calls through inline assembly (the default)
+#      with system calls through inline assembly (the default); then the
+#      tour, the walk through the rings that the book's first chapter
+#      reads, with and without --probe
 #   3. ring-core with every optional feature (futures-io, futures-core,
 #      tokio: the ecosystem's traits on the poll-based I/O, and driving a
 #      ring from tokio), its clippy, docs, tests and doctests; the default
@@ -24,7 +26,7 @@
 # Stage 2 includes the smoke run of every fuzz target: each target's body
 # runs as a plain test over the seeds checked in under fuzz/seeds/ and a
 # few hundred generated inputs (verification/tests/completion_stream.rs,
-# sqe_builders.rs, fuzz_bodies.rs; the scenario target's body is
+# sqe_builders.rs, safe_prepare.rs, fuzz_bodies.rs; the scenario target's body is
 # prop_driver's), and verification/tests/coverage.rs checks that every ring
 # access site and ownership transition in ring-core has its row in
 # verification/coverage/. libFuzzer itself is not built here (its build
@@ -64,6 +66,10 @@ python3 scripts/doc_examples.py
 
 stage "tests (inline-asm syscalls)"
 cargo test --workspace --locked
+
+stage "the tour runs (docs/io_uring.md reads its output)"
+cargo run -q -p ring-core --example tour --locked
+cargo run -q -p ring-core --example tour --locked -- --probe >/dev/null
 
 stage "ring-core with every optional feature (futures-io, futures-core, tokio)"
 # The default build must not grow: ring-sys and libc only.

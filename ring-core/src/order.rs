@@ -30,6 +30,10 @@ use crate::sync::Ordering;
 /// Loading the SQ head (written by the kernel). *Acquire*: pairs with the
 /// kernel's `smp_store_release` of the head after it has read the SQEs, so
 /// a slot is rewritten only after the kernel's reads of it are done.
+///
+/// Guarded by the loom models `loom_queues::b_sq_slot_reused_only_after_head_acquired`
+/// and `loom_sq_paths::sq_push_with_published_before_tail`, which fail when
+/// this is weakened (planted row "SQ head load Acquire -> Relaxed").
 pub const SQ_HEAD_LOAD: Ordering = Ordering::Acquire;
 
 /// Storing the SQ tail (written by the application). *Release*: pairs with
@@ -38,34 +42,59 @@ pub const SQ_HEAD_LOAD: Ordering = Ordering::Acquire;
 /// kernel can see the new tail. Without SQPOLL the kernel reads the tail
 /// only inside `io_uring_enter`, and the system call alone would order it;
 /// release costs nothing on x86-64 and keeps one rule for both modes.
+///
+/// Guarded by the loom models `loom_queues::a_sqe_published_before_tail_no_sqarray`,
+/// `loom_queues::a_sqe_batch_published_before_tail` and
+/// `loom_sq_paths::sq_push_all_chain_published_whole` (planted row "SQ tail
+/// store Release -> Relaxed (SQPOLL)"); `loom_queues::f_sq_tail_without_sqpoll`
+/// is the control that shows the system call alone orders it.
 pub const SQ_TAIL_STORE: Ordering = Ordering::Release;
 
 /// Loading the SQ ring flags (`NEED_WAKEUP`, `CQ_OVERFLOW`, `TASKRUN`,
 /// written by the kernel). *Relaxed*: the flags are hints that only decide
 /// whether to call `io_uring_enter`; for `NEED_WAKEUP` the ordering that
 /// matters is the full fence before this load ([`sqpoll_wakeup_fence`]).
+///
+/// Run by `loom_queues::e_cq_overflow_flag_visible_with_the_tail` and
+/// `loom_cq_paths::hint_and_counter_words`; nothing weaker can be planted.
 pub const SQ_FLAGS_LOAD: Ordering = Ordering::Relaxed;
 
 /// Loading the CQ tail (written by the kernel). *Acquire*: pairs with the
 /// kernel's `smp_store_release` of the tail after it wrote the CQE, so the
 /// entry's contents are visible before it is read.
+///
+/// Guarded by the loom models `loom_queues::c_cqe_read_before_head_released`
+/// and `loom_cq_paths::cq_drain_runs_read_before_head_released`, with the
+/// other read paths of that file (planted row "CQ tail load Acquire ->
+/// Relaxed").
 pub const CQ_TAIL_LOAD: Ordering = Ordering::Acquire;
 
 /// Storing the CQ head (written by the application). *Release*: pairs with
 /// the kernel's load of the head when it checks for space, so every read of
 /// an entry happens before the kernel may overwrite its slot.
+///
+/// Guarded by the loom model `loom_queues::c_cqe_read_before_head_released`
+/// (planted row "CQ head store Release -> Relaxed").
 pub const CQ_HEAD_STORE: Ordering = Ordering::Release;
 
 /// Loading the CQ head. *Relaxed*: only the application writes it, so the
 /// owning thread reads back its own store (liburing `a4d619a2` reverted an
 /// acquire here for that reason).
+///
+/// No model can fail on it: it is the weakest ordering, on a word only this
+/// thread writes (`loom_queues::c_cqe_read_before_head_released` runs it).
 pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;
 
 /// Loading the SQ tail. *Relaxed*: only the application writes it.
+///
+/// No model can fail on it: it is the weakest ordering, on a word only this
+/// thread writes (`loom_sq_paths::sq_push_all_chain_published_whole` runs it).
 pub const SQ_TAIL_LOAD: Ordering = Ordering::Relaxed;
 
 /// Loading the CQ overflow counter or the SQ dropped counter, which are
 /// statistics the kernel writes. *Relaxed*: nothing is read on their account.
+///
+/// Run by the loom model `loom_cq_paths::hint_and_counter_words`.
 pub const COUNTER_LOAD: Ordering = Ordering::Relaxed;
 
 /// Reading and writing the application-owned CQ ring flags
@@ -73,6 +102,8 @@ pub const COUNTER_LOAD: Ordering = Ordering::Relaxed;
 /// with `READ_ONCE` when it is about to signal the eventfd; a late
 /// observation costs at most one spurious or missed notification, which
 /// the flag explicitly tolerates.
+///
+/// Run by the loom model `loom_cq_paths::hint_and_counter_words`.
 pub const CQ_FLAGS_RMW: Ordering = Ordering::Relaxed;
 
 /// Storing a provided-buffer ring's tail (a `u16`, written by the
@@ -88,6 +119,10 @@ pub const CQ_FLAGS_RMW: Ordering = Ordering::Relaxed;
 /// acquire), the kernel takes entries in ring order, and a ring holding
 /// each buffer at most once never has more buffers than entries, so the
 /// entry being rewritten was taken no later than the returned buffer's own.
+///
+/// Guarded by the loom models `loom_queues::g_buf_ring_entries_published_before_tail`
+/// and `loom_buf_ring::g_buf_ring_slot_reused_only_after_its_completion`
+/// (planted row "buffer-ring tail store Release -> Relaxed").
 pub const BUF_RING_TAIL_STORE: Ordering = Ordering::Release;
 
 /// The full barrier between storing the SQ tail and loading
@@ -108,6 +143,9 @@ pub fn sqpoll_wakeup_fence() {
 }
 
 /// The ordering of [`sqpoll_wakeup_fence`]. Must be `SeqCst`.
+///
+/// Guarded by the loom model `loom_queues::d_sqpoll_wakeup_is_never_lost`
+/// (planted row "SQPOLL wake-up fence SeqCst -> AcqRel").
 pub const SQPOLL_FENCE: Ordering = Ordering::SeqCst;
 
 /// The full barrier of the executor's park hand-off
@@ -115,4 +153,7 @@ pub const SQPOLL_FENCE: Ordering = Ordering::SeqCst;
 /// store and its last look for work, and between a waker's publication of
 /// work and its look at "parked". Must be `SeqCst`, for the same
 /// store-buffering reason as [`SQPOLL_FENCE`].
+///
+/// Guarded by the loom model `loom_handle::h_cross_thread_wakeup_is_never_lost`
+/// (planted row "executor park fence SeqCst -> AcqRel (cross-thread wake-up)").
 pub const PARK_FENCE: Ordering = Ordering::SeqCst;

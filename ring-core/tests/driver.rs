@@ -1117,3 +1117,41 @@ fn busy_poll_spins_where_the_default_drive_blocks() {
     let took = start.elapsed();
     assert!(took >= Duration::from_millis(20) && took < Duration::from_millis(200), "{took:?}");
 }
+
+/// On a CQ of two, two multishot polls hold both CQ credits; dropping them
+/// must end them. Their cancellations cannot wait for a credit (none comes
+/// back until a stream ends, and none ends until it is cancelled): the
+/// driver cancels from the register call (`IORING_REGISTER_SYNC_CANCEL`,
+/// 6.0), which posts no completion of its own.
+#[test]
+fn dropped_streams_holding_every_credit_are_still_cancelled() {
+    use core::task::{Context, Waker};
+    let ring = ring_core::Builder::new(1).cq_size(2).build().unwrap();
+    assert_eq!(ring.params().cq_entries, 2);
+    // A sync cancel of nothing: ENOENT where the kernel has the operation.
+    let probe = ring.cancel_sync(&ring_core::register::CancelBuilder::user_data(u64::MAX), Some(Duration::ZERO));
+    if probe.as_ref().is_err_and(|e| e.errno().map(|n| n.raw()) != Some(libc::ENOENT)) {
+        caps::skip("dropped_streams_holding_every_credit_are_still_cancelled", format!("no sync cancel: {probe:?}"));
+        return;
+    }
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
+    let ((r1, _w1), (r2, _w2)) = (pipe(), pipe());
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut s1 = d.poll_multishot(&r1, libc::POLLIN as u32);
+    let mut s2 = d.poll_multishot(&r2, libc::POLLIN as u32);
+    assert!(s1.poll_next(&mut cx).is_pending());
+    assert!(s2.poll_next(&mut cx).is_pending());
+    d.poll().unwrap();
+    assert_eq!(d.credits(), 0, "the two streams hold both credits");
+    drop(s1);
+    drop(s2);
+    for _ in 0..200 {
+        if d.in_flight() == 0 {
+            break;
+        }
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert_eq!(d.in_flight(), 0, "the dropped streams were never cancelled: {:?}", d.stats());
+    assert_eq!(d.stats().orphans_reaped, 2);
+    assert_eq!(d.credits(), 2);
+}

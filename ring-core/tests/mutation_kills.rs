@@ -1,5 +1,5 @@
 //! Tests written for the cargo-mutants survivors in `submit.rs` and
-//! `layout.rs` (docs/verification.md, section 6, third pass). Each one pins
+//! `layout.rs` (verification/MUTATIONS.md, third pass). Each one pins
 //! down a behaviour the other suites did not look at: when `enter` does or
 //! does not enter the kernel, the wait arguments, `sq_wait` under SQPOLL,
 //! the registered wait region's size limit, and the ring region sizes.

@@ -1,5 +1,5 @@
 //! Tests written for the cargo-mutants survivors in `buf/*`, `fixed.rs`
-//! and `fixed_files.rs` (docs/verification.md, section 6, sixth pass).
+//! and `fixed_files.rs` (verification/MUTATIONS.md, sixth pass).
 //! Each one pins down what a buffer type reports to the kernel (its
 //! pointer, its initialised length and its capacity), or when a
 //! registered resource is released, that the other suites did not look

@@ -1,6 +1,6 @@
 //! Tests written to kill the survivors of the eighth cargo-mutants pass
 //! (`builder.rs`, the opcode tables, `fs.rs`, `types.rs`, `kernel.rs` and
-//! `error.rs`); see `docs/verification.md`, section 6 (mutation testing).
+//! `error.rs`); see `verification/MUTATIONS.md`.
 //!
 //! Most of them run on this machine's kernel. Some failures of
 //! `io_uring_setup` (a flag the kernel lacks, `EPERM`, `ENOMEM`) cannot be

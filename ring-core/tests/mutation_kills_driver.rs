@@ -1,6 +1,6 @@
 //! Tests written for the cargo-mutants survivors in `driver/slot.rs`,
-//! `driver/chain.rs` and `driver/wakers.rs` (docs/verification.md,
-//! section 6, fourth pass). Each one pins down a behaviour of the driver's
+//! `driver/chain.rs` and `driver/wakers.rs` (verification/MUTATIONS.md,
+//! fourth pass). Each one pins down a behaviour of the driver's
 //! table, chains or shared wakers that the other suites did not look at.
 //! Futures are polled by hand here, with wakers that count their wake-ups,
 //! so that a test sees exactly which task the driver wakes and when.
@@ -47,7 +47,10 @@ fn park_until(d: &Driver, mut done: impl FnMut() -> bool) {
 
 /// A cancellation that waits for a credit is dropped, not sent, if the
 /// operation it was for completes on its own first and its entry is freed:
-/// `Slots::get` finds no live entry at that generation.
+/// `Slots::get` finds no live entry at that generation. With no credit
+/// free, the driver tries a cancellation from the register call, which
+/// needs none; the read has completed (its completion waits in the CQ), so
+/// the kernel does not find it and the cancellation stays queued.
 #[test]
 fn a_queued_cancellation_of_an_orphan_that_completed_on_its_own_is_not_sent() {
     // A plain ring: the read must complete as soon as the data is written,
@@ -68,14 +71,14 @@ fn a_queued_cancellation_of_an_orphan_that_completed_on_its_own_is_not_sent() {
         assert!(poll_with(n, &noop).is_pending());
     }
     assert_eq!(d.credits(), 0);
+    // The read completes by itself: its completion is in the CQ (see
+    // `caps::wait_drained`), not reaped yet.
+    write_all(&w, b"data");
+    caps::wait_drained(&r);
     // Dropping the read orphans it; its cancellation waits for a credit.
     drop(read);
     assert_eq!(d.stats().cancels, 0, "no credit for the cancellation yet");
-    // The read completes by itself, and the orphan is freed. Its
-    // completion must be in the CQ before the NOPs free a credit (see
-    // `caps::wait_drained`).
-    write_all(&w, b"data");
-    caps::wait_drained(&r);
+    // The orphan is freed when its completion is reaped.
     park_until(&d, || d.stats().orphans_reaped == 1);
     for mut n in nops {
         park_until(&d, || poll_with(&mut n, &noop).is_ready());

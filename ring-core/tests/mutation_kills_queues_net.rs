@@ -1,6 +1,6 @@
 //! Tests written to kill survivors of the eleventh cargo-mutants pass over
-//! `squeue.rs`, `cqueue.rs`, `net/` and `adapters/` (docs/verification.md,
-//! section 6). Each test names the mutants it kills; each kill was checked
+//! `squeue.rs`, `cqueue.rs`, `net/` and `adapters/` (verification/MUTATIONS.md).
+//! Each test names the mutants it kills; each kill was checked
 //! by planting the mutant in a scratch copy and watching the test fail.
 //!
 //! The queue tests drive the raw layer directly (`Ring`, its

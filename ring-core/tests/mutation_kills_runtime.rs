@@ -1,5 +1,5 @@
 //! Tests written for the cargo-mutants survivors of the seventh pass
-//! (docs/verification.md, section 6): the executor, the cross-thread
+//! (verification/MUTATIONS.md): the executor, the cross-thread
 //! handle, the buffer pool, the second half of the driver, the ring's
 //! memory, the ring itself and the probe. Each test says which mutants it
 //! kills; all of them run against this machine's kernel through

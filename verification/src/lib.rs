@@ -11,6 +11,8 @@
 //! - [`scenario`] and [`cqe_stream`]: interpreters of random cases (user
 //!   actions, kernel behaviour, injected completions) against the shipped
 //!   driver, shared by the property tests and the fuzz targets.
+//! - [`sqe_builders`] and [`safe_prepare`]: the raw builders and the safe
+//!   operations' `prepare` with arbitrary arguments (fuzz targets' bodies).
 //!
 //! The loom models of the shipped queue code live in `tests/loom_*.rs` and
 //! run with `--cfg ring_loom`; see `docs/verification.md`.
@@ -23,6 +25,8 @@ pub mod cqe_stream;
 pub mod fuzz_bodies;
 #[cfg(not(ring_loom))]
 pub mod hostile;
+#[cfg(not(ring_loom))]
+pub mod safe_prepare;
 #[cfg(not(ring_loom))]
 pub mod scenario;
 pub mod sim;

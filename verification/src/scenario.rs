@@ -4,7 +4,11 @@
 //! suite (`tests/prop_driver.rs`) and the fuzz target (`fuzz/`).
 //!
 //! User actions: submit each kind of safe operation (nop, file read and
-//! write, pipe read, sleep, multishot poll and ticks, zero-copy send),
+//! write, pipe read, sleep, multishot poll and ticks, zero-copy send,
+//! multishot reads into a buffer pool, and the same with another driver's
+//! pool, which must be refused) on either of two drivers sharing the
+//! thread and the simulated kernel; drop the application's handle of a
+//! pool while streams still use it,
 //! start a linked chain of two or three of them through the shipped chain
 //! API (`Driver::chain`, `Chain::push`, `start`, `Started::take`), taking
 //! some, all or none of its members' futures; poll, drop, forget, cancel
@@ -43,6 +47,8 @@ use ring_core::buf::{IoBuf, IoBufMut};
 use ring_core::driver::{Batch, ChainRefused, StartChain, Started};
 use ring_core::op::CancelOp;
 use ring_core::ops::{Nop, Read, SendZc, Timeout, Write};
+use ring_core::pool::BufferPool;
+use ring_core::register::BufRingConfig;
 use ring_core::{Builder, Cancelled, Driver, MultiOp, Op, SharedFd};
 use std::cell::RefCell;
 use std::future::Future;
@@ -137,6 +143,15 @@ pub enum Kind {
         /// Length.
         len: u8,
     },
+    /// A multishot read of the pipe into buffers of the driver's current
+    /// buffer pool (made on first use; [`Action::NewPool`] drops the
+    /// application's handle of it, so that only the operations using it
+    /// keep it alive).
+    PoolStream,
+    /// A multishot pool read on this driver with the *other* driver's pool
+    /// (a resource of another ring): it must be refused (`EXDEV`) before
+    /// anything reaches the kernel.
+    ForeignPoolStream,
 }
 
 /// An operation that can be a member of a linked chain: the kinds whose
@@ -221,6 +236,21 @@ pub enum Action {
     Advance(u8),
     /// The simulated SQPOLL thread takes a turn (a no-op without SQPOLL).
     SqpollStep,
+    /// Start an operation on the second driver (another ring on the same
+    /// thread and the same simulated kernel, each with its registered-ring
+    /// index in the thread's table); its future joins the same live table.
+    SubmitOther(Kind),
+    /// Drop the application's handle of each driver's current buffer pool:
+    /// pool streams still running keep theirs alive, alone (the next pool
+    /// stream makes a new pool, with a new group id).
+    NewPool,
+    /// `Driver::poll` on the second driver.
+    TurnOther,
+    /// A zero-copy send driven to a phase and dropped there (orphaned):
+    /// 0 before it is submitted; 1 submitted and its result posted but not
+    /// reaped (it reaches the orphan); 2 with its result reaped and its
+    /// notification still to come; 3 after a turn more.
+    SendZcPhase(u8),
 }
 
 /// A handle on descriptor `fd` of the simulated kernel, for an operation
@@ -237,6 +267,12 @@ fn sim_fd(fd: i32) -> SharedFd {
 struct World {
     sim: SimKernel,
     driver: Driver<SimKernel>,
+    /// A second driver on the same thread and simulated kernel.
+    other: Driver<SimKernel>,
+    /// Each driver's current buffer pool (made on first use).
+    pools: [Option<BufferPool>; 2],
+    /// The next buffer group id.
+    next_bgid: u16,
     /// SQ entries.
     entries: u32,
     src: i32,
@@ -312,7 +348,25 @@ pub struct Report {
     pub flushed: u64,
 }
 
+/// Buffers per scenario pool, and their length.
+const POOL_BUFS: u16 = 4;
+const POOL_BUF_LEN: u32 = 16;
+
 impl World {
+    /// Driver `which`'s current buffer pool, made (with a new group id)
+    /// if there is none.
+    fn pool(&mut self, which: usize) -> &BufferPool {
+        if self.pools[which].is_none() {
+            let bgid = self.next_bgid;
+            self.next_bgid = self.next_bgid.wrapping_add(1).max(1);
+            let d = if which == 0 { &self.driver } else { &self.other };
+            let pool = BufferPool::new(d, BufRingConfig::new(bgid, POOL_BUFS).buffers(POOL_BUFS, POOL_BUF_LEN))
+                .expect("a buffer pool on the simulated kernel");
+            self.pools[which] = Some(pool);
+        }
+        self.pools[which].as_ref().expect("made above")
+    }
+
     /// Registers a new operation; returns its id.
     fn new_op(&mut self) -> usize {
         let id = self.outcomes.len();
@@ -476,6 +530,45 @@ where
         loop {
             match self.op.poll_next(cx) {
                 Poll::Ready(Some(_item)) => continue,
+                Poll::Ready(None) => {
+                    w.outcomes[self.id] += 1;
+                    return true;
+                }
+                Poll::Pending => return false,
+            }
+        }
+    }
+    fn cancel(mut self: Box<Self>, w: &mut World) -> Box<dyn Live> {
+        w.cancel_asked[self.id] = true;
+        self.op.cancel();
+        self
+    }
+    fn forget(self: Box<Self>, w: &mut World) {
+        w.forgotten[self.id] = true;
+        std::mem::forget(self);
+    }
+}
+
+/// A pool stream given another driver's pool: refused before the kernel.
+struct Foreign {
+    id: usize,
+    op: MultiOp<ring_core::ops::ReadPoolMulti, SimKernel>,
+}
+
+impl Live for Foreign {
+    fn id(&self) -> usize {
+        self.id
+    }
+    fn poll(&mut self, w: &mut World, cx: &mut Context<'_>) -> bool {
+        loop {
+            match self.op.poll_next(cx) {
+                Poll::Ready(Some(Err(e))) => assert_eq!(
+                    e.raw_os_error(),
+                    Some(libc::EXDEV),
+                    "op {}: a stream with another driver's pool failed otherwise: {e}",
+                    self.id
+                ),
+                Poll::Ready(Some(Ok(b))) => panic!("op {}: a stream used another driver's pool: {b:?}", self.id),
                 Poll::Ready(None) => {
                     w.outcomes[self.id] += 1;
                     return true;
@@ -741,6 +834,12 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     let cq_entries = ring.params().cq_entries;
     let driver = Driver::with_ring(ring, Batch::default());
     driver.set_teardown_deadline(Duration::from_millis(100));
+    // The second ring: plain flags, a CQ of four.
+    let other = Driver::with_ring(
+        Builder::new(2).build_on(sim.clone()).expect("a second ring on the simulated kernel"),
+        Batch::default(),
+    );
+    other.set_teardown_deadline(Duration::from_millis(100));
     // Hostile wakers panic with a payload of their own, which every driver
     // call below may re-raise (the driver re-raises a panic of foreign code
     // where no outcome is lost): `hostile::catch` lets those through, and
@@ -758,6 +857,9 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     let mut w = World {
         sim: sim.clone(),
         driver,
+        other,
+        pools: [None, None],
+        next_bgid: 1,
         entries,
         src,
         dst,
@@ -785,47 +887,48 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     for a in actions {
         match a {
             Action::Submit(k) => {
-                let id = w.new_op();
-                let d = w.driver.clone();
-                let l: Box<dyn Live> = match k {
-                    Kind::Nop => Box::new(OneShot { id, op: d.op(Nop), judge: judge_nop }),
-                    Kind::ReadFile { off, len } => {
-                        OFFSETS.with(|o| o.borrow_mut()[id] = off as usize);
-                        let b = w.buf(id, Vec::with_capacity(len as usize));
-                        Box::new(OneShot {
-                            id,
-                            op: d.op(Read::new(&sim_fd(w.src), b, u64::from(off))),
-                            judge: judge_read_file,
-                        })
-                    }
-                    Kind::WriteFile { len } => {
-                        let b = w.buf(id, vec![id as u8 | 0x80; len as usize]);
-                        let off = (id % 256 * REGION) as u64;
-                        Box::new(OneShot { id, op: d.op(Write::new(&sim_fd(w.dst), b, off)), judge: judge_write })
-                    }
-                    Kind::ReadPipe { len } => {
-                        let b = w.buf(id, Vec::with_capacity(len as usize));
-                        Box::new(OneShot {
-                            id,
-                            op: d.op(Read::new(&sim_fd(w.pipe.0), b, u64::MAX)),
-                            judge: judge_read_pipe,
-                        })
-                    }
-                    Kind::Sleep { ms } => Box::new(OneShot {
-                        id,
-                        op: d.op(Timeout::relative(Duration::from_millis(u64::from(ms)))),
-                        judge: judge_sleep,
-                    }),
-                    Kind::Poll => {
-                        Box::new(Stream { id, op: d.poll_multishot(&sim_fd(w.pollable), libc::POLLIN as u32) })
-                    }
-                    Kind::Ticks { n } => Box::new(Stream { id, op: d.ticks(Duration::from_millis(3), u32::from(n)) }),
-                    Kind::SendZc { len } => {
-                        let b = w.buf(id, vec![0x5a; len as usize]);
-                        Box::new(OneShot { id, op: d.op(SendZc::new(&sim_fd(w.sock), b, 0)), judge: judge_send })
-                    }
-                };
+                let l = submit(&mut w, 0, k);
                 live.push(l);
+            }
+            Action::SubmitOther(k) => {
+                let l = submit(&mut w, 1, k);
+                live.push(l);
+            }
+            Action::NewPool => {
+                let old = std::mem::take(&mut w.pools);
+                let _ = crate::hostile::catch(move || drop(old));
+            }
+            Action::TurnOther => {
+                let _ = crate::hostile::catch(|| w.other.poll());
+            }
+            Action::SendZcPhase(phase) => {
+                let id = w.new_op();
+                let b = w.buf(id, vec![0x5a; 24]);
+                let mut op = w.driver.op(SendZc::new(&sim_fd(w.sock), b, 0));
+                let _ = crate::hostile::catch(|| Pin::new(&mut op).poll(&mut cx).is_ready());
+                let mut finished = false;
+                if phase % 4 >= 1 {
+                    let _ = crate::hostile::catch(|| w.driver.poll());
+                    // Held by the simulator's chaos: the kernel runs it now
+                    // (the result is posted, the notification held), with
+                    // nothing reaped.
+                    if let Some(ud) = op.user_data() {
+                        w.sim.release(ud);
+                    }
+                }
+                if phase % 4 >= 2 {
+                    let _ = crate::hostile::catch(|| w.driver.poll());
+                    if let Some(Poll::Ready(out)) = crate::hostile::catch(|| Pin::new(&mut op).poll(&mut cx)) {
+                        judge_send(id, out, false, &mut w);
+                        finished = true;
+                    }
+                }
+                if phase % 4 >= 3 {
+                    let _ = crate::hostile::catch(|| w.driver.poll());
+                }
+                if !finished {
+                    let _ = crate::hostile::catch(move || drop(op));
+                }
             }
             Action::Chain(spec) => {
                 let mut l = start_chain(&mut w, spec);
@@ -931,6 +1034,7 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
         w.piped.push(1);
         w.sim.advance(Duration::from_millis(10));
         let _ = crate::hostile::catch(|| w.driver.park(Some(Duration::from_millis(1))));
+        let _ = crate::hostile::catch(|| w.other.poll());
         check_step(&w);
     }
     let _ = crate::hostile::catch(move || drop(running));
@@ -939,6 +1043,7 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
         w.sim.release_notifs();
         w.sim.advance(Duration::from_millis(50));
         let _ = crate::hostile::catch(|| w.driver.park(Some(Duration::from_millis(1))));
+        let _ = crate::hostile::catch(|| w.other.poll());
         check_step(&w);
     }
     for (id, n) in w.outcomes.iter().enumerate() {
@@ -962,11 +1067,13 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     }
     // Dropping the driver terminates, and frees nothing the kernel holds.
     let start = Instant::now();
-    let World { sim, driver, drops, forgotten, bufs, .. } = w;
+    let World { sim, driver, other, pools, drops, forgotten, bufs, .. } = w;
     if hostile {
         crate::hostile::set_driver(None);
     }
+    let _ = crate::hostile::catch(move || drop(pools));
     let _ = crate::hostile::catch(move || drop(driver));
+    let _ = crate::hostile::catch(move || drop(other));
     assert!(start.elapsed() < Duration::from_secs(5), "driver drop took {:?}", start.elapsed());
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
     assert!(sim.split_chains().is_empty(), "{:?}", sim.split_chains());
@@ -985,6 +1092,50 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
         }
     }
     report
+}
+
+/// Creates operation `k`'s future on driver `which` (0: the scenario's
+/// driver, 1: the second one).
+fn submit(w: &mut World, which: usize, k: Kind) -> Box<dyn Live> {
+    let id = w.new_op();
+    let d = if which == 0 { w.driver.clone() } else { w.other.clone() };
+    let l: Box<dyn Live> = match k {
+        Kind::Nop => Box::new(OneShot { id, op: d.op(Nop), judge: judge_nop }),
+        Kind::ReadFile { off, len } => {
+            OFFSETS.with(|o| o.borrow_mut()[id] = off as usize);
+            let b = w.buf(id, Vec::with_capacity(len as usize));
+            Box::new(OneShot { id, op: d.op(Read::new(&sim_fd(w.src), b, u64::from(off))), judge: judge_read_file })
+        }
+        Kind::WriteFile { len } => {
+            let b = w.buf(id, vec![id as u8 | 0x80; len as usize]);
+            let off = (id % 256 * REGION) as u64;
+            Box::new(OneShot { id, op: d.op(Write::new(&sim_fd(w.dst), b, off)), judge: judge_write })
+        }
+        Kind::ReadPipe { len } => {
+            let b = w.buf(id, Vec::with_capacity(len as usize));
+            Box::new(OneShot { id, op: d.op(Read::new(&sim_fd(w.pipe.0), b, u64::MAX)), judge: judge_read_pipe })
+        }
+        Kind::Sleep { ms } => Box::new(OneShot {
+            id,
+            op: d.op(Timeout::relative(Duration::from_millis(u64::from(ms)))),
+            judge: judge_sleep,
+        }),
+        Kind::Poll => Box::new(Stream { id, op: d.poll_multishot(&sim_fd(w.pollable), libc::POLLIN as u32) }),
+        Kind::Ticks { n } => Box::new(Stream { id, op: d.ticks(Duration::from_millis(3), u32::from(n)) }),
+        Kind::SendZc { len } => {
+            let b = w.buf(id, vec![0x5a; len as usize]);
+            Box::new(OneShot { id, op: d.op(SendZc::new(&sim_fd(w.sock), b, 0)), judge: judge_send })
+        }
+        Kind::PoolStream => {
+            let pool = w.pool(which).clone();
+            Box::new(Stream { id, op: d.read_pool_multishot(&sim_fd(w.pipe.0), &pool) })
+        }
+        Kind::ForeignPoolStream => {
+            let pool = w.pool(1 - which).clone();
+            Box::new(Foreign { id, op: d.read_pool_multishot(&sim_fd(w.pipe.0), &pool) })
+        }
+    };
+    l
 }
 
 /// Builds the chain `spec` describes and its (not yet polled) start.
@@ -1108,11 +1259,24 @@ pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Setup, Vec<Action>) {
                 16 => Action::ReleaseAll,
                 17 => Action::ReleaseNotifs,
                 18 => Action::Chain(decode_chain(op / 20, arg)),
-                _ => match arg % 4 {
+                _ => match arg % 8 {
                     0 => Action::PipeWrite(arg),
                     1 => Action::SetReady,
                     2 => Action::SqpollStep,
-                    _ => Action::Advance(arg),
+                    3 => Action::Advance(arg),
+                    4 => Action::Submit(Kind::PoolStream),
+                    5 => Action::NewPool,
+                    6 => Action::SubmitOther(match arg >> 3 & 3 {
+                        0 => Kind::Nop,
+                        1 => Kind::PoolStream,
+                        2 => Kind::ReadPipe { len: arg % 15 + 1 },
+                        _ => Kind::SendZc { len: arg % 63 + 1 },
+                    }),
+                    _ => match arg >> 3 & 3 {
+                        0 => Action::Submit(Kind::ForeignPoolStream),
+                        1 => Action::TurnOther,
+                        _ => Action::SendZcPhase(arg >> 5),
+                    },
                 },
             }
         })

@@ -241,6 +241,10 @@ fn push_site(sites: &mut Vec<Site>, f: &SourceFile, at: usize, access: String) {
 }
 
 /// Every ring access site (see the module documentation for the rules).
+/// The files of the runtime's park and wake-up protocol, whose atomics the
+/// `loom_runtime` models run as shipped.
+const PARK_PROTOCOL_FILES: &[&str] = &["ring-core/src/runtime/executor/", "ring-core/src/runtime/handle.rs"];
+
 fn access_sites() -> Vec<Site> {
     let (files, order) = sources();
     let mut sites = Vec::new();
@@ -256,7 +260,11 @@ fn access_sites() -> Vec<Site> {
         // gate's); every atomic access in it is a site. Every atomic of the
         // crate comes from the `sync` shim (clippy refuses the others), so
         // taking types from it no longer marks a ring file.
-        let uses_order = code.contains("crate::order") || code.contains("order::");
+        // The runtime's park and wake-up protocol (the executor and the
+        // cross-thread handle) is the other protocol the loom models run as
+        // shipped (`loom_runtime`): its atomics are sites too.
+        let park_protocol = PARK_PROTOCOL_FILES.iter().any(|p| f.rel.starts_with(p));
+        let uses_order = code.contains("crate::order") || code.contains("order::") || park_protocol;
         // Maps an ordering argument to its name in `order.rs`, if it is one.
         let order_name = |arg: &str| -> Option<String> {
             let a = arg.trim_start_matches("crate::");

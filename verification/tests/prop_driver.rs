@@ -21,6 +21,8 @@ fn kind(tiny: bool) -> impl Strategy<Value = Kind> {
         if tiny { 3 } else { 1 } => Just(Kind::Poll),
         1 => (1u8..4).prop_map(|n| Kind::Ticks { n }),
         1 => (1u8..64).prop_map(|len| Kind::SendZc { len }),
+        1 => Just(Kind::PoolStream),
+        1 => Just(Kind::ForeignPoolStream),
     ]
 }
 
@@ -65,6 +67,10 @@ fn action(tiny: bool) -> impl Strategy<Value = Action> {
         if tiny { 3 } else { 1 } => Just(Action::SetReady),
         1 => any::<u8>().prop_map(Action::Advance),
         1 => Just(Action::SqpollStep),
+        1 => kind(tiny).prop_map(Action::SubmitOther),
+        1 => Just(Action::NewPool),
+        1 => Just(Action::TurnOther),
+        1 => (0u8..4).prop_map(Action::SendZcPhase),
     ]
 }
 
@@ -236,6 +242,106 @@ fn hostile_wakers_keep_every_invariant() {
             if !cfg!(miri) {
                 run_setup(u64::from(hostility) + 100, 4, Setup::from(mode), actions.clone());
             }
+        }
+    }
+}
+
+/// A zero-copy send dropped in each phase (before submission, with its
+/// result posted but not reaped, with its notification to come, after):
+/// its buffer is never released before the notification, whatever order
+/// the kernel then posts in. A driver that frees an orphaned send at its
+/// result fails here (the simulator reads the buffer at the notification).
+#[test]
+fn zero_copy_sends_dropped_in_every_phase() {
+    use Action::*;
+    for phase in 0..4u8 {
+        for seed in 0..16u64 {
+            for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+                let actions = vec![SendZcPhase(phase), Turn, Park, ReleaseSome, Turn, ReleaseNotifs, Park, Turn];
+                run_setup(seed, 2, Setup::from(mode), actions);
+            }
+        }
+    }
+}
+
+/// A multishot pool read dropped while the kernel holds a buffer of its
+/// pool, after the application dropped its own handle of the pool: the
+/// orphaned stream alone keeps the pool (and its registration) alive until
+/// its terminal completion. A driver that frees an orphaned stream at its
+/// next item fails here (the simulator writes into a buffer of a group
+/// unregistered since it took it).
+#[test]
+fn pool_streams_orphaned_alone_keep_their_pool() {
+    use Action::*;
+    for seed in 0..32u64 {
+        for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+            // Every step that may end a hold or run the cancellation is
+            // followed by bytes for the kernel to write into the buffer it
+            // took.
+            let actions = vec![
+                Submit(Kind::PoolStream),
+                Poll(0),
+                Turn,
+                SqpollStep,
+                ReleaseAll,
+                Turn,
+                PipeWrite(3),
+                Turn,
+                NewPool,
+                Drop(0),
+                PipeWrite(4),
+                Turn,
+                PipeWrite(5),
+                SqpollStep,
+                PipeWrite(6),
+                Turn,
+                PipeWrite(7),
+                ReleaseSome,
+                PipeWrite(8),
+                Park,
+                PipeWrite(9),
+                Turn,
+                PipeWrite(10),
+            ];
+            run_setup(seed, 2, Setup::from(mode), actions);
+        }
+    }
+}
+
+/// Two drivers on one thread and one simulated kernel (each ring with its
+/// registered-ring index in the thread's table): operations on both at
+/// once, and a pool stream given the other driver's pool, which must be
+/// refused (`EXDEV`) before anything reaches the kernel.
+#[test]
+fn resources_are_never_used_across_drivers() {
+    use Action::*;
+    for seed in 0..8u64 {
+        for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+            let actions = vec![
+                SubmitOther(Kind::PoolStream),
+                Poll(0),
+                Submit(Kind::ForeignPoolStream),
+                Poll(1),
+                Submit(Kind::PoolStream),
+                Poll(2),
+                SubmitOther(Kind::ForeignPoolStream),
+                Poll(3),
+                TurnOther,
+                Turn,
+                PipeWrite(9),
+                TurnOther,
+                Turn,
+                Poll(0),
+                Poll(1),
+                Poll(2),
+                Poll(3),
+                SubmitOther(Kind::SendZc { len: 8 }),
+                Poll(4),
+                NewPool,
+                Drop(0),
+                TurnOther,
+            ];
+            run_setup(seed, 2, Setup::from(mode), actions);
         }
     }
 }

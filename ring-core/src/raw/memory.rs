@@ -109,7 +109,15 @@ pub const MAX_SQ: u32 = 32768;
 pub const MAX_CQ: u32 = 2 * MAX_SQ;
 
 fn anon_map(len: usize, huge: bool) -> Result<NonNull<u8>, crate::error::Error> {
-    let mut flags = libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE;
+    // Shared, so that a forked child does not get a copy-on-write copy of
+    // memory the kernel reads and writes for the parent's ring. Miri (which
+    // runs the simulated-kernel suites, where nothing forks) supports only
+    // private anonymous mappings.
+    let mut flags = if cfg!(miri) {
+        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS
+    } else {
+        libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE
+    };
     if huge {
         flags |= libc::MAP_HUGETLB | libc::MAP_HUGE_2MB;
     }
@@ -311,13 +319,17 @@ impl AnonMap {
         let page = page_size();
         let len =
             len.max(1).checked_next_multiple_of(page).ok_or(Error::TooLong { what, len, max: isize::MAX as usize })?;
+        // Populated up front outside Miri, which supports only the plain
+        // private anonymous mapping (it runs the simulated-kernel suites,
+        // where the flag changes nothing observable).
+        let populate = if cfg!(miri) { 0 } else { libc::MAP_POPULATE };
         // SAFETY: a fresh anonymous mapping aliases no Rust object.
         let ptr = unsafe {
             libc::mmap(
                 core::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | populate,
                 -1,
                 0,
             )

@@ -21,13 +21,15 @@ use crate::ownership::driver::{Driver, WAKE_USER_DATA};
 use crate::raw::ring::Ring;
 pub use crate::runtime::executor::task::JoinError;
 use crate::runtime::executor::task::{CatchUnwind, Spawner, WakeQueue};
-use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex};
+// Atomics and locks from the `sync` shim, so that the loom model of the
+// park protocol (`verification/tests/loom_runtime.rs`) runs them as shipped.
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use std::sync::Arc;
 
 type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
 
@@ -77,18 +79,23 @@ impl<K: Kernel> Remote<K> {
     /// panics and reports them through its handle).
     pub(crate) fn run_jobs(&self, driver: &Driver<K>, spawner: &Spawner) -> usize {
         let mut n = 0;
-        while self.has_jobs() {
-            let job = {
-                let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-                let job = jobs.pop_front();
-                self.queued.store(jobs.len(), Ordering::Relaxed);
-                job
-            };
-            let Some(job) = job else { break };
+        while let Some(job) = self.pop_job() {
             job(driver, spawner);
             n += 1;
         }
         n
+    }
+
+    /// The oldest queued job, if any (the lock is taken only if the count
+    /// says there is one).
+    pub(crate) fn pop_job(&self) -> Option<Job<K>> {
+        if !self.has_jobs() {
+            return None;
+        }
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let job = jobs.pop_front();
+        self.queued.store(jobs.len(), Ordering::Relaxed);
+        job
     }
 
     pub(crate) fn close(&self) {
@@ -288,13 +295,7 @@ impl<K: Kernel + 'static> Handle<K> {
                 // Dropped once the outcome is sent (see `spawn_local`).
                 drop(fut);
             });
-            // From here an abort of the remote handle aborts the task (at
-            // once if it came while the task was being spawned).
-            let abort = task.abort_handle();
-            *state.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());
-            if state.aborted.load(Ordering::SeqCst) {
-                abort.abort();
-            }
+            state.attach(task.abort_handle());
         });
         (job, join)
     }
@@ -321,7 +322,7 @@ enum Outcome<T> {
     Taken,
 }
 
-struct RemoteState<T> {
+pub(crate) struct RemoteState<T> {
     slot: Mutex<Outcome<T>>,
     cv: Condvar,
     /// The thread that runs the work if only one can (a runtime's jobs run
@@ -335,10 +336,26 @@ struct RemoteState<T> {
     task: Mutex<Option<crate::runtime::executor::task::AbortHandle>>,
 }
 
+impl<T> RemoteState<T> {
+    /// Hands the task running the work to its handle: from here an abort of
+    /// the handle aborts the task, at once if it came while the task was
+    /// being spawned. The task is published under the lock before the flag
+    /// is looked at, and `RemoteJoinHandle::abort` sets the flag before it
+    /// takes the lock, so one of the two sees the other
+    /// (`verification/tests/loom_runtime.rs`,
+    /// `runtime_remote_abort_races_the_job_that_spawns_its_task`).
+    pub(crate) fn attach(&self, abort: crate::runtime::executor::task::AbortHandle) {
+        *self.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());
+        if self.aborted.load(Ordering::SeqCst) {
+            abort.abort();
+        }
+    }
+}
+
 /// Sends the outcome; if dropped unsent (the job or task was dropped), the
 /// receiver sees a cancelled [`JoinError`].
 pub(crate) struct Sender<T> {
-    state: Arc<RemoteState<T>>,
+    pub(crate) state: Arc<RemoteState<T>>,
 }
 
 impl<T> Sender<T> {

@@ -27,6 +27,8 @@ pub struct SimConfig {
     pub auto_advance: bool,
     /// Whether `IORING_REGISTER_RING_FDS` works (5.18).
     pub register_ring_fds: bool,
+    /// Whether `IORING_REGISTER_SYNC_CANCEL` works (6.0).
+    pub sync_cancel: bool,
     /// How long, in real time, a wait may block on the SQPOLL thread (in
     /// thread mode) before it is declared a stall.
     pub thread_wait: Duration,
@@ -62,6 +64,7 @@ impl Default for SimConfig {
             sqpoll_idle_steps: 2,
             auto_advance: true,
             register_ring_fds: true,
+            sync_cancel: true,
             thread_wait: Duration::from_secs(10),
             rw_flags_unsupported: false,
         }

@@ -367,6 +367,28 @@ impl SimKernel {
 
     // ---- inspection ----
 
+    /// Where ring `ring`'s SQ tail word lives, for a test thread that reads
+    /// it as the kernel would (an acquire load) as fast as it can, without
+    /// the simulator's lock. The word stays valid until the ring is
+    /// unmapped (its driver or `Ring` dropped): the reader must stop
+    /// before that.
+    pub fn sq_tail_ptr(&self, ring: RawFd) -> Option<*const std::sync::atomic::AtomicU32> {
+        let st = self.lock();
+        let r = st.rings.get(&ring).filter(|r| !r.closed)?;
+        Some(core::ptr::from_ref(r.mem.as_ref()?.sq_tail()))
+    }
+
+    /// The SQ tail of ring `ring` as the kernel would read it now (an
+    /// acquire load, as the SQPOLL thread's and `io_submit_sqes`' are), or
+    /// `None` if the ring is closed or unmapped. A test may call it from
+    /// another thread while the application writes entries, to see every
+    /// tail the application ever makes visible.
+    pub fn sq_tail(&self, ring: RawFd) -> Option<u32> {
+        let st = self.lock();
+        let r = st.rings.get(&ring).filter(|r| !r.closed)?;
+        Some(r.mem.as_ref()?.sq_tail().load(std::sync::atomic::Ordering::Acquire))
+    }
+
     /// Every request in flight, in submission order.
     pub fn inflight(&self) -> Vec<Inflight> {
         self.lock()
@@ -905,6 +927,38 @@ impl SimKernel {
                     u.offset = idx;
                 }
                 Ok(nr_args)
+            }
+            IORING_REGISTER_SYNC_CANCEL => {
+                // `io_sync_cancel`: one argument, known flags, zero padding;
+                // the targets are cancelled as `IORING_OP_ASYNC_CANCEL`
+                // would, and the call posts no completion of its own.
+                if !st.cfg.sync_cancel || arg.is_null() || nr_args != 1 {
+                    return Err(libc::EINVAL);
+                }
+                // SAFETY: the caller passes one valid io_uring_sync_cancel_reg
+                // for the call's duration (`Kernel::register`'s contract).
+                let reg = unsafe { arg.cast::<io_uring_sync_cancel_reg>().read() };
+                let known = IORING_ASYNC_CANCEL_ALL
+                    | IORING_ASYNC_CANCEL_FD
+                    | IORING_ASYNC_CANCEL_ANY
+                    | IORING_ASYNC_CANCEL_USERDATA;
+                if reg.flags & !known != 0 || reg.pad != [0; 7] || reg.pad2 != [0; 3] {
+                    return Err(libc::EINVAL);
+                }
+                match st.run_cancel(ring, reg.addr, reg.fd, reg.flags) {
+                    n if n >= 0 => Ok(n as u32),
+                    // A target that was already completing: the kernel waits
+                    // for it up to the timeout; here it has finished by now,
+                    // so only a zero timeout reports the wait as expired.
+                    e if e == -libc::EALREADY => {
+                        if reg.timeout.tv_sec == 0 && reg.timeout.tv_nsec == 0 {
+                            Err(libc::ETIME)
+                        } else {
+                            Ok(0)
+                        }
+                    }
+                    e => Err(-e),
+                }
             }
             IORING_REGISTER_PBUF_RING => st.register_pbuf(ring, arg, nr_args),
             IORING_UNREGISTER_PBUF_RING => st.unregister_pbuf(ring, arg, nr_args),

@@ -569,7 +569,7 @@ impl SimState {
 
     /// `ASYNC_CANCEL`: finds the targets and cancels them, or (chaos)
     /// lets them win the race and complete with their real result.
-    fn run_cancel(&mut self, ring: RawFd, key: u64, fd: RawFd, flags: u32) -> i32 {
+    pub(super) fn run_cancel(&mut self, ring: RawFd, key: u64, fd: RawFd, flags: u32) -> i32 {
         let any = flags & IORING_ASYNC_CANCEL_ANY != 0;
         let by_fd = flags & IORING_ASYNC_CANCEL_FD != 0;
         let all = flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY) != 0;

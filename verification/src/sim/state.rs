@@ -562,8 +562,15 @@ impl SimState {
             return false;
         };
         let was = r.hold || r.kind.notif_waiting();
+        // Releasing a held request runs it; a zero-copy send then posts its
+        // result, and its notification stays held (with
+        // `Chaos::shuffle_notifs`) for a later release, so that the
+        // application sees the result alone first, as it may from the
+        // kernel. Releasing a send whose notification is held posts it.
+        if !r.hold {
+            r.kind.allow_notif();
+        }
         r.hold = false;
-        r.kind.allow_notif();
         self.changes += 1;
         if let Some(req) = self.reqs.remove(&id) {
             if let Some(req) = self.run(req) {

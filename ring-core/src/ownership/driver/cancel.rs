@@ -2,6 +2,15 @@
 //! in the table until its terminal completion, invariant 1) and cancelled.
 //! Each cancellation the driver submits holds a CQ credit of its own until its
 //! completion, so cancellations wait in a backlog when no credit is free.
+//!
+//! A backlog with no credit free can wait for ever: when the operations
+//! holding every credit are the ones being cancelled (two multishot streams
+//! on a CQ of two, dropped), no credit comes back until one of them ends,
+//! and none ends until it is cancelled. So when no credit is free the driver
+//! cancels from the register call instead (`IORING_REGISTER_SYNC_CANCEL`,
+//! Linux 6.0, with a zero timeout so it never blocks), which posts no
+//! completion of its own: the target's terminal completion, which its own
+//! credits cover, is the only one. Kernels without it keep the backlog.
 
 #![allow(unsafe_code)]
 
@@ -9,6 +18,8 @@ use crate::kernel::Kernel;
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::slot::{self, Phase, INTERNAL};
 use crate::ownership::driver::wakers::NO_WAKER;
+use crate::raw::register::CancelBuilder;
+use core::time::Duration;
 use ring_sys::*;
 
 impl<K: Kernel> Inner<K> {
@@ -64,6 +75,58 @@ impl<K: Kernel> Inner<K> {
             self.table.stats.cancels += 1;
         }
         self.maybe_submit();
+        if self.table.credits == 0 && !self.cancel_backlog.is_empty() {
+            self.cancel_without_credit();
+        }
+    }
+
+    /// Cancels the backlog's operations from the register call, which needs
+    /// no CQ credit (see the module's documentation). Each target must be
+    /// known to the kernel first, so what is written is submitted. A target
+    /// the kernel does not find (not consumed yet, under SQPOLL, or already
+    /// completed, its completion waiting to be reaped) stays in the backlog
+    /// for the next reap; a kernel without the register operation leaves it
+    /// there for good, as before.
+    fn cancel_without_credit(&mut self) {
+        if self.no_sync_cancel {
+            return;
+        }
+        let Some(ring) = self.ring.as_mut() else { return };
+        if !ring.sq.is_empty() {
+            self.table.stats.enters += 1;
+            if ring.submit().is_err() {
+                return;
+            }
+        }
+        while let Some(&(index, generation)) = self.cancel_backlog.front() {
+            let Some(slot) = self.table.slots.get(index, generation) else {
+                self.cancel_backlog.pop_front();
+                continue;
+            };
+            if slot.phase == Phase::Done || slot.cancel_sent {
+                self.cancel_backlog.pop_front();
+                continue;
+            }
+            let Some(ring) = self.ring.as_ref() else { return };
+            let what = CancelBuilder::user_data(slot::encode(index, generation));
+            match ring.cancel_sync(&what, Some(Duration::ZERO)) {
+                // Cancelled, or (ETIME, after EALREADY) running and told to
+                // stop: either way its terminal completion is on its way.
+                Ok(_) => {}
+                Err(e) if e.errno().is_some_and(|n| n.raw() == libc::ETIME) => {}
+                Err(e) if e.errno().is_some_and(|n| n.raw() == libc::ENOENT) => return,
+                Err(_) => {
+                    self.no_sync_cancel = true;
+                    return;
+                }
+            }
+            self.cancel_backlog.pop_front();
+            if let Some(slot) = self.table.slots.get(index, generation) {
+                slot.cancel_wanted = false;
+                slot.cancel_sent = true;
+            }
+            self.table.stats.cancels += 1;
+        }
     }
 
     pub(super) fn orphan(&mut self, index: u32, generation: u32) {

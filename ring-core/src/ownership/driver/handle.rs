@@ -198,6 +198,7 @@ impl<K: Kernel> Driver<K> {
             wake_buf: Vec::new(),
             closed: false,
             leaked: false,
+            no_sync_cancel: false,
             ring: Some(ring),
         };
         Driver {

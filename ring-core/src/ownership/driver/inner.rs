@@ -68,6 +68,9 @@ pub(crate) struct Inner<K: Kernel> {
     pub(super) closed: bool,
     /// Whether the memory of some operation was leaked at teardown.
     pub(super) leaked: bool,
+    /// Whether the kernel refused `IORING_REGISTER_SYNC_CANCEL` (older than
+    /// 6.0): cancellations then wait for a credit (`cancel.rs`).
+    pub(super) no_sync_cancel: bool,
 }
 
 impl<K: Kernel> Inner<K> {

@@ -14,6 +14,9 @@
 
 pub(crate) mod context;
 pub mod gate;
+#[cfg(ring_loom)]
+#[doc(hidden)]
+pub mod model;
 pub(crate) mod task;
 
 use crate::kernel::{Kernel, Linux};
@@ -288,32 +291,33 @@ impl<K: Kernel + 'static> Runtime<K> {
             }
         }
         let _restore_running = RestoreRunning(prev_running);
-        main.woken.store(true, Ordering::SeqCst);
+        main.set();
         loop {
-            if main.woken.swap(false, Ordering::SeqCst) {
+            if main.take() {
                 if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
                     return Ok(out);
                 }
             }
             let spawner = self.spawner();
             let ran = self.remote.run_jobs(&self.driver, &spawner) + self.scheduler.run_ready();
-            if ran > 0 || main.woken.load(Ordering::SeqCst) {
+            if ran > 0 || main.is_woken() {
                 // Let completions that are already there in before running
                 // more, without blocking.
                 self.driver.poll()?;
                 continue;
             }
-            // Nothing runnable: park, unless a wake-up slipped in. The flag
-            // store, the fence and the queue check pair with the waker's
-            // queue push, fence and flag load (see `WakeQueue::wake`).
+            // Nothing runnable: park, unless a wake-up slipped in.
             let q = &self.scheduler.queue;
-            q.gate.announce_park();
-            let must_run = q.has_work() || self.remote.has_jobs() || main.woken.load(Ordering::SeqCst);
-            // While the eventfd read is not in the kernel, a wake-up from
-            // another thread (a handle's job, a remote waker) would end no
-            // park: the park is bounded then, and the loop looks again.
-            let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };
-            let r = if must_run { self.driver.poll() } else { self.driver.park(bound) };
+            let r = if may_block(q, &self.remote, &main) {
+                // While the eventfd read is not in the kernel, a wake-up
+                // from another thread (a handle's job, a remote waker)
+                // would end no park: the park is bounded then, and the loop
+                // looks again.
+                let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };
+                self.driver.park(bound)
+            } else {
+                self.driver.poll()
+            };
             q.gate.end_park();
             r?;
         }
@@ -324,6 +328,19 @@ impl<K: Kernel + 'static> Runtime<K> {
 /// (see `block_on`): how late, at worst, it notices a wake-up from another
 /// thread while every credit of its ring is taken.
 const UNARMED_PARK: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// The runtime's last look for work before it blocks in the ring: whether
+/// it may block. It announces the park first and looks after (the flag
+/// store, the fence and the looks pair with a waker's queue push, fence and
+/// flag load, `WakeQueue::notify`): a look made before the announcement
+/// could miss work queued by another thread that, not yet seeing "parked",
+/// does not signal either. The caller ends the park (`ParkGate::end_park`)
+/// whatever this returns. `verification/tests/loom_runtime.rs` runs this
+/// function as shipped against wakers and handles on other threads.
+pub(crate) fn may_block<K: Kernel>(queue: &WakeQueue, remote: &Remote<K>, main: &task::MainWaker) -> bool {
+    queue.gate.announce_park();
+    !(queue.has_work() || remote.has_jobs() || main.is_woken())
+}
 
 /// The spawner of the runtime running on this thread, if any (inside
 /// [`Runtime::block_on`]).

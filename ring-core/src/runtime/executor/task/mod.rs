@@ -15,4 +15,4 @@ pub(crate) use catch_unwind::CatchUnwind;
 pub use join::{JoinError, JoinHandle};
 pub(crate) use scheduler::Scheduler;
 pub use spawner::{SpawnError, Spawner};
-pub(crate) use wake::{main_waker, WakeQueue, RUNNING};
+pub(crate) use wake::{main_waker, MainWaker, WakeQueue, RUNNING};

@@ -42,6 +42,15 @@ impl Scheduler {
         F: Future + 'static,
         F::Output: 'static,
     {
+        self.spawn_with_id(fut, internal).1
+    }
+
+    /// As [`spawn_local`](Self::spawn_local), and the task's id.
+    pub(crate) fn spawn_with_id<F>(&self, fut: F, internal: bool) -> (usize, JoinHandle<F::Output>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         let state = Rc::new(RefCell::new(JoinState { result: None, waker: None }));
         let mut completer = Completer { state: Some(state.clone()) };
         let id = match self.free.borrow_mut().pop() {
@@ -87,7 +96,13 @@ impl Scheduler {
         let task = Rc::new(Task { future: RefCell::new(Some(Box::pin(wrapped))), waker, internal });
         self.tasks.borrow_mut()[id] = Some(task);
         self.queue.push(id);
-        JoinHandle { state, abort }
+        (id, JoinHandle { state, abort })
+    }
+
+    /// The waker of task `id`, if it is there (for the loom model).
+    #[cfg(ring_loom)]
+    pub(crate) fn waker_of(&self, id: usize) -> Option<Waker> {
+        self.tasks.borrow().get(id).cloned().flatten().map(|t| Waker::from(t.waker.clone()))
     }
 
     /// Polls every woken task once; returns how many ran.
@@ -110,7 +125,13 @@ impl Scheduler {
             let Some(id) = self.queue.pop() else { break };
             let task = self.tasks.borrow().get(id).cloned().flatten();
             let Some(task) = task else { continue };
-            task.waker.queued.store(false, Ordering::SeqCst);
+            // A swap, not a store: a waker on another thread that found the
+            // task still queued did not queue it again, and relies on this
+            // poll to see what it published before waking. The swap reads
+            // its `swap(true)` (or a later value) and so acquires its
+            // writes; a plain store would not (`loom_runtime::
+            // runtime_task_woken_during_its_poll_runs_again`).
+            task.waker.queued.swap(false, Ordering::AcqRel);
             let waker = Waker::from(task.waker.clone());
             let mut cx = Context::from_waker(&waker);
             let Ok(mut slot) = task.future.try_borrow_mut() else {

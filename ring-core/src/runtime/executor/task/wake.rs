@@ -2,10 +2,14 @@
 //! waker of the future passed to `block_on`, usable from any thread.
 #![allow(unsafe_code)]
 
-use crate::sync::{AtomicBool, AtomicUsize, Ordering};
+// The wakers are `std::task::Wake`, which needs std's `Arc`; the words and
+// locks inside it come from the `sync` shim, so that the verification
+// crate's loom model (`verification/tests/loom_runtime.rs`) runs this
+// code as it ships.
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::Wake;
 
 thread_local! {
@@ -111,8 +115,25 @@ impl Wake for TaskWaker {
 
 /// The waker of the future passed to `block_on`.
 pub(crate) struct MainWaker {
-    pub(crate) woken: AtomicBool,
+    woken: AtomicBool,
     queue: Arc<WakeQueue>,
+}
+
+impl MainWaker {
+    /// Marks the main future as woken (before its first poll).
+    pub(crate) fn set(&self) {
+        self.woken.store(true, Ordering::SeqCst);
+    }
+
+    /// Consumes a wake-up: whether the main future is to be polled.
+    pub(crate) fn take(&self) -> bool {
+        self.woken.swap(false, Ordering::SeqCst)
+    }
+
+    /// Whether a wake-up is waiting (the runtime's looks before parking).
+    pub(crate) fn is_woken(&self) -> bool {
+        self.woken.load(Ordering::SeqCst)
+    }
 }
 
 impl Wake for MainWaker {
