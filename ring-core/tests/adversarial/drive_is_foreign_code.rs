@@ -308,3 +308,39 @@ fn a_drive_calling_back_into_the_driver_gets_reentrant() {
     let mut op = d.nop();
     finish(&d, &mut op).unwrap();
 }
+
+/// A drive cannot wait longer than the driver asked: waiting again and
+/// again in one turn ends at the turn's timeout, and a turn that asked for
+/// no wait (`Driver::poll`) does not block whatever the drive calls.
+#[test]
+fn a_drive_cannot_wait_past_what_the_turn_asked() {
+    struct WaitsTenTimes;
+    impl Drive for WaitsTenTimes {
+        fn submit(&mut self, enter: &mut Enter<'_>) -> Result<(), Error> {
+            for _ in 0..10 {
+                enter.submit_and_wait()?;
+                enter.submit_and_wait_for(Duration::from_secs(5))?;
+            }
+            Ok(())
+        }
+    }
+    within(10, || {
+        let d = Driver::with_drive(Builder::new(4).build().unwrap(), WaitsTenTimes);
+        let (rx, _tx) = UnixStream::pair().unwrap();
+        let rx = Rc::new(rx);
+        let mut read = d.read(&rx, Vec::with_capacity(8));
+        assert!(poll(&mut read, Waker::noop()).is_pending());
+        let start = Instant::now();
+        d.poll().unwrap();
+        assert!(start.elapsed() < Duration::from_millis(100), "a turn without a wait blocked: {:?}", start.elapsed());
+        if !d.has_feature(ring_core::sys::IORING_FEAT_EXT_ARG) {
+            return; // no bounded wait on this kernel: only the no-wait half applies
+        }
+        let start = Instant::now();
+        d.park(Some(Duration::from_millis(30))).unwrap();
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(25) && took < Duration::from_millis(150), "{took:?}");
+        drop(read);
+        drain(&d);
+    });
+}

@@ -257,14 +257,17 @@ impl<K: Kernel> EnterRing for Ring<K> {
 pub struct Enter<'a> {
     ring: &'a mut dyn EnterRing,
     may_wait: bool,
-    timeout: Option<Duration>,
+    /// When the turn's wait must end, if it has a timeout.
+    deadline: Option<Instant>,
     /// Whether the drive entered (or asked to enter) the kernel.
     entered: bool,
 }
 
 impl<'a> Enter<'a> {
     pub(crate) fn new(ring: &'a mut dyn EnterRing, may_wait: bool, timeout: Option<Duration>) -> Self {
-        Enter { ring, may_wait, timeout, entered: false }
+        // The clock is read only for a wait with a timeout.
+        let deadline = if may_wait { timeout.and_then(|t| Instant::now().checked_add(t)) } else { None };
+        Enter { ring, may_wait, deadline, entered: false }
     }
 
     /// Whether the drive submitted (or tried to).
@@ -296,7 +299,9 @@ impl<'a> Enter<'a> {
         self.may_wait
     }
 
-    /// The longest the turn may wait (`None`: until a completion).
+    /// How much longer the turn may wait (`None`: until a completion). Each
+    /// wait through this `Enter` spends it: several waits in one turn
+    /// together last at most the turn's timeout.
     ///
     /// ```
     /// use ring_core::driver::{Drive, Enter};
@@ -314,7 +319,7 @@ impl<'a> Enter<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn timeout(&self) -> Option<Duration> {
-        self.timeout
+        self.deadline.map(|d| d.saturating_duration_since(Instant::now()))
     }
 
     /// Entries written that the kernel has not consumed yet.
@@ -406,7 +411,7 @@ impl<'a> Enter<'a> {
     /// ```
     pub fn submit_and_wait(&mut self) -> Result<u32, Error> {
         self.entered = true;
-        match (self.may_wait, self.timeout) {
+        match (self.may_wait, self.timeout()) {
             (false, _) => self.ring.submit(),
             (true, Some(t)) if self.ring.has_ext_arg() => self.ring.submit_and_wait_timeout(1, t),
             (true, _) => self.ring.submit_and_wait(1),
@@ -434,7 +439,7 @@ impl<'a> Enter<'a> {
     /// ```
     pub fn submit_and_wait_for(&mut self, limit: Duration) -> Result<u32, Error> {
         self.entered = true;
-        let t = self.timeout.map_or(limit, |t| t.min(limit));
+        let t = self.timeout().map_or(limit, |t| t.min(limit));
         if self.may_wait && self.ring.has_ext_arg() {
             self.ring.submit_and_wait_timeout(1, t)
         } else {

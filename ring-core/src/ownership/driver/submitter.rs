@@ -241,8 +241,10 @@ impl<K: Kernel> Inner<K> {
 
     /// One turn's entry into the kernel, as the drive decides
     /// (`Drive::submit`) through an [`Enter`] that can only submit what is
-    /// written and wait as asked (`want`, at most `timeout`). Whatever the
-    /// drive did, what it left unsubmitted is submitted here. Contained as
+    /// written and wait as asked (`want`, at most `timeout`). If the drive
+    /// did not enter the kernel at all, what is written is submitted here
+    /// (a drive that entered and met a transient error leaves it for the
+    /// next turn, as the default does). Contained as
     /// [`ask_strategy`](Self::ask_strategy) is; never asked in teardown or
     /// once it panicked (then: the default entry).
     pub(super) fn ask_submit(&mut self, want: bool, timeout: Option<Duration>) -> Result<u32, Error> {
@@ -252,20 +254,18 @@ impl<K: Kernel> Inner<K> {
             return enter.submit_and_wait();
         }
         let drive = &mut self.strategy;
-        let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter))) {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter)));
+        let entered = enter.entered();
+        let r = match r {
             Ok(r) => r.map(|()| 0),
             Err(p) => {
-                let entered = enter.entered();
                 self.strategy_panicked(p);
-                if entered {
-                    Ok(0)
-                } else {
-                    // Nothing entered: the default turn instead.
-                    let ring = self.ring.as_mut().expect("checked above");
-                    return Enter::new(ring, want, timeout).submit_and_wait();
-                }
+                Ok(0)
             }
         };
+        if entered {
+            return r;
+        }
         // Everything written reaches the kernel at each turn, whatever the
         // drive did (under SQPOLL this only publishes, or wakes the thread).
         let ring = self.ring.as_mut().expect("checked above");
