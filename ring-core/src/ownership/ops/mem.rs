@@ -95,6 +95,8 @@ unsafe impl Operation for WriteMem {
     }
 }
 
+/// # Reading and writing memory the caller owns
+///
 impl<K: Kernel> Driver<K> {
     /// Reads from `fd` at `offset` into the regions of a caller's memory,
     /// in order (`IORING_OP_READV`, 5.1); resolves to the count and the

@@ -106,6 +106,8 @@ unsafe impl<B: IoBuf> Operation for WriteSync<B> {
     }
 }
 
+/// # Durable writes
+///
 impl<K: Kernel> Driver<K> {
     /// Writes all of `buf` to `fd` at `offset` and completes once the
     /// data are durable to `level` (`RWF_DSYNC` / `RWF_SYNC` on the
