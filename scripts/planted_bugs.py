@@ -38,6 +38,10 @@ TASKS = ("tasks", ["cargo", "test", "-q", "-p", "ring-core", "--test", "tasks"],
 SYNC = ("sync_channels", ["cargo", "test", "-q", "-p", "ring-core", "--test", "sync_channels"], {})
 DEADLINES = ("adversarial deadlines",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_lose_no_buffer"], {})
+SIM_CREDITLESS = ("sim_driver deadlines without credits",
+                  ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver", "a_deadline_holds"], {})
+CREDITLESS = ("adversarial deadlines without credits",
+              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_hold_without_credits"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
@@ -600,6 +604,26 @@ PLANTS = [
     ("the timed wrapper drops its operation's poll target check", "ring-core/src/ownership/deadline.rs",
      "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        self.0.names()\n    }",
      "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        None\n    }", True, [STATE]),
+    # A deadline holds while its operation (or its timer) waits for a
+    # credit: user-space deadlines bound the park and end what never
+    # reached the kernel.
+    ("the park is not bounded by the deadlines of operations waiting for a credit",
+     "ring-core/src/ownership/driver/shared.rs",
+     "let (wait, timeout) = match self.earliest_user_deadline() {",
+     "let (wait, timeout) = match None::<std::time::Instant> {", True, [CREDITLESS]),
+    ("a timed chain waiting for credits ignores its deadline", "ring-core/src/ownership/deadline.rs",
+     "                        if Instant::now() < at {\n                            this.user.watch(at, cx);",
+     "                        if true {\n                            this.user.watch(at, cx);", True, [CREDITLESS]),
+    ("a racing timer waiting for a credit never fires", "ring-core/src/ownership/deadline.rs",
+     "                        if !timer.never_submitted() {",
+     "                        if true {", True, [CREDITLESS, SIM_CREDITLESS]),
+    ("a sleep whose timer waits for a credit never ends", "ring-core/src/runtime/time/sleep.rs",
+     "            Poll::Pending if timer.never_submitted() => {",
+     "            Poll::Pending if timer.never_submitted() && false => {", True, [CREDITLESS]),
+    ("registering a file table does not first submit the entries checked without it",
+     "ring-core/src/ownership/fixed_files.rs",
+     "            ring.submit_all(core::time::Duration::from_secs(1))?;\n",
+     "", True, [STATE]),
     # The book's checker (verification/tests/book.rs): a claim's evidence
     # that does not exist, a helper named as the test, a broken anchor.
     ("the book tags a claim with a test that does not exist", "docs/ownership.md",

@@ -15,6 +15,7 @@ mod caps;
 mod checked_on_the_driver_they_start_on;
 mod completions_posted_only_by_operations;
 mod control_messages_hold_their_descriptors;
+mod deadlines_hold_without_credits;
 mod deadlines_lose_no_buffer;
 mod descriptors_outlive_their_operations;
 mod drive_is_foreign_code;

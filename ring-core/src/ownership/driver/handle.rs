@@ -213,6 +213,7 @@ impl<K: Kernel> Driver<K> {
                 reserved_files: Rc::new(Cell::new(None)),
                 attend: Attendance::default(),
                 link_timeouts: Cell::new(None),
+                user_deadlines: Default::default(),
             }),
         }
     }
