@@ -59,6 +59,8 @@ BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
 NAMED = ("adversarial typed handles",
          ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "operations_named_by_typed_handles"], {})
+DRIVE = ("adversarial drive",
+         ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "drive_is_foreign_code"], {})
 STRATEGY = ("adversarial strategy",
             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "submit_strategy_is_foreign_code"], {})
 STATE = ("adversarial driver state",
@@ -493,6 +495,34 @@ PLANTS = [
      "            Err(p) => self.strategy_panicked(p),\n"
      "        }",
      "        self.strategy.submit_now(unsubmitted)", True, [STRATEGY]),
+    ("the drive's SQ-room answer is not contained (its panic unwinds out of a start)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.poll_ready_sq(free, needed))) {\n"
+     "            Ok(ready) => ready.is_ready(),\n"
+     "            Err(p) => self.strategy_panicked(p),\n"
+     "        }",
+     "        drive.poll_ready_sq(free, needed).is_ready()", True, [DRIVE]),
+    ("the drive's turn is not contained (its panic unwinds out of the driver's borrow)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter)));",
+     "        let r = Ok::<_, crate::ownership::driver::caught::Payload>(drive.submit(&mut enter));", True,
+     [DRIVE]),
+    ("the drive's completion count is not contained",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.on_completions(n))) {\n"
+     "            self.strategy_panicked(p);\n"
+     "        }",
+     "        drive.on_completions(n);", True, [DRIVE]),
+    ("the driver trusts the drive to submit (what it left written never reaches the kernel)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        if !ring.sq.is_empty() {", "        if ring.sq.is_empty() && false {", True, [DRIVE]),
+    ("a drive can wait in a turn that asked for no wait (Driver::poll blocks)",
+     "ring-core/src/ownership/driver/drive.rs",
+     "            (false, _) => self.ring.submit(),", "            (false, _) => self.ring.submit_and_wait(1),", True, [DRIVE]),
+    ("each wait of a drive gets the turn's whole timeout (several waits outlast it)",
+     "ring-core/src/ownership/driver/drive.rs",
+     "        self.deadline.map(|d| d.saturating_duration_since(Instant::now()))",
+     "        self.deadline.map(|_| Duration::from_millis(30))", True, [DRIVE]),
     ("teardown asks the submit strategy (foreign code in a destructor's path)",
      "ring-core/src/ownership/driver/submitter.rs",
      "if self.closed || self.strategy_failed {", "if self.strategy_failed {", True, [STRATEGY]),

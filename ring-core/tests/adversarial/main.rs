@@ -18,6 +18,7 @@ mod control_messages_hold_their_descriptors;
 mod deadlines_hold_without_credits;
 mod deadlines_lose_no_buffer;
 mod descriptors_outlive_their_operations;
+mod drive_is_foreign_code;
 mod foreign_counts_are_checked;
 mod hostile;
 mod hostile_wakers;
