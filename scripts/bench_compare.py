@@ -771,16 +771,20 @@ def report(path, write_docs=True):
                "state below). Rates are depressed and noisy; CPU time per operation is the comparison that holds "
                "best, and even it is inflated by contention for caches. Rerun on a quiet machine for figures to quote.",
                ""]
-    md += [f"Measured {m['date']} at commit `{m['commit']}`{' (with uncommitted changes)' if m['dirty'] else ''}, "
-           f"{a['rounds']} round(s) of {a['seconds']} s per run after {a['warmup']} s of warm-up, the stacks "
-           f"alternated round-robin (the order rotates per round).", ""]
+    # The book keeps commit hashes and dates out of its chapters
+    # (verification/tests/book.rs): the run's commit and start time stay in
+    # its record, which the report names.
+    md += [f"Set *p*: {a['rounds']} round(s) of {a['seconds']} s per run after {a['warmup']} s of warm-up, the "
+           f"stacks alternated round-robin (the order rotates per round)"
+           f"{', from a working tree with uncommitted changes' if m['dirty'] else ''}; the run's commit and "
+           f"start time are in its record (`target/bench-compare/{os.path.basename(path)}`).", ""]
     md += ["| machine | |", "|---|---|",
            f"| CPU | {m['cpu']}, {m['cpus']} CPUs ({m['virt'] or 'virtualisation unknown'}) |",
            f"| memory | {m['memory_gib']} GiB |",
            f"| kernel | {m['kernel']} |",
            f"| read file's file system | {m['file_system']} |",
            f"| disks | {m['disks']} |",
-           f"| toolchain | {m['rustc']}; {m['cc']} |",
+           f"| toolchain | {' '.join(m['rustc'].split()[:2])}; {m['cc']} |",
            f"| peers | " + ", ".join(f"{k} {v}" for k, v in sorted(m["peers"].items()))
            + f"; io-uring crate {m['io_uring_crate_main']} (main workspace); liburing {m['liburing']}; wrk {m['wrk']} |",
            f"| pinning | measured process on CPU {a['server_cpu']}, load generator on CPU {a['client_cpu']} (taskset) |",

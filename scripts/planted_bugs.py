@@ -38,6 +38,10 @@ TASKS = ("tasks", ["cargo", "test", "-q", "-p", "ring-core", "--test", "tasks"],
 SYNC = ("sync_channels", ["cargo", "test", "-q", "-p", "ring-core", "--test", "sync_channels"], {})
 DEADLINES = ("adversarial deadlines",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_lose_no_buffer"], {})
+SIM_CREDITLESS = ("sim_driver deadlines without credits",
+                  ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver", "a_deadline_holds"], {})
+CREDITLESS = ("adversarial deadlines without credits",
+              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_hold_without_credits"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
@@ -55,6 +59,8 @@ BAD_INPUT = ("adversarial bad input",
              ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "bad_input_is_a_typed_error"], {})
 NAMED = ("adversarial typed handles",
          ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "operations_named_by_typed_handles"], {})
+DRIVE = ("adversarial drive",
+         ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "drive_is_foreign_code"], {})
 STRATEGY = ("adversarial strategy",
             ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "submit_strategy_is_foreign_code"], {})
 STATE = ("adversarial driver state",
@@ -489,6 +495,34 @@ PLANTS = [
      "            Err(p) => self.strategy_panicked(p),\n"
      "        }",
      "        self.strategy.submit_now(unsubmitted)", True, [STRATEGY]),
+    ("the drive's SQ-room answer is not contained (its panic unwinds out of a start)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.poll_ready_sq(free, needed))) {\n"
+     "            Ok(ready) => ready.is_ready(),\n"
+     "            Err(p) => self.strategy_panicked(p),\n"
+     "        }",
+     "        drive.poll_ready_sq(free, needed).is_ready()", True, [DRIVE]),
+    ("the drive's turn is not contained (its panic unwinds out of the driver's borrow)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter)));",
+     "        let r = Ok::<_, crate::ownership::driver::caught::Payload>(drive.submit(&mut enter));", True,
+     [DRIVE]),
+    ("the drive's completion count is not contained",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.on_completions(n))) {\n"
+     "            self.strategy_panicked(p);\n"
+     "        }",
+     "        drive.on_completions(n);", True, [DRIVE]),
+    ("the driver trusts the drive to submit (what it left written never reaches the kernel)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        if !ring.sq.is_empty() {", "        if ring.sq.is_empty() && false {", True, [DRIVE]),
+    ("a drive can wait in a turn that asked for no wait (Driver::poll blocks)",
+     "ring-core/src/ownership/driver/drive.rs",
+     "            (false, _) => self.ring.submit(),", "            (false, _) => self.ring.submit_and_wait(1),", True, [DRIVE]),
+    ("each wait of a drive gets the turn's whole timeout (several waits outlast it)",
+     "ring-core/src/ownership/driver/drive.rs",
+     "        self.deadline.map(|d| d.saturating_duration_since(Instant::now()))",
+     "        self.deadline.map(|_| Duration::from_millis(30))", True, [DRIVE]),
     ("teardown asks the submit strategy (foreign code in a destructor's path)",
      "ring-core/src/ownership/driver/submitter.rs",
      "if self.closed || self.strategy_failed {", "if self.strategy_failed {", True, [STRATEGY]),
@@ -570,8 +604,29 @@ PLANTS = [
     ("the timed wrapper drops its operation's poll target check", "ring-core/src/ownership/deadline.rs",
      "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        self.0.names()\n    }",
      "    fn names(&self) -> Option<crate::ownership::operation::PollTarget> {\n        None\n    }", True, [STATE]),
+    # A deadline holds while its operation (or its timer) waits for a
+    # credit: user-space deadlines bound the park and end what never
+    # reached the kernel.
+    ("the park is not bounded by the deadlines of operations waiting for a credit",
+     "ring-core/src/ownership/driver/shared.rs",
+     "let (wait, timeout) = match self.earliest_user_deadline() {",
+     "let (wait, timeout) = match None::<std::time::Instant> {", True, [CREDITLESS]),
+    ("a timed chain waiting for credits ignores its deadline", "ring-core/src/ownership/deadline.rs",
+     "                        if Instant::now() < at {\n                            this.user.watch(at, cx);",
+     "                        if true {\n                            this.user.watch(at, cx);", True, [CREDITLESS]),
+    ("a racing timer waiting for a credit never fires", "ring-core/src/ownership/deadline.rs",
+     "                        if !timer.never_submitted() {",
+     "                        if true {", True, [CREDITLESS, SIM_CREDITLESS]),
+    ("a sleep whose timer waits for a credit never ends", "ring-core/src/runtime/time/sleep.rs",
+     "            Poll::Pending if timer.never_submitted() => {",
+     "            Poll::Pending if timer.never_submitted() && false => {", True, [CREDITLESS]),
+    ("registering a file table does not first submit the entries checked without it",
+     "ring-core/src/ownership/fixed_files.rs",
+     "            ring.submit_all(core::time::Duration::from_secs(1))?;\n",
+     "", True, [STATE]),
     # The book's checker (verification/tests/book.rs): a claim's evidence
-    # that does not exist, a helper named as the test, a broken anchor.
+    # that does not exist, a helper named as the test, a broken anchor, a
+    # commit hash in a chapter's prose.
     ("the book tags a claim with a test that does not exist", "docs/ownership.md",
      "::dropping_a_socket_reader_mid_read_keeps_its_buffer_for_the_kernel]",
      "::dropping_a_socket_reader_mid_read_keeps_its_buffer]", True, [BOOK]),
@@ -580,6 +635,9 @@ PLANTS = [
      "[test: ring-core/tests/net.rs::pattern]", True, [BOOK]),
     ("the book links to a heading that does not exist", "docs/README.md",
      "(#how-claims-are-tagged)", "(#how-claims-are-labelled)", True, [BOOK]),
+    ("a chapter records the commit a figure was measured on", "docs/verification.md",
+     "The ordering and lifecycle rows, each run with",
+     "The ordering and lifecycle rows, re-run on commit 58d2cf1, each run with", True, [BOOK]),
     # The behaviour suites (ring-core/tests/raw/, ownership/, io/): one
     # module of each binary, by its path.
     ("openat's close-on-exec bit XORed in (a caller's own O_CLOEXEC clears it)", "ring-core/src/ownership/ops/fs.rs",

@@ -7,6 +7,75 @@
 //! nothing. The verification crate's simulated kernel implements the same
 //! trait on ordinary memory, and then the same [`crate::Ring`] and the same
 //! ownership layer run on top of it unchanged.
+//!
+//! A kernel of one's own: here one that counts the `io_uring_enter` calls
+//! and hands every call on to [`Linux`].
+//!
+//! ```
+//! use ring_core::sys::{io_uring_params, Errno};
+//! use ring_core::{Builder, Kernel, Linux};
+//! use std::cell::Cell;
+//! use std::ffi::{c_uint, c_void};
+//! use std::os::fd::RawFd;
+//! use std::ptr::NonNull;
+//! use std::rc::Rc;
+//!
+//! #[derive(Clone, Default)]
+//! struct Counting(Rc<Cell<u32>>);
+//!
+//! // SAFETY: every call is Linux's own, unchanged.
+//! unsafe impl Kernel for Counting {
+//!     fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
+//!         Linux.setup(entries, params)
+//!     }
+//!
+//!     unsafe fn enter(
+//!         &self,
+//!         fd: c_uint,
+//!         to_submit: u32,
+//!         min_complete: u32,
+//!         flags: u32,
+//!         arg: *const c_void,
+//!         argsz: usize,
+//!     ) -> Result<u32, Errno> {
+//!         self.0.set(self.0.get() + 1);
+//!         // SAFETY: the caller's promise, passed on.
+//!         unsafe { Linux.enter(fd, to_submit, min_complete, flags, arg, argsz) }
+//!     }
+//!
+//!     unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
+//!         // SAFETY: the caller's promise, passed on.
+//!         unsafe { Linux.register(fd, opcode, arg, nr_args) }
+//!     }
+//!
+//!     fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
+//!         Linux.map(fd, offset, len)
+//!     }
+//!
+//!     unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
+//!         // SAFETY: the caller's promise, passed on.
+//!         unsafe { Linux.unmap(ptr, len) }
+//!     }
+//!
+//!     fn close(&self, fd: RawFd) {
+//!         Linux.close(fd)
+//!     }
+//!
+//!     fn registered_ring_table(&self) -> u64 {
+//!         Linux.registered_ring_table()
+//!     }
+//! }
+//!
+//! let kernel = Counting::default();
+//! let mut ring = Builder::new(4).build_on(kernel.clone())?;
+//! let nop = ring_core::opcode::Nop::new().build().user_data(7).into_sqe();
+//! // SAFETY: a NOP touches no memory.
+//! unsafe { ring.sq().push(&nop) }.expect("room");
+//! ring.submit_and_wait(1)?;
+//! assert_eq!(ring.cq().pop().map(|c| c.user_data), Some(7));
+//! assert!(kernel.0.get() >= 1, "one enter at least");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![allow(unsafe_code)]
 
 use core::ffi::{c_uint, c_void};

@@ -4,6 +4,14 @@
 //! The tables sit below everything else in the crate, beside the errors
 //! that name what failed ([`crate::error::Call::Register`] is printed by
 //! name) and the probe that reports what a kernel supports.
+//!
+//! ```
+//! use ring_core::names::{opcode_name, register_op_name};
+//!
+//! assert_eq!(opcode_name(ring_core::sys::IORING_OP_READV), "IORING_OP_READV");
+//! assert_eq!(register_op_name(ring_core::sys::IORING_REGISTER_BUFFERS), "IORING_REGISTER_BUFFERS");
+//! assert_eq!(opcode_name(255), "unknown IORING_OP_*");
+//! ```
 
 use ring_sys::*;
 

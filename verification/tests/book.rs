@@ -238,6 +238,61 @@ fn is_commit_hash(span: &str) -> bool {
         && span.chars().any(|c| c.is_ascii_alphabetic())
 }
 
+/// Projects whose commits `docs/bug-classes.md` cites as the evidence of a
+/// bug class: a hash in a paragraph that names one of them (before the
+/// hash) is an upstream citation, not a record of this repository's work.
+const UPSTREAM: [&str; 8] =
+    ["liburing", "tokio-rs/", "spacejam/", "DataDog/", "withoutboats/", "compio-rs/", "bytedance/", "torvalds/"];
+
+/// The words of a prose line that look like commit hashes, with their byte
+/// offsets: a word is a run of letters, digits and `_./+-` (so a file name
+/// such as `a1b2c3d.svg` or a path is one word, not a hash), trimmed of a
+/// trailing `.`, `-` or `/`; words inside a URL and hex literals (`0x...`)
+/// are not hashes.
+fn hash_words(line: &str) -> Vec<(usize, &str)> {
+    let word_char = |c: char| c.is_ascii_alphanumeric() || "_./+-".contains(c);
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in line.char_indices().chain(std::iter::once((line.len(), ' '))) {
+        match (start, word_char(c)) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                start = None;
+                let word = line[s..i].trim_end_matches(['.', '-', '/']).trim_start_matches(['.', '-', '/']);
+                let in_url = line[..s].rsplit(char::is_whitespace).next().is_some_and(|w| w.contains("://"))
+                    || line[s..].starts_with("//");
+                if !in_url && !word.starts_with("0x") && is_commit_hash(word) {
+                    out.push((s, word));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Hash-like words of a document's prose (outside fenced code, inside or
+/// outside code spans) that are not upstream citations, with line numbers.
+fn own_commit_hashes(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut paragraph = String::new();
+    for (n, line) in prose_lines(text) {
+        if line.trim().is_empty() {
+            paragraph.clear();
+            continue;
+        }
+        for (at, word) in hash_words(line) {
+            let before = format!("{paragraph}{}", &line[..at]);
+            if !UPSTREAM.iter().any(|u| before.contains(u)) {
+                out.push((n, word.to_string()));
+            }
+        }
+        paragraph.push_str(line);
+        paragraph.push('\n');
+    }
+    out
+}
+
 /// Whether a line carries a calendar date (`2026-11-22`): work-log
 /// wording, which belongs in the journals, not in a chapter.
 fn has_date(line: &str) -> bool {
@@ -345,6 +400,9 @@ fn every_tag_link_and_path_in_the_book_resolves() {
                     }
                 }
             }
+            if has_date(line) {
+                problems.push(format!("{rel}:{n}: a date in the book (dated work log belongs in the journals)"));
+            }
             for span in code_spans(line) {
                 if let Some(path) = repo_path(span) {
                     if !root.join(path).exists() {
@@ -352,6 +410,11 @@ fn every_tag_link_and_path_in_the_book_resolves() {
                     }
                 }
             }
+        }
+        // The book keeps the current truth: the history of how it was
+        // reached (commits, dated rounds) belongs in the journals.
+        for (n, word) in own_commit_hashes(&text) {
+            problems.push(format!("{rel}:{n}: `{word}` looks like a commit hash (history belongs in the journals)"));
         }
     }
     let readme = fs::read_to_string(root.join("docs/README.md")).expect("docs/README.md");
@@ -364,16 +427,6 @@ fn every_tag_link_and_path_in_the_book_resolves() {
         let lines = prose_lines(&text);
         if !lines.iter().any(|(_, l)| !tags(l).is_empty()) {
             problems.push(format!("docs/{ch}: a chapter with no claim tag"));
-        }
-        // A chapter keeps the current truth: the history of how it was
-        // reached (commits, dated rounds) belongs in the journals.
-        for (n, line) in &lines {
-            if code_spans(line).iter().any(|s| is_commit_hash(s)) {
-                problems.push(format!("docs/{ch}:{n}: a commit hash in a chapter"));
-            }
-            if has_date(line) {
-                problems.push(format!("docs/{ch}:{n}: a date in a chapter"));
-            }
         }
     }
     if tagged == 0 {
@@ -478,4 +531,12 @@ fn the_checker_reads_tags_links_and_anchors() {
     assert!(check_tag(&root, "(\"row\"", "planted", "row").is_none());
     assert!(is_commit_hash("b1d0fcd") && !is_commit_hash("deadbeef") && !is_commit_hash("1234567"));
     assert!(has_date("measured 2026-11-22 on") && !has_date("6.18 and 6.1"));
+    fn words(l: &str) -> Vec<&str> {
+        hash_words(l).into_iter().map(|(_, w)| w).collect()
+    }
+    assert_eq!(words("re-run on commit 58d2cf1, since `89a4f0e`; (de37467)."), vec!["58d2cf1", "89a4f0e", "de37467"]);
+    assert!(words("see https://github.com/a/b/commit/58d2cf1 and docs/benchmarks/ab12cd3.svg").is_empty());
+    assert!(words("at 0x7f3a2b1c00, errno 22, EINVAL, deadbeef, 1234567, ring-core").is_empty());
+    assert_eq!(own_commit_hashes("liburing's fix `744f4156`\nand `a4d619a2`.\n\nours: b1d0fcd\n").len(), 1);
+    assert!(own_commit_hashes("```\nb1d0fcd\n```\n").is_empty());
 }

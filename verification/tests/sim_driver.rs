@@ -353,3 +353,36 @@ fn chains_become_visible_to_the_kernel_whole() {
     }
     assert!(sim.split_chains().is_empty(), "{:?}", sim.split_chains());
 }
+
+/// A deadline holds while the operation waits for a credit: every credit
+/// is held by pipe reads that never complete, and a read given a 20 ms
+/// deadline resolves as timed out with its buffer, having never reached
+/// the (simulated) kernel; nothing is left in flight of it, no memory
+/// access is reported, and the driver's waits end by the deadline (the
+/// simulator records no stall).
+#[test]
+fn a_deadline_holds_while_waiting_for_a_credit() {
+    let sim = SimKernel::new(SimConfig::default());
+    let ring = Builder::new(2).build_on(sim.clone()).unwrap();
+    let d = Driver::with_ring(ring, Batch::default());
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut hogs = Vec::new();
+    while d.credits() > 0 {
+        let (r, _w) = sim.add_pipe();
+        let mut read = d.read(&sim_fd(r), Vec::<u8>::with_capacity(4));
+        assert!(Pin::new(&mut read).poll(&mut cx).is_pending());
+        d.poll().unwrap();
+        hogs.push(read);
+    }
+    let in_flight = d.in_flight();
+    let (r, _w) = sim.add_pipe();
+    let start = std::time::Instant::now();
+    let out = run(&d, d.read(&sim_fd(r), Vec::<u8>::with_capacity(64)).with_timeout(Duration::from_millis(20)));
+    assert!(out.timed_out());
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    assert_eq!(out.into_inner().1.capacity(), 64, "the buffer came back");
+    assert_eq!(d.in_flight(), in_flight, "nothing of the timed read reached the kernel");
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    assert!(sim.stalls().is_empty(), "{:?}", sim.stalls());
+    drop(hogs);
+}

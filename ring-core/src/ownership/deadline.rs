@@ -14,7 +14,7 @@
 
 use crate::kernel::Kernel;
 use crate::op::{CancelOp, Cancelled, Op, OpState, Operation};
-use crate::ownership::driver::{Link, Shared, StartChain};
+use crate::ownership::driver::{Link, Shared, StartChain, UserDeadline};
 use crate::ownership::ops::{LinkTimeout, Timeout};
 use crate::raw::cqueue::Cqe;
 use crate::raw::ring_id::RingId;
@@ -157,6 +157,7 @@ enum State<T: Operation, K: Kernel> {
     Racing {
         op: Op<T, K>,
         timer: Op<Timeout, K>,
+        at: Instant,
     },
     /// The timer won: the operation is being cancelled.
     Cancelling(CancelOp<T, K>),
@@ -197,6 +198,10 @@ enum State<T: Operation, K: Kernel> {
 pub struct WithDeadline<T: Operation, K: Kernel> {
     shared: Rc<Shared<K>>,
     state: State<T, K>,
+    /// The deadline kept in user space while nothing in the kernel times
+    /// the operation (the chain, or the racing timer, still waits for a
+    /// credit).
+    user: UserDeadline<K>,
 }
 
 impl<T: Operation, K: Kernel> Unpin for WithDeadline<T, K> {}
@@ -235,7 +240,11 @@ impl<T: Operation, K: Kernel> Op<T, K> {
     /// ```
     pub fn with_timeout(self, d: Duration) -> WithDeadline<T, K> {
         let at = after(d);
-        WithDeadline { shared: self.shared.clone(), state: State::Init(self, at) }
+        WithDeadline {
+            shared: self.shared.clone(),
+            user: UserDeadline::new(self.shared.clone()),
+            state: State::Init(self, at),
+        }
     }
 
     /// Gives the operation the deadline `at` (see
@@ -254,7 +263,11 @@ impl<T: Operation, K: Kernel> Op<T, K> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn with_deadline(self, at: Instant) -> WithDeadline<T, K> {
-        WithDeadline { shared: self.shared.clone(), state: State::Init(self, Some(at)) }
+        WithDeadline {
+            shared: self.shared.clone(),
+            user: UserDeadline::new(self.shared.clone()),
+            state: State::Init(self, Some(at)),
+        }
     }
 }
 
@@ -276,7 +289,7 @@ impl<T: Operation, K: Kernel> WithDeadline<T, K> {
             }
         }
         let timer = Op::from_shared(self.shared.clone(), Timeout::absolute(abs));
-        State::Racing { op, timer }
+        State::Racing { op, timer, at }
     }
 }
 
@@ -306,14 +319,36 @@ impl<T: Operation, K: Kernel> Future for WithDeadline<T, K> {
                     this.state = State::Done;
                     return Poll::Ready(Timed::Completed(out));
                 }
-                State::Starting { start, op, timer, at } => match Pin::new(start).poll(cx) {
-                    Poll::Pending => return Poll::Pending,
+                State::Starting { start, op, timer, at } => match Pin::new(&mut *start).poll(cx) {
+                    Poll::Pending => {
+                        // Waiting for credits: nothing is in the kernel, so
+                        // the deadline is enforced here. Once it passes the
+                        // chain is withdrawn and the operation ends as
+                        // cancelled, its value back, nothing to cancel.
+                        let (op, at) = (*op, *at);
+                        if Instant::now() < at {
+                            this.user.watch(at, cx);
+                            return Poll::Pending;
+                        }
+                        let Some(mut chain) = start.withdraw() else { return Poll::Pending };
+                        this.user.clear();
+                        let value = chain.take_back(op);
+                        drop(chain);
+                        let Some(Raw(value)) = value else {
+                            // Not reached: the chain gives back what it took.
+                            this.state = State::Done;
+                            return Poll::Pending;
+                        };
+                        this.state = State::Cancelling(Op::from_shared(this.shared.clone(), value).cancel());
+                    }
                     Poll::Ready(Ok(mut started)) => {
+                        this.user.clear();
                         let (op, timer) = (*op, *timer);
                         this.state =
                             State::Linked { op: started.take(op), out: None, timer: started.take(timer), fired: None };
                     }
                     Poll::Ready(Err(mut refused)) => {
+                        this.user.clear();
                         // The ring cannot take the chain (a 128-byte
                         // operation, an SQ too small, ...): nothing reached
                         // the kernel; the operation races a timer instead.
@@ -326,7 +361,7 @@ impl<T: Operation, K: Kernel> Future for WithDeadline<T, K> {
                         drop(refused);
                         let op = Op::from_shared(this.shared.clone(), value);
                         let timer = Op::from_shared(this.shared.clone(), Timeout::absolute(monotonic(at)));
-                        this.state = State::Racing { op, timer };
+                        this.state = State::Racing { op, timer, at };
                     }
                 },
                 State::Linked { op, out, timer, fired } => {
@@ -360,16 +395,28 @@ impl<T: Operation, K: Kernel> Future for WithDeadline<T, K> {
                         Timed::Completed(v)
                     });
                 }
-                State::Racing { op, timer } => {
+                State::Racing { op, timer, at } => {
                     if let Poll::Ready(v) = Pin::new(op).poll(cx) {
                         // The timer is dropped (orphaned: the driver
                         // cancels it).
+                        this.user.clear();
                         this.state = State::Done;
                         return Poll::Ready(Timed::Completed(v));
                     }
-                    if Pin::new(timer).poll(cx).is_pending() {
-                        return Poll::Pending;
+                    if Pin::new(&mut *timer).poll(cx).is_pending() {
+                        if !timer.never_submitted() {
+                            return Poll::Pending;
+                        }
+                        // The timer waits for a credit (every one is taken,
+                        // perhaps by the operation itself): the deadline is
+                        // kept in user space, and when it passes the
+                        // operation is cancelled as if the timer fired.
+                        if Instant::now() < *at {
+                            this.user.watch(*at, cx);
+                            return Poll::Pending;
+                        }
                     }
+                    this.user.clear();
                     let State::Racing { op, .. } = core::mem::replace(&mut this.state, State::Done) else { continue };
                     this.state = State::Cancelling(op.cancel());
                 }

@@ -205,6 +205,12 @@ impl FixedFiles {
             return Err(Error::InvalidArgument("the allocation range must be a non-empty part of the table"));
         }
         let r = driver.ring_call(|ring| {
+            // Entries written but not yet submitted (a batching strategy
+            // holds them until the next turn) were checked against the
+            // driver with no table registered (a `files_update` may name a
+            // slot of the range reserved below): the kernel issues them
+            // first, as the checks assumed.
+            ring.submit_all(core::time::Duration::from_secs(1))?;
             ring.register_files_sparse(size)?;
             if let Err(e) = ring.register_file_alloc_range(alloc.start, alloc.end - alloc.start) {
                 let _ = ring.unregister_files();

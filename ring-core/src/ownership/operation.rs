@@ -3,6 +3,88 @@
 //! is at rest in the driver's table, and turns its completions into its
 //! output; a [`Multishot`] operation turns each of a stream of completions
 //! into an item.
+//!
+//! An operation of one's own: a read into an owned buffer as an
+//! [`Operation`], a repeating timer as a [`Multishot`] stream. The polls
+//! that a [`PollTarget`] can name later are the [`PollOperation`]s.
+//!
+//! ```
+//! use ring_core::raw::opcode;
+//! use ring_core::sys::{io_uring_sqe, IORING_TIMEOUT_MULTISHOT};
+//! use ring_core::types::Timespec;
+//! use ring_core::{Cqe, Multishot, Op, Operation, PollOperation, PollTarget};
+//! use std::os::fd::{AsRawFd, RawFd};
+//!
+//! /// `read(2)` of the start of a descriptor the caller keeps open.
+//! struct ReadStart {
+//!     fd: RawFd,
+//!     buf: Vec<u8>,
+//! }
+//!
+//! // SAFETY: the SQE points only into `buf`, owned by the value, within
+//! // its capacity.
+//! unsafe impl Operation for ReadStart {
+//!     type Output = (std::io::Result<usize>, Vec<u8>);
+//!
+//!     fn prepare(&mut self) -> io_uring_sqe {
+//!         let cap = self.buf.capacity() as u32;
+//!         opcode::Read::new(self.fd, self.buf.as_mut_ptr(), cap).offset(0).build().into_sqe()
+//!     }
+//!
+//!     fn complete(mut self, result: Cqe, _last: Cqe) -> Self::Output {
+//!         let r = result.result().map(|n| n as usize).map_err(|e| std::io::Error::from_raw_os_error(e.raw()));
+//!         if let Ok(n) = r {
+//!             // SAFETY: the kernel initialised the first `n` bytes.
+//!             unsafe { self.buf.set_len(n) };
+//!         }
+//!         (r, self.buf)
+//!     }
+//! }
+//!
+//! /// A timer firing every millisecond, `count` times.
+//! struct Every {
+//!     ts: Timespec,
+//!     count: u32,
+//! }
+//!
+//! // SAFETY: the SQE points only at `ts`, owned by the value; `item`
+//! // writes nothing the kernel reads.
+//! unsafe impl Multishot for Every {
+//!     type Item = bool; // whether the timer fired (a kernel before 6.4 refuses)
+//!
+//!     fn prepare(&mut self) -> io_uring_sqe {
+//!         opcode::Timeout::new(&raw const self.ts).count(self.count).flags(IORING_TIMEOUT_MULTISHOT).build().into_sqe()
+//!     }
+//!
+//!     fn item(&mut self, cqe: Cqe) -> Option<bool> {
+//!         Some(cqe.result().is_err_and(|e| e.raw() == libc::ETIME))
+//!     }
+//! }
+//!
+//! /// The removal target of any poll in flight.
+//! fn target_of<T: Operation + PollOperation>(op: &Op<T>) -> Option<PollTarget> {
+//!     op.poll_target()
+//! }
+//!
+//! let rt = ring_core::Runtime::new(8)?;
+//! let d = rt.driver().clone();
+//! let file = std::fs::File::open("/proc/self/stat")?;
+//! let (n, buf) = rt.block_on(d.op(ReadStart { fd: file.as_raw_fd(), buf: Vec::with_capacity(64) }))?;
+//! assert_eq!(n?, buf.len());
+//! let mut ticks = d.multishot_keep(Every { ts: Timespec::new(0, 1_000_000), count: 2 }, ());
+//! let n = rt.block_on(async {
+//!     let mut n = 0;
+//!     while let Some(fired) = ticks.next().await {
+//!         n += usize::from(fired);
+//!     }
+//!     n
+//! })?;
+//! assert!(n == 2 || n == 0);
+//! let (_a, b) = std::os::unix::net::UnixStream::pair()?;
+//! let poll = d.poll_add(&std::rc::Rc::new(b), libc::POLLIN as u32);
+//! assert!(target_of(&poll).is_none(), "not submitted yet");
+//! # Ok::<(), std::io::Error>(())
+//! ```
 #![allow(unsafe_code)]
 
 use crate::raw::cqueue::Cqe;

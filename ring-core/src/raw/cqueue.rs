@@ -66,6 +66,37 @@ impl Cqe {
 }
 
 /// The application's side of a completion ring.
+///
+/// ```
+/// use ring_core::opcode::Nop;
+/// use ring_core::{Cqe, Ring};
+///
+/// let mut ring = Ring::new(4)?;
+/// for i in 0..4u64 {
+///     let e = Nop::new().build().user_data(i).into_sqe();
+///     // SAFETY: NOPs touch no memory.
+///     unsafe { ring.sq().push(&e) }.expect("room");
+/// }
+/// ring.submit_and_wait(4)?;
+/// let cq = ring.cq();
+/// assert!(cq.capacity() >= 8);
+/// assert_eq!(cq.sync_tail().wrapping_sub(cq.head()), 4);
+/// assert_eq!(cq.ready(), 4);
+/// let first: Cqe = cq.pop().expect("a completion");
+/// assert_eq!(first.result(), Ok(0));
+/// assert!(!first.more() && !first.notif() && first.buffer_id().is_none());
+/// // Up to what is ready, one call each: `for_each` stops at what it saw,
+/// // `drain` also takes what arrives meanwhile.
+/// let mut seen = Vec::new();
+/// assert_eq!(cq.for_each(|c| seen.push(c.user_data)), 3);
+/// assert_eq!(seen, [1, 2, 3]);
+/// assert_eq!(cq.drain(|_| {}), 0);
+/// assert_eq!(cq.overflow(), 0);
+/// // With an eventfd registered, its signalling can be switched off (5.8).
+/// let was_on = cq.set_eventfd_enabled(false);
+/// cq.set_eventfd_enabled(was_on);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct CompletionQueue {
     ptr: CqPointers,

@@ -43,6 +43,19 @@ pub enum Timeout {
 }
 
 /// A wait with everything `io_uring_enter` can be told about it.
+///
+/// ```
+/// use ring_core::submit::{Timeout, Wait};
+/// use ring_core::Ring;
+/// use std::time::Duration;
+///
+/// let mut ring = Ring::new(2)?;
+/// // One completion, for at most a millisecond: none comes.
+/// let wait = Wait { want: 1, timeout: Some(Timeout::Relative(Duration::from_millis(1))), ..Wait::default() };
+/// ring.submit_with(&wait)?;
+/// assert!(ring.cq().pop().is_none());
+/// # Ok::<(), ring_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Wait<'a> {
     /// How many completions to wait for (0: only submit).
@@ -200,6 +213,32 @@ impl<K: Kernel> Ring<K> {
             return self.submit();
         }
         self.enter(0, IORING_ENTER_SQ_WAIT, core::ptr::null(), 0)
+    }
+
+    /// Submits every entry written so far and returns once the kernel has
+    /// consumed them all (under SQPOLL, waits for the poll thread, up to
+    /// `patience`): for a registration that changes state the queued
+    /// entries were checked against, so the kernel issues them first.
+    /// `SubmissionQueueFull` if the poll thread did not get to them in time.
+    pub(crate) fn submit_all(&mut self, patience: core::time::Duration) -> Result<(), crate::error::Error> {
+        let until = std::time::Instant::now() + patience;
+        loop {
+            match self.submit() {
+                Ok(_) => {}
+                // Interrupted, or no room for completions yet: the entries
+                // stay published; try again.
+                Err(e) if e.is_transient() => {}
+                Err(e) => return Err(e),
+            }
+            self.sq.sync_head();
+            if self.sq.is_empty() {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= until {
+                return Err(crate::error::Error::SubmissionQueueFull);
+            }
+            std::thread::sleep(core::time::Duration::from_micros(50));
+        }
     }
 
     /// Enables a ring set up with `IORING_SETUP_R_DISABLED`

@@ -10,6 +10,40 @@
 //! A loom model builds the same [`SqPointers`] and [`CqPointers`] from
 //! loom-allocated words instead (see [`crate::sync`]); the queues cannot
 //! tell the difference.
+//!
+//! The lengths a ring's regions take, and typed pointers over memory laid
+//! out as the kernel reported: here ordinary memory standing in for the
+//! kernel's, with the two words `io_uring_setup` writes.
+//!
+//! ```
+//! use ring_core::buf::{BackingMemory, MmapMemory};
+//! use ring_core::layout::{cq_ring_len, cqe_size, pointers, sq_ring_len, sqe_size, sqes_len, CqPointers, RingRegion, SqPointers};
+//! use std::ptr::NonNull;
+//!
+//! let ring = ring_core::Ring::new(8)?;
+//! let p = ring.params();
+//! assert_eq!((sqe_size(p.flags), cqe_size(p.flags)), (64, 16));
+//! assert_eq!(sqes_len(p), p.sq_entries as usize * 64);
+//! // Both rings in one region, as the kernel maps them (`IORING_FEAT_SINGLE_MMAP`;
+//! // without the SQ index array the SQ words are inside the CQ region).
+//! let rings_len = sq_ring_len(p).max(cq_ring_len(p));
+//! assert!(rings_len >= cq_ring_len(p) && rings_len > 0);
+//! let (rings, sqes) = (MmapMemory::anonymous(rings_len)?, MmapMemory::anonymous(sqes_len(p))?);
+//! rings.write_at(u64::from(p.sq_off.ring_entries), &p.sq_entries.to_ne_bytes())?;
+//! rings.write_at(u64::from(p.sq_off.ring_mask), &(p.sq_entries - 1).to_ne_bytes())?;
+//! rings.write_at(u64::from(p.cq_off.ring_entries), &p.cq_entries.to_ne_bytes())?;
+//! rings.write_at(u64::from(p.cq_off.ring_mask), &(p.cq_entries - 1).to_ne_bytes())?;
+//! let region = |m: &MmapMemory| RingRegion { base: NonNull::new(m.base()).expect("mapped"), len: m.size() };
+//! // SAFETY: both regions are ours, readable and writable, mapped until
+//! // the end, and hold the entry counts and masks set above.
+//! let (sqp, cqp): (SqPointers, CqPointers) = unsafe { pointers(p, region(&rings), region(&rings), region(&sqes)) }?;
+//! let _ = (sqp, cqp); // what `SubmissionQueue::new` and `CompletionQueue::new` take
+//! // A region too short for the offsets is refused, not trusted.
+//! let short = RingRegion { base: NonNull::new(rings.base()).unwrap(), len: 4 };
+//! // SAFETY: as above; the call only checks.
+//! assert!(unsafe { pointers(p, short, short, region(&sqes)) }.is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![allow(unsafe_code)]
 
 use crate::error::{Error, Result};

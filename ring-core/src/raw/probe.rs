@@ -19,6 +19,26 @@ use core::ffi::c_uint;
 use ring_sys::*;
 
 /// What this kernel supports.
+///
+/// ```
+/// use ring_core::{Probe, Ring};
+///
+/// let ring = Ring::new(2)?;
+/// let probe = Probe::new(&ring)?;
+/// assert!(probe.supported(ring_core::sys::IORING_OP_NOP));
+/// assert!(probe.require(ring_core::sys::IORING_OP_NOP).is_ok());
+/// assert!(probe.supported_count() >= 1 && probe.ops_known() >= 1);
+/// assert_eq!(probe.features(), ring.features());
+/// assert!(probe.has_feature(ring_core::sys::IORING_FEAT_SINGLE_MMAP) || probe.features() == 0);
+/// let (known, exact) = probe.register_ops();
+/// println!("register operations known: {known} (exactly: {exact})");
+/// assert!(probe.register_op_supported(ring_core::sys::IORING_REGISTER_PROBE));
+/// match probe.setup_flags() {
+///     Some(flags) => println!("setup flags this kernel takes: {flags:#x}"),
+///     None => println!("this kernel does not say which setup flags it takes"),
+/// }
+/// # Ok::<(), ring_core::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Probe {
     /// One past the highest opcode the kernel knows (`last_op + 1`).

@@ -37,6 +37,186 @@ use std::os::fd::RawFd;
 /// fn send<T: Send>(_: T) {}
 /// send(ring_core::Ring::new(4).unwrap());
 /// ```
+///
+/// A raw ring from set-up to completions, its registrations, and its
+/// introspection:
+///
+/// ```
+/// use ring_core::opcode::{Nop, Read};
+/// use ring_core::register::CancelBuilder;
+/// use ring_core::submit::{Timeout, Wait};
+/// use ring_core::{Builder, Ring};
+/// use std::os::fd::AsRawFd;
+/// use std::time::Duration;
+///
+/// let mut ring = Ring::new(8)?;
+/// // Sync cancellation and file allocation ranges below are Linux 6.0, as
+/// // zero-copy sends are: probe that.
+/// if !ring.probe()?.supported(ring_core::sys::IORING_OP_SEND_ZC) {
+///     println!("skipping: this example needs Linux 6.0");
+///     return Ok(());
+/// }
+/// assert!(ring.params().sq_entries >= 8 && ring.fd().is_some());
+/// assert_eq!(ring.setup_flags() & ring_core::sys::IORING_SETUP_SQPOLL, 0);
+/// assert_eq!(ring.has_feature(ring_core::sys::IORING_FEAT_NODROP), ring.features() & ring_core::sys::IORING_FEAT_NODROP != 0);
+/// assert!(ring.id().get() > 0);
+/// let _kernel: &ring_core::Linux = ring.kernel();
+/// assert!(ring.probe()?.supported(ring_core::sys::IORING_OP_NOP));
+///
+/// // Entries in, completions out.
+/// let nop = Nop::new().build().user_data(1).into_sqe();
+/// // SAFETY: a NOP touches no memory.
+/// unsafe { ring.sq().push(&nop) }.expect("room");
+/// assert_eq!(ring.submit()?, 1);
+/// ring.submit_and_wait(1)?;
+/// let (_sq, cq) = ring.queues();
+/// assert_eq!(cq.pop().map(|c| c.user_data), Some(1));
+/// // Nothing in flight: each wait ends at its timeout, with nothing.
+/// ring.submit_and_wait_timeout(1, Duration::from_millis(1))?;
+/// let wait = Wait { want: 1, timeout: Some(Timeout::Relative(Duration::from_millis(1))), ..Wait::default() };
+/// ring.submit_with(&wait)?;
+/// assert!(ring.cq().pop().is_none());
+/// assert_eq!(ring.get_events()?, 0);
+/// assert_eq!(ring.sq_wait()?, 0); // room in the SQ already
+/// assert_eq!(ring.cq().ready(), 0);
+///
+/// // The ring's own descriptor registered: `io_uring_enter` by index.
+/// if ring.register_ring_fd()? {
+///     assert!(ring.registered_index().is_some());
+///     ring.unregister_ring_fd()?;
+/// }
+///
+/// // A file table: registered, updated, given back; a sparse one with an
+/// // allocation range for direct descriptors.
+/// let file = std::fs::File::open("/dev/null")?;
+/// ring.register_files(&[file.as_raw_fd(), -1])?;
+/// assert_eq!(ring.update_files(1, &[file.as_raw_fd()])?, 1);
+/// ring.unregister_files()?;
+/// ring.register_files_sparse(8)?;
+/// ring.register_file_alloc_range(0, 4)?;
+/// ring.unregister_files()?;
+///
+/// // Registered buffers, sparse here.
+/// ring.register_buffers_sparse(4)?;
+/// ring.unregister_buffers()?;
+///
+/// // An eventfd signalled on each completion.
+/// // SAFETY: eventfd takes two integers and touches no memory.
+/// let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+/// assert!(efd >= 0);
+/// ring.register_eventfd(efd)?;
+/// ring.unregister_eventfd()?;
+/// ring.register_eventfd_async(efd)?;
+/// ring.unregister_eventfd()?;
+/// // SAFETY: `efd` is ours and used no more.
+/// unsafe { libc::close(efd) };
+///
+/// // Credentials to submit with, and io-wq limits.
+/// let id = ring.register_personality()?;
+/// ring.unregister_personality(id)?;
+/// let limits = ring.iowq_max_workers()?;
+/// ring.set_iowq_max_workers(Some(limits.bounded.max(1)), None)?;
+///
+/// // A read that never completes, cancelled synchronously.
+/// let (r, _w) = std::os::unix::net::UnixStream::pair()?;
+/// let mut out = [0u8; 8];
+/// let read = Read::new(r.as_raw_fd(), out.as_mut_ptr(), 8).offset(u64::MAX).build().user_data(9).into_sqe();
+/// // SAFETY: `out` and `r` outlive the read, which is cancelled and reaped
+/// // below.
+/// unsafe { ring.sq().push(&read) }.expect("room");
+/// ring.submit()?;
+/// assert_eq!(ring.cancel_sync(&CancelBuilder::user_data(9), Some(Duration::from_secs(1)))?, 0);
+/// ring.submit_and_wait(1)?;
+/// assert_eq!(ring.cq().pop().map(|c| c.res), Some(-libc::ECANCELED));
+///
+/// // A ring set up disabled runs nothing until enabled (5.10).
+/// let mut later = Builder::new(4).r_disabled().build()?;
+/// later.enable()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Registrations that newer kernels add, each tried and its refusal printed
+/// on a kernel without it:
+///
+/// ```
+/// use ring_core::register::{BufRingConfig, Clock, Napi, NapiTracking, Restriction};
+/// use ring_core::{Builder, Ring};
+/// use std::time::Duration;
+///
+/// let report = |what: &str, r: Result<(), ring_core::Error>| {
+///     if let Err(e) = r {
+///         println!("{what}: {e}");
+///     }
+/// };
+/// let mut ring = Ring::new(8)?;
+/// // Provided-buffer rings and ring-fd tables need 5.19 (socket
+/// // operations came with it: probe those).
+/// if !ring.probe()?.supported(ring_core::sys::IORING_OP_SOCKET) {
+///     println!("skipping: this example needs Linux 5.19");
+///     return Ok(());
+/// }
+/// // Provided-buffer rings (5.19), the kernel's head of one (6.8).
+/// let bufs = ring.register_buf_ring(BufRingConfig::new(1, 8).buffers(8, 256))?;
+/// report("buf_ring_head", ring.buf_ring_head(1).map(|head| assert_eq!(head, 0)));
+/// println!("incremental buffer rings: {:?}", ring.buf_ring_flag_supported(ring_core::sys::IOU_PBUF_RING_INC));
+/// ring.unregister_buf_ring(bufs)?;
+/// report("unregister_buf_group", ring.unregister_buf_group(1).map(|_| ()).or(Ok(())));
+/// // Registered buffers, tagged and updated (5.13).
+/// let mut mem = vec![0u8; 4096];
+/// let iov = [libc::iovec { iov_base: mem.as_mut_ptr().cast(), iov_len: mem.len() }];
+/// // SAFETY: `mem` outlives the registration, which is dropped below before
+/// // `mem` is, and nothing else uses it meanwhile.
+/// unsafe {
+///     ring.register_buffers(&iov)?;
+///     ring.unregister_buffers()?;
+///     ring.register_buffers_tags(&iov, &[0])?;
+///     report("update_buffers", ring.update_buffers(0, &iov, None).map(|_| ()));
+/// }
+/// ring.unregister_buffers()?;
+/// // Files with tags (5.13).
+/// let file = std::fs::File::open("/dev/null")?;
+/// let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+/// // SAFETY: no request uses the table, so no tag is posted early.
+/// unsafe {
+///     ring.register_files_tags(&[fd, -1], &[0, 0])?;
+///     ring.update_files_tags(1, &[fd], &[0])?;
+/// }
+/// ring.unregister_files()?;
+/// // The ring's own descriptor in its registered-ring table (5.18).
+/// let indices = ring.register_ring_fds(&[ring.fd().expect("a descriptor")])?;
+/// assert_eq!(ring.unregister_ring_fds(&indices)?, 1);
+/// // io-wq CPU affinity (5.14).
+/// // SAFETY: an all-zero cpu_set_t is an empty set; CPU 0 is within it.
+/// let cpus = unsafe {
+///     let mut cpus: libc::cpu_set_t = std::mem::zeroed();
+///     libc::CPU_SET(0, &mut cpus);
+///     cpus
+/// };
+/// report("register_iowq_aff", ring.register_iowq_aff(&cpus));
+/// report("unregister_iowq_aff", ring.unregister_iowq_aff());
+/// // What the kernel tells about sync cancellation, NAPI and itself.
+/// println!("sync cancel combines user_data: {:?}", ring.sync_cancel_combines_user_data());
+/// println!("sync cancel matches opcode: {:?}", ring.sync_cancel_matches_opcode());
+/// println!("napi tracking modes: {:?}", ring.napi_has_tracking_modes());
+/// report("query", ring.query().map(|_| ()));
+/// report("register_clock", ring.register_clock(Clock::Boottime));
+/// let napi = Napi { busy_poll_timeout: Duration::from_micros(10), prefer_busy_poll: false, tracking: NapiTracking::Static };
+/// if ring.register_napi(&napi).is_ok() {
+///     report("napi_add_static_id", ring.napi_add_static_id(1));
+///     report("napi_del_static_id", ring.napi_del_static_id(1));
+///     ring.unregister_napi()?;
+/// }
+/// // Growing the rings (6.13) and a region of wait arguments (6.13).
+/// let mut resizable = Builder::new(4).defer_taskrun().build()?;
+/// report("resize_rings", resizable.resize_rings(16, Some(32)));
+/// report("register_wait_region", resizable.register_wait_region(2));
+/// report("register_mem_region_owned", ring.register_mem_region_owned(4096, 0).map(|_| ()));
+/// // Restrictions, only on a ring set up disabled.
+/// let mut locked = Builder::new(4).r_disabled().build()?;
+/// locked.register_restrictions(&[Restriction::SqeOp(ring_core::sys::IORING_OP_NOP)])?;
+/// locked.enable()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Ring<K: Kernel = Linux> {
     pub(crate) sq: SubmissionQueue,
     pub(crate) cq: CompletionQueue,

@@ -20,6 +20,14 @@ use core::cell::RefCell;
 /// resource refuses one of another ring. A descriptor number or a
 /// registered-ring index would not do: both are reused once given up, so
 /// they can name another ring later. Ids are never reused.
+///
+/// ```
+/// let a = ring_core::Ring::new(2)?;
+/// let b = ring_core::Ring::new(2)?;
+/// assert_ne!(a.id(), b.id());
+/// assert_ne!(a.id().get(), b.id().get());
+/// # Ok::<(), ring_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RingId(u64);
 

@@ -49,6 +49,61 @@ pub fn setup_flag_name(flag: u32) -> &'static str {
 ///     .build()?;
 /// # Ok::<(), ring_core::Error>(())
 /// ```
+///
+/// Every set-up option, each tried on this kernel (a flag it does not
+/// know is an error at `build`, reported here and nothing more):
+///
+/// ```
+/// use ring_core::buf::{BackingMemory, MmapMemory};
+/// use ring_core::builder::{setup_flag_name, Builder};
+/// use ring_core::sys::{IORING_SETUP_SQPOLL, IORING_SETUP_SUBMIT_ALL};
+/// use std::os::fd::BorrowedFd;
+/// use std::ptr::NonNull;
+///
+/// assert_eq!(setup_flag_name(IORING_SETUP_SQPOLL), "IORING_SETUP_SQPOLL");
+/// let first = Builder::new(4).build()?;
+/// // SAFETY: `first` outlives this borrow, used only during `build`.
+/// let first_fd = unsafe { BorrowedFd::borrow_raw(first.fd().expect("a descriptor")) };
+/// // Memory lent for a NO_MMAP ring: a page for the entries, one for the
+/// // rings (enough for 4 entries); it outlives the ring set up on it.
+/// let sqes = MmapMemory::anonymous(4096)?;
+/// let rings = MmapMemory::anonymous(4096)?;
+/// let lent = |b: Builder| {
+///     // SAFETY: both regions are page-aligned, this long, used for nothing
+///     // else, and unmapped only after the ring (declared later) is gone.
+///     unsafe { b.no_mmap_in(NonNull::new(sqes.base()).unwrap(), sqes.size(), NonNull::new(rings.base()).unwrap(), rings.size()) }
+/// };
+/// let tries = [
+///     ("cq_size, clamp", Builder::new(4).cq_size(64).clamp()),
+///     ("attach_wq", Builder::new(4).attach_wq(&first_fd)),
+///     ("attach_wq_ring", Builder::new(4).attach_wq_ring(&first)),
+///     ("iopoll", Builder::new(4).iopoll()),
+///     ("hybrid_iopoll", Builder::new(4).iopoll().hybrid_iopoll()),
+///     ("sqpoll", Builder::new(4).sqpoll(Some(10)).sqpoll_cpu(0)),
+///     ("r_disabled", Builder::new(4).r_disabled()),
+///     ("submit_all", Builder::new(4).submit_all()),
+///     ("coop_taskrun, taskrun_flag", Builder::new(4).coop_taskrun().taskrun_flag()),
+///     ("defer_taskrun, no_taskrun_flag", Builder::new(4).defer_taskrun().no_taskrun_flag()),
+///     ("sqe128, cqe32", Builder::new(4).sqe128().cqe32()),
+///     ("sqe_mixed, cqe_mixed", Builder::new(4).sqe_mixed().cqe_mixed()),
+///     ("no_mmap", Builder::new(4).no_mmap()),
+///     ("no_mmap_in", lent(Builder::new(4))),
+///     ("registered_fd_only", Builder::new(4).registered_fd_only()),
+///     ("no_sqarray", Builder::new(4).no_sqarray(true)),
+///     ("sq_rewind", Builder::new(4).sq_rewind()),
+///     ("register_ring_fd", Builder::new(4).register_ring_fd(true)),
+///     ("registered_waits", Builder::new(4).registered_waits(2)),
+///     ("raw_flags", Builder::new(4).raw_flags(IORING_SETUP_SUBMIT_ALL)),
+/// ];
+/// for (what, builder) in tries {
+///     let flags = builder.params().flags;
+///     match builder.build_on(ring_core::Linux) {
+///         Ok(_ring) => println!("{what} ({flags:#x}): set up"),
+///         Err(e) => println!("{what} ({flags:#x}): {e}"),
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Builder {
     entries: u32,

@@ -16,6 +16,39 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 /// or a [`Fixed`] can be passed directly. For a [`Target::Fixed`] the
 /// builder sets `IOSQE_FIXED_FILE` itself (or, for the few opcodes that
 /// name a registered file some other way, the flag that opcode uses).
+///
+/// The pieces of an entry: its target file, its flags, a timespec it
+/// points to, and the 64- and 128-byte entries themselves.
+///
+/// ```
+/// use ring_core::opcode::{Nop, Timeout};
+/// use ring_core::types::{Entry, Entry128, Fixed, SqeFlags, Target, Timespec};
+///
+/// let plain = Target::from(3);
+/// let slot = Target::from(Fixed(2)); // slot 2 of the registered file table
+/// assert_eq!((plain.raw(), plain.is_fixed(), plain.sqe_flags()), (3, false, 0));
+/// assert_eq!((slot.raw(), slot.is_fixed()), (2, true));
+/// assert_eq!(slot.sqe_flags(), SqeFlags::FIXED_FILE.bits());
+///
+/// let flags = SqeFlags::IO_LINK.union(SqeFlags::ASYNC);
+/// assert!(flags.contains(SqeFlags::ASYNC) && !flags.is_empty());
+/// assert_eq!(SqeFlags::from_bits_retain(flags.bits()), flags);
+///
+/// let ts = Timespec::new(1, 500);
+/// assert_eq!((ts.sec(), ts.nsec()), (1, 500));
+/// assert_eq!(ts.into_raw().tv_nsec, 500);
+/// let timer = Timeout::new(&raw const ts).build();
+///
+/// let entry: Entry = Nop::new().build().user_data(7).flags(flags).personality(0);
+/// assert_eq!(entry.sqe_flags(), flags);
+/// let sqe = entry.into_sqe();
+/// assert_eq!(Entry::from_sqe(sqe).into_sqe().user_data, 7);
+/// assert_eq!(timer.into_sqe().opcode, Timeout::CODE);
+///
+/// let wide = Entry128::from_entry(Nop::new().build()).with_cmd([1; 80]).user_data(8).flags(SqeFlags::ASYNC).personality(0);
+/// assert_eq!(wide.cmd()[79], 1);
+/// assert_eq!(Entry128::from_sqe(wide.into_sqe()).into_sqe().sqe.user_data, 8);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     /// A file descriptor of the submitting process.

@@ -127,3 +127,29 @@ fn wait_once<F: std::future::Future + Unpin>(d: &Driver, f: &mut F) -> std::task
     d.poll().unwrap();
     r
 }
+
+/// A `files_update` checked while the driver had no file table, its entry
+/// written but not yet submitted (the default strategy holds it until the
+/// next turn), then a table registered whose allocation range covers the
+/// slot: the registration submits what is queued first, so the kernel
+/// issues the update before the table exists (it fails, `ENXIO`) and it
+/// never lands in a slot reserved for direct descriptors; the first
+/// direct descriptor then gets slot 0.
+#[test]
+fn a_registration_submits_what_was_checked_before_it() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Waker};
+    let named = TempFile::new("state-queued", b"QUEUED-FILE");
+    let d = Driver::new(8).unwrap();
+    d.poll().unwrap();
+    let f = SharedFd::new(std::fs::File::open(other_path(&named)).unwrap());
+    let mut update = d.files_update(vec![Some(f)], 0);
+    assert!(Pin::new(&mut update).poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    let files = FixedFiles::new(&d, 4, 0..4).unwrap();
+    let (r, _) = wait(&d, update);
+    assert!(r.is_err(), "the update reached the kernel after the table was registered: {r:?}");
+    let fd = wait(&d, d.openat_direct(&files, At::CWD, named.cpath(), libc::O_RDONLY, 0)).unwrap();
+    assert_eq!(fd.slot(), 0, "slot 0 was taken by the update");
+    assert_eq!(reads(&d, &fd), b"QUEUED-FILE");
+}

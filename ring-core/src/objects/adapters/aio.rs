@@ -111,6 +111,34 @@ impl<K: Kernel> core::fmt::Debug for AioContext<K> {
     }
 }
 
+/// Sync writes: found out, or fixed by hand.
+///
+/// ```
+/// use ring_core::adapters::aio::AioContext;
+/// use ring_core::buf::AlignedBuf;
+/// use ring_core::ops::{SyncLevel, SyncMethod};
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-aio-sync-{}", std::process::id()));
+/// let file = Rc::new(std::fs::File::options().write(true).create(true).truncate(true).open(&path)?);
+/// let aio = AioContext::new(&d, 4);
+/// assert_eq!(aio.sync_method(), None, "not found out yet");
+/// rt.block_on(async {
+///     let (n, _buf) = aio.write_sync(&file, 0, AlignedBuf::new(4096)?, SyncLevel::Data).await?;
+///     assert_eq!(n, 4096);
+///     assert!(aio.sync_method().is_some(), "found out by the first sync write");
+///     // Or fixed by hand, for a file system known to refuse the flags.
+///     aio.set_sync_method(SyncMethod::FsyncLink);
+///     let (n, _buf) = aio.write_sync(&file, 4096, AlignedBuf::new(4096)?, SyncLevel::Full).await?;
+///     assert_eq!(n, 4096);
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })?
+/// .map_err(|e| std::io::Error::other(e.to_string()))?;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> AioContext<K> {
     /// A context on `driver` that keeps at most `capacity` operations (at
     /// least 1) in flight.

@@ -86,7 +86,8 @@ pub trait PollBufRead: PollRead {
 /// let (mut a, b) = UnixStream::pair(rt.driver())?;
 /// rt.block_on(async {
 ///     let n = poll_fn(|cx| a.poll_write(cx, b"queued")).await?;
-///     poll_fn(|cx| a.poll_close(cx)).await?; // flushed, then shutdown(SHUT_WR)
+///     poll_fn(|cx| a.poll_flush(cx)).await?; // the queued write is done
+///     poll_fn(|cx| a.poll_close(cx)).await?; // then shutdown(SHUT_WR)
 ///     let (r, got) = b.read(Vec::with_capacity(16)).await;
 ///     assert_eq!(r?, n);
 ///     assert_eq!(got, b"queued");

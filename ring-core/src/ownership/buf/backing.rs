@@ -80,6 +80,47 @@ fn in_bounds(what: &'static str, offset: u64, len: usize, size: usize) -> Result
 /// a shared mapping of a file. Share it as `Arc<MmapMemory>` (it is a
 /// [`BackingMemory`]); Rust code reads and writes it only by copy
 /// ([`read_at`](Self::read_at), [`write_at`](Self::write_at)).
+///
+/// A caller's memory, regions of it for a vectored operation, and one
+/// slice of it for a single buffer:
+///
+/// ```
+/// use ring_core::buf::{BackingMemory, MemRegion, MemRegions, MemSlice, MmapMemory};
+/// use std::sync::Arc;
+///
+/// let mem = MmapMemory::anonymous(8192)?;
+/// assert_eq!((mem.len(), mem.is_empty()), (8192, false));
+/// assert_eq!(mem.size(), 8192);
+/// assert!(!mem.base().is_null());
+/// mem.write_at(4096, b"page two")?;
+/// let mut out = [0u8; 8];
+/// mem.read_at(4096, &mut out)?;
+/// assert_eq!(&out, b"page two");
+/// mem.flush()?; // msync: nothing to do for anonymous memory
+///
+/// // A file mapped shared: writes through the mapping reach the file.
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-mmap-{}", std::process::id()));
+/// let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?;
+/// file.set_len(4096)?;
+/// // SAFETY: nothing else maps or truncates the file while `mapped` lives.
+/// let mapped = unsafe { MmapMemory::map_file(&file, 0, 4096) }?;
+/// mapped.write_at(0, b"mapped")?;
+/// mapped.flush()?;
+/// assert_eq!(&std::fs::read(&path)?[..6], b"mapped");
+/// std::fs::remove_file(&path)?;
+///
+/// let mem: Arc<dyn BackingMemory> = Arc::new(mem);
+/// let regions = MemRegions::new(mem.clone(), vec![MemRegion { offset: 0, len: 10 }, MemRegion { offset: 4096, len: 8 }])?;
+/// assert_eq!((regions.regions().len(), regions.total_len()), (2, 18));
+/// assert!(Arc::ptr_eq(regions.memory(), &mem));
+/// let (_mem, list) = regions.into_parts();
+/// assert_eq!(list[1], MemRegion { offset: 4096, len: 8 });
+/// assert_eq!(MemRegions::one(mem.clone(), 0, 4096)?.total_len(), 4096);
+/// assert!(MemRegions::one(mem.clone(), 8190, 4).is_err(), "past the end");
+/// let slice = MemSlice::new(mem.clone(), 4096, 8)?;
+/// assert!(Arc::ptr_eq(slice.memory(), &mem));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct MmapMemory {
     ptr: NonNull<u8>,

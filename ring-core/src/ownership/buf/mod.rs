@@ -92,6 +92,21 @@ pub unsafe trait IoBufMut: IoBuf {
     /// # Safety
     ///
     /// The first `n` bytes (at most `bytes_total`) must have been written.
+    ///
+    /// ```
+    /// use ring_core::buf::{IoBuf, IoBufMut};
+    ///
+    /// // What a read does with a `Vec`'s spare capacity once the kernel wrote it.
+    /// let mut v: Vec<u8> = Vec::with_capacity(8);
+    /// assert_eq!(v.bytes_total(), 8);
+    /// // SAFETY: four bytes are written within the capacity, then marked
+    /// // initialised.
+    /// unsafe {
+    ///     v.stable_mut_ptr().copy_from_nonoverlapping(b"abcd".as_ptr(), 4);
+    ///     v.set_init(4);
+    /// }
+    /// assert_eq!(v, b"abcd");
+    /// ```
     unsafe fn set_init(&mut self, n: usize);
 }
 

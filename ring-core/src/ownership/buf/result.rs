@@ -50,6 +50,25 @@ pub type BufResult<T, B> = Result<(T, B), BufError<B>>;
 /// Converts into `io::Error` (dropping the buffer), so `?` works in a
 /// function returning `io::Result` as well as in one returning
 /// [`BufResult`].
+///
+/// ```
+/// use ring_core::buf::{BufError, BufResult, BufResultExt};
+/// use std::io;
+///
+/// // An operation's `(result, buffer)` pair as a `Result`, so that `?`
+/// // works while the buffer stays reachable on the error path.
+/// fn pair(fail: bool) -> (io::Result<usize>, Vec<u8>) {
+///     if fail { (Err(io::Error::from_raw_os_error(libc::EIO)), vec![1]) } else { (Ok(3), vec![1, 2, 3]) }
+/// }
+/// let ok: BufResult<usize, Vec<u8>> = pair(false).into_buf_result();
+/// assert_eq!(ok.unwrap(), (3, vec![1, 2, 3]));
+/// let err = pair(true).into_buf_result().unwrap_err();
+/// assert_eq!(err.error.raw_os_error(), Some(libc::EIO));
+/// let err = err.map_buf(|b| b.len());
+/// assert_eq!(err.into_buf(), 1);
+/// let (e, buf) = BufError::new(io::Error::other("by hand"), [0u8; 2]).into_parts();
+/// assert_eq!((e.to_string(), buf), ("by hand".to_string(), [0, 0]));
+/// ```
 pub struct BufError<B> {
     /// What went wrong.
     pub error: io::Error,

@@ -362,6 +362,17 @@ impl<K: Kernel> Future for StartChain<K> {
     }
 }
 
+impl<K: Kernel> StartChain<K> {
+    /// The chain back if it has not started (it is still waiting for room,
+    /// or was never polled): nothing of it reached the kernel, and its
+    /// place in the queue is given up. `None` once it started or resolved.
+    pub(crate) fn withdraw(&mut self) -> Option<Chain<K>> {
+        let chain = self.chain.take()?;
+        self.shared.forget_ticket(self.ticket.take());
+        Some(chain)
+    }
+}
+
 impl<K: Kernel> Drop for StartChain<K> {
     fn drop(&mut self) {
         if self.chain.is_some() {

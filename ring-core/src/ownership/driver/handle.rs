@@ -8,6 +8,7 @@
 use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::attendance::Attendance;
+use crate::ownership::driver::drive::{DefaultDrive, Drive};
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::reports::Stats;
 use crate::ownership::driver::reports::TeardownReport;
@@ -153,7 +154,18 @@ impl<K: Kernel> Driver<K> {
     /// `user_data` chosen before (the tags of registered files and buffers,
     /// [`Ring::register_files_tags`]) are the `unsafe` registration's
     /// contract too: they must not name the driver's entries.
-    pub fn with_ring(mut ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
+    pub fn with_ring(ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> Self {
+        Driver::with_drive(ring, DefaultDrive::new(strategy))
+    }
+
+    /// A driver on `ring` that enters the kernel as `drive` decides (see
+    /// [`Drive`]): its policy for a full SQ, for submitting and for waiting.
+    /// The driver keeps writing every SQE, owning every operation's memory
+    /// and reaping every completion; `drive` is contained foreign code.
+    /// What [`with_ring`](Self::with_ring) says of completions already in
+    /// the ring holds here too.
+    pub fn with_drive(mut ring: Ring<K>, drive: impl Drive + 'static) -> Self {
+        let strategy = drive;
         while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
         let id = ring.id;
@@ -201,6 +213,7 @@ impl<K: Kernel> Driver<K> {
                 reserved_files: Rc::new(Cell::new(None)),
                 attend: Attendance::default(),
                 link_timeouts: Cell::new(None),
+                user_deadlines: Default::default(),
             }),
         }
     }

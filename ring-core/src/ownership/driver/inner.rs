@@ -9,12 +9,11 @@
 
 use crate::kernel::Kernel;
 use crate::ownership::driver::caught::Payload;
-use crate::ownership::driver::strategy::SubmitStrategy;
+use crate::ownership::driver::drive::Drive;
 use crate::ownership::driver::table::Table;
 use crate::raw::ring::Ring;
 use core::task::Waker;
 use core::time::Duration;
-use ring_sys::IORING_FEAT_EXT_ARG;
 use std::collections::VecDeque;
 use std::io;
 use std::rc::Rc;
@@ -34,11 +33,12 @@ pub(crate) struct Inner<K: Kernel> {
     pub(super) next_ticket: u64,
     /// Entries whose cancellation waits for a credit.
     pub(super) cancel_backlog: VecDeque<(u32, u32)>,
-    /// The caller's strategy: foreign code, asked only through
-    /// `Inner::ask_strategy`, which contains its panics.
-    pub(super) strategy: Box<dyn SubmitStrategy>,
-    /// The strategy panicked once: it is not asked again, and everything
-    /// written is submitted at once (the safe answer).
+    /// The caller's drive (a [`Drive`], or a `SubmitStrategy` in a
+    /// `DefaultDrive`): foreign code, asked only through `Inner::ask_*`
+    /// (`submitter.rs`), which contain its panics.
+    pub(super) strategy: Box<dyn Drive>,
+    /// The drive panicked once: it is not asked again; everything written
+    /// is submitted at once and the driver behaves as `DefaultDrive`.
     pub(super) strategy_failed: bool,
     /// The strategy's panic, caught inside the borrow and re-raised by the
     /// side work once the borrow is released and the claims are recorded.
@@ -113,29 +113,26 @@ impl<K: Kernel> Inner<K> {
             return Ok(());
         }
         self.table.wakers.release_idle(&mut self.table.retired);
-        self.reap();
+        let mut reaped = self.reap();
         let busy = self.table.slots.in_use() > 0 || self.table.internal > 0;
         // Wait only if nobody is about to be woken: a completion reaped just
         // now must reach its owner before the thread blocks.
-        let want = u32::from(wait && busy && self.to_wake.is_empty() && !self.table.wakers.any_due());
-        let ring = self.ring.as_mut().expect("checked above");
+        let want = wait && busy && self.to_wake.is_empty() && !self.table.wakers.any_due();
         self.table.stats.enters += 1;
-        let r = match (want, timeout) {
-            (0, _) => ring.submit(),
-            (_, Some(t)) if ring.has_feature(IORING_FEAT_EXT_ARG) => ring.submit_and_wait_timeout(want, t),
-            _ => ring.submit_and_wait(want),
-        };
+        let r = self.ask_submit(want, timeout);
         match r {
             Ok(_) => {}
             // Interrupted, out of resources, or no room for completions:
             // nothing is lost (entries stay published), reap and go on.
             Err(e) if e.is_transient() => self.table.stats.transient_errors += 1,
             Err(e) => {
-                self.reap();
+                reaped += self.reap();
+                self.tell_completions(reaped);
                 return Err(e.into());
             }
         }
-        self.reap();
+        reaped += self.reap();
+        self.tell_completions(reaped);
         self.wake_first_waiter();
         Ok(())
     }

@@ -53,7 +53,8 @@
 //!
 //! - The public face: `handle.rs` ([`Driver`]), `op.rs` (the [`Op`]
 //!   future and the [`MultiOp`] stream), `chain.rs` (linked chains),
-//!   `strategy.rs` (when to submit), `reports.rs` ([`Stats`],
+//!   `strategy.rs` (when to submit), `drive.rs` (how the kernel is
+//!   entered: the pluggable [`Drive`]), `reports.rs` ([`Stats`],
 //!   [`TeardownReport`]).
 //! - The shared state and the discipline of its `RefCell` (invariant 5):
 //!   `shared.rs`; who drives the driver, `attendance.rs`; the foreign code left for after the borrow,
@@ -77,6 +78,8 @@ mod caught;
 mod chain;
 mod chain_start;
 mod collect;
+mod deadline_watch;
+pub mod drive;
 mod handle;
 mod hooks;
 mod inner;
@@ -91,9 +94,12 @@ pub mod strategy;
 mod submitter;
 mod table;
 mod teardown;
+mod user_deadlines;
 mod wakers;
 
 pub use chain::{Chain, ChainRefused, Link, StartChain, Started};
+pub(crate) use deadline_watch::UserDeadline;
+pub use drive::{BusyPoll, DefaultDrive, Drive, Enter};
 pub use handle::Driver;
 pub use op::RawOp;
 pub use reports::{Stats, TeardownReport};

@@ -341,6 +341,14 @@ impl<T: Operation, K: Kernel> Future for Op<T, K> {
     }
 }
 
+impl<T: Operation, K: Kernel> Op<T, K> {
+    /// Whether the operation has not reached the kernel (not polled yet,
+    /// or queued for a credit): ending it needs no cancellation.
+    pub(crate) fn never_submitted(&self) -> bool {
+        matches!(self.state, OpState::Waiting { .. })
+    }
+}
+
 impl<T: Operation, K: Kernel> Drop for Op<T, K> {
     #[inline]
     fn drop(&mut self) {
@@ -661,6 +669,27 @@ impl<K: Kernel> Driver<K> {
 }
 
 /// An operation submitted with [`Driver::submit_raw`].
+///
+/// ```
+/// use ring_core::driver::op::{Next, RawOp};
+/// use ring_core::ops::TimeoutStream;
+/// use ring_core::Op;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// // SAFETY: the entry (a NOP) touches no memory.
+/// let raw: Op<RawOp<u32, _>> = unsafe {
+///     d.submit_raw(5u32, |_| ring_core::opcode::Nop::new().build().into_sqe())
+/// };
+/// let (cqe, kept) = rt.block_on(raw)?;
+/// assert_eq!((cqe.result(), kept), (Ok(0), 5));
+///
+/// // `MultiOp::next` is a future of the stream's next item.
+/// let mut ticks = d.ticks(std::time::Duration::from_millis(1), 1);
+/// let next: Next<'_, TimeoutStream> = ticks.next();
+/// assert!(rt.block_on(next)?.expect("one tick").is_ok());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct RawOp<T, F> {
     owned: T,
     build: F,

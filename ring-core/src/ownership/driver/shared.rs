@@ -61,6 +61,9 @@ pub(crate) struct Shared<K: Kernel> {
     /// Whether the kernel has `IORING_OP_LINK_TIMEOUT` (probed once, by the
     /// first operation given a deadline).
     pub(crate) link_timeouts: Cell<Option<bool>>,
+    /// The deadlines of futures still waiting for a credit (see
+    /// `user_deadlines.rs`): the park is bounded by the earliest.
+    pub(super) user_deadlines: RefCell<crate::ownership::driver::user_deadlines::UserDeadlines>,
 }
 
 impl<K: Kernel> Shared<K> {
@@ -313,11 +316,21 @@ impl<K: Kernel> Shared<K> {
     pub(super) fn turn(&self, wait: bool, timeout: Option<Duration>) -> io::Result<()> {
         self.attend.mark();
         self.run_deferred();
+        // A future waiting for a credit keeps its deadline in user space:
+        // the park ends by the earliest (no SQE, no credit needed).
+        let (wait, timeout) = match self.earliest_user_deadline() {
+            Some(at) if wait => match at.checked_duration_since(std::time::Instant::now()) {
+                Some(left) if !left.is_zero() => (true, Some(timeout.map_or(left, |t| t.min(left)))),
+                _ => (false, timeout),
+            },
+            _ => (wait, timeout),
+        };
         let r = match self.inner.try_borrow_mut() {
             Ok(mut inner) => inner.turn(wait, timeout),
             Err(_) => return Err(Error::Reentrant.into()),
         };
         let mut caught = if self.has_side_work() { self.run_side_work() } else { Caught::default() };
+        self.fire_user_deadlines(&mut caught);
         if caught.0.is_none() {
             caught.0 = self.panicked.take();
         }

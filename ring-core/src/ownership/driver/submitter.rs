@@ -10,12 +10,14 @@
 use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::driver::admission::Start;
+use crate::ownership::driver::drive::Enter;
 use crate::ownership::driver::hooks::{drop_later, DropLater, Finisher};
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::slot::{self, Slots};
 use crate::ownership::driver::storage::Storage;
 use crate::ownership::operation::Operation;
 use core::task::Context;
+use core::time::Duration;
 use ring_sys::*;
 
 /// Undoes a start whose operation code panicked before anything was
@@ -87,7 +89,7 @@ impl<K: Kernel> Inner<K> {
         index: u32,
         generation: u32,
     ) -> bool {
-        self.make_sq_room() && self.write_sqe(ptr, index, generation)
+        self.ask_ready_sq(1) && self.make_sq_room() && self.write_sqe(ptr, index, generation)
     }
 
     /// Submits (and, under SQPOLL, waits for the poll thread) until the SQ
@@ -216,6 +218,78 @@ impl<K: Kernel> Inner<K> {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.submit_now(unsubmitted))) {
             Ok(now) => now,
             Err(p) => self.strategy_panicked(p),
+        }
+    }
+
+    /// Asks the drive whether to make room in the SQ now for an operation
+    /// needing `needed` entries (`Drive::poll_ready_sq`); false if it says
+    /// to wait. Contained as [`ask_strategy`](Self::ask_strategy) is: never
+    /// asked in teardown or once it panicked (then: make room).
+    #[cold]
+    #[inline(never)]
+    fn ask_ready_sq(&mut self, needed: u32) -> bool {
+        if self.closed || self.strategy_failed {
+            return true;
+        }
+        let free = self.ring.as_ref().map_or(0, |r| r.params.sq_entries.saturating_sub(r.sq.len()));
+        let drive = &mut self.strategy;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.poll_ready_sq(free, needed))) {
+            Ok(ready) => ready.is_ready(),
+            Err(p) => self.strategy_panicked(p),
+        }
+    }
+
+    /// One turn's entry into the kernel, as the drive decides
+    /// (`Drive::submit`) through an [`Enter`] that can only submit what is
+    /// written and wait as asked (`want`, at most `timeout`). If the drive
+    /// did not enter the kernel at all, what is written is submitted here
+    /// (a drive that entered and met a transient error leaves it for the
+    /// next turn, as the default does). Contained as
+    /// [`ask_strategy`](Self::ask_strategy) is; never asked in teardown or
+    /// once it panicked (then: the default entry).
+    pub(super) fn ask_submit(&mut self, want: bool, timeout: Option<Duration>) -> Result<u32, Error> {
+        let Some(ring) = self.ring.as_mut() else { return Ok(0) };
+        let mut enter = Enter::new(ring, want, timeout);
+        if self.closed || self.strategy_failed {
+            return enter.submit_and_wait();
+        }
+        let drive = &mut self.strategy;
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter)));
+        let entered = enter.entered();
+        let r = match r {
+            Ok(r) => r.map(|()| 0),
+            Err(p) => {
+                self.strategy_panicked(p);
+                Ok(0)
+            }
+        };
+        if entered {
+            return r;
+        }
+        // Everything written reaches the kernel at each turn, whatever the
+        // drive did (under SQPOLL this only publishes, or wakes the thread).
+        let ring = self.ring.as_mut().expect("checked above");
+        if !ring.sq.is_empty() {
+            if let Err(e) = ring.submit() {
+                if !e.is_transient() {
+                    return Err(e);
+                }
+                self.table.stats.transient_errors += 1;
+            }
+        }
+        r
+    }
+
+    /// Tells the drive that `n` completions were processed in a turn
+    /// (`Drive::on_completions`), contained as
+    /// [`ask_strategy`](Self::ask_strategy) is.
+    pub(super) fn tell_completions(&mut self, n: u32) {
+        if n == 0 || self.closed || self.strategy_failed {
+            return;
+        }
+        let drive = &mut self.strategy;
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.on_completions(n))) {
+            self.strategy_panicked(p);
         }
     }
 

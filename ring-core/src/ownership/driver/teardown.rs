@@ -87,7 +87,10 @@ impl<K: Kernel> Drop for Shared<K> {
         }
         // The caller's strategy is foreign code too: its drop is caught
         // like the others (a zero-sized placeholder takes its place).
-        let strategy = core::mem::replace(&mut inner.strategy, Box::new(crate::ownership::driver::strategy::Immediate));
+        let strategy = core::mem::replace(
+            &mut inner.strategy,
+            Box::new(crate::ownership::driver::drive::DefaultDrive::new(crate::ownership::driver::strategy::Immediate)),
+        );
         caught.run(move || drop(strategy));
         if let Some(storage) = inner.table.storage.take() {
             if kernel_owns {

@@ -288,6 +288,69 @@ unsafe impl Multishot for RecvMsgPoolMulti {
 /// (`SCM_RIGHTS`, `SCM_PIDFD`; always close-on-exec) are owned by it: see
 /// [`received_fds`](Self::received_fds). Their numbers stay readable in
 /// [`control`](Self::control).
+///
+/// Each pool operation is a value made by its [`Driver`] method; a
+/// datagram received with its address and control data is a [`RecvMsgBuf`]:
+///
+/// ```
+/// use ring_core::ops::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
+/// use ring_core::pool::BufferPool;
+/// use ring_core::register::BufRingConfig;
+/// use ring_core::{MultiOp, Op};
+/// use std::io::Write;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let pool = BufferPool::new(&d, BufRingConfig::new(2, 16).buffers(16, 4096))?;
+/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+/// let b = Rc::new(b);
+/// let file = Rc::new(std::fs::File::open("/proc/self/stat")?);
+/// rt.block_on(async {
+///     let read: Op<ReadPool> = d.read_pool(&file, &pool, 0);
+///     assert!(!read.await?.is_empty());
+///     (&a).write_all(b"one")?;
+///     let recv: Op<RecvPool> = d.recv_pool(&b, &pool, 0);
+///     assert_eq!(&recv.await?[..], b"one");
+///     let mut stream: MultiOp<RecvPoolMulti> = d.recv_pool_multishot(&b, &pool, 0);
+///     (&a).write_all(b"two")?;
+///     assert_eq!(&stream.next().await.expect("an item")?[..], b"two");
+///     stream.cancel();
+///     while stream.next().await.is_some() {}
+///     // Bundles (6.10) and multishot reads (6.7): probe first.
+///     if d.has_feature(ring_core::sys::IORING_FEAT_RECVSEND_BUNDLE) {
+///         let mut bundles: MultiOp<RecvBundleMulti> = d.recv_bundle_multishot(&b, &pool, 0);
+///         (&a).write_all(b"three")?;
+///         assert!(!bundles.next().await.expect("an item")?.is_empty());
+///         bundles.cancel();
+///         while bundles.next().await.is_some() {}
+///     }
+///     if d.require(ring_core::sys::IORING_OP_READ_MULTISHOT).is_ok() {
+///         let mut reads: MultiOp<ReadPoolMulti> = d.read_pool_multishot(&b, &pool);
+///         (&a).write_all(b"four")?;
+///         assert_eq!(&reads.next().await.expect("an item")?[..], b"four");
+///         reads.cancel();
+///         while reads.next().await.is_some() {}
+///     }
+///
+///     let u = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0")?);
+///     let from = std::net::UdpSocket::bind("127.0.0.1:0")?;
+///     let mut msgs: MultiOp<RecvMsgPoolMulti> = d.recvmsg_pool_multishot(&u, &pool, 32, 0, 0);
+///     from.send_to(b"five", u.local_addr()?)?;
+///     let mut msg: RecvMsgBuf = msgs.next().await.expect("an item")?;
+///     assert_eq!(msg.payload(), b"five");
+///     assert_eq!(msg.header().payloadlen, 4);
+///     assert!(!msg.name().is_empty() && msg.control().is_empty());
+///     assert_eq!(msg.flags() & libc::MSG_TRUNC as u32, 0);
+///     assert!(msg.received_fds().is_empty() && msg.take_received_fds().is_empty());
+///     let whole = msg.into_buf(); // the pool buffer, header and all
+///     assert!(whole.len() >= 4);
+///     msgs.cancel();
+///     while msgs.next().await.is_some() {}
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct RecvMsgBuf {
     buf: PoolBuf,

@@ -16,6 +16,59 @@ use std::io;
 
 /// A raw `IORING_OP_URING_CMD` with an owned payload; see
 /// [`Driver::uring_cmd`].
+///
+/// The raw commands as values, and a socket command built with its
+/// constructor:
+///
+/// ```
+/// use ring_core::ops::{SocketCmd, SocketCmdOp, UringCmd, UringCmd128};
+/// use ring_core::{Builder, Op, Runtime};
+/// use std::rc::Rc;
+///
+/// let rt = Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// // Socket commands since 6.7.
+/// if d.require(ring_core::sys::IORING_OP_URING_CMD).is_err() {
+///     println!("skipping: no socket commands here");
+///     return Ok(());
+/// }
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let client = Rc::new(std::net::TcpStream::connect(listener.local_addr()?)?);
+/// let (server, _) = listener.accept()?;
+/// std::io::Write::write_all(&mut &client.as_ref().try_clone()?, b"abc")?;
+/// let server = Rc::new(server);
+/// // SAFETY: SIOCINQ makes the kernel touch no memory and posts one
+/// // completion.
+/// let inq: Op<UringCmd> = unsafe { d.uring_cmd(&server, ring_core::sys::SOCKET_URING_OP_SIOCINQ, [0; 16], Vec::new()) };
+/// match rt.block_on(inq)?.0 {
+///     Ok(n) => assert!(n <= 3),
+///     Err(e) => println!("SIOCINQ refused: {e}"),
+/// }
+/// // SAFETY: SO_RCVBUF's value is a plain integer.
+/// let get = unsafe {
+///     SocketCmdOp::new_unchecked(&server, SocketCmd::GetOpt {
+///         level: libc::SOL_SOCKET,
+///         name: libc::SO_RCVBUF,
+///         value: Vec::with_capacity(4),
+///     })
+/// }?;
+/// if let (Ok(n), _) = rt.block_on(d.op(get))? {
+///     assert_eq!(n, 4);
+/// }
+///
+/// // 128-byte commands need a ring of mixed entries (6.19).
+/// if d.require(ring_core::sys::IORING_OP_URING_CMD128).is_err() {
+///     println!("skipping: no 128-byte commands here");
+///     return Ok(());
+/// }
+/// let wide = Runtime::with_ring(Builder::new(4).sqe_mixed().build()?, ring_core::driver::Batch::default())?;
+/// // SAFETY: as above.
+/// let inq: Op<UringCmd128> =
+///     unsafe { wide.driver().uring_cmd128(&server, ring_core::sys::SOCKET_URING_OP_SIOCINQ, [0; 80], Vec::new()) };
+/// let (r, _payload) = wide.block_on(inq)?;
+/// println!("SIOCINQ through a 128-byte entry: {r:?}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct UringCmd {
     fd: SharedFd,
@@ -414,6 +467,26 @@ impl<K: Kernel> Driver<K> {
     /// and `cmd_op`, the command makes the kernel read or write no memory
     /// other than `payload`'s allocation (up to its capacity), and posts a
     /// single completion.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// if d.require(ring_core::sys::IORING_OP_URING_CMD).is_err() {
+    ///     println!("skipping: no uring_cmd here");
+    ///     return Ok(());
+    /// }
+    /// let (a, b) = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|a| Ok((a, std::net::UdpSocket::bind("127.0.0.1:0")?)))?;
+    /// a.send_to(b"abc", b.local_addr()?)?;
+    /// let b = Rc::new(b);
+    /// // SAFETY: SIOCOUTQ makes the kernel touch no memory and posts one
+    /// // completion.
+    /// let op = unsafe { d.uring_cmd(&b, ring_core::sys::SOCKET_URING_OP_SIOCOUTQ, [0; 16], Vec::new()) };
+    /// let (r, _payload) = rt.block_on(op)?;
+    /// println!("bytes not yet sent: {r:?}");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub unsafe fn uring_cmd(
         &self,
         fd: &impl AsSharedFd,
@@ -433,6 +506,25 @@ impl<K: Kernel> Driver<K> {
     /// As for [`Driver::uring_cmd`]: for this file and `cmd_op`, the command
     /// makes the kernel read or write no memory other than `payload`'s
     /// allocation (up to its capacity), and posts a single completion.
+    ///
+    /// ```
+    /// use ring_core::{Builder, Runtime};
+    /// use std::rc::Rc;
+    ///
+    /// let probe = Runtime::new(4)?;
+    /// if probe.driver().require(ring_core::sys::IORING_OP_URING_CMD128).is_err() {
+    ///     println!("skipping: no 128-byte commands here (6.19)");
+    ///     return Ok(());
+    /// }
+    /// let rt = Runtime::with_ring(Builder::new(4).sqe_mixed().build()?, ring_core::driver::Batch::default())?;
+    /// let s = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0")?);
+    /// // SAFETY: SIOCINQ makes the kernel touch no memory and posts one
+    /// // completion.
+    /// let op = unsafe { rt.driver().uring_cmd128(&s, ring_core::sys::SOCKET_URING_OP_SIOCINQ, [0; 80], Vec::new()) };
+    /// let (r, _payload) = rt.block_on(op)?;
+    /// println!("SIOCINQ: {r:?}");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub unsafe fn uring_cmd128(
         &self,
         fd: &impl AsSharedFd,
@@ -475,6 +567,28 @@ impl<K: Kernel> Driver<K> {
     /// pointer inside it that the option follows) and name no descriptor
     /// by number (the kernel would look it up when it issues the request,
     /// when the number may name another file).
+    ///
+    /// ```
+    /// use ring_core::ops::SocketCmd;
+    /// use std::rc::Rc;
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// if d.require(ring_core::sys::IORING_OP_URING_CMD).is_err() {
+    ///     println!("skipping: no socket commands here");
+    ///     return Ok(());
+    /// }
+    /// let s = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0")?);
+    /// let get = SocketCmd::GetOpt { level: libc::SOL_SOCKET, name: libc::SO_SNDBUF, value: Vec::with_capacity(4) };
+    /// // SAFETY: SO_SNDBUF's value is a plain integer, no pointer, no descriptor.
+    /// let (n, cmd) = rt.block_on(unsafe { d.socket_cmd_unchecked(&s, get) }?)?;
+    /// match n {
+    ///     Ok(n) => assert_eq!(n, 4),
+    ///     Err(e) => println!("getsockopt refused: {e}"),
+    /// }
+    /// drop(cmd);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub unsafe fn socket_cmd_unchecked(&self, fd: &impl AsSharedFd, cmd: SocketCmd) -> io::Result<Op<SocketCmdOp, K>> {
         // SAFETY: the caller's promise, passed on.
         Ok(self.op(unsafe { SocketCmdOp::new_unchecked(fd, cmd) }?))

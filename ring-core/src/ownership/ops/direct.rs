@@ -40,6 +40,56 @@ fn adopt(files: &Rc<FilesInner>, result: &Cqe) -> io::Result<FixedFd> {
 
 /// `openat(2)` into a direct descriptor (`IORING_OP_OPENAT` with
 /// `IORING_FILE_INDEX_ALLOC`, 5.19); see [`Driver::openat_direct`].
+///
+/// Each operation on a direct descriptor is a value of its own type, made
+/// by the [`Driver`] method of the same name:
+///
+/// ```
+/// use ring_core::fixed_files::FixedFiles;
+/// use ring_core::ops::{
+///     AcceptDirect, CloseDirect, ConnectDirect, OpenAtDirect, ReadDirect, RecvDirect, SendDirect, SocketDirect,
+///     WriteDirect,
+/// };
+/// use ring_core::{At, Op};
+/// use std::ffi::CString;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let Ok(files) = FixedFiles::new(&d, 8, 0..6) else {
+///     println!("skipping: no file allocation range here");
+///     return Ok(());
+/// };
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-direct-types-{}", std::process::id()));
+/// let cpath = CString::new(path.to_str().unwrap()).unwrap();
+/// rt.block_on(async {
+///     let open: Op<OpenAtDirect> = d.openat_direct(&files, At::CWD, cpath, libc::O_CREAT | libc::O_RDWR, 0o600);
+///     let f = open.await?;
+///     let write: Op<WriteDirect<Vec<u8>>> = d.write_direct(&f, b"slot".to_vec(), 0);
+///     assert_eq!(write.await.0?, 4);
+///     let read: Op<ReadDirect<Vec<u8>>> = d.read_direct(&f, Vec::with_capacity(8), 0);
+///     let (n, buf) = read.await;
+///     assert_eq!(&buf[..n?], b"slot");
+///     let close: Op<CloseDirect> = d.close_direct(f).expect("the only handle");
+///     close.await?;
+///
+///     let listener = Rc::new(std::net::TcpListener::bind("127.0.0.1:0")?);
+///     let socket: Op<SocketDirect> = d.socket_direct(&files, libc::AF_INET, libc::SOCK_STREAM, 0);
+///     let s = socket.await?;
+///     let accept: Op<AcceptDirect> = d.accept_direct(&listener, &files);
+///     let connect: Op<ConnectDirect> = d.connect_direct(&s, listener.local_addr()?);
+///     connect.await?;
+///     let (conn, _peer) = accept.await?;
+///     let send: Op<SendDirect<Vec<u8>>> = d.send_direct(&s, b"hi".to_vec(), 0);
+///     assert_eq!(send.await.0?, 2);
+///     let recv: Op<RecvDirect<Vec<u8>>> = d.recv_direct(&conn, Vec::with_capacity(4), 0);
+///     let (n, buf) = recv.await;
+///     assert_eq!(&buf[..n?], b"hi");
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct OpenAtDirect {
     dirfd: At,

@@ -67,6 +67,36 @@ unsafe impl Operation for Fallocate {
 }
 
 /// `ftruncate(2)` (`IORING_OP_FTRUNCATE`, 6.9); see [`Driver::ftruncate`].
+///
+/// ```
+/// use ring_core::ops::{Ftruncate, Splice};
+/// use std::io::Write;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-ftruncate-{}", std::process::id()));
+/// let file = Rc::new(std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&path)?);
+/// let (rx1, mut tx1) = std::io::pipe()?;
+/// let (rx2, tx2) = std::io::pipe()?;
+/// let (rx1, tx2) = (Rc::new(rx1), Rc::new(tx2));
+/// tx1.write_all(b"teed")?;
+/// rt.block_on(async {
+///     // ftruncate is an operation since 6.9.
+///     if d.require(ring_core::sys::IORING_OP_FTRUNCATE).is_ok() {
+///         d.op(Ftruncate::new(&file, 4096)).await?;
+///         assert_eq!(file.metadata()?.len(), 4096);
+///     }
+///     // tee: copy a pipe's contents into another pipe without consuming them.
+///     assert_eq!(d.op(Splice::tee(&rx1, &tx2, 4, 0)).await?, 4);
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// let mut copy = [0u8; 4];
+/// std::io::Read::read_exact(&mut &rx2, &mut copy)?;
+/// assert_eq!(&copy, b"teed");
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Ftruncate {
     pub(crate) fd: SharedFd,

@@ -22,6 +22,51 @@ use std::io;
 
 /// `IORING_OP_READ_FIXED` into a leased registered buffer; see
 /// [`Driver::read_fixed`].
+///
+/// Each operation on a registered buffer is a value made by its
+/// [`Driver`] method:
+///
+/// ```
+/// use ring_core::fixed::FixedBuffers;
+/// use ring_core::ops::{ReadFixed, ReadvFixed, SendZcFixed, WriteFixed, WritevFixed};
+/// use ring_core::Op;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let table = FixedBuffers::new(&d, 2, 4096)?;
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-fixed-types-{}", std::process::id()));
+/// let file = Rc::new(std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?);
+/// rt.block_on(async {
+///     let mut buf = table.lease(0)?;
+///     buf.fill(b'y');
+///     let write: Op<WriteFixed> = d.write_fixed(&file, buf, 0);
+///     assert_eq!(write.await.0?, 4096);
+///     let read: Op<ReadFixed> = d.read_fixed(&file, table.lease(1)?, 0);
+///     let (n, buf) = read.await;
+///     assert!(n? == 4096 && buf.iter().all(|b| *b == b'y'));
+///     drop(buf);
+///     // Scatter and gather within one slot: operations since 6.15.
+///     if d.require(ring_core::sys::IORING_OP_READV_FIXED).is_ok() {
+///         let writev: Op<WritevFixed> = d.writev_fixed(&file, table.lease(0)?, vec![0..4, 8..12], 0);
+///         assert_eq!(writev.await.0?, 8);
+///         let readv: Op<ReadvFixed> = d.readv_fixed(&file, table.lease(1)?, vec![0..8], 0);
+///         assert_eq!(readv.await.0?, 8);
+///     }
+///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+///     let a = Rc::new(a);
+///     let mut buf = table.lease(0)?;
+///     buf.set_len(3);
+///     let send: Op<SendZcFixed> = d.send_zc_fixed(&a, buf, 0);
+///     if let Err(e) = send.await.0 {
+///         // Unix sockets have no zero-copy sends on some kernels.
+///         println!("send_zc_fixed refused: {e}");
+///     }
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct ReadFixed {
     fd: SharedFd,

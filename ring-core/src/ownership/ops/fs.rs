@@ -221,6 +221,68 @@ unsafe impl Operation for UnlinkAt {
 }
 
 /// `mkdirat(2)` (`IORING_OP_MKDIRAT`, 5.15); see [`Driver::mkdirat`].
+///
+/// The path operations, each a value made by its [`Driver`] method (or
+/// built with its constructor, as [`OpenAt2::new`] for a chain):
+///
+/// ```
+/// use ring_core::fixed_files::FixedFiles;
+/// use ring_core::ops::{FilesUpdate, FixedFdInstall, LinkAt, MkdirAt, OpenAt2, Pipe, RenameAt, SymlinkAt, UnlinkAt};
+/// use ring_core::Op;
+/// use std::ffi::CString;
+/// use std::rc::Rc;
+///
+/// let c = |s: &str| CString::new(s).unwrap();
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let base = std::env::temp_dir().join(format!("ring-core-doc-fs-types-{}", std::process::id()));
+/// std::fs::create_dir(&base)?;
+/// let dir = Rc::new(std::fs::File::open(&base)?);
+/// rt.block_on(async {
+///     // mkdirat, symlinkat and linkat are operations since 5.15.
+///     if let Err(e) = d.require(ring_core::sys::IORING_OP_LINKAT) {
+///         println!("skipping: {e}");
+///         return Ok(());
+///     }
+///     let mkdir: Op<MkdirAt> = d.mkdirat(&dir, c("sub"), 0o755);
+///     mkdir.await?;
+///     std::fs::write(base.join("sub/a"), b"a")?;
+///     let mut how = ring_core::sys::open_how::default();
+///     how.flags = libc::O_RDONLY as u64;
+///     let _fd = d.op(OpenAt2::new(&dir, c("sub/a"), how)).await?;
+///     let link: Op<LinkAt> = d.linkat(&dir, c("sub/a"), &dir, c("hard"), 0);
+///     link.await?;
+///     let symlink: Op<SymlinkAt> = d.symlinkat(c("sub/a"), &dir, c("soft"));
+///     symlink.await?;
+///     let rename: Op<RenameAt> = d.renameat(&dir, c("hard"), &dir, c("moved"), 0);
+///     rename.await?;
+///     for name in ["moved", "soft", "sub/a"] {
+///         let unlink: Op<UnlinkAt> = d.unlinkat(&dir, c(name), 0);
+///         unlink.await?;
+///     }
+///     d.unlinkat(&dir, c("sub"), libc::AT_REMOVEDIR).await?;
+///     // pipe2 is an operation since 6.16.
+///     if d.require(ring_core::sys::IORING_OP_PIPE).is_ok() {
+///         let pipe: Op<Pipe> = d.pipe(0);
+///         let (_rx, _tx) = pipe.await?;
+///     }
+///     // A slot outside the table's allocation range, filled and emptied;
+///     // installing a normal descriptor from a slot is an operation since 6.8.
+///     if let Ok(_files) = FixedFiles::new(&d, 8, 0..6) {
+///         let file = ring_core::SharedFd::new(std::fs::File::open("/dev/null")?);
+///         let update: Op<FilesUpdate> = d.files_update(vec![Some(file)], 7);
+///         assert_eq!(update.await.0?, 1);
+///         if d.require(ring_core::sys::IORING_OP_FIXED_FD_INSTALL).is_ok() {
+///             let install: Op<FixedFdInstall> = d.fixed_fd_install(7);
+///             let _plain = install.await?;
+///         }
+///         assert_eq!(d.files_update(vec![None], 7).await.0?, 1);
+///     }
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_dir_all(&base)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct MkdirAt {
     dir: At,

@@ -16,6 +16,21 @@ use ring_sys::*;
 /// forgotten. (Operations that name a descriptor need no `KeepAlive`:
 /// each holds a [`SharedFd`](crate::ownership::shared_fd::SharedFd) of it
 /// already.)
+///
+/// ```
+/// use ring_core::ops::{KeepAlive, Read};
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let file = Rc::new(std::fs::File::open("/proc/self/stat")?);
+/// // A read that also keeps a value of the caller's (here a label) until
+/// // its terminal completion, even if the future is dropped first.
+/// let op = KeepAlive::new(Read::new(&file, Vec::with_capacity(64), 0), String::from("stat"));
+/// let (n, buf) = rt.block_on(d.op(op))?;
+/// assert!(n? > 0 && !buf.is_empty());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct KeepAlive<T, R> {
     op: T,

@@ -17,6 +17,31 @@ use std::io;
 
 /// A scatter read from a file into regions of one memory; see
 /// [`Driver::read_mem_at`].
+///
+/// ```
+/// use ring_core::buf::{MemRegion, MemRegions, MmapMemory};
+/// use ring_core::ops::{ReadMem, WriteMem};
+/// use std::sync::Arc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let mem = Arc::new(MmapMemory::anonymous(4096)?);
+/// mem.write_at(0, b"hello world")?;
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-mem-{}", std::process::id()));
+/// let file = std::rc::Rc::new(std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?);
+/// // "world" then "hello" in one vectored write, read back into one region.
+/// let out = MemRegions::new(mem.clone(), vec![MemRegion { offset: 6, len: 5 }, MemRegion { offset: 0, len: 5 }])?;
+/// let (n, _) = rt.block_on(d.op(WriteMem::new(&file, out, 0)))?;
+/// assert_eq!(n?, 10);
+/// let back = MemRegions::new(mem.clone(), vec![MemRegion { offset: 100, len: 10 }])?;
+/// let (n, _) = rt.block_on(d.op(ReadMem::new(&file, back, 0)))?;
+/// assert_eq!(n?, 10);
+/// let mut got = [0u8; 10];
+/// mem.read_at(100, &mut got)?;
+/// assert_eq!(&got, b"worldhello");
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct ReadMem {
     fd: SharedFd,
@@ -97,6 +122,8 @@ unsafe impl Operation for WriteMem {
 
 /// # Reading and writing memory the caller owns
 ///
+/// Vectored reads and writes over regions of memory the caller maps and
+/// shares ([`MemRegions`]), kept alive by the operation.
 impl<K: Kernel> Driver<K> {
     /// Reads from `fd` at `offset` into the regions of a caller's memory,
     /// in order (`IORING_OP_READV`, 5.1); resolves to the count and the
@@ -131,6 +158,24 @@ impl<K: Kernel> Driver<K> {
     /// Writes the regions of a caller's memory, in order, to `fd` at
     /// `offset` (`IORING_OP_WRITEV`, 5.1); resolves to the count and the
     /// regions. The memory is kept as for [`read_mem_at`](Self::read_mem_at).
+    ///
+    /// ```
+    /// use ring_core::buf::{MemRegion, MemRegions, MmapMemory};
+    /// use std::sync::Arc;
+    /// # let rt = ring_core::Runtime::new(8)?;
+    /// # let d = rt.driver().clone();
+    /// let mem = Arc::new(MmapMemory::anonymous(4096)?);
+    /// mem.write_at(10, b"abc")?;
+    /// let regions = MemRegions::new(mem, vec![MemRegion { offset: 10, len: 3 }])?;
+    /// let (r, w) = std::os::unix::net::UnixStream::pair()?;
+    /// let w = std::rc::Rc::new(w);
+    /// let (n, _regions) = rt.block_on(d.write_mem_at(&w, regions, 0))?;
+    /// assert_eq!(n?, 3);
+    /// let mut got = [0u8; 3];
+    /// std::io::Read::read_exact(&mut &r, &mut got)?;
+    /// assert_eq!(&got, b"abc");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_mem_at(&self, fd: &impl AsSharedFd, mem: MemRegions, offset: u64) -> Op<WriteMem, K> {
         self.op(WriteMem::new(fd, mem, offset))
     }

@@ -39,6 +39,46 @@ use std::os::fd::{FromRawFd, OwnedFd};
 /// [`received_fds`](Msg::received_fds) and closed with the message unless
 /// taken with [`take_received_fds`](Msg::take_received_fds). Their numbers
 /// stay readable in `control`.
+///
+/// ```
+/// use ring_core::ops::{Msg, SendMsgZc};
+/// use ring_core::Op;
+/// use std::os::unix::net::UnixStream;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, b) = UnixStream::pair()?;
+/// let (a, b) = (Rc::new(a), Rc::new(b));
+/// let file = Rc::new(std::fs::File::open("/dev/null")?);
+/// rt.block_on(async {
+///     // A descriptor passed with the data (`SCM_RIGHTS`): the message holds
+///     // it until the send has ended.
+///     let msg = Msg::new(vec![b"fd".to_vec()]).with_fds(&[file]);
+///     assert_eq!(msg.fds().len(), 1);
+///     let (n, _msg) = d.sendmsg(&a, msg, 0).await;
+///     assert_eq!(n?, 2);
+///     // The receive offers a control buffer for the descriptor.
+///     let msg = Msg::new(vec![Vec::with_capacity(8)]).control(vec![0; 64]);
+///     let (n, mut msg) = d.recvmsg(&b, msg, 0).await;
+///     assert_eq!(&msg.bufs[0][..n?], b"fd");
+///     assert_eq!(msg.received_fds().len(), 1);
+///     let fds = msg.take_received_fds();
+///     assert!(msg.received_fds().is_empty() && fds.len() == 1);
+///
+///     // A zero-copy send to an address; the buffers come back after the
+///     // kernel's notification.
+///     let u = Rc::new(std::net::UdpSocket::bind("127.0.0.1:0")?);
+///     let to = u.local_addr()?;
+///     let zc: Op<SendMsgZc<Vec<u8>>> = d.sendmsg_zc(&u, Msg::new(vec![b"zc".to_vec()]).to(to), 0);
+///     match zc.await.0 {
+///         Ok(n) => assert_eq!(n, 2),
+///         Err(e) => println!("sendmsg_zc refused: {e}"),
+///     }
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Msg<B> {
     /// The data buffers, in order.

@@ -16,6 +16,41 @@ use std::io;
 /// `IORING_OP_MSG_RING` (5.18): posts a completion on another ring, or
 /// passes it a direct descriptor; see [`Driver::msg_ring`] and
 /// [`Driver::msg_ring_fd`].
+///
+/// ```
+/// use ring_core::fixed_files::FixedFiles;
+/// use ring_core::ops::MsgRing;
+/// use ring_core::{Op, Ring, SharedFd};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// // A raw ring no `Driver` drives: its completions are ours to read.
+/// let mut target = Ring::new(4)?;
+/// // SAFETY: `target` outlives the handle, which only these calls use.
+/// let fd = unsafe { SharedFd::borrow_raw(target.fd().expect("a ring descriptor")) };
+/// // SAFETY: no `Driver` drives `target`, so no operation's `user_data`
+/// // can be impersonated.
+/// let post: Op<MsgRing> = unsafe { d.msg_ring(&fd, 42, 0xfeed) };
+/// rt.block_on(post)??;
+/// let cqe = target.cq().pop().expect("the posted completion");
+/// assert_eq!((cqe.user_data, cqe.res), (0xfeed, 42));
+///
+/// // A direct descriptor passed from slot 3 of this ring to slot 1 of the
+/// // target's table (6.0).
+/// let (Ok(files), Ok(())) = (FixedFiles::new(&d, 4, 0..2), target.register_files_sparse(2)) else {
+///     println!("skipping: no sparse file tables here");
+///     return Ok(());
+/// };
+/// let file = SharedFd::new(std::fs::File::open("/dev/null")?);
+/// rt.block_on(d.files_update(vec![Some(file)], 3))?.0?;
+/// // SAFETY: as above.
+/// let pass: Op<MsgRing> = unsafe { d.msg_ring_fd(&fd, 3, 1, 0xf11e) };
+/// rt.block_on(pass)??;
+/// let cqe = target.cq().pop().expect("the passed descriptor's completion");
+/// assert_eq!(cqe.user_data, 0xf11e);
+/// drop(files);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct MsgRing {
     ring_fd: SharedFd,
@@ -98,6 +133,30 @@ impl<K: Kernel> Driver<K> {
     /// target ring is not driven by a `Driver`, or that `user_data` is not
     /// the `user_data` of an operation in flight there (for example a value
     /// with index `u32::MAX`, which no entry ever has).
+    ///
+    /// ```
+    /// use ring_core::fixed_files::FixedFiles;
+    /// use ring_core::{Ring, SharedFd};
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// // A raw ring no `Driver` drives, with a table of two empty slots.
+    /// let mut target = Ring::new(4)?;
+    /// let (Ok(_files), Ok(())) = (FixedFiles::new(&d, 4, 0..2), target.register_files_sparse(2)) else {
+    ///     println!("skipping: no sparse file tables here");
+    ///     return Ok(());
+    /// };
+    /// // SAFETY: `target` outlives the handle, which only this call uses.
+    /// let fd = unsafe { SharedFd::borrow_raw(target.fd().expect("a ring descriptor")) };
+    /// let file = SharedFd::new(std::fs::File::open("/dev/null")?);
+    /// rt.block_on(d.files_update(vec![Some(file)], 3))?.0?;
+    /// // SAFETY: no `Driver` drives `target`, so no operation's `user_data` can
+    /// // be impersonated.
+    /// rt.block_on(unsafe { d.msg_ring_fd(&fd, 3, 1, 0xf11e) })??;
+    /// let cqe = target.cq().pop().expect("the passed descriptor's completion");
+    /// assert_eq!(cqe.user_data, 0xf11e);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub unsafe fn msg_ring_fd(
         &self,
         ring_fd: &impl AsSharedFd,

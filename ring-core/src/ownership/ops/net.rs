@@ -23,6 +23,43 @@ use std::path::Path;
 
 /// A socket address in kernel form (`sockaddr_storage` and its length),
 /// owned by the operation that hands it to the kernel.
+///
+/// ```
+/// use ring_core::ops::{AcceptMulti, Bind, Listen, SockAddr, Socket};
+/// use ring_core::{MultiOp, Op};
+/// use std::net::{SocketAddr, TcpListener};
+/// use std::rc::Rc;
+///
+/// let v4 = SockAddr::from_std("127.0.0.1:80".parse().unwrap());
+/// assert_eq!((v4.family(), v4.len()), (libc::AF_INET, std::mem::size_of::<libc::sockaddr_in>()));
+/// assert_eq!(v4.as_socket_addr(), Some("127.0.0.1:80".parse().unwrap()));
+/// assert!(!v4.is_empty() && v4.unix_path().is_none());
+/// let unix = SockAddr::unix("/run/example.sock")?;
+/// assert_eq!(unix.unix_path(), Some(&b"/run/example.sock"[..]));
+/// let room = SockAddr::empty(); // for the kernel to fill
+/// assert!(!room.is_empty() && room.family() == libc::AF_UNSPEC);
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async move {
+///     // `bind` and `listen` are operations since 6.11 (`socket` 5.19):
+///     // probe first.
+///     if d.require(ring_core::sys::IORING_OP_LISTEN).is_err() {
+///         println!("skipping: no bind or listen operations here");
+///         return Ok(());
+///     }
+///     let socket: Op<Socket> = d.socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+///     let listener = Rc::new(TcpListener::from(socket.await?));
+///     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+///     d.op(Bind::new(&listener, any)).await?;
+///     d.op(Listen::new(&listener, 16)).await?;
+///     let mut incoming: MultiOp<AcceptMulti> = d.accept_multishot(&listener, 0);
+///     let _client = std::net::TcpStream::connect(listener.local_addr()?)?;
+///     let _conn = incoming.next().await.expect("a connection")?;
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Copy)]
 pub struct SockAddr {
     storage: libc::sockaddr_storage,

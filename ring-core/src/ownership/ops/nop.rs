@@ -11,6 +11,22 @@ use ring_sys::*;
 use std::io;
 
 /// `IORING_OP_NOP`; see [`crate::Driver::nop`].
+///
+/// ```
+/// use ring_core::ops::{Nop, Nop128};
+/// use ring_core::{Builder, Runtime};
+///
+/// let rt = Runtime::new(4)?;
+/// rt.block_on(rt.driver().op(Nop))??;
+///
+/// // A 128-byte no-op needs a ring of 128-byte entries (or mixed ones).
+/// let wide = Runtime::with_ring(Builder::new(4).sqe128().build()?, ring_core::driver::Batch::default())?;
+/// match wide.block_on(wide.driver().op(Nop128))? {
+///     Ok(()) => {}
+///     Err(e) => println!("no 128-byte NOP here: {e}"),
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Nop;
 

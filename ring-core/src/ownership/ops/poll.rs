@@ -16,6 +16,40 @@ use ring_sys::*;
 use std::io;
 
 /// A multishot poll; see [`crate::Driver::poll_multishot`].
+///
+/// ```
+/// use ring_core::ops::{PollMulti, PollRemove};
+/// use ring_core::{MultiOp, Op};
+/// use std::io::Write;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+/// let b = Rc::new(b);
+/// (&a).write_all(b"x")?;
+/// rt.block_on(async {
+///     // A value built by its constructor starts with `multishot_keep` (here
+///     // keeping nothing more).
+///     let mut kept = d.multishot_keep(PollMulti::new(&b, libc::POLLIN as u32), ());
+///     assert!(kept.next().await.expect("an event")? & libc::POLLIN as u32 != 0);
+///     kept.cancel();
+///     while kept.next().await.is_some() {}
+///     // A removal names a poll in flight.
+///     let mut events: MultiOp<PollMulti> = d.poll_multishot(&b, libc::POLLIN as u32);
+///     assert!(events.next().await.expect("an event")? & libc::POLLIN as u32 != 0);
+///     let target = events.poll_target().expect("in flight");
+///     let remove: Op<PollRemove> = d.poll_remove(target)?;
+///     remove.await?;
+///     while let Some(ev) = events.next().await {
+///         if ev.is_err() {
+///             break; // ECANCELED: removed
+///         }
+///     }
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct PollMulti {
     pub(crate) fd: SharedFd,

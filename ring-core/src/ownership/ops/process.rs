@@ -125,6 +125,47 @@ pub struct ChildStatus {
 /// shared `AtomicU32`. The kernel only reads it (to compare for a wait)
 /// and uses its address as the key, and Rust code changes it only through
 /// atomics, so sharing it with an operation in flight is sound.
+///
+/// A futex word shared with the kernel, and the process operations as
+/// values made by their [`Driver`] methods:
+///
+/// ```
+/// use ring_core::buf::AlignedBuf;
+/// use ring_core::ops::{Advice, ChildStatus, Futex, FutexWait, FutexWaitV, FutexWake, Madvise, WaitId};
+/// use ring_core::Op;
+/// use std::sync::atomic::Ordering;
+///
+/// let futex = Futex::new(0);
+/// futex.store(1);
+/// assert_eq!(futex.load(), 1);
+/// futex.word().fetch_add(1, Ordering::Relaxed);
+/// assert_eq!(futex.load(), 2);
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// rt.block_on(async move {
+///     let advise: Op<Madvise> = d.madvise(AlignedBuf::new(8192)?, Advice::WillNeed)?;
+///     advise.await.0?;
+///     // waitid and futexes are operations since 6.7.
+///     if d.require(ring_core::sys::IORING_OP_WAITID).is_err() {
+///         println!("skipping: no waitid or futex operations here");
+///         return Ok(());
+///     }
+///     let child = std::process::Command::new("true").spawn()?;
+///     let wait: Op<WaitId> = d.waitid(libc::P_PID, child.id(), libc::WEXITED);
+///     let st: ChildStatus = wait.await?;
+///     assert_eq!((st.pid as u32, st.code, st.status), (child.id(), libc::CLD_EXITED, 0));
+///     // The word holds 2, not 1: EAGAIN at once, as futex_wait(2).
+///     let wait: Op<FutexWait> = d.futex_wait(&futex, 1);
+///     assert_eq!(wait.await.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
+///     let wake: Op<FutexWake> = d.futex_wake(&futex, 1);
+///     assert_eq!(wake.await?, 0, "nobody waited");
+///     let waitv: Op<FutexWaitV> = d.futex_waitv(&[(futex.clone(), 0)]);
+///     assert_eq!(waitv.await.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Futex(Arc<AtomicU32>);
 
@@ -310,6 +351,30 @@ impl<K: Kernel> Driver<K> {
     /// `waitid(P_PIDFD, pidfd, ..)` (`IORING_OP_WAITID`, 6.7): waits for the
     /// child `pidfd` refers to. The operation holds the pidfd open until it
     /// has ended, so its number cannot name another child's meanwhile.
+    ///
+    /// ```
+    /// use std::os::fd::{FromRawFd, OwnedFd};
+    /// use std::rc::Rc;
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// if d.require(ring_core::sys::IORING_OP_WAITID).is_err() {
+    ///     println!("skipping: no waitid operation here (6.7)");
+    ///     return Ok(());
+    /// }
+    /// let child = std::process::Command::new("true").spawn()?;
+    /// // SAFETY: pidfd_open takes two integers and touches no memory of ours.
+    /// let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id() as libc::pid_t, 0) };
+    /// if fd < 0 {
+    ///     println!("skipping: no pidfd_open here");
+    ///     return Ok(());
+    /// }
+    /// // SAFETY: a fresh descriptor, owned here.
+    /// let pidfd = Rc::new(unsafe { OwnedFd::from_raw_fd(fd as i32) });
+    /// let st = rt.block_on(d.waitid_pidfd(&pidfd, libc::WEXITED))??;
+    /// assert_eq!((st.pid as u32, st.status), (child.id(), 0));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn waitid_pidfd(&self, pidfd: &impl AsSharedFd, options: i32) -> Op<WaitId, K> {
         // SAFETY: siginfo_t is plain integers; all-zero is valid.
         let info = Box::new(unsafe { core::mem::zeroed::<libc::siginfo_t>() });

@@ -29,6 +29,45 @@ const MAX_BIDS_PER_BGID: u32 = 1 << 16;
 /// `BufferGroup` frees nothing, and the memory stays valid for the life of
 /// the process. Use the ring-mapped pools for memory that must be
 /// reclaimed.
+///
+/// ```
+/// use ring_core::ops::{BufferGroup, ProvideBuffers, RemoveBuffers};
+/// use ring_core::Op;
+/// use std::io::Write;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+/// let b = Rc::new(b);
+/// rt.block_on(async {
+///     let provide: Op<ProvideBuffers> = d.provide_buffers(64, 4, 7, 0)?;
+///     let group: BufferGroup = provide.await?;
+///     assert_eq!((group.bgid(), group.count(), group.buf_len()), (7, 4, 64));
+///     // A raw receive that selects a buffer of group 7.
+///     (&a).write_all(b"picked")?;
+///     let fd = std::os::fd::AsRawFd::as_raw_fd(&*b);
+///     // SAFETY: the SQE points at no memory of ours (the kernel writes a
+///     // buffer of group 7, which `group` keeps allocated), and `b`, held by
+///     // the operation, stays open until its completion.
+///     let recv = unsafe {
+///         d.submit_raw(b.clone(), move |_| {
+///             let mut sqe = ring_core::opcode::Recv::new(fd, std::ptr::null_mut(), 64).buf_group(7).build().into_sqe();
+///             sqe.flags |= ring_core::sys::IOSQE_BUFFER_SELECT;
+///             sqe
+///         })
+///     };
+///     let (cqe, _b) = recv.await;
+///     let n = cqe.result().map_err(|e| std::io::Error::from_raw_os_error(e.raw()))? as usize;
+///     let bid = cqe.buffer_id().expect("a selected buffer");
+///     // SAFETY: the receive completed and buffer `bid` was not provided again.
+///     assert_eq!(unsafe { group.copy_out(bid, n) }.as_deref(), Some(&b"picked"[..]));
+///     let remove: Op<RemoveBuffers> = d.remove_buffers(3, 7);
+///     assert_eq!(remove.await?, 3, "the three left in the group");
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })??;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct BufferGroup {
     base: *mut u8,

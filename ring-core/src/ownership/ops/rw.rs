@@ -16,6 +16,25 @@ use ring_sys::*;
 use std::io;
 
 /// A read into an owned buffer; see [`crate::Driver::read_at`].
+///
+/// ```
+/// use ring_core::ops::{Read, Write};
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let file = Rc::new(std::fs::File::open("/proc/self/stat")?);
+/// let (n, buf) = rt.block_on(d.op(Read::new(&file, Vec::with_capacity(64), 0)))?;
+/// assert!(n? > 0);
+/// // A value never started gives its buffer back.
+/// let unused = Read::new(&file, buf, 0);
+/// assert_eq!(unused.into_buf().capacity(), 64);
+/// let devnull = Rc::new(std::fs::OpenOptions::new().write(true).open("/dev/null")?);
+/// let (n, _) = rt.block_on(d.op(Write::new(&devnull, b"gone".to_vec(), 0)))?;
+/// assert_eq!(n?, 4);
+/// assert_eq!(Write::new(&devnull, b"kept".to_vec(), 0).into_buf(), b"kept");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Read<B> {
     fd: SharedFd,

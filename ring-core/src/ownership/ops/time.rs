@@ -123,6 +123,52 @@ unsafe impl Operation for LinkTimeout {
 }
 
 /// A repeating kernel timer; see [`crate::Driver::ticks`].
+///
+/// Timers as values: relative or absolute on `CLOCK_MONOTONIC`, one
+/// that also completes after a count of other completions, a linked
+/// timeout with a deadline, and a repeating timer:
+///
+/// ```
+/// use ring_core::ops::{LinkTimeout, Recv, Timeout, TimeoutStream};
+/// use ring_core::MultiOp;
+/// use std::rc::Rc;
+/// use std::time::{Duration, Instant};
+///
+/// let rt = ring_core::Runtime::new(16)?;
+/// let d = rt.driver().clone();
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// let a = Rc::new(a);
+/// rt.block_on(async {
+///     assert!(d.op(Timeout::relative(Duration::from_millis(1))).await?);
+///     let soon = ring_core::time::monotonic(Instant::now() + Duration::from_millis(1));
+///     assert!(d.op(Timeout::absolute(soon)).await?);
+///     // Completes after one other completion (the NOP), before its time.
+///     let counted = ring_core::task::spawn({
+///         let d = d.clone();
+///         async move { d.op(Timeout::relative(Duration::from_secs(5)).with_count(1)).await }
+///     });
+///     ring_core::task::yield_now().await;
+///     d.nop().await?;
+///     assert!(!counted.await.expect("the timer ran")?, "ended by the count");
+///     // A receive that never completes, cut at a deadline.
+///     let mut chain = d.chain();
+///     let recv = chain.push(Recv::new(&a, Vec::with_capacity(8), 0));
+///     let deadline = ring_core::time::monotonic(Instant::now() + Duration::from_millis(5));
+///     let timer = chain.push(LinkTimeout::at(deadline));
+///     let mut started = chain.start().await.map_err(ring_core::Error::from)?;
+///     assert!(started.take(recv).expect("its link").await.0.is_err());
+///     assert!(started.take(timer).expect("its link").await?);
+///     let mut ticks: MultiOp<TimeoutStream> = d.ticks(Duration::from_millis(1), 2);
+///     let mut n = 0;
+///     while let Some(tick) = ticks.next().await {
+///         tick?;
+///         n += 1;
+///     }
+///     assert_eq!(n, 2);
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct TimeoutStream {
     ts: __kernel_timespec,

@@ -62,6 +62,31 @@ pub enum SyncMethod {
 
 /// A write from an owned buffer with `RWF_*` flags of a [`SyncLevel`];
 /// see [`Driver::write_at_sync`].
+///
+/// ```
+/// use ring_core::ops::{SyncLevel, SyncMethod, WriteSync};
+/// use std::rc::Rc;
+///
+/// assert_eq!(SyncLevel::Data.rwf(), libc::RWF_DSYNC);
+/// assert_eq!(SyncLevel::Full.fsync_flags(), Some(0)); // a full fsync
+/// assert_eq!(SyncLevel::None.fsync_flags(), None);
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-write-sync-{}", std::process::id()));
+/// let file = Rc::new(std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&path)?);
+/// let (n, _buf) = rt.block_on(d.op(WriteSync::new(&file, b"durable".to_vec(), 0, SyncLevel::Data)))?;
+/// match n {
+///     Ok(n) => assert_eq!(n, 7),
+///     // This file refuses the flags: a write linked to an fsync instead
+///     // (`SyncMethod::FsyncLink`, as `AioContext` chooses by itself).
+///     Err(e) => println!("{e}: would use {:?}", SyncMethod::FsyncLink),
+/// }
+/// // A value never started gives its buffer back.
+/// assert_eq!(WriteSync::new(&file, b"kept".to_vec(), 0, SyncLevel::Full).into_buf(), b"kept");
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct WriteSync<B> {
     fd: SharedFd,
@@ -108,6 +133,29 @@ unsafe impl<B: IoBuf> Operation for WriteSync<B> {
 
 /// # Durable writes
 ///
+/// A write that completes once its data are on stable storage, by the
+/// write's own flags or by a write linked to an `fsync`.
+///
+/// ```
+/// use ring_core::ops::SyncLevel;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-durable-{}", std::process::id()));
+/// let file = Rc::new(std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&path)?);
+/// rt.block_on(async {
+///     let (n, buf) = d.write_at_sync(&file, b"flags".to_vec(), 0, SyncLevel::Data).await;
+///     if let Err(e) = n {
+///         println!("the file refuses RWF_DSYNC: {e}");
+///     }
+///     let (n, _buf) = d.write_at_sync_linked(&file, buf, 5, SyncLevel::Full).await;
+///     assert_eq!(n?, 5);
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl<K: Kernel> Driver<K> {
     /// Writes all of `buf` to `fd` at `offset` and completes once the
     /// data are durable to `level` (`RWF_DSYNC` / `RWF_SYNC` on the

@@ -25,6 +25,32 @@ pub enum XattrTarget {
 
 /// `setxattr(2)`/`fsetxattr(2)` (`IORING_OP_SETXATTR`/`FSETXATTR`, 5.19);
 /// see [`Driver::fsetxattr`] and [`Driver::setxattr`].
+///
+/// ```
+/// use ring_core::ops::{GetXattr, SetXattr};
+/// use ring_core::Op;
+/// use std::ffi::CString;
+/// use std::rc::Rc;
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let path = std::env::temp_dir().join(format!("ring-core-doc-xattr-types-{}", std::process::id()));
+/// let file = Rc::new(std::fs::File::create(&path)?);
+/// let name = CString::new("user.ring").unwrap();
+/// rt.block_on(async {
+///     let set: Op<SetXattr> = d.fsetxattr(&file, name.clone(), b"v".to_vec(), 0);
+///     if let (Err(e), _) = set.await {
+///         // Not every file system keeps user attributes.
+///         println!("skipping: {e}");
+///         return Ok(());
+///     }
+///     let get: Op<GetXattr> = d.fgetxattr(&file, name, 16);
+///     assert_eq!(get.await?, b"v");
+///     Ok::<(), std::io::Error>(())
+/// })??;
+/// std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct SetXattr {
     target: XattrTarget,

@@ -1,5 +1,45 @@
 //! Commands for a file's driver (`uring_cmd`), in 64- and 128-byte
 //! entries.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{UringCmd, UringCmd128};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//! let mut buf = [0u8; 64];
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let uring_cmd = UringCmd::new(fd, 0)
+//!     .cmd([0; 16])
+//!     .addr(0)
+//!     .optlen(64)
+//!     .buf_index(0)
+//!     .build();
+//! assert_eq!(uring_cmd.into_sqe().opcode, UringCmd::CODE);
+//! let uring_cmd128 = UringCmd128::new(fd, 0)
+//!     .cmd([0; 80])
+//!     .addr(0)
+//!     .buf_index(0)
+//!     .build();
+//! assert_eq!(uring_cmd128.into_sqe().sqe.opcode, UringCmd128::CODE);
+//!
+//! // Socket commands, and the 128-byte form of a raw command.
+//! for cmd in [UringCmd::siocinq(fd), UringCmd::siocoutq(fd)] {
+//!     assert_eq!(cmd.build().into_sqe().opcode, UringCmd::CODE);
+//! }
+//! let get = UringCmd::getsockopt(fd, libc::SOL_SOCKET as u32, libc::SO_RCVBUF as u32, buf.as_mut_ptr().cast(), 4);
+//! let set = UringCmd::setsockopt(fd, libc::SOL_SOCKET as u32, libc::SO_RCVBUF as u32, buf.as_ptr().cast(), 4);
+//! assert_eq!(get.build().into_sqe().fd, set.build().into_sqe().fd);
+//! assert_eq!(UringCmd::siocinq(fd).build128().into_sqe().sqe.opcode, UringCmd::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{ptr, sqe_on};
 use crate::raw::types::{set_cmd16, Entry, Entry128, Target};

@@ -1,6 +1,54 @@
 //! What is done to an open file's data besides reading and writing it:
 //! syncing, allocating, advising, truncating, and moving it between
 //! descriptors (splice, tee).
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{Fadvise, Fallocate, Fsync, Ftruncate, Splice, SyncFileRange, Tee};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let fadvise = Fadvise::new(fd, 64, 0)
+//!     .offset(0)
+//!     .build();
+//! assert_eq!(fadvise.into_sqe().opcode, Fadvise::CODE);
+//! let fallocate = Fallocate::new(fd, 64)
+//!     .offset(0)
+//!     .mode(0)
+//!     .build();
+//! assert_eq!(fallocate.into_sqe().opcode, Fallocate::CODE);
+//! let fsync = Fsync::new(fd)
+//!     .flags(0)
+//!     .offset(0)
+//!     .len(64)
+//!     .build();
+//! assert_eq!(fsync.into_sqe().opcode, Fsync::CODE);
+//! let ftruncate = Ftruncate::new(fd, 64)
+//!     .build();
+//! assert_eq!(ftruncate.into_sqe().opcode, Ftruncate::CODE);
+//! let splice = Splice::new(fd, 0, fd, 0, 64)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(splice.into_sqe().opcode, Splice::CODE);
+//! let sync_file_range = SyncFileRange::new(fd, 64)
+//!     .offset(0)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(sync_file_range.into_sqe().opcode, SyncFileRange::CODE);
+//! let tee = Tee::new(fd, fd, 64)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(tee.into_sqe().opcode, Tee::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::sqe_on;
 use crate::raw::types::{Entry, Target};

@@ -1,6 +1,81 @@
 //! The file system: opening and closing, status, names (rename, unlink,
 //! mkdir, symlink, link), extended attributes, pipes, and the registered
 //! file table (files update, fixed-fd install).
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{Close, FilesUpdate, FixedFdInstall, LinkAt, MkdirAt, OpenAt, OpenAt2, Pipe, RenameAt, Statx, SymlinkAt, UnlinkAt};
+//! use std::ffi::CString;
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//! let path = CString::new("/dev/null").unwrap();
+//! // SAFETY: these C structures are plain integers and pointers, for
+//! // which all-zero is a valid value.
+//! let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+//! let how = ring_core::sys::open_how::default();
+//! let table = [fd];
+//! let mut pipe_fds = [-1; 2];
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let close = Close::new(fd)
+//!     .build();
+//! assert_eq!(close.into_sqe().opcode, Close::CODE);
+//! let files_update = FilesUpdate::new(table.as_ptr(), 64)
+//!     .offset(0)
+//!     .build();
+//! assert_eq!(files_update.into_sqe().opcode, FilesUpdate::CODE);
+//! let fixed_fd_install = FixedFdInstall::new(0)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(fixed_fd_install.into_sqe().opcode, FixedFdInstall::CODE);
+//! let link_at = LinkAt::new(libc::AT_FDCWD, path.as_ptr(), libc::AT_FDCWD, path.as_ptr())
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(link_at.into_sqe().opcode, LinkAt::CODE);
+//! let mkdir_at = MkdirAt::new(libc::AT_FDCWD, path.as_ptr())
+//!     .mode(0o644)
+//!     .build();
+//! assert_eq!(mkdir_at.into_sqe().opcode, MkdirAt::CODE);
+//! let open_at = OpenAt::new(libc::AT_FDCWD, path.as_ptr())
+//!     .flags(0)
+//!     .mode(0o644)
+//!     .file_index(0)
+//!     .build();
+//! assert_eq!(open_at.into_sqe().opcode, OpenAt::CODE);
+//! let open_at2 = OpenAt2::new(libc::AT_FDCWD, path.as_ptr(), &raw const how)
+//!     .file_index(0)
+//!     .build();
+//! assert_eq!(open_at2.into_sqe().opcode, OpenAt2::CODE);
+//! let pipe = Pipe::new(&raw mut pipe_fds)
+//!     .flags(0)
+//!     .file_index(0)
+//!     .build();
+//! assert_eq!(pipe.into_sqe().opcode, Pipe::CODE);
+//! let rename_at = RenameAt::new(libc::AT_FDCWD, path.as_ptr(), libc::AT_FDCWD, path.as_ptr())
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(rename_at.into_sqe().opcode, RenameAt::CODE);
+//! let statx = Statx::new(libc::AT_FDCWD, path.as_ptr(), &raw mut stx)
+//!     .flags(0)
+//!     .mask(0)
+//!     .build();
+//! assert_eq!(statx.into_sqe().opcode, Statx::CODE);
+//! let symlink_at = SymlinkAt::new(path.as_ptr(), libc::AT_FDCWD, path.as_ptr())
+//!     .build();
+//! assert_eq!(symlink_at.into_sqe().opcode, SymlinkAt::CODE);
+//! let unlink_at = UnlinkAt::new(libc::AT_FDCWD, path.as_ptr())
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(unlink_at.into_sqe().opcode, UnlinkAt::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{file_index, ptr, sqe, sqe_on};
 use crate::raw::types::{Entry, Target};

@@ -1,4 +1,41 @@
 //! Messages: `sendmsg` and `recvmsg` over a `msghdr`, copying and zero-copy.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{RecvMsg, SendMsg, SendMsgZc};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//! // SAFETY: these C structures are plain integers and pointers, for
+//! // which all-zero is a valid value.
+//! let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let recv_msg = RecvMsg::new(fd, &raw mut msg)
+//!     .flags(0)
+//!     .ioprio(0)
+//!     .buf_group(0)
+//!     .multishot(true)
+//!     .build();
+//! assert_eq!(recv_msg.into_sqe().opcode, RecvMsg::CODE);
+//! let send_msg = SendMsg::new(fd, &raw const msg)
+//!     .flags(0)
+//!     .ioprio(0)
+//!     .build();
+//! assert_eq!(send_msg.into_sqe().opcode, SendMsg::CODE);
+//! let send_msg_zc = SendMsgZc::new(fd, &raw const msg)
+//!     .flags(0)
+//!     .zc_flags(0)
+//!     .build();
+//! assert_eq!(send_msg_zc.into_sqe().opcode, SendMsgZc::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{prio, ptr, sqe_on};
 use crate::raw::types::{Entry, Target};

@@ -1,5 +1,28 @@
 //! Ring-to-ring messages: a completion or a registered file sent to
 //! another ring.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{MsgRing};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let msg_ring = MsgRing::new(fd, 0, 0)
+//!     .flags(0)
+//!     .cqe_flags(0)
+//!     .send_fd((0, 1))
+//!     .build();
+//! assert_eq!(msg_ring.into_sqe().opcode, MsgRing::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{file_index, sqe_on};
 use crate::raw::types::{Entry, Target};

@@ -1,5 +1,80 @@
 //! Sockets: creating, binding, listening, connecting, accepting, sending
 //! and receiving (copying and zero-copy), shutting down.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{Accept, Bind, Connect, Listen, Recv, RecvZc, Send, SendZc, Shutdown, Socket};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//! let mut buf = [0u8; 64];
+//! // SAFETY: these C structures are plain integers and pointers, for
+//! // which all-zero is a valid value.
+//! let mut sin: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+//! let mut sin_len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let accept = Accept::new(fd, (&raw mut sin).cast(), &raw mut sin_len)
+//!     .flags(0)
+//!     .file_index(0)
+//!     .multishot(true)
+//!     .ioprio(0)
+//!     .build();
+//! assert_eq!(accept.into_sqe().opcode, Accept::CODE);
+//! let bind = Bind::new(fd, (&raw const sin).cast(), sin_len)
+//!     .build();
+//! assert_eq!(bind.into_sqe().opcode, Bind::CODE);
+//! let connect = Connect::new(fd, (&raw const sin).cast(), sin_len)
+//!     .build();
+//! assert_eq!(connect.into_sqe().opcode, Connect::CODE);
+//! let listen = Listen::new(fd, 0)
+//!     .build();
+//! assert_eq!(listen.into_sqe().opcode, Listen::CODE);
+//! let recv = Recv::new(fd, buf.as_mut_ptr(), 64)
+//!     .flags(0)
+//!     .buf_group(0)
+//!     .ioprio(0)
+//!     .multishot(true)
+//!     .bundle(true)
+//!     .build();
+//! assert_eq!(recv.into_sqe().opcode, Recv::CODE);
+//! let recv_zc = RecvZc::new(fd, 0)
+//!     .len(64)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(recv_zc.into_sqe().opcode, RecvZc::CODE);
+//! let send = Send::new(fd, buf.as_ptr(), 64)
+//!     .flags(0)
+//!     .dest_addr((&raw const sin).cast())
+//!     .dest_addr_len(0)
+//!     .ioprio(0)
+//!     .buf_group(0)
+//!     .bundle(true)
+//!     .build();
+//! assert_eq!(send.into_sqe().opcode, Send::CODE);
+//! let send_zc = SendZc::new(fd, buf.as_ptr(), 64)
+//!     .flags(0)
+//!     .zc_flags(0)
+//!     .buf_index(0)
+//!     .dest_addr((&raw const sin).cast())
+//!     .dest_addr_len(0)
+//!     .build();
+//! assert_eq!(send_zc.into_sqe().opcode, SendZc::CODE);
+//! let shutdown = Shutdown::new(fd, 0)
+//!     .build();
+//! assert_eq!(shutdown.into_sqe().opcode, Shutdown::CODE);
+//! let socket = Socket::new(0, 0, 0)
+//!     .file_index(0)
+//!     .build();
+//! assert_eq!(socket.into_sqe().opcode, Socket::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{file_index, prio, ptr, sqe, sqe_on};
 use crate::raw::types::{Entry, Target};

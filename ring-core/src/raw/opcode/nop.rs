@@ -1,5 +1,43 @@
 //! No-ops, in 64- and 128-byte entries: they complete without doing I/O,
 //! and exercise the kernel paths their options name.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{Nop, Nop128};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let nop = Nop::new()
+//!     .inject_result(0)
+//!     .file(fd)
+//!     .fixed_buffer(0)
+//!     .task_work(true)
+//!     .cqe32([8, 9])
+//!     .build();
+//! assert_eq!(nop.into_sqe().opcode, Nop::CODE);
+//! let nop128 = Nop128::new()
+//!     .inject_result(0)
+//!     .build();
+//! assert_eq!(nop128.into_sqe().sqe.opcode, Nop128::CODE);
+//!
+//! // Pushed and run on a raw ring.
+//! let mut ring = ring_core::Ring::new(4)?;
+//! let entry = Nop::new().build().user_data(1).into_sqe();
+//! // SAFETY: a NOP touches no memory.
+//! unsafe { ring.sq().push(&entry) }.expect("the SQ has room");
+//! ring.submit_and_wait(1)?;
+//! let cqe = ring.cq().pop().expect("its completion");
+//! assert_eq!((cqe.user_data, cqe.res), (1, 0));
+//! # Ok(())
+//! # }
+//! ```
 
 use super::sqe;
 use crate::raw::types::{Entry, Entry128, Target};

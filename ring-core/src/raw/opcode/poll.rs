@@ -1,5 +1,41 @@
 //! Readiness: poll (one-shot, multishot, removal and update) and epoll
 //! (control and wait).
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{EpollCtl, EpollWait, PollAdd, PollRemove};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//! let ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: 0 };
+//! let mut events = [libc::epoll_event { events: 0, u64: 0 }; 4];
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let epoll_ctl = EpollCtl::new(fd, fd, 0, &raw const ev)
+//!     .build();
+//! assert_eq!(epoll_ctl.into_sqe().opcode, EpollCtl::CODE);
+//! let epoll_wait = EpollWait::new(fd, events.as_mut_ptr(), 64)
+//!     .build();
+//! assert_eq!(epoll_wait.into_sqe().opcode, EpollWait::CODE);
+//! let poll_add = PollAdd::new(fd, 0)
+//!     .multi(true)
+//!     .level(true)
+//!     .build();
+//! assert_eq!(poll_add.into_sqe().opcode, PollAdd::CODE);
+//! let poll_remove = PollRemove::new(0)
+//!     .new_events(0)
+//!     .multi(true)
+//!     .new_user_data(0)
+//!     .build();
+//! assert_eq!(poll_remove.into_sqe().opcode, PollRemove::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{poll_mask, ptr, sqe, sqe_on};
 use crate::raw::types::{Entry, Target};

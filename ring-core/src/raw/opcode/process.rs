@@ -1,5 +1,44 @@
 //! The process's children and memory: waiting for a child, futexes, and
 //! memory advice.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{FutexWait, FutexWaitV, FutexWake, Madvise, WaitId};
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut buf = [0u8; 64];
+//! // SAFETY: these C structures are plain integers and pointers, for
+//! // which all-zero is a valid value.
+//! let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+//! let waitv = [ring_core::sys::futex_waitv::default()];
+//! let word = 0u32;
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let futex_wait = FutexWait::new(&raw const word, 0)
+//!     .mask(0)
+//!     .futex_flags(0)
+//!     .build();
+//! assert_eq!(futex_wait.into_sqe().opcode, FutexWait::CODE);
+//! let futex_wait_v = FutexWaitV::new(waitv.as_ptr(), 64)
+//!     .build();
+//! assert_eq!(futex_wait_v.into_sqe().opcode, FutexWaitV::CODE);
+//! let futex_wake = FutexWake::new(&raw const word, 64)
+//!     .mask(0)
+//!     .futex_flags(0)
+//!     .build();
+//! assert_eq!(futex_wake.into_sqe().opcode, FutexWake::CODE);
+//! let madvise = Madvise::new(buf.as_ptr().cast(), 64, 0)
+//!     .build();
+//! assert_eq!(madvise.into_sqe().opcode, Madvise::CODE);
+//! let wait_id = WaitId::new(libc::P_ALL, 0, 0, &raw mut info)
+//!     .build();
+//! assert_eq!(wait_id.into_sqe().opcode, WaitId::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{ptr, sqe};
 use crate::raw::types::Entry;

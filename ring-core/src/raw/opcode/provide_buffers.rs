@@ -1,6 +1,27 @@
 //! Classic provided buffers: handing buffers to the kernel by operation,
 //! and taking them back (the buffer rings of
 //! [`crate::raw::register::BufRing`] replace them).
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{ProvideBuffers, RemoveBuffers};
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut buf = [0u8; 64];
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let provide_buffers = ProvideBuffers::new(buf.as_mut_ptr(), 64, 64, 0, 0)
+//!     .build();
+//! assert_eq!(provide_buffers.into_sqe().opcode, ProvideBuffers::CODE);
+//! let remove_buffers = RemoveBuffers::new(64, 0)
+//!     .build();
+//! assert_eq!(remove_buffers.into_sqe().opcode, RemoveBuffers::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{ptr, sqe};
 use crate::raw::types::Entry;

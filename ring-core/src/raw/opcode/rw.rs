@@ -1,5 +1,91 @@
 //! Reads and writes: plain, vectored, into registered buffers (whole or
 //! vectored inside one) and multishot.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{Read, ReadFixed, ReadMulti, Readv, ReadvFixed, Write, WriteFixed, Writev, WritevFixed};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//! let mut buf = [0u8; 64];
+//! let iov = [libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() }];
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let read = Read::new(fd, buf.as_mut_ptr(), 64)
+//!     .offset(0)
+//!     .ioprio(0)
+//!     .rw_flags(0)
+//!     .buf_group(0)
+//!     .build();
+//! assert_eq!(read.into_sqe().opcode, Read::CODE);
+//! let read_fixed = ReadFixed::new(fd, buf.as_mut_ptr(), 64, 0)
+//!     .offset(0)
+//!     .ioprio(0)
+//!     .rw_flags(0)
+//!     .build();
+//! assert_eq!(read_fixed.into_sqe().opcode, ReadFixed::CODE);
+//! let read_multi = ReadMulti::new(fd, 0)
+//!     .len(64)
+//!     .offset(0)
+//!     .build();
+//! assert_eq!(read_multi.into_sqe().opcode, ReadMulti::CODE);
+//! let readv = Readv::new(fd, iov.as_ptr(), 64)
+//!     .offset(0)
+//!     .ioprio(0)
+//!     .rw_flags(0)
+//!     .buf_group(0)
+//!     .build();
+//! assert_eq!(readv.into_sqe().opcode, Readv::CODE);
+//! let readv_fixed = ReadvFixed::new(fd, iov.as_ptr(), 64, 0)
+//!     .offset(0)
+//!     .ioprio(0)
+//!     .rw_flags(0)
+//!     .build();
+//! assert_eq!(readv_fixed.into_sqe().opcode, ReadvFixed::CODE);
+//! let write = Write::new(fd, buf.as_ptr(), 64)
+//!     .offset(0)
+//!     .ioprio(0)
+//!     .rw_flags(0)
+//!     .build();
+//! assert_eq!(write.into_sqe().opcode, Write::CODE);
+//! let write_fixed = WriteFixed::new(fd, buf.as_ptr(), 64, 0)
+//!     .offset(0)
+//!     .ioprio(0)
+//!     .rw_flags(0)
+//!     .build();
+//! assert_eq!(write_fixed.into_sqe().opcode, WriteFixed::CODE);
+//! let writev = Writev::new(fd, iov.as_ptr(), 64)
+//!     .offset(0)
+//!     .ioprio(0)
+//!     .rw_flags(0)
+//!     .build();
+//! assert_eq!(writev.into_sqe().opcode, Writev::CODE);
+//! let writev_fixed = WritevFixed::new(fd, iov.as_ptr(), 64, 0)
+//!     .offset(0)
+//!     .ioprio(0)
+//!     .rw_flags(0)
+//!     .build();
+//! assert_eq!(writev_fixed.into_sqe().opcode, WritevFixed::CODE);
+//!
+//! // A read pushed and run on a raw ring.
+//! let stat = std::fs::File::open("/proc/self/stat")?;
+//! let mut out = [0u8; 32];
+//! let mut ring = ring_core::Ring::new(4)?;
+//! let entry = Read::new(stat.as_raw_fd(), out.as_mut_ptr(), out.len() as u32).build().user_data(2).into_sqe();
+//! // SAFETY: `out` and `stat` outlive the read, whose completion is
+//! // awaited below.
+//! unsafe { ring.sq().push(&entry) }.expect("the SQ has room");
+//! ring.submit_and_wait(1)?;
+//! let cqe = ring.cq().pop().expect("its completion");
+//! assert!(cqe.user_data == 2 && cqe.res > 0);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{ptr, sqe_on};
 use crate::raw::types::{Entry, Target};

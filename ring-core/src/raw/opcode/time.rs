@@ -1,5 +1,61 @@
 //! Timeouts and cancellation: what ends other requests, or ends by
 //! itself.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{AsyncCancel, LinkTimeout, Timeout, TimeoutRemove};
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//! let ts = ring_core::types::Timespec::new(0, 1_000_000);
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let async_cancel = AsyncCancel::new(0)
+//!     .fd(fd)
+//!     .opcode(ring_core::sys::IORING_OP_READ)
+//!     .match_user_data(true)
+//!     .all(true)
+//!     .any(true)
+//!     .build();
+//! assert_eq!(async_cancel.into_sqe().opcode, AsyncCancel::CODE);
+//! let link_timeout = LinkTimeout::new(&raw const ts)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(link_timeout.into_sqe().opcode, LinkTimeout::CODE);
+//! let timeout = Timeout::new(&raw const ts)
+//!     .count(64)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(timeout.into_sqe().opcode, Timeout::CODE);
+//! let timeout_remove = TimeoutRemove::new(0)
+//!     .update(&raw const ts)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(timeout_remove.into_sqe().opcode, TimeoutRemove::CODE);
+//!
+//! // A timer pushed and run on a raw ring: it ends with `ETIME`.
+//! let mut ring = ring_core::Ring::new(4)?;
+//! let entry = Timeout::new(&raw const ts).build().user_data(3).into_sqe();
+//! // SAFETY: `ts` outlives the timeout, whose completion is awaited below.
+//! unsafe { ring.sq().push(&entry) }.expect("the SQ has room");
+//! ring.submit_and_wait(1)?;
+//! assert_eq!(ring.cq().pop().map(|c| c.res), Some(-libc::ETIME));
+//!
+//! // Cancellation by descriptor, by opcode, or of any request.
+//! let by_fd = AsyncCancel::by_fd(fd).all(true).build();
+//! let by_op = AsyncCancel::by_opcode(ring_core::sys::IORING_OP_READ).build();
+//! let any = AsyncCancel::any_request().build();
+//! for entry in [by_fd, by_op, any] {
+//!     assert_eq!(entry.into_sqe().opcode, AsyncCancel::CODE);
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{ptr, sqe};
 use crate::raw::types::{Entry, Target, Timespec};

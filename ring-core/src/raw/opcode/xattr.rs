@@ -1,4 +1,39 @@
-//! Extended attributes: setting and getting one by name, on an open file\n//! or at a path.
+//! Extended attributes: setting and getting one by name, on an open file
+//! or at a path.
+//!
+//! Every builder of the family, with every setter:
+//!
+//! ```
+//! use ring_core::opcode::{FGetXattr, FSetXattr, GetXattr, SetXattr};
+//! use std::ffi::CString;
+//! use std::os::fd::AsRawFd;
+//!
+//! # #[allow(unused_mut, unused_variables)]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let file = std::fs::File::open("/dev/null")?;
+//! let fd = file.as_raw_fd();
+//! let path = CString::new("/dev/null").unwrap();
+//! let mut buf = [0u8; 64];
+//!
+//! // Each builder takes its required fields in `new`, every optional one
+//! // through its setter, and `build` gives the entry to push.
+//! let f_get_xattr = FGetXattr::new(fd, path.as_ptr(), buf.as_mut_ptr().cast(), 64)
+//!     .build();
+//! assert_eq!(f_get_xattr.into_sqe().opcode, FGetXattr::CODE);
+//! let f_set_xattr = FSetXattr::new(fd, path.as_ptr(), buf.as_ptr().cast(), 64)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(f_set_xattr.into_sqe().opcode, FSetXattr::CODE);
+//! let get_xattr = GetXattr::new(path.as_ptr(), path.as_ptr(), buf.as_mut_ptr().cast(), 64)
+//!     .build();
+//! assert_eq!(get_xattr.into_sqe().opcode, GetXattr::CODE);
+//! let set_xattr = SetXattr::new(path.as_ptr(), path.as_ptr(), buf.as_ptr().cast(), 64)
+//!     .flags(0)
+//!     .build();
+//! assert_eq!(set_xattr.into_sqe().opcode, SetXattr::CODE);
+//! # Ok(())
+//! # }
+//! ```
 
 use super::{ptr, sqe, sqe_on};
 use crate::raw::types::{Entry, Target};

@@ -25,6 +25,34 @@ pub const MAX_BUFFERS: usize = 1 << 14;
 pub const MAX_BUFFER_LEN: usize = 1 << 30;
 
 /// Which buffers [`Ring::clone_buffers_from`] copies, and where to.
+///
+/// ```
+/// use ring_core::register::CloneBuffers;
+/// use ring_core::Ring;
+///
+/// let mut mem = vec![0u8; 4096];
+/// let (a, b) = mem.split_at_mut(2048);
+/// let iov = [
+///     libc::iovec { iov_base: a.as_mut_ptr().cast(), iov_len: a.len() },
+///     libc::iovec { iov_base: b.as_mut_ptr().cast(), iov_len: b.len() },
+/// ];
+/// let src = Ring::new(4)?;
+/// let dst = Ring::new(4)?;
+/// // SAFETY: `mem` outlives both registrations (the rings are dropped
+/// // first), and nothing else uses it meanwhile.
+/// unsafe { src.register_buffers(&iov) }?;
+/// // One buffer, the second of the source, into slot 3 of a sparse table
+/// // (offsets and counts: 6.13).
+/// dst.register_buffers_sparse(4)?;
+/// let how = CloneBuffers { src_offset: 1, dst_offset: 3, count: 1, replace: true };
+/// // SAFETY: as above, for `dst` too.
+/// match unsafe { dst.clone_buffers_from(&src, how) } {
+///     Ok(()) => dst.unregister_buffers()?,
+///     Err(e) => println!("no partial buffer cloning here: {e}"),
+/// }
+/// drop((src, dst));
+/// # Ok::<(), ring_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CloneBuffers {
     /// The first source buffer (6.13).
@@ -250,6 +278,27 @@ impl<K: Kernel> Ring<K> {
     /// contract under which they were registered with `src` (see
     /// [`register_buffers`](Self::register_buffers)) now lasts until they
     /// are also unregistered from this ring, or this ring is dropped.
+    ///
+    /// ```
+    /// use ring_core::register::CloneBuffers;
+    /// use ring_core::Ring;
+    ///
+    /// let mut mem = vec![0u8; 4096];
+    /// let iov = [libc::iovec { iov_base: mem.as_mut_ptr().cast(), iov_len: mem.len() }];
+    /// let src = Ring::new(4)?;
+    /// let dst = Ring::new(4)?;
+    /// // SAFETY: `mem` outlives both registrations (the rings are dropped
+    /// // first), and nothing else uses it meanwhile.
+    /// unsafe { src.register_buffers(&iov) }?;
+    /// // The whole table, into slot 0 onwards of an empty one (6.12).
+    /// // SAFETY: as above, for `dst` too.
+    /// match unsafe { dst.clone_buffers_from(&src, CloneBuffers::default()) } {
+    ///     Ok(()) => dst.unregister_buffers()?,
+    ///     Err(e) => println!("no buffer cloning here: {e}"),
+    /// }
+    /// drop((src, dst));
+    /// # Ok::<(), ring_core::Error>(())
+    /// ```
     pub unsafe fn clone_buffers_from<K2: Kernel>(
         &self,
         src: &Ring<K2>,

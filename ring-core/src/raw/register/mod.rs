@@ -57,6 +57,95 @@
 //! [`Error::MemlockLimit`]: crate::error::Error::MemlockLimit
 //! [`Error::Syscall`]: crate::error::Error::Syscall
 //! [`Call::Register`]: crate::error::Call::Register
+//!
+//! A provided-buffer ring, a synchronous cancellation, the ring's clock,
+//! restrictions on a disabled ring, and what the kernel says it supports:
+//!
+//! ```
+//! use ring_core::opcode::Recv;
+//! use ring_core::register::{
+//!     query_kernel, BufRing, BufRingConfig, CancelBuilder, Clock, IowqMaxWorkers, Napi, NapiTracking, QueryResult,
+//!     Restriction,
+//! };
+//! use ring_core::{Builder, Ring, SqeFlags};
+//! use std::io::Write;
+//! use std::os::fd::AsRawFd;
+//! use std::time::Duration;
+//!
+//! let mut ring = Ring::new(8)?;
+//! // Provided-buffer rings are 5.19, as socket operations are: probe those.
+//! if !ring.probe()?.supported(ring_core::sys::IORING_OP_SOCKET) {
+//!     println!("skipping: this example needs Linux 5.19");
+//!     return Ok(());
+//! }
+//! // Four 64-byte buffers in group 5, handed to the kernel (5.19).
+//! let config = BufRingConfig::new(5, 4).buffers(4, 64);
+//! assert_eq!(config.flags(), 0);
+//! let _incremental = BufRingConfig::new(6, 4).buffers(4, 64).incremental(); // 6.12
+//! let _kernel_mapped = BufRingConfig::new(7, 4).kernel_mapped(); // 6.4
+//! let mut bufs: BufRing = ring.register_buf_ring(config)?;
+//! assert_eq!((bufs.bgid(), bufs.entries(), bufs.buf_count(), bufs.buf_len()), (5, 4, 4, 64));
+//! assert!(!bufs.is_incremental() && bufs.ring_id() == ring.id());
+//! assert!(bufs.is_with_kernel(0) && bufs.buf_ptr(0).is_some());
+//! // A receive that picks one of them.
+//! let (a, b) = std::os::unix::net::UnixStream::pair()?;
+//! (&a).write_all(b"pool")?;
+//! let recv = Recv::new(b.as_raw_fd(), std::ptr::null_mut(), 64).buf_group(5).build().flags(SqeFlags::BUFFER_SELECT);
+//! // SAFETY: the kernel writes only a buffer of group 5, which `bufs`
+//! // keeps registered; `b` stays open until the completion.
+//! unsafe { ring.sq().push(&recv.into_sqe()) }.expect("room");
+//! ring.submit_and_wait(1)?;
+//! let cqe = ring.cq().pop().expect("its completion");
+//! let bid = cqe.buffer_id().expect("a selected buffer");
+//! // SAFETY: the completion reported `bid`, the kernel is done with it.
+//! assert_eq!(&unsafe { bufs.read(bid, 0..4) }?[..], b"pool");
+//! // SAFETY: as above, taken once for this completion.
+//! let whole = unsafe { bufs.take(bid) }?;
+//! assert_eq!(&whole[..4], b"pool");
+//! bufs.recycle(bid)?; // back to the kernel, published
+//! assert!(bufs.is_with_kernel(bid));
+//! ring.unregister_buf_ring(bufs)?;
+//!
+//! // Cancellation criteria, combined (6.6 for more than one).
+//! let what = CancelBuilder::fd(b.as_raw_fd()).and_user_data(9).and_opcode(ring_core::sys::IORING_OP_RECV).all();
+//! assert_ne!(what.flags(), 0);
+//! assert_eq!(what.to_raw(Some(Duration::from_millis(1))).fd, b.as_raw_fd());
+//! for one in [CancelBuilder::user_data(9), CancelBuilder::opcode(ring_core::sys::IORING_OP_RECV), CancelBuilder::fixed_fd(0), CancelBuilder::any().and_fd(b.as_raw_fd())] {
+//!     let _ = one.to_raw(None);
+//! }
+//! assert_eq!(ring.cancel_sync(&CancelBuilder::user_data(9), None).ok(), None, "nothing to cancel");
+//!
+//! // The clock of waits, and the io-wq limits.
+//! assert_eq!(Clock::Boottime.id(), libc::CLOCK_BOOTTIME);
+//! if let Err(e) = ring.register_clock(Clock::Monotonic) {
+//!     println!("no clock registration here (6.12): {e}");
+//! }
+//! let limits: IowqMaxWorkers = ring.iowq_max_workers()?;
+//! println!("io-wq workers: {} bounded, {} unbounded", limits.bounded, limits.unbounded);
+//!
+//! // Restrictions, on a ring set up disabled (5.10).
+//! let mut locked = Builder::new(4).r_disabled().build()?;
+//! let allowed = [Restriction::SqeOp(ring_core::sys::IORING_OP_NOP), Restriction::RegisterOp(ring_core::sys::IORING_REGISTER_PROBE as u8)];
+//! assert_eq!(allowed[0].to_raw().opcode, ring_core::sys::IORING_RESTRICTION_SQE_OP as u16);
+//! locked.register_restrictions(&allowed)?;
+//! locked.enable()?;
+//!
+//! // Busy polling of the network (6.9), where the kernel has it.
+//! let napi = Napi { busy_poll_timeout: Duration::from_micros(50), prefer_busy_poll: false, tracking: NapiTracking::Dynamic };
+//! match ring.register_napi(&napi) {
+//!     Ok(_previous) => drop(ring.unregister_napi()?),
+//!     Err(e) => println!("no NAPI registration here: {e}"),
+//! }
+//! // What this kernel supports, asked without a ring (6.18).
+//! match query_kernel(&ring_core::Linux) {
+//!     Ok(found) => {
+//!         let found: QueryResult = found;
+//!         println!("opcodes: {:?}", found.opcodes.map(|o| o.nr_request_opcodes));
+//!     }
+//!     Err(e) => println!("no query here: {e}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub(crate) mod behaviour;
 mod bpf;

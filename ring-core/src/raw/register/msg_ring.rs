@@ -24,6 +24,23 @@ use std::os::fd::RawFd;
 ///
 /// As for [`crate::Driver::msg_ring`]: the completion must not impersonate
 /// an operation in flight on a ring driven by a [`crate::Driver`].
+///
+/// ```
+/// use ring_core::register::send_msg_ring_sync_fd;
+///
+/// let mut ring = ring_core::Ring::new(4)?;
+/// let fd = ring.fd().expect("a descriptor");
+/// // SAFETY: no `Driver` drives `ring`, so the completion impersonates no
+/// // operation.
+/// match unsafe { send_msg_ring_sync_fd(&ring_core::Linux, fd, 0xabc, 5, None) } {
+///     Ok(()) => {
+///         let cqe = ring.cq().pop().expect("the posted completion");
+///         assert_eq!((cqe.user_data, cqe.res), (0xabc, 5));
+///     }
+///     Err(e) => println!("no ring-less MSG_RING here (6.13): {e}"),
+/// }
+/// # Ok::<(), ring_core::Error>(())
+/// ```
 pub unsafe fn send_msg_ring_sync_fd<K: Kernel>(
     kernel: &K,
     target: RawFd,
@@ -72,6 +89,17 @@ impl<K: Kernel> Ring<K> {
     /// As for [`send_msg_ring_sync_fd`]: this ring must not be (and must not
     /// later be handed to) a [`crate::Driver`] while the completion could
     /// impersonate one of its operations.
+    ///
+    /// ```
+    /// let mut ring = ring_core::Ring::new(4)?;
+    /// // SAFETY: no `Driver` drives `ring`, so the completion impersonates no
+    /// // operation.
+    /// match unsafe { ring.send_msg_ring_sync(7, -1, None) } {
+    ///     Ok(()) => assert_eq!(ring.cq().pop().map(|c| (c.user_data, c.res)), Some((7, -1))),
+    ///     Err(e) => println!("no ring-less MSG_RING here (6.13): {e}"),
+    /// }
+    /// # Ok::<(), ring_core::Error>(())
+    /// ```
     pub unsafe fn send_msg_ring_sync(
         &self,
         user_data: u64,

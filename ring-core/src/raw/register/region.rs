@@ -25,6 +25,23 @@ use ring_sys::*;
 /// ring is destroyed. That is sound, because nothing else can be placed in
 /// pinned pages; it only means the application can no longer update the
 /// region.
+///
+/// ```
+/// use ring_core::register::MemRegion;
+///
+/// // A region for registered wait arguments needs a ring set up disabled.
+/// let mut ring = ring_core::Builder::new(4).r_disabled().build()?;
+/// match ring.register_mem_region_owned(4096, ring_core::sys::IORING_MEM_REGION_REG_WAIT_ARG) {
+///     Ok(region) => {
+///         let region: MemRegion = region;
+///         assert!(region.len() >= 4096 && !region.is_empty());
+///         println!("registered at {:p}", region.as_ptr());
+///     }
+///     Err(e) => println!("no memory regions here (6.13): {e}"),
+/// }
+/// ring.enable()?;
+/// # Ok::<(), ring_core::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct MemRegion {
     map: AnonMap,

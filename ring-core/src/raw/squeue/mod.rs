@@ -47,6 +47,56 @@ impl From<SqFull> for Error {
 }
 
 /// The application's side of a submission ring.
+///
+/// ```
+/// use ring_core::opcode::Nop;
+/// use ring_core::squeue::{SqBatch, SqFull};
+/// use ring_core::Ring;
+///
+/// let mut ring = Ring::new(4)?;
+/// let sq = ring.sq();
+/// assert_eq!((sq.capacity(), sq.len(), sq.is_empty()), (4, 0, true));
+/// assert!(sq.space_for(4) && sq.space_left() == 4);
+/// let nop = Nop::new().build().user_data(1).into_sqe();
+/// // SAFETY: NOPs touch no memory.
+/// unsafe {
+///     sq.push(&nop).expect("room");
+///     sq.push_with(|| Nop::new().build().user_data(2).into_sqe()).expect("room");
+/// }
+/// assert_eq!((sq.unpublished(), sq.len()), (2, 2));
+/// // Taken back before the kernel saw them.
+/// let tail = sq.local_tail();
+/// // SAFETY: as above.
+/// unsafe { sq.push(&nop) }.expect("room");
+/// sq.rollback_to(tail);
+/// assert_eq!(sq.unpublished(), 2);
+/// // Several at once, or none if they do not all fit.
+/// // SAFETY: as above.
+/// let full: Result<(), SqFull> = unsafe { sq.push_all(&[nop; 3]) };
+/// assert!(full.is_err() && sq.len() == 2);
+/// // A batch written in place: all or nothing, committed at once.
+/// // SAFETY: as above.
+/// let mut batch: SqBatch<'_> = unsafe { sq.reserve(2) }.expect("room for two");
+/// assert_eq!((batch.remaining(), batch.filled()), (2, 0));
+/// batch.write(&nop).expect("reserved");
+/// batch.fill(|sqe| *sqe = Nop::new().build().user_data(4).into_sqe()).expect("reserved");
+/// assert_eq!(batch.commit(), 2);
+/// assert_eq!(sq.publish(), 4);
+/// assert!(!sq.needs_wakeup() && !sq.cq_overflow() && !sq.taskrun());
+/// assert_eq!((sq.dropped(), sq.flags() & ring_core::sys::IORING_SQ_CQ_OVERFLOW), (0, 0));
+/// ring.submit_and_wait(4)?;
+/// assert_eq!(ring.sq().sync_head(), 4);
+/// // 128-byte entries need a ring of them (5.19).
+/// match ring_core::Builder::new(2).sqe128().build() {
+///     Ok(mut wide) => {
+///         let big = ring_core::types::Entry128::from_entry(Nop::new().build()).into_sqe();
+///         // SAFETY: as above.
+///         unsafe { wide.sq().push128(&big) }.expect("room");
+///     }
+///     Err(e) => println!("no 128-byte entries here: {e}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct SubmissionQueue {
     ptr: SqPointers,

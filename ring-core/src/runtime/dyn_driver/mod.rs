@@ -43,6 +43,78 @@
 //! })?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! Every object, from the local form and from the `Send` form; the latter
+//! can be polled on any thread, here on the runtime's own:
+//!
+//! ```
+//! use ring_core::dyn_driver::{
+//!     BoxFuture, BuildSqe, DynDriver, LocalBoxFuture, PollFdReady, PollSocketReady, PollTimer, PollWait, RawOutput,
+//!     SendDriver, SendFd,
+//! };
+//! use std::future::poll_fn;
+//! use std::io::Write;
+//! use std::os::unix::net::UnixStream;
+//! use std::sync::Arc;
+//! use std::task::Poll;
+//! use std::time::{Duration, Instant};
+//!
+//! let rt = ring_core::Runtime::new(32)?;
+//! let local: Box<dyn DynDriver> = Box::new(rt.driver().clone());
+//! let remote: Arc<dyn SendDriver> = Arc::new(rt.handle());
+//! let (a, b) = UnixStream::pair()?;
+//! let b = Arc::new(b);
+//! let in_events = libc::POLLIN as u32;
+//! rt.block_on(async {
+//!     (&a).write_all(b"xy")?;
+//!     // Readiness, kept until cleared.
+//!     let mut ready: Box<dyn PollFdReady> = local.new_fd_ready(ring_core::SharedFd::from(b.clone()))?;
+//!     assert!(poll_fn(|cx| ready.poll_fd_ready(cx, in_events)).await? & in_events != 0);
+//!     ready.clear_fd_ready(in_events);
+//!     let mut sock: Box<dyn PollSocketReady> = local.new_socket_ready(ring_core::SharedFd::from(b.clone()))?;
+//!     assert!(poll_fn(|cx| sock.poll_socket_ready(cx, in_events)).await? & in_events != 0);
+//!     sock.clear_socket_ready(in_events);
+//!     // A signal consumed by a one-byte read; then a wait given up.
+//!     let mut wait: Box<dyn PollWait> = local.new_wait(ring_core::SharedFd::from(b.clone()), 1)?;
+//!     poll_fn(|cx| wait.poll_wait(cx)).await?;
+//!     poll_fn(|cx| {
+//!         let _ = wait.poll_wait(cx); // starts the next read
+//!         Poll::Ready(())
+//!     })
+//!     .await;
+//!     let consumed = poll_fn(|cx| wait.poll_cancel_wait(cx)).await;
+//!     println!("the second byte was consumed before the cancellation: {consumed}");
+//!
+//!     // Raw entries: a NOP each way.
+//!     let nop = || ring_core::opcode::Nop::new().build().into_sqe();
+//!     // SAFETY: a NOP touches no memory and posts one completion.
+//!     let fut: LocalBoxFuture<std::io::Result<i32>> = unsafe { local.submit(nop()) };
+//!     assert_eq!(fut.await?, 0);
+//!     let build: BuildSqe = Box::new(move |_owned| nop());
+//!     // SAFETY: as above.
+//!     let (r, _owned): RawOutput = unsafe { local.submit_with(Box::new(()), build) }.await;
+//!     assert_eq!(r?, 0);
+//!
+//!     // The `Send` form: its objects go to any thread.
+//!     let mut timer: Box<dyn PollTimer + Send> = remote.new_timer();
+//!     timer.set_deadline(Instant::now() + Duration::from_millis(1));
+//!     poll_fn(|cx| timer.poll_timer(cx, None)).await;
+//!     let fd: SendFd = b.clone();
+//!     (&a).write_all(b"z")?;
+//!     let mut ready = remote.new_fd_ready(fd.clone())?;
+//!     assert!(poll_fn(|cx| ready.poll_fd_ready(cx, in_events)).await? & in_events != 0);
+//!     let mut sock = remote.new_socket_ready(fd.clone())?;
+//!     assert!(poll_fn(|cx| sock.poll_socket_ready(cx, in_events)).await? & in_events != 0);
+//!     let mut wait = remote.new_wait(fd, 1)?;
+//!     poll_fn(|cx| wait.poll_wait(cx)).await?;
+//!     assert!(remote.probe(ring_core::sys::IORING_OP_NOP));
+//!     // SAFETY: as above.
+//!     let fut: BoxFuture<std::io::Result<i32>> = unsafe { remote.submit(nop()) };
+//!     assert_eq!(fut.await?, 0);
+//!     Ok::<(), std::io::Error>(())
+//! })??;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 #![allow(unsafe_code)]
 
 mod local;

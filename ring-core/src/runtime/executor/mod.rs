@@ -20,7 +20,7 @@ pub mod model;
 pub(crate) mod task;
 
 use crate::kernel::{Kernel, Linux};
-use crate::ownership::driver::{Batch, Driver, SubmitStrategy};
+use crate::ownership::driver::{Batch, DefaultDrive, Drive, Driver, SubmitStrategy};
 use crate::raw::ring::Ring;
 use crate::runtime::handle::{Handle, Remote};
 use crate::runtime::task::blocking::{BlockingJoinHandle, BlockingLimits, BlockingPool};
@@ -84,13 +84,30 @@ impl<K: Kernel + 'static> Runtime<K> {
     /// with no other slot every operation would wait forever. A smaller
     /// ring is refused with `InvalidInput`.
     pub fn with_ring(ring: Ring<K>, strategy: impl SubmitStrategy + 'static) -> io::Result<Self> {
+        Runtime::with_drive(ring, DefaultDrive::new(strategy))
+    }
+
+    /// A runtime on `ring` whose driver enters the kernel as `drive` decides
+    /// (see [`Drive`]); otherwise as [`with_ring`](Self::with_ring).
+    ///
+    /// ```
+    /// use ring_core::driver::BusyPoll;
+    /// use ring_core::{Builder, Runtime};
+    /// use std::time::Duration;
+    ///
+    /// let rt = Runtime::with_drive(Builder::new(16).build()?, BusyPoll::new(Duration::from_micros(20)))?;
+    /// let d = rt.driver().clone();
+    /// assert!(rt.block_on(async move { d.sleep(Duration::from_millis(1)).await })?.is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_drive(ring: Ring<K>, drive: impl Drive + 'static) -> io::Result<Self> {
         if ring.params().cq_entries < 2 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "the runtime needs a CQ of at least 2 entries (its eventfd read holds one)",
             ));
         }
-        let driver = Driver::with_ring(ring, strategy);
+        let driver = Driver::with_drive(ring, drive);
         // SAFETY: eventfd has no memory effects; a negative result is an error.
         let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if efd < 0 {

@@ -35,6 +35,50 @@
 //! assert_eq!(reports.len(), 2);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! Every knob, and a descriptor handed from one [`Core`] to another:
+//!
+//! ```
+//! use ring_core::per_core::{bind_reuseport, Builder, Core, CoreReport, PerCore, ShutdownError};
+//! use std::os::fd::OwnedFd;
+//! use std::time::Duration;
+//!
+//! // `bind_reuseport` is what `listen_reuseport` binds on each core; here
+//! // it picks a free port for them.
+//! let addr = bind_reuseport("127.0.0.1:0".parse().unwrap(), 16)?.local_addr()?;
+//! let explicit = Builder::new(1).pin_to(vec![0]); // core i on CPU list[i % len]
+//! drop(explicit);
+//! let cores: PerCore = Builder::new(2)
+//!     .entries(32)
+//!     .core_entries(1, 64)
+//!     .pin_to_cpus() // core i on the i-th CPU this process may use
+//!     .attach_wq(true)
+//!     .teardown_deadline(Duration::from_millis(200))
+//!     .listen_reuseport(addr, 16)
+//!     .start(|core: Core| async move {
+//!         let _listener = core.take_listener().expect("one listener per core");
+//!         assert!(core.take_listener().is_none(), "taken once");
+//!         assert!(core.handle(core.index()).is_some() && core.handle(core.cores()).is_none());
+//!         let _driver = core.driver();
+//!         if core.index() == 0 {
+//!             let job = core.spawn_on(1, |_d| async { 2 + 2 });
+//!             assert_eq!(job.await.expect("core 1 exists").await.expect("the job ran"), 4);
+//!             let file = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
+//!             let job = core.send_fd_to(1, file, |_d, fd| async move { std::fs::File::from(fd).metadata().is_ok() });
+//!             assert!(job.await.expect("core 1 exists").await.expect("the job ran"));
+//!         }
+//!     })?;
+//! assert_eq!((cores.cores(), cores.handles().len()), (2, 2));
+//! assert!(cores.handle(1).is_some() && cores.handle(2).is_none());
+//! match cores.shutdown() {
+//!     Ok(reports) => {
+//!         let first: &CoreReport = &reports[0];
+//!         assert!(first.started);
+//!     }
+//!     Err(ShutdownError { panicked, .. }) => panic!("cores {panicked:?} panicked"),
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
 #![allow(unsafe_code)]
 
 mod reuseport;

@@ -4,7 +4,7 @@
 use crate::kernel::Linux;
 use crate::op::Op;
 use crate::ownership::deadline::{after, monotonic};
-use crate::ownership::driver::Driver;
+use crate::ownership::driver::{Driver, UserDeadline};
 use crate::ownership::ops::Timeout as TimerOp;
 use crate::runtime::executor::context;
 use core::future::Future;
@@ -85,12 +85,15 @@ pub struct Sleep {
     timer: Option<Op<TimerOp, Linux>>,
     /// Armed for `deadline` (a `reset` re-arms).
     armed_for: Option<Instant>,
+    /// The deadline kept in user space while the timer waits for a credit
+    /// (no kernel timer runs then).
+    user: Option<UserDeadline<Linux>>,
     done: bool,
 }
 
 impl Sleep {
     fn at(deadline: Option<Instant>, driver: Option<Driver<Linux>>) -> Self {
-        Sleep { deadline, driver, timer: None, armed_for: None, done: false }
+        Sleep { deadline, driver, timer: None, armed_for: None, user: None, done: false }
     }
 
     /// A timer for `deadline` on `driver`, for loops that drive a driver
@@ -148,6 +151,7 @@ impl Sleep {
             // The old timer is orphaned: the driver cancels it.
             self.timer = None;
             self.armed_for = None;
+            self.user = None;
         }
     }
 
@@ -180,13 +184,30 @@ impl Sleep {
             self.armed_for = Some(deadline);
         }
         let timer = self.timer.as_mut().expect("armed above");
-        match Pin::new(timer).poll(cx) {
+        match Pin::new(&mut *timer).poll(cx) {
             Poll::Ready(_) => {
                 // Fired (`ETIME`), or the driver was shut down: either way
                 // this timer is over.
                 self.timer = None;
+                self.user = None;
                 self.done = true;
                 Poll::Ready(())
+            }
+            Poll::Pending if timer.never_submitted() => {
+                // The timer waits for a credit: no kernel timer runs, so
+                // the deadline is kept in user space (the driver's park
+                // ends by then), and once it passes the sleep is over and
+                // the queued timer is withdrawn (it never reached the
+                // kernel).
+                if deadline <= Instant::now() {
+                    self.timer = None;
+                    self.user = None;
+                    self.done = true;
+                    return Poll::Ready(());
+                }
+                let shared = timer.shared.clone();
+                self.user.get_or_insert_with(|| UserDeadline::new(shared)).watch(deadline, cx);
+                Poll::Pending
             }
             Poll::Pending => Poll::Pending,
         }

@@ -56,6 +56,20 @@ impl JoinError {
     /// that thread runs the job, so blocking it would never end. The job is
     /// not affected (it still runs, its output is dropped); await the handle
     /// instead, which lets the runtime run it.
+    ///
+    /// ```
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let handle = rt.handle();
+    /// let job = handle.spawn(|_driver| async { 7 });
+    /// // Joined by blocking on the runtime's own thread, before the runtime ran
+    /// // the job: refused at once rather than blocking forever.
+    /// let err = job.join().unwrap_err();
+    /// assert!(err.is_own_runtime_thread());
+    /// // Awaited instead, the job runs.
+    /// let job = handle.spawn(|_driver| async { 7 });
+    /// assert_eq!(rt.block_on(job)?.expect("the job ran"), 7);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_own_runtime_thread(&self) -> bool {
         matches!(self.repr, Repr::OwnThread)
     }

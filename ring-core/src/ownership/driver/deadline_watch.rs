@@ -1,0 +1,83 @@
+//! The user-space deadline of one future waiting for a credit
+//! ([`UserDeadline`]), and the driver's side of them: the park's bound and
+//! the wake-up at the deadline (see `user_deadlines.rs`).
+
+use crate::kernel::Kernel;
+use crate::ownership::driver::caught::Caught;
+use crate::ownership::driver::shared::Shared;
+use core::task::{Context, Waker};
+use std::rc::Rc;
+use std::time::Instant;
+
+impl<K: Kernel> Shared<K> {
+    /// The earliest user-space deadline, if any future keeps one.
+    pub(super) fn earliest_user_deadline(&self) -> Option<Instant> {
+        self.user_deadlines.try_borrow().ok()?.earliest()
+    }
+
+    /// Wakes (and forgets) every future whose user-space deadline passed.
+    /// The wakers run outside the borrow; a panic is caught into `caught`.
+    pub(super) fn fire_user_deadlines(&self, caught: &mut Caught) {
+        let due: Vec<Waker> = match self.user_deadlines.try_borrow_mut() {
+            Ok(mut d) => d.take_due(Instant::now()),
+            Err(_) => return,
+        };
+        for w in due {
+            caught.run(move || w.wake());
+        }
+    }
+}
+
+/// One future's user-space deadline, registered with its driver while the
+/// future waits for a credit; removed when dropped or [`clear`](Self::clear)ed.
+pub(crate) struct UserDeadline<K: Kernel> {
+    shared: Rc<Shared<K>>,
+    key: Option<(Instant, u64)>,
+}
+
+impl<K: Kernel> UserDeadline<K> {
+    pub(crate) fn new(shared: Rc<Shared<K>>) -> Self {
+        UserDeadline { shared, key: None }
+    }
+
+    /// Keeps deadline `at` for the future polled with `cx`: the driver's
+    /// park ends by then, and its turn wakes the future. The waker is
+    /// cloned, and a replaced one dropped, outside the driver's borrow.
+    pub(crate) fn watch(&mut self, at: Instant, cx: &mut Context<'_>) {
+        if let Some(key) = self.key {
+            if key.0 == at {
+                let same = match self.shared.user_deadlines.try_borrow() {
+                    Ok(d) => d.wakes_as(key, cx.waker()),
+                    Err(_) => false,
+                };
+                if same {
+                    return;
+                }
+            }
+        }
+        self.clear();
+        let waker = cx.waker().clone();
+        match self.shared.user_deadlines.try_borrow_mut() {
+            Ok(mut d) => self.key = Some(d.insert(at, waker)),
+            // Called while the registry is borrowed (not reached: nothing
+            // foreign runs under that borrow); the future polls again.
+            Err(_) => waker.wake(),
+        }
+    }
+
+    /// Forgets the deadline (the future no longer waits in user space).
+    pub(crate) fn clear(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let old = match self.shared.user_deadlines.try_borrow_mut() {
+            Ok(mut d) => d.remove(key),
+            Err(_) => None,
+        };
+        drop(old);
+    }
+}
+
+impl<K: Kernel> Drop for UserDeadline<K> {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
