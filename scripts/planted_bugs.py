@@ -638,6 +638,20 @@ PLANTS = [
     ("a chapter records the commit a figure was measured on", "docs/verification.md",
      "The ordering and lifecycle rows, each run with",
      "The ordering and lifecycle rows, re-run on commit 58d2cf1, each run with", True, [BOOK]),
+    # The behaviour suites (ring-core/tests/raw/, ownership/, io/): one
+    # module of each binary, by its path.
+    ("openat's close-on-exec bit XORed in (a caller's own O_CLOEXEC clears it)", "ring-core/src/ownership/ops/fs.rs",
+     "sqe.set_open_flags(self.flags as u32 | libc::O_CLOEXEC as u32);",
+     "sqe.set_open_flags(self.flags as u32 ^ libc::O_CLOEXEC as u32);", True,
+     [("ownership ops_file_system", ["cargo", "test", "-q", "-p", "ring-core", "--test", "ownership", "ops_file_system::"], {})]),
+    ("setup_flag_name names every flag by the unknown bit's text", "ring-core/src/raw/setup.rs",
+     '.map_or("unknown IORING_SETUP_* bit", |(_, n, _)| n)',
+     '.map_or("unknown IORING_SETUP_* bit", |_| "unknown IORING_SETUP_* bit")', True,
+     [("raw setup", ["cargo", "test", "-q", "-p", "ring-core", "--test", "raw", "setup::"], {})]),
+    ("AioContext::in_flight reports nothing in flight", "ring-core/src/objects/adapters/aio.rs",
+     "        self.capacity - self.sem.available_permits()\n",
+     "        self.capacity - self.sem.available_permits().max(self.capacity)\n", True,
+     [("io aio_and_uring", ["cargo", "test", "-q", "-p", "ring-core", "--test", "io", "aio_and_uring::"], {})]),
     # Changes that are not bugs: every suite must still pass.
     ("CQ head load Relaxed -> Acquire (not a bug: only the app writes it)", ORDER,
      "pub const CQ_HEAD_LOAD: Ordering = Ordering::Relaxed;",
@@ -721,6 +735,43 @@ def run_suite(suite):
         return "no-test", time.time() - t, out
     return ("pass" if r.returncode == 0 else "fail"), time.time() - t, out
 
+def suite_filters(cmd):
+    """The test-name filters of a cargo test command: its positional words
+    after the package and targets, before any `--`."""
+    out, skip = [], False
+    for w in cmd[2:]:
+        if w == "--":
+            break
+        if skip:
+            skip = False
+            continue
+        if w in ("-p", "--test", "--features", "--target"):
+            skip = True
+            continue
+        if not w.startswith("-"):
+            out.append(w)
+    return out
+
+
+def test_paths(crate, targets):
+    """Every `module::fn` (or `fn`) path defined in the given test targets
+    (a target `t` is `tests/t.rs`, or `tests/t/main.rs` with its modules)."""
+    import glob, re
+    files = []
+    for t in targets:
+        single = os.path.join(ROOT, crate, "tests", t + ".rs")
+        if os.path.exists(single):
+            files.append((single, ""))
+        for f in glob.glob(os.path.join(ROOT, crate, "tests", t, "**", "*.rs"), recursive=True):
+            rel = os.path.relpath(f, os.path.join(ROOT, crate, "tests", t))[:-3]
+            files.append((f, "" if rel == "main" else rel.replace(os.sep, "::").removesuffix("::mod") + "::"))
+    out = []
+    for f, prefix in files:
+        for m in re.finditer(r"\bfn (\w+)", open(f).read()):
+            out.append(prefix + m.group(1))
+    return out
+
+
 def check():
     """Every plant applies to the tree as it is (its text is found in its
     file), and every suite names test targets and packages that exist."""
@@ -745,6 +796,13 @@ def check():
                     if not (os.path.exists(os.path.join(ROOT, crate, "tests", t + ".rs"))
                             or os.path.exists(os.path.join(ROOT, crate, "tests", t, "main.rs"))):
                         problems.append(f"{name}: suite {label} names a test target {crate}/tests/{t} that does not exist")
+            filters = suite_filters(cmd)
+            targets = [cmd[i + 1] for i, w in enumerate(cmd) if w == "--test"]
+            if crate and filters and targets:
+                tests = test_paths(crate, targets)
+                for f in filters:
+                    if not any(f in t for t in tests):
+                        problems.append(f"{name}: suite {label} filters on {f!r}, which names no test of its targets")
     for p in problems:
         print(p)
     print(f"{len(PLANTS)} plants checked, {len(problems)} problems")

@@ -918,9 +918,9 @@ fn a_runtime_on_a_one_entry_cq_is_refused() {
 
 /// `KeepAlive` is transparent about the entry size: a 128-byte operation
 /// kept alive is refused on a 64-byte ring on its first poll, as it is
-/// alone, and a chain refuses it as a member. (Found by the eleventh
-/// mutation pass: `KeepAlive` did not forward `is_128`/`prepare128`, so
-/// the operation went to the kernel as a 64-byte entry.)
+/// alone, and a chain refuses it as a member. A wrapper that did not
+/// forward `is_128`/`prepare128` would send the operation to the kernel as
+/// a 64-byte entry.
 #[test]
 fn a_kept_alive_128_byte_operation_is_refused_on_a_64_byte_ring() {
     use core::pin::Pin;

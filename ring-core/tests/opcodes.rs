@@ -17,9 +17,8 @@
 #![allow(clippy::disallowed_types)]
 
 mod caps;
-mod common;
+mod support;
 
-use common::*;
 use ring_core::opcode::*;
 use ring_core::sys::*;
 use ring_core::types::{Fixed, Timespec};
@@ -31,6 +30,7 @@ use std::os::unix::fs::MetadataExt;
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::rings::*;
 
 const ECANCELED: i32 = -libc::ECANCELED;
 

@@ -1,7 +1,12 @@
-//! Helpers shared by the driver's integration tests (`driver.rs` and the
-//! mutation-kill suites): a pipe, a counting waker and a buffer that counts
-//! its drops. Each test binary uses a different subset of them.
+//! Helpers shared by the integration tests, one module for every binary:
+//! here a pipe, a counting waker and a buffer that counts its drops, for
+//! tests of the driver and the layers above it; in [`rings`], scaffolding
+//! for tests on the raw ring (completions, temporary files, pipes and
+//! loopback sockets, registered files and buffers, a provided-buffer ring).
+//! Each test binary uses a different subset of them.
 #![allow(dead_code)]
+
+pub mod rings;
 
 use std::cell::Cell;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

@@ -1,14 +1,12 @@
-//! Tests written to kill survivors of the eleventh cargo-mutants pass over
-//! `ring-core/src/raw/register/`.
-//!
-//! Most of them run against this machine's kernel and check what a
-//! registration does (or what its typed refusal says). Where the kernel's
-//! answer cannot tell a wrong argument from a right one (an operation this
-//! kernel lacks, or one that needs hardware), the ring is built on [`Spy`],
-//! a [`Kernel`] that forwards every call to [`Linux`] unchanged and keeps a
-//! copy of the argument of each `io_uring_register(2)` call, so the test
-//! checks the bytes that would reach the kernel.
+//! Register operations: what each registration hands the kernel (seen by
+//! [`Spy`], a kernel that forwards to [`Linux`] and keeps a copy of each
+//! `io_uring_register(2)` argument, where the kernel's answer cannot tell a
+//! wrong argument from a right one), their limits, and their typed refusals:
+//! BPF filters, synchronous cancellation, buffer rings, registered ring
+//! descriptors, restrictions, zero-copy receive, NAPI, resizing, file and
+//! buffer tables, clocks, queries and memory regions.
 
+use crate::caps;
 use core::cell::RefCell;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
@@ -17,10 +15,6 @@ use ring_core::sys::*;
 use ring_core::{Builder, Error, Kernel, Linux, Ring};
 use std::os::fd::RawFd;
 use std::rc::Rc;
-
-mod caps;
-
-// ---- the recording kernel ----
 
 /// One `io_uring_register(2)` call as [`Spy`] saw it.
 #[derive(Debug, Clone)]
@@ -176,15 +170,8 @@ fn ret_insn(k: u32) -> libc::sock_filter {
     libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k }
 }
 
-// ---- bpf.rs ----
-
-/// Kills, in `BpfFilter::to_raw`: the whole function returning a default
-/// structure, the deletion of each of the fields `opcode`, `flags`,
-/// `filter_len`, `pdu_size` and `filter_ptr`, and `|` replaced by `&`
-/// between the two flag bits. This 6.18 kernel refuses the operation
-/// whatever its argument says, so the argument is checked as it leaves for
-/// the kernel. (`|` replaced by `^` there is equivalent: the bits are
-/// distinct.)
+/// This 6.18 kernel refuses the operation whatever its argument says, so the
+/// argument is checked as it leaves for the kernel.
 #[test]
 fn a_bpf_filter_reaches_the_kernel_with_every_field_it_was_given() {
     let prog = [ret_insn(1), ret_insn(0), ret_insn(1)];
@@ -214,9 +201,8 @@ fn a_bpf_filter_reaches_the_kernel_with_every_field_it_was_given() {
     }
 }
 
-/// Kills `>` replaced by `>=` and by `==` in the `BPF_MAXINSNS` check of
-/// `BpfFilter::to_raw`: a program of exactly 4096 instructions is passed to
-/// the kernel, one of 4097 is refused before it.
+/// A program of exactly 4096 instructions is passed to the kernel, one of 4097
+/// is refused before it.
 #[test]
 fn a_bpf_program_of_4096_instructions_is_allowed_and_one_more_is_too_long() {
     let ring = Ring::new(4).unwrap();
@@ -230,8 +216,6 @@ fn a_bpf_program_of_4096_instructions_is_allowed_and_one_more_is_too_long() {
     let e = ring.register_bpf_filter(&BpfFilter { program: &prog, ..f }).unwrap_err();
     assert_eq!(e, Error::TooLong { what: "BPF program", len: 4097, max: 4096 });
 }
-
-// ---- cancel.rs ----
 
 fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     use std::os::fd::FromRawFd;
@@ -318,9 +302,7 @@ fn from_kernel(e: &Error) -> bool {
 
 const SECOND: Option<core::time::Duration> = Some(core::time::Duration::from_secs(1));
 
-/// Kills `|` replaced by `&` in `CancelBuilder::fixed_fd` (the criterion
-/// would be lost, and user data 0 matched instead): a read on registered
-/// slot 0 is cancelled by slot, and only it.
+/// A read on registered slot 0 is cancelled by slot, and only it.
 #[test]
 fn cancel_sync_by_registered_slot_cancels_the_read_on_that_slot() {
     use std::os::fd::AsRawFd;
@@ -339,10 +321,9 @@ fn cancel_sync_by_registered_slot_cancels_the_read_on_that_slot() {
     assert_eq!(reap(&mut ring, 1), [(2, -libc::ECANCELED)]);
 }
 
-/// Kills, in `CancelBuilder`: `|=` replaced by `&=` in `all`, the deletion
-/// of the `opcode` field in `to_raw`, and `cancel_sync` returning a
-/// constant 0 or 1: every read (two) is cancelled by opcode, the poll
-/// beside them is not, and `any` then cancels the poll alone.
+/// Cancelling by opcode reaches every request of that opcode (both reads)
+/// and no other (the poll beside them), and `any` then cancels the poll
+/// alone; the count the kernel returns is reported.
 #[test]
 fn cancel_sync_by_opcode_cancels_every_read_and_not_the_poll() {
     use std::os::fd::AsRawFd;
@@ -363,11 +344,9 @@ fn cancel_sync_by_opcode_cancels_every_read_and_not_the_poll() {
     assert_eq!(ring.cancel_sync(&CancelBuilder::any(), SECOND).unwrap(), 0);
 }
 
-/// Kills the five mutants of `CancelBuilder::and_fd`'s flag update
-/// (`(flags & !FD_FIXED) | FD`: `|` replaced by `&` or `^`, `&` replaced by
-/// `|` or `^`, the `!` deleted): a descriptor criterion added to an opcode
-/// keeps the opcode, and one added to a registered-slot criterion replaces
-/// it with a plain descriptor.
+/// A descriptor criterion added to an opcode keeps the opcode, and one
+/// added to a registered-slot criterion replaces it with a plain
+/// descriptor.
 #[test]
 fn and_fd_adds_a_plain_descriptor_criterion_to_what_was_there() {
     use std::os::fd::AsRawFd;
@@ -397,11 +376,9 @@ fn and_fd_adds_a_plain_descriptor_criterion_to_what_was_there() {
     assert_eq!(reap(&mut ring, 1), [(4, -libc::ECANCELED)]);
 }
 
-/// Kills, in `CancelBuilder::flags`: `|` replaced by `&` in the criteria
-/// mask (`FD | OP | ANY` loses FD), `&&` replaced by `||` (user data added
-/// to a builder that does not match on it), and a user data combined with
-/// a descriptor reaches the kernel with `IORING_ASYNC_CANCEL_USERDATA`: of
-/// two reads on one descriptor, only the one with that user data goes.
+/// A user data combined with a descriptor reaches the kernel with
+/// `IORING_ASYNC_CANCEL_USERDATA` and the criteria mask intact: of two
+/// reads on one descriptor, only the one with that user data goes.
 #[test]
 fn user_data_combined_with_a_descriptor_cancels_only_that_request() {
     use std::os::fd::AsRawFd;
@@ -471,10 +448,9 @@ fn sync_cancel_by_opcode_is_typed_where_the_kernel_lacks_it() {
     }
 }
 
-/// Kills the two `delete -` mutants of `CancelBuilder::to_raw` (no timeout
-/// is `{-1, -1}`, "wait as long as it takes", not one second or one
-/// nanosecond) and the deletion of its `addr`, `fd`, `flags`, `timeout`
-/// and `opcode` fields: the kernel's form carries each.
+/// The kernel's form of a cancelation carries its `addr`, `fd`, `flags`,
+/// `timeout` and `opcode`, and no timeout is `{-1, -1}` ("wait as long as it
+/// takes"), not one second or one nanosecond.
 #[test]
 fn the_kernel_form_of_a_cancelation_carries_every_criterion_and_the_timeout() {
     let raw = CancelBuilder::any().to_raw(None);
@@ -490,10 +466,9 @@ fn the_kernel_form_of_a_cancelation_carries_every_criterion_and_the_timeout() {
     assert_eq!(raw.opcode, IORING_OP_RECV);
 }
 
-/// Kills, in `cancel_sync`'s descriptor check, `<` replaced by `<=`
-/// (descriptor 0 is a descriptor) and either `&&` replaced by `||` (a
-/// registered slot index is not a descriptor, whatever its sign as an
-/// `i32`): both reach the kernel, which answers for itself.
+/// `cancel_sync` refuses only negative plain descriptors itself: descriptor 0
+/// is a descriptor, and a registered slot index is not a descriptor whatever
+/// its sign as an `i32`; both reach the kernel, which answers for itself.
 #[test]
 fn cancel_sync_refuses_only_negative_plain_descriptors_itself() {
     let ring = Ring::new(4).unwrap();
@@ -504,11 +479,7 @@ fn cancel_sync_refuses_only_negative_plain_descriptors_itself() {
     assert!(matches!(ring.cancel_sync(&CancelBuilder::fd(-1), None), Err(Error::BadFd(-1))));
 }
 
-// ---- buf_ring.rs ----
-
-/// Kills the constant mutants of `BufRing::bgid`, `entries`, `buf_count`,
-/// `buf_len` (0 and 1 each) and `is_incremental` (`true`, and `&` replaced
-/// by `|`): a registered ring reports what it was configured with.
+/// A registered ring reports what it was configured with.
 #[test]
 fn a_buffer_ring_reports_its_configuration() {
     let ring = Ring::new(4).unwrap();
@@ -529,9 +500,8 @@ fn a_buffer_ring_reports_its_configuration() {
     }
 }
 
-/// Kills `<<` replaced by `>>` in `MAX_BUF_RING_ENTRIES` (which would make
-/// it 0 and every raw registration refused): the largest ring the kernel
-/// takes, 32768 entries, is registered through the raw call.
+/// The largest ring the kernel takes, 32768 entries, is registered through the
+/// raw call.
 #[test]
 fn the_largest_buffer_ring_is_32768_entries_and_registers() {
     assert_eq!(MAX_BUF_RING_ENTRIES, 32768);
@@ -621,11 +591,8 @@ fn reap_cqe<K: Kernel>(ring: &mut Ring<K>) -> ring_core::Cqe {
     }
 }
 
-/// Kills `AnonMap::leak` replaced by `()` and `<impl Drop for BufRing>::drop`
-/// replaced by `()` (a `BufRing` dropped while still registered would unmap
-/// the buffers the kernel still hands out): after the drop, the buffers are
-/// still mapped with what they held, and a read that selects from the
-/// group lands in one.
+/// After the drop, the buffers are still mapped with what they held, and a read
+/// that selects from the group lands in one.
 #[test]
 fn a_buffer_ring_dropped_while_registered_keeps_its_buffers_mapped() {
     use std::os::fd::AsRawFd;
@@ -650,11 +617,10 @@ fn a_buffer_ring_dropped_while_registered_keeps_its_buffers_mapped() {
     assert_eq!(peek(first, 8).as_deref(), Some(&b"leak me!"[..]));
 }
 
-/// Kills `<impl Drop for AnonMap>::drop` replaced by `()` (memory never
-/// unmapped): once a buffer ring is unregistered, its buffers are unmapped.
-/// The bytes are read through the kernel, so a test thread that mapped
-/// something at the same address meanwhile cannot make it fault; such a
-/// mapping would not hold the marker written here.
+/// Once a buffer ring is unregistered, its buffers are unmapped. The bytes are
+/// read through the kernel, so a test thread that mapped something at the same
+/// address meanwhile cannot make it fault; such a mapping would not hold the
+/// marker written here.
 #[test]
 fn unregistering_a_buffer_ring_unmaps_its_buffers() {
     let ring = Ring::new(4).unwrap();
@@ -669,9 +635,8 @@ fn unregistering_a_buffer_ring_unmaps_its_buffers() {
     assert_ne!(peek(first, 8).as_deref(), Some(&marker[..]), "the buffers are still mapped");
 }
 
-/// Kills `<` replaced by `<=` in `BufRing::is_with_kernel`: an id one past
-/// the owned buffers is not an owned buffer, also when the owned count is
-/// a multiple of 64 (the bitmap has no word for it) or 0 (no bitmap).
+/// An id one past the owned buffers is not an owned buffer, also when the owned
+/// count is a multiple of 64 (the bitmap has no word for it) or 0 (no bitmap).
 #[test]
 fn the_id_past_the_owned_buffers_is_never_with_the_kernel() {
     let ring = Ring::new(4).unwrap();
@@ -683,8 +648,6 @@ fn the_id_past_the_owned_buffers_is_never_with_the_kernel() {
     assert!(!br.is_with_kernel(0));
     ring.unregister_buf_ring(br).unwrap();
 }
-
-// ---- ring_fds.rs ----
 
 /// `io_uring_enter(2)` through registered-ring index `index`, submitting
 /// up to `to_submit` entries: how many it submitted.
@@ -703,10 +666,9 @@ fn enter_index(index: u32, to_submit: u32) -> Result<u32, Errno> {
     }
 }
 
-/// Kills `register_ring_fds` returning `Ok(vec![])`, `Ok(vec![0])` or
-/// `Ok(vec![1])`: three rings registered in one call come back as three
-/// distinct indices, each naming its own ring (entering through an index
-/// submits the one NOP only that ring has published).
+/// Three rings registered in one call come back as three distinct indices, each
+/// naming its own ring (entering through an index submits the one NOP only that
+/// ring has published).
 #[test]
 fn registered_ring_indices_come_back_in_the_order_of_the_descriptors() {
     let a = Ring::new(4).unwrap();
@@ -730,12 +692,10 @@ fn registered_ring_indices_come_back_in_the_order_of_the_descriptors() {
     assert_eq!(a.unregister_ring_fds(&idx).unwrap(), 3);
 }
 
-/// Kills `>` replaced by `>=` in `register_ring_fds`' count check and in
-/// `unregister_ring_fds`' (16 is the table's size, not past it), and
-/// `unregister_ring_fds` returning `Ok(1)`: sixteen descriptors fill the
-/// table (while a ring holds a slot of its own, the kernel stops after
-/// fifteen), and sixteen indices are all removed, by the ring that
-/// registered them. Runs on a thread of its own, whose table starts empty.
+/// Sixteen descriptors fill the table (while a ring holds a slot of its own,
+/// the kernel stops after fifteen), and sixteen indices are all removed, by the
+/// ring that registered them. Runs on a thread of its own, whose table starts
+/// empty.
 #[test]
 fn sixteen_ring_descriptors_and_sixteen_indices_are_not_too_many() {
     std::thread::spawn(|| {
@@ -759,8 +719,7 @@ fn sixteen_ring_descriptors_and_sixteen_indices_are_not_too_many() {
     .unwrap();
 }
 
-/// Kills `<` replaced by `<=` in `register_ring_fds`' descriptor check:
-/// descriptor 0 is not refused as negative (the kernel refuses it as not a
+/// Descriptor 0 is not refused as negative (the kernel refuses it as not a
 /// ring).
 #[test]
 fn ring_descriptor_zero_goes_to_the_kernel() {
@@ -769,9 +728,8 @@ fn ring_descriptor_zero_goes_to_the_kernel() {
     assert!(errno_of(&e).is_some(), "{e:?}");
 }
 
-/// Kills `<` replaced by `==` in `unregister_ring_fd`'s descriptor check: a
-/// ring that exists only as its registered index refuses to give it up,
-/// and keeps working through it.
+/// A ring that exists only as its registered index refuses to give it up, and
+/// keeps working through it.
 #[test]
 fn a_registered_fd_only_ring_keeps_its_index() {
     let mut ring = match Builder::new(4).registered_fd_only().build() {
@@ -792,14 +750,9 @@ fn a_registered_fd_only_ring_keeps_its_index() {
     assert_eq!(reap(&mut ring, 1), [(9, 0)]);
 }
 
-// ---- restrictions.rs ----
-
-/// Kills the two `*` mutants of `MAX_RESTRICTIONS` (`4 * 38 + 65` and
-/// `4 + 38 * 65` instead of `4 + 38 + 65`), `>` replaced by `>=` or `==` in
-/// the length check, and `check` replaced by `Ok(())`: 107 restrictions
-/// reach the kernel, 108 are refused before it, on a ring and for the task
-/// (which never reaches the kernel here), as is an unknown register
-/// operation.
+/// 107 restrictions reach the kernel, 108 are refused before it, on a ring and
+/// for the task (which never reaches the kernel here), as is an unknown
+/// register operation.
 #[test]
 fn restriction_lists_are_checked_against_107_entries_and_known_register_operations() {
     let list = vec![Restriction::SqeOp(IORING_OP_NOP); 108];
@@ -819,10 +772,9 @@ fn restriction_lists_are_checked_against_107_entries_and_known_register_operatio
     }
 }
 
-/// Kills `&` replaced by `|` or `^` in `register_restrictions`' check for
-/// `IORING_SETUP_R_DISABLED`: a ring set up enabled is refused before the
-/// kernel, with the reason that it was not set up disabled (the kernel's
-/// own EBADFD would be typed as "already enabled").
+/// A ring set up enabled is refused before the kernel, with the reason that it
+/// was not set up disabled (the kernel's own EBADFD would be typed as "already
+/// enabled").
 #[test]
 fn restrictions_on_a_ring_not_set_up_disabled_are_refused_before_the_kernel() {
     let ring = Ring::new(4).unwrap();
@@ -830,10 +782,9 @@ fn restrictions_on_a_ring_not_set_up_disabled_are_refused_before_the_kernel() {
     assert_eq!(e, Error::NotConfigured("restrictions need a ring set up with IORING_SETUP_R_DISABLED"));
 }
 
-/// Kills the match guard `errno == EBADFD` of `register_restrictions`
-/// replaced by `false` or `true` (and `==` by `!=`): restrictions on a ring
-/// already enabled are refused as `NotConfigured`, not as a bare errno,
-/// and a second list on a disabled ring keeps the kernel's EBUSY.
+/// Restrictions on a ring already enabled are refused as `NotConfigured`, not
+/// as a bare errno, and a second list on a disabled ring keeps the kernel's
+/// EBUSY.
 #[test]
 fn restrictions_after_enable_are_refused_as_not_configured() {
     let twice = Builder::new(4).r_disabled().build().unwrap();
@@ -846,14 +797,10 @@ fn restrictions_after_enable_are_refused_as_not_configured() {
     assert_eq!(e, Error::NotConfigured("restrictions must be registered before the ring is enabled"));
 }
 
-// ---- zcrx.rs ----
-
-/// Kills every mutant of `check_user_mem` (`Ok(())`, each `||` replaced by
-/// `&&`, `==`/`!=` swapped, each `%` replaced by `/` or `+`): whole,
-/// page-aligned pages reach the kernel (which has no capable NIC here and
-/// refuses with its own errno), and an empty area, a length that is not a
-/// whole number of pages, or an unaligned address is refused before it, for
-/// the receive area and for a user refill ring alike.
+/// Whole, page-aligned pages reach the kernel (which has no capable NIC here
+/// and refuses with its own errno), and an empty area, a length that is not a
+/// whole number of pages, or an unaligned address is refused before it, for the
+/// receive area and for a user refill ring alike.
 #[test]
 fn zero_copy_receive_memory_must_be_whole_aligned_pages() {
     let ring = Builder::new(4).defer_taskrun().cqe32().build().unwrap();
@@ -894,11 +841,8 @@ fn zero_copy_receive_memory_must_be_whole_aligned_pages() {
     }
 }
 
-/// Kills the deletion of the `zcrx_id` field in `zcrx_flush_rq`, and of
-/// `zcrx_id` and `op` in `zcrx_export`: this 6.18 kernel does not know
-/// `IORING_REGISTER_ZCRX_CTRL`, so the control block is checked as it
-/// leaves for the kernel. (Deleting `op` in `zcrx_flush_rq` is equivalent:
-/// `ZCRX_CTRL_FLUSH_RQ` is 0, the default.)
+/// This 6.18 kernel does not know `IORING_REGISTER_ZCRX_CTRL`, so the control
+/// block is checked as it leaves for the kernel.
 #[test]
 fn zcrx_control_blocks_name_the_instance_and_the_operation() {
     let (ring, spy) = spy_ring(IORING_REGISTER_ZCRX_CTRL, core::mem::size_of::<zcrx_ctrl>());
@@ -912,8 +856,6 @@ fn zcrx_control_blocks_name_the_instance_and_the_operation() {
     assert_eq!((c.zcrx_id, c.op), (0x5678, ZCRX_CTRL_EXPORT));
     assert_eq!(spy.last(IORING_REGISTER_ZCRX_CTRL).nr_args, 0);
 }
-
-// ---- napi.rs ----
 
 /// A NAPI id the kernel accepts as one (`napi_id_valid`: above `NR_CPUS`);
 /// static tracking does not check that a device has it.
@@ -936,11 +878,7 @@ fn napi_mode_available(ring: &Ring, tracking: NapiTracking) -> bool {
     }
 }
 
-/// Kills, in `Napi::from_raw`, the deletion of the match arms for
-/// `IO_URING_NAPI_TRACKING_STATIC` and `IO_URING_NAPI_TRACKING_INACTIVE`,
-/// and in `Napi::to_raw` the deletion of `op_param` (static tracking would
-/// go to the kernel as dynamic): the previous settings the kernel hands
-/// back name the tracking mode it had.
+/// The previous settings the kernel hands back name the tracking mode it had.
 #[test]
 fn napi_registration_hands_back_the_previous_tracking_mode() {
     let ring = Ring::new(4).unwrap();
@@ -958,11 +896,8 @@ fn napi_registration_hands_back_the_previous_tracking_mode() {
     ring.unregister_napi().unwrap();
 }
 
-/// Kills `napi_add_static_id` and `napi_del_static_id` replaced by
-/// `Ok(())`, the deletion of their `opcode` and `op_param` fields, and the
-/// `EOPNOTSUPP` guard of `napi_call` replaced by `true` (or `==` by `!=`):
-/// in static mode an id is added once (EEXIST the second time, a plain
-/// errno) and deleted once (ENOENT the second time).
+/// In static mode an id is added once (EEXIST the second time, a plain errno)
+/// and deleted once (ENOENT the second time).
 #[test]
 fn static_napi_ids_are_added_and_deleted_once() {
     let ring = Ring::new(4).unwrap();
@@ -1019,8 +954,6 @@ fn napi_tracking_modes_are_typed_where_the_kernel_lacks_them() {
     }
 }
 
-// ---- resize.rs ----
-
 fn nop_sqe(user_data: u64) -> io_uring_sqe {
     let mut s = io_uring_sqe::zeroed();
     s.opcode = IORING_OP_NOP;
@@ -1042,12 +975,9 @@ fn sizes<K: Kernel>(ring: &Ring<K>) -> (u32, u32) {
     (ring.params().sq_entries, ring.params().cq_entries)
 }
 
-/// Kills the size checks of `resize_rings`: in `sq_entries == 0 ||
-/// sq_entries > MAX_SQ`, `||` replaced by `&&` and `>` by `==` or `>=`; the
-/// CQ guard `c == 0 || c > MAX_CQ` replaced by `false`, its `||` by `&&`,
-/// its `>` by `==` or `>=`; the guard `c.next_power_of_two() < new_sq`
-/// replaced by `false`, its `<` by `==` or `<=`. Each limit is accepted and
-/// one past it refused with the typed error, before the kernel.
+/// The resize limits: an SQ of 0 or above `MAX_SQ`, a CQ of 0 or above
+/// `MAX_CQ`, and a CQ smaller than the SQ are refused. Each limit is
+/// accepted and one past it refused with the typed error, before the kernel.
 #[test]
 fn resize_accepts_the_largest_sizes_and_refuses_one_past_them() {
     if !resizes() {
@@ -1075,12 +1005,9 @@ fn resize_accepts_the_largest_sizes_and_refuses_one_past_them() {
     assert_eq!(reap(&mut ring, 1), [(1, 0)]);
 }
 
-/// Kills `*` replaced by `+` or `/` in the default CQ size of
-/// `resize_rings` (twice the SQ), and `>` replaced by `>=` or `==` in both
-/// outstanding-entry checks: twelve unreaped completions fit the default
-/// CQ of an 8-entry SQ (16, not 10 or 4); exactly as many unreaped
-/// completions as CQ entries, or unsubmitted entries as SQ entries, fit,
-/// and one more is refused before the kernel.
+/// Twelve unreaped completions fit the default CQ of an 8-entry SQ (16, not 10
+/// or 4); exactly as many unreaped completions as CQ entries, or unsubmitted
+/// entries as SQ entries, fit, and one more is refused before the kernel.
 #[test]
 fn resize_counts_outstanding_entries_against_the_new_sizes() {
     if !resizes() {
@@ -1113,14 +1040,9 @@ fn resize_counts_outstanding_entries_against_the_new_sizes() {
     assert_eq!(reap(&mut ring, 4), (30..34).map(|i| (i, 0)).collect::<Vec<_>>());
 }
 
-/// Kills, where `resize_rings` rebuilds the submission queue, `!=` replaced
-/// by `==` and `&` by `|` or `^` in `flags & IORING_SETUP_SQE_MIXED != 0`
-/// (a ring without mixed entries would accept a 128-byte entry after a
-/// resize), and in the completion queue's `flags & IORING_SETUP_CQE_MIXED
-/// != 0`, `!=` replaced by `==` (a mixed ring would stop reading its 32-byte
-/// completions). The `|` and `^` mutants of the latter are equivalent: a
-/// ring without mixed completions never posts one flagged 32-byte, so
-/// reading it as mixed changes nothing.
+/// A resized ring keeps its entry-size modes: a ring without mixed entries
+/// still refuses a 128-byte entry after the resize, and a mixed ring still
+/// reads its 32-byte completions.
 #[test]
 fn a_resized_ring_keeps_its_entry_size_modes() {
     if !resizes() {
@@ -1158,11 +1080,9 @@ fn a_resized_ring_keeps_its_entry_size_modes() {
     assert!(mixed.cq().pop().is_none());
 }
 
-/// Kills `&` replaced by `|` or `^` in `flags & COPY_FLAGS`, where a
-/// `NO_MMAP` ring's new memory is sized: with every inherited flag (or
-/// their complement) the sizing would assume 128-byte SQEs and 32-byte
-/// CQEs and ask for a 2 MiB huge page for 64 SQEs, which this machine may
-/// not have; sized right, a page each is enough.
+/// With every inherited flag (or their complement) the sizing would assume
+/// 128-byte SQEs and 32-byte CQEs and ask for a 2 MiB huge page for 64 SQEs,
+/// which this machine may not have; sized right, a page each is enough.
 #[test]
 fn a_no_mmap_ring_is_resized_into_memory_sized_for_its_own_entries() {
     if !resizes() {
@@ -1183,10 +1103,9 @@ fn a_no_mmap_ring_is_resized_into_memory_sized_for_its_own_entries() {
     assert_eq!(reap(&mut ring, 64).len(), 64);
 }
 
-/// Kills `*` replaced by `+` in `register_buf_ring`'s ring length
-/// (`entries * 16` bytes): a 512-entry ring needs two pages, and every one
-/// of its 512 owned buffers is handed to the kernel and taken back by reads
-/// in ring order, the last one from the second page.
+/// A 512-entry ring needs two pages, and every one of its 512 owned buffers is
+/// handed to the kernel and taken back by reads in ring order, the last one
+/// from the second page.
 #[test]
 fn a_buffer_ring_larger_than_a_page_serves_every_entry() {
     use std::os::fd::AsRawFd;
@@ -1206,8 +1125,7 @@ fn a_buffer_ring_larger_than_a_page_serves_every_entry() {
     ring.unregister_buf_ring(br).unwrap();
 }
 
-/// Kills `<` replaced by `==` in `register_buf_ring`'s descriptor check: a
-/// ring that has only its registered index cannot map a kernel-allocated
+/// A ring that has only its registered index cannot map a kernel-allocated
 /// buffer ring, and says so before registering anything.
 #[test]
 fn a_kernel_mapped_buffer_ring_needs_a_ring_descriptor() {
@@ -1225,8 +1143,6 @@ fn a_kernel_mapped_buffer_ring_needs_a_ring_descriptor() {
     ring.unregister_buf_ring(br).unwrap();
 }
 
-// ---- files.rs ----
-
 /// The soft `RLIMIT_NOFILE` of this process, if finite.
 fn nofile() -> Option<usize> {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
@@ -1235,13 +1151,10 @@ fn nofile() -> Option<usize> {
     (lim.rlim_cur != libc::RLIM_INFINITY).then_some(lim.rlim_cur as usize)
 }
 
-/// Kills the table-size checks of `files.rs`: `nofile_limit`'s `==`
-/// replaced by `!=` and its `!=` by `==` (the limit ignored), `>` replaced
-/// by `>=` and by `==` against `MAX_FILES` and against the limit: a table
-/// as large as `RLIMIT_NOFILE` is registered, one slot more is refused
-/// before the kernel as above the limit, and so is `MAX_FILES` itself
-/// (above the limit here), while `MAX_FILES + 1` is refused as above the
-/// kernel's maximum.
+/// A file table as large as `RLIMIT_NOFILE` is registered, one slot more
+/// is refused before the kernel as above the limit, and so is `MAX_FILES`
+/// itself (above the limit here), while `MAX_FILES + 1` is refused as
+/// above the kernel's maximum.
 #[test]
 fn file_tables_are_checked_against_rlimit_nofile_and_the_kernel_maximum() {
     let Some(limit) = nofile().filter(|&n| n < MAX_FILES) else {
@@ -1260,11 +1173,10 @@ fn file_tables_are_checked_against_rlimit_nofile_and_the_kernel_maximum() {
     ring.unregister_files().unwrap();
 }
 
-/// Kills, in `check_update`, `>` replaced by `>=` or `==` (an update of
-/// `MAX_FILES` descriptors is not too long, one of `MAX_FILES + 1` is) and,
-/// in `check_fds`, `&&` replaced by `||` (a skip is an update's, and no
-/// other negative number is a descriptor): the kernel answers the first,
-/// ring-core refuses the others.
+/// An update of `MAX_FILES` descriptors is not too long and one of
+/// `MAX_FILES + 1` is; a skip is an update's own value, and no other negative
+/// number is a descriptor. The kernel answers the first, ring-core refuses
+/// the others.
 #[test]
 fn file_updates_are_checked_for_length_and_descriptors() {
     let ring = Ring::new(4).unwrap();
@@ -1299,11 +1211,8 @@ fn read_slot<K: Kernel>(ring: &mut Ring<K>, slot: RawFd, user_data: u64) -> Vec<
     buf[..c[0].1 as usize].to_vec()
 }
 
-/// Kills `update_files_tags` returning `Ok(1)` or `Ok(0)`, the deletion of
-/// its `offset`, `nr` and `tags` fields, and `<` replaced by `==` or `<=` in
-/// its empty-slot test (a tag on -1 is refused; descriptor 0 is a
-/// descriptor and may carry one): two tagged files go into slots 1 and 2,
-/// are read through those slots, and post their tags when replaced.
+/// Two tagged files go into slots 1 and 2, are read through those slots, and
+/// post their tags when replaced.
 #[test]
 fn tagged_file_updates_fill_the_slots_they_name_and_post_their_tags() {
     use std::os::fd::AsRawFd;
@@ -1350,10 +1259,8 @@ fn a_ring_that_dropped_its_index_still_unregisters_its_buffer_ring() {
     assert!(matches!(errno_of(&e), Some(libc::ENOENT | libc::EINVAL)), "{e:?}");
 }
 
-/// Kills `!=` replaced by `==` in `unregister_buf_ring`'s owner check, for
-/// rings that exist only as their registered index (no descriptor): a
-/// buffer ring of one is refused by the other, which keeps its own group
-/// of the same id, and is unregistered by its owner.
+/// A buffer ring of one is refused by the other, which keeps its own group of
+/// the same id, and is unregistered by its owner.
 #[test]
 fn rings_without_descriptors_tell_their_buffer_rings_apart_by_index() {
     use std::os::fd::AsRawFd;
@@ -1379,12 +1286,9 @@ fn rings_without_descriptors_tell_their_buffer_rings_apart_by_index() {
     a.unregister_buf_group(18).unwrap();
 }
 
-// ---- buf_ring_writer.rs ----
-
-/// Kills `BufRingWriter::tail` and `BufRingWriter::capacity` returning 0
-/// or 1: a writer over an 8-entry ring reports 8, and its private tail
-/// moves with each entry written, across the `u16` wrap, while the shared
-/// tail moves only when published.
+/// A writer over an 8-entry ring reports 8, and its private tail moves with
+/// each entry written, across the `u16` wrap, while the shared tail moves only
+/// when published.
 #[test]
 fn a_buffer_ring_writer_reports_its_capacity_and_private_tail() {
     let mem = leaked_pages(8 * core::mem::size_of::<io_uring_buf>());
@@ -1419,14 +1323,10 @@ fn a_buffer_ring_writer_reports_its_capacity_and_private_tail() {
     assert_eq!(shared(), 2);
 }
 
-// ---- buffers.rs ----
-
-/// Kills `>` replaced by `>=` in `check_iovecs`' count check, in its length
-/// check, and in `register_buffers_sparse`'s count check: a table of
-/// exactly `MAX_BUFFERS` entries (empty slots) is registered, as is a
-/// sparse one, and a buffer of exactly `MAX_BUFFER_LEN` bytes reaches the
-/// kernel (which cannot pin this reserved, inaccessible range, and says
-/// so itself).
+/// A table of exactly `MAX_BUFFERS` entries (empty slots) is registered, as is
+/// a sparse one, and a buffer of exactly `MAX_BUFFER_LEN` bytes reaches the
+/// kernel (which cannot pin this reserved, inaccessible range, and says so
+/// itself).
 #[test]
 fn buffer_tables_of_the_maximum_size_and_buffers_of_the_maximum_length_reach_the_kernel() {
     let ring = Ring::new(4).unwrap();
@@ -1455,13 +1355,10 @@ fn buffer_tables_of_the_maximum_size_and_buffers_of_the_maximum_length_reach_the
     assert!(errno_of(&e).is_some(), "refused before the kernel: {e:?}");
 }
 
-// ---- error typing (mod.rs, bpf.rs, napi.rs) ----
-
-/// Kills `<` replaced by `<=` in `classify`: `IORING_REGISTER_QUERY` (35)
-/// is the last register opcode this 6.18 kernel knows (it knows 36), so a
-/// ring's query refused with EINVAL is an argument the kernel did not
-/// like, not a missing operation. The refusal is played by [`Spy`]; the
-/// count of known opcodes is the kernel's own blind answer.
+/// `IORING_REGISTER_QUERY` (35) is the last register opcode this 6.18 kernel
+/// knows (it knows 36), so a ring's query refused with EINVAL is an argument
+/// the kernel did not like, not a missing operation. The refusal is played by
+/// [`Spy`]; the count of known opcodes is the kernel's own blind answer.
 #[test]
 fn a_refusal_of_the_last_known_register_operation_is_a_plain_errno() {
     let known = match query_kernel(&Linux) {
@@ -1479,12 +1376,11 @@ fn a_refusal_of_the_last_known_register_operation_is_a_plain_errno() {
     assert_eq!(errno_of(&e), Some(libc::EINVAL));
 }
 
-/// Kills `+` replaced by `*` in `BPF_KERNEL_OPS` (37 instead of 38): on a
-/// kernel that knows 37 register opcodes (6.19, up to
+/// On a kernel that knows 37 register opcodes (6.19, up to
 /// `IORING_REGISTER_ZCRX_CTRL`), `IORING_REGISTER_BPF_FILTER` (37) does not
-/// exist, so a refusal of a task filter is `UnsupportedRegister`. The
-/// kernel's count is played by [`Spy`], which also refuses the filter
-/// itself, so no filter ever reaches this kernel.
+/// exist, so a refusal of a task filter is `UnsupportedRegister`. The kernel's
+/// count is played by [`Spy`], which also refuses the filter itself, so no
+/// filter ever reaches this kernel.
 #[test]
 fn a_task_bpf_filter_on_a_kernel_that_knows_37_register_opcodes_is_unsupported() {
     let spy = Spy::failing(IORING_REGISTER_BPF_FILTER, libc::EINVAL, true);
@@ -1501,12 +1397,12 @@ fn a_task_bpf_filter_on_a_kernel_that_knows_37_register_opcodes_is_unsupported()
     assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_BPF_FILTER, .. }), "{e:?}");
 }
 
-/// Kills `&&` replaced by `||` in `memlock_error`: `ENOMEM` from a pinning
-/// registration is `MemlockLimit` only while `RLIMIT_MEMLOCK` is finite;
-/// with no limit it is the plain errno. The `ENOMEM` is played by [`Spy`]
-/// (this process has `CAP_IPC_LOCK`, so the kernel charges it nothing).
-/// The unlimited half needs a process allowed to lift its hard limit
-/// (`CAP_SYS_RESOURCE`), and is skipped, with a message, elsewhere.
+/// `ENOMEM` from a pinning registration is `MemlockLimit` only while
+/// `RLIMIT_MEMLOCK` is finite; with no limit it is the plain errno. The
+/// `ENOMEM` is played by [`Spy`] (this process has `CAP_IPC_LOCK`, so the
+/// kernel charges it nothing). The unlimited half needs a process allowed to
+/// lift its hard limit (`CAP_SYS_RESOURCE`), and is skipped, with a message,
+/// elsewhere.
 #[test]
 fn enomem_from_pinning_is_a_memlock_limit_only_under_a_finite_limit() {
     let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
@@ -1535,8 +1431,7 @@ fn enomem_from_pinning_is_a_memlock_limit_only_under_a_finite_limit() {
     assert_eq!(errno_of(&e), Some(libc::ENOMEM));
 }
 
-/// Kills the `EOPNOTSUPP` guard of `napi_call` replaced by `false`: a
-/// kernel built without `CONFIG_NET_RX_BUSY_POLL` knows the opcode but
+/// A kernel built without `CONFIG_NET_RX_BUSY_POLL` knows the opcode but
 /// answers EOPNOTSUPP, which is `UnsupportedRegister` for this ring. That
 /// answer is played by [`Spy`] (this kernel has busy polling).
 #[test]
@@ -1553,11 +1448,7 @@ fn napi_refused_with_eopnotsupp_is_unsupported() {
     assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_NAPI, .. }), "{e:?}");
 }
 
-// ---- clock.rs, eventfd.rs, iowq.rs, query.rs, region.rs ----
-
-/// Kills `register_clock` replaced by `Ok(())` (this machine has never
-/// been suspended, so the boot-time and monotonic clocks agree and no wait
-/// tells them apart): the clock id leaves for the kernel, which accepts it.
+/// The clock id leaves for the kernel, which accepts it.
 #[test]
 fn register_clock_hands_the_clock_id_to_the_kernel() {
     let (ring, spy) = spy_ring(IORING_REGISTER_CLOCK, core::mem::size_of::<io_uring_clock_register>());
@@ -1573,8 +1464,7 @@ fn register_clock_hands_the_clock_id_to_the_kernel() {
     }
 }
 
-/// Kills `<` replaced by `<=` in the descriptor check of `register_eventfd`:
-/// descriptor 0 goes to the kernel, which refuses it as not an eventfd.
+/// Descriptor 0 goes to the kernel, which refuses it as not an eventfd.
 #[test]
 fn eventfd_descriptor_zero_goes_to_the_kernel() {
     let ring = Ring::new(4).unwrap();
@@ -1584,10 +1474,9 @@ fn eventfd_descriptor_zero_goes_to_the_kernel() {
     assert!(errno_of(&e).is_some(), "{e:?}");
 }
 
-/// Kills `unregister_iowq_aff` replaced by `Ok(())`. The kernel accepts
-/// the call whether or not an affinity was registered, and existing io-wq
-/// workers keep the affinity they were created with, so the call itself is
-/// checked as it leaves for the kernel: after a registration, the
+/// The kernel accepts the call whether or not an affinity was registered, and
+/// existing io-wq workers keep the affinity they were created with, so the call
+/// itself is checked as it leaves for the kernel: after a registration, the
 /// unregistration is sent, with no argument.
 #[test]
 fn unregistering_the_iowq_affinity_reaches_the_kernel() {
@@ -1602,7 +1491,6 @@ fn unregistering_the_iowq_affinity_reaches_the_kernel() {
     assert_eq!((seen.nr_args, seen.arg.len()), (0, 0));
 }
 
-/// Kills `>` replaced by `>=` in `set_iowq_max_workers`' limit check:
 /// `i32::MAX` is the largest limit and is accepted (the kernel clamps it to
 /// `RLIMIT_NPROC`).
 #[test]
@@ -1615,11 +1503,7 @@ fn an_iowq_worker_limit_of_i32_max_is_accepted() {
     ring.set_iowq_max_workers(restore(before.bounded), restore(before.unbounded)).unwrap();
 }
 
-/// Kills the deletion of `query_op` in `query.rs`' `header` (every header
-/// would ask `IO_URING_QUERY_OPCODES`, so the zero-copy receive and ring
-/// header queries would come back answered with the opcode answer), and of
-/// `query_data` (the kernel would write to address 0): a kernel that knows
-/// only the opcode query answers it, and nothing else.
+/// A kernel that knows only the opcode query answers it, and nothing else.
 #[test]
 fn queries_the_kernel_does_not_know_come_back_unanswered() {
     let ring = Ring::new(4).unwrap();
@@ -1638,8 +1522,7 @@ fn queries_the_kernel_does_not_know_come_back_unanswered() {
     assert_eq!(query_kernel(&Linux).unwrap(), q);
 }
 
-/// Kills `MemRegion::is_empty` returning `true` and `==` replaced by `!=`
-/// there: a registered region is never empty.
+/// A registered region is never empty.
 #[test]
 fn a_memory_region_is_not_empty() {
     let ring = Ring::new(4).unwrap();
@@ -1678,13 +1561,11 @@ fn export_answered(ret: u32, payload: u32) -> Result<RawFd, Error> {
     ring.zcrx_export(3).map(|fd| fd.into_raw_fd())
 }
 
-/// Kills the mutants of `zcrx_export`'s choice of descriptor (`ret > 0`
-/// with `>` replaced by `==`, `<` or `>=`; `fd < 0` with `<` replaced by
-/// `==` or `>`): a kernel that returns the descriptor as the call's result
-/// and one that writes it into the payload (result 0) both give it back,
-/// and a negative one is refused. This 6.18 kernel has no
-/// `IORING_REGISTER_ZCRX_CTRL` (and exporting needs a zero-copy receive
-/// instance, so a capable NIC), so [`Spy`] plays the kernel's answer.
+/// A kernel that returns the descriptor as the call's result and one that
+/// writes it into the payload (result 0) both give it back, and a negative one
+/// is refused. This 6.18 kernel has no `IORING_REGISTER_ZCRX_CTRL` (and
+/// exporting needs a zero-copy receive instance, so a capable NIC), so [`Spy`]
+/// plays the kernel's answer.
 #[test]
 fn zcrx_export_hands_back_the_descriptor_the_kernel_gave() {
     let a = spare_fd();
@@ -1694,7 +1575,7 @@ fn zcrx_export_hands_back_the_descriptor_the_kernel_gave() {
     unsafe { libc::close(got) };
     let b = spare_fd();
     let got = export_answered(0, b as u32);
-    // Only close what the test owns, whatever a mutant returned.
+    // Only close what the test owns, whatever a faulty version returned.
     if got != Ok(b) {
         // SAFETY: `b` is this test's.
         unsafe { libc::close(b) };

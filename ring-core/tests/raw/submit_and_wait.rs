@@ -1,19 +1,13 @@
-//! Tests written for the cargo-mutants survivors in `submit.rs` and
-//! `layout.rs` (verification/MUTATIONS.md, third pass). Each one pins
-//! down a behaviour the other suites did not look at: when `enter` does or
-//! does not enter the kernel, the wait arguments, `sq_wait` under SQPOLL,
-//! the registered wait region's size limit, and the ring region sizes.
+//! When `enter` does or does not enter the kernel (nothing to submit, task
+//! work, overflowed completions, a sleeping poll thread), the wait arguments
+//! and their errors, the registered wait region's size limit, and `sq_wait`
+//! with and without SQPOLL.
 
-use core::ptr::NonNull;
+use crate::caps;
 use core::time::Duration;
-use ring_core::layout::{cq_ring_len, cqe_size, sq_ring_len, sqe_size, sqes_len};
 use ring_core::sys::*;
 use ring_core::{Builder, Error, Ring, Timeout, Wait};
 use std::time::Instant;
-
-mod caps;
-
-// ---- helpers ----
 
 /// Pushes a NOP carrying `user_data`.
 fn push_nop(ring: &mut Ring, user_data: u64) {
@@ -68,26 +62,6 @@ fn page() -> usize {
     // SAFETY: sysconf has no memory effects.
     unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
 }
-
-/// An anonymous mapping the test leaks on purpose (memory a ring may keep
-/// pinned must never be reused).
-fn leaked_pages(n: usize) -> NonNull<u8> {
-    // SAFETY: a fresh anonymous mapping aliases nothing.
-    let p = unsafe {
-        libc::mmap(
-            core::ptr::null_mut(),
-            n * page(),
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-            -1,
-            0,
-        )
-    };
-    assert_ne!(p, libc::MAP_FAILED);
-    NonNull::new(p.cast()).unwrap()
-}
-
-// ---- enter: when the kernel is entered at all ----
 
 #[test]
 fn submit_with_nothing_to_do_makes_no_system_call() {
@@ -177,8 +151,6 @@ fn submit_with_nothing_new_does_not_wake_a_sleeping_poll_thread() {
     }
 }
 
-// ---- waits ----
-
 #[test]
 fn submit_and_wait_timeout_waits_for_the_completion() {
     let mut ring = Ring::new(8).unwrap();
@@ -255,8 +227,6 @@ fn registered_wait_region_is_one_page_at_most() {
     assert!(start.elapsed() >= Duration::from_millis(150), "slot 62 waited {:?}", start.elapsed());
 }
 
-// ---- sq_wait ----
-
 #[test]
 fn sq_wait_without_sqpoll_submits_the_whole_queue() {
     let mut ring = Ring::new(8).unwrap();
@@ -293,55 +263,4 @@ fn sq_wait_under_sqpoll_returns_once_there_is_room() {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
-}
-
-// ---- layout ----
-
-#[test]
-fn slot_sizes_follow_the_size_flags_only() {
-    let others = IORING_SETUP_SQPOLL | IORING_SETUP_NO_MMAP | IORING_SETUP_NO_SQARRAY | IORING_SETUP_CQSIZE;
-    for extra in [0, others] {
-        assert_eq!(sqe_size(extra), 64, "flags {extra:#x}");
-        assert_eq!(cqe_size(extra), 16, "flags {extra:#x}");
-        assert_eq!(sqe_size(extra | IORING_SETUP_SQE128), 128, "flags {extra:#x}");
-        assert_eq!(cqe_size(extra | IORING_SETUP_CQE32), 32, "flags {extra:#x}");
-        assert_eq!(sqe_size(extra | IORING_SETUP_CQE32), 64, "flags {extra:#x}");
-        assert_eq!(cqe_size(extra | IORING_SETUP_SQE128), 16, "flags {extra:#x}");
-    }
-}
-
-#[test]
-fn region_lengths_follow_the_offsets() {
-    let mut p = io_uring_params { sq_entries: 8, cq_entries: 16, ..Default::default() };
-    p.sq_off.array = 1000;
-    p.cq_off.cqes = 320;
-    assert_eq!(sq_ring_len(&p), 1000 + 8 * 4);
-    assert_eq!(cq_ring_len(&p), 320 + 16 * 16);
-    assert_eq!(sqes_len(&p), 8 * 64);
-    p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
-    assert_eq!(cq_ring_len(&p), 320 + 16 * 32);
-    assert_eq!(sqes_len(&p), 8 * 128);
-    p.flags = IORING_SETUP_NO_SQARRAY;
-    assert_eq!(sq_ring_len(&p), 0, "without the array the CQ mapping covers the SQ words");
-}
-
-#[test]
-fn no_mmap_ring_fits_in_exactly_the_memory_it_needs() {
-    // 64 SQEs of 64 bytes fill one page, and the ring header with 128 CQEs
-    // of 16 bytes fits in another; lent exactly that, the ring is built and
-    // runs. (Counting a slot as larger than it is would ask for more.)
-    let sqes = leaked_pages(1);
-    let rings = leaked_pages(1);
-    assert_eq!(page(), 4096, "the sizes below assume 4 KiB pages");
-    // SAFETY: both regions are fresh mappings used by nothing else and never unmapped (leaked on purpose).
-    let b = unsafe { Builder::new(64).no_mmap_in(sqes, page(), rings, page()) };
-    let Some(mut ring) = caps::build_or_skip(b, "no_mmap_ring_fits_in_exactly_the_memory_it_needs") else {
-        return;
-    };
-    assert_eq!((ring.params().sq_entries, ring.params().cq_entries), (64, 128));
-    for i in 0..64 {
-        push_nop(&mut ring, i);
-    }
-    ring.submit_and_wait(64).unwrap();
-    assert_eq!(reap(&mut ring), (0..64).collect::<Vec<_>>());
 }

@@ -1,14 +1,9 @@
-//! Tests written for the cargo-mutants survivors in `driver/slot.rs`,
-//! `driver/chain.rs` and `driver/wakers.rs` (verification/MUTATIONS.md,
-//! fourth pass). Each one pins down a behaviour of the driver's
-//! table, chains or shared wakers that the other suites did not look at.
-//! Futures are polled by hand here, with wakers that count their wake-ups,
-//! so that a test sees exactly which task the driver wakes and when.
+//! The driver's table, chains and shared wakers: which task the driver wakes
+//! and when, seen by polling futures by hand with wakers that count their
+//! wake-ups.
 
-// An application of the library: ring-core's rule that atomics come from
-// its `sync` module (ring-core/clippy.toml) is for the library's own code.
-#![allow(clippy::disallowed_types)]
-
+use crate::caps;
+use crate::support::*;
 use ring_core::{Driver, Error, Runtime};
 use std::cell::Cell;
 use std::future::Future;
@@ -18,12 +13,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-
-mod caps;
-mod support;
-use support::*;
-
-// ---- helpers ----
 
 fn woken(c: &Count) -> usize {
     c.0.load(Ordering::SeqCst)
@@ -42,8 +31,6 @@ fn park_until(d: &Driver, mut done: impl FnMut() -> bool) {
         d.park(Some(Duration::from_millis(5))).unwrap();
     }
 }
-
-// ---- slot.rs ----
 
 /// A cancellation that waits for a credit is dropped, not sent, if the
 /// operation it was for completes on its own first and its entry is freed:
@@ -88,8 +75,6 @@ fn a_queued_cancellation_of_an_orphan_that_completed_on_its_own_is_not_sent() {
     assert_eq!((d.in_flight(), d.credits()), (0, c + 1));
 }
 
-// ---- wakers.rs ----
-
 /// A park with a timeout blocks in the kernel while nothing is due: with an
 /// operation in flight that does not complete, it returns after about its
 /// timeout, not at once.
@@ -123,8 +108,6 @@ fn the_table_keeps_no_waker_after_its_operations_end_and_the_driver_turns() {
     d.poll().unwrap();
     assert_eq!(Arc::strong_count(&c), 2, "only `c` and `w` are left");
 }
-
-// ---- chain.rs ----
 
 /// `Chain::push` records that a member needs a 128-byte entry, and `start`
 /// refuses such a chain before anything reaches the kernel.

@@ -1,12 +1,9 @@
-//! Tests written for the cargo-mutants survivors in `buf/*`, `fixed.rs`
-//! and `fixed_files.rs` (verification/MUTATIONS.md, sixth pass).
-//! Each one pins down what a buffer type reports to the kernel (its
-//! pointer, its initialised length and its capacity), or when a
-//! registered resource is released, that the other suites did not look
-//! at. Memory is counted by a global allocator that tracks this thread's
-//! page-aligned allocations (those of `AlignedBuf`, and so of every
-//! registered buffer), so a test sees exactly when a table's memory is
-//! freed or leaked.
+//! What each buffer type reports to the kernel (its pointer, initialised
+//! length and capacity), and when a registered table (fixed buffers, fixed
+//! files) and its slots are released. Memory is counted by a global
+//! allocator that tracks this thread's page-aligned allocations (those of
+//! `AlignedBuf`, and so of every registered buffer), so a test sees exactly
+//! when a table's memory is freed or leaked.
 
 use ring_core::buf::{AlignedBuf, IoBuf, IoBufMut, Region, SharedRegion, Slice};
 use ring_core::fixed::{FixedBuffers, FixedError};
@@ -23,8 +20,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Waker};
-
-// ---- helpers ----
 
 /// The system allocator, counting the bytes this thread holds in
 /// allocations aligned to at least a page (tests run on threads of their
@@ -144,8 +139,6 @@ fn open_direct(rt: &Runtime, files: &FixedFiles, path: &CString) -> std::io::Res
     rt.block_on(async { d.openat_direct(files, At::CWD, path.clone(), flags, 0o600).await }).unwrap()
 }
 
-// ---- buf/mod.rs ----
-
 #[test]
 fn boxed_and_static_buffers_report_their_memory_and_carry_their_bytes() {
     let rt = Runtime::new(8).unwrap();
@@ -184,8 +177,6 @@ fn a_vec_is_written_up_to_its_length_and_read_up_to_its_capacity() {
     let (n, v) = read_through(&rt, Vec::with_capacity(64), &[7u8; 40]);
     assert_eq!((n, v.len()), (40, 40));
 }
-
-// ---- buf/slice.rs ----
 
 #[test]
 fn a_slice_reports_its_range_and_its_initialised_part() {
@@ -235,8 +226,6 @@ fn a_static_slice_of_a_slice_points_inside_it() {
     assert_eq!(write_through(&rt, s), (6, b"static".to_vec()));
 }
 
-// ---- buf/aligned.rs ----
-
 #[test]
 fn aligned_buffers_refuse_bad_sizes_and_report_their_layout() {
     use ring_core::Error;
@@ -277,8 +266,6 @@ fn aligned_buffers_carry_their_bytes_and_are_freed_when_dropped() {
     drop(b);
     assert_eq!(page_held(), before);
 }
-
-// ---- buf/shared.rs ----
 
 #[test]
 fn region_reads_and_writes_stay_inside_the_region() {
@@ -328,8 +315,6 @@ fn a_shared_region_is_its_range_of_the_region() {
     assert!(region.read_at(0, &mut out));
     assert_eq!(&out, b"........READ....region contents!");
 }
-
-// ---- fixed.rs ----
 
 #[test]
 fn fixed_buffer_errors_and_handles_describe_themselves() {
@@ -462,8 +447,6 @@ fn a_zero_copy_send_from_a_registered_buffer_sends_its_bytes() {
     rx.read_exact(&mut got).unwrap();
     assert_eq!(&got, b"zero-copy 13!");
 }
-
-// ---- fixed_files.rs ----
 
 #[test]
 fn a_file_table_and_its_descriptors_describe_themselves() {

@@ -1,15 +1,11 @@
-//! Tests written for the cargo-mutants survivors in `driver/mod.rs`,
-//! `driver/storage.rs`, `driver/strategy.rs` and `op.rs`
-//! (verification/MUTATIONS.md, fifth pass). Each one pins down a
-//! behaviour of the driver or the `Op` future that the other suites did not
-//! look at. Most use a small operation of their own, built from a raw SQE,
-//! whose output is the completion's `res`, so that a test sees exactly what
-//! the driver handed back.
+//! The driver's admission and lifetime: completion credits and free entries,
+//! waiters' turns, chains that need credits and room, cancellations that
+//! wait for a credit, the eventfd, teardown, and allocations of a warm
+//! round trip. Memory is counted by a global allocator that counts this
+//! thread's allocations and held bytes.
 
-// An application of the library: ring-core's rule that atomics come from
-// its `sync` module (ring-core/clippy.toml) is for the library's own code.
-#![allow(clippy::disallowed_types)]
-
+use crate::caps;
+use crate::support::*;
 use ring_core::sys::{io_uring_sqe, IORING_OP_NOP, IORING_OP_WRITE, IORING_SETUP_IOPOLL, IORING_SETUP_SQE128};
 use ring_core::{Builder, Cancelled, Cqe, Driver, Op, Operation};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -19,12 +15,6 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-
-mod caps;
-mod support;
-use support::*;
-
-// ---- helpers ----
 
 /// The system allocator, counting this thread's allocations and the bytes
 /// it holds (tests run on threads of their own, so each test sees only its
@@ -154,146 +144,6 @@ unsafe impl Operation for TwoCredits {
 
 /// An opcode no kernel has: its request fails with `-EINVAL`.
 const BAD_OPCODE: u8 = 250;
-
-// ---- op.rs ----
-
-/// The default `prepare128` puts `prepare`'s SQE in the first half of the
-/// wide entry: on an `SQE128` ring, an operation that asks for a wide entry
-/// and does not build it itself reaches the kernel as `prepare` built it.
-#[test]
-fn the_default_wide_entry_carries_the_operations_own_sqe() {
-    let d = Driver::with_ring(Builder::new(4).sqe128().build().unwrap(), ring_core::driver::Batch::default());
-    let mut nop = d.op(Raw { wide: true, ..Raw::new(IORING_OP_NOP) });
-    assert_eq!(park_for(&d, &mut nop), (0, 0), "a wide NOP runs on an SQE128 ring");
-    let mut op = d.op(Raw { wide: true, ..Raw::new(BAD_OPCODE) });
-    let (res, _) = park_for(&d, &mut op);
-    assert_eq!(res, -libc::EINVAL, "the kernel saw the unknown opcode, not a zeroed entry (a NOP)");
-    let s = d.stats();
-    assert_eq!((s.started, s.completed), (2, 2), "both reached the kernel");
-}
-
-/// An operation cancelled before its first poll never reaches the kernel
-/// and completes with `-ECANCELED`, reported as cancelled.
-#[test]
-fn an_operation_cancelled_before_it_starts_completes_with_ecanceled() {
-    let d = Driver::new(4).unwrap();
-    let (_, w) = counter();
-    let mut c = d.op(Raw::new(IORING_OP_NOP)).cancel();
-    let Poll::Ready(out) = poll_with(&mut c, &w) else { panic!("not ready at once") };
-    assert!(out.was_cancelled());
-    assert_eq!(out.into_inner(), (-libc::ECANCELED, -libc::ECANCELED));
-    assert_eq!(d.stats().started, 0, "nothing reached the kernel");
-}
-
-/// An operation polled after the driver was shut down completes at once
-/// with `-ECANCELED`.
-#[test]
-fn an_operation_started_after_shutdown_completes_with_ecanceled() {
-    let d = Driver::new(4).unwrap();
-    d.shutdown();
-    let (_, w) = counter();
-    let mut op = d.op(Raw::new(IORING_OP_NOP));
-    assert_eq!(poll_with(&mut op, &w), Poll::Ready((-libc::ECANCELED, -libc::ECANCELED)));
-    let mut c = d.op(Raw::new(IORING_OP_NOP)).cancel();
-    let Poll::Ready(out) = poll_with(&mut c, &w) else { panic!("not ready at once") };
-    assert!(out.was_cancelled(), "a closed driver reports the operation as cancelled");
-}
-
-/// Cancelling an operation that already completed hands back its result as
-/// completed, not cancelled.
-#[test]
-fn cancelling_a_completed_operation_reports_it_completed() {
-    let d = Driver::new(4).unwrap();
-    let (_, w) = counter();
-    let c0 = d.credits();
-    let mut op = d.op(Raw::new(IORING_OP_NOP));
-    assert!(poll_with(&mut op, &w).is_pending());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while d.credits() != c0 {
-        assert!(Instant::now() < deadline, "timed out");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-    let mut c = op.cancel();
-    let out = park_for(&d, &mut c);
-    assert!(!out.was_cancelled(), "{out:?}");
-    assert!(matches!(out, Cancelled::Completed((0, 0))), "{out:?}");
-}
-
-/// A multishot stream that ended hands its operation back.
-#[test]
-fn a_stream_that_ended_hands_its_operation_back() {
-    if !caps::multishot_timeouts("a_stream_that_ended_hands_its_operation_back") {
-        return;
-    }
-    let d = Driver::new(4).unwrap();
-    let mut ticks = d.ticks(Duration::from_millis(1), 2);
-    let mut items = 0;
-    loop {
-        let mut next = ticks.next();
-        match park_for(&d, &mut next) {
-            Some(r) => {
-                r.unwrap();
-                items += 1;
-            }
-            None => break,
-        }
-    }
-    assert_eq!(items, 2);
-    assert!(ticks.into_inner().is_some(), "the ended stream gives its value back");
-    assert_eq!(d.stats().completed, 1, "the stream's end counts as one completed operation");
-}
-
-// ---- strategy.rs ----
-
-/// `Immediate` enters the kernel as soon as an SQE is written: a write to
-/// a pipe has happened once the first poll returns, with no park.
-#[test]
-fn immediate_submits_at_the_first_poll() {
-    let d = Driver::with_ring(Builder::new(4).build().unwrap(), ring_core::driver::Immediate);
-    let (r, w) = pipe();
-    let (_, waker) = counter();
-    let mut write = d.write(&w, b"x".to_vec());
-    assert!(poll_with(&mut write, &waker).is_pending());
-    assert!(readable_within(&r, 1000), "the write reached the kernel without a park");
-    assert_eq!(d.stats().enters, 1);
-    let (n, _) = park_for(&d, &mut write);
-    assert_eq!(n.unwrap(), 1);
-}
-
-/// `Batch { max: 2 }` holds the first SQE back and submits once two are
-/// waiting, before any park.
-#[test]
-fn batch_submits_once_max_entries_wait() {
-    let d = Driver::with_ring(Builder::new(4).build().unwrap(), ring_core::driver::Batch { max: 2 });
-    let (r, w) = pipe();
-    let (_, waker) = counter();
-    let mut first = d.write(&w, b"a".to_vec());
-    assert!(poll_with(&mut first, &waker).is_pending());
-    assert!(!readable_within(&r, 20), "one SQE waits for the batch");
-    assert_eq!(d.stats().enters, 0);
-    let mut second = d.write(&w, b"b".to_vec());
-    assert!(poll_with(&mut second, &waker).is_pending());
-    assert!(readable_within(&r, 1000), "the second SQE filled the batch, and both were submitted");
-    assert_eq!(d.stats().enters, 1);
-    assert_eq!(park_for(&d, &mut first).0.unwrap(), 1);
-    assert_eq!(park_for(&d, &mut second).0.unwrap(), 1);
-}
-
-/// `SqPoll` publishes each SQE as it is written, so the poll thread runs
-/// it without a park.
-#[test]
-fn sqpoll_publishes_at_the_first_poll() {
-    let d = Driver::with_ring(Builder::new(4).sqpoll(Some(1000)).build().unwrap(), ring_core::driver::SqPoll);
-    let (r, w) = pipe();
-    let (_, waker) = counter();
-    let mut write = d.write(&w, b"x".to_vec());
-    assert!(poll_with(&mut write, &waker).is_pending());
-    assert!(readable_within(&r, 1000), "the poll thread ran the write without a park");
-    let (n, _) = park_for(&d, &mut write);
-    assert_eq!(n.unwrap(), 1);
-}
-
-// ---- driver/mod.rs ----
 
 /// `register_eventfd` gives back an eventfd that becomes readable once a
 /// completion arrives.
@@ -972,4 +822,161 @@ fn park_with_nothing_in_flight_returns_at_once() {
         d.park(Some(Duration::from_millis(300))).unwrap();
         assert!(t.elapsed() < Duration::from_millis(150), "park waited {:?}", t.elapsed());
     }
+}
+
+/// The descriptor flags (`FD_CLOEXEC`) and status flags (`O_NONBLOCK`
+/// among them) of `fd`.
+fn fd_flags(fd: &impl std::os::fd::AsRawFd) -> (i32, i32) {
+    // SAFETY: fcntl queries on a live descriptor.
+    unsafe { (libc::fcntl(fd.as_raw_fd(), libc::F_GETFD), libc::fcntl(fd.as_raw_fd(), libc::F_GETFL)) }
+}
+
+/// The bits are disjoint).
+#[test]
+fn the_registered_eventfd_is_close_on_exec_and_non_blocking() {
+    let d = ring_core::Driver::new(4).unwrap();
+    let efd = d.register_eventfd().unwrap();
+    let (fd_flags, status) = fd_flags(&efd);
+    assert_ne!(fd_flags & libc::FD_CLOEXEC, 0, "close-on-exec");
+    assert_ne!(status & libc::O_NONBLOCK, 0, "non-blocking");
+}
+
+/// Operations that completed but whose futures have not collected their output
+/// hold their entries while their credits are back: with every entry held so, a
+/// new operation has credits but no entry, and must wait for one. Under either
+/// faulty version it takes the fast path and finds no free entry
+/// (`unreachable!`).
+#[test]
+fn an_operation_waits_for_an_entry_when_only_credits_are_free() {
+    let d = ring_core::Driver::new(4).unwrap();
+    let (_, noop) = counter();
+    let c = d.credits();
+    let mut nops: Vec<_> = (0..c).map(|_| d.nop()).collect();
+    for n in &mut nops {
+        assert!(poll_with(n, &noop).is_pending());
+    }
+    for _ in 0..100 {
+        if d.credits() == c {
+            break;
+        }
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert_eq!((d.credits(), d.in_flight()), (c, c), "every NOP completed, none collected");
+    let (woken, w) = counter();
+    let mut late = d.nop();
+    assert!(poll_with(&mut late, &w).is_pending(), "no entry is free");
+    assert!(matches!(poll_with(&mut nops[0], &noop), Poll::Ready(Ok(()))));
+    drop(nops);
+    assert!(woken.0.load(std::sync::atomic::Ordering::SeqCst) > 0, "the waiting NOP was woken");
+    let mut done = false;
+    for _ in 0..100 {
+        if let Poll::Ready(r) = poll_with(&mut late, &w) {
+            r.unwrap();
+            done = true;
+            break;
+        }
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert!(done, "the waiting NOP ran once an entry was free");
+}
+
+/// Every credit and entry is taken by a blocked pipe read, and NOPs `a1` and
+/// `a2` wait, in that order. One read completes and is collected: its credit
+/// and entry are `a1`'s, which is woken and leaves the queue, while `a2` stays.
+/// A NOP `b` polled before `a1` runs again must queue behind `a2` and leave the
+/// credit alone; under either faulty version `b` takes the fast path and the
+/// credit with it.
+#[test]
+fn a_newcomer_does_not_take_the_credit_of_a_woken_waiter() {
+    let d = ring_core::Driver::new(4).unwrap();
+    let (_, noop) = counter();
+    let (r, w) = pipe();
+    let c = d.credits();
+    let mut reads: Vec<_> = (0..c).map(|_| d.read(&r, vec![0u8; 1])).collect();
+    for op in &mut reads {
+        assert!(poll_with(op, &noop).is_pending());
+    }
+    assert_eq!(d.credits(), 0);
+    let (woken1, w1) = counter();
+    let (woken2, w2) = counter();
+    let mut a1 = d.nop();
+    let mut a2 = d.nop();
+    assert!(poll_with(&mut a1, &w1).is_pending(), "no credit: a1 waits");
+    assert!(poll_with(&mut a2, &w2).is_pending(), "no credit: a2 waits");
+    write_all(&w, b"x");
+    let mut collected = false;
+    for _ in 0..100 {
+        d.park(Some(Duration::from_millis(5))).unwrap();
+        if let Some(i) = reads.iter_mut().position(|op| poll_with(op, &noop).is_ready()) {
+            drop(reads.remove(i));
+            collected = true;
+            break;
+        }
+    }
+    assert!(collected, "one read completed");
+    let count = |c: &std::sync::Arc<Count>| c.0.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!((d.credits(), count(&woken1), count(&woken2)), (1, 1, 0), "a credit is back and a1 was woken");
+    let mut b = d.nop();
+    assert!(poll_with(&mut b, &noop).is_pending());
+    assert_eq!(d.credits(), 1, "b queued behind a2 and left the credit to a1");
+    assert!(poll_with(&mut a1, &w1).is_pending());
+    assert_eq!(d.credits(), 0, "a1 took the credit");
+    drop((a1, a2, b, reads));
+}
+
+/// An operation that needs as many completions as the CQ holds (a zero-copy
+/// send, which posts two, on a CQ of two) fits and must run once a read holding
+/// the other credit completes; a faulty version refuses it with `EINVAL`, as it
+/// should only refuse one that needs more (the existing test covers a CQ of
+/// one). The check is on the slow path, which the send takes because the read
+/// holds a credit.
+#[test]
+fn an_operation_needing_exactly_the_cqs_completions_runs() {
+    if !caps::opcode(ring_core::sys::IORING_OP_SEND_ZC, "IORING_OP_SEND_ZC") {
+        return;
+    }
+    use std::io::Read;
+    let ring = ring_core::Builder::new(1).cq_size(2).build().unwrap();
+    assert_eq!(ring.params().cq_entries, 2);
+    let d = ring_core::Driver::with_ring(ring, ring_core::driver::Batch::default());
+    let (a, mut b) = tcp_pair();
+    let a = std::rc::Rc::new(a);
+    let (_, noop) = counter();
+    // A read holds one of the two credits, so the send takes the slow path
+    // (`start_contended`) and waits for the other.
+    let (r, w) = pipe();
+    let mut read = Some(d.read(&r, vec![0u8; 1]));
+    assert!(poll_with(read.as_mut().unwrap(), &noop).is_pending());
+    let mut op = d.send_zc(&a, b"sixteen bytes!!!".to_vec(), 0);
+    assert!(poll_with(&mut op, &noop).is_pending(), "the send waits for its second credit");
+    write_all(&w, b"x");
+    let mut out = None;
+    for _ in 0..200 {
+        if read.as_mut().is_some_and(|rd| poll_with(rd, &noop).is_ready()) {
+            read = None;
+        }
+        if let Poll::Ready(v) = poll_with(&mut op, &noop) {
+            out = Some(v);
+            break;
+        }
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+    let (r, buf) = out.expect("the send completed");
+    match r {
+        Ok(n) => {
+            assert_eq!(n, 16);
+            let mut got = [0u8; 16];
+            b.read_exact(&mut got).unwrap();
+            assert_eq!(&got, &buf[..]);
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => println!("SKIP: no zero-copy send here ({e})"),
+        Err(e) => panic!("the send failed: {e}"),
+    }
+}
+
+fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (b, _) = l.accept().unwrap();
+    (a, b)
 }

@@ -1,0 +1,17 @@
+//! The I/O objects on the real kernel: files, sockets and the adapters.
+//! One test binary, a module per behaviour.
+//!
+//! Run with `cargo test -p ring-core --test io`.
+
+// An application of the library: ring-core's rule that atomics come from
+// its `sync` module (ring-core/clippy.toml) is for the library's own code.
+#![allow(clippy::disallowed_types)]
+
+#[path = "../caps/mod.rs"]
+mod caps;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod aio_and_uring;
+mod files;
+mod sockets;
