@@ -57,6 +57,11 @@ SUITES=(sim_ring sim_driver sim_pbuf sim_registered_rings routing_generations pr
 run_pass() {
   local name=$1 flags=$2 mode=$3
   for suite in "${SUITES[@]}"; do
+    # A provided-buffer ring is memory the application maps itself, which
+    # the tracking allocator never sees: under strict provenance the
+    # simulator has no pointer to it (docs/verification.md, section 3), so
+    # that suite runs in the aliasing pass only.
+    if [[ $mode == tracker && $suite == sim_pbuf ]]; then continue; fi
     echo "==== Miri (${name}): verification --test ${suite} ===="
     echo "     MIRIFLAGS=${flags} VERIFICATION_SIM_PROVENANCE=${mode}"
     VERIFICATION_SIM_PROVENANCE="${mode}" MIRIFLAGS="${flags}" \
@@ -69,4 +74,4 @@ run_pass "strict provenance" \
   "-Zmiri-strict-provenance -Zmiri-disable-stacked-borrows -Zmiri-env-forward=VERIFICATION_SIM_PROVENANCE" \
   tracker
 run_pass "aliasing" "-Zmiri-permissive-provenance" exposed
-echo "==== Miri: all suites passed in both passes ===="
+echo "==== Miri: every suite passed in both passes (sim_pbuf in the aliasing pass) ===="
