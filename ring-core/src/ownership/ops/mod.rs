@@ -153,6 +153,7 @@ mod cmd;
 mod constructors;
 mod direct;
 mod file;
+mod file_table;
 mod fixed;
 pub mod flags;
 mod fs;
@@ -177,10 +178,9 @@ pub use direct::{
     WriteDirect,
 };
 pub use file::{Advice, Fadvise, Fallocate, Fsync, Ftruncate, Splice, SyncFileRange};
+pub use file_table::{FilesUpdate, FixedFdInstall};
 pub use fixed::{ReadFixed, ReadvFixed, SendZcFixed, WriteFixed, WritevFixed};
-pub use fs::{
-    Close, FilesUpdate, FixedFdInstall, LinkAt, MkdirAt, OpenAt, OpenAt2, Pipe, RenameAt, Statx, SymlinkAt, UnlinkAt,
-};
+pub use fs::{Close, LinkAt, MkdirAt, OpenAt, OpenAt2, Pipe, RenameAt, Statx, SymlinkAt, UnlinkAt};
 pub use keep_alive::KeepAlive;
 pub use mem::{ReadMem, WriteMem};
 pub use msg::{Msg, RecvMsg, SendMsg, SendMsgZc};
