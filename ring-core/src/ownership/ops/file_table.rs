@@ -13,10 +13,8 @@ use ring_sys::*;
 use std::io;
 use std::os::fd::{OwnedFd, RawFd};
 
-/// `openat`;
-
 /// Updates the registered-file table (`IORING_OP_FILES_UPDATE`, 5.6)
-/// from owned descriptors; see [`Driver::files_update`].
+/// from owned descriptors; see [`Driver::files_update`](crate::ownership::driver::Driver::files_update).
 #[derive(Debug)]
 pub struct FilesUpdate {
     /// The descriptors, held open until the kernel has taken its own
@@ -63,7 +61,7 @@ unsafe impl Operation for FilesUpdate {
 }
 
 /// Installs a direct descriptor as a normal one
-/// (`IORING_OP_FIXED_FD_INSTALL`, 6.8); see [`Driver::fixed_fd_install`].
+/// (`IORING_OP_FIXED_FD_INSTALL`, 6.8); see [`Driver::fixed_fd_install`](crate::ownership::driver::Driver::fixed_fd_install).
 #[derive(Debug)]
 pub struct FixedFdInstall {
     pub(super) slot: u32,
@@ -91,7 +89,7 @@ unsafe impl Operation for FixedFdInstall {
     /// `EBUSY`, since that slot belongs to a direct descriptor, and a number
     /// kept past its descriptor's close would name the next file put there
     /// (name it by its [`FixedFd`](crate::ownership::fixed_files::FixedFd)
-    /// instead, [`Driver::fixed_fd_install_direct`]).
+    /// instead, [`Driver::fixed_fd_install_direct`](crate::ownership::driver::Driver::fixed_fd_install_direct)).
     fn bare_file_slots(&self) -> Option<(u32, u32)> {
         self.fd.is_none().then_some((self.slot, 1))
     }
