@@ -11,15 +11,21 @@ use std::time::Instant;
 
 impl<K: Kernel> Shared<K> {
     /// The earliest user-space deadline, if any future keeps one.
+    #[inline(always)]
     pub(super) fn earliest_user_deadline(&self) -> Option<Instant> {
-        self.user_deadlines.try_borrow().ok()?.earliest()
+        self.next_user_deadline.get()
     }
 
     /// Wakes (and forgets) every future whose user-space deadline passed.
     /// The wakers run outside the borrow; a panic is caught into `caught`.
+    #[inline(never)]
     pub(super) fn fire_user_deadlines(&self, caught: &mut Caught) {
         let due: Vec<Waker> = match self.user_deadlines.try_borrow_mut() {
-            Ok(mut d) => d.take_due(Instant::now()),
+            Ok(mut d) => {
+                let due = d.take_due(Instant::now());
+                self.next_user_deadline.set(d.earliest());
+                due
+            }
             Err(_) => return,
         };
         for w in due {
@@ -58,7 +64,10 @@ impl<K: Kernel> UserDeadline<K> {
         self.clear();
         let waker = cx.waker().clone();
         match self.shared.user_deadlines.try_borrow_mut() {
-            Ok(mut d) => self.key = Some(d.insert(at, waker)),
+            Ok(mut d) => {
+                self.key = Some(d.insert(at, waker));
+                self.shared.next_user_deadline.set(d.earliest());
+            }
             // Called while the registry is borrowed (not reached: nothing
             // foreign runs under that borrow); the future polls again.
             Err(_) => waker.wake(),
@@ -69,7 +78,11 @@ impl<K: Kernel> UserDeadline<K> {
     pub(crate) fn clear(&mut self) {
         let Some(key) = self.key.take() else { return };
         let old = match self.shared.user_deadlines.try_borrow_mut() {
-            Ok(mut d) => d.remove(key),
+            Ok(mut d) => {
+                let old = d.remove(key);
+                self.shared.next_user_deadline.set(d.earliest());
+                old
+            }
             Err(_) => None,
         };
         drop(old);

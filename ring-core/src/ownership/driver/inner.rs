@@ -9,7 +9,7 @@
 
 use crate::kernel::Kernel;
 use crate::ownership::driver::caught::Payload;
-use crate::ownership::driver::drive::Drive;
+use crate::ownership::driver::drive::HeldDrive;
 use crate::ownership::driver::table::Table;
 use crate::raw::ring::Ring;
 use core::task::Waker;
@@ -33,10 +33,11 @@ pub(crate) struct Inner<K: Kernel> {
     pub(super) next_ticket: u64,
     /// Entries whose cancellation waits for a credit.
     pub(super) cancel_backlog: VecDeque<(u32, u32)>,
-    /// The caller's drive (a [`Drive`], or a `SubmitStrategy` in a
-    /// `DefaultDrive`): foreign code, asked only through `Inner::ask_*`
-    /// (`submitter.rs`), which contain its panics.
-    pub(super) strategy: Box<dyn Drive>,
+    /// The drive (a `Drive`, or a `SubmitStrategy` in a `DefaultDrive`):
+    /// the crate's own, asked directly, or the caller's, foreign code asked
+    /// only through `Inner::ask_*` (`submitter.rs`), which contain its
+    /// panics (see [`HeldDrive`]).
+    pub(super) strategy: HeldDrive,
     /// The drive panicked once: it is not asked again; everything written
     /// is submitted at once and the driver behaves as `DefaultDrive`.
     pub(super) strategy_failed: bool,
@@ -97,6 +98,7 @@ impl<K: Kernel> Inner<K> {
         !self.table.retired.is_empty() || !self.to_wake.is_empty() || self.strategy_panic.is_some()
     }
 
+    #[inline(always)]
     pub(super) fn reap(&mut self) -> u32 {
         let Some(ring) = self.ring.as_mut() else { return 0 };
         let table = &mut self.table;
@@ -125,15 +127,21 @@ impl<K: Kernel> Inner<K> {
             // Interrupted, out of resources, or no room for completions:
             // nothing is lost (entries stay published), reap and go on.
             Err(e) if e.is_transient() => self.table.stats.transient_errors += 1,
-            Err(e) => {
-                reaped += self.reap();
-                self.tell_completions(reaped);
-                return Err(e.into());
-            }
+            Err(e) => return self.turn_failed(reaped, e),
         }
         reaped += self.reap();
         self.tell_completions(reaped);
         self.wake_first_waiter();
         Ok(())
+    }
+
+    /// The end of a turn whose entry into the kernel failed: what arrived
+    /// is still reaped and counted, and the error returned.
+    #[cold]
+    #[inline(never)]
+    fn turn_failed(&mut self, reaped: u32, e: crate::error::Error) -> io::Result<()> {
+        let reaped = reaped + self.reap();
+        self.tell_completions(reaped);
+        Err(e.into())
     }
 }

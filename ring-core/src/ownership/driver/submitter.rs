@@ -10,7 +10,7 @@
 use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::driver::admission::Start;
-use crate::ownership::driver::drive::Enter;
+use crate::ownership::driver::drive::{enter_default, Enter, HeldDrive};
 use crate::ownership::driver::hooks::{drop_later, DropLater, Finisher};
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::slot::{self, Slots};
@@ -200,21 +200,25 @@ impl<K: Kernel> Inner<K> {
         }
     }
 
-    /// Asks the caller's strategy whether to submit now. The strategy is
-    /// foreign code run while the state is borrowed, so it is contained
-    /// like a waker: every entry it could disturb is already recorded in
-    /// the table, a panic is caught and kept in `strategy_panic` (re-raised
-    /// by the side work once the borrow is released and the future holds
-    /// its claim), and a strategy that panicked is not asked again:
-    /// everything is submitted at once. A call back into the driver from it
-    /// finds the state borrowed and changes nothing. Teardown never asks it
+    /// Asks the strategy whether to submit now. The crate's own strategies
+    /// are asked directly (see `HeldDrive`). A caller's strategy is foreign
+    /// code run while the state is borrowed, so it is contained like a
+    /// waker: every entry it could disturb is already recorded in the
+    /// table, a panic is caught and kept in `strategy_panic` (re-raised by
+    /// the side work once the borrow is released and the future holds its
+    /// claim), and a strategy that panicked is not asked again: everything
+    /// is submitted at once. A call back into the driver from it finds the
+    /// state borrowed and changes nothing. Teardown never asks it
     /// (`closed`): it runs in destructors, where a panic could abort.
     #[inline]
     fn ask_strategy(&mut self, unsubmitted: u32) -> bool {
         if self.closed || self.strategy_failed {
             return true;
         }
-        let strategy = &mut self.strategy;
+        let strategy = match &mut self.strategy {
+            HeldDrive::Own(own) => return own.submit_now(unsubmitted),
+            HeldDrive::Foreign(drive) => drive,
+        };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.submit_now(unsubmitted))) {
             Ok(now) => now,
             Err(p) => self.strategy_panicked(p),
@@ -232,7 +236,11 @@ impl<K: Kernel> Inner<K> {
             return true;
         }
         let free = self.ring.as_ref().map_or(0, |r| r.params.sq_entries.saturating_sub(r.sq.len()));
-        let drive = &mut self.strategy;
+        let drive = match &mut self.strategy {
+            // The default drive makes room now.
+            HeldDrive::Own(_) => return true,
+            HeldDrive::Foreign(drive) => drive,
+        };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.poll_ready_sq(free, needed))) {
             Ok(ready) => ready.is_ready(),
             Err(p) => self.strategy_panicked(p),
@@ -246,14 +254,26 @@ impl<K: Kernel> Inner<K> {
     /// (a drive that entered and met a transient error leaves it for the
     /// next turn, as the default does). Contained as
     /// [`ask_strategy`](Self::ask_strategy) is; never asked in teardown or
-    /// once it panicked (then: the default entry).
+    /// once it panicked (then: the default entry). The crate's own drives
+    /// are the default entry, made directly.
+    #[inline(always)]
     pub(super) fn ask_submit(&mut self, want: bool, timeout: Option<Duration>) -> Result<u32, Error> {
         let Some(ring) = self.ring.as_mut() else { return Ok(0) };
-        let mut enter = Enter::new(ring, want, timeout);
-        if self.closed || self.strategy_failed {
-            return enter.submit_and_wait();
+        match &self.strategy {
+            HeldDrive::Own(_) => enter_default(ring, want, timeout),
+            HeldDrive::Foreign(_) => self.ask_foreign_submit(want, timeout),
         }
-        let drive = &mut self.strategy;
+    }
+
+    /// [`ask_submit`](Self::ask_submit) for a drive that is foreign code.
+    #[inline(never)]
+    fn ask_foreign_submit(&mut self, want: bool, timeout: Option<Duration>) -> Result<u32, Error> {
+        let Some(ring) = self.ring.as_mut() else { return Ok(0) };
+        let HeldDrive::Foreign(drive) = &mut self.strategy else { return enter_default(ring, want, timeout) };
+        if self.closed || self.strategy_failed {
+            return enter_default(ring, want, timeout);
+        }
+        let mut enter = Enter::new(ring, want, timeout);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter)));
         let entered = enter.entered();
         let r = match r {
@@ -283,11 +303,13 @@ impl<K: Kernel> Inner<K> {
     /// Tells the drive that `n` completions were processed in a turn
     /// (`Drive::on_completions`), contained as
     /// [`ask_strategy`](Self::ask_strategy) is.
+    #[inline(always)]
     pub(super) fn tell_completions(&mut self, n: u32) {
+        // The crate's own drives do nothing with the count.
+        let HeldDrive::Foreign(drive) = &mut self.strategy else { return };
         if n == 0 || self.closed || self.strategy_failed {
             return;
         }
-        let drive = &mut self.strategy;
         if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.on_completions(n))) {
             self.strategy_panicked(p);
         }
