@@ -83,7 +83,6 @@ impl<K: Kernel> Inner<K> {
             || !self.table.finishers.is_empty()
             || !self.table.retired.is_empty()
             || !self.woken_at_teardown.is_empty()
-            || self.strategy_panic.is_some()
     }
 
     /// The part of [`has_side_work`](Self::has_side_work) that starting or
@@ -92,10 +91,12 @@ impl<K: Kernel> Inner<K> {
     /// the room it made. Neither marks a waker due nor queues a finisher:
     /// only reaping does, and every turn that reaps runs the side work
     /// afterwards (a panic in one waker does not keep the others from being
-    /// woken: `Shared::run_side_work` catches each).
+    /// woken: `Shared::run_side_work` catches each). A panic of the drive
+    /// kept for the side work (`strategy_panic`) comes with a waker in
+    /// `to_wake` (see `Inner::strategy_panicked`), so it is found here too.
     #[inline(always)]
     pub(super) fn has_poll_side_work(&self) -> bool {
-        !self.table.retired.is_empty() || !self.to_wake.is_empty() || self.strategy_panic.is_some()
+        !self.table.retired.is_empty() || !self.to_wake.is_empty()
     }
 
     #[inline(always)]

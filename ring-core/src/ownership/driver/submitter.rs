@@ -321,6 +321,11 @@ impl<K: Kernel> Inner<K> {
         self.strategy_failed = true;
         if self.strategy_panic.is_none() {
             self.strategy_panic = Some(p);
+            // The kept panic is side work (raised by it): a waker that does
+            // nothing, queued to be woken, says so to the checks for side
+            // work, which then look at their lists only (see
+            // `Inner::has_poll_side_work`).
+            self.to_wake.push(core::task::Waker::noop().clone());
         } else {
             // Dropping a payload is foreign code too: leaked, never dropped here.
             core::mem::forget(p);
