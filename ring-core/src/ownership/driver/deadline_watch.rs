@@ -94,3 +94,45 @@ impl<K: Kernel> Drop for UserDeadline<K> {
         self.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::UserDeadline;
+    use crate::ownership::driver::handle::Driver;
+    use core::task::{Context, Waker};
+    use std::time::{Duration, Instant};
+
+    /// The turn reads the earliest deadline from one word: every change to
+    /// the registry keeps it, so a turn with none tests it and reads no
+    /// clock, and one with some is bounded by the right one.
+    #[test]
+    fn the_earliest_user_deadline_follows_every_change() {
+        let d = Driver::new(8).expect("a ring");
+        let shared = d.shared.clone();
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(shared.earliest_user_deadline(), None);
+        let now = Instant::now();
+        let (early, late) = (now + Duration::from_secs(60), now + Duration::from_secs(120));
+        let mut a = UserDeadline::new(shared.clone());
+        let mut b = UserDeadline::new(shared.clone());
+        b.watch(late, &mut cx);
+        assert_eq!(shared.earliest_user_deadline(), Some(late));
+        a.watch(early, &mut cx);
+        assert_eq!(shared.earliest_user_deadline(), Some(early));
+        // Watched again for another instant: the old one goes.
+        a.watch(late + Duration::from_secs(1), &mut cx);
+        assert_eq!(shared.earliest_user_deadline(), Some(late));
+        a.clear();
+        assert_eq!(shared.earliest_user_deadline(), Some(late));
+        drop(b);
+        assert_eq!(shared.earliest_user_deadline(), None);
+        // A deadline that passed is fired, and forgotten, by the next turn.
+        let mut c = UserDeadline::new(shared.clone());
+        c.watch(now, &mut cx);
+        assert_eq!(shared.earliest_user_deadline(), Some(now));
+        d.poll().expect("a turn");
+        assert_eq!(shared.earliest_user_deadline(), None);
+        drop(c);
+        assert_eq!(shared.earliest_user_deadline(), None);
+    }
+}

@@ -598,3 +598,57 @@ impl Drive for BusyPoll {
         enter.submit_and_wait().map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A strategy of the caller's: foreign code, however simple.
+    struct Never;
+    impl SubmitStrategy for Never {
+        fn submit_now(&mut self, _: u32) -> bool {
+            false
+        }
+    }
+
+    /// A drive of the caller's with every method defaulted.
+    struct Plain;
+    impl Drive for Plain {}
+
+    #[test]
+    fn only_the_default_drive_over_the_crates_own_strategies_is_asked_directly() {
+        for own in [
+            HeldDrive::new(DefaultDrive::new(Batch::default())),
+            HeldDrive::new(DefaultDrive::new(Batch { max: 8 })),
+            HeldDrive::new(DefaultDrive::new(Immediate)),
+            HeldDrive::new(DefaultDrive::new(SqPoll)),
+        ] {
+            assert!(!own.is_foreign());
+        }
+        for foreign in [
+            HeldDrive::new(DefaultDrive::new(Never)),
+            HeldDrive::new(Plain),
+            HeldDrive::new(BusyPoll::new(Duration::ZERO)),
+        ] {
+            assert!(foreign.is_foreign(), "a caller's code (or a drive with its own turn) is contained");
+        }
+        // Held by value, each answers as its strategy does.
+        let HeldDrive::Own(mut batch) = HeldDrive::new(DefaultDrive::new(Batch { max: 8 })) else {
+            panic!("the default drive over Batch is the crate's own")
+        };
+        assert!(!batch.submit_now(7));
+        assert!(batch.submit_now(8));
+        let HeldDrive::Own(mut never_full) = HeldDrive::new(DefaultDrive::new(Batch::default())) else {
+            panic!("the default drive over Batch is the crate's own")
+        };
+        assert!(!never_full.submit_now(u32::MAX - 1));
+        let HeldDrive::Own(mut immediate) = HeldDrive::new(DefaultDrive::new(Immediate)) else {
+            panic!("the default drive over Immediate is the crate's own")
+        };
+        assert!(immediate.submit_now(1));
+        let HeldDrive::Own(mut sqpoll) = HeldDrive::new(DefaultDrive::new(SqPoll)) else {
+            panic!("the default drive over SqPoll is the crate's own")
+        };
+        assert!(sqpoll.submit_now(1));
+    }
+}
