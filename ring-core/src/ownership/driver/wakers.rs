@@ -258,6 +258,16 @@ impl Wakers {
         if index == self.last {
             return None;
         }
+        self.make_most_recent(index)
+    }
+
+    /// The rest of [`release`](Self::release) for a waker that was not the
+    /// most recent one (out of line: a task awaiting its operations one at
+    /// a time, or many of them at once, collects each with the most recent
+    /// waker).
+    #[inline(never)]
+    fn make_most_recent(&mut self, index: u32) -> Option<Retired> {
+        let e = self.entries.get(index as usize)?;
         self.cache[cache_slot(e.data)] = index;
         let previous = core::mem::replace(&mut self.last, index);
         self.free_if_idle(previous)
