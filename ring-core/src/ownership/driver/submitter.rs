@@ -25,7 +25,9 @@ use ring_sys::*;
 /// borrow) and frees the entry. Forgotten once `prepare` returned, so its
 /// drop runs only while unwinding (and costs the common path nothing).
 struct UndoStart<'a> {
-    storage: &'a Storage,
+    /// The table's storage, looked at only here, while unwinding (it exists
+    /// until teardown, and a start never runs after that).
+    storage: &'a Option<Storage>,
     slots: &'a mut Slots,
     finishers: &'a mut Vec<Finisher>,
     take: DropLater,
@@ -38,7 +40,8 @@ impl Drop for UndoStart<'_> {
         // SAFETY: alive only between `put` and a successful `prepare` (then
         // forgotten): the SQE built from the value (if any) was never
         // published, so the kernel holds no pointer into it.
-        if let Some(f) = unsafe { (self.take)(self.storage, self.index as usize) } {
+        if let Some(f) = self.storage.as_ref().and_then(|storage| unsafe { (self.take)(storage, self.index as usize) })
+        {
             self.finishers.push(f);
         }
         // The entry never had a waker; nothing to unregister.
@@ -52,7 +55,8 @@ impl<K: Kernel> Inner<K> {
     /// not called, if the SQ is full (or gone).
     #[inline(always)]
     pub(super) fn write_sqe<T: Operation>(&mut self, ptr: *mut T, index: u32, generation: u32) -> bool {
-        let (Some(ring), Some(storage)) = (self.ring.as_mut(), self.table.storage.as_ref()) else { return false };
+        let Some(ring) = self.ring.as_mut() else { return false };
+        let storage = &self.table.storage;
         // `prepare` is the operation's own code. If it panics, nothing was
         // written: the guard takes the value back out of its cell and frees
         // the entry while unwinding, so the entry is not stranded until
@@ -131,7 +135,7 @@ impl<K: Kernel> Inner<K> {
         // As in `start`: a panicking `prepare128` leaves nothing behind.
         let mut sqe = {
             let undo = UndoStart {
-                storage,
+                storage: &self.table.storage,
                 slots: &mut self.table.slots,
                 finishers: &mut self.table.finishers,
                 take: drop_later::<T>,
