@@ -12,7 +12,7 @@ use std::rc::Rc;
 /// Puts an emptied list back in place of `slot` if that has no capacity
 /// (the list was taken out, and nothing refilled it meanwhile), so that its
 /// allocation is reused.
-#[inline]
+#[inline(always)]
 fn put_back<T>(slot: &mut Vec<T>, emptied: Vec<T>) {
     debug_assert!(emptied.is_empty());
     let spare = if emptied.capacity() > slot.capacity() && slot.is_empty() {

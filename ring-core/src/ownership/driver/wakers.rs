@@ -349,6 +349,7 @@ impl Wakers {
     /// Moves every due waker into `out` (a counted reference: no foreign
     /// code runs), clearing the marks. The caller wakes them by reference
     /// once the driver's state is no longer borrowed.
+    #[inline(always)]
     pub(crate) fn take_due(&mut self, out: &mut Vec<Rc<Waker>>) {
         // An entry freed (and perhaps reused) since it was marked has its
         // mark cleared; it is skipped, or listed once if marked again (its
