@@ -37,12 +37,13 @@ struct UndoStart<'a> {
 impl Drop for UndoStart<'_> {
     #[cold]
     fn drop(&mut self) {
-        // SAFETY: alive only between `put` and a successful `prepare` (then
-        // forgotten): the SQE built from the value (if any) was never
-        // published, so the kernel holds no pointer into it.
-        if let Some(f) = self.storage.as_ref().and_then(|storage| unsafe { (self.take)(storage, self.index as usize) })
-        {
-            self.finishers.push(f);
+        if let Some(storage) = self.storage {
+            // SAFETY: alive only between `put` and a successful `prepare`
+            // (then forgotten): the SQE built from the value (if any) was
+            // never published, so the kernel holds no pointer into it.
+            if let Some(f) = unsafe { (self.take)(storage, self.index as usize) } {
+                self.finishers.push(f);
+            }
         }
         // The entry never had a waker; nothing to unregister.
         let _ = self.slots.release(self.index);
