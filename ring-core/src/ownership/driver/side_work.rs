@@ -72,19 +72,32 @@ impl<K: Kernel> Shared<K> {
         let (finishers, mut retired, mut wake, mut owned) = {
             let Ok(mut guard) = self.inner.try_borrow_mut() else { return caught };
             let inner = &mut *guard;
+            // The common turn: due wakers and nothing else. A kept panic of
+            // the drive always comes with a waker in `to_wake` (see
+            // `Inner::strategy_panicked`), so it is not left behind here.
+            let only_due = inner.to_wake.is_empty()
+                && inner.table.finishers.is_empty()
+                && inner.table.retired.is_empty()
+                && inner.woken_at_teardown.is_empty();
+            if only_due && inner.table.wakers.one_due() {
+                // One task to wake: its waker needs no list.
+                let w = inner.table.wakers.take_one_due();
+                drop(guard);
+                if let Some(w) = w {
+                    caught.run(|| w.wake_by_ref());
+                    if Rc::strong_count(&w) == 1 {
+                        // As in `wake_each`: the last reference.
+                        caught.run(move || drop(w));
+                    }
+                }
+                return caught;
+            }
             let mut wake = core::mem::take(&mut inner.wake_buf);
             // The due wakers (one per distinct waker, however many of its
             // operations completed), as counted references: no foreign code
             // runs while the state is borrowed.
             inner.table.wakers.take_due(&mut wake);
-            // The common turn: due wakers and nothing else. A kept panic of
-            // the drive always comes with a waker in `to_wake` (see
-            // `Inner::strategy_panicked`), so it is not left behind here.
-            if inner.to_wake.is_empty()
-                && inner.table.finishers.is_empty()
-                && inner.table.retired.is_empty()
-                && inner.woken_at_teardown.is_empty()
-            {
+            if only_due {
                 drop(guard);
                 self.wake_due(&mut caught, wake);
                 return caught;

@@ -346,6 +346,28 @@ impl Wakers {
         !self.due.is_empty()
     }
 
+    /// Whether exactly one entry is on the due list (the common turn: one
+    /// task, however many of its operations completed).
+    #[inline]
+    pub(crate) fn one_due(&self) -> bool {
+        self.due.len() == 1
+    }
+
+    /// [`take_due`](Self::take_due) when the due list holds one entry
+    /// ([`one_due`](Self::one_due)): its waker, if it is still due, as a
+    /// counted reference; the list is left empty.
+    #[inline(always)]
+    pub(crate) fn take_one_due(&mut self) -> Option<Rc<Waker>> {
+        let index = self.due.pop()?;
+        debug_assert!(self.due.is_empty(), "more than one due entry");
+        let e = self.entries.get_mut(index as usize)?;
+        if core::mem::take(&mut e.due) {
+            e.waker.clone()
+        } else {
+            None
+        }
+    }
+
     /// Moves every due waker into `out` (a counted reference: no foreign
     /// code runs), clearing the marks. The caller wakes them by reference
     /// once the driver's state is no longer borrowed.
