@@ -77,6 +77,7 @@ CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--al
 
 BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
+WAKERS_UNIT = ("ring-core waker table unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "wakers::tests"], {})
 DRIVE_UNIT = ("ring-core drive unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "drive::tests"], {})
 DEADLINE_UNIT = ("ring-core user-deadline unit tests",
                  ["cargo", "test", "-q", "-p", "ring-core", "--lib", "deadline_watch::tests"], {})
@@ -212,6 +213,13 @@ PLANTS = [
      "        match self.table.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
      "        match Some(self.table.wakers.register_owned(cx.waker().clone(), &mut self.table.retired)) {\n"
      "            Some(w) => slot.waker = w,", True, [ADVERSARIAL, PROP]),
+    ("the one-task turn leaves its waker marked due (its task is never listed, nor woken, again)",
+     "ring-core/src/ownership/driver/wakers.rs",
+     "        if core::mem::take(&mut e.due) {\n            e.waker.clone()", "        if e.due {\n            e.waker.clone()",
+     True, [WAKERS_UNIT, DRIVER]),
+    ("the one-task turn's wake is not caught (a panicking waker unwinds past the waker's last reference)",
+     "ring-core/src/ownership/driver/side_work.rs",
+     "                    caught.run(|| w.wake_by_ref());", "                    w.wake_by_ref();", True, [ADVERSARIAL]),
     ("a panicking wake skips the other wakers of the turn", "ring-core/src/ownership/driver/side_work.rs",
      "        caught.run(|| w.wake_by_ref());",
      "        w.wake_by_ref();", True, [ADVERSARIAL]),
@@ -327,12 +335,16 @@ PLANTS = [
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
      [PROP_POOL, COMPLETION]),
     ("a single completion routed without its generation (the fast path)", "ring-core/src/ownership/driver/routing.rs",
-     "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
+     "            if let Some(slot) = self.slots.lookup_in_flight(cqe.user_data) {",
      "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
      "                Some((i, s)) if s.phase != Phase::Free => crate::ownership::driver::slot::encode(i, s.generation),\n"
      "                _ => cqe.user_data,\n            };\n"
-     "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
+     "            if let Some(slot) = self.slots.lookup_in_flight(ud) {", True,
      [ROUTING, COMPLETION]),
+    ("the completion fast path takes an entry that is not in flight (an orphan's completion never frees it)",
+     "ring-core/src/ownership/driver/slot.rs",
+     "(slot.generation == generation && slot.phase == Phase::InFlight).then_some(slot)",
+     "(slot.generation == generation && slot.phase != Phase::Free).then_some(slot)", True, [DRIVER, ADVERSARIAL]),
     ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
      "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
