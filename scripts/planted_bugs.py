@@ -78,7 +78,7 @@ CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--al
 BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
 WAKERS_UNIT = ("ring-core waker table unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "wakers::tests"], {})
-DRIVE_UNIT = ("ring-core drive unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "drive::tests"], {})
+DRIVE_UNIT = ("ring-core held-drive unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "held_drive::tests"], {})
 DEADLINE_UNIT = ("ring-core user-deadline unit tests",
                  ["cargo", "test", "-q", "-p", "ring-core", "--lib", "deadline_watch::tests"], {})
 ORDER = "ring-core/src/order.rs"
@@ -512,7 +512,7 @@ PLANTS = [
     # Only the default drive over the crate's own strategies is asked
     # directly; everything else is the caller's code, contained.
     ("a caller's drive is taken for one of the crate's own (asked directly, never contained)",
-     "ring-core/src/ownership/driver/drive.rs",
+     "ring-core/src/ownership/driver/held_drive.rs",
      "        if any.is::<DefaultDrive<SqPoll>>() {", "        if true {", True, [DRIVE_UNIT, DRIVE]),
     ("a caller's drive is not asked for the turn (the default entry made for every drive)",
      "ring-core/src/ownership/driver/submitter.rs",

@@ -8,7 +8,8 @@
 use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::attendance::Attendance;
-use crate::ownership::driver::drive::{DefaultDrive, Drive, HeldDrive};
+use crate::ownership::driver::drive::{DefaultDrive, Drive};
+use crate::ownership::driver::held_drive::HeldDrive;
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::reports::Stats;
 use crate::ownership::driver::reports::TeardownReport;

@@ -9,7 +9,7 @@
 
 use crate::kernel::Kernel;
 use crate::ownership::driver::caught::Payload;
-use crate::ownership::driver::drive::HeldDrive;
+use crate::ownership::driver::held_drive::HeldDrive;
 use crate::ownership::driver::table::Table;
 use crate::raw::ring::Ring;
 use core::task::Waker;

@@ -10,7 +10,8 @@
 use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::driver::admission::Start;
-use crate::ownership::driver::drive::{enter_default, Enter, HeldDrive};
+use crate::ownership::driver::drive::Enter;
+use crate::ownership::driver::held_drive::{enter_default, HeldDrive};
 use crate::ownership::driver::hooks::{drop_later, DropLater, Finisher};
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::slot::{self, Slots};

@@ -89,7 +89,9 @@ impl<K: Kernel> Drop for Shared<K> {
         // like the others (one of the crate's own takes its place).
         let strategy = core::mem::replace(
             &mut inner.strategy,
-            crate::ownership::driver::drive::HeldDrive::Own(crate::ownership::driver::drive::OwnStrategy::Immediate),
+            crate::ownership::driver::held_drive::HeldDrive::Own(
+                crate::ownership::driver::held_drive::OwnStrategy::Immediate,
+            ),
         );
         caught.run(move || drop(strategy));
         if let Some(storage) = inner.table.storage.take() {
