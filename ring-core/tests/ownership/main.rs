@@ -14,9 +14,14 @@ mod caps;
 mod support;
 
 mod admission;
+mod driver;
 mod driver_table;
+mod fixed;
+mod fixed_files;
 mod op_futures_and_strategies;
 mod ops_direct_and_pool;
 mod ops_file_system;
 mod ops_networking;
 mod ops_time_poll_futex_and_commands;
+mod pool;
+mod timeouts;

@@ -16,8 +16,8 @@
 // its `sync` module (ring-core/clippy.toml) is for the library's own code.
 #![allow(clippy::disallowed_types)]
 
-mod caps;
-mod support;
+use crate::caps;
+use crate::support;
 
 use ring_core::opcode::*;
 use ring_core::sys::*;

@@ -7,7 +7,7 @@
 //! `cargo test -p ring-core --all-features --test ecosystem_traits`.
 
 #[allow(unused)]
-mod caps;
+use crate::caps;
 
 #[allow(dead_code)]
 fn pattern(len: usize, seed: usize) -> Vec<u8> {

@@ -15,8 +15,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
-mod caps;
-mod support;
+use crate::caps;
+use crate::support;
 #[allow(unused_imports)]
 use support::*;
 

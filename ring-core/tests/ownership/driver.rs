@@ -12,8 +12,8 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-mod caps;
-mod support;
+use crate::caps;
+use crate::support;
 use support::*;
 
 fn temp_file(name: &str) -> (std::path::PathBuf, std::fs::File) {
