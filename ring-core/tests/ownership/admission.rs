@@ -5,58 +5,16 @@
 //! thread's allocations and held bytes.
 
 use crate::caps;
+use crate::support::alloc::{allocations, bytes_held};
 use crate::support::*;
 use ring_core::sys::{io_uring_sqe, IORING_OP_NOP, IORING_OP_WRITE, IORING_SETUP_IOPOLL, IORING_SETUP_SQE128};
 use ring_core::{Builder, Cancelled, Cqe, Driver, Op, Operation};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-
-/// The system allocator, counting this thread's allocations and the bytes
-/// it holds (tests run on threads of their own, so each test sees only its
-/// own).
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    static HELD: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
-}
-
-// SAFETY: forwards every call to the system allocator unchanged.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.with(|a| a.set(a.get() + 1));
-        HELD.with(|h| h.set(h.get() + layout.size() as isize));
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        HELD.with(|h| h.set(h.get() - layout.size() as isize));
-        // SAFETY: forwarded contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.with(|a| a.set(a.get() + 1));
-        HELD.with(|h| h.set(h.get() + new_size as isize - layout.size() as isize));
-        // SAFETY: forwarded contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations() -> usize {
-    ALLOCS.with(|a| a.get())
-}
-
-fn bytes_held() -> isize {
-    HELD.with(|h| h.get())
-}
 
 /// Polls `f` once with `w`.
 fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {

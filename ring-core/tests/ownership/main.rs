@@ -13,7 +13,14 @@ mod caps;
 #[path = "../support/mod.rs"]
 mod support;
 
+// The allocations, admission and buffers_and_registered_tables modules
+// count what their test threads allocate.
+#[global_allocator]
+static GLOBAL: support::alloc::CountingAlloc = support::alloc::CountingAlloc;
+
 mod admission;
+mod allocations;
+mod buffers_and_registered_tables;
 mod driver;
 mod driver_table;
 mod fixed;

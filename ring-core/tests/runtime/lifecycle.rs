@@ -7,6 +7,8 @@
 // its `sync` module (ring-core/clippy.toml) is for the library's own code.
 #![allow(clippy::disallowed_types)]
 
+use crate::caps;
+use crate::support;
 use ring_core::pool::BufferPool;
 use ring_core::register::BufRingConfig;
 use ring_core::Runtime;
@@ -15,8 +17,6 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
-use crate::caps;
-use crate::support;
 #[allow(unused_imports)]
 use support::*;
 

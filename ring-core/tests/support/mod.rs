@@ -6,6 +6,7 @@
 //! Each test binary uses a different subset of them.
 #![allow(dead_code)]
 
+pub mod alloc;
 pub mod rings;
 
 use std::cell::Cell;

@@ -5,13 +5,13 @@
 //! `AlignedBuf`, and so of every registered buffer), so a test sees exactly
 //! when a table's memory is freed or leaked.
 
+use crate::support::alloc::page_held;
 use ring_core::buf::{AlignedBuf, IoBuf, IoBufMut, Region, SharedRegion, Slice};
 use ring_core::fixed::{FixedBuffers, FixedError};
 use ring_core::fixed_files::{FixedFd, FixedFiles};
 use ring_core::types::Target;
 use ring_core::{At, Driver, Runtime};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ffi::CString;
 use std::future::Future;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -20,54 +20,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Waker};
-
-/// The system allocator, counting the bytes this thread holds in
-/// allocations aligned to at least a page (tests run on threads of their
-/// own, so each test sees only its own).
-struct PageAlloc;
-
-thread_local! {
-    static PAGE_HELD: Cell<isize> = const { Cell::new(0) };
-}
-
-fn count(layout: Layout, sign: isize) {
-    if layout.align() >= 4096 {
-        PAGE_HELD.with(|h| h.set(h.get() + sign * layout.size() as isize));
-    }
-}
-
-// SAFETY: forwards every call to the system allocator unchanged.
-unsafe impl GlobalAlloc for PageAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout, 1);
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout, 1);
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count(layout, -1);
-        // SAFETY: forwarded contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(layout, -1);
-        count(Layout::from_size_align(new_size, layout.align()).unwrap(), 1);
-        // SAFETY: forwarded contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: PageAlloc = PageAlloc;
-
-/// Bytes this thread holds in page-aligned allocations.
-fn page_held() -> isize {
-    PAGE_HELD.with(|h| h.get())
-}
 
 /// A pipe: (read end, write end), each shared through an `Rc` so that
 /// operations naming it hold it open until they have ended.
