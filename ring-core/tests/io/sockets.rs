@@ -429,9 +429,8 @@ fn sockets_without_the_socket_opcode_use_the_system_call() {
 // and binds a UDP socket, which must get descriptor 0 and work.
 #[test]
 fn a_socket_made_by_the_system_call_may_be_descriptor_0() {
-    const CHILD: &str = "RING_CORE_SOCKETS_FD0_CHILD";
     const NAME: &str = "sockets::a_socket_made_by_the_system_call_may_be_descriptor_0";
-    if std::env::var_os(CHILD).is_some() {
+    if crate::support::in_child() {
         let spy = Spy::hiding(&[IORING_OP_SOCKET]);
         let rt = spy_runtime(&spy);
         let d = rt.driver().clone();
@@ -452,12 +451,7 @@ fn a_socket_made_by_the_system_call_may_be_descriptor_0() {
         println!("CHILD OK");
         return;
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run the test binary again");
+    let out = crate::support::child(NAME);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && text.contains("CHILD OK"), "the child failed:\n{text}");
 }

@@ -434,14 +434,9 @@ fn open_fds() -> usize {
 /// threads open descriptors at any time).
 #[test]
 fn an_orphaned_pipe_that_completed_closes_both_ends() {
-    const CHILD: &str = "RING_CORE_OPS_FILE_SYSTEM_CHILD";
     const NAME: &str = "ops_file_system::an_orphaned_pipe_that_completed_closes_both_ends";
-    if std::env::var_os(CHILD).is_none() {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
-            .env(CHILD, "1")
-            .output()
-            .unwrap();
+    if !support::in_child() {
+        let out = support::child(NAME);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "child: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains("1 passed"), "the child ran the test: {stdout}");

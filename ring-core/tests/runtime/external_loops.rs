@@ -111,21 +111,15 @@ fn an_epoll_loop_drives_operations_and_timers() {
 
 const NOTE: &str = "ring_core: an operation was started on a driver that nothing drives";
 
-/// Runs this test binary again with only test `name`, and returns its
-/// standard error.
+/// Runs this test binary again with only test `name` of this module, and
+/// returns its standard error.
 fn child_stderr(name: &str) -> String {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env("RING_CORE_TEST_CHILD", "1")
-        .output()
-        .unwrap();
+    let out = crate::support::child(&format!("external_loops::{name}"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn in_child() -> bool {
-    std::env::var_os("RING_CORE_TEST_CHILD").is_some()
-}
+use crate::support::in_child;
 
 /// An operation polled under a foreign executor on a driver nothing
 /// drives prints the note once (once per process, not per operation).

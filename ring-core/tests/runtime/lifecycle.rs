@@ -361,22 +361,6 @@ fn a_runtime_drops_its_tasks_while_it_is_still_whole() {
     drop(task);
 }
 
-/// Runs this test binary again, as a child, with only the test `name` and
-/// the variable `RING_CORE_TEST_CHILD` set, and returns whether it passed
-/// (printing its output if not). For tests that must change something
-/// process-wide, such as a resource limit.
-fn run_as_child(name: &str) -> bool {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env("RING_CORE_TEST_CHILD", "1")
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        println!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    }
-    out.status.success()
-}
-
 /// In the child process only: lowers `RLIMIT_NOFILE` so that exactly one
 /// more descriptor can be opened.
 fn allow_one_more_descriptor() {
@@ -403,8 +387,10 @@ fn allow_one_more_descriptor() {
 /// would panic in `OwnedFd::from_raw_fd(-1)`.
 #[test]
 fn a_runtime_or_driver_that_cannot_get_an_eventfd_reports_emfile() {
-    if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {
-        assert!(run_as_child("a_runtime_or_driver_that_cannot_get_an_eventfd_reports_emfile"));
+    if !crate::support::in_child() {
+        assert!(crate::support::run_as_child(
+            "lifecycle::a_runtime_or_driver_that_cannot_get_an_eventfd_reports_emfile"
+        ));
         return;
     }
     allow_one_more_descriptor();
