@@ -7,6 +7,7 @@
 //! buffer tables, clocks, queries and memory regions.
 
 use crate::caps;
+use crate::support::spy::Watch;
 use core::cell::RefCell;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
@@ -50,8 +51,7 @@ struct SpyState {
 
 /// A kernel that forwards everything to [`Linux`] and records the register
 /// calls.
-#[derive(Clone, Default)]
-struct Spy(Rc<RefCell<SpyState>>);
+type Spy = crate::support::spy::Spy<Rc<RefCell<SpyState>>>;
 
 impl Spy {
     /// A spy whose register calls with `opcode` fail with `errno` (blind
@@ -85,31 +85,14 @@ impl Spy {
 
 // SAFETY: every call is forwarded unchanged to `Linux`; the spy only reads
 // the register argument, as the kernel would.
-unsafe impl Kernel for Spy {
-    fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
-        Linux.setup(entries, params)
-    }
-
-    unsafe fn enter(
-        &self,
-        fd: c_uint,
-        to_submit: u32,
-        min_complete: u32,
-        flags: u32,
-        arg: *const c_void,
-        argsz: usize,
-    ) -> Result<u32, Errno> {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.enter(fd, to_submit, min_complete, flags, arg, argsz) }
-    }
-
+unsafe impl Watch for Rc<RefCell<SpyState>> {
     unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
         let opcode_only = opcode & !IORING_REGISTER_USE_REGISTERED_RING;
         let (fail, ops_known, answer) = {
-            let st = self.0.borrow();
+            let st = self.borrow();
             (st.fail, st.ops_known, st.answer.clone())
         };
-        let bytes = match self.0.borrow().capture {
+        let bytes = match self.borrow().capture {
             Some((op, n)) if op == opcode_only && !arg.is_null() => {
                 // SAFETY: each test names the one opcode whose argument it
                 // inspects and a length no longer than that argument.
@@ -117,7 +100,7 @@ unsafe impl Kernel for Spy {
             }
             _ => Vec::new(),
         };
-        self.0.borrow_mut().seen.push(Seen { fd, opcode: opcode_only, nr_args, arg: bytes });
+        self.borrow_mut().seen.push(Seen { fd, opcode: opcode_only, nr_args, arg: bytes });
         if let Some((op, f)) = answer {
             if op == opcode_only {
                 return f(arg.cast_mut());
@@ -144,19 +127,6 @@ unsafe impl Kernel for Spy {
             }
         }
         r
-    }
-
-    fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
-        Linux.map(fd, offset, len)
-    }
-
-    unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.unmap(ptr, len) }
-    }
-
-    fn close(&self, fd: RawFd) {
-        Linux.close(fd)
     }
 }
 

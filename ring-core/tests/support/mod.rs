@@ -8,6 +8,7 @@
 
 pub mod alloc;
 pub mod rings;
+pub mod spy;
 
 use std::cell::Cell;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
