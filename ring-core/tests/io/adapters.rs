@@ -2,13 +2,14 @@
 //! a read future dropped mid-flight), and `AioContext` doing `O_DIRECT`
 //! I/O within its capacity. Loopback only, bounded.
 
+use crate::support::rings::pipe;
 use ring_core::adapters::{AioContext, Uring};
 use ring_core::buf::AlignedBuf;
 use ring_core::Runtime;
 use std::future::Future;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::pin::pin;
 use std::rc::Rc;
@@ -17,15 +18,6 @@ use std::time::Duration;
 
 fn pattern(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 + seed + i / 1021) as u8).collect()
-}
-
-fn pipe() -> (OwnedFd, OwnedFd) {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
-    assert_eq!(r, 0, "pipe2: {}", std::io::Error::last_os_error());
-    // SAFETY: pipe2 succeeded, so both are fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
 }
 
 #[test]

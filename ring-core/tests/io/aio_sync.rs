@@ -2,15 +2,12 @@
 //! tasks, writes with a durability level (`RWF_DSYNC`/`RWF_SYNC`, or a
 //! linked `fsync`), and results whose error carries the buffer.
 
+use crate::support::temp_path;
 use ring_core::adapters::AioContext;
 use ring_core::buf::{AlignedBuf, BufResultExt};
 use ring_core::ops::{SyncLevel, SyncMethod};
 use ring_core::{task, Runtime};
 use std::rc::Rc;
-
-fn temp(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ring-core-aio-sync-{}-{name}", std::process::id()))
-}
 
 fn filled(byte: u8) -> AlignedBuf {
     let mut b = AlignedBuf::new(4096).unwrap();
@@ -20,7 +17,7 @@ fn filled(byte: u8) -> AlignedBuf {
 
 #[test]
 fn clones_share_the_capacity_and_its_permits() {
-    let path = temp("clones");
+    let path = temp_path("clones");
     let file =
         Rc::new(std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap());
     let rt = Runtime::new(64).unwrap();
@@ -55,7 +52,7 @@ fn clones_share_the_capacity_and_its_permits() {
 fn every_sync_level_writes_its_data_by_either_method() {
     let rt = Runtime::new(16).unwrap();
     for method in [None, Some(SyncMethod::FsyncLink), Some(SyncMethod::Flags)] {
-        let path = temp(&format!("levels-{method:?}"));
+        let path = temp_path(&format!("levels-{method:?}"));
         let file = Rc::new(
             std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap(),
         );

@@ -7,26 +7,20 @@
 // its `sync` module (ring-core/clippy.toml) is for the library's own code.
 #![allow(clippy::disallowed_types)]
 
+use crate::support::{poll_once, temp_path};
 use ring_core::buf::{BackingMemory, MemRegion, MemRegions, MemSlice, MmapMemory, Region};
 use ring_core::error::Error;
 use ring_core::Runtime;
-use std::future::Future;
 use std::io::Write;
 use std::os::unix::net::UnixStream;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-fn temp(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ring-core-backing-{}-{name}", std::process::id()))
-}
 
 #[test]
 fn reads_land_in_the_regions_of_an_mmapped_file_in_order() {
-    let path = temp("mapped");
+    let path = temp_path("mapped");
     let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
     file.set_len(8192).unwrap();
     // SAFETY: the file is this test's own and stays 8192 bytes long.
@@ -101,11 +95,6 @@ unsafe impl BackingMemory for Tracked {
     fn size(&self) -> usize {
         self.region.len()
     }
-}
-
-fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-    let waker = std::task::Waker::noop();
-    Pin::new(f).poll(&mut Context::from_waker(waker))
 }
 
 #[test]

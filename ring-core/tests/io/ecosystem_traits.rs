@@ -14,14 +14,10 @@ fn pattern(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + seed + i / 511) as u8).collect()
 }
 
-#[allow(dead_code)]
-fn scratch(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ring-ecosystem-{}-{name}", std::process::id()))
-}
-
 #[cfg(feature = "futures-io")]
 mod futures_io_traits {
-    use super::{pattern, scratch};
+    use super::pattern;
+    use crate::support::temp_path;
     use futures_util::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
     use ring_core::adapters::Uring;
     use ring_core::io::BufReader;
@@ -33,7 +29,7 @@ mod futures_io_traits {
     fn futures_copy_from_a_tcp_stream_into_a_file() {
         let rt = Runtime::new(64).unwrap();
         let d = rt.driver().clone();
-        let path = scratch("futures-copy");
+        let path = temp_path("futures-copy");
         let data = pattern(700_001, 1);
         let sent = data.clone();
         rt.block_on(async {
@@ -86,7 +82,7 @@ mod futures_io_traits {
     fn futures_seek_and_read_a_file_and_uring_round_trip() {
         let rt = Runtime::new(32).unwrap();
         let d = rt.driver().clone();
-        let path = scratch("futures-seek");
+        let path = temp_path("futures-seek");
         rt.block_on(async {
             let mut f = File::create(&d, &path).await.unwrap();
             f.write_all(b"0123456789").await.unwrap();
@@ -151,7 +147,8 @@ mod streams {
 
 #[cfg(feature = "tokio")]
 mod tokio_traits {
-    use super::{pattern, scratch};
+    use super::pattern;
+    use crate::support::temp_path;
     use ring_core::net::UnixStream;
     use ring_core::{File, Runtime};
     use std::io::SeekFrom;
@@ -162,7 +159,7 @@ mod tokio_traits {
         let rt = Runtime::new(32).unwrap();
         let d = rt.driver().clone();
         let (mut a, mut b) = UnixStream::pair(&d).unwrap();
-        let path = scratch("tokio-copy");
+        let path = temp_path("tokio-copy");
         let data = pattern(300_000, 3);
         rt.block_on(async {
             AsyncWriteExt::write_all(&mut b, b"one\ntwo\n").await.unwrap();

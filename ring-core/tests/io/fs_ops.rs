@@ -1,26 +1,17 @@
 //! File-system, process, futex and inter-ring operations against this
 //! machine's kernel, each checked for its effect.
 
+use crate::support::supported;
 use ring_core::buf::AlignedBuf;
 use ring_core::fs::File;
 use ring_core::ops::{Advice, Futex};
-use ring_core::{At, Driver, Ring, Runtime, SharedFd};
+use ring_core::{At, Ring, Runtime, SharedFd};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
-
-fn supported(d: &Driver, op: u8, what: &str) -> bool {
-    match d.require(op) {
-        Ok(()) => true,
-        Err(e) => {
-            println!("skipping {what}: {e}");
-            false
-        }
-    }
-}
 
 /// A fresh directory for one test, removed at the end.
 struct TempDir(PathBuf);

@@ -1,27 +1,14 @@
 //! Networking operations and socket types against this machine's kernel,
 //! on 127.0.0.1 only, bounded in count and time.
 
+use crate::support::{localhost, supported};
 use ring_core::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 use ring_core::ops::{Msg, SockAddr, SocketCmd};
 use ring_core::{Driver, Runtime, SharedFd};
-use std::net::{Shutdown, SocketAddr};
+use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-
-fn localhost() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
-fn supported(d: &Driver, op: u8, what: &str) -> bool {
-    match d.require(op) {
-        Ok(()) => true,
-        Err(e) => {
-            println!("skipping {what}: {e}");
-            false
-        }
-    }
-}
 
 /// Deterministic bytes for client `i`.
 fn pattern(i: usize, len: usize) -> Vec<u8> {

@@ -5,6 +5,7 @@
 //! `fs::{read, write, copy, metadata}`, `ToSocketAddrs`, and the
 //! `Incoming` stream's `poll_next`. Loopback only, bounded.
 
+use crate::support::temp_path;
 use ring_core::adapters::Uring;
 use ring_core::io::{BufReader, LimitExceeded, PollBufRead, PollRead, PollSeek, PollWrite};
 use ring_core::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
@@ -18,10 +19,6 @@ use std::task::{Context, Waker};
 
 fn pattern(len: usize, seed: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 131 + seed + i / 977) as u8).collect()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("ring-poll-io-{}-{name}", std::process::id()))
 }
 
 /// Removes a scratch file when the test ends, pass or fail.
@@ -184,7 +181,7 @@ fn tcp_stream_poll_io_echoes_and_shuts_down_the_write_side() {
 fn file_cursor_reads_writes_and_seeks_like_std() {
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
-    let path = scratch("cursor");
+    let path = temp_path("cursor");
     let _rm = Remove(path.clone());
     rt.block_on(async {
         let mut f = File::create(&d, &path).await.unwrap();
@@ -231,7 +228,7 @@ fn file_cursor_reads_writes_and_seeks_like_std() {
 fn file_close_flushes_a_queued_poll_write() {
     let rt = Runtime::new(16).unwrap();
     let d = rt.driver().clone();
-    let path = scratch("close-flushes");
+    let path = temp_path("close-flushes");
     let _rm = Remove(path.clone());
     rt.block_on(async {
         let mut f = File::create(&d, &path).await.unwrap();
@@ -315,7 +312,7 @@ fn read_to_end_checks_its_limit_before_growing() {
     let rt = Runtime::new(16).unwrap();
     let d = rt.driver().clone();
     let (a, b) = UnixStream::pair(&d).unwrap();
-    let path = scratch("limit");
+    let path = temp_path("limit");
     let _rm = Remove(path.clone());
     std::fs::write(&path, pattern(100_000, 3)).unwrap();
     rt.block_on(async {
@@ -364,7 +361,7 @@ fn read_exact_on_sockets_fills_the_capacity_or_reports_eof() {
 fn fs_read_write_copy_and_metadata() {
     let rt = Runtime::new(64).unwrap();
     let d = rt.driver().clone();
-    let (src, dst, small) = (scratch("copy-src"), scratch("copy-dst"), scratch("small"));
+    let (src, dst, small) = (temp_path("copy-src"), temp_path("copy-dst"), temp_path("small"));
     let _rm = (Remove(src.clone()), Remove(dst.clone()), Remove(small.clone()));
     // Larger than the pipeline's 8 x 256 KiB and not a multiple of a chunk.
     let data = pattern(5 * 1024 * 1024 + 12_345, 7);
@@ -405,7 +402,7 @@ fn fs_read_write_copy_and_metadata() {
         assert!(n > 0 && std::fs::metadata(&small).unwrap().len() == n);
         let e = fs::copy(&d, "/", &small).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "a directory is not copied");
-        let e = fs::read(&d, scratch("missing")).await.unwrap_err();
+        let e = fs::read(&d, temp_path("missing")).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
     })
     .unwrap();
@@ -424,7 +421,7 @@ fn fs_read_write_copy_and_metadata() {
 fn symlink_metadata_does_not_follow() {
     let rt = Runtime::new(16).unwrap();
     let d = rt.driver().clone();
-    let link = scratch("link");
+    let link = temp_path("link");
     let _rm = Remove(link.clone());
     std::os::unix::fs::symlink("/etc/hostname", &link).unwrap();
     rt.block_on(async {
@@ -506,7 +503,7 @@ fn incoming_poll_next_yields_connections() {
 fn io_copy_moves_everything_and_flushes() {
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
-    let (path, out) = (scratch("io-copy-in"), scratch("io-copy-out"));
+    let (path, out) = (temp_path("io-copy-in"), temp_path("io-copy-out"));
     let _rm = (Remove(path.clone()), Remove(out.clone()));
     let data = pattern(1_000_003, 9);
     std::fs::write(&path, &data).unwrap();

@@ -6,6 +6,7 @@
 //! probe.
 
 use crate::caps;
+use crate::support::localhost;
 use crate::support::spy::Watch;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
@@ -176,10 +177,6 @@ unsafe impl Watch for Rc<RefCell<SpyState>> {
 fn spy_runtime(spy: &Spy) -> Runtime<Spy> {
     let ring = Builder::new(64).build_on(spy.clone()).expect("io_uring setup");
     Runtime::with_ring(ring, ring_core::driver::Immediate).expect("runtime")
-}
-
-fn localhost() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
 }
 
 /// An `int` socket option of `fd`.

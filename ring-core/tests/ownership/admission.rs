@@ -9,73 +9,13 @@ use crate::support::alloc::{allocations, bytes_held};
 use crate::support::*;
 use ring_core::sys::{io_uring_sqe, IORING_OP_NOP, IORING_OP_WRITE, IORING_SETUP_IOPOLL, IORING_SETUP_SQE128};
 use ring_core::{Builder, Cancelled, Cqe, Driver, Op, Operation};
-use std::future::Future;
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::pin::Pin;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::time::{Duration, Instant};
-
-/// Polls `f` once with `w`.
-fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(w))
-}
-
-/// Parks the driver and polls `f` until it is ready, failing after five
-/// seconds.
-fn park_for<F: Future + Unpin>(d: &Driver, f: &mut F) -> F::Output {
-    let (_, w) = counter();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Poll::Ready(v) = poll_with(f, &w) {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-}
-
-/// An operation made of one SQE with no memory behind it; its output is
-/// the `res` of its first and of its terminal completion.
-struct Raw {
-    sqe: io_uring_sqe,
-    wide: bool,
-}
-
-impl Raw {
-    fn new(opcode: u8) -> Self {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = opcode;
-        Raw { sqe, wide: false }
-    }
-}
 
 // SAFETY: the SQEs built here carry no pointer, so the kernel touches no
 // memory of ours.
-unsafe impl Operation for Raw {
-    type Output = (i32, i32);
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        self.sqe
-    }
-
-    fn is_128(&self) -> bool {
-        self.wide
-    }
-
-    fn complete(self, result: Cqe, last: Cqe) -> (i32, i32) {
-        (result.res, last.res)
-    }
-}
-
-/// Whether `fd` becomes readable within `ms` milliseconds.
-fn readable_within(fd: &OwnedFd, ms: i32) -> bool {
-    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&mut p, 1, ms) };
-    n == 1 && p.revents & libc::POLLIN != 0
-}
-
 fn woken(c: &Count) -> usize {
     c.0.load(Ordering::SeqCst)
 }
@@ -111,7 +51,7 @@ fn the_registered_eventfd_signals_a_completion() {
     let efd = d.register_eventfd().expect("an eventfd");
     assert!(!readable_within(&efd, 0));
     let mut nop = d.nop();
-    park_for(&d, &mut nop).unwrap();
+    finish(&d, &mut nop).unwrap();
     assert!(readable_within(&efd, 1000), "the completion signalled the eventfd");
 }
 
@@ -172,7 +112,7 @@ fn submit_raw_sends_the_sqe_its_builder_made() {
             sqe
         })
     };
-    let (cqe, v) = park_for(&d, &mut op);
+    let (cqe, v) = finish(&d, &mut op);
     assert_eq!(cqe.res, 5);
     assert_eq!(v, b"hello");
     assert!(readable_within(&r, 0));
@@ -218,7 +158,7 @@ fn a_future_dropped_inside_the_driver_is_orphaned_at_the_next_turn() {
         d.park(Some(Duration::from_millis(5))).unwrap();
     }
     assert_eq!(d.stats().cancels, 1, "the orphaned read was cancelled");
-    park_for(&d, &mut nop);
+    finish(&d, &mut nop);
     assert_eq!(d.in_flight(), 0);
 }
 
@@ -253,7 +193,7 @@ fn a_stream_that_ends_wakes_the_next_waiter_at_once() {
     for mut n in nops {
         assert!(matches!(poll_with(&mut n, &noop), Poll::Ready(Ok(()))));
     }
-    park_for(&d, &mut late).unwrap();
+    finish(&d, &mut late).unwrap();
     assert_eq!(d.in_flight(), 0);
 }
 
@@ -289,7 +229,7 @@ fn a_woken_waiter_that_is_dropped_passes_its_turn_on_at_once() {
     for mut n in nops {
         assert!(matches!(poll_with(&mut n, &noop), Poll::Ready(Ok(()))));
     }
-    park_for(&d, &mut b).unwrap();
+    finish(&d, &mut b).unwrap();
     assert_eq!(d.in_flight(), 0);
 }
 
@@ -331,7 +271,7 @@ fn a_dropped_driver_gives_back_all_its_memory() {
         let (_, w) = counter();
         let mut nop = d.nop();
         assert!(poll_with(&mut nop, &w).is_pending());
-        park_for(&d, &mut nop).unwrap();
+        finish(&d, &mut nop).unwrap();
     };
     cycle();
     let before = bytes_held();
@@ -378,9 +318,9 @@ fn a_full_sq_that_cannot_be_submitted_is_tried_once() {
     assert_eq!((s.enters, s.transient_errors, s.started), (1, 0, 2));
     // SAFETY: enabling the ring neither pushes nor reaps.
     unsafe { d.with_ring_mut(|r| r.enable()) }.unwrap().unwrap();
-    park_for(&d, &mut a).unwrap();
-    park_for(&d, &mut b).unwrap();
-    park_for(&d, &mut c).unwrap();
+    finish(&d, &mut a).unwrap();
+    finish(&d, &mut b).unwrap();
+    finish(&d, &mut c).unwrap();
     assert_eq!(d.stats().started, 3);
 }
 
@@ -414,10 +354,10 @@ fn a_woken_waiter_takes_the_last_credit() {
     let started = d.stats().started;
     assert!(poll_with(&mut waiter, &waker).is_pending());
     assert_eq!((d.stats().started, d.credits()), (started + 1, 0), "the waiter started with the last credit");
-    park_for(&d, &mut waiter).unwrap();
+    finish(&d, &mut waiter).unwrap();
     write_all(&w, &vec![b'x'; reads.len()]);
     for mut rd in reads {
-        assert_eq!(park_for(&d, &mut rd).0.unwrap(), 1);
+        assert_eq!(finish(&d, &mut rd).0.unwrap(), 1);
     }
     assert_eq!((d.in_flight(), d.credits()), (0, c));
 }
@@ -443,8 +383,8 @@ fn a_chain_starts_on_exactly_its_credits_and_waits_for_missing_ones() {
     let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
     assert_eq!(d.credits(), 0);
     let (mut a, mut b) = (started.take(l1).unwrap(), started.take(l2).unwrap());
-    assert_eq!(park_for(&d, &mut a), (0, 0));
-    assert_eq!(park_for(&d, &mut b), (0, 0));
+    assert_eq!(finish(&d, &mut a), (0, 0));
+    assert_eq!(finish(&d, &mut b), (0, 0));
     // One more read leaves one credit and one entry: a one-member chain
     // that needs two credits waits.
     let mut last = d.read(&r, Vec::<u8>::with_capacity(1));
@@ -469,11 +409,11 @@ fn a_chain_starts_on_exactly_its_credits_and_waits_for_missing_ones() {
         panic!("the chain never started")
     };
     let mut two = started.take(l).unwrap();
-    assert_eq!(park_for(&d, &mut two), 0);
+    assert_eq!(finish(&d, &mut two), 0);
     for mut rd in reads {
-        assert_eq!(park_for(&d, &mut rd).0.unwrap(), 1);
+        assert_eq!(finish(&d, &mut rd).0.unwrap(), 1);
     }
-    assert_eq!(park_for(&d, &mut last).0.unwrap(), 1);
+    assert_eq!(finish(&d, &mut last).0.unwrap(), 1);
     assert_eq!((d.in_flight(), d.credits()), (0, c));
 }
 
@@ -490,7 +430,7 @@ fn a_chain_as_long_as_the_table_starts() {
     let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
     for l in links {
         let mut op = started.take(l).unwrap();
-        assert_eq!(park_for(&d, &mut op), (0, 0));
+        assert_eq!(finish(&d, &mut op), (0, 0));
     }
     assert_eq!(d.stats().started, 4);
 }
@@ -525,9 +465,9 @@ fn an_operation_put_back_for_a_full_sq_does_not_take_another_waiters_ticket() {
     assert_eq!(d.stats().started, 3);
     assert_eq!(woken(&e_count), 1, "the waiter behind was woken");
     assert_eq!(woken(&c_count), 0);
-    park_for(&d, &mut e).unwrap();
+    finish(&d, &mut e).unwrap();
     for op in [&mut a, &mut b, &mut c] {
-        park_for(&d, op).unwrap();
+        finish(&d, op).unwrap();
     }
     assert_eq!(d.in_flight(), 0);
 }
@@ -559,8 +499,8 @@ fn a_chain_waits_for_entries_even_with_credits_to_spare() {
     }
     let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
     let (mut a, mut b) = (started.take(l1).unwrap(), started.take(l2).unwrap());
-    assert_eq!(park_for(&d, &mut a), (0, 0));
-    assert_eq!(park_for(&d, &mut b), (0, 0));
+    assert_eq!(finish(&d, &mut a), (0, 0));
+    assert_eq!(finish(&d, &mut b), (0, 0));
 }
 
 /// A chain waits its turn like any operation: in arrival order, behind a
@@ -608,9 +548,9 @@ fn a_waiting_chain_keeps_its_place_in_the_queue() {
         assert!(matches!(poll_with(&mut n, &noop), Poll::Ready(Ok(()))));
     }
     let mut member = started.take(link).unwrap();
-    assert_eq!(park_for(&d, &mut member), (0, 0));
-    park_for(&d, &mut a).unwrap();
-    park_for(&d, &mut b).unwrap();
+    assert_eq!(finish(&d, &mut member), (0, 0));
+    finish(&d, &mut a).unwrap();
+    finish(&d, &mut b).unwrap();
     assert_eq!(d.in_flight(), 0);
 }
 
@@ -629,8 +569,8 @@ fn the_last_member_of_a_chain_is_not_linked_to_the_next_operation() {
     let mut after = d.op(Raw::new(IORING_OP_NOP));
     assert!(poll_with(&mut after, &noop).is_pending());
     assert_eq!(d.stats().enters, 0, "both are submitted together, at the park");
-    assert_eq!(park_for(&d, &mut failing).0, -libc::EINVAL);
-    assert_eq!(park_for(&d, &mut after), (0, 0), "the NOP ran, not cancelled as a linked member");
+    assert_eq!(finish(&d, &mut failing).0, -libc::EINVAL);
+    assert_eq!(finish(&d, &mut after), (0, 0), "the NOP ran, not cancelled as a linked member");
 }
 
 /// A chain that does not fit in the SQ's free room is pushed after one
@@ -649,9 +589,9 @@ fn a_chain_that_needs_room_enters_once_and_counts_it() {
     let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
     assert_eq!(d.stats().enters, 1, "one enter made room");
     let (mut a, mut b) = (started.take(l1).unwrap(), started.take(l2).unwrap());
-    park_for(&d, &mut first).unwrap();
-    assert_eq!(park_for(&d, &mut a), (0, 0));
-    assert_eq!(park_for(&d, &mut b), (0, 0));
+    finish(&d, &mut first).unwrap();
+    assert_eq!(finish(&d, &mut a), (0, 0));
+    assert_eq!(finish(&d, &mut b), (0, 0));
 }
 
 /// A 128-byte entry that finds the SQ full is pushed after one enter that
@@ -668,9 +608,9 @@ fn a_wide_entry_that_needs_room_enters_once_and_counts_it() {
     let mut wide = d.op(Raw { wide: true, ..Raw::new(IORING_OP_NOP) });
     assert!(poll_with(&mut wide, &noop).is_pending());
     assert_eq!((d.stats().enters, d.stats().started), (1, 3), "one enter made room");
-    park_for(&d, &mut a).unwrap();
-    park_for(&d, &mut b).unwrap();
-    assert_eq!(park_for(&d, &mut wide), (0, 0));
+    finish(&d, &mut a).unwrap();
+    finish(&d, &mut b).unwrap();
+    assert_eq!(finish(&d, &mut wide), (0, 0));
 }
 
 /// Cancelling an operation that already ended with `-ECANCELED` on its own
@@ -687,14 +627,14 @@ fn cancelling_an_operation_that_ended_with_ecanceled_reports_it_completed() {
     let mut start = chain.start();
     let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
     let (mut failing, second) = (started.take(l1).unwrap(), started.take(l2).unwrap());
-    assert_eq!(park_for(&d, &mut failing).0, -libc::EINVAL);
+    assert_eq!(finish(&d, &mut failing).0, -libc::EINVAL);
     let deadline = Instant::now() + Duration::from_secs(5);
     while d.credits() != c {
         assert!(Instant::now() < deadline, "timed out");
         d.park(Some(Duration::from_millis(5))).unwrap();
     }
     let mut cancel = second.cancel();
-    let out = park_for(&d, &mut cancel);
+    let out = finish(&d, &mut cancel);
     assert!(matches!(out, Cancelled::Completed((r, _)) if r == -libc::ECANCELED), "{out:?}");
     assert_eq!(d.stats().cancels, 0);
 }
@@ -727,9 +667,9 @@ fn a_queued_cancellation_of_an_operation_that_completed_is_not_sent() {
     let mut cancel = read.cancel();
     assert!(poll_with(&mut cancel, &noop).is_pending());
     assert_eq!(d.stats().cancels, 0, "no credit for the cancellation yet");
-    let out = park_for(&d, &mut cancel);
+    let out = finish(&d, &mut cancel);
     for mut n in nops {
-        park_for(&d, &mut n).unwrap();
+        finish(&d, &mut n).unwrap();
     }
     assert!(matches!(&out, Cancelled::Completed((Ok(4), _))), "{out:?}");
     assert_eq!(d.stats().cancels, 0, "no cancellation was sent for the finished read");
@@ -764,7 +704,7 @@ fn a_cancellation_with_no_credit_free_is_made_from_the_register_call() {
     }
     assert_eq!(d.stats().cancels, 1);
     for mut n in nops {
-        park_for(&d, &mut n).unwrap();
+        finish(&d, &mut n).unwrap();
     }
     assert_eq!((d.in_flight(), d.credits()), (0, c + 1));
 }
@@ -774,7 +714,7 @@ fn a_cancellation_with_no_credit_free_is_made_from_the_register_call() {
 fn park_with_nothing_in_flight_returns_at_once() {
     let d = Driver::new(4).unwrap();
     let mut nop = d.nop();
-    park_for(&d, &mut nop).unwrap();
+    finish(&d, &mut nop).unwrap();
     for _ in 0..3 {
         let t = Instant::now();
         d.park(Some(Duration::from_millis(300))).unwrap();

@@ -88,72 +88,113 @@ fn tasks_taking_turns_with_an_operation_kept_in_flight_allocate_nothing() {
 fn tasks_answering_their_streams_allocate_nothing() {
     use std::io::{Read as _, Write as _};
     const TASKS: usize = 320;
-    const WARM: u32 = 4;
-    const COUNTED: u32 = 8;
     let rt = Runtime::new(1024).unwrap();
     let d = rt.driver().clone();
-    let warm = Rc::new(Cell::new(0usize));
-    let window: Rc<Cell<Window>> = Rc::new(Cell::new(None));
-    let ops = Rc::new(Cell::new(0u64));
+    let turns = Turns::new(TASKS, 4, 8, 2);
     let handles: Vec<_> = (0..TASKS)
         .map(|_| {
-            let (d, warm, window, ops) = (d.clone(), warm.clone(), window.clone(), ops.clone());
+            let (d, turns) = (d.clone(), turns.clone());
             rt.spawn(async move {
                 let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
                 mine.set_nonblocking(true).unwrap();
                 let mine = Rc::new(mine);
                 let mut stream = d.poll_multishot(&mine, libc::POLLIN as u32);
                 let mut byte = [0u8; 1];
-                let mut counted = 0u32;
-                let mut round = 0u32;
+                let mut progress = Progress::default();
                 loop {
                     peer.write_all(&[1]).unwrap();
                     let events = stream.next().await.expect("the poll goes on").unwrap();
                     assert_ne!(events & libc::POLLIN as u32, 0);
                     assert_eq!((&*mine).read(&mut byte).unwrap(), 1);
                     d.nop().await.unwrap();
-                    round += 1;
-                    if round == WARM {
-                        warm.set(warm.get() + 1);
-                        if warm.get() == TASKS {
-                            window.set(Some((allocations(), None)));
-                        }
-                    }
-                    if let Some((start, None)) = window.get() {
-                        if round > WARM {
-                            counted += 1;
-                            ops.set(ops.get() + 2);
-                            if counted == COUNTED {
-                                window.set(Some((start, Some(allocations()))));
-                            }
-                        }
-                    }
-                    if matches!(window.get(), Some((_, Some(_)))) {
+                    if turns.round_ended(&mut progress) {
                         return;
                     }
                 }
             })
         })
         .collect();
-    rt.block_on(async {
-        for h in handles {
-            h.await.unwrap();
-        }
-    })
-    .unwrap();
-    let Some((start, Some(end))) = window.get() else { panic!("the window never closed") };
-    assert!(ops.get() >= u64::from(COUNTED) * 2);
-    assert_eq!(
-        end - start,
-        0,
-        "{} operations of tasks answering their streams allocated {} times",
-        ops.get(),
-        end - start
-    );
+    let (ops, counts) = turns.join(&rt, handles);
+    assert_eq!(counts, 0, "{ops} operations of tasks answering their streams allocated {counts} times");
 }
 
 /// The allocation count when the window opened, and when it closed.
 type Window = Option<(u64, Option<u64>)>;
+
+/// The window in which tasks taking turns count allocations. It opens once
+/// every task is past its warm-up and closes when the first task has
+/// counted its rounds, so that spawning, warming up and finishing are
+/// outside it.
+#[derive(Clone)]
+struct Turns {
+    tasks: usize,
+    warm_rounds: u32,
+    counted_rounds: u32,
+    /// Operations in each round.
+    per_round: u64,
+    /// Tasks past their warm-up.
+    warm: Rc<Cell<usize>>,
+    window: Rc<Cell<Window>>,
+    /// Operations counted, in the window, by every task.
+    ops: Rc<Cell<u64>>,
+}
+
+/// One task's rounds: all of them, and those counted in the window.
+#[derive(Default)]
+struct Progress {
+    round: u32,
+    counted: u32,
+}
+
+impl Turns {
+    fn new(tasks: usize, warm_rounds: u32, counted_rounds: u32, per_round: u64) -> Self {
+        Turns {
+            tasks,
+            warm_rounds,
+            counted_rounds,
+            per_round,
+            warm: Rc::new(Cell::new(0)),
+            window: Rc::new(Cell::new(None)),
+            ops: Rc::new(Cell::new(0)),
+        }
+    }
+
+    /// Records that a task ended a round; returns whether the window has
+    /// closed (the task is done).
+    fn round_ended(&self, p: &mut Progress) -> bool {
+        p.round += 1;
+        if p.round == self.warm_rounds {
+            self.warm.set(self.warm.get() + 1);
+            if self.warm.get() == self.tasks {
+                self.window.set(Some((allocations(), None)));
+            }
+        }
+        if let Some((start, None)) = self.window.get() {
+            if p.round > self.warm_rounds {
+                p.counted += 1;
+                self.ops.set(self.ops.get() + self.per_round);
+                if p.counted == self.counted_rounds {
+                    self.window.set(Some((start, Some(allocations()))));
+                }
+            }
+        }
+        matches!(self.window.get(), Some((_, Some(_))))
+    }
+
+    /// Waits for the tasks; returns the operations counted and the
+    /// allocations among them.
+    fn join(&self, rt: &Runtime, handles: Vec<ring_core::JoinHandle<()>>) -> (u64, u64) {
+        rt.block_on(async {
+            for h in handles {
+                h.await.unwrap();
+            }
+        })
+        .unwrap();
+        let Some((start, Some(end))) = self.window.get() else { panic!("the window never closed") };
+        assert!(self.ops.get() >= u64::from(self.counted_rounds) * self.per_round);
+        (self.ops.get(), end - start)
+    }
+}
 
 /// Runs four tasks taking turns (see above); returns the operations counted
 /// and the allocations among them. The window opens once every task is
@@ -161,19 +202,13 @@ type Window = Option<(u64, Option<u64>)>;
 /// finishing and the kept operation's start and cancellation are outside it.
 fn tasks_taking_turns(keep_one_in_flight: bool) -> (u64, u64) {
     const TASKS: usize = 4;
-    const WARM: u32 = 16;
-    const COUNTED: u32 = 100;
     let rt = Runtime::new(32).unwrap();
     let d = rt.driver().clone();
     let fd = Rc::new(tempfile("turns"));
-    // Tasks past their warm-up; the allocation count when the last of them
-    // got there; the count when the first ended its counted rounds.
-    let warm = Rc::new(Cell::new(0usize));
-    let window: Rc<Cell<Window>> = Rc::new(Cell::new(None));
-    let ops = Rc::new(Cell::new(0u64));
+    let turns = Turns::new(TASKS, 16, 100, 3);
     let handles: Vec<_> = (0..TASKS)
         .map(|_| {
-            let (d, fd, warm, window, ops) = (d.clone(), fd.clone(), warm.clone(), window.clone(), ops.clone());
+            let (d, fd, turns) = (d.clone(), fd.clone(), turns.clone());
             rt.spawn(async move {
                 // A receive on a socket nobody writes to: in flight until the
                 // task ends and drops it.
@@ -189,8 +224,7 @@ fn tasks_taking_turns(keep_one_in_flight: bool) -> (u64, u64) {
                 }
                 let mut buf = Vec::with_capacity(4096);
                 let mut data = vec![3u8; 512];
-                let mut counted = 0u32;
-                let mut round = 0u32;
+                let mut progress = Progress::default();
                 loop {
                     d.nop().await.unwrap();
                     let (r, b) = d.op(Write::new(&fd, data, 0)).await;
@@ -205,38 +239,14 @@ fn tasks_taking_turns(keep_one_in_flight: bool) -> (u64, u64) {
                         // operation of this one is in flight.
                         yield_now().await;
                     }
-                    round += 1;
-                    if round == WARM {
-                        warm.set(warm.get() + 1);
-                        if warm.get() == TASKS {
-                            window.set(Some((allocations(), None)));
-                        }
-                    }
-                    if let Some((start, None)) = window.get() {
-                        if round > WARM {
-                            counted += 1;
-                            ops.set(ops.get() + 3);
-                            if counted == COUNTED {
-                                window.set(Some((start, Some(allocations()))));
-                            }
-                        }
-                    }
-                    if matches!(window.get(), Some((_, Some(_)))) {
+                    if turns.round_ended(&mut progress) {
                         return;
                     }
                 }
             })
         })
         .collect();
-    rt.block_on(async {
-        for h in handles {
-            h.await.unwrap();
-        }
-    })
-    .unwrap();
-    let Some((start, Some(end))) = window.get() else { panic!("the window never closed") };
-    assert!(ops.get() >= u64::from(COUNTED) * 3);
-    (ops.get(), end - start)
+    turns.join(&rt, handles)
 }
 
 /// Reads and writes through every kind of descriptor handle an operation

@@ -6,6 +6,7 @@
 //! when a table's memory is freed or leaked.
 
 use crate::support::alloc::page_held;
+use crate::support::{pipe, write_all};
 use ring_core::buf::{AlignedBuf, IoBuf, IoBufMut, Region, SharedRegion, Slice};
 use ring_core::fixed::{FixedBuffers, FixedError};
 use ring_core::fixed_files::{FixedFd, FixedFiles};
@@ -14,30 +15,12 @@ use ring_core::{At, Driver, Runtime};
 use std::cell::RefCell;
 use std::ffi::CString;
 use std::future::Future;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Waker};
-
-/// A pipe: (read end, write end), each shared through an `Rc` so that
-/// operations naming it hold it open until they have ended.
-fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
-    assert_eq!(r, 0, "pipe2: {}", std::io::Error::last_os_error());
-    // SAFETY: pipe2 succeeded, so both are fresh descriptors we own.
-    unsafe { (Rc::new(OwnedFd::from_raw_fd(fds[0])), Rc::new(OwnedFd::from_raw_fd(fds[1]))) }
-}
-
-/// Writes all of `data` to `fd` with `write(2)`.
-fn put(fd: &OwnedFd, data: &[u8]) {
-    // SAFETY: `data` is valid for reads of its length during the call.
-    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-    assert_eq!(n, data.len() as isize, "write: {}", std::io::Error::last_os_error());
-}
 
 /// Reads what is in the pipe now (up to `max` bytes) with `read(2)`;
 /// nothing if the pipe stays empty for a second.
@@ -69,7 +52,7 @@ fn write_through<B: IoBuf>(rt: &Runtime, buf: B) -> (usize, Vec<u8>) {
 /// buffer.
 fn read_through<B: IoBufMut>(rt: &Runtime, buf: B, data: &[u8]) -> (usize, B) {
     let (r, w) = pipe();
-    put(&w, data);
+    write_all(&w, data);
     let d = rt.driver().clone();
     let (n, buf) = rt.block_on(async { d.read(&r, buf).await }).unwrap();
     (n.unwrap(), buf)

@@ -16,12 +16,6 @@ use crate::caps;
 use crate::support;
 use support::*;
 
-fn temp_file(name: &str) -> (std::path::PathBuf, std::fs::File) {
-    let path = std::env::temp_dir().join(format!("ring-core-{}-{name}", std::process::id()));
-    let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
-    (path, f)
-}
-
 #[test]
 fn write_then_read_a_file() {
     let rt = Runtime::new(32).unwrap();

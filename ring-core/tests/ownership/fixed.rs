@@ -1,6 +1,7 @@
 //! Registered buffers as leased handles, and zero-copy sends from them,
 //! against this machine's kernel. Loopback only, bounded.
 
+use crate::support::temp_file;
 use ring_core::fixed::{FixedBuffers, FixedError};
 use ring_core::Runtime;
 use std::io::Read;
@@ -13,12 +14,6 @@ fn tcp_pair() -> (TcpStream, TcpStream) {
     let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
     let (b, _) = l.accept().unwrap();
     (a, b)
-}
-
-fn temp_file(name: &str) -> (std::path::PathBuf, std::fs::File) {
-    let path = std::env::temp_dir().join(format!("ring-core-fixed-{}-{name}", std::process::id()));
-    let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
-    (path, f)
 }
 
 #[test]

@@ -2,33 +2,15 @@
 //! buffers, and `sendmsg_zc` of several MiB, against this machine's
 //! kernel. Loopback only, bounded.
 
+use crate::support::{cpath, poll_once, temp_path};
 use ring_core::fixed::FixedBuffers;
 use ring_core::fixed_files::FixedFiles;
 use ring_core::ops::Msg;
 use ring_core::{At, Driver, Runtime};
-use std::ffi::CString;
-use std::future::Future;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::ffi::OsStrExt;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-
-fn temp_path(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ring-core-fixed-files-{}-{name}", std::process::id()))
-}
-
-fn cpath(p: &std::path::Path) -> CString {
-    CString::new(p.as_os_str().as_bytes()).unwrap()
-}
-
-/// Polls `fut` once with a waker that does nothing (to get it submitted).
-fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
-    let mut cx = Context::from_waker(Waker::noop());
-    Pin::new(fut).poll(&mut cx)
-}
 
 /// Turns the driver until nothing is in flight (bounded).
 async fn quiesce(d: &Driver) {

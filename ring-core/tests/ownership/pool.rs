@@ -1,12 +1,13 @@
 //! Provided-buffer pools and the operations that select from them, against
 //! this machine's kernel. Loopback only, bounded.
 
+use crate::support::pipe;
 use ring_core::pool::{BufferPool, PoolBuf};
 use ring_core::register::BufRingConfig;
 use ring_core::Runtime;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -17,15 +18,6 @@ fn tcp_pair() -> (TcpStream, Rc<TcpStream>) {
     let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
     let (b, _) = l.accept().unwrap();
     (a, Rc::new(b))
-}
-
-/// A pipe whose ends are shared through `Rc`s, as above.
-fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into the array.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: fresh descriptors we own.
-    unsafe { (Rc::new(OwnedFd::from_raw_fd(fds[0])), Rc::new(OwnedFd::from_raw_fd(fds[1]))) }
 }
 
 fn pattern(len: usize) -> Vec<u8> {

@@ -3,6 +3,8 @@
 //! error checked where it does not (or where the machine lacks the
 //! hardware). SQEs are built by hand from `io_uring_sqe` accessors.
 
+use crate::support::rings::pipe;
+use crate::support::write_all;
 use core::time::Duration;
 use ring_core::error::Call;
 use ring_core::register::*;
@@ -18,14 +20,6 @@ use crate::caps;
 
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-fn pipe() -> (OwnedFd, OwnedFd) {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into `fds`.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: both descriptors are fresh and ours.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
 }
 
 fn eventfd() -> OwnedFd {
@@ -58,12 +52,6 @@ fn memfd(contents: &[u8]) -> OwnedFd {
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     write_all(&fd, contents);
     fd
-}
-
-fn write_all(fd: &OwnedFd, data: &[u8]) {
-    // SAFETY: writes `data.len()` bytes from `data`.
-    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-    assert_eq!(n, data.len() as isize);
 }
 
 fn pread(fd: &OwnedFd, len: usize) -> Vec<u8> {

@@ -7,6 +7,7 @@
 //! buffer tables, clocks, queries and memory regions.
 
 use crate::caps;
+use crate::support::rings::pipe;
 use crate::support::spy::Watch;
 use core::cell::RefCell;
 use core::ffi::{c_uint, c_void};
@@ -185,15 +186,6 @@ fn a_bpf_program_of_4096_instructions_is_allowed_and_one_more_is_too_long() {
     }
     let e = ring.register_bpf_filter(&BpfFilter { program: &prog, ..f }).unwrap_err();
     assert_eq!(e, Error::TooLong { what: "BPF program", len: 4097, max: 4096 });
-}
-
-fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
-    use std::os::fd::FromRawFd;
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into `fds`.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: both descriptors are fresh and ours.
-    unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) }
 }
 
 fn push<K: Kernel>(ring: &mut Ring<K>, s: &io_uring_sqe) {

@@ -4,15 +4,13 @@
 //! probe reports.
 
 use crate::caps;
-use crate::support::counter;
+use crate::support::{counter, poll_with};
 use core::ptr::NonNull;
 use core::time::Duration;
 use ring_core::layout::{cq_ring_len, cqe_size, sq_ring_len, sqe_size, sqes_len};
 use ring_core::sys::*;
 use ring_core::{Builder, Ring};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 
 /// Pushes a NOP carrying `user_data`.
 fn push_nop(ring: &mut Ring, user_data: u64) {
@@ -457,9 +455,4 @@ fn a_nop_round_trips(ring: ring_core::Ring) {
     assert!(poll_with(&mut nop, &noop).is_pending());
     d.park(Some(Duration::from_secs(1))).unwrap();
     assert!(matches!(poll_with(&mut nop, &noop), Poll::Ready(Ok(()))));
-}
-
-/// Polls `f` once with `w`.
-fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(w))
 }

@@ -6,6 +6,7 @@
 // its `sync` module (ring-core/clippy.toml) is for the library's own code.
 #![allow(clippy::disallowed_types)]
 
+use crate::support::within;
 use ring_core::task::{self, BlockingLimits, JoinSet, SpawnError};
 use ring_core::Runtime;
 use std::cell::Cell;
@@ -13,21 +14,6 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
-
-/// Runs `f` on its own thread and fails if it takes longer than `secs`:
-/// for checks whose failure is a hang (an abort that never happens).
-fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-        let _ = tx.send(r);
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(Ok(r)) => r,
-        Ok(Err(p)) => std::panic::resume_unwind(p),
-        Err(_) => panic!("did not finish within {secs} s (hung)"),
-    }
-}
 
 #[test]
 fn spawn_outside_a_runtime_is_a_typed_error_or_a_clear_panic() {

@@ -7,8 +7,16 @@
 #![allow(dead_code)]
 
 pub mod alloc;
+mod fixtures;
+mod poll;
 pub mod rings;
 pub mod spy;
+
+// Each binary uses a different subset.
+#[allow(unused_imports)]
+pub use fixtures::*;
+#[allow(unused_imports)]
+pub use poll::*;
 
 use std::cell::Cell;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

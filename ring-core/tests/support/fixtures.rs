@@ -1,0 +1,91 @@
+//! Fixtures for the tests of the driver and the layers above it: skipping
+//! on a kernel without an opcode, temporary paths and files, a loopback
+//! address, and `Raw`, an operation made of one SQE.
+
+use ring_core::sys::io_uring_sqe;
+use ring_core::{Cqe, Driver, Operation};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// Whether the kernel has `op`; prints why the test skips if not.
+pub fn supported(d: &Driver, op: u8, test: &str) -> bool {
+    match d.require(op) {
+        Ok(()) => true,
+        Err(e) => {
+            println!("SKIP {test}: {e}");
+            false
+        }
+    }
+}
+
+/// A path under the system temporary directory, the same for the same
+/// `name` from the same test file, and distinct across files and
+/// processes (the modules of a binary run their tests at the same time).
+#[track_caller]
+pub fn temp_path(name: &str) -> PathBuf {
+    let file = Path::new(std::panic::Location::caller().file());
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("test");
+    std::env::temp_dir().join(format!("ring-core-{stem}-{}-{name}", std::process::id()))
+}
+
+/// A file at [`temp_path`]`(name)`, created empty (or truncated), open for
+/// reading and writing.
+#[track_caller]
+pub fn temp_file(name: &str) -> (PathBuf, std::fs::File) {
+    let path = temp_path(name);
+    let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+    (path, f)
+}
+
+/// A path as a NUL-terminated C string.
+pub fn cpath(p: &Path) -> CString {
+    CString::new(p.as_os_str().as_bytes()).unwrap()
+}
+
+/// The loopback address with a port the kernel picks.
+pub fn localhost() -> std::net::SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+/// Whether `fd` becomes readable within `ms` milliseconds.
+pub fn readable_within(fd: &OwnedFd, ms: i32) -> bool {
+    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd.
+    let n = unsafe { libc::poll(&mut p, 1, ms) };
+    n == 1 && p.revents & libc::POLLIN != 0
+}
+
+/// An operation made of one SQE with no memory behind it; its output is
+/// the `res` of its first and of its terminal completion.
+pub struct Raw {
+    pub sqe: io_uring_sqe,
+    pub wide: bool,
+}
+
+impl Raw {
+    pub fn new(opcode: u8) -> Self {
+        let mut sqe = io_uring_sqe::default();
+        sqe.opcode = opcode;
+        Raw { sqe, wide: false }
+    }
+}
+
+// SAFETY: the SQEs built here carry no pointer, so the kernel touches no
+// memory of ours.
+unsafe impl Operation for Raw {
+    type Output = (i32, i32);
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        self.sqe
+    }
+
+    fn is_128(&self) -> bool {
+        self.wide
+    }
+
+    fn complete(self, result: Cqe, last: Cqe) -> (i32, i32) {
+        (result.res, last.res)
+    }
+}
