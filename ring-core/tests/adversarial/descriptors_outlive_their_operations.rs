@@ -21,22 +21,21 @@
 //! instance, for which the standard library has no API; it is the fixture,
 //! not the attack.
 
+use crate::support::{finish, poll_once, settle};
 use ring_core::adapters::{AioContext, Uring};
 use ring_core::buf::AlignedBuf;
 use ring_core::driver::{Batch, SqPoll};
 use ring_core::ops::{Read, Write};
 use ring_core::{At, Builder, Driver, SharedFd};
 use std::ffi::CString;
-use std::future::Future;
 use std::io::{Read as _, Write as _};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::task::Poll;
+use std::time::Duration;
 
 /// The tests in this module take turns: each relies on the kernel handing
 /// the lowest free number to the next descriptor opened, which another of
@@ -46,9 +45,6 @@ static TURN: Mutex<()> = Mutex::new(());
 fn turn() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
-
-/// How long a test waits for the kernel before it calls an operation lost.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A scratch path unique to this process and test.
 fn scratch(name: &str) -> PathBuf {
@@ -70,33 +66,6 @@ impl Drop for Cleanup {
             let _ = std::fs::remove_dir_all(p);
             let _ = std::fs::remove_file(p);
         }
-    }
-}
-
-fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(Waker::noop()))
-}
-
-/// Drives `d` until `f` resolves.
-fn run<F: Future + Unpin>(d: &Driver, mut f: F) -> F::Output {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Poll::Ready(v) = poll_once(&mut f) {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "an operation never completed");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-}
-
-/// Drives `d` until every operation it started has had its terminal
-/// completion (the credits are all back), also the ones whose futures are
-/// gone.
-fn settle(d: &Driver, credits: u32) {
-    let deadline = Instant::now() + PATIENCE;
-    while d.credits() != credits {
-        assert!(Instant::now() < deadline, "an operation never completed");
-        d.park(Some(Duration::from_millis(5))).unwrap();
     }
 }
 
@@ -129,7 +98,7 @@ fn pipe(d: &Driver, test: &str) -> Option<(Rc<std::fs::File>, Rc<std::fs::File>)
         println!("SKIP {test}: {e} (the opcode probe; added in 6.16)");
         return None;
     }
-    let (r, w) = run(d, d.pipe(0)).unwrap();
+    let (r, w) = finish(d, d.pipe(0)).unwrap();
     Some((Rc::new(std::fs::File::from(r)), Rc::new(std::fs::File::from(w))))
 }
 
@@ -236,7 +205,7 @@ fn a_batched_read_whose_handle_was_dropped_reads_the_named_file() {
     drop(named);
     let other = file_with(&other_path, b"another file's bytes");
     let reused = other.as_raw_fd() == number;
-    let (n, buf) = run(&d, op);
+    let (n, buf) = finish(&d, op);
     assert_eq!(&buf[..n.unwrap()], b"the named file's bytes", "the read came from another file");
     assert!(!reused, "the number was freed while the read still named it");
 }
@@ -329,7 +298,7 @@ fn chained_write_behind_a_slow_read(d: &Driver, named_path: &Path, other_path: &
     // break the link, and the write would never run.
     let first = chain.push(Read::new(&gate, Vec::with_capacity(2), u64::MAX));
     let second = chain.push(Write::new(&named, b"after the gate".to_vec(), 0));
-    let mut started = run(d, chain.start()).unwrap();
+    let mut started = finish(d, chain.start()).unwrap();
     let mut read = started.take(first).unwrap();
     let write = started.take(second).unwrap();
     std::mem::forget(write);
@@ -342,7 +311,7 @@ fn chained_write_behind_a_slow_read(d: &Driver, named_path: &Path, other_path: &
     let other = file_with(other_path, b"");
     let reused = other.as_raw_fd() == number;
     (&opener).write_all(b"go").unwrap();
-    let (n, _) = run(d, read);
+    let (n, _) = finish(d, read);
     assert_eq!(n.unwrap(), 2);
     settle(d, full);
     wrote_to_the_named_file(named_path, other_path, b"", b"after the gate", reused);
@@ -368,7 +337,7 @@ fn an_openat_relative_to_a_dropped_directory_opens_in_the_named_directory() {
     drop(dir);
     let other = std::fs::File::open(&two).unwrap();
     let reused = other.as_raw_fd() == number;
-    let fd = run(&d, op).unwrap();
+    let fd = finish(&d, op).unwrap();
     let mut got = Vec::new();
     std::fs::File::from(fd).read_to_end(&mut got).unwrap();
     assert_eq!(got, b"in one", "the open resolved in another directory");
@@ -423,7 +392,7 @@ fn a_splice_from_a_dropped_file_moves_the_named_files_bytes() {
     drop(named);
     let other = file_with(&other_path, b"other bytes");
     let reused = other.as_raw_fd() == number;
-    assert_eq!(run(&d, op).unwrap(), 11);
+    assert_eq!(finish(&d, op).unwrap(), 11);
     let mut got = [0u8; 11];
     (&*rd).read_exact(&mut got).unwrap();
     assert_eq!(&got, b"named bytes", "the splice read another file");
@@ -471,7 +440,7 @@ fn a_tee_from_a_dropped_pipe_copies_the_named_pipes_bytes() {
     let (other_rd, other_wr) = pipe(&d, "tee").unwrap();
     (&*other_wr).write_all(b"other").unwrap();
     let reused = other_rd.as_raw_fd() == number;
-    assert_eq!(run(&d, op).unwrap(), 5);
+    assert_eq!(finish(&d, op).unwrap(), 5);
     let mut got = [0u8; 5];
     (&*out_rd).read_exact(&mut got).unwrap();
     assert_eq!(&got, b"named", "the tee copied another pipe");
@@ -498,7 +467,7 @@ fn readable_soon(d: &Driver, fd: &impl ring_core::AsSharedFd) -> bool {
         }
         d.park(Some(Duration::from_millis(5))).unwrap();
     }
-    let r = run(d, poll.cancel());
+    let r = finish(d, poll.cancel());
     matches!(r, ring_core::Cancelled::Completed(Ok(_)))
 }
 
@@ -520,7 +489,7 @@ fn an_epoll_ctl_whose_target_was_dropped_never_registers_another_file() {
     drop(named);
     let (other, other_peer) = UnixStream::pair().unwrap();
     let reused = other.as_raw_fd() == number;
-    run(&d, op).expect("the named socket was registered");
+    finish(&d, op).expect("the named socket was registered");
     (&other_peer).write_all(b"ready").unwrap();
     assert!(!readable_soon(&d, &ep), "the epoll instance watches another socket");
     assert!(!reused, "the target's number was freed while the registration still named it");
@@ -544,7 +513,7 @@ fn an_epoll_ctl_whose_epoll_instance_was_dropped_never_registers_into_another() 
     drop(named);
     let other = epoll();
     let reused = other.as_raw_fd() == number;
-    run(&d, op).expect("registered in the named instance");
+    finish(&d, op).expect("registered in the named instance");
     assert!(!readable_soon(&d, &other), "the registration landed in another epoll instance");
     assert!(!reused, "the instance's number was freed while the registration still named it");
 }
@@ -673,9 +642,9 @@ fn process_lifetime_descriptors_are_accepted_without_a_keeper() {
     let d = Driver::new(16).unwrap();
     let leaked: &'static std::fs::File = Box::leak(Box::new(std::fs::File::open("/dev/null").unwrap()));
     let static_fd = SharedFd::from_static(std::os::fd::AsFd::as_fd(leaked));
-    let (n, _) = run(&d, d.read(&static_fd, Vec::with_capacity(8)));
+    let (n, _) = finish(&d, d.read(&static_fd, Vec::with_capacity(8)));
     assert_eq!(n.unwrap(), 0, "/dev/null reads as empty");
-    let (n, _) = run(&d, d.write(&std::io::stderr(), Vec::new()));
+    let (n, _) = finish(&d, d.write(&std::io::stderr(), Vec::new()));
     assert_eq!(n.unwrap(), 0);
 }
 
@@ -704,7 +673,7 @@ fn a_pidfd_wait_whose_handle_was_dropped_reaps_the_named_child() {
     let mut named = std::process::Command::new("sh").args(["-c", "exit 3"]).spawn().unwrap();
     let mut other = std::process::Command::new("sh").args(["-c", "exit 5"]).spawn().unwrap();
     let pa = pidfd_open(named.id());
-    let r = run(&d, d.waitid(libc::P_PIDFD, pa.as_raw_fd() as libc::id_t, libc::WEXITED));
+    let r = finish(&d, d.waitid(libc::P_PIDFD, pa.as_raw_fd() as libc::id_t, libc::WEXITED));
     let e = r.expect_err("a bare pidfd number is refused");
     let typed = e.get_ref().and_then(|e| e.downcast_ref::<ring_core::Error>());
     assert!(matches!(typed, Some(ring_core::Error::InvalidArgument(_))), "{e}");
@@ -717,7 +686,7 @@ fn a_pidfd_wait_whose_handle_was_dropped_reaps_the_named_child() {
     drop(pa);
     let pb = pidfd_open(other.id());
     let reused = pb.as_raw_fd() == n;
-    let st = run(&d, wait).unwrap();
+    let st = finish(&d, wait).unwrap();
     assert_eq!(
         (st.pid as u32, st.status),
         (named.id(), 3),
@@ -763,7 +732,7 @@ fn a_message_passing_descriptors_by_number_is_refused() {
     second.extend(control(libc::SOL_SOCKET, libc::SCM_RIGHTS, &fd_bytes));
     for c in [control(libc::SOL_SOCKET, libc::SCM_RIGHTS, &fd_bytes), second] {
         let msg = ring_core::ops::Msg::new(vec![b"x".to_vec()]).control(c.clone());
-        let (r, back) = run(&d, d.sendmsg(&a, msg, 0));
+        let (r, back) = finish(&d, d.sendmsg(&a, msg, 0));
         let e = r.expect_err("refused");
         let typed = e.get_ref().and_then(|e| e.downcast_ref::<ring_core::Error>());
         assert!(matches!(typed, Some(ring_core::Error::InvalidArgument(_))), "{e}");
@@ -771,7 +740,7 @@ fn a_message_passing_descriptors_by_number_is_refused() {
     }
     assert_eq!(d.stats().started, 0, "nothing was submitted");
     // A message without descriptors is sent.
-    let (r, _) = run(&d, d.sendmsg(&a, ring_core::ops::Msg::new(vec![b"y".to_vec()]), 0));
+    let (r, _) = finish(&d, d.sendmsg(&a, ring_core::ops::Msg::new(vec![b"y".to_vec()]), 0));
     assert_eq!(r.unwrap(), 1);
     let mut got = [0u8; 1];
     (&b).read_exact(&mut got).unwrap();

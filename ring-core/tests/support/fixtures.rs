@@ -89,3 +89,30 @@ unsafe impl Operation for Raw {
         (result.res, last.res)
     }
 }
+
+/// A driver on a ring of 32 entries that submits in batches (`Batch`): a
+/// cancellation waits in the SQ until the next turn, the window the tests
+/// of orphaned operations use.
+pub fn batch_driver() -> Driver {
+    Driver::with_ring(ring_core::Builder::new(32).build().unwrap(), ring_core::driver::Batch::default())
+}
+
+/// `count` buffers of `capacity` bytes, each filled with `marker`:
+/// allocated right after an operation's buffer was freed, they would take
+/// its memory, so a late write by the kernel would show in one of them.
+pub fn canaries(marker: u8, count: usize, capacity: usize) -> Vec<Vec<u8>> {
+    (0..count).map(|_| vec![marker; capacity]).collect()
+}
+
+/// Fails the test if any of `canaries` holds anything but `marker`.
+#[track_caller]
+pub fn assert_untouched(canaries: &[Vec<u8>], marker: u8, what: &str) {
+    for (i, c) in canaries.iter().enumerate() {
+        if let Some(at) = c.iter().position(|&b| b != marker) {
+            panic!(
+                "{what}: the kernel wrote into freed memory: canary {i} changed at byte {at} ({:?}...)",
+                String::from_utf8_lossy(&c[at..(at + 24).min(c.len())])
+            );
+        }
+    }
+}

@@ -2,7 +2,6 @@
 //! each bounded so that a lost wake-up fails the test instead of hanging
 //! it.
 
-use super::rings::PATIENCE;
 use super::{counter, Count};
 use ring_core::Driver;
 use std::future::Future;
@@ -10,6 +9,11 @@ use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+
+/// How long the helpers here wait before they fail the test. Generous: the
+/// machine is shared and noisy, and a failure here is a hang, not a slow
+/// run.
+const WAIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// Polls `f` once with `w`.
 pub fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
@@ -29,13 +33,13 @@ pub fn poll_counted<F: Future + Unpin>(f: &mut F) -> (Poll<F::Output>, Arc<Count
 
 /// Polls `f` with a waker that does nothing, parking the driver between
 /// polls, until it is ready; fails the test if that takes longer than
-/// [`PATIENCE`] (an outcome lost, or a wake-up that never came). Pass
+/// ten seconds (an outcome lost, or a wake-up that never came). Pass
 /// `&mut f` to keep the future.
 #[track_caller]
 pub fn finish<F: Future>(d: &Driver, f: F) -> F::Output {
     let mut f = pin!(f);
     let mut cx = Context::from_waker(Waker::noop());
-    let deadline = Instant::now() + PATIENCE;
+    let deadline = Instant::now() + WAIT_LIMIT;
     loop {
         if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
             return v;
@@ -45,12 +49,24 @@ pub fn finish<F: Future>(d: &Driver, f: F) -> F::Output {
     }
 }
 
-/// Parks the driver until `done` holds, failing after [`PATIENCE`].
+/// Parks the driver until `done` holds, failing after ten seconds.
 #[track_caller]
 pub fn park_until(d: &Driver, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
+    let deadline = Instant::now() + WAIT_LIMIT;
     while !done() {
         assert!(Instant::now() < deadline, "timed out");
+        d.park(Some(Duration::from_millis(5))).unwrap();
+    }
+}
+
+/// Turns the driver until every operation it started has had its terminal
+/// completion (all `credits` are back), also those whose futures are gone
+/// or were forgotten.
+#[track_caller]
+pub fn settle(d: &Driver, credits: u32) {
+    let deadline = Instant::now() + WAIT_LIMIT;
+    while d.credits() != credits {
+        assert!(Instant::now() < deadline, "an operation never completed");
         d.park(Some(Duration::from_millis(5))).unwrap();
     }
 }
@@ -59,7 +75,7 @@ pub fn park_until(d: &Driver, mut done: impl FnMut() -> bool) {
 /// stays taken.
 #[track_caller]
 pub fn drain(d: &Driver) {
-    let deadline = Instant::now() + PATIENCE;
+    let deadline = Instant::now() + WAIT_LIMIT;
     while d.in_flight() != 0 {
         assert!(Instant::now() < deadline, "{} entries stayed taken", d.in_flight());
         d.park(Some(Duration::from_millis(5))).unwrap();
