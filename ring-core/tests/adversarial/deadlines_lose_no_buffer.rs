@@ -15,6 +15,7 @@
 //! and the kernel's bytes would land in it.
 
 use crate::hostile::{panics, Hostile};
+use crate::support::unix_pair;
 use crate::support::{self, batch_driver, finish, settle};
 use ring_core::task::{self, JoinSet};
 use ring_core::time::{self, Timed};
@@ -41,11 +42,6 @@ fn assert_untouched(canaries: &[Vec<u8>], what: &str) {
     support::assert_untouched(canaries, MARKER, what)
 }
 
-fn pair() -> (Rc<UnixStream>, UnixStream) {
-    let (a, b) = UnixStream::pair().unwrap();
-    (Rc::new(a), b)
-}
-
 /// `time::timeout` drops the receive at the deadline: it is orphaned, and
 /// the kernel's late write lands in the buffer the driver still owns.
 #[test]
@@ -53,7 +49,7 @@ fn a_receive_dropped_by_timeout_keeps_its_buffer_for_the_kernel() {
     let d = batch_driver();
     d.poll().unwrap();
     let credits = d.credits();
-    let (a, mut peer) = pair();
+    let (a, mut peer) = unix_pair();
     let at = Instant::now() + Duration::from_millis(5);
     let r = finish(&d, time::Timeout::new_in(&d, at, d.recv(&a, Vec::with_capacity(CAPACITY), 0)));
     assert!(r.is_err(), "nobody wrote before the deadline");
@@ -73,7 +69,7 @@ fn a_deadline_future_dropped_or_forgotten_mid_flight_frees_nothing() {
         let d = batch_driver();
         d.poll().unwrap();
         let credits = d.credits();
-        let (a, mut peer) = pair();
+        let (a, mut peer) = unix_pair();
         let mut op = d.recv(&a, Vec::with_capacity(CAPACITY), 0);
         let mut cx = Context::from_waker(Waker::noop());
         if in_flight_first {
@@ -107,7 +103,7 @@ fn a_deadline_racing_the_data_always_gives_the_buffer_back() {
     rt.block_on(async move {
         let (mut completed, mut timed_out) = (0, 0);
         for i in 0..200u64 {
-            let (a, peer) = pair();
+            let (a, peer) = unix_pair();
             let delay = Duration::from_micros(i % 7 * 150);
             let writer = std::thread::spawn(move || {
                 std::thread::sleep(delay);
@@ -164,7 +160,7 @@ fn aborted_tasks_and_a_dropped_join_set_keep_their_buffers_for_the_kernel() {
     let d = rt.driver().clone();
     let written = Rc::new(std::cell::RefCell::new(Vec::new()));
     let spawn_reader = |d: &Driver| {
-        let (a, peer) = pair();
+        let (a, peer) = unix_pair();
         let late = LateData { peer, canaries: written.clone() };
         let d = d.clone();
         async move {
@@ -203,7 +199,7 @@ fn a_deadline_polled_with_a_hostile_waker_still_resolves_with_its_buffer() {
     for late in [false, true] {
         let d = batch_driver();
         d.poll().unwrap();
-        let (a, _peer) = pair();
+        let (a, _peer) = unix_pair();
         let mut timed = Box::pin(d.recv(&a, Vec::with_capacity(CAPACITY), 0).with_timeout(Duration::from_millis(20)));
         if late {
             assert!(timed.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());

@@ -6,6 +6,7 @@
 
 use crate::hostile::{panics, Hostile};
 use crate::support::within;
+use crate::support::yield_now;
 use crate::support::{counter, poll_with};
 use ring_core::executor::JoinHandle;
 use ring_core::Runtime;
@@ -17,20 +18,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
-
-/// Returns `Pending` once (waking itself), then `Ready`.
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
 
 /// Rule: a handle awaited before its task panics is woken, and reports the
 /// panic with its payload (awaited alone, it does not hang).

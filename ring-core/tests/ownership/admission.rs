@@ -6,6 +6,7 @@
 
 use crate::caps;
 use crate::support::alloc::{allocations, bytes_held};
+use crate::support::rings::tcp_pair;
 use crate::support::*;
 use ring_core::sys::{io_uring_sqe, IORING_OP_NOP, IORING_OP_WRITE, IORING_SETUP_IOPOLL, IORING_SETUP_SQE128};
 use ring_core::{Builder, Cancelled, Cqe, Driver, Op, Operation};
@@ -870,11 +871,4 @@ fn an_operation_needing_exactly_the_cqs_completions_runs() {
         Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => println!("SKIP: no zero-copy send here ({e})"),
         Err(e) => panic!("the send failed: {e}"),
     }
-}
-
-fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
 }

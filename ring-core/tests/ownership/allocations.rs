@@ -6,6 +6,7 @@
 //! here, not only in a benchmark report.
 
 use crate::support::alloc::allocations;
+use crate::support::yield_now;
 use ring_core::ops::{Read, Write};
 use ring_core::{AsSharedFd, Runtime, SharedFd};
 use std::cell::Cell;
@@ -294,21 +295,6 @@ fn holding_the_descriptor_allocates_nothing_whatever_keeps_it_open() {
         })
         .unwrap();
     assert_eq!(counts, 0, "800 operations in steady state allocated {counts} times");
-}
-
-/// Returns `Pending` once, after waking its task.
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            std::task::Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    })
-    .await
 }
 
 fn tempfile(name: &str) -> std::fs::File {

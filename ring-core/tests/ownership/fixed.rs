@@ -1,20 +1,13 @@
 //! Registered buffers as leased handles, and zero-copy sends from them,
 //! against this machine's kernel. Loopback only, bounded.
 
+use crate::support::rings::tcp_pair;
 use crate::support::temp_file;
 use ring_core::fixed::{FixedBuffers, FixedError};
 use ring_core::Runtime;
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
 use std::rc::Rc;
 use std::time::Duration;
-
-fn tcp_pair() -> (TcpStream, TcpStream) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
-}
 
 #[test]
 fn write_and_read_fixed_round_trip() {

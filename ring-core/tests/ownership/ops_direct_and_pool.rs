@@ -4,6 +4,7 @@
 //! peers and errors, and a multishot `recvmsg` parses its areas.
 
 use crate::support;
+use crate::support::rings::tcp_pair;
 use crate::support::{cpath, finish_unobserved, pipe, run_to_completion_unobserved, supported, temp_path};
 use ring_core::fixed_files::FixedFiles;
 use ring_core::pool::BufferPool;
@@ -15,13 +16,6 @@ use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
-
-fn tcp_pair() -> (TcpStream, TcpStream) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
-}
 
 /// A pool read whose future is dropped after it completed must still give its
 /// buffer back. With one buffer in the pool, the next read fails with ENOBUFS

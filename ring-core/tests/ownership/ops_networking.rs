@@ -6,6 +6,8 @@
 //! completion that ignored the result would turn that error into success.
 
 use crate::support;
+use crate::support::assert_errno;
+use crate::support::rings::tcp_pair;
 use crate::support::{finish_unobserved, poll_counted, supported};
 use ring_core::ops::{Msg, SockAddr};
 use ring_core::Runtime;
@@ -13,15 +15,6 @@ use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::time::Duration;
-
-/// Asserts that `r` is the error `errno`.
-#[track_caller]
-fn assert_errno<T: std::fmt::Debug>(r: std::io::Result<T>, errno: i32) {
-    match r {
-        Err(e) => assert_eq!(e.raw_os_error(), Some(errno), "{e}"),
-        Ok(v) => panic!("expected errno {errno}, got Ok({v:?})"),
-    }
-}
 
 /// The debug form shows an IP address, or the family and length of any other.
 #[test]
@@ -264,14 +257,6 @@ fn recvmsg_offers_its_control_buffer_and_reports_a_source_only_when_there_is_one
     let (n, msg) = rt.block_on(d.recvmsg(&b, Msg::new(vec![Vec::with_capacity(16)]), 0)).unwrap();
     assert_eq!(n.unwrap(), 6);
     assert!(msg.addr.is_none(), "a stream receive reports no source address: {:?}", msg.addr);
-}
-
-/// A connected pair of loopback TCP sockets.
-fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
 }
 
 /// An unconnected socket cannot be shut down.

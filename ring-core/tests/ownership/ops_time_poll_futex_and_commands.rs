@@ -6,6 +6,7 @@
 
 use crate::caps;
 use crate::support;
+use crate::support::assert_errno;
 use crate::support::{finish_unobserved, poll_counted, supported};
 use ring_core::op::Cancelled;
 use ring_core::ops::Futex;
@@ -35,15 +36,6 @@ fn wait_readable(fd: &impl AsRawFd) {
     let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
     // SAFETY: polls one valid pollfd for the duration of the call.
     assert_eq!(unsafe { libc::poll(&mut p, 1, 5000) }, 1, "readable within five seconds");
-}
-
-/// Asserts that `r` is the error `errno`.
-#[track_caller]
-fn assert_errno<T: std::fmt::Debug>(r: std::io::Result<T>, errno: i32) {
-    match r {
-        Err(e) => assert_eq!(e.raw_os_error(), Some(errno), "{e}"),
-        Ok(v) => panic!("expected errno {errno}, got Ok({v:?})"),
-    }
 }
 
 /// A NOP that ended as cancelled reports it.

@@ -1,19 +1,14 @@
 //! Time: `sleep`, `timeout`, deadlines on operations that give their
 //! buffers back, `interval`, and `race`.
 
+use crate::support::unix_pair;
 use ring_core::select::{race, race3, Either, Either3};
 use ring_core::time::{self, MissedTickBehavior, Timed};
 use ring_core::{Builder, Driver, Runtime};
 use std::future::Future;
-use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-
-fn pair() -> (Rc<UnixStream>, UnixStream) {
-    let (a, b) = UnixStream::pair().unwrap();
-    (Rc::new(a), b)
-}
 
 #[test]
 fn sleep_waits_and_sleep_until_a_past_instant_is_immediate() {
@@ -94,7 +89,7 @@ fn an_output_ready_at_the_deadline_is_returned_not_lost() {
 fn a_linked_deadline_gives_the_buffer_back_when_it_fires() {
     let rt = Runtime::new(16).unwrap();
     let d = rt.driver().clone();
-    let (a, _b) = pair();
+    let (a, _b) = unix_pair();
     rt.block_on(async move {
         let start = Instant::now();
         let mut buf = Vec::with_capacity(1000);
@@ -116,7 +111,7 @@ fn a_linked_deadline_gives_the_buffer_back_when_it_fires() {
 fn a_linked_deadline_that_does_not_fire_reports_a_completed_operation() {
     let rt = Runtime::new(16).unwrap();
     let d = rt.driver().clone();
-    let (a, mut b) = pair();
+    let (a, mut b) = unix_pair();
     std::io::Write::write_all(&mut b, b"hello").unwrap();
     rt.block_on(async move {
         let out = d.recv(&a, Vec::with_capacity(64), 0).with_timeout(Duration::from_secs(10)).await;
@@ -136,7 +131,7 @@ fn a_linked_deadline_that_does_not_fire_reports_a_completed_operation() {
 fn a_deadline_on_an_operation_in_flight_cancels_it_explicitly() {
     let rt = Runtime::new(16).unwrap();
     let d = rt.driver().clone();
-    let (a, _b) = pair();
+    let (a, _b) = unix_pair();
     rt.block_on(async move {
         let mut op = d.recv(&a, Vec::with_capacity(77), 0);
         let mut cx = Context::from_waker(Waker::noop());
@@ -158,7 +153,7 @@ fn a_deadline_falls_back_when_the_ring_cannot_take_the_chain() {
     let ring = Builder::new(1).cq_size(8).build().unwrap();
     let rt = Runtime::with_ring(ring, ring_core::driver::Batch::default()).unwrap();
     let d = rt.driver().clone();
-    let (a, _b) = pair();
+    let (a, _b) = unix_pair();
     rt.block_on(async move {
         let out = d.recv(&a, Vec::with_capacity(33), 0).with_timeout(Duration::from_millis(20)).await;
         assert!(out.timed_out());
@@ -183,7 +178,7 @@ fn a_deadline_far_in_the_future_is_no_deadline() {
 fn a_deadline_already_passed_cancels_at_once() {
     let rt = Runtime::new(16).unwrap();
     let d = rt.driver().clone();
-    let (a, _b) = pair();
+    let (a, _b) = unix_pair();
     rt.block_on(async move {
         let out = d.recv(&a, Vec::with_capacity(8), 0).with_deadline(Instant::now() - Duration::from_secs(1)).await;
         assert!(out.timed_out());
@@ -236,7 +231,7 @@ fn interval_ticks_on_schedule_and_each_missed_tick_behaviour_holds() {
 fn race_hands_back_the_loser() {
     let rt = Runtime::new(16).unwrap();
     let d = rt.driver().clone();
-    let (a, mut b) = pair();
+    let (a, mut b) = unix_pair();
     rt.block_on(async move {
         let read = d.recv(&a, Vec::with_capacity(99), 0);
         match race(read, d.sleep(Duration::from_millis(10))).await {

@@ -9,6 +9,8 @@
 
 use crate::caps;
 use crate::support;
+use crate::support::rings::tcp_pair;
+use crate::support::yield_now;
 use ring_core::pool::BufferPool;
 use ring_core::register::BufRingConfig;
 use ring_core::Runtime;
@@ -287,20 +289,6 @@ fn a_join_handle_tells_when_its_task_finished_or_panicked() {
     assert!(quick.is_finished(), "the task ran to its end");
 }
 
-/// Returns `Pending` once, waking itself, then `Ready`.
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
-
 /// A round polls woken tasks up to twice the size of the task table, then
 /// the runtime turns the driver (`stats().enters` goes up by one) before the
 /// next round. Two tasks run to their end first; two idle tasks and a task
@@ -416,13 +404,6 @@ fn a_pool_reports_its_group_size_and_mode() {
         assert!(inc.is_incremental());
         assert_eq!((inc.bgid(), inc.buffers(), inc.buf_len()), (22, 2, 64));
     }
-}
-
-fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
 }
 
 /// On an incremental ring a buffer goes back to the pool only when a completion

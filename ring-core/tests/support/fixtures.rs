@@ -116,3 +116,19 @@ pub fn assert_untouched(canaries: &[Vec<u8>], marker: u8, what: &str) {
         }
     }
 }
+
+/// A connected pair of Unix stream sockets, the first shared through an
+/// `Rc` so that operations naming it can hold it open.
+pub fn unix_pair() -> (std::rc::Rc<std::os::unix::net::UnixStream>, std::os::unix::net::UnixStream) {
+    let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    (std::rc::Rc::new(a), b)
+}
+
+/// Asserts that `r` is the error `errno`.
+#[track_caller]
+pub fn assert_errno<T: std::fmt::Debug>(r: std::io::Result<T>, errno: i32) {
+    match r {
+        Err(e) => assert_eq!(e.raw_os_error(), Some(errno), "{e}"),
+        Ok(v) => panic!("expected errno {errno}, got Ok({v:?})"),
+    }
+}

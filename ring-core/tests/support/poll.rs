@@ -98,3 +98,18 @@ pub fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'stat
         Err(_) => panic!("did not finish within {secs} s (hung)"),
     }
 }
+
+/// Returns `Pending` once, after waking its task: the other tasks that are
+/// ready run before it goes on.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}
