@@ -4,7 +4,7 @@
 //! the ecosystem's own extension traits and `copy` helpers
 //! (futures-util and tokio's `io-util`, dev-dependencies only), on the real
 //! kernel, under ring-core's own `Runtime`. Run with
-//! `cargo test -p ring-core --all-features --test ecosystem_traits`.
+//! `cargo test -p ring-core --all-features --test io ecosystem_traits::`.
 
 #[allow(unused)]
 use crate::caps;
