@@ -688,10 +688,12 @@ def sync_scratch():
                             text=True).stdout.strip()
     data = subprocess.run(["git", "archive", COMMIT], cwd=ROOT, check=True, capture_output=True).stdout
     os.makedirs(SCRATCH, exist_ok=True)
+    kept = set()
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         for m in tar.getmembers():
             if not m.isfile():
                 continue
+            kept.add(os.path.normpath(m.name))
             dst = os.path.join(SCRATCH, m.name)
             content = tar.extractfile(m).read()
             if os.path.exists(dst) and open(dst, "rb").read() == content:
@@ -699,6 +701,14 @@ def sync_scratch():
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             with open(dst, "wb") as f:
                 f.write(content)
+    # A file the tree no longer has (a test target moved into a folder, a
+    # module renamed) must not stay behind: cargo would still build it.
+    for d, dirs, files in os.walk(SCRATCH):
+        dirs[:] = [x for x in dirs if x != "target"]
+        for name in files:
+            rel = os.path.relpath(os.path.join(d, name), SCRATCH)
+            if rel not in kept:
+                os.remove(os.path.join(SCRATCH, rel))
 
 
 def pristine_text(path):
