@@ -18,7 +18,9 @@ use crate::caps;
 
 mod buffer_rings;
 mod buffers;
+mod eventfd;
 mod files;
+mod probe;
 mod resize;
 mod ring_fds;
 
@@ -34,19 +36,6 @@ fn eventfd() -> OwnedFd {
     assert!(fd >= 0);
     // SAFETY: fresh and ours.
     unsafe { OwnedFd::from_raw_fd(fd) }
-}
-
-/// The eventfd counter, or 0 if it has not been signalled (EAGAIN).
-fn eventfd_count(fd: &OwnedFd) -> u64 {
-    let mut v = 0u64;
-    // SAFETY: reads 8 bytes into `v`.
-    let n = unsafe { libc::read(fd.as_raw_fd(), (&raw mut v).cast(), 8) };
-    if n == 8 {
-        v
-    } else {
-        assert_eq!(errno(), libc::EAGAIN);
-        0
-    }
 }
 
 fn memfd(contents: &[u8]) -> OwnedFd {
@@ -166,74 +155,6 @@ fn leaked_pages(n: usize) -> core::ptr::NonNull<u8> {
     };
     assert_ne!(p, libc::MAP_FAILED);
     core::ptr::NonNull::new(p.cast()).unwrap()
-}
-
-// ---- probe, query ----
-
-#[test]
-fn probe_lists_nop_and_read() {
-    let ring = Ring::new(4).unwrap();
-    let probe = ring.probe().unwrap();
-    assert!(probe.supported(IORING_OP_NOP));
-    assert!(probe.supported(IORING_OP_READ));
-    assert!(probe.register_op_supported(IORING_REGISTER_BUFFERS));
-}
-
-#[test]
-fn query_reports_opcodes() {
-    let ring = Ring::new(4).unwrap();
-    match ring.query() {
-        Ok(q) => {
-            let op = q.opcodes.expect("IO_URING_QUERY_OPCODES is the first query");
-            let probe = ring.probe().unwrap();
-            assert_eq!(op.nr_request_opcodes, u32::from(probe.ops_known()));
-            assert!(op.nr_register_opcodes > IORING_REGISTER_MEM_REGION);
-            assert_ne!(op.ring_setup_flags & u64::from(IORING_SETUP_DEFER_TASKRUN), 0);
-            println!("query: {op:?}; zcrx {:?}, scq {:?}", q.zcrx, q.scq);
-            let blind = query_kernel(&ring_core::Linux).unwrap();
-            assert_eq!(blind.opcodes, q.opcodes);
-        }
-        Err(e) => {
-            assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_QUERY, .. }), "{e:?}");
-            println!("skipping the query: {e}");
-        }
-    }
-}
-
-// ---- eventfd ----
-
-#[test]
-fn eventfd_counts_completions() {
-    let mut ring = Ring::new(4).unwrap();
-    let efd = eventfd();
-    assert!(matches!(ring.register_eventfd(-1), Err(Error::BadFd(-1))));
-    ring.register_eventfd(efd.as_raw_fd()).unwrap();
-    assert_eq!(syscall_errno(&ring.register_eventfd(efd.as_raw_fd()).unwrap_err()), Some(libc::EBUSY));
-    push(&mut ring, &nop(1));
-    next_cqe(&mut ring);
-    assert!(eventfd_count(&efd) >= 1);
-    ring.unregister_eventfd().unwrap();
-    push(&mut ring, &nop(2));
-    next_cqe(&mut ring);
-    assert_eq!(eventfd_count(&efd), 0);
-}
-
-#[test]
-fn eventfd_async_signals_worker_completions_only() {
-    let mut ring = Ring::new(4).unwrap();
-    let efd = eventfd();
-    ring.register_eventfd_async(efd.as_raw_fd()).unwrap();
-    // An inline completion does not signal.
-    push(&mut ring, &nop(1));
-    next_cqe(&mut ring);
-    assert_eq!(eventfd_count(&efd), 0);
-    // One completed by an io-wq worker does.
-    let mut s = nop(2);
-    s.flags = IOSQE_ASYNC;
-    push(&mut ring, &s);
-    next_cqe(&mut ring);
-    assert!(eventfd_count(&efd) >= 1);
-    ring.unregister_eventfd().unwrap();
 }
 
 // ---- personality ----
@@ -433,37 +354,6 @@ fn clock_boottime_absolute_wait() {
     assert!(waited >= Duration::from_millis(20), "woke after {waited:?}");
     assert!(waited < Duration::from_secs(2), "woke after {waited:?}");
     ring.register_clock(Clock::Monotonic).unwrap();
-}
-
-/// The register-operation probe is exact where the kernel can say (every
-/// kernel this crate is tested on; `IORING_REGISTER_QUERY` from 6.18, one
-/// harmless call per operation before), and never reports an operation
-/// that works as missing: clock registration and buffer cloning, which
-/// 6.12 has but an inference from its opcode count would deny, are tried
-/// here and must be reported exactly as they behave.
-#[test]
-fn the_register_probe_reports_what_works() {
-    let src = Ring::new(4).unwrap();
-    let dst = Ring::new(4).unwrap();
-    let probe = src.probe().unwrap();
-    println!("register operations: {:?}", probe.register_ops());
-    let clock = src.register_clock(Clock::Monotonic);
-    match &clock {
-        Ok(()) => {}
-        Err(e) => assert!(matches!(e, Error::UnsupportedRegister { opcode: IORING_REGISTER_CLOCK, .. }), "{e:?}"),
-    }
-    assert_eq!(probe.register_op_supported(IORING_REGISTER_CLOCK), clock.is_ok(), "clock: {clock:?}");
-    let mut buf = vec![0u8; 64];
-    // SAFETY: `buf` outlives both registrations, which end below.
-    unsafe { src.register_buffers(&[iov(&mut buf)]) }.unwrap();
-    // SAFETY: as above.
-    let clone = unsafe { dst.clone_buffers_from(&src, CloneBuffers::default()) };
-    match &clone {
-        Ok(()) => dst.unregister_buffers().unwrap(),
-        Err(e) => assert!(matches!(e, Error::UnsupportedRegister { .. }), "{e:?}"),
-    }
-    assert_eq!(probe.register_op_supported(IORING_REGISTER_CLONE_BUFFERS), clone.is_ok(), "clone: {clone:?}");
-    src.unregister_buffers().unwrap();
 }
 
 // ---- send msg ring ----
