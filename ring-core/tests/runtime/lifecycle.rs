@@ -1,7 +1,7 @@
 //! The runtime: its eventfd, parking while another thread holds the work,
 //! nested runtimes, the current spawner, jobs and tasks dropped with the
-//! runtime, MSG_RING hand-offs, join handles, task fairness, descriptor
-//! exhaustion, and the buffer pool's group, incremental buffers and views.
+//! runtime, MSG_RING hand-offs, join handles, task fairness, and descriptor
+//! exhaustion.
 
 // An application of the library: ring-core's rule that atomics come from
 // its `sync` module (ring-core/clippy.toml) is for the library's own code.
@@ -9,10 +9,7 @@
 
 use crate::caps;
 use crate::support;
-use crate::support::rings::tcp_pair;
 use crate::support::yield_now;
-use ring_core::pool::BufferPool;
-use ring_core::register::BufRingConfig;
 use ring_core::Runtime;
 use std::future::Future;
 use std::pin::Pin;
@@ -388,99 +385,6 @@ fn a_runtime_or_driver_that_cannot_get_an_eventfd_reports_emfile() {
     drop(d);
     let e = Runtime::new(4).err().expect("no descriptor is left for the eventfd");
     assert_eq!(e.raw_os_error(), Some(libc::EMFILE), "{e}");
-}
-
-/// No test read them back.
-#[test]
-fn a_pool_reports_its_group_size_and_mode() {
-    let rt = Runtime::new(8).unwrap();
-    let d = rt.driver().clone();
-    let pool = BufferPool::new(&d, BufRingConfig::new(21, 4).buffers(3, 48)).unwrap();
-    assert_eq!((pool.bgid(), pool.buffers(), pool.buf_len(), pool.is_incremental()), (21, 3, 48, false));
-    assert_eq!(pool.with_kernel(), 3);
-    assert_eq!(format!("{pool:?}"), "BufferPool { bgid: 21, buffers: 3, buf_len: 48, with_kernel: 3 }");
-    if caps::incremental_buf_rings("incremental buffer rings (the second half)") {
-        let inc = BufferPool::new(&d, BufRingConfig::new(22, 2).buffers(2, 64).incremental()).unwrap();
-        assert!(inc.is_incremental());
-        assert_eq!((inc.bgid(), inc.buffers(), inc.buf_len()), (22, 2, 64));
-    }
-}
-
-/// On an incremental ring a buffer goes back to the pool only when a completion
-/// without `BUF_MORE` used it up. Four 20-byte messages into 64-byte buffers
-/// give parts 0..20, 20..40 and 40..60 (with `BUF_MORE`) and then 60..64
-/// (without): while that last part is held one buffer is out of the kernel's
-/// hands, and dropping it recycles the buffer. With any of the faulty versions
-/// `BUF_MORE` reads as set on the last part (or clear on the others, which do
-/// not reach the end), so the buffer is never returned or recycled. The
-/// existing incremental test only counted `with_kernel` at the end, which comes
-/// out the same either way.
-#[test]
-fn a_used_up_incremental_buffer_is_recycled_once_its_parts_are_dropped() {
-    use std::io::Write;
-    let rt = Runtime::new(32).unwrap();
-    let d = rt.driver().clone();
-    if !caps::incremental_buf_rings("incremental buffer rings") {
-        return;
-    }
-    let pool = BufferPool::new(&d, BufRingConfig::new(23, 2).buffers(2, 64).incremental()).unwrap();
-    let (mut peer, sock) = tcp_pair();
-    let sock = std::rc::Rc::new(sock);
-    rt.block_on(async {
-        let mut stream = d.recv_pool_multishot(&sock, &pool, 0);
-        let mut parts = Vec::new();
-        let mut got = 0;
-        for i in 0..4u8 {
-            peer.write_all(&[i; 20]).unwrap();
-            while got < 20 * (usize::from(i) + 1) {
-                let b = stream.next().await.unwrap().unwrap();
-                got += b.len();
-                parts.push(b);
-            }
-        }
-        let b0 = parts[0].bid();
-        let (offset, len) = (parts[3].offset(), parts[3].len());
-        assert_eq!((parts[3].bid(), offset, len), (b0, 60, 4), "the fourth part ends the first buffer");
-        assert_eq!(pool.with_kernel(), 1, "the used-up buffer is out of the kernel's hands");
-        assert_eq!(pool.recycled(), 0);
-        parts.truncate(3);
-        assert_eq!(pool.recycled(), 0, "earlier parts of the buffer are still held");
-        let rest: Vec<_> = parts.drain(..).filter(|b| b.bid() != b0).collect();
-        assert_eq!(pool.recycled(), 1, "the buffer went back once its last part was dropped");
-        assert_eq!(pool.with_kernel(), 2);
-        drop(rest);
-    })
-    .unwrap();
-}
-
-/// Three reads through a pool of four buffers get ids 0, 1 and 2, in ring
-/// order; each buffer's bytes are read through every view, and written through
-/// `DerefMut`.
-#[test]
-fn pool_buffers_report_their_id_and_bytes_through_every_view() {
-    let rt = Runtime::new(8).unwrap();
-    let d = rt.driver().clone();
-    let pool = BufferPool::new(&d, BufRingConfig::new(24, 4).buffers(4, 32)).unwrap();
-    let (r, w) = pipe();
-    let bufs = rt
-        .block_on(async {
-            let mut bufs = Vec::new();
-            for msg in [&b"zero"[..], b"one", b"two!!"] {
-                write_all(&w, msg);
-                bufs.push(d.read_pool(&r, &pool, u64::MAX).await.unwrap());
-            }
-            bufs
-        })
-        .unwrap();
-    let ids: Vec<u16> = bufs.iter().map(|b| b.bid()).collect();
-    assert_eq!(ids, [0, 1, 2]);
-    assert_eq!(bufs[2].to_vec(), b"two!!");
-    assert_eq!(bufs[1].as_ref(), b"one");
-    assert_eq!(format!("{:?}", bufs[2]), "PoolBuf { bid: 2, offset: 0, len: 5 }");
-    let mut b = bufs.into_iter().next().unwrap();
-    b.as_mut().copy_from_slice(b"ZERO");
-    assert_eq!(&b[..], b"ZERO");
-    assert_eq!(pool.with_kernel(), 3, "the other two went back when dropped");
 }
 
 /// The runtime then counts as parked for good after its first park, and a
