@@ -19,7 +19,7 @@ mod queues;
 mod register;
 mod registration;
 mod ring_memory;
+mod round_trips;
 mod setup;
 mod setup_flags;
-mod smoke;
 mod submit_and_wait;

@@ -1,4 +1,7 @@
-//! The raw ring against this machine's kernel: set up, NOP, read, drop.
+//! The raw ring against this machine's kernel, round trip by round trip: a
+//! NOP and a read, entries reserved, filled and committed (also 128-byte
+//! ones), completions drained across wrap-around, the SQ's accounting and
+//! rollback, the eventfd silenced, and a dropped ring's registered slot.
 
 use ring_core::sys::*;
 use ring_core::{Builder, Ring};
