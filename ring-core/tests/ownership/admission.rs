@@ -1,8 +1,8 @@
-//! The driver's admission and lifetime: completion credits and free entries,
-//! waiters' turns, chains that need credits and room, cancellations that
-//! wait for a credit, the eventfd, teardown, and allocations of a warm
-//! round trip. Memory is counted by a global allocator that counts this
-//! thread's allocations and held bytes.
+//! The driver's admission: completion credits and free entries, and the
+//! turns of the operations waiting for them. Chains that need credits and
+//! room, cancellations that wait for a credit, and the driver's lifetime
+//! (its eventfd, teardown, and the memory of a warm round trip, counted by
+//! the binary's counting allocator) are in the child modules.
 
 use crate::caps;
 use crate::support::alloc::{allocations, bytes_held};

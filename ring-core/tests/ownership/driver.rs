@@ -1,4 +1,8 @@
-//! The ownership layer and executor against this machine's kernel.
+//! The driver against this machine's kernel: file I/O and timers,
+//! multishot streams, work handed over from other threads, zero-copy sends,
+//! orphans and stale generations, and foreign code run from the driver.
+//! Cancellation, chains, what the driver admits, and the ways it enters
+//! the kernel are in the child modules.
 
 // An application of the library: ring-core's rule that atomics come from
 // its `sync` module (ring-core/clippy.toml) is for the library's own code.

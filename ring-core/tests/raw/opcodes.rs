@@ -5,7 +5,9 @@
 //!
 //! Each test is named after its opcode. A test that needs something the
 //! kernel or the machine lacks prints `SKIP <test>: <reason>` and passes.
-//! `docs/opcodes.md` maps every opcode to its builder and its test here.
+//! `docs/opcodes.md` maps every opcode to its builder and its test. The
+//! tests are in child modules named as the builders' files in
+//! `ring-core/src/raw/opcode/`; the NOPs and the queue behaviour are here.
 //!
 //! Every push is `unsafe`: each says why the memory the entry points to
 //! outlives the kernel's use of it. The common pattern is that the memory

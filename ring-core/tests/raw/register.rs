@@ -1,7 +1,9 @@
 //! Every `io_uring_register(2)` operation against this machine's kernel,
 //! with its effect checked where the kernel supports it, and its typed
 //! error checked where it does not (or where the machine lacks the
-//! hardware). SQEs are built by hand from `io_uring_sqe` accessors.
+//! hardware). SQEs are built by hand from `io_uring_sqe` accessors. The
+//! operations with several tests each are in child modules by what they
+//! register.
 
 use crate::support::rings::pipe;
 use crate::support::write_all;

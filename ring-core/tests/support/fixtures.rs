@@ -25,8 +25,12 @@ pub fn supported(d: &Driver, op: u8, test: &str) -> bool {
 /// processes (the modules of a binary run their tests at the same time).
 #[track_caller]
 pub fn temp_path(name: &str) -> PathBuf {
-    let file = Path::new(std::panic::Location::caller().file());
-    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("test");
+    // The calling file's path below `tests/`, so that two modules of one
+    // binary with the same file name (`driver/chains.rs`,
+    // `admission/chains.rs`) get different paths.
+    let file = std::panic::Location::caller().file();
+    let file = file.rsplit_once("tests/").map_or(file, |(_, f)| f);
+    let stem = file.trim_end_matches(".rs").replace('/', "-");
     std::env::temp_dir().join(format!("ring-core-{stem}-{}-{name}", std::process::id()))
 }
 
