@@ -125,41 +125,81 @@ fn reuseport_listeners_share_the_connections() {
 }
 
 #[test]
-fn cores_pin_to_cpus_and_share_one_io_wq() {
-    let cpus = Arc::new(Mutex::new(Vec::new()));
-    let cpus2 = cpus.clone();
-    let cores = Builder::new(2)
-        .pin_to_cpus()
-        .attach_wq(true)
-        .start(move |core| {
-            let cpus = cpus2.clone();
-            async move {
-                // SAFETY: an all-zero cpu_set_t is the empty set; the call
-                // writes the thread's mask into it.
-                let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-                // SAFETY: `set` is writable and of the size passed.
-                assert_eq!(unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }, 0);
-                // SAFETY: reads the set only.
-                let n = unsafe { libc::CPU_COUNT(&set) };
-                // Blocking work goes to the (shared) io-wq.
-                let path =
-                    std::env::temp_dir().join(format!("ring-per-core-wq-{}-{}", std::process::id(), core.index()));
-                let ok = ring_core::fs::write(core.driver(), &path, b"wq").await.is_ok();
-                let _ = std::fs::remove_file(path);
-                cpus.lock().unwrap().push((core.index(), n, ok));
-            }
-        })
-        .unwrap();
-    let start = Instant::now();
-    while cpus.lock().unwrap().len() < 2 {
-        assert!(start.elapsed() < Duration::from_secs(20));
-        std::thread::sleep(Duration::from_millis(1));
+fn cores_pin_to_cpus_and_attach_to_core_zeros_ring() {
+    for attach in [true, false] {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        let cores = Builder::new(3)
+            .pin_to_cpus()
+            .attach_wq(attach)
+            .start(move |core| {
+                let seen = seen2.clone();
+                async move {
+                    // SAFETY: an all-zero cpu_set_t is the empty set; the call
+                    // writes the thread's mask into it.
+                    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+                    // SAFETY: `set` is writable and of the size passed.
+                    assert_eq!(
+                        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) },
+                        0
+                    );
+                    // SAFETY: reads the set only.
+                    let n = unsafe { libc::CPU_COUNT(&set) };
+                    let flags = core.driver().setup_flags().unwrap_or(0);
+                    // Blocking work goes to this core's io-wq (one per thread
+                    // since 5.12, attached or not).
+                    let path = std::env::temp_dir().join(format!(
+                        "ring-per-core-wq-{}-{}-{attach}",
+                        std::process::id(),
+                        core.index()
+                    ));
+                    let ok = ring_core::fs::write(core.driver(), &path, b"wq").await.is_ok();
+                    let _ = std::fs::remove_file(path);
+                    seen.lock().unwrap().push((core.index(), n, flags, ok));
+                }
+            })
+            .unwrap();
+        let start = Instant::now();
+        while seen.lock().unwrap().len() < 3 {
+            assert!(start.elapsed() < Duration::from_secs(20));
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        for &(i, n, flags, ok) in seen.lock().unwrap().iter() {
+            assert_eq!(n, 1, "core {i} pinned to one CPU");
+            assert!(ok, "core {i} wrote through its ring");
+            // Core 0's ring is set up plainly; with `attach_wq`, every other
+            // core's ring was accepted by the kernel with ATTACH_WQ and core
+            // 0's descriptor as `wq_fd`, and runs with the flag.
+            let attached = flags & ring_core::sys::IORING_SETUP_ATTACH_WQ != 0;
+            assert_eq!(attached, attach && i > 0, "core {i}: setup flags {flags:#x}");
+        }
+        cores.shutdown().unwrap();
     }
-    for &(i, n, ok) in cpus.lock().unwrap().iter() {
-        assert_eq!(n, 1, "core {i} pinned to one CPU");
-        assert!(ok, "core {i} wrote through its ring");
+}
+
+#[test]
+fn attach_wq_to_a_descriptor_that_is_no_ring_is_a_typed_error() {
+    // The kernel checks `wq_fd` even where, as on every kernel since 5.12
+    // without SQPOLL, it then shares nothing through it: a descriptor that
+    // is not a ring is EINVAL, and a number that is no open descriptor
+    // ENXIO [kernel: io_uring/sqpoll.c io_sq_offload_create].
+    let not_a_ring = std::fs::File::open("/dev/null").unwrap();
+    let e = ring_core::raw::setup::Builder::new(4).attach_wq(&not_a_ring).build().unwrap_err();
+    assert_eq!(e.errno().map(|e| e.raw()), Some(libc::EINVAL), "{e}");
+    // A number far above any descriptor this process has open (named
+    // through `AsRawFd`, which promises nothing about it being open).
+    struct NoDescriptor;
+    impl std::os::fd::AsRawFd for NoDescriptor {
+        fn as_raw_fd(&self) -> std::os::fd::RawFd {
+            i32::MAX
+        }
     }
-    cores.shutdown().unwrap();
+    let e = ring_core::raw::setup::Builder::new(4).attach_wq(&NoDescriptor).build().unwrap_err();
+    assert_eq!(e.errno().map(|e| e.raw()), Some(libc::ENXIO), "{e}");
+    // And a ring's descriptor is accepted.
+    let first = ring_core::Ring::new(4).unwrap();
+    let second = ring_core::raw::setup::Builder::new(4).attach_wq_ring(&first).build().unwrap();
+    assert_ne!(second.setup_flags() & ring_core::sys::IORING_SETUP_ATTACH_WQ, 0);
 }
 
 #[test]

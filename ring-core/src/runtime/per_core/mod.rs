@@ -2,8 +2,9 @@
 //! executor (a [`Runtime`]), as glommio and monoio run.
 //!
 //! - [`Builder`] starts N cores, optionally pins each to a CPU, optionally
-//!   lets their rings share one io-wq backend (`IORING_SETUP_ATTACH_WQ`),
-//!   and can bind one `SO_REUSEPORT` listener per core on one address, so
+//!   sets up every core's ring after the first with
+//!   `IORING_SETUP_ATTACH_WQ` on the first's (see
+//!   [`attach_wq`](Builder::attach_wq) for what that shares), and can bind one `SO_REUSEPORT` listener per core on one address, so
 //!   the kernel spreads connections across the cores.
 //! - [`PerCore`] is the running set: a `Send` [`Handle`] per core, and
 //!   [`shutdown`](PerCore::shutdown), which stops every core and tears
@@ -158,9 +159,17 @@ impl Builder {
     }
 
     /// Sets up every core's ring after the first with
-    /// `IORING_SETUP_ATTACH_WQ` on the first one's, so all share one pool
-    /// of io-wq workers (for blocking work such as buffered file I/O)
-    /// instead of one each.
+    /// `IORING_SETUP_ATTACH_WQ` and the first one's descriptor as `wq_fd`.
+    ///
+    /// What that shares depends on the kernel. From 5.6 to 5.11 io-wq
+    /// (the workers that run blocking work such as buffered file I/O)
+    /// belonged to a ring, and the cores' rings shared core 0's. Since
+    /// 5.12 io-wq belongs to the thread that submits, so each core has its
+    /// own whatever this says; the flag shares an SQPOLL thread, which
+    /// these rings do not use, and otherwise the kernel only checks that
+    /// `wq_fd` is a ring. Nor does it join the hash that serialises
+    /// buffered writes to one file in io-wq: that is per ring
+    /// (`docs/task-work.md`, "io-wq").
     pub fn attach_wq(mut self, attach: bool) -> Self {
         self.attach_wq = attach;
         self
