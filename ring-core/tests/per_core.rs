@@ -228,7 +228,8 @@ fn shutdown_with_work_in_flight_and_a_core_whose_ring_is_full() {
         })
         .collect();
     let readers = Arc::new(Mutex::new(pipes.iter().map(|(r, _)| r.try_clone().unwrap()).collect::<Vec<_>>()));
-    let handed = Arc::new(Mutex::new(None::<Result<u32, String>>));
+    type Look = (u64, u32, u32, u64);
+    let handed = Arc::new(Mutex::new(None::<Result<Look, String>>));
     let (readers2, handed2) = (readers.clone(), handed.clone());
     // Core 1's ring: an SQ of 2 and a CQ of 4, one of whose slots the
     // runtime's eventfd read holds; 20 reads that never complete fill the
@@ -252,8 +253,12 @@ fn shutdown_with_work_in_flight_and_a_core_whose_ring_is_full() {
                 }
                 // Core 0 hands work to the full core, which runs it.
                 ring_core::time::sleep(Duration::from_millis(20)).await;
-                let out = match core.spawn_on(1, |d| async move { d.stats().started }).await {
-                    Ok(join) => join.await.map(|n| n as u32).map_err(|e| e.to_string()),
+                let look = |d: ring_core::Driver| async move {
+                    let s = d.stats();
+                    (s.started, d.in_flight(), d.credits(), s.waited_for_credit)
+                };
+                let out = match core.spawn_on(1, look).await {
+                    Ok(join) => join.await.map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 };
                 *handed.lock().unwrap() = Some(out);
@@ -265,8 +270,15 @@ fn shutdown_with_work_in_flight_and_a_core_whose_ring_is_full() {
         assert!(start.elapsed() < Duration::from_secs(30), "the full core never ran the work");
         std::thread::sleep(Duration::from_millis(1));
     }
-    let started = handed.lock().unwrap().take().unwrap().unwrap();
+    let (started, in_flight, credits, waited) = handed.lock().unwrap().take().unwrap().unwrap();
     assert!(started >= 3, "the reads the ring had room for were started: {started}");
+    // Both halves of the ring were full: more operations in the kernel than
+    // the SQ's 2 entries (so the SQ filled and was submitted to make room
+    // within one turn), no CQ credit left, and the other reads waiting for
+    // one.
+    assert!(in_flight > 2, "more in flight than the SQ holds: {in_flight}");
+    assert_eq!(credits, 0, "every CQ credit taken");
+    assert!(waited >= (READS as u64) - started, "the reads past the credits waited: {waited}");
     // And from outside, through the handle (woken by its eventfd, whose
     // read waits for a credit on this full ring: the runtime notices the
     // job by a bounded park).
@@ -278,9 +290,20 @@ fn shutdown_with_work_in_flight_and_a_core_whose_ring_is_full() {
     }
     assert_eq!(job.join().unwrap(), 7);
     let reports = cores.shutdown().unwrap();
+    // The teardown policy ran on each core, on its own thread: a report
+    // from every core, none leaking, and the full one cancelling its reads
+    // well within its deadline.
+    assert_eq!(reports.iter().map(|r| (r.index, r.started)).collect::<Vec<_>>(), vec![(0, true), (1, true)]);
+    for r in &reports {
+        assert_eq!(r.teardown.leaked, 0, "core {} leaked: {:?}", r.index, r.teardown);
+        assert!(r.teardown.waited < Duration::from_secs(5), "core {} waited out its deadline", r.index);
+    }
     let full = reports.iter().find(|r| r.index == 1).unwrap();
-    assert!(full.teardown.in_flight >= 1, "reads were in flight at shutdown: {:?}", full.teardown);
-    assert_eq!(full.teardown.leaked, 0, "every read was cancelled before the deadline");
+    assert!(
+        full.teardown.in_flight as u64 >= started.min(3),
+        "the started reads were in flight at shutdown: {:?}",
+        full.teardown
+    );
     drop(pipes);
 }
 
