@@ -405,3 +405,158 @@ fn a_full_core_keeps_the_others_serving() {
     assert_eq!(full.teardown.leaked, 0, "every read was cancelled before the deadline");
     drop(pairs);
 }
+
+#[test]
+fn a_direct_descriptor_moves_to_another_cores_table() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let listener = Arc::new(Mutex::new(Some(listener)));
+    type Seen = Result<(String, bool, Vec<u8>, u32), String>;
+    let seen = Arc::new(Mutex::new(None::<Option<(Seen, u32)>>));
+    let (listener2, seen2) = (listener.clone(), seen.clone());
+    let cores = Builder::new(2)
+        .fixed_files(8, 0..8)
+        .start(move |core| {
+            let (listener, seen) = (listener2.clone(), seen2.clone());
+            async move {
+                if core.index() != 0 {
+                    return;
+                }
+                let Some(files) = core.fixed_files().cloned() else {
+                    *seen.lock().unwrap() = Some(None);
+                    return;
+                };
+                let l = listener.lock().unwrap().take().unwrap();
+                let l = ring_core::net::TcpListener::from_std(core.driver(), l);
+                // The connection, accepted straight into core 0's table.
+                let fd = core.driver().accept_direct(&l, &files).await.unwrap().0;
+                let handed = core.send_fixed_to(1, fd, |d, fd| async move {
+                    let (n, buf) = d.recv_direct(&fd, Vec::with_capacity(16), 0).await;
+                    let n = n.map_err(|e| e.to_string())?;
+                    let (w, _) = d.send_direct(&fd, b"from core 1".to_vec(), 0).await;
+                    w.map_err(|e| e.to_string())?;
+                    let occupied = fd.files().occupied();
+                    Ok((thread_name(), fd.ring_id() == d.ring_id(), buf[..n].to_vec(), occupied))
+                });
+                let out = match handed.await {
+                    Ok(job) => job.await.map_err(|e| e.to_string()).and_then(|r| r),
+                    Err((e, _fd)) => Err(e.to_string()),
+                };
+                *seen.lock().unwrap() = Some(Some((out, files.occupied())));
+            }
+        })
+        .unwrap();
+    let mut c = TcpStream::connect(addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    c.write_all(b"to core 0").unwrap();
+    let start = Instant::now();
+    while seen.lock().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20), "the hand-off never finished");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let Some((out, left_on_0)) = seen.lock().unwrap().take().unwrap() else {
+        println!("skipping: no sparse file tables with an allocation range (6.0) here");
+        return;
+    };
+    let (thread, own_table, got, occupied_on_1) = out.unwrap();
+    assert_eq!(thread, "ring-core-1");
+    assert!(own_table, "the descriptor belongs to core 1's table there");
+    assert_eq!(got, b"to core 0", "core 1 read the connection core 0 accepted");
+    assert_eq!(occupied_on_1, 1, "core 1 adopted the slot the kernel filled");
+    assert_eq!(left_on_0, 0, "core 0 gave its slot up");
+    let mut back = [0u8; 11];
+    c.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"from core 1");
+    cores.shutdown().unwrap();
+}
+
+#[test]
+fn a_descriptor_that_cannot_be_sent_comes_back_with_a_typed_error() {
+    type Seen = Option<Vec<(String, bool)>>;
+    let seen = Arc::new(Mutex::new(None::<Seen>));
+    let seen2 = seen.clone();
+    // Core 1's table has one slot, which it fills itself: the kernel finds
+    // no free slot there and replaces none.
+    let cores = Builder::new(2)
+        .fixed_files(1, 0..1)
+        .start(move |core| {
+            let seen = seen2.clone();
+            async move {
+                let Some(files) = core.fixed_files().cloned() else {
+                    *seen.lock().unwrap() = Some(None);
+                    return;
+                };
+                let d = core.driver().clone();
+                let mine = d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0).await.unwrap();
+                if core.index() == 1 {
+                    // Held for the core's life.
+                    std::future::pending::<()>().await;
+                    drop(mine);
+                    return;
+                }
+                ring_core::time::sleep(Duration::from_millis(50)).await;
+                let mut out = Vec::new();
+                let mut fd = mine;
+                for to in [1, 0, 9] {
+                    match core.send_fixed_to(to, fd, |_d, _fd| async {}).await {
+                        Ok(_) => panic!("a descriptor went to core {to}"),
+                        Err((e, back)) => {
+                            let errno = e.errno().map(|e| e.raw());
+                            out.push((e.to_string(), errno == Some(libc::ENFILE)));
+                            fd = back;
+                        }
+                    }
+                }
+                assert_eq!(fd.files().occupied(), 1, "the descriptor came back each time");
+                *seen.lock().unwrap() = Some(Some(out));
+            }
+        })
+        .unwrap();
+    let start = Instant::now();
+    while seen.lock().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let Some(out) = seen.lock().unwrap().take().unwrap() else {
+        println!("skipping: no sparse file tables with an allocation range (6.0) here");
+        return;
+    };
+    assert!(out[0].1, "a full table on the target is ENFILE: {}", out[0].0);
+    assert!(out[1].0.contains("another core") && out[2].0.contains("another core"), "{out:?}");
+    cores.shutdown().unwrap();
+
+    // Without tables, `send_fixed_to` is not configured (a table made on
+    // the side does not count).
+    let said = Arc::new(Mutex::new(None::<String>));
+    let said2 = said.clone();
+    let cores = Builder::new(2)
+        .start(move |core| {
+            let said = said2.clone();
+            async move {
+                assert!(core.fixed_files().is_none());
+                if core.index() != 0 {
+                    return;
+                }
+                let Ok(files) = ring_core::fixed_files::FixedFiles::new(core.driver(), 2, 0..2) else {
+                    *said.lock().unwrap() = Some(String::new());
+                    return;
+                };
+                let d = core.driver().clone();
+                let fd = d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0).await.unwrap();
+                let e = match core.send_fixed_to(1, fd, |_d, _fd| async {}).await {
+                    Ok(_) => "sent".to_string(),
+                    Err((e, _)) => format!("{e:?}"),
+                };
+                *said.lock().unwrap() = Some(e);
+            }
+        })
+        .unwrap();
+    let start = Instant::now();
+    while said.lock().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let e = said.lock().unwrap().take().unwrap();
+    assert!(e.is_empty() || e.starts_with("NotConfigured"), "{e}");
+    cores.shutdown().unwrap();
+}

@@ -89,12 +89,14 @@ pub use reuseport::bind_reuseport;
 use crate::error::Error;
 use crate::kernel::Linux;
 use crate::ownership::driver::{Driver, TeardownReport, WAKE_USER_DATA};
+use crate::ownership::fixed_files::{FixedFd, FixedFiles};
 use crate::ownership::shared_fd::SharedFd;
 use crate::runtime::channel::remote;
 use crate::runtime::executor::Runtime;
 use crate::runtime::handle::{Handle, RemoteJoinHandle};
 use core::future::Future;
-use std::cell::Cell;
+use core::ops::Range;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
@@ -116,6 +118,7 @@ pub struct Builder {
     attach_wq: bool,
     teardown: Option<Duration>,
     listen: Option<(SocketAddr, i32)>,
+    files: Option<(u32, Range<u32>)>,
 }
 
 impl Builder {
@@ -130,6 +133,7 @@ impl Builder {
             attach_wq: false,
             teardown: None,
             listen: None,
+            files: None,
         }
     }
 
@@ -190,12 +194,28 @@ impl Builder {
         self
     }
 
+    /// Registers a file table of `size` slots on every core, whose
+    /// allocation range `alloc` the kernel hands out as direct descriptors
+    /// ([`FixedFiles::new`]); each core's is [`Core::fixed_files`], and
+    /// [`Core::send_fixed_to`] passes a direct descriptor from one core's
+    /// table to another's. Where the kernel has no sparse tables with an
+    /// allocation range (before 6.0), the cores start without one.
+    pub fn fixed_files(mut self, size: u32, alloc: Range<u32>) -> Self {
+        self.files = Some((size, alloc));
+        self
+    }
+
     fn check(&self) -> Result<Vec<Option<usize>>, Error> {
         if self.cores == 0 {
             return Err(Error::InvalidArgument("a thread-per-core runtime needs at least one core"));
         }
         if self.cores > MAX_CORES {
             return Err(Error::TooLong { what: "core count", len: self.cores, max: MAX_CORES });
+        }
+        if let Some((size, alloc)) = &self.files {
+            if alloc.start >= alloc.end || alloc.end > *size {
+                return Err(Error::InvalidArgument("the allocation range must be a non-empty part of the table"));
+            }
         }
         if let Some(&(core, _)) = self.core_entries.iter().find(|(c, _)| *c >= self.cores) {
             return Err(Error::TooLong { what: "core index", len: core, max: self.cores - 1 });
@@ -232,12 +252,13 @@ impl Builder {
         let main = Arc::new(main);
         let mut started = PerCore { handles: Arc::from(Vec::new()), stops: Vec::new(), threads: Vec::new() };
         let mut handles = Vec::with_capacity(self.cores);
+        let mut tables = Vec::with_capacity(self.cores);
         let mut gos = Vec::with_capacity(self.cores);
         let mut wq: Option<Arc<OwnedFd>> = None;
         for (index, pin) in pins.into_iter().enumerate() {
             let entries = self.core_entries.iter().rev().find(|(c, _)| *c == index).map_or(self.entries, |&(_, e)| e);
-            let (ready_tx, ready_rx) = mpsc::channel::<io::Result<(Handle<Linux>, Option<OwnedFd>)>>();
-            let (go_tx, go_rx) = mpsc::channel::<Arc<[Handle<Linux>]>>();
+            let (ready_tx, ready_rx) = mpsc::channel::<io::Result<Ready>>();
+            let (go_tx, go_rx) = mpsc::channel::<Go>();
             let (stop_tx, stop_rx) = remote::unbounded::<()>();
             let setup = CoreSetup {
                 index,
@@ -247,6 +268,7 @@ impl Builder {
                 want_wq: self.attach_wq && index == 0,
                 teardown: self.teardown,
                 listener: listeners[index].take(),
+                files: self.files.clone(),
             };
             let main = main.clone();
             let thread = std::thread::Builder::new()
@@ -254,7 +276,7 @@ impl Builder {
                 .spawn(move || run_core(setup, main, ready_tx, go_rx, stop_rx))?;
             started.threads.push(thread);
             started.stops.push(stop_tx);
-            let (handle, wq_fd) = match ready_rx.recv() {
+            let (handle, wq_fd, table) = match ready_rx.recv() {
                 Ok(Ok(v)) => v,
                 Ok(Err(e)) => {
                     drop(gos);
@@ -271,12 +293,14 @@ impl Builder {
                 wq = Some(Arc::new(fd));
             }
             handles.push(handle);
+            tables.push(table);
             gos.push(go_tx);
         }
         let handles: Arc<[Handle<Linux>]> = Arc::from(handles);
+        let tables: Arc<[bool]> = Arc::from(tables);
         for go in gos {
             // A core that ended meanwhile reports it at shutdown.
-            let _ = go.send(handles.clone());
+            let _ = go.send((handles.clone(), tables.clone()));
         }
         started.handles = handles;
         Ok(started)
@@ -318,6 +342,21 @@ fn pin_thread(cpu: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// What a core sends when its ring is up: its handle, a duplicate of its
+/// ring descriptor when the others attach to it, and whether it has a file
+/// table.
+type Ready = (Handle<Linux>, Option<OwnedFd>, bool);
+
+/// What every core gets once all are up: the handles, and which cores have
+/// a file table.
+type Go = (Arc<[Handle<Linux>]>, Arc<[bool]>);
+
+thread_local! {
+    /// This core's file table, for adopting the slots other cores send it
+    /// (set on a core's thread for as long as its runtime runs jobs).
+    static CORE_FILES: RefCell<Option<FixedFiles>> = const { RefCell::new(None) };
+}
+
 struct CoreSetup {
     index: usize,
     pin: Option<usize>,
@@ -326,6 +365,7 @@ struct CoreSetup {
     want_wq: bool,
     teardown: Option<Duration>,
     listener: Option<std::net::TcpListener>,
+    files: Option<(u32, Range<u32>)>,
 }
 
 fn dup(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<OwnedFd> {
@@ -335,8 +375,8 @@ fn dup(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<OwnedFd> {
 fn run_core<F, Fut>(
     setup: CoreSetup,
     main: Arc<F>,
-    ready: mpsc::Sender<io::Result<(Handle<Linux>, Option<OwnedFd>)>>,
-    go: mpsc::Receiver<Arc<[Handle<Linux>]>>,
+    ready: mpsc::Sender<io::Result<Ready>>,
+    go: mpsc::Receiver<Go>,
     mut stop: remote::Receiver<()>,
 ) -> CoreReport
 where
@@ -374,11 +414,19 @@ where
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    if ready.send(Ok((handle, wq))).is_err() {
+    // A kernel without sparse tables and allocation ranges leaves the core
+    // without one: `send_fixed_to` then says so, and `send_fd_to` works.
+    let files = setup.files.and_then(|(size, alloc)| FixedFiles::new(rt.driver(), size, alloc).ok());
+    let table = files.is_some();
+    CORE_FILES.with(|c| *c.borrow_mut() = files.clone());
+    if ready.send(Ok((handle, wq, table))).is_err() {
+        CORE_FILES.with(|c| c.borrow_mut().take());
         return CoreReport { index, teardown: TeardownReport::default(), started: false };
     }
-    let Ok(handles) = go.recv() else {
+    let Ok((handles, tables)) = go.recv() else {
         // Another core failed to start: this one stops before running.
+        CORE_FILES.with(|c| c.borrow_mut().take());
+        drop(files);
         return CoreReport { index, teardown: rt.driver().clone().shutdown(), started: false };
     };
     // Each other core's ring descriptor, once, for the `MSG_RING`
@@ -386,7 +434,8 @@ where
     let ring_fds =
         handles.iter().map(|h| h.ring_fd().and_then(|fd| dup(fd).ok()).map(SharedFd::new)).collect::<Vec<_>>();
     let driver = rt.driver().clone();
-    let core = Core { index, handles, ring_fds, driver: driver.clone(), listener: Cell::new(setup.listener) };
+    let core =
+        Core { index, handles, ring_fds, driver: driver.clone(), listener: Cell::new(setup.listener), files, tables };
     let main_fut = main(core);
     let _ = rt.block_on(async move {
         let main_task = crate::runtime::task::spawn_local(main_fut);
@@ -394,6 +443,9 @@ where
         let _ = stop.recv().await;
         drop(main_task);
     });
+    // No job runs any more: the table is unregistered (when its last
+    // descriptor goes) while the driver is still there to do it.
+    CORE_FILES.with(|c| c.borrow_mut().take());
     // The runtime drops its tasks first (their operations are orphaned),
     // then the driver's teardown cancels what is in flight; the clone kept
     // here lets that teardown's report be read.
@@ -511,6 +563,8 @@ pub struct Core {
     ring_fds: Vec<Option<SharedFd>>,
     driver: Driver<Linux>,
     listener: Cell<Option<std::net::TcpListener>>,
+    files: Option<FixedFiles>,
+    tables: Arc<[bool]>,
 }
 
 impl core::fmt::Debug for Core {
@@ -538,6 +592,12 @@ impl Core {
     /// Core `i`'s handle.
     pub fn handle(&self, i: usize) -> Option<&Handle<Linux>> {
         self.handles.get(i)
+    }
+
+    /// This core's file table (see [`Builder::fixed_files`]), if it has
+    /// one.
+    pub fn fixed_files(&self) -> Option<&FixedFiles> {
+        self.files.as_ref()
     }
 
     /// This core's `SO_REUSEPORT` listener (see
@@ -602,5 +662,82 @@ impl Core {
         Fut::Output: Send + 'static,
     {
         self.spawn_on(core, move |d| f(d, fd)).await
+    }
+
+    /// Passes the direct descriptor `fd` of this core's table to core
+    /// `core`, with the work that takes it over there: `f` runs on that
+    /// core with its driver and the descriptor, now a [`FixedFd`] of that
+    /// core's table.
+    ///
+    /// The file goes by `IORING_OP_MSG_RING` with `IORING_MSG_SEND_FD`
+    /// (6.0) from this core's ring into a slot the kernel picks among the
+    /// free ones of the target's allocation range, with no completion
+    /// there ([`Driver::msg_ring_send_fixed`]): no slot in use on the
+    /// target is replaced, and the receiving core adopts the one the
+    /// kernel filled before `f` runs. The work is then handed over as by
+    /// [`spawn_on`](Self::spawn_on). `fd` is given up once the file is
+    /// on the target (this core's slot empties when its other holders
+    /// go); if the work never runs (the target stopped, or the handle
+    /// aborted it first), the target's slot stays occupied until its ring
+    /// goes.
+    ///
+    /// Needs a table on both cores ([`Builder::fixed_files`]); without
+    /// one, or on a kernel that refuses the message, `fd` comes back with
+    /// the error: [`Error::NotConfigured`], or the kernel's error (`ENFILE`
+    /// when the target's range is full). A core index out of range, or
+    /// this core's own, is [`Error::InvalidArgument`]. A descriptor held as
+    /// an `OwnedFd` goes with [`send_fd_to`](Self::send_fd_to), which any
+    /// kernel does.
+    ///
+    /// ```
+    /// use ring_core::per_core::Builder;
+    ///
+    /// let cores = Builder::new(2).fixed_files(8, 0..8).start(|core| async move {
+    ///     let (Some(files), 0) = (core.fixed_files(), core.index()) else { return };
+    ///     let d = core.driver().clone();
+    ///     let Ok(fd) = d.socket_direct(files, libc::AF_INET, libc::SOCK_DGRAM, 0).await else { return };
+    ///     match core.send_fixed_to(1, fd, |_d, fd| async move { fd.ring_id() }).await {
+    ///         Ok(job) => println!("now in core 1's table: {:?}", job.await),
+    ///         Err((e, _fd)) => println!("kept on core 0: {e}"),
+    ///     }
+    /// })?;
+    /// cores.shutdown().unwrap();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn send_fixed_to<F, Fut>(
+        &self,
+        core: usize,
+        fd: FixedFd,
+        f: F,
+    ) -> Result<RemoteJoinHandle<Fut::Output>, (Error, FixedFd)>
+    where
+        F: FnOnce(Driver<Linux>, FixedFd) -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        if core >= self.handles.len() || core == self.index {
+            return Err((Error::InvalidArgument("a descriptor goes to another core of the runtime"), fd));
+        }
+        let ring = self.ring_fds.get(core).and_then(Option::as_ref);
+        let (Some(ring), Some(_), true) = (ring, &self.files, self.tables.get(core).copied().unwrap_or(false)) else {
+            return Err((Error::NotConfigured("a file table on both cores (Builder::fixed_files)"), fd));
+        };
+        let slot = match self.driver.msg_ring_send_fixed(ring, &fd).await {
+            Ok(slot) => slot,
+            Err(e) => {
+                let errno = ring_sys::Errno::new(e.raw_os_error().unwrap_or(libc::EIO));
+                return Err((Error::syscall(crate::error::Call::Other("IORING_OP_MSG_RING"), errno), fd));
+            }
+        };
+        let job = move |d: Driver<Linux>| {
+            // The kernel filled `slot` of this core's table for this job
+            // alone: it was free, and nothing here names a free slot.
+            let fd = CORE_FILES.with(|c| c.borrow().as_ref().map(|files| FixedFd::adopt(&files.inner, slot)));
+            f(d, fd.expect("a core that was sent a descriptor has the table the kernel put it in"))
+        };
+        match self.spawn_on(core, job).await {
+            Ok(join) => Ok(join),
+            Err(e) => Err((e, fd)),
+        }
     }
 }
