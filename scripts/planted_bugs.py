@@ -71,6 +71,8 @@ CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
 PER_CORE = ("per_core", ["cargo", "test", "-q", "-p", "ring-core", "--test", "per_core"], {})
+SEND_FIXED_DOC = ("ring-core doc MsgRingSendFixed",
+                  ["cargo", "test", "-q", "-p", "ring-core", "--doc", "MsgRingSendFixed"], {})
 BACKING = ("backing_memory", ["cargo", "test", "-q", "-p", "ring-core", "--test", "backing_memory"], {})
 # A lint, not a test: clippy with ring-core/clippy.toml refuses what it names.
 CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--all-targets", "--", "-D", "warnings"], {})
@@ -143,6 +145,14 @@ PLANTS = [
      "ring-core/src/runtime/executor/mod.rs",
      "let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };",
      "let bound = None;", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring goes into a slot of the sender's choosing, replacing the file there",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     ".send_fd((self.fd.slot(), IORING_FILE_INDEX_ALLOC))",
+     ".send_fd((self.fd.slot(), 0))", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring posts a completion there (a user_data its driver may own)",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     "            .flags(IORING_MSG_RING_CQE_SKIP)",
+     "            .flags(0)", True, [SEND_FIXED_DOC]),
     ("a backing-memory region may end past the memory",
      "ring-core/src/ownership/buf/backing.rs",
      "        Some(end) if end <= size => Ok(start),",
