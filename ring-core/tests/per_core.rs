@@ -139,10 +139,8 @@ fn cores_pin_to_cpus_and_attach_to_core_zeros_ring() {
                     // writes the thread's mask into it.
                     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
                     // SAFETY: `set` is writable and of the size passed.
-                    assert_eq!(
-                        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) },
-                        0
-                    );
+                    let got = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+                    assert_eq!(got, 0);
                     // SAFETY: reads the set only.
                     let n = unsafe { libc::CPU_COUNT(&set) };
                     let flags = core.driver().setup_flags().unwrap_or(0);

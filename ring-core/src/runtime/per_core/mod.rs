@@ -16,7 +16,10 @@
 //!   which is woken by an `IORING_OP_MSG_RING` completion posted from this
 //!   core's ring, not through a descriptor), and
 //!   [`send_fd_to`](Core::send_fd_to) (a descriptor handed over the same
-//!   way, owned by the work that receives it).
+//!   way, owned by the work that receives it), and
+//!   [`send_fixed_to`](Core::send_fixed_to) (a direct descriptor passed
+//!   from this core's file table into the target's by `MSG_RING` itself,
+//!   `IORING_MSG_SEND_FD`).
 //!
 //! Nothing is shared between cores but the handles' job queues: each
 //! driver stays on its thread, so the single-threaded ownership rules of
@@ -56,7 +59,9 @@
 //!     .attach_wq(true)
 //!     .teardown_deadline(Duration::from_millis(200))
 //!     .listen_reuseport(addr, 16)
+//!     .fixed_files(8, 0..8) // a file table per core (none before 6.0)
 //!     .start(|core: Core| async move {
+//!         let _table = core.fixed_files();
 //!         let _listener = core.take_listener().expect("one listener per core");
 //!         assert!(core.take_listener().is_none(), "taken once");
 //!         assert!(core.handle(core.index()).is_some() && core.handle(core.cores()).is_none());
