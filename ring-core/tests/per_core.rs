@@ -211,6 +211,8 @@ fn bad_configurations_are_typed_errors_and_start_nothing() {
         (Builder::new(2).core_entries(2, 8), "a core index past the cores"),
         (Builder::new(2).core_entries(1, 0), "a ring of zero entries"),
         (Builder::new(2).core_entries(1, 1 << 30), "a ring too large"),
+        (Builder::new(2).fixed_files(4, 2..2), "an empty allocation range"),
+        (Builder::new(2).fixed_files(4, 0..5), "an allocation range past the table"),
     ] {
         assert!(b.start(nothing).is_err(), "{what}");
     }
