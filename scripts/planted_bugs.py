@@ -71,6 +71,9 @@ CORE_UNIT = ("ring-core unit", ["cargo", "test", "-q", "-p", "ring-core", "--lib
 TAG_DOCS = ("ring-core doc (compile_fail)", ["cargo", "test", "-q", "-p", "ring-core", "--doc", "files_tags"], {})
 
 PER_CORE = ("per_core", ["cargo", "test", "-q", "-p", "ring-core", "--test", "per_core"], {})
+NAMED_RINGS = ("adversarial resources bound to their ring",
+               ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial",
+                "a_direct_descriptor_and_its_table_are_refused_by_another_driver"], {})
 SEND_FIXED_DOC = ("ring-core doc MsgRingSendFixed",
                   ["cargo", "test", "-q", "-p", "ring-core", "--doc", "MsgRingSendFixed"], {})
 BACKING = ("backing_memory", ["cargo", "test", "-q", "-p", "ring-core", "--test", "backing_memory"], {})
@@ -149,6 +152,10 @@ PLANTS = [
      "ring-core/src/ownership/ops/msg_ring.rs",
      ".send_fd((self.fd.slot(), IORING_FILE_INDEX_ALLOC))",
      ".send_fd((self.fd.slot(), 0))", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring is accepted by another driver",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     "        self.fd.refuse(ring)",
+     "        let _ = ring;\n        None", True, [NAMED_RINGS]),
     ("a direct descriptor sent to another ring posts a completion there (a user_data its driver may own)",
      "ring-core/src/ownership/ops/msg_ring.rs",
      "            .flags(IORING_MSG_RING_CQE_SKIP)",
