@@ -220,7 +220,7 @@ fn a_direct_descriptor_and_its_table_are_refused_by_another_driver() {
     assert!(is_exdev(&r), "{r:?}");
     // Sent to a third ring through `b`: the kernel would send `b`'s file of
     // the same slot number.
-    let mut third = Ring::new(4).unwrap();
+    let third = Ring::new(4).unwrap();
     third.register_files_sparse(2).unwrap();
     // SAFETY: `third` outlives the handle, which only this call uses.
     let third_fd = unsafe { ring_core::SharedFd::borrow_raw(third.fd().unwrap()) };
