@@ -1,5 +1,6 @@
 //! Thread-per-core: one thread per core, each with its own ring, driver and
-//! executor (a [`Runtime`]), as glommio and monoio run.
+//! executor (a [`Runtime`](crate::runtime::executor::Runtime)), as glommio
+//! and monoio run.
 //!
 //! - [`Builder`] starts N cores, optionally pins each to a CPU, optionally
 //!   sets up every core's ring after the first with
