@@ -78,6 +78,11 @@ PER_CORE = ("runtime per_core", ["cargo", "test", "-q", "-p", "ring-core", "--te
 ALLOCATIONS = ("ownership allocations",
                ["cargo", "test", "-q", "-p", "ring-core", "--test", "ownership", "allocations::"], {})
 BACKING = ("io backing_memory", ["cargo", "test", "-q", "-p", "ring-core", "--test", "io", "backing_memory::"], {})
+NAMED_RINGS = ("adversarial resources bound to their ring",
+               ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial",
+                "a_direct_descriptor_and_its_table_are_refused_by_another_driver"], {})
+SEND_FIXED_DOC = ("ring-core doc MsgRingSendFixed",
+                  ["cargo", "test", "-q", "-p", "ring-core", "--doc", "MsgRingSendFixed"], {})
 # A lint, not a test: clippy with ring-core/clippy.toml refuses what it names.
 CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--all-targets", "--", "-D", "warnings"], {})
 
@@ -153,6 +158,18 @@ PLANTS = [
      "ring-core/src/runtime/executor/mod.rs",
      "let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };",
      "let bound = None;", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring goes into a slot of the sender's choosing, replacing the file there",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     ".send_fd((self.fd.slot(), IORING_FILE_INDEX_ALLOC))",
+     ".send_fd((self.fd.slot(), 0))", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring is accepted by another driver",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     "        self.fd.refuse(ring)",
+     "        let _ = ring;\n        None", True, [NAMED_RINGS]),
+    ("a direct descriptor sent to another ring posts a completion there (a user_data its driver may own)",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     "            .flags(IORING_MSG_RING_CQE_SKIP)",
+     "            .flags(0)", True, [SEND_FIXED_DOC]),
     ("a backing-memory region may end past the memory",
      "ring-core/src/ownership/buf/backing.rs",
      "        Some(end) if end <= size => Ok(start),",
