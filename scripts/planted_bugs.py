@@ -78,6 +78,11 @@ PER_CORE = ("runtime per_core", ["cargo", "test", "-q", "-p", "ring-core", "--te
 ALLOCATIONS = ("ownership allocations",
                ["cargo", "test", "-q", "-p", "ring-core", "--test", "ownership", "allocations::"], {})
 BACKING = ("io backing_memory", ["cargo", "test", "-q", "-p", "ring-core", "--test", "io", "backing_memory::"], {})
+NAMED_RINGS = ("adversarial resources bound to their ring",
+               ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial",
+                "a_direct_descriptor_and_its_table_are_refused_by_another_driver"], {})
+SEND_FIXED_DOC = ("ring-core doc MsgRingSendFixed",
+                  ["cargo", "test", "-q", "-p", "ring-core", "--doc", "MsgRingSendFixed"], {})
 # A lint, not a test: clippy with ring-core/clippy.toml refuses what it names.
 CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--all-targets", "--", "-D", "warnings"], {})
 
@@ -140,8 +145,12 @@ PLANTS = [
      "(slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))",
      "(slot.phase != Phase::Free).then_some((index, slot))", True, [DRIVER, PROP]),
     ("teardown frees while operations are in flight", "ring-core/src/ownership/driver/teardown.rs",
+     "        let kernel_owns = inner.kernel_may_use_table();",
+     "        let kernel_owns = false;", True, [DRIVER]),
+    ("teardown's leaked flag not set (not a bug: the table is also read entry by entry)",
+     "ring-core/src/ownership/driver/teardown.rs",
      "            self.leaked = true;",
-     "            let _ = &self.leaked;", True, [DRIVER]),
+     "            let _ = &self.leaked;", False, [DRIVER]),
     ("cancellations submitted without a CQ credit", "ring-core/src/ownership/driver/cancel.rs",
      "        while self.table.credits > 0 || (self.closed && self.table.internal == 0) {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
@@ -153,6 +162,18 @@ PLANTS = [
      "ring-core/src/runtime/executor/mod.rs",
      "let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };",
      "let bound = None;", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring goes into a slot of the sender's choosing, replacing the file there",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     ".send_fd((self.fd.slot(), IORING_FILE_INDEX_ALLOC))",
+     ".send_fd((self.fd.slot(), 0))", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring is accepted by another driver",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     "        self.fd.refuse(ring)",
+     "        let _ = ring;\n        None", True, [NAMED_RINGS]),
+    ("a direct descriptor sent to another ring posts a completion there (a user_data its driver may own)",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     "            .flags(IORING_MSG_RING_CQE_SKIP)",
+     "            .flags(0)", True, [SEND_FIXED_DOC]),
     ("a backing-memory region may end past the memory",
      "ring-core/src/ownership/buf/backing.rs",
      "        Some(end) if end <= size => Ok(start),",
