@@ -88,6 +88,10 @@ CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--al
 
 BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
+WAKERS_UNIT = ("ring-core waker table unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "wakers::tests"], {})
+DRIVE_UNIT = ("ring-core held-drive unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "held_drive::tests"], {})
+DEADLINE_UNIT = ("ring-core user-deadline unit tests",
+                 ["cargo", "test", "-q", "-p", "ring-core", "--lib", "deadline_watch::tests"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/raw/cqueue.rs"
 SQ = "ring-core/src/raw/squeue/mod.rs"
@@ -236,9 +240,16 @@ PLANTS = [
      "        match self.table.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
      "        match Some(self.table.wakers.register_owned(cx.waker().clone(), &mut self.table.retired)) {\n"
      "            Some(w) => slot.waker = w,", True, [ADVERSARIAL, PROP]),
+    ("the one-task turn leaves its waker marked due (its task is never listed, nor woken, again)",
+     "ring-core/src/ownership/driver/wakers.rs",
+     "        if core::mem::take(&mut e.due) {\n            e.waker.clone()", "        if e.due {\n            e.waker.clone()",
+     True, [WAKERS_UNIT, DRIVER]),
+    ("the one-task turn's wake is not caught (a panicking waker unwinds past the waker's last reference)",
+     "ring-core/src/ownership/driver/side_work.rs",
+     "                    caught.run(|| w.wake_by_ref());", "                    w.wake_by_ref();", True, [ADVERSARIAL]),
     ("a panicking wake skips the other wakers of the turn", "ring-core/src/ownership/driver/side_work.rs",
-     "            caught.run(|| w.wake_by_ref());",
-     "            w.wake_by_ref();", True, [ADVERSARIAL]),
+     "        caught.run(|| w.wake_by_ref());",
+     "        w.wake_by_ref();", True, [ADVERSARIAL]),
     ("an orphan's panicking destructor skips the other orphans", "ring-core/src/ownership/driver/side_work.rs",
      "        for f in finishers {\n            caught.run(f);\n        }",
      "        for f in finishers {\n            f();\n        }", True, [ADVERSARIAL]),
@@ -351,12 +362,16 @@ PLANTS = [
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
      [PROP_POOL, COMPLETION]),
     ("a single completion routed without its generation (the fast path)", "ring-core/src/ownership/driver/routing.rs",
-     "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
+     "            if let Some(slot) = self.slots.lookup_in_flight(cqe.user_data) {",
      "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
      "                Some((i, s)) if s.phase != Phase::Free => crate::ownership::driver::slot::encode(i, s.generation),\n"
      "                _ => cqe.user_data,\n            };\n"
-     "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
+     "            if let Some(slot) = self.slots.lookup_in_flight(ud) {", True,
      [ROUTING, COMPLETION]),
+    ("the completion fast path takes an entry that is not in flight (an orphan's completion never frees it)",
+     "ring-core/src/ownership/driver/slot.rs",
+     "(slot.generation == generation && slot.phase == Phase::InFlight).then_some(slot)",
+     "(slot.generation == generation && slot.phase != Phase::Free).then_some(slot)", True, [DRIVER, ADVERSARIAL]),
     ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
      "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
@@ -516,12 +531,23 @@ PLANTS = [
      [loom("runtime_task_woken_during", "loom_runtime")]),
     ("the submit strategy's panic is not contained (it leaves a driver call or a destructor)",
      "ring-core/src/ownership/driver/submitter.rs",
-     "        let strategy = &mut self.strategy;\n"
      "        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.submit_now(unsubmitted))) {\n"
      "            Ok(now) => now,\n"
      "            Err(p) => self.strategy_panicked(p),\n"
      "        }",
-     "        self.strategy.submit_now(unsubmitted)", True, [STRATEGY]),
+     "        strategy.submit_now(unsubmitted)", True, [STRATEGY]),
+    # Only the default drive over the crate's own strategies is asked
+    # directly; everything else is the caller's code, contained.
+    ("a caller's drive is taken for one of the crate's own (asked directly, never contained)",
+     "ring-core/src/ownership/driver/held_drive.rs",
+     "        if any.is::<DefaultDrive<SqPoll>>() {", "        if true {", True, [DRIVE_UNIT, DRIVE]),
+    ("a caller's drive is not asked for the turn (the default entry made for every drive)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "            HeldDrive::Foreign(_) => self.ask_foreign_submit(want, timeout),",
+     "            HeldDrive::Foreign(_) => enter_default(ring, want, timeout),", True, [DRIVE]),
+    ("a kept panic of the drive is not announced as side work (raised late, or never)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "            self.to_wake.push(core::task::Waker::noop().clone());", "", True, [STRATEGY, DRIVE]),
     ("the drive's SQ-room answer is not contained (its panic unwinds out of a start)",
      "ring-core/src/ownership/driver/submitter.rs",
      "        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.poll_ready_sq(free, needed))) {\n"
@@ -638,6 +664,18 @@ PLANTS = [
      "ring-core/src/ownership/driver/shared.rs",
      "let (wait, timeout) = match self.earliest_user_deadline() {",
      "let (wait, timeout) = match None::<std::time::Instant> {", True, [CREDITLESS]),
+    ("a user-space deadline kept is not seen by the turn (the earliest not kept on insert)",
+     "ring-core/src/ownership/driver/deadline_watch.rs",
+     "                self.key = Some(d.insert(at, waker));\n                self.shared.next_user_deadline.set(d.earliest());",
+     "                self.key = Some(d.insert(at, waker));", True, [DEADLINE_UNIT, CREDITLESS]),
+    ("a forgotten user-space deadline still bounds the park (the earliest not kept on removal)",
+     "ring-core/src/ownership/driver/deadline_watch.rs",
+     "                let old = d.remove(key);\n                self.shared.next_user_deadline.set(d.earliest());",
+     "                let old = d.remove(key);", True, [DEADLINE_UNIT]),
+    ("the turn fires no user-space deadline",
+     "ring-core/src/ownership/driver/shared.rs",
+     "        if self.earliest_user_deadline().is_some() {\n            self.fire_user_deadlines(&mut caught);",
+     "        if false {\n            self.fire_user_deadlines(&mut caught);", True, [CREDITLESS]),
     ("a timed chain waiting for credits ignores its deadline", "ring-core/src/ownership/deadline.rs",
      "                        if Instant::now() < at {\n                            this.user.watch(at, cx);",
      "                        if true {\n                            this.user.watch(at, cx);", True, [CREDITLESS]),
