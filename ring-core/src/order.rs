@@ -176,9 +176,10 @@ pub const PARK_FENCE: Ordering = Ordering::SeqCst;
 /// it (the runtime's store before its last look for work, the waker's
 /// publication before its load); the flag carries nothing of its own.
 ///
-/// Run by the loom models `loom_handle::h_cross_thread_wakeup_is_never_lost`
-/// and every `loom_runtime::runtime_*` model; nothing weaker can be planted
-/// (the fence's row weakens what orders it).
+/// Run by the loom models `loom_handle::h_cross_thread_wakeup_is_never_lost`,
+/// `loom_runtime::runtime_task_woken_from_another_thread_while_parking` and
+/// the other models of that file; nothing weaker can be planted (the
+/// fence's row weakens what orders it).
 pub const PARKED_FLAG: Ordering = Ordering::Relaxed;
 
 /// The length of a queue kept beside it for a look without its lock: the
@@ -202,7 +203,9 @@ pub const QUEUE_LEN: Ordering = Ordering::Relaxed;
 /// found the task still queued has its writes seen by the poll that follows.
 ///
 /// Run by the loom models `loom_runtime::runtime_task_woken_from_another_thread_while_parking`
-/// and `loom_runtime::runtime_task_woken_during_its_poll_runs_again`.
+/// and `loom_runtime::runtime_task_woken_during_its_poll_runs_again`, which
+/// fails when this is weakened (planted row "TASK_QUEUED_SET SeqCst ->
+/// Acquire (a waker's writes not released to the next poll)").
 pub const TASK_QUEUED_SET: Ordering = Ordering::SeqCst;
 
 /// The scheduler's swap of a task's "queued" flag back to `false`, before
@@ -212,9 +215,10 @@ pub const TASK_QUEUED_SET: Ordering = Ordering::SeqCst;
 /// not.
 ///
 /// Guarded by the loom model `loom_runtime::runtime_task_woken_during_its_poll_runs_again`
-/// (planted rows "a task's queued flag cleared by a plain store (a waker's
-/// writes not acquired)" and "a task's queued flag cleared after its poll (a
-/// wake-up during the poll lost)").
+/// (planted rows "TASK_QUEUED_CLEAR AcqRel -> Release (a waker's writes not
+/// acquired by the next poll)", "a task's queued flag cleared by a plain
+/// store (a waker's writes not acquired)" and "a task's queued flag cleared
+/// after its poll (a wake-up during the poll lost)").
 pub const TASK_QUEUED_CLEAR: Ordering = Ordering::AcqRel;
 
 /// The main future's "woken" flag (`MainWaker`), every access: set before
@@ -223,11 +227,16 @@ pub const TASK_QUEUED_CLEAR: Ordering = Ordering::AcqRel;
 /// looks before it parks. *SeqCst*: the swaps are RMWs, so each wake-up is
 /// consumed once and only the first since the last poll signals; the
 /// runtime's look after announcing a park and the waker's swap before its
-/// look at "parked" are ordered by the [`PARK_FENCE`]s, as in `loom_handle`.
+/// look at "parked" are ordered by the [`PARK_FENCE`]s, as in the park
+/// gate's own model.
 ///
 /// Run by the loom model `loom_runtime::runtime_main_future_woken_from_another_thread_while_parking`
 /// (planted rows "the executor looks for work before it announces that it
 /// parks" and "a waker on another thread never signals a parked runtime").
+/// Weakened to Relaxed the model still passes: it checks that no wake-up
+/// is lost, which the fences ensure, not that a waker's writes before its
+/// wake-up are visible to the poll that follows, which SeqCst's release
+/// and acquire halves give.
 pub const MAIN_WOKEN: Ordering = Ordering::SeqCst;
 
 /// An abort flag, every access: a task's (`AbortHandle`, stored by `abort`
@@ -255,9 +264,10 @@ pub const ABORTED: Ordering = Ordering::SeqCst;
 /// lives in the shared wake queue only because that is where the runtime's
 /// wake-up state is.
 ///
-/// No model runs it (no other thread does); the planted row "the eventfd
-/// flag EVENTFD_ARMED Relaxed (not a bug: one thread reads and writes it)"
-/// is the control that shows the runtime's tests pass with it weakened.
+/// No model can fail on it: no other thread runs it. The planted row "the
+/// eventfd flag EVENTFD_ARMED Relaxed (not a bug: one thread reads and
+/// writes it)" is the control that shows the runtime's tests pass with it
+/// weakened.
 pub const EVENTFD_ARMED: Ordering = Ordering::SeqCst;
 
 /// A blocking-pool waiter's "granted" flag (`runtime/task/blocking.rs`),
@@ -269,7 +279,8 @@ pub const EVENTFD_ARMED: Ordering = Ordering::SeqCst;
 /// (either the granting thread takes the stored waker and wakes it, or the
 /// handle's load comes after the grant's unlock).
 ///
-/// No loom model runs the pool; the planted row "a blocking waiter's
+/// No model can fail on it: no loom model runs the pool, and the locks
+/// order every access. The planted row "a blocking waiter's
 /// BLOCKING_GRANTED flag Relaxed (not a bug: the locks order it)" is the
 /// control that shows its tests pass with it weakened.
 pub const BLOCKING_GRANTED: Ordering = Ordering::SeqCst;
