@@ -1,6 +1,7 @@
 //! The fuzzer's generator: a scenario decoded from arbitrary bytes.
 
 use crate::scenario::action::{Action, ChainSpec, Kind, Member};
+use crate::scenario::drive::DriveSpec;
 use crate::scenario::setup::{Mode, Setup};
 use crate::scenario::world::REGION;
 
@@ -11,8 +12,9 @@ pub fn decode(data: &[u8]) -> (u64, u32, Vec<Action>) {
     (seed, entries, actions)
 }
 
-/// As [`decode`], also picking the ring's [`Setup`]: its [`Mode`] and
-/// whether its CQ is tiny ([`Setup::tiny_cq`]).
+/// As [`decode`], also picking the ring's [`Setup`]: its [`Mode`],
+/// whether its CQ is tiny ([`Setup::tiny_cq`]), and the drive of the
+/// scenario's driver ([`DriveSpec::from_byte`]).
 pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Setup, Vec<Action>) {
     let mut seed = [0u8; 8];
     let n = data.len().min(8);
@@ -73,6 +75,8 @@ pub fn decode_with_mode(data: &[u8]) -> (u64, u32, Setup, Vec<Action>) {
         .collect();
     let mode = [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll][ring / 3 % 3];
     let setup = if ring / 9 % 2 == 1 { Setup::tiny_cq(mode, entries) } else { Setup::from(mode) };
+    // The scenario's driver's drive: the default for a ring byte under 18.
+    let setup = setup.with_drives([DriveSpec::from_byte((ring / 18) as u8 * 19), DriveSpec::default()]);
     (u64::from_le_bytes(seed), entries, setup, actions)
 }
 

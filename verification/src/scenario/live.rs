@@ -85,6 +85,9 @@ where
     fn id(&self) -> usize {
         self.id
     }
+    fn must_end(&self) -> bool {
+        false
+    }
     fn poll(&mut self, w: &mut World, cx: &mut Context<'_>) -> bool {
         loop {
             match self.op.poll_next(cx) {

@@ -44,6 +44,7 @@
 
 mod action;
 mod decode;
+mod drive;
 mod live;
 mod oracle;
 mod run;
@@ -54,6 +55,7 @@ mod world;
 
 pub use action::{Action, ChainSpec, Kind, Member};
 pub use decode::{decode, decode_with_mode};
+pub use drive::{Base, DriveSpec, EnterStyle, Script};
 pub use run::{run, run_in, run_setup};
 pub use setup::{Mode, Setup};
 pub use world::{Report, REGION};

@@ -175,6 +175,7 @@ pub(super) fn holds(buf: &Option<(usize, usize)>, f: &Inflight) -> bool {
 }
 
 pub(super) fn check_step(w: &World) {
+    check_drives(w);
     let v = w.sim.violations();
     assert!(v.is_empty(), "the kernel touched memory that is not live: {v:?}");
     let split = w.sim.split_chains();
@@ -186,5 +187,13 @@ pub(super) fn check_step(w: &World) {
                 assert_eq!(drops[id], 0, "op {id}'s buffer was freed while the kernel holds it ({f:?})");
             }
         }
+    }
+}
+
+/// The drives' contract: a drive that panicked is not asked again.
+pub(super) fn check_drives(w: &World) {
+    for (which, log) in w.drive_logs.iter().enumerate() {
+        let n = log.after_panic.get();
+        assert_eq!(n, 0, "driver {which}: its drive was asked {n} times after it panicked");
     }
 }

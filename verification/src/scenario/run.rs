@@ -4,12 +4,12 @@
 //! final checks of what was freed.
 
 use crate::scenario::action::Action;
+use crate::scenario::drive::{drive, DriveLog};
 use crate::scenario::oracle::{check_step, holds};
 use crate::scenario::setup::{Mode, Setup};
 use crate::scenario::step::step;
 use crate::scenario::world::{src_byte, Live, Report, World, OFFSETS, REGION, SRC_LEN};
 use crate::sim::{Chaos, SimConfig, SimKernel};
-use ring_core::driver::Batch;
 use ring_core::{Builder, Driver};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -48,21 +48,26 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     };
     let ring = builder.build_on(sim.clone()).expect("ring on the simulated kernel");
     let cq_entries = ring.params().cq_entries;
-    let driver = Driver::with_ring(ring, Batch::default());
+    let drive_logs = [DriveLog::new(0), DriveLog::new(1)];
+    let driver = Driver::with_drive(ring, drive(setup.drives[0], drive_logs[0].clone()));
     driver.set_teardown_deadline(Duration::from_millis(100));
     // The second ring: plain flags, a CQ of four.
-    let other = Driver::with_ring(
+    let other = Driver::with_drive(
         Builder::new(2).build_on(sim.clone()).expect("a second ring on the simulated kernel"),
-        Batch::default(),
+        drive(setup.drives[1], drive_logs[1].clone()),
     );
     other.set_teardown_deadline(Duration::from_millis(100));
     // Hostile wakers panic with a payload of their own, which every driver
     // call below may re-raise (the driver re-raises a panic of foreign code
     // where no outcome is lost): `hostile::catch` lets those through, and
     // only those.
+    // A scripted drive's panic is let through (and counted) the same way.
     let hostile = actions.iter().any(|a| matches!(a, Action::PollHostile(..)));
-    if hostile {
+    crate::hostile::reset_drive_panics();
+    if hostile || setup.drives.iter().any(|d| d.script.panic_at.is_some()) {
         crate::hostile::quiet();
+    }
+    if hostile {
         crate::hostile::set_driver(Some(driver.clone()));
     }
     let src = sim.add_file((0..SRC_LEN).map(src_byte).collect::<Vec<u8>>());
@@ -93,6 +98,7 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
         member: Vec::new(),
         chains: Vec::new(),
         spawned: Vec::new(),
+        drive_logs,
         report: Report { cq_entries, ..Report::default() },
     };
     OFFSETS.with(|o| o.borrow_mut().clear());
@@ -114,6 +120,9 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     // chain's members all go the same way (run in three chains of four),
     // so that a later member's outcome is seen after an earlier one's; a
     // chain that starts meanwhile adds its members' futures to the runners.
+    // Halfway, whatever still runs is cancelled (a multishot stream never
+    // ends by itself, and holds a CQ credit another may wait for), and by
+    // the end every runner but a stream has its outcome: none was lost.
     let mut running: Vec<Box<dyn Live>> = Vec::new();
     for l in live {
         let run = match w.member[l.id()] {
@@ -124,7 +133,10 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
             running.push(l);
         }
     }
-    for _ in 0..200 {
+    for round in 0..200 {
+        if round == 100 {
+            running = running.into_iter().map(|l| l.cancel(&mut w)).collect();
+        }
         let mut i = 0;
         while i < running.len() {
             if crate::hostile::catch(|| running[i].poll(&mut w, &mut cx)) == Some(true) {
@@ -139,6 +151,9 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
         }
         w.sim.release_all();
         w.sim.release_notifs();
+        // A real SQPOLL thread runs by itself; the simulated one only when
+        // asked (or when a wait needs it), and a drive may never wait.
+        w.sim.sqpoll_step();
         w.sim.set_ready(w.pollable, libc::POLLIN as u32);
         w.sim.pipe_write(w.pipe.1, &[1; 16]);
         w.piped.push(1);
@@ -147,6 +162,15 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
         let _ = crate::hostile::catch(|| w.other.poll());
         check_step(&w);
     }
+    // A forgotten future keeps its CQ credit for ever (the driver cannot
+    // tell it from a slow one), so others may wait for ever too: only
+    // without one must every runner end.
+    let stuck: Vec<usize> = running.iter().filter(|l| l.must_end()).map(|l| l.id()).collect();
+    assert!(
+        stuck.is_empty() || w.forgotten.iter().any(|f| *f),
+        "operations {stuck:?} never got their outcome (drives {:?})",
+        setup.drives
+    );
     let _ = crate::hostile::catch(move || drop(running));
     for _ in 0..50 {
         w.sim.release_all();
@@ -159,12 +183,26 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     for (id, n) in w.outcomes.iter().enumerate() {
         assert!(*n <= 1, "op {id} got {n} outcomes");
     }
+    // A drive's panic comes out of the driver once, by now (a turn raises
+    // it); with hostile wakers about, it may be the second panic of a pass
+    // over foreign code, which the driver leaks rather than raises.
+    for which in 0..2 {
+        let _ = crate::hostile::catch(|| if which == 0 { w.driver.poll() } else { w.other.poll() });
+        let (raised, panicked) = (crate::hostile::drive_panics(which), w.drive_logs[which].panicked.get());
+        assert!(raised <= 1, "driver {which}: its drive's panic came out {raised} times");
+        assert!(
+            raised == u32::from(panicked) || hostile && raised == 0,
+            "driver {which}: its drive panicked ({panicked}), its panic came out {raised} times"
+        );
+    }
     let (dstats, sstats) = (w.driver.stats(), w.sim.stats());
     let report = Report {
         ops: w.outcomes.len(),
         waited_for_credit: dstats.waited_for_credit,
         overflowed: sstats.overflowed,
         flushed: sstats.flushed,
+        drive_calls: w.drive_logs.iter().map(|l| l.calls.get()).sum(),
+        drive_panics_raised: crate::hostile::drive_panics(0) + crate::hostile::drive_panics(1),
         ..w.report
     };
     if std::env::var_os("PROP_VERBOSE").is_some() {
@@ -177,13 +215,20 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     }
     // Dropping the driver terminates, and frees nothing the kernel holds.
     let start = Instant::now();
-    let World { sim, driver, other, pools, drops, forgotten, bufs, .. } = w;
+    let World { sim, driver, other, pools, drops, forgotten, bufs, drive_logs, .. } = w;
     if hostile {
         crate::hostile::set_driver(None);
     }
     let _ = crate::hostile::catch(move || drop(pools));
+    // Teardown runs from here: no drive may be asked any more.
+    for log in &drive_logs {
+        log.closing.set(true);
+    }
     let _ = crate::hostile::catch(move || drop(driver));
     let _ = crate::hostile::catch(move || drop(other));
+    for (which, log) in drive_logs.iter().enumerate() {
+        assert_eq!(log.in_teardown.get(), 0, "driver {which}: its drive was asked during teardown");
+    }
     assert!(start.elapsed() < Duration::from_secs(5), "driver drop took {:?}", start.elapsed());
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
     assert!(sim.split_chains().is_empty(), "{:?}", sim.split_chains());

@@ -1,5 +1,7 @@
-//! How the scenario's ring is set up: its flags ([`Mode`]) and the size of
-//! its CQ ([`Setup`]).
+//! How the scenario's ring is set up: its flags ([`Mode`]), the size of
+//! its CQ, and the drive of each driver ([`Setup`]).
+
+use crate::scenario::drive::DriveSpec;
 
 /// How the scenario's ring is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +17,8 @@ pub enum Mode {
     SqPoll,
 }
 
-/// The scenario's ring: its [`Mode`] and the size of its CQ.
+/// The scenario's ring: its [`Mode`] and the size of its CQ; and the
+/// drives its two drivers enter the kernel through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setup {
     /// The set-up flags.
@@ -24,6 +27,10 @@ pub struct Setup {
     /// SQ's size, as the kernel requires). `None`: the kernel's default,
     /// twice the SQ.
     pub cq: Option<u32>,
+    /// The drive of the scenario's driver and of the second one (each
+    /// `DriveSpec::default()`, the driver's own behaviour, unless
+    /// [`Setup::with_drives`] says otherwise).
+    pub drives: [DriveSpec; 2],
 }
 
 impl Setup {
@@ -35,12 +42,18 @@ impl Setup {
     /// parks them (`IORING_FEAT_NODROP`), sets `IORING_SQ_CQ_OVERFLOW` and
     /// flushes them on a later enter.
     pub fn tiny_cq(mode: Mode, entries: u32) -> Setup {
-        Setup { mode, cq: Some(entries.max(2)) }
+        Setup { mode, cq: Some(entries.max(2)), drives: Default::default() }
+    }
+
+    /// The same ring, its drivers entering the kernel through `drives`
+    /// (the scenario's driver's, then the second one's).
+    pub fn with_drives(self, drives: [DriveSpec; 2]) -> Setup {
+        Setup { drives, ..self }
     }
 }
 
 impl From<Mode> for Setup {
     fn from(mode: Mode) -> Setup {
-        Setup { mode, cq: None }
+        Setup { mode, cq: None, drives: Default::default() }
     }
 }

@@ -3,6 +3,7 @@
 //! (its buffer, its outcomes, its chain), which the oracle judges against;
 //! and [`Live`], the type-erased table of futures the actions act on.
 
+use crate::scenario::drive::DriveLog;
 use crate::sim::SimKernel;
 use ring_core::buf::{IoBuf, IoBufMut};
 use ring_core::pool::BufferPool;
@@ -104,6 +105,8 @@ pub(super) struct World {
     /// Futures created while polling another (the members taken from a
     /// chain that just started), to add to the live table.
     pub(super) spawned: Vec<Box<dyn Live>>,
+    /// What each driver's drive saw of it.
+    pub(super) drive_logs: [Rc<DriveLog>; 2],
     pub(super) report: Report,
 }
 
@@ -151,6 +154,10 @@ pub struct Report {
     pub overflowed: u64,
     /// Parked completions it later flushed into the CQ.
     pub flushed: u64,
+    /// Calls the drives' methods got (both drivers).
+    pub drive_calls: u32,
+    /// Drive panics the driver raised (both drivers).
+    pub drive_panics_raised: u32,
 }
 
 /// Buffers per scenario pool, and their length.
@@ -198,6 +205,12 @@ impl World {
 /// A live operation, type-erased for the test's table.
 pub(super) trait Live {
     fn id(&self) -> usize;
+    /// Whether the operation must reach its outcome once run to quiescence
+    /// and cancelled: a multishot stream need not (the simulator lets a
+    /// cancellation lose its race with a stream that then never ends).
+    fn must_end(&self) -> bool {
+        true
+    }
     /// Polls once; `true` once the operation has delivered its outcome.
     fn poll(&mut self, w: &mut World, cx: &mut Context<'_>) -> bool;
     fn cancel(self: Box<Self>, w: &mut World) -> Box<dyn Live>;
