@@ -22,6 +22,10 @@
 //! [`Setup`]) as small as the kernel allows, so that operations wait for
 //! CQ credits and multishot streams overflow the CQ.
 //!
+//! Each driver enters the kernel through the drive its [`Setup`] names
+//! ([`DriveSpec`]): one the library ships, or one behind a hostile
+//! [`Script`].
+//!
 //! Invariants checked after every step:
 //! - the simulated kernel never touched memory that is not live
 //!   (`SimKernel::violations`; install [`crate::alloc::TrackingAlloc`] as the
@@ -38,9 +42,13 @@
 //!   failed;
 //! - the driver never cuts a chain at a submission boundary
 //!   (`SimKernel::split_chains`);
+//! - a drive that panicked is not asked again;
 //!
-//! and at quiescence: every buffer that was not forgotten was freed exactly
-//! once, forgotten ones never, and dropping the driver terminates.
+//! and at quiescence: every one-shot operation and chain run to its end
+//! got its outcome (unless a forgotten future keeps a CQ credit), each
+//! drive's panic came out of the driver once, every buffer that was not
+//! forgotten was freed exactly once, forgotten ones never, dropping the
+//! driver terminates, and no drive was asked during its teardown.
 
 mod action;
 mod decode;
