@@ -80,11 +80,14 @@ mod kernel;
 mod mem;
 mod objects;
 pub use mem::WordLayout;
+mod cq;
+mod lifecycle;
 pub(crate) mod ops;
 mod pbuf;
 mod register;
 mod request;
 mod setup;
+mod sq;
 mod state;
 mod user;
 
