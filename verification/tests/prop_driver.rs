@@ -436,3 +436,25 @@ fn resources_are_never_used_across_drivers() {
         }
     }
 }
+
+/// A drive that never enters the kernel (it says it did), on every ring:
+/// the driver enters for it at each turn, for what was written and, on a
+/// `DEFER_TASKRUN` ring, for the completions the kernel defers until it is
+/// entered for events; so the operations end while the steps run, before
+/// quiescence cancels anything.
+#[test]
+fn a_drive_that_never_enters_starves_no_ring() {
+    use Action::*;
+    let never =
+        DriveSpec { base: Base::Batch(0), script: Script { enter: Some(EnterStyle::Never), ..Script::default() } };
+    let mut actions = vec![Submit(Kind::Sleep { ms: 1 }), Submit(Kind::Nop), Submit(Kind::ReadFile { off: 3, len: 8 })];
+    for _ in 0..6 {
+        actions.extend([Poll(0), Poll(1), Poll(2), Turn, SqpollStep, ReleaseAll, Advance(2), Park]);
+    }
+    for seed in 0..8u64 {
+        for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+            let r = run_setup(seed, 4, Setup::from(mode).with_drives([never, DriveSpec::default()]), actions.clone());
+            assert_eq!(r.outcomes_in_steps, 3, "seed {seed} {mode:?}: {r:?}");
+        }
+    }
+}

@@ -111,6 +111,7 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
         live.append(&mut w.spawned);
         check_step(&w);
     }
+    w.report.outcomes_in_steps = w.outcomes.iter().sum();
 
     // Quiescence: everything not forgotten is dropped or run to its end,
     // and the kernel is allowed to finish whatever it holds. Half the

@@ -154,6 +154,8 @@ pub struct Report {
     pub overflowed: u64,
     /// Parked completions it later flushed into the CQ.
     pub flushed: u64,
+    /// Outcomes delivered while the actions ran, before quiescence.
+    pub outcomes_in_steps: u32,
     /// Calls the drives' methods got (both drivers).
     pub drive_calls: u32,
     /// Drive panics the driver raised (both drivers).
