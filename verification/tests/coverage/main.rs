@@ -106,7 +106,7 @@ fn every_ring_access_site_has_a_model_and_a_plant() {
                 continue;
             };
             if !tests_in(file).contains(test) {
-                problems.push(format!("{at}: no #[test] fn {test} in verification/tests/{file}.rs"));
+                problems.push(format!("{at}: no #[test] fn {test} in verification/tests/{file}.rs or {file}/"));
             }
             model_names.push(test.to_string());
         }

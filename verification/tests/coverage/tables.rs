@@ -104,12 +104,27 @@ pub(crate) fn print_sites(found: &BTreeMap<String, Site>) {
     println!("{out}");
 }
 
-/// Every `#[test] fn` of `verification/tests/{file}.rs`.
+/// Every `#[test] fn` of test target `file` (`verification/tests/{file}.rs`,
+/// or the files of `verification/tests/{file}/`).
 pub(crate) fn tests_in(file: &str) -> BTreeSet<String> {
-    let path = root().join("verification/tests").join(format!("{file}.rs"));
-    let Ok(text) = std::fs::read_to_string(&path) else { return BTreeSet::new() };
-    let lines: Vec<&str> = text.lines().collect();
+    // A target is one file, or a folder whose files are its modules.
+    let single = root().join("verification/tests").join(format!("{file}.rs"));
+    let dir = root().join("verification/tests").join(file);
+    let mut files = vec![single];
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        files.extend(entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "rs")));
+    }
     let mut out = BTreeSet::new();
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        tests_in_text(&text, &mut out);
+    }
+    out
+}
+
+/// Adds the `#[test]` functions of one file's text to `out`.
+fn tests_in_text(text: &str, out: &mut BTreeSet<String>) {
+    let lines: Vec<&str> = text.lines().collect();
     for (i, l) in lines.iter().enumerate() {
         let t = l.trim_start();
         if let Some(rest) = t.strip_prefix("fn ") {
@@ -122,7 +137,6 @@ pub(crate) fn tests_in(file: &str) -> BTreeSet<String> {
             }
         }
     }
-    out
 }
 
 /// The rows of `scripts/planted_bugs.py`: name -> the loom model name
