@@ -41,11 +41,11 @@
 #   KMATRIX_NO_BUILD=1  reuse the binary list of the previous run
 #   KMATRIX_FEATURE_TARGETS  the ring-core targets (KIND:NAME, KIND test
 #                     or example) built and run with --all-features instead
-#                     of the default features (default "test:ecosystem_traits
-#                     test:external_loops example:tokio_bridge"; labelled
+#                     of the default features (default "test:io test:runtime
+#                     example:tokio_bridge"; labelled
 #                     ring-core+all-features/KIND:NAME); empty for none
 #   KMATRIX_ONLY      an extended regular expression: run only the programs
-#                     whose label (for example ring-core/test:register)
+#                     whose label (for example ring-core/test:raw)
 #                     matches it
 #
 # Needs: apt-get and dpkg-deb (Debian), root for installing
@@ -81,11 +81,11 @@ if [[ -z ${KMATRIX_NO_BUILD:-} || ! -s $binlist ]]; then
   cargo test --no-run --locked --message-format=json -p ring-sys -p ring-core -p benches \
     >"$dir/build.json"
   # The test binaries whose code depends on ring-core's optional features
-  # (the ecosystem traits, tokio's drive of an external loop, the tokio
-  # example), built again with every feature on; the default-feature binary
-  # of the same target, if any, is replaced by this one (it holds a subset
-  # of the tests, or none).
-  feature_targets=(${KMATRIX_FEATURE_TARGETS-test:ecosystem_traits test:external_loops example:tokio_bridge})
+  # (io's ecosystem-trait modules, runtime's tokio drive of an external
+  # loop, the tokio example), built again with every feature on; the
+  # default-feature binary of the same target, if any, is replaced by this
+  # one (it holds a subset of the tests, or none).
+  feature_targets=(${KMATRIX_FEATURE_TARGETS-test:io test:runtime example:tokio_bridge})
   : >"$dir/build-features.json"
   if [[ ${#feature_targets[@]} -gt 0 ]]; then
     say "building ${feature_targets[*]} with every ring-core feature"

@@ -535,7 +535,7 @@ fn the_checker_reads_tags_links_and_anchors() {
     assert!(!defines_test("fn helper() {}\n#[test]\nfn a() { helper() }", "helper"));
     assert!(!defines_test("#[cfg(not(test))]\nfn a() {}", "a"));
     assert_eq!(repo_path("ring-core/src/order.rs"), Some("ring-core/src/order.rs"));
-    assert_eq!(repo_path("ring-core/tests/driver.rs::x"), Some("ring-core/tests/driver.rs"));
+    assert_eq!(repo_path("ring-core/tests/ownership/driver.rs::x"), Some("ring-core/tests/ownership/driver.rs"));
     assert_eq!(repo_path("src/{a,b}.rs"), None);
     assert_eq!(repo_path("Driver::new"), None);
     assert_eq!(repo_path("ring-core/lib"), None);

@@ -18,7 +18,7 @@
 //! Safe code only, but for the fixture the standard library has no API for
 //! (attaching a classic BPF filter), marked.
 
-use crate::hostile_wakers::finish;
+use crate::support::finish;
 use ring_core::fixed_files::FixedFiles;
 use ring_core::ops::{flags, Msg, SocketCmd};
 use ring_core::pool::BufferPool;

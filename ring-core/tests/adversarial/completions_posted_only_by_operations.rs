@@ -19,8 +19,8 @@
 //! remaining safe paths post, and the tag values the `unsafe` contract
 //! names as harmless.
 
-use crate::hostile_wakers::poll;
 use crate::resources_bound_to_their_ring::{pipe, put, wait};
+use crate::support::poll_with;
 use ring_core::driver::Batch;
 use ring_core::{Driver, Ring, Runtime};
 use std::os::fd::AsRawFd;
@@ -43,7 +43,7 @@ fn tags_the_contract_allows_reach_no_operation() {
     unsafe { ring.register_files_tags(&[other.as_raw_fd(), other.as_raw_fd()], &tags) }.unwrap();
     let d = Driver::with_ring(ring, Batch::default());
     let mut read = d.read(&r, Vec::<u8>::with_capacity(16));
-    assert!(poll(&mut read, Waker::noop()).is_pending());
+    assert!(poll_with(&mut read, Waker::noop()).is_pending());
     d.park(Some(Duration::from_millis(1))).unwrap();
     // Both tagged files leave their slots: the kernel posts both tags.
     let (n, _) = wait(&d, d.files_update(vec![None, None], 0));
@@ -57,7 +57,7 @@ fn tags_the_contract_allows_reach_no_operation() {
         d.park(Some(Duration::from_millis(10))).unwrap();
     }
     assert_eq!(d.stats().stale, 2, "both tags were seen and ignored");
-    assert!(poll(&mut read, Waker::noop()).is_pending(), "the read did not end early");
+    assert!(poll_with(&mut read, Waker::noop()).is_pending(), "the read did not end early");
     put(&*w, b"canary");
     let (n, buf) = wait(&d, read);
     assert_eq!((n.unwrap(), &buf[..]), (6, &b"canary"[..]));
@@ -76,11 +76,11 @@ fn a_handles_wake_up_ends_no_operation() {
     let r2 = r.clone();
     let out = rt.block_on(async move {
         let mut read = d.read(&r2, Vec::<u8>::with_capacity(8));
-        assert!(poll(&mut read, Waker::noop()).is_pending());
+        assert!(poll_with(&mut read, Waker::noop()).is_pending());
         let join = handle.spawn_via_msg_ring(&mut from, |_d| async { 7 });
         // Let the wake-up and the job run; the read must still wait.
         d.sleep(Duration::from_millis(20)).await.unwrap();
-        assert!(poll(&mut read, Waker::noop()).is_pending(), "the wake-up ended the read");
+        assert!(poll_with(&mut read, Waker::noop()).is_pending(), "the wake-up ended the read");
         put(&*w, b"ok");
         let (n, buf) = read.await;
         (n.unwrap(), buf, join)

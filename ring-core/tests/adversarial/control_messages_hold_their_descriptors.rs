@@ -9,7 +9,7 @@
 //! message is hidden among others or malformed. A receive owns the
 //! descriptors the kernel installed for it, close-on-exec.
 
-use crate::hostile_wakers::{finish, poll};
+use crate::support::{finish, poll_with};
 use ring_core::ops::Msg;
 use ring_core::pool::BufferPool;
 use ring_core::register::BufRingConfig;
@@ -76,7 +76,7 @@ fn scm_rights_with_a_number_the_message_does_not_hold_is_refused() {
     let tx = Rc::new(tx);
     let a = std::fs::File::open(&named).unwrap();
     let mut op = d.sendmsg(&tx, Msg::new(vec![b"x".to_vec()]).control(rights(&[a.as_raw_fd()])), 0);
-    let first = poll(&mut op, Waker::noop());
+    let first = poll_with(&mut op, Waker::noop());
     drop(a);
     let b = std::fs::File::open(&other).unwrap();
     let (r, msg) = match first {
@@ -103,7 +103,7 @@ fn with_fds_sends_the_file_it_named_whatever_happens_to_the_callers_handle() {
     let (tx, rx) = (Rc::new(tx), Rc::new(rx));
     let a = Rc::new(std::fs::File::open(&named).unwrap());
     let mut op = d.sendmsg(&tx, Msg::new(vec![b"x".to_vec()]).with_fds(&[&a]), 0);
-    assert!(poll(&mut op, Waker::noop()).is_pending(), "under Batch the send waits for the next park");
+    assert!(poll_with(&mut op, Waker::noop()).is_pending(), "under Batch the send waits for the next park");
     drop(a);
     let others: Vec<std::fs::File> = (0..4).map(|_| std::fs::File::open(&other).unwrap()).collect();
     let (r, msg) = finish(&d, &mut op);

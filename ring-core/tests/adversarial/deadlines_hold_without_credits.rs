@@ -9,7 +9,7 @@
 //! park (`Driver::park(None)`, or a runtime's own park): without the
 //! user-space deadline these hang, which `within` turns into a failure.
 
-use crate::hostile::within;
+use crate::support::within;
 use ring_core::ops::Recv;
 use ring_core::{task, time, Builder, Driver, Op, Runtime};
 use std::future::Future;

@@ -15,15 +15,16 @@
 //! and the kernel's bytes would land in it.
 
 use crate::hostile::{panics, Hostile};
+use crate::support::unix_pair;
+use crate::support::{self, batch_driver, finish, settle};
 use ring_core::task::{self, JoinSet};
 use ring_core::time::{self, Timed};
 use ring_core::{Builder, Driver, Runtime};
 use std::future::Future;
 use std::io::Write as _;
 use std::os::unix::net::UnixStream;
-use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 const CAPACITY: usize = 23_457;
@@ -32,61 +33,25 @@ const CANARIES: usize = 64;
 const PATIENCE: Duration = Duration::from_secs(10);
 const DATA: &[u8] = b"KERNEL-WROTE-THIS-AFTER-THE-DEADLINE";
 
-fn driver() -> Driver {
-    // `Batch`: a cancellation waits in the SQ until the next turn, the
-    // window these tests use.
-    Driver::with_ring(Builder::new(32).build().unwrap(), ring_core::driver::Batch::default())
-}
-
 fn canaries() -> Vec<Vec<u8>> {
-    (0..CANARIES).map(|_| vec![MARKER; CAPACITY]).collect()
+    support::canaries(MARKER, CANARIES, CAPACITY)
 }
 
+#[track_caller]
 fn assert_untouched(canaries: &[Vec<u8>], what: &str) {
-    for (i, c) in canaries.iter().enumerate() {
-        if let Some(at) = c.iter().position(|&b| b != MARKER) {
-            panic!("{what}: the kernel wrote into freed memory: canary {i} changed at byte {at}");
-        }
-    }
-}
-
-fn settle(d: &Driver, credits: u32) {
-    let deadline = Instant::now() + PATIENCE;
-    while d.credits() != credits {
-        assert!(Instant::now() < deadline, "an operation never completed");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-}
-
-fn pair() -> (Rc<UnixStream>, UnixStream) {
-    let (a, b) = UnixStream::pair().unwrap();
-    (Rc::new(a), b)
-}
-
-/// Polls `f` (with a no-op waker) and turns the driver until it is ready.
-fn drive<F: Future>(d: &Driver, f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "never became ready");
-        d.park(Some(Duration::from_millis(2))).unwrap();
-    }
+    support::assert_untouched(canaries, MARKER, what)
 }
 
 /// `time::timeout` drops the receive at the deadline: it is orphaned, and
 /// the kernel's late write lands in the buffer the driver still owns.
 #[test]
 fn a_receive_dropped_by_timeout_keeps_its_buffer_for_the_kernel() {
-    let d = driver();
+    let d = batch_driver();
     d.poll().unwrap();
     let credits = d.credits();
-    let (a, mut peer) = pair();
+    let (a, mut peer) = unix_pair();
     let at = Instant::now() + Duration::from_millis(5);
-    let r = drive(&d, time::Timeout::new_in(&d, at, d.recv(&a, Vec::with_capacity(CAPACITY), 0)));
+    let r = finish(&d, time::Timeout::new_in(&d, at, d.recv(&a, Vec::with_capacity(CAPACITY), 0)));
     assert!(r.is_err(), "nobody wrote before the deadline");
     // The cancellation is queued, not submitted: the data wins.
     let canaries = canaries();
@@ -101,10 +66,10 @@ fn a_receive_dropped_by_timeout_keeps_its_buffer_for_the_kernel() {
 #[test]
 fn a_deadline_future_dropped_or_forgotten_mid_flight_frees_nothing() {
     for (forget, in_flight_first) in [(false, false), (true, false), (false, true), (true, true)] {
-        let d = driver();
+        let d = batch_driver();
         d.poll().unwrap();
         let credits = d.credits();
-        let (a, mut peer) = pair();
+        let (a, mut peer) = unix_pair();
         let mut op = d.recv(&a, Vec::with_capacity(CAPACITY), 0);
         let mut cx = Context::from_waker(Waker::noop());
         if in_flight_first {
@@ -138,7 +103,7 @@ fn a_deadline_racing_the_data_always_gives_the_buffer_back() {
     rt.block_on(async move {
         let (mut completed, mut timed_out) = (0, 0);
         for i in 0..200u64 {
-            let (a, peer) = pair();
+            let (a, peer) = unix_pair();
             let delay = Duration::from_micros(i % 7 * 150);
             let writer = std::thread::spawn(move || {
                 std::thread::sleep(delay);
@@ -195,7 +160,7 @@ fn aborted_tasks_and_a_dropped_join_set_keep_their_buffers_for_the_kernel() {
     let d = rt.driver().clone();
     let written = Rc::new(std::cell::RefCell::new(Vec::new()));
     let spawn_reader = |d: &Driver| {
-        let (a, peer) = pair();
+        let (a, peer) = unix_pair();
         let late = LateData { peer, canaries: written.clone() };
         let d = d.clone();
         async move {
@@ -232,9 +197,9 @@ fn aborted_tasks_and_a_dropped_join_set_keep_their_buffers_for_the_kernel() {
 #[test]
 fn a_deadline_polled_with_a_hostile_waker_still_resolves_with_its_buffer() {
     for late in [false, true] {
-        let d = driver();
+        let d = batch_driver();
         d.poll().unwrap();
-        let (a, _peer) = pair();
+        let (a, _peer) = unix_pair();
         let mut timed = Box::pin(d.recv(&a, Vec::with_capacity(CAPACITY), 0).with_timeout(Duration::from_millis(20)));
         if late {
             assert!(timed.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
@@ -245,7 +210,7 @@ fn a_deadline_polled_with_a_hostile_waker_still_resolves_with_its_buffer() {
         let w = h.waker();
         assert!(panics(|| timed.as_mut().poll(&mut Context::from_waker(&w))), "the clone ran and panicked");
         drop(w);
-        let out = drive(&d, timed);
+        let out = finish(&d, timed);
         assert!(matches!(out, Timed::TimedOut(_)), "late {late}");
         assert_eq!(out.into_inner().1.capacity(), CAPACITY);
     }

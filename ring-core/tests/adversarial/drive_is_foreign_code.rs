@@ -7,8 +7,9 @@
 //! outcome, and never hangs past a deadline: the operations complete, or the
 //! turn returns a typed error.
 
-use crate::hostile::{panics, within};
-use crate::hostile_wakers::{drain, finish, poll};
+use crate::hostile::panics;
+use crate::support::within;
+use crate::support::{drain, finish, poll_with};
 use ring_core::driver::{Drive, Enter};
 use ring_core::{Builder, Driver, Error, Runtime};
 use std::cell::{Cell, RefCell};
@@ -86,7 +87,7 @@ fn a_panic_in_any_drive_method_is_raised_once_and_loses_nothing() {
         armed.set(true);
         let mut raised = 0;
         for op in ops.iter_mut() {
-            if panics(|| poll(op, Waker::noop()).is_pending()) {
+            if panics(|| poll_with(op, Waker::noop()).is_pending()) {
                 raised += 1;
             }
         }
@@ -125,7 +126,7 @@ fn a_drive_that_never_enters_the_kernel_still_makes_progress() {
         let (rx, mut tx) = UnixStream::pair().unwrap();
         let rx = Rc::new(rx);
         let mut read = d.read(&rx, Vec::with_capacity(16));
-        assert!(poll(&mut read, Waker::noop()).is_pending());
+        assert!(poll_with(&mut read, Waker::noop()).is_pending());
         let mut nops: Vec<_> = (0..16).map(|_| d.nop()).collect();
         for op in nops.iter_mut() {
             finish(&d, op).unwrap();
@@ -165,7 +166,7 @@ fn a_drive_refusing_sq_room_forever_delays_but_never_starves() {
             assert!(start.elapsed() < Duration::from_secs(5), "operations starved behind the drive");
             for (i, op) in ops.iter_mut().enumerate() {
                 if !done[i] {
-                    if let Poll::Ready(r) = poll(op, Waker::noop()) {
+                    if let Poll::Ready(r) = poll_with(op, Waker::noop()) {
                         r.unwrap();
                         done[i] = true;
                     }
@@ -191,10 +192,10 @@ fn a_drive_failing_every_entry_gives_a_typed_error() {
     }
     let d = Driver::with_drive(Builder::new(4).build().unwrap(), Fails);
     let mut op = d.nop();
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     let mut got_error = false;
     for _ in 0..100 {
-        if let Poll::Ready(r) = poll(&mut op, Waker::noop()) {
+        if let Poll::Ready(r) = poll_with(&mut op, Waker::noop()) {
             r.unwrap();
             assert!(got_error, "the drive's error was returned from the turn");
             return;
@@ -240,7 +241,7 @@ fn teardown_never_asks_the_drive_and_frees_nothing_in_the_kernel() {
     let (rx, tx) = UnixStream::pair().unwrap();
     let rx = Rc::new(rx);
     let mut op = Box::pin(d.read(&rx, Vec::with_capacity(N)));
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     d.poll().unwrap();
     arm.set(true);
     assert!(!panics(|| d.shutdown()), "shutdown asked the drive (foreign code)");
@@ -268,7 +269,7 @@ fn orphans_under_a_hostile_drive_free_nothing_in_the_kernel() {
     let (rx, tx) = UnixStream::pair().unwrap();
     let rx = Rc::new(rx);
     let mut op = d.read(&rx, Vec::with_capacity(N));
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     assert!(panics(|| d.poll()), "the drive's panic came out of the turn");
     drop(op);
     let _ = panics(|| d.poll());
@@ -329,7 +330,7 @@ fn a_drive_cannot_wait_past_what_the_turn_asked() {
         let (rx, _tx) = UnixStream::pair().unwrap();
         let rx = Rc::new(rx);
         let mut read = d.read(&rx, Vec::with_capacity(8));
-        assert!(poll(&mut read, Waker::noop()).is_pending());
+        assert!(poll_with(&mut read, Waker::noop()).is_pending());
         let start = Instant::now();
         d.poll().unwrap();
         assert!(start.elapsed() < Duration::from_millis(100), "a turn without a wait blocked: {:?}", start.elapsed());

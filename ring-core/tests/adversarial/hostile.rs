@@ -134,19 +134,3 @@ unsafe fn drop_waker(p: *const ()) {
 pub fn panics<R>(f: impl FnOnce() -> R) -> bool {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
 }
-
-/// Runs `f` on its own thread and fails the test if it takes longer than
-/// `secs` seconds: for checks whose failure is a hang (a future never
-/// woken). The stuck thread is left behind; the test fails either way.
-pub fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-        let _ = tx.send(r);
-    });
-    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
-        Ok(Ok(r)) => r,
-        Ok(Err(p)) => std::panic::resume_unwind(p),
-        Err(_) => panic!("did not finish within {secs} s (hung)"),
-    }
-}

@@ -11,60 +11,16 @@
 //! waker replaced or let go of.
 
 use crate::hostile::{panics, Hostile};
+use crate::support::{counter, drain, finish, poll_with};
 use ring_core::ops::{KeepAlive, Timeout};
 use ring_core::{Driver, Op};
 use std::cell::RefCell;
 use std::ffi::CString;
-use std::future::Future;
 use std::os::fd::AsRawFd;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::atomic::Ordering;
+use std::task::{Poll, Waker};
 use std::time::Duration;
-
-pub(crate) fn poll<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(w))
-}
-
-/// Polls `f` with a no-op waker, turning the driver, until it is ready;
-/// fails the test if it never is (an outcome lost).
-pub(crate) fn finish<F: Future + Unpin>(d: &Driver, f: &mut F) -> F::Output {
-    for _ in 0..500 {
-        if let Poll::Ready(out) = poll(f, Waker::noop()) {
-            return out;
-        }
-        d.park(Some(Duration::from_millis(10))).unwrap();
-    }
-    panic!("the operation never completed: its outcome was lost");
-}
-
-/// Turns the driver until nothing is in flight; fails the test if an entry
-/// stays taken.
-pub(crate) fn drain(d: &Driver) {
-    for _ in 0..500 {
-        if d.in_flight() == 0 {
-            return;
-        }
-        d.park(Some(Duration::from_millis(10))).unwrap();
-    }
-    panic!("{} entries stayed taken", d.in_flight());
-}
-
-/// A waker that counts its wake-ups (safe, and `Send`).
-pub(crate) struct Counter(pub AtomicUsize);
-
-impl Wake for Counter {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-pub(crate) fn counter() -> (Arc<Counter>, Waker) {
-    let c = Arc::new(Counter(AtomicUsize::new(0)));
-    (c.clone(), Waker::from(c))
-}
 
 fn temp_file(tag: &str) -> CString {
     let p = std::env::temp_dir().join(format!("ring-adversarial-{tag}-{}", std::process::id()));
@@ -83,7 +39,7 @@ fn a_panicking_clone_at_start_loses_no_outcome() {
     let h = Hostile::new();
     h.clone.panic_next(1);
     let mut op = d.nop();
-    assert!(panics(|| poll(&mut op, &h.waker())));
+    assert!(panics(|| poll_with(&mut op, &h.waker())));
     finish(&d, &mut op).unwrap();
     assert_eq!(d.in_flight(), 0);
     assert_eq!(d.credits(), credits);
@@ -99,7 +55,7 @@ fn a_panicking_clone_at_start_loses_no_descriptor() {
     let h = Hostile::new();
     h.clone.panic_next(1);
     let mut open = d.openat(ring_core::At::CWD, path.clone(), libc::O_RDONLY, 0);
-    assert!(panics(|| poll(&mut open, &h.waker())));
+    assert!(panics(|| poll_with(&mut open, &h.waker())));
     let fd = finish(&d, &mut open).expect("the open's descriptor is delivered");
     assert!(fd.as_raw_fd() >= 0);
     drop(fd);
@@ -115,7 +71,7 @@ fn a_panicking_clone_at_start_then_a_drop_returns_the_entry() {
     let h = Hostile::new();
     h.clone.panic_next(1);
     let mut sleep = d.sleep(Duration::from_secs(30));
-    assert!(panics(|| poll(&mut sleep, &h.waker())));
+    assert!(panics(|| poll_with(&mut sleep, &h.waker())));
     drop(sleep);
     drain(&d);
     assert_eq!(d.credits(), credits);
@@ -130,7 +86,7 @@ fn a_clone_that_calls_back_into_the_driver_at_start_works() {
     let d = Driver::new(8).unwrap();
     let others: Rc<RefCell<Vec<Op<ring_core::ops::Nop>>>> = Rc::default();
     let victim = Rc::new(RefCell::new(Some(d.sleep(Duration::from_secs(30)))));
-    assert!(poll(victim.borrow_mut().as_mut().unwrap(), Waker::noop()).is_pending());
+    assert!(poll_with(victim.borrow_mut().as_mut().unwrap(), Waker::noop()).is_pending());
     let h = Hostile::new();
     {
         let (d, others, victim) = (d.clone(), others.clone(), victim.clone());
@@ -138,14 +94,14 @@ fn a_clone_that_calls_back_into_the_driver_at_start_works() {
             d.poll().unwrap();
             let _ = (d.in_flight(), d.stats(), d.credits());
             let mut nop = d.nop();
-            let _ = poll(&mut nop, Waker::noop());
+            let _ = poll_with(&mut nop, Waker::noop());
             others.borrow_mut().push(nop);
             drop(victim.borrow_mut().take());
             d.park(Some(Duration::ZERO)).unwrap();
         });
     }
     let mut op = d.nop();
-    assert!(poll(&mut op, &h.waker()).is_pending());
+    assert!(poll_with(&mut op, &h.waker()).is_pending());
     h.clone.off();
     assert!(h.clone.count.get() >= 1, "the driver cloned the waker");
     finish(&d, &mut op).unwrap();
@@ -171,10 +127,10 @@ fn a_clone_that_completes_its_own_operation_still_wakes_it() {
         });
     }
     let mut op = d.nop();
-    assert!(poll(&mut op, &h.waker()).is_pending());
+    assert!(poll_with(&mut op, &h.waker()).is_pending());
     h.clone.off();
     assert!(h.wakes() >= 1, "the operation's waker was woken");
-    assert!(poll(&mut op, Waker::noop()).is_ready());
+    assert!(poll_with(&mut op, Waker::noop()).is_ready());
 }
 
 /// Rule: a future's claim survives a panicking `clone` of the waker it is
@@ -183,10 +139,10 @@ fn a_clone_that_completes_its_own_operation_still_wakes_it() {
 fn a_panicking_clone_when_polled_again_keeps_the_claim() {
     let d = Driver::new(8).unwrap();
     let mut op = d.sleep(Duration::from_millis(20));
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     let h = Hostile::new();
     h.clone.panic_next(1);
-    assert!(panics(|| poll(&mut op, &h.waker())));
+    assert!(panics(|| poll_with(&mut op, &h.waker())));
     finish(&d, &mut op).unwrap();
     assert_eq!(d.in_flight(), 0);
 }
@@ -197,7 +153,7 @@ fn a_panicking_clone_when_polled_again_keeps_the_claim() {
 fn a_clone_when_polled_again_that_completes_the_operation_wakes_the_new_waker() {
     let d = Driver::new(8).unwrap();
     let mut op = d.nop();
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     let h = Hostile::new();
     {
         let d = d.clone();
@@ -205,10 +161,10 @@ fn a_clone_when_polled_again_that_completes_the_operation_wakes_the_new_waker() 
             let _ = d.park(Some(Duration::from_millis(100)));
         });
     }
-    assert!(poll(&mut op, &h.waker()).is_pending());
+    assert!(poll_with(&mut op, &h.waker()).is_pending());
     h.clone.off();
     assert!(h.wakes() >= 1, "the new waker was woken for the completion");
-    assert!(poll(&mut op, Waker::noop()).is_ready());
+    assert!(poll_with(&mut op, Waker::noop()).is_ready());
 }
 
 /// Starts as many sleeps as there are credits, so the next operation waits.
@@ -216,7 +172,7 @@ fn fill(d: &Driver) -> Vec<Op<Timeout>> {
     let mut fillers = Vec::new();
     while d.credits() > 0 {
         let mut s = d.sleep(Duration::from_millis(20));
-        assert!(poll(&mut s, Waker::noop()).is_pending());
+        assert!(poll_with(&mut s, Waker::noop()).is_pending());
         fillers.push(s);
     }
     fillers
@@ -231,7 +187,7 @@ fn a_panicking_clone_while_waiting_for_a_credit_keeps_the_ticket() {
     let h = Hostile::new();
     h.clone.panic_next(1);
     let mut late = d.nop();
-    assert!(panics(|| poll(&mut late, &h.waker())));
+    assert!(panics(|| poll_with(&mut late, &h.waker())));
     for f in &mut fillers {
         finish(&d, f).unwrap();
     }
@@ -257,7 +213,7 @@ fn a_clone_that_frees_the_credit_it_waits_for_wakes_the_waiter() {
         });
     }
     let mut late = d.nop();
-    assert!(poll(&mut late, &h.waker()).is_pending());
+    assert!(poll_with(&mut late, &h.waker()).is_pending());
     h.clone.off();
     assert!(fillers.borrow().is_empty(), "the clone completed the fillers");
     assert!(h.wakes() >= 1, "the waiter was woken for the room its clone made");
@@ -275,9 +231,9 @@ fn a_panicking_wake_does_not_keep_others_from_being_woken() {
     h.wake.panic_next(1);
     let (count, good) = counter();
     let mut first = d.nop();
-    assert!(poll(&mut first, &h.waker()).is_pending());
+    assert!(poll_with(&mut first, &h.waker()).is_pending());
     let mut second = d.nop();
-    assert!(poll(&mut second, &good).is_pending());
+    assert!(poll_with(&mut second, &good).is_pending());
     let mut turned = false;
     for _ in 0..100 {
         let panicked = panics(|| d.park(Some(Duration::from_millis(10))).unwrap());
@@ -300,20 +256,20 @@ fn a_wake_that_calls_back_into_the_driver_works() {
     let d = Driver::new(8).unwrap();
     let started: Rc<RefCell<Vec<Op<ring_core::ops::Nop>>>> = Rc::default();
     let victim = Rc::new(RefCell::new(Some(d.sleep(Duration::from_secs(30)))));
-    assert!(poll(victim.borrow_mut().as_mut().unwrap(), Waker::noop()).is_pending());
+    assert!(poll_with(victim.borrow_mut().as_mut().unwrap(), Waker::noop()).is_pending());
     let h = Hostile::new();
     {
         let (d, started, victim) = (d.clone(), started.clone(), victim.clone());
         h.wake.on(move || {
             let mut nop = d.nop();
-            let _ = poll(&mut nop, Waker::noop());
+            let _ = poll_with(&mut nop, Waker::noop());
             started.borrow_mut().push(nop);
             drop(victim.borrow_mut().take());
             d.poll().unwrap();
         });
     }
     let mut op = d.nop();
-    assert!(poll(&mut op, &h.waker()).is_pending());
+    assert!(poll_with(&mut op, &h.waker()).is_pending());
     while h.wakes() == 0 {
         d.park(Some(Duration::from_millis(10))).unwrap();
     }
@@ -334,13 +290,13 @@ fn a_waker_drop_that_panics_or_calls_back_is_contained() {
     let d = Driver::new(8).unwrap();
     let mut op = d.sleep(Duration::from_millis(20));
     let h = Hostile::new();
-    assert!(poll(&mut op, &h.waker()).is_pending());
+    assert!(poll_with(&mut op, &h.waker()).is_pending());
     assert_eq!(h.live(), 1, "the driver holds a clone");
     h.drop.panic_next(1);
     // Polled by another task: the first waker is let go of (dropped once the
     // driver's state is not borrowed), and its panic reaches this poll,
     // whose claim is kept.
-    assert!(panics(|| poll(&mut op, Waker::noop())));
+    assert!(panics(|| poll_with(&mut op, Waker::noop())));
     assert_eq!(h.live(), 0, "the replaced waker was dropped");
     finish(&d, &mut op).unwrap();
     let h2 = Hostile::new();
@@ -348,13 +304,13 @@ fn a_waker_drop_that_panics_or_calls_back_is_contained() {
         let d = d.clone();
         h2.drop.on(move || {
             let mut nop = d.nop();
-            let _ = poll(&mut nop, Waker::noop());
+            let _ = poll_with(&mut nop, Waker::noop());
             d.poll().unwrap();
             drop(nop);
         });
     }
     let mut op = d.sleep(Duration::from_millis(5));
-    assert!(poll(&mut op, &h2.waker()).is_pending());
+    assert!(poll_with(&mut op, &h2.waker()).is_pending());
     finish(&d, &mut op).unwrap();
     drain(&d);
     assert_eq!(h2.live(), 0, "every clone was dropped");
@@ -369,9 +325,9 @@ fn teardown_wakes_every_waker_even_if_one_panics() {
     h.wake.panic_next(1);
     let (count, good) = counter();
     let mut a = d.sleep(Duration::from_secs(30));
-    assert!(poll(&mut a, &h.waker()).is_pending());
+    assert!(poll_with(&mut a, &h.waker()).is_pending());
     let mut b = d.sleep(Duration::from_secs(30));
-    assert!(poll(&mut b, &good).is_pending());
+    assert!(poll_with(&mut b, &good).is_pending());
     d.poll().unwrap();
     assert!(panics(|| d.shutdown()), "the waker's panic reaches shutdown's caller");
     assert_eq!(count.0.load(Ordering::SeqCst), 1, "the other waiter was woken");
@@ -424,9 +380,9 @@ fn an_orphan_whose_drop_panics_does_not_skip_the_other_orphans() {
     let mut first = d.op(KeepAlive::new(ring_core::ops::Nop, keep(true)));
     let mut open = d.openat(ring_core::At::CWD, path.clone(), libc::O_RDONLY, 0);
     let mut last = d.op(KeepAlive::new(ring_core::ops::Nop, keep(false)));
-    assert!(poll(&mut first, Waker::noop()).is_pending());
-    assert!(poll(&mut open, Waker::noop()).is_pending());
-    assert!(poll(&mut last, Waker::noop()).is_pending());
+    assert!(poll_with(&mut first, Waker::noop()).is_pending());
+    assert!(poll_with(&mut open, Waker::noop()).is_pending());
+    assert!(poll_with(&mut last, Waker::noop()).is_pending());
     // Orphaned before any is reaped (the SQEs are not even submitted): the
     // next turn reaps all three, the panicking one's completion first.
     drop((first, open, last));
@@ -457,14 +413,14 @@ fn an_orphan_whose_drop_calls_back_into_the_driver_works() {
         let (d, started) = (d.clone(), started.clone());
         Box::new(move || {
             let mut nop = d.nop();
-            let _ = poll(&mut nop, Waker::noop());
+            let _ = poll_with(&mut nop, Waker::noop());
             started.borrow_mut().push(nop);
             d.poll().unwrap();
         })
     };
     let keep = Keep { drops: drops.clone(), panic: false, call: Some(call) };
     let mut op = d.op(KeepAlive::new(ring_core::ops::Nop, keep));
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     drop(op);
     while drops.get() == 0 {
         d.park(Some(Duration::from_millis(10))).unwrap();
@@ -487,7 +443,7 @@ fn a_panicking_clone_at_a_streams_start_loses_no_item() {
     let h = Hostile::new();
     h.clone.panic_next(1);
     let mut ticks = d.ticks(Duration::from_millis(2), 3);
-    assert!(panics(|| poll(&mut ticks.next(), &h.waker())));
+    assert!(panics(|| poll_with(&mut ticks.next(), &h.waker())));
     let mut items = 0;
     while finish(&d, &mut ticks.next()).is_some() {
         items += 1;
@@ -505,10 +461,10 @@ fn a_panicking_clone_when_a_stream_is_polled_again_keeps_the_claim() {
     }
     let d = Driver::new(8).unwrap();
     let mut ticks = d.ticks(Duration::from_millis(2), 2);
-    assert!(poll(&mut ticks.next(), Waker::noop()).is_pending());
+    assert!(poll_with(&mut ticks.next(), Waker::noop()).is_pending());
     let h = Hostile::new();
     h.clone.panic_next(1);
-    assert!(panics(|| poll(&mut ticks.next(), &h.waker())));
+    assert!(panics(|| poll_with(&mut ticks.next(), &h.waker())));
     let mut items = 0;
     while finish(&d, &mut ticks.next()).is_some() {
         items += 1;
@@ -529,7 +485,7 @@ fn a_panicking_clone_while_a_chain_waits_keeps_it() {
     let mut start = chain.start();
     let h = Hostile::new();
     h.clone.panic_next(1);
-    assert!(panics(|| poll(&mut start, &h.waker())));
+    assert!(panics(|| poll_with(&mut start, &h.waker())));
     for f in &mut fillers {
         finish(&d, f).unwrap();
     }
@@ -552,12 +508,12 @@ fn a_clone_that_drops_the_last_driver_handle_works() {
         let holder = holder.clone();
         h.clone.on(move || drop(holder.borrow_mut().take()));
     }
-    let _ = poll(&mut op, &h.waker());
+    let _ = poll_with(&mut op, &h.waker());
     h.clone.off();
     assert!(holder.borrow().is_none(), "the clone dropped the last handle");
     let mut done = false;
     for _ in 0..100 {
-        if let Poll::Ready(r) = poll(&mut op, Waker::noop()) {
+        if let Poll::Ready(r) = poll_with(&mut op, Waker::noop()) {
             let _ = r;
             done = true;
             break;
@@ -585,11 +541,11 @@ fn an_aio_waker_whose_drop_releases_the_permit_works() {
     let (r, w) = unsafe { (Rc::new(OwnedFd::from_raw_fd(fds[0])), OwnedFd::from_raw_fd(fds[1])) };
     let r: &'static Rc<OwnedFd> = Box::leak(Box::new(r));
     let first = Rc::new(RefCell::new(Box::pin(ctx.read(r, 0, AlignedBuf::new(4096).unwrap()))));
-    assert!(poll(&mut *first.borrow_mut(), Waker::noop()).is_pending());
+    assert!(poll_with(&mut *first.borrow_mut(), Waker::noop()).is_pending());
     d.poll().unwrap();
     let mut second = Box::pin(ctx.sync(r));
     let h = Hostile::new();
-    assert!(poll(&mut second, &h.waker()).is_pending());
+    assert!(poll_with(&mut second, &h.waker()).is_pending());
     assert_eq!(ctx.waiting(), 1);
     let drops = h.drop.count.get();
     {
@@ -603,7 +559,7 @@ fn an_aio_waker_whose_drop_releases_the_permit_works() {
         });
     }
     // Polled by another task: the hostile waker is let go of.
-    let _ = poll(&mut second, Waker::noop());
+    let _ = poll_with(&mut second, Waker::noop());
     h.drop.off();
     assert_eq!(h.drop.count.get(), drops + 1, "the old waker was dropped");
     // An fsync of a pipe fails (EINVAL); what matters is that it ran.

@@ -4,8 +4,10 @@
 //! around the handles (the awaiting waker's clone or wake, a job closure,
 //! a destructor) may panic or call back at any point without losing it.
 
-use crate::hostile::{panics, within, Hostile};
-use crate::hostile_wakers::{counter, poll};
+use crate::hostile::{panics, Hostile};
+use crate::support::within;
+use crate::support::yield_now;
+use crate::support::{counter, poll_with};
 use ring_core::executor::JoinHandle;
 use ring_core::Runtime;
 use std::cell::RefCell;
@@ -16,20 +18,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
-
-/// Returns `Pending` once (waking itself), then `Ready`.
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await
-}
 
 /// Rule: a handle awaited before its task panics is woken, and reports the
 /// panic with its payload (awaited alone, it does not hang).
@@ -81,10 +69,10 @@ fn a_handle_whose_task_is_dropped_is_woken_as_cancelled() {
         let rt = Runtime::new(8).unwrap();
         let mut task: JoinHandle<()> = rt.spawn(std::future::pending());
         let (count, w) = counter();
-        assert!(poll(&mut task, &w).is_pending());
+        assert!(poll_with(&mut task, &w).is_pending());
         drop(rt);
         assert_eq!(count.0.load(Ordering::SeqCst), 1, "the waiting waker was woken");
-        match poll(&mut task, Waker::noop()) {
+        match poll_with(&mut task, Waker::noop()) {
             Poll::Ready(Err(e)) => assert!(e.is_cancelled() && e.into_panic().is_none()),
             other => panic!("expected a cancellation, got {:?}", other.map(|r| r.map(drop))),
         }
@@ -107,12 +95,12 @@ fn a_wake_that_polls_the_handle_gets_the_outcome() {
         {
             let (task, got) = (task.clone(), got.clone());
             h.wake.on(move || {
-                if let Poll::Ready(r) = poll(&mut *task.borrow_mut(), Waker::noop()) {
+                if let Poll::Ready(r) = poll_with(&mut *task.borrow_mut(), Waker::noop()) {
                     *got.borrow_mut() = Some(r.unwrap());
                 }
             });
         }
-        assert!(poll(&mut *task.borrow_mut(), &h.waker()).is_pending());
+        assert!(poll_with(&mut *task.borrow_mut(), &h.waker()).is_pending());
         rt.block_on(async {
             for _ in 0..10 {
                 yield_now().await;
@@ -136,7 +124,7 @@ fn a_panicking_clone_on_a_handle_loses_nothing() {
         });
         let h = Hostile::new();
         h.clone.panic_next(1);
-        assert!(panics(|| poll(&mut task, &h.waker())));
+        assert!(panics(|| poll_with(&mut task, &h.waker())));
         assert_eq!(rt.block_on(task).unwrap().unwrap(), 9);
     });
 }
@@ -278,7 +266,7 @@ fn a_panicking_clone_on_a_remote_handle_loses_nothing() {
         });
         let h = Hostile::new();
         h.clone.panic_next(1);
-        assert!(panics(|| poll(&mut job, &h.waker())));
+        assert!(panics(|| poll_with(&mut job, &h.waker())));
         assert!(!job.is_finished_hint(), "the job has not run yet");
         let d = rt.driver().clone();
         let out = rt.block_on(async move {
@@ -352,10 +340,10 @@ fn a_remote_job_dropped_with_its_runtime_wakes_its_waiter() {
             1
         });
         let (count, w) = counter();
-        assert!(poll(&mut job, &w).is_pending());
+        assert!(poll_with(&mut job, &w).is_pending());
         drop(rt);
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
-        match poll(&mut job, Waker::noop()) {
+        match poll_with(&mut job, Waker::noop()) {
             Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
             _ => panic!("expected a cancellation"),
         }

@@ -32,4 +32,6 @@ mod resources_bound_to_their_ring;
 mod sizes_checked_before_allocation;
 mod std_sockets_convert_without_panicking;
 mod submit_strategy_is_foreign_code;
+#[path = "../support/mod.rs"]
+mod support;
 mod wait_queues_survive_hostile_wakers;

@@ -13,8 +13,8 @@
 //! attacks below give each driver a poll with the same number and hand one
 //! driver's handle to the other.
 
-use crate::hostile_wakers::poll;
 use crate::resources_bound_to_their_ring::{pipe, put, wait};
+use crate::support::poll_with;
 use ring_core::{Driver, Error};
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
@@ -24,7 +24,7 @@ use std::time::Duration;
 /// A poll for `POLLIN` on `fd`, submitted (so that it has its target).
 fn armed(d: &Driver, fd: &Rc<OwnedFd>) -> ring_core::Op<ring_core::ops::PollAdd> {
     let mut p = d.poll_add(fd, libc::POLLIN as u32);
-    assert!(poll(&mut p, Waker::noop()).is_pending());
+    assert!(poll_with(&mut p, Waker::noop()).is_pending());
     d.park(Some(Duration::from_millis(1))).unwrap();
     p
 }
@@ -34,7 +34,7 @@ fn still_waiting<F: std::future::Future + Unpin>(d: &Driver, p: &mut F) -> bool 
     for _ in 0..5 {
         d.park(Some(Duration::from_millis(2))).unwrap();
     }
-    poll(p, Waker::noop()).is_pending()
+    poll_with(p, Waker::noop()).is_pending()
 }
 
 /// Rule: a poll target of one driver is refused by another, whose own poll
@@ -107,7 +107,7 @@ fn a_removal_whose_poll_ended_before_it_started_never_reaches_the_kernel() {
     put(&*w, b"x");
     wait(&d, &mut p).unwrap();
     let started = d.stats().started;
-    match poll(&mut remove, Waker::noop()) {
+    match poll_with(&mut remove, Waker::noop()) {
         Poll::Ready(r) => assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::ENOENT)),
         Poll::Pending => panic!("the removal of an ended poll was started"),
     }
@@ -123,7 +123,7 @@ fn an_updated_single_shot_poll_posts_one_completion() {
     let (r, w) = pipe();
     // Waits for POLLOUT on a read end: never ready until updated.
     let mut p = d.poll_add(&r, libc::POLLOUT as u32);
-    assert!(poll(&mut p, Waker::noop()).is_pending());
+    assert!(poll_with(&mut p, Waker::noop()).is_pending());
     d.park(Some(Duration::from_millis(1))).unwrap();
     let t = p.poll_target().unwrap();
     assert!(!t.is_multishot());
@@ -154,7 +154,7 @@ fn a_multishot_poll_is_updated_and_removed_through_its_target() {
     let d = Driver::new(4).unwrap();
     let (r, w) = pipe();
     let mut s = d.poll_multishot(&r, libc::POLLOUT as u32);
-    assert!(poll(&mut s.next(), Waker::noop()).is_pending());
+    assert!(poll_with(&mut s.next(), Waker::noop()).is_pending());
     d.park(Some(Duration::from_millis(1))).unwrap();
     let t = s.poll_target().expect("submitted");
     assert!(t.is_multishot());

@@ -8,6 +8,7 @@
 //! working.
 
 use crate::hostile::{panics, Hostile};
+use crate::support::poll_with;
 use ring_core::channel::{mpsc, oneshot, remote};
 use ring_core::semaphore::Semaphore;
 use ring_core::task::{self, BlockingLimits};
@@ -18,10 +19,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
-
-fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(w))
-}
 
 /// Acquire futures dropped in every state, and forgotten ones: the permits
 /// in circulation always add up.

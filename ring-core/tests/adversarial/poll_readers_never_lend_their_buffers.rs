@@ -20,10 +20,12 @@
 //! process crashes. (Forgetting frees nothing in either design; those
 //! tests guard the leak path.)
 
+use crate::support::rings::pipe;
+use crate::support::{self, batch_driver, settle};
 use ring_core::adapters::Uring;
 use ring_core::io::{PollRead, PollWrite};
 use ring_core::net::UnixStream;
-use ring_core::{Builder, Driver};
+use ring_core::Driver;
 use std::future::Future;
 use std::io::Write as _;
 use std::pin::pin;
@@ -39,36 +41,13 @@ const MARKER: u8 = 0xA5;
 const CANARIES: usize = 64;
 const PATIENCE: Duration = Duration::from_secs(10);
 
-fn driver() -> Driver {
-    // The default `Batch` strategy: an orphan's cancellation waits in the
-    // SQ until the next turn, which is the window these tests use.
-    Driver::with_ring(Builder::new(32).build().unwrap(), ring_core::driver::Batch::default())
-}
-
 fn canaries() -> Vec<Vec<u8>> {
-    (0..CANARIES).map(|_| vec![MARKER; CAPACITY]).collect()
+    support::canaries(MARKER, CANARIES, CAPACITY)
 }
 
+#[track_caller]
 fn assert_untouched(canaries: &[Vec<u8>], what: &str) {
-    for (i, c) in canaries.iter().enumerate() {
-        if let Some(at) = c.iter().position(|&b| b != MARKER) {
-            panic!(
-                "{what}: the kernel wrote into freed memory: canary {i} changed at byte {at} ({:?}...)",
-                String::from_utf8_lossy(&c[at..(at + 24).min(c.len())])
-            );
-        }
-    }
-}
-
-/// Turns the driver until every operation it started has had its terminal
-/// completion (all `credits` are back), also the forgotten ones, whose
-/// entries then stay in the table, leaked with their buffers.
-fn settle(d: &Driver, credits: u32) {
-    let deadline = Instant::now() + PATIENCE;
-    while d.credits() != credits {
-        assert!(Instant::now() < deadline, "an operation never completed");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
+    support::assert_untouched(canaries, MARKER, what)
 }
 
 /// Polls a read once, so its operation is submitted and armed in the
@@ -92,7 +71,7 @@ enum LetGo {
 }
 
 fn socket_reader_let_go(how: LetGo) {
-    let d = driver();
+    let d = batch_driver();
     let credits = d.credits();
     let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
     let mut r = UnixStream::from_std(&d, mine);
@@ -142,7 +121,7 @@ fn dropping_the_read_future_then_the_reader_keeps_the_buffer_for_the_kernel() {
 #[test]
 fn dropping_and_forgetting_a_uring_adapter_mid_read_on_a_pipe() {
     for forget in [false, true] {
-        let d = driver();
+        let d = batch_driver();
         let credits = d.credits();
         let (rx, tx) = pipe();
         let mut tx = std::fs::File::from(tx);
@@ -210,7 +189,7 @@ fn run<T>(d: &Driver, mut f: impl FnMut(&mut Context<'_>) -> Poll<T>) -> T {
 
 #[test]
 fn a_waker_that_panics_in_clone_mid_read_and_mid_write_leaves_both_usable() {
-    let d = driver();
+    let d = batch_driver();
     let credits = d.credits();
     let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
     let mut s = UnixStream::from_std(&d, mine);
@@ -248,7 +227,7 @@ fn a_waker_that_panics_in_clone_mid_read_and_mid_write_leaves_both_usable() {
 /// arrive later are read once, in order.
 #[test]
 fn a_waker_that_panics_in_clone_at_the_start_of_a_read_leaves_the_reader_usable() {
-    let d = driver();
+    let d = batch_driver();
     let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
     let mut s = UnixStream::from_std(&d, mine);
     let mut buf = [0u8; 64];
@@ -260,14 +239,4 @@ fn a_waker_that_panics_in_clone_at_the_start_of_a_read_leaves_the_reader_usable(
     peer.write_all(b"second").unwrap();
     let n = run(&d, |cx| s.poll_read(cx, &mut buf)).unwrap();
     assert_eq!(&buf[..n], b"second");
-}
-
-fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
-    use std::os::fd::FromRawFd;
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
-    assert_eq!(r, 0, "pipe2: {}", std::io::Error::last_os_error());
-    // SAFETY: pipe2 succeeded, so both are fresh descriptors we own.
-    unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) }
 }

@@ -15,7 +15,7 @@
 //! Stale bytes left in a buffer's spare capacity make an overstated count
 //! visible without reading uninitialised memory.
 
-use crate::hostile_wakers::finish;
+use crate::support::finish;
 use ring_core::buf::{IoBuf, IoBufMut};
 use ring_core::ops::Msg;
 use ring_core::pool::BufferPool;

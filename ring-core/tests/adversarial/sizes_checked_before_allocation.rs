@@ -4,7 +4,7 @@
 //! refuses), never a panic (capacity overflow) or an abort (allocation
 //! failure) inside the library.
 
-use crate::hostile_wakers::finish;
+use crate::support::finish;
 use ring_core::buf::{AlignedBuf, Region};
 use ring_core::ops::{Futex, EP_MAX_EVENTS};
 use ring_core::{Driver, Error};

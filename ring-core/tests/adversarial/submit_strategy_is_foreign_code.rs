@@ -7,7 +7,7 @@
 //! and answers a call back into the driver with `Error::Reentrant`.
 
 use crate::hostile::panics;
-use crate::hostile_wakers::{drain, finish, poll};
+use crate::support::{drain, finish, poll_with};
 use ring_core::driver::SubmitStrategy;
 use ring_core::fixed::FixedBuffers;
 use ring_core::{Driver, Error, Ring, Runtime};
@@ -58,7 +58,7 @@ fn shutdown_never_runs_the_strategy_and_frees_nothing_in_the_kernel() {
     let (rx, tx) = UnixStream::pair().unwrap();
     let rx = Rc::new(rx);
     let mut op = Box::pin(d.read(&rx, Vec::with_capacity(N)));
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     d.poll().unwrap();
     arm.set(true);
     let panicked = panics(|| d.shutdown());
@@ -83,14 +83,14 @@ fn a_strategy_panic_while_orphaning_never_leaves_the_destructor() {
     let (rx, _tx) = UnixStream::pair().unwrap();
     let rx = Rc::new(rx);
     let mut op = d.read(&rx, Vec::with_capacity(8));
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     d.poll().unwrap();
     arm.set(true);
     assert!(!panics(move || drop(op)), "the strategy's panic left Op's destructor");
     // While unwinding too: the orphan's cancellation asks the strategy
     // (already failed: it is not asked again), and nothing aborts.
     let mut op2 = d.read(&rx, Vec::with_capacity(8));
-    let _ = panics(|| poll(&mut op2, Waker::noop()).is_pending());
+    let _ = panics(|| poll_with(&mut op2, Waker::noop()).is_pending());
     assert!(panics(move || {
         let _op = op2;
         panic!("the task panics with an operation in flight");
@@ -114,7 +114,7 @@ fn a_strategy_panic_at_start_keeps_the_claim() {
     let rx = Rc::new(rx);
     let mut op = d.read(&rx, Vec::with_capacity(16));
     arm.set(true);
-    let _ = panics(|| poll(&mut op, Waker::noop()).is_pending());
+    let _ = panics(|| poll_with(&mut op, Waker::noop()).is_pending());
     arm.set(false);
     assert_eq!(d.in_flight(), 1, "the read is in the kernel");
     tx.write_all(b"hello").unwrap();
@@ -194,7 +194,7 @@ fn a_strategy_whose_drop_panics_never_aborts_teardown() {
     let (rx, _tx) = UnixStream::pair().unwrap();
     let rx = Rc::new(rx);
     let mut op = d.read(&rx, Vec::with_capacity(N));
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     d.poll().unwrap();
     drop(op);
     assert!(panics(move || {
@@ -208,7 +208,7 @@ fn a_strategy_whose_drop_panics_never_aborts_teardown() {
     let (rx, tx) = UnixStream::pair().unwrap();
     let rx = Rc::new(rx);
     let mut op = d.read(&rx, Vec::with_capacity(N));
-    assert!(poll(&mut op, Waker::noop()).is_pending());
+    assert!(poll_with(&mut op, Waker::noop()).is_pending());
     d.poll().unwrap();
     drop(op);
     assert!(panics(move || drop(d)), "the strategy's drop panic was lost");

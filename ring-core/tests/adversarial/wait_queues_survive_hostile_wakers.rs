@@ -15,7 +15,7 @@
 //! their clone. These tests attack the AIO context.
 
 use crate::hostile::Hostile;
-use crate::hostile_wakers::poll;
+use crate::support::poll_with;
 use ring_core::adapters::AioContext;
 use ring_core::buf::AlignedBuf;
 use ring_core::Driver;
@@ -42,7 +42,7 @@ fn context_with_one_permit_taken() -> (Driver, &'static AioContext, &'static Rc<
     let file: &'static Rc<std::fs::File> = Box::leak(Box::new(Rc::new(std::fs::File::open(&path).unwrap())));
     let _ = std::fs::remove_file(&path);
     let mut a: Fut = Box::pin(ctx.read(file, 0, AlignedBuf::new(4096).unwrap()));
-    assert!(poll(&mut a, Waker::noop()).is_pending());
+    assert!(poll_with(&mut a, Waker::noop()).is_pending());
     d.park(Some(Duration::from_secs(1))).unwrap();
     assert_eq!(ctx.in_flight(), 1);
     (d, ctx, file, a)
@@ -55,7 +55,7 @@ fn all_finish(d: &Driver, futs: &mut [Fut]) -> bool {
     for _ in 0..200 {
         for (f, done) in futs.iter_mut().zip(done.iter_mut()) {
             if !*done {
-                *done = poll(f, Waker::noop()).is_ready();
+                *done = poll_with(f, Waker::noop()).is_ready();
             }
         }
         if done.iter().all(|d| *d) {
@@ -78,7 +78,7 @@ fn a_permit_released_by_the_waiters_own_clone_is_not_lost() {
     let slot = holder.clone();
     h.clone.on(move || drop(slot.borrow_mut().take()));
     let mut b: Fut = Box::pin(ctx.read(file, 0, AlignedBuf::new(4096).unwrap()));
-    let first = poll(&mut b, &h.waker());
+    let first = poll_with(&mut b, &h.waker());
     h.clone.off();
     assert!(holder.borrow().is_none(), "the clone ran and released the permit");
     let c: Fut = Box::pin(ctx.read(file, 0, AlignedBuf::new(4096).unwrap()));
@@ -98,13 +98,13 @@ fn a_waiter_granted_while_its_new_waker_is_cloned_is_not_left_asleep() {
     let (d, ctx, file, a) = context_with_one_permit_taken();
     let w1 = Hostile::new();
     let mut b: Fut = Box::pin(ctx.read(file, 0, AlignedBuf::new(4096).unwrap()));
-    assert!(poll(&mut b, &w1.waker()).is_pending());
+    assert!(poll_with(&mut b, &w1.waker()).is_pending());
     assert_eq!(ctx.waiting(), 1);
     let holder: Rc<RefCell<Option<Fut>>> = Rc::new(RefCell::new(Some(a)));
     let w2 = Hostile::new();
     let slot = holder.clone();
     w2.clone.on(move || drop(slot.borrow_mut().take()));
-    let second = poll(&mut b, &w2.waker());
+    let second = poll_with(&mut b, &w2.waker());
     w2.clone.off();
     for _ in 0..5 {
         let _ = d.park(Some(Duration::from_millis(5)));
@@ -130,12 +130,12 @@ fn a_waiter_granted_while_its_old_waker_is_dropped_is_not_left_asleep() {
     let (d, ctx, file, a) = context_with_one_permit_taken();
     let w1 = Hostile::new();
     let mut b: Fut = Box::pin(ctx.read(file, 0, AlignedBuf::new(4096).unwrap()));
-    assert!(poll(&mut b, &w1.waker()).is_pending());
+    assert!(poll_with(&mut b, &w1.waker()).is_pending());
     let holder: Rc<RefCell<Option<Fut>>> = Rc::new(RefCell::new(Some(a)));
     let slot = holder.clone();
     w1.drop.on(move || drop(slot.borrow_mut().take()));
     let w2 = Hostile::new();
-    let second = poll(&mut b, &w2.waker());
+    let second = poll_with(&mut b, &w2.waker());
     w1.drop.off();
     assert!(holder.borrow().is_none(), "the old waker was dropped and released the permit");
     assert!(second.is_ready() || w2.wakes() > 0, "the waiter was granted the permit but never woken");
@@ -157,12 +157,12 @@ fn a_panicking_clone_takes_no_permit() {
     let h = Hostile::new();
     h.clone.panic_next(1);
     let mut b: Fut = Box::pin(ctx.read(file, 0, AlignedBuf::new(4096).unwrap()));
-    let _ = crate::hostile::panics(|| poll(&mut b, &h.waker()));
+    let _ = crate::hostile::panics(|| poll_with(&mut b, &h.waker()));
     assert_eq!(ctx.waiting(), 0);
     // An `async fn` that unwound cannot be polled again; whatever it held
     // goes with it.
     drop(b);
-    crate::hostile_wakers::drain(&d);
+    crate::support::drain(&d);
     assert_eq!(ctx.in_flight(), 0, "a permit stayed taken after its caller was gone");
     let c: Fut = Box::pin(ctx.read(file, 0, AlignedBuf::new(4096).unwrap()));
     assert!(all_finish(&d, &mut [c]));

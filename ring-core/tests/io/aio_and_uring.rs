@@ -2,31 +2,17 @@
 //! flight until the test writes: permits handed out in order and counted,
 //! sync results, and byte and pending-operation counts.
 
+use crate::support::rings::pipe;
+use crate::support::write_all;
 use ring_core::adapters::{AioContext, Uring, DEFAULT_BUFFER};
 use ring_core::buf::AlignedBuf;
 use ring_core::{Driver, Kernel, Runtime};
 use std::cell::RefCell;
 use std::future::Future;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::pin::pin;
 use std::rc::Rc;
 use std::time::Duration;
-
-/// A pipe: (read end, write end).
-fn pipe() -> (OwnedFd, OwnedFd) {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into the array.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-    // SAFETY: fresh descriptors we own.
-    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
-}
-
-/// Writes `data` into `fd` with write(2).
-fn put(fd: &OwnedFd, data: &[u8]) {
-    // SAFETY: writes from a live slice.
-    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-    assert_eq!(n, data.len() as isize);
-}
 
 /// Lets the runtime run everything that is ready (a short sleep on the ring).
 async fn settle<K: Kernel>(d: &Driver<K>) {
@@ -76,26 +62,26 @@ fn aio_context_hands_out_permits_in_order_and_counts_them() {
         assert!(fifth.as_mut().poll(&mut cx).is_pending());
         assert_eq!(state(&ctx), (2, 3, 2));
         // Data for 3 first: it has no permit yet, so nothing completes.
-        put(&pipes[3].1, &[3]);
+        write_all(&pipes[3].1, &[3]);
         settle(&d).await;
         assert!(done.borrow().is_empty());
         // Read 0 ends: its permit goes to the oldest waiter, 2 (not 3, whose
         // data is ready).
-        put(&pipes[0].1, &[0]);
+        write_all(&pipes[0].1, &[0]);
         settle(&d).await;
         assert_eq!(*done.borrow(), [0]);
         assert_eq!(state(&ctx), (2, 2, 2), "the permit went straight to a waiter");
         // Read 1 ends: the permit goes to 3, which completes at once and
         // hands its permit to the fifth read, never polled since: granted
         // but not taken.
-        put(&pipes[1].1, &[1]);
+        write_all(&pipes[1].1, &[1]);
         settle(&d).await;
         assert_eq!(*done.borrow(), [0, 1, 3]);
         assert_eq!(state(&ctx), (2, 0, 2), "2 in flight, the fifth granted");
         // Dropping the fifth before it takes its permit gives it back.
         drop(fifth);
         assert_eq!(state(&ctx), (1, 0, 2), "the granted permit came back");
-        put(&pipes[2].1, &[2]);
+        write_all(&pipes[2].1, &[2]);
         for t in tasks {
             t.await.unwrap();
         }
@@ -114,14 +100,14 @@ fn aio_context_hands_out_permits_in_order_and_counts_them() {
         // Polled again before any permit is free, it still waits: its read
         // has not started, so data in its pipe does not complete it.
         assert!(c.as_mut().poll(&mut cx).is_pending());
-        put(&pipes[2].1, &[2]);
+        write_all(&pipes[2].1, &[2]);
         settle(&d).await;
         assert!(c.as_mut().poll(&mut cx).is_pending(), "a waiter polled again took a permit never granted to it");
         assert_eq!(state(&ctx), (2, 1, 2));
         drop(c);
         assert_eq!(state(&ctx), (2, 0, 2), "a dropped waiter leaves the queue");
-        put(&pipes[0].1, &[0]);
-        put(&pipes[1].1, &[1]);
+        write_all(&pipes[0].1, &[0]);
+        write_all(&pipes[1].1, &[1]);
         assert_eq!(a.await.0.unwrap(), 1);
         assert_eq!(b.await.0.unwrap(), 1);
         assert_eq!(state(&ctx), (0, 0, 2));

@@ -12,6 +12,13 @@ mod caps;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod adapters;
 mod aio_and_uring;
+mod aio_sync;
+mod backing_memory;
+mod ecosystem_traits;
 mod files;
+mod fs_ops;
+mod net;
+mod poll_io;
 mod sockets;

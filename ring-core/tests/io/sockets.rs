@@ -6,6 +6,8 @@
 //! probe.
 
 use crate::caps;
+use crate::support::localhost;
+use crate::support::spy::Watch;
 use core::ffi::{c_uint, c_void};
 use core::ptr::NonNull;
 use ring_core::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
@@ -41,8 +43,7 @@ struct SpyState {
 /// opcodes, can turn a SEND into a NOP whose result is `-EINTR` (the
 /// kernel's `IORING_NOP_INJECT_RESULT`), and can hide opcodes from the
 /// probe, so the fallback paths for older kernels run.
-#[derive(Clone, Default)]
-struct Spy(Rc<RefCell<SpyState>>);
+type Spy = crate::support::spy::Spy<Rc<RefCell<SpyState>>>;
 
 impl Spy {
     fn hiding(ops: &[u8]) -> Self {
@@ -54,60 +55,59 @@ impl Spy {
     fn saw(&self, op: u8) -> usize {
         self.0.borrow().opcodes.iter().filter(|&&o| o == op).count()
     }
+}
 
-    /// Looks at (and maybe rewrites) the entries in `[head, tail)` of the
-    /// SQ, which the enter about to be made will submit.
-    fn inspect(&self) {
-        let mut st = self.0.borrow_mut();
-        let (Some(p), Some(ring), Some(sqes)) = (st.params, st.sq_ring, st.sqes) else { return };
-        let word = |off: u32| ring.as_ptr().wrapping_add(off as usize).cast::<u32>();
-        // SAFETY: the offsets the kernel gave lie inside the mapped SQ ring;
-        // the head is the kernel's (read atomically), the tail ring-core's,
-        // stored on this thread before this enter.
-        let (head, tail) = unsafe {
-            (
-                (*word(p.sq_off.head).cast::<std::sync::atomic::AtomicU32>())
-                    .load(std::sync::atomic::Ordering::Acquire),
-                word(p.sq_off.tail).read_volatile(),
-            )
+/// Looks at (and maybe rewrites) the entries in `[head, tail)` of the
+/// SQ, which the enter about to be made will submit.
+fn inspect(state: &RefCell<SpyState>) {
+    let mut st = state.borrow_mut();
+    let (Some(p), Some(ring), Some(sqes)) = (st.params, st.sq_ring, st.sqes) else { return };
+    let word = |off: u32| ring.as_ptr().wrapping_add(off as usize).cast::<u32>();
+    // SAFETY: the offsets the kernel gave lie inside the mapped SQ ring;
+    // the head is the kernel's (read atomically), the tail ring-core's,
+    // stored on this thread before this enter.
+    let (head, tail) = unsafe {
+        (
+            (*word(p.sq_off.head).cast::<std::sync::atomic::AtomicU32>()).load(std::sync::atomic::Ordering::Acquire),
+            word(p.sq_off.tail).read_volatile(),
+        )
+    };
+    let mask = p.sq_entries - 1;
+    let size = if p.flags & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
+    let mut pos = head;
+    while pos != tail {
+        let idx = if p.flags & IORING_SETUP_NO_SQARRAY != 0 {
+            pos & mask
+        } else {
+            // SAFETY: the array has `sq_entries` slots inside the ring.
+            unsafe { word(p.sq_off.array).add((pos & mask) as usize).read_volatile() }
         };
-        let mask = p.sq_entries - 1;
-        let size = if p.flags & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
-        let mut pos = head;
-        while pos != tail {
-            let idx = if p.flags & IORING_SETUP_NO_SQARRAY != 0 {
-                pos & mask
-            } else {
-                // SAFETY: the array has `sq_entries` slots inside the ring.
-                unsafe { word(p.sq_off.array).add((pos & mask) as usize).read_volatile() }
-            };
-            let sqe = sqes.as_ptr().wrapping_add(idx as usize * size).cast::<io_uring_sqe>();
-            // SAFETY: `idx < sq_entries` (ring-core's identity array): inside the mapped SQE array; published,
-            // not yet consumed, and the kernel reads it only in the enter that follows, on this thread.
-            let mut e = unsafe { sqe.read() };
-            st.opcodes.push(e.opcode);
-            if e.opcode == IORING_OP_SEND && st.eintr_sends > 0 {
-                st.eintr_sends -= 1;
-                st.eintr_done += 1;
-                let nop = Nop::new().inject_result(-libc::EINTR).build().user_data(e.user_data);
-                let flags = e.flags;
-                e = *nop;
-                e.flags = flags;
-                // SAFETY: as above.
-                unsafe { sqe.write(e) };
-            }
-            pos = pos.wrapping_add(1);
+        let sqe = sqes.as_ptr().wrapping_add(idx as usize * size).cast::<io_uring_sqe>();
+        // SAFETY: `idx < sq_entries` (ring-core's identity array): inside the mapped SQE array; published,
+        // not yet consumed, and the kernel reads it only in the enter that follows, on this thread.
+        let mut e = unsafe { sqe.read() };
+        st.opcodes.push(e.opcode);
+        if e.opcode == IORING_OP_SEND && st.eintr_sends > 0 {
+            st.eintr_sends -= 1;
+            st.eintr_done += 1;
+            let nop = Nop::new().inject_result(-libc::EINTR).build().user_data(e.user_data);
+            let flags = e.flags;
+            e = *nop;
+            e.flags = flags;
+            // SAFETY: as above.
+            unsafe { sqe.write(e) };
         }
+        pos = pos.wrapping_add(1);
     }
 }
 
 // SAFETY: every call is forwarded to `Linux`; the only changes are a SEND
 // entry rewritten into a NOP (which carries no pointer) before the kernel
 // reads it, and opcodes cleared in a probe result.
-unsafe impl Kernel for Spy {
+unsafe impl Watch for Rc<RefCell<SpyState>> {
     fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
         let r = Linux.setup(entries, params);
-        self.0.borrow_mut().params = Some(*params);
+        self.borrow_mut().params = Some(*params);
         r
     }
 
@@ -121,7 +121,7 @@ unsafe impl Kernel for Spy {
         argsz: usize,
     ) -> Result<u32, Errno> {
         if to_submit > 0 {
-            self.inspect();
+            inspect(self);
         }
         // SAFETY: forwarded contract.
         unsafe { Linux.enter(fd, to_submit, min_complete, flags, arg, argsz) }
@@ -131,7 +131,7 @@ unsafe impl Kernel for Spy {
         // SAFETY: forwarded contract.
         let r = unsafe { Linux.register(fd, opcode, arg, nr_args) };
         if opcode & !IORING_REGISTER_USE_REGISTERED_RING == IORING_REGISTER_PROBE && r.is_ok() {
-            for &op in &self.0.borrow().hide {
+            for &op in &self.borrow().hide {
                 if u32::from(op) < nr_args {
                     // SAFETY: the probe buffer (16-byte header, then 8-byte
                     // ops, `nr_args` of them) the caller passed; the flags
@@ -149,7 +149,7 @@ unsafe impl Kernel for Spy {
     fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
         let r = Linux.map(fd, offset, len);
         if let Ok(p) = r {
-            let mut st = self.0.borrow_mut();
+            let mut st = self.borrow_mut();
             if offset == IORING_OFF_SQ_RING {
                 st.sq_ring = Some(p);
             } else if offset == IORING_OFF_SQES {
@@ -160,7 +160,7 @@ unsafe impl Kernel for Spy {
     }
 
     unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
-        let mut st = self.0.borrow_mut();
+        let mut st = self.borrow_mut();
         if st.sq_ring == Some(ptr) {
             st.sq_ring = None;
         }
@@ -171,20 +171,12 @@ unsafe impl Kernel for Spy {
         // SAFETY: forwarded contract.
         unsafe { Linux.unmap(ptr, len) }
     }
-
-    fn close(&self, fd: RawFd) {
-        Linux.close(fd)
-    }
 }
 
 /// A runtime whose ring runs on `spy`.
 fn spy_runtime(spy: &Spy) -> Runtime<Spy> {
     let ring = Builder::new(64).build_on(spy.clone()).expect("io_uring setup");
     Runtime::with_ring(ring, ring_core::driver::Immediate).expect("runtime")
-}
-
-fn localhost() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
 }
 
 /// An `int` socket option of `fd`.
@@ -429,9 +421,8 @@ fn sockets_without_the_socket_opcode_use_the_system_call() {
 // and binds a UDP socket, which must get descriptor 0 and work.
 #[test]
 fn a_socket_made_by_the_system_call_may_be_descriptor_0() {
-    const CHILD: &str = "RING_CORE_SOCKETS_FD0_CHILD";
     const NAME: &str = "sockets::a_socket_made_by_the_system_call_may_be_descriptor_0";
-    if std::env::var_os(CHILD).is_some() {
+    if crate::support::in_child() {
         let spy = Spy::hiding(&[IORING_OP_SOCKET]);
         let rt = spy_runtime(&spy);
         let d = rt.driver().clone();
@@ -452,12 +443,7 @@ fn a_socket_made_by_the_system_call_may_be_descriptor_0() {
         println!("CHILD OK");
         return;
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run the test binary again");
+    let out = crate::support::child(NAME);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && text.contains("CHILD OK"), "the child failed:\n{text}");
 }

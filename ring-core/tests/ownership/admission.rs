@@ -1,123 +1,26 @@
-//! The driver's admission and lifetime: completion credits and free entries,
-//! waiters' turns, chains that need credits and room, cancellations that
-//! wait for a credit, the eventfd, teardown, and allocations of a warm
-//! round trip. Memory is counted by a global allocator that counts this
-//! thread's allocations and held bytes.
+//! The driver's admission: completion credits and free entries, and the
+//! turns of the operations waiting for them. Chains that need credits and
+//! room, cancellations that wait for a credit, and the driver's lifetime
+//! (its eventfd, teardown, and the memory of a warm round trip, counted by
+//! the binary's counting allocator) are in the child modules.
 
 use crate::caps;
+use crate::support::alloc::{allocations, bytes_held};
+use crate::support::rings::tcp_pair;
 use crate::support::*;
 use ring_core::sys::{io_uring_sqe, IORING_OP_NOP, IORING_OP_WRITE, IORING_SETUP_IOPOLL, IORING_SETUP_SQE128};
 use ring_core::{Builder, Cancelled, Cqe, Driver, Op, Operation};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::future::Future;
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::pin::Pin;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
-/// The system allocator, counting this thread's allocations and the bytes
-/// it holds (tests run on threads of their own, so each test sees only its
-/// own).
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    static HELD: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
-}
-
-// SAFETY: forwards every call to the system allocator unchanged.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.with(|a| a.set(a.get() + 1));
-        HELD.with(|h| h.set(h.get() + layout.size() as isize));
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        HELD.with(|h| h.set(h.get() - layout.size() as isize));
-        // SAFETY: forwarded contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.with(|a| a.set(a.get() + 1));
-        HELD.with(|h| h.set(h.get() + new_size as isize - layout.size() as isize));
-        // SAFETY: forwarded contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations() -> usize {
-    ALLOCS.with(|a| a.get())
-}
-
-fn bytes_held() -> isize {
-    HELD.with(|h| h.get())
-}
-
-/// Polls `f` once with `w`.
-fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(w))
-}
-
-/// Parks the driver and polls `f` until it is ready, failing after five
-/// seconds.
-fn park_for<F: Future + Unpin>(d: &Driver, f: &mut F) -> F::Output {
-    let (_, w) = counter();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Poll::Ready(v) = poll_with(f, &w) {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-}
-
-/// An operation made of one SQE with no memory behind it; its output is
-/// the `res` of its first and of its terminal completion.
-struct Raw {
-    sqe: io_uring_sqe,
-    wide: bool,
-}
-
-impl Raw {
-    fn new(opcode: u8) -> Self {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = opcode;
-        Raw { sqe, wide: false }
-    }
-}
+mod cancellations;
+mod chains;
+mod lifetime;
 
 // SAFETY: the SQEs built here carry no pointer, so the kernel touches no
 // memory of ours.
-unsafe impl Operation for Raw {
-    type Output = (i32, i32);
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        self.sqe
-    }
-
-    fn is_128(&self) -> bool {
-        self.wide
-    }
-
-    fn complete(self, result: Cqe, last: Cqe) -> (i32, i32) {
-        (result.res, last.res)
-    }
-}
-
-/// Whether `fd` becomes readable within `ms` milliseconds.
-fn readable_within(fd: &OwnedFd, ms: i32) -> bool {
-    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&mut p, 1, ms) };
-    n == 1 && p.revents & libc::POLLIN != 0
-}
-
 fn woken(c: &Count) -> usize {
     c.0.load(Ordering::SeqCst)
 }
@@ -145,55 +48,6 @@ unsafe impl Operation for TwoCredits {
 /// An opcode no kernel has: its request fails with `-EINVAL`.
 const BAD_OPCODE: u8 = 250;
 
-/// `register_eventfd` gives back an eventfd that becomes readable once a
-/// completion arrives.
-#[test]
-fn the_registered_eventfd_signals_a_completion() {
-    let d = Driver::new(4).unwrap();
-    let efd = d.register_eventfd().expect("an eventfd");
-    assert!(!readable_within(&efd, 0));
-    let mut nop = d.nop();
-    park_for(&d, &mut nop).unwrap();
-    assert!(readable_within(&efd, 1000), "the completion signalled the eventfd");
-}
-
-/// `has_feature` and `setup_flags` report the ring's own values, and
-/// nothing after shutdown.
-#[test]
-fn features_and_setup_flags_are_the_rings_own() {
-    let d = Driver::with_ring(Builder::new(4).sqe128().build().unwrap(), ring_core::driver::Batch::default());
-    assert!(d.has_feature(ring_core::sys::IORING_FEAT_NODROP));
-    assert!(!d.has_feature(1 << 31), "no kernel has feature bit 31");
-    let flags = d.setup_flags().expect("the ring's flags");
-    assert_ne!(flags & IORING_SETUP_SQE128, 0);
-    assert_eq!(flags & IORING_SETUP_IOPOLL, 0);
-    assert_eq!(d.teardown_report(), None, "no teardown ran yet");
-    let report = d.shutdown();
-    assert_eq!(d.teardown_report(), Some(report));
-    assert_eq!(d.setup_flags(), None);
-    assert!(!d.has_feature(ring_core::sys::IORING_FEAT_NODROP));
-}
-
-/// Dropping the last driver handle tears the driver down even while an
-/// operation's future is still alive: its operation is cancelled, and the
-/// future resolves with `-ECANCELED` without anyone turning the driver.
-#[test]
-fn dropping_the_last_handle_tears_down_while_a_future_lives() {
-    let d = Driver::new(4).unwrap();
-    let d2 = d.clone();
-    let (r, _w) = pipe();
-    let (c, waker) = counter();
-    let mut read = d.read(&r, vec![0u8; 8]);
-    assert!(poll_with(&mut read, &waker).is_pending());
-    d.poll().unwrap();
-    drop(d);
-    assert!(poll_with(&mut read, &waker).is_pending(), "one handle is left");
-    drop(d2);
-    assert!(c.0.load(Ordering::SeqCst) >= 1, "teardown woke the future");
-    let Poll::Ready((res, _)) = poll_with(&mut read, &waker) else { panic!("the read did not end at teardown") };
-    assert_eq!(res.unwrap_err().raw_os_error(), Some(libc::ECANCELED));
-}
-
 /// `submit_raw` builds its SQE from the value it owns: a write of the
 /// owned bytes to a pipe.
 #[test]
@@ -214,7 +68,7 @@ fn submit_raw_sends_the_sqe_its_builder_made() {
             sqe
         })
     };
-    let (cqe, v) = park_for(&d, &mut op);
+    let (cqe, v) = finish(&d, &mut op);
     assert_eq!(cqe.res, 5);
     assert_eq!(v, b"hello");
     assert!(readable_within(&r, 0));
@@ -260,7 +114,7 @@ fn a_future_dropped_inside_the_driver_is_orphaned_at_the_next_turn() {
         d.park(Some(Duration::from_millis(5))).unwrap();
     }
     assert_eq!(d.stats().cancels, 1, "the orphaned read was cancelled");
-    park_for(&d, &mut nop);
+    finish(&d, &mut nop);
     assert_eq!(d.in_flight(), 0);
 }
 
@@ -295,7 +149,7 @@ fn a_stream_that_ends_wakes_the_next_waiter_at_once() {
     for mut n in nops {
         assert!(matches!(poll_with(&mut n, &noop), Poll::Ready(Ok(()))));
     }
-    park_for(&d, &mut late).unwrap();
+    finish(&d, &mut late).unwrap();
     assert_eq!(d.in_flight(), 0);
 }
 
@@ -331,54 +185,8 @@ fn a_woken_waiter_that_is_dropped_passes_its_turn_on_at_once() {
     for mut n in nops {
         assert!(matches!(poll_with(&mut n, &noop), Poll::Ready(Ok(()))));
     }
-    park_for(&d, &mut b).unwrap();
+    finish(&d, &mut b).unwrap();
     assert_eq!(d.in_flight(), 0);
-}
-
-/// Once warm, a NOP's round trip (start, park, collect, wake) allocates
-/// nothing: the vector the driver wakes wakers from is handed back and
-/// reused.
-#[test]
-fn a_warm_nop_round_trip_allocates_nothing() {
-    let d = Driver::new(4).unwrap();
-    let (c, w) = counter();
-    let round_trip = || {
-        let mut nop = d.nop();
-        assert!(poll_with(&mut nop, &w).is_pending());
-        loop {
-            d.park(Some(Duration::from_secs(1))).unwrap();
-            if let Poll::Ready(r) = poll_with(&mut nop, &w) {
-                r.unwrap();
-                break;
-            }
-        }
-    };
-    for _ in 0..4 {
-        round_trip();
-    }
-    let before = allocations();
-    for _ in 0..10 {
-        round_trip();
-    }
-    assert_eq!(allocations() - before, 0, "allocations in 10 warm round trips");
-    assert!(woken(&c) >= 10);
-}
-
-/// A driver that is used and dropped gives back every byte it allocated,
-/// the table's storage cells included.
-#[test]
-fn a_dropped_driver_gives_back_all_its_memory() {
-    let cycle = || {
-        let d = Driver::new(4).unwrap();
-        let (_, w) = counter();
-        let mut nop = d.nop();
-        assert!(poll_with(&mut nop, &w).is_pending());
-        park_for(&d, &mut nop).unwrap();
-    };
-    cycle();
-    let before = bytes_held();
-    cycle();
-    assert_eq!(bytes_held() - before, 0, "bytes still held after the driver was dropped");
 }
 
 /// A wake-up posted to the driver's ring (a `MSG_RING` completion tagged
@@ -420,9 +228,9 @@ fn a_full_sq_that_cannot_be_submitted_is_tried_once() {
     assert_eq!((s.enters, s.transient_errors, s.started), (1, 0, 2));
     // SAFETY: enabling the ring neither pushes nor reaps.
     unsafe { d.with_ring_mut(|r| r.enable()) }.unwrap().unwrap();
-    park_for(&d, &mut a).unwrap();
-    park_for(&d, &mut b).unwrap();
-    park_for(&d, &mut c).unwrap();
+    finish(&d, &mut a).unwrap();
+    finish(&d, &mut b).unwrap();
+    finish(&d, &mut c).unwrap();
     assert_eq!(d.stats().started, 3);
 }
 
@@ -456,85 +264,12 @@ fn a_woken_waiter_takes_the_last_credit() {
     let started = d.stats().started;
     assert!(poll_with(&mut waiter, &waker).is_pending());
     assert_eq!((d.stats().started, d.credits()), (started + 1, 0), "the waiter started with the last credit");
-    park_for(&d, &mut waiter).unwrap();
+    finish(&d, &mut waiter).unwrap();
     write_all(&w, &vec![b'x'; reads.len()]);
     for mut rd in reads {
-        assert_eq!(park_for(&d, &mut rd).0.unwrap(), 1);
+        assert_eq!(finish(&d, &mut rd).0.unwrap(), 1);
     }
     assert_eq!((d.in_flight(), d.credits()), (0, c));
-}
-
-/// A chain starts when the credits left are exactly what it needs, and
-/// waits when they are fewer, even if it has entries enough.
-#[test]
-fn a_chain_starts_on_exactly_its_credits_and_waits_for_missing_ones() {
-    let d = Driver::new(4).unwrap();
-    let (_, noop) = counter();
-    let c = d.credits();
-    let (r, w) = pipe();
-    let mut reads: Vec<_> = (2..c).map(|_| d.read(&r, Vec::<u8>::with_capacity(1))).collect();
-    for rd in &mut reads {
-        assert!(poll_with(rd, &noop).is_pending());
-    }
-    assert_eq!(d.credits(), 2);
-    // Two NOPs need the two credits left: the chain starts.
-    let mut chain = d.chain();
-    let l1 = chain.push(Raw::new(IORING_OP_NOP));
-    let l2 = chain.push(Raw::new(IORING_OP_NOP));
-    let mut start = chain.start();
-    let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
-    assert_eq!(d.credits(), 0);
-    let (mut a, mut b) = (started.take(l1).unwrap(), started.take(l2).unwrap());
-    assert_eq!(park_for(&d, &mut a), (0, 0));
-    assert_eq!(park_for(&d, &mut b), (0, 0));
-    // One more read leaves one credit and one entry: a one-member chain
-    // that needs two credits waits.
-    let mut last = d.read(&r, Vec::<u8>::with_capacity(1));
-    assert!(poll_with(&mut last, &noop).is_pending());
-    assert_eq!((d.credits(), c - d.in_flight()), (1, 1));
-    let mut chain = d.chain();
-    let l = chain.push(TwoCredits);
-    let mut start = chain.start();
-    assert!(poll_with(&mut start, &noop).is_pending(), "one credit is not two");
-    assert_eq!(d.credits(), 1);
-    write_all(&w, &vec![b'x'; reads.len() + 1]);
-    let Poll::Ready(Ok(mut started)) = ({
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let p = poll_with(&mut start, &noop);
-            if p.is_ready() || Instant::now() > deadline {
-                break p;
-            }
-            d.park(Some(Duration::from_millis(5))).unwrap();
-        }
-    }) else {
-        panic!("the chain never started")
-    };
-    let mut two = started.take(l).unwrap();
-    assert_eq!(park_for(&d, &mut two), 0);
-    for mut rd in reads {
-        assert_eq!(park_for(&d, &mut rd).0.unwrap(), 1);
-    }
-    assert_eq!(park_for(&d, &mut last).0.unwrap(), 1);
-    assert_eq!((d.in_flight(), d.credits()), (0, c));
-}
-
-/// A chain as long as the SQ starts on a ring whose CQ is no larger than
-/// the SQ (as many table entries as the chain has members).
-#[test]
-fn a_chain_as_long_as_the_table_starts() {
-    let d = Driver::with_ring(Builder::new(4).cq_size(4).build().unwrap(), ring_core::driver::Batch::default());
-    let (_, noop) = counter();
-    assert_eq!(d.credits(), 4);
-    let mut chain = d.chain();
-    let links: Vec<_> = (0..4).map(|_| chain.push(Raw::new(IORING_OP_NOP))).collect();
-    let mut start = chain.start();
-    let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
-    for l in links {
-        let mut op = started.take(l).unwrap();
-        assert_eq!(park_for(&d, &mut op), (0, 0));
-    }
-    assert_eq!(d.stats().started, 4);
 }
 
 /// An operation put back in the queue because the SQ stayed full gets a
@@ -567,278 +302,11 @@ fn an_operation_put_back_for_a_full_sq_does_not_take_another_waiters_ticket() {
     assert_eq!(d.stats().started, 3);
     assert_eq!(woken(&e_count), 1, "the waiter behind was woken");
     assert_eq!(woken(&c_count), 0);
-    park_for(&d, &mut e).unwrap();
+    finish(&d, &mut e).unwrap();
     for op in [&mut a, &mut b, &mut c] {
-        park_for(&d, op).unwrap();
+        finish(&d, op).unwrap();
     }
     assert_eq!(d.in_flight(), 0);
-}
-
-/// A chain waits for free table entries even when credits are plenty:
-/// completed operations that were not collected yet hold their entries.
-#[test]
-fn a_chain_waits_for_entries_even_with_credits_to_spare() {
-    let d = Driver::new(4).unwrap();
-    let (_, noop) = counter();
-    let c = d.credits();
-    let mut nops: Vec<_> = (1..c).map(|_| d.nop()).collect();
-    for n in &mut nops {
-        assert!(poll_with(n, &noop).is_pending());
-    }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while d.credits() != c {
-        assert!(Instant::now() < deadline, "timed out");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-    assert_eq!(c - d.in_flight(), 1, "one entry is free");
-    let mut chain = d.chain();
-    let l1 = chain.push(Raw::new(IORING_OP_NOP));
-    let l2 = chain.push(Raw::new(IORING_OP_NOP));
-    let mut start = chain.start();
-    assert!(poll_with(&mut start, &noop).is_pending(), "two members need two entries");
-    for mut n in nops {
-        assert!(matches!(poll_with(&mut n, &noop), Poll::Ready(Ok(()))));
-    }
-    let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
-    let (mut a, mut b) = (started.take(l1).unwrap(), started.take(l2).unwrap());
-    assert_eq!(park_for(&d, &mut a), (0, 0));
-    assert_eq!(park_for(&d, &mut b), (0, 0));
-}
-
-/// A chain waits its turn like any operation: in arrival order, behind a
-/// NOP that came first and ahead of one that came after, and its start
-/// leaves the waiter behind it in the queue.
-#[test]
-fn a_waiting_chain_keeps_its_place_in_the_queue() {
-    let d = Driver::new(4).unwrap();
-    let (_, noop) = counter();
-    let c = d.credits();
-    let mut nops: Vec<_> = (0..c).map(|_| d.nop()).collect();
-    for n in &mut nops {
-        assert!(poll_with(n, &noop).is_pending());
-    }
-    let (a_count, a_waker) = counter();
-    let mut a = d.nop();
-    assert!(poll_with(&mut a, &a_waker).is_pending());
-    let mut chain = d.chain();
-    let link = chain.push(Raw::new(IORING_OP_NOP));
-    let (c_count, c_waker) = counter();
-    let mut start = chain.start();
-    assert!(poll_with(&mut start, &c_waker).is_pending());
-    let (b_count, b_waker) = counter();
-    let mut b = d.nop();
-    assert!(poll_with(&mut b, &b_waker).is_pending());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while d.credits() != c {
-        assert!(Instant::now() < deadline, "timed out");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-    let wakes = || (woken(&a_count), woken(&c_count), woken(&b_count));
-    assert_eq!(wakes(), (0, 0, 0));
-    // Each collected NOP frees one entry, for the next waiter in order.
-    let mut collect = || assert!(matches!(poll_with(&mut nops.pop().unwrap(), &noop), Poll::Ready(Ok(()))));
-    collect();
-    assert_eq!(wakes(), (1, 0, 0), "the NOP that came first");
-    assert!(poll_with(&mut a, &a_waker).is_pending());
-    collect();
-    assert_eq!(wakes(), (1, 1, 0), "then the chain");
-    let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &c_waker) else { panic!("the chain did not start") };
-    collect();
-    assert_eq!(wakes(), (1, 1, 1), "then the NOP behind it");
-    assert!(poll_with(&mut b, &b_waker).is_pending());
-    for mut n in nops {
-        assert!(matches!(poll_with(&mut n, &noop), Poll::Ready(Ok(()))));
-    }
-    let mut member = started.take(link).unwrap();
-    assert_eq!(park_for(&d, &mut member), (0, 0));
-    park_for(&d, &mut a).unwrap();
-    park_for(&d, &mut b).unwrap();
-    assert_eq!(d.in_flight(), 0);
-}
-
-/// The last member of a chain is not linked to whatever the driver submits
-/// after it: a NOP written after a chain whose only member fails still
-/// runs.
-#[test]
-fn the_last_member_of_a_chain_is_not_linked_to_the_next_operation() {
-    let d = Driver::new(4).unwrap();
-    let (_, noop) = counter();
-    let mut chain = d.chain();
-    let link = chain.push(Raw::new(BAD_OPCODE));
-    let mut start = chain.start();
-    let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
-    let mut failing = started.take(link).unwrap();
-    let mut after = d.op(Raw::new(IORING_OP_NOP));
-    assert!(poll_with(&mut after, &noop).is_pending());
-    assert_eq!(d.stats().enters, 0, "both are submitted together, at the park");
-    assert_eq!(park_for(&d, &mut failing).0, -libc::EINVAL);
-    assert_eq!(park_for(&d, &mut after), (0, 0), "the NOP ran, not cancelled as a linked member");
-}
-
-/// A chain that does not fit in the SQ's free room is pushed after one
-/// enter that submits what is queued, and that enter is counted.
-#[test]
-fn a_chain_that_needs_room_enters_once_and_counts_it() {
-    let d = Driver::with_ring(Builder::new(2).build().unwrap(), ring_core::driver::Batch::default());
-    let (_, noop) = counter();
-    let mut first = d.nop();
-    assert!(poll_with(&mut first, &noop).is_pending());
-    assert_eq!(d.stats().enters, 0);
-    let mut chain = d.chain();
-    let l1 = chain.push(Raw::new(IORING_OP_NOP));
-    let l2 = chain.push(Raw::new(IORING_OP_NOP));
-    let mut start = chain.start();
-    let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
-    assert_eq!(d.stats().enters, 1, "one enter made room");
-    let (mut a, mut b) = (started.take(l1).unwrap(), started.take(l2).unwrap());
-    park_for(&d, &mut first).unwrap();
-    assert_eq!(park_for(&d, &mut a), (0, 0));
-    assert_eq!(park_for(&d, &mut b), (0, 0));
-}
-
-/// A 128-byte entry that finds the SQ full is pushed after one enter that
-/// submits what is queued, and that enter is counted.
-#[test]
-fn a_wide_entry_that_needs_room_enters_once_and_counts_it() {
-    let d = Driver::with_ring(Builder::new(2).sqe128().build().unwrap(), ring_core::driver::Batch::default());
-    let (_, noop) = counter();
-    let mut a = d.nop();
-    let mut b = d.nop();
-    assert!(poll_with(&mut a, &noop).is_pending());
-    assert!(poll_with(&mut b, &noop).is_pending());
-    assert_eq!(d.stats().enters, 0);
-    let mut wide = d.op(Raw { wide: true, ..Raw::new(IORING_OP_NOP) });
-    assert!(poll_with(&mut wide, &noop).is_pending());
-    assert_eq!((d.stats().enters, d.stats().started), (1, 3), "one enter made room");
-    park_for(&d, &mut a).unwrap();
-    park_for(&d, &mut b).unwrap();
-    assert_eq!(park_for(&d, &mut wide), (0, 0));
-}
-
-/// Cancelling an operation that already ended with `-ECANCELED` on its own
-/// (a linked member after a failed one) reports it completed: no
-/// cancellation was asked for while it ran.
-#[test]
-fn cancelling_an_operation_that_ended_with_ecanceled_reports_it_completed() {
-    let d = Driver::new(4).unwrap();
-    let (_, noop) = counter();
-    let c = d.credits();
-    let mut chain = d.chain();
-    let l1 = chain.push(Raw::new(BAD_OPCODE));
-    let l2 = chain.push(Raw::new(IORING_OP_NOP));
-    let mut start = chain.start();
-    let Poll::Ready(Ok(mut started)) = poll_with(&mut start, &noop) else { panic!("the chain did not start") };
-    let (mut failing, second) = (started.take(l1).unwrap(), started.take(l2).unwrap());
-    assert_eq!(park_for(&d, &mut failing).0, -libc::EINVAL);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while d.credits() != c {
-        assert!(Instant::now() < deadline, "timed out");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-    let mut cancel = second.cancel();
-    let out = park_for(&d, &mut cancel);
-    assert!(matches!(out, Cancelled::Completed((r, _)) if r == -libc::ECANCELED), "{out:?}");
-    assert_eq!(d.stats().cancels, 0);
-}
-
-/// A cancellation that waits for a credit is dropped, not sent, if its
-/// operation (still owned by its future) completes on its own first.
-#[test]
-fn a_queued_cancellation_of_an_operation_that_completed_is_not_sent() {
-    // A plain ring: the read must complete as soon as the data is written,
-    // not at the driver's next enter, as it would under DEFER_TASKRUN
-    // (`Driver::new`'s setup where the kernel has it).
-    let d = Driver::with_ring(ring_core::Builder::new(4).build().unwrap(), ring_core::driver::Batch::default());
-    let (_, noop) = counter();
-    let (r, w) = pipe();
-    let mut read = d.read(&r, Vec::<u8>::with_capacity(8));
-    assert!(poll_with(&mut read, &noop).is_pending());
-    d.poll().unwrap();
-    let c = d.credits();
-    let mut nops: Vec<_> = (0..c).map(|_| d.nop()).collect();
-    for n in &mut nops {
-        assert!(poll_with(n, &noop).is_pending());
-    }
-    assert_eq!(d.credits(), 0);
-    // The read completes on its own; its completion waits in the CQ (see
-    // `caps::wait_drained`). With no credit free, the driver tries a
-    // cancellation from the register call, which needs none; the kernel
-    // no longer finds the read, so the cancellation stays queued.
-    write_all(&w, b"data");
-    caps::wait_drained(&r);
-    let mut cancel = read.cancel();
-    assert!(poll_with(&mut cancel, &noop).is_pending());
-    assert_eq!(d.stats().cancels, 0, "no credit for the cancellation yet");
-    let out = park_for(&d, &mut cancel);
-    for mut n in nops {
-        park_for(&d, &mut n).unwrap();
-    }
-    assert!(matches!(&out, Cancelled::Completed((Ok(4), _))), "{out:?}");
-    assert_eq!(d.stats().cancels, 0, "no cancellation was sent for the finished read");
-    assert_eq!((d.in_flight(), d.credits()), (0, c + 1));
-}
-
-/// A cancellation with no credit free is made at once from the register
-/// call (`IORING_REGISTER_SYNC_CANCEL`), which needs no credit, and the
-/// orphan it was for ends while every credit is still taken. (A kernel
-/// without it keeps the cancellation queued until a credit returns:
-/// `verification/tests/sim_driver.rs`,
-/// `without_sync_cancel_a_queued_cancellation_is_sent_once_a_credit_returns`.)
-#[test]
-fn a_cancellation_with_no_credit_free_is_made_from_the_register_call() {
-    let d = Driver::new(4).unwrap();
-    let (_, noop) = counter();
-    let (r, _w) = pipe();
-    let mut read = d.read(&r, Vec::<u8>::with_capacity(8));
-    assert!(poll_with(&mut read, &noop).is_pending());
-    d.poll().unwrap();
-    let c = d.credits();
-    let mut nops: Vec<_> = (0..c).map(|_| d.nop()).collect();
-    for n in &mut nops {
-        assert!(poll_with(n, &noop).is_pending());
-    }
-    drop(read);
-    assert_eq!(d.stats().cancels, 1, "cancelled at once, with no credit");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while d.stats().orphans_reaped == 0 {
-        assert!(Instant::now() < deadline, "the orphaned read never ended");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-    assert_eq!(d.stats().cancels, 1);
-    for mut n in nops {
-        park_for(&d, &mut n).unwrap();
-    }
-    assert_eq!((d.in_flight(), d.credits()), (0, c + 1));
-}
-
-/// A park with nothing in flight returns at once, whatever its timeout.
-#[test]
-fn park_with_nothing_in_flight_returns_at_once() {
-    let d = Driver::new(4).unwrap();
-    let mut nop = d.nop();
-    park_for(&d, &mut nop).unwrap();
-    for _ in 0..3 {
-        let t = Instant::now();
-        d.park(Some(Duration::from_millis(300))).unwrap();
-        assert!(t.elapsed() < Duration::from_millis(150), "park waited {:?}", t.elapsed());
-    }
-}
-
-/// The descriptor flags (`FD_CLOEXEC`) and status flags (`O_NONBLOCK`
-/// among them) of `fd`.
-fn fd_flags(fd: &impl std::os::fd::AsRawFd) -> (i32, i32) {
-    // SAFETY: fcntl queries on a live descriptor.
-    unsafe { (libc::fcntl(fd.as_raw_fd(), libc::F_GETFD), libc::fcntl(fd.as_raw_fd(), libc::F_GETFL)) }
-}
-
-/// The bits are disjoint).
-#[test]
-fn the_registered_eventfd_is_close_on_exec_and_non_blocking() {
-    let d = ring_core::Driver::new(4).unwrap();
-    let efd = d.register_eventfd().unwrap();
-    let (fd_flags, status) = fd_flags(&efd);
-    assert_ne!(fd_flags & libc::FD_CLOEXEC, 0, "close-on-exec");
-    assert_ne!(status & libc::O_NONBLOCK, 0, "non-blocking");
 }
 
 /// Operations that completed but whose futures have not collected their output
@@ -972,11 +440,4 @@ fn an_operation_needing_exactly_the_cqs_completions_runs() {
         Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => println!("SKIP: no zero-copy send here ({e})"),
         Err(e) => panic!("the send failed: {e}"),
     }
-}
-
-fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
 }

@@ -6,30 +6,14 @@ use crate::caps;
 use crate::support::*;
 use ring_core::{Driver, Error, Runtime};
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 fn woken(c: &Count) -> usize {
     c.0.load(Ordering::SeqCst)
-}
-
-/// Polls `f` once with `w`.
-fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(w))
-}
-
-/// Parks the driver until `done` holds, failing after five seconds.
-fn park_until(d: &Driver, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
 }
 
 /// A cancellation that waits for a credit is dropped, not sent, if the

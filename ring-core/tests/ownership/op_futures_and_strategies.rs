@@ -5,74 +5,13 @@
 
 use crate::caps;
 use crate::support::*;
-use ring_core::sys::{io_uring_sqe, IORING_OP_NOP};
-use ring_core::{Builder, Cancelled, Cqe, Driver, Operation};
-use std::future::Future;
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use ring_core::sys::IORING_OP_NOP;
+use ring_core::{Builder, Cancelled, Driver};
+use std::task::Poll;
 use std::time::{Duration, Instant};
-
-/// Polls `f` once with `w`.
-fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(w))
-}
-
-/// Parks the driver and polls `f` until it is ready, failing after five
-/// seconds.
-fn park_for<F: Future + Unpin>(d: &Driver, f: &mut F) -> F::Output {
-    let (_, w) = counter();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Poll::Ready(v) = poll_with(f, &w) {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out");
-        d.park(Some(Duration::from_millis(5))).unwrap();
-    }
-}
-
-/// An operation made of one SQE with no memory behind it; its output is
-/// the `res` of its first and of its terminal completion.
-struct Raw {
-    sqe: io_uring_sqe,
-    wide: bool,
-}
-
-impl Raw {
-    fn new(opcode: u8) -> Self {
-        let mut sqe = io_uring_sqe::default();
-        sqe.opcode = opcode;
-        Raw { sqe, wide: false }
-    }
-}
 
 // SAFETY: the SQEs built here carry no pointer, so the kernel touches no
 // memory of ours.
-unsafe impl Operation for Raw {
-    type Output = (i32, i32);
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        self.sqe
-    }
-
-    fn is_128(&self) -> bool {
-        self.wide
-    }
-
-    fn complete(self, result: Cqe, last: Cqe) -> (i32, i32) {
-        (result.res, last.res)
-    }
-}
-
-/// Whether `fd` becomes readable within `ms` milliseconds.
-fn readable_within(fd: &OwnedFd, ms: i32) -> bool {
-    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&mut p, 1, ms) };
-    n == 1 && p.revents & libc::POLLIN != 0
-}
-
 /// An opcode no kernel has: its request fails with `-EINVAL`.
 const BAD_OPCODE: u8 = 250;
 
@@ -83,9 +22,9 @@ const BAD_OPCODE: u8 = 250;
 fn the_default_wide_entry_carries_the_operations_own_sqe() {
     let d = Driver::with_ring(Builder::new(4).sqe128().build().unwrap(), ring_core::driver::Batch::default());
     let mut nop = d.op(Raw { wide: true, ..Raw::new(IORING_OP_NOP) });
-    assert_eq!(park_for(&d, &mut nop), (0, 0), "a wide NOP runs on an SQE128 ring");
+    assert_eq!(finish(&d, &mut nop), (0, 0), "a wide NOP runs on an SQE128 ring");
     let mut op = d.op(Raw { wide: true, ..Raw::new(BAD_OPCODE) });
-    let (res, _) = park_for(&d, &mut op);
+    let (res, _) = finish(&d, &mut op);
     assert_eq!(res, -libc::EINVAL, "the kernel saw the unknown opcode, not a zeroed entry (a NOP)");
     let s = d.stats();
     assert_eq!((s.started, s.completed), (2, 2), "both reached the kernel");
@@ -133,7 +72,7 @@ fn cancelling_a_completed_operation_reports_it_completed() {
         d.park(Some(Duration::from_millis(5))).unwrap();
     }
     let mut c = op.cancel();
-    let out = park_for(&d, &mut c);
+    let out = finish(&d, &mut c);
     assert!(!out.was_cancelled(), "{out:?}");
     assert!(matches!(out, Cancelled::Completed((0, 0))), "{out:?}");
 }
@@ -149,7 +88,7 @@ fn a_stream_that_ended_hands_its_operation_back() {
     let mut items = 0;
     loop {
         let mut next = ticks.next();
-        match park_for(&d, &mut next) {
+        match finish(&d, &mut next) {
             Some(r) => {
                 r.unwrap();
                 items += 1;
@@ -173,7 +112,7 @@ fn immediate_submits_at_the_first_poll() {
     assert!(poll_with(&mut write, &waker).is_pending());
     assert!(readable_within(&r, 1000), "the write reached the kernel without a park");
     assert_eq!(d.stats().enters, 1);
-    let (n, _) = park_for(&d, &mut write);
+    let (n, _) = finish(&d, &mut write);
     assert_eq!(n.unwrap(), 1);
 }
 
@@ -192,8 +131,8 @@ fn batch_submits_once_max_entries_wait() {
     assert!(poll_with(&mut second, &waker).is_pending());
     assert!(readable_within(&r, 1000), "the second SQE filled the batch, and both were submitted");
     assert_eq!(d.stats().enters, 1);
-    assert_eq!(park_for(&d, &mut first).0.unwrap(), 1);
-    assert_eq!(park_for(&d, &mut second).0.unwrap(), 1);
+    assert_eq!(finish(&d, &mut first).0.unwrap(), 1);
+    assert_eq!(finish(&d, &mut second).0.unwrap(), 1);
 }
 
 /// `SqPoll` publishes each SQE as it is written, so the poll thread runs
@@ -206,6 +145,6 @@ fn sqpoll_publishes_at_the_first_poll() {
     let mut write = d.write(&w, b"x".to_vec());
     assert!(poll_with(&mut write, &waker).is_pending());
     assert!(readable_within(&r, 1000), "the poll thread ran the write without a park");
-    let (n, _) = park_for(&d, &mut write);
+    let (n, _) = finish(&d, &mut write);
     assert_eq!(n.unwrap(), 1);
 }

@@ -4,50 +4,18 @@
 //! peers and errors, and a multishot `recvmsg` parses its areas.
 
 use crate::support;
-use crate::support::{finish_unobserved, run_to_completion_unobserved};
+use crate::support::rings::tcp_pair;
+use crate::support::{cpath, finish_unobserved, pipe, run_to_completion_unobserved, supported, temp_path};
 use ring_core::fixed_files::FixedFiles;
 use ring_core::pool::BufferPool;
 use ring_core::register::BufRingConfig;
 use ring_core::sys::*;
-use ring_core::{At, Driver, Runtime};
-use std::ffi::CString;
+use ring_core::{At, Runtime};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
-
-/// Whether the kernel has `op`; prints why the test skips if not.
-fn supported(d: &Driver, op: u8, test: &str) -> bool {
-    match d.require(op) {
-        Ok(()) => true,
-        Err(e) => {
-            println!("SKIP {test}: {e}");
-            false
-        }
-    }
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("ring-core-mkops-{}-{name}", std::process::id()))
-}
-
-fn cpath(p: &Path) -> CString {
-    CString::new(p.as_os_str().as_bytes()).unwrap()
-}
-
-fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
-    support::pipe()
-}
-
-fn tcp_pair() -> (TcpStream, TcpStream) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
-}
 
 /// A pool read whose future is dropped after it completed must still give its
 /// buffer back. With one buffer in the pool, the next read fails with ENOBUFS

@@ -5,40 +5,15 @@
 //! it created, and never one it did not.
 
 use crate::support;
-use crate::support::{finish_unobserved, run_to_completion_unobserved};
+use crate::support::{cpath, finish_unobserved, pipe, run_to_completion_unobserved, supported, temp_path};
 use ring_core::fixed::FixedBuffers;
 use ring_core::fixed_files::FixedFiles;
 use ring_core::sys::*;
-use ring_core::{At, Driver, Runtime};
-use std::ffi::CString;
+use ring_core::{At, Runtime};
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-
-/// Whether the kernel has `op`; prints why the test skips if not.
-fn supported(d: &Driver, op: u8, test: &str) -> bool {
-    match d.require(op) {
-        Ok(()) => true,
-        Err(e) => {
-            println!("SKIP {test}: {e}");
-            false
-        }
-    }
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("ring-core-mkops-{}-{name}", std::process::id()))
-}
-
-fn cpath(p: &Path) -> CString {
-    CString::new(p.as_os_str().as_bytes()).unwrap()
-}
-
-fn pipe() -> (Rc<OwnedFd>, Rc<OwnedFd>) {
-    support::pipe()
-}
 
 /// How many of this process's descriptors name `path`.
 fn fds_naming(path: &Path) -> usize {
@@ -434,14 +409,9 @@ fn open_fds() -> usize {
 /// threads open descriptors at any time).
 #[test]
 fn an_orphaned_pipe_that_completed_closes_both_ends() {
-    const CHILD: &str = "RING_CORE_OPS_FILE_SYSTEM_CHILD";
     const NAME: &str = "ops_file_system::an_orphaned_pipe_that_completed_closes_both_ends";
-    if std::env::var_os(CHILD).is_none() {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
-            .env(CHILD, "1")
-            .output()
-            .unwrap();
+    if !support::in_child() {
+        let out = support::child(NAME);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "child: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains("1 passed"), "the child ran the test: {stdout}");

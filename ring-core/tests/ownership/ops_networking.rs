@@ -6,43 +6,15 @@
 //! completion that ignored the result would turn that error into success.
 
 use crate::support;
-use crate::support::{counter, finish_unobserved};
+use crate::support::assert_errno;
+use crate::support::rings::tcp_pair;
+use crate::support::{finish_unobserved, poll_counted, supported};
 use ring_core::ops::{Msg, SockAddr};
-use ring_core::{Driver, Runtime};
-use std::future::Future;
+use ring_core::Runtime;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 use std::time::Duration;
-
-/// Whether the kernel has `op`; prints why the test skips if not.
-fn supported(d: &Driver, op: u8, test: &str) -> bool {
-    match d.require(op) {
-        Ok(()) => true,
-        Err(e) => {
-            println!("SKIP {test}: {e}");
-            false
-        }
-    }
-}
-
-/// Polls `f` once with a waker that counts; returns the poll and the count.
-fn poll_once<F: Future + Unpin>(f: &mut F) -> (Poll<F::Output>, std::sync::Arc<support::Count>) {
-    let (count, waker) = counter();
-    let p = Pin::new(f).poll(&mut Context::from_waker(&waker));
-    (p, count)
-}
-
-/// Asserts that `r` is the error `errno`.
-#[track_caller]
-fn assert_errno<T: std::fmt::Debug>(r: std::io::Result<T>, errno: i32) {
-    match r {
-        Err(e) => assert_eq!(e.raw_os_error(), Some(errno), "{e}"),
-        Ok(v) => panic!("expected errno {errno}, got Ok({v:?})"),
-    }
-}
 
 /// The debug form shows an IP address, or the family and length of any other.
 #[test]
@@ -287,14 +259,6 @@ fn recvmsg_offers_its_control_buffer_and_reports_a_source_only_when_there_is_one
     assert!(msg.addr.is_none(), "a stream receive reports no source address: {:?}", msg.addr);
 }
 
-/// A connected pair of loopback TCP sockets.
-fn tcp_pair() -> (std::net::TcpStream, std::net::TcpStream) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let a = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    let (b, _) = l.accept().unwrap();
-    (a, b)
-}
-
 /// An unconnected socket cannot be shut down.
 #[test]
 fn a_shutdown_of_an_unconnected_socket_fails() {
@@ -326,12 +290,12 @@ fn removing_a_poll_that_does_not_exist_fails() {
     let (r, w) = std::os::unix::net::UnixStream::pair().unwrap();
     let r = Rc::new(r);
     let mut poll = d.poll_add(&r, libc::POLLIN as u32);
-    assert!(poll_once(&mut poll).0.is_pending());
+    assert!(poll_counted(&mut poll).0.is_pending());
     d.poll().unwrap();
     let target = poll.poll_target().expect("submitted");
     (&w).write_all(b"x").unwrap();
     let mut remove = d.poll_remove(target).unwrap();
-    assert!(poll_once(&mut remove).0.is_pending(), "started: the driver has not seen the poll end");
+    assert!(poll_counted(&mut remove).0.is_pending(), "started: the driver has not seen the poll end");
     assert_errno(rt.block_on(remove).unwrap(), libc::ENOENT);
     assert_eq!(rt.block_on(poll).unwrap().unwrap() & libc::POLLIN as u32, libc::POLLIN as u32);
 }

@@ -6,36 +6,17 @@
 
 use crate::caps;
 use crate::support;
-use crate::support::{counter, finish_unobserved};
+use crate::support::assert_errno;
+use crate::support::{finish_unobserved, poll_counted, supported};
 use ring_core::op::Cancelled;
 use ring_core::ops::Futex;
 use ring_core::{Driver, Runtime};
-use std::future::Future;
 use std::io::Read;
 use std::os::fd::AsRawFd;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::{Duration, Instant};
-
-/// Whether the kernel has `op`; prints why the test skips if not.
-fn supported(d: &Driver, op: u8, test: &str) -> bool {
-    match d.require(op) {
-        Ok(()) => true,
-        Err(e) => {
-            println!("SKIP {test}: {e}");
-            false
-        }
-    }
-}
-
-/// Polls `f` once with a waker that counts; returns the poll and the count.
-fn poll_once<F: Future + Unpin>(f: &mut F) -> (Poll<F::Output>, std::sync::Arc<support::Count>) {
-    let (count, waker) = counter();
-    let p = Pin::new(f).poll(&mut Context::from_waker(&waker));
-    (p, count)
-}
 
 /// The output of an operation cancelled before it was ever polled: it never
 /// reaches the kernel and completes as cancelled, through its `complete`
@@ -57,15 +38,6 @@ fn wait_readable(fd: &impl AsRawFd) {
     assert_eq!(unsafe { libc::poll(&mut p, 1, 5000) }, 1, "readable within five seconds");
 }
 
-/// Asserts that `r` is the error `errno`.
-#[track_caller]
-fn assert_errno<T: std::fmt::Debug>(r: std::io::Result<T>, errno: i32) {
-    match r {
-        Err(e) => assert_eq!(e.raw_os_error(), Some(errno), "{e}"),
-        Ok(v) => panic!("expected errno {errno}, got Ok({v:?})"),
-    }
-}
-
 /// A NOP that ended as cancelled reports it.
 #[test]
 fn a_nop_cancelled_before_submission_reports_ecanceled() {
@@ -82,7 +54,7 @@ fn a_counted_timeout_reports_the_count_and_a_cancelled_one_the_error() {
     let rt = Runtime::new(8).unwrap();
     let d = rt.driver().clone();
     let mut t = d.timeout(Duration::from_secs(10), 1);
-    assert!(poll_once(&mut t).0.is_pending(), "the timeout was submitted");
+    assert!(poll_counted(&mut t).0.is_pending(), "the timeout was submitted");
     rt.block_on(d.nop()).unwrap().unwrap();
     let start = Instant::now();
     assert!(!rt.block_on(t).unwrap().unwrap(), "the count, not the time, ended it");
@@ -100,7 +72,7 @@ fn a_cancelled_tick_stream_ends_with_ecanceled() {
     let rt = Runtime::new(8).unwrap();
     let d = rt.driver().clone();
     let mut ticks = d.ticks(Duration::from_secs(3600), 0);
-    assert!(poll_once(&mut ticks.next()).0.is_pending(), "the stream was submitted");
+    assert!(poll_counted(&mut ticks.next()).0.is_pending(), "the stream was submitted");
     ticks.cancel();
     let last = rt.block_on(ticks.next()).unwrap().expect("the cancellation arrives as the last item");
     assert_errno(last, libc::ECANCELED);
@@ -164,7 +136,7 @@ fn a_futex_waitv_reports_the_index_woken_and_a_value_mismatch() {
     let (f0, f1) = (Futex::new(0), Futex::new(0));
     assert_errno(rt.block_on(d.futex_waitv(&[(f0.clone(), 5), (f1.clone(), 0)])).unwrap(), libc::EAGAIN);
     let mut wait = d.futex_waitv(&[(f0.clone(), 0), (f1.clone(), 0)]);
-    assert!(poll_once(&mut wait).0.is_pending(), "the wait was submitted");
+    assert!(poll_counted(&mut wait).0.is_pending(), "the wait was submitted");
     // The wake is submitted after the wait, so it finds the waiter armed;
     // retried should the kernel have deferred arming it.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -262,7 +234,7 @@ fn uring_cmd128_on_a_64_byte_ring_is_refused_on_its_first_poll() {
     // SAFETY: the command is refused before the kernel sees it (this ring has
     // 64-byte entries), and its payload is owned by the operation.
     let mut op = unsafe { d.uring_cmd128(&r, 0, [0; 80], Vec::new()) };
-    match poll_once(&mut op).0 {
+    match poll_counted(&mut op).0 {
         Poll::Ready((res, _)) => assert_errno(res, libc::EINVAL),
         Poll::Pending => panic!("the 128-byte command was submitted to a 64-byte ring"),
     }

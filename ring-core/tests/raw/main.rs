@@ -14,8 +14,12 @@ mod caps;
 mod support;
 
 mod entries_and_errors;
+mod opcodes;
 mod queues;
+mod register;
 mod registration;
 mod ring_memory;
+mod round_trips;
 mod setup;
+mod setup_flags;
 mod submit_and_wait;

@@ -4,13 +4,12 @@
 //! dropped SQ-array indices, partly filled batches, and when a submit under
 //! SQPOLL makes a system call (seen by `EnterLog`, a forwarding kernel).
 
+use crate::support::spy::{Spy, Watch};
 use core::ffi::{c_uint, c_void};
-use core::ptr::NonNull;
 use ring_core::opcode::Nop;
 use ring_core::sys::*;
 use ring_core::{Builder, Cqe, Kernel, Linux, Ring};
 use std::cell::RefCell;
-use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -282,18 +281,14 @@ fn batch_fill_on_an_sqe128_ring_keeps_the_entry_it_wrote() {
     }
 }
 
-/// `Linux`, recording the flags of every `io_uring_enter`.
+/// A watch recording the flags of every `io_uring_enter`.
 #[derive(Clone, Default)]
 struct EnterLog {
     flags: Rc<RefCell<Vec<u32>>>,
 }
 
 // SAFETY: every call is forwarded unchanged to `Linux`.
-unsafe impl Kernel for EnterLog {
-    fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
-        Linux.setup(entries, params)
-    }
-
+unsafe impl Watch for EnterLog {
     unsafe fn enter(
         &self,
         fd: c_uint,
@@ -307,24 +302,6 @@ unsafe impl Kernel for EnterLog {
         // SAFETY: forwarded contract.
         unsafe { Linux.enter(fd, to_submit, min_complete, flags, arg, argsz) }
     }
-
-    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.register(fd, opcode, arg, nr_args) }
-    }
-
-    fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
-        Linux.map(fd, offset, len)
-    }
-
-    unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.unmap(ptr, len) }
-    }
-
-    fn close(&self, fd: RawFd) {
-        Linux.close(fd)
-    }
 }
 
 // Under SQPOLL, a submit while the poll thread is awake is only the tail store:
@@ -335,7 +312,7 @@ unsafe impl Kernel for EnterLog {
 #[test]
 fn a_submit_under_sqpoll_with_the_thread_awake_makes_no_system_call() {
     let log = EnterLog::default();
-    let mut ring = match Builder::new(8).sqpoll(Some(10_000)).build_on(log.clone()) {
+    let mut ring = match Builder::new(8).sqpoll(Some(10_000)).build_on(Spy(log.clone())) {
         Ok(r) => r,
         Err(e) => {
             println!("SKIP: SQPOLL ring not available here: {e}");

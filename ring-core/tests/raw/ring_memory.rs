@@ -4,15 +4,13 @@
 //! probe reports.
 
 use crate::caps;
-use crate::support::counter;
+use crate::support::{counter, poll_with};
 use core::ptr::NonNull;
 use core::time::Duration;
 use ring_core::layout::{cq_ring_len, cqe_size, sq_ring_len, sqe_size, sqes_len};
 use ring_core::sys::*;
 use ring_core::{Builder, Ring};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 
 /// Pushes a NOP carrying `user_data`.
 fn push_nop(ring: &mut Ring, user_data: u64) {
@@ -184,8 +182,10 @@ fn io_uring_fds() -> usize {
 /// with `EBUSY`.
 #[test]
 fn a_dropped_ring_closes_its_descriptor_and_gives_back_its_index() {
-    if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {
-        assert!(run_as_child("ring_memory::a_dropped_ring_closes_its_descriptor_and_gives_back_its_index"));
+    if !crate::support::in_child() {
+        assert!(crate::support::run_as_child(
+            "ring_memory::a_dropped_ring_closes_its_descriptor_and_gives_back_its_index"
+        ));
         return;
     }
     let before = io_uring_fds();
@@ -406,8 +406,8 @@ fn a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated() {
     if !caps::setup(ring_core::Builder::new(4).no_mmap(), "IORING_SETUP_NO_MMAP") {
         return;
     }
-    if std::env::var_os("RING_CORE_TEST_CHILD").is_none() {
-        assert!(run_as_child("ring_memory::a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated"));
+    if !crate::support::in_child() {
+        assert!(crate::support::run_as_child("ring_memory::a_dropped_no_mmap_ring_unmaps_the_memory_it_allocated"));
         return;
     }
     drop(ring_core::Builder::new(8).no_mmap().build().unwrap());
@@ -455,25 +455,4 @@ fn a_nop_round_trips(ring: ring_core::Ring) {
     assert!(poll_with(&mut nop, &noop).is_pending());
     d.park(Some(Duration::from_secs(1))).unwrap();
     assert!(matches!(poll_with(&mut nop, &noop), Poll::Ready(Ok(()))));
-}
-
-/// Runs this test binary again, as a child, with only the test `name` and
-/// the variable `RING_CORE_TEST_CHILD` set, and returns whether it passed
-/// (printing its output if not). For tests that must change something
-/// process-wide, such as a resource limit.
-fn run_as_child(name: &str) -> bool {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env("RING_CORE_TEST_CHILD", "1")
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        println!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    }
-    out.status.success()
-}
-
-/// Polls `f` once with `w`.
-fn poll_with<F: Future + Unpin>(f: &mut F, w: &Waker) -> Poll<F::Output> {
-    Pin::new(f).poll(&mut Context::from_waker(w))
 }

@@ -5,9 +5,8 @@
 //! way an older or locked-down kernel would).
 
 use crate::caps;
+use crate::support::spy::{Spy, Watch};
 use core::cell::Cell;
-use core::ffi::{c_uint, c_void};
-use core::ptr::NonNull;
 use ring_core::builder::{setup_flag_name, SETUP_FLAGS};
 use ring_core::error::Call;
 use ring_core::sys::*;
@@ -35,18 +34,18 @@ struct Picky {
 }
 
 impl Picky {
-    fn refusing(bit: u32, errno: i32) -> Self {
-        Picky { refuse: vec![(bit, errno)], ..Picky::default() }
+    fn refusing(bit: u32, errno: i32) -> Spy<Self> {
+        Spy(Picky { refuse: vec![(bit, errno)], ..Picky::default() })
     }
 
-    fn failing_first(errno: i32) -> Self {
-        Picky { first: Some(errno), ..Picky::default() }
+    fn failing_first(errno: i32) -> Spy<Self> {
+        Spy(Picky { first: Some(errno), ..Picky::default() })
     }
 }
 
 // SAFETY: every call that reaches the kernel is forwarded unchanged to
 // `Linux`; the others fail before anything is created.
-unsafe impl Kernel for Picky {
+unsafe impl Watch for Picky {
     fn setup(&self, entries: u32, params: &mut io_uring_params) -> Result<RawFd, Errno> {
         let n = self.setups.get();
         self.setups.set(n + 1);
@@ -70,37 +69,6 @@ unsafe impl Kernel for Picky {
         let r = Linux.setup(entries, params);
         params.flags = asked;
         r
-    }
-
-    unsafe fn enter(
-        &self,
-        fd: c_uint,
-        to_submit: u32,
-        min_complete: u32,
-        flags: u32,
-        arg: *const c_void,
-        argsz: usize,
-    ) -> Result<u32, Errno> {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.enter(fd, to_submit, min_complete, flags, arg, argsz) }
-    }
-
-    unsafe fn register(&self, fd: c_uint, opcode: u32, arg: *const c_void, nr_args: u32) -> Result<u32, Errno> {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.register(fd, opcode, arg, nr_args) }
-    }
-
-    fn map(&self, fd: RawFd, offset: u64, len: usize) -> Result<NonNull<u8>, Errno> {
-        Linux.map(fd, offset, len)
-    }
-
-    unsafe fn unmap(&self, ptr: NonNull<u8>, len: usize) {
-        // SAFETY: forwarded contract.
-        unsafe { Linux.unmap(ptr, len) }
-    }
-
-    fn close(&self, fd: RawFd) {
-        Linux.close(fd)
     }
 }
 
@@ -379,10 +347,10 @@ fn an_einval_no_single_flag_explains_stays_the_setup_errno() {
 /// missing.
 #[test]
 fn a_probe_failing_for_another_reason_does_not_name_its_flag() {
-    let k = Picky {
+    let k = Spy(Picky {
         refuse: vec![(IORING_SETUP_SQPOLL, libc::EINVAL), (IORING_SETUP_CQE32, libc::ENOMEM)],
         ..Picky::default()
-    };
+    });
     let e = Builder::new(8).sqpoll(None).cqe32().build_on(k).unwrap_err();
     assert_eq!(e, Error::UnsupportedSetupFlag { flag: "IORING_SETUP_SQPOLL", errno: einval() });
 }

@@ -6,7 +6,17 @@
 //! Each test binary uses a different subset of them.
 #![allow(dead_code)]
 
+pub mod alloc;
+mod fixtures;
+mod poll;
 pub mod rings;
+pub mod spy;
+
+// Each binary uses a different subset.
+#[allow(unused_imports)]
+pub use fixtures::*;
+#[allow(unused_imports)]
+pub use poll::*;
 
 use std::cell::Cell;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -107,4 +117,41 @@ pub fn finish_unobserved<F: std::future::Future + Unpin>(d: &ring_core::Driver, 
     run_to_completion_unobserved(d, &mut op);
     drop(op);
     d.poll().unwrap();
+}
+
+/// The variable that tells a test it runs in a child process started by
+/// [`child`].
+pub const CHILD: &str = "RING_CORE_TEST_CHILD";
+
+/// Whether this process is a child started by [`child`].
+pub fn in_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
+/// Runs this test binary again, as a child with [`CHILD`] set and no
+/// standard input, with only the test `name` (its path in the binary,
+/// `module::test`), and returns its output. For tests that must change
+/// something process-wide, such as a resource limit or descriptor 0. Fails
+/// the calling test if the child ran no test, because `--exact` with a name
+/// that matches nothing would otherwise pass without running anything.
+pub fn child(name: &str) -> std::process::Output {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the test binary again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("running 1 test"), "the child ran no test named {name}: {stdout}");
+    out
+}
+
+/// [`child`], and whether the test passed there (printing the child's
+/// output if not).
+pub fn run_as_child(name: &str) -> bool {
+    let out = child(name);
+    if !out.status.success() {
+        println!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    }
+    out.status.success()
 }
