@@ -13,7 +13,7 @@
 //! mixed ring needs), posted into the CQ, the overflow list or the
 //! deferred task work, as another ring's `IORING_OP_MSG_RING` (which may
 //! pass any flags) or a stale completion would be: see
-//! [`SimKernel::inject_cqe`]. The `user_data` is one of
+//! [`SimKernel::inject_cqe`](crate::sim::SimKernel::inject_cqe). The `user_data` is one of
 //!
 //! - an older generation of an entry that holds a live operation now
 //!   (single-shot, multishot, zero-copy, orphaned), or of any entry used
