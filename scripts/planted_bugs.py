@@ -80,11 +80,20 @@ PER_CORE = ("runtime per_core", ["cargo", "test", "-q", "-p", "ring-core", "--te
 ALLOCATIONS = ("ownership allocations",
                ["cargo", "test", "-q", "-p", "ring-core", "--test", "ownership", "allocations::"], {})
 BACKING = ("io backing_memory", ["cargo", "test", "-q", "-p", "ring-core", "--test", "io", "backing_memory::"], {})
+NAMED_RINGS = ("adversarial resources bound to their ring",
+               ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial",
+                "a_direct_descriptor_and_its_table_are_refused_by_another_driver"], {})
+SEND_FIXED_DOC = ("ring-core doc MsgRingSendFixed",
+                  ["cargo", "test", "-q", "-p", "ring-core", "--doc", "MsgRingSendFixed"], {})
 # A lint, not a test: clippy with ring-core/clippy.toml refuses what it names.
 CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--all-targets", "--", "-D", "warnings"], {})
 
 BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
+WAKERS_UNIT = ("ring-core waker table unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "wakers::tests"], {})
+DRIVE_UNIT = ("ring-core held-drive unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "held_drive::tests"], {})
+DEADLINE_UNIT = ("ring-core user-deadline unit tests",
+                 ["cargo", "test", "-q", "-p", "ring-core", "--lib", "deadline_watch::tests"], {})
 ORDER = "ring-core/src/order.rs"
 CQ = "ring-core/src/raw/cqueue.rs"
 SQ = "ring-core/src/raw/squeue/mod.rs"
@@ -138,8 +147,12 @@ PLANTS = [
      "(slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))",
      "(slot.phase != Phase::Free).then_some((index, slot))", True, [DRIVER, PROP]),
     ("teardown frees while operations are in flight", "ring-core/src/ownership/driver/teardown.rs",
+     "        let kernel_owns = inner.kernel_may_use_table();",
+     "        let kernel_owns = false;", True, [DRIVER]),
+    ("teardown's leaked flag not set (not a bug: the table is also read entry by entry)",
+     "ring-core/src/ownership/driver/teardown.rs",
      "            self.leaked = true;",
-     "            let _ = &self.leaked;", True, [DRIVER]),
+     "            let _ = &self.leaked;", False, [DRIVER]),
     ("cancellations submitted without a CQ credit", "ring-core/src/ownership/driver/cancel.rs",
      "        while self.table.credits > 0 || (self.closed && self.table.internal == 0) {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()",
      "        while true {\n            let Some((index, generation)) = self.cancel_backlog.pop_front()", True, [PROP, DRIVER]),
@@ -151,6 +164,18 @@ PLANTS = [
      "ring-core/src/runtime/executor/mod.rs",
      "let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };",
      "let bound = None;", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring goes into a slot of the sender's choosing, replacing the file there",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     ".send_fd((self.fd.slot(), IORING_FILE_INDEX_ALLOC))",
+     ".send_fd((self.fd.slot(), 0))", True, [PER_CORE]),
+    ("a direct descriptor sent to another ring is accepted by another driver",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     "        self.fd.refuse(ring)",
+     "        let _ = ring;\n        None", True, [NAMED_RINGS]),
+    ("a direct descriptor sent to another ring posts a completion there (a user_data its driver may own)",
+     "ring-core/src/ownership/ops/msg_ring.rs",
+     "            .flags(IORING_MSG_RING_CQE_SKIP)",
+     "            .flags(0)", True, [SEND_FIXED_DOC]),
     ("a backing-memory region may end past the memory",
      "ring-core/src/ownership/buf/backing.rs",
      "        Some(end) if end <= size => Ok(start),",
@@ -217,9 +242,16 @@ PLANTS = [
      "        match self.table.wakers.register_same(cx.waker()) {\n            Some(w) => slot.waker = w,",
      "        match Some(self.table.wakers.register_owned(cx.waker().clone(), &mut self.table.retired)) {\n"
      "            Some(w) => slot.waker = w,", True, [ADVERSARIAL, PROP]),
+    ("the one-task turn leaves its waker marked due (its task is never listed, nor woken, again)",
+     "ring-core/src/ownership/driver/wakers.rs",
+     "        if core::mem::take(&mut e.due) {\n            e.waker.clone()", "        if e.due {\n            e.waker.clone()",
+     True, [WAKERS_UNIT, DRIVER]),
+    ("the one-task turn's wake is not caught (a panicking waker unwinds past the waker's last reference)",
+     "ring-core/src/ownership/driver/side_work.rs",
+     "                    caught.run(|| w.wake_by_ref());", "                    w.wake_by_ref();", True, [ADVERSARIAL]),
     ("a panicking wake skips the other wakers of the turn", "ring-core/src/ownership/driver/side_work.rs",
-     "            caught.run(|| w.wake_by_ref());",
-     "            w.wake_by_ref();", True, [ADVERSARIAL]),
+     "        caught.run(|| w.wake_by_ref());",
+     "        w.wake_by_ref();", True, [ADVERSARIAL]),
     ("an orphan's panicking destructor skips the other orphans", "ring-core/src/ownership/driver/side_work.rs",
      "        for f in finishers {\n            caught.run(f);\n        }",
      "        for f in finishers {\n            f();\n        }", True, [ADVERSARIAL]),
@@ -332,12 +364,16 @@ PLANTS = [
      "        let terminal = !cqe.more() || (slot.phase == Phase::Orphaned && slot.multishot);", True,
      [PROP_POOL, COMPLETION]),
     ("a single completion routed without its generation (the fast path)", "ring-core/src/ownership/driver/routing.rs",
-     "            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {",
+     "            if let Some(slot) = self.slots.lookup_in_flight(cqe.user_data) {",
      "            let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
      "                Some((i, s)) if s.phase != Phase::Free => crate::ownership::driver::slot::encode(i, s.generation),\n"
      "                _ => cqe.user_data,\n            };\n"
-     "            if let Some((_, slot)) = self.slots.lookup(ud) {", True,
+     "            if let Some(slot) = self.slots.lookup_in_flight(ud) {", True,
      [ROUTING, COMPLETION]),
+    ("the completion fast path takes an entry that is not in flight (an orphan's completion never frees it)",
+     "ring-core/src/ownership/driver/slot.rs",
+     "(slot.generation == generation && slot.phase == Phase::InFlight).then_some(slot)",
+     "(slot.generation == generation && slot.phase != Phase::Free).then_some(slot)", True, [DRIVER, ADVERSARIAL]),
     ("a completion routed without its generation (streams, zero-copy, orphans: dispatch_other)", "ring-core/src/ownership/driver/routing.rs",
      "        let Some((index, slot)) = self.slots.lookup(cqe.user_data) else {\n            self.stats.stale += 1;",
      "        let ud = match self.slots.iter_mut().nth(cqe.user_data as u32 as usize) {\n"
@@ -497,12 +533,23 @@ PLANTS = [
      [loom("runtime_task_woken_during", "loom_runtime")]),
     ("the submit strategy's panic is not contained (it leaves a driver call or a destructor)",
      "ring-core/src/ownership/driver/submitter.rs",
-     "        let strategy = &mut self.strategy;\n"
      "        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.submit_now(unsubmitted))) {\n"
      "            Ok(now) => now,\n"
      "            Err(p) => self.strategy_panicked(p),\n"
      "        }",
-     "        self.strategy.submit_now(unsubmitted)", True, [STRATEGY, PROP_DRIVE]),
+     "        strategy.submit_now(unsubmitted)", True, [STRATEGY, PROP_DRIVE]),
+    # Only the default drive over the crate's own strategies is asked
+    # directly; everything else is the caller's code, contained.
+    ("a caller's drive is taken for one of the crate's own (asked directly, never contained)",
+     "ring-core/src/ownership/driver/held_drive.rs",
+     "        if any.is::<DefaultDrive<SqPoll>>() {", "        if true {", True, [DRIVE_UNIT, DRIVE]),
+    ("a caller's drive is not asked for the turn (the default entry made for every drive)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "            HeldDrive::Foreign(_) => self.ask_foreign_submit(want, timeout),",
+     "            HeldDrive::Foreign(_) => enter_default(ring, want, timeout),", True, [DRIVE]),
+    ("a kept panic of the drive is not announced as side work (raised late, or never)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "            self.to_wake.push(core::task::Waker::noop().clone());", "", True, [STRATEGY, DRIVE]),
     ("the drive's SQ-room answer is not contained (its panic unwinds out of a start)",
      "ring-core/src/ownership/driver/submitter.rs",
      "        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.poll_ready_sq(free, needed))) {\n"
@@ -630,6 +677,18 @@ PLANTS = [
      "ring-core/src/ownership/driver/shared.rs",
      "let (wait, timeout) = match self.earliest_user_deadline() {",
      "let (wait, timeout) = match None::<std::time::Instant> {", True, [CREDITLESS]),
+    ("a user-space deadline kept is not seen by the turn (the earliest not kept on insert)",
+     "ring-core/src/ownership/driver/deadline_watch.rs",
+     "                self.key = Some(d.insert(at, waker));\n                self.shared.next_user_deadline.set(d.earliest());",
+     "                self.key = Some(d.insert(at, waker));", True, [DEADLINE_UNIT, CREDITLESS]),
+    ("a forgotten user-space deadline still bounds the park (the earliest not kept on removal)",
+     "ring-core/src/ownership/driver/deadline_watch.rs",
+     "                let old = d.remove(key);\n                self.shared.next_user_deadline.set(d.earliest());",
+     "                let old = d.remove(key);", True, [DEADLINE_UNIT]),
+    ("the turn fires no user-space deadline",
+     "ring-core/src/ownership/driver/shared.rs",
+     "        if self.earliest_user_deadline().is_some() {\n            self.fire_user_deadlines(&mut caught);",
+     "        if false {\n            self.fire_user_deadlines(&mut caught);", True, [CREDITLESS]),
     ("a timed chain waiting for credits ignores its deadline", "ring-core/src/ownership/deadline.rs",
      "                        if Instant::now() < at {\n                            this.user.watch(at, cx);",
      "                        if true {\n                            this.user.watch(at, cx);", True, [CREDITLESS]),

@@ -176,8 +176,11 @@ impl Builder {
         self.flag(IORING_SETUP_CLAMP)
     }
 
-    /// `IORING_SETUP_ATTACH_WQ` (5.6): share the async worker pool of the
-    /// ring `fd`.
+    /// `IORING_SETUP_ATTACH_WQ` (5.6): with SQPOLL, share the poll thread
+    /// of the SQPOLL ring `fd` (of this process). From 5.6 to 5.11 it also
+    /// shared that ring's io-wq; since 5.12 io-wq belongs to the task, and
+    /// without SQPOLL the kernel only checks that `fd` is a ring (`EINVAL`
+    /// if it is not, `ENXIO` if it is no open descriptor).
     pub fn attach_wq(mut self, fd: &impl AsRawFd) -> Self {
         self.params.wq_fd = fd.as_raw_fd() as u32;
         self.flag(IORING_SETUP_ATTACH_WQ)

@@ -566,3 +566,103 @@ fn an_aio_waker_whose_drop_releases_the_permit_works() {
     let _ = finish(d, &mut second);
     assert_eq!(ctx.in_flight(), 0);
 }
+
+/// A waker whose `wake_by_ref` runs a callback and then panics, and whose
+/// `drop`, once armed, panics even while the thread unwinds (a second panic
+/// there aborts the process).
+struct Brutal {
+    on_wake: RefCell<Option<Box<dyn FnMut()>>>,
+    armed: std::cell::Cell<bool>,
+    drops: std::cell::Cell<usize>,
+}
+
+static BRUTAL: std::task::RawWakerVTable =
+    std::task::RawWakerVTable::new(brutal_clone, brutal_wake, brutal_wake_by_ref, brutal_drop);
+
+impl Brutal {
+    fn waker(self: &Rc<Self>) -> Waker {
+        let raw = std::task::RawWaker::new(Rc::into_raw(self.clone()).cast(), &BRUTAL);
+        // SAFETY: the vtable's functions keep the reference count of the
+        // `Rc<Brutal>` the data pointer came from.
+        unsafe { Waker::from_raw(raw) }
+    }
+}
+
+unsafe fn brutal_clone(p: *const ()) -> std::task::RawWaker {
+    // SAFETY: `p` came from `Rc::into_raw` in `Brutal::waker`.
+    unsafe { Rc::increment_strong_count(p.cast::<Brutal>()) };
+    std::task::RawWaker::new(p, &BRUTAL)
+}
+
+unsafe fn brutal_wake(p: *const ()) {
+    // SAFETY: as in `brutal_clone`; `wake` consumes this reference.
+    unsafe {
+        brutal_wake_by_ref(p);
+        brutal_drop(p);
+    }
+}
+
+unsafe fn brutal_wake_by_ref(p: *const ()) {
+    // SAFETY: as in `brutal_clone`; the reference outlives this call.
+    let b = unsafe { &*p.cast::<Brutal>() };
+    let call = b.on_wake.borrow_mut().take();
+    if let Some(mut f) = call {
+        f();
+    }
+    panic!("brutal waker: wake");
+}
+
+unsafe fn brutal_drop(p: *const ()) {
+    // SAFETY: as in `brutal_clone`; `drop` gives back this reference.
+    let b = unsafe { Rc::from_raw(p.cast::<Brutal>()) };
+    b.drops.set(b.drops.get() + 1);
+    if b.armed.get() {
+        panic!("brutal waker: drop");
+    }
+}
+
+/// Rule: the turn wakes a task and lets go of its waker inside its
+/// containment even when the wake panics: a task that, from its wake,
+/// drops its completed operation and starts another with another waker
+/// makes the driver let go of the first waker, so the turn holds its last
+/// reference; that waker's drop then runs caught (its panic is not a second
+/// one during unwinding, which would abort), and the wake's panic reaches
+/// the caller of the turn.
+#[test]
+fn a_waker_let_go_of_during_its_panicking_wake_is_dropped_without_an_abort() {
+    let d = Driver::new(8).unwrap();
+    let b = Rc::new(Brutal { on_wake: RefCell::new(None), armed: false.into(), drops: 0.into() });
+    let done: Rc<RefCell<Option<Op<ring_core::ops::Nop>>>> = Rc::default();
+    let next: Rc<RefCell<Vec<Op<ring_core::ops::Nop>>>> = Rc::default();
+    {
+        let w = b.waker();
+        let mut op = d.nop();
+        assert!(poll_with(&mut op, &w).is_pending());
+        *done.borrow_mut() = Some(op);
+    }
+    {
+        let (d, done, next) = (d.clone(), done.clone(), next.clone());
+        *b.on_wake.borrow_mut() = Some(Box::new(move || {
+            drop(done.borrow_mut().take());
+            let mut nop = d.nop();
+            assert!(poll_with(&mut nop, Waker::noop()).is_pending());
+            next.borrow_mut().push(nop);
+        }));
+    }
+    b.armed.set(true);
+    let mut panicked = false;
+    for _ in 0..100 {
+        panicked |= panics(|| d.park(Some(Duration::from_millis(10))).unwrap());
+        if b.on_wake.borrow().is_none() {
+            break;
+        }
+    }
+    b.armed.set(false);
+    assert!(panicked, "the wake's panic reached the caller of the turn");
+    assert!(done.borrow().is_none(), "the wake ran");
+    assert_eq!(Rc::strong_count(&b), 1, "every clone of the waker was dropped");
+    for mut nop in next.borrow_mut().drain(..) {
+        finish(&d, &mut nop).unwrap();
+    }
+    drain(&d);
+}

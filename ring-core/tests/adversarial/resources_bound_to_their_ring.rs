@@ -218,6 +218,14 @@ fn a_direct_descriptor_and_its_table_are_refused_by_another_driver() {
     assert!(is_exdev(&r), "{r:?}");
     let r = wait(&b, b.connect_direct(&da, std::net::SocketAddr::from(([127, 0, 0, 1], 9))));
     assert!(is_exdev(&r), "{r:?}");
+    // Sent to a third ring through `b`: the kernel would send `b`'s file of
+    // the same slot number.
+    let third = Ring::new(4).unwrap();
+    third.register_files_sparse(2).unwrap();
+    // SAFETY: `third` outlives the handle, which only this call uses.
+    let third_fd = unsafe { ring_core::SharedFd::borrow_raw(third.fd().unwrap()) };
+    let r = wait(&b, b.msg_ring_send_fixed(&third_fd, &da));
+    assert!(is_exdev(&r), "{r:?}");
     assert_eq!(fb.contents(), b"BBBB", "b's file is untouched");
 
     // Allocating requests on `c` given `a`'s table.

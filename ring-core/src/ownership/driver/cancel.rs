@@ -34,12 +34,18 @@ impl<K: Kernel> Inner<K> {
     }
 
     /// Submits queued cancellations while credits allow.
+    #[inline(always)]
     pub(super) fn flush_cancels(&mut self) {
-        if self.cancel_backlog.is_empty() {
-            // Nothing queued, so nothing new to submit either (every reap
-            // comes here).
-            return;
+        // Nothing queued, so nothing new to submit either (every reap comes
+        // here, and the test is all it costs then).
+        if !self.cancel_backlog.is_empty() {
+            self.flush_queued_cancels();
         }
+    }
+
+    /// [`flush_cancels`](Self::flush_cancels) with cancellations queued.
+    #[inline(never)]
+    fn flush_queued_cancels(&mut self) {
         // At teardown, when every credit is held by operations that may
         // never complete by themselves (reads of quiet sockets filling the
         // CQ's worth of credits), waiting for a credit would wait out the

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::attendance::Attendance;
 use crate::ownership::driver::drive::{DefaultDrive, Drive};
+use crate::ownership::driver::held_drive::HeldDrive;
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::reports::Stats;
 use crate::ownership::driver::reports::TeardownReport;
@@ -165,13 +166,12 @@ impl<K: Kernel> Driver<K> {
     /// What [`with_ring`](Self::with_ring) says of completions already in
     /// the ring holds here too.
     pub fn with_drive(mut ring: Ring<K>, drive: impl Drive + 'static) -> Self {
-        let strategy = drive;
         while ring.cq.pop().is_some() {}
         let cq = ring.params.cq_entries.max(1);
         let id = ring.id;
         // Asked once, here, before the driver exists (a panic leaves
         // nothing behind); never again inside the driver's borrow.
-        let parks_only = strategy.submits_only_at_park();
+        let parks_only = drive.submits_only_at_park();
         let inner = Inner {
             table: Table {
                 slots: Slots::new(cq),
@@ -190,7 +190,7 @@ impl<K: Kernel> Driver<K> {
             submit_at_park_only: parks_only,
             strategy_parks_only: parks_only,
             external: 0,
-            strategy: Box::new(strategy),
+            strategy: HeldDrive::new(drive),
             strategy_failed: false,
             strategy_panic: None,
             to_wake: Vec::new(),
@@ -214,6 +214,7 @@ impl<K: Kernel> Driver<K> {
                 attend: Attendance::default(),
                 link_timeouts: Cell::new(None),
                 user_deadlines: Default::default(),
+                next_user_deadline: Cell::new(None),
             }),
         }
     }

@@ -9,7 +9,7 @@
 
 use crate::kernel::Kernel;
 use crate::ownership::driver::caught::Payload;
-use crate::ownership::driver::drive::Drive;
+use crate::ownership::driver::held_drive::HeldDrive;
 use crate::ownership::driver::table::Table;
 use crate::raw::ring::Ring;
 use core::task::Waker;
@@ -33,10 +33,11 @@ pub(crate) struct Inner<K: Kernel> {
     pub(super) next_ticket: u64,
     /// Entries whose cancellation waits for a credit.
     pub(super) cancel_backlog: VecDeque<(u32, u32)>,
-    /// The caller's drive (a [`Drive`], or a `SubmitStrategy` in a
-    /// `DefaultDrive`): foreign code, asked only through `Inner::ask_*`
-    /// (`submitter.rs`), which contain its panics.
-    pub(super) strategy: Box<dyn Drive>,
+    /// The drive (a `Drive`, or a `SubmitStrategy` in a `DefaultDrive`):
+    /// the crate's own, asked directly, or the caller's, foreign code asked
+    /// only through `Inner::ask_*` (`submitter.rs`), which contain its
+    /// panics (see [`HeldDrive`]).
+    pub(super) strategy: HeldDrive,
     /// The drive panicked once: it is not asked again; everything written
     /// is submitted at once and the driver behaves as `DefaultDrive`.
     pub(super) strategy_failed: bool,
@@ -82,7 +83,6 @@ impl<K: Kernel> Inner<K> {
             || !self.table.finishers.is_empty()
             || !self.table.retired.is_empty()
             || !self.woken_at_teardown.is_empty()
-            || self.strategy_panic.is_some()
     }
 
     /// The part of [`has_side_work`](Self::has_side_work) that starting or
@@ -91,12 +91,15 @@ impl<K: Kernel> Inner<K> {
     /// the room it made. Neither marks a waker due nor queues a finisher:
     /// only reaping does, and every turn that reaps runs the side work
     /// afterwards (a panic in one waker does not keep the others from being
-    /// woken: `Shared::run_side_work` catches each).
+    /// woken: `Shared::run_side_work` catches each). A panic of the drive
+    /// kept for the side work (`strategy_panic`) comes with a waker in
+    /// `to_wake` (see `Inner::strategy_panicked`), so it is found here too.
     #[inline(always)]
     pub(super) fn has_poll_side_work(&self) -> bool {
-        !self.table.retired.is_empty() || !self.to_wake.is_empty() || self.strategy_panic.is_some()
+        !self.table.retired.is_empty() || !self.to_wake.is_empty()
     }
 
+    #[inline(always)]
     pub(super) fn reap(&mut self) -> u32 {
         let Some(ring) = self.ring.as_mut() else { return 0 };
         let table = &mut self.table;
@@ -125,15 +128,21 @@ impl<K: Kernel> Inner<K> {
             // Interrupted, out of resources, or no room for completions:
             // nothing is lost (entries stay published), reap and go on.
             Err(e) if e.is_transient() => self.table.stats.transient_errors += 1,
-            Err(e) => {
-                reaped += self.reap();
-                self.tell_completions(reaped);
-                return Err(e.into());
-            }
+            Err(e) => return self.turn_failed(reaped, e),
         }
         reaped += self.reap();
         self.tell_completions(reaped);
         self.wake_first_waiter();
         Ok(())
+    }
+
+    /// The end of a turn whose entry into the kernel failed: what arrived
+    /// is still reaped and counted, and the error returned.
+    #[cold]
+    #[inline(never)]
+    fn turn_failed(&mut self, reaped: u32, e: crate::error::Error) -> io::Result<()> {
+        let reaped = reaped + self.reap();
+        self.tell_completions(reaped);
+        Err(e.into())
     }
 }

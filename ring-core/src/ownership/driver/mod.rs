@@ -54,7 +54,8 @@
 //! - The public face: `handle.rs` ([`Driver`]), `op.rs` (the [`Op`]
 //!   future and the [`MultiOp`] stream), `chain.rs` (linked chains),
 //!   `strategy.rs` (when to submit), `drive.rs` (how the kernel is
-//!   entered: the pluggable [`Drive`]), `reports.rs` ([`Stats`],
+//!   entered: the pluggable [`Drive`]; `held_drive.rs`, the crate's own
+//!   drives asked directly, a caller's contained), `reports.rs` ([`Stats`],
 //!   [`TeardownReport`]).
 //! - The shared state and the discipline of its `RefCell` (invariant 5):
 //!   `shared.rs`; who drives the driver, `attendance.rs`; the foreign code left for after the borrow,
@@ -81,6 +82,7 @@ mod collect;
 mod deadline_watch;
 pub mod drive;
 mod handle;
+mod held_drive;
 mod hooks;
 mod inner;
 pub mod op;

@@ -22,8 +22,8 @@ impl Table {
         // The driver's own tags (index `u32::MAX`) name no entry, so the
         // lookup sends them to `dispatch_other` too.
         if !cqe.more() {
-            if let Some((_, slot)) = self.slots.lookup(cqe.user_data) {
-                if !slot.multishot && slot.phase == Phase::InFlight && !slot.has_result {
+            if let Some(slot) = self.slots.lookup_in_flight(cqe.user_data) {
+                if !slot.multishot && !slot.has_result {
                     // The only completion: it is both the result and the
                     // last (`result` stays unset; readers fall back to `last`).
                     // Stored field by field, from the registers the entry

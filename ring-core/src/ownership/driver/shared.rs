@@ -64,6 +64,10 @@ pub(crate) struct Shared<K: Kernel> {
     /// The deadlines of futures still waiting for a credit (see
     /// `user_deadlines.rs`): the park is bounded by the earliest.
     pub(super) user_deadlines: RefCell<crate::ownership::driver::user_deadlines::UserDeadlines>,
+    /// The earliest of `user_deadlines`, kept by every change to them
+    /// (`deadline_watch.rs`), so that a turn with none kept tests one word
+    /// and reads no clock.
+    pub(super) next_user_deadline: Cell<Option<std::time::Instant>>,
 }
 
 impl<K: Kernel> Shared<K> {
@@ -330,7 +334,9 @@ impl<K: Kernel> Shared<K> {
             Err(_) => return Err(Error::Reentrant.into()),
         };
         let mut caught = if self.has_side_work() { self.run_side_work() } else { Caught::default() };
-        self.fire_user_deadlines(&mut caught);
+        if self.earliest_user_deadline().is_some() {
+            self.fire_user_deadlines(&mut caught);
+        }
         if caught.0.is_none() {
             caught.0 = self.panicked.take();
         }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 /// Puts an emptied list back in place of `slot` if that has no capacity
 /// (the list was taken out, and nothing refilled it meanwhile), so that its
 /// allocation is reused.
-#[inline]
+#[inline(always)]
 fn put_back<T>(slot: &mut Vec<T>, emptied: Vec<T>) {
     debug_assert!(emptied.is_empty());
     let spare = if emptied.capacity() > slot.capacity() && slot.is_empty() {
@@ -25,6 +25,23 @@ fn put_back<T>(slot: &mut Vec<T>, emptied: Vec<T>) {
     // then costs no call).
     if spare.capacity() == 0 {
         core::mem::forget(spare);
+    }
+}
+
+/// Wakes each of the due wakers in `wake` (by reference), then lets go of
+/// them, emptying the list: a waker the table let go of meanwhile is
+/// dropped here, its last reference. Each call is caught.
+#[inline(always)]
+fn wake_each(caught: &mut Caught, wake: &mut Vec<Rc<core::task::Waker>>) {
+    for w in wake.iter() {
+        caught.run(|| w.wake_by_ref());
+    }
+    while let Some(w) = wake.pop() {
+        if Rc::strong_count(&w) == 1 {
+            // The table let go of the waker meanwhile: this is the last
+            // reference, and the drop runs the waker's destructor.
+            caught.run(move || drop(w));
+        }
     }
 }
 
@@ -53,18 +70,43 @@ impl<K: Kernel> Shared<K> {
         // the common turn (one due waker, nothing else) allocates nothing
         // and moves little.
         let (finishers, mut retired, mut wake, mut owned) = {
-            let Ok(mut inner) = self.inner.try_borrow_mut() else { return caught };
-            let inner = &mut *inner;
-            // A panic of the submit strategy, caught inside the borrow:
-            // raised (or kept) with the others once the borrow is released.
-            if let Some(p) = inner.strategy_panic.take() {
-                caught.keep(p);
+            let Ok(mut guard) = self.inner.try_borrow_mut() else { return caught };
+            let inner = &mut *guard;
+            // The common turn: due wakers and nothing else. A kept panic of
+            // the drive always comes with a waker in `to_wake` (see
+            // `Inner::strategy_panicked`), so it is not left behind here.
+            let only_due = inner.to_wake.is_empty()
+                && inner.table.finishers.is_empty()
+                && inner.table.retired.is_empty()
+                && inner.woken_at_teardown.is_empty();
+            if only_due && inner.table.wakers.one_due() {
+                // One task to wake: its waker needs no list.
+                let w = inner.table.wakers.take_one_due();
+                drop(guard);
+                if let Some(w) = w {
+                    caught.run(|| w.wake_by_ref());
+                    if Rc::strong_count(&w) == 1 {
+                        // As in `wake_each`: the last reference.
+                        caught.run(move || drop(w));
+                    }
+                }
+                return caught;
             }
             let mut wake = core::mem::take(&mut inner.wake_buf);
             // The due wakers (one per distinct waker, however many of its
             // operations completed), as counted references: no foreign code
             // runs while the state is borrowed.
             inner.table.wakers.take_due(&mut wake);
+            if only_due {
+                drop(guard);
+                self.wake_due(&mut caught, wake);
+                return caught;
+            }
+            // A panic of the submit strategy, caught inside the borrow:
+            // raised (or kept) with the others once the borrow is released.
+            if let Some(p) = inner.strategy_panic.take() {
+                caught.keep(p);
+            }
             if !inner.woken_at_teardown.is_empty() {
                 wake.append(&mut inner.woken_at_teardown);
             }
@@ -81,16 +123,7 @@ impl<K: Kernel> Shared<K> {
         while let Some(w) = retired.pop() {
             caught.run(move || drop(w));
         }
-        for w in &wake {
-            caught.run(|| w.wake_by_ref());
-        }
-        while let Some(w) = wake.pop() {
-            if Rc::strong_count(&w) == 1 {
-                // The table let go of the waker meanwhile: this is the last
-                // reference, and the drop runs the waker's destructor.
-                caught.run(move || drop(w));
-            }
-        }
+        wake_each(&mut caught, &mut wake);
         while let Some(w) = owned.pop() {
             caught.run(move || w.wake());
         }
@@ -103,6 +136,17 @@ impl<K: Kernel> Shared<K> {
             put_back(&mut inner.to_wake, owned);
         }
         caught
+    }
+
+    /// The side work of a turn that has only due wakers to wake (`wake`,
+    /// taken out of `wake_buf`), run with the state not borrowed; the list
+    /// goes back emptied, as in [`run_side_work`](Self::run_side_work).
+    #[inline(always)]
+    fn wake_due(&self, caught: &mut Caught, mut wake: Vec<Rc<core::task::Waker>>) {
+        wake_each(caught, &mut wake);
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            put_back(&mut inner.wake_buf, wake);
+        }
     }
 
     /// Re-raises a caught panic of foreign code, or keeps it for the next

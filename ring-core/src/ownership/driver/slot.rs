@@ -212,6 +212,16 @@ impl Slots {
         (slot.generation == generation && slot.phase != Phase::Free).then_some((index, slot))
     }
 
+    /// The entry a completion is for if its generation is current and its
+    /// operation is in flight: [`lookup`](Self::lookup) with the phase
+    /// the completion's common path wants, tested once.
+    #[inline(always)]
+    pub(crate) fn lookup_in_flight(&mut self, user_data: u64) -> Option<&mut Slot> {
+        let (index, generation) = decode(user_data);
+        let slot = self.slots.get_mut(index as usize)?;
+        (slot.generation == generation && slot.phase == Phase::InFlight).then_some(slot)
+    }
+
     /// Entry `index` if it is at `generation`.
     #[inline]
     pub(crate) fn get(&mut self, index: u32, generation: u32) -> Option<&mut Slot> {

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::ownership::driver::admission::Start;
 use crate::ownership::driver::drive::Enter;
+use crate::ownership::driver::held_drive::{enter_default, HeldDrive};
 use crate::ownership::driver::hooks::{drop_later, DropLater, Finisher};
 use crate::ownership::driver::inner::Inner;
 use crate::ownership::driver::slot::{self, Slots};
@@ -25,7 +26,9 @@ use ring_sys::*;
 /// borrow) and frees the entry. Forgotten once `prepare` returned, so its
 /// drop runs only while unwinding (and costs the common path nothing).
 struct UndoStart<'a> {
-    storage: &'a Storage,
+    /// The table's storage, looked at only here, while unwinding (it exists
+    /// until teardown, and a start never runs after that).
+    storage: &'a Option<Storage>,
     slots: &'a mut Slots,
     finishers: &'a mut Vec<Finisher>,
     take: DropLater,
@@ -35,11 +38,13 @@ struct UndoStart<'a> {
 impl Drop for UndoStart<'_> {
     #[cold]
     fn drop(&mut self) {
-        // SAFETY: alive only between `put` and a successful `prepare` (then
-        // forgotten): the SQE built from the value (if any) was never
-        // published, so the kernel holds no pointer into it.
-        if let Some(f) = unsafe { (self.take)(self.storage, self.index as usize) } {
-            self.finishers.push(f);
+        if let Some(storage) = self.storage {
+            // SAFETY: alive only between `put` and a successful `prepare`
+            // (then forgotten): the SQE built from the value (if any) was
+            // never published, so the kernel holds no pointer into it.
+            if let Some(f) = unsafe { (self.take)(storage, self.index as usize) } {
+                self.finishers.push(f);
+            }
         }
         // The entry never had a waker; nothing to unregister.
         let _ = self.slots.release(self.index);
@@ -52,7 +57,8 @@ impl<K: Kernel> Inner<K> {
     /// not called, if the SQ is full (or gone).
     #[inline(always)]
     pub(super) fn write_sqe<T: Operation>(&mut self, ptr: *mut T, index: u32, generation: u32) -> bool {
-        let (Some(ring), Some(storage)) = (self.ring.as_mut(), self.table.storage.as_ref()) else { return false };
+        let Some(ring) = self.ring.as_mut() else { return false };
+        let storage = &self.table.storage;
         // `prepare` is the operation's own code. If it panics, nothing was
         // written: the guard takes the value back out of its cell and frees
         // the entry while unwinding, so the entry is not stranded until
@@ -131,7 +137,7 @@ impl<K: Kernel> Inner<K> {
         // As in `start`: a panicking `prepare128` leaves nothing behind.
         let mut sqe = {
             let undo = UndoStart {
-                storage,
+                storage: &self.table.storage,
                 slots: &mut self.table.slots,
                 finishers: &mut self.table.finishers,
                 take: drop_later::<T>,
@@ -200,21 +206,25 @@ impl<K: Kernel> Inner<K> {
         }
     }
 
-    /// Asks the caller's strategy whether to submit now. The strategy is
-    /// foreign code run while the state is borrowed, so it is contained
-    /// like a waker: every entry it could disturb is already recorded in
-    /// the table, a panic is caught and kept in `strategy_panic` (re-raised
-    /// by the side work once the borrow is released and the future holds
-    /// its claim), and a strategy that panicked is not asked again:
-    /// everything is submitted at once. A call back into the driver from it
-    /// finds the state borrowed and changes nothing. Teardown never asks it
+    /// Asks the strategy whether to submit now. The crate's own strategies
+    /// are asked directly (see `HeldDrive`). A caller's strategy is foreign
+    /// code run while the state is borrowed, so it is contained like a
+    /// waker: every entry it could disturb is already recorded in the
+    /// table, a panic is caught and kept in `strategy_panic` (re-raised by
+    /// the side work once the borrow is released and the future holds its
+    /// claim), and a strategy that panicked is not asked again: everything
+    /// is submitted at once. A call back into the driver from it finds the
+    /// state borrowed and changes nothing. Teardown never asks it
     /// (`closed`): it runs in destructors, where a panic could abort.
     #[inline]
     fn ask_strategy(&mut self, unsubmitted: u32) -> bool {
         if self.closed || self.strategy_failed {
             return true;
         }
-        let strategy = &mut self.strategy;
+        let strategy = match &mut self.strategy {
+            HeldDrive::Own(own) => return own.submit_now(unsubmitted),
+            HeldDrive::Foreign(drive) => drive,
+        };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.submit_now(unsubmitted))) {
             Ok(now) => now,
             Err(p) => self.strategy_panicked(p),
@@ -232,7 +242,11 @@ impl<K: Kernel> Inner<K> {
             return true;
         }
         let free = self.ring.as_ref().map_or(0, |r| r.params.sq_entries.saturating_sub(r.sq.len()));
-        let drive = &mut self.strategy;
+        let drive = match &mut self.strategy {
+            // The default drive makes room now.
+            HeldDrive::Own(_) => return true,
+            HeldDrive::Foreign(drive) => drive,
+        };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.poll_ready_sq(free, needed))) {
             Ok(ready) => ready.is_ready(),
             Err(p) => self.strategy_panicked(p),
@@ -246,14 +260,26 @@ impl<K: Kernel> Inner<K> {
     /// (a drive that entered and met a transient error leaves it for the
     /// next turn, as the default does). Contained as
     /// [`ask_strategy`](Self::ask_strategy) is; never asked in teardown or
-    /// once it panicked (then: the default entry).
+    /// once it panicked (then: the default entry). The crate's own drives
+    /// are the default entry, made directly.
+    #[inline(always)]
     pub(super) fn ask_submit(&mut self, want: bool, timeout: Option<Duration>) -> Result<u32, Error> {
         let Some(ring) = self.ring.as_mut() else { return Ok(0) };
-        let mut enter = Enter::new(ring, want, timeout);
-        if self.closed || self.strategy_failed {
-            return enter.submit_and_wait();
+        match &self.strategy {
+            HeldDrive::Own(_) => enter_default(ring, want, timeout),
+            HeldDrive::Foreign(_) => self.ask_foreign_submit(want, timeout),
         }
-        let drive = &mut self.strategy;
+    }
+
+    /// [`ask_submit`](Self::ask_submit) for a drive that is foreign code.
+    #[inline(never)]
+    fn ask_foreign_submit(&mut self, want: bool, timeout: Option<Duration>) -> Result<u32, Error> {
+        let Some(ring) = self.ring.as_mut() else { return Ok(0) };
+        let HeldDrive::Foreign(drive) = &mut self.strategy else { return enter_default(ring, want, timeout) };
+        if self.closed || self.strategy_failed {
+            return enter_default(ring, want, timeout);
+        }
+        let mut enter = Enter::new(ring, want, timeout);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter)));
         let entered = enter.entered();
         let r = match r {
@@ -286,11 +312,13 @@ impl<K: Kernel> Inner<K> {
     /// Tells the drive that `n` completions were processed in a turn
     /// (`Drive::on_completions`), contained as
     /// [`ask_strategy`](Self::ask_strategy) is.
+    #[inline(always)]
     pub(super) fn tell_completions(&mut self, n: u32) {
+        // The crate's own drives do nothing with the count.
+        let HeldDrive::Foreign(drive) = &mut self.strategy else { return };
         if n == 0 || self.closed || self.strategy_failed {
             return;
         }
-        let drive = &mut self.strategy;
         if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.on_completions(n))) {
             self.strategy_panicked(p);
         }
@@ -302,6 +330,11 @@ impl<K: Kernel> Inner<K> {
         self.strategy_failed = true;
         if self.strategy_panic.is_none() {
             self.strategy_panic = Some(p);
+            // The kept panic is side work (raised by it): a waker that does
+            // nothing, queued to be woken, says so to the checks for side
+            // work, which then look at their lists only (see
+            // `Inner::has_poll_side_work`).
+            self.to_wake.push(core::task::Waker::noop().clone());
         } else {
             // Dropping a payload is foreign code too: leaked, never dropped here.
             core::mem::forget(p);

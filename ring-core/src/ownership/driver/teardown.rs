@@ -86,10 +86,12 @@ impl<K: Kernel> Drop for Shared<K> {
             caught.run(move || drop(w));
         }
         // The caller's strategy is foreign code too: its drop is caught
-        // like the others (a zero-sized placeholder takes its place).
+        // like the others (one of the crate's own takes its place).
         let strategy = core::mem::replace(
             &mut inner.strategy,
-            Box::new(crate::ownership::driver::drive::DefaultDrive::new(crate::ownership::driver::strategy::Immediate)),
+            crate::ownership::driver::held_drive::HeldDrive::Own(
+                crate::ownership::driver::held_drive::OwnStrategy::Immediate,
+            ),
         );
         caught.run(move || drop(strategy));
         if let Some(storage) = inner.table.storage.take() {

@@ -258,6 +258,16 @@ impl Wakers {
         if index == self.last {
             return None;
         }
+        self.make_most_recent(index)
+    }
+
+    /// The rest of [`release`](Self::release) for a waker that was not the
+    /// most recent one (out of line: a task awaiting its operations one at
+    /// a time, or many of them at once, collects each with the most recent
+    /// waker).
+    #[inline(never)]
+    fn make_most_recent(&mut self, index: u32) -> Option<Retired> {
+        let e = self.entries.get(index as usize)?;
         self.cache[cache_slot(e.data)] = index;
         let previous = core::mem::replace(&mut self.last, index);
         self.free_if_idle(previous)
@@ -336,9 +346,32 @@ impl Wakers {
         !self.due.is_empty()
     }
 
+    /// Whether exactly one entry is on the due list (the common turn: one
+    /// task, however many of its operations completed).
+    #[inline]
+    pub(crate) fn one_due(&self) -> bool {
+        self.due.len() == 1
+    }
+
+    /// [`take_due`](Self::take_due) when the due list holds one entry
+    /// ([`one_due`](Self::one_due)): its waker, if it is still due, as a
+    /// counted reference; the list is left empty.
+    #[inline(always)]
+    pub(crate) fn take_one_due(&mut self) -> Option<Rc<Waker>> {
+        let index = self.due.pop()?;
+        debug_assert!(self.due.is_empty(), "more than one due entry");
+        let e = self.entries.get_mut(index as usize)?;
+        if core::mem::take(&mut e.due) {
+            e.waker.clone()
+        } else {
+            None
+        }
+    }
+
     /// Moves every due waker into `out` (a counted reference: no foreign
     /// code runs), clearing the marks. The caller wakes them by reference
     /// once the driver's state is no longer borrowed.
+    #[inline(always)]
     pub(crate) fn take_due(&mut self, out: &mut Vec<Rc<Waker>>) {
         // An entry freed (and perhaps reused) since it was marked has its
         // mark cleared; it is skipped, or listed once if marked again (its
@@ -524,6 +557,24 @@ mod tests {
         let mut out = Vec::new();
         t.take_due(&mut out);
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn the_one_due_waker_is_taken_alone_as_take_due_would() {
+        let w = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
+        let (mut t, mut retired) = (Wakers::new(), Vec::new());
+        let a = register(&mut t, &w, &mut retired);
+        t.mark_due(a);
+        t.mark_due(a);
+        assert!(t.one_due() && t.take_one_due().is_some_and(|x| x.will_wake(&w)));
+        assert!(!t.any_due(), "the list is emptied");
+        // Its mark went with it: the next completion lists it again.
+        t.mark_due(a);
+        assert!(t.one_due() && t.take_one_due().is_some());
+        // A waker whose last user left after it was marked is not handed out.
+        t.mark_due(a);
+        assert!(t.release(a).is_none());
+        assert!(t.one_due() && t.take_one_due().is_none() && !t.any_due());
     }
 
     #[test]

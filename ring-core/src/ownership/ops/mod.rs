@@ -184,7 +184,7 @@ pub use fs::{Close, LinkAt, MkdirAt, OpenAt, OpenAt2, Pipe, RenameAt, Statx, Sym
 pub use keep_alive::KeepAlive;
 pub use mem::{ReadMem, WriteMem};
 pub use msg::{Msg, RecvMsg, SendMsg, SendMsgZc};
-pub use msg_ring::MsgRing;
+pub use msg_ring::{MsgRing, MsgRingSendFixed};
 pub use net::{Accept, AcceptMulti, Bind, Connect, Listen, Recv, Send, SendZc, Shutdown, SockAddr, Socket};
 pub use nop::{Nop, Nop128};
 pub use poll::{EpollCtl, EpollWait, PollAdd, PollMulti, PollRemove, EP_MAX_EVENTS};

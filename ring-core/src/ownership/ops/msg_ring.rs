@@ -5,11 +5,13 @@
 use crate::kernel::Kernel;
 use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
+use crate::ownership::fixed_files::FixedFd;
 use crate::ownership::operation::Operation;
 use crate::ownership::ops::res;
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
+use crate::raw::ring_id::RingId;
 use ring_sys::*;
 use std::io;
 
@@ -74,6 +76,66 @@ unsafe impl Operation for MsgRing {
 
     fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
         res(&result).map(drop)
+    }
+}
+
+/// `IORING_OP_MSG_RING` with `IORING_MSG_SEND_FD` (6.0): installs the file
+/// of one of this ring's direct descriptors into a free slot of another
+/// ring's table, which the kernel picks (`IORING_FILE_INDEX_ALLOC`), with
+/// no completion on that ring (`IORING_MSG_RING_CQE_SKIP`); see
+/// [`Driver::msg_ring_send_fixed`].
+///
+/// ```
+/// use ring_core::fixed_files::FixedFiles;
+/// use ring_core::ops::MsgRingSendFixed;
+/// use ring_core::{Op, Ring, SharedFd};
+///
+/// let rt = ring_core::Runtime::new(8)?;
+/// let d = rt.driver().clone();
+/// let mut target = Ring::new(4)?;
+/// let (Ok(files), Ok(())) = (FixedFiles::new(&d, 4, 0..4), target.register_files_sparse(2)) else {
+///     println!("skipping: no file allocation range (6.0) here");
+///     return Ok(());
+/// };
+/// let fd = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0))??;
+/// // SAFETY: `target` outlives the handle, which only this call uses.
+/// let ring = unsafe { SharedFd::borrow_raw(target.fd().expect("a ring descriptor")) };
+/// let send: Op<MsgRingSendFixed> = d.msg_ring_send_fixed(&ring, &fd);
+/// let slot = rt.block_on(send)??;
+/// assert!(slot < 2, "a slot of the target's table");
+/// assert!(target.cq().pop().is_none(), "no completion on the target");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct MsgRingSendFixed {
+    ring_fd: SharedFd,
+    fd: FixedFd,
+}
+
+// SAFETY: the SQE carries no pointer. It names this ring's slot of
+// `self.fd`, a lease that keeps the slot (and so its file) until the
+// terminal completion. On the target ring it posts no completion (so no
+// `user_data` of an operation there can be impersonated), and it fills
+// only a slot the kernel finds empty in the target's allocation range, so
+// it replaces no file a direct descriptor there names.
+unsafe impl Operation for MsgRingSendFixed {
+    /// The slot of the target's table the file went into.
+    type Output = io::Result<u32>;
+
+    fn prepare(&mut self) -> io_uring_sqe {
+        opcode::MsgRing::new(self.ring_fd.raw(), 0, 0)
+            .flags(IORING_MSG_RING_CQE_SKIP)
+            .send_fd((self.fd.slot(), IORING_FILE_INDEX_ALLOC))
+            .build()
+            .into_sqe()
+    }
+
+    fn refuse(&self, ring: RingId) -> Option<i32> {
+        self.fd.refuse(ring)
+    }
+
+    fn complete(self, result: Cqe, _: Cqe) -> io::Result<u32> {
+        res(&result)
     }
 }
 
@@ -165,5 +227,47 @@ impl<K: Kernel> Driver<K> {
         user_data: u64,
     ) -> Op<MsgRing, K> {
         self.op(MsgRing { ring_fd: ring_fd.shared_fd(), result: 0, user_data, send_fd: Some((src_slot, dst_slot)) })
+    }
+
+    /// Installs the file of this ring's direct descriptor `fd` into a free
+    /// slot of the ring `ring_fd`'s table, which the kernel picks from that
+    /// table's allocation range, posting no completion there
+    /// (`IORING_MSG_SEND_FD` with `IORING_FILE_INDEX_ALLOC` and
+    /// `IORING_MSG_RING_CQE_SKIP`, 6.0). Resolves to the slot.
+    ///
+    /// Safe where [`msg_ring_fd`](Self::msg_ring_fd) is not: no completion
+    /// reaches the target, and no slot in use there is replaced. `fd` stays
+    /// this ring's (the target gets another reference to the same file).
+    /// The target's slot stays occupied until its owner empties it: a
+    /// per-core runtime adopts it as a [`FixedFd`] of the receiving core
+    /// (`per_core::Core::send_fixed_to`); on any other ring, until that
+    /// ring's code empties it or the ring goes. Errors: `ENFILE` when the
+    /// target's range has no free slot, `ENXIO` or `EINVAL` when the target
+    /// has no table or is no other ring, `EINVAL` on kernels before 6.0.
+    /// A descriptor of another ring's table completes with `EXDEV` without
+    /// reaching the kernel.
+    ///
+    /// ```
+    /// use ring_core::fixed_files::FixedFiles;
+    /// use ring_core::{Ring, SharedFd};
+    ///
+    /// let rt = ring_core::Runtime::new(8)?;
+    /// let d = rt.driver().clone();
+    /// let mut target = Ring::new(4)?;
+    /// let (Ok(files), Ok(())) = (FixedFiles::new(&d, 4, 0..4), target.register_files_sparse(1)) else {
+    ///     println!("skipping: no file allocation range (6.0) here");
+    ///     return Ok(());
+    /// };
+    /// let fd = rt.block_on(d.socket_direct(&files, libc::AF_INET, libc::SOCK_DGRAM, 0))??;
+    /// // SAFETY: `target` outlives the handle, which only these calls use.
+    /// let ring = unsafe { SharedFd::borrow_raw(target.fd().expect("a ring descriptor")) };
+    /// assert_eq!(rt.block_on(d.msg_ring_send_fixed(&ring, &fd))?.ok(), Some(0));
+    /// // The target's only slot is taken: the kernel replaces nothing.
+    /// let full = rt.block_on(d.msg_ring_send_fixed(&ring, &fd))?.unwrap_err();
+    /// assert_eq!(full.raw_os_error(), Some(libc::ENFILE));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn msg_ring_send_fixed(&self, ring_fd: &impl AsSharedFd, fd: &FixedFd) -> Op<MsgRingSendFixed, K> {
+        self.op(MsgRingSendFixed { ring_fd: ring_fd.shared_fd(), fd: fd.clone() })
     }
 }
