@@ -7,12 +7,14 @@
 //! Whatever the drive does, the invariants the scenario checks still hold,
 //! and the driver keeps the drive's own contract (`Drive`'s documentation):
 //! it does not ask the drive again after a panic, never asks it during
-//! teardown, and raises its panic once. Every drive records its calls in a
-//! [`DriveLog`], which the oracle reads.
+//! teardown, and raises its panic once. Every scripted drive records its
+//! calls in a [`DriveLog`], which the oracle reads; an unscripted one is
+//! the library's own, as it ships.
 
 use crate::hostile::DrivePanic;
+use crate::sim::SimKernel;
 use ring_core::driver::{Batch, BusyPoll, DefaultDrive, Drive, Enter, Immediate, SqPoll};
-use ring_core::Error;
+use ring_core::{Driver, Error, Ring};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::task::Poll;
@@ -216,8 +218,26 @@ impl Drive for Scripted {
     }
 }
 
+/// A driver on `ring` that enters the kernel through the drive `spec`
+/// describes. Unscripted, the library's drive is handed over as it ships,
+/// so that the driver's own path for the crate's drives (asked directly,
+/// not contained as foreign code) runs too; scripted, it is wrapped, and
+/// logs into `log`.
+pub(super) fn driver_on(ring: Ring<SimKernel>, spec: DriveSpec, log: Rc<DriveLog>) -> Driver<SimKernel> {
+    if spec.script != Script::default() {
+        return Driver::with_drive(ring, drive(spec, log));
+    }
+    match spec.base {
+        Base::Batch(0) => Driver::with_drive(ring, DefaultDrive::new(Batch::default())),
+        Base::Batch(max) => Driver::with_drive(ring, DefaultDrive::new(Batch { max: u32::from(max) })),
+        Base::Immediate => Driver::with_drive(ring, DefaultDrive::new(Immediate)),
+        Base::SqPoll => Driver::with_drive(ring, DefaultDrive::new(SqPoll)),
+        Base::BusyPoll(us) => Driver::with_drive(ring, BusyPoll::new(Duration::from_micros(u64::from(us)))),
+    }
+}
+
 /// The drive `spec` describes, logging into `log`.
-pub(super) fn drive(spec: DriveSpec, log: Rc<DriveLog>) -> impl Drive {
+fn drive(spec: DriveSpec, log: Rc<DriveLog>) -> impl Drive {
     let base: Box<dyn Drive> = match spec.base {
         Base::Batch(0) => Box::new(DefaultDrive::new(Batch::default())),
         Base::Batch(max) => Box::new(DefaultDrive::new(Batch { max: u32::from(max) })),

@@ -4,13 +4,13 @@
 //! final checks of what was freed.
 
 use crate::scenario::action::Action;
-use crate::scenario::drive::{drive, DriveLog};
+use crate::scenario::drive::{driver_on, DriveLog};
 use crate::scenario::oracle::{check_step, holds};
 use crate::scenario::setup::{Mode, Setup};
 use crate::scenario::step::step;
 use crate::scenario::world::{src_byte, Live, Report, World, OFFSETS, REGION, SRC_LEN};
 use crate::sim::{Chaos, SimConfig, SimKernel};
-use ring_core::{Builder, Driver};
+use ring_core::Builder;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::task::{Context, Waker};
@@ -49,12 +49,13 @@ pub fn run_setup(seed: u64, entries: u32, setup: Setup, actions: Vec<Action>) ->
     let ring = builder.build_on(sim.clone()).expect("ring on the simulated kernel");
     let cq_entries = ring.params().cq_entries;
     let drive_logs = [DriveLog::new(0), DriveLog::new(1)];
-    let driver = Driver::with_drive(ring, drive(setup.drives[0], drive_logs[0].clone()));
+    let driver = driver_on(ring, setup.drives[0], drive_logs[0].clone());
     driver.set_teardown_deadline(Duration::from_millis(100));
     // The second ring: plain flags, a CQ of four.
-    let other = Driver::with_drive(
+    let other = driver_on(
         Builder::new(2).build_on(sim.clone()).expect("a second ring on the simulated kernel"),
-        drive(setup.drives[1], drive_logs[1].clone()),
+        setup.drives[1],
+        drive_logs[1].clone(),
     );
     other.set_teardown_deadline(Duration::from_millis(100));
     // Hostile wakers panic with a payload of their own, which every driver
