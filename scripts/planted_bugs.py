@@ -53,6 +53,8 @@ PROP_ZC = ("prop_driver zero-copy phases",
            ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "zero_copy_sends"], {})
 PROP_POOL = ("prop_driver orphaned pool streams",
              ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "pool_streams"], {})
+PROP_DRIVE = ("prop_driver drives",
+              ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "drive"], {})
 PROP_FOREIGN = ("prop_driver two drivers",
                 ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "resources_are_never"], {})
 SAFE_PREPARE = ("safe_prepare", ["cargo", "test", "-q", "-p", "verification", "--test", "safe_prepare"], {})
@@ -543,7 +545,7 @@ PLANTS = [
      "            Ok(now) => now,\n"
      "            Err(p) => self.strategy_panicked(p),\n"
      "        }",
-     "        strategy.submit_now(unsubmitted)", True, [STRATEGY]),
+     "        strategy.submit_now(unsubmitted)", True, [STRATEGY, PROP_DRIVE]),
     # Only the default drive over the crate's own strategies is asked
     # directly; everything else is the caller's code, contained.
     ("a caller's drive is taken for one of the crate's own (asked directly, never contained)",
@@ -562,21 +564,28 @@ PLANTS = [
      "            Ok(ready) => ready.is_ready(),\n"
      "            Err(p) => self.strategy_panicked(p),\n"
      "        }",
-     "        drive.poll_ready_sq(free, needed).is_ready()", True, [DRIVE]),
+     "        drive.poll_ready_sq(free, needed).is_ready()", True, [DRIVE, PROP_DRIVE]),
     ("the drive's turn is not contained (its panic unwinds out of the driver's borrow)",
      "ring-core/src/ownership/driver/submitter.rs",
      "        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.submit(&mut enter)));",
      "        let r = Ok::<_, crate::ownership::driver::caught::Payload>(drive.submit(&mut enter));", True,
-     [DRIVE]),
+     [DRIVE, PROP_DRIVE]),
     ("the drive's completion count is not contained",
      "ring-core/src/ownership/driver/submitter.rs",
      "        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drive.on_completions(n))) {\n"
      "            self.strategy_panicked(p);\n"
      "        }",
-     "        drive.on_completions(n);", True, [DRIVE]),
+     "        drive.on_completions(n);", True, [DRIVE, PROP_DRIVE]),
     ("the driver trusts the drive to submit (what it left written never reaches the kernel)",
      "ring-core/src/ownership/driver/submitter.rs",
-     "        if !ring.sq.is_empty() {", "        if ring.sq.is_empty() && false {", True, [DRIVE]),
+     "        let ring = self.ring.as_mut().expect(\"checked above\");\n        if let Err(e) = ring.submit() {",
+     "        let ring = self.ring.as_mut().expect(\"checked above\");\n        if let Err(e) = Ok::<u32, Error>(0) {", True,
+     [DRIVE, PROP_DRIVE]),
+    ("the driver submits what the drive left only when entries are written (a DEFER_TASKRUN ring's completions starve)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        let ring = self.ring.as_mut().expect(\"checked above\");\n        if let Err(e) = ring.submit() {",
+     "        let ring = self.ring.as_mut().expect(\"checked above\");\n        if let Err(e) = if ring.sq.is_empty() { Ok(0) } else { ring.submit() } {", True,
+     [PROP_DRIVE]),
     ("a drive can wait in a turn that asked for no wait (Driver::poll blocks)",
      "ring-core/src/ownership/driver/drive.rs",
      "            (false, _) => self.ring.submit(),", "            (false, _) => self.ring.submit_and_wait(1),", True, [DRIVE]),
@@ -584,16 +593,20 @@ PLANTS = [
      "ring-core/src/ownership/driver/drive.rs",
      "        self.deadline.map(|d| d.saturating_duration_since(Instant::now()))",
      "        self.deadline.map(|_| Duration::from_millis(30))", True, [DRIVE]),
+    ("a drive that panicked is asked again (its contract: never after a panic)",
+     "ring-core/src/ownership/driver/submitter.rs",
+     "        self.strategy_failed = true;\n        if self.strategy_panic.is_none() {",
+     "        if self.strategy_panic.is_none() {", True, [PROP_DRIVE, DRIVE]),
     ("teardown asks the submit strategy (foreign code in a destructor's path)",
      "ring-core/src/ownership/driver/submitter.rs",
-     "if self.closed || self.strategy_failed {", "if self.strategy_failed {", True, [STRATEGY]),
+     "if self.closed || self.strategy_failed {", "if self.strategy_failed {", True, [STRATEGY, PROP_DRIVE]),
     ("the submit strategy's drop is not caught at teardown (a panic there aborts a thread already unwinding)",
      "ring-core/src/ownership/driver/teardown.rs",
      "        caught.run(move || drop(strategy));", "        drop(strategy);", True, [STRATEGY]),
     ("a panic of the submit strategy is kept but never raised (lost)", "ring-core/src/ownership/driver/side_work.rs",
      "            if let Some(p) = inner.strategy_panic.take() {\n                caught.keep(p);\n            }",
      "            if let Some(p) = inner.strategy_panic.take() {\n                core::mem::forget(p);\n            }", True,
-     [STRATEGY]),
+     [STRATEGY, PROP_DRIVE]),
     ("a driver call from inside the driver says 'shut down' instead of Reentrant",
      "ring-core/src/ownership/driver/shared.rs",
      ".map_err(|_| Error::Reentrant)?;", ".map_err(|_| Error::NotConfigured(\"the driver is shut down\"))?;", True,
