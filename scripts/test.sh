@@ -27,7 +27,7 @@
 # runs as a plain test over the seeds checked in under fuzz/seeds/ and a
 # few hundred generated inputs (verification/tests/completion_stream.rs,
 # sqe_builders.rs, safe_prepare.rs, fuzz_bodies.rs; the scenario target's body is
-# prop_driver's), and verification/tests/coverage.rs checks that every ring
+# prop_driver's), and verification/tests/coverage/ checks that every ring
 # access site and ownership transition in ring-core has its row in
 # verification/coverage/. libFuzzer itself is not built here (its build
 # takes 3 to 10 minutes on 2 shared cores); RING_FUZZ_SMOKE=1 adds a

@@ -157,3 +157,130 @@ pub const SQPOLL_FENCE: Ordering = Ordering::SeqCst;
 /// Guarded by the loom model `loom_handle::h_cross_thread_wakeup_is_never_lost`
 /// (planted row "executor park fence SeqCst -> AcqRel (cross-thread wake-up)").
 pub const PARK_FENCE: Ordering = Ordering::SeqCst;
+
+// The runtime's own words.
+//
+// The constants below order words the runtime shares between threads
+// through the `sync` shim: no kernel reads them, and each pairs with an
+// access of another thread in this process (named with it). The loom models
+// of `verification/tests/loom_runtime.rs` and `loom_handle.rs` run the code
+// that uses them as it ships, and `verification/coverage/access_sites.md`
+// gives each access site its models. Words the kernel reads by address (a
+// futex word) and process-wide counters in `static`s are outside loom's
+// reach by construction; their orderings are in `crate::sync::kernel_word`
+// and `crate::sync::process_wide`, next to their types.
+
+/// The runtime's "parked" flag (`ParkGate`), every access: stored `true`
+/// when the runtime announces a park and `false` when it ends, loaded by a
+/// waker after it published work. *Relaxed*: the two [`PARK_FENCE`]s order
+/// it (the runtime's store before its last look for work, the waker's
+/// publication before its load); the flag carries nothing of its own.
+///
+/// Run by the loom models `loom_handle::h_cross_thread_wakeup_is_never_lost`,
+/// `loom_runtime::runtime_task_woken_from_another_thread_while_parking` and
+/// the other models of that file; nothing weaker can be planted (the
+/// fence's row weakens what orders it).
+pub const PARKED_FLAG: Ordering = Ordering::Relaxed;
+
+/// The length of a queue kept beside it for a look without its lock: the
+/// wake queue's ready tasks (`WakeQueue`) and a runtime's jobs from
+/// handles (`Remote`). Stored under the queue's lock by every push and pop,
+/// loaded without it by the runtime (`has_work`, `has_jobs`). *Relaxed*:
+/// the lock orders the queue itself; a look that misses a push is covered
+/// by the park hand-off, whose fences ([`PARK_FENCE`]) order the pusher's
+/// store before its look at the "parked" flag and the runtime's announce
+/// before its look at the length.
+///
+/// Run by the loom models `loom_runtime::runtime_task_woken_from_another_thread_while_parking`
+/// and `loom_runtime::runtime_handle_job_while_parking`; nothing weaker can
+/// be planted.
+pub const QUEUE_LEN: Ordering = Ordering::Relaxed;
+
+/// A task waker's swap of the task's "queued" flag to `true`
+/// (`TaskWaker::wake_by_ref`): only the waker that finds it clear queues
+/// the task. *SeqCst* (an RMW, so exactly one waker queues it); its release
+/// half pairs with the acquire of [`TASK_QUEUED_CLEAR`], so a waker that
+/// found the task still queued has its writes seen by the poll that follows.
+///
+/// Run by the loom models `loom_runtime::runtime_task_woken_from_another_thread_while_parking`
+/// and `loom_runtime::runtime_task_woken_during_its_poll_runs_again`, which
+/// fails when this is weakened (planted row "TASK_QUEUED_SET SeqCst ->
+/// Acquire (a waker's writes not released to the next poll)").
+pub const TASK_QUEUED_SET: Ordering = Ordering::SeqCst;
+
+/// The scheduler's swap of a task's "queued" flag back to `false`, before
+/// each poll of the task (`Scheduler::run_ready`). *AcqRel*: it reads the
+/// waker's `swap(true)` ([`TASK_QUEUED_SET`]) or a later value and so
+/// acquires what that waker published before waking; a plain store would
+/// not.
+///
+/// Guarded by the loom model `loom_runtime::runtime_task_woken_during_its_poll_runs_again`
+/// (planted rows "TASK_QUEUED_CLEAR AcqRel -> Release (a waker's writes not
+/// acquired by the next poll)", "a task's queued flag cleared by a plain
+/// store (a waker's writes not acquired)" and "a task's queued flag cleared
+/// after its poll (a wake-up during the poll lost)").
+pub const TASK_QUEUED_CLEAR: Ordering = Ordering::AcqRel;
+
+/// The main future's "woken" flag (`MainWaker`), every access: set before
+/// the first poll and swapped to `true` by its waker on any thread, swapped
+/// back to `false` by the runtime before each poll, loaded by the runtime's
+/// looks before it parks. *SeqCst*: the swaps are RMWs, so each wake-up is
+/// consumed once and only the first since the last poll signals; the
+/// runtime's look after announcing a park and the waker's swap before its
+/// look at "parked" are ordered by the [`PARK_FENCE`]s, as in the park
+/// gate's own model.
+///
+/// Run by the loom model `loom_runtime::runtime_main_future_woken_from_another_thread_while_parking`
+/// (planted rows "the executor looks for work before it announces that it
+/// parks" and "a waker on another thread never signals a parked runtime").
+/// Weakened to Relaxed the model still passes: it checks that no wake-up
+/// is lost, which the fences ensure, not that a waker's writes before its
+/// wake-up are visible to the poll that follows, which SeqCst's release
+/// and acquire halves give.
+pub const MAIN_WOKEN: Ordering = Ordering::SeqCst;
+
+/// An abort flag, every access: a task's (`AbortHandle`, stored by `abort`
+/// before the wake-up that queues the task, loaded before each poll of it)
+/// and a remote handle's (`RemoteJoinHandle::abort` stores it before it
+/// takes the lock that finds the task; the job loads it after it published
+/// the task under that lock, `RemoteState::attach`, and before it starts,
+/// `Sender::is_aborted`). *SeqCst*, though in each case a lock orders the
+/// store before the load that must see it: the wake queue's, between the
+/// store, the wake-up that queues the task and the pop before its poll; the
+/// handle's task lock, which either the handle takes after the job
+/// published the task (and finds it), or the job takes after the handle
+/// stored the flag (and sees it).
+///
+/// Run by the loom models `loom_runtime::runtime_task_aborted_from_another_thread_while_parking`
+/// and `loom_runtime::runtime_remote_abort_races_the_job_that_spawns_its_task`
+/// (planted rows "an abort wakes its task before it marks it aborted" and
+/// "a job looks at its handle's abort before it hands over its task").
+pub const ABORTED: Ordering = Ordering::SeqCst;
+
+/// The runtime's "eventfd read in the kernel" flag (`WakeQueue::eventfd_armed`),
+/// every access: stored by the runtime's own eventfd task and loaded by
+/// `block_on` before it parks, both on the runtime's thread. *SeqCst*,
+/// though no other thread touches the word and any ordering would do: it
+/// lives in the shared wake queue only because that is where the runtime's
+/// wake-up state is.
+///
+/// No model can fail on it: no other thread runs it. The planted row "the
+/// eventfd flag EVENTFD_ARMED Relaxed (not a bug: one thread reads and
+/// writes it)" is the control that shows the runtime's tests pass with it
+/// weakened.
+pub const EVENTFD_ARMED: Ordering = Ordering::SeqCst;
+
+/// A blocking-pool waiter's "granted" flag (`runtime/task/blocking.rs`),
+/// every access: stored by the thread that frees a place in the queue,
+/// under the pool's lock, before it takes the waiter's waker from the
+/// waiter's own lock; loaded under the pool's lock, or by the waiting
+/// handle after it stored its waker under the waiter's lock. *SeqCst*,
+/// though the locks order every store before the load that must see it
+/// (either the granting thread takes the stored waker and wakes it, or the
+/// handle's load comes after the grant's unlock).
+///
+/// No model can fail on it: no loom model runs the pool, and the locks
+/// order every access. The planted row "a blocking waiter's
+/// BLOCKING_GRANTED flag Relaxed (not a bug: the locks order it)" is the
+/// control that shows its tests pass with it weakened.
+pub const BLOCKING_GRANTED: Ordering = Ordering::SeqCst;

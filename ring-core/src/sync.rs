@@ -72,13 +72,21 @@ pub fn fence(order: Ordering) {
 /// Loom's atomics cannot be created in a constant, so a `static` cannot
 /// hold one. The words here are process-wide counters and flags that
 /// publish nothing (a ring's or a chain's id, whether a note was printed):
-/// only their own value matters, every access is `Relaxed`, and no model
-/// has anything to check in them.
+/// only their own value matters, every access is `Relaxed`
+/// ([`process_wide::ORDERING`]), and no model has anything to check in them.
 pub mod process_wide {
     /// A process-wide counter (`core`'s type in every build).
     pub type AtomicU64 = core::sync::atomic::AtomicU64;
     /// A process-wide flag (`core`'s type in every build).
     pub type AtomicBool = core::sync::atomic::AtomicBool;
+
+    /// The ordering of every access to a process-wide word (a ring's or a
+    /// chain's id taken from its counter, the flag of a note printed once).
+    /// *Relaxed*: each word's own value is all that matters (a counter's
+    /// RMWs never hand out a number twice, in any ordering) and nothing
+    /// else is read on its account, so there is nothing for it to pair
+    /// with, nothing weaker to plant, and no model has anything to check.
+    pub const ORDERING: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Relaxed;
 }
 
 /// Atomics whose address the kernel reads, which stay `core`'s under loom too.
@@ -86,10 +94,25 @@ pub mod process_wide {
 /// A futex word is compared and keyed by the kernel through its address, so
 /// it must have `u32`'s layout in every build; loom's atomics have another
 /// representation and cannot stand in for it. The futex operations are
-/// checked against the kernel (`ring-core/tests`), not by a loom model.
+/// checked against the kernel (`ring-core/tests`), not by a loom model; the
+/// orderings of a futex word's loads and stores are named here, next to
+/// its type, for that reason (the table of the others is `crate::order`).
 pub mod kernel_word {
     /// A 32-bit word the kernel reads by address (`core`'s type in every build).
     pub type AtomicU32 = core::sync::atomic::AtomicU32;
+
+    /// Loading a futex word (`Futex::load`). *Acquire*: pairs with another
+    /// thread's [`FUTEX_STORE`] of the value seen, so what that thread
+    /// wrote before storing it is visible here, as a futex-based lock or
+    /// event needs. The kernel's own read (the compare of a wait) is inside
+    /// the system call, which orders it.
+    pub const FUTEX_LOAD: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Acquire;
+
+    /// Storing a futex word (`Futex::store`). *Release*: pairs with
+    /// another thread's [`FUTEX_LOAD`], so the writes before the store are
+    /// visible to whoever sees the value; a waker's store then reaches a
+    /// waiter through a wake operation, a system call, after it.
+    pub const FUTEX_STORE: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Release;
 }
 
 #[cfg(ring_loom)]

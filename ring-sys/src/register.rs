@@ -1,9 +1,8 @@
 //! `io_uring_register(2)`: the `IORING_REGISTER_*` opcodes and the
-//! structures and flags each of them takes (resources, probes,
-//! restrictions, provided-buffer rings, NAPI, clocks, buffer cloning,
-//! memory regions, synchronous cancelation, file slot ranges).
-
-use core::fmt;
+//! structures and flags each of them takes (resources, probes, NAPI,
+//! clocks, buffer cloning, memory regions, synchronous cancelation, file
+//! slot ranges); the restrictions are in `restriction.rs`, the
+//! provided-buffer rings in `buf_ring.rs`.
 
 use crate::types::{__kernel_timespec, impl_zeroed};
 
@@ -33,8 +32,8 @@ pub const IORING_REGISTER_PERSONALITY: u32 = 9;
 /// Unregisters a personality id; Linux 5.6.
 pub const IORING_UNREGISTER_PERSONALITY: u32 = 10;
 /// Restricts which opcodes and flags a disabled ring will accept (takes an
-/// array of [`io_uring_restriction`]); Linux 5.10. With fd -1 it restricts
-/// the calling task instead (takes an [`io_uring_task_restriction`]); Linux 7.0.
+/// array of [`io_uring_restriction`](crate::io_uring_restriction)); Linux 5.10. With fd -1 it restricts
+/// the calling task instead (takes an [`io_uring_task_restriction`](crate::io_uring_task_restriction)); Linux 7.0.
 pub const IORING_REGISTER_RESTRICTIONS: u32 = 11;
 /// Enables a ring created with `IORING_SETUP_R_DISABLED`; Linux 5.10.
 pub const IORING_REGISTER_ENABLE_RINGS: u32 = 12;
@@ -58,9 +57,9 @@ pub const IORING_REGISTER_IOWQ_MAX_WORKERS: u32 = 19;
 pub const IORING_REGISTER_RING_FDS: u32 = 20;
 /// Unregisters registered ring file descriptors; Linux 5.18.
 pub const IORING_UNREGISTER_RING_FDS: u32 = 21;
-/// Registers a provided-buffer ring (takes an [`io_uring_buf_reg`]); Linux 5.19.
+/// Registers a provided-buffer ring (takes an [`io_uring_buf_reg`](crate::io_uring_buf_reg)); Linux 5.19.
 pub const IORING_REGISTER_PBUF_RING: u32 = 22;
-/// Unregisters a provided-buffer ring (takes an [`io_uring_buf_reg`]); Linux 5.19.
+/// Unregisters a provided-buffer ring (takes an [`io_uring_buf_reg`](crate::io_uring_buf_reg)); Linux 5.19.
 pub const IORING_UNREGISTER_PBUF_RING: u32 = 23;
 /// Cancels requests and waits for them synchronously (takes an
 /// [`io_uring_sync_cancel_reg`]); Linux 6.0.
@@ -68,7 +67,7 @@ pub const IORING_REGISTER_SYNC_CANCEL: u32 = 24;
 /// Sets the range of direct descriptor slots the kernel allocates from
 /// (takes an [`io_uring_file_index_range`]); Linux 6.0.
 pub const IORING_REGISTER_FILE_ALLOC_RANGE: u32 = 25;
-/// Reports the head of a provided-buffer ring (takes an [`io_uring_buf_status`]); Linux 6.8.
+/// Reports the head of a provided-buffer ring (takes an [`io_uring_buf_status`](crate::io_uring_buf_status)); Linux 6.8.
 pub const IORING_REGISTER_PBUF_STATUS: u32 = 26;
 /// Enables NAPI busy polling for the ring (takes an [`io_uring_napi`]); Linux 6.9.
 pub const IORING_REGISTER_NAPI: u32 = 27;
@@ -219,136 +218,6 @@ pub struct io_uring_probe {
     pub ops: [io_uring_probe_op; 0],
 }
 
-// ---- restrictions ----
-
-/// The union of [`io_uring_restriction`]: what the restriction allows or
-/// requires, read according to its `opcode`. Linux 5.10.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub union io_uring_restriction_op {
-    /// A register opcode (`IORING_RESTRICTION_REGISTER_OP`).
-    pub register_op: u8,
-    /// An SQE opcode (`IORING_RESTRICTION_SQE_OP`).
-    pub sqe_op: u8,
-    /// SQE flags (`IORING_RESTRICTION_SQE_FLAGS_*`).
-    pub sqe_flags: u8,
-}
-
-impl Default for io_uring_restriction_op {
-    /// Zero.
-    #[inline]
-    fn default() -> Self {
-        io_uring_restriction_op { register_op: 0 }
-    }
-}
-
-impl fmt::Debug for io_uring_restriction_op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // SAFETY: all three members are one `u8` at offset 0, so the union
-        // is one initialised byte that is valid for any of them.
-        let v = unsafe { self.register_op };
-        f.debug_struct("io_uring_restriction_op").field("register_op", &v).finish()
-    }
-}
-
-/// One restriction of `IORING_REGISTER_RESTRICTIONS`. Linux 5.10.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct io_uring_restriction {
-    /// The kind of restriction, one of `IORING_RESTRICTION_*`.
-    pub opcode: u16,
-    /// The opcode or flags it concerns; see [`io_uring_restriction_op`].
-    pub register_op: io_uring_restriction_op,
-    /// Reserved, must be zero.
-    pub resv: u8,
-    /// Reserved, must be zero.
-    pub resv2: [u32; 3],
-}
-
-impl io_uring_restriction {
-    /// Returns an all-zero restriction. Linux 5.10.
-    #[inline]
-    #[must_use]
-    pub const fn zeroed() -> Self {
-        io_uring_restriction {
-            opcode: 0,
-            register_op: io_uring_restriction_op { register_op: 0 },
-            resv: 0,
-            resv2: [0; 3],
-        }
-    }
-
-    /// Returns `register_op`, the register opcode of an `IORING_RESTRICTION_REGISTER_OP`. Linux 5.10.
-    #[inline]
-    #[must_use]
-    pub const fn register_op(&self) -> u8 {
-        // SAFETY: every member is a `u8` at offset 0.
-        unsafe { self.register_op.register_op }
-    }
-
-    /// Sets `register_op`, the register opcode of an `IORING_RESTRICTION_REGISTER_OP`. Linux 5.10.
-    #[inline]
-    pub const fn set_register_op(&mut self, v: u8) {
-        self.register_op.register_op = v;
-    }
-
-    /// Returns `sqe_op`, the SQE opcode of an `IORING_RESTRICTION_SQE_OP`. Linux 5.10.
-    #[inline]
-    #[must_use]
-    pub const fn sqe_op(&self) -> u8 {
-        // SAFETY: every member is a `u8` at offset 0.
-        unsafe { self.register_op.sqe_op }
-    }
-
-    /// Sets `sqe_op`, the SQE opcode of an `IORING_RESTRICTION_SQE_OP`. Linux 5.10.
-    #[inline]
-    pub const fn set_sqe_op(&mut self, v: u8) {
-        self.register_op.sqe_op = v;
-    }
-
-    /// Returns `sqe_flags`, the `IOSQE_*` flags of an `IORING_RESTRICTION_SQE_FLAGS_*`. Linux 5.10.
-    #[inline]
-    #[must_use]
-    pub const fn sqe_flags(&self) -> u8 {
-        // SAFETY: every member is a `u8` at offset 0.
-        unsafe { self.register_op.sqe_flags }
-    }
-
-    /// Sets `sqe_flags`, the `IOSQE_*` flags of an `IORING_RESTRICTION_SQE_FLAGS_*`. Linux 5.10.
-    #[inline]
-    pub const fn set_sqe_flags(&mut self, v: u8) {
-        self.register_op.sqe_flags = v;
-    }
-}
-
-/// `io_uring_restriction.opcode`: allow one `io_uring_register(2)` opcode; Linux 5.10.
-pub const IORING_RESTRICTION_REGISTER_OP: u16 = 0;
-/// `io_uring_restriction.opcode`: allow one SQE opcode; Linux 5.10.
-pub const IORING_RESTRICTION_SQE_OP: u16 = 1;
-/// `io_uring_restriction.opcode`: allow these `IOSQE_*` flags; Linux 5.10.
-pub const IORING_RESTRICTION_SQE_FLAGS_ALLOWED: u16 = 2;
-/// `io_uring_restriction.opcode`: require these `IOSQE_*` flags on every SQE; Linux 5.10.
-pub const IORING_RESTRICTION_SQE_FLAGS_REQUIRED: u16 = 3;
-/// The number of restriction kinds this header knows (4); not a kind. Linux 5.10.
-pub const IORING_RESTRICTION_LAST: u16 = 4;
-
-/// A set of restrictions for the calling task rather than for one ring
-/// (`IORING_REGISTER_RESTRICTIONS` with fd -1): a header followed by
-/// `nr_res` [`io_uring_restriction`] entries (a flexible array member).
-/// Rings the task, or children it forks, create get them applied. Linux 7.0.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct io_uring_task_restriction {
-    /// Flags, none defined so far.
-    pub flags: u16,
-    /// The number of entries in `restrictions`.
-    pub nr_res: u16,
-    /// Reserved, must be zero.
-    pub resv: [u32; 3],
-    /// The restrictions.
-    pub restrictions: [io_uring_restriction; 0],
-}
-
 // ---- clock, buffer cloning ----
 
 /// The argument of `IORING_REGISTER_CLOCK`. Linux 6.12.
@@ -384,121 +253,6 @@ pub struct io_uring_clone_buffers {
     pub nr: u32,
     /// Reserved, must be zero.
     pub pad: [u32; 3],
-}
-
-// ---- provided-buffer rings ----
-
-/// One buffer of a provided-buffer ring. Linux 5.19.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct io_uring_buf {
-    /// The user address of the buffer.
-    pub addr: u64,
-    /// Its length in bytes.
-    pub len: u32,
-    /// The buffer ID reported in `cqe.flags`.
-    pub bid: u16,
-    /// Not used by the kernel; in entry 0 it is the ring tail (see
-    /// [`io_uring_buf_ring`]).
-    pub resv: u16,
-}
-
-/// A provided-buffer ring: an array of [`io_uring_buf`] whose tail index,
-/// written by the application, overlays the `resv` field of entry 0.
-/// Linux 5.19.
-///
-/// In C the struct is a union of that array with `{ resv1: u64, resv2: u32,
-/// resv3: u16, tail: u16 }`, so that the tail costs no extra memory; the
-/// size of the C struct is therefore that of one `io_uring_buf` (16 bytes).
-/// Here it is only the array, a zero-sized flexible array member; the tail
-/// is the `u16` at byte [`IO_URING_BUF_RING_TAIL_OFFSET`] (14), which
-/// [`io_uring_buf_ring::tail_ptr`] computes, and
-/// [`io_uring_buf_ring_resv1_s`] is the C union's other member, for code
-/// that wants the kernel's names. Entry 0 is still a buffer; only its
-/// `resv` belongs to the tail.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct io_uring_buf_ring {
-    /// The ring entries; their number is the `ring_entries` registered.
-    pub bufs: [io_uring_buf; 0],
-}
-
-/// The first 16 bytes of an [`io_uring_buf_ring`] seen as the C union's
-/// other member, the anonymous struct `{ resv1, resv2, resv3, tail }` that
-/// overlays entry 0 (`addr`, `len`, `bid`, `resv`). Linux 5.19.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct io_uring_buf_ring_resv1_s {
-    /// Overlays `bufs[0].addr`.
-    pub resv1: u64,
-    /// Overlays `bufs[0].len`.
-    pub resv2: u32,
-    /// Overlays `bufs[0].bid`.
-    pub resv3: u16,
-    /// The ring tail, written by the application; overlays `bufs[0].resv`.
-    pub tail: u16,
-}
-
-/// The byte offset of the tail (`u16`) in an [`io_uring_buf_ring`]: the
-/// `resv` field of entry 0. Linux 5.19.
-pub const IO_URING_BUF_RING_TAIL_OFFSET: usize = core::mem::offset_of!(io_uring_buf_ring_resv1_s, tail);
-
-impl io_uring_buf_ring {
-    /// The byte offset of the tail, as [`IO_URING_BUF_RING_TAIL_OFFSET`]. Linux 5.19.
-    pub const TAIL_OFFSET: usize = IO_URING_BUF_RING_TAIL_OFFSET;
-
-    /// Returns a pointer to the tail of the ring at `ring`, computed without
-    /// dereferencing; the tail is shared with the kernel, so access it
-    /// atomically (release stores). Linux 5.19.
-    #[inline]
-    #[must_use]
-    pub const fn tail_ptr(ring: *mut io_uring_buf_ring) -> *mut u16 {
-        ring.cast::<u8>().wrapping_add(IO_URING_BUF_RING_TAIL_OFFSET).cast::<u16>()
-    }
-}
-
-/// `io_uring_buf_reg.flags`: the kernel allocates the ring, which the
-/// application then maps with `mmap(2)` at `IORING_OFF_PBUF_RING |
-/// (bgid << IORING_OFF_PBUF_SHIFT)` instead of passing `ring_addr`; Linux 6.4.
-pub const IOU_PBUF_RING_MMAP: u16 = 1;
-/// `io_uring_buf_reg.flags`: buffers are consumed incrementally, so one big
-/// buffer serves several completions (flagged `IORING_CQE_F_BUF_MORE`
-/// until it is used up); Linux 6.12.
-pub const IOU_PBUF_RING_INC: u16 = 2;
-
-/// The argument of `IORING_REGISTER_PBUF_RING` and
-/// `IORING_UNREGISTER_PBUF_RING`. Linux 5.19; `flags` from 6.4 (previously
-/// `pad`), `min_left` from 7.1.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct io_uring_buf_reg {
-    /// The user address of the ring memory (page aligned), or 0 with `IOU_PBUF_RING_MMAP`.
-    pub ring_addr: u64,
-    /// The number of entries, a power of two.
-    pub ring_entries: u32,
-    /// The buffer group ID.
-    pub bgid: u16,
-    /// `IOU_PBUF_RING_*` flags. Linux 6.4.
-    pub flags: u16,
-    /// With `IOU_PBUF_RING_INC`, the fewest bytes that must remain in a
-    /// partly consumed buffer for it to be used again; 0 for the old
-    /// behaviour (1 byte). Added in Linux 7.1 and backported to stable
-    /// kernels (previously part of `resv`).
-    pub min_left: u32,
-    /// Reserved, must be zero.
-    pub resv: [u32; 5],
-}
-
-/// The argument of `IORING_REGISTER_PBUF_STATUS`. Linux 6.8.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct io_uring_buf_status {
-    /// The buffer group to report on (input).
-    pub buf_group: u32,
-    /// The kernel's head index of that ring (output).
-    pub head: u32,
-    /// Reserved, must be zero.
-    pub resv: [u32; 8],
 }
 
 // ---- NAPI ----
@@ -632,14 +386,8 @@ impl_zeroed!(
     io_uring_rsrc_update2 => "5.13",
     io_uring_probe_op => "5.6",
     io_uring_probe => "5.6",
-    io_uring_task_restriction => "7.0",
     io_uring_clock_register => "6.12",
     io_uring_clone_buffers => "6.12",
-    io_uring_buf => "5.19",
-    io_uring_buf_ring => "5.19",
-    io_uring_buf_ring_resv1_s => "5.19",
-    io_uring_buf_reg => "5.19",
-    io_uring_buf_status => "6.8",
     io_uring_napi => "6.9",
     io_uring_region_desc => "6.13",
     io_uring_mem_region_reg => "6.13",
@@ -650,7 +398,7 @@ impl_zeroed!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::mem::{align_of, offset_of, size_of};
+    use core::mem::{align_of, size_of};
 
     const _: () = assert!(size_of::<io_uring_files_update>() == 16);
     const _: () = assert!(size_of::<io_uring_rsrc_register>() == 32);
@@ -659,42 +407,11 @@ mod tests {
     const _: () = assert!(align_of::<io_uring_rsrc_update2>() == 8);
     const _: () = assert!(size_of::<io_uring_probe_op>() == 8);
     const _: () = assert!(size_of::<io_uring_probe>() == 16);
-    const _: () = assert!(size_of::<io_uring_restriction>() == 16);
-    const _: () = assert!(size_of::<io_uring_task_restriction>() == 16);
     const _: () = assert!(size_of::<io_uring_clock_register>() == 16);
     const _: () = assert!(size_of::<io_uring_clone_buffers>() == 32);
-    const _: () = assert!(size_of::<io_uring_buf>() == 16);
-    const _: () = assert!(size_of::<io_uring_buf_ring>() == 0);
-    const _: () = assert!(align_of::<io_uring_buf_ring>() == align_of::<io_uring_buf>());
-    const _: () = assert!(offset_of!(io_uring_buf, resv) == IO_URING_BUF_RING_TAIL_OFFSET);
-    const _: () = assert!(IO_URING_BUF_RING_TAIL_OFFSET == 14);
-    const _: () = assert!(size_of::<io_uring_buf_ring_resv1_s>() == size_of::<io_uring_buf>());
-    const _: () = assert!(size_of::<io_uring_buf_reg>() == 40);
-    const _: () = assert!(size_of::<io_uring_buf_status>() == 40);
     const _: () = assert!(size_of::<io_uring_napi>() == 16);
     const _: () = assert!(size_of::<io_uring_region_desc>() == 64);
     const _: () = assert!(size_of::<io_uring_mem_region_reg>() == 32);
     const _: () = assert!(size_of::<io_uring_sync_cancel_reg>() == 64);
     const _: () = assert!(size_of::<io_uring_file_index_range>() == 16);
-
-    #[test]
-    fn tail_overlays_first_resv() {
-        let mut bufs = [io_uring_buf::zeroed(); 2];
-        let ring = bufs.as_mut_ptr().cast::<io_uring_buf_ring>();
-        // SAFETY: the pointer is inside `bufs`, aligned for `u16`.
-        unsafe { io_uring_buf_ring::tail_ptr(ring).write(7) };
-        assert_eq!(bufs[0].resv, 7);
-        assert_eq!(bufs[0].bid, 0);
-    }
-
-    #[test]
-    fn restriction_accessors() {
-        let mut r = io_uring_restriction::zeroed();
-        r.set_sqe_op(22);
-        assert_eq!(r.register_op(), 22);
-        r.set_sqe_flags(1);
-        assert_eq!(r.sqe_flags(), 1);
-        r.set_register_op(3);
-        assert_eq!(r.sqe_op(), 3);
-    }
 }

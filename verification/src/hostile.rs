@@ -7,6 +7,9 @@
 //! Their panics carry a [`HostilePanic`] payload, so that the scenario can
 //! tell them (expected, and re-raised by the driver at some later call)
 //! from an invariant violation (any other panic), which still fails it.
+//! The scenario's scripted drive panics with a [`DrivePanic`], which
+//! [`catch`] lets through and counts, so that the scenario can check that
+//! the driver raised it once.
 
 use crate::sim::SimKernel;
 use ring_core::Driver;
@@ -17,6 +20,28 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 /// The payload of a hostile waker's panic.
 #[derive(Debug)]
 pub struct HostilePanic;
+
+/// The payload of a scripted drive's panic (the scenario's hostile `Drive`),
+/// naming the driver it drives (0 or 1), so that the scenario can count how
+/// often each drive's panic came out of the driver.
+#[derive(Debug)]
+pub struct DrivePanic(pub usize);
+
+thread_local! {
+    /// How many [`DrivePanic`]s of each driver [`catch`] let through.
+    static DRIVE_PANICS: Cell<[u32; 2]> = const { Cell::new([0; 2]) };
+}
+
+/// How many [`DrivePanic`]s of driver `which` came out of calls made
+/// through [`catch`] since the last [`reset_drive_panics`].
+pub fn drive_panics(which: usize) -> u32 {
+    DRIVE_PANICS.with(|c| c.get()[which])
+}
+
+/// Starts counting [`DrivePanic`]s afresh.
+pub fn reset_drive_panics() {
+    DRIVE_PANICS.with(|c| c.set([0; 2]));
+}
 
 /// What a hostile waker does, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,24 +176,35 @@ fn drop_waker(p: *const ()) {
     state(p).fire(Event::Drop);
 }
 
-/// Runs `f`; `None` if a hostile waker's panic came out of it. Any other
-/// panic (an invariant violation) goes on.
+/// Runs `f`; `None` if a hostile waker's or a scripted drive's panic came
+/// out of it (the latter counted, see [`drive_panics`]). Any other panic
+/// (an invariant violation) goes on.
 pub fn catch<R>(f: impl FnOnce() -> R) -> Option<R> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => Some(r),
         Err(p) if p.is::<HostilePanic>() => None,
+        Err(p) if p.is::<DrivePanic>() => {
+            let which = p.downcast_ref::<DrivePanic>().map_or(0, |d| d.0 & 1);
+            DRIVE_PANICS.with(|c| {
+                let mut n = c.get();
+                n[which] += 1;
+                c.set(n);
+            });
+            None
+        }
         Err(p) => std::panic::resume_unwind(p),
     }
 }
 
 /// Installs (once per process) a panic hook that keeps quiet about
-/// [`HostilePanic`]s and reports every other panic as before.
+/// [`HostilePanic`]s and [`DrivePanic`]s and reports every other panic as
+/// before.
 pub fn quiet() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !info.payload().is::<HostilePanic>() {
+            if !info.payload().is::<HostilePanic>() && !info.payload().is::<DrivePanic>() {
                 previous(info);
             }
         }));

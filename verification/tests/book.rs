@@ -164,6 +164,23 @@ fn defines_test(text: &str, name: &str) -> bool {
     })
 }
 
+/// The file of test target `target` that defines `fn name`: the target's
+/// single file (`verification/tests/<target>.rs`), or, for a target made of
+/// a folder, the file in it that defines the function (its `main.rs` if
+/// none does, which the check then reports).
+fn test_file(root: &Path, target: &str, name: &str) -> String {
+    let single = format!("verification/tests/{target}.rs");
+    let dir = root.join("verification/tests").join(target);
+    if root.join(&single).exists() || !dir.is_dir() {
+        return single;
+    }
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    files.sort();
+    let defines = |f: &PathBuf| fs::read_to_string(f).is_ok_and(|t| t.contains(&format!("fn {name}(")));
+    let file = files.iter().find(|f| defines(f)).cloned().unwrap_or_else(|| dir.join("main.rs"));
+    file.strip_prefix(root).unwrap_or(&file).display().to_string()
+}
+
 /// Checks a `file::name` reference (a test, or a loom model); `None` when
 /// it holds.
 fn check_fn_ref(root: &Path, body: &str, loom: bool) -> Option<String> {
@@ -484,7 +501,7 @@ fn every_ordering_constant_names_its_loom_model() {
                 }
                 for m in models {
                     let body = match m.split_once("::") {
-                        Some((file, test)) => format!("verification/tests/{file}.rs::{test}"),
+                        Some((file, test)) => format!("{}::{test}", test_file(&root, file, test)),
                         None => m.to_string(),
                     };
                     if let Some(p) = check_fn_ref(&root, &body, true) {

@@ -1,6 +1,6 @@
 //! Loom models of every completion-queue read path of the shipped
 //! `ring_core::CompletionQueue`, beyond the `pop` and `for_each` of plain
-//! 16-byte rings that `loom_queues.rs` (c) checks: `drain` (its loop for a
+//! 16-byte rings that `loom_queues` (c) checks: `drain` (its loop for a
 //! few entries, and its two contiguous runs when many are ready and they
 //! wrap past the end of the array), 32-byte entries (`IORING_SETUP_CQE32`)
 //! read through `pop`, `for_each` and `drain`, and a mixed ring

@@ -13,7 +13,7 @@
 //! tail words over. A resize needs `IORING_SETUP_DEFER_TASKRUN`, so the
 //! kernel touches the rings only inside the application's own system calls;
 //! each call is modelled as a release/acquire hand-off between the two
-//! threads, as in `loom_queues.rs` (f). The model therefore proves the
+//! threads, as in `loom_queues` (f). The model therefore proves the
 //! functional part (a 128-byte SQE and a 32-byte CQE outstanding across a
 //! resize come out whole, and the kernel reads the new SQ from the right
 //! position) with loom checking every cell access; it cannot fail on a

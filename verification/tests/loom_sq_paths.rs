@@ -1,6 +1,6 @@
 //! Loom models of every submission-queue publish path of the shipped
 //! `ring_core::SubmissionQueue`, beyond the `push` and `reserve` of plain
-//! 64-byte rings that `loom_queues.rs` (a, b) checks: `push_with` (the
+//! 64-byte rings that `loom_queues` (a, b) checks: `push_with` (the
 //! driver's path for every single operation), `push_all` (the driver's path
 //! for a linked chain, which must become visible to the kernel whole),
 //! 128-byte entries on an `IORING_SETUP_SQE128` ring (`push`, which clears

@@ -1,10 +1,14 @@
 //! Property tests of the operation lifecycle: random scenarios (see
 //! `verification::scenario` for the actions and the invariants checked
-//! after every step) against the shipped driver on the simulated kernel.
+//! after every step) against the shipped driver on the simulated kernel,
+//! each driver entering the kernel through a drive the scenario picks (the
+//! library's, or a scripted hostile one).
 #![cfg(not(ring_loom))]
 
 use proptest::prelude::*;
-use verification::scenario::{run_setup, Action, ChainSpec, Kind, Member, Mode, Setup, REGION};
+use verification::scenario::{
+    run_setup, Action, Base, ChainSpec, DriveSpec, EnterStyle, Kind, Member, Mode, Script, Setup, REGION,
+};
 
 #[global_allocator]
 static ALLOC: verification::alloc::TrackingAlloc = verification::alloc::TrackingAlloc;
@@ -45,6 +49,46 @@ fn chain() -> impl Strategy<Value = ChainSpec> {
         prop_oneof![3 => Just(0b111u8), 1 => 0u8..8],
     )
         .prop_map(|(members, hard, take)| ChainSpec { members, hard, take })
+}
+
+/// The library's drives: the default with each strategy, and busy-polling.
+fn base() -> impl Strategy<Value = Base> {
+    prop_oneof![
+        3 => Just(Base::Batch(0)),
+        1 => (1u8..4).prop_map(Base::Batch),
+        1 => Just(Base::Immediate),
+        1 => Just(Base::SqPoll),
+        1 => (0u8..40).prop_map(Base::BusyPoll),
+    ]
+}
+
+/// A script that makes a drive hostile: SQ room refused for a while,
+/// submitting early or never, turns that fail or wait twice, a panic at a
+/// chosen call.
+fn script() -> impl Strategy<Value = Script> {
+    (
+        prop_oneof![2 => Just(0u8), 1 => 1u8..6],
+        proptest::option::of(0u8..3),
+        proptest::option::of(prop_oneof![
+            Just(EnterStyle::SubmitOnly),
+            Just(EnterStyle::Never),
+            Just(EnterStyle::Fails),
+            Just(EnterStyle::WaitsTwice),
+        ]),
+        proptest::option::of(1u8..60),
+    )
+        .prop_map(|(pending, early, enter, panic_at)| Script { pending, early, enter, panic_at })
+}
+
+/// A drive: mostly the library's own, one in three scripted.
+fn drive() -> impl Strategy<Value = DriveSpec> {
+    (base(), prop_oneof![2 => Just(Script::default()), 1 => script()])
+        .prop_map(|(base, script)| DriveSpec { base, script })
+}
+
+/// A hostile drive: always scripted.
+fn hostile_drive() -> impl Strategy<Value = DriveSpec> {
+    (base(), script()).prop_map(|(base, script)| DriveSpec { base, script })
 }
 
 /// The actions; on a tiny CQ the polled descriptor becomes ready more
@@ -94,10 +138,57 @@ proptest! {
         // One case in three on a CQ as small as the kernel allows.
         (tiny, actions) in prop_oneof![2 => Just(false), 1 => Just(true)]
             .prop_flat_map(|tiny| (Just(tiny), proptest::collection::vec(action(tiny), 1..80))),
+        drives in (drive(), drive()),
     ) {
         let setup = if tiny { Setup::tiny_cq(mode, entries) } else { Setup::from(mode) };
-        run_setup(seed, entries, setup, actions);
+        run_setup(seed, entries, setup.with_drives([drives.0, drives.1]), actions);
     }
+
+    /// As above, with a scripted hostile drive on the scenario's driver
+    /// every time (and any drive on the second one): the driver keeps the
+    /// drive's contract (asked neither after its panic nor in teardown,
+    /// its panic raised once, everything written submitted at each turn).
+    #[test]
+    fn hostile_drives_keep_every_invariant(
+        seed in any::<u64>(),
+        entries in prop_oneof![Just(1u32), Just(2), Just(4)],
+        mode in prop_oneof![Just(Mode::Plain), Just(Mode::DeferTaskrun), Just(Mode::SqPoll)],
+        (tiny, actions) in prop_oneof![2 => Just(false), 1 => Just(true)]
+            .prop_flat_map(|tiny| (Just(tiny), proptest::collection::vec(action(tiny), 1..80))),
+        drives in (hostile_drive(), drive()),
+    ) {
+        let setup = if tiny { Setup::tiny_cq(mode, entries) } else { Setup::from(mode) };
+        run_setup(seed, entries, setup.with_drives([drives.0, drives.1]), actions);
+    }
+}
+
+/// Every drive of the fuzzer's set (`DriveSpec::from_byte`) on both
+/// drivers, in every mode, through operations of every kind, more of them
+/// than the SQ holds (so that SQ room is asked for) and a chain: the
+/// scenario's invariants and the drive's contract hold.
+#[test]
+fn every_drive_of_the_set_keeps_every_invariant() {
+    use Action::*;
+    let mut actions = Vec::new();
+    for k in [Kind::Nop, Kind::ReadFile { off: 5, len: 9 }, Kind::WriteFile { len: 4 }, Kind::Sleep { ms: 2 }] {
+        actions.extend([Submit(k.clone()), Submit(k), SubmitOther(Kind::Nop)]);
+    }
+    for i in 0..12 {
+        actions.push(Poll(i));
+    }
+    actions.push(Chain(ChainSpec { members: vec![Member::Nop, Member::Nop], hard: false, take: 0b11 }));
+    actions.extend(settle(10));
+    let (mut panics, mut calls) = (0, 0);
+    for b in 0..=u8::MAX {
+        let d = DriveSpec::from_byte(b);
+        for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+            let setup = Setup::from(mode).with_drives([d, DriveSpec::from_byte(b.wrapping_mul(7))]);
+            let r = run_setup(u64::from(b), 2, setup, actions.clone());
+            (panics, calls) = (panics + r.drive_panics_raised, calls + r.drive_calls);
+        }
+    }
+    // The drives were asked, and the scripted panics happened (and came out).
+    assert!(calls > 10_000 && panics > 50, "{calls} calls, {panics} panics");
 }
 
 /// Steps that let the kernel finish what it holds and poll the first live
@@ -342,6 +433,28 @@ fn resources_are_never_used_across_drivers() {
                 TurnOther,
             ];
             run_setup(seed, 2, Setup::from(mode), actions);
+        }
+    }
+}
+
+/// A drive that never enters the kernel (it says it did), on every ring:
+/// the driver enters for it at each turn, for what was written and, on a
+/// `DEFER_TASKRUN` ring, for the completions the kernel defers until it is
+/// entered for events; so the operations end while the steps run, before
+/// quiescence cancels anything.
+#[test]
+fn a_drive_that_never_enters_starves_no_ring() {
+    use Action::*;
+    let never =
+        DriveSpec { base: Base::Batch(0), script: Script { enter: Some(EnterStyle::Never), ..Script::default() } };
+    let mut actions = vec![Submit(Kind::Sleep { ms: 1 }), Submit(Kind::Nop), Submit(Kind::ReadFile { off: 3, len: 8 })];
+    for _ in 0..6 {
+        actions.extend([Poll(0), Poll(1), Poll(2), Turn, SqpollStep, ReleaseAll, Advance(2), Park]);
+    }
+    for seed in 0..8u64 {
+        for mode in [Mode::Plain, Mode::DeferTaskrun, Mode::SqPoll] {
+            let r = run_setup(seed, 4, Setup::from(mode).with_drives([never, DriveSpec::default()]), actions.clone());
+            assert_eq!(r.outcomes_in_steps, 3, "seed {seed} {mode:?}: {r:?}");
         }
     }
 }

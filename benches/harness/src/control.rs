@@ -13,7 +13,8 @@
 //! nothing it does between two snapshots allocates: the allocation counts
 //! are the server's own.
 
-use crate::{Args, Record, Snapshot};
+use crate::measure::Snapshot;
+use crate::{Args, Record};
 use std::time::{Duration, Instant};
 
 /// Starts the control thread. `record` names the stack, variant and

@@ -5,7 +5,7 @@
 //! [`squeue`] and [`cqueue`] are the only code that reads or writes the
 //! shared ring words and entries; a [`ring`] owns a ring's descriptor,
 //! memory and queues; [`setup`] creates one from every setup flag,
-//! checked; [`enter`] submits and waits; [`probe`] asks what the kernel
+//! checked (`setup_flags.rs`: the flags' names and the rules between them); [`enter`] submits and waits; [`probe`] asks what the kernel
 //! supports; [`opcode`] builds every SQE ([`types`] are the small types
 //! the builders take); [`register`] is one method for every register
 //! operation.
@@ -23,5 +23,6 @@ pub mod register;
 pub mod ring;
 pub mod ring_id;
 pub mod setup;
+mod setup_flags;
 pub mod squeue;
 pub mod types;

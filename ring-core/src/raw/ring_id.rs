@@ -9,7 +9,6 @@
 //! are checked against.
 
 use crate::sync::process_wide::AtomicU64;
-use crate::sync::Ordering;
 use core::cell::RefCell;
 
 /// The identity of one ring, unique in the process for its whole life.
@@ -40,7 +39,7 @@ impl RingId {
     pub(crate) fn next() -> RingId {
         // Only uniqueness matters: nothing is published with the id.
         static NEXT: AtomicU64 = AtomicU64::new(1);
-        RingId(NEXT.fetch_add(1, Ordering::Relaxed))
+        RingId(NEXT.fetch_add(1, crate::sync::process_wide::ORDERING))
     }
 }
 

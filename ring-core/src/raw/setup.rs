@@ -1,44 +1,19 @@
-//! Setting up a ring: every `IORING_SETUP_*` flag, checked before the
-//! kernel sees it, and a typed error naming the flag when the kernel says no.
+//! Setting up a ring: the [`Builder`] with every `IORING_SETUP_*` flag,
+//! checked before the kernel sees it (the rules between flags, and the
+//! typed error naming the flag when the kernel says no, are in
+//! `setup_flags.rs`).
 #![allow(unsafe_code)]
+
+pub use crate::raw::setup_flags::{setup_flag_name, SETUP_FLAGS};
 
 use crate::error::{Call, Error, Result};
 use crate::kernel::{Kernel, Linux};
-use crate::raw::memory::{self, NoMmapMemory, MAX_CQ, MAX_SQ};
+use crate::raw::memory::{self, NoMmapMemory};
 use crate::raw::ring::Ring;
+use crate::raw::setup_flags::{check_rules, explain};
 use core::ptr::NonNull;
 use ring_sys::*;
 use std::os::fd::{AsRawFd, RawFd};
-
-/// Every setup flag with its kernel name and the Linux version that added it.
-pub const SETUP_FLAGS: [(u32, &str, &str); 21] = [
-    (IORING_SETUP_IOPOLL, "IORING_SETUP_IOPOLL", "5.1"),
-    (IORING_SETUP_SQPOLL, "IORING_SETUP_SQPOLL", "5.1"),
-    (IORING_SETUP_SQ_AFF, "IORING_SETUP_SQ_AFF", "5.1"),
-    (IORING_SETUP_CQSIZE, "IORING_SETUP_CQSIZE", "5.5"),
-    (IORING_SETUP_CLAMP, "IORING_SETUP_CLAMP", "5.6"),
-    (IORING_SETUP_ATTACH_WQ, "IORING_SETUP_ATTACH_WQ", "5.6"),
-    (IORING_SETUP_R_DISABLED, "IORING_SETUP_R_DISABLED", "5.10"),
-    (IORING_SETUP_SUBMIT_ALL, "IORING_SETUP_SUBMIT_ALL", "5.18"),
-    (IORING_SETUP_COOP_TASKRUN, "IORING_SETUP_COOP_TASKRUN", "5.19"),
-    (IORING_SETUP_TASKRUN_FLAG, "IORING_SETUP_TASKRUN_FLAG", "5.19"),
-    (IORING_SETUP_SQE128, "IORING_SETUP_SQE128", "5.19"),
-    (IORING_SETUP_CQE32, "IORING_SETUP_CQE32", "5.19"),
-    (IORING_SETUP_SINGLE_ISSUER, "IORING_SETUP_SINGLE_ISSUER", "6.0"),
-    (IORING_SETUP_DEFER_TASKRUN, "IORING_SETUP_DEFER_TASKRUN", "6.1"),
-    (IORING_SETUP_NO_MMAP, "IORING_SETUP_NO_MMAP", "6.5"),
-    (IORING_SETUP_REGISTERED_FD_ONLY, "IORING_SETUP_REGISTERED_FD_ONLY", "6.5"),
-    (IORING_SETUP_NO_SQARRAY, "IORING_SETUP_NO_SQARRAY", "6.6"),
-    (IORING_SETUP_HYBRID_IOPOLL, "IORING_SETUP_HYBRID_IOPOLL", "6.13"),
-    (IORING_SETUP_CQE_MIXED, "IORING_SETUP_CQE_MIXED", "6.18"),
-    (IORING_SETUP_SQE_MIXED, "IORING_SETUP_SQE_MIXED", "6.19"),
-    (IORING_SETUP_SQ_REWIND, "IORING_SETUP_SQ_REWIND", "7.0"),
-];
-
-/// The kernel name of a single setup flag bit.
-pub fn setup_flag_name(flag: u32) -> &'static str {
-    SETUP_FLAGS.iter().find(|(f, _, _)| *f == flag).map_or("unknown IORING_SETUP_* bit", |(_, n, _)| n)
-}
 
 /// Builds a [`Ring`] with any combination of setup flags.
 ///
@@ -358,77 +333,6 @@ impl Builder {
         &self.params
     }
 
-    /// Checks the documented rules between flags, so that a conflict comes
-    /// back as an error that names it rather than a bare EINVAL.
-    fn validate(&self) -> Result<(), crate::error::Error> {
-        let f = self.params.flags;
-        let has = |x: u32| f & x != 0;
-        let conflict = |flag, reason| Err(Error::SetupFlagConflict { flag, reason });
-        let clamp = has(IORING_SETUP_CLAMP);
-        if self.entries == 0 || (!clamp && self.entries > MAX_SQ) {
-            return Err(Error::RingSize { which: "sq", requested: self.entries, max: MAX_SQ });
-        }
-        if has(IORING_SETUP_CQSIZE) {
-            let cq = self.params.cq_entries;
-            if cq == 0 || (!clamp && cq > MAX_CQ) {
-                return Err(Error::RingSize { which: "cq", requested: cq, max: MAX_CQ });
-            }
-            let (sq, _) = memory::ring_sizes(self.entries, &self.params);
-            if cq < sq {
-                return conflict("IORING_SETUP_CQSIZE", "the CQ must have at least as many entries as the SQ");
-            }
-        }
-        if has(IORING_SETUP_SQ_AFF) && !has(IORING_SETUP_SQPOLL) {
-            return conflict("IORING_SETUP_SQ_AFF", "needs IORING_SETUP_SQPOLL");
-        }
-        if has(IORING_SETUP_SQPOLL)
-            && has(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN)
-        {
-            return conflict(
-                "IORING_SETUP_SQPOLL",
-                "excludes COOP_TASKRUN, TASKRUN_FLAG and DEFER_TASKRUN (the poll thread runs the task work)",
-            );
-        }
-        if has(IORING_SETUP_TASKRUN_FLAG) && !has(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN) {
-            return conflict("IORING_SETUP_TASKRUN_FLAG", "needs COOP_TASKRUN or DEFER_TASKRUN");
-        }
-        if has(IORING_SETUP_DEFER_TASKRUN) && !has(IORING_SETUP_SINGLE_ISSUER) {
-            return conflict("IORING_SETUP_DEFER_TASKRUN", "needs IORING_SETUP_SINGLE_ISSUER");
-        }
-        if has(IORING_SETUP_HYBRID_IOPOLL) && !has(IORING_SETUP_IOPOLL) {
-            return conflict("IORING_SETUP_HYBRID_IOPOLL", "needs IORING_SETUP_IOPOLL");
-        }
-        if has(IORING_SETUP_REGISTERED_FD_ONLY) && !has(IORING_SETUP_NO_MMAP) {
-            return conflict("IORING_SETUP_REGISTERED_FD_ONLY", "needs IORING_SETUP_NO_MMAP");
-        }
-        if has(IORING_SETUP_SQE128) && has(IORING_SETUP_SQE_MIXED) {
-            return conflict("IORING_SETUP_SQE_MIXED", "excludes IORING_SETUP_SQE128");
-        }
-        if has(IORING_SETUP_CQE32) && has(IORING_SETUP_CQE_MIXED) {
-            return conflict("IORING_SETUP_CQE_MIXED", "excludes IORING_SETUP_CQE32");
-        }
-        if has(IORING_SETUP_SQ_REWIND) && has(IORING_SETUP_SQPOLL) {
-            return conflict("IORING_SETUP_SQ_REWIND", "excludes IORING_SETUP_SQPOLL");
-        }
-        if has(IORING_SETUP_SQ_REWIND) && self.no_sqarray == Some(false) {
-            return conflict("IORING_SETUP_SQ_REWIND", "needs IORING_SETUP_NO_SQARRAY");
-        }
-        if has(IORING_SETUP_SQ_REWIND) {
-            // The kernel ignores the SQ head and tail in this mode and reads
-            // from slot 0 on every submit; this crate's queue publishes a
-            // tail, so the kernel would submit stale entries again.
-            return conflict(
-                "IORING_SETUP_SQ_REWIND",
-                "ring-core's submission queue publishes a tail, which the kernel ignores in this mode (it reads \
-                 from slot 0 at every submit and would issue stale entries again)",
-            );
-        }
-        if has(IORING_SETUP_ATTACH_WQ) && (self.params.wq_fd as i32) < 0 {
-            return Err(Error::BadFd(self.params.wq_fd as i32));
-        }
-        Ok(())
-    }
-
     /// Sets up the ring on the running kernel.
     pub fn build(self) -> Result<Ring<Linux>, crate::error::Error> {
         self.build_on(Linux)
@@ -456,7 +360,7 @@ impl Builder {
 
     /// Sets up the ring on `kernel` (the real one, or a simulated one).
     pub fn build_on<K: Kernel>(mut self, kernel: K) -> Result<Ring<K>, crate::error::Error> {
-        self.validate()?;
+        check_rules(self.entries, &self.params, self.no_sqarray)?;
         let user_disabled = self.params.flags & IORING_SETUP_R_DISABLED != 0;
         if self.reg_wait_slots > 0 {
             self.params.flags |= IORING_SETUP_R_DISABLED;
@@ -515,111 +419,10 @@ impl Builder {
                     // to the memory.
                     unsafe { m.release(kernel) };
                 }
-                Err(self.explain(kernel, params.flags, errno))
+                Err(explain(kernel, params.flags, self.params.sq_thread_cpu, errno))
             }
         }
     }
-
-    /// Turns a setup failure into the most precise error we can name.
-    fn explain<K: Kernel>(&self, kernel: &K, flags: u32, errno: Errno) -> Error {
-        match errno.raw() {
-            libc::ENOSYS | libc::EPERM => Error::Unavailable { errno },
-            libc::ENOMEM => {
-                let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-                // SAFETY: getrlimit writes one rlimit.
-                let ok = unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim) } == 0;
-                if ok && lim.rlim_cur != libc::RLIM_INFINITY {
-                    Error::MemlockLimit { limit: lim.rlim_cur, errno }
-                } else {
-                    Error::syscall(Call::Setup, errno)
-                }
-            }
-            libc::EINVAL => {
-                // Find a flag this kernel does not know: try each one alone
-                // (with the flags it cannot go without) on a tiny ring.
-                for (bit, name, _) in SETUP_FLAGS.iter().rev() {
-                    if flags & bit == 0 {
-                        continue;
-                    }
-                    let mut p = io_uring_params::default();
-                    p.flags = match *bit {
-                        IORING_SETUP_SQ_AFF => bit | IORING_SETUP_SQPOLL,
-                        IORING_SETUP_TASKRUN_FLAG => bit | IORING_SETUP_COOP_TASKRUN,
-                        IORING_SETUP_DEFER_TASKRUN => bit | IORING_SETUP_SINGLE_ISSUER,
-                        IORING_SETUP_HYBRID_IOPOLL => bit | IORING_SETUP_IOPOLL,
-                        IORING_SETUP_CQSIZE => {
-                            p.cq_entries = 2;
-                            *bit
-                        }
-                        // These need ring memory to test: a one-entry ring
-                        // on memory allocated for the probe (with NO_MMAP,
-                        // which REGISTERED_FD_ONLY needs).
-                        IORING_SETUP_NO_MMAP | IORING_SETUP_REGISTERED_FD_ONLY => {
-                            let extra = *bit & IORING_SETUP_REGISTERED_FD_ONLY;
-                            match probe_no_mmap(kernel, extra) {
-                                Err(e) if e.raw() == libc::EINVAL => {
-                                    return Error::UnsupportedSetupFlag { flag: name, errno: e }
-                                }
-                                _ => continue,
-                            }
-                        }
-                        // This needs another ring to test alone; its rule
-                        // (a descriptor that can be one) was checked by
-                        // `validate`.
-                        IORING_SETUP_ATTACH_WQ => continue,
-                        _ => *bit,
-                    };
-                    p.sq_thread_cpu = self.params.sq_thread_cpu;
-                    match kernel.setup(1, &mut p) {
-                        Ok(fd) => kernel.close(fd),
-                        Err(e) if e.raw() == libc::EINVAL => {
-                            return Error::UnsupportedSetupFlag { flag: name, errno: e }
-                        }
-                        Err(_) => {}
-                    }
-                }
-                Error::syscall(Call::Setup, errno)
-            }
-            _ => Error::syscall(Call::Setup, errno),
-        }
-    }
-}
-
-/// Sets up a one-entry `IORING_SETUP_NO_MMAP` ring (with `extra` flags) on
-/// memory allocated for it and releases it at once: whether `kernel` knows
-/// the flags. `Err` carries the setup errno (ENOMEM when the memory could
-/// not even be allocated, which blames no flag).
-fn probe_no_mmap<K: Kernel>(kernel: &K, extra: u32) -> core::result::Result<(), Errno> {
-    let mut p = io_uring_params::default();
-    p.flags = IORING_SETUP_NO_MMAP | extra;
-    let Ok(memory) = memory::prepare_no_mmap(1, &mut p, NoMmapMemory::Allocate) else {
-        return Err(Errno::new(libc::ENOMEM));
-    };
-    let r = kernel.setup(1, &mut p);
-    if let Ok(fd) = r {
-        if extra & IORING_SETUP_REGISTERED_FD_ONLY != 0 {
-            // The ring has no descriptor, only this index in the task's
-            // registered-ring table; dropping the registration releases it.
-            let up = io_uring_rsrc_update { offset: fd as u32, resv: 0, data: 0 };
-            // SAFETY: one valid io_uring_rsrc_update, read during the call.
-            let _ = unsafe {
-                kernel.register(
-                    fd as u32,
-                    IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING,
-                    (&raw const up).cast(),
-                    1,
-                )
-            };
-        } else {
-            kernel.close(fd);
-        }
-    }
-    // SAFETY: nothing uses the memory any more; a kernel that set the ring
-    // up holds its own references to the pages until its teardown ends,
-    // and the mappings are anonymous, so unmapping them cannot hand the
-    // pages to anything else meanwhile.
-    unsafe { memory.release(kernel) };
-    r.map(drop)
 }
 
 impl Ring<Linux> {

@@ -28,7 +28,8 @@ use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
 // Atomics and locks from the `sync` shim, so that the loom model of the
 // park protocol (`verification/tests/loom_runtime.rs`) runs them as shipped.
-use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::order::{ABORTED, QUEUE_LEN};
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex};
 use std::sync::Arc;
 
 type Job<K> = Box<dyn FnOnce(&Driver<K>, &Spawner) + Send>;
@@ -72,7 +73,7 @@ impl<K: Kernel> Remote<K> {
     }
 
     pub(crate) fn has_jobs(&self) -> bool {
-        self.queued.load(Ordering::Relaxed) != 0
+        self.queued.load(QUEUE_LEN) != 0
     }
 
     /// Runs every queued job on the runtime's thread (a job catches its own
@@ -94,7 +95,7 @@ impl<K: Kernel> Remote<K> {
         }
         let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         let job = jobs.pop_front();
-        self.queued.store(jobs.len(), Ordering::Relaxed);
+        self.queued.store(jobs.len(), QUEUE_LEN);
         job
     }
 
@@ -107,7 +108,7 @@ impl<K: Kernel> Remote<K> {
         // over another job (refused now) and so take the lock.
         let dropped = {
             let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-            self.queued.store(0, Ordering::Relaxed);
+            self.queued.store(0, QUEUE_LEN);
             core::mem::take(&mut *jobs)
         };
         drop(dropped);
@@ -119,7 +120,7 @@ impl<K: Kernel> Remote<K> {
         }
         let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         jobs.push_back(job);
-        self.queued.store(jobs.len(), Ordering::Relaxed);
+        self.queued.store(jobs.len(), QUEUE_LEN);
         Ok(())
     }
 }
@@ -346,7 +347,7 @@ impl<T> RemoteState<T> {
     /// `runtime_remote_abort_races_the_job_that_spawns_its_task`).
     pub(crate) fn attach(&self, abort: crate::runtime::executor::task::AbortHandle) {
         *self.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(abort.clone());
-        if self.aborted.load(Ordering::SeqCst) {
+        if self.aborted.load(ABORTED) {
             abort.abort();
         }
     }
@@ -370,7 +371,7 @@ impl<T> Sender<T> {
 
     /// Whether the handle asked for the work to be abandoned.
     pub(crate) fn is_aborted(&self) -> bool {
-        self.state.aborted.load(Ordering::SeqCst)
+        self.state.aborted.load(ABORTED)
     }
 
     /// Stores the outcome (once: a later one is dropped), then wakes the
@@ -453,7 +454,7 @@ impl<T> RemoteJoinHandle<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn abort(&self) {
-        self.state.aborted.store(true, Ordering::SeqCst);
+        self.state.aborted.store(true, ABORTED);
         let task = self.state.task.lock().unwrap_or_else(|e| e.into_inner()).clone();
         // Woken with the lock released (the wake-up is foreign code when the
         // task's runtime wakes it from here).

@@ -75,9 +75,8 @@ impl Attendance {
     #[cold]
     #[inline(never)]
     fn undriven() {
-        use crate::sync::Ordering;
         use std::io::Write;
-        if !NOTED.swap(true, Ordering::Relaxed) {
+        if !NOTED.swap(true, crate::sync::process_wide::ORDERING) {
             // Written directly (not `eprintln!`, which panics if standard
             // error fails): a note must never be the reason a program stops.
             let _ = writeln!(std::io::stderr(), "{UNDRIVEN_NOTE}");

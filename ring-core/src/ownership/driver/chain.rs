@@ -158,7 +158,7 @@ impl<K: Kernel> Chain<K> {
     /// futures, which hold the shared state rather than a `Driver`).
     pub(crate) fn new(shared: Rc<Shared<K>>) -> Self {
         Chain {
-            id: CHAIN_IDS.fetch_add(1, crate::sync::Ordering::Relaxed),
+            id: CHAIN_IDS.fetch_add(1, crate::sync::process_wide::ORDERING),
             shared,
             members: Vec::new(),
             hard: false,

@@ -52,7 +52,8 @@
 //! Each file holds one part of the driver's state, or one thing done to it:
 //!
 //! - The public face: `handle.rs` ([`Driver`]), `op.rs` (the [`Op`]
-//!   future and the [`MultiOp`] stream), `chain.rs` (linked chains),
+//!   future; in `op/`, explicit cancellation, the [`MultiOp`] stream, and
+//!   raw entries), `chain.rs` (linked chains),
 //!   `strategy.rs` (when to submit), `drive.rs` (how the kernel is
 //!   entered: the pluggable [`Drive`]; `held_drive.rs`, the crate's own
 //!   drives asked directly, a caller's contained), `reports.rs` ([`Stats`],

@@ -1,6 +1,8 @@
 //! Operations as futures: the [`Op`] future that claims a table entry for
-//! an [`Operation`], explicit cancellation, and the [`MultiOp`] stream of
-//! a [`Multishot`] operation.
+//! an [`Operation`] (this file), explicit cancellation (`op/cancel.rs`),
+//! the [`MultiOp`] stream of a [`Multishot`](crate::ownership::operation::Multishot)
+//! operation (`op/multi.rs`), and any operation or raw entry started as a
+//! future (`op/raw.rs`).
 //!
 //! An operation goes through these states (see `docs/ownership.md` for the
 //! full argument):
@@ -16,44 +18,26 @@
 //!    dropped, and is never freed while the kernel may use it.
 //! 3. **Done**: the terminal completion arrived. The next poll moves the
 //!    value back out and returns it with the result.
-#![allow(unsafe_code)]
+
+mod cancel;
+mod multi;
+mod raw;
+
+pub use cancel::{CancelOp, Cancelled};
+pub use multi::{MultiOp, Next};
+pub use raw::RawOp;
 
 use crate::kernel::{Kernel, Linux};
 use crate::ownership::driver::admission::Start;
-use crate::ownership::driver::collect::{Collect, StreamPoll};
+use crate::ownership::driver::collect::Collect;
 use crate::ownership::driver::handle::Driver;
 use crate::ownership::driver::shared::Shared;
-use crate::ownership::operation::{Multishot, Operation, PollOperation, PollTarget, Streaming};
+use crate::ownership::operation::{Operation, PollOperation, PollTarget};
 use crate::raw::cqueue::Cqe;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use ring_sys::io_uring_sqe;
 use std::rc::Rc;
-
-/// Whether an explicitly cancelled operation ran or was cancelled; either
-/// way its output (and so its buffers) comes back.
-#[derive(Debug)]
-pub enum Cancelled<O> {
-    /// It completed before the cancellation took effect; nothing is lost.
-    Completed(O),
-    /// The kernel cancelled it (`-ECANCELED`, or `-EINTR` for some operations).
-    Cancelled(O),
-}
-
-impl<O> Cancelled<O> {
-    /// The output, whichever way it ended.
-    pub fn into_inner(self) -> O {
-        match self {
-            Cancelled::Completed(o) | Cancelled::Cancelled(o) => o,
-        }
-    }
-
-    /// Whether the kernel cancelled it.
-    pub fn was_cancelled(&self) -> bool {
-        matches!(self, Cancelled::Cancelled(_))
-    }
-}
 
 pub(crate) enum OpState<T> {
     /// Not yet in the kernel; holds the value, and a place in the queue for
@@ -125,33 +109,6 @@ impl<T: Operation, K: Kernel> core::fmt::Debug for Op<T, K> {
 impl<T: Operation, K: Kernel> Op<T, K> {
     pub(crate) fn new(driver: &Driver<K>, op: T) -> Self {
         Op { shared: driver.shared.clone(), state: OpState::Waiting { op, ticket: None }, cancel: false }
-    }
-
-    /// Asks the kernel to cancel the operation and resolves to its output
-    /// together with whether it ran or was cancelled. Cancelling an
-    /// operation that already completed returns the completed result.
-    /// Unlike dropping the future (which orphans the operation: the driver
-    /// cancels it and drops its buffers once the kernel is done), this
-    /// gives the buffers back.
-    ///
-    /// ```
-    /// use std::future::Future;
-    /// use std::task::{Context, Waker};
-    ///
-    /// let rt = ring_core::Runtime::new(8)?;
-    /// let d = rt.driver().clone();
-    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
-    /// let mut recv = d.recv(&std::rc::Rc::new(a), Vec::with_capacity(64), 0);
-    /// // In the kernel, waiting for data that never comes.
-    /// assert!(std::pin::Pin::new(&mut recv).poll(&mut Context::from_waker(Waker::noop())).is_pending());
-    /// let c = rt.block_on(recv.cancel())?;
-    /// assert!(c.was_cancelled());
-    /// assert_eq!(c.into_inner().1.capacity(), 64, "the buffer came back");
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn cancel(mut self) -> CancelOp<T, K> {
-        self.cancel = true;
-        CancelOp { op: self }
     }
 
     /// The operation's value, if it has not been polled yet (so it never
@@ -387,324 +344,5 @@ impl<T: Operation + PollOperation, K: Kernel> Op<T, K> {
             OpState::Submitted { index, generation } => self.shared.poll_target(index, generation),
             _ => None,
         }
-    }
-}
-
-/// The future returned by [`Op::cancel`].
-#[must_use = "a cancellation does nothing until polled"]
-pub struct CancelOp<T: Operation, K: Kernel = Linux> {
-    op: Op<T, K>,
-}
-
-impl<T: Operation, K: Kernel> Future for CancelOp<T, K> {
-    type Output = Cancelled<T::Output>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.op.poll_inner(cx).map(
-            |(out, cancelled)| {
-                if cancelled {
-                    Cancelled::Cancelled(out)
-                } else {
-                    Cancelled::Completed(out)
-                }
-            },
-        )
-    }
-}
-
-/// A stream of a multishot operation's items.
-///
-/// Poll it with [`next`](MultiOp::next) (or [`poll_next`](MultiOp::poll_next));
-/// it yields `None` after the completion without `IORING_CQE_F_MORE`,
-/// whether the kernel ended it normally, early (for example `-ENOBUFS`,
-/// which arrives as the last item's error), or because it was cancelled.
-/// Dropping the stream cancels the operation; its memory stays with the
-/// driver until the kernel's last completion.
-///
-/// ```
-/// use ring_core::ops::PollMulti;
-/// use ring_core::MultiOp;
-/// use std::io::Write;
-/// use std::rc::Rc;
-///
-/// let rt = ring_core::Runtime::new(8)?;
-/// let d = rt.driver().clone();
-/// let (a, b) = std::os::unix::net::UnixStream::pair()?;
-/// let b = Rc::new(b);
-/// rt.block_on(async {
-///     let mut events: MultiOp<PollMulti> = d.poll_multishot(&b, libc::POLLIN as u32);
-///     (&a).write_all(b"x")?;
-///     let first = events.next().await.expect("an event")?;
-///     assert!(first & libc::POLLIN as u32 != 0);
-///     assert!(events.poll_target().is_some());
-///     events.cancel();
-///     // Or by hand: `poll_next` is what `next` awaits.
-///     std::future::poll_fn(|cx| match events.poll_next(cx) {
-///         std::task::Poll::Ready(Some(_)) => {
-///             cx.waker().wake_by_ref();
-///             std::task::Poll::Pending
-///         }
-///         std::task::Poll::Ready(None) => std::task::Poll::Ready(()),
-///         std::task::Poll::Pending => std::task::Poll::Pending,
-///     })
-///     .await;
-///     // Ended: the operation's value comes back.
-///     let _value: Option<PollMulti> = events.into_inner();
-///     Ok::<(), std::io::Error>(())
-/// })??;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[must_use = "a multishot operation does nothing until polled"]
-pub struct MultiOp<T: Multishot, K: Kernel = Linux> {
-    shared: Rc<Shared<K>>,
-    state: OpState<Streaming<T>>,
-    done: Option<T>,
-    cancel: bool,
-}
-
-impl<T: Multishot, K: Kernel> Unpin for MultiOp<T, K> {}
-
-impl<T: Multishot, K: Kernel> MultiOp<T, K> {
-    pub(crate) fn new(driver: &Driver<K>, op: T) -> Self {
-        MultiOp {
-            shared: driver.shared.clone(),
-            state: OpState::Waiting { op: Streaming(op), ticket: None },
-            done: None,
-            cancel: false,
-        }
-    }
-
-    /// The next item, or `None` once the stream has ended.
-    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<T::Item>> {
-        loop {
-            // The claim stays recorded while the driver (and `item`, the
-            // operation's own code) runs, so a panic there loses nothing.
-            if let OpState::Submitted { index, generation } = self.state {
-                if self.cancel {
-                    self.shared.request_cancel(index, generation);
-                }
-                return match self.shared.poll_stream::<T>(index, generation, cx) {
-                    StreamPoll::Item(item) => Poll::Ready(Some(item)),
-                    StreamPoll::Last(item, op) => {
-                        self.state = OpState::Finished;
-                        self.done = Some(op);
-                        Poll::Ready(item)
-                    }
-                    StreamPoll::End(op) => {
-                        self.state = OpState::Finished;
-                        self.done = Some(op);
-                        Poll::Ready(None)
-                    }
-                    StreamPoll::Pending => Poll::Pending,
-                };
-            }
-            match core::mem::replace(&mut self.state, OpState::Finished) {
-                OpState::Waiting { op, ticket } => {
-                    if self.cancel {
-                        self.shared.forget_ticket(ticket);
-                        self.done = Some(op.0);
-                        return Poll::Ready(None);
-                    }
-                    match self.shared.start(op, ticket, cx) {
-                        Start::Started(user_data) => {
-                            let (index, generation) = crate::ownership::driver::slot::decode(user_data);
-                            self.state = OpState::Submitted { index, generation };
-                        }
-                        Start::StartedThen(user_data) => {
-                            let (index, generation) = crate::ownership::driver::slot::decode(user_data);
-                            self.state = OpState::Submitted { index, generation };
-                            self.shared.settle_start(index, generation, cx);
-                        }
-                        Start::Wait(op, ticket) => {
-                            self.state = OpState::Waiting { op, ticket: Some(ticket) };
-                            self.shared.settle_wait(ticket, cx);
-                            return Poll::Pending;
-                        }
-                        Start::Busy(op) => {
-                            self.state = OpState::Waiting { op, ticket };
-                            cx.waker().wake_by_ref();
-                            return Poll::Pending;
-                        }
-                        Start::Closed(op) => {
-                            self.done = Some(op.0);
-                            return Poll::Ready(None);
-                        }
-                        Start::Refused(mut op, errno) => {
-                            // It never reached the kernel: the stream's one
-                            // item says why, as a kernel's refusal would.
-                            let cqe = Cqe { res: -errno, ..Cqe::default() };
-                            let item = op.0.item(cqe);
-                            self.done = Some(op.0);
-                            return Poll::Ready(item);
-                        }
-                    }
-                }
-                // Handled above.
-                OpState::Submitted { index, generation } => self.state = OpState::Submitted { index, generation },
-                OpState::Finished => return Poll::Ready(None),
-            }
-        }
-    }
-
-    /// A future of the next item.
-    #[allow(clippy::should_implement_trait, reason = "an async stream's next, not Iterator::next")]
-    pub fn next(&mut self) -> Next<'_, T, K> {
-        Next { stream: self }
-    }
-
-    /// Asks the kernel to stop the operation. Items already posted are
-    /// still delivered; the stream then ends.
-    pub fn cancel(&mut self) {
-        self.cancel = true;
-        if let OpState::Submitted { index, generation } = self.state {
-            self.shared.request_cancel(index, generation);
-        }
-    }
-
-    /// The operation's value, once the stream has ended.
-    pub fn into_inner(mut self) -> Option<T> {
-        self.done.take()
-    }
-}
-
-impl<T: Multishot, K: Kernel> Drop for MultiOp<T, K> {
-    fn drop(&mut self) {
-        match core::mem::replace(&mut self.state, OpState::Finished) {
-            OpState::Submitted { index, generation } => self.shared.orphan(index, generation),
-            OpState::Waiting { ticket, .. } => self.shared.forget_ticket(ticket),
-            OpState::Finished => {}
-        }
-    }
-}
-
-impl<T: Multishot + PollOperation, K: Kernel> MultiOp<T, K> {
-    /// As [`Op::poll_target`], for a multishot poll
-    /// ([`Driver::poll_multishot`](crate::Driver::poll_multishot)).
-    pub fn poll_target(&self) -> Option<PollTarget> {
-        match self.state {
-            OpState::Submitted { index, generation } => self.shared.poll_target(index, generation),
-            _ => None,
-        }
-    }
-}
-
-/// The future returned by [`MultiOp::next`].
-pub struct Next<'a, T: Multishot, K: Kernel = Linux> {
-    stream: &'a mut MultiOp<T, K>,
-}
-
-impl<T: Multishot, K: Kernel> Future for Next<'_, T, K> {
-    type Output = Option<T::Item>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.stream.poll_next(cx)
-    }
-}
-
-/// # Any operation
-///
-/// An [`Operation`] value (see [`crate::ops`], whose values have public
-/// constructors) as a future, and the `unsafe` escape hatch for an entry
-/// the crate has no operation for.
-///
-/// ```
-/// use ring_core::ops::Recv;
-/// use std::io::Write;
-/// use std::os::unix::net::UnixStream;
-/// use std::rc::Rc;
-///
-/// let rt = ring_core::Runtime::new(8)?;
-/// let d = rt.driver().clone();
-/// let (a, b) = UnixStream::pair()?;
-/// (&a).write_all(b"hi")?;
-/// let b = Rc::new(b);
-/// let (n, buf) = rt.block_on(d.op(Recv::new(&b, Vec::with_capacity(8), 0)))?;
-/// assert_eq!(&buf[..n?], b"hi");
-///
-/// // A raw entry with the value that keeps its memory alive: a NOP here.
-/// // SAFETY: the entry touches no memory.
-/// let raw = unsafe {
-///     d.submit_raw((), |_| {
-///         let mut sqe = ring_core::sys::io_uring_sqe::default();
-///         sqe.opcode = ring_core::sys::IORING_OP_NOP;
-///         sqe
-///     })
-/// };
-/// let (cqe, ()) = rt.block_on(raw)?;
-/// assert_eq!(cqe.result(), Ok(0));
-/// # Ok::<(), std::io::Error>(())
-/// ```
-impl<K: Kernel> Driver<K> {
-    /// Starts `op` as a future. The operation is submitted on first poll.
-    pub fn op<T: Operation>(&self, op: T) -> Op<T, K> {
-        Op::new(self, op)
-    }
-
-    /// Submits any SQE together with the value that keeps its memory alive,
-    /// as a future of the completion and the value.
-    ///
-    /// `build` is called with the value at its final address in the
-    /// driver's table and returns the SQE (its `user_data` is replaced).
-    ///
-    /// # Safety
-    ///
-    /// The SQE must make the kernel touch only memory that `owned` owns
-    /// (inline, or through heap pointers it owns) or `'static` memory, and
-    /// for writes only memory nothing else can reach while the operation is
-    /// in flight; it must not post more than one completion without
-    /// `IORING_CQE_F_MORE` (the driver frees `owned` at the first
-    /// completion without it). For example, a read into a `Vec<u8>` held by
-    /// `owned`, with `addr` from `owned.as_mut_ptr()` inside `build`, is
-    /// sound; a read into a stack array, or into a `Vec` the caller keeps a
-    /// clone of the pointer to and reads concurrently, is not. File
-    /// descriptors are looked up by the kernel when it issues the request;
-    /// one closed and reused meanwhile names another file (not memory
-    /// unsafety, but a logic error).
-    pub unsafe fn submit_raw<T: 'static, F>(&self, owned: T, build: F) -> Op<RawOp<T, F>, K>
-    where
-        F: FnMut(&mut T) -> io_uring_sqe + 'static,
-    {
-        Op::new(self, RawOp { owned, build })
-    }
-}
-
-/// An operation submitted with [`Driver::submit_raw`].
-///
-/// ```
-/// use ring_core::driver::op::{Next, RawOp};
-/// use ring_core::ops::TimeoutStream;
-/// use ring_core::Op;
-///
-/// let rt = ring_core::Runtime::new(8)?;
-/// let d = rt.driver().clone();
-/// // SAFETY: the entry (a NOP) touches no memory.
-/// let raw: Op<RawOp<u32, _>> = unsafe {
-///     d.submit_raw(5u32, |_| ring_core::opcode::Nop::new().build().into_sqe())
-/// };
-/// let (cqe, kept) = rt.block_on(raw)?;
-/// assert_eq!((cqe.result(), kept), (Ok(0), 5));
-///
-/// // `MultiOp::next` is a future of the stream's next item.
-/// let mut ticks = d.ticks(std::time::Duration::from_millis(1), 1);
-/// let next: Next<'_, TimeoutStream> = ticks.next();
-/// assert!(rt.block_on(next)?.expect("one tick").is_ok());
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub struct RawOp<T, F> {
-    owned: T,
-    build: F,
-}
-
-// SAFETY: the contract of `Driver::submit_raw`, which the caller accepted,
-// is this trait's contract.
-unsafe impl<T: 'static, F: FnMut(&mut T) -> io_uring_sqe + 'static> Operation for RawOp<T, F> {
-    type Output = (Cqe, T);
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        (self.build)(&mut self.owned)
-    }
-
-    fn complete(self, result: Cqe, _last: Cqe) -> (Cqe, T) {
-        (result, self.owned)
     }
 }

@@ -294,14 +294,17 @@ impl<K: Kernel> Inner<K> {
         }
         // Everything written reaches the kernel at each turn, whatever the
         // drive did (under SQPOLL this only publishes, or wakes the thread).
+        // `Ring::submit` also enters, for events, a ring whose flags say the
+        // kernel holds deferred completions (`IORING_SQ_TASKRUN` under
+        // DEFER_TASKRUN) or overflowed ones, even with nothing written: a
+        // drive that never enters would otherwise starve every operation
+        // on such a ring. With nothing to do it does not enter at all.
         let ring = self.ring.as_mut().expect("checked above");
-        if !ring.sq.is_empty() {
-            if let Err(e) = ring.submit() {
-                if !e.is_transient() {
-                    return Err(e);
-                }
-                self.table.stats.transient_errors += 1;
+        if let Err(e) = ring.submit() {
+            if !e.is_transient() {
+                return Err(e);
             }
+            self.table.stats.transient_errors += 1;
         }
         r
     }

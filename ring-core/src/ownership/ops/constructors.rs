@@ -39,7 +39,7 @@
 //! ```
 
 use super::msg::MsgParts;
-use super::net::SockAddr;
+use super::sock_addr::SockAddr;
 use super::{
     Accept, Bind, Connect, EpollCtl, EpollWait, Fadvise, Fallocate, Fsync, Ftruncate, Listen, Msg, OpenAt, OpenAt2,
     PollAdd, PollMulti, Recv, RecvMsg, Send, SendMsg, Shutdown, Splice, SyncFileRange, EP_MAX_EVENTS,

@@ -1,5 +1,6 @@
-//! The file system: opening and closing, status, names (rename, unlink,
-//! mkdir, symlink, link) and pipes; the Driver methods of those and of the
+//! The file system: opening and closing, status and pipes; the Driver
+//! methods of those, of the names in directories (rename, unlink, mkdir,
+//! symlink, link, whose operations are in `dir_entries.rs`) and of the
 //! registered file table (whose operations are in `file_table.rs`). Paths
 //! and names are `CString`s the operation owns.
 #![allow(unsafe_code)]
@@ -8,6 +9,7 @@ use crate::kernel::Kernel;
 use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::operation::Operation;
+use crate::ownership::ops::dir_entries::{LinkAt, MkdirAt, RenameAt, SymlinkAt, UnlinkAt};
 use crate::ownership::ops::file_table::{FilesUpdate, FixedFdInstall};
 use crate::ownership::ops::{owned_fd, res};
 use crate::ownership::shared_fd::{At, SharedFd};
@@ -173,184 +175,6 @@ unsafe impl Operation for Statx {
     }
 }
 
-/// `renameat2(2)` (`IORING_OP_RENAMEAT`, 5.11); see [`Driver::renameat`].
-#[derive(Debug)]
-pub struct RenameAt {
-    olddir: At,
-    old: CString,
-    newdir: At,
-    new: CString,
-    flags: u32,
-}
-
-// SAFETY: the SQE points at the two paths' heap bytes (NUL-terminated),
-// owned by `self`; the kernel only reads them.
-unsafe impl Operation for RenameAt {
-    type Output = io::Result<()>;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        opcode::RenameAt::new(self.olddir.raw(), self.old.as_ptr(), self.newdir.raw(), self.new.as_ptr())
-            .flags(self.flags)
-            .build()
-            .into_sqe()
-    }
-
-    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
-        res(&result).map(drop)
-    }
-}
-
-/// `unlinkat(2)` (`IORING_OP_UNLINKAT`, 5.11); see [`Driver::unlinkat`].
-#[derive(Debug)]
-pub struct UnlinkAt {
-    dir: At,
-    path: CString,
-    flags: i32,
-}
-
-// SAFETY: the SQE points at `self.path`'s heap bytes, only read.
-unsafe impl Operation for UnlinkAt {
-    type Output = io::Result<()>;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        opcode::UnlinkAt::new(self.dir.raw(), self.path.as_ptr()).flags(self.flags).build().into_sqe()
-    }
-
-    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
-        res(&result).map(drop)
-    }
-}
-
-/// `mkdirat(2)` (`IORING_OP_MKDIRAT`, 5.15); see [`Driver::mkdirat`].
-///
-/// The path operations, each a value made by its [`Driver`] method (or
-/// built with its constructor, as [`OpenAt2::new`] for a chain):
-///
-/// ```
-/// use ring_core::fixed_files::FixedFiles;
-/// use ring_core::ops::{FilesUpdate, FixedFdInstall, LinkAt, MkdirAt, OpenAt2, Pipe, RenameAt, SymlinkAt, UnlinkAt};
-/// use ring_core::Op;
-/// use std::ffi::CString;
-/// use std::rc::Rc;
-///
-/// let c = |s: &str| CString::new(s).unwrap();
-/// let rt = ring_core::Runtime::new(16)?;
-/// let d = rt.driver().clone();
-/// let base = std::env::temp_dir().join(format!("ring-core-doc-fs-types-{}", std::process::id()));
-/// std::fs::create_dir(&base)?;
-/// let dir = Rc::new(std::fs::File::open(&base)?);
-/// rt.block_on(async {
-///     // mkdirat, symlinkat and linkat are operations since 5.15.
-///     if let Err(e) = d.require(ring_core::sys::IORING_OP_LINKAT) {
-///         println!("skipping: {e}");
-///         return Ok(());
-///     }
-///     let mkdir: Op<MkdirAt> = d.mkdirat(&dir, c("sub"), 0o755);
-///     mkdir.await?;
-///     std::fs::write(base.join("sub/a"), b"a")?;
-///     let mut how = ring_core::sys::open_how::default();
-///     how.flags = libc::O_RDONLY as u64;
-///     let _fd = d.op(OpenAt2::new(&dir, c("sub/a"), how)).await?;
-///     let link: Op<LinkAt> = d.linkat(&dir, c("sub/a"), &dir, c("hard"), 0);
-///     link.await?;
-///     let symlink: Op<SymlinkAt> = d.symlinkat(c("sub/a"), &dir, c("soft"));
-///     symlink.await?;
-///     let rename: Op<RenameAt> = d.renameat(&dir, c("hard"), &dir, c("moved"), 0);
-///     rename.await?;
-///     for name in ["moved", "soft", "sub/a"] {
-///         let unlink: Op<UnlinkAt> = d.unlinkat(&dir, c(name), 0);
-///         unlink.await?;
-///     }
-///     d.unlinkat(&dir, c("sub"), libc::AT_REMOVEDIR).await?;
-///     // pipe2 is an operation since 6.16.
-///     if d.require(ring_core::sys::IORING_OP_PIPE).is_ok() {
-///         let pipe: Op<Pipe> = d.pipe(0);
-///         let (_rx, _tx) = pipe.await?;
-///     }
-///     // A slot outside the table's allocation range, filled and emptied;
-///     // installing a normal descriptor from a slot is an operation since 6.8.
-///     if let Ok(_files) = FixedFiles::new(&d, 8, 0..6) {
-///         let file = ring_core::SharedFd::new(std::fs::File::open("/dev/null")?);
-///         let update: Op<FilesUpdate> = d.files_update(vec![Some(file)], 7);
-///         assert_eq!(update.await.0?, 1);
-///         if d.require(ring_core::sys::IORING_OP_FIXED_FD_INSTALL).is_ok() {
-///             let install: Op<FixedFdInstall> = d.fixed_fd_install(7);
-///             let _plain = install.await?;
-///         }
-///         assert_eq!(d.files_update(vec![None], 7).await.0?, 1);
-///     }
-///     Ok::<(), std::io::Error>(())
-/// })??;
-/// std::fs::remove_dir_all(&base)?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct MkdirAt {
-    dir: At,
-    path: CString,
-    mode: u32,
-}
-
-// SAFETY: the SQE points at `self.path`'s heap bytes, only read.
-unsafe impl Operation for MkdirAt {
-    type Output = io::Result<()>;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        opcode::MkdirAt::new(self.dir.raw(), self.path.as_ptr()).mode(self.mode as libc::mode_t).build().into_sqe()
-    }
-
-    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
-        res(&result).map(drop)
-    }
-}
-
-/// `symlinkat(2)` (`IORING_OP_SYMLINKAT`, 5.15); see [`Driver::symlinkat`].
-#[derive(Debug)]
-pub struct SymlinkAt {
-    target: CString,
-    dir: At,
-    link: CString,
-}
-
-// SAFETY: the SQE points at the two paths' heap bytes, only read.
-unsafe impl Operation for SymlinkAt {
-    type Output = io::Result<()>;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        opcode::SymlinkAt::new(self.target.as_ptr(), self.dir.raw(), self.link.as_ptr()).build().into_sqe()
-    }
-
-    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
-        res(&result).map(drop)
-    }
-}
-
-/// `linkat(2)` (`IORING_OP_LINKAT`, 5.15); see [`Driver::linkat`].
-#[derive(Debug)]
-pub struct LinkAt {
-    olddir: At,
-    old: CString,
-    newdir: At,
-    new: CString,
-    flags: i32,
-}
-
-// SAFETY: the SQE points at the two paths' heap bytes, only read.
-unsafe impl Operation for LinkAt {
-    type Output = io::Result<()>;
-
-    fn prepare(&mut self) -> io_uring_sqe {
-        opcode::LinkAt::new(self.olddir.raw(), self.old.as_ptr(), self.newdir.raw(), self.new.as_ptr())
-            .flags(self.flags)
-            .build()
-            .into_sqe()
-    }
-
-    fn complete(self, result: Cqe, _: Cqe) -> io::Result<()> {
-        res(&result).map(drop)
-    }
-}
-
 /// `pipe2(2)` (`IORING_OP_PIPE`, 6.16); see [`Driver::pipe`].
 #[derive(Debug)]
 pub struct Pipe {
@@ -458,16 +282,6 @@ impl<K: Kernel> Driver<K> {
     /// rt.block_on(d.close(fd))??;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    ///
-    /// ```
-    /// # let rt = ring_core::Runtime::new(16)?;
-    /// # let d = rt.driver().clone();
-    /// use ring_core::At;
-    /// let path = std::ffi::CString::new("/proc/self/stat").unwrap();
-    /// let fd = rt.block_on(d.openat(At::CWD, path, libc::O_RDONLY, 0))??;
-    /// rt.block_on(d.close(fd))??;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
     pub fn openat(&self, dir: impl Into<At>, path: CString, flags: i32, mode: u32) -> Op<OpenAt, K> {
         self.op(OpenAt { dirfd: dir.into(), path, flags, mode })
     }
@@ -493,30 +307,12 @@ impl<K: Kernel> Driver<K> {
     /// rt.block_on(d.close(fd))??;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    ///
-    /// ```
-    /// # let rt = ring_core::Runtime::new(16)?;
-    /// # let d = rt.driver().clone();
-    /// let fd = std::os::fd::OwnedFd::from(std::fs::File::open("/proc/self/stat")?);
-    /// rt.block_on(d.close(fd))??;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
     pub fn close(&self, fd: OwnedFd) -> Op<Close, K> {
         self.op(Close::new(fd))
     }
 
     /// `statx(2)` (`IORING_OP_STATX`, 5.6) of `path` relative to `dir`
     /// (with `AT_EMPTY_PATH` and an empty path: of `dir` itself).
-    ///
-    /// ```
-    /// # let rt = ring_core::Runtime::new(16)?;
-    /// # let d = rt.driver().clone();
-    /// use ring_core::At;
-    /// let path = std::ffi::CString::new("/").unwrap();
-    /// let st = rt.block_on(d.statx(At::CWD, path, 0, libc::STATX_TYPE))??;
-    /// assert_eq!(u32::from(st.stx_mode) & libc::S_IFMT, libc::S_IFDIR);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
     ///
     /// ```
     /// # let rt = ring_core::Runtime::new(16)?;

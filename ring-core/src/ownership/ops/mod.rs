@@ -151,6 +151,7 @@
 mod bufsel;
 mod cmd;
 mod constructors;
+mod dir_entries;
 mod direct;
 mod file;
 mod file_table;
@@ -167,12 +168,14 @@ mod poll;
 mod process;
 mod provide_buffers;
 mod rw;
+mod sock_addr;
 mod time;
 mod write_sync;
 mod xattr;
 
 pub use bufsel::{ReadPool, ReadPoolMulti, RecvBundleMulti, RecvMsgBuf, RecvMsgPoolMulti, RecvPool, RecvPoolMulti};
 pub use cmd::{SocketCmd, SocketCmdOp, UringCmd, UringCmd128, PLAIN_GETSOCKOPTS, PLAIN_SOCKOPTS};
+pub use dir_entries::{LinkAt, MkdirAt, RenameAt, SymlinkAt, UnlinkAt};
 pub use direct::{
     AcceptDirect, CloseDirect, ConnectDirect, OpenAtDirect, ReadDirect, RecvDirect, SendDirect, SocketDirect,
     WriteDirect,
@@ -180,17 +183,18 @@ pub use direct::{
 pub use file::{Advice, Fadvise, Fallocate, Fsync, Ftruncate, Splice, SyncFileRange};
 pub use file_table::{FilesUpdate, FixedFdInstall};
 pub use fixed::{ReadFixed, ReadvFixed, SendZcFixed, WriteFixed, WritevFixed};
-pub use fs::{Close, LinkAt, MkdirAt, OpenAt, OpenAt2, Pipe, RenameAt, Statx, SymlinkAt, UnlinkAt};
+pub use fs::{Close, OpenAt, OpenAt2, Pipe, Statx};
 pub use keep_alive::KeepAlive;
 pub use mem::{ReadMem, WriteMem};
 pub use msg::{Msg, RecvMsg, SendMsg, SendMsgZc};
 pub use msg_ring::{MsgRing, MsgRingSendFixed};
-pub use net::{Accept, AcceptMulti, Bind, Connect, Listen, Recv, Send, SendZc, Shutdown, SockAddr, Socket};
+pub use net::{Accept, AcceptMulti, Bind, Connect, Listen, Recv, Send, SendZc, Shutdown, Socket};
 pub use nop::{Nop, Nop128};
 pub use poll::{EpollCtl, EpollWait, PollAdd, PollMulti, PollRemove, EP_MAX_EVENTS};
 pub use process::{ChildStatus, Futex, FutexWait, FutexWaitV, FutexWake, Madvise, WaitId};
 pub use provide_buffers::{BufferGroup, ProvideBuffers, RemoveBuffers};
 pub use rw::{Read, Readv, Write, Writev};
+pub use sock_addr::SockAddr;
 pub use time::{LinkTimeout, Timeout, TimeoutStream};
 pub use write_sync::{SyncLevel, SyncMethod, WriteSync};
 pub use xattr::{GetXattr, SetXattr, XattrTarget, XATTR_SIZE_MAX};

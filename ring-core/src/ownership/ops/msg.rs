@@ -7,7 +7,7 @@ use crate::ownership::buf::{IoBuf, IoBufMut};
 use crate::ownership::driver::op::Op;
 use crate::ownership::driver::Driver;
 use crate::ownership::operation::Operation;
-use crate::ownership::ops::net::SockAddr;
+use crate::ownership::ops::sock_addr::SockAddr;
 use crate::ownership::ops::{flags, res, IOV_MAX};
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;

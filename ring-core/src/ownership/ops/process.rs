@@ -13,8 +13,7 @@ use crate::ownership::ops::res;
 use crate::ownership::shared_fd::{AsSharedFd, SharedFd};
 use crate::raw::cqueue::Cqe;
 use crate::raw::opcode;
-use crate::sync::kernel_word::AtomicU32;
-use crate::sync::Ordering;
+use crate::sync::kernel_word::{AtomicU32, FUTEX_LOAD, FUTEX_STORE};
 use ring_sys::*;
 use std::io;
 use std::sync::Arc;
@@ -182,12 +181,12 @@ impl Futex {
 
     /// Loads the value.
     pub fn load(&self) -> u32 {
-        self.0.load(Ordering::Acquire)
+        self.0.load(FUTEX_LOAD)
     }
 
     /// Stores `v`.
     pub fn store(&self, v: u32) {
-        self.0.store(v, Ordering::Release)
+        self.0.store(v, FUTEX_STORE)
     }
 
     fn as_ptr(&self) -> *const u32 {

@@ -11,8 +11,8 @@
 //! nobody signals it. The verification crate model-checks this type under
 //! loom (`verification/tests/loom_handle.rs`).
 
-use crate::order::PARK_FENCE;
-use crate::sync::{fence, AtomicBool, Ordering};
+use crate::order::{PARKED_FLAG, PARK_FENCE};
+use crate::sync::{fence, AtomicBool};
 
 /// The "parked" flag and the two halves of its protocol.
 #[derive(Debug)]
@@ -36,14 +36,14 @@ impl ParkGate {
     /// that publishes work will signal.
     #[inline]
     pub fn announce_park(&self) {
-        self.parked.store(true, Ordering::Relaxed);
+        self.parked.store(true, PARKED_FLAG);
         fence(PARK_FENCE);
     }
 
     /// Runtime side, after waking (or deciding not to block).
     #[inline]
     pub fn end_park(&self) {
-        self.parked.store(false, Ordering::Relaxed);
+        self.parked.store(false, PARKED_FLAG);
     }
 
     /// Waker side, after publishing work: whether the runtime may be
@@ -51,6 +51,6 @@ impl ParkGate {
     #[inline]
     pub fn needs_signal(&self) -> bool {
         fence(PARK_FENCE);
-        self.parked.load(Ordering::Relaxed)
+        self.parked.load(PARKED_FLAG)
     }
 }

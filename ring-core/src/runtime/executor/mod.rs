@@ -20,11 +20,11 @@ pub mod model;
 pub(crate) mod task;
 
 use crate::kernel::{Kernel, Linux};
+use crate::order::EVENTFD_ARMED;
 use crate::ownership::driver::{Batch, DefaultDrive, Drive, Driver, SubmitStrategy};
 use crate::raw::ring::Ring;
 use crate::runtime::handle::{Handle, Remote};
 use crate::runtime::task::blocking::{BlockingJoinHandle, BlockingLimits, BlockingPool};
-use crate::sync::Ordering;
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll};
@@ -151,7 +151,7 @@ impl<K: Kernel + 'static> Runtime<K> {
                     // operations, and others queued for them first) ends
                     // no park, so the runtime parks with a bound instead
                     // (see `block_on`).
-                    queue.eventfd_armed.store(p.is_pending() && read.user_data().is_some(), Ordering::SeqCst);
+                    queue.eventfd_armed.store(p.is_pending() && read.user_data().is_some(), EVENTFD_ARMED);
                     p
                 })
                 .await;
@@ -313,7 +313,7 @@ impl<K: Kernel + 'static> Runtime<K> {
                 // from another thread (a handle's job, a remote waker)
                 // would end no park: the park is bounded then, and the loop
                 // looks again.
-                let bound = if q.eventfd_armed.load(Ordering::SeqCst) { None } else { Some(UNARMED_PARK) };
+                let bound = if q.eventfd_armed.load(EVENTFD_ARMED) { None } else { Some(UNARMED_PARK) };
                 self.driver.park(bound)
             } else {
                 self.driver.poll()

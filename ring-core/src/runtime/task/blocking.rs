@@ -13,9 +13,10 @@
 //! handles report a cancellation). Every waker is woken, and every job
 //! dropped, with the pool's lock released.
 
+use crate::order::BLOCKING_GRANTED;
 use crate::runtime::executor::task::JoinError;
 use crate::runtime::handle::{pair, RemoteJoinHandle, Sender};
-use crate::sync::{AtomicBool, Ordering};
+use crate::sync::AtomicBool;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -81,7 +82,7 @@ impl State {
     fn grant_next(&mut self) -> Option<Waker> {
         while self.has_room() {
             let w = self.waiters.pop_front()?;
-            w.granted.store(true, Ordering::SeqCst);
+            w.granted.store(true, BLOCKING_GRANTED);
             self.reserved += 1;
             let waker = w.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
             if waker.is_some() {
@@ -156,7 +157,7 @@ impl BlockingPool {
             return Admit::Closed(job);
         }
         match waiter {
-            Some(w) if w.granted.load(Ordering::SeqCst) => s.reserved -= 1,
+            Some(w) if w.granted.load(BLOCKING_GRANTED) => s.reserved -= 1,
             Some(w) => {
                 let first = s.waiters.front().is_some_and(|f| Arc::ptr_eq(f, w));
                 if !(first && s.has_room()) {
@@ -254,7 +255,7 @@ impl BlockingPool {
     fn leave(&self, waiter: &Arc<Waiter>) {
         let wake = {
             let mut s = self.lock();
-            if waiter.granted.load(Ordering::SeqCst) {
+            if waiter.granted.load(BLOCKING_GRANTED) {
                 s.reserved -= 1;
             } else {
                 s.waiters.retain(|w| !Arc::ptr_eq(w, waiter));
@@ -362,7 +363,7 @@ impl<T> Future for BlockingJoinHandle<T> {
                     let w = cx.waker().clone();
                     let old = waiter.waker.lock().unwrap_or_else(|e| e.into_inner()).replace(w);
                     drop(old);
-                    let granted = waiter.granted.load(Ordering::SeqCst);
+                    let granted = waiter.granted.load(BLOCKING_GRANTED);
                     self.pending = Some(Pending { job, waiter });
                     if granted {
                         cx.waker().wake_by_ref();

@@ -1,7 +1,8 @@
 //! Stopping a task from anywhere: [`AbortHandle`], and the wrapper that
 //! stops polling an aborted task's future.
 
-use crate::sync::{AtomicBool, Ordering};
+use crate::order::ABORTED;
+use crate::sync::AtomicBool;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -45,13 +46,13 @@ impl AbortHandle {
         // Pairs with the load in `is_aborted`, made by the runtime's thread
         // before each poll of the task: the wake-up below queues the task,
         // and the queue's lock orders this store before that poll.
-        self.inner.aborted.store(true, Ordering::SeqCst);
+        self.inner.aborted.store(true, ABORTED);
         self.inner.task.wake_by_ref();
     }
 
     /// Whether [`abort`](Self::abort) was called.
     pub fn is_aborted(&self) -> bool {
-        self.inner.aborted.load(Ordering::SeqCst)
+        self.inner.aborted.load(ABORTED)
     }
 }
 

@@ -5,7 +5,8 @@ use super::abort::{AbortHandle, Abortable};
 use super::catch_unwind::{keep, CatchUnwind, Payload};
 use super::join::{Completer, JoinError, JoinHandle, JoinState};
 use super::wake::{TaskWaker, WakeQueue};
-use crate::sync::{AtomicBool, Ordering};
+use crate::order::TASK_QUEUED_CLEAR;
+use crate::sync::AtomicBool;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -131,7 +132,7 @@ impl Scheduler {
             // its `swap(true)` (or a later value) and so acquires its
             // writes; a plain store would not (`loom_runtime::
             // runtime_task_woken_during_its_poll_runs_again`).
-            task.waker.queued.swap(false, Ordering::AcqRel);
+            task.waker.queued.swap(false, TASK_QUEUED_CLEAR);
             let waker = Waker::from(task.waker.clone());
             let mut cx = Context::from_waker(&waker);
             let Ok(mut slot) = task.future.try_borrow_mut() else {

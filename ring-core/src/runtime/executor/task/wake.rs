@@ -6,7 +6,8 @@
 // locks inside it come from the `sync` shim, so that the verification
 // crate's loom model (`verification/tests/loom_runtime.rs`) runs this
 // code as it ships.
-use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering};
+use crate::order::{MAIN_WOKEN, QUEUE_LEN, TASK_QUEUED_SET};
+use crate::sync::{AtomicBool, AtomicUsize, Mutex};
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
@@ -51,14 +52,14 @@ impl WakeQueue {
     }
 
     pub(crate) fn has_work(&self) -> bool {
-        self.queued.load(Ordering::Relaxed) != 0
+        self.queued.load(QUEUE_LEN) != 0
     }
 
     pub(super) fn push(&self, id: usize) {
         {
             let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
             ready.push_back(id);
-            self.queued.store(ready.len(), Ordering::Relaxed);
+            self.queued.store(ready.len(), QUEUE_LEN);
         }
         self.notify();
     }
@@ -90,7 +91,7 @@ impl WakeQueue {
         }
         let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
         let id = ready.pop_front();
-        self.queued.store(ready.len(), Ordering::Relaxed);
+        self.queued.store(ready.len(), QUEUE_LEN);
         id
     }
 }
@@ -107,7 +108,7 @@ impl Wake for TaskWaker {
         self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.queued.swap(true, Ordering::SeqCst) {
+        if !self.queued.swap(true, TASK_QUEUED_SET) {
             self.queue.push(self.id);
         }
     }
@@ -122,17 +123,17 @@ pub(crate) struct MainWaker {
 impl MainWaker {
     /// Marks the main future as woken (before its first poll).
     pub(crate) fn set(&self) {
-        self.woken.store(true, Ordering::SeqCst);
+        self.woken.store(true, MAIN_WOKEN);
     }
 
     /// Consumes a wake-up: whether the main future is to be polled.
     pub(crate) fn take(&self) -> bool {
-        self.woken.swap(false, Ordering::SeqCst)
+        self.woken.swap(false, MAIN_WOKEN)
     }
 
     /// Whether a wake-up is waiting (the runtime's looks before parking).
     pub(crate) fn is_woken(&self) -> bool {
-        self.woken.load(Ordering::SeqCst)
+        self.woken.load(MAIN_WOKEN)
     }
 }
 
@@ -144,7 +145,7 @@ impl Wake for MainWaker {
         // Already woken: the runtime has not consumed the previous wake-up
         // yet, and it re-checks `woken` after announcing a park and before
         // blocking (`block_on`), so this one needs no signal of its own.
-        if !self.woken.swap(true, Ordering::SeqCst) {
+        if !self.woken.swap(true, MAIN_WOKEN) {
             self.queue.notify();
         }
     }

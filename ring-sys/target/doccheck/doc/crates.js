@@ -1,0 +1,2 @@
+window.ALL_CRATES = ["ring_sys"];
+//{"start":21,"fragment_lengths":[10]}

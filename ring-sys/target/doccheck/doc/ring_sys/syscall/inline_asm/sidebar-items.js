@@ -1,0 +1,1 @@
+window.SIDEBAR_ITEMS = {"fn":["io_uring_enter2","io_uring_register","io_uring_setup"]};

@@ -1,0 +1,1 @@
+window.SIDEBAR_ITEMS = {"constant":["IO_URING_ENTER","IO_URING_REGISTER","IO_URING_SETUP"]};

@@ -1,0 +1,1 @@
+window.SIDEBAR_ITEMS = {"constant":["PATH","SIGSET_SIZE"],"fn":["io_uring_enter","io_uring_enter2","io_uring_register","io_uring_setup"],"mod":["inline_asm","nr","via_libc"]};

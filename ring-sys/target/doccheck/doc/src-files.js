@@ -1,0 +1,2 @@
+createSrcSidebar('[["ring_sys",["",[["syscall",[],["inline_asm.rs","mod.rs","nr.rs","via_libc.rs"]]],["bpf.rs","buf_ring.rs","cqe.rs","enter.rs","errno.rs","lib.rs","op_flags.rs","opcode.rs","query.rs","register.rs","restriction.rs","setup.rs","sqe.rs","sqe_unions.rs","types.rs","zcrx.rs"]]]]');
+//{"start":19,"fragment_lengths":[273]}
