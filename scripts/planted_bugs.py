@@ -49,6 +49,11 @@ CREDITLESS = ("adversarial deadlines without credits",
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
 SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
+# Teardown on a kernel that refuses IORING_REGISTER_SYNC_CANCEL: the path
+# that a newer kernel's register call masks.
+SIM_TEARDOWN = ("sim_driver teardown without sync cancel",
+                ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver",
+                 "without_sync_cancel_teardown_cancels"], {})
 PROP_ZC = ("prop_driver zero-copy phases",
            ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "prop_driver", "zero_copy_sends"], {})
 PROP_POOL = ("prop_driver orphaned pool streams",
@@ -90,7 +95,7 @@ CLIPPY = ("clippy ring-core", ["cargo", "clippy", "-q", "-p", "ring-core", "--al
 
 BOOK = ("book", ["cargo", "test", "-q", "-p", "verification", "--test", "book"], {})
 POOL_UNIT = ("ring-core pool unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "pool::"], {})
-WAKERS_UNIT = ("ring-core waker table unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "wakers::tests"], {})
+WAKERS_UNIT = ("ring-core waker table unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "wakers::"], {})
 DRIVE_UNIT = ("ring-core held-drive unit tests", ["cargo", "test", "-q", "-p", "ring-core", "--lib", "held_drive::tests"], {})
 DEADLINE_UNIT = ("ring-core user-deadline unit tests",
                  ["cargo", "test", "-q", "-p", "ring-core", "--lib", "deadline_watch::tests"], {})
@@ -167,7 +172,7 @@ PLANTS = [
     ("teardown waits for a credit to cancel (every credit held by quiet reads: they leak)",
      "ring-core/src/ownership/driver/cancel.rs",
      "        while self.table.credits > 0 || (self.closed && self.table.internal == 0) {",
-     "        while self.table.credits > 0 {", True, [PER_CORE]),
+     "        while self.table.credits > 0 {", True, [SIM_TEARDOWN, PER_CORE]),
     ("the runtime parks unbounded while its eventfd read waits for a credit",
      "ring-core/src/runtime/executor/mod.rs",
      "let bound = if q.eventfd_armed.load(EVENTFD_ARMED) { None } else { Some(UNARMED_PARK) };",
@@ -251,7 +256,7 @@ PLANTS = [
      "        match Some(self.table.wakers.register_owned(cx.waker().clone(), &mut self.table.retired)) {\n"
      "            Some(w) => slot.waker = w,", True, [ADVERSARIAL, PROP]),
     ("the one-task turn leaves its waker marked due (its task is never listed, nor woken, again)",
-     "ring-core/src/ownership/driver/wakers.rs",
+     "ring-core/src/ownership/driver/wakers/due.rs",
      "        if core::mem::take(&mut e.due) {\n            e.waker.clone()", "        if e.due {\n            e.waker.clone()",
      True, [WAKERS_UNIT, DRIVER]),
     ("the one-task turn's wake is not caught (a panicking waker unwinds past the waker's last reference)",

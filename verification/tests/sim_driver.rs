@@ -386,3 +386,35 @@ fn a_deadline_holds_while_waiting_for_a_credit() {
     assert!(sim.stalls().is_empty(), "{:?}", sim.stalls());
     drop(hogs);
 }
+
+/// On a kernel that refuses `IORING_REGISTER_SYNC_CANCEL` (`EINVAL`, before
+/// 6.0), teardown still cancels operations that hold every CQ credit and
+/// would never complete by themselves (reads of pipes nobody writes): with
+/// no credit free and no register call to cancel with, it sends each
+/// cancellation without a credit (the kernel keeps an overflowing
+/// completion), so nothing is leaked and no memory access is reported.
+#[test]
+fn without_sync_cancel_teardown_cancels_reads_holding_every_credit() {
+    let sim = SimKernel::new(SimConfig { sync_cancel: false, ..SimConfig::default() });
+    let ring = Builder::new(2).cq_size(2).build_on(sim.clone()).unwrap();
+    let d = Driver::with_ring(ring, Batch::default());
+    d.set_teardown_deadline(Duration::from_millis(500));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut reads = Vec::new();
+    while d.credits() > 0 {
+        let (r, _w) = sim.add_pipe();
+        let mut read = d.read(&sim_fd(r), Vec::<u8>::with_capacity(4));
+        assert!(Pin::new(&mut read).poll(&mut cx).is_pending());
+        d.poll().unwrap();
+        reads.push(read);
+    }
+    assert_eq!(reads.len(), 2, "the CQ's two credits are held by the reads");
+    let report = d.shutdown();
+    assert_eq!(report.in_flight, 2, "{report:?}");
+    assert_eq!(report.leaked, 0, "teardown waited for a credit no read returns: {report:?} {:?}", d.stats());
+    assert_eq!(d.stats().cancels, 2, "{:?}", d.stats());
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    // Each read ended by its cancellation and is freed with its future.
+    drop(reads);
+    assert_eq!(d.in_flight(), 0);
+}
