@@ -1,52 +1,25 @@
-//! The ABI of `ring-sys` checked against a C compiler: a small C program
-//! that includes `<linux/io_uring.h>` prints the `sizeof`, `_Alignof` and
-//! `offsetof` of every struct and field, and the value of every constant,
-//! and each line is compared with what this crate says.
-//!
-//! The C source and the Rust expectations come from one list, [`table`], so
-//! that they cannot drift apart. Each entry has a tier:
-//!
-//! - `Both`: the same name in old and new headers;
-//! - `Old`: a name only older headers use (a field renamed since, such as
-//!   `io_sqring_offsets.resv2`, now `user_addr`), mapped to our field at the
-//!   same offset;
-//! - `New`: a name only the Linux 7.0 headers have.
-//!
-//! Macros are always guarded with `#ifdef`, so a header that lacks one just
-//! skips it. Enum members and struct fields cannot be guarded, so the list
-//! only puts in `Both` those present in the system header of the machine
-//! this was written on (Debian 12, `linux-libc-dev` 6.1.x).
-//!
-//! `system_header` compiles `Both` + `Old` against the system's headers.
-//! `uapi_7_header` compiles `Both` + `New` against a Linux 7.0 header tree
-//! when `RING_SYS_UAPI_INCLUDE` names one (a directory holding
-//! `linux/io_uring.h`, `linux/io_uring/query.h` and
-//! `linux/io_uring/bpf_filter.h`, for example liburing's
-//! `src/include/liburing` copies laid out that way), and is skipped
-//! otherwise. Both are skipped, with a message, when there is no `cc`.
+//! The one list of entries both the C program and the expectations come
+//! from.
 
 use core::mem::{align_of, offset_of, size_of};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ring_sys::*;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Tier {
+pub(crate) enum Tier {
     Both,
     Old,
     New,
 }
 
-struct Entry {
-    tier: Tier,
+pub(crate) struct Entry {
+    pub(crate) tier: Tier,
     /// The C expression, also the key of the output line.
-    expr: String,
+    pub(crate) expr: String,
     /// `#ifdef` guard for macros.
-    guard: Option<&'static str>,
+    pub(crate) guard: Option<&'static str>,
     /// What ring-sys says.
-    rust: i128,
+    pub(crate) rust: i128,
 }
 
 /// `sizeof` and `_Alignof` of a struct.
@@ -106,7 +79,7 @@ macro_rules! raw {
 }
 
 /// The one list.
-fn table() -> Vec<Entry> {
+pub(crate) fn table() -> Vec<Entry> {
     let groups: Vec<Vec<Entry>> = vec![
         // ---- io_uring_sqe ----
         size!(Both io_uring_sqe).into(),
@@ -573,131 +546,4 @@ fn table() -> Vec<Entry> {
         .into(),
     ];
     groups.into_iter().flatten().collect()
-}
-
-/// Writes the C program for the entries of `tiers`.
-fn c_source(entries: &[&Entry], extra_headers: &[&str]) -> String {
-    let mut s = String::from(
-        "#include <stdio.h>\n#include <stddef.h>\n#include <linux/io_uring.h>\n\
-         #include <linux/openat2.h>\n#include <linux/futex.h>\n",
-    );
-    for h in extra_headers {
-        s.push_str(&format!("#include <{h}>\n"));
-    }
-    s.push_str("\nint main(void)\n{\n");
-    for e in entries {
-        let line = format!("\tprintf(\"%s\\t%lld\\n\", \"{}\", (long long)({}));\n", e.expr, e.expr);
-        match e.guard {
-            Some(g) => s.push_str(&format!("#ifdef {g}\n{line}#endif\n")),
-            None => s.push_str(&line),
-        }
-    }
-    s.push_str("\treturn 0;\n}\n");
-    s
-}
-
-/// Compiles and runs the program; `None` (after saying why) if it cannot.
-fn run_c(tag: &str, source: &str, include: Option<&Path>) -> Option<BTreeMap<String, i128>> {
-    match Command::new("cc").arg("--version").output() {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => {
-            println!("skipping: `cc --version` failed with {}", o.status);
-            return None;
-        }
-        Err(e) => {
-            println!("skipping: no C compiler (`cc`) to check against: {e}");
-            return None;
-        }
-    }
-    let dir = std::env::temp_dir().join(format!("ring-sys-c-header-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let c = dir.join("abi.c");
-    let exe = dir.join("abi");
-    std::fs::write(&c, source).expect("write C source");
-    let mut cmd = Command::new("cc");
-    cmd.arg("-std=gnu11").arg("-Wall").arg("-o").arg(&exe).arg(&c);
-    if let Some(inc) = include {
-        cmd.arg("-I").arg(inc);
-    }
-    let out = cmd.output().expect("run cc");
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        if err.contains("linux/io_uring.h: No such file") {
-            println!("skipping: the C compiler has no <linux/io_uring.h>:\n{err}");
-            let _ = std::fs::remove_dir_all(&dir);
-            return None;
-        }
-        panic!("the generated C program does not compile ({}):\n{err}", c.display());
-    }
-    let run = Command::new(&exe).output().expect("run the C program");
-    assert!(run.status.success(), "the C program failed: {}", run.status);
-    let _ = std::fs::remove_dir_all(&dir);
-    let text = String::from_utf8(run.stdout).expect("utf-8 output");
-    let mut values = BTreeMap::new();
-    for line in text.lines() {
-        let (k, v) = line.rsplit_once('\t').expect("`expr<TAB>value` line");
-        values.insert(k.to_owned(), v.parse::<i128>().expect("integer"));
-    }
-    Some(values)
-}
-
-/// Checks the entries of `tiers` against the headers found with `include`.
-fn check(tag: &str, tiers: &[Tier], include: Option<&Path>, extra_headers: &[&str]) {
-    let table = table();
-    let entries: Vec<&Entry> = table.iter().filter(|e| tiers.contains(&e.tier)).collect();
-    // The list itself must not name one C expression twice.
-    let mut seen = std::collections::BTreeSet::new();
-    for e in &table {
-        assert!(seen.insert((e.expr.as_str(), e.tier == Tier::Old)), "duplicate entry {}", e.expr);
-    }
-    let Some(values) = run_c(tag, &c_source(&entries, extra_headers), include) else {
-        return;
-    };
-    let mut mismatches = Vec::new();
-    let mut absent = Vec::new();
-    for e in &entries {
-        match values.get(&e.expr) {
-            // C prints every value as a `long long`; compare the low 64 bits,
-            // so that `u64` masks with the top bit set match.
-            Some(&c) if c as i64 == e.rust as i64 => {}
-            Some(&c) => mismatches.push(format!("{}: C says {c}, ring-sys says {}", e.expr, e.rust)),
-            None if e.guard.is_some() => absent.push(e.expr.as_str()),
-            None => mismatches.push(format!("{}: no output line", e.expr)),
-        }
-    }
-    println!(
-        "{tag}: {} of {} entries compared; macros this header does not define: {absent:?}",
-        entries.len() - absent.len(),
-        entries.len()
-    );
-    assert!(mismatches.is_empty(), "{tag}: {} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
-}
-
-#[test]
-fn system_header() {
-    check("system", &[Tier::Both, Tier::Old], None, &[]);
-}
-
-#[test]
-fn uapi_7_header() {
-    let Some(dir) = std::env::var_os("RING_SYS_UAPI_INCLUDE").map(PathBuf::from) else {
-        println!("skipping: set RING_SYS_UAPI_INCLUDE to a Linux 7.0 uapi include tree to check the New entries");
-        return;
-    };
-    check("uapi-7.0", &[Tier::Both, Tier::New], Some(&dir), &["linux/io_uring/query.h", "linux/io_uring/bpf_filter.h"]);
-}
-
-#[test]
-fn table_is_complete_for_the_families() {
-    // Every opcode and register opcode appears in the list exactly once,
-    // whatever its tier.
-    let table = table();
-    let ops = table.iter().filter(|e| e.expr.starts_with("IORING_OP_")).count();
-    let regs = table
-        .iter()
-        .filter(|e| e.expr.starts_with("IORING_REGISTER_") || e.expr.starts_with("IORING_UNREGISTER_"))
-        .count();
-    assert_eq!(ops, 65 + 1, "IORING_OP_* entries (with IORING_OP_LAST)");
-    // 38 opcodes, LAST, USE_REGISTERED_RING, FILES_SKIP, SRC_REGISTERED, DST_REPLACE.
-    assert_eq!(regs, 38 + 5, "IORING_REGISTER_* entries");
 }
