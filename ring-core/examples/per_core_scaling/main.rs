@@ -15,8 +15,9 @@
 //!   much CPU as the server).
 //!
 //! The load generator runs in the same process, on the same CPUs, so it is
-//! made cheap relative to the server: each client thread keeps two batches
-//! of requests (or echo messages) in flight on each of its connections,
+//! made cheap relative to the server: each client thread keeps eight
+//! batches of 256 requests (or 64-byte echo messages) in flight on each of
+//! its four connections per core, enough to keep one core busy,
 //! sends a batch with one `write`, and counts a batch's answers by their
 //! length, discarding the bytes in the kernel (`recv` with `MSG_TRUNC`, no
 //! copy); one batch in 64 is read and compared byte for byte. Before the
@@ -179,11 +180,22 @@ fn main() -> std::io::Result<()> {
     let pin = args.get(4).is_some_and(|s| s == "pin");
     let load = match workload.as_str() {
         "nop" => None,
-        "http" => Some(Load { http: true, batch: 256, depth: 2, conns_per_core: 2, threads_per_core: 1 }),
-        "echo" => Some(Load { http: false, batch: 256, depth: 2, conns_per_core: 2, threads_per_core: 1 }),
+        "http" => Some(Load { http: true, batch: 256, depth: 8, conns_per_core: 4, threads_per_core: 1 }),
+        "echo" => Some(Load { http: false, batch: 256, depth: 8, conns_per_core: 4, threads_per_core: 1 }),
         "echo-rr" => Some(Load { http: false, batch: 1, depth: 1, conns_per_core: 8, threads_per_core: 2 }),
         other => return Err(std::io::Error::other(format!("unknown workload {other}: nop, http, echo or echo-rr"))),
     };
+    // The client's shape can be changed from the environment, for finding
+    // a load that keeps one core busy: PCS_BATCH, PCS_DEPTH, PCS_CONNS and
+    // PCS_THREADS (per core).
+    let var = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let load = load.map(|l| Load {
+        batch: var("PCS_BATCH", l.batch).max(1),
+        depth: var("PCS_DEPTH", l.depth).max(1),
+        conns_per_core: var("PCS_CONNS", l.conns_per_core).max(1),
+        threads_per_core: var("PCS_THREADS", l.threads_per_core).max(1),
+        ..l
+    });
     let mut first = None;
     for &n in &counts {
         let rate = match load {
