@@ -48,6 +48,8 @@ CREDITLESS = ("adversarial deadlines without credits",
               ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "deadlines_hold_without_credits"], {})
 SIM_RINGS = ("sim_registered_rings", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_registered_rings"], {})
 COMPLETION = ("completion_stream", ["cargo", "test", "-q", "--release", "-p", "verification", "--test", "completion_stream"], {})
+DISABLED = ("adversarial disabled ring",
+            ["cargo", "test", "-q", "-p", "ring-core", "--test", "adversarial", "operations_on_a_disabled_ring"], {})
 SIM_DRIVER = ("sim_driver", ["cargo", "test", "-q", "-p", "verification", "--test", "sim_driver"], {})
 # Teardown on a kernel that refuses IORING_REGISTER_SYNC_CANCEL: the path
 # that a newer kernel's register call masks.
@@ -493,6 +495,9 @@ PLANTS = [
     ("a poll target whose poll ended is accepted", "ring-core/src/ownership/driver/handle.rs",
      "        if inner.table.slots.names(target.index, target.generation, target.serial) {", "        if true {", True,
      [NAMED]),
+    ("an operation starts on a ring still disabled", "ring-core/src/ownership/driver/admission.rs",
+     "        if self.closed || self.disabled || ticket.is_some() ||", "        if self.closed || ticket.is_some() ||",
+     True, [DISABLED]),
     ("a poll removal starts after its poll ended", "ring-core/src/ownership/driver/admission.rs",
      "            if !self.table.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
     ("a poll target names its entry by generation only (no serial)", "ring-core/src/ownership/driver/slot.rs",

@@ -58,6 +58,32 @@ fn nop128_on_a_64_byte_ring_is_refused_before_the_kernel() {
     assert_eq!(sim.stats().consumed, 0, "nothing reached the kernel");
 }
 
+/// On a ring set up with `IORING_SETUP_R_DISABLED` and not enabled, a NOP
+/// and a read end at their first poll with `EBADFD` and reach no kernel;
+/// the read's buffer comes back. Once the ring is enabled through the
+/// driver, a NOP runs. Teardown leaks nothing.
+#[test]
+fn operations_on_a_disabled_ring_are_refused_before_the_kernel() {
+    let sim = SimKernel::new(SimConfig::default());
+    let ring = Builder::new(4).r_disabled().build_on(sim.clone()).unwrap();
+    assert!(!ring.is_enabled());
+    let d = Driver::with_ring(ring, Batch::default());
+    let Poll::Ready(r) = poll_once(&mut d.nop()) else { panic!("a NOP on a disabled ring stayed pending") };
+    assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EBADFD));
+    let Poll::Ready((r, buf)) = poll_once(&mut d.read(&sim_fd(sim.add_file(vec![0u8; 16])), vec![7u8; 16])) else {
+        panic!("a read on a disabled ring stayed pending")
+    };
+    assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EBADFD));
+    assert_eq!(buf, vec![7u8; 16]);
+    assert_eq!((sim.stats().consumed, d.in_flight()), (0, 0), "nothing reached the kernel");
+    // SAFETY: enabling the ring neither pushes nor reaps.
+    unsafe { d.with_ring_mut(|r| r.enable()) }.unwrap().unwrap();
+    run(&d, d.nop()).unwrap();
+    let report = d.shutdown();
+    assert_eq!((report.leaked, report.in_flight), (0, 0), "{report:?}");
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+}
+
 /// Polls `fut` once with a no-op waker.
 fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
     Pin::new(fut).poll(&mut Context::from_waker(Waker::noop()))

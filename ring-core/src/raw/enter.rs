@@ -246,6 +246,7 @@ impl<K: Kernel> Ring<K> {
     pub fn enable(&mut self) -> Result<(), crate::error::Error> {
         // SAFETY: ENABLE_RINGS takes no argument.
         unsafe { self.register_typed(IORING_REGISTER_ENABLE_RINGS, core::ptr::null(), 0) }?;
+        self.enabled = true;
         Ok(())
     }
 

@@ -235,6 +235,12 @@ pub struct Ring<K: Kernel = Linux> {
     /// What probes of the kernel's behaviour found, each asked at most once
     /// per ring (see `register::behaviour::Probed`).
     pub(crate) probed: crate::raw::register::behaviour::Probed,
+    /// Whether the kernel accepts submissions: false from an
+    /// `IORING_SETUP_R_DISABLED` setup until [`enable`](Self::enable)
+    /// succeeds. The kernel answers `io_uring_enter` on a disabled ring with
+    /// `EBADFD` and consumes nothing, so the driver refuses operations at
+    /// start rather than let them wait for ever.
+    pub(crate) enabled: bool,
     pub(crate) kernel: K,
 }
 
@@ -348,6 +354,7 @@ impl<K: Kernel> Ring<K> {
             memory,
             reg_wait: None,
             probed: crate::raw::register::behaviour::Probed::default(),
+            enabled: params.flags & ring_sys::IORING_SETUP_R_DISABLED == 0,
             kernel,
         })
     }
@@ -379,6 +386,17 @@ impl<K: Kernel> Ring<K> {
     /// The setup flags (`IORING_SETUP_*`) the ring runs with.
     pub fn setup_flags(&self) -> u32 {
         self.params.flags
+    }
+
+    /// Whether the ring accepts submissions: false for a ring set up with
+    /// `IORING_SETUP_R_DISABLED` until [`enable`](Self::enable) succeeds.
+    ///
+    /// ```
+    /// let ring = ring_core::Builder::new(8).build().unwrap();
+    /// assert!(ring.is_enabled());
+    /// ```
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
     }
 
     /// The kernel's feature flags (`IORING_FEAT_*`).

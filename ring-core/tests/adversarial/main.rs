@@ -24,6 +24,7 @@ mod hostile;
 mod hostile_wakers;
 mod join_handles;
 mod operations_named_by_typed_handles;
+mod operations_on_a_disabled_ring_end_at_once;
 mod permits_and_channels_survive_foreign_code;
 mod poll_readers_never_lend_their_buffers;
 mod received_counts_never_overstate;

@@ -209,13 +209,53 @@ fn a_wake_up_is_not_counted_as_stale() {
     assert_eq!(d.credits(), c);
 }
 
-/// When the SQ is full and entering the kernel fails for good (the ring is
-/// still disabled, so `io_uring_enter` fails with `EBADFD`), the driver
-/// enters once to make room, counts no transient error, and the operation
-/// waits; once the ring is enabled, all three run.
+/// A driver whose `io_uring_enter` fails for good until [`Unenterable::restore`]:
+/// the ring's descriptor number is made to name `/dev/null` (an enter then
+/// fails with `EOPNOTSUPP`, which is not transient) while its memory stays
+/// mapped, so SQEs are written and never consumed. A disabled ring cannot
+/// serve here: the driver refuses operations on it at start.
+struct Unenterable {
+    fd: i32,
+    saved: i32,
+}
+
+impl Unenterable {
+    fn new(d: &Driver) -> Self {
+        // SAFETY: reading the descriptor neither pushes nor reaps.
+        let fd = unsafe { d.with_ring_mut(|r| r.fd()) }.unwrap().expect("a ring with a descriptor");
+        // SAFETY: plain descriptor calls on descriptors this test owns.
+        let saved = unsafe { libc::dup(fd) };
+        assert!(saved >= 0);
+        let null = std::fs::File::open("/dev/null").unwrap();
+        // SAFETY: as above; the ring file stays open through `saved`.
+        assert!(unsafe { libc::dup2(null.as_raw_fd(), fd) } >= 0);
+        Unenterable { fd, saved }
+    }
+
+    /// Puts the ring's file back under its descriptor number.
+    fn restore(self) {
+        // SAFETY: plain descriptor calls on descriptors this test owns.
+        unsafe {
+            assert!(libc::dup2(self.saved, self.fd) >= 0);
+            libc::close(self.saved);
+        }
+    }
+}
+
+fn unenterable_driver() -> (Driver, Unenterable) {
+    let ring = Builder::new(2).register_ring_fd(false).build().unwrap();
+    let d = Driver::with_ring(ring, ring_core::driver::Batch::default());
+    let u = Unenterable::new(&d);
+    (d, u)
+}
+
+/// When the SQ is full and entering the kernel fails for good (see
+/// [`Unenterable`]), the driver enters once to make room, counts no
+/// transient error, and the operation waits; once the ring can be entered
+/// again, all three run.
 #[test]
 fn a_full_sq_that_cannot_be_submitted_is_tried_once() {
-    let d = Driver::with_ring(Builder::new(2).r_disabled().build().unwrap(), ring_core::driver::Batch::default());
+    let (d, u) = unenterable_driver();
     let (_, w) = counter();
     let mut a = d.nop();
     let mut b = d.nop();
@@ -226,8 +266,7 @@ fn a_full_sq_that_cannot_be_submitted_is_tried_once() {
     assert!(poll_with(&mut c, &w).is_pending(), "no room in the SQ");
     let s = d.stats();
     assert_eq!((s.enters, s.transient_errors, s.started), (1, 0, 2));
-    // SAFETY: enabling the ring neither pushes nor reaps.
-    unsafe { d.with_ring_mut(|r| r.enable()) }.unwrap().unwrap();
+    u.restore();
     finish(&d, &mut a).unwrap();
     finish(&d, &mut b).unwrap();
     finish(&d, &mut c).unwrap();
@@ -277,7 +316,7 @@ fn a_woken_waiter_takes_the_last_credit() {
 /// keeps its place and is woken.
 #[test]
 fn an_operation_put_back_for_a_full_sq_does_not_take_another_waiters_ticket() {
-    let d = Driver::with_ring(Builder::new(2).r_disabled().build().unwrap(), ring_core::driver::Batch::default());
+    let (d, u) = unenterable_driver();
     let (_, noop) = counter();
     let mut a = d.nop();
     let mut b = d.nop();
@@ -294,8 +333,7 @@ fn an_operation_put_back_for_a_full_sq_does_not_take_another_waiters_ticket() {
     // `c` comes back while the SQ is still full, and is put back again.
     assert!(poll_with(&mut c, &c_waker).is_pending());
     assert_eq!(d.stats().started, 2);
-    // SAFETY: enabling the ring neither pushes nor reaps.
-    unsafe { d.with_ring_mut(|r| r.enable()) }.unwrap().unwrap();
+    u.restore();
     // Now `c` starts (entering the kernel makes room), and the waiter
     // behind it is woken for the room left.
     assert!(poll_with(&mut c, &c_waker).is_pending());

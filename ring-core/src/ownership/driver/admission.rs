@@ -68,10 +68,10 @@ impl<K: Kernel> Inner<K> {
             }
         }
         let need = T::CQES.max(1);
-        // The common case in one test: open, nobody queued, a credit and an
+        // The common case in one test: open and enabled, nobody queued, a credit and an
         // entry free, and this is not a returning waiter.
         let room = self.table.credits >= need && self.table.slots.in_use() < self.table.slots.len();
-        if self.closed || ticket.is_some() || !self.waiters.is_empty() || !room {
+        if self.closed || self.disabled || ticket.is_some() || !self.waiters.is_empty() || !room {
             if let Some(refused) = self.start_contended(ticket, need) {
                 return match refused {
                     Contended::Closed => Start::Closed(op),
@@ -159,7 +159,7 @@ impl<K: Kernel> Inner<K> {
         Start::StartedThen(user_data)
     }
 
-    /// The slow half of `start`: the driver is closed, or the operation must
+    /// The slow half of `start`: the driver is closed or its ring disabled, or the operation must
     /// queue (no credit or entry, or earlier waiters), or it is a queued
     /// waiter coming back. Returns `None` if it may start now.
     #[cold]
@@ -169,6 +169,12 @@ impl<K: Kernel> Inner<K> {
             // No ring any more: the operation never reaches the kernel and
             // completes as cancelled.
             return Some(Contended::Closed);
+        }
+        if self.disabled {
+            // A ring set up with `IORING_SETUP_R_DISABLED` and not enabled:
+            // the kernel answers every enter with EBADFD and consumes
+            // nothing, so the operation would stay pending for ever.
+            return Some(Contended::Refused(libc::EBADFD));
         }
         if need > self.table.slots.len() {
             // More completions than the CQ holds (a zero-copy send, which

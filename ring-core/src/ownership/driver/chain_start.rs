@@ -145,6 +145,12 @@ impl<K: Kernel> Inner<K> {
         if self.closed {
             return ChainStart::Failed(Error::NotConfigured("the driver is shut down"), members);
         }
+        if self.disabled {
+            // The kernel would consume none of the chain's entries (see
+            // `Inner::disabled`), so the chain is refused before it starts.
+            let why = "the ring is disabled (IORING_SETUP_R_DISABLED): enable it before starting operations";
+            return ChainStart::Failed(Error::NotConfigured(why), members);
+        }
         // The first member is issued when the chain is submitted, as a
         // single operation is, so its check of the poll it names is made
         // here as `start` makes it (the others were refused by `Chain`).

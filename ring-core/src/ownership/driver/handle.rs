@@ -172,6 +172,7 @@ impl<K: Kernel> Driver<K> {
         // Asked once, here, before the driver exists (a panic leaves
         // nothing behind); never again inside the driver's borrow.
         let parks_only = drive.submits_only_at_park();
+        let disabled = !ring.is_enabled();
         let inner = Inner {
             table: Table {
                 slots: Slots::new(cq),
@@ -197,6 +198,7 @@ impl<K: Kernel> Driver<K> {
             woken_at_teardown: Vec::new(),
             wake_buf: Vec::new(),
             closed: false,
+            disabled,
             leaked: false,
             no_sync_cancel: false,
             ring: Some(ring),

@@ -67,6 +67,13 @@ pub(crate) struct Inner<K: Kernel> {
     /// promise that the kernel is done with the table: `Shared`'s drop
     /// decides that from the entries' phases.
     pub(super) closed: bool,
+    /// Whether the ring is still disabled (`IORING_SETUP_R_DISABLED`, see
+    /// [`Ring::is_enabled`](crate::Ring::is_enabled)): the kernel would
+    /// consume no SQE, so operations are refused at start with `EBADFD`.
+    /// Cached here so that `start` tests it with `closed` in one branch;
+    /// refreshed after every closure given the ring, through which a caller
+    /// may enable it.
+    pub(super) disabled: bool,
     /// Whether the memory of some operation was leaked at teardown.
     pub(super) leaked: bool,
     /// Whether the kernel refused `IORING_REGISTER_SYNC_CANCEL` (older than
@@ -75,6 +82,15 @@ pub(crate) struct Inner<K: Kernel> {
 }
 
 impl<K: Kernel> Inner<K> {
+    /// Reads the ring's enabled state into `disabled` again, after code that
+    /// held the ring mutably (and may have enabled it) returned.
+    #[inline]
+    pub(super) fn refresh_disabled(&mut self) {
+        if let Some(ring) = self.ring.as_ref() {
+            self.disabled = !ring.is_enabled();
+        }
+    }
+
     /// Whether `Shared::run_side_work` has anything to do.
     #[inline]
     pub(super) fn has_side_work(&self) -> bool {

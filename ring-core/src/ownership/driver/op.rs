@@ -223,8 +223,9 @@ impl<T: Operation, K: Kernel> Op<T, K> {
             }
             Start::Refused(op, errno) => {
                 // The ring cannot carry it (a 128-byte entry on a 64-byte
-                // ring, more completions than its CQ holds, or a resource of
-                // another ring): it never reached the kernel.
+                // ring, more completions than its CQ holds, a resource of
+                // another ring, or a ring still disabled): it never reached
+                // the kernel.
                 let cqe = Cqe { res: -errno, ..Cqe::default() };
                 Poll::Ready((op.complete(cqe, cqe), false))
             }

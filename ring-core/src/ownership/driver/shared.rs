@@ -78,7 +78,9 @@ impl<K: Kernel> Shared<K> {
     /// holder) and leak instead when they cannot.
     pub(crate) fn try_with_ring_mut<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Option<R> {
         let mut inner = self.inner.try_borrow_mut().ok()?;
-        inner.ring.as_mut().map(f)
+        let r = inner.ring.as_mut().map(f);
+        inner.refresh_disabled();
+        r
     }
 
     /// Runs `f` with the ring, or says why it cannot: [`Error::Reentrant`]
@@ -89,7 +91,9 @@ impl<K: Kernel> Shared<K> {
     /// which of the two it was.
     pub(crate) fn ring_call<R>(&self, f: impl FnOnce(&mut Ring<K>) -> R) -> Result<R, Error> {
         let mut inner = self.inner.try_borrow_mut().map_err(|_| Error::Reentrant)?;
-        inner.ring.as_mut().map(f).ok_or(Error::NotConfigured("the driver is shut down"))
+        let r = inner.ring.as_mut().map(f);
+        inner.refresh_disabled();
+        r.ok_or(Error::NotConfigured("the driver is shut down"))
     }
 
     /// Whether the kernel can put a linked timeout on an operation (probed
