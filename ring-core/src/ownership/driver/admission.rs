@@ -71,7 +71,7 @@ impl<K: Kernel> Inner<K> {
         // The common case in one test: open and enabled, nobody queued, a credit and an
         // entry free, and this is not a returning waiter.
         let room = self.table.credits >= need && self.table.slots.in_use() < self.table.slots.len();
-        if self.closed || self.disabled || ticket.is_some() || !self.waiters.is_empty() || !room {
+        if self.not_open || ticket.is_some() || !self.waiters.is_empty() || !room {
             if let Some(refused) = self.start_contended(ticket, need) {
                 return match refused {
                     Contended::Closed => Start::Closed(op),

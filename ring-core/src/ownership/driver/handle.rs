@@ -199,6 +199,7 @@ impl<K: Kernel> Driver<K> {
             wake_buf: Vec::new(),
             closed: false,
             disabled,
+            not_open: disabled,
             leaked: false,
             no_sync_cancel: false,
             ring: Some(ring),

@@ -70,10 +70,13 @@ pub(crate) struct Inner<K: Kernel> {
     /// Whether the ring is still disabled (`IORING_SETUP_R_DISABLED`, see
     /// [`Ring::is_enabled`](crate::Ring::is_enabled)): the kernel would
     /// consume no SQE, so operations are refused at start with `EBADFD`.
-    /// Cached here so that `start` tests it with `closed` in one branch;
-    /// refreshed after every closure given the ring, through which a caller
-    /// may enable it.
+    /// Cached here (and folded into `not_open`) so that `start` tests it
+    /// with `closed` in one branch; refreshed after every closure given the
+    /// ring, through which a caller may enable it.
     pub(super) disabled: bool,
+    /// `closed || disabled`, kept in one field so that `start`'s test of the
+    /// common case reads one flag for both (written wherever either changes).
+    pub(super) not_open: bool,
     /// Whether the memory of some operation was leaked at teardown.
     pub(super) leaked: bool,
     /// Whether the kernel refused `IORING_REGISTER_SYNC_CANCEL` (older than
@@ -89,6 +92,7 @@ impl<K: Kernel> Inner<K> {
         if let Some(ring) = self.ring.as_ref() {
             self.disabled = !ring.is_enabled();
         }
+        self.not_open = self.closed || self.disabled;
     }
 
     /// Whether `Shared::run_side_work` has anything to do.

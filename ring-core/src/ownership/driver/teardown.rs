@@ -134,6 +134,7 @@ impl<K: Kernel> Inner<K> {
             return report;
         }
         self.closed = true;
+        self.not_open = true;
         let start = Instant::now();
         // Every operation still in the kernel: live ones become orphans too,
         // since after teardown nothing will drive their completion.
