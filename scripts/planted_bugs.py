@@ -498,7 +498,7 @@ PLANTS = [
     ("an operation starts on a ring still disabled", "ring-core/src/ownership/driver/handle.rs",
      "            not_open: disabled,", "            not_open: false,", True, [DISABLED]),
     ("a ring enabled through the driver stays refused", "ring-core/src/ownership/driver/inner.rs",
-     "        self.not_open = self.closed || self.disabled;", "        self.not_open = self.closed || true;",
+     "            self.disabled = !ring.is_enabled();", "            self.disabled = self.disabled || !ring.is_enabled();",
      True, [DISABLED]),
     ("a poll removal starts after its poll ended", "ring-core/src/ownership/driver/admission.rs",
      "            if !self.table.slots.names(t.index, t.generation, t.serial) {", "            if false {", True, [NAMED]),
