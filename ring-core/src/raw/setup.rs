@@ -169,7 +169,12 @@ impl Builder {
 
     /// `IORING_SETUP_R_DISABLED` (5.10): start disabled, so that
     /// restrictions can be registered first; enable with
-    /// [`Ring::enable`](crate::Ring::enable).
+    /// [`Ring::enable`](crate::Ring::enable). A [`Driver`](crate::Driver)
+    /// on a ring still disabled refuses every operation at start
+    /// (`EBADFD`), and so its timers cannot start either: a
+    /// [`Sleep`](crate::time::Sleep) on it completes at once rather than
+    /// at its deadline. Enable the ring before handing it to a driver that
+    /// runs timers.
     pub fn r_disabled(self) -> Self {
         self.flag(IORING_SETUP_R_DISABLED)
     }

@@ -241,9 +241,11 @@ impl<K: Kernel> Driver<K> {
     /// The target's slot stays occupied until its owner empties it: a
     /// per-core runtime adopts it as a [`FixedFd`] of the receiving core
     /// (`per_core::Core::send_fixed_to`); on any other ring, until that
-    /// ring's code empties it or the ring goes. Errors: `ENFILE` when the
-    /// target's range has no free slot, `ENXIO` or `EINVAL` when the target
-    /// has no table or is no other ring, `EINVAL` on kernels before 6.0.
+    /// ring's code empties it or the ring goes. Errors (as Linux 6.18
+    /// answers): `ENFILE` when the target has no table or no free slot in
+    /// its allocation range, `EBADFD` when the target is no ring or a ring
+    /// still disabled, `EINVAL` when it is this ring itself and on kernels
+    /// before 6.0.
     /// A descriptor of another ring's table completes with `EXDEV` without
     /// reaching the kernel.
     ///

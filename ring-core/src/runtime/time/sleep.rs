@@ -51,7 +51,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// without a system call); dropping the `Sleep` cancels it.
 ///
 /// If the driver is shut down while the timer is armed, the `Sleep`
-/// completes early rather than never.
+/// completes early rather than never; so does one whose driver's ring is
+/// still disabled (`IORING_SETUP_R_DISABLED`), where the kernel timer
+/// cannot start.
 ///
 /// # Panics
 ///
