@@ -242,13 +242,7 @@ fn shutdown_with_work_in_flight_and_a_core_whose_ring_is_full() {
             let (readers, handed) = (readers2.clone(), handed2.clone());
             async move {
                 if core.index() == 1 {
-                    for fd in readers.lock().unwrap().drain(..) {
-                        let d = core.driver().clone();
-                        ring_core::task::spawn_local(async move {
-                            let fd = Rc::new(fd);
-                            let _ = d.read(&fd, Vec::with_capacity(8)).await;
-                        });
-                    }
+                    read_for_ever(core.driver(), &readers);
                     return;
                 }
                 // Core 0 hands work to the full core, which runs it.
@@ -344,13 +338,7 @@ fn a_full_core_keeps_the_others_serving() {
             let (readers, listener) = (readers2.clone(), listener2.clone());
             async move {
                 if core.index() == 1 {
-                    for fd in readers.lock().unwrap().drain(..) {
-                        let d = core.driver().clone();
-                        ring_core::task::spawn_local(async move {
-                            let fd = Rc::new(fd);
-                            let _ = d.read(&fd, Vec::with_capacity(8)).await;
-                        });
-                    }
+                    read_for_ever(core.driver(), &readers);
                     return;
                 }
                 let Some(l) = listener.lock().unwrap().take() else { return };
@@ -559,4 +547,17 @@ fn a_descriptor_that_cannot_be_sent_comes_back_with_a_typed_error() {
     let e = said.lock().unwrap().take().unwrap();
     assert!(e.is_empty() || e.starts_with("NotConfigured"), "{e}");
     cores.shutdown().unwrap();
+}
+
+/// Spawns, on the calling core, a read of each descriptor in `readers` that
+/// never completes (nothing writes to them): each holds one CQ credit of
+/// that core's ring until teardown cancels it.
+fn read_for_ever(driver: &ring_core::Driver, readers: &Mutex<Vec<OwnedFd>>) {
+    for fd in readers.lock().unwrap().drain(..) {
+        let d = driver.clone();
+        ring_core::task::spawn_local(async move {
+            let fd = Rc::new(fd);
+            let _ = d.read(&fd, Vec::with_capacity(8)).await;
+        });
+    }
 }
